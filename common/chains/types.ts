@@ -1,0 +1,41 @@
+import type { Address } from 'viem';
+
+/** A token on one chain. Decimals are the chain's own (read from the contract on the devnet). */
+export type Token = {
+  symbol: string;
+  name: string;
+  address: Address;
+  decimals: number;
+};
+
+/** The contracts the runtime knows how to use on a chain; a missing entry means "not on this chain". */
+export type ChainContracts = {
+  entryPointV07?: Address;
+  entryPointV08?: Address;
+  simpleAccountFactoryV07?: Address;
+  simpleAccountFactoryV08?: Address;
+  weth?: Address;
+  uniswapV3?: {
+    factory: Address;
+    swapRouter02: Address;
+    quoterV2: Address;
+    nonfungiblePositionManager: Address;
+  };
+  aaveV3?: {
+    pool: Address;
+    poolAddressesProvider: Address;
+  };
+};
+
+export type Chain = {
+  /** Lower-case slug, as in `CHAIN=` and in intents (`"chain": "base"`). */
+  slug: string;
+  name: string;
+  chainId: number;
+  testnet: boolean;
+  /** ENS names resolve here (mainnet); elsewhere recipients come from the address book. */
+  hasEns: boolean;
+  nativeSymbol: 'ETH';
+  contracts: ChainContracts;
+  tokens: Token[];
+};

@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { SextantError } from './errors.ts';
+
+/**
+ * Every setting the runtime reads, from the environment (and `.env`). `.env.example` documents each
+ * one; keep the two in step.
+ */
+const port = z.coerce.number().int().min(1).max(65_535);
+const url = z.url({ protocol: /^https?$/ });
+
+const SettingsSchema = z.object({
+  CHAIN: z.string().min(1).default('devnet'),
+  RPC_URL: url.optional(),
+  BUNDLER_URL: url.optional(),
+  PAYMASTER_URL: url.optional(),
+  DATA_DIR: z.string().min(1).default('.sextant'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(8787),
+  DEVNET_ANVIL_PORT: port.default(8545),
+  DEVNET_BUNDLER_PORT: port.default(4337),
+  DEVNET_BLOCK_TIME: z.coerce.number().min(0).default(0),
+  OLLAMA_HOST: url.default('http://127.0.0.1:11434'),
+  OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
+});
+
+export type Settings = {
+  chain: string;
+  rpcUrl: string | undefined;
+  bundlerUrl: string | undefined;
+  paymasterUrl: string | undefined;
+  /** Absolute path of the data directory (keystore, database, devnet manifest). */
+  dataDir: string;
+  host: string;
+  port: number;
+  devnet: { anvilPort: number; bundlerPort: number; blockTimeSeconds: number };
+  ollama: { host: string; model: string };
+};
+
+/** Reads the settings from `env`; an invalid value is an error naming the variable and what it takes. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  // An empty value (`RPC_URL=` in .env) means "not set", as in most dotenv tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = SettingsSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'setting');
+    throw new SettingsError(`${name}=${JSON.stringify(env[name] ?? '')} is not valid: ${issue?.message}`, {
+      hint: `Fix ${name} in your environment or .env (see .env.example for what it takes).`,
+    });
+  }
+  const s = parsed.data;
+  return {
+    chain: s.CHAIN.toLowerCase(),
+    rpcUrl: s.RPC_URL,
+    bundlerUrl: s.BUNDLER_URL,
+    paymasterUrl: s.PAYMASTER_URL,
+    dataDir: resolve(s.DATA_DIR),
+    host: s.HOST,
+    port: s.PORT,
+    devnet: {
+      anvilPort: s.DEVNET_ANVIL_PORT,
+      bundlerPort: s.DEVNET_BUNDLER_PORT,
+      blockTimeSeconds: s.DEVNET_BLOCK_TIME,
+    },
+    ollama: { host: s.OLLAMA_HOST.replace(/\/+$/, ''), model: s.OLLAMA_MODEL },
+  };
+}
+
+/** Loads `.env` from the working directory into `process.env`, without overriding what is already set. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+export class SettingsError extends SextantError {
+  override name = 'SettingsError';
+}

@@ -1,0 +1,73 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Address, Hex } from 'viem';
+import { type SupervisedProcess, spawnSupervised, waitUntilReady } from './child-process.ts';
+import { BinaryNotFoundError } from './errors.ts';
+import { jsonRpc } from './json-rpc.ts';
+import { assertPortFree } from './ports.ts';
+
+export type Alto = { bundlerUrl: string; process: SupervisedProcess };
+
+/** The Alto bundler's CLI script from the npm package `@pimlico/alto`. */
+export function altoCliPath(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    // The package's exports hide package.json; its main entry sits in esm/, beside cli/.
+    return join(dirname(require.resolve('@pimlico/alto')), 'cli', 'alto.js');
+  } catch {
+    throw new BinaryNotFoundError('The Alto bundler (@pimlico/alto) is not installed.', {
+      hint: 'Run `npm ci`.',
+    });
+  }
+}
+
+/**
+ * Starts Alto against the devnet. `--safe-mode false` because safe mode needs debug_traceCall
+ * tracers anvil does not offer; the utility key deploys Alto's simulation contracts on start.
+ */
+export async function startAlto(options: {
+  host: string;
+  port: number;
+  rpcUrl: string;
+  entryPoints: readonly Address[];
+  executorPrivateKey: Hex;
+  utilityPrivateKey: Hex;
+}): Promise<Alto> {
+  const cli = altoCliPath();
+  await assertPortFree(options.host, options.port, 'the Alto bundler', 'DEVNET_BUNDLER_PORT');
+  const args = [
+    cli,
+    '--entrypoints',
+    options.entryPoints.join(','),
+    '--rpc-url',
+    options.rpcUrl,
+    '--port',
+    String(options.port),
+    '--executor-private-keys',
+    options.executorPrivateKey,
+    '--utility-private-key',
+    options.utilityPrivateKey,
+    '--safe-mode',
+    'false',
+    // The devnet mines on demand, so Alto should not wait a mainnet second between bundles.
+    '--min-bundle-interval',
+    '10',
+    '--log-level',
+    'warn',
+  ];
+  const child = spawnSupervised('alto', process.execPath, args);
+  const bundlerUrl = `http://${options.host}:${options.port}`;
+  await waitUntilReady(
+    child,
+    async () => {
+      const entryPoints = await jsonRpc<string[]>(bundlerUrl, 'eth_supportedEntryPoints', [], 1000);
+      return entryPoints.length > 0 ? entryPoints : undefined;
+    },
+    {
+      timeoutMs: 60_000,
+      what: `answering eth_supportedEntryPoints at ${bundlerUrl}`,
+      hint: 'See Alto’s output above; it needs the EntryPoints deployed and funded executor and utility keys.',
+    },
+  );
+  return { bundlerUrl, process: child };
+}

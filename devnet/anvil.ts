@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { type SupervisedProcess, spawnSupervised, waitUntilReady } from './child-process.ts';
+import { BinaryNotFoundError } from './errors.ts';
+import { jsonRpc } from './json-rpc.ts';
+import { assertPortFree } from './ports.ts';
+
+export const DEVNET_CHAIN_ID = 31337;
+
+export type Anvil = { rpcUrl: string; process: SupervisedProcess };
+
+/**
+ * The anvil binary from the npm package `@foundry-rs/anvil`, which ships it in a per-platform
+ * optional dependency (`@foundry-rs/anvil-linux-amd64`, ...).
+ */
+export function anvilBinaryPath(): string {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  const platformPackage = `@foundry-rs/anvil-${process.platform}-${arch}`;
+  const require = createRequire(import.meta.url);
+  let packageDir: string;
+  try {
+    packageDir = dirname(require.resolve(`${platformPackage}/package.json`));
+  } catch {
+    throw new BinaryNotFoundError(`The anvil binary for ${process.platform}/${process.arch} is not installed.`, {
+      hint: `Run \`npm ci\`; it installs ${platformPackage} as an optional dependency of @foundry-rs/anvil.`,
+    });
+  }
+  const binary = join(packageDir, 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
+  if (!existsSync(binary)) {
+    throw new BinaryNotFoundError(`The anvil binary is missing at ${binary}.`, {
+      hint: 'Run `npm ci` to reinstall @foundry-rs/anvil.',
+    });
+  }
+  return binary;
+}
+
+export async function startAnvil(options: {
+  host: string;
+  port: number;
+  blockTimeSeconds: number;
+  binary?: string;
+}): Promise<Anvil> {
+  const binary = options.binary ?? anvilBinaryPath();
+  await assertPortFree(options.host, options.port, 'anvil', 'DEVNET_ANVIL_PORT');
+  const args = ['--host', options.host, '--port', String(options.port), '--chain-id', String(DEVNET_CHAIN_ID)];
+  // 0 means automine: every transaction is mined at once, which keeps deployment and tests fast.
+  if (options.blockTimeSeconds > 0) args.push('--block-time', String(options.blockTimeSeconds));
+  const child = spawnSupervised('anvil', binary, args);
+  const rpcUrl = `http://${options.host}:${options.port}`;
+  await waitUntilReady(child, async () => jsonRpc<string>(rpcUrl, 'eth_chainId', [], 500), {
+    timeoutMs: 15_000,
+    what: `answering eth_chainId at ${rpcUrl}`,
+    hint: 'See the output above; `npm ci` reinstalls anvil if the binary is broken.',
+  });
+  return { rpcUrl, process: child };
+}

@@ -1,0 +1,48 @@
+import type { Address } from 'viem';
+import { loadArtifact } from './artifacts.ts';
+import type { Deployer } from './deployer.ts';
+
+/** The salts the ERC-4337 team used, which give the EntryPoints their canonical addresses. */
+const ENTRY_POINT_SALTS = {
+  v07: '0x90d8084deab30c2a37c45e8d47f49f2f7965183cb6990a98943ef94940681de3',
+  v08: '0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9',
+} as const;
+const ZERO_SALT = `0x${'00'.repeat(32)}` as const;
+
+export type Erc4337Contracts = {
+  entryPointV07: Address;
+  entryPointV08: Address;
+  simpleAccountFactoryV07: Address;
+  simpleAccountFactoryV08: Address;
+};
+
+/**
+ * EntryPoint v0.7 and v0.8 with a SimpleAccountFactory each, from @account-abstraction/contracts
+ * (0.7.0 installed under the alias `@account-abstraction/contracts-v07`). The factories use salt 0,
+ * which gives the addresses permissionless uses by default.
+ */
+export async function deployErc4337(deployer: Deployer): Promise<Erc4337Contracts> {
+  deployer.progress('ERC-4337: EntryPoint v0.7 and v0.8, SimpleAccountFactory for each');
+  const packages = { v07: '@account-abstraction/contracts-v07', v08: '@account-abstraction/contracts' } as const;
+  const result: Partial<Erc4337Contracts> = {};
+  for (const version of ['v07', 'v08'] as const) {
+    const entryPoint = await deployer.deploy(
+      `EntryPoint ${version}`,
+      loadArtifact(`${packages[version]}/artifacts/EntryPoint.json`),
+      { salt: ENTRY_POINT_SALTS[version] },
+    );
+    const factory = await deployer.deploy(
+      `SimpleAccountFactory ${version}`,
+      loadArtifact(`${packages[version]}/artifacts/SimpleAccountFactory.json`),
+      { salt: ZERO_SALT, args: [entryPoint.address] },
+    );
+    if (version === 'v07') {
+      result.entryPointV07 = entryPoint.address;
+      result.simpleAccountFactoryV07 = factory.address;
+    } else {
+      result.entryPointV08 = entryPoint.address;
+      result.simpleAccountFactoryV08 = factory.address;
+    }
+  }
+  return result as Erc4337Contracts;
+}

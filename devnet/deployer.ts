@@ -1,0 +1,184 @@
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  concat,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  encodeDeployData,
+  getContractAddress,
+  type Hex,
+  http,
+  keccak256,
+  type PublicClient,
+  type TestClient,
+  type TransactionReceipt,
+  toHex,
+  type WalletClient,
+} from 'viem';
+import { type Artifact, linkBytecode } from './artifacts.ts';
+import { DeploymentError } from './errors.ts';
+
+/** The deterministic deployment proxy that anvil carries at genesis (and most real chains have). */
+export const DETERMINISTIC_DEPLOYER: Address = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
+
+/**
+ * Sends the devnet's deployment and set-up transactions from the admin account. Every step is
+ * idempotent: a contract whose CREATE2 address already has code is reused, and set-up steps check
+ * the chain's state before they act. `stats` counts what was done, so a second run can prove it did
+ * nothing.
+ */
+export type Deployer = {
+  admin: Account;
+  chain: Chain;
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  testClient: TestClient;
+  stats: { deployed: number; reused: number; transactions: number };
+  progress: (message: string) => void;
+  deploy(label: string, artifact: Artifact, options?: DeployOptions): Promise<{ address: Address; fresh: boolean }>;
+  write<const abi extends Abi, functionName extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(
+    label: string,
+    request: {
+      address: Address;
+      abi: abi;
+      functionName: functionName;
+      args?: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>;
+      value?: bigint;
+    },
+  ): Promise<TransactionReceipt>;
+  /** Runs `action` with `address` impersonated (anvil only), funding it for gas first. */
+  impersonating<T>(address: Address, action: (account: Address) => Promise<T>): Promise<T>;
+};
+
+export type DeployOptions = {
+  args?: readonly unknown[];
+  /** CREATE2 salt; by default derived from the label, so each contract has its own stable address. */
+  salt?: Hex;
+  libraries?: Record<string, Address>;
+};
+
+export function createDeployer(options: {
+  rpcUrl: string;
+  chain: Chain;
+  admin: Account;
+  progress?: (message: string) => void;
+}): Deployer {
+  const transport = http(options.rpcUrl, { retryCount: 0, timeout: 30_000 });
+  const publicClient = createPublicClient({ chain: options.chain, transport, pollingInterval: 50 });
+  const walletClient = createWalletClient({ chain: options.chain, transport, account: options.admin });
+  const testClient = createTestClient({ chain: options.chain, transport, mode: 'anvil' });
+  const stats = { deployed: 0, reused: 0, transactions: 0 };
+  let deployerChecked = false;
+
+  const confirm = async (label: string, hash: Hex): Promise<TransactionReceipt> => {
+    stats.transactions += 1;
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20, timeout: 60_000 });
+    if (receipt.status !== 'success') {
+      throw new DeploymentError(`Devnet set-up step "${label}" reverted (transaction ${hash}).`);
+    }
+    return receipt;
+  };
+
+  const fail = (label: string, cause: unknown): never => {
+    if (cause instanceof DeploymentError) throw cause;
+    const detail = cause instanceof Error ? (cause as { shortMessage?: string }).shortMessage ?? cause.message : String(cause);
+    throw new DeploymentError(`Devnet set-up step "${label}" failed: ${detail}`, { cause });
+  };
+
+  const deployer: Deployer = {
+    admin: options.admin,
+    chain: options.chain,
+    publicClient,
+    walletClient,
+    testClient,
+    stats,
+    progress: options.progress ?? (() => {}),
+
+    async deploy(label, artifact, deployOptions = {}) {
+      if (!deployerChecked) {
+        const code = await publicClient.getCode({ address: DETERMINISTIC_DEPLOYER });
+        if (!code || code === '0x') {
+          throw new DeploymentError(`The chain has no deterministic deployer at ${DETERMINISTIC_DEPLOYER}.`, {
+            hint: 'Use anvil (it carries the deployer from genesis) or a chain where it is deployed.',
+          });
+        }
+        deployerChecked = true;
+      }
+      const bytecode = deployOptions.libraries ? linkBytecode(artifact, deployOptions.libraries) : artifact.bytecode;
+      const initCode = encodeDeployData({ abi: artifact.abi, bytecode, args: deployOptions.args ?? [] } as never);
+      const salt = deployOptions.salt ?? keccak256(toHex(`sextant.devnet:${label}`));
+      const address = getContractAddress({ opcode: 'CREATE2', from: DETERMINISTIC_DEPLOYER, salt, bytecode: initCode });
+      const existing = await publicClient.getCode({ address });
+      if (existing && existing !== '0x') {
+        stats.reused += 1;
+        return { address, fresh: false };
+      }
+      try {
+        const hash = await walletClient.sendTransaction({
+          account: options.admin,
+          chain: options.chain,
+          to: DETERMINISTIC_DEPLOYER,
+          data: concat([salt, initCode]),
+        });
+        await confirm(`deploy ${label}`, hash);
+      } catch (cause) {
+        fail(`deploy ${label}`, cause);
+      }
+      const code = await publicClient.getCode({ address });
+      if (!code || code === '0x') throw new DeploymentError(`Deploying ${label} left no code at ${address}.`);
+      stats.deployed += 1;
+      return { address, fresh: true };
+    },
+
+    async write(label, request) {
+      try {
+        const hash = await walletClient.writeContract({
+          ...(request as unknown as Parameters<WalletClient['writeContract']>[0]),
+          account: options.admin,
+          chain: options.chain,
+        });
+        return await confirm(label, hash);
+      } catch (cause) {
+        return fail(label, cause);
+      }
+    },
+
+    async impersonating(address, action) {
+      await testClient.setBalance({ address, value: 10n ** 20n });
+      await testClient.impersonateAccount({ address });
+      try {
+        return await action(address);
+      } finally {
+        await testClient.stopImpersonatingAccount({ address });
+      }
+    },
+  };
+  return deployer;
+}
+
+/** Sends a transaction from an impersonated account and waits for it (used inside `impersonating`). */
+export async function writeAs<const abi extends Abi>(
+  deployer: Deployer,
+  from: Address,
+  label: string,
+  request: { address: Address; abi: abi; functionName: string; args?: readonly unknown[] },
+): Promise<void> {
+  try {
+    const hash = await deployer.walletClient.writeContract({
+      ...(request as unknown as Parameters<WalletClient['writeContract']>[0]),
+      account: from,
+      chain: deployer.chain,
+    });
+    deployer.stats.transactions += 1;
+    const receipt = await deployer.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+    if (receipt.status !== 'success') throw new DeploymentError(`Devnet set-up step "${label}" reverted.`);
+  } catch (cause) {
+    if (cause instanceof DeploymentError) throw cause;
+    throw new DeploymentError(`Devnet set-up step "${label}" failed: ${(cause as Error).message}`, { cause });
+  }
+}

@@ -1,0 +1,89 @@
+import { defineChain, erc20Abi, isAddress } from 'viem';
+import { describe, expect, inject, it } from 'vitest';
+import { devnetAccount } from './accounts.ts';
+import { createDeployer } from './deployer.ts';
+import { deployProtocols } from './devnet.ts';
+import { jsonRpc } from './json-rpc.ts';
+import { readManifest } from './manifest.ts';
+import { devnetClients } from './testing/clients.ts';
+
+const manifest = inject('devnet');
+const { publicClient } = devnetClients(manifest);
+
+/** Every address in the manifest's contract sections, with a path that names it. */
+function contractAddresses(): [string, `0x${string}`][] {
+  const found: [string, `0x${string}`][] = [];
+  const walk = (value: unknown, path: string) => {
+    if (typeof value === 'string' && isAddress(value)) found.push([path, value]);
+    else if (value && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) walk(child, path ? `${path}.${key}` : key);
+    }
+  };
+  walk(
+    { contracts: manifest.contracts, aaveV3Reserves: manifest.aaveV3Reserves, uniswapV3Pools: manifest.uniswapV3Pools },
+    '',
+  );
+  return found;
+}
+
+describe('the devnet', () => {
+  it('has code at every contract address of its manifest', async () => {
+    const addresses = contractAddresses();
+    expect(addresses.length).toBeGreaterThan(60);
+    for (const [path, address] of addresses) {
+      const code = await publicClient.getCode({ address });
+      expect(code && code.length > 2, `${path} (${address}) has no code`).toBe(true);
+    }
+  });
+
+  it('puts the EntryPoints and SimpleAccount factories at their canonical addresses', () => {
+    expect(manifest.contracts.entryPointV07).toBe('0x0000000071727De22E5E9d8BAf0edAc6f37da032');
+    expect(manifest.contracts.entryPointV08).toBe('0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108');
+    expect(manifest.contracts.simpleAccountFactoryV07).toBe('0x91E60e0613810449d098b0b5Ec8b51A0FE8c8985');
+    expect(manifest.contracts.simpleAccountFactoryV08).toBe('0x13E9ed32155810FDbd067D4522C492D6f68E5944');
+  });
+
+  it('lists its tokens with the decimals the contracts report', async () => {
+    const bySymbol = Object.fromEntries(manifest.tokens.map((token) => [token.symbol, token]));
+    expect(Object.keys(bySymbol).sort()).toEqual(['DAI', 'USDC', 'USDT', 'WBTC', 'WETH']);
+    expect(bySymbol.USDC?.decimals).toBe(6);
+    expect(bySymbol.USDT?.decimals).toBe(6);
+    expect(bySymbol.DAI?.decimals).toBe(18);
+    expect(bySymbol.WBTC?.decimals).toBe(8);
+    expect(bySymbol.WETH?.address).toBe(manifest.contracts.weth);
+    for (const token of manifest.tokens) {
+      const decimals = await publicClient.readContract({ address: token.address, abi: erc20Abi, functionName: 'decimals' });
+      expect(decimals).toBe(token.decimals);
+    }
+  });
+
+  it('has Alto serving both EntryPoints', async () => {
+    const entryPoints = await jsonRpc<string[]>(manifest.bundlerUrl, 'eth_supportedEntryPoints');
+    expect(entryPoints.map((address) => address.toLowerCase()).sort()).toEqual(
+      [manifest.contracts.entryPointV07, manifest.contracts.entryPointV08].map((a) => a.toLowerCase()).sort(),
+    );
+    const chainId = await jsonRpc<string>(manifest.bundlerUrl, 'eth_chainId');
+    expect(Number(chainId)).toBe(manifest.chainId);
+  });
+
+  it('wrote the manifest and token list where the runtime reads them', () => {
+    const written = readManifest(inject('devnetDataDir'));
+    expect(written).toEqual(manifest);
+  });
+
+  it('reuses everything when pointed at a chain that already has it: no transaction, same addresses', async () => {
+    const { chain } = devnetClients(manifest);
+    const deployer = createDeployer({
+      rpcUrl: manifest.rpcUrl,
+      chain: defineChain({ ...chain }),
+      admin: devnetAccount('admin'),
+    });
+    const again = await deployProtocols(deployer);
+    expect(deployer.stats.transactions).toBe(0);
+    expect(deployer.stats.deployed).toBe(0);
+    expect(deployer.stats.reused).toBeGreaterThan(30);
+    expect(again.contracts).toEqual(manifest.contracts);
+    expect(again.tokens).toEqual(manifest.tokens);
+    expect(again.aaveV3Reserves).toEqual(manifest.aaveV3Reserves);
+  });
+});

@@ -1,0 +1,131 @@
+import { defineChain } from 'viem';
+import { type Alto, startAlto } from './alto.ts';
+import { type Anvil, startAnvil } from './anvil.ts';
+import { devnetAccount, devnetPrivateKey } from './accounts.ts';
+import { deployAaveV3 } from './deploy-aave-v3.ts';
+import { deployErc4337 } from './deploy-erc4337.ts';
+import { deployTokens } from './deploy-tokens.ts';
+import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
+import { createDeployer, DETERMINISTIC_DEPLOYER, type Deployer } from './deployer.ts';
+import { DevnetError } from './errors.ts';
+import { jsonRpc } from './json-rpc.ts';
+import { type DevnetManifest, writeManifest } from './manifest.ts';
+import { seedUniswapV3Pools } from './seed-uniswap-v3.ts';
+
+export type DevnetOptions = {
+  host?: string;
+  anvilPort: number;
+  bundlerPort: number;
+  blockTimeSeconds?: number;
+  /** Use this running chain instead of starting anvil (what is already deployed there is reused). */
+  rpcUrl?: string;
+  /** Use this running bundler instead of starting Alto. */
+  bundlerUrl?: string;
+  /** Where to write the manifest and token list; nothing is written when absent. */
+  dataDir?: string;
+  progress?: (message: string) => void;
+};
+
+export type Devnet = {
+  manifest: DevnetManifest;
+  /** What deployment did on this start: contracts deployed and reused, transactions sent. */
+  deployment: Deployer['stats'];
+  anvil: Anvil | undefined;
+  alto: Alto | undefined;
+  /** Stops what this devnet started (never a chain or bundler it was only pointed at). */
+  stop(): Promise<void>;
+};
+
+/** Starts (or joins) the devnet: anvil, the protocols, Alto; then writes the manifest. */
+export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
+  const host = options.host ?? '127.0.0.1';
+  const progress = options.progress ?? (() => {});
+  let anvil: Anvil | undefined;
+  let alto: Alto | undefined;
+  const stop = async () => {
+    await alto?.process.stop();
+    await anvil?.process.stop();
+  };
+  try {
+    let rpcUrl = options.rpcUrl;
+    if (rpcUrl === undefined) {
+      progress(`anvil: starting on ${host}:${options.anvilPort}`);
+      anvil = await startAnvil({ host, port: options.anvilPort, blockTimeSeconds: options.blockTimeSeconds ?? 0 });
+      rpcUrl = anvil.rpcUrl;
+    } else {
+      progress(`chain: using ${rpcUrl}`);
+    }
+    const chainId = await readChainId(rpcUrl);
+    const deployer = createDeployer({
+      rpcUrl,
+      chain: defineChain({
+        id: chainId,
+        name: 'Sextant devnet',
+        nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+        rpcUrls: { default: { http: [rpcUrl] } },
+      }),
+      admin: devnetAccount('admin'),
+      progress,
+    });
+    const deployed = await deployProtocols(deployer);
+
+    let bundlerUrl = options.bundlerUrl;
+    if (bundlerUrl === undefined) {
+      progress(`alto: starting the bundler on ${host}:${options.bundlerPort}`);
+      alto = await startAlto({
+        host,
+        port: options.bundlerPort,
+        rpcUrl,
+        entryPoints: [deployed.contracts.entryPointV07, deployed.contracts.entryPointV08],
+        executorPrivateKey: devnetPrivateKey('bundlerExecutor'),
+        utilityPrivateKey: devnetPrivateKey('bundlerUtility'),
+      });
+      bundlerUrl = alto.bundlerUrl;
+    } else {
+      progress(`bundler: using ${bundlerUrl}`);
+    }
+
+    const manifest: DevnetManifest = {
+      version: 1,
+      chainId,
+      rpcUrl,
+      bundlerUrl,
+      paymasterUrl: null,
+      admin: deployer.admin.address,
+      ...deployed,
+    };
+    if (options.dataDir) writeManifest(options.dataDir, manifest);
+    return { manifest, deployment: { ...deployer.stats }, anvil, alto, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Deploys (or finds) every protocol the devnet carries; the manifest's contract sections. */
+export async function deployProtocols(
+  deployer: Deployer,
+): Promise<Pick<DevnetManifest, 'contracts' | 'tokens' | 'aaveV3Reserves' | 'uniswapV3Pools'>> {
+  const erc4337 = await deployErc4337(deployer);
+  const { weth, tokens } = await deployTokens(deployer);
+  const uniswapV3 = await deployUniswapV3(deployer, weth);
+  const uniswapV3Pools = await seedUniswapV3Pools(deployer, uniswapV3, tokens, weth);
+  const { reserves, ...aaveV3 } = await deployAaveV3(deployer, tokens);
+  return {
+    contracts: { deterministicDeployer: DETERMINISTIC_DEPLOYER, ...erc4337, weth, uniswapV3, aaveV3 },
+    tokens,
+    aaveV3Reserves: reserves,
+    uniswapV3Pools,
+  };
+}
+
+async function readChainId(rpcUrl: string): Promise<number> {
+  try {
+    return Number(await jsonRpc<string>(rpcUrl, 'eth_chainId', [], 5000));
+  } catch (cause) {
+    throw new DevnetError(`The chain at ${rpcUrl} does not answer: ${(cause as Error).message}`, {
+      hint: 'Check RPC_URL, or unset it to let the devnet start its own anvil.',
+      cause,
+    });
+  }
+}
