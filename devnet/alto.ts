@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Address, Hex } from 'viem';
 import { type SupervisedProcess, spawnSupervised, waitUntilReady } from './child-process.ts';
 import { BinaryNotFoundError } from './errors.ts';
-import { jsonRpc } from './json-rpc.ts';
+import { jsonRpc } from '../common/json-rpc.ts';
 import { assertPortFree } from './ports.ts';
 
 export type Alto = { bundlerUrl: string; process: SupervisedProcess };

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type SupervisedProcess, spawnSupervised, waitUntilReady } from './child-process.ts';
 import { BinaryNotFoundError } from './errors.ts';
-import { jsonRpc } from './json-rpc.ts';
+import { jsonRpc } from '../common/json-rpc.ts';
 import { assertPortFree } from './ports.ts';
 
 export const DEVNET_CHAIN_ID = 31337;

@@ -79,7 +79,8 @@ export function createDeployer(options: {
     stats.transactions += 1;
     const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20, timeout: 60_000 });
     if (receipt.status !== 'success') {
-      throw new DeploymentError(`Devnet set-up step "${label}" reverted (transaction ${hash}).`);
+      const why = await explainRevert(publicClient, hash);
+      throw new DeploymentError(`Devnet set-up step "${label}" reverted (transaction ${hash}): ${why}`);
     }
     return receipt;
   };
@@ -119,12 +120,9 @@ export function createDeployer(options: {
         return { address, fresh: false };
       }
       try {
-        const hash = await walletClient.sendTransaction({
-          account: options.admin,
-          chain: options.chain,
-          to: DETERMINISTIC_DEPLOYER,
-          data: concat([salt, initCode]),
-        });
+        const transaction = { account: options.admin, to: DETERMINISTIC_DEPLOYER, data: concat([salt, initCode]) };
+        const estimate = await publicClient.estimateGas(transaction);
+        const hash = await walletClient.sendTransaction({ ...transaction, chain: options.chain, gas: withHeadroom(estimate) });
         await confirm(`deploy ${label}`, hash);
       } catch (cause) {
         fail(`deploy ${label}`, cause);
@@ -137,11 +135,9 @@ export function createDeployer(options: {
 
     async write(label, request) {
       try {
-        const hash = await walletClient.writeContract({
-          ...(request as unknown as Parameters<WalletClient['writeContract']>[0]),
-          account: options.admin,
-          chain: options.chain,
-        });
+        const call = { ...(request as unknown as Parameters<WalletClient['writeContract']>[0]), account: options.admin };
+        const estimate = await publicClient.estimateContractGas(call as Parameters<PublicClient['estimateContractGas']>[0]);
+        const hash = await walletClient.writeContract({ ...call, chain: options.chain, gas: withHeadroom(estimate) });
         return await confirm(label, hash);
       } catch (cause) {
         return fail(label, cause);
@@ -180,5 +176,34 @@ export async function writeAs<const abi extends Abi>(
   } catch (cause) {
     if (cause instanceof DeploymentError) throw cause;
     throw new DeploymentError(`Devnet set-up step "${label}" failed: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * Gas estimates are taken against the latest block, but the transaction runs in the next one. When a
+ * new second starts in between, Uniswap pools write an oracle observation the estimate never paid
+ * for (about 24k gas): without headroom, one cold start in ten failed with "out of gas".
+ */
+function withHeadroom(estimate: bigint): bigint {
+  return (estimate * 13n) / 10n;
+}
+
+/** Why a mined transaction reverted, from anvil's call tracer: the innermost error and the gas it had. */
+async function explainRevert(publicClient: PublicClient, hash: Hex): Promise<string> {
+  type Frame = { error?: string; revertReason?: string; gas?: Hex; gasUsed?: Hex; to?: Hex; calls?: Frame[] };
+  try {
+    const trace = (await publicClient.request({
+      method: 'debug_traceTransaction' as never,
+      params: [hash, { tracer: 'callTracer' }] as never,
+    })) as Frame;
+    const path: string[] = [];
+    let frame: Frame | undefined = trace;
+    while (frame) {
+      if (frame.error) path.push(`${frame.to}: ${frame.revertReason ?? frame.error} (gas ${Number(frame.gas)}, used ${Number(frame.gasUsed)})`);
+      frame = frame.calls?.find((call) => call.error);
+    }
+    return path.join(' → ') || 'no reason given';
+  } catch {
+    return 'no trace available';
   }
 }

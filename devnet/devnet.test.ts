@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { devnetAccount } from './accounts.ts';
 import { createDeployer } from './deployer.ts';
 import { deployProtocols } from './devnet.ts';
-import { jsonRpc } from './json-rpc.ts';
+import { jsonRpc } from '../common/json-rpc.ts';
 import { readManifest } from './manifest.ts';
 import { devnetClients } from './testing/clients.ts';
 

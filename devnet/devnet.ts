@@ -8,7 +8,7 @@ import { deployTokens } from './deploy-tokens.ts';
 import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
 import { createDeployer, DETERMINISTIC_DEPLOYER, type Deployer } from './deployer.ts';
 import { DevnetError } from './errors.ts';
-import { jsonRpc } from './json-rpc.ts';
+import { jsonRpc } from '../common/json-rpc.ts';
 import { type DevnetManifest, writeManifest } from './manifest.ts';
 import { seedUniswapV3Pools } from './seed-uniswap-v3.ts';
 
