@@ -7,7 +7,8 @@ import { SextantError } from './errors.ts';
  * Every setting the runtime reads, from the environment (and `.env`). `.env.example` documents each
  * one; keep the two in step.
  */
-const port = z.coerce.number().int().min(1).max(65_535);
+const portMessage = 'expected a port number from 1 to 65535';
+const port = z.coerce.number({ error: portMessage }).int(portMessage).min(1, portMessage).max(65_535, portMessage);
 const url = z.url({ protocol: /^https?$/ });
 
 const SettingsSchema = z.object({
@@ -24,6 +25,9 @@ const SettingsSchema = z.object({
   OLLAMA_HOST: url.default('http://127.0.0.1:11434'),
   OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
 });
+
+/** The names of every environment variable the runtime reads. */
+export const SETTING_NAMES: readonly string[] = Object.keys(SettingsSchema.shape);
 
 export type Settings = {
   chain: string;

@@ -17,7 +17,14 @@ describe('Aave V3 on the devnet', () => {
     const dai = manifest.aaveV3Reserves.DAI?.underlying as Address;
     const pool = manifest.contracts.aaveV3.pool;
     const send = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
-      const hash = await walletClient.writeContract({ account, chain: walletClient.chain, address, abi, functionName, args });
+      const hash = await walletClient.writeContract({
+        account,
+        chain: walletClient.chain,
+        address,
+        abi,
+        functionName,
+        args,
+      });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       expect(receipt.status, functionName).toBe('success');
     };

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Address, Hex } from 'viem';
+import { jsonRpc } from '../common/json-rpc.ts';
+import { assertPortFree } from '../common/ports.ts';
 import { type SupervisedProcess, spawnSupervised, waitUntilReady } from './child-process.ts';
 import { BinaryNotFoundError } from './errors.ts';
-import { jsonRpc } from '../common/json-rpc.ts';
-import { assertPortFree } from './ports.ts';
 
 export type Alto = { bundlerUrl: string; process: SupervisedProcess };
 
@@ -55,7 +55,7 @@ export async function startAlto(options: {
     '--log-level',
     'warn',
   ];
-  const child = spawnSupervised('alto', process.execPath, args);
+  const child = await spawnSupervised('alto', process.execPath, args);
   const bundlerUrl = `http://${options.host}:${options.port}`;
   await waitUntilReady(
     child,

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { jsonRpc } from '../common/json-rpc.ts';
+import { assertPortFree } from '../common/ports.ts';
 import { type SupervisedProcess, spawnSupervised, waitUntilReady } from './child-process.ts';
 import { BinaryNotFoundError } from './errors.ts';
-import { jsonRpc } from '../common/json-rpc.ts';
-import { assertPortFree } from './ports.ts';
 
 export const DEVNET_CHAIN_ID = 31337;
 
@@ -46,7 +46,7 @@ export async function startAnvil(options: {
   const args = ['--host', options.host, '--port', String(options.port), '--chain-id', String(DEVNET_CHAIN_ID)];
   // 0 means automine: every transaction is mined at once, which keeps deployment and tests fast.
   if (options.blockTimeSeconds > 0) args.push('--block-time', String(options.blockTimeSeconds));
-  const child = spawnSupervised('anvil', binary, args);
+  const child = await spawnSupervised('anvil', binary, args);
   const rpcUrl = `http://${options.host}:${options.port}`;
   await waitUntilReady(child, async () => jsonRpc<string>(rpcUrl, 'eth_chainId', [], 500), {
     timeoutMs: 15_000,

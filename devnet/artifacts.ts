@@ -18,7 +18,12 @@ const require = createRequire(import.meta.url);
  * `@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json`.
  */
 export function loadArtifact(specifier: string): Artifact {
-  let raw: { contractName?: string; abi: Abi; bytecode: string | { object: string }; linkReferences?: Artifact['linkReferences'] };
+  let raw: {
+    contractName?: string;
+    abi: Abi;
+    bytecode: string | { object: string };
+    linkReferences?: Artifact['linkReferences'];
+  };
   try {
     raw = require(specifier);
   } catch (cause) {
@@ -34,7 +39,13 @@ export function loadArtifact(specifier: string): Artifact {
     throw new DeploymentError(`The artifact ${specifier} has no bytecode (an interface or abstract contract?).`);
   }
   return {
-    contractName: raw.contractName ?? specifier.split('/').pop()?.replace(/\.json$/, '') ?? specifier,
+    contractName:
+      raw.contractName ??
+      specifier
+        .split('/')
+        .pop()
+        ?.replace(/\.json$/, '') ??
+      specifier,
     abi: raw.abi,
     bytecode,
     linkReferences: raw.linkReferences ?? {},

@@ -24,7 +24,11 @@ describe('Alto on the devnet', () => {
     expect(await publicClient.getCode({ address: account.address })).toBeUndefined();
     await testClient.setBalance({ address: account.address, value: parseEther('1') });
 
-    const pimlico = createPimlicoClient({ chain, transport: http(manifest.bundlerUrl), entryPoint: account.entryPoint });
+    const pimlico = createPimlicoClient({
+      chain,
+      transport: http(manifest.bundlerUrl),
+      entryPoint: account.entryPoint,
+    });
     const smartAccountClient = createSmartAccountClient({
       account,
       chain,

@@ -25,23 +25,31 @@ const running = new Set<ChildProcess>();
 let reaper: ChildProcess | undefined;
 let exitHandlerInstalled = false;
 
-export function spawnSupervised(
+export async function spawnSupervised(
   name: string,
   command: string,
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; echo?: (line: string) => void } = {},
-): SupervisedProcess {
+): Promise<SupervisedProcess> {
   installExitHandler();
   const child = spawn(command, args, {
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid === undefined) {
-    // spawn reports ENOENT and friends asynchronously, but leaves pid undefined at once.
-    throw new ChildProcessError(`Could not start ${name} (${command}).`, {
-      hint: 'Check that the binary exists and is executable; run `npm ci` to reinstall it.',
+  // spawn reports a missing or unexecutable binary asynchronously, as an 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'ENOENT' ? 'not found' : error.code === 'EACCES' ? 'not executable' : error.message;
+      reject(
+        new ChildProcessError(`Could not start ${name}: ${command} is ${why}.`, {
+          hint: 'Run `npm ci` to reinstall it; check that the file exists and is executable.',
+          cause: error,
+        }),
+      );
     });
-  }
+  });
+  if (child.pid === undefined) throw new ChildProcessError(`Could not start ${name} (${command}): no process id.`);
   const pid = child.pid;
   running.add(child);
   tellReaper(`+${pid}`);

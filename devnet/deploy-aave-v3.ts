@@ -47,7 +47,10 @@ export type AaveV3Contracts = {
   oracle: Address;
   poolDataProvider: Address;
   /** Per listed asset symbol: its aToken and debt tokens, and the mock price feed behind the oracle. */
-  reserves: Record<string, { underlying: Address; aToken: Address; variableDebtToken: Address; stableDebtToken: Address; priceFeed: Address }>;
+  reserves: Record<
+    string,
+    { underlying: Address; aToken: Address; variableDebtToken: Address; stableDebtToken: Address; priceFeed: Address }
+  >;
 };
 
 /**
@@ -70,15 +73,30 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
     await deployer.deploy('Aave PoolAddressesProvider', ARTIFACTS.provider(), { args: ['Sextant Devnet', admin] })
   ).address;
   if (!same(await read<Address>(provider, providerAbi, 'getACLAdmin'), admin)) {
-    await deployer.write('Aave: set the ACL admin', { address: provider, abi: providerAbi, functionName: 'setACLAdmin', args: [admin] });
+    await deployer.write('Aave: set the ACL admin', {
+      address: provider,
+      abi: providerAbi,
+      functionName: 'setACLAdmin',
+      args: [admin],
+    });
   }
   const aclArtifact = ARTIFACTS.aclManager();
   const aclManager = (await deployer.deploy('Aave ACLManager', aclArtifact, { args: [provider] })).address;
   if (!same(await read<Address>(provider, providerAbi, 'getACLManager'), aclManager)) {
-    await deployer.write('Aave: register the ACL manager', { address: provider, abi: providerAbi, functionName: 'setACLManager', args: [aclManager] });
+    await deployer.write('Aave: register the ACL manager', {
+      address: provider,
+      abi: providerAbi,
+      functionName: 'setACLManager',
+      args: [aclManager],
+    });
   }
   if (!(await read<boolean>(aclManager, aclArtifact.abi, 'isPoolAdmin', [admin]))) {
-    await deployer.write('Aave: make the admin pool admin', { address: aclManager, abi: aclArtifact.abi, functionName: 'addPoolAdmin', args: [admin] });
+    await deployer.write('Aave: make the admin pool admin', {
+      address: aclManager,
+      abi: aclArtifact.abi,
+      functionName: 'addPoolAdmin',
+      args: [admin],
+    });
   }
 
   // Pool and PoolConfigurator implementations (with their libraries), behind the provider's proxies.
@@ -93,23 +111,44 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
   const poolImpl = await deployer.deploy('Aave Pool implementation', poolArtifact, { args: [provider], libraries });
   if (poolImpl.fresh) {
     // As Aave does: initialise the bare implementation so nobody else can.
-    await deployer.write('Aave: initialise the Pool implementation', { address: poolImpl.address, abi: poolArtifact.abi, functionName: 'initialize', args: [provider] });
+    await deployer.write('Aave: initialise the Pool implementation', {
+      address: poolImpl.address,
+      abi: poolArtifact.abi,
+      functionName: 'initialize',
+      args: [provider],
+    });
   }
   if (same(await read<Address>(provider, providerAbi, 'getPool'), zeroAddress)) {
-    await deployer.write('Aave: create the Pool proxy', { address: provider, abi: providerAbi, functionName: 'setPoolImpl', args: [poolImpl.address] });
+    await deployer.write('Aave: create the Pool proxy', {
+      address: provider,
+      abi: providerAbi,
+      functionName: 'setPoolImpl',
+      args: [poolImpl.address],
+    });
   }
   const pool = await read<Address>(provider, providerAbi, 'getPool');
 
   const configuratorArtifact = ARTIFACTS.configurator();
-  const configuratorLogic = (await deployer.deploy('Aave ConfiguratorLogic', ARTIFACTS.library('ConfiguratorLogic'))).address;
+  const configuratorLogic = (await deployer.deploy('Aave ConfiguratorLogic', ARTIFACTS.library('ConfiguratorLogic')))
+    .address;
   const configuratorImpl = await deployer.deploy('Aave PoolConfigurator implementation', configuratorArtifact, {
     libraries: { ConfiguratorLogic: configuratorLogic },
   });
   if (configuratorImpl.fresh) {
-    await deployer.write('Aave: initialise the PoolConfigurator implementation', { address: configuratorImpl.address, abi: configuratorArtifact.abi, functionName: 'initialize', args: [provider] });
+    await deployer.write('Aave: initialise the PoolConfigurator implementation', {
+      address: configuratorImpl.address,
+      abi: configuratorArtifact.abi,
+      functionName: 'initialize',
+      args: [provider],
+    });
   }
   if (same(await read<Address>(provider, providerAbi, 'getPoolConfigurator'), zeroAddress)) {
-    await deployer.write('Aave: create the PoolConfigurator proxy', { address: provider, abi: providerAbi, functionName: 'setPoolConfiguratorImpl', args: [configuratorImpl.address] });
+    await deployer.write('Aave: create the PoolConfigurator proxy', {
+      address: provider,
+      abi: providerAbi,
+      functionName: 'setPoolConfiguratorImpl',
+      args: [configuratorImpl.address],
+    });
   }
   const configurator = await read<Address>(provider, providerAbi, 'getPoolConfigurator');
 
@@ -119,35 +158,83 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
     const price = PRICES_USD[token.symbol];
     if (price === undefined) throw new DeploymentError(`The devnet market has no price for ${token.symbol}.`);
     priceFeeds[token.symbol] = (
-      await deployer.deploy(`Aave price feed ${token.symbol}`, ARTIFACTS.priceFeed(), { args: [BigInt(price) * 10n ** 8n] })
+      await deployer.deploy(`Aave price feed ${token.symbol}`, ARTIFACTS.priceFeed(), {
+        args: [BigInt(price) * 10n ** 8n],
+      })
     ).address;
   }
   const oracle = (
     await deployer.deploy('Aave AaveOracle', ARTIFACTS.oracle(), {
-      args: [provider, tokens.map((t) => t.address), tokens.map((t) => priceFeeds[t.symbol]), zeroAddress, zeroAddress, 10n ** 8n],
+      args: [
+        provider,
+        tokens.map((t) => t.address),
+        tokens.map((t) => priceFeeds[t.symbol]),
+        zeroAddress,
+        zeroAddress,
+        10n ** 8n,
+      ],
     })
   ).address;
   if (!same(await read<Address>(provider, providerAbi, 'getPriceOracle'), oracle)) {
-    await deployer.write('Aave: register the oracle', { address: provider, abi: providerAbi, functionName: 'setPriceOracle', args: [oracle] });
+    await deployer.write('Aave: register the oracle', {
+      address: provider,
+      abi: providerAbi,
+      functionName: 'setPriceOracle',
+      args: [oracle],
+    });
   }
   const dataProviderArtifact = ARTIFACTS.dataProvider();
-  const poolDataProvider = (await deployer.deploy('Aave ProtocolDataProvider', dataProviderArtifact, { args: [provider] })).address;
+  const poolDataProvider = (
+    await deployer.deploy('Aave ProtocolDataProvider', dataProviderArtifact, { args: [provider] })
+  ).address;
   if (!same(await read<Address>(provider, providerAbi, 'getPoolDataProvider'), poolDataProvider)) {
-    await deployer.write('Aave: register the data provider', { address: provider, abi: providerAbi, functionName: 'setPoolDataProvider', args: [poolDataProvider] });
+    await deployer.write('Aave: register the data provider', {
+      address: provider,
+      abi: providerAbi,
+      functionName: 'setPoolDataProvider',
+      args: [poolDataProvider],
+    });
   }
 
   // Token implementations and rate strategies, then the reserves.
-  const aTokenImpl = (await deployer.deploy('Aave AToken implementation', ARTIFACTS.aToken(), { args: [pool] })).address;
-  const variableDebtImpl = (await deployer.deploy('Aave VariableDebtToken implementation', ARTIFACTS.variableDebtToken(), { args: [pool] })).address;
-  const stableDebtImpl = (await deployer.deploy('Aave StableDebtToken implementation', ARTIFACTS.stableDebtToken(), { args: [pool] })).address;
+  const aTokenImpl = (await deployer.deploy('Aave AToken implementation', ARTIFACTS.aToken(), { args: [pool] }))
+    .address;
+  const variableDebtImpl = (
+    await deployer.deploy('Aave VariableDebtToken implementation', ARTIFACTS.variableDebtToken(), { args: [pool] })
+  ).address;
+  const stableDebtImpl = (
+    await deployer.deploy('Aave StableDebtToken implementation', ARTIFACTS.stableDebtToken(), { args: [pool] })
+  ).address;
   const strategyArgs = (optimalUsage: string, slope2: string) => [
-    provider, ray(optimalUsage), 0n, ray('4'), ray(slope2), ray('0.5'), ray('60'), ray('1'), ray('8'), ray('20'),
+    provider,
+    ray(optimalUsage),
+    0n,
+    ray('4'),
+    ray(slope2),
+    ray('0.5'),
+    ray('60'),
+    ray('1'),
+    ray('8'),
+    ray('20'),
   ];
-  const stableStrategy = (await deployer.deploy('Aave rate strategy (stablecoins)', ARTIFACTS.rateStrategy(), { args: strategyArgs('90', '60') })).address;
-  const volatileStrategy = (await deployer.deploy('Aave rate strategy (volatile)', ARTIFACTS.rateStrategy(), { args: strategyArgs('45', '300') })).address;
+  const stableStrategy = (
+    await deployer.deploy('Aave rate strategy (stablecoins)', ARTIFACTS.rateStrategy(), {
+      args: strategyArgs('90', '60'),
+    })
+  ).address;
+  const volatileStrategy = (
+    await deployer.deploy('Aave rate strategy (volatile)', ARTIFACTS.rateStrategy(), {
+      args: strategyArgs('45', '300'),
+    })
+  ).address;
 
   const reserveData = (asset: Address) =>
-    read<{ aTokenAddress: Address; stableDebtTokenAddress: Address; variableDebtTokenAddress: Address }>(pool, poolArtifact.abi, 'getReserveData', [asset]);
+    read<{ aTokenAddress: Address; stableDebtTokenAddress: Address; variableDebtTokenAddress: Address }>(
+      pool,
+      poolArtifact.abi,
+      'getReserveData',
+      [asset],
+    );
   const unlisted: Token[] = [];
   for (const token of tokens) {
     if (same((await reserveData(token.address)).aTokenAddress, zeroAddress)) unlisted.push(token);
@@ -182,20 +269,32 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
   const reserves: AaveV3Contracts['reserves'] = {};
   for (const token of tokens) {
     const risk = riskOf(token);
-    const [, ltv, , , reserveFactor, , borrowingEnabled] = await read<readonly [bigint, bigint, bigint, bigint, bigint, boolean, boolean]>(
-      poolDataProvider, dataProviderArtifact.abi, 'getReserveConfigurationData', [token.address],
-    );
+    const [, ltv, , , reserveFactor, , borrowingEnabled] = await read<
+      readonly [bigint, bigint, bigint, bigint, bigint, boolean, boolean]
+    >(poolDataProvider, dataProviderArtifact.abi, 'getReserveConfigurationData', [token.address]);
     if (ltv !== BigInt(risk.ltv)) {
       await deployer.write(`Aave: ${token.symbol} as collateral`, {
-        address: configurator, abi: configuratorArtifact.abi, functionName: 'configureReserveAsCollateral',
+        address: configurator,
+        abi: configuratorArtifact.abi,
+        functionName: 'configureReserveAsCollateral',
         args: [token.address, BigInt(risk.ltv), BigInt(risk.liquidationThreshold), BigInt(risk.liquidationBonus)],
       });
     }
     if (!borrowingEnabled) {
-      await deployer.write(`Aave: ${token.symbol} borrowable`, { address: configurator, abi: configuratorArtifact.abi, functionName: 'setReserveBorrowing', args: [token.address, true] });
+      await deployer.write(`Aave: ${token.symbol} borrowable`, {
+        address: configurator,
+        abi: configuratorArtifact.abi,
+        functionName: 'setReserveBorrowing',
+        args: [token.address, true],
+      });
     }
     if (reserveFactor !== RESERVE_FACTOR_BPS) {
-      await deployer.write(`Aave: ${token.symbol} reserve factor`, { address: configurator, abi: configuratorArtifact.abi, functionName: 'setReserveFactor', args: [token.address, RESERVE_FACTOR_BPS] });
+      await deployer.write(`Aave: ${token.symbol} reserve factor`, {
+        address: configurator,
+        abi: configuratorArtifact.abi,
+        functionName: 'setReserveFactor',
+        args: [token.address, RESERVE_FACTOR_BPS],
+      });
     }
     const data = await reserveData(token.address);
     reserves[token.symbol] = {
@@ -208,7 +307,15 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
   }
 
   await seedLiquidity(deployer, pool, poolArtifact.abi, tokens, reserves);
-  return { pool, poolAddressesProvider: provider, poolConfigurator: configurator, aclManager, oracle, poolDataProvider, reserves };
+  return {
+    pool,
+    poolAddressesProvider: provider,
+    poolConfigurator: configurator,
+    aclManager,
+    oracle,
+    poolDataProvider,
+    reserves,
+  };
 }
 
 /** The admin supplies each asset once, so the market has something to lend. */
@@ -225,14 +332,19 @@ async function seedLiquidity(
     const reserve = reserves[token.symbol];
     if (!reserve) continue;
     const supplied = (await deployer.publicClient.readContract({
-      address: reserve.aToken, abi: ARTIFACTS.aToken().abi, functionName: 'totalSupply',
+      address: reserve.aToken,
+      abi: ARTIFACTS.aToken().abi,
+      functionName: 'totalSupply',
     })) as bigint;
     if (supplied > 0n) continue;
     const amount = rawAmountForUsd(token, AAVE_SEED_USD, PRICES_USD[token.symbol] ?? 1);
     await fundAdmin(deployer, token, amount, weth.address);
     await approveExact(deployer, token, pool, amount);
     await deployer.write(`Aave: supply ${token.symbol} liquidity`, {
-      address: pool, abi: poolAbi, functionName: 'supply', args: [token.address, amount, deployer.admin.address, 0],
+      address: pool,
+      abi: poolAbi,
+      functionName: 'supply',
+      args: [token.address, amount, deployer.admin.address, 0],
     });
   }
 }

@@ -87,7 +87,8 @@ export function createDeployer(options: {
 
   const fail = (label: string, cause: unknown): never => {
     if (cause instanceof DeploymentError) throw cause;
-    const detail = cause instanceof Error ? (cause as { shortMessage?: string }).shortMessage ?? cause.message : String(cause);
+    const detail =
+      cause instanceof Error ? ((cause as { shortMessage?: string }).shortMessage ?? cause.message) : String(cause);
     throw new DeploymentError(`Devnet set-up step "${label}" failed: ${detail}`, { cause });
   };
 
@@ -122,7 +123,11 @@ export function createDeployer(options: {
       try {
         const transaction = { account: options.admin, to: DETERMINISTIC_DEPLOYER, data: concat([salt, initCode]) };
         const estimate = await publicClient.estimateGas(transaction);
-        const hash = await walletClient.sendTransaction({ ...transaction, chain: options.chain, gas: withHeadroom(estimate) });
+        const hash = await walletClient.sendTransaction({
+          ...transaction,
+          chain: options.chain,
+          gas: withHeadroom(estimate),
+        });
         await confirm(`deploy ${label}`, hash);
       } catch (cause) {
         fail(`deploy ${label}`, cause);
@@ -135,8 +140,13 @@ export function createDeployer(options: {
 
     async write(label, request) {
       try {
-        const call = { ...(request as unknown as Parameters<WalletClient['writeContract']>[0]), account: options.admin };
-        const estimate = await publicClient.estimateContractGas(call as Parameters<PublicClient['estimateContractGas']>[0]);
+        const call = {
+          ...(request as unknown as Parameters<WalletClient['writeContract']>[0]),
+          account: options.admin,
+        };
+        const estimate = await publicClient.estimateContractGas(
+          call as Parameters<PublicClient['estimateContractGas']>[0],
+        );
         const hash = await walletClient.writeContract({ ...call, chain: options.chain, gas: withHeadroom(estimate) });
         return await confirm(label, hash);
       } catch (cause) {
@@ -199,7 +209,10 @@ async function explainRevert(publicClient: PublicClient, hash: Hex): Promise<str
     const path: string[] = [];
     let frame: Frame | undefined = trace;
     while (frame) {
-      if (frame.error) path.push(`${frame.to}: ${frame.revertReason ?? frame.error} (gas ${Number(frame.gas)}, used ${Number(frame.gasUsed)})`);
+      if (frame.error)
+        path.push(
+          `${frame.to}: ${frame.revertReason ?? frame.error} (gas ${Number(frame.gas)}, used ${Number(frame.gasUsed)})`,
+        );
       frame = frame.calls?.find((call) => call.error);
     }
     return path.join(' → ') || 'no reason given';

@@ -1,9 +1,9 @@
 import { defineChain, erc20Abi, isAddress } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
+import { jsonRpc } from '../common/json-rpc.ts';
 import { devnetAccount } from './accounts.ts';
 import { createDeployer } from './deployer.ts';
 import { deployProtocols } from './devnet.ts';
-import { jsonRpc } from '../common/json-rpc.ts';
 import { readManifest } from './manifest.ts';
 import { devnetClients } from './testing/clients.ts';
 
@@ -52,7 +52,11 @@ describe('the devnet', () => {
     expect(bySymbol.WBTC?.decimals).toBe(8);
     expect(bySymbol.WETH?.address).toBe(manifest.contracts.weth);
     for (const token of manifest.tokens) {
-      const decimals = await publicClient.readContract({ address: token.address, abi: erc20Abi, functionName: 'decimals' });
+      const decimals = await publicClient.readContract({
+        address: token.address,
+        abi: erc20Abi,
+        functionName: 'decimals',
+      });
       expect(decimals).toBe(token.decimals);
     }
   });

@@ -1,14 +1,14 @@
 import { defineChain } from 'viem';
+import { jsonRpc } from '../common/json-rpc.ts';
+import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { type Alto, startAlto } from './alto.ts';
 import { type Anvil, startAnvil } from './anvil.ts';
-import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { deployAaveV3 } from './deploy-aave-v3.ts';
 import { deployErc4337 } from './deploy-erc4337.ts';
 import { deployTokens } from './deploy-tokens.ts';
 import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
 import { createDeployer, DETERMINISTIC_DEPLOYER, type Deployer } from './deployer.ts';
 import { DevnetError } from './errors.ts';
-import { jsonRpc } from '../common/json-rpc.ts';
 import { type DevnetManifest, writeManifest } from './manifest.ts';
 import { seedUniswapV3Pools } from './seed-uniswap-v3.ts';
 
@@ -34,6 +34,8 @@ export type Devnet = {
   alto: Alto | undefined;
   /** Stops what this devnet started (never a chain or bundler it was only pointed at). */
   stop(): Promise<void>;
+  /** Resolves, with what happened, if anvil or Alto ends while the devnet runs (not on stop()). */
+  crashed: Promise<string>;
 };
 
 /** Starts (or joins) the devnet: anvil, the protocols, Alto; then writes the manifest. */
@@ -42,7 +44,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const progress = options.progress ?? (() => {});
   let anvil: Anvil | undefined;
   let alto: Alto | undefined;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     await alto?.process.stop();
     await anvil?.process.stop();
   };
@@ -95,7 +99,17 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       ...deployed,
     };
     if (options.dataDir) writeManifest(options.dataDir, manifest);
-    return { manifest, deployment: { ...deployer.stats }, anvil, alto, stop };
+    const crashed = new Promise<string>((resolve) => {
+      for (const child of [anvil?.process, alto?.process]) {
+        child?.exited.then(({ code, signal }) => {
+          if (stopping) return;
+          resolve(
+            `${child.name} exited unexpectedly (${signal ?? `code ${code}`}). Its last output:\n${child.outputTail() || '(nothing)'}`,
+          );
+        });
+      }
+    });
+    return { manifest, deployment: { ...deployer.stats }, anvil, alto, stop, crashed };
   } catch (error) {
     await stop();
     throw error;

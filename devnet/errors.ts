@@ -5,10 +5,6 @@ export class DevnetError extends SextantError {
   override name = 'DevnetError';
 }
 
-export class PortInUseError extends DevnetError {
-  override name = 'PortInUseError';
-}
-
 export class BinaryNotFoundError extends DevnetError {
   override name = 'BinaryNotFoundError';
 }

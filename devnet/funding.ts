@@ -1,8 +1,8 @@
 import { type Address, erc20Abi, parseEther } from 'viem';
 import type { Token } from '../common/chains/types.ts';
 import { loadArtifact } from './artifacts.ts';
-import type { Deployer } from './deployer.ts';
 import { MINTABLE_ERC20_ARTIFACT, WETH9_ARTIFACT } from './deploy-tokens.ts';
+import type { Deployer } from './deployer.ts';
 
 /**
  * Gives the admin `amount` (raw units) of a devnet token: WETH by wrapping ETH that anvil credits

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import type { Chain } from '../common/chains/types.ts';
 import { DevnetError } from './errors.ts';
 
-const address = z.string().refine((value) => isAddress(value, { strict: false }), 'not an address') as z.ZodType<Address>;
+const address = z
+  .string()
+  .refine((value) => isAddress(value, { strict: false }), 'not an address') as z.ZodType<Address>;
 
 const TokenSchema = z.object({ symbol: z.string(), name: z.string(), address, decimals: z.number().int() });
 
@@ -42,10 +44,22 @@ export const DevnetManifestSchema = z.object({
   }),
   aaveV3Reserves: z.record(
     z.string(),
-    z.object({ underlying: address, aToken: address, variableDebtToken: address, stableDebtToken: address, priceFeed: address }),
+    z.object({
+      underlying: address,
+      aToken: address,
+      variableDebtToken: address,
+      stableDebtToken: address,
+      priceFeed: address,
+    }),
   ),
   uniswapV3Pools: z.array(
-    z.object({ token0: address, token1: address, symbols: z.tuple([z.string(), z.string()]), fee: z.number().int(), address }),
+    z.object({
+      token0: address,
+      token1: address,
+      symbols: z.tuple([z.string(), z.string()]),
+      fee: z.number().int(),
+      address,
+    }),
   ),
   tokens: z.array(TokenSchema),
 });
@@ -98,7 +112,7 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
   const { contracts } = manifest;
   return {
     slug: 'devnet',
-    name: 'Sextant devnet (anvil)',
+    name: 'Sextant devnet',
     chainId: manifest.chainId,
     testnet: true,
     hasEns: false,

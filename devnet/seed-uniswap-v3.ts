@@ -1,9 +1,9 @@
 import { type Address, zeroAddress } from 'viem';
 import type { Token } from '../common/chains/types.ts';
 import { loadArtifact } from './artifacts.ts';
-import type { Deployer } from './deployer.ts';
 import type { UniswapV3Contracts } from './deploy-uniswap-v3.ts';
 import { UNISWAP_ARTIFACTS } from './deploy-uniswap-v3.ts';
+import type { Deployer } from './deployer.ts';
 import { DeploymentError } from './errors.ts';
 import { approveExact, fundAdmin, rawAmountForUsd } from './funding.ts';
 import { PRICES_USD, SEEDED_POOLS } from './market.ts';
@@ -46,7 +46,11 @@ export async function seedUniswapV3Pools(
     const liquidity =
       pool === zeroAddress
         ? 0n
-        : ((await deployer.publicClient.readContract({ address: pool, abi: poolAbi, functionName: 'liquidity' })) as bigint);
+        : ((await deployer.publicClient.readContract({
+            address: pool,
+            abi: poolAbi,
+            functionName: 'liquidity',
+          })) as bigint);
 
     if (liquidity === 0n) {
       await deployer.write(`open pool ${label}`, {

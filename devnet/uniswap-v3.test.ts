@@ -28,7 +28,9 @@ async function quote(tokenIn: Address, tokenOut: Address, amountIn: bigint, fee:
 describe('Uniswap V3 on the devnet', () => {
   it('quotes 1 WETH at about 3,000 USDC in every seeded fee tier', async () => {
     for (const fee of [500, 3000, 10000]) {
-      const out = Number(formatUnits(await quote(token('WETH').address, token('USDC').address, parseEther('1'), fee), 6));
+      const out = Number(
+        formatUnits(await quote(token('WETH').address, token('USDC').address, parseEther('1'), fee), 6),
+      );
       expect(Math.abs(out - 3000) / 3000, `fee ${fee}: ${out} USDC`).toBeLessThan(0.02);
     }
   });
@@ -37,7 +39,9 @@ describe('Uniswap V3 on the devnet', () => {
     const weth = Number(formatUnits(await quote(token('WBTC').address, token('WETH').address, 10n ** 8n, 500), 18));
     expect(weth).toBeGreaterThan(19.6);
     expect(weth).toBeLessThan(20.4);
-    const usdt = Number(formatUnits(await quote(token('USDC').address, token('USDT').address, 1000n * 10n ** 6n, 100), 6));
+    const usdt = Number(
+      formatUnits(await quote(token('USDC').address, token('USDT').address, 1000n * 10n ** 6n, 100), 6),
+    );
     expect(usdt).toBeGreaterThan(998);
     expect(usdt).toBeLessThan(1001);
   });
@@ -66,7 +70,12 @@ describe('Uniswap V3 on the devnet', () => {
     });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     expect(receipt.status).toBe('success');
-    const balance = await publicClient.readContract({ address: usdc, abi: erc20Abi, functionName: 'balanceOf', args: [account.address] });
+    const balance = await publicClient.readContract({
+      address: usdc,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [account.address],
+    });
     expect(Number(formatUnits(balance, 6))).toBeGreaterThan(290);
     expect(Number(formatUnits(balance, 6))).toBeLessThan(301);
   });

@@ -26,7 +26,9 @@ describe('the chain registry', () => {
   it('holds only checksummed addresses, and every token once per chain', () => {
     for (const chain of knownNetworks) {
       const addresses = [
-        ...Object.values(chain.contracts).flatMap((value) => (typeof value === 'string' ? [value] : Object.values(value))),
+        ...Object.values(chain.contracts).flatMap((value) =>
+          typeof value === 'string' ? [value] : Object.values(value),
+        ),
         ...chain.tokens.map((token) => token.address),
       ];
       for (const address of addresses) expect(getAddress(address), `${chain.slug} ${address}`).toBe(address);

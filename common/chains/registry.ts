@@ -14,7 +14,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   arb: 'arbitrum',
   'arbitrum-one': 'arbitrum',
   basesepolia: 'base-sepolia',
-  'base_sepolia': 'base-sepolia',
+  base_sepolia: 'base-sepolia',
 };
 
 /** Every slug `CHAIN=` accepts, the devnet first. */

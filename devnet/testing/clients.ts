@@ -5,8 +5,8 @@ import {
   createWalletClient,
   defineChain,
   http,
-  parseEther,
   type PublicClient,
+  parseEther,
   type TestClient,
   type WalletClient,
 } from 'viem';

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { findFreePort } from '../../common/ports.ts';
 import { startDevnet } from '../devnet.ts';
 import type { DevnetManifest } from '../manifest.ts';
-import { findFreePort } from '../ports.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,7 +22,9 @@ export default async function setup(project: TestProject) {
     bundlerPort: await findFreePort(),
     dataDir,
   });
-  console.log(`devnet for the tests ready in ${((performance.now() - started) / 1000).toFixed(1)} s at ${devnet.manifest.rpcUrl}`);
+  console.log(
+    `devnet for the tests ready in ${((performance.now() - started) / 1000).toFixed(1)} s at ${devnet.manifest.rpcUrl}`,
+  );
   project.provide('devnet', devnet.manifest);
   project.provide('devnetDataDir', dataDir);
   return async () => {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { PortInUseError } from './errors.ts';
+import { SextantError } from './errors.ts';
 
 /** Fails with a clear error when `host:port` is taken, before a child process fails on it less clearly. */
 export async function assertPortFree(host: string, port: number, what: string, setting: string): Promise<void> {
@@ -36,4 +36,8 @@ function tryListen(host: string, port: number): Promise<NodeJS.ErrnoException | 
     server.once('error', (error: NodeJS.ErrnoException) => resolve(error));
     server.listen(port, host, () => server.close(() => resolve(undefined)));
   });
+}
+
+export class PortInUseError extends SextantError {
+  override name = 'PortInUseError';
 }

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { chainsCommand } from '../common/chains/command.ts';
+import { type Command, type CommandContext, UsageError } from '../common/command.ts';
+import { describeError } from '../common/errors.ts';
+import { loadDotEnv, loadSettings } from '../common/settings.ts';
+import { devnetCommand } from '../devnet/command.ts';
+import { startCommand } from './start.ts';
+
+/** Every `sextant` subcommand; each module contributes its own. */
+export const commands: readonly Command[] = [startCommand, devnetCommand, chainsCommand];
+
+function overview(): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  return `Sextant: an on-chain AI agent runtime. Words become intents, audited skills turn them into
+calls, and an ERC-4337 smart account runs them as one simulated, confirmed bundle.
+
+Usage: sextant <command> [options]
+
+Commands:
+${commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
+
+Run \`sextant <command> --help\` for a command's options.
+Settings come from the environment and .env (see .env.example); CHAIN=devnet is the default.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+  const stdout = write(process.stdout);
+  const stderr = write(process.stderr);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    stdout(`${overview()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    stdout(`sextant ${pkg.version}\n`);
+    return 0;
+  }
+  const command = commands.find((candidate) => candidate.name === name);
+  try {
+    if (!command) {
+      throw new UsageError(`Unknown command "${name}".`, {
+        hint: `Commands: ${commands.map((c) => c.name).join(', ')}. Run \`sextant --help\`.`,
+      });
+    }
+    loadDotEnv();
+    const context: CommandContext = { settings: loadSettings(), stdout, stderr };
+    return await command.run(rest, context);
+  } catch (error) {
+    stderr(`error: ${describeError(error)}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, inject, it } from 'vitest';
+import { findFreePort } from '../common/ports.ts';
+import { manifestToChain } from '../devnet/manifest.ts';
+import type { Health } from './health.ts';
+import { createApp } from './server.ts';
+
+const manifest = inject('devnet');
+const embedded = async () =>
+  ({ provider: 'embedded', model: 'embedded', reachable: false, host: 'http://127.0.0.1:1' }) as const;
+
+describe('GET /health', () => {
+  it('reports the chain, its block, the bundler and the LLM in use', async () => {
+    const app = createApp({
+      chain: manifestToChain(manifest),
+      rpcUrl: manifest.rpcUrl,
+      bundlerUrl: manifest.bundlerUrl,
+      llm: embedded,
+    });
+    const response = await app.request('/health');
+    expect(response.status).toBe(200);
+    const health = (await response.json()) as Health;
+    expect(health.status).toBe('ok');
+    expect(health.chain).toMatchObject({ slug: 'devnet', chainId: 31337, reachable: true });
+    expect(health.chain.blockNumber).toBeGreaterThan(100);
+    expect(health.bundler.reachable).toBe(true);
+    expect(health.bundler.entryPoints).toContain(manifest.contracts.entryPointV08);
+    expect(health.llm).toMatchObject({ provider: 'embedded', model: 'embedded', reachable: false });
+  });
+
+  it('says "degraded", and why, when the bundler does not answer', async () => {
+    const nowhere = `http://127.0.0.1:${await findFreePort()}`;
+    const app = createApp({
+      chain: manifestToChain(manifest),
+      rpcUrl: manifest.rpcUrl,
+      bundlerUrl: nowhere,
+      llm: embedded,
+    });
+    const health = (await (await app.request('/health')).json()) as Health;
+    expect(health.status).toBe('degraded');
+    expect(health.chain.reachable).toBe(true);
+    expect(health.bundler).toMatchObject({ url: nowhere, reachable: false });
+    expect(health.bundler.error).toBeTruthy();
+  });
+
+  it('notices an RPC that serves another chain than the one configured', async () => {
+    const mainnetLike = { ...manifestToChain(manifest), chainId: 1 };
+    const app = createApp({
+      chain: mainnetLike,
+      rpcUrl: manifest.rpcUrl,
+      bundlerUrl: manifest.bundlerUrl,
+      llm: embedded,
+    });
+    const health = (await (await app.request('/health')).json()) as Health;
+    expect(health.status).toBe('degraded');
+    expect(health.chain.error).toContain('serves chain 31337, not 1');
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const app = createApp({
+      chain: manifestToChain(manifest),
+      rpcUrl: manifest.rpcUrl,
+      bundlerUrl: undefined,
+      llm: embedded,
+    });
+    const response = await app.request('/v1/nothing');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'not found', path: '/v1/nothing' });
+  });
+});

@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import type { LlmStatus } from '../agent-core/llm-status.ts';
+import { jsonRpc } from '../common/json-rpc.ts';
+
+export type HealthDependencies = {
+  chain: { slug: string; name: string; chainId: number };
+  rpcUrl: string;
+  bundlerUrl: string | undefined;
+  llm: () => Promise<LlmStatus>;
+};
+
+/** The answer of GET /health. `status` is "ok" only when the chain and the bundler both answer. */
+export type Health = {
+  status: 'ok' | 'degraded';
+  chain: {
+    slug: string;
+    name: string;
+    chainId: number;
+    blockNumber: number | null;
+    reachable: boolean;
+    error?: string;
+  };
+  bundler: { url: string | null; reachable: boolean; entryPoints: string[]; error?: string };
+  llm: LlmStatus;
+};
+
+export function healthRoutes(deps: HealthDependencies): Hono {
+  return new Hono().get('/health', async (c) => c.json(await checkHealth(deps)));
+}
+
+export async function checkHealth(deps: HealthDependencies): Promise<Health> {
+  const [chain, bundler, llm] = await Promise.all([probeChain(deps), probeBundler(deps.bundlerUrl), deps.llm()]);
+  return { status: chain.reachable && bundler.reachable ? 'ok' : 'degraded', chain, bundler, llm };
+}
+
+async function probeChain(deps: HealthDependencies): Promise<Health['chain']> {
+  const base = { slug: deps.chain.slug, name: deps.chain.name, chainId: deps.chain.chainId };
+  try {
+    const [chainId, blockNumber] = await Promise.all([
+      jsonRpc<string>(deps.rpcUrl, 'eth_chainId'),
+      jsonRpc<string>(deps.rpcUrl, 'eth_blockNumber'),
+    ]);
+    if (Number(chainId) !== deps.chain.chainId) {
+      return {
+        ...base,
+        blockNumber: null,
+        reachable: false,
+        error: `the RPC serves chain ${Number(chainId)}, not ${deps.chain.chainId}`,
+      };
+    }
+    return { ...base, blockNumber: Number(blockNumber), reachable: true };
+  } catch (error) {
+    return { ...base, blockNumber: null, reachable: false, error: (error as Error).message };
+  }
+}
+
+async function probeBundler(url: string | undefined): Promise<Health['bundler']> {
+  if (!url) return { url: null, reachable: false, entryPoints: [], error: 'no bundler configured (set BUNDLER_URL)' };
+  try {
+    const entryPoints = await jsonRpc<string[]>(url, 'eth_supportedEntryPoints');
+    return { url, reachable: true, entryPoints };
+  } catch (error) {
+    return { url, reachable: false, entryPoints: [], error: (error as Error).message };
+  }
+}

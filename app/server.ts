@@ -1,0 +1,33 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { assertPortFree } from '../common/ports.ts';
+import { type HealthDependencies, healthRoutes } from './health.ts';
+
+/** The HTTP API: each module's routes, composed. Later modules mount theirs here. */
+export function createApp(deps: HealthDependencies): Hono {
+  const app = new Hono();
+  app.route('/', healthRoutes(deps));
+  app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
+  app.onError((error, c) => {
+    console.error(error);
+    return c.json({ error: 'internal error', message: error.message }, 500);
+  });
+  return app;
+}
+
+/** Listens on host:port; resolves once listening, with a function that closes the server. */
+export async function listen(
+  app: Hono,
+  host: string,
+  port: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  await assertPortFree(host, port, 'the Sextant server', 'PORT');
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+      resolve({
+        url: `http://${host}:${info.port}`,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+  });
+}

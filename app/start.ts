@@ -1,0 +1,113 @@
+import { detectLlm } from '../agent-core/llm-status.ts';
+import { requireKnownNetwork } from '../common/chains/registry.ts';
+import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
+import { jsonRpc } from '../common/json-rpc.ts';
+import type { Settings } from '../common/settings.ts';
+import { startDevnetWithProgress } from '../devnet/command.ts';
+import type { Devnet } from '../devnet/devnet.ts';
+import { manifestToChain } from '../devnet/manifest.ts';
+import type { HealthDependencies } from './health.ts';
+import { createApp, listen } from './server.ts';
+
+const help = `Usage: sextant start [options]      (npm start runs this)
+
+Starts Sextant: on CHAIN=devnet (the default) the embedded devnet first, then the HTTP server.
+Runs until Ctrl-C, and then stops everything it started.
+
+Options:
+  --host HOST   the address to bind (default: HOST, 127.0.0.1)
+  --port N      the server's port (default: PORT, 8787)
+  -h, --help    show this help
+
+Everything else comes from the environment or .env (see .env.example).`;
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'start the devnet (on CHAIN=devnet) and the server on 127.0.0.1:8787',
+  help,
+  async run(argv, { settings, stdout, stderr }) {
+    const { values } = parseCommandArgs('start', argv, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      stdout(`${help}\n`);
+      return 0;
+    }
+    const host = values.host ?? settings.host;
+    const port = parsePort(values.port, '--port', settings.port);
+
+    let devnet: Devnet | undefined;
+    let deps: HealthDependencies;
+    if (settings.chain === 'devnet') {
+      devnet = await startDevnetWithProgress(
+        {
+          anvilPort: settings.devnet.anvilPort,
+          bundlerPort: settings.devnet.bundlerPort,
+          blockTimeSeconds: settings.devnet.blockTimeSeconds,
+          rpcUrl: settings.rpcUrl,
+          bundlerUrl: settings.bundlerUrl,
+          dataDir: settings.dataDir,
+        },
+        stderr,
+      );
+      const chain = manifestToChain(devnet.manifest);
+      deps = {
+        chain,
+        rpcUrl: devnet.manifest.rpcUrl,
+        bundlerUrl: devnet.manifest.bundlerUrl,
+        llm: () => detectLlm(settings.ollama),
+      };
+    } else {
+      deps = await realNetwork(settings);
+    }
+
+    let server: Awaited<ReturnType<typeof listen>>;
+    try {
+      server = await listen(createApp(deps), host, port);
+    } catch (error) {
+      await devnet?.stop();
+      throw error;
+    }
+    const llm = await detectLlm(settings.ollama);
+    stdout(`Sextant is running on ${deps.chain.name} (chain ${deps.chain.chainId}).
+  server   ${server.url}
+  health   ${server.url}/health
+  llm      ${llm.provider === 'ollama' ? `Ollama ${llm.model} at ${llm.host}` : `embedded parser — ${llm.detail}`}
+Press Ctrl-C to stop.
+`);
+    return serveUntilStopped(
+      stderr,
+      async () => {
+        await server.close();
+        await devnet?.stop();
+      },
+      devnet?.crashed,
+    );
+  },
+};
+
+/** A real network from the registry, checked against the RPC it is reached through. */
+async function realNetwork(settings: Settings): Promise<HealthDependencies> {
+  const chain = requireKnownNetwork(settings.chain);
+  if (!settings.rpcUrl) {
+    throw new UsageError(`CHAIN=${settings.chain} needs RPC_URL: the runtime ships no public RPC endpoints.`, {
+      hint: `Set RPC_URL to an RPC endpoint for ${chain.name} (chain id ${chain.chainId}), and BUNDLER_URL to an ERC-4337 bundler.`,
+    });
+  }
+  let chainId: number;
+  try {
+    chainId = Number(await jsonRpc<string>(settings.rpcUrl, 'eth_chainId', [], 5000));
+  } catch (error) {
+    throw new UsageError(`RPC_URL ${settings.rpcUrl} does not answer: ${(error as Error).message}`, {
+      hint: 'Check the URL and your network connection.',
+    });
+  }
+  if (chainId !== chain.chainId) {
+    throw new UsageError(`RPC_URL serves chain ${chainId}, but CHAIN=${settings.chain} is chain ${chain.chainId}.`, {
+      hint: 'Point RPC_URL at the chain CHAIN names, or change CHAIN.',
+    });
+  }
+  return { chain, rpcUrl: settings.rpcUrl, bundlerUrl: settings.bundlerUrl, llm: () => detectLlm(settings.ollama) };
+}

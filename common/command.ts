@@ -1,0 +1,85 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { SextantError } from './errors.ts';
+import type { Settings } from './settings.ts';
+
+/** What a CLI command gets: the settings, and where to write (stdout for results, stderr for progress). */
+export type CommandContext = {
+  settings: Settings;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+};
+
+/** One `sextant` subcommand. Each module exports its own; app/cli.ts lists them. */
+export type Command = {
+  name: string;
+  summary: string;
+  /** The full help text, printed by `sextant NAME --help`. */
+  help: string;
+  /** Returns the exit code. */
+  run(argv: string[], context: CommandContext): Promise<number>;
+};
+
+export class UsageError extends SextantError {
+  override name = 'UsageError';
+}
+
+/** node:util's parseArgs, with its errors turned into a UsageError that points at the command's help. */
+export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig['options']>>(
+  command: string,
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message, { hint: `Run \`sextant ${command} --help\` for its options.` });
+  }
+}
+
+/** Parses a port given on the command line. */
+export function parsePort(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new UsageError(`${flag} takes a port number from 1 to 65535, not "${value}".`);
+  }
+  return port;
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM, for commands that run until stopped. A second signal while
+ * shutting down exits at once.
+ */
+export function untilSignalled(onSecondSignal: () => void = () => process.exit(130)): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const handler = (signal: NodeJS.Signals) => {
+      if (received) return onSecondSignal();
+      received = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
+/**
+ * Runs until the first SIGINT or SIGTERM (returns 0), or until `failure` resolves (prints it, returns
+ * 1); either way `stop` runs once before returning. For commands that serve until stopped.
+ */
+export async function serveUntilStopped(
+  stderr: (text: string) => void,
+  stop: () => Promise<void>,
+  failure: Promise<string> = new Promise(() => {}),
+): Promise<number> {
+  const outcome = await Promise.race([
+    untilSignalled().then((signal) => ({ signal })),
+    failure.then((message) => ({ message })),
+  ]);
+  if ('signal' in outcome) stderr(`\n${outcome.signal}: stopping…\n`);
+  else stderr(`error: ${outcome.message}\nStopping the rest.\n`);
+  await stop();
+  stderr('Stopped.\n');
+  return 'signal' in outcome ? 0 : 1;
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings, SETTING_NAMES, SettingsError } from './settings.ts';
+
+describe('loadSettings', () => {
+  it('has defaults that run the embedded devnet on loopback', () => {
+    const settings = loadSettings({});
+    expect(settings).toEqual({
+      chain: 'devnet',
+      rpcUrl: undefined,
+      bundlerUrl: undefined,
+      paymasterUrl: undefined,
+      dataDir: resolve('.sextant'),
+      host: '127.0.0.1',
+      port: 8787,
+      devnet: { anvilPort: 8545, bundlerPort: 4337, blockTimeSeconds: 0 },
+      ollama: { host: 'http://127.0.0.1:11434', model: 'qwen2.5:7b-instruct' },
+    });
+  });
+
+  it('reads every variable, treating an empty value as unset', () => {
+    const settings = loadSettings({
+      CHAIN: 'Base',
+      RPC_URL: 'https://rpc.example/base',
+      BUNDLER_URL: '',
+      PORT: '9000',
+      OLLAMA_HOST: 'http://127.0.0.1:11434/',
+      DEVNET_BLOCK_TIME: '2',
+    });
+    expect(settings.chain).toBe('base');
+    expect(settings.rpcUrl).toBe('https://rpc.example/base');
+    expect(settings.bundlerUrl).toBeUndefined();
+    expect(settings.port).toBe(9000);
+    expect(settings.ollama.host).toBe('http://127.0.0.1:11434');
+    expect(settings.devnet.blockTimeSeconds).toBe(2);
+  });
+
+  it('names the variable and the fix when a value is wrong', () => {
+    expect(() => loadSettings({ PORT: 'eighty' })).toThrow(SettingsError);
+    try {
+      loadSettings({ RPC_URL: 'localhost:8545' });
+    } catch (error) {
+      expect((error as SettingsError).message).toContain('RPC_URL="localhost:8545" is not valid');
+      expect((error as SettingsError).hint).toContain('.env.example');
+    }
+    expect(() => loadSettings({ DEVNET_ANVIL_PORT: '70000' })).toThrow(/port number from 1 to 65535/);
+  });
+
+  it('documents every setting in .env.example', () => {
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z_]+)=/gm)].map((match) => match[1]));
+    expect(SETTING_NAMES.length).toBeGreaterThan(10);
+    for (const name of SETTING_NAMES) expect(documented.has(name), `${name} is missing from .env.example`).toBe(true);
+  });
+});

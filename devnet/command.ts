@@ -1,0 +1,99 @@
+import { relative } from 'node:path';
+import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
+import { type Devnet, startDevnet } from './devnet.ts';
+import { manifestPath } from './manifest.ts';
+
+const help = `Usage: sextant devnet [options]
+
+Starts the embedded devnet and keeps it running until Ctrl-C: anvil (chain id 31337), the protocols
+deployed from their npm artifacts (EntryPoint v0.7/v0.8, SimpleAccountFactory, WETH9, USDC, USDT,
+DAI, WBTC, Uniswap V3 with seeded pools, Aave V3), and the Alto bundler. Writes the manifest and the
+token list into the data directory (DATA_DIR/devnet/).
+
+Options:
+  --json               print the manifest as JSON on stdout once ready (progress stays on stderr)
+  --anvil-port N       anvil's port (default: DEVNET_ANVIL_PORT, 8545)
+  --bundler-port N     Alto's port (default: DEVNET_BUNDLER_PORT, 4337)
+  --block-time S       seconds between blocks; 0 mines each transaction at once (default: DEVNET_BLOCK_TIME, 0)
+  --rpc-url URL        use this running chain instead of starting anvil; deploys only what is missing
+                       (default: RPC_URL when set)
+  --bundler-url URL    use this running bundler instead of starting Alto (default: BUNDLER_URL when set)
+  -h, --help           show this help
+
+Examples:
+  sextant devnet
+  sextant devnet --json > devnet.json
+  sextant devnet --anvil-port 9545 --bundler-port 5337`;
+
+export const devnetCommand: Command = {
+  name: 'devnet',
+  summary: 'start the embedded devnet (anvil, Uniswap V3, Aave V3, EntryPoints, Alto)',
+  help,
+  async run(argv, { settings, stdout, stderr }) {
+    const { values } = parseCommandArgs('devnet', argv, {
+      json: { type: 'boolean' },
+      'anvil-port': { type: 'string' },
+      'bundler-port': { type: 'string' },
+      'block-time': { type: 'string' },
+      'rpc-url': { type: 'string' },
+      'bundler-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      stdout(`${help}\n`);
+      return 0;
+    }
+    if (settings.chain !== 'devnet') {
+      throw new UsageError(`CHAIN is "${settings.chain}", and the devnet is a chain of its own.`, {
+        hint: 'Unset CHAIN (or set CHAIN=devnet) to run the devnet.',
+      });
+    }
+    const blockTime =
+      values['block-time'] === undefined ? settings.devnet.blockTimeSeconds : Number(values['block-time']);
+    if (!Number.isFinite(blockTime) || blockTime < 0) {
+      throw new UsageError(`--block-time takes a number of seconds (0 or more), not "${values['block-time']}".`);
+    }
+    const devnet = await startDevnetWithProgress(
+      {
+        anvilPort: parsePort(values['anvil-port'], '--anvil-port', settings.devnet.anvilPort),
+        bundlerPort: parsePort(values['bundler-port'], '--bundler-port', settings.devnet.bundlerPort),
+        blockTimeSeconds: blockTime,
+        rpcUrl: values['rpc-url'] ?? settings.rpcUrl,
+        bundlerUrl: values['bundler-url'] ?? settings.bundlerUrl,
+        dataDir: settings.dataDir,
+      },
+      stderr,
+    );
+    if (values.json) stdout(`${JSON.stringify(devnet.manifest, null, 2)}\n`);
+    else stdout(describeDevnet(devnet, settings.dataDir));
+    stderr('Press Ctrl-C to stop.\n');
+    return serveUntilStopped(stderr, devnet.stop, devnet.crashed);
+  },
+};
+
+/** Starts the devnet, printing each stage with the time since start (shared by `devnet` and `start`). */
+export async function startDevnetWithProgress(
+  options: Parameters<typeof startDevnet>[0],
+  stderr: (text: string) => void,
+): Promise<Devnet> {
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s`;
+  const devnet = await startDevnet({ ...options, progress: (message) => stderr(`${elapsed()}  ${message}\n`) });
+  const { deployed, reused, transactions } = devnet.deployment;
+  stderr(`${elapsed()}  ready: ${deployed} contracts deployed, ${reused} reused, ${transactions} transactions\n`);
+  return devnet;
+}
+
+export function describeDevnet(devnet: Devnet, dataDir: string): string {
+  const { manifest } = devnet;
+  const tokens = manifest.tokens.map((token) => `${token.symbol.padEnd(5)} ${token.address}`).join('\n             ');
+  return `Sextant devnet
+  chain      ${manifest.chainId} at ${manifest.rpcUrl}${devnet.anvil ? '' : ' (existing chain)'}
+  bundler    ${manifest.bundlerUrl}${devnet.alto ? ' (Alto)' : ' (existing bundler)'}
+  entrypoint v0.7 ${manifest.contracts.entryPointV07}, v0.8 ${manifest.contracts.entryPointV08}
+  uniswap    SwapRouter02 ${manifest.contracts.uniswapV3.swapRouter02}, QuoterV2 ${manifest.contracts.uniswapV3.quoterV2}
+  aave       Pool ${manifest.contracts.aaveV3.pool}
+  tokens     ${tokens}
+  manifest   ${relative(process.cwd(), manifestPath(dataDir)) || manifestPath(dataDir)}
+`;
+}
