@@ -44,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
         hint: `Commands: ${commands.map((c) => c.name).join(', ')}. Run \`sextant --help\`.`,
       });
     }
+    // A command's --help must work even when the settings are broken.
+    if (rest.includes('--help') || rest.includes('-h')) {
+      stdout(`${command.help}\n`);
+      return 0;
+    }
     loadDotEnv();
     const context: CommandContext = { settings: loadSettings(), stdout, stderr };
     return await command.run(rest, context);

@@ -55,6 +55,19 @@ describe('GET /health', () => {
     expect(health.chain.error).toContain('serves chain 31337, not 1');
   });
 
+  it('refuses a request whose Host is not loopback (DNS rebinding)', async () => {
+    const app = createApp({
+      chain: manifestToChain(manifest),
+      rpcUrl: manifest.rpcUrl,
+      bundlerUrl: undefined,
+      llm: embedded,
+    });
+    expect((await app.request('/health', { headers: { host: 'evil.example:8787' } })).status).toBe(403);
+    expect((await app.request('/health', { headers: { host: '127.0.0.1:8787' } })).status).toBe(200);
+    expect((await app.request('/health', { headers: { host: 'localhost:8787' } })).status).toBe(200);
+    expect((await app.request('/health', { headers: { host: '[::1]:8787' } })).status).toBe(200);
+  });
+
   it('answers unknown paths with a JSON 404', async () => {
     const app = createApp({
       chain: manifestToChain(manifest),

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { LlmStatus } from '../agent-core/llm-status.ts';
-import { jsonRpc } from '../common/json-rpc.ts';
+import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
 
 export type HealthDependencies = {
   chain: { slug: string; name: string; chainId: number };
@@ -58,8 +58,8 @@ async function probeBundler(url: string | undefined): Promise<Health['bundler']>
   if (!url) return { url: null, reachable: false, entryPoints: [], error: 'no bundler configured (set BUNDLER_URL)' };
   try {
     const entryPoints = await jsonRpc<string[]>(url, 'eth_supportedEntryPoints');
-    return { url, reachable: true, entryPoints };
+    return { url: redactUrl(url), reachable: true, entryPoints };
   } catch (error) {
-    return { url, reachable: false, entryPoints: [], error: (error as Error).message };
+    return { url: redactUrl(url), reachable: false, entryPoints: [], error: (error as Error).message };
   }
 }

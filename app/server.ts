@@ -2,15 +2,18 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { assertPortFree } from '../common/ports.ts';
 import { type HealthDependencies, healthRoutes } from './health.ts';
+import { loopbackHostOnly } from './loopback-host-only.ts';
 
 /** The HTTP API: each module's routes, composed. Later modules mount theirs here. */
 export function createApp(deps: HealthDependencies): Hono {
   const app = new Hono();
+  app.use(loopbackHostOnly());
   app.route('/', healthRoutes(deps));
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
+    // The details go to the server's log, not to the client.
     console.error(error);
-    return c.json({ error: 'internal error', message: error.message }, 500);
+    return c.json({ error: 'internal error' }, 500);
   });
   return app;
 }
@@ -22,12 +25,13 @@ export async function listen(
   port: number,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   await assertPortFree(host, port, 'the Sextant server', 'PORT');
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
       resolve({
         url: `http://${host}:${info.port}`,
         close: () => new Promise((done) => server.close(() => done())),
       });
     });
+    server.once('error', reject);
   });
 }

@@ -2,8 +2,9 @@ import { detectLlm } from '../agent-core/llm-status.ts';
 import { requireKnownNetwork } from '../common/chains/registry.ts';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
+import { assertPortFree } from '../common/ports.ts';
 import type { Settings } from '../common/settings.ts';
-import { startDevnetWithProgress } from '../devnet/command.ts';
+import { devnetOptionsFrom, startDevnetWithProgress } from '../devnet/command.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
 import type { HealthDependencies } from './health.ts';
@@ -15,8 +16,7 @@ Starts Sextant: on CHAIN=devnet (the default) the embedded devnet first, then th
 Runs until Ctrl-C, and then stops everything it started.
 
 Options:
-  --host HOST   the address to bind (default: HOST, 127.0.0.1)
-  --port N      the server's port (default: PORT, 8787)
+  --port N      the server's port (default: PORT, 8787); it listens on HOST (127.0.0.1)
   -h, --help    show this help
 
 Everything else comes from the environment or .env (see .env.example).`;
@@ -27,7 +27,6 @@ export const startCommand: Command = {
   help,
   async run(argv, { settings, stdout, stderr }) {
     const { values } = parseCommandArgs('start', argv, {
-      host: { type: 'string' },
       port: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -35,23 +34,15 @@ export const startCommand: Command = {
       stdout(`${help}\n`);
       return 0;
     }
-    const host = values.host ?? settings.host;
+    const host = settings.host;
     const port = parsePort(values.port, '--port', settings.port);
+    // Before the devnet's few seconds of start-up, not after them.
+    await assertPortFree(host, port, 'the Sextant server', 'PORT');
 
     let devnet: Devnet | undefined;
     let deps: HealthDependencies;
     if (settings.chain === 'devnet') {
-      devnet = await startDevnetWithProgress(
-        {
-          anvilPort: settings.devnet.anvilPort,
-          bundlerPort: settings.devnet.bundlerPort,
-          blockTimeSeconds: settings.devnet.blockTimeSeconds,
-          rpcUrl: settings.rpcUrl,
-          bundlerUrl: settings.bundlerUrl,
-          dataDir: settings.dataDir,
-        },
-        stderr,
-      );
+      devnet = await startDevnetWithProgress(devnetOptionsFrom(settings), stderr);
       const chain = manifestToChain(devnet.manifest);
       deps = {
         chain,
@@ -100,7 +91,7 @@ async function realNetwork(settings: Settings): Promise<HealthDependencies> {
   try {
     chainId = Number(await jsonRpc<string>(settings.rpcUrl, 'eth_chainId', [], 5000));
   } catch (error) {
-    throw new UsageError(`RPC_URL ${settings.rpcUrl} does not answer: ${(error as Error).message}`, {
+    throw new UsageError(`RPC_URL does not answer: ${(error as Error).message}`, {
       hint: 'Check the URL and your network connection.',
     });
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SETTING_NAMES, SettingsError } from './settings.ts';
+import { loadSettings, normalizeOllamaHost, SETTING_NAMES, SettingsError } from './settings.ts';
 
 describe('loadSettings', () => {
   it('has defaults that run the embedded devnet on loopback', () => {
@@ -34,6 +34,19 @@ describe('loadSettings', () => {
     expect(settings.port).toBe(9000);
     expect(settings.ollama.host).toBe('http://127.0.0.1:11434');
     expect(settings.devnet.blockTimeSeconds).toBe(2);
+  });
+
+  it('reads OLLAMA_HOST the way Ollama does', () => {
+    expect(normalizeOllamaHost('0.0.0.0')).toBe('http://127.0.0.1:11434');
+    expect(normalizeOllamaHost('127.0.0.1:11434')).toBe('http://127.0.0.1:11434');
+    expect(normalizeOllamaHost('gpu-box')).toBe('http://gpu-box:11434');
+    expect(normalizeOllamaHost('https://ollama.example/')).toBe('https://ollama.example');
+    expect(normalizeOllamaHost('http://127.0.0.1:9999/')).toBe('http://127.0.0.1:9999');
+  });
+
+  it('listens on loopback only', () => {
+    expect(loadSettings({ HOST: 'localhost' }).host).toBe('localhost');
+    expect(() => loadSettings({ HOST: '0.0.0.0' })).toThrow(/loopback/);
   });
 
   it('names the variable and the fix when a value is wrong', () => {

@@ -17,12 +17,16 @@ const SettingsSchema = z.object({
   BUNDLER_URL: url.optional(),
   PAYMASTER_URL: url.optional(),
   DATA_DIR: z.string().min(1).default('.sextant'),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  // The server moves funds: it listens on loopback only.
+  HOST: z
+    .enum(['127.0.0.1', 'localhost', '::1'], { error: 'expected a loopback address: 127.0.0.1, localhost or ::1' })
+    .default('127.0.0.1'),
   PORT: port.default(8787),
   DEVNET_ANVIL_PORT: port.default(8545),
   DEVNET_BUNDLER_PORT: port.default(4337),
   DEVNET_BLOCK_TIME: z.coerce.number().min(0).default(0),
-  OLLAMA_HOST: url.default('http://127.0.0.1:11434'),
+  // Accepts what Ollama's own OLLAMA_HOST accepts: "0.0.0.0", "127.0.0.1:11434", "http://host:port".
+  OLLAMA_HOST: z.string().min(1).default('http://127.0.0.1:11434'),
   OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
 });
 
@@ -68,8 +72,29 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       bundlerPort: s.DEVNET_BUNDLER_PORT,
       blockTimeSeconds: s.DEVNET_BLOCK_TIME,
     },
-    ollama: { host: s.OLLAMA_HOST.replace(/\/+$/, ''), model: s.OLLAMA_MODEL },
+    ollama: { host: normalizeOllamaHost(s.OLLAMA_HOST), model: s.OLLAMA_MODEL },
   };
+}
+
+/**
+ * OLLAMA_HOST as a URL, read the way Ollama's clients read it: the scheme defaults to http, an http
+ * port to 11434, and the "listen everywhere" address 0.0.0.0 means this machine.
+ */
+export function normalizeOllamaHost(raw: string): string {
+  const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(withScheme);
+  } catch {
+    throw new SettingsError(`OLLAMA_HOST=${JSON.stringify(raw)} is not a host or URL.`, {
+      hint: 'Use a form like http://127.0.0.1:11434 or 127.0.0.1:11434.',
+    });
+  }
+  if (parsed.hostname === '0.0.0.0') parsed.hostname = '127.0.0.1';
+  // As the ollama client does: a bare http host means Ollama's port; https keeps its own (443).
+  if (parsed.port === '' && parsed.protocol === 'http:' && !/:\d+$/.test(raw.replace(/\/+$/, '')))
+    parsed.port = '11434';
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
 /** Loads `.env` from the working directory into `process.env`, without overriding what is already set. */

@@ -35,17 +35,11 @@ export function anvilBinaryPath(): string {
   return binary;
 }
 
-export async function startAnvil(options: {
-  host: string;
-  port: number;
-  blockTimeSeconds: number;
-  binary?: string;
-}): Promise<Anvil> {
+export async function startAnvil(options: { host: string; port: number; binary?: string }): Promise<Anvil> {
   const binary = options.binary ?? anvilBinaryPath();
   await assertPortFree(options.host, options.port, 'anvil', 'DEVNET_ANVIL_PORT');
+  // Automine: every transaction is mined at once (startDevnet switches to interval mining later if asked).
   const args = ['--host', options.host, '--port', String(options.port), '--chain-id', String(DEVNET_CHAIN_ID)];
-  // 0 means automine: every transaction is mined at once, which keeps deployment and tests fast.
-  if (options.blockTimeSeconds > 0) args.push('--block-time', String(options.blockTimeSeconds));
   const child = await spawnSupervised('anvil', binary, args);
   const rpcUrl = `http://${options.host}:${options.port}`;
   await waitUntilReady(child, async () => jsonRpc<string>(rpcUrl, 'eth_chainId', [], 500), {

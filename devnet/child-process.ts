@@ -145,6 +145,10 @@ function indent(text: string): string {
 }
 
 function tellReaper(line: string): void {
+  reaper?.stdin?.write(`${line}\n`);
+}
+
+function startReaper(): void {
   if (reaper === undefined) {
     reaper = spawn(process.execPath, [fileURLToPath(new URL('./reaper.mjs', import.meta.url))], {
       // Its own process group, so a Ctrl-C aimed at our group does not take it down before it reaps.
@@ -152,16 +156,20 @@ function tellReaper(line: string): void {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     reaper.unref();
-    // Writes to a reaper that has died must not crash the parent.
+    // A reaper that failed to start or died must not crash the parent; the exit handler still runs.
+    reaper.on('error', () => {
+      reaper = undefined;
+    });
     reaper.stdin?.on('error', () => {});
     (reaper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   }
-  reaper.stdin?.write(`${line}\n`);
 }
 
 function installExitHandler(): void {
   if (exitHandlerInstalled) return;
   exitHandlerInstalled = true;
+  // The reaper must be running before the first child exists, or a SIGKILL in between orphans it.
+  startReaper();
   // Runs on process.exit() and on an uncaught exception; only synchronous work is possible here.
   process.on('exit', () => {
     for (const child of running) child.kill('SIGTERM');

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
-import { type Devnet, startDevnet } from './devnet.ts';
+import type { Settings } from '../common/settings.ts';
+import { type Devnet, type DevnetOptions, startDevnet } from './devnet.ts';
 import { manifestPath } from './manifest.ts';
 
 const help = `Usage: sextant devnet [options]
@@ -55,12 +56,12 @@ export const devnetCommand: Command = {
     }
     const devnet = await startDevnetWithProgress(
       {
+        ...devnetOptionsFrom(settings),
         anvilPort: parsePort(values['anvil-port'], '--anvil-port', settings.devnet.anvilPort),
         bundlerPort: parsePort(values['bundler-port'], '--bundler-port', settings.devnet.bundlerPort),
         blockTimeSeconds: blockTime,
-        rpcUrl: values['rpc-url'] ?? settings.rpcUrl,
-        bundlerUrl: values['bundler-url'] ?? settings.bundlerUrl,
-        dataDir: settings.dataDir,
+        rpcUrl: parseUrl(values['rpc-url'], '--rpc-url') ?? settings.rpcUrl,
+        bundlerUrl: parseUrl(values['bundler-url'], '--bundler-url') ?? settings.bundlerUrl,
       },
       stderr,
     );
@@ -71,11 +72,28 @@ export const devnetCommand: Command = {
   },
 };
 
+/** The devnet's options as the settings give them (CLI flags may override each). */
+export function devnetOptionsFrom(settings: Settings): DevnetOptions {
+  return {
+    anvilPort: settings.devnet.anvilPort,
+    bundlerPort: settings.devnet.bundlerPort,
+    blockTimeSeconds: settings.devnet.blockTimeSeconds,
+    rpcUrl: settings.rpcUrl,
+    bundlerUrl: settings.bundlerUrl,
+    dataDir: settings.dataDir,
+  };
+}
+
+function parseUrl(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!URL.canParse(value) || !/^https?:/.test(value)) {
+    throw new UsageError(`${flag} takes an http(s) URL, not "${value}".`);
+  }
+  return value;
+}
+
 /** Starts the devnet, printing each stage with the time since start (shared by `devnet` and `start`). */
-export async function startDevnetWithProgress(
-  options: Parameters<typeof startDevnet>[0],
-  stderr: (text: string) => void,
-): Promise<Devnet> {
+export async function startDevnetWithProgress(options: DevnetOptions, stderr: (text: string) => void): Promise<Devnet> {
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s`;
   const devnet = await startDevnet({ ...options, progress: (message) => stderr(`${elapsed()}  ${message}\n`) });

@@ -109,7 +109,7 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
   ).address;
   const poolArtifact = ARTIFACTS.pool();
   const poolImpl = await deployer.deploy('Aave Pool implementation', poolArtifact, { args: [provider], libraries });
-  if (poolImpl.fresh) {
+  if (await isUninitialised(deployer, poolImpl.address)) {
     // As Aave does: initialise the bare implementation so nobody else can.
     await deployer.write('Aave: initialise the Pool implementation', {
       address: poolImpl.address,
@@ -134,7 +134,7 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
   const configuratorImpl = await deployer.deploy('Aave PoolConfigurator implementation', configuratorArtifact, {
     libraries: { ConfiguratorLogic: configuratorLogic },
   });
-  if (configuratorImpl.fresh) {
+  if (await isUninitialised(deployer, configuratorImpl.address)) {
     await deployer.write('Aave: initialise the PoolConfigurator implementation', {
       address: configuratorImpl.address,
       abi: configuratorArtifact.abi,
@@ -347,6 +347,15 @@ async function seedLiquidity(
       args: [token.address, amount, deployer.admin.address, 0],
     });
   }
+}
+
+/**
+ * Aave's VersionedInitializable keeps `lastInitializedRevision` in storage slot 0; zero means
+ * `initialize` was never called (decided from the chain, so a run cut short is completed later).
+ */
+async function isUninitialised(deployer: Deployer, implementation: Address): Promise<boolean> {
+  const slot0 = await deployer.publicClient.getStorageAt({ address: implementation, slot: '0x0' });
+  return slot0 === undefined || BigInt(slot0) === 0n;
 }
 
 function riskOf(token: Token) {

@@ -1,6 +1,6 @@
 import { type Address, stringToHex, zeroAddress } from 'viem';
 import { loadArtifact } from './artifacts.ts';
-import { DETERMINISTIC_DEPLOYER, type Deployer, writeAs } from './deployer.ts';
+import { DETERMINISTIC_DEPLOYER, type Deployer } from './deployer.ts';
 
 export const UNISWAP_ARTIFACTS = {
   factory: '@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json',
@@ -39,11 +39,12 @@ export async function deployUniswapV3(deployer: Deployer, weth: Address): Promis
   });
   if (String(owner).toLowerCase() === DETERMINISTIC_DEPLOYER) {
     await deployer.impersonating(DETERMINISTIC_DEPLOYER, (from) =>
-      writeAs(deployer, from, 'Uniswap factory: hand ownership to the admin', {
+      deployer.write('Uniswap factory: hand ownership to the admin', {
         address: factory,
         abi: factoryArtifact.abi,
         functionName: 'setOwner',
         args: [admin],
+        from,
       }),
     );
   }

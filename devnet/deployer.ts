@@ -49,6 +49,8 @@ export type Deployer = {
       functionName: functionName;
       args?: ContractFunctionArgs<abi, 'nonpayable' | 'payable', functionName>;
       value?: bigint;
+      /** Send from this (impersonated) address instead of the admin; see `impersonating`. */
+      from?: Address;
     },
   ): Promise<TransactionReceipt>;
   /** Runs `action` with `address` impersonated (anvil only), funding it for gas first. */
@@ -138,11 +140,11 @@ export function createDeployer(options: {
       return { address, fresh: true };
     },
 
-    async write(label, request) {
+    async write(label, { from, ...request }) {
       try {
         const call = {
           ...(request as unknown as Parameters<WalletClient['writeContract']>[0]),
-          account: options.admin,
+          account: from ?? options.admin,
         };
         const estimate = await publicClient.estimateContractGas(
           call as Parameters<PublicClient['estimateContractGas']>[0],
@@ -165,28 +167,6 @@ export function createDeployer(options: {
     },
   };
   return deployer;
-}
-
-/** Sends a transaction from an impersonated account and waits for it (used inside `impersonating`). */
-export async function writeAs<const abi extends Abi>(
-  deployer: Deployer,
-  from: Address,
-  label: string,
-  request: { address: Address; abi: abi; functionName: string; args?: readonly unknown[] },
-): Promise<void> {
-  try {
-    const hash = await deployer.walletClient.writeContract({
-      ...(request as unknown as Parameters<WalletClient['writeContract']>[0]),
-      account: from,
-      chain: deployer.chain,
-    });
-    deployer.stats.transactions += 1;
-    const receipt = await deployer.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
-    if (receipt.status !== 'success') throw new DeploymentError(`Devnet set-up step "${label}" reverted.`);
-  } catch (cause) {
-    if (cause instanceof DeploymentError) throw cause;
-    throw new DeploymentError(`Devnet set-up step "${label}" failed: ${(cause as Error).message}`, { cause });
-  }
 }
 
 /**

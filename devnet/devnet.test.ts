@@ -1,4 +1,4 @@
-import { defineChain, erc20Abi, isAddress } from 'viem';
+import { erc20Abi, isAddress } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { devnetAccount } from './accounts.ts';
@@ -70,6 +70,18 @@ describe('the devnet', () => {
     expect(Number(chainId)).toBe(manifest.chainId);
   });
 
+  it('initialised the Aave Pool and PoolConfigurator implementations, as Aave does', async () => {
+    const EIP1967_IMPLEMENTATION_SLOT = '0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc';
+    for (const proxy of [manifest.contracts.aaveV3.pool, manifest.contracts.aaveV3.poolConfigurator]) {
+      const raw = await publicClient.getStorageAt({ address: proxy, slot: EIP1967_IMPLEMENTATION_SLOT });
+      const implementation = `0x${(raw as string).slice(-40)}` as const;
+      expect((await publicClient.getCode({ address: implementation }))?.length).toBeGreaterThan(2);
+      // Slot 0 of Aave's VersionedInitializable is lastInitializedRevision: non-zero once initialised.
+      const slot0 = await publicClient.getStorageAt({ address: implementation, slot: '0x0' });
+      expect(BigInt(slot0 as string)).toBeGreaterThan(0n);
+    }
+  });
+
   it('wrote the manifest and token list where the runtime reads them', () => {
     const written = readManifest(inject('devnetDataDir'));
     expect(written).toEqual(manifest);
@@ -79,7 +91,7 @@ describe('the devnet', () => {
     const { chain } = devnetClients(manifest);
     const deployer = createDeployer({
       rpcUrl: manifest.rpcUrl,
-      chain: defineChain({ ...chain }),
+      chain,
       admin: devnetAccount('admin'),
     });
     const again = await deployProtocols(deployer);

@@ -1,16 +1,17 @@
-import { defineChain } from 'viem';
-import { jsonRpc } from '../common/json-rpc.ts';
+import { findKnownNetwork } from '../common/chains/registry.ts';
+import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
 import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { type Alto, startAlto } from './alto.ts';
-import { type Anvil, startAnvil } from './anvil.ts';
+import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from './anvil.ts';
 import { deployAaveV3 } from './deploy-aave-v3.ts';
 import { deployErc4337 } from './deploy-erc4337.ts';
 import { deployTokens } from './deploy-tokens.ts';
 import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
 import { createDeployer, DETERMINISTIC_DEPLOYER, type Deployer } from './deployer.ts';
-import { DevnetError } from './errors.ts';
+import { ChildProcessError, DevnetError } from './errors.ts';
 import { type DevnetManifest, writeManifest } from './manifest.ts';
 import { seedUniswapV3Pools } from './seed-uniswap-v3.ts';
+import { devnetViemChain } from './viem-chain.ts';
 
 export type DevnetOptions = {
   host?: string;
@@ -54,24 +55,35 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     let rpcUrl = options.rpcUrl;
     if (rpcUrl === undefined) {
       progress(`anvil: starting on ${host}:${options.anvilPort}`);
-      anvil = await startAnvil({ host, port: options.anvilPort, blockTimeSeconds: options.blockTimeSeconds ?? 0 });
+      // Automine while deploying (147 transactions would otherwise wait a block each); the block
+      // time, if any, starts once the protocols are in place.
+      anvil = await startAnvil({ host, port: options.anvilPort });
       rpcUrl = anvil.rpcUrl;
     } else {
       progress(`chain: using ${rpcUrl}`);
     }
     const chainId = await readChainId(rpcUrl);
+    if (chainId !== DEVNET_CHAIN_ID) {
+      const known = findKnownNetwork(chainId);
+      throw new DevnetError(
+        `The chain at ${redactUrl(rpcUrl)} is chain ${chainId}${known ? ` (${known.name})` : ''}, not a devnet (${DEVNET_CHAIN_ID}); the devnet deploys test contracts with public keys, so it refuses.`,
+        {
+          hint: known
+            ? `To use ${known.name}, set CHAIN=${known.slug}. To run the devnet, unset RPC_URL.`
+            : 'Point RPC_URL at an anvil devnet, or unset it to let the devnet start its own.',
+        },
+      );
+    }
     const deployer = createDeployer({
       rpcUrl,
-      chain: defineChain({
-        id: chainId,
-        name: 'Sextant devnet',
-        nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-        rpcUrls: { default: { http: [rpcUrl] } },
-      }),
+      chain: devnetViemChain(chainId, rpcUrl),
       admin: devnetAccount('admin'),
       progress,
     });
     const deployed = await deployProtocols(deployer);
+    if (anvil && (options.blockTimeSeconds ?? 0) > 0) {
+      await jsonRpc(rpcUrl, 'evm_setIntervalMining', [options.blockTimeSeconds]);
+    }
 
     let bundlerUrl = options.bundlerUrl;
     if (bundlerUrl === undefined) {
@@ -111,7 +123,18 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     });
     return { manifest, deployment: { ...deployer.stats }, anvil, alto, stop, crashed };
   } catch (error) {
+    // A child that died explains the failure better than the step that noticed it.
+    const dead = [anvil?.process, alto?.process].find((child) => child?.hasExited());
     await stop();
+    if (dead && !(error instanceof ChildProcessError)) {
+      throw new ChildProcessError(
+        `${dead.name} exited during start-up.\n${dead.outputTail() || '(it printed nothing)'}`,
+        {
+          hint: 'See its output above.',
+          cause: error,
+        },
+      );
+    }
     throw error;
   }
 }
@@ -137,7 +160,7 @@ async function readChainId(rpcUrl: string): Promise<number> {
   try {
     return Number(await jsonRpc<string>(rpcUrl, 'eth_chainId', [], 5000));
   } catch (cause) {
-    throw new DevnetError(`The chain at ${rpcUrl} does not answer: ${(cause as Error).message}`, {
+    throw new DevnetError(`The chain at ${redactUrl(rpcUrl)} does not answer: ${(cause as Error).message}`, {
       hint: 'Check RPC_URL, or unset it to let the devnet start its own anvil.',
       cause,
     });

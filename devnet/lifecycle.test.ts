@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
-import { startAnvil } from './anvil.ts';
-import { ChildProcessError } from './errors.ts';
+import { anvilBinaryPath, startAnvil } from './anvil.ts';
+import { spawnSupervised } from './child-process.ts';
+import { startDevnet } from './devnet.ts';
+import { ChildProcessError, DevnetError } from './errors.ts';
 import { childrenOf, eventually, isAlive, runSextant } from './testing/processes.ts';
 
 /** Starts `sextant devnet` on free ports and waits until it prints its manifest. */
@@ -74,11 +76,26 @@ describe('the devnet process', () => {
     }
   });
 
+  it('refuses to deploy its test contracts on a chain that is not a devnet', async () => {
+    const port = await findFreePort();
+    const base = await spawnSupervised('anvil', anvilBinaryPath(), ['--port', String(port), '--chain-id', '8453']);
+    try {
+      await eventually(() => base.outputTail().includes('Listening'), 10_000, 'anvil listens');
+      const error = await startDevnet({ anvilPort: 0, bundlerPort: 0, rpcUrl: `http://127.0.0.1:${port}` }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(DevnetError);
+      expect((error as DevnetError).message).toContain('is chain 8453 (Base), not a devnet (31337)');
+      expect((error as DevnetError).hint).toContain('set CHAIN=base');
+    } finally {
+      await base.stop();
+    }
+  });
+
   it('says so clearly when the anvil binary is missing', async () => {
     const error = await startAnvil({
       host: '127.0.0.1',
       port: await findFreePort(),
-      blockTimeSeconds: 0,
       binary: '/nonexistent/anvil',
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ChildProcessError);
@@ -94,7 +111,6 @@ describe('the devnet process', () => {
     const error = await startAnvil({
       host: '127.0.0.1',
       port: await findFreePort(),
-      blockTimeSeconds: 0,
       binary: script,
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ChildProcessError);

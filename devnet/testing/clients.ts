@@ -3,7 +3,6 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
-  defineChain,
   http,
   type PublicClient,
   parseEther,
@@ -12,6 +11,7 @@ import {
 } from 'viem';
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import type { DevnetManifest } from '../manifest.ts';
+import { devnetViemChain } from '../viem-chain.ts';
 
 /** viem clients for a test against the shared devnet. */
 export function devnetClients(manifest: DevnetManifest): {
@@ -19,12 +19,7 @@ export function devnetClients(manifest: DevnetManifest): {
   publicClient: PublicClient;
   testClient: TestClient;
 } {
-  const chain = defineChain({
-    id: manifest.chainId,
-    name: 'Sextant devnet',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [manifest.rpcUrl] } },
-  });
+  const chain = devnetViemChain(manifest.chainId, manifest.rpcUrl);
   const transport = http(manifest.rpcUrl);
   return {
     chain,
