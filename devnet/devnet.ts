@@ -1,4 +1,5 @@
 import { findKnownNetwork } from '../common/chains/registry.ts';
+import { toViemChain } from '../common/chains/viem-chain.ts';
 import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
 import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { type Alto, startAlto } from './alto.ts';
@@ -11,7 +12,6 @@ import { createDeployer, DETERMINISTIC_DEPLOYER, type Deployer } from './deploye
 import { ChildProcessError, DevnetError } from './errors.ts';
 import { type DevnetManifest, writeManifest } from './manifest.ts';
 import { seedUniswapV3Pools } from './seed-uniswap-v3.ts';
-import { devnetViemChain } from './viem-chain.ts';
 
 export type DevnetOptions = {
   host?: string;
@@ -76,7 +76,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     }
     const deployer = createDeployer({
       rpcUrl,
-      chain: devnetViemChain(chainId, rpcUrl),
+      chain: toViemChain(chainId, rpcUrl),
       admin: devnetAccount('admin'),
       progress,
     });

@@ -10,8 +10,8 @@ import {
   type WalletClient,
 } from 'viem';
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
+import { toViemChain } from '../../common/chains/viem-chain.ts';
 import type { DevnetManifest } from '../manifest.ts';
-import { devnetViemChain } from '../viem-chain.ts';
 
 /** viem clients for a test against the shared devnet. */
 export function devnetClients(manifest: DevnetManifest): {
@@ -19,7 +19,7 @@ export function devnetClients(manifest: DevnetManifest): {
   publicClient: PublicClient;
   testClient: TestClient;
 } {
-  const chain = devnetViemChain(manifest.chainId, manifest.rpcUrl);
+  const chain = toViemChain(manifest.chainId, manifest.rpcUrl);
   const transport = http(manifest.rpcUrl);
   return {
     chain,

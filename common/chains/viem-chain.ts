@@ -1,10 +1,10 @@
 import { type Chain, defineChain } from 'viem';
 
-/** The devnet as a viem chain, for clients that talk to it. */
-export function devnetViemChain(chainId: number, rpcUrl: string): Chain {
+/** A chain as viem wants it, for clients that talk to it through `rpcUrl`. */
+export function toViemChain(chainId: number, rpcUrl: string, name = 'Sextant devnet'): Chain {
   return defineChain({
     id: chainId,
-    name: 'Sextant devnet',
+    name,
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [rpcUrl] } },
   });

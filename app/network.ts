@@ -1,0 +1,35 @@
+import { requireKnownNetwork } from '../common/chains/registry.ts';
+import { UsageError } from '../common/command.ts';
+import type { Network } from '../common/network.ts';
+import type { Settings } from '../common/settings.ts';
+import { manifestToChain, readManifest } from '../devnet/manifest.ts';
+
+/**
+ * The network the settings select. On the devnet, the manifest the running devnet wrote (start it
+ * with `sextant devnet` or `npm start`); elsewhere, the registry's entry and RPC_URL.
+ */
+export function resolveNetwork(settings: Settings): Network {
+  if (settings.chain === 'devnet') {
+    const manifest = readManifest(settings.dataDir);
+    return {
+      chain: manifestToChain(manifest),
+      rpcUrl: manifest.rpcUrl,
+      bundlerUrl: manifest.bundlerUrl,
+      paymasterUrl: settings.paymasterUrl ?? manifest.paymasterUrl ?? undefined,
+      isDevnet: true,
+    };
+  }
+  const chain = requireKnownNetwork(settings.chain);
+  if (!settings.rpcUrl) {
+    throw new UsageError(`CHAIN=${settings.chain} needs RPC_URL: the runtime ships no public RPC endpoints.`, {
+      hint: `Set RPC_URL to an RPC endpoint for ${chain.name} (chain id ${chain.chainId}).`,
+    });
+  }
+  return {
+    chain,
+    rpcUrl: settings.rpcUrl,
+    bundlerUrl: settings.bundlerUrl,
+    paymasterUrl: settings.paymasterUrl,
+    isDevnet: false,
+  };
+}

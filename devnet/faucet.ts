@@ -1,0 +1,82 @@
+import { type Address, createWalletClient, http, type PublicClient, parseEther, parseUnits } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import type { Token } from '../common/chains/types.ts';
+import { toViemChain } from '../common/chains/viem-chain.ts';
+import { loadArtifact } from './artifacts.ts';
+import { MINTABLE_ERC20_ARTIFACT, WETH9_ARTIFACT } from './deploy-tokens.ts';
+import { DevnetError } from './errors.ts';
+
+/** What one `sextant faucet` gives, in human units. */
+export const FAUCET_AMOUNTS: Readonly<Record<string, string>> = {
+  ETH: '10',
+  WETH: '5',
+  USDC: '10000',
+  USDT: '10000',
+  DAI: '10000',
+  WBTC: '0.5',
+};
+
+/**
+ * Funds `recipient` on the devnet: ETH credited by anvil, test tokens minted, WETH wrapped and sent.
+ * A fresh throwaway account sends the transactions, so concurrent faucet calls never share a nonce.
+ */
+export async function fundFromFaucet(
+  publicClient: PublicClient,
+  rpcUrl: string,
+  tokens: readonly Token[],
+  recipient: Address,
+): Promise<{ symbol: string; amount: string }[]> {
+  const chainId = await publicClient.getChainId();
+  if (chainId !== 31337) {
+    throw new DevnetError(`The faucet runs on the devnet only (this chain is ${chainId}).`, {
+      hint: 'On a real network, send funds to the account from a wallet.',
+    });
+  }
+  const sender = privateKeyToAccount(generatePrivateKey());
+  const wallet = createWalletClient({ account: sender, chain: toViemChain(chainId, rpcUrl), transport: http(rpcUrl) });
+  const request = publicClient.request as (args: { method: string; params: unknown[] }) => Promise<unknown>;
+  const setBalance = async (address: Address, value: bigint) =>
+    request({ method: 'anvil_setBalance', params: [address, `0x${value.toString(16)}`] });
+  const given: { symbol: string; amount: string }[] = [];
+
+  const eth = parseEther(FAUCET_AMOUNTS.ETH ?? '0');
+  await setBalance(recipient, (await publicClient.getBalance({ address: recipient })) + eth);
+  given.push({ symbol: 'ETH', amount: FAUCET_AMOUNTS.ETH ?? '0' });
+  await setBalance(sender.address, parseEther('1000'));
+
+  for (const token of tokens) {
+    const amountText = FAUCET_AMOUNTS[token.symbol];
+    if (!amountText) continue;
+    const amount = parseUnits(amountText, token.decimals);
+    const hashes =
+      token.symbol === 'WETH'
+        ? [
+            await wallet.writeContract({
+              address: token.address,
+              abi: loadArtifact(WETH9_ARTIFACT).abi,
+              functionName: 'deposit',
+              value: amount,
+            }),
+            await wallet.writeContract({
+              address: token.address,
+              abi: loadArtifact(WETH9_ARTIFACT).abi,
+              functionName: 'transfer',
+              args: [recipient, amount],
+            }),
+          ]
+        : [
+            await wallet.writeContract({
+              address: token.address,
+              abi: loadArtifact(MINTABLE_ERC20_ARTIFACT).abi,
+              functionName: 'mint',
+              args: [recipient, amount],
+            }),
+          ];
+    for (const hash of hashes) {
+      const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      if (receipt.status !== 'success') throw new DevnetError(`The faucet could not give ${token.symbol}.`);
+    }
+    given.push({ symbol: token.symbol, amount: amountText });
+  }
+  return given;
+}

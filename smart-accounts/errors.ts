@@ -1,0 +1,27 @@
+import { SextantError } from '../common/errors.ts';
+
+export class SmartAccountError extends SextantError {
+  override name = 'SmartAccountError';
+}
+
+/** The keystore could not be opened: no passphrase, a wrong one, or a damaged record. */
+export class KeystoreError extends SmartAccountError {
+  override name = 'KeystoreError';
+}
+
+export class UnknownUserError extends SmartAccountError {
+  override name = 'UnknownUserError';
+}
+
+/** The account lacks what the calls or the gas need; `missing` says what, in human units. */
+export class ShortfallError extends SmartAccountError {
+  override name = 'ShortfallError';
+  readonly missing: { symbol: string; needed: string; available: string; short: string }[];
+  constructor(missing: ShortfallError['missing'], hint: string) {
+    super(
+      `Not enough funds: ${missing.map((m) => `${m.symbol} needs ${m.needed}, has ${m.available} (short ${m.short})`).join('; ')}.`,
+      { hint },
+    );
+    this.missing = missing;
+  }
+}

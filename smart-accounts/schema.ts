@@ -1,0 +1,46 @@
+import { type Db, migrate } from '../common/database.ts';
+
+/** smart-accounts' tables. Append new migrations; never edit a released one. */
+const MIGRATIONS = [
+  `CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE owner_keys (
+    user_id TEXT PRIMARY KEY REFERENCES users(id),
+    address TEXT NOT NULL,
+    -- scrypt parameters and salt, AES-256-GCM iv, ciphertext and tag: the key never sits here in clear.
+    kdf TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    iv BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    tag BLOB NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE executions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    plan_id TEXT,
+    idempotency_key TEXT NOT NULL,
+    chain_id INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    calls TEXT NOT NULL,
+    user_operation TEXT,
+    user_op_hash TEXT,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'submitted', 'succeeded', 'reverted', 'failed', 'dropped')),
+    tx_hash TEXT,
+    gas_used TEXT,
+    fee_paid TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    -- One confirmation, one execution: the second execute with a key finds the first record.
+    UNIQUE (user_id, idempotency_key)
+  );
+  CREATE INDEX executions_by_status ON executions (status);`,
+];
+
+export function migrateSmartAccounts(db: Db): void {
+  migrate(db, 'smart-accounts', MIGRATIONS);
+}

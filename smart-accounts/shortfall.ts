@@ -1,0 +1,84 @@
+import { type Address, decodeFunctionData, erc20Abi, formatUnits } from 'viem';
+import type { ExecutionEnvironment } from './environment.ts';
+import { ShortfallError } from './errors.ts';
+import type { Call } from './executions.ts';
+
+/** An amount of a token the calls will take from the account (skills state these as their bounds). */
+export type Spend = { token: Address; amount: bigint };
+
+/**
+ * Refuses, before anything is signed, calls the account cannot pay for: native value plus gas (unless
+ * a paymaster sponsors it) against the ETH balance, and each token's spends against its balance.
+ * Spends are the caller's statement plus the plain ERC-20 transfers found in the calls.
+ */
+export async function assertNoShortfall(
+  env: ExecutionEnvironment,
+  account: Address,
+  calls: readonly Call[],
+  spends: readonly Spend[],
+  maxGasCost: bigint,
+): Promise<void> {
+  const missing: ShortfallError['missing'] = [];
+  const nativeNeeded = calls.reduce((sum, call) => sum + (call.value ?? 0n), 0n) + maxGasCost;
+  const nativeBalance = await env.publicClient.getBalance({ address: account });
+  if (nativeBalance < nativeNeeded) {
+    missing.push(row('ETH', 18, nativeNeeded, nativeBalance, maxGasCost > 0n ? ' (including gas)' : ''));
+  }
+  const byToken = new Map<string, bigint>();
+  for (const spend of [...spends, ...transfersIn(calls)]) {
+    byToken.set(spend.token.toLowerCase(), (byToken.get(spend.token.toLowerCase()) ?? 0n) + spend.amount);
+  }
+  for (const [token, needed] of byToken) {
+    const address = token as Address;
+    const [balance, { symbol, decimals }] = await Promise.all([
+      env.publicClient.readContract({ address, abi: erc20Abi, functionName: 'balanceOf', args: [account] }),
+      describeToken(env, address),
+    ]);
+    if (balance < needed) missing.push(row(symbol, decimals, needed, balance, ''));
+  }
+  if (missing.length > 0) {
+    throw new ShortfallError(
+      missing,
+      env.chain.slug === 'devnet'
+        ? 'Fund the account with `sextant faucet`.'
+        : 'Send the missing funds to the account first.',
+    );
+  }
+}
+
+function row(symbol: string, decimals: number, needed: bigint, available: bigint, note: string) {
+  return {
+    symbol,
+    needed: `${formatUnits(needed, decimals)}${note}`,
+    available: formatUnits(available, decimals),
+    short: formatUnits(needed - available, decimals),
+  };
+}
+
+function transfersIn(calls: readonly Call[]): Spend[] {
+  const spends: Spend[] = [];
+  for (const call of calls) {
+    if (!call.data || call.data.length < 10) continue;
+    try {
+      const decoded = decodeFunctionData({ abi: erc20Abi, data: call.data });
+      if (decoded.functionName === 'transfer') spends.push({ token: call.to, amount: decoded.args[1] });
+    } catch {
+      // Not an ERC-20 call: its spends, if any, come from the caller.
+    }
+  }
+  return spends;
+}
+
+/** Symbol and decimals from the token list, or from the token itself (decimals are never assumed). */
+async function describeToken(
+  env: ExecutionEnvironment,
+  address: Address,
+): Promise<{ symbol: string; decimals: number }> {
+  const listed = env.chain.tokens.find((token) => token.address.toLowerCase() === address.toLowerCase());
+  if (listed) return listed;
+  const [symbol, decimals] = await Promise.all([
+    env.publicClient.readContract({ address, abi: erc20Abi, functionName: 'symbol' }),
+    env.publicClient.readContract({ address, abi: erc20Abi, functionName: 'decimals' }),
+  ]);
+  return { symbol, decimals };
+}
