@@ -4,10 +4,12 @@ import { type Command, type CommandContext, UsageError } from '../common/command
 import { describeError } from '../common/errors.ts';
 import { loadDotEnv, loadSettings } from '../common/settings.ts';
 import { devnetCommand } from '../devnet/command.ts';
+import { accountCommand, faucetCommand } from '../smart-accounts/command.ts';
+import { resolveNetwork } from './network.ts';
 import { startCommand } from './start.ts';
 
 /** Every `sextant` subcommand; each module contributes its own. */
-export const commands: readonly Command[] = [startCommand, devnetCommand, chainsCommand];
+export const commands: readonly Command[] = [startCommand, devnetCommand, accountCommand, faucetCommand, chainsCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length));
@@ -50,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     loadDotEnv();
-    const context: CommandContext = { settings: loadSettings(), stdout, stderr };
+    const settings = loadSettings();
+    const context: CommandContext = { settings, network: () => resolveNetwork(settings), stdout, stderr };
     return await command.run(rest, context);
   } catch (error) {
     stderr(`error: ${describeError(error)}\n`);

@@ -1,12 +1,16 @@
 import { detectLlm } from '../agent-core/llm-status.ts';
 import { requireKnownNetwork } from '../common/chains/registry.ts';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
+import { databasePath, openDatabase } from '../common/database.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { assertPortFree } from '../common/ports.ts';
 import type { Settings } from '../common/settings.ts';
 import { devnetOptionsFrom, startDevnetWithProgress } from '../devnet/command.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
+import { executionEnvironment } from '../smart-accounts/environment.ts';
+import { reconcileExecutions } from '../smart-accounts/reconcile.ts';
+import { migrateSmartAccounts } from '../smart-accounts/schema.ts';
 import type { HealthDependencies } from './health.ts';
 import { createApp, listen } from './server.ts';
 
@@ -54,6 +58,25 @@ export const startCommand: Command = {
       deps = await realNetwork(settings);
     }
 
+    // Executions a previous run left pending or submitted are settled before anything new starts.
+    const db = openDatabase(databasePath(settings.dataDir));
+    migrateSmartAccounts(db);
+    if (deps.bundlerUrl) {
+      const network = {
+        chain: deps.chain,
+        rpcUrl: deps.rpcUrl,
+        bundlerUrl: deps.bundlerUrl,
+        paymasterUrl: settings.paymasterUrl,
+        isDevnet: settings.chain === 'devnet',
+      };
+      const report = await reconcileExecutions(executionEnvironment(db, network));
+      if (report.checked > 0) {
+        stderr(
+          `Reconciled ${report.checked} unfinished execution(s): ${report.settled.map((s) => `${s.id} → ${s.status}`).join(', ') || 'none settled yet'}${report.unreachable ? ' (the bundler did not answer; they will be checked again next start)' : ''}\n`,
+        );
+      }
+    }
+
     let server: Awaited<ReturnType<typeof listen>>;
     try {
       server = await listen(createApp(deps), host, port);
@@ -72,6 +95,7 @@ Press Ctrl-C to stop.
       stderr,
       async () => {
         await server.close();
+        db.close();
         await devnet?.stop();
       },
       devnet?.crashed,

@@ -1,10 +1,13 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SextantError } from './errors.ts';
+import type { Network } from './network.ts';
 import type { Settings } from './settings.ts';
 
 /** What a CLI command gets: the settings, and where to write (stdout for results, stderr for progress). */
 export type CommandContext = {
   settings: Settings;
+  /** The network the settings select (the running devnet's manifest, or a registry entry + RPC_URL). */
+  network: () => Network;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 };

@@ -16,6 +16,7 @@ describe('loadSettings', () => {
       port: 8787,
       devnet: { anvilPort: 8545, bundlerPort: 4337, blockTimeSeconds: 0 },
       ollama: { host: 'http://127.0.0.1:11434', model: 'qwen2.5:7b-instruct' },
+      user: 'default',
     });
   });
 

@@ -28,6 +28,10 @@ const SettingsSchema = z.object({
   // Accepts what Ollama's own OLLAMA_HOST accepts: "0.0.0.0", "127.0.0.1:11434", "http://host:port".
   OLLAMA_HOST: z.string().min(1).default('http://127.0.0.1:11434'),
   OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
+  SEXTANT_USER: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'expected 1-32 lower-case letters, digits, "-" or "_"')
+    .default('default'),
 });
 
 /** The names of every environment variable the runtime reads. */
@@ -44,6 +48,8 @@ export type Settings = {
   port: number;
   devnet: { anvilPort: number; bundlerPort: number; blockTimeSeconds: number };
   ollama: { host: string; model: string };
+  /** The local user the CLI acts as (`--user` overrides it). */
+  user: string;
 };
 
 /** Reads the settings from `env`; an invalid value is an error naming the variable and what it takes. */
@@ -73,6 +79,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       blockTimeSeconds: s.DEVNET_BLOCK_TIME,
     },
     ollama: { host: normalizeOllamaHost(s.OLLAMA_HOST), model: s.OLLAMA_MODEL },
+    user: s.SEXTANT_USER,
   };
 }
 

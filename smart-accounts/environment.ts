@@ -1,8 +1,7 @@
-import { createPublicClient, http, type PublicClient } from 'viem';
+import type { PublicClient } from 'viem';
 import type { Chain } from '../common/chains/types.ts';
-import { toViemChain } from '../common/chains/viem-chain.ts';
 import type { Db } from '../common/database.ts';
-import type { Network } from '../common/network.ts';
+import { type Network, publicClientFor } from '../common/network.ts';
 import { SmartAccountError } from './errors.ts';
 
 /** What executing needs: the database, the chain, a client for it, and the bundler (and paymaster). */
@@ -25,11 +24,7 @@ export function executionEnvironment(db: Db, network: Network): ExecutionEnviron
   return {
     db,
     chain: network.chain,
-    publicClient: createPublicClient({
-      chain: toViemChain(network.chain.chainId, network.rpcUrl, network.chain.name),
-      transport: http(network.rpcUrl, { retryCount: 1, timeout: 20_000 }),
-      pollingInterval: network.isDevnet ? 50 : 2000,
-    }),
+    publicClient: publicClientFor(network),
     bundlerUrl: network.bundlerUrl,
     paymasterUrl: network.paymasterUrl,
     pollingIntervalMs: network.isDevnet ? 100 : 2000,

@@ -13,9 +13,14 @@ const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 32 } as const;
 
 type KdfParams = { name: 'scrypt'; N: number; r: number; p: number; keyLength: number };
 
-export async function createOwnerKey(db: Db, userId: string, passphrase: string): Promise<Address> {
+/** Stores a new owner key for the user (or `privateKey`, to import one), encrypted with `passphrase`. */
+export async function createOwnerKey(
+  db: Db,
+  userId: string,
+  passphrase: string,
+  privateKey: Hex = generatePrivateKey(),
+): Promise<Address> {
   requirePassphrase(passphrase);
-  const privateKey = generatePrivateKey();
   const address = privateKeyToAccount(privateKey).address;
   const salt = randomBytes(16);
   const iv = randomBytes(12);

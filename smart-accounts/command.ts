@@ -1,0 +1,131 @@
+import type { Address } from 'viem';
+import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import { databasePath, openDatabase } from '../common/database.ts';
+import { publicClientFor } from '../common/network.ts';
+import { fundFromFaucet } from '../devnet/faucet.ts';
+import { accountBalances, type Balance } from './balances.ts';
+import { createOwnerKey, ownerAddress } from './keystore.ts';
+import { readPassphrase } from './passphrase.ts';
+import { migrateSmartAccounts } from './schema.ts';
+import { DEFAULT_ACCOUNT_KIND, smartAccountAddress } from './smart-account.ts';
+import { ensureUser } from './users.ts';
+
+/** Opens the user's account: creates the user and their encrypted owner key on first use. */
+async function openUserAccount(context: CommandContext, userFlag: string | undefined) {
+  const userId = userFlag ?? context.settings.user;
+  const network = context.network();
+  const db = openDatabase(databasePath(context.settings.dataDir));
+  migrateSmartAccounts(db);
+  ensureUser(db, userId);
+  let owner = ownerAddress(db, userId);
+  let created = false;
+  if (!owner) {
+    owner = await createOwnerKey(db, userId, await readPassphrase(`create the owner key of user "${userId}"`));
+    created = true;
+  }
+  const client = publicClientFor(network);
+  const account = await smartAccountAddress(client, network.chain, owner);
+  return { db, userId, owner, account, created, network, client };
+}
+
+function balanceLines(balances: Balance[]): string {
+  return balances.map((balance) => `    ${balance.symbol.padEnd(5)} ${balance.amount}`).join('\n');
+}
+
+const accountHelp = `Usage: sextant account [--user ID] [--json]
+
+Shows the user's smart account (${DEFAULT_ACCOUNT_KIND.name}): its address, whether it is deployed
+yet (its first operation deploys it), its owner key's address, and its balances of ETH and of every
+token in the chain's token list. On first use it creates the user and an owner key, encrypted with
+the keystore passphrase (SEXTANT_PASSPHRASE, or asked in the terminal).
+
+Options:
+  --user ID   the local user (default: SEXTANT_USER, "default")
+  --json      print one JSON object
+  -h, --help  show this help`;
+
+export const accountCommand: Command = {
+  name: 'account',
+  summary: "show the user's smart account and its balances (creates it on first use)",
+  help: accountHelp,
+  async run(argv, context) {
+    const { values } = parseCommandArgs('account', argv, { user: { type: 'string' }, json: { type: 'boolean' } });
+    const { userId, owner, account, created, network, client } = await openUserAccount(context, values.user);
+    const [balances, code] = await Promise.all([
+      accountBalances(client, network.chain, account),
+      client.getCode({ address: account }),
+    ]);
+    const deployed = code !== undefined && code !== '0x';
+    if (values.json) {
+      context.stdout(
+        `${JSON.stringify(
+          {
+            user: userId,
+            chain: { slug: network.chain.slug, chainId: network.chain.chainId },
+            account,
+            kind: DEFAULT_ACCOUNT_KIND.name,
+            owner,
+            deployed,
+            balances: balances.map(({ symbol, address, decimals, raw, amount }) => ({
+              symbol,
+              address,
+              decimals,
+              raw: raw.toString(),
+              amount,
+            })),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return 0;
+    }
+    context.stdout(
+      `${created ? `Created user "${userId}" with a new owner key.\n` : ''}User ${userId} on ${network.chain.name} (chain ${network.chain.chainId})
+  account   ${account}  (${DEFAULT_ACCOUNT_KIND.name}, ${deployed ? 'deployed' : 'not deployed yet: its first operation deploys it'})
+  owner     ${owner}
+  balances
+${balanceLines(balances)}
+${network.isDevnet && balances.every((b) => b.raw === 0n) ? '  Empty: `sextant faucet` funds it on the devnet.\n' : ''}`,
+    );
+    return 0;
+  },
+};
+
+const faucetHelp = `Usage: sextant faucet [--user ID] [--json]
+
+Devnet only: funds the user's smart account with test ETH (10), WETH (5), USDC, USDT and DAI
+(10,000 each) and WBTC (0.5). Refused on any other chain.
+
+Options:
+  --user ID   the local user (default: SEXTANT_USER, "default")
+  --json      print one JSON object
+  -h, --help  show this help`;
+
+export const faucetCommand: Command = {
+  name: 'faucet',
+  summary: "fund the user's smart account with test ETH and tokens (devnet only)",
+  help: faucetHelp,
+  async run(argv, context) {
+    const { values } = parseCommandArgs('faucet', argv, { user: { type: 'string' }, json: { type: 'boolean' } });
+    const network = context.network();
+    if (!network.isDevnet) {
+      throw new UsageError(`The faucet gives test funds on the devnet only; CHAIN is ${network.chain.slug}.`, {
+        hint: 'On a real network, send funds to the account address that `sextant account` shows.',
+      });
+    }
+    const { userId, account, client } = await openUserAccount(context, values.user);
+    const given = await fundFromFaucet(client, network.rpcUrl, network.chain.tokens, account as Address);
+    const balances = await accountBalances(client, network.chain, account);
+    if (values.json) {
+      context.stdout(
+        `${JSON.stringify({ user: userId, account, given, balances: balances.map(({ symbol, amount }) => ({ symbol, amount })) }, null, 2)}\n`,
+      );
+      return 0;
+    }
+    context.stdout(
+      `Funded ${userId}'s account ${account} with ${given.map((g) => `${g.amount} ${g.symbol}`).join(', ')}.\n  balances\n${balanceLines(balances)}\n`,
+    );
+    return 0;
+  },
+};

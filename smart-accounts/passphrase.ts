@@ -1,0 +1,42 @@
+import { KeystoreError } from './errors.ts';
+
+/**
+ * The keystore passphrase: SEXTANT_PASSPHRASE, or typed at a hidden prompt when a person is at the
+ * terminal. Never echoed, never logged.
+ */
+export async function readPassphrase(purpose: string): Promise<string> {
+  const fromEnv = process.env.SEXTANT_PASSPHRASE;
+  if (fromEnv) return fromEnv;
+  if (!process.stdin.isTTY) {
+    throw new KeystoreError(`A passphrase is needed to ${purpose}, and there is no terminal to ask it in.`, {
+      hint: 'Set SEXTANT_PASSPHRASE in the environment (or .env).',
+    });
+  }
+  process.stderr.write(`Keystore passphrase (to ${purpose}): `);
+  const stdin = process.stdin;
+  stdin.setRawMode(true);
+  stdin.resume();
+  let typed = '';
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        for (const char of chunk.toString('utf8')) {
+          if (char === '\r' || char === '\n') {
+            stdin.off('data', onData);
+            return resolve(typed);
+          }
+          if (char === '\u0003') {
+            stdin.off('data', onData);
+            return reject(new KeystoreError('Cancelled.'));
+          }
+          typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
