@@ -1,5 +1,6 @@
 import { detectLlm } from '../agent-core/llm-status.ts';
 import { requireKnownNetwork } from '../common/chains/registry.ts';
+import type { Chain } from '../common/chains/types.ts';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
@@ -44,7 +45,7 @@ export const startCommand: Command = {
     await assertPortFree(host, port, 'the Sextant server', 'PORT');
 
     let devnet: Devnet | undefined;
-    let deps: HealthDependencies;
+    let deps: HealthDependencies & { chain: Chain };
     if (settings.chain === 'devnet') {
       devnet = await startDevnetWithProgress(devnetOptionsFrom(settings), stderr);
       const chain = manifestToChain(devnet.manifest);
@@ -104,7 +105,7 @@ Press Ctrl-C to stop.
 };
 
 /** A real network from the registry, checked against the RPC it is reached through. */
-async function realNetwork(settings: Settings): Promise<HealthDependencies> {
+async function realNetwork(settings: Settings): Promise<HealthDependencies & { chain: Chain }> {
   const chain = requireKnownNetwork(settings.chain);
   if (!settings.rpcUrl) {
     throw new UsageError(`CHAIN=${settings.chain} needs RPC_URL: the runtime ships no public RPC endpoints.`, {
