@@ -1,0 +1,200 @@
+/**
+ * `npm run bench:accounts [-- --runs N]`: gas and latency of executing through smart-accounts, as JSON.
+ * Gas: first operation (deploys the account + native transfer), a native transfer, an ERC-20
+ * transfer, and a 3-call batch (approve + Uniswap swap + Aave supply) against the same three calls
+ * sent as three EOA transactions. Latency: `execute` to receipt, next to a bare permissionless
+ * sendUserOperation + wait of the same call, interleaved in one run (medians; the machine is noisy).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createSmartAccountClient } from 'permissionless';
+import { createPimlicoClient } from 'permissionless/clients/pimlico';
+import {
+  type Abi,
+  type Address,
+  createWalletClient,
+  encodeFunctionData,
+  erc20Abi,
+  type Hex,
+  http,
+  parseEther,
+  parseUnits,
+} from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { toViemChain } from '../common/chains/viem-chain.ts';
+import { databasePath, openDatabase } from '../common/database.ts';
+import { findFreePort } from '../common/ports.ts';
+import { loadArtifact } from '../devnet/artifacts.ts';
+import { startDevnet } from '../devnet/devnet.ts';
+import { fundFromFaucet } from '../devnet/faucet.ts';
+import { executionEnvironment } from './environment.ts';
+import { execute } from './execute.ts';
+import type { Call } from './executions.ts';
+import { createOwnerKey, unlockOwnerKey } from './keystore.ts';
+import { migrateSmartAccounts } from './schema.ts';
+import { DEFAULT_ACCOUNT_KIND } from './smart-account.ts';
+import { devnetNetwork } from './testing/environment.ts';
+import { ensureUser } from './users.ts';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
+const runs = Number(values.runs);
+const log = (message: string) => process.stderr.write(`${message}\n`);
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+const dataDir = mkdtempSync(join(tmpdir(), 'sextant-bench-accounts-'));
+log('starting a devnet for the benchmark…');
+const devnet = await startDevnet({ anvilPort: await findFreePort(), bundlerPort: await findFreePort() });
+try {
+  const { manifest } = devnet;
+  const db = openDatabase(databasePath(dataDir));
+  migrateSmartAccounts(db);
+  const env = executionEnvironment(db, devnetNetwork(manifest));
+  const token = (symbol: string) =>
+    manifest.tokens.find((t) => t.symbol === symbol) as { address: Address; decimals: number };
+  const usdc = token('USDC');
+  const passphrase = 'benchmark passphrase';
+  ensureUser(db, 'bench');
+  await createOwnerKey(db, 'bench', passphrase);
+  const owner = await unlockOwnerKey(db, 'bench', passphrase);
+  const account = await DEFAULT_ACCOUNT_KIND.create(env.publicClient, env.chain, owner);
+  await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, account.address);
+  const someone = () => privateKeyToAccount(generatePrivateKey()).address;
+  const run = async (calls: Call[]) => {
+    const record = await execute(env, owner, { userId: 'bench', idempotencyKey: randomUUID(), calls });
+    if (record.status !== 'succeeded') throw new Error(`benchmark operation ${record.status}: ${record.error}`);
+    return record;
+  };
+  const transfer = (to: Address, amount: bigint): Call => ({
+    to: usdc.address,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, amount] }),
+  });
+
+  // Gas.
+  const first = await run([{ to: someone(), value: parseEther('0.01') }]);
+  const native = await run([{ to: someone(), value: parseEther('0.01') }]);
+  const erc20 = await run([transfer(someone(), parseUnits('10', 6))]);
+  const router = manifest.contracts.uniswapV3.swapRouter02;
+  const pool = manifest.contracts.aaveV3.pool;
+  const routerAbi = loadArtifact(
+    '@uniswap/swap-router-contracts/artifacts/contracts/SwapRouter02.sol/SwapRouter02.json',
+  ).abi;
+  const poolAbi = loadArtifact('@aave/core-v3/artifacts/contracts/protocol/pool/Pool.sol/Pool.json').abi;
+  const threeCalls = (
+    who: Address,
+  ): { to: Address; abi: Abi; functionName: string; args: unknown[]; value?: bigint }[] => [
+    { to: usdc.address, abi: erc20Abi, functionName: 'approve', args: [pool, parseUnits('500', 6)] },
+    {
+      to: router,
+      abi: routerAbi,
+      functionName: 'exactInputSingle',
+      args: [
+        {
+          tokenIn: manifest.contracts.weth,
+          tokenOut: usdc.address,
+          fee: 500,
+          recipient: who,
+          amountIn: parseEther('0.1'),
+          amountOutMinimum: parseUnits('290', 6),
+          sqrtPriceLimitX96: 0n,
+        },
+      ],
+      value: parseEther('0.1'),
+    },
+    { to: pool, abi: poolAbi, functionName: 'supply', args: [usdc.address, parseUnits('500', 6), who, 0] },
+  ];
+  const batch = await run(
+    threeCalls(account.address).map((c) => ({
+      to: c.to,
+      value: c.value,
+      data: encodeFunctionData({ abi: c.abi, functionName: c.functionName, args: c.args } as never),
+    })),
+  );
+  const eoa = privateKeyToAccount(generatePrivateKey());
+  await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, eoa.address);
+  const wallet = createWalletClient({
+    account: eoa,
+    chain: toViemChain(manifest.chainId, manifest.rpcUrl),
+    transport: http(manifest.rpcUrl),
+  });
+  let eoaGas = 0n;
+  for (const c of threeCalls(eoa.address)) {
+    const hash: Hex = await wallet.writeContract({
+      address: c.to,
+      abi: c.abi,
+      functionName: c.functionName,
+      args: c.args,
+      value: c.value,
+    } as never);
+    eoaGas += (await env.publicClient.waitForTransactionReceipt({ hash })).gasUsed;
+  }
+
+  // Latency: ours and bare permissionless, interleaved, same call shape, same polling interval.
+  const bareOwner = privateKeyToAccount(generatePrivateKey());
+  const bareAccount = await DEFAULT_ACCOUNT_KIND.create(env.publicClient, env.chain, bareOwner);
+  await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, bareAccount.address);
+  const pimlico = createPimlicoClient({
+    chain: env.publicClient.chain,
+    transport: http(manifest.bundlerUrl),
+    entryPoint: bareAccount.entryPoint,
+  });
+  const bare = createSmartAccountClient({
+    account: bareAccount,
+    chain: env.publicClient.chain,
+    bundlerTransport: http(manifest.bundlerUrl),
+    userOperation: { estimateFeesPerGas: async () => (await pimlico.getUserOperationGasPrice()).standard },
+  });
+  await bare
+    .sendUserOperation({ calls: [{ to: someone(), value: 1n }] })
+    .then((hash) => pimlico.waitForUserOperationReceipt({ hash, pollingInterval: env.pollingIntervalMs })); // deploys the bare account, outside the measurement
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let started = performance.now();
+    await run([{ to: someone(), value: 1n }]);
+    ours.push(performance.now() - started);
+    started = performance.now();
+    const hash = await bare.sendUserOperation({ calls: [{ to: someone(), value: 1n }] });
+    const receipt = await pimlico.waitForUserOperationReceipt({ hash, pollingInterval: env.pollingIntervalMs });
+    if (!receipt.success) throw new Error('bare operation failed');
+    theirs.push(performance.now() - started);
+    log(`latency run ${i + 1}/${runs}: execute ${ours.at(-1)?.toFixed(0)} ms, bare ${theirs.at(-1)?.toFixed(0)} ms`);
+  }
+  const oursMedian = median(ours);
+  const theirsMedian = median(theirs);
+  console.log(
+    JSON.stringify(
+      {
+        benchmark: 'smart-accounts',
+        account: DEFAULT_ACCOUNT_KIND.name,
+        gas_used: {
+          first_operation_deploy_and_native_transfer: Number(first.gasUsed),
+          native_transfer: Number(native.gasUsed),
+          erc20_transfer: Number(erc20.gasUsed),
+          batch_approve_swap_supply: Number(batch.gasUsed),
+          same_three_calls_as_eoa_transactions: Number(eoaGas),
+          batch_to_eoa_ratio: Number((Number(batch.gasUsed) / Number(eoaGas)).toFixed(3)),
+        },
+        latency_ms: {
+          runs,
+          polling_interval_ms: env.pollingIntervalMs,
+          execute_to_receipt_median: Math.round(oursMedian),
+          bare_permissionless_median: Math.round(theirsMedian),
+          overhead_ratio: Number((oursMedian / theirsMedian).toFixed(3)),
+          target_overhead_ratio_below: 1.1,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await devnet.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
