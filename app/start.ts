@@ -33,12 +33,7 @@ export const startCommand: Command = {
   async run(argv, { settings, stdout, stderr }) {
     const { values } = parseCommandArgs('start', argv, {
       port: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     });
-    if (values.help) {
-      stdout(`${help}\n`);
-      return 0;
-    }
     const host = settings.host;
     const port = parsePort(values.port, '--port', settings.port);
     // Before the devnet's few seconds of start-up, not after them.

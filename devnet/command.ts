@@ -38,12 +38,7 @@ export const devnetCommand: Command = {
       'block-time': { type: 'string' },
       'rpc-url': { type: 'string' },
       'bundler-url': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     });
-    if (values.help) {
-      stdout(`${help}\n`);
-      return 0;
-    }
     if (settings.chain !== 'devnet') {
       throw new UsageError(`CHAIN is "${settings.chain}", and the devnet is a chain of its own.`, {
         hint: 'Unset CHAIN (or set CHAIN=devnet) to run the devnet.',

@@ -18,12 +18,7 @@ export const chainsCommand: Command = {
   async run(argv, { stdout, settings }) {
     const { values } = parseCommandArgs('chains', argv, {
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     });
-    if (values.help) {
-      stdout(`${help}\n`);
-      return 0;
-    }
     if (values.json) {
       stdout(`${JSON.stringify({ devnet: { slug: 'devnet', chainId: 31337 }, networks: knownNetworks }, null, 2)}\n`);
       return 0;
