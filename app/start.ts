@@ -1,5 +1,4 @@
 import { detectLlm } from '../agent-core/llm-status.ts';
-import { requireKnownNetwork } from '../common/chains/registry.ts';
 import type { Chain } from '../common/chains/types.ts';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
@@ -13,6 +12,7 @@ import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { reconcileExecutions } from '../smart-accounts/reconcile.ts';
 import { migrateSmartAccounts } from '../smart-accounts/schema.ts';
 import type { HealthDependencies } from './health.ts';
+import { resolveNetwork } from './network.ts';
 import { createApp, listen } from './server.ts';
 
 const help = `Usage: sextant start [options]      (npm start runs this)
@@ -99,17 +99,12 @@ Press Ctrl-C to stop.
   },
 };
 
-/** A real network from the registry, checked against the RPC it is reached through. */
+/** A real network from the registry (through resolveNetwork), checked against the RPC it is reached through. */
 async function realNetwork(settings: Settings): Promise<HealthDependencies & { chain: Chain }> {
-  const chain = requireKnownNetwork(settings.chain);
-  if (!settings.rpcUrl) {
-    throw new UsageError(`CHAIN=${settings.chain} needs RPC_URL: the runtime ships no public RPC endpoints.`, {
-      hint: `Set RPC_URL to an RPC endpoint for ${chain.name} (chain id ${chain.chainId}), and BUNDLER_URL to an ERC-4337 bundler.`,
-    });
-  }
+  const { chain, rpcUrl, bundlerUrl } = resolveNetwork(settings);
   let chainId: number;
   try {
-    chainId = Number(await jsonRpc<string>(settings.rpcUrl, 'eth_chainId', [], 5000));
+    chainId = Number(await jsonRpc<string>(rpcUrl, 'eth_chainId', [], 5000));
   } catch (error) {
     throw new UsageError(`RPC_URL does not answer: ${(error as Error).message}`, {
       hint: 'Check the URL and your network connection.',
@@ -120,5 +115,5 @@ async function realNetwork(settings: Settings): Promise<HealthDependencies & { c
       hint: 'Point RPC_URL at the chain CHAIN names, or change CHAIN.',
     });
   }
-  return { chain, rpcUrl: settings.rpcUrl, bundlerUrl: settings.bundlerUrl, llm: () => detectLlm(settings.ollama) };
+  return { chain, rpcUrl, bundlerUrl, llm: () => detectLlm(settings.ollama) };
 }
