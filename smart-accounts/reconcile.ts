@@ -12,10 +12,13 @@ export type ReconcileReport = {
 
 /**
  * Settles every record a stopped or crashed process left `pending` or `submitted`, from what the
- * bundler and the chain say. It never sends anything: a signed operation that did not reach the
+ * bundler and the chain say; an operation the bundler still holds is waited for (up to `waitMs`). It never sends anything: a signed operation that did not reach the
  * bundler is marked failed ("nothing was sent"), never sent late.
  */
-export async function reconcileExecutions(env: ExecutionEnvironment): Promise<ReconcileReport> {
+export async function reconcileExecutions(
+  env: ExecutionEnvironment,
+  options: { /** How long to wait for operations the bundler still holds to land. */ waitMs?: number } = {},
+): Promise<ReconcileReport> {
   const records = unfinishedExecutions(env.db).filter((record) => record.chainId === env.chain.chainId);
   const report: ReconcileReport = { checked: records.length, settled: [], unreachable: false };
   const bundler = bundlerClientFor(env);
@@ -41,7 +44,20 @@ export async function reconcileExecutions(env: ExecutionEnvironment): Promise<Re
       }
       const status = await bundlerStatus(env.bundlerUrl, record.userOpHash);
       if (status === 'in-mempool') {
-        if (record.status === 'pending') settle(record.id, 'submitted');
+        // The bundler still has it: it was sent, and may land any moment. Wait for it (bounded).
+        const landed = await bundler
+          .waitForUserOperationReceipt({
+            hash: record.userOpHash,
+            pollingInterval: env.pollingIntervalMs,
+            timeout: options.waitMs ?? 60_000,
+          })
+          .catch(() => undefined);
+        if (landed) {
+          recordReceipt(env, record.id, landed, record.calls);
+          report.settled.push({ id: record.id, status: landed.success ? 'succeeded' : 'reverted' });
+        } else if (record.status === 'pending') {
+          settle(record.id, 'submitted');
+        }
       } else if (status === 'unknown-to-bundler') {
         if (record.status === 'pending') {
           settle(record.id, 'failed', 'Interrupted before the operation reached the bundler; nothing was sent.');
