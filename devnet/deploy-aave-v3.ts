@@ -69,9 +69,9 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
 
   // Addresses provider and access control.
   const providerAbi = ARTIFACTS.provider().abi;
-  const provider = (
-    await deployer.deploy('Aave PoolAddressesProvider', ARTIFACTS.provider(), { args: ['Sextant Devnet', admin] })
-  ).address;
+  const provider = await deployer.deploy('Aave PoolAddressesProvider', ARTIFACTS.provider(), {
+    args: ['Sextant Devnet', admin],
+  });
   if (!same(await read<Address>(provider, providerAbi, 'getACLAdmin'), admin)) {
     await deployer.write('Aave: set the ACL admin', {
       address: provider,
@@ -81,7 +81,7 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
     });
   }
   const aclArtifact = ARTIFACTS.aclManager();
-  const aclManager = (await deployer.deploy('Aave ACLManager', aclArtifact, { args: [provider] })).address;
+  const aclManager = await deployer.deploy('Aave ACLManager', aclArtifact, { args: [provider] });
   if (!same(await read<Address>(provider, providerAbi, 'getACLManager'), aclManager)) {
     await deployer.write('Aave: register the ACL manager', {
       address: provider,
@@ -102,17 +102,17 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
   // Pool and PoolConfigurator implementations (with their libraries), behind the provider's proxies.
   const libraries: Record<string, Address> = {};
   for (const name of POOL_LIBRARIES) {
-    libraries[name] = (await deployer.deploy(`Aave ${name}`, ARTIFACTS.library(name))).address;
+    libraries[name] = await deployer.deploy(`Aave ${name}`, ARTIFACTS.library(name));
   }
-  libraries.FlashLoanLogic = (
-    await deployer.deploy('Aave FlashLoanLogic', ARTIFACTS.library('FlashLoanLogic'), { libraries })
-  ).address;
+  libraries.FlashLoanLogic = await deployer.deploy('Aave FlashLoanLogic', ARTIFACTS.library('FlashLoanLogic'), {
+    libraries,
+  });
   const poolArtifact = ARTIFACTS.pool();
   const poolImpl = await deployer.deploy('Aave Pool implementation', poolArtifact, { args: [provider], libraries });
-  if (await isUninitialised(deployer, poolImpl.address)) {
+  if (await isUninitialised(deployer, poolImpl)) {
     // As Aave does: initialise the bare implementation so nobody else can.
     await deployer.write('Aave: initialise the Pool implementation', {
-      address: poolImpl.address,
+      address: poolImpl,
       abi: poolArtifact.abi,
       functionName: 'initialize',
       args: [provider],
@@ -123,20 +123,19 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
       address: provider,
       abi: providerAbi,
       functionName: 'setPoolImpl',
-      args: [poolImpl.address],
+      args: [poolImpl],
     });
   }
   const pool = await read<Address>(provider, providerAbi, 'getPool');
 
   const configuratorArtifact = ARTIFACTS.configurator();
-  const configuratorLogic = (await deployer.deploy('Aave ConfiguratorLogic', ARTIFACTS.library('ConfiguratorLogic')))
-    .address;
+  const configuratorLogic = await deployer.deploy('Aave ConfiguratorLogic', ARTIFACTS.library('ConfiguratorLogic'));
   const configuratorImpl = await deployer.deploy('Aave PoolConfigurator implementation', configuratorArtifact, {
     libraries: { ConfiguratorLogic: configuratorLogic },
   });
-  if (await isUninitialised(deployer, configuratorImpl.address)) {
+  if (await isUninitialised(deployer, configuratorImpl)) {
     await deployer.write('Aave: initialise the PoolConfigurator implementation', {
-      address: configuratorImpl.address,
+      address: configuratorImpl,
       abi: configuratorArtifact.abi,
       functionName: 'initialize',
       args: [provider],
@@ -147,7 +146,7 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
       address: provider,
       abi: providerAbi,
       functionName: 'setPoolConfiguratorImpl',
-      args: [configuratorImpl.address],
+      args: [configuratorImpl],
     });
   }
   const configurator = await read<Address>(provider, providerAbi, 'getPoolConfigurator');
@@ -157,24 +156,20 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
   for (const token of tokens) {
     const price = PRICES_USD[token.symbol];
     if (price === undefined) throw new DeploymentError(`The devnet market has no price for ${token.symbol}.`);
-    priceFeeds[token.symbol] = (
-      await deployer.deploy(`Aave price feed ${token.symbol}`, ARTIFACTS.priceFeed(), {
-        args: [BigInt(price) * 10n ** 8n],
-      })
-    ).address;
+    priceFeeds[token.symbol] = await deployer.deploy(`Aave price feed ${token.symbol}`, ARTIFACTS.priceFeed(), {
+      args: [BigInt(price) * 10n ** 8n],
+    });
   }
-  const oracle = (
-    await deployer.deploy('Aave AaveOracle', ARTIFACTS.oracle(), {
-      args: [
-        provider,
-        tokens.map((t) => t.address),
-        tokens.map((t) => priceFeeds[t.symbol]),
-        zeroAddress,
-        zeroAddress,
-        10n ** 8n,
-      ],
-    })
-  ).address;
+  const oracle = await deployer.deploy('Aave AaveOracle', ARTIFACTS.oracle(), {
+    args: [
+      provider,
+      tokens.map((t) => t.address),
+      tokens.map((t) => priceFeeds[t.symbol]),
+      zeroAddress,
+      zeroAddress,
+      10n ** 8n,
+    ],
+  });
   if (!same(await read<Address>(provider, providerAbi, 'getPriceOracle'), oracle)) {
     await deployer.write('Aave: register the oracle', {
       address: provider,
@@ -184,9 +179,9 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
     });
   }
   const dataProviderArtifact = ARTIFACTS.dataProvider();
-  const poolDataProvider = (
-    await deployer.deploy('Aave ProtocolDataProvider', dataProviderArtifact, { args: [provider] })
-  ).address;
+  const poolDataProvider = await deployer.deploy('Aave ProtocolDataProvider', dataProviderArtifact, {
+    args: [provider],
+  });
   if (!same(await read<Address>(provider, providerAbi, 'getPoolDataProvider'), poolDataProvider)) {
     await deployer.write('Aave: register the data provider', {
       address: provider,
@@ -197,14 +192,15 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
   }
 
   // Token implementations and rate strategies, then the reserves.
-  const aTokenImpl = (await deployer.deploy('Aave AToken implementation', ARTIFACTS.aToken(), { args: [pool] }))
-    .address;
-  const variableDebtImpl = (
-    await deployer.deploy('Aave VariableDebtToken implementation', ARTIFACTS.variableDebtToken(), { args: [pool] })
-  ).address;
-  const stableDebtImpl = (
-    await deployer.deploy('Aave StableDebtToken implementation', ARTIFACTS.stableDebtToken(), { args: [pool] })
-  ).address;
+  const aTokenImpl = await deployer.deploy('Aave AToken implementation', ARTIFACTS.aToken(), { args: [pool] });
+  const variableDebtImpl = await deployer.deploy(
+    'Aave VariableDebtToken implementation',
+    ARTIFACTS.variableDebtToken(),
+    { args: [pool] },
+  );
+  const stableDebtImpl = await deployer.deploy('Aave StableDebtToken implementation', ARTIFACTS.stableDebtToken(), {
+    args: [pool],
+  });
   const strategyArgs = (optimalUsage: string, slope2: string) => [
     provider,
     ray(optimalUsage),
@@ -217,16 +213,12 @@ export async function deployAaveV3(deployer: Deployer, tokens: readonly Token[])
     ray('8'),
     ray('20'),
   ];
-  const stableStrategy = (
-    await deployer.deploy('Aave rate strategy (stablecoins)', ARTIFACTS.rateStrategy(), {
-      args: strategyArgs('90', '60'),
-    })
-  ).address;
-  const volatileStrategy = (
-    await deployer.deploy('Aave rate strategy (volatile)', ARTIFACTS.rateStrategy(), {
-      args: strategyArgs('45', '300'),
-    })
-  ).address;
+  const stableStrategy = await deployer.deploy('Aave rate strategy (stablecoins)', ARTIFACTS.rateStrategy(), {
+    args: strategyArgs('90', '60'),
+  });
+  const volatileStrategy = await deployer.deploy('Aave rate strategy (volatile)', ARTIFACTS.rateStrategy(), {
+    args: strategyArgs('45', '300'),
+  });
 
   const reserveData = (asset: Address) =>
     read<{ aTokenAddress: Address; stableDebtTokenAddress: Address; variableDebtTokenAddress: Address }>(

@@ -34,14 +34,14 @@ export async function deployErc4337(deployer: Deployer): Promise<Erc4337Contract
     const factory = await deployer.deploy(
       `SimpleAccountFactory ${version}`,
       loadArtifact(`${packages[version]}/artifacts/SimpleAccountFactory.json`),
-      { salt: ZERO_SALT, args: [entryPoint.address] },
+      { salt: ZERO_SALT, args: [entryPoint] },
     );
     if (version === 'v07') {
-      result.entryPointV07 = entryPoint.address;
-      result.simpleAccountFactoryV07 = factory.address;
+      result.entryPointV07 = entryPoint;
+      result.simpleAccountFactoryV07 = factory;
     } else {
-      result.entryPointV08 = entryPoint.address;
-      result.simpleAccountFactoryV08 = factory.address;
+      result.entryPointV08 = entryPoint;
+      result.simpleAccountFactoryV08 = factory;
     }
   }
   return result as Erc4337Contracts;

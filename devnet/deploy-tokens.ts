@@ -16,14 +16,14 @@ export async function deployTokens(deployer: Deployer): Promise<{ weth: Address;
   deployer.progress(`Tokens: WETH9, ${TEST_TOKENS.map((token) => token.symbol).join(', ')}`);
   const weth = await deployer.deploy('WETH9', loadArtifact(WETH9_ARTIFACT));
   const mintable = loadArtifact(MINTABLE_ERC20_ARTIFACT);
-  const tokens: Token[] = [await describeToken(deployer, weth.address, 'Wrapped Ether')];
+  const tokens: Token[] = [await describeToken(deployer, weth, 'Wrapped Ether')];
   for (const spec of TEST_TOKENS) {
-    const { address } = await deployer.deploy(`token ${spec.symbol}`, mintable, {
+    const address = await deployer.deploy(`token ${spec.symbol}`, mintable, {
       args: [spec.name, spec.symbol, spec.decimals],
     });
     tokens.push(await describeToken(deployer, address, spec.name));
   }
-  return { weth: weth.address, tokens };
+  return { weth, tokens };
 }
 
 async function describeToken(deployer: Deployer, address: Address, name: string): Promise<Token> {

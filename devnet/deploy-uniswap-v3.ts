@@ -30,7 +30,7 @@ export type UniswapV3Contracts = {
 export async function deployUniswapV3(deployer: Deployer, weth: Address): Promise<UniswapV3Contracts> {
   deployer.progress('Uniswap V3: factory, position manager, SwapRouter02, QuoterV2');
   const factoryArtifact = loadArtifact(UNISWAP_ARTIFACTS.factory);
-  const factory = (await deployer.deploy('UniswapV3Factory', factoryArtifact)).address;
+  const factory = await deployer.deploy('UniswapV3Factory', factoryArtifact);
   const admin = deployer.admin.address;
   const owner = await deployer.publicClient.readContract({
     address: factory,
@@ -67,25 +67,25 @@ export async function deployUniswapV3(deployer: Deployer, weth: Address): Promis
   const positionDescriptor = await deployer.deploy(
     'Uniswap NonfungibleTokenPositionDescriptor',
     loadArtifact(UNISWAP_ARTIFACTS.positionDescriptor),
-    { args: [weth, stringToHex('ETH', { size: 32 })], libraries: { NFTDescriptor: nftDescriptor.address } },
+    { args: [weth, stringToHex('ETH', { size: 32 })], libraries: { NFTDescriptor: nftDescriptor } },
   );
   const positionManager = await deployer.deploy(
     'Uniswap NonfungiblePositionManager',
     loadArtifact(UNISWAP_ARTIFACTS.positionManager),
-    { args: [factory, weth, positionDescriptor.address] },
+    { args: [factory, weth, positionDescriptor] },
   );
   // No Uniswap V2 on the devnet: SwapRouter02's V2 factory is the zero address, its V2 paths unusable.
   const swapRouter02 = await deployer.deploy('Uniswap SwapRouter02', loadArtifact(UNISWAP_ARTIFACTS.swapRouter02), {
-    args: [zeroAddress, factory, positionManager.address, weth],
+    args: [zeroAddress, factory, positionManager, weth],
   });
   const quoterV2 = await deployer.deploy('Uniswap QuoterV2', loadArtifact(UNISWAP_ARTIFACTS.quoterV2), {
     args: [factory, weth],
   });
   return {
     factory,
-    swapRouter02: swapRouter02.address,
-    quoterV2: quoterV2.address,
-    nonfungiblePositionManager: positionManager.address,
-    nonfungibleTokenPositionDescriptor: positionDescriptor.address,
+    swapRouter02,
+    quoterV2,
+    nonfungiblePositionManager: positionManager,
+    nonfungibleTokenPositionDescriptor: positionDescriptor,
   };
 }

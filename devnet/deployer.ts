@@ -40,7 +40,7 @@ export type Deployer = {
   testClient: TestClient;
   stats: { deployed: number; reused: number; transactions: number };
   progress: (message: string) => void;
-  deploy(label: string, artifact: Artifact, options?: DeployOptions): Promise<{ address: Address; fresh: boolean }>;
+  deploy(label: string, artifact: Artifact, options?: DeployOptions): Promise<Address>;
   write<const abi extends Abi, functionName extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(
     label: string,
     request: {
@@ -120,7 +120,7 @@ export function createDeployer(options: {
       const existing = await publicClient.getCode({ address });
       if (existing && existing !== '0x') {
         stats.reused += 1;
-        return { address, fresh: false };
+        return address;
       }
       try {
         const transaction = { account: options.admin, to: DETERMINISTIC_DEPLOYER, data: concat([salt, initCode]) };
@@ -137,7 +137,7 @@ export function createDeployer(options: {
       const code = await publicClient.getCode({ address });
       if (!code || code === '0x') throw new DeploymentError(`Deploying ${label} left no code at ${address}.`);
       stats.deployed += 1;
-      return { address, fresh: true };
+      return address;
     },
 
     async write(label, { from, ...request }) {
