@@ -28,10 +28,8 @@ const SettingsSchema = z.object({
   // Accepts what Ollama's own OLLAMA_HOST accepts: "0.0.0.0", "127.0.0.1:11434", "http://host:port".
   OLLAMA_HOST: z.string().min(1).default('http://127.0.0.1:11434'),
   OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
-  SEXTANT_USER: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'expected 1-32 lower-case letters, digits, "-" or "_"')
-    .default('default'),
+  // Validated where users are created (smart-accounts/users.ts), with a message that says the rule.
+  SEXTANT_USER: z.string().min(1).default('default'),
 });
 
 /** The names of every environment variable the runtime reads. */

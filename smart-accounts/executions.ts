@@ -49,8 +49,6 @@ type Row = {
   updated_at: string;
 };
 
-export const FINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'reverted', 'failed', 'dropped'];
-
 /** Inserts a pending record, or returns the one this user's idempotency key already has. */
 export function insertOrGetExecution(
   db: Db,
@@ -129,13 +127,6 @@ export function updateExecution(
   db.prepare(
     `UPDATE executions SET ${set.map(([column]) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
   ).run(...set.map(([, value]) => value), new Date().toISOString(), id);
-}
-
-export function storedUserOperation(db: Db, id: string): string | null {
-  const row = db.prepare('SELECT user_operation FROM executions WHERE id = ?').get(id) as {
-    user_operation: string | null;
-  };
-  return row.user_operation;
 }
 
 function serializeCalls(calls: Call[]): string {

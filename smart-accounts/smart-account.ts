@@ -7,7 +7,7 @@ import { SmartAccountError } from './errors.ts';
 
 /**
  * One kind of ERC-4337 account. Today: SimpleAccount on EntryPoint v0.8. Safe or Kernel would be
- * another entry of ACCOUNT_KINDS (permissionless has both), behind this same shape.
+ * another AccountKind (permissionless has both), chosen where DEFAULT_ACCOUNT_KIND is used now.
  */
 export type AccountKind = {
   name: string;
@@ -31,7 +31,6 @@ export const simpleAccountV08: AccountKind = {
   },
 };
 
-export const ACCOUNT_KINDS = { 'simple-v0.8': simpleAccountV08 } as const;
 export const DEFAULT_ACCOUNT_KIND = simpleAccountV08;
 
 /**

@@ -5,7 +5,7 @@ export type User = { id: string; displayName: string; createdAt: string };
 
 const USER_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
-export function isValidUserId(id: string): boolean {
+function isValidUserId(id: string): boolean {
   return USER_ID.test(id);
 }
 
@@ -30,14 +30,4 @@ export function getUser(db: Db, id: string): User {
     | undefined;
   if (!row) throw new UnknownUserError(`No user "${id}".`, { hint: 'Create it with `sextant account --user ID`.' });
   return { id: row.id, displayName: row.display_name, createdAt: row.created_at };
-}
-
-export function listUsers(db: Db): User[] {
-  return (
-    db.prepare('SELECT id, display_name, created_at FROM users ORDER BY created_at').all() as {
-      id: string;
-      display_name: string;
-      created_at: string;
-    }[]
-  ).map((row) => ({ id: row.id, displayName: row.display_name, createdAt: row.created_at }));
 }
