@@ -68,7 +68,7 @@ export async function execute(
   const bundler = bundlerClientFor(env, account);
   let userOperation: Awaited<ReturnType<typeof bundler.prepareUserOperation>>;
   try {
-    await assertNoShortfall(env, account.address, request.calls, request.spends ?? [], 0n);
+    await assertNoShortfall(env, account.address, request.calls, { spends: request.spends ?? [] });
     const fees = await userOperationFees(env);
     userOperation = await bundler.prepareUserOperation({
       account,
@@ -79,7 +79,7 @@ export async function execute(
       stateOverride: [{ address: account.address, balance: ESTIMATION_BALANCE }],
     });
     if (!env.paymasterUrl) {
-      await assertNoShortfall(env, account.address, request.calls, [], requiredPrefund(userOperation));
+      await assertNoShortfall(env, account.address, request.calls, { gasCost: requiredPrefund(userOperation) });
     }
     userOperation.signature = await account.signUserOperation(userOperation);
   } catch (error) {

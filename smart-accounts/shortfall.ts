@@ -7,25 +7,27 @@ import type { Call } from './executions.ts';
 export type Spend = { token: Address; amount: bigint };
 
 /**
- * Refuses, before anything is signed, calls the account cannot pay for: native value plus gas (unless
- * a paymaster sponsors it) against the ETH balance, and each token's spends against its balance.
- * Spends are the caller's statement plus the plain ERC-20 transfers found in the calls.
+ * Refuses, before anything is signed, calls the account cannot pay for: the calls' ETH value plus
+ * `gasCost` (zero when a paymaster sponsors it, or before gas is known) against the ETH balance; and,
+ * when `spends` is given, each token's spends against its balance. Spends are the caller's statement
+ * plus the plain ERC-20 transfers found in the calls. Token balances do not change with the gas
+ * estimate, so a second check after it passes `gasCost` alone.
  */
 export async function assertNoShortfall(
   env: ExecutionEnvironment,
   account: Address,
   calls: readonly Call[],
-  spends: readonly Spend[],
-  maxGasCost: bigint,
+  needs: { spends?: readonly Spend[]; gasCost?: bigint },
 ): Promise<void> {
   const missing: ShortfallError['missing'] = [];
+  const maxGasCost = needs.gasCost ?? 0n;
   const nativeNeeded = calls.reduce((sum, call) => sum + (call.value ?? 0n), 0n) + maxGasCost;
   const nativeBalance = await env.publicClient.getBalance({ address: account });
   if (nativeBalance < nativeNeeded) {
     missing.push(row('ETH', 18, nativeNeeded, nativeBalance, maxGasCost > 0n ? ' (including gas)' : ''));
   }
   const byToken = new Map<string, bigint>();
-  for (const spend of [...spends, ...transfersIn(calls)]) {
+  for (const spend of needs.spends === undefined ? [] : [...needs.spends, ...transfersIn(calls)]) {
     byToken.set(spend.token.toLowerCase(), (byToken.get(spend.token.toLowerCase()) ?? 0n) + spend.amount);
   }
   for (const [token, needed] of byToken) {
