@@ -8,14 +8,18 @@ const manifest = inject('devnet');
 const embedded = async () =>
   ({ provider: 'embedded', model: 'embedded', reachable: false, host: 'http://127.0.0.1:1' }) as const;
 
+/** The app on the shared devnet, with the pieces a test changes. */
+const appWith = (changes: { bundlerUrl?: string | undefined; chainId?: number } = {}) =>
+  createApp({
+    chain: { ...manifestToChain(manifest), chainId: changes.chainId ?? manifest.chainId },
+    rpcUrl: manifest.rpcUrl,
+    bundlerUrl: 'bundlerUrl' in changes ? changes.bundlerUrl : manifest.bundlerUrl,
+    llm: embedded,
+  });
+
 describe('GET /health', () => {
   it('reports the chain, its block, the bundler and the LLM in use', async () => {
-    const app = createApp({
-      chain: manifestToChain(manifest),
-      rpcUrl: manifest.rpcUrl,
-      bundlerUrl: manifest.bundlerUrl,
-      llm: embedded,
-    });
+    const app = appWith();
     const response = await app.request('/health');
     expect(response.status).toBe(200);
     const health = (await response.json()) as Health;
@@ -29,12 +33,7 @@ describe('GET /health', () => {
 
   it('says "degraded", and why, when the bundler does not answer', async () => {
     const nowhere = `http://127.0.0.1:${await findFreePort()}`;
-    const app = createApp({
-      chain: manifestToChain(manifest),
-      rpcUrl: manifest.rpcUrl,
-      bundlerUrl: nowhere,
-      llm: embedded,
-    });
+    const app = appWith({ bundlerUrl: nowhere });
     const health = (await (await app.request('/health')).json()) as Health;
     expect(health.status).toBe('degraded');
     expect(health.chain.reachable).toBe(true);
@@ -43,25 +42,14 @@ describe('GET /health', () => {
   });
 
   it('notices an RPC that serves another chain than the one configured', async () => {
-    const mainnetLike = { ...manifestToChain(manifest), chainId: 1 };
-    const app = createApp({
-      chain: mainnetLike,
-      rpcUrl: manifest.rpcUrl,
-      bundlerUrl: manifest.bundlerUrl,
-      llm: embedded,
-    });
+    const app = appWith({ chainId: 1 });
     const health = (await (await app.request('/health')).json()) as Health;
     expect(health.status).toBe('degraded');
     expect(health.chain.error).toContain('serves chain 31337, not 1');
   });
 
   it('refuses a request whose Host is not loopback (DNS rebinding)', async () => {
-    const app = createApp({
-      chain: manifestToChain(manifest),
-      rpcUrl: manifest.rpcUrl,
-      bundlerUrl: undefined,
-      llm: embedded,
-    });
+    const app = appWith({ bundlerUrl: undefined });
     expect((await app.request('/health', { headers: { host: 'evil.example:8787' } })).status).toBe(403);
     expect((await app.request('/health', { headers: { host: '127.0.0.1:8787' } })).status).toBe(200);
     expect((await app.request('/health', { headers: { host: 'localhost:8787' } })).status).toBe(200);
@@ -69,12 +57,7 @@ describe('GET /health', () => {
   });
 
   it('answers unknown paths with a JSON 404', async () => {
-    const app = createApp({
-      chain: manifestToChain(manifest),
-      rpcUrl: manifest.rpcUrl,
-      bundlerUrl: undefined,
-      llm: embedded,
-    });
+    const app = appWith({ bundlerUrl: undefined });
     const response = await app.request('/v1/nothing');
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'not found', path: '/v1/nothing' });

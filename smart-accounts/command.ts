@@ -10,6 +10,13 @@ import { migrateSmartAccounts } from './schema.ts';
 import { DEFAULT_ACCOUNT_KIND, smartAccountAddress } from './smart-account.ts';
 import { ensureUser } from './users.ts';
 
+/** The options both account commands take. */
+const USER_OPTIONS = { user: { type: 'string' }, json: { type: 'boolean' } } as const;
+const USER_OPTIONS_HELP = `Options:
+  --user ID   the local user (default: SEXTANT_USER, "default")
+  --json      print one JSON object
+  -h, --help  show this help`;
+
 /** Opens the user's account: creates the user and their encrypted owner key on first use. */
 async function openUserAccount(context: CommandContext, userFlag: string | undefined) {
   const userId = userFlag ?? context.settings.user;
@@ -39,17 +46,14 @@ yet (its first operation deploys it), its owner key's address, and its balances 
 token in the chain's token list. On first use it creates the user and an owner key, encrypted with
 the keystore passphrase (SEXTANT_PASSPHRASE, or asked in the terminal).
 
-Options:
-  --user ID   the local user (default: SEXTANT_USER, "default")
-  --json      print one JSON object
-  -h, --help  show this help`;
+${USER_OPTIONS_HELP}`;
 
 export const accountCommand: Command = {
   name: 'account',
   summary: "show the user's smart account and its balances (creates it on first use)",
   help: accountHelp,
   async run(argv, context) {
-    const { values } = parseCommandArgs('account', argv, { user: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs('account', argv, USER_OPTIONS);
     const { userId, owner, account, created, network, client } = await openUserAccount(context, values.user);
     const [balances, code] = await Promise.all([
       accountBalances(client, network.chain, account),
@@ -97,17 +101,14 @@ const faucetHelp = `Usage: sextant faucet [--user ID] [--json]
 Devnet only: funds the user's smart account with test ETH (10), WETH (5), USDC, USDT and DAI
 (10,000 each) and WBTC (0.5). Refused on any other chain.
 
-Options:
-  --user ID   the local user (default: SEXTANT_USER, "default")
-  --json      print one JSON object
-  -h, --help  show this help`;
+${USER_OPTIONS_HELP}`;
 
 export const faucetCommand: Command = {
   name: 'faucet',
   summary: "fund the user's smart account with test ETH and tokens (devnet only)",
   help: faucetHelp,
   async run(argv, context) {
-    const { values } = parseCommandArgs('faucet', argv, { user: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs('faucet', argv, USER_OPTIONS);
     const network = context.network();
     if (!network.isDevnet) {
       throw new UsageError(`The faucet gives test funds on the devnet only; CHAIN is ${network.chain.slug}.`, {
