@@ -15,7 +15,8 @@ export function resolveNetwork(settings: Settings): Network {
       chain: manifestToChain(manifest),
       rpcUrl: manifest.rpcUrl,
       bundlerUrl: manifest.bundlerUrl,
-      paymasterUrl: settings.paymasterUrl ?? manifest.paymasterUrl ?? undefined,
+      // Sponsorship is opt-in: the devnet's mock paymaster is used only when PAYMASTER_URL names it.
+      paymasterUrl: settings.paymasterUrl,
       isDevnet: true,
     };
   }

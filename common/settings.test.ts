@@ -14,7 +14,7 @@ describe('loadSettings', () => {
       dataDir: resolve('.sextant'),
       host: '127.0.0.1',
       port: 8787,
-      devnet: { anvilPort: 8545, bundlerPort: 4337, blockTimeSeconds: 0 },
+      devnet: { anvilPort: 8545, bundlerPort: 4337, paymasterPort: 4338, blockTimeSeconds: 0 },
       ollama: { host: 'http://127.0.0.1:11434', model: 'qwen2.5:7b-instruct' },
       user: 'default',
     });

@@ -24,6 +24,7 @@ const SettingsSchema = z.object({
   PORT: port.default(8787),
   DEVNET_ANVIL_PORT: port.default(8545),
   DEVNET_BUNDLER_PORT: port.default(4337),
+  DEVNET_PAYMASTER_PORT: port.default(4338),
   DEVNET_BLOCK_TIME: z.coerce.number().min(0).default(0),
   // Accepts what Ollama's own OLLAMA_HOST accepts: "0.0.0.0", "127.0.0.1:11434", "http://host:port".
   OLLAMA_HOST: z.string().min(1).default('http://127.0.0.1:11434'),
@@ -44,7 +45,7 @@ export type Settings = {
   dataDir: string;
   host: string;
   port: number;
-  devnet: { anvilPort: number; bundlerPort: number; blockTimeSeconds: number };
+  devnet: { anvilPort: number; bundlerPort: number; paymasterPort: number; blockTimeSeconds: number };
   ollama: { host: string; model: string };
   /** The local user the CLI acts as (`--user` overrides it). */
   user: string;
@@ -74,6 +75,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     devnet: {
       anvilPort: s.DEVNET_ANVIL_PORT,
       bundlerPort: s.DEVNET_BUNDLER_PORT,
+      paymasterPort: s.DEVNET_PAYMASTER_PORT,
       blockTimeSeconds: s.DEVNET_BLOCK_TIME,
     },
     ollama: { host: normalizeOllamaHost(s.OLLAMA_HOST), model: s.OLLAMA_MODEL },

@@ -30,7 +30,15 @@ for (let run = 0; run < runs; run++) {
   const dataDir = mkdtempSync(join(tmpdir(), 'sextant-bench-'));
   const started = performance.now();
   const child = runSextant(
-    ['devnet', '--anvil-port', String(await findFreePort()), '--bundler-port', String(await findFreePort())],
+    [
+      'devnet',
+      '--anvil-port',
+      String(await findFreePort()),
+      '--bundler-port',
+      String(await findFreePort()),
+      '--paymaster-port',
+      String(await findFreePort()),
+    ],
     { DATA_DIR: dataDir, RPC_URL: '', BUNDLER_URL: '' },
   );
   await eventually(() => child.stderr().includes('Press Ctrl-C'), 120_000, 'the devnet is ready');
@@ -51,6 +59,7 @@ for (let run = 0; run < runs; run++) {
   const devnet = await startDevnet({
     anvilPort: await findFreePort(),
     bundlerPort: await findFreePort(),
+    paymasterPort: await findFreePort(),
     progress: (message) => {
       if (message.startsWith('ERC-4337')) marks.anvil = performance.now();
       if (message.startsWith('alto')) marks.deployed = performance.now();
@@ -68,6 +77,7 @@ for (let run = 0; run < runs; run++) {
   const again = await startDevnet({
     anvilPort: 0,
     bundlerPort: 0,
+    paymasterPort: 0,
     rpcUrl: devnet.manifest.rpcUrl,
     bundlerUrl: devnet.manifest.bundlerUrl,
   });

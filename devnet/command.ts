@@ -15,6 +15,7 @@ Options:
   --json               print the manifest as JSON on stdout once ready (progress stays on stderr)
   --anvil-port N       anvil's port (default: DEVNET_ANVIL_PORT, 8545)
   --bundler-port N     Alto's port (default: DEVNET_BUNDLER_PORT, 4337)
+  --paymaster-port N   the mock paymaster's port (default: DEVNET_PAYMASTER_PORT, 4338)
   --block-time S       seconds between blocks; 0 mines each transaction at once (default: DEVNET_BLOCK_TIME, 0)
   --rpc-url URL        use this running chain instead of starting anvil; deploys only what is missing
                        (default: RPC_URL when set)
@@ -35,6 +36,7 @@ export const devnetCommand: Command = {
       json: { type: 'boolean' },
       'anvil-port': { type: 'string' },
       'bundler-port': { type: 'string' },
+      'paymaster-port': { type: 'string' },
       'block-time': { type: 'string' },
       'rpc-url': { type: 'string' },
       'bundler-url': { type: 'string' },
@@ -54,6 +56,7 @@ export const devnetCommand: Command = {
         ...devnetOptionsFrom(settings),
         anvilPort: parsePort(values['anvil-port'], '--anvil-port', settings.devnet.anvilPort),
         bundlerPort: parsePort(values['bundler-port'], '--bundler-port', settings.devnet.bundlerPort),
+        paymasterPort: parsePort(values['paymaster-port'], '--paymaster-port', settings.devnet.paymasterPort),
         blockTimeSeconds: blockTime,
         rpcUrl: parseUrl(values['rpc-url'], '--rpc-url') ?? settings.rpcUrl,
         bundlerUrl: parseUrl(values['bundler-url'], '--bundler-url') ?? settings.bundlerUrl,
@@ -72,6 +75,7 @@ export function devnetOptionsFrom(settings: Settings): DevnetOptions {
   return {
     anvilPort: settings.devnet.anvilPort,
     bundlerPort: settings.devnet.bundlerPort,
+    paymasterPort: settings.devnet.paymasterPort,
     blockTimeSeconds: settings.devnet.blockTimeSeconds,
     rpcUrl: settings.rpcUrl,
     bundlerUrl: settings.bundlerUrl,
@@ -103,6 +107,7 @@ export function describeDevnet(devnet: Devnet, dataDir: string): string {
   return `Sextant devnet
   chain      ${manifest.chainId} at ${manifest.rpcUrl}${devnet.anvil ? '' : ' (existing chain)'}
   bundler    ${manifest.bundlerUrl}${devnet.alto ? ' (Alto)' : ' (existing bundler)'}
+  paymaster  ${manifest.paymasterUrl ?? 'none'}${manifest.paymasterUrl ? ' (mock; used when PAYMASTER_URL points at it)' : ''}
   entrypoint v0.7 ${manifest.contracts.entryPointV07}, v0.8 ${manifest.contracts.entryPointV08}
   uniswap    SwapRouter02 ${manifest.contracts.uniswapV3.swapRouter02}, QuoterV2 ${manifest.contracts.uniswapV3.quoterV2}
   aave       Pool ${manifest.contracts.aaveV3.pool}

@@ -10,6 +10,7 @@ const ENTRY_POINT_SALTS = {
 const ZERO_SALT = `0x${'00'.repeat(32)}` as const;
 
 export type Erc4337Contracts = {
+  entryPointV06: Address;
   entryPointV07: Address;
   entryPointV08: Address;
   simpleAccountFactoryV07: Address;
@@ -18,13 +19,19 @@ export type Erc4337Contracts = {
 
 /**
  * EntryPoint v0.7 and v0.8 with a SimpleAccountFactory each, from @account-abstraction/contracts
- * (0.7.0 installed under the alias `@account-abstraction/contracts-v07`). The factories use salt 0,
+ * (0.7.0 and 0.6.0 installed under the aliases `@account-abstraction/contracts-v07` and `-v06`). The factories use salt 0,
  * which gives the addresses permissionless uses by default.
  */
 export async function deployErc4337(deployer: Deployer): Promise<Erc4337Contracts> {
-  deployer.progress('ERC-4337: EntryPoint v0.7 and v0.8, SimpleAccountFactory for each');
+  deployer.progress('ERC-4337: EntryPoint v0.6, v0.7 and v0.8, SimpleAccountFactory for v0.7 and v0.8');
   const packages = { v07: '@account-abstraction/contracts-v07', v08: '@account-abstraction/contracts' } as const;
-  const result: Partial<Erc4337Contracts> = {};
+  // v0.6 only because the devnet's mock paymaster funds a paymaster on every EntryPoint version.
+  const entryPointV06 = await deployer.deploy(
+    'EntryPoint v06',
+    loadArtifact('@account-abstraction/contracts-v06/artifacts/EntryPoint.json'),
+    { salt: ZERO_SALT },
+  );
+  const result: Partial<Erc4337Contracts> = { entryPointV06 };
   for (const version of ['v07', 'v08'] as const) {
     const entryPoint = await deployer.deploy(
       `EntryPoint ${version}`,

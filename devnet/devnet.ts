@@ -11,12 +11,15 @@ import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
 import { createDeployer, DETERMINISTIC_DEPLOYER, type Deployer } from './deployer.ts';
 import { ChildProcessError, DevnetError } from './errors.ts';
 import { type DevnetManifest, writeManifest } from './manifest.ts';
+import { type MockPaymaster, startMockPaymaster } from './paymaster.ts';
 import { seedUniswapV3Pools } from './seed-uniswap-v3.ts';
 
 export type DevnetOptions = {
   host?: string;
   anvilPort: number;
   bundlerPort: number;
+  /** The mock paymaster's port; it runs whenever this devnet starts its own Alto. */
+  paymasterPort: number;
   blockTimeSeconds?: number;
   /** Use this running chain instead of starting anvil (what is already deployed there is reused). */
   rpcUrl?: string;
@@ -33,6 +36,7 @@ export type Devnet = {
   deployment: Deployer['stats'];
   anvil: Anvil | undefined;
   alto: Alto | undefined;
+  paymaster: MockPaymaster | undefined;
   /** Stops what this devnet started (never a chain or bundler it was only pointed at). */
   stop(): Promise<void>;
   /** Resolves, with what happened, if anvil or Alto ends while the devnet runs (not on stop()). */
@@ -45,9 +49,11 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const progress = options.progress ?? (() => {});
   let anvil: Anvil | undefined;
   let alto: Alto | undefined;
+  let paymaster: MockPaymaster | undefined;
   let stopping = false;
   const stop = async () => {
     stopping = true;
+    await paymaster?.stop();
     await alto?.process.stop();
     await anvil?.process.stop();
   };
@@ -97,6 +103,8 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         utilityPrivateKey: devnetPrivateKey('bundlerUtility'),
       });
       bundlerUrl = alto.bundlerUrl;
+      progress(`paymaster: starting the mock paymaster on ${host}:${options.paymasterPort}`);
+      paymaster = await startMockPaymaster({ host, port: options.paymasterPort, rpcUrl, bundlerUrl });
     } else {
       progress(`bundler: using ${bundlerUrl}`);
     }
@@ -106,7 +114,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       chainId,
       rpcUrl,
       bundlerUrl,
-      paymasterUrl: null,
+      paymasterUrl: paymaster?.paymasterUrl ?? null,
       admin: deployer.admin.address,
       ...deployed,
     };
@@ -121,7 +129,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         });
       }
     });
-    return { manifest, deployment: { ...deployer.stats }, anvil, alto, stop, crashed };
+    return { manifest, deployment: { ...deployer.stats }, anvil, alto, paymaster, stop, crashed };
   } catch (error) {
     // A child that died explains the failure better than the step that noticed it.
     const dead = [anvil?.process, alto?.process].find((child) => child?.hasExited());

@@ -14,9 +14,19 @@ import { childrenOf, eventually, isAlive, runSextant } from './testing/processes
 async function startDevnetProcess() {
   const anvilPort = await findFreePort();
   const bundlerPort = await findFreePort();
+  const paymasterPort = await findFreePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'sextant-lifecycle-'));
   const run = runSextant(
-    ['devnet', '--json', '--anvil-port', String(anvilPort), '--bundler-port', String(bundlerPort)],
+    [
+      'devnet',
+      '--json',
+      '--anvil-port',
+      String(anvilPort),
+      '--bundler-port',
+      String(bundlerPort),
+      '--paymaster-port',
+      String(paymasterPort),
+    ],
     {
       DATA_DIR: dataDir,
       RPC_URL: '',
@@ -81,9 +91,12 @@ describe('the devnet process', () => {
     const base = await spawnSupervised('anvil', anvilBinaryPath(), ['--port', String(port), '--chain-id', '8453']);
     try {
       await eventually(() => base.outputTail().includes('Listening'), 10_000, 'anvil listens');
-      const error = await startDevnet({ anvilPort: 0, bundlerPort: 0, rpcUrl: `http://127.0.0.1:${port}` }).catch(
-        (caught: unknown) => caught,
-      );
+      const error = await startDevnet({
+        anvilPort: 0,
+        bundlerPort: 0,
+        paymasterPort: 0,
+        rpcUrl: `http://127.0.0.1:${port}`,
+      }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(DevnetError);
       expect((error as DevnetError).message).toContain('is chain 8453 (Base), not a devnet (31337)');
       expect((error as DevnetError).hint).toContain('set CHAIN=base');

@@ -21,6 +21,7 @@ export const DevnetManifestSchema = z.object({
   admin: address,
   contracts: z.object({
     deterministicDeployer: address,
+    entryPointV06: address,
     entryPointV07: address,
     entryPointV08: address,
     simpleAccountFactoryV07: address,

@@ -50,7 +50,11 @@ const median = (xs: number[]) => {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sextant-bench-accounts-'));
 log('starting a devnet for the benchmark…');
-const devnet = await startDevnet({ anvilPort: await findFreePort(), bundlerPort: await findFreePort() });
+const devnet = await startDevnet({
+  anvilPort: await findFreePort(),
+  bundlerPort: await findFreePort(),
+  paymasterPort: await findFreePort(),
+});
 try {
   const { manifest } = devnet;
   const db = openDatabase(databasePath(dataDir));

@@ -20,6 +20,7 @@ export default async function setup(project: TestProject) {
   const devnet = await startDevnet({
     anvilPort: await findFreePort(),
     bundlerPort: await findFreePort(),
+    paymasterPort: await findFreePort(),
     dataDir,
   });
   console.log(
