@@ -4,7 +4,8 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
-import { execute } from './execute.ts';
+import { fundedAccount } from '../devnet/testing/clients.ts';
+import { bundlerClientFor, execute } from './execute.ts';
 import { getExecution, listExecutions } from './executions.ts';
 import { newUser, testEnvironment } from './testing/environment.ts';
 
@@ -93,6 +94,104 @@ describe('execute', () => {
     expect(await balanceOf(usdc.address, account)).toBe(before.usdc);
   });
 
+  it('records an operation that reverts on chain as reverted, with the reason, when the market moved after simulation', async () => {
+    const { userId, owner, account } = await newUser(env);
+    await fund(account);
+    const weth = manifest.contracts.weth;
+    const dai = token('DAI');
+    const router = manifest.contracts.uniswapV3.swapRouter02;
+    const routerAbi = parseAbi([
+      'struct Params { address tokenIn; address tokenOut; uint24 fee; address recipient; uint256 amountIn; uint256 amountOutMinimum; uint160 sqrtPriceLimitX96; }',
+      'function exactInputSingle(Params params) payable returns (uint256)',
+    ]);
+    const swap = (recipient: Address, amountIn: bigint, amountOutMinimum: bigint) =>
+      encodeFunctionData({
+        abi: routerAbi,
+        functionName: 'exactInputSingle',
+        args: [
+          {
+            tokenIn: dai.address,
+            tokenOut: weth,
+            fee: 500,
+            recipient,
+            amountIn,
+            amountOutMinimum,
+            sqrtPriceLimitX96: 0n,
+          },
+        ],
+      });
+    const amountIn = parseUnits('1000', 18);
+    // Ask for what the pool gives now, less 0.1%: fine in simulation, too much after a big trade.
+    const quoted = (
+      await env.publicClient.simulateContract({
+        address: manifest.contracts.uniswapV3.quoterV2,
+        abi: parseAbi([
+          'struct QuoteParams { address tokenIn; address tokenOut; uint256 amountIn; uint24 fee; uint160 sqrtPriceLimitX96; }',
+          'function quoteExactInputSingle(QuoteParams params) returns (uint256 amountOut, uint160, uint32, uint256)',
+        ]),
+        functionName: 'quoteExactInputSingle',
+        args: [{ tokenIn: dai.address, tokenOut: weth, amountIn, fee: 500, sqrtPriceLimitX96: 0n }],
+      })
+    ).result[0];
+    const daiBefore = await balanceOf(dai.address, account);
+    const trader = await fundedAccount(manifest);
+    const mintAbi = parseAbi(['function mint(address account, uint256 value) returns (bool)']);
+
+    const record = await execute(
+      env,
+      owner,
+      {
+        userId,
+        idempotencyKey: randomUUID(),
+        calls: [
+          {
+            to: dai.address,
+            data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [router, amountIn] }),
+          },
+          { to: router, data: swap(account, amountIn, (quoted * 999n) / 1000n) },
+        ],
+      },
+      {
+        // Between simulation and inclusion, someone sells 50,000 DAI into the same pool (one no other test prices).
+        beforeSend: async () => {
+          const big = parseUnits('50000', 18);
+          for (const data of [
+            encodeFunctionData({ abi: mintAbi, functionName: 'mint', args: [trader.account.address, big] }),
+            encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [router, big] }),
+          ]) {
+            const hash = await trader.walletClient.sendTransaction({
+              account: trader.account,
+              chain: trader.walletClient.chain,
+              to: dai.address,
+              data,
+            });
+            await env.publicClient.waitForTransactionReceipt({ hash });
+          }
+          const hash = await trader.walletClient.sendTransaction({
+            account: trader.account,
+            chain: trader.walletClient.chain,
+            to: router,
+            data: swap(trader.account.address, big, 0n),
+          });
+          await env.publicClient.waitForTransactionReceipt({ hash });
+        },
+      },
+    );
+    expect(record.status).toBe('reverted');
+    expect(record.error).toBe(`call 2 of 2 (to ${router}) failed: Too little received`);
+    expect(record.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(record.feePaid).toBeGreaterThan(0n);
+    // The batch is atomic: the approval was undone with the swap, and no DAI left the account.
+    expect(await balanceOf(dai.address, account)).toBe(daiBefore);
+    const allowance = await env.publicClient.readContract({
+      address: dai.address,
+      abi: erc20Abi,
+      functionName: 'allowance',
+      args: [account, router],
+    });
+    expect(allowance).toBe(0n);
+  });
+
   it('executes once per idempotency key: the second call returns the first record and sends nothing', async () => {
     const { userId, owner, account } = await newUser(env);
     await fund(account);
@@ -139,6 +238,35 @@ describe('execute', () => {
     });
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(/ETH needs 0\.5\d* \(including gas\), has 0\.5 \(short 0\.\d+\)/);
+  });
+
+  it('is sponsored by the paymaster when PAYMASTER_URL is set: an account with no ETH pays no gas', async () => {
+    expect(manifest.paymasterUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const sponsored = { ...env, paymasterUrl: manifest.paymasterUrl ?? undefined };
+    const { userId, owner, account } = await newUser(sponsored);
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    const record = await execute(sponsored, owner, {
+      userId,
+      idempotencyKey: randomUUID(),
+      calls: [
+        {
+          to: usdc.address,
+          data: encodeFunctionData({
+            abi: parseAbi(['function mint(address account, uint256 value) returns (bool)']),
+            functionName: 'mint',
+            args: [recipient, parseUnits('5', 6)],
+          }),
+        },
+      ],
+    });
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    expect(await balanceOf(usdc.address, recipient)).toBe(parseUnits('5', 6));
+    // The account never held ETH, deployed itself on this operation, and still holds none.
+    expect(await env.publicClient.getBalance({ address: account })).toBe(0n);
+    expect((await env.publicClient.getCode({ address: account }))?.length).toBeGreaterThan(2);
+    const landed = await bundlerClientFor(sponsored).getUserOperation({ hash: record.userOpHash as `0x${string}` });
+    expect(landed.userOperation.paymaster).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(BigInt(landed.userOperation.paymaster as string)).not.toBe(0n);
   });
 
   it('records a clear failure when the bundler is down, and never sends it later', async () => {

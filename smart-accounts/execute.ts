@@ -31,6 +31,8 @@ export type ExecuteOptions = {
   receiptTimeoutMs?: number;
   /** Called once the bundler has accepted the operation (for fault-injection tests of recovery). */
   afterSubmit?: (record: ExecutionRecord) => void;
+  /** Called after signing, before sending (for tests of a chain that moves between simulation and inclusion). */
+  beforeSend?: () => Promise<void>;
 };
 
 const ESTIMATION_BALANCE = 10n ** 30n;
@@ -103,6 +105,7 @@ export async function execute(
   // point leaves a record that reconciliation can settle without sending anything twice.
   updateExecution(env.db, record.id, { userOperation: JSON.stringify(rpcOperation), userOpHash });
 
+  await options.beforeSend?.();
   try {
     await bundler.request({ method: 'eth_sendUserOperation', params: [rpcOperation, entryPoint.address] });
   } catch (error) {
