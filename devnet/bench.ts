@@ -1,7 +1,7 @@
 /**
  * `npm run bench:devnet [-- --runs N]`: how long the devnet takes from nothing to ready, as JSON.
  * - cli: `sextant devnet` as a fresh process, from spawn to its "ready" line (what a person waits for);
- * - stages: the same start in-process, split into anvil, deployment and Alto;
+ * - stages: the same start in-process, split into anvil, deployment, Alto and the mock paymaster;
  * - rejoin: pointing at a chain that already has everything (deployment finds it all, sends nothing).
  * Medians, since this machine is shared and noisy; every run's figure is printed too.
  */
@@ -49,7 +49,13 @@ for (let run = 0; run < runs; run++) {
   log(`cli run ${run + 1}/${runs}: ${seconds(cli.at(-1) as number)} s`);
 }
 
-const stages = { anvil: [] as number[], deployment: [] as number[], alto: [] as number[], total: [] as number[] };
+const stages = {
+  anvil: [] as number[],
+  deployment: [] as number[],
+  alto: [] as number[],
+  paymaster: [] as number[],
+  total: [] as number[],
+};
 const rejoin: number[] = [];
 let transactions = 0;
 let contracts = 0;
@@ -63,12 +69,14 @@ for (let run = 0; run < runs; run++) {
     progress: (message) => {
       if (message.startsWith('ERC-4337')) marks.anvil = performance.now();
       if (message.startsWith('alto')) marks.deployed = performance.now();
+      if (message.startsWith('paymaster')) marks.altoReady = performance.now();
     },
   });
   const ready = performance.now();
   stages.anvil.push((marks.anvil as number) - started);
   stages.deployment.push((marks.deployed as number) - (marks.anvil as number));
-  stages.alto.push(ready - (marks.deployed as number));
+  stages.alto.push((marks.altoReady as number) - (marks.deployed as number));
+  stages.paymaster.push(ready - (marks.altoReady as number));
   stages.total.push(ready - started);
   transactions = devnet.deployment.transactions;
   contracts = devnet.deployment.deployed;
@@ -98,6 +106,7 @@ console.log(
         anvil_ready: seconds(median(stages.anvil)),
         deployment: seconds(median(stages.deployment)),
         alto_ready: seconds(median(stages.alto)),
+        mock_paymaster_ready: seconds(median(stages.paymaster)),
         total: seconds(median(stages.total)),
         all_totals: stages.total.map(seconds),
       },

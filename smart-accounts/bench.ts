@@ -159,15 +159,19 @@ try {
     .then((hash) => pimlico.waitForUserOperationReceipt({ hash, pollingInterval: env.pollingIntervalMs })); // deploys the bare account, outside the measurement
   const ours: number[] = [];
   const theirs: number[] = [];
+  const oursGas: number[] = [];
+  const theirsGas: number[] = [];
   for (let i = 0; i < runs; i++) {
     let started = performance.now();
-    await run([{ to: someone(), value: 1n }]);
+    const record = await run([{ to: someone(), value: 1n }]);
     ours.push(performance.now() - started);
+    oursGas.push(Number(record.gasUsed));
     started = performance.now();
     const hash = await bare.sendUserOperation({ calls: [{ to: someone(), value: 1n }] });
     const receipt = await pimlico.waitForUserOperationReceipt({ hash, pollingInterval: env.pollingIntervalMs });
     if (!receipt.success) throw new Error('bare operation failed');
     theirs.push(performance.now() - started);
+    theirsGas.push(Number(receipt.actualGasUsed));
     log(`latency run ${i + 1}/${runs}: execute ${ours.at(-1)?.toFixed(0)} ms, bare ${theirs.at(-1)?.toFixed(0)} ms`);
   }
   const oursMedian = median(ours);
@@ -184,6 +188,9 @@ try {
           batch_approve_swap_supply: Number(batch.gasUsed),
           same_three_calls_as_eoa_transactions: Number(eoaGas),
           batch_to_eoa_ratio: Number((Number(batch.gasUsed) / Number(eoaGas)).toFixed(3)),
+          // The same native transfer sent by bare permissionless in this run: what our layer adds to gas.
+          native_transfer_median_execute: median(oursGas),
+          native_transfer_median_bare_permissionless: median(theirsGas),
         },
         latency_ms: {
           runs,
