@@ -1,0 +1,71 @@
+import { type Address, erc20Abi, isAddress, isAddressEqual, type PublicClient } from 'viem';
+import type { Chain, Token } from '../../common/chains/types.ts';
+import { NATIVE_TOKEN, type SkillContext } from './define-skill.ts';
+import { SkillError } from './errors.ts';
+import { contractByName } from './permissions.ts';
+
+/**
+ * The context a skill builds in. Tokens come from the chain's token list (or an address the user gave),
+ * and their decimals are always read from the token contract itself, once per context.
+ */
+export function createSkillContext(options: { chain: Chain; client: PublicClient; account: Address }): SkillContext {
+  const { chain, client, account } = options;
+  const cache = new Map<string, Promise<Token>>();
+
+  const readToken = async (address: Address, listed: Token | undefined): Promise<Token> => {
+    try {
+      const [decimals, symbol] = await Promise.all([
+        client.readContract({ address, abi: erc20Abi, functionName: 'decimals' }),
+        listed ? Promise.resolve(listed.symbol) : client.readContract({ address, abi: erc20Abi, functionName: 'symbol' }),
+      ]);
+      return { symbol, name: listed?.name ?? symbol, address, decimals };
+    } catch (error) {
+      throw new SkillError(`${address} on ${chain.name} does not answer as an ERC-20 token.`, {
+        hint: 'Check the token address, or name a token from the chain’s token list (`sextant chains`).',
+        cause: error,
+      });
+    }
+  };
+
+  const token = (symbolOrAddress: string): Promise<Token> => {
+    const key = symbolOrAddress.toLowerCase();
+    const cached = cache.get(key);
+    if (cached) return cached;
+    let result: Promise<Token>;
+    if (key === 'eth' || (isAddress(symbolOrAddress, { strict: false }) && isAddressEqual(symbolOrAddress as Address, NATIVE_TOKEN))) {
+      result = Promise.resolve({ symbol: 'ETH', name: 'Ether', address: NATIVE_TOKEN, decimals: 18 });
+    } else if (isAddress(symbolOrAddress, { strict: false })) {
+      const address = symbolOrAddress as Address;
+      result = readToken(address, chain.tokens.find((t) => isAddressEqual(t.address, address)));
+    } else {
+      const matches = chain.tokens.filter((t) => t.symbol.toLowerCase() === key);
+      if (matches.length !== 1) {
+        const known = chain.tokens.map((t) => t.symbol).join(', ');
+        result = Promise.reject(
+          new SkillError(
+            matches.length === 0
+              ? `There is no token "${symbolOrAddress}" on ${chain.name}.`
+              : `"${symbolOrAddress}" names ${matches.length} tokens on ${chain.name}.`,
+            { hint: `Use one of ${known}, or the token's address.` },
+          ),
+        );
+      } else {
+        result = readToken((matches[0] as Token).address, matches[0]);
+      }
+    }
+    cache.set(key, result);
+    return result;
+  };
+
+  const contract = (name: string): Address => {
+    const address = contractByName(chain, name);
+    if (!address) {
+      throw new SkillError(`${chain.name} has no ${name} contract.`, {
+        hint: 'This skill does not work on this chain; choose another chain or protocol.',
+      });
+    }
+    return address;
+  };
+
+  return { chain, account, client, token, contract };
+}

@@ -1,0 +1,3 @@
+import { parseAbi } from 'viem';
+
+export const wethAbi = parseAbi(['function deposit() payable', 'function withdraw(uint256 amount)']);
