@@ -1,9 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Skill packages import the SDK by name, as a third party would; the runtime maps it the same way
+  // (skills/registry/module-hooks.mjs).
+  resolve: { alias: { 'sextant/skills/sdk': fileURLToPath(new URL('./skills/sdk/index.ts', import.meta.url)) } },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'scratch/**', '.sextant/**'],
+    exclude: ['node_modules/**', 'scratch/**', '.sextant/**', 'test-artifacts/**'],
     // One devnet (anvil + protocols + Alto) per test run, shared by every file through `inject('devnet')`.
     globalSetup: ['devnet/testing/global-setup.ts'],
     reporters: ['default', './vitest.summary-reporter.ts'],

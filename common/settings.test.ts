@@ -17,7 +17,15 @@ describe('loadSettings', () => {
       devnet: { anvilPort: 8545, bundlerPort: 4337, paymasterPort: 4338, blockTimeSeconds: 0 },
       ollama: { host: 'http://127.0.0.1:11434', model: 'qwen2.5:7b-instruct' },
       user: 'default',
+      skillAuditors: undefined,
     });
+  });
+
+  it('reads SKILL_AUDITORS as a list of addresses, and refuses anything else', () => {
+    const a = '0x0FBE88D9404A60c621595a7DC7Aa19C9Fc37847B';
+    const b = '0x3579dB751EeC61136a34DA0009A06624f72F01b2';
+    expect(loadSettings({ SKILL_AUDITORS: `${a}, ${b}` }).skillAuditors).toEqual([a, b]);
+    expect(() => loadSettings({ SKILL_AUDITORS: `${a},vitalik.eth` })).toThrow(/SKILL_AUDITORS.*comma-separated/);
   });
 
   it('reads every variable, treating an empty value as unset', () => {

@@ -31,6 +31,11 @@ const SettingsSchema = z.object({
   OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
   // Validated where users are created (smart-accounts/users.ts), with a message that says the rule.
   SEXTANT_USER: z.string().min(1).default('default'),
+  // Comma-separated auditor addresses; unset means the project's own auditor (skills/project-keys.ts).
+  SKILL_AUDITORS: z
+    .string()
+    .regex(/^\s*0x[0-9a-fA-F]{40}\s*(,\s*0x[0-9a-fA-F]{40}\s*)*$/, 'expected comma-separated 0x addresses')
+    .optional(),
 });
 
 /** The names of every environment variable the runtime reads. */
@@ -49,6 +54,8 @@ export type Settings = {
   ollama: { host: string; model: string };
   /** The local user the CLI acts as (`--user` overrides it). */
   user: string;
+  /** The auditors whose attestations let a skill run; undefined means the project's own auditor. */
+  skillAuditors: `0x${string}`[] | undefined;
 };
 
 /** Reads the settings from `env`; an invalid value is an error naming the variable and what it takes. */
@@ -80,6 +87,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     ollama: { host: normalizeOllamaHost(s.OLLAMA_HOST), model: s.OLLAMA_MODEL },
     user: s.SEXTANT_USER,
+    skillAuditors: s.SKILL_AUDITORS?.split(',').map((address) => address.trim() as `0x${string}`),
   };
 }
 

@@ -21,7 +21,11 @@ export const erc20TotalSupply = defineSkill({
     if (token.address === NATIVE_TOKEN) {
       throw new SkillError('ETH has no total supply on chain.', { hint: 'Ask for an ERC-20 token.' });
     }
-    const supply = await ctx.client.readContract({ address: token.address, abi: erc20Abi, functionName: 'totalSupply' });
+    const supply = await ctx.client.readContract({
+      address: token.address,
+      abi: erc20Abi,
+      functionName: 'totalSupply',
+    });
     const amount = formatUnits(supply, token.decimals);
     return {
       summary: `${token.symbol} total supply: ${amount}`,

@@ -27,7 +27,9 @@ describe('native/transfer', () => {
   it('refuses a zero amount, too many decimals and a malformed address, naming the field', async () => {
     const user = await fundedTestUser(env, manifest);
     const recipient = privateKeyToAccount(generatePrivateKey()).address;
-    await expect(buildSkillCalls(nativeTransfer, { amount: '0', recipient }, user.ctx)).rejects.toThrow(/more than zero/);
+    await expect(buildSkillCalls(nativeTransfer, { amount: '0', recipient }, user.ctx)).rejects.toThrow(
+      /more than zero/,
+    );
     await expect(
       buildSkillCalls(nativeTransfer, { amount: '0.0000000000000000001', recipient }, user.ctx),
     ).rejects.toThrow(/more decimals than ETH has \(18\)/);

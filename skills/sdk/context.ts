@@ -16,7 +16,9 @@ export function createSkillContext(options: { chain: Chain; client: PublicClient
     try {
       const [decimals, symbol] = await Promise.all([
         client.readContract({ address, abi: erc20Abi, functionName: 'decimals' }),
-        listed ? Promise.resolve(listed.symbol) : client.readContract({ address, abi: erc20Abi, functionName: 'symbol' }),
+        listed
+          ? Promise.resolve(listed.symbol)
+          : client.readContract({ address, abi: erc20Abi, functionName: 'symbol' }),
       ]);
       return { symbol, name: listed?.name ?? symbol, address, decimals };
     } catch (error) {
@@ -32,11 +34,17 @@ export function createSkillContext(options: { chain: Chain; client: PublicClient
     const cached = cache.get(key);
     if (cached) return cached;
     let result: Promise<Token>;
-    if (key === 'eth' || (isAddress(symbolOrAddress, { strict: false }) && isAddressEqual(symbolOrAddress as Address, NATIVE_TOKEN))) {
+    if (
+      key === 'eth' ||
+      (isAddress(symbolOrAddress, { strict: false }) && isAddressEqual(symbolOrAddress as Address, NATIVE_TOKEN))
+    ) {
       result = Promise.resolve({ symbol: 'ETH', name: 'Ether', address: NATIVE_TOKEN, decimals: 18 });
     } else if (isAddress(symbolOrAddress, { strict: false })) {
       const address = symbolOrAddress as Address;
-      result = readToken(address, chain.tokens.find((t) => isAddressEqual(t.address, address)));
+      result = readToken(
+        address,
+        chain.tokens.find((t) => isAddressEqual(t.address, address)),
+      );
     } else {
       const matches = chain.tokens.filter((t) => t.symbol.toLowerCase() === key);
       if (matches.length !== 1) {

@@ -105,7 +105,8 @@ export function defineSkill<Input extends z.ZodType>(
   if (!definition.chains?.length) fail('it must support at least one chain.');
   if (!(definition.input instanceof z.ZodType)) fail('the input must be a zod schema.');
   for (const [chain, permissions] of Object.entries(definition.contracts ?? {})) {
-    if (chain !== '*' && !definition.chains.includes(chain)) fail(`contracts are declared for "${chain}", which is not in its chains.`);
+    if (chain !== '*' && !definition.chains.includes(chain))
+      fail(`contracts are declared for "${chain}", which is not in its chains.`);
     try {
       parsePermissions(permissions);
     } catch (error) {

@@ -89,7 +89,7 @@ export function assertCallsDeclared(
   const permissions = permissionsOn(contracts, chain);
   calls.forEach((call, index) => {
     const where = `call ${index + 1} of ${calls.length}`;
-    const refuse = (message: string) => {
+    const refuse = (message: string): never => {
       throw new SkillRefusedError(skillId, 'undeclared-call', `${skillId} was refused: ${where} ${message}`, {
         hint: 'A skill may call only the contracts and functions its audited manifest declares; the whole plan is refused.',
       });
@@ -111,12 +111,12 @@ export function assertCallsDeclared(
     const allowed = new Set(matching.flatMap((permission) => permission.functions.map((f) => f.selector)));
     if (!allowed.has(selector)) refuse(`calls ${selector} on ${call.to}, a function it does not declare.`);
     if (MULTICALL_SELECTORS.has(selector)) {
-      let inner: readonly Hex[];
+      let inner: readonly Hex[] = [];
       try {
         const decoded = decodeFunctionData({ abi: MULTICALL_ABI, data });
         inner = decoded.args.length === 2 ? decoded.args[1] : decoded.args[0];
       } catch {
-        return refuse(`calls multicall on ${call.to} with calldata that does not decode.`);
+        refuse(`calls multicall on ${call.to} with calldata that does not decode.`);
       }
       for (const innerData of inner) {
         const innerSelector = size(innerData) >= 4 ? slice(innerData, 0, 4) : '0x';

@@ -97,7 +97,12 @@ async function holdings(env: ExecutionEnvironment, account: Address, assets: Add
     } else {
       result.set(
         asset,
-        await env.publicClient.readContract({ address: asset, abi: erc20Abi, functionName: 'balanceOf', args: [account] }),
+        await env.publicClient.readContract({
+          address: asset,
+          abi: erc20Abi,
+          functionName: 'balanceOf',
+          args: [account],
+        }),
       );
     }
   }

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Hex } from 'viem';
+import * as erc20 from './erc20/index.ts';
+import * as native from './native/index.ts';
+import type { Skill } from './sdk/define-skill.ts';
+import * as weth from './weth/index.ts';
+
+const SKILLS_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** A built-in package: a protocol folder whose source the code hash covers, and the skills it exports. */
+export type BuiltinPackage = { folder: string; dir: string; skills: Skill[] };
+
+function builtin(folder: string, exports: Record<string, Skill>): BuiltinPackage {
+  return { folder, dir: join(SKILLS_DIR, folder), skills: Object.values(exports) };
+}
+
+/** The skills that ship with Sextant, one package per protocol folder. */
+export const BUILTIN_PACKAGES: readonly BuiltinPackage[] = [
+  builtin('native', native),
+  builtin('erc20', erc20),
+  builtin('weth', weth),
+];
+
+/**
+ * The shipped signatures of the built-in skills (skills/builtin-releases.json): each release signed
+ * by SEXTANT_AUTHOR and attested by SEXTANT_AUDITOR, over the code hash of its folder. They go through
+ * the same checks as anyone's: edit a built-in skill and it is refused as tampered until a new version
+ * is signed (`npm run skills:sign-builtins`, with the maintainers' keys).
+ */
+export type BuiltinSignatures = {
+  releases: { id: string; version: string; codeHash: Hex; signature: Hex }[];
+  attestations: {
+    skillId: string;
+    version: string;
+    codeHash: Hex;
+    verdict: 'pass';
+    reportUri: string;
+    signature: Hex;
+  }[];
+};
+
+export const BUILTIN_SIGNATURES_PATH = join(SKILLS_DIR, 'builtin-releases.json');
+
+export function readBuiltinSignatures(): BuiltinSignatures {
+  try {
+    return JSON.parse(readFileSync(BUILTIN_SIGNATURES_PATH, 'utf8')) as BuiltinSignatures;
+  } catch {
+    return { releases: [], attestations: [] };
+  }
+}

@@ -1,0 +1,1 @@
+export { nativeTransfer } from './transfer.ts';

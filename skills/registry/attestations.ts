@@ -1,0 +1,96 @@
+import { type Address, type Hex, isHex } from 'viem';
+import { z } from 'zod';
+import type { Db } from '../../common/database.ts';
+import { SkillRegistryError } from './errors.ts';
+import { getRelease } from './releases.ts';
+import { attestationSigner, type SkillAttestation, type Verdict } from './typed-data.ts';
+
+export const AttestationRequestSchema = z.object({
+  skillId: z.string().min(1),
+  version: z.string().min(1),
+  codeHash: z.string().refine((value) => isHex(value) && value.length === 66, 'a 32-byte 0x hash') as z.ZodType<Hex>,
+  verdict: z.enum(['pass', 'fail']),
+  reportUri: z.string().min(1).max(2000),
+  signature: z.string().refine((value) => isHex(value), 'a 0x signature') as z.ZodType<Hex>,
+});
+
+/** An auditor's signed verdict on one release, as the registry keeps it. */
+export type AttestationRecord = SkillAttestation & { auditor: Address; signature: Hex; recordedAt: string };
+
+/**
+ * Records an attestation. The auditor is whoever signed it (recovered, never stated); it must be
+ * about a release in the registry and about the code hash that release was published with. Whether
+ * the auditor is trusted is decided when a skill is loaded, not here: the registry keeps every view.
+ */
+export async function recordAttestation(
+  db: Db,
+  request: z.input<typeof AttestationRequestSchema>,
+): Promise<AttestationRecord> {
+  const parsed = AttestationRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SkillRegistryError(`The attestation is not valid: ${issue?.path.join('.')}: ${issue?.message}.`);
+  }
+  const { signature, ...attestation } = parsed.data;
+  const release = getRelease(db, attestation.skillId, attestation.version);
+  if (!release) {
+    throw new SkillRegistryError(`${attestation.skillId}@${attestation.version} is not in the registry.`, {
+      hint: 'Attest a published release: `sextant skills list` shows them.',
+      status: 404,
+    });
+  }
+  if (release.codeHash.toLowerCase() !== attestation.codeHash.toLowerCase()) {
+    throw new SkillRegistryError(
+      `The attestation is over code hash ${attestation.codeHash}, but ${release.id}@${release.version} was published with ${release.codeHash}.`,
+      { hint: 'Audit and attest the code that was published.' },
+    );
+  }
+  let auditor: Address;
+  try {
+    auditor = await attestationSigner(attestation, signature);
+  } catch (error) {
+    throw new SkillRegistryError('The attestation signature is not a valid signature.', { cause: error });
+  }
+  const recordedAt = new Date().toISOString();
+  db.prepare(
+    `INSERT INTO skill_attestations (signature, skill_id, version, code_hash, verdict, report_uri, auditor, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (signature) DO NOTHING`,
+  ).run(
+    signature,
+    attestation.skillId,
+    attestation.version,
+    attestation.codeHash,
+    attestation.verdict,
+    attestation.reportUri,
+    auditor,
+    recordedAt,
+  );
+  return { ...attestation, auditor, signature, recordedAt };
+}
+
+type AttestationRow = {
+  signature: Hex;
+  skill_id: string;
+  version: string;
+  code_hash: Hex;
+  verdict: Verdict;
+  report_uri: string;
+  auditor: Address;
+  recorded_at: string;
+};
+
+export function attestationsFor(db: Db, skillId: string, version: string): AttestationRecord[] {
+  const rows = db
+    .prepare('SELECT * FROM skill_attestations WHERE skill_id = ? AND version = ? ORDER BY recorded_at')
+    .all(skillId, version) as AttestationRow[];
+  return rows.map((row) => ({
+    skillId: row.skill_id,
+    version: row.version,
+    codeHash: row.code_hash,
+    verdict: row.verdict,
+    reportUri: row.report_uri,
+    auditor: row.auditor,
+    signature: row.signature,
+    recordedAt: row.recorded_at,
+  }));
+}

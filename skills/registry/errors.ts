@@ -1,0 +1,13 @@
+import { SextantError } from '../../common/errors.ts';
+
+/** The registry refused a request: a duplicate version, a bad signature, a package that breaks the rules. */
+export class SkillRegistryError extends SextantError {
+  override name = 'SkillRegistryError';
+  /** The HTTP status the routes answer with. */
+  readonly status: 400 | 404 | 409;
+
+  constructor(message: string, options: { hint?: string; status?: 400 | 404 | 409; cause?: unknown } = {}) {
+    super(message, options);
+    this.status = options.status ?? 400;
+  }
+}

@@ -1,0 +1,41 @@
+import { type Db, migrate } from '../../common/database.ts';
+
+/** The skill registry's tables. Append new migrations; never edit a released one. */
+const MIGRATIONS = [
+  `CREATE TABLE skill_releases (
+    skill_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    manifest TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    author TEXT NOT NULL,
+    -- EIP-712 over {id, version, codeHash}, by the manifest's author.
+    author_signature TEXT NOT NULL,
+    origin TEXT NOT NULL CHECK (origin IN ('builtin', 'published')),
+    -- The package's source files as JSON [{path, content}]: what the code hash covers, for auditors to read.
+    source TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    PRIMARY KEY (skill_id, version)
+  );
+  -- A published version never changes: a new version is a new row.
+  CREATE TRIGGER skill_releases_immutable BEFORE UPDATE ON skill_releases
+  BEGIN SELECT RAISE(ABORT, 'a published skill release is immutable; publish a new version'); END;
+  CREATE TRIGGER skill_releases_undeletable BEFORE DELETE ON skill_releases
+  BEGIN SELECT RAISE(ABORT, 'a published skill release is immutable'); END;
+  CREATE TABLE skill_attestations (
+    signature TEXT PRIMARY KEY,
+    skill_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail')),
+    report_uri TEXT NOT NULL,
+    -- Recovered from the signature, never taken from the request.
+    auditor TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    FOREIGN KEY (skill_id, version) REFERENCES skill_releases (skill_id, version)
+  );
+  CREATE INDEX skill_attestations_release ON skill_attestations (skill_id, version);`,
+];
+
+export function migrateSkillRegistry(db: Db): void {
+  migrate(db, 'skills', MIGRATIONS);
+}

@@ -1,0 +1,2 @@
+export { wethUnwrap } from './unwrap.ts';
+export { wethWrap } from './wrap.ts';
