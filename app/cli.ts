@@ -4,12 +4,20 @@ import { type Command, type CommandContext, UsageError } from '../common/command
 import { describeError } from '../common/errors.ts';
 import { loadDotEnv, loadSettings } from '../common/settings.ts';
 import { devnetCommand } from '../devnet/command.ts';
+import { skillsCommand } from '../skills/command.ts';
 import { accountCommand, faucetCommand } from '../smart-accounts/command.ts';
 import { resolveNetwork } from './network.ts';
 import { startCommand } from './start.ts';
 
 /** Every `sextant` subcommand; each module contributes its own. */
-export const commands: readonly Command[] = [startCommand, devnetCommand, accountCommand, faucetCommand, chainsCommand];
+export const commands: readonly Command[] = [
+  startCommand,
+  devnetCommand,
+  accountCommand,
+  faucetCommand,
+  skillsCommand,
+  chainsCommand,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length));

@@ -1,14 +1,16 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { assertPortFree } from '../common/ports.ts';
+import { type SkillRoutesDependencies, skillRoutes } from '../skills/routes.ts';
 import { type HealthDependencies, healthRoutes } from './health.ts';
 import { loopbackHostOnly } from './loopback-host-only.ts';
 
 /** The HTTP API: each module's routes, composed. Later modules mount theirs here. */
-export function createApp(deps: HealthDependencies): Hono {
+export function createApp(deps: HealthDependencies & { skills?: SkillRoutesDependencies }): Hono {
   const app = new Hono();
   app.use(loopbackHostOnly());
   app.route('/', healthRoutes(deps));
+  if (deps.skills) app.route('/', skillRoutes(deps.skills));
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
     // The details go to the server's log, not to the client.

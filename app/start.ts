@@ -8,6 +8,7 @@ import type { Settings } from '../common/settings.ts';
 import { devnetOptionsFrom, startDevnetWithProgress } from '../devnet/command.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
+import { openSkillRegistry, skillPackagesDir } from '../skills/registry/catalog.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { reconcileExecutions } from '../smart-accounts/reconcile.ts';
 import { migrateSmartAccounts } from '../smart-accounts/schema.ts';
@@ -57,6 +58,7 @@ export const startCommand: Command = {
     // Executions a previous run left pending or submitted are settled before anything new starts.
     const db = openDatabase(databasePath(settings.dataDir));
     migrateSmartAccounts(db);
+    await openSkillRegistry(db);
     if (deps.bundlerUrl) {
       const network = {
         chain: deps.chain,
@@ -75,7 +77,12 @@ export const startCommand: Command = {
 
     let server: Awaited<ReturnType<typeof listen>>;
     try {
-      server = await listen(createApp(deps), host, port);
+      const skills = {
+        db,
+        packagesDir: skillPackagesDir(settings.dataDir),
+        trustedAuditors: settings.skillAuditors,
+      };
+      server = await listen(createApp({ ...deps, skills }), host, port);
     } catch (error) {
       await devnet?.stop();
       throw error;
@@ -84,6 +91,7 @@ export const startCommand: Command = {
     stdout(`Sextant is running on ${deps.chain.name} (chain ${deps.chain.chainId}).
   server   ${server.url}
   health   ${server.url}/health
+  skills   ${server.url}/v1/skills
   llm      ${llm.provider === 'ollama' ? `Ollama ${llm.model} at ${llm.host}` : `embedded parser — ${llm.detail}`}
 Press Ctrl-C to stop.
 `);

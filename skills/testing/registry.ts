@@ -8,7 +8,8 @@ import { type Db, databasePath, openDatabase } from '../../common/database.ts';
 import { openSkillRegistry, skillPackagesDir } from '../registry/catalog.ts';
 
 /** The key of the fixture package's author (its address is written in the fixture). Test use only. */
-export const TEST_AUTHOR = privateKeyToAccount(keccak256(toHex('sextant test skill author')));
+export const TEST_AUTHOR_KEY = keccak256(toHex('sextant test skill author'));
+export const TEST_AUTHOR = privateKeyToAccount(TEST_AUTHOR_KEY);
 
 /** The third-party fixture package: an honest skill and one that calls what it does not declare. */
 export const TIP_JAR_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tip-jar');

@@ -1,0 +1,276 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { type Hex, isHex, type LocalAccount } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import { type Db, databasePath, openDatabase } from '../common/database.ts';
+import { attestationsFor } from './registry/attestations.ts';
+import { type CatalogEntry, loadSkillCatalog, openSkillRegistry, skillPackagesDir } from './registry/catalog.ts';
+import { attestRelease, publishPackage } from './registry/publish-package.ts';
+import { listLatestReleases, listVersions } from './registry/releases.ts';
+import { attestationSigner, releaseSigner } from './registry/typed-data.ts';
+
+const help = `Usage: sextant skills <subcommand> [options]
+
+The skill registry: developers publish skills, auditors attest them, and a skill runs only if its
+current source hashes to a code hash a trusted auditor (SKILL_AUDITORS) attested with a passing
+verdict. The built-in skills ship signed by the project's author and auditor keys.
+
+Subcommands:
+  list [--json]                      every skill, with its version, author and audit status
+  show ID[@VERSION] [--json]         one skill: manifest, contracts it may call, input, attestations
+  publish DIR --key KEY              publish the skills a package directory's index.ts exports,
+                                     signed by their author's key (EIP-712 over id, version, code hash)
+  attest ID@VERSION --key KEY --verdict pass|fail --report URI
+                                     sign and record an audit of a published release
+  verify [--json]                    re-check every stored signature and every skill's code hash,
+                                     load the audited packages; exits 1 if anything is wrong
+
+KEY is a file holding a 0x private key (kept out of shell history), or "env:NAME" for an
+environment variable holding one.
+
+Options:
+  --json      print JSON
+  -h, --help  show this help`;
+
+const STATUS_LABEL: Record<CatalogEntry['status'], string> = {
+  audited: 'audited',
+  unaudited: 'UNAUDITED',
+  tampered: 'TAMPERED',
+  'failed-audit': 'FAILED AUDIT',
+  'not-published': 'NOT PUBLISHED',
+};
+
+function openRegistry(context: CommandContext): { db: Db; packagesDir: string } {
+  return {
+    db: openDatabase(databasePath(context.settings.dataDir)),
+    packagesDir: skillPackagesDir(context.settings.dataDir),
+  };
+}
+
+async function catalogFor(context: CommandContext, db: Db, packagesDir: string) {
+  const trusted = context.settings.skillAuditors;
+  return loadSkillCatalog(db, { packagesDir, ...(trusted ? { trustedAuditors: trusted } : {}) });
+}
+
+/** Reads a signing key from a file or an environment variable; never from the command line itself. */
+export function readSigningKey(value: string | undefined): LocalAccount {
+  if (!value)
+    throw new UsageError('--key is required.', { hint: 'Give a file holding the 0x private key, or env:NAME.' });
+  let raw: string | undefined;
+  if (value.startsWith('env:')) {
+    raw = process.env[value.slice(4)];
+    if (!raw) throw new UsageError(`The environment variable ${value.slice(4)} is not set.`);
+  } else if (isHex(value) && value.length === 66) {
+    throw new UsageError('Refusing a private key on the command line (it would stay in your shell history).', {
+      hint: 'Put it in a file (chmod 600) and pass the path, or use --key env:NAME.',
+    });
+  } else {
+    if (!existsSync(value)) throw new UsageError(`There is no key file at ${value}.`);
+    raw = readFileSync(value, 'utf8').trim();
+  }
+  if (!isHex(raw) || raw.length !== 66) {
+    throw new UsageError(`The key in ${value} is not a 0x-prefixed 32-byte private key.`);
+  }
+  return privateKeyToAccount(raw as Hex);
+}
+
+function splitId(text: string | undefined): { id: string; version: string | undefined } {
+  if (!text) throw new UsageError('Which skill? Give its ID (e.g. uniswap-v3/swap), optionally @VERSION.');
+  const [id = '', version] = text.split('@');
+  return { id, version };
+}
+
+function listLines(entries: readonly CatalogEntry[]): string {
+  const rows = entries.map((entry) => [
+    `${entry.manifest.id}@${entry.manifest.version}`,
+    entry.manifest.protocol,
+    `${entry.manifest.author.slice(0, 10)}…`,
+    STATUS_LABEL[entry.status],
+    entry.manifest.title,
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows.map((row) => row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i] ?? 0) : cell)).join('  ')).join('\n');
+}
+
+async function list(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs('skills', argv, { json: { type: 'boolean' } });
+  const { db, packagesDir } = openRegistry(context);
+  const catalog = await catalogFor(context, db, packagesDir);
+  if (values.json) {
+    const skills = catalog.entries.map(({ skill: _skill, ...entry }) => entry);
+    context.stdout(`${JSON.stringify({ skills }, null, 2)}\n`);
+  } else {
+    context.stdout(`${listLines(catalog.entries)}\n`);
+    const refused = catalog.entries.filter((entry) => entry.status !== 'audited').length;
+    if (refused > 0) context.stdout(`\n${refused} skill(s) may not run; \`sextant skills show ID\` says why.\n`);
+  }
+  return 0;
+}
+
+async function show(argv: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('skills', argv, { json: { type: 'boolean' } }, true);
+  const { id, version } = splitId(positionals[0]);
+  const { db, packagesDir } = openRegistry(context);
+  const catalog = await catalogFor(context, db, packagesDir);
+  const entry = catalog.get(id);
+  const versions = listVersions(db, id);
+  if (!entry && versions.length === 0) {
+    throw new UsageError(`There is no skill ${id}.`, { hint: 'See `sextant skills list`.' });
+  }
+  const release = version ? versions.find((r) => r.version === version) : undefined;
+  if (version && !release) {
+    throw new UsageError(`${id} has no version ${version}.`, {
+      hint: `Versions: ${versions.map((r) => r.version).join(', ')}.`,
+    });
+  }
+  const manifest = release?.manifest ?? entry?.manifest;
+  const attestations = release ? attestationsFor(db, id, release.version) : (entry?.attestations ?? []);
+  if (values.json) {
+    const { skill: _skill, ...rest } = entry ?? ({} as Partial<CatalogEntry>);
+    context.stdout(
+      `${JSON.stringify({ ...rest, manifest, attestations, versions: versions.map((r) => r.version) }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  if (!manifest) return 1;
+  const contracts = Object.entries(manifest.contracts).flatMap(([chain, permissions]) =>
+    permissions.map(
+      (p) =>
+        `    ${chain === '*' ? 'every chain' : chain}: ${p.contract}${p.payable ? ' (payable)' : ''} ${p.functions.join(', ') || '(plain ETH transfers)'}`,
+    ),
+  );
+  context.stdout(`${manifest.id}@${manifest.version}  ${manifest.title}
+  ${manifest.description}
+  protocol   ${manifest.protocol}
+  author     ${manifest.author}
+  actions    ${manifest.actions.join(', ')}
+  chains     ${manifest.chains.join(', ')}
+  status     ${entry ? `${STATUS_LABEL[entry.status]}: ${entry.detail}` : 'not loaded'}
+  code hash  ${entry?.codeHash ?? release?.codeHash}
+  versions   ${versions.map((r) => r.version).join(', ') || '(none published)'}
+  may call
+${contracts.join('\n') || '    nothing (read-only)'}
+  input      ${JSON.stringify(manifest.input.properties ?? {})}
+  attestations
+${attestations.map((a) => `    ${a.verdict.toUpperCase()} by ${a.auditor} (${a.reportUri}) over ${a.codeHash.slice(0, 10)}…`).join('\n') || '    none'}
+`);
+  return 0;
+}
+
+async function publish(argv: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs('skills', argv, { key: { type: 'string' } }, true);
+  const dir = positionals[0];
+  if (!dir) throw new UsageError('Which package? Give its directory (the one with index.ts).');
+  const author = readSigningKey(values.key);
+  const { db } = openRegistry(context);
+  await openSkillRegistry(db);
+  const { releases } = await publishPackage(db, dir, author);
+  for (const release of releases) {
+    context.stdout(`published ${release.id}@${release.version} by ${release.author}, code hash ${release.codeHash}\n`);
+  }
+  context.stdout(
+    `Not yet runnable: an auditor must attest it (\`sextant skills attest ${releases[0]?.id}@${releases[0]?.version} --key KEY --verdict pass --report URI\`).\n`,
+  );
+  return 0;
+}
+
+async function attest(argv: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'skills',
+    argv,
+    { key: { type: 'string' }, verdict: { type: 'string' }, report: { type: 'string' } },
+    true,
+  );
+  const { id, version } = splitId(positionals[0]);
+  if (values.verdict !== 'pass' && values.verdict !== 'fail') throw new UsageError('--verdict takes pass or fail.');
+  if (!values.report) throw new UsageError('--report takes the URI of the audit report.');
+  const auditor = readSigningKey(values.key);
+  const { db } = openRegistry(context);
+  await openSkillRegistry(db);
+  const record = await attestRelease(db, auditor, {
+    id,
+    ...(version ? { version } : {}),
+    verdict: values.verdict,
+    reportUri: values.report,
+  });
+  context.stdout(
+    `attested ${record.skillId}@${record.version} ${record.verdict.toUpperCase()} by ${record.auditor} over ${record.codeHash}\n`,
+  );
+  const trusted = context.settings.skillAuditors;
+  if (trusted && !trusted.some((a) => a.toLowerCase() === record.auditor.toLowerCase())) {
+    context.stdout(`Note: ${record.auditor} is not in SKILL_AUDITORS, so this attestation does not count here.\n`);
+  }
+  return 0;
+}
+
+async function verify(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs('skills', argv, { json: { type: 'boolean' } });
+  const { db, packagesDir } = openRegistry(context);
+  const problems: string[] = [];
+  const catalog = await catalogFor(context, db, packagesDir);
+  // Every stored signature, checked again from the stored fields.
+  for (const latest of listLatestReleases(db)) {
+    for (const release of listVersions(db, latest.id)) {
+      const signer = await releaseSigner(
+        { id: release.id, version: release.version, codeHash: release.codeHash },
+        release.authorSignature,
+      ).catch(() => undefined);
+      if (signer?.toLowerCase() !== release.author.toLowerCase()) {
+        problems.push(`${release.id}@${release.version}: the author signature does not verify`);
+      }
+      for (const attestation of attestationsFor(db, release.id, release.version)) {
+        const auditor = await attestationSigner(attestation, attestation.signature).catch(() => undefined);
+        if (auditor?.toLowerCase() !== attestation.auditor.toLowerCase()) {
+          problems.push(`${release.id}@${release.version}: an attestation's signature does not verify`);
+        }
+      }
+    }
+  }
+  for (const entry of catalog.entries) {
+    if (entry.status === 'tampered' || (entry.origin === 'builtin' && entry.status !== 'audited')) {
+      problems.push(`${entry.manifest.id}@${entry.manifest.version}: ${entry.detail}`);
+    }
+  }
+  if (values.json) {
+    const skills = catalog.entries.map((e) => ({
+      id: e.manifest.id,
+      version: e.manifest.version,
+      status: e.status,
+      detail: e.detail,
+      loaded: e.skill !== undefined,
+    }));
+    context.stdout(`${JSON.stringify({ ok: problems.length === 0, problems, skills }, null, 2)}\n`);
+  } else {
+    context.stdout(`${listLines(catalog.entries)}\n\n`);
+    context.stdout(
+      problems.length === 0
+        ? 'All signatures verify; every built-in skill is audited and unchanged.\n'
+        : `${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    );
+  }
+  return problems.length === 0 ? 0 : 1;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[], context: CommandContext) => Promise<number>> = {
+  list,
+  show,
+  publish,
+  attest,
+  verify,
+};
+
+export const skillsCommand: Command = {
+  name: 'skills',
+  summary: 'list, show, publish, attest and verify skills in the registry',
+  help,
+  async run(argv, context) {
+    const [name, ...rest] = argv;
+    const subcommand = name ? SUBCOMMANDS[name] : undefined;
+    if (!subcommand) {
+      throw new UsageError(name ? `Unknown subcommand "skills ${name}".` : 'Which subcommand?', {
+        hint: `One of ${Object.keys(SUBCOMMANDS).join(', ')}. Run \`sextant skills --help\`.`,
+      });
+    }
+    return subcommand(rest, context);
+  },
+};

@@ -1,0 +1,94 @@
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../app/server.ts';
+import { SEXTANT_AUDITOR } from './project-keys.ts';
+import { codeHashOf, readPackageSource } from './registry/package-source.ts';
+import { signAttestation, signRelease } from './registry/typed-data.ts';
+import { skillManifest } from './sdk/manifest.ts';
+import { freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from './testing/registry.ts';
+
+async function app(trustedAuditors?: `0x${string}`[]) {
+  const { db, packagesDir } = await freshRegistry();
+  return createApp({
+    chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
+    rpcUrl: 'http://127.0.0.1:1',
+    bundlerUrl: undefined,
+    llm: async () => ({ provider: 'embedded', model: 'embedded', reachable: false, host: '' }),
+    skills: { db, packagesDir, trustedAuditors },
+  });
+}
+
+const request = (method: string, path: string, body?: unknown) =>
+  new Request(`http://127.0.0.1${path}`, {
+    method,
+    headers: { host: '127.0.0.1', 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+
+describe('the registry over HTTP', () => {
+  it('lists the skills with their status, and shows one by id in either path form', async () => {
+    const server = await app();
+    const listed = await server.fetch(request('GET', '/v1/skills'));
+    expect(listed.status).toBe(200);
+    const { skills } = (await listed.json()) as { skills: { id: string; status: string; author: string }[] };
+    expect(skills.find((s) => s.id === 'erc20/transfer')).toMatchObject({ status: 'audited' });
+    for (const path of ['/v1/skills/erc20/transfer', '/v1/skills/erc20%2Ftransfer']) {
+      const shown = await server.fetch(request('GET', path));
+      expect(shown.status).toBe(200);
+      expect(await shown.json()).toMatchObject({ id: 'erc20/transfer', auditors: [SEXTANT_AUDITOR] });
+    }
+    expect((await server.fetch(request('GET', '/v1/skills/nope/nothing'))).status).toBe(404);
+  });
+
+  it('publishes a package and records an attestation; refuses duplicates and bad bodies with a reason', async () => {
+    const auditor = privateKeyToAccount(generatePrivateKey());
+    const server = await app([auditor.address]);
+    const files = readPackageSource(TIP_JAR_DIR);
+    const { tipJarWrap } = await import('./testing/fixtures/tip-jar/index.ts');
+    const manifest = skillManifest(tipJarWrap);
+    const codeHash = codeHashOf(files);
+    const signature = await signRelease(TEST_AUTHOR, { id: manifest.id, version: manifest.version, codeHash });
+
+    const published = await server.fetch(request('POST', '/v1/skills', { manifest, files, signature }));
+    expect(published.status, await published.clone().text()).toBe(201);
+    expect(await published.json()).toMatchObject({ release: { id: 'tip-jar/wrap', codeHash } });
+    const duplicate = await server.fetch(request('POST', '/v1/skills', { manifest, files, signature }));
+    expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toMatchObject({ error: expect.stringMatching(/already published/) });
+
+    const missingField = await server.fetch(request('POST', '/v1/skills', { manifest, files }));
+    expect(missingField.status).toBe(400);
+    expect(await missingField.json()).toMatchObject({ field: 'signature' });
+    expect((await server.fetch(request('POST', '/v1/skills', '{not json'))).status).toBe(400);
+    expect(
+      (
+        await server.fetch(
+          request('POST', '/v1/skills', { manifest, files: [{ path: '../x.ts', content: '' }], signature }),
+        )
+      ).status,
+    ).toBe(400);
+
+    const attestation = {
+      skillId: 'tip-jar/wrap',
+      version: '1.0.0',
+      codeHash,
+      verdict: 'pass' as const,
+      reportUri: 'https://audits.example/r',
+    };
+    const body = { ...attestation, signature: await signAttestation(auditor, attestation) };
+    const { skillId: _id, ...withoutId } = body;
+    const attested = await server.fetch(request('POST', '/v1/skills/tip-jar/wrap/attestations', withoutId));
+    expect(attested.status, await attested.clone().text()).toBe(201);
+    expect(await attested.json()).toMatchObject({ attestation: { auditor: auditor.address, verdict: 'pass' } });
+    const shown = (await (await server.fetch(request('GET', '/v1/skills/tip-jar/wrap'))).json()) as { status: string };
+    expect(shown.status).toBe('audited');
+
+    const badVerdict = await server.fetch(
+      request('POST', '/v1/skills/tip-jar/wrap/attestations', { ...withoutId, verdict: 'maybe' }),
+    );
+    expect(badVerdict.status).toBe(400);
+    expect(await badVerdict.json()).toMatchObject({ field: 'verdict' });
+    const tooBig = await server.fetch(request('POST', '/v1/skills', 'x'.repeat(2 * 1024 * 1024)));
+    expect(tooBig.status).toBe(413);
+  });
+});

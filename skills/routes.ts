@@ -1,0 +1,123 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Address, Hex } from 'viem';
+import { z } from 'zod';
+import type { Db } from '../common/database.ts';
+import { AttestationRequestSchema, recordAttestation } from './registry/attestations.ts';
+import { type CatalogEntry, loadSkillCatalog } from './registry/catalog.ts';
+import { SkillRegistryError } from './registry/errors.ts';
+import { listVersions, publishRelease } from './registry/releases.ts';
+
+export type SkillRoutesDependencies = {
+  db: Db;
+  packagesDir: string;
+  trustedAuditors: readonly Address[] | undefined;
+};
+
+const PublishBodySchema = z.object({
+  manifest: z.record(z.string(), z.unknown()),
+  files: z
+    .array(z.object({ path: z.string().min(1).max(200), content: z.string().max(512 * 1024) }))
+    .min(1)
+    .max(64),
+  signature: z.string().regex(/^0x[0-9a-fA-F]+$/, 'a 0x signature'),
+});
+
+const AttestBodySchema = AttestationRequestSchema.omit({ skillId: true });
+
+/** A skill as the API lists it: its manifest, and whether it may run and why. */
+function describeEntry(entry: CatalogEntry) {
+  return {
+    ...entry.manifest,
+    origin: entry.origin,
+    status: entry.status,
+    detail: entry.detail,
+    codeHash: entry.codeHash,
+    auditors: entry.auditors,
+  };
+}
+
+/**
+ * The registry over HTTP: GET /v1/skills, GET /v1/skills/:id, POST /v1/skills (publish) and
+ * POST /v1/skills/:id/attestations. An id has a slash ("uniswap-v3/swap"): it is given as two path
+ * segments (/v1/skills/uniswap-v3/swap) or encoded as one (/v1/skills/uniswap-v3%2Fswap).
+ */
+export function skillRoutes(deps: SkillRoutesDependencies): Hono {
+  const app = new Hono();
+  const catalog = () =>
+    loadSkillCatalog(deps.db, {
+      packagesDir: deps.packagesDir,
+      ...(deps.trustedAuditors ? { trustedAuditors: deps.trustedAuditors } : {}),
+    });
+  const badBody = (issues: z.core.$ZodIssue[]) => {
+    const issue = issues[0];
+    return {
+      error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+      field: issue?.path.join('.'),
+    };
+  };
+
+  app.onError((error, c) => {
+    if (error instanceof SkillRegistryError) return c.json({ error: error.message, hint: error.hint }, error.status);
+    throw error;
+  });
+
+  app.get('/v1/skills', async (c) => c.json({ skills: (await catalog()).entries.map(describeEntry) }));
+
+  const showSkill = async (id: string) => {
+    const entry = (await catalog()).get(id);
+    if (!entry) return undefined;
+    return {
+      ...describeEntry(entry),
+      attestations: entry.attestations,
+      versions: listVersions(deps.db, id).map((release) => ({ version: release.version, codeHash: release.codeHash })),
+    };
+  };
+  const attest = async (id: string, body: unknown) => {
+    const parsed = AttestBodySchema.safeParse(body);
+    if (!parsed.success) return { status: 400 as const, body: badBody(parsed.error.issues) };
+    const record = await recordAttestation(deps.db, { ...parsed.data, skillId: id });
+    return { status: 201 as const, body: { attestation: record } };
+  };
+
+  app.get('/v1/skills/:protocol/:action', async (c) => {
+    const id = `${c.req.param('protocol')}/${c.req.param('action')}`;
+    const skill = await showSkill(id);
+    return skill ? c.json(skill) : c.json({ error: `There is no skill ${id}.` }, 404);
+  });
+  app.get('/v1/skills/:id', async (c) => {
+    const id = c.req.param('id');
+    const skill = await showSkill(id);
+    return skill ? c.json(skill) : c.json({ error: `There is no skill ${id}.` }, 404);
+  });
+
+  // A package is at most 512 KiB of source; the JSON around it adds a little.
+  app.use(
+    '/v1/skills/*',
+    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: 'The body is over 1 MiB.' }, 413) }),
+  );
+  app.post(
+    '/v1/skills',
+    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: 'The body is over 1 MiB.' }, 413) }),
+    async (c) => {
+      const parsed = PublishBodySchema.safeParse(await c.req.json().catch(() => undefined));
+      if (!parsed.success) return c.json(badBody(parsed.error.issues), 400);
+      const release = await publishRelease(deps.db, { ...parsed.data, signature: parsed.data.signature as Hex });
+      return c.json({ release }, 201);
+    },
+  );
+
+  app.post('/v1/skills/:protocol/:action/attestations', async (c) => {
+    const result = await attest(
+      `${c.req.param('protocol')}/${c.req.param('action')}`,
+      await c.req.json().catch(() => undefined),
+    );
+    return c.json(result.body, result.status);
+  });
+  app.post('/v1/skills/:id/attestations', async (c) => {
+    const result = await attest(c.req.param('id'), await c.req.json().catch(() => undefined));
+    return c.json(result.body, result.status);
+  });
+
+  return app;
+}
