@@ -52,6 +52,11 @@ export async function startAlto(options: {
     // The devnet mines on demand, so Alto should not wait a mainnet second between bundles.
     '--min-bundle-interval',
     '10',
+    // Alto estimates callGasLimit at the latest block with no headroom; an operation landing in the
+    // next second can cost more (Aave accrues interest once per block time), so sponsored operations,
+    // whose limits the client cannot raise after the paymaster signs, get 20% here.
+    '--v7-call-gas-limit-multiplier',
+    '120',
     '--log-level',
     'warn',
   ];

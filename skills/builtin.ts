@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hex } from 'viem';
+import * as aaveV3 from './aave-v3/index.ts';
 import * as erc20 from './erc20/index.ts';
 import * as native from './native/index.ts';
 import type { Skill } from './sdk/define-skill.ts';
+import * as uniswapV3 from './uniswap-v3/index.ts';
 import * as weth from './weth/index.ts';
 
 const SKILLS_DIR = dirname(fileURLToPath(import.meta.url));
@@ -21,6 +23,8 @@ export const BUILTIN_PACKAGES: readonly BuiltinPackage[] = [
   builtin('native', native),
   builtin('erc20', erc20),
   builtin('weth', weth),
+  builtin('uniswap-v3', uniswapV3),
+  builtin('aave-v3', aaveV3),
 ];
 
 /**

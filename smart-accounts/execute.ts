@@ -36,6 +36,8 @@ export type ExecuteOptions = {
 };
 
 const ESTIMATION_BALANCE = 10n ** 30n;
+/** Added to 120% of the estimated callGasLimit (see below). */
+const CALL_GAS_MARGIN = 10_000n;
 
 const USER_OPERATION_REVERT_REASON = parseAbi([
   'event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason)',
@@ -81,6 +83,13 @@ export async function execute(
       stateOverride: [{ address: account.address, balance: ESTIMATION_BALANCE }],
     });
     if (!env.paymasterUrl) {
+      // The estimate is made against the latest block; the operation lands in a later one, where
+      // the same calls can cost more (an Aave reserve accrues interest on its first touch in each
+      // block second, a Uniswap pool writes an oracle observation). Without headroom about one
+      // borrow in three ran out of gas on the devnet. Unused call gas is refunded but for
+      // the EntryPoint's 10% penalty on what exceeds 40,000 unused; so the margin is modest. (With a
+      // paymaster the limits are part of what it signs; there the bundler's multiplier applies.)
+      userOperation.callGasLimit += userOperation.callGasLimit / 5n + CALL_GAS_MARGIN;
       await assertNoShortfall(env, account.address, request.calls, { gasCost: requiredPrefund(userOperation) });
     }
     userOperation.signature = await account.signUserOperation(userOperation);

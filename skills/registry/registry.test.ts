@@ -12,7 +12,7 @@ import { executeBuilds, expectWithinBounds, fundedTestUser } from '../testing/de
 import { copyOfTipJar, freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from '../testing/registry.ts';
 import { recordAttestation } from './attestations.ts';
 import { loadSkillCatalog } from './catalog.ts';
-import { codeHashOf, readPackageSource } from './package-source.ts';
+import { assertImportsContained, codeHashOf, readPackageSource } from './package-source.ts';
 import { attestRelease, publishPackage } from './publish-package.ts';
 import { getRelease, publishRelease } from './releases.ts';
 import { signAttestation, signRelease } from './typed-data.ts';
@@ -31,6 +31,12 @@ describe('the skill registry', () => {
       expect(entry?.auditors).toEqual([SEXTANT_AUDITOR]);
       expect(getRelease(db, id)?.origin).toBe('builtin');
       expect(catalog.require(id).id).toBe(id);
+    }
+  });
+
+  it('hashes each built-in package over exactly the code it runs: no import reaches outside it but the SDK', () => {
+    for (const pkg of BUILTIN_PACKAGES) {
+      expect(() => assertImportsContained(pkg.dir, readPackageSource(pkg.dir)), pkg.folder).not.toThrow();
     }
   });
 
