@@ -1,4 +1,4 @@
-import { type Hex, http, type LocalAccount, parseAbi, parseEventLogs } from 'viem';
+import { http, type LocalAccount, parseAbi, parseEventLogs } from 'viem';
 import {
   type BundlerClient,
   createBundlerClient,
@@ -8,10 +8,11 @@ import {
   type SmartAccount,
   type UserOperationReceipt,
 } from 'viem/account-abstraction';
-import { jsonRpc, networkReason, redactUrl } from '../common/json-rpc.ts';
+import { networkReason, redactUrl } from '../common/json-rpc.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { ShortfallError } from './errors.ts';
 import { type Call, type ExecutionRecord, getExecution, insertOrGetExecution, updateExecution } from './executions.ts';
+import { userOperationFees } from './fees.ts';
 import { describeRevert, revertDataOf } from './revert-reason.ts';
 import { assertNoShortfall, type Spend } from './shortfall.ts';
 import { DEFAULT_ACCOUNT_KIND } from './smart-account.ts';
@@ -179,25 +180,6 @@ export function bundlerClientFor(env: ExecutionEnvironment, account?: SmartAccou
     transport: http(env.bundlerUrl, { retryCount: 0, timeout: 30_000 }),
     paymaster: env.paymasterUrl ? createPaymasterClient({ transport: http(env.paymasterUrl) }) : undefined,
   });
-}
-
-/** Fees from the bundler's own price method (Alto, Pimlico), or from the chain when it has none. */
-async function userOperationFees(
-  env: ExecutionEnvironment,
-): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
-  try {
-    const prices = await jsonRpc<{ standard: { maxFeePerGas: Hex; maxPriorityFeePerGas: Hex } }>(
-      env.bundlerUrl,
-      'pimlico_getUserOperationGasPrice',
-    );
-    return {
-      maxFeePerGas: BigInt(prices.standard.maxFeePerGas),
-      maxPriorityFeePerGas: BigInt(prices.standard.maxPriorityFeePerGas),
-    };
-  } catch {
-    const fees = await env.publicClient.estimateFeesPerGas();
-    return { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
-  }
 }
 
 /** What the EntryPoint takes from the account up front when no paymaster pays: every gas limit at the max fee. */

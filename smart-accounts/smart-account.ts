@@ -38,11 +38,16 @@ export const DEFAULT_ACCOUNT_KIND = simpleAccountV08;
  * cannot sign is enough to compute a counterfactual address.
  */
 export async function smartAccountAddress(client: PublicClient, chain: Chain, owner: Address): Promise<Address> {
+  return (await watchOnlySmartAccount(client, chain, owner)).address;
+}
+
+/** The user's account object for reading and encoding (address, factory data, calldata), not signing. */
+export function watchOnlySmartAccount(client: PublicClient, chain: Chain, owner: Address): Promise<SmartAccount> {
   const watchOnly = toAccount({
     address: owner,
     signMessage: () => Promise.reject(new SmartAccountError('watch-only owner cannot sign')),
     signTransaction: () => Promise.reject(new SmartAccountError('watch-only owner cannot sign')),
     signTypedData: () => Promise.reject(new SmartAccountError('watch-only owner cannot sign')),
   });
-  return (await DEFAULT_ACCOUNT_KIND.create(client, chain, watchOnly)).address;
+  return DEFAULT_ACCOUNT_KIND.create(client, chain, watchOnly);
 }
