@@ -36,7 +36,7 @@ describe('simulateAccountCalls', () => {
       [weth.toLowerCase()]: parseEther('1.5'),
       [usdc.toLowerCase()]: -parseUnits('7', 6),
     });
-    expect(simulation.approvals).toEqual([{ token: usdc, spender, amount: 1234n }]);
+    expect(simulation.approvals).toEqual([{ token: usdc, spender, amount: 1234n, remaining: 1234n }]);
     expect(simulation.gas.deployment).toBeGreaterThan(50_000n);
     expect(simulation.gas.fee).toBe(simulation.gas.total * simulation.gas.maxFeePerGas);
 

@@ -21,7 +21,8 @@ import { watchOnlySmartAccount } from './smart-account.ts';
 export const NATIVE_ASSET: Address = '0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE';
 
 export type AssetChange = { token: Address; before: bigint; after: bigint; diff: bigint };
-export type ApprovalGranted = { token: Address; spender: Address; amount: bigint };
+/** An allowance the calls grant: the amount approved, and what is left of it when the calls end. */
+export type ApprovalGranted = { token: Address; spender: Address; amount: bigint; remaining: bigint };
 
 /** What the chain would do if the account ran `calls` now. */
 export type Simulation = {
@@ -31,7 +32,7 @@ export type Simulation = {
   revertReason: string | undefined;
   /** Every asset whose balance in the account would change (ETH before gas). */
   assetChanges: AssetChange[];
-  /** Allowances the calls would set, the last value per token and spender. */
+  /** Allowances the calls grant, per token and spender: the first value set, and the last. */
   approvals: ApprovalGranted[];
   /** Gas: the batch itself, the account's deployment when this is its first operation, and the
    *  estimated total with the EntryPoint's verification and bundling overhead; the fee at the current price. */
@@ -196,17 +197,18 @@ function tokensMoved(logs: readonly Log[], account: Address): Address[] {
 }
 
 function approvalsIn(logs: readonly Log[], account: Address): ApprovalGranted[] {
-  const latest = new Map<string, ApprovalGranted>();
+  const byPair = new Map<string, ApprovalGranted>();
   for (const log of logs) {
     if (log.topics[0] !== APPROVAL || log.topics.length !== 3 || !involves(log.topics[1], account)) continue;
     const spender = topicAddress(log.topics[2]) as Address;
-    latest.set(`${log.address.toLowerCase()}:${spender.toLowerCase()}`, {
-      token: getAddress(log.address),
-      spender,
-      amount: hexToBigInt(log.data),
-    });
+    const key = `${log.address.toLowerCase()}:${spender.toLowerCase()}`;
+    const value = hexToBigInt(log.data);
+    const seen = byPair.get(key);
+    // Some tokens log an Approval when transferFrom spends the allowance: that is what remains.
+    if (seen) seen.remaining = value;
+    else byPair.set(key, { token: getAddress(log.address), spender, amount: value, remaining: value });
   }
-  return [...latest.values()];
+  return [...byPair.values()];
 }
 
 function unique(addresses: readonly Address[]): Address[] {

@@ -1,0 +1,205 @@
+import { type Address, erc20Abi, parseEther } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { describe, expect, inject, it } from 'vitest';
+import { confirmPlan, handleMessage } from './agent.ts';
+import { updatePolicy } from './policy/policy.ts';
+import { fundedAgentUser, testAgent } from './testing/agent.ts';
+
+const manifest = inject('devnet');
+const tokenAddress = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol)?.address as Address;
+
+describe('the agent, from a message to a landed execution on the devnet', async () => {
+  const deps = await testAgent(manifest);
+  const balances = async (account: Address) => {
+    const result: Record<string, bigint> = { ETH: await deps.env.publicClient.getBalance({ address: account }) };
+    for (const token of manifest.tokens) {
+      result[token.symbol] = await deps.env.publicClient.readContract({
+        address: token.address,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [account],
+      });
+    }
+    return result;
+  };
+
+  /** Sends a message, confirms the plan, and checks every token moved as the preview said (ETH: plus gas). */
+  async function runAndCheck(
+    user: Awaited<ReturnType<typeof fundedAgentUser>>,
+    text: string,
+    allowNewRecipients = false,
+  ) {
+    const reply = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text,
+    });
+    expect(reply.kind, reply.text).toBe('plan');
+    const plan = reply.plan;
+    if (!plan) throw new Error('no plan');
+    const before = await balances(user.account);
+    const record = await confirmPlan(deps, {
+      userId: user.userId,
+      planId: plan.id,
+      owner: user.owner,
+      allowNewRecipients,
+    });
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    expect(record.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
+    const after = await balances(user.account);
+    for (const token of manifest.tokens) {
+      const shown = plan.preview.changes.find((c) => c.token.toLowerCase() === token.address.toLowerCase());
+      const moved = (after[token.symbol] ?? 0n) - (before[token.symbol] ?? 0n);
+      if (!shown) {
+        expect(moved, `${token.symbol} moved though the preview showed no change`).toBe(0n);
+        continue;
+      }
+      // Exact where the amount is fixed; a swap's output may differ from the simulation by price moves of other tests.
+      const predicted = BigInt(shown.baseUnits);
+      const tolerance = (predicted < 0n ? -predicted : predicted) / 100n;
+      expect(
+        moved >= predicted - tolerance && moved <= predicted + tolerance,
+        `${token.symbol}: moved ${moved}, preview ${predicted}`,
+      ).toBe(true);
+    }
+    return { reply, plan, record };
+  }
+
+  it('"swap 100 USDC for ETH"', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const { plan } = await runAndCheck(user, 'swap 100 USDC for ETH');
+    expect(plan.steps.map((s) => s.skillId)).toEqual(['uniswap-v3/swap']);
+    expect(plan.preview.changes.find((c) => c.symbol === 'USDC')?.amount).toBe('-100');
+    // The exact approval the swap needs, granted to SwapRouter02 and spent to the last unit.
+    expect(plan.preview.approvals).toEqual([
+      expect.objectContaining({ symbol: 'USDC', spender: manifest.contracts.uniswapV3.swapRouter02, amount: '100' }),
+    ]);
+    expect(plan.preview.gas.feeUsd).toBeGreaterThan(0);
+  });
+
+  it('"send 0.1 ETH to 0x…" — a new recipient needs an explicit yes', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    const reply = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text: `send 0.1 ETH to ${recipient}`,
+    });
+    expect(reply.plan?.newRecipients).toEqual([recipient]);
+    await expect(
+      confirmPlan(deps, { userId: user.userId, planId: reply.plan?.id as string, owner: user.owner }),
+    ).rejects.toThrow(/never been paid/);
+    const record = await confirmPlan(deps, {
+      userId: user.userId,
+      planId: reply.plan?.id as string,
+      owner: user.owner,
+      allowNewRecipients: true,
+    });
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    expect(await deps.env.publicClient.getBalance({ address: recipient })).toBe(parseEther('0.1'));
+  });
+
+  it('"supply 500 DAI to Aave", then "borrow 100 USDC"', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const supplied = await runAndCheck(user, 'supply 500 DAI to Aave');
+    expect(supplied.plan.steps[0]?.skillId).toBe('aave-v3/supply');
+    expect(supplied.plan.preview.changes.find((c) => c.symbol === 'DAI')?.amount).toBe('-500');
+    const borrowed = await runAndCheck(user, 'borrow 100 USDC');
+    expect(borrowed.plan.steps[0]?.skillId).toBe('aave-v3/borrow');
+    expect(borrowed.plan.preview.changes.find((c) => c.symbol === 'USDC')?.amount).toBe('100');
+    expect(borrowed.plan.steps[0]?.quote?.values.healthFactorAfter).toBeDefined();
+  });
+
+  it('"wrap 1 ETH"', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const { plan } = await runAndCheck(user, 'wrap 1 ETH');
+    expect(plan.preview.changes.find((c) => c.symbol === 'WETH')?.amount).toBe('1');
+  });
+
+  it('"swap half my ETH to USDC and supply it to Aave": the supply is what the swap guarantees', async () => {
+    const user = await fundedAgentUser(deps, manifest, '2');
+    const { plan } = await runAndCheck(user, 'swap half my ETH to USDC and supply it to Aave');
+    expect(plan.steps.map((s) => s.skillId)).toEqual(['uniswap-v3/swap', 'aave-v3/supply']);
+    // Half of (2 ETH less the gas reserve), and the supply uses the swap's minimum output.
+    expect(plan.steps[1]?.summary).toMatch(/Supply [\d.]+ USDC/);
+  });
+
+  it('refuses a plan over the policy limit, naming the rule', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    updatePolicy(deps.db, user.userId, { maxPlanUsd: 50 });
+    const reply = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text: 'send 100 USDC to 0x000000000000000000000000000000000000dEaD',
+    });
+    expect(reply.kind).toBe('refused');
+    expect(reply.text).toMatch(/over your limit of \$50 per plan.*maxPlanUsd/);
+    await expect(
+      confirmPlan(deps, {
+        userId: user.userId,
+        planId: reply.plan?.id as string,
+        owner: user.owner,
+        allowNewRecipients: true,
+      }),
+    ).rejects.toThrow(/refused/);
+  });
+
+  it('does not offer a plan that fails simulation', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const reply = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text: 'send 20000 USDC to 0x000000000000000000000000000000000000dEaD',
+    });
+    expect(reply.kind).toBe('not-offered');
+    expect(reply.text).toMatch(/would fail: call \d of \d .*exceeds balance|InsufficientBalance/);
+  });
+
+  it('completes a clarify round trip in one conversation', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const first = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text: 'swap 100 USDC',
+    });
+    expect(first.kind).toBe('clarify');
+    expect(first.text).toMatch(/Which token do you want to receive/);
+    const second = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      conversationId: first.conversationId,
+      text: 'DAI',
+    });
+    expect(second.kind, second.text).toBe('plan');
+    expect(second.plan?.steps[0]?.summary).toMatch(/Swap 100 USDC for at least [\d.]+ DAI/);
+  });
+
+  it('executes a double confirmation once', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const reply = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text: 'wrap 0.5 ETH',
+    });
+    const planId = reply.plan?.id as string;
+    const [a, b] = await Promise.all([
+      confirmPlan(deps, { userId: user.userId, planId, owner: user.owner }),
+      confirmPlan(deps, { userId: user.userId, planId, owner: user.owner }),
+    ]);
+    expect(a.id).toBe(b.id);
+    const weth = await deps.env.publicClient.readContract({
+      address: tokenAddress('WETH'),
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [user.account],
+    });
+    expect(weth).toBe(parseEther('5.5'));
+  });
+});

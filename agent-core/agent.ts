@@ -1,0 +1,337 @@
+import { type Address, isAddressEqual, type LocalAccount } from 'viem';
+import type { Db } from '../common/database.ts';
+import { SextantError } from '../common/errors.ts';
+import type { SkillCatalog } from '../skills/registry/catalog.ts';
+import { createSkillContext } from '../skills/sdk/context.ts';
+import { NATIVE_TOKEN, type SkillReading } from '../skills/sdk/define-skill.ts';
+import type { ExecutionEnvironment } from '../smart-accounts/environment.ts';
+import { execute } from '../smart-accounts/execute.ts';
+import { type ExecutionRecord, getExecution } from '../smart-accounts/executions.ts';
+import { listAddresses, lookupAddress } from './address-book.ts';
+import { addTurn, listTurns, openConversation, pendingClarify } from './conversations/conversations.ts';
+import { fillClarify, isCompleteRequest } from './conversations/fill-clarify.ts';
+import type { Intent, ParseResult } from './intents/schema.ts';
+import { buildPlan } from './plan/build-plan.ts';
+import { type Preview, previewPlan } from './plan/preview.ts';
+import { priceBook } from './plan/prices.ts';
+import {
+  getPlan,
+  type PlanStatus,
+  pastRecipients,
+  type StoredPlan,
+  savePlan,
+  setPlanExecution,
+  spentInLastDay,
+  transitionPlan,
+} from './plan/store.ts';
+import { checkPolicy } from './policy/check-policy.ts';
+import { getPolicy } from './policy/policy.ts';
+
+/** How the agent parses a message: the embedded parser, Ollama, or either (parse-message.ts). */
+export type ParseFunction = (text: string, context: { conversation: string[] }) => Promise<ParseResult>;
+
+/** Everything the agent works with, for one chain. */
+export type AgentDeps = {
+  db: Db;
+  env: ExecutionEnvironment;
+  catalog: SkillCatalog;
+  parse: ParseFunction;
+};
+
+/** A plan as the person sees it. */
+export type PlanView = {
+  id: string;
+  status: PlanStatus;
+  steps: {
+    skillId: string;
+    version: string;
+    protocol: string;
+    title: string;
+    summary: string;
+    quote: SkillReading | undefined;
+  }[];
+  preview: Preview;
+  valueUsd: number;
+  /** Addresses this plan pays that the user has never paid: confirming needs an explicit yes for them. */
+  newRecipients: Address[];
+  refusal: string | undefined;
+  expiresAt: string;
+  executionId: string | undefined;
+};
+
+/** The assistant's answer to one message. */
+export type AgentReply = {
+  conversationId: string;
+  parse: ParseResult;
+  kind: 'plan' | 'answer' | 'clarify' | 'unsupported' | 'refused' | 'not-offered';
+  /** What the assistant says, in one or two sentences. */
+  text: string;
+  plan: PlanView | undefined;
+  readings: SkillReading[];
+};
+
+export class PlanError extends SextantError {
+  override name = 'PlanError';
+  /** 404 for a plan that is not the user's, 409 for one that cannot be confirmed (any more). */
+  readonly status: 400 | 404 | 409;
+
+  constructor(message: string, status: 400 | 404 | 409, options: { hint?: string } = {}) {
+    super(message, options);
+    this.status = status;
+  }
+}
+
+export function planView(plan: StoredPlan): PlanView {
+  return {
+    id: plan.id,
+    status: plan.status,
+    steps: plan.steps.map((step) => ({
+      skillId: step.skillId,
+      version: step.skillVersion,
+      protocol: step.protocol,
+      title: step.title,
+      summary: step.summary,
+      quote: step.quote,
+    })),
+    preview: plan.preview,
+    valueUsd: plan.valueUsd,
+    newRecipients: plan.newRecipients,
+    refusal: plan.refusal,
+    expiresAt: plan.expiresAt,
+    executionId: plan.executionId,
+  };
+}
+
+/**
+ * One message, end to end short of execution: parse (or continue a clarify), plan with audited
+ * skills, simulate the whole bundle, check the policy, and store the plan for the user to confirm.
+ * Nothing is signed or sent here.
+ */
+export async function handleMessage(
+  deps: AgentDeps,
+  request: { userId: string; owner: Address; account: Address; conversationId?: string; text: string },
+): Promise<AgentReply> {
+  const { db } = deps;
+  const conversationId = openConversation(db, request.userId, request.conversationId);
+  const history = listTurns(db, conversationId).map((turn) => `${turn.role}: ${turn.text}`);
+  const pending = pendingClarify(db, conversationId);
+  addTurn(db, conversationId, { role: 'user', text: request.text });
+  const parse = await deps.parse(request.text, { conversation: history });
+
+  let intents: Intent[] = parse.intents;
+  let message = request.text;
+  if (pending && !isCompleteRequest(parse)) {
+    const filled = fillClarify(pending, parse, request.text);
+    if (filled) {
+      intents = filled;
+      message = `${pending.message} — ${request.text}`;
+    } else {
+      return reply(deps, conversationId, parse, {
+        kind: 'clarify',
+        text: pending.message.length > 0 ? askAgain(pending) : 'Could you say that again?',
+        pending,
+      });
+    }
+  } else if (parse.unsupported) {
+    return reply(deps, conversationId, parse, { kind: 'unsupported', text: parse.unsupported });
+  }
+
+  const chain = deps.env.chain;
+  const draft = await buildPlan(intents, {
+    chain,
+    client: deps.env.publicClient,
+    account: request.account,
+    catalog: deps.catalog,
+    lookupAddress: (label) => lookupAddress(db, request.userId, label),
+  });
+  if (draft.kind === 'clarify') {
+    const question = !pending && parse.clarify && draft.field !== 'action' ? parse.clarify : draft.question;
+    return reply(deps, conversationId, parse, {
+      kind: 'clarify',
+      text: question,
+      pending: { intents: draft.intents, field: draft.field, intentIndex: draft.intentIndex, message: question },
+    });
+  }
+  if (draft.kind === 'unsupported')
+    return reply(deps, conversationId, parse, { kind: 'unsupported', text: draft.reason });
+  if (draft.kind === 'answer') {
+    return reply(deps, conversationId, parse, {
+      kind: 'answer',
+      text: draft.readings.map((r) => r.summary).join('\n'),
+      readings: draft.readings,
+    });
+  }
+
+  // Simulate the whole bundle through the account, then hold it to the user's policy.
+  const ctx = createSkillContext({ chain, client: deps.env.publicClient, account: request.account });
+  const prices = priceBook(deps.catalog, ctx);
+  const preview = await previewPlan(deps.env, request.owner, draft.steps, ctx, prices);
+  const policy = getPolicy(db, request.userId);
+  const known = pastRecipients(db, request.userId);
+  for (const entry of listAddresses(db, request.userId)) known.add(entry.address.toLowerCase());
+  const newRecipients = policy.confirmNewRecipients
+    ? [
+        ...new Set(
+          draft.steps.flatMap((s) => (s.recipient && !known.has(s.recipient.toLowerCase()) ? [s.recipient] : [])),
+        ),
+      ]
+    : [];
+  const verdict = preview.ok
+    ? checkPolicy(policy, {
+        valueUsd: preview.valueOutUsd,
+        spentTodayUsd: spentInLastDay(db, request.userId),
+        slippages: draft.steps.flatMap((s) => (s.slippageBps === undefined ? [] : [s.slippageBps])),
+        approvals: draft.steps.flatMap((step) =>
+          step.approvals.map((approval) => ({
+            token: approval.token,
+            spender: approval.spender,
+            amount: approval.amount,
+            maxSpend: step.bounds.gives
+              .filter((g) => isAddressEqual(g.token, approval.token))
+              .reduce((sum, g) => sum + g.amount, 0n),
+          })),
+        ),
+      })
+    : undefined;
+  const refusal = !preview.ok
+    ? preview.problem
+    : verdict && !verdict.ok
+      ? `${verdict.message} (policy: ${verdict.rule})`
+      : undefined;
+  const plan = savePlan(db, {
+    userId: request.userId,
+    conversationId,
+    message,
+    status: refusal ? 'refused' : 'proposed',
+    chainId: chain.chainId,
+    account: request.account,
+    intents: draft.intents,
+    steps: draft.steps,
+    calls: draft.steps.flatMap((step) => step.calls),
+    preview,
+    valueUsd: preview.valueOutUsd,
+    newRecipients,
+    refusal,
+  });
+  const view = planView(plan);
+  if (!preview.ok) {
+    return reply(deps, conversationId, parse, {
+      kind: 'not-offered',
+      text: preview.problem ?? 'The plan failed simulation.',
+      plan: view,
+    });
+  }
+  if (refusal) return reply(deps, conversationId, parse, { kind: 'refused', text: refusal, plan: view });
+  const lines = draft.steps.map((step, i) => `${i + 1}. ${step.summary}`);
+  const recipients =
+    newRecipients.length > 0
+      ? ` ${newRecipients.join(', ')} ${newRecipients.length === 1 ? 'is a new recipient' : 'are new recipients'}: confirm explicitly.`
+      : '';
+  return reply(deps, conversationId, parse, {
+    kind: 'plan',
+    text: `Here is the plan:\n${lines.join('\n')}\nConfirm to execute it.${recipients}`,
+    plan: view,
+    readings: draft.readings,
+  });
+}
+
+function askAgain(pending: { message: string }): string {
+  return `I still need that to go on: ${pending.message}`;
+}
+
+function reply(
+  deps: AgentDeps,
+  conversationId: string,
+  parse: ParseResult,
+  answer: {
+    kind: AgentReply['kind'];
+    text: string;
+    plan?: PlanView;
+    readings?: SkillReading[];
+    pending?: { intents: Intent[]; field: string; intentIndex: number; message: string };
+  },
+): AgentReply {
+  addTurn(deps.db, conversationId, {
+    role: 'assistant',
+    text: answer.text,
+    kind: answer.kind,
+    ...(answer.pending ? { pending: answer.pending } : {}),
+    ...(answer.plan ? { planId: answer.plan.id } : {}),
+  });
+  return {
+    conversationId,
+    parse,
+    kind: answer.kind,
+    text: answer.text,
+    plan: answer.plan,
+    readings: answer.readings ?? [],
+  };
+}
+
+/**
+ * Executes a proposed plan, exactly once: a second confirmation (a double click, a retry after a
+ * timeout) returns the same execution and sends nothing. A plan that pays an address the user has
+ * never paid needs `allowNewRecipients`.
+ */
+export async function confirmPlan(
+  deps: AgentDeps,
+  request: { userId: string; planId: string; owner: LocalAccount; allowNewRecipients?: boolean },
+): Promise<ExecutionRecord> {
+  const plan = getPlan(deps.db, request.userId, request.planId);
+  if (!plan) throw new PlanError(`There is no plan ${request.planId}.`, 404);
+  const idempotencyKey = `plan:${plan.id}`;
+  const run = async () => {
+    const record = await execute(deps.env, request.owner, {
+      userId: request.userId,
+      idempotencyKey,
+      planId: plan.id,
+      calls: plan.calls,
+      spends: plan.steps.flatMap((step) =>
+        step.bounds.gives.filter((give) => !isAddressEqual(give.token, NATIVE_TOKEN)),
+      ),
+    });
+    setPlanExecution(deps.db, plan.id, record.id);
+    return record;
+  };
+  if (plan.status === 'confirmed') return run();
+  if (plan.status !== 'proposed') {
+    throw new PlanError(
+      `This plan is ${plan.status}${plan.refusal ? `: ${plan.refusal}` : ''}; it cannot be confirmed.`,
+      409,
+      {
+        hint: 'Ask again for a new plan.',
+      },
+    );
+  }
+  if (Date.parse(plan.expiresAt) < Date.now()) {
+    transitionPlan(deps.db, plan.id, 'proposed', 'expired');
+    throw new PlanError('This plan has expired: prices have moved since its preview.', 409, {
+      hint: 'Ask again for a fresh plan.',
+    });
+  }
+  if (plan.newRecipients.length > 0 && !request.allowNewRecipients) {
+    throw new PlanError(`${plan.newRecipients.join(', ')} has never been paid from this account.`, 400, {
+      hint: 'Check the address, then confirm with the new recipient explicitly allowed (--allow-new-recipient).',
+    });
+  }
+  // Whoever moves it from proposed to confirmed executes; a concurrent second confirmation finds it
+  // confirmed and gets the same execution through the idempotency key.
+  transitionPlan(deps.db, plan.id, 'proposed', 'confirmed');
+  return run();
+}
+
+export function cancelPlan(deps: AgentDeps, request: { userId: string; planId: string }): StoredPlan {
+  const plan = getPlan(deps.db, request.userId, request.planId);
+  if (!plan) throw new PlanError(`There is no plan ${request.planId}.`, 404);
+  if (plan.status === 'cancelled') return plan;
+  if (!transitionPlan(deps.db, plan.id, 'proposed', 'cancelled')) {
+    throw new PlanError(`This plan is ${plan.status}; only a proposed plan can be cancelled.`, 409);
+  }
+  return getPlan(deps.db, request.userId, request.planId) as StoredPlan;
+}
+
+/** The execution of a user's plan, if it has one. */
+export function planExecution(deps: AgentDeps, userId: string, planId: string): ExecutionRecord | undefined {
+  const plan = getPlan(deps.db, userId, planId);
+  return plan?.executionId ? getExecution(deps.db, userId, plan.executionId) : undefined;
+}

@@ -1,0 +1,298 @@
+import { type Address, erc20Abi, formatUnits, isAddressEqual, type PublicClient, parseUnits } from 'viem';
+import type { Chain, Token } from '../../common/chains/types.ts';
+import { READ_ONLY_ACTIONS } from '../../common/intent-actions.ts';
+import { buildSkillCalls, quoteSkill, readSkill } from '../../skills/build.ts';
+import type { CatalogEntry, SkillCatalog } from '../../skills/registry/catalog.ts';
+import { createSkillContext } from '../../skills/sdk/context.ts';
+import {
+  NATIVE_TOKEN,
+  type Skill,
+  type SkillCall,
+  type SkillContext,
+  type SkillReading,
+} from '../../skills/sdk/define-skill.ts';
+import { SkillError, SkillRefusedError } from '../../skills/sdk/errors.ts';
+import type { Intent } from '../intents/schema.ts';
+import { clientAfterCalls } from './client-after-calls.ts';
+import { ClarifyError, UnsupportedError } from './errors.ts';
+import { type PriceBook, priceBook } from './prices.ts';
+import { missingField } from './required-fields.ts';
+import { resolveAmount, resolveRecipient, resolveToken } from './resolve.ts';
+import type { PlanDraft, PlanStep } from './types.ts';
+
+export type PlannerContext = {
+  chain: Chain;
+  client: PublicClient;
+  /** The user's smart account (counterfactual until its first operation). */
+  account: Address;
+  catalog: SkillCatalog;
+  /** The user's address book. */
+  lookupAddress: (label: string) => Address | undefined;
+};
+
+/** Chains named the way people name them, to the registry's slugs. */
+const CHAIN_ALIASES: Record<string, string> = { mainnet: 'ethereum', eth: 'ethereum', op: 'optimism', arb: 'arbitrum' };
+
+/**
+ * Intents to one bundle, in order: each intent to the audited skill that serves its action (and
+ * protocol, when the user named one), with symbols, recipients and amounts resolved against the
+ * chain, each skill's exact approvals inserted before its calls, and every step built on the state
+ * the steps before it leave (so "swap half my ETH to USDC and supply it to Aave" supplies what the
+ * swap guarantees). Read-only intents are answered at once.
+ */
+export async function buildPlan(intents: Intent[], planner: PlannerContext): Promise<PlanDraft> {
+  try {
+    return await draft(intents, planner);
+  } catch (error) {
+    if (error instanceof ClarifyError) {
+      return { kind: 'clarify', intents, question: error.message, field: error.field, intentIndex: error.intentIndex };
+    }
+    if (error instanceof UnsupportedError) return { kind: 'unsupported', intents, reason: error.message };
+    if (error instanceof SkillRefusedError) return { kind: 'unsupported', intents, reason: error.message };
+    throw error;
+  }
+}
+
+async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDraft> {
+  const { chain, account } = planner;
+  if (intents.length === 0) {
+    throw new ClarifyError('What would you like to do? For example: "swap 100 USDC for ETH".', 'action', 0);
+  }
+  const steps: PlanStep[] = [];
+  const readings: SkillReading[] = [];
+  const calls: SkillCall[] = [];
+  /** What earlier steps give (−) and receive (+ at least), per token: later steps see it. */
+  const changes = new Map<string, bigint>();
+  /** What the step before received, for "…and supply it". */
+  let previousReceives: { token: Address; amount: bigint }[] = [];
+
+  for (const [index, original] of intents.entries()) {
+    const intent = { ...original };
+    if (intent.chain) {
+      const slug = CHAIN_ALIASES[intent.chain] ?? intent.chain;
+      if (slug !== chain.slug) {
+        throw new UnsupportedError(
+          `This session runs on ${chain.name}; ${intent.chain} is not available here. Start Sextant with CHAIN=${slug} to use it.`,
+        );
+      }
+    }
+    const canChain = previousReceives.length > 0;
+    const missing = missingField(intent, canChain);
+    if (missing) throw new ClarifyError(missing.question, missing.field, index);
+
+    const client = clientAfterCalls(planner.client, account, calls);
+    const ctx = createSkillContext({ chain, client, account });
+    const prices = priceBook(planner.catalog, createSkillContext({ chain, client: planner.client, account }));
+
+    if (READ_ONLY_ACTIONS.includes(intent.action)) {
+      readings.push(await readIntent(intent, index, planner, ctx));
+      continue;
+    }
+
+    // "…and supply it": the token and amount the step before guaranteed.
+    if (intent.token === undefined && previousReceives.length === 1 && previousReceives[0]) {
+      intent.token = previousReceives[0].token;
+    }
+    const balanceOf = async (token: Token) => {
+      const live = isAddressEqual(token.address, NATIVE_TOKEN)
+        ? await planner.client.getBalance({ address: account })
+        : await planner.client.readContract({
+            address: token.address,
+            abi: erc20Abi,
+            functionName: 'balanceOf',
+            args: [account],
+          });
+      return live + (changes.get(token.address.toLowerCase()) ?? 0n);
+    };
+    if (intent.amount === undefined && intent.amountOut === undefined) {
+      const token = intent.token ? await resolveToken(ctx, intent.token, 'token', index) : undefined;
+      const chained = token && previousReceives.find((r) => isAddressEqual(r.token, token.address));
+      if (!token || !chained) {
+        throw new ClarifyError(
+          `How much${token ? ` ${token.symbol}` : ''} do you want to ${intent.action}?`,
+          'amount',
+          index,
+        );
+      }
+      intent.amount = formatUnits(chained.amount, token.decimals);
+    }
+
+    const entry = chooseSkill(intent, index, planner, await tokenOfIntent(intent, ctx, index));
+    const skill = planner.catalog.require(entry.manifest.id);
+    const input = await skillInput(skill, intent, index, ctx, planner, balanceOf, prices);
+    let build: Awaited<ReturnType<typeof buildSkillCalls>>;
+    let quote: SkillReading | undefined;
+    try {
+      build = await buildSkillCalls(skill, input, ctx);
+      quote = await quoteSkill(skill, input, ctx).catch(() => undefined);
+    } catch (error) {
+      if (error instanceof SkillError) {
+        throw new UnsupportedError(`${entry.manifest.title}: ${error.message}${error.hint ? ` ${error.hint}` : ''}`);
+      }
+      throw error;
+    }
+    const approve = planner.catalog.require('erc20/approve');
+    const approvalCalls: SkillCall[] = [];
+    for (const approval of build.approvals) {
+      const approvalBuild = await buildSkillCalls(
+        approve,
+        { token: approval.token, spender: approval.spender, amount: approval.amount.toString() },
+        ctx,
+      );
+      approvalCalls.push(...approvalBuild.calls);
+    }
+    const stepCalls = [...approvalCalls, ...build.calls];
+    calls.push(...stepCalls);
+    for (const give of build.bounds.gives) bump(changes, give.token, -give.amount);
+    for (const receive of build.bounds.receives) bump(changes, receive.token, receive.amount);
+    previousReceives = build.bounds.receives;
+    steps.push({
+      intentIndex: index,
+      skillId: skill.id,
+      skillVersion: skill.version,
+      protocol: skill.protocol,
+      title: skill.title,
+      summary: build.summary,
+      input,
+      calls: stepCalls,
+      bounds: build.bounds,
+      approvals: build.approvals,
+      quote,
+      recipient: typeof input.recipient === 'string' ? (input.recipient as Address) : undefined,
+      slippageBps: skill.actions.includes('swap') ? Number(input.slippageBps ?? 50) : undefined,
+    });
+  }
+  if (steps.length === 0) return { kind: 'answer', intents, readings };
+  return { kind: 'plan', intents, steps, readings };
+}
+
+function bump(changes: Map<string, bigint>, token: Address, amount: bigint): void {
+  const key = token.toLowerCase();
+  changes.set(key, (changes.get(key) ?? 0n) + amount);
+}
+
+async function tokenOfIntent(intent: Intent, ctx: SkillContext, index: number): Promise<Token | undefined> {
+  const name = intent.token ?? intent.tokenIn;
+  return name ? resolveToken(ctx, name, intent.token ? 'token' : 'tokenIn', index) : undefined;
+}
+
+/**
+ * The audited skill for an intent: by action, and by protocol when the user named one; among several,
+ * the first audited one that supports this chain (ETH transfers go to native/transfer).
+ */
+function chooseSkill(intent: Intent, index: number, planner: PlannerContext, token: Token | undefined): CatalogEntry {
+  const onChain = (entry: CatalogEntry) => entry.manifest.chains.includes(planner.chain.slug);
+  let candidates = planner.catalog.forAction(intent.action, intent.protocol).filter(onChain);
+  if (intent.action === 'transfer' && token) {
+    const native = isAddressEqual(token.address, NATIVE_TOKEN);
+    candidates = candidates.filter((entry) => (entry.manifest.protocol === 'native') === native);
+  }
+  if (intent.action === 'approve') candidates = candidates.filter((entry) => entry.manifest.id === 'erc20/approve');
+  const audited = candidates.find((entry) => entry.status === 'audited');
+  if (audited) return audited;
+  if (candidates[0]) return candidates[0]; // refused by catalog.require with the exact reason
+  const others = planner.catalog
+    .forAction(intent.action)
+    .filter((entry) => entry.status === 'audited' && onChain(entry))
+    .map((entry) => entry.manifest.protocol);
+  const action = intent.action.replace('_', ' ');
+  if (intent.protocol && others.length > 0) {
+    throw new UnsupportedError(
+      `There is no audited skill to ${action} on ${intent.protocol}${index > 0 ? ` (step ${index + 1})` : ''}; I can ${action} with ${[...new Set(others)].join(', ')}.`,
+    );
+  }
+  throw new UnsupportedError(`There is no audited skill to ${action} on ${planner.chain.name} yet.`);
+}
+
+/** The skill's input from the intent, with everything resolved: the skills speak the intent's field names. */
+async function skillInput(
+  skill: Skill,
+  intent: Intent,
+  index: number,
+  ctx: SkillContext,
+  planner: PlannerContext,
+  balanceOf: (token: Token) => Promise<bigint>,
+  prices: PriceBook,
+): Promise<Record<string, unknown>> {
+  const amountOf = async (token: Token, passAll: boolean) => {
+    const amount = intent.amount as string;
+    if (amount === 'all' && passAll) return 'all';
+    return resolveAmount(amount, token, balanceOf, prices, index);
+  };
+  switch (intent.action) {
+    case 'transfer': {
+      const token = await resolveToken(ctx, intent.token as string, 'token', index);
+      const recipient = await resolveRecipient(
+        planner.chain,
+        planner.client,
+        planner.lookupAddress,
+        intent.recipient as string,
+        index,
+      );
+      const amount = await amountOf(token, false);
+      return skill.protocol === 'native' ? { amount, recipient } : { token: token.symbol, amount, recipient };
+    }
+    case 'swap': {
+      const tokenIn = await resolveToken(ctx, intent.tokenIn as string, 'tokenIn', index);
+      const tokenOut = await resolveToken(ctx, intent.tokenOut as string, 'tokenOut', index);
+      const input: Record<string, unknown> = { tokenIn: symbolOrAddress(tokenIn), tokenOut: symbolOrAddress(tokenOut) };
+      if (intent.amountOut !== undefined) input.amountOut = intent.amountOut;
+      else input.amountIn = await amountOf(tokenIn, false);
+      if (intent.slippageBps !== undefined) input.slippageBps = intent.slippageBps;
+      if (intent.minAmountOut !== undefined) input.minAmountOut = intent.minAmountOut;
+      return input;
+    }
+    case 'wrap':
+    case 'unwrap': {
+      const token = intent.action === 'wrap' ? await ctx.token('ETH') : await ctx.token(ctx.contract('weth'));
+      return { amount: await amountOf(token, false) };
+    }
+    case 'supply':
+    case 'withdraw':
+    case 'borrow':
+    case 'repay': {
+      const token = await resolveToken(ctx, intent.token as string, 'token', index);
+      const passAll = intent.action === 'withdraw' || intent.action === 'repay';
+      return { token: symbolOrAddress(token), amount: await amountOf(token, passAll) };
+    }
+    case 'approve': {
+      const token = await resolveToken(ctx, intent.token as string, 'token', index);
+      const spender = await resolveRecipient(
+        planner.chain,
+        planner.client,
+        planner.lookupAddress,
+        intent.spender as string,
+        index,
+      );
+      const human = await amountOf(token, false);
+      return { token: token.symbol, spender, amount: parseUnits(human, token.decimals).toString() };
+    }
+    default:
+      return { ...intent };
+  }
+}
+
+function symbolOrAddress(token: Token): string {
+  return token.symbol === 'ETH' ? 'ETH' : token.address;
+}
+
+async function readIntent(
+  intent: Intent,
+  index: number,
+  planner: PlannerContext,
+  ctx: SkillContext,
+): Promise<SkillReading> {
+  const entry = chooseSkill(intent, index, planner, undefined);
+  const skill = planner.catalog.require(entry.manifest.id);
+  const token = await resolveToken(ctx, intent.token as string, 'token', index);
+  const input: Record<string, unknown> = { token: symbolOrAddress(token) };
+  if (intent.action === 'balance' && intent.account) {
+    input.account = await resolveRecipient(planner.chain, planner.client, planner.lookupAddress, intent.account, index);
+  }
+  try {
+    return await readSkill(skill, input, ctx);
+  } catch (error) {
+    if (error instanceof SkillError) throw new UnsupportedError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,119 @@
+import { type Address, formatUnits, getAddress, isAddress, isAddressEqual, type PublicClient, parseUnits } from 'viem';
+import { normalize } from 'viem/ens';
+import type { Chain, Token } from '../../common/chains/types.ts';
+import { NATIVE_TOKEN, type SkillContext } from '../../skills/sdk/define-skill.ts';
+import { ClarifyError } from './errors.ts';
+import type { PriceBook } from './prices.ts';
+
+/** Left in the account when the user asks to use "all" their ETH, so it can still pay for gas. */
+export const ETH_GAS_RESERVE = parseUnits('0.01', 18);
+
+/** Symbols people use for a token the chain lists under another symbol. */
+const SYMBOL_ALIASES: Record<string, string> = { BTC: 'WBTC', ETHER: 'ETH', XBT: 'WBTC' };
+
+/** A symbol or address from the user's words to a token on this chain (decimals from the chain). */
+export async function resolveToken(
+  ctx: SkillContext,
+  name: string,
+  field: string,
+  intentIndex: number,
+): Promise<Token> {
+  try {
+    return await ctx.token(name);
+  } catch {
+    const alias = SYMBOL_ALIASES[name.toUpperCase()];
+    if (alias && ctx.chain.tokens.some((t) => t.symbol === alias)) return ctx.token(alias);
+    const known = ['ETH', ...ctx.chain.tokens.map((t) => t.symbol)].join(', ');
+    throw new ClarifyError(
+      `I don't know a token "${name}" on ${ctx.chain.name}. Which one did you mean? (${known})`,
+      field,
+      intentIndex,
+    );
+  }
+}
+
+/**
+ * A recipient exactly as the user gave it, to an address: a 0x address as typed, an ENS name through
+ * ENS (only on chains that have it), or a label from the user's address book. Never guessed.
+ */
+export async function resolveRecipient(
+  chain: Chain,
+  client: PublicClient,
+  lookup: (label: string) => Address | undefined,
+  recipient: string,
+  intentIndex: number,
+): Promise<Address> {
+  if (isAddress(recipient, { strict: false })) return getAddress(recipient);
+  if (/\.[a-z]{2,}$/i.test(recipient) && recipient.includes('.')) {
+    if (!chain.hasEns) {
+      throw new ClarifyError(
+        `ENS names do not resolve on ${chain.name}. What is ${recipient}'s 0x address?`,
+        'recipient',
+        intentIndex,
+      );
+    }
+    const address = await client.getEnsAddress({ name: normalize(recipient) }).catch(() => null);
+    if (!address)
+      throw new ClarifyError(
+        `${recipient} does not resolve to an address. What is the 0x address?`,
+        'recipient',
+        intentIndex,
+      );
+    return address;
+  }
+  const saved = lookup(recipient);
+  if (saved) return saved;
+  throw new ClarifyError(
+    `Who is "${recipient}"? I have no address saved under that name; give me the 0x address.`,
+    'recipient',
+    intentIndex,
+  );
+}
+
+/** The account's balance of a token as the plan so far leaves it (live balance plus earlier steps' changes). */
+export type BalanceOf = (token: Token) => Promise<bigint>;
+
+/**
+ * An amount from the user's words to an exact human amount of `token`: as typed, or "all" and "N%"
+ * of the balance the plan so far leaves, or "$N" at the current price. Returns a decimal string in
+ * the token's units, exact to its decimals.
+ */
+export async function resolveAmount(
+  amount: string,
+  token: Token,
+  balanceOf: BalanceOf,
+  prices: PriceBook,
+  intentIndex: number,
+): Promise<string> {
+  if (amount === 'all' || amount.endsWith('%')) {
+    let balance = await balanceOf(token);
+    if (isAddressEqual(token.address, NATIVE_TOKEN))
+      balance = balance > ETH_GAS_RESERVE ? balance - ETH_GAS_RESERVE : 0n;
+    const share = amount === 'all' ? 10_000n : BigInt(Math.round(Number(amount.slice(0, -1)) * 100));
+    const value = (balance * share) / 10_000n;
+    if (value === 0n) {
+      throw new ClarifyError(
+        `You have no ${token.symbol} to use. How much do you want to use instead?`,
+        'amount',
+        intentIndex,
+      );
+    }
+    return formatUnits(value, token.decimals);
+  }
+  if (amount.startsWith('$')) {
+    const price = await prices.usd(token.address);
+    if (price === undefined || price <= 0) {
+      throw new ClarifyError(
+        `I have no USD price for ${token.symbol}. How much ${token.symbol} do you mean?`,
+        'amount',
+        intentIndex,
+      );
+    }
+    // USD × 10^decimals / price, in integers, rounded down.
+    const usd = parseUnits(amount.slice(1), 18);
+    const priceScaled = parseUnits(price.toFixed(18), 18);
+    const value = (usd * 10n ** BigInt(token.decimals)) / priceScaled;
+    return formatUnits(value, token.decimals);
+  }
+  return amount;
+}

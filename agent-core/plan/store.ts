@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { Address, Hex } from 'viem';
+import type { Db } from '../../common/database.ts';
+import type { Intent } from '../intents/schema.ts';
+import type { Preview } from './preview.ts';
+import type { PlanStep } from './types.ts';
+
+export type PlanStatus = 'proposed' | 'refused' | 'confirmed' | 'cancelled' | 'expired';
+
+/** A plan as stored: what was asked, the steps, the exact calls, the preview the user saw. */
+export type StoredPlan = {
+  id: string;
+  userId: string;
+  conversationId: string | undefined;
+  message: string;
+  status: PlanStatus;
+  chainId: number;
+  account: Address;
+  intents: Intent[];
+  steps: PlanStep[];
+  calls: { to: Address; value: bigint; data: Hex }[];
+  preview: Preview;
+  valueUsd: number;
+  newRecipients: Address[];
+  refusal: string | undefined;
+  executionId: string | undefined;
+  createdAt: string;
+  expiresAt: string;
+};
+
+/** A plan is offered for this long; after that the chain has moved too far from its preview. */
+export const PLAN_LIFETIME_MS = 10 * 60 * 1000;
+
+const toJson = (value: unknown) => JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v));
+const fromJson = <T>(text: string): T =>
+  JSON.parse(text, (_key, v) => (typeof v === 'string' && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v)) as T;
+
+export function savePlan(db: Db, plan: Omit<StoredPlan, 'id' | 'createdAt' | 'expiresAt' | 'executionId'>): StoredPlan {
+  const now = new Date();
+  const stored: StoredPlan = {
+    ...plan,
+    id: `plan_${randomUUID()}`,
+    executionId: undefined,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + PLAN_LIFETIME_MS).toISOString(),
+  };
+  db.prepare(
+    `INSERT INTO agent_plans (id, user_id, conversation_id, message, status, chain_id, account, intents, steps, calls,
+       preview, value_usd, new_recipients, refusal, execution_id, created_at, updated_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+  ).run(
+    stored.id,
+    stored.userId,
+    stored.conversationId ?? null,
+    stored.message,
+    stored.status,
+    stored.chainId,
+    stored.account,
+    toJson(stored.intents),
+    toJson(stored.steps),
+    toJson(stored.calls),
+    toJson(stored.preview),
+    stored.valueUsd,
+    toJson(stored.newRecipients),
+    stored.refusal ?? null,
+    stored.createdAt,
+    stored.createdAt,
+    stored.expiresAt,
+  );
+  return stored;
+}
+
+type PlanRow = {
+  id: string;
+  user_id: string;
+  conversation_id: string | null;
+  message: string;
+  status: PlanStatus;
+  chain_id: number;
+  account: Address;
+  intents: string;
+  steps: string;
+  calls: string;
+  preview: string;
+  value_usd: number;
+  new_recipients: string;
+  refusal: string | null;
+  execution_id: string | null;
+  created_at: string;
+  expires_at: string;
+};
+
+function fromRow(row: PlanRow): StoredPlan {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    conversationId: row.conversation_id ?? undefined,
+    message: row.message,
+    status: row.status,
+    chainId: row.chain_id,
+    account: row.account,
+    intents: fromJson(row.intents),
+    steps: fromJson(row.steps),
+    calls: fromJson(row.calls),
+    preview: fromJson(row.preview),
+    valueUsd: row.value_usd,
+    newRecipients: fromJson(row.new_recipients),
+    refusal: row.refusal ?? undefined,
+    executionId: row.execution_id ?? undefined,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** A user's plan; another user's plan id finds nothing. */
+export function getPlan(db: Db, userId: string, id: string): StoredPlan | undefined {
+  const row = db.prepare('SELECT * FROM agent_plans WHERE id = ? AND user_id = ?').get(id, userId) as
+    | PlanRow
+    | undefined;
+  return row ? fromRow(row) : undefined;
+}
+
+/** Moves a plan from `from` to `to` only if it is still in `from`: the one winner of a race. */
+export function transitionPlan(
+  db: Db,
+  id: string,
+  from: PlanStatus,
+  to: PlanStatus,
+  fields: { executionId?: string; refusal?: string } = {},
+): boolean {
+  const result = db
+    .prepare(
+      `UPDATE agent_plans SET status = ?, updated_at = ?, execution_id = COALESCE(?, execution_id), refusal = COALESCE(?, refusal)
+       WHERE id = ? AND status = ?`,
+    )
+    .run(to, new Date().toISOString(), fields.executionId ?? null, fields.refusal ?? null, id, from);
+  return result.changes === 1;
+}
+
+export function setPlanExecution(db: Db, id: string, executionId: string): void {
+  db.prepare('UPDATE agent_plans SET execution_id = ?, updated_at = ? WHERE id = ?').run(
+    executionId,
+    new Date().toISOString(),
+    id,
+  );
+}
+
+/** USD this user's confirmed plans moved in the last 24 hours (for the daily limit). */
+export function spentInLastDay(db: Db, userId: string, now = Date.now()): number {
+  const since = new Date(now - 24 * 60 * 60 * 1000).toISOString();
+  const row = db
+    .prepare(
+      "SELECT COALESCE(SUM(value_usd), 0) AS total FROM agent_plans WHERE user_id = ? AND status = 'confirmed' AND updated_at >= ?",
+    )
+    .get(userId, since) as { total: number };
+  return row.total;
+}
+
+/** Every address this user's confirmed plans have paid. */
+export function pastRecipients(db: Db, userId: string): Set<string> {
+  const rows = db.prepare("SELECT steps FROM agent_plans WHERE user_id = ? AND status = 'confirmed'").all(userId) as {
+    steps: string;
+  }[];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    for (const step of fromJson<PlanStep[]>(row.steps)) if (step.recipient) seen.add(step.recipient.toLowerCase());
+  }
+  return seen;
+}
