@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { chatCommand, policyCommand, runCommand } from '../agent-core/command.ts';
 import { chainsCommand } from '../common/chains/command.ts';
 import { type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
@@ -15,6 +16,9 @@ export const commands: readonly Command[] = [
   devnetCommand,
   accountCommand,
   faucetCommand,
+  runCommand,
+  chatCommand,
+  policyCommand,
   skillsCommand,
   chainsCommand,
 ];

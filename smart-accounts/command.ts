@@ -1,14 +1,9 @@
 import type { Address } from 'viem';
-import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
-import { databasePath, openDatabase } from '../common/database.ts';
-import { publicClientFor } from '../common/network.ts';
+import { type Command, parseCommandArgs, UsageError } from '../common/command.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { accountBalances, type Balance } from './balances.ts';
-import { createOwnerKey, ownerAddress } from './keystore.ts';
-import { readPassphrase } from './passphrase.ts';
-import { migrateSmartAccounts } from './schema.ts';
-import { DEFAULT_ACCOUNT_KIND, smartAccountAddress } from './smart-account.ts';
-import { ensureUser } from './users.ts';
+import { DEFAULT_ACCOUNT_KIND } from './smart-account.ts';
+import { openUserAccount } from './user-account.ts';
 
 /** The options both account commands take. */
 const USER_OPTIONS = { user: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -16,24 +11,6 @@ const USER_OPTIONS_HELP = `Options:
   --user ID   the local user (default: SEXTANT_USER, "default")
   --json      print one JSON object
   -h, --help  show this help`;
-
-/** Opens the user's account: creates the user and their encrypted owner key on first use. */
-async function openUserAccount(context: CommandContext, userFlag: string | undefined) {
-  const userId = userFlag ?? context.settings.user;
-  const network = context.network();
-  const db = openDatabase(databasePath(context.settings.dataDir));
-  migrateSmartAccounts(db);
-  ensureUser(db, userId);
-  let owner = ownerAddress(db, userId);
-  let created = false;
-  if (!owner) {
-    owner = await createOwnerKey(db, userId, await readPassphrase(`create the owner key of user "${userId}"`));
-    created = true;
-  }
-  const client = publicClientFor(network);
-  const account = await smartAccountAddress(client, network.chain, owner);
-  return { db, userId, owner, account, created, network, client };
-}
 
 function balanceLines(balances: Balance[]): string {
   return balances.map((balance) => `    ${balance.symbol.padEnd(5)} ${balance.amount}`).join('\n');

@@ -1,0 +1,60 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { writeManifest } from '../devnet/manifest.ts';
+import { runSextant } from '../devnet/testing/processes.ts';
+
+const manifest = inject('devnet');
+
+async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+  const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
+  const code = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+describe('sextant run and sextant policy', () => {
+  it('runs "wrap 1 ETH" end to end with --yes --json, and refuses what the policy forbids', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-run-'));
+    writeManifest(dataDir, manifest);
+    const env = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: 'a passphrase for tests', SEXTANT_USER: 'dora' };
+    expect((await sextant(['faucet'], env)).code).toBe(0);
+
+    const run = await sextant(['run', 'wrap 1 ETH', '--yes', '--json', '--llm', 'embedded'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({
+      kind: 'plan',
+      parse: { intents: [{ action: 'wrap', amount: '1' }], parser: 'embedded' },
+      plan: { steps: [{ skillId: 'weth/wrap' }] },
+      confirmed: true,
+      execution: { status: 'succeeded' },
+    });
+    expect(result.execution.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(result.execution.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(result.plan.preview.changes).toContainEqual(expect.objectContaining({ symbol: 'WETH', amount: '1' }));
+
+    const set = await sextant(['policy', 'set', '--max-plan-usd', '10'], env);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('max per plan        $10');
+    const refused = await sextant(['run', 'wrap 1 ETH', '--yes'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/over your limit of \$10 per plan/);
+
+    const bad = await sextant(['policy', 'set', '--max-slippage-bps', '5000'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('maxSlippageBps');
+  });
+
+  it('without a terminal and without --yes, shows the preview and executes nothing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-run-'));
+    writeManifest(dataDir, manifest);
+    const env = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: 'a passphrase for tests' };
+    expect((await sextant(['faucet'], env)).code).toBe(0);
+    const run = await sextant(['run', 'swap 100 USDC for DAI', '--llm', 'embedded'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/Swap 100 USDC for at least [\d.]+ DAI/);
+    expect(run.stdout).toMatch(/USDC\s+-100/);
+    expect(run.stdout).toContain('pass --yes to confirm');
+  });
+});

@@ -1,0 +1,267 @@
+import { createInterface } from 'node:readline/promises';
+import type { LocalAccount } from 'viem';
+import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import { describeError } from '../common/errors.ts';
+import type { ExecutionRecord } from '../smart-accounts/executions.ts';
+import { unlockOwnerKey } from '../smart-accounts/keystore.ts';
+import { readPassphrase } from '../smart-accounts/passphrase.ts';
+import { type AgentReply, confirmPlan, handleMessage, PlanError } from './agent.ts';
+import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
+import { renderExecution, renderReply } from './render.ts';
+import { type LlmChoice, openAgentSession } from './session.ts';
+
+const LLM_HELP = '  --llm auto|embedded|ollama   which parser (default auto: Ollama when it answers, else embedded)';
+
+function llmChoice(value: string | undefined): LlmChoice {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'embedded' || value === 'ollama') return value;
+  throw new UsageError(`--llm takes auto, embedded or ollama, not "${value}".`);
+}
+
+function executionJson(record: ExecutionRecord | undefined) {
+  if (!record) return null;
+  return {
+    id: record.id,
+    status: record.status,
+    userOpHash: record.userOpHash,
+    txHash: record.txHash,
+    gasUsed: record.gasUsed?.toString() ?? null,
+    feePaid: record.feePaid?.toString() ?? null,
+    error: record.error,
+  };
+}
+
+async function askYesNo(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+const runHelp = `Usage: sextant run "TEXT" [--yes] [--allow-new-recipient] [--json] [--user ID] [--llm ...]
+
+Does one request end to end: parses it, plans it with audited skills, simulates the whole bundle
+through your smart account, checks your policy, shows the preview, asks you to confirm (or takes
+--yes), executes it as one UserOperation and prints the receipt.
+
+Options:
+  --yes                   confirm without asking (the preview is still printed)
+  --allow-new-recipient   confirm paying an address you have never paid before
+  --json                  print one JSON object: the parse, the plan and preview, the execution
+  --user ID               the local user (default: SEXTANT_USER)
+${LLM_HELP}
+  -h, --help              show this help
+
+Examples:
+  sextant run "swap 100 USDC for ETH"
+  sextant run "swap half my ETH to USDC and supply it to Aave" --yes`;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'one request, end to end: parse, plan, simulate, confirm, execute',
+  help: runHelp,
+  async run(argv, context) {
+    const { values, positionals } = parseCommandArgs(
+      'run',
+      argv,
+      {
+        yes: { type: 'boolean' },
+        'allow-new-recipient': { type: 'boolean' },
+        json: { type: 'boolean' },
+        user: { type: 'string' },
+        llm: { type: 'string' },
+      },
+      true,
+    );
+    const text = positionals.join(' ').trim();
+    if (!text)
+      throw new UsageError('What should I do? Give the request in quotes: sextant run "swap 100 USDC for ETH".');
+    const session = await openAgentSession(context, {
+      ...(values.user ? { user: values.user } : {}),
+      llm: llmChoice(values.llm),
+    });
+    const reply = await handleMessage(session.deps, {
+      userId: session.userId,
+      owner: session.owner,
+      account: session.account,
+      text,
+    });
+    if (!values.json) context.stdout(renderReply(reply));
+    let record: ExecutionRecord | undefined;
+    let declined = false;
+    if (reply.kind === 'plan' && reply.plan) {
+      const confirmed = values.yes === true || (await askYesNo('Confirm and execute? [y/N] '));
+      if (!confirmed) {
+        declined = true;
+        if (!values.json) {
+          context.stdout(
+            process.stdin.isTTY
+              ? 'Not executed.\n'
+              : 'Not executed: there is no terminal to confirm in; pass --yes to confirm.\n',
+          );
+        }
+      } else {
+        const owner = await unlockOwner(session.deps.db, session.userId);
+        record = await confirmPlan(session.deps, {
+          userId: session.userId,
+          planId: reply.plan.id,
+          owner,
+          allowNewRecipients: values['allow-new-recipient'] === true,
+        });
+        if (!values.json) context.stdout(renderExecution(record));
+      }
+    }
+    if (values.json) {
+      context.stdout(
+        `${JSON.stringify({ ...replyJson(reply), confirmed: record !== undefined, execution: executionJson(record) }, null, 2)}\n`,
+      );
+    }
+    if (reply.kind === 'plan') return declined ? 1 : record?.status === 'succeeded' ? 0 : 1;
+    return reply.kind === 'answer' ? 0 : 1;
+  },
+};
+
+function replyJson(reply: AgentReply) {
+  return {
+    kind: reply.kind,
+    text: reply.text,
+    conversationId: reply.conversationId,
+    parse: reply.parse,
+    plan: reply.plan ?? null,
+    readings: reply.readings,
+  };
+}
+
+async function unlockOwner(db: Parameters<typeof unlockOwnerKey>[0], userId: string): Promise<LocalAccount> {
+  return unlockOwnerKey(db, userId, await readPassphrase(`unlock the owner key of user "${userId}" to sign`));
+}
+
+const chatHelp = `Usage: sextant chat [--user ID] [--llm ...]
+
+A conversation in the terminal: say what you want done; Sextant answers, asks when something is
+missing, and shows each plan's simulated preview for you to confirm. "quit" or Ctrl-D ends it.
+
+Options:
+  --user ID   the local user (default: SEXTANT_USER)
+${LLM_HELP}
+  -h, --help  show this help`;
+
+export const chatCommand: Command = {
+  name: 'chat',
+  summary: 'a conversation in the terminal, with a preview and a confirmation for every plan',
+  help: chatHelp,
+  async run(argv, context) {
+    const { values } = parseCommandArgs('chat', argv, { user: { type: 'string' }, llm: { type: 'string' } });
+    if (!process.stdin.isTTY) {
+      throw new UsageError('sextant chat needs a terminal.', {
+        hint: 'For one request from a script, use `sextant run "TEXT" --yes`.',
+      });
+    }
+    const session = await openAgentSession(context, {
+      ...(values.user ? { user: values.user } : {}),
+      llm: llmChoice(values.llm),
+    });
+    context.stdout(
+      `Sextant on ${session.deps.env.chain.name}, account ${session.account}. What would you like to do?\n`,
+    );
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    let conversationId: string | undefined;
+    let owner: LocalAccount | undefined;
+    try {
+      for (;;) {
+        const text = (await rl.question('> ').catch(() => 'quit')).trim();
+        if (text === 'quit' || text === 'exit') break;
+        if (!text) continue;
+        try {
+          const reply = await handleMessage(session.deps, {
+            userId: session.userId,
+            owner: session.owner,
+            account: session.account,
+            text,
+            ...(conversationId ? { conversationId } : {}),
+          });
+          conversationId = reply.conversationId;
+          context.stdout(renderReply(reply));
+          if (reply.kind !== 'plan' || !reply.plan) continue;
+          const allowNew = reply.plan.newRecipients.length > 0;
+          const answer = (
+            await rl.question(allowNew ? 'Pay the new recipient and execute? Type "yes": ' : 'Execute? [y/N] ')
+          ).trim();
+          if (!(allowNew ? answer === 'yes' : /^y(es)?$/i.test(answer))) {
+            context.stdout('Not executed.\n');
+            continue;
+          }
+          owner ??= await unlockOwner(session.deps.db, session.userId);
+          const record = await confirmPlan(session.deps, {
+            userId: session.userId,
+            planId: reply.plan.id,
+            owner,
+            allowNewRecipients: allowNew,
+          });
+          context.stdout(renderExecution(record));
+        } catch (error) {
+          if (error instanceof PlanError || error instanceof UsageError) context.stderr(`${describeError(error)}\n`);
+          else throw error;
+        }
+      }
+    } finally {
+      rl.close();
+    }
+    return 0;
+  },
+};
+
+const policyHelp = `Usage: sextant policy [--json] [--user ID]
+       sextant policy set [--max-plan-usd N] [--max-daily-usd N] [--max-slippage-bps N] [--confirm-new-recipients true|false]
+
+Shows or changes the user's limits. Every plan is checked against them before it is offered; a plan
+that breaks one is refused with the rule that stopped it. Unlimited approvals are never allowed.`;
+
+export const policyCommand: Command = {
+  name: 'policy',
+  summary: "show or change the user's limits (per plan, per day, slippage, new recipients)",
+  help: policyHelp,
+  async run(argv, context) {
+    const [sub, ...rest] = argv[0] === 'set' ? argv : ['show', ...argv];
+    const { values } = parseCommandArgs('policy', rest, {
+      json: { type: 'boolean' },
+      user: { type: 'string' },
+      'max-plan-usd': { type: 'string' },
+      'max-daily-usd': { type: 'string' },
+      'max-slippage-bps': { type: 'string' },
+      'confirm-new-recipients': { type: 'string' },
+    });
+    const session = await openAgentSession(context, values.user ? { user: values.user } : {});
+    const { db } = session.deps;
+    let policy = getPolicy(db, session.userId);
+    if (sub === 'set') {
+      const update: Record<string, unknown> = {};
+      if (values['max-plan-usd'] !== undefined) update.maxPlanUsd = Number(values['max-plan-usd']);
+      if (values['max-daily-usd'] !== undefined) update.maxDailyUsd = Number(values['max-daily-usd']);
+      if (values['max-slippage-bps'] !== undefined) update.maxSlippageBps = Number(values['max-slippage-bps']);
+      if (values['confirm-new-recipients'] !== undefined)
+        update.confirmNewRecipients = values['confirm-new-recipients'] === 'true';
+      const parsed = PolicyUpdateSchema.safeParse(update);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UsageError(`${issue?.path.join('.')}: ${issue?.message}`, { hint: 'Run `sextant policy --help`.' });
+      }
+      policy = updatePolicy(db, session.userId, parsed.data);
+    }
+    if (values.json) {
+      context.stdout(`${JSON.stringify({ user: session.userId, policy }, null, 2)}\n`);
+    } else {
+      context.stdout(`Policy of ${session.userId}:
+  max per plan        $${policy.maxPlanUsd}
+  max per 24 hours    $${policy.maxDailyUsd}
+  max slippage        ${policy.maxSlippageBps} bps (${policy.maxSlippageBps / 100}%)
+  new recipients      ${policy.confirmNewRecipients ? 'need an explicit confirmation' : 'no extra confirmation'}
+  approvals           exact amounts only, never unlimited
+`);
+    }
+    return 0;
+  },
+};

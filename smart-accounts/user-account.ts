@@ -1,0 +1,26 @@
+import type { CommandContext } from '../common/command.ts';
+import { databasePath, openDatabase } from '../common/database.ts';
+import { publicClientFor } from '../common/network.ts';
+import { createOwnerKey, ownerAddress } from './keystore.ts';
+import { readPassphrase } from './passphrase.ts';
+import { migrateSmartAccounts } from './schema.ts';
+import { smartAccountAddress } from './smart-account.ts';
+import { ensureUser } from './users.ts';
+
+/** Opens the user's account: creates the user and their encrypted owner key on first use. */
+export async function openUserAccount(context: CommandContext, userFlag: string | undefined) {
+  const userId = userFlag ?? context.settings.user;
+  const network = context.network();
+  const db = openDatabase(databasePath(context.settings.dataDir));
+  migrateSmartAccounts(db);
+  ensureUser(db, userId);
+  let owner = ownerAddress(db, userId);
+  let created = false;
+  if (!owner) {
+    owner = await createOwnerKey(db, userId, await readPassphrase(`create the owner key of user "${userId}"`));
+    created = true;
+  }
+  const client = publicClientFor(network);
+  const account = await smartAccountAddress(client, network.chain, owner);
+  return { db, userId, owner, account, created, network, client };
+}
