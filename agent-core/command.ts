@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { LocalAccount } from 'viem';
-import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import { type Command, parseCommandArgs, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
 import type { ExecutionRecord } from '../smart-accounts/executions.ts';
 import { unlockOwnerKey } from '../smart-accounts/keystore.ts';

@@ -39,7 +39,7 @@ export function clientAfterCalls(client: PublicClient, account: Address, calls: 
           );
         }
         const last = results[results.length - 1];
-        if (!last || last.status !== '0x1') {
+        if (last?.status !== '0x1') {
           const error = new Error(last?.error?.message ?? 'execution reverted') as Error & {
             data?: Hex;
             code?: number;
