@@ -38,3 +38,10 @@ export function listAddresses(db: Db, userId: string): AddressBookEntry[] {
     .prepare('SELECT label, address FROM agent_address_book WHERE user_id = ? ORDER BY label')
     .all(userId) as AddressBookEntry[];
 }
+
+export function removeAddress(db: Db, userId: string, label: string): boolean {
+  return (
+    db.prepare('DELETE FROM agent_address_book WHERE user_id = ? AND label = ?').run(userId, label.trim().toLowerCase())
+      .changes === 1
+  );
+}

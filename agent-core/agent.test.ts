@@ -1,6 +1,7 @@
 import { type Address, erc20Abi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
+import { saveAddress } from './address-book.ts';
 import { confirmPlan, handleMessage } from './agent.ts';
 import { updatePolicy } from './policy/policy.ts';
 import { fundedAgentUser, testAgent } from './testing/agent.ts';
@@ -157,6 +158,29 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     });
     expect(reply.kind).toBe('not-offered');
     expect(reply.text).toMatch(/would fail: call \d of \d .*exceeds balance|InsufficientBalance/);
+  });
+
+  it('pays an address-book label without asking about a new recipient', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const friend = privateKeyToAccount(generatePrivateKey()).address;
+    saveAddress(deps.db, user.userId, 'alice', friend);
+    const { plan } = await runAndCheck(user, 'send 5 USDC to alice');
+    expect(plan.newRecipients).toEqual([]);
+    const paid = await deps.env.publicClient.readContract({
+      address: tokenAddress('USDC'),
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [friend],
+    });
+    expect(paid).toBe(5_000_000n);
+    const unknown = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text: 'send 5 USDC to bob',
+    });
+    expect(unknown.kind).toBe('clarify');
+    expect(unknown.text).toMatch(/Who is "bob"/);
   });
 
   it('completes a clarify round trip in one conversation', async () => {

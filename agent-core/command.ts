@@ -5,6 +5,7 @@ import { describeError } from '../common/errors.ts';
 import type { ExecutionRecord } from '../smart-accounts/executions.ts';
 import { unlockOwnerKey } from '../smart-accounts/keystore.ts';
 import { readPassphrase } from '../smart-accounts/passphrase.ts';
+import { listAddresses, removeAddress, saveAddress } from './address-book.ts';
 import { type AgentReply, confirmPlan, handleMessage, PlanError } from './agent.ts';
 import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
 import { renderExecution, renderReply } from './render.ts';
@@ -262,6 +263,53 @@ export const policyCommand: Command = {
   approvals           exact amounts only, never unlimited
 `);
     }
+    return 0;
+  },
+};
+
+const contactsHelp = `Usage: sextant contacts [--json] [--user ID]
+       sextant contacts add LABEL 0xADDRESS
+       sextant contacts remove LABEL
+
+The user's address book. Requests can then name a recipient by label ("send 5 USDC to alice"); the
+address always comes from here, from the user's own words or from ENS, never from the model. Paying
+a saved address does not count as paying a new recipient.`;
+
+export const contactsCommand: Command = {
+  name: 'contacts',
+  summary: "the user's address book: labels for recipients",
+  help: contactsHelp,
+  async run(argv, context) {
+    const { values, positionals } = parseCommandArgs(
+      'contacts',
+      argv,
+      { json: { type: 'boolean' }, user: { type: 'string' } },
+      true,
+    );
+    const [sub = 'list', label, address] = positionals;
+    const session = await openAgentSession(context, values.user ? { user: values.user } : {});
+    const { db } = session.deps;
+    if (sub === 'add') {
+      if (!label || !address) throw new UsageError('Give a label and an address: sextant contacts add alice 0x…');
+      const entry = saveAddress(db, session.userId, label, address);
+      context.stdout(`saved ${entry.label} = ${entry.address}\n`);
+      return 0;
+    }
+    if (sub === 'remove') {
+      if (!label) throw new UsageError('Which label? sextant contacts remove alice');
+      if (!removeAddress(db, session.userId, label)) throw new UsageError(`There is no contact "${label}".`);
+      context.stdout(`removed ${label}\n`);
+      return 0;
+    }
+    if (sub !== 'list') throw new UsageError(`Unknown subcommand "contacts ${sub}".`, { hint: 'list, add or remove.' });
+    const entries = listAddresses(db, session.userId);
+    if (values.json) context.stdout(`${JSON.stringify({ contacts: entries }, null, 2)}\n`);
+    else
+      context.stdout(
+        entries.length
+          ? `${entries.map((e) => `${e.label.padEnd(20)} ${e.address}`).join('\n')}\n`
+          : 'No contacts yet: sextant contacts add LABEL 0xADDRESS\n',
+      );
     return 0;
   },
 };

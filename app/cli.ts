@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { chatCommand, policyCommand, runCommand } from '../agent-core/command.ts';
+import { chatCommand, contactsCommand, policyCommand, runCommand } from '../agent-core/command.ts';
 import { chainsCommand } from '../common/chains/command.ts';
 import { type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
@@ -19,6 +19,7 @@ export const commands: readonly Command[] = [
   runCommand,
   chatCommand,
   policyCommand,
+  contactsCommand,
   skillsCommand,
   chainsCommand,
 ];
