@@ -1,4 +1,5 @@
 import { type Address, isAddressEqual, type LocalAccount } from 'viem';
+import type { Token } from '../common/chains/types.ts';
 import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
 import type { SkillCatalog } from '../skills/registry/catalog.ts';
@@ -27,8 +28,15 @@ import {
 import { checkPolicy } from './policy/check-policy.ts';
 import { getPolicy } from './policy/policy.ts';
 
-/** How the agent parses a message: the embedded parser, Ollama, or either (parse-message.ts). */
-export type ParseFunction = (text: string, context: { conversation: string[] }) => Promise<ParseResult>;
+/**
+ * How the agent parses a message: the embedded parser, Ollama, or either (session.ts, parse-message.ts).
+ * The context is what grounding may trace words to: the user's earlier turns (only theirs: our own
+ * replies must not ground a number the model invents), the token list and the address book.
+ */
+export type ParseFunction = (
+  text: string,
+  context: { conversation: string[]; tokens: Token[]; addressBook: { label: string; address: string }[] },
+) => Promise<ParseResult & { notes?: string[] }>;
 
 /** Everything the agent works with, for one chain. */
 export type AgentDeps = {
@@ -113,10 +121,16 @@ export async function handleMessage(
 ): Promise<AgentReply> {
   const { db } = deps;
   const conversationId = openConversation(db, request.userId, request.conversationId);
-  const history = listTurns(db, conversationId).map((turn) => `${turn.role}: ${turn.text}`);
+  const history = listTurns(db, conversationId)
+    .filter((turn) => turn.role === 'user')
+    .map((turn) => turn.text);
   const pending = pendingClarify(db, conversationId);
   addTurn(db, conversationId, { role: 'user', text: request.text });
-  const parse = await deps.parse(request.text, { conversation: history });
+  const parse = await deps.parse(request.text, {
+    conversation: history,
+    tokens: deps.env.chain.tokens,
+    addressBook: listAddresses(db, request.userId),
+  });
 
   let intents: Intent[] = parse.intents;
   let message = request.text;

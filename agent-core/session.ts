@@ -4,16 +4,34 @@ import { loadSkillCatalog, openSkillRegistry, skillPackagesDir } from '../skills
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { openUserAccount } from '../smart-accounts/user-account.ts';
 import type { AgentDeps, ParseFunction } from './agent.ts';
-import { parseEmbedded } from './parse/embedded/parse.ts';
+
+export type { LlmChoice };
+
+import { detectLlm } from './llm-status.ts';
+import { LlmError } from './parse/ollama/errors.ts';
+import { type LlmChoice, parseMessage } from './parse/parse-message.ts';
 import { migrateAgentCore } from './schema.ts';
 
-export type LlmChoice = 'auto' | 'embedded' | 'ollama';
-
-/** The parse function for a choice of LLM. */
+/** The parse function for a choice of LLM: the embedded parser, Ollama (cross-checked and grounded), or auto. */
 export function parserFor(settings: Settings, llm: LlmChoice): ParseFunction {
-  void settings;
-  if (llm === 'embedded' || llm === 'auto') return async (text) => parseEmbedded(text);
-  return async (text) => parseEmbedded(text);
+  const ollama = { host: settings.ollama.host, model: settings.ollama.model };
+  if (llm !== 'auto') return (text, context) => parseMessage(text, { llm, ollama, ...context });
+  // Auto: ask Ollama whether it is there at most every 30 s, not on every message.
+  let checked: { at: number; available: boolean } | undefined;
+  return async (text, context) => {
+    if (!checked || Date.now() - checked.at > 30_000) {
+      checked = { at: Date.now(), available: (await detectLlm(ollama)).provider === 'ollama' };
+    }
+    if (!checked.available) return parseMessage(text, { llm: 'embedded', ollama, ...context });
+    try {
+      return await parseMessage(text, { llm: 'ollama', ollama, ...context });
+    } catch (error) {
+      if (!(error instanceof LlmError)) throw error;
+      checked = undefined;
+      const fallback = await parseMessage(text, { llm: 'embedded', ollama, ...context });
+      return { ...fallback, notes: [`${error.message} The embedded parser read the message instead.`] };
+    }
+  };
 }
 
 /** The agent for the CLI's user on the selected network: their account (created on first use), the catalog. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { chatCommand, contactsCommand, policyCommand, runCommand } from '../agent-core/command.ts';
+import { evalCommand, parseCommand } from '../agent-core/parse/command.ts';
 import { chainsCommand } from '../common/chains/command.ts';
 import { type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
@@ -17,6 +18,8 @@ export const commands: readonly Command[] = [
   accountCommand,
   faucetCommand,
   runCommand,
+  parseCommand,
+  evalCommand,
   chatCommand,
   policyCommand,
   contactsCommand,

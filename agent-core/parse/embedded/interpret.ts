@@ -1,0 +1,348 @@
+import type { Intent } from '../../intents/schema.ts';
+import { resolveAction, type Verb } from './actions.ts';
+import { type Amount, formatAmount } from './amounts.ts';
+import type { ClauseNotes } from './clarify.ts';
+import { mainVerb } from './clauses.ts';
+import { protocolBySlug, TOKENS, tokenBySymbol } from './lexicon.ts';
+import {
+  type ChainMention,
+  chainMentions,
+  familyOf,
+  protocolMention,
+  type Reading,
+  readEntities,
+  sourceAndTarget,
+  type TokenMention,
+  tokenMentions,
+  word,
+} from './mentions.ts';
+import { accountOf, type Party, recipientOf, spenderOf } from './parties.ts';
+import type { Tag } from './tags.ts';
+
+/**
+ * Reads one clause as one intent: picks the verb, reads the names in its light, finds who and what
+ * the clause is about, lets the context decide the action, and fills the intent's fields.
+ */
+
+/** One clause read as one intent, with what the question (if any) needs to know. */
+export type ClauseReading = { intent?: Intent; notes: ClauseNotes; negated?: boolean };
+
+export type InterpretContext = {
+  /** The intent of the clause before, whose result "it" refers to. */
+  previous?: Intent | undefined;
+  isCommonWord: (text: string) => boolean;
+};
+
+const NEGATIONS = new Set(["don't", 'dont', 'not', 'never', "doesn't", "shouldn't", "won't", 'stop']);
+const PRONOUNS = new Set(['it', 'them', 'those', 'these', 'that', 'this', 'proceeds', 'output', 'result']);
+const NFT_WORDS = new Set(['nft', 'nfts', 'erc721', 'erc-721', 'erc1155', 'erc-1155', 'tokenid']);
+const ID_WORDS = new Set(['id', 'number', 'no', 'num', '#']);
+const DEBT_WORDS = new Set(['loan', 'loans', 'debt', 'debts', 'borrowed', 'borrow', 'borrowing']);
+const LIQUIDITY_WORDS = new Set(['liquidity', 'lp', 'lps']);
+const PERMISSION_WORDS = new Set(['permission', 'allowance', 'approval', 'permissions']);
+const UNLIMITED_WORDS = new Set(['unlimited', 'infinite', 'infinity', 'uncapped']);
+const HOLD_WORDS = new Set(['have', 'own', 'hold', 'got', 'holding', 'owned', 'left', 'balance']);
+const PRICE_WORDS = new Set(['is', 'are', 'worth', 'cost', 'costs', 'price', 'trading', 'going', 'get', 'receive']);
+const SWAP_LINKS = new Set(['to', '->', 'into']);
+
+const hasAny = (texts: ReadonlySet<string>, words: ReadonlySet<string>) => [...texts].some((text) => words.has(text));
+
+/** The token the step before yields: what "it" is in "swap ETH to USDC and supply it". */
+export function outputOf(intent: Intent): string | undefined {
+  switch (intent.action) {
+    case 'swap':
+      return intent.tokenOut;
+    case 'wrap': {
+      const token = intent.token?.toLowerCase();
+      return TOKENS.find((entry) => entry.derivation === 'wrap' && entry.underlying?.toLowerCase() === token)?.symbol;
+    }
+    case 'unwrap':
+    case 'unstake':
+      return (intent.token && tokenBySymbol(intent.token)?.underlying) ?? intent.token;
+    case 'stake':
+      return intent.protocol ? protocolBySlug(intent.protocol)?.receipt : undefined;
+    case 'supply':
+      return intent.protocol === 'maker' && intent.token?.toUpperCase() === 'DAI' ? 'sDAI' : intent.token;
+    case 'balance':
+    case 'price':
+    case 'total_supply':
+    case 'transfer_nft':
+      return undefined;
+    default:
+      return intent.token;
+  }
+}
+
+type ChosenVerb = { verb: Verb; index: number; text: string; strength: number };
+
+/** "how much ETH do I have" asks a balance; "how much is ETH" a price; "how many exist" a supply. */
+function resolveHowMuch(texts: ReadonlySet<string>): Verb {
+  if (texts.has('in circulation') || texts.has('exist') || texts.has('minted')) return 'totalSupply';
+  if (hasAny(texts, HOLD_WORDS)) return 'balance';
+  if (hasAny(texts, PRICE_WORDS)) return 'price';
+  return 'balance';
+}
+
+/** The clause's verb, with the turns of phrase that change what it means; "negated" for "don't swap". */
+function chooseVerb(tags: readonly Tag[], texts: ReadonlySet<string>): ChosenVerb | 'negated' | undefined {
+  const main = mainVerb(tags);
+  let chosen: ChosenVerb | undefined;
+  if (main) {
+    const index = tags.indexOf(main);
+    if ([tags[index - 1], tags[index - 2]].some((tag) => NEGATIONS.has(word(tag) ?? ''))) return 'negated';
+    const verb = main.verb === 'howMuch' ? resolveHowMuch(texts) : main.verb;
+    chosen = { verb, index, text: main.text, strength: main.strength };
+  } else if (texts.has('spend') && (texts.has('let') || texts.has('allow'))) {
+    // "let uniswap spend my USDC"
+    const index = tags.findIndex((tag) => word(tag) === 'let' || word(tag) === 'allow');
+    chosen = { verb: 'approve', index, text: 'let', strength: 0 };
+  } else if (impliesSwap(tags)) {
+    // "1 eth to usdc", "eth -> usdc 0.5": a swap, said without the verb.
+    chosen = { verb: 'swap', index: -1, text: '', strength: 0 };
+  }
+  if (!chosen) return undefined;
+  const { verb, text } = chosen;
+  // "give Aave permission to use 500 DAI" grants an allowance; it sends nothing.
+  if (verb === 'send' && hasAny(texts, PERMISSION_WORDS)) chosen.verb = 'approve';
+  // "pay it back", "pay my debt", "return the USDC I borrowed": repayments.
+  const payBack = text === 'pay' && (texts.has('back') || texts.has('off'));
+  if (verb === 'send' && (payBack || (hasAny(texts, DEBT_WORDS) && ['pay', 'paying', 'return'].includes(text)))) {
+    chosen.verb = 'repay';
+  }
+  // "take a 5000 USDC loan": a borrow.
+  if ((verb === 'withdraw' || verb === 'buy') && texts.has('loan')) chosen.verb = 'borrow';
+  return chosen;
+}
+
+/** Two tokens joined by "to"/"->"/"into", with no verb: "1 eth to usdc". */
+function impliesSwap(tags: readonly Tag[]): boolean {
+  const isToken = (tag: Tag | undefined) =>
+    tag?.type === 'entity' &&
+    tag.entity.token !== undefined &&
+    !tag.entity.protocol &&
+    (!tag.entity.chain || tag.entity.chain.token !== undefined);
+  return tags.some(
+    (tag, index) => isToken(tag) && SWAP_LINKS.has(word(tags[index + 1]) ?? '') && isToken(tags[index + 2]),
+  );
+}
+
+/** Where the NFT's id is: a "#1234", or a number after "id"/"number" or after the collection's name. */
+function nftIdOf(tags: readonly Tag[], readings: readonly (Reading | undefined)[]): number | undefined {
+  const hash = tags.findIndex((tag) => tag.type === 'nftId');
+  if (hash >= 0) return hash;
+  for (let index = 1; index < tags.length; index++) {
+    const tag = tags[index];
+    if (tag?.type !== 'amount' || tag.amount.kind !== 'number' || !/^\d+$/.test(tag.amount.value)) continue;
+    if (ID_WORDS.has(word(tags[index - 1]) ?? '') || readings[index - 1] === 'nft') return index;
+  }
+  return undefined;
+}
+
+/** Everything the clause says, read in the light of its verb. */
+type ClauseFacts = {
+  tags: readonly Tag[];
+  texts: ReadonlySet<string>;
+  chosen: ChosenVerb;
+  readings: (Reading | undefined)[];
+  nftIdIndex: number | undefined;
+  recipient: ReturnType<typeof recipientOf> | undefined;
+  spender: Party | undefined;
+  account: Party | undefined;
+  mentions: TokenMention[];
+  /** Token mentions not inside a floor ("at least 4000 USDT"). */
+  usable: TokenMention[];
+  source?: TokenMention | undefined;
+  target?: TokenMention | undefined;
+  protocol: ReturnType<typeof protocolMention>;
+  chains: ChainMention[];
+  /** The first amount attached to no token: "pull out everything", "send 50 to bob". */
+  looseAmount: Amount | undefined;
+};
+
+function readClause(tags: readonly Tag[], texts: ReadonlySet<string>, chosen: ChosenVerb, context: InterpretContext) {
+  const { verb, index } = chosen;
+  const family = familyOf(verb);
+  const readings = readEntities(tags, family);
+  const nftIdIndex = nftIdOf(tags, readings);
+  const approving = verb === 'approve' || verb === 'revoke';
+  // Who the clause names comes first: an address after "to" is a recipient, not a token.
+  const recipient =
+    approving || verb === 'balance'
+      ? undefined
+      : recipientOf(tags, index, {
+          labels: family === 'send',
+          isCommonWord: context.isCommonWord,
+          tokenNamed: readings.includes('token'),
+          // In a trade an address is a token ("swap 1 ETH to 0x6B17…"), unless two tokens are named by symbol.
+          addressesAreTokens: family === 'trade' && readings.filter((reading) => reading === 'token').length < 2,
+        });
+  const spender = approving ? spenderOf(tags, index, context.isCommonWord) : undefined;
+  const account = verb === 'balance' ? accountOf(tags, context.isCommonWord) : undefined;
+  const used = new Set([...(recipient?.used ?? []), ...(spender?.used ?? []), ...(account?.used ?? [])]);
+  const { mentions, attached } = tokenMentions(tags, readings, verb, (at) => !used.has(at));
+  const nftNumber = nftIdIndex !== undefined && family === 'send' ? nftIdIndex : -1;
+  const looseAmount = tags.flatMap((tag, at) =>
+    tag.type === 'amount' && !attached.has(at) && at !== nftNumber && !tag.amount.weak && tag.amount.kind !== 'bps'
+      ? [tag.amount]
+      : [],
+  )[0];
+  const facts: ClauseFacts = {
+    tags,
+    texts,
+    chosen,
+    readings,
+    nftIdIndex,
+    recipient,
+    spender: spender?.spender,
+    account: account?.account,
+    mentions,
+    usable: mentions.filter((mention) => !mention.floor),
+    ...sourceAndTarget(mentions, verb),
+    protocol: protocolMention(tags, readings),
+    chains: chainMentions(tags, readings),
+    looseAmount,
+  };
+  return facts;
+}
+
+export function interpretClause(tags: readonly Tag[], context: InterpretContext): ClauseReading {
+  const notes: ClauseNotes = {};
+  const texts = new Set(tags.flatMap((tag) => (tag.type === 'word' || tag.type === 'verb' ? [tag.text] : [])));
+  const chosen = chooseVerb(tags, texts);
+  if (chosen === 'negated') return { notes, negated: true };
+  if (!chosen) return { notes };
+  const facts = readClause(tags, texts, chosen, context);
+  // "I need help", "get going": a weak verb asks for a token, or for nothing.
+  if (chosen.strength >= 2 && chosen.verb === 'buy' && !facts.readings.includes('token')) return { notes };
+
+  const { verb } = chosen;
+  const action = resolveAction(verb, {
+    protocolKind: facts.protocol?.entry.kind,
+    source: facts.source?.entry,
+    target: facts.target?.entry,
+    liquidity: hasAny(texts, LIQUIDITY_WORDS),
+    nft:
+      (familyOf(verb) === 'send' || verb === 'approve') &&
+      (facts.readings.includes('nft') ||
+        tags.some((tag) => tag.type === 'nftId') ||
+        hasAny(texts, NFT_WORDS) ||
+        (facts.nftIdIndex !== undefined && tags[facts.nftIdIndex - 1]?.type !== 'entity')),
+    toChain: facts.chains.some((chain) => chain.role === 'to'),
+    recipient: facts.recipient?.recipient !== undefined,
+    debt: hasAny(texts, DEBT_WORDS),
+  });
+  if (!action) return { notes };
+
+  const intent: Intent = { action };
+  const carried = context.previous ? outputOf(context.previous) : undefined;
+  if (action === 'swap') fillSwap(intent, facts, carried, notes);
+  else if (action === 'transfer_nft') fillNft(intent, facts);
+  else fillAsset(intent, facts, carried, notes);
+  fillPartiesAndPlace(intent, facts, notes);
+  return { intent, notes };
+}
+
+/** tokenIn, tokenOut and their amounts; "it" is what the step before yields. */
+function fillSwap(intent: Intent, facts: ClauseFacts, carried: string | undefined, notes: ClauseNotes): void {
+  const { source, target, usable, mentions, looseAmount, chosen } = facts;
+  let tokenIn = source?.symbol;
+  let tokenOut = target?.symbol;
+  if (carried && !source) {
+    tokenIn = carried;
+    tokenOut ??= usable.find((mention) => mention.symbol.toLowerCase() !== carried.toLowerCase())?.symbol;
+  }
+  // "swap 2 ETH, at least 6000 USDC": the floor names the token bought.
+  tokenOut ??= mentions.find((mention) => mention.floor && mention.symbol !== tokenIn)?.symbol;
+  if (tokenIn) intent.tokenIn = tokenIn;
+  if (tokenOut) intent.tokenOut = tokenOut;
+  const inAmount = source && source.symbol === tokenIn ? source.amount : undefined;
+  const outAmount = target && target.symbol === tokenOut ? target.amount : undefined;
+  if (inAmount) intent.amount = formatAmount(inAmount);
+  if (outAmount?.kind === 'number') intent.amountOut = outAmount.value;
+  else if (outAmount?.kind === 'usd' && !intent.amount) intent.amount = formatAmount(outAmount);
+  if (!intent.amount && !intent.amountOut && looseAmount) {
+    if (chosen.verb === 'buy' && looseAmount.kind === 'number') intent.amountOut = looseAmount.value;
+    else intent.amount = formatAmount(looseAmount);
+  }
+  const minimum = facts.tags.find((tag) => tag.type === 'minimum');
+  if (minimum?.type === 'minimum') intent.minAmountOut = minimum.value;
+  if (!intent.amount && !intent.amountOut && carried && tokenIn?.toLowerCase() === carried.toLowerCase()) {
+    notes.chained = true;
+  }
+  notes.buying = chosen.verb === 'buy';
+}
+
+/** The id and the collection, as written ("Bored Ape Yacht Club", "azuki"). */
+function fillNft(intent: Intent, facts: ClauseFacts): void {
+  const { tags, readings, nftIdIndex } = facts;
+  const idTag = nftIdIndex === undefined ? undefined : tags[nftIdIndex];
+  if (idTag?.type === 'nftId') intent.tokenId = idTag.id;
+  else if (idTag?.type === 'amount') intent.tokenId = idTag.amount.value;
+  const collection = tags[readings.indexOf('nft')];
+  const token = collection?.type === 'entity' ? collection.raw : facts.usable[0]?.symbol;
+  if (token) intent.token = token;
+}
+
+/** The token and amount of a single-asset action. */
+function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefined, notes: ClauseNotes): void {
+  const { action } = intent;
+  const { verb, text } = facts.chosen;
+  const { source, target, usable, looseAmount, texts } = facts;
+  const primary =
+    (action === 'borrow' && verb === 'mint' ? target : undefined) ??
+    source ??
+    usable.find((mention) => mention.marker !== 'collateral') ??
+    usable[0];
+  let token = primary?.symbol;
+  let amount = primary?.amount ?? looseAmount;
+  // "… and supply it to Aave", "… then send to bob": the token the step before yields.
+  const pronoun = hasAny(texts, PRONOUNS);
+  if (carried && (usable.length === 0 || (pronoun && !source && !primary?.amount))) {
+    token = carried;
+    amount = looseAmount;
+  }
+  // No amount for a token the step before yields: that step's result, chained by the planner.
+  if (!amount && carried && token?.toLowerCase() === carried.toLowerCase()) notes.chained = true;
+  // "pay off my debt", "close my position": all of it.
+  if (!amount && !notes.chained && (/^pay ?off$/.test(text) || verb === 'close'))
+    amount = { kind: 'all', value: 'all' };
+  if (action === 'unwrap' && (!token || token.toUpperCase() === 'ETH')) token = 'WETH';
+  if (action === 'wrap' && !token) token = 'ETH';
+  if (token) intent.token = token;
+  if (verb === 'revoke') {
+    intent.amount = '0';
+    return;
+  }
+  if (action === 'approve' && (amount?.kind === 'all' || hasAny(texts, UNLIMITED_WORDS))) {
+    notes.unlimited = true;
+    return;
+  }
+  const takesAmount = action !== 'balance' && action !== 'total_supply' && action !== 'claim_rewards';
+  if (amount && takesAmount && !(action === 'price' && amount.kind !== 'number')) intent.amount = formatAmount(amount);
+}
+
+/** Recipient, spender, account, protocol, chains and slippage. */
+function fillPartiesAndPlace(intent: Intent, facts: ClauseFacts, notes: ClauseNotes): void {
+  const { action } = intent;
+  const { recipient, spender, account, protocol, chains } = facts;
+  if (recipient?.recipient && action !== 'price' && action !== 'total_supply') {
+    intent.recipient = recipient.recipient.raw;
+  }
+  if (recipient?.badAddress) notes.badAddress = recipient.badAddress;
+  if (spender) intent.spender = spender.raw;
+  else if (action === 'approve' && protocol) intent.spender = protocol.entry.slug;
+  if (account) intent.account = account.raw;
+  if (protocol) intent.protocol = protocol.entry.slug;
+  const toChain = chains.find((chain) => chain.role === 'to');
+  if (action === 'bridge') {
+    const from = chains.find((chain) => chain.role === 'from') ?? chains.find((chain) => chain.role === 'on');
+    if (toChain) intent.toChain = toChain.slug;
+    else if (from?.role === 'on' && chains.length === 1) intent.toChain = from.slug;
+    if (from && intent.toChain !== from.slug) intent.chain = from.slug;
+  } else {
+    const chain = chains.find((mention) => mention.role === 'on') ?? chains[0];
+    if (chain) intent.chain = chain.slug;
+  }
+  const slippage = facts.tags.find((tag) => tag.type === 'slippage');
+  if (slippage?.type === 'slippage') intent.slippageBps = slippage.bps;
+}

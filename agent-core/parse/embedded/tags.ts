@@ -1,0 +1,171 @@
+import { VERBS, type Verb, type VerbStrength } from './actions.ts';
+import { type Amount, matchAmount } from './amounts.ts';
+import { ENTITIES, type Entity, PhraseTable, tickerLike, tokenBySymbol } from './lexicon.ts';
+import type { Piece } from './normalize.ts';
+
+/**
+ * What each stretch of a message is: a verb, an amount, a named thing (token, protocol, chain, NFT
+ * collection, possibly several at once until the clause decides), an address, a separator between
+ * requests, or a plain word.
+ */
+export type Tag =
+  | { type: 'verb'; verb: Verb; strength: VerbStrength; text: string }
+  | { type: 'amount'; amount: Amount }
+  | { type: 'entity'; entity: Entity; raw: string; text: string; capitals: boolean }
+  | { type: 'address'; raw: string; valid: boolean }
+  | { type: 'ens'; raw: string }
+  | { type: 'nftId'; id: string }
+  | { type: 'slippage'; bps: number }
+  | { type: 'minimum'; value: string }
+  | { type: 'separator'; text: string }
+  | { type: 'word'; text: string; raw: string }
+  | { type: 'punct'; text: string };
+
+const SEPARATORS = new PhraseTable<true>();
+for (const name of [
+  'and',
+  'then',
+  'and then',
+  'also',
+  'and also',
+  'after that',
+  'after this',
+  'afterwards',
+  'afterward',
+  'after which',
+  'next',
+  'finally',
+  'followed by',
+  'plus',
+  'once done',
+  'once that is done',
+  'when done',
+  'as well as',
+]) {
+  SEPARATORS.add(name, true);
+}
+const SEPARATOR_MARKS = new Set([',', ';', '.', '!', '?', '&', '+']);
+
+export type TaggingContext = {
+  /** Words that are never a token's name, even right after an amount ("send 5 to bob"). */
+  isCommonWord: (word: string) => boolean;
+  /** More token symbols, by lower-case name (the chain's token list). */
+  extraTokens?: ReadonlyMap<string, string>;
+};
+
+/** Tags the pieces of a message. */
+export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Tag[] {
+  const tags: Tag[] = [];
+  const words = pieces.map((piece) => (piece.kind === 'word' ? piece.text : undefined));
+  let i = 0;
+  while (i < pieces.length) {
+    const piece = pieces[i];
+    if (!piece) break;
+    switch (piece.kind) {
+      case 'address':
+        tags.push({ type: 'address', raw: piece.raw, valid: piece.raw.length === 42 });
+        i++;
+        continue;
+      case 'ens':
+        tags.push({ type: 'ens', raw: piece.raw });
+        i++;
+        continue;
+      case 'nftId':
+        tags.push({ type: 'nftId', id: piece.value ?? '' });
+        i++;
+        continue;
+      case 'ticker': {
+        const symbol = piece.value ?? piece.raw;
+        tags.push(tokenTag(symbol, piece.raw));
+        i++;
+        continue;
+      }
+      case 'punct':
+        tags.push(
+          SEPARATOR_MARKS.has(piece.text)
+            ? { type: 'separator', text: piece.text }
+            : { type: 'punct', text: piece.text },
+        );
+        i++;
+        continue;
+      case 'number':
+      case 'percent':
+      case 'usd': {
+        const match = matchAmount(pieces, i);
+        if (match) {
+          tags.push({ type: 'amount', amount: match.amount });
+          i += match.length;
+        } else i++;
+        continue;
+      }
+      case 'word':
+        break;
+    }
+    const separator = SEPARATORS.match(words, i);
+    const entity = ENTITIES.match(words, i);
+    const verb = VERBS.match(words, i);
+    const amount = matchAmount(pieces, i);
+    const longest = Math.max(separator?.length ?? 0, entity?.length ?? 0, verb?.length ?? 0, amount?.length ?? 0);
+    const raw = (length: number) =>
+      pieces
+        .slice(i, i + length)
+        .map((p) => p.raw)
+        .join(' ');
+    if (longest === 0) {
+      const previous = tags[tags.length - 1];
+      const ticker = context.extraTokens?.get(piece.text) ?? (piece.shouted ? undefined : tickerLike(piece.raw));
+      if (ticker) tags.push(tokenTag(ticker, piece.raw));
+      else if (previous?.type === 'amount' && !previous.amount.weak && unknownTicker(piece.text, context)) {
+        // "send 100 pepe to bob": a short unknown word right after an amount is the token's name.
+        tags.push(tokenTag(piece.text.toUpperCase(), piece.raw));
+      } else tags.push({ type: 'word', text: piece.text, raw: piece.raw });
+      i++;
+      continue;
+    }
+    if (separator && separator.length === longest) {
+      tags.push({ type: 'separator', text: words.slice(i, i + longest).join(' ') });
+    } else if (entity && entity.length === longest) {
+      const text = words.slice(i, i + longest).join(' ');
+      const written = raw(longest);
+      const capitals = !piece.shouted && isCapitals(written);
+      tags.push({ type: 'entity', entity: entity.value, raw: written, text, capitals });
+    } else if (verb && verb.length === longest) {
+      const text = words.slice(i, i + longest).join(' ');
+      const previous = words[i - 1];
+      // "the supply of DAI", "total supply": a noun, asked about.
+      const nounSupply = text === 'supply' && (previous === 'the' || previous === 'its' || previous === 'total');
+      // "I'd like $100 worth of ETH": a purchase, not a price question.
+      const worthOf = text === 'worth' && words[i + 1] === 'of';
+      tags.push(
+        nounSupply
+          ? { type: 'verb', verb: 'totalSupply', strength: 1, text }
+          : worthOf
+            ? { type: 'verb', verb: 'buy', strength: 2, text }
+            : { type: 'verb', verb: verb.value.verb, strength: verb.value.strength, text },
+      );
+    } else if (amount) {
+      tags.push({ type: 'amount', amount: amount.amount });
+    }
+    i += longest;
+  }
+  return tags;
+}
+
+function tokenTag(symbol: string, raw: string): Tag {
+  const known = tokenBySymbol(symbol);
+  return {
+    type: 'entity',
+    entity: { token: known ?? { symbol } },
+    raw,
+    text: symbol.toLowerCase(),
+    capitals: true,
+  };
+}
+
+function unknownTicker(text: string, context: TaggingContext): boolean {
+  return /^[a-z][a-z0-9]{1,5}$/.test(text) && !context.isCommonWord(text);
+}
+
+function isCapitals(raw: string): boolean {
+  return /[A-Z]/.test(raw) && raw === raw.toUpperCase();
+}
