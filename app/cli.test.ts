@@ -20,7 +20,9 @@ describe('the sextant CLI', () => {
     const run = runSextant(['deploy']);
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain('Unknown command "deploy"');
-    expect(run.stderr()).toContain('start, devnet, account, faucet, run, parse, eval, chat, policy, contacts, skills, chains');
+    expect(run.stderr()).toContain(
+      'start, devnet, account, faucet, run, parse, eval, chat, policy, contacts, skills, chains',
+    );
   });
 
   it('refuses an unknown option, pointing at the help', async () => {
