@@ -117,7 +117,15 @@ export function planView(plan: StoredPlan): PlanView {
  */
 export async function handleMessage(
   deps: AgentDeps,
-  request: { userId: string; owner: Address; account: Address; conversationId?: string; text: string },
+  request: {
+    userId: string;
+    owner: Address;
+    account: Address;
+    conversationId?: string;
+    text: string;
+    /** Told as each stage starts, for progress output (the server streams it). */
+    onStage?: (stage: 'parsing' | 'planning' | 'simulating') => void;
+  },
 ): Promise<AgentReply> {
   const { db } = deps;
   const conversationId = openConversation(db, request.userId, request.conversationId);
@@ -126,6 +134,7 @@ export async function handleMessage(
     .map((turn) => turn.text);
   const pending = pendingClarify(db, conversationId);
   addTurn(db, conversationId, { role: 'user', text: request.text });
+  request.onStage?.('parsing');
   const parse = await deps.parse(request.text, {
     conversation: history,
     tokens: deps.env.chain.tokens,
@@ -151,6 +160,7 @@ export async function handleMessage(
   }
 
   const chain = deps.env.chain;
+  request.onStage?.('planning');
   const draft = await buildPlan(intents, {
     chain,
     client: deps.env.publicClient,
@@ -177,6 +187,7 @@ export async function handleMessage(
   }
 
   // Simulate the whole bundle through the account, then hold it to the user's policy.
+  request.onStage?.('simulating');
   const ctx = createSkillContext({ chain, client: deps.env.publicClient, account: request.account });
   const prices = priceBook(deps.catalog, ctx);
   const preview = await previewPlan(deps.env, request.owner, draft.steps, ctx, prices);

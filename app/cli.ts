@@ -10,10 +10,12 @@ import { skillsCommand } from '../skills/command.ts';
 import { accountCommand, faucetCommand } from '../smart-accounts/command.ts';
 import { resolveNetwork } from './network.ts';
 import { startCommand } from './start.ts';
+import { tokenCommand } from './token-command.ts';
 
 /** Every `sextant` subcommand; each module contributes its own. */
 export const commands: readonly Command[] = [
   startCommand,
+  tokenCommand,
   devnetCommand,
   accountCommand,
   faucetCommand,

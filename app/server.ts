@@ -1,23 +1,76 @@
+import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
+import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
 import { assertPortFree } from '../common/ports.ts';
 import { type SkillRoutesDependencies, skillRoutes } from '../skills/routes.ts';
+import { executionRoutes } from '../smart-accounts/routes.ts';
+import { type AccessControl, SESSION_COOKIE } from './access.ts';
+import { type AuthVariables, requireUser, tokenExchange } from './auth.ts';
 import { type HealthDependencies, healthRoutes } from './health.ts';
 import { loopbackHostOnly } from './loopback-host-only.ts';
+import { openApiDocument } from './openapi.ts';
+import { rateLimit } from './rate-limit.ts';
 
-/** The HTTP API: each module's routes, composed. Later modules mount theirs here. */
-export function createApp(deps: HealthDependencies & { skills?: SkillRoutesDependencies }): Hono {
-  const app = new Hono();
+export type AppDependencies = HealthDependencies & {
+  /** Who may use the API: every route but the page itself needs a session or the access token. */
+  access: AccessControl;
+  skills?: SkillRoutesDependencies;
+  agent?: AgentRoutesDependencies;
+  /** The chat page (chat-ui/routes.ts): served without a session, so it can show the locked state. */
+  page?: Hono;
+};
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+/** JSON bodies are small; a skill package is the largest (its own 1 MiB limit in skills/routes.ts). */
+const BODY_LIMIT = 64 * 1024;
+
+/** The HTTP API and the page: each module's routes, composed behind one access check. */
+export function createApp(deps: AppDependencies): Hono {
+  const app = new Hono<{ Variables: AuthVariables }>();
   app.use(loopbackHostOnly());
+  app.use(tokenExchange(deps.access));
+
+  const signedIn = requireUser(deps.access);
+  for (const path of ['/health', '/openapi.json', '/v1/*']) app.use(path, signedIn);
+  const byClient = (c: Context) => getCookie(c, SESSION_COOKIE) ?? c.req.header('authorization') ?? 'anonymous';
+  app.use('/v1/chat', rateLimit({ limit: 30, windowMs: 60_000, key: byClient }));
+  app.use('/v1/*', rateLimit({ limit: 600, windowMs: 60_000, key: byClient }));
+  app.use('/v1/*', async (c, next) => {
+    // Skill packages have their own, larger limit.
+    if (c.req.method === 'POST' && c.req.path === '/v1/skills') return next();
+    return bodyLimit({
+      maxSize: BODY_LIMIT,
+      onError: (c) => c.json({ error: `The body is over ${BODY_LIMIT / 1024} KiB.` }, 413),
+    })(c, next);
+  });
+
+  if (deps.page) app.route('/', deps.page);
   app.route('/', healthRoutes(deps));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
+  app.get('/v1/session', async (c) =>
+    c.json({
+      user: c.get('userId'),
+      chain: { slug: deps.chain.slug, name: deps.chain.name, chainId: deps.chain.chainId },
+      llm: await deps.llm(),
+    }),
+  );
   if (deps.skills) app.route('/', skillRoutes(deps.skills));
+  if (deps.agent) {
+    app.route('/', agentRoutes(deps.agent));
+    app.route('/', executionRoutes({ db: deps.agent.agent.db }));
+  }
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
     // The details go to the server's log, not to the client.
     console.error(error);
-    return c.json({ error: 'internal error' }, 500);
+    return c.json({ error: 'internal error', hint: 'See the server log.' }, 500);
   });
-  return app;
+  return app as unknown as Hono;
 }
 
 /** Listens on host:port; resolves once listening, with a function that closes the server. */

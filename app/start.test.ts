@@ -17,13 +17,18 @@ describe('sextant start', () => {
       BUNDLER_URL: manifest.bundlerUrl,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'sextant-start-')),
       OLLAMA_HOST: `http://127.0.0.1:${await findFreePort()}`,
+      SEXTANT_PASSPHRASE: 'a passphrase for tests',
     });
     await eventually(() => run.stdout().includes('Press Ctrl-C'), 60_000, `the server is up\n${run.stderr()}`);
-    expect(run.stdout()).toContain(`http://127.0.0.1:${port}`);
+    const link = new RegExp(`open\\s+(http://127\\.0\\.0\\.1:${port}/\\?token=([\\w-]+))`).exec(run.stdout());
+    expect(link, run.stdout()).not.toBeNull();
     expect(run.stdout()).toContain('embedded parser');
     expect(run.stderr()).toContain('0 contracts deployed');
 
-    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Health;
+    // Without the token: nothing. With it: the API.
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(401);
+    const headers = { authorization: `Bearer ${link?.[2]}` };
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`, { headers })).json()) as Health;
     expect(health).toMatchObject({
       status: 'ok',
       chain: { chainId: 31337, reachable: true },

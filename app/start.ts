@@ -1,4 +1,5 @@
 import { detectLlm } from '../agent-core/llm-status.ts';
+import { chatUiRoutes } from '../chat-ui/routes.ts';
 import type { Chain } from '../common/chains/types.ts';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
@@ -8,12 +9,16 @@ import type { Settings } from '../common/settings.ts';
 import { devnetOptionsFrom, startDevnetWithProgress } from '../devnet/command.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
-import { openSkillRegistry, skillPackagesDir } from '../skills/registry/catalog.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
+import { createOwnerKey, ownerAddress } from '../smart-accounts/keystore.ts';
+import { readPassphrase } from '../smart-accounts/passphrase.ts';
 import { reconcileExecutions } from '../smart-accounts/reconcile.ts';
 import { migrateSmartAccounts } from '../smart-accounts/schema.ts';
+import { ensureUser } from '../smart-accounts/users.ts';
+import { accessControl, accessToken } from './access.ts';
 import type { HealthDependencies } from './health.ts';
 import { resolveNetwork } from './network.ts';
+import { serverRuntime } from './runtime.ts';
 import { createApp, listen } from './server.ts';
 
 const help = `Usage: sextant start [options]      (npm start runs this)
@@ -58,15 +63,14 @@ export const startCommand: Command = {
     // Executions a previous run left pending or submitted are settled before anything new starts.
     const db = openDatabase(databasePath(settings.dataDir));
     migrateSmartAccounts(db);
-    await openSkillRegistry(db);
+    const network = {
+      chain: deps.chain,
+      rpcUrl: deps.rpcUrl,
+      bundlerUrl: deps.bundlerUrl ?? '',
+      paymasterUrl: settings.paymasterUrl,
+      isDevnet: settings.chain === 'devnet',
+    };
     if (deps.bundlerUrl) {
-      const network = {
-        chain: deps.chain,
-        rpcUrl: deps.rpcUrl,
-        bundlerUrl: deps.bundlerUrl,
-        paymasterUrl: settings.paymasterUrl,
-        isDevnet: settings.chain === 'devnet',
-      };
       const report = await reconcileExecutions(executionEnvironment(db, network));
       if (report.checked > 0) {
         stderr(
@@ -76,22 +80,32 @@ export const startCommand: Command = {
     }
 
     let server: Awaited<ReturnType<typeof listen>>;
+    let url: string;
     try {
-      const skills = {
-        db,
-        packagesDir: skillPackagesDir(settings.dataDir),
-        trustedAuditors: settings.skillAuditors,
-      };
-      server = await listen(createApp({ ...deps, skills }), host, port);
+      // The user the printed link signs in: their owner key is created on first start.
+      ensureUser(db, settings.user);
+      if (!ownerAddress(db, settings.user)) {
+        await createOwnerKey(
+          db,
+          settings.user,
+          await readPassphrase(`create the owner key of user "${settings.user}"`),
+        );
+      }
+      const runtime = await serverRuntime(db, network, settings);
+      const access = accessControl(db, settings.dataDir);
+      const app = createApp({ ...deps, access, skills: runtime.skills, agent: runtime.agent, page: chatUiRoutes() });
+      server = await listen(app, host, port);
+      url = `${server.url}/?token=${accessToken(settings.dataDir, settings.user)}`;
     } catch (error) {
+      db.close();
       await devnet?.stop();
       throw error;
     }
     const llm = await detectLlm(settings.ollama);
     stdout(`Sextant is running on ${deps.chain.name} (chain ${deps.chain.chainId}).
-  server   ${server.url}
-  health   ${server.url}/health
-  skills   ${server.url}/v1/skills
+  open     ${url}
+  user     ${settings.user} (another user's link: sextant token --user NAME)
+  api      ${server.url}/openapi.json (Authorization: Bearer <the token>)
   llm      ${llm.provider === 'ollama' ? `Ollama ${llm.model} at ${llm.host}` : `embedded parser — ${llm.detail}`}
 Press Ctrl-C to stop.
 `);

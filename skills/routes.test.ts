@@ -1,6 +1,10 @@
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app/server.ts';
+import { testAccess } from '../app/testing/access.ts';
+
+const signedIn = testAccess();
+
 import { SEXTANT_AUDITOR } from './project-keys.ts';
 import { codeHashOf, readPackageSource } from './registry/package-source.ts';
 import { signAttestation, signRelease } from './registry/typed-data.ts';
@@ -10,6 +14,7 @@ import { freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from './testing/registry.ts';
 async function app(trustedAuditors?: `0x${string}`[]) {
   const { db, packagesDir } = await freshRegistry();
   return createApp({
+    access: signedIn.access,
     chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
     rpcUrl: 'http://127.0.0.1:1',
     bundlerUrl: undefined,
@@ -21,7 +26,7 @@ async function app(trustedAuditors?: `0x${string}`[]) {
 const request = (method: string, path: string, body?: unknown) =>
   new Request(`http://127.0.0.1${path}`, {
     method,
-    headers: { host: '127.0.0.1', 'content-type': 'application/json' },
+    headers: { host: '127.0.0.1', 'content-type': 'application/json', ...signedIn.headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
 

@@ -14,7 +14,7 @@ export type SkillRoutesDependencies = {
   trustedAuditors: readonly Address[] | undefined;
 };
 
-const PublishBodySchema = z.object({
+export const PublishBodySchema = z.object({
   manifest: z.record(z.string(), z.unknown()),
   files: z
     .array(z.object({ path: z.string().min(1).max(200), content: z.string().max(512 * 1024) }))
@@ -23,7 +23,7 @@ const PublishBodySchema = z.object({
   signature: z.string().regex(/^0x[0-9a-fA-F]+$/, 'a 0x signature'),
 });
 
-const AttestBodySchema = AttestationRequestSchema.omit({ skillId: true });
+export const AttestBodySchema = AttestationRequestSchema.omit({ skillId: true });
 
 /** A skill as the API lists it: its manifest, and whether it may run and why. */
 function describeEntry(entry: CatalogEntry) {

@@ -1,0 +1,169 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Address, LocalAccount } from 'viem';
+import { z } from 'zod';
+import { describeError, SextantError } from '../common/errors.ts';
+import { createSkillContext } from '../skills/sdk/context.ts';
+import { NATIVE_TOKEN } from '../skills/sdk/define-skill.ts';
+import { accountBalances } from '../smart-accounts/balances.ts';
+import { executionJson } from '../smart-accounts/routes.ts';
+import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, PlanError, planView } from './agent.ts';
+import { ConversationNotFoundError } from './conversations/conversations.ts';
+import { priceBook } from './plan/prices.ts';
+import { getPlan } from './plan/store.ts';
+import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
+
+export type AgentRoutesDependencies = {
+  agent: AgentDeps;
+  /** The user's owner address and smart account. */
+  userAccount: (userId: string) => Promise<{ owner: Address; account: Address }>;
+  /** The user's owner key, unlocked, to sign a confirmed plan. */
+  unlock: (userId: string) => Promise<LocalAccount>;
+};
+
+export const ChatRequestSchema = z.object({
+  message: z.string().trim().min(1, 'say what you want done').max(2000, 'at most 2000 characters'),
+  conversationId: z.string().min(1).max(100).optional(),
+});
+
+export const ConfirmRequestSchema = z.object({ allowNewRecipients: z.boolean().optional() }).strict();
+
+type Env = { Variables: { userId: string } };
+
+/** A bad body as a 400 naming the field and the reason. */
+export function badRequest(issues: readonly z.core.$ZodIssue[]) {
+  const issue = issues[0];
+  const field = issue?.path.join('.') || 'body';
+  return { error: `${field}: ${issue?.message ?? 'invalid'}`, field };
+}
+
+async function jsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The agent over HTTP: POST /v1/chat (server-sent events), the plans (GET, confirm, cancel) and the
+ * policy. Every route acts for the signed-in user only; another user's plan id is a 404.
+ */
+export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.post('/v1/chat', async (c) => {
+    const parsed = ChatRequestSchema.safeParse(await jsonBody(c.req.raw));
+    if (!parsed.success) return c.json(badRequest(parsed.error.issues), 400);
+    const userId = c.get('userId');
+    const { owner, account } = await deps.userAccount(userId);
+    return streamSSE(c, async (stream) => {
+      const send = (event: string, data: unknown) =>
+        stream.writeSSE({ event, data: JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) });
+      try {
+        const stages: Promise<void>[] = [];
+        const reply = await handleMessage(deps.agent, {
+          userId,
+          owner,
+          account,
+          text: parsed.data.message,
+          ...(parsed.data.conversationId ? { conversationId: parsed.data.conversationId } : {}),
+          onStage: (stage) => {
+            stages.push(send('status', { stage }));
+          },
+        });
+        await Promise.all(stages);
+        await send('intents', { parse: reply.parse });
+        // The assistant's words, a few at a time, as a person reads them.
+        for (const piece of reply.text.match(/\S+\s*/g) ?? []) await send('text', { delta: piece });
+        if (reply.plan) await send('plan', { plan: reply.plan });
+        await send('done', { kind: reply.kind, conversationId: reply.conversationId, planId: reply.plan?.id ?? null });
+      } catch (error) {
+        const known = error instanceof SextantError;
+        if (!known) console.error(error);
+        await send('error', {
+          error:
+            known || error instanceof ConversationNotFoundError
+              ? (error as SextantError).message
+              : 'Something went wrong while planning.',
+          hint: known ? (error as SextantError).hint : describeError(error),
+        });
+      }
+    });
+  });
+
+  app.get('/v1/plans/:id', (c) => {
+    const plan = getPlan(deps.agent.db, c.get('userId'), c.req.param('id'));
+    return plan ? c.json({ plan: planView(plan) }) : c.json({ error: 'There is no such plan.' }, 404);
+  });
+
+  app.post('/v1/plans/:id/confirm', async (c) => {
+    const raw = await jsonBody(c.req.raw);
+    const parsed = ConfirmRequestSchema.safeParse(raw ?? {});
+    if (!parsed.success) return c.json(badRequest(parsed.error.issues), 400);
+    const userId = c.get('userId');
+    const planId = c.req.param('id');
+    // A foreign or unknown plan is a 404 before the key is even unlocked.
+    if (!getPlan(deps.agent.db, userId, planId)) return c.json({ error: 'There is no such plan.' }, 404);
+    try {
+      const owner = await deps.unlock(userId);
+      const execution = await confirmPlan(deps.agent, {
+        userId,
+        planId,
+        owner,
+        allowNewRecipients: parsed.data.allowNewRecipients === true,
+      });
+      return c.json({ execution: executionJson(execution) });
+    } catch (error) {
+      if (error instanceof PlanError) return c.json({ error: error.message, hint: error.hint }, error.status);
+      throw error;
+    }
+  });
+
+  app.post('/v1/plans/:id/cancel', (c) => {
+    try {
+      const plan = cancelPlan(deps.agent, { userId: c.get('userId'), planId: c.req.param('id') });
+      return c.json({ plan: planView(plan) });
+    } catch (error) {
+      if (error instanceof PlanError) return c.json({ error: error.message, hint: error.hint }, error.status);
+      throw error;
+    }
+  });
+
+  app.get('/v1/account', async (c) => {
+    const userId = c.get('userId');
+    const { owner, account } = await deps.userAccount(userId);
+    const { env, catalog } = deps.agent;
+    const [balances, code] = await Promise.all([
+      accountBalances(env.publicClient, env.chain, account),
+      env.publicClient.getCode({ address: account }),
+    ]);
+    const prices = priceBook(catalog, createSkillContext({ chain: env.chain, client: env.publicClient, account }));
+    const withUsd = await Promise.all(
+      balances.map(async (balance) => ({
+        symbol: balance.symbol,
+        address: balance.address,
+        decimals: balance.decimals,
+        amount: balance.amount,
+        usd: (await prices.value(balance.address ?? NATIVE_TOKEN, balance.raw)) ?? null,
+      })),
+    );
+    return c.json({
+      user: userId,
+      address: account,
+      owner,
+      deployed: (code ?? '0x') !== '0x',
+      chain: { slug: env.chain.slug, name: env.chain.name, chainId: env.chain.chainId },
+      balances: withUsd,
+    });
+  });
+
+  app.get('/v1/policy', (c) => c.json({ policy: getPolicy(deps.agent.db, c.get('userId')) }));
+  app.put('/v1/policy', async (c) => {
+    const parsed = PolicyUpdateSchema.safeParse(await jsonBody(c.req.raw));
+    if (!parsed.success) return c.json(badRequest(parsed.error.issues), 400);
+    return c.json({ policy: updatePolicy(deps.agent.db, c.get('userId'), parsed.data) });
+  });
+
+  return app;
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { PolicyUpdateSchema } from '../agent-core/policy/policy.ts';
+import { ChatRequestSchema, ConfirmRequestSchema } from '../agent-core/routes.ts';
+import { AttestBodySchema, PublishBodySchema } from '../skills/routes.ts';
+
+type Operation = {
+  method: 'get' | 'post' | 'put';
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  /** What a success returns: 'json' or 'sse' (text/event-stream). */
+  returns?: 'json' | 'sse';
+  params?: string[];
+};
+
+/** Every API route, with the same zod schemas the handlers validate with. */
+const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/health', summary: 'The chain, its block, the bundler and the LLM in use.' },
+  { method: 'get', path: '/v1/session', summary: 'Who is signed in, on which chain, with which LLM.' },
+  {
+    method: 'post',
+    path: '/v1/chat',
+    summary:
+      "The assistant's turn as server-sent events: status, intents, text (deltas), plan (with its simulated preview), done, or error.",
+    body: ChatRequestSchema,
+    returns: 'sse',
+  },
+  { method: 'get', path: '/v1/plans/{id}', summary: 'A plan of the signed-in user.', params: ['id'] },
+  {
+    method: 'post',
+    path: '/v1/plans/{id}/confirm',
+    summary: 'Executes a proposed plan once (idempotent: a second confirm returns the same execution).',
+    body: ConfirmRequestSchema,
+    params: ['id'],
+  },
+  { method: 'post', path: '/v1/plans/{id}/cancel', summary: 'Cancels a proposed plan.', params: ['id'] },
+  {
+    method: 'get',
+    path: '/v1/executions/{id}',
+    summary: 'An execution: status, userOpHash, tx hash, error.',
+    params: ['id'],
+  },
+  {
+    method: 'get',
+    path: '/v1/executions/{id}/events',
+    summary: "The execution's status as server-sent events until it is final.",
+    params: ['id'],
+    returns: 'sse',
+  },
+  { method: 'get', path: '/v1/account', summary: "The user's smart account: address, deployment, balances with USD." },
+  { method: 'get', path: '/v1/policy', summary: "The user's limits." },
+  { method: 'put', path: '/v1/policy', summary: "Changes some of the user's limits.", body: PolicyUpdateSchema },
+  { method: 'get', path: '/v1/skills', summary: 'Every skill with its manifest and audit status.' },
+  { method: 'get', path: '/v1/skills/{id}', summary: 'One skill, its attestations and versions.', params: ['id'] },
+  { method: 'post', path: '/v1/skills', summary: 'Publishes a skill release.', body: PublishBodySchema },
+  {
+    method: 'post',
+    path: '/v1/skills/{id}/attestations',
+    summary: "Records an auditor's signed attestation.",
+    body: AttestBodySchema,
+    params: ['id'],
+  },
+];
+
+const ErrorSchema = z.object({ error: z.string(), hint: z.string().optional(), field: z.string().optional() });
+
+/** The OpenAPI 3.1 document of the API, generated from the handlers' own zod schemas. */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const error = { content: { 'application/json': { schema: z.toJSONSchema(ErrorSchema) } } };
+  for (const op of OPERATIONS) {
+    const entry: Record<string, unknown> = {
+      summary: op.summary,
+      security: [{ session: [] }, { bearer: [] }],
+      responses: {
+        200: {
+          description: 'OK',
+          content: op.returns === 'sse' ? { 'text/event-stream': {} } : { 'application/json': {} },
+        },
+        400: { description: 'A bad body: the field and the reason.', ...error },
+        401: { description: 'Not signed in.', ...error },
+        404: { description: 'Not found (or not yours).', ...error },
+        429: { description: 'Too many requests.', ...error },
+      },
+    };
+    if (op.params) {
+      entry.parameters = op.params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    }
+    if (op.body) {
+      entry.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }) } },
+      };
+    }
+    paths[op.path] = { ...paths[op.path], [op.method]: entry };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Sextant',
+      version,
+      description:
+        'The Sextant runtime API. Open the URL `sextant start` prints (it carries the access token) to get a session cookie, or send Authorization: Bearer <token>.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'sextant_session' },
+        bearer: { type: 'http', scheme: 'bearer' },
+      },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Db } from '../common/database.ts';
+import { type ExecutionRecord, getExecution } from './executions.ts';
+
+/** The user's execution, or undefined (another user's id is not found, as a missing one). */
+function findExecution(db: Db, userId: string, id: string): ExecutionRecord | undefined {
+  try {
+    return getExecution(db, userId, id);
+  } catch {
+    return undefined;
+  }
+}
+
+type Env = { Variables: { userId: string } };
+
+const FINAL = new Set(['succeeded', 'reverted', 'failed', 'dropped']);
+
+/** An execution record as JSON (bigints as strings). */
+export function executionJson(record: ExecutionRecord) {
+  return {
+    id: record.id,
+    planId: record.planId,
+    status: record.status,
+    userOpHash: record.userOpHash,
+    txHash: record.txHash,
+    gasUsed: record.gasUsed?.toString() ?? null,
+    feePaid: record.feePaid?.toString() ?? null,
+    error: record.error,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/**
+ * Executions over HTTP: GET /v1/executions/:id, and GET /v1/executions/:id/events, a server-sent
+ * stream of its status until it is final. The signed-in user's only; another's id is a 404.
+ */
+export function executionRoutes(deps: { db: Db; pollMs?: number; timeoutMs?: number }): Hono<Env> {
+  const app = new Hono<Env>();
+  app.get('/v1/executions/:id', (c) => {
+    const record = findExecution(deps.db, c.get('userId'), c.req.param('id'));
+    return record
+      ? c.json({ execution: executionJson(record) })
+      : c.json({ error: 'There is no such execution.' }, 404);
+  });
+  app.get('/v1/executions/:id/events', (c) => {
+    const userId = c.get('userId');
+    const id = c.req.param('id');
+    if (!findExecution(deps.db, userId, id)) return c.json({ error: 'There is no such execution.' }, 404);
+    return streamSSE(c, async (stream) => {
+      const deadline = Date.now() + (deps.timeoutMs ?? 120_000);
+      let last = '';
+      for (;;) {
+        const record = findExecution(deps.db, userId, id);
+        if (!record) break;
+        if (record.status !== last) {
+          last = record.status;
+          await stream.writeSSE({ event: 'status', data: JSON.stringify({ execution: executionJson(record) }) });
+        }
+        if (FINAL.has(record.status) || Date.now() > deadline || stream.aborted) break;
+        await stream.sleep(deps.pollMs ?? 250);
+      }
+      await stream.writeSSE({ event: 'done', data: JSON.stringify({ status: last }) });
+    });
+  });
+  return app;
+}
