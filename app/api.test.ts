@@ -1,0 +1,173 @@
+import { parseEther } from 'viem';
+import { describe, expect, inject, it } from 'vitest';
+import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { manifestToChain } from '../devnet/manifest.ts';
+import { accessToken } from './access.ts';
+import { createApp } from './server.ts';
+import { testAccess } from './testing/access.ts';
+
+const manifest = inject('devnet');
+
+/** Server-sent events as [event, data] pairs. */
+async function events(response: Response): Promise<[string, unknown][]> {
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((frame) => frame.trim())
+    .map((frame) => {
+      const event = /^event: (.*)$/m.exec(frame)?.[1] ?? 'message';
+      const data = /^data: (.*)$/m.exec(frame)?.[1] ?? 'null';
+      return [event, JSON.parse(data)];
+    });
+}
+
+describe('the API, on the devnet', async () => {
+  const deps = await testAgent(manifest);
+  const alice = await fundedAgentUser(deps, manifest);
+  const bob = await fundedAgentUser(deps, manifest);
+  const { access, dataDir } = testAccess(alice.userId, deps.db);
+  const bobToken = accessToken(dataDir, bob.userId);
+  const aliceToken = accessToken(dataDir, alice.userId);
+  const users = { [alice.userId]: alice, [bob.userId]: bob };
+  const app = createApp({
+    chain: manifestToChain(manifest),
+    rpcUrl: manifest.rpcUrl,
+    bundlerUrl: manifest.bundlerUrl,
+    llm: async () => ({ provider: 'embedded', model: 'embedded', reachable: false, host: 'http://127.0.0.1:1' }),
+    access,
+    agent: {
+      agent: deps,
+      userAccount: async (userId) => ({
+        owner: users[userId]?.ownerAddress as `0x${string}`,
+        account: users[userId]?.account as `0x${string}`,
+      }),
+      unlock: async (userId) => users[userId]?.owner as never,
+    },
+  });
+  const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  const post = (path: string, token: string, body: unknown) =>
+    app.request(path, {
+      method: 'POST',
+      headers: as(token),
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('exchanges the token for an HttpOnly session cookie, and the cookie signs the page in', async () => {
+    const exchanged = await app.request(`/?token=${aliceToken}`);
+    expect(exchanged.status).toBe(302);
+    expect(exchanged.headers.get('location')).toBe('/');
+    const cookie = exchanged.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/sextant_session=[\w-]+/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const session = await app.request('/v1/session', { headers: { cookie: cookie.split(';')[0] as string } });
+    expect(await session.json()).toMatchObject({
+      user: alice.userId,
+      chain: { chainId: 31337 },
+      llm: { provider: 'embedded' },
+    });
+    expect((await app.request('/?token=wrong')).status).toBe(401);
+    expect((await app.request('/v1/session')).status).toBe(401);
+  });
+
+  it('streams a turn as server-sent events, confirms once, and streams the execution', async () => {
+    const response = await post('/v1/chat', aliceToken, { message: 'wrap 1 ETH' });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const stream = await events(response);
+    const names = stream.map(([event]) => event);
+    expect(names.slice(0, 3)).toEqual(['status', 'status', 'status']);
+    expect(names).toContain('intents');
+    expect(names).toContain('text');
+    expect(names.at(-2)).toBe('plan');
+    expect(names.at(-1)).toBe('done');
+    const plan = (
+      stream.find(([e]) => e === 'plan')?.[1] as {
+        plan: { id: string; preview: { changes: { symbol: string; amount: string }[] } };
+      }
+    ).plan;
+    expect(plan.preview.changes).toContainEqual(expect.objectContaining({ symbol: 'WETH', amount: '1' }));
+
+    const [first, second] = await Promise.all([
+      post(`/v1/plans/${plan.id}/confirm`, aliceToken, {}),
+      post(`/v1/plans/${plan.id}/confirm`, aliceToken, {}),
+    ]);
+    const a = (await first.json()) as { execution: { id: string; status: string; txHash: string } };
+    const b = (await second.json()) as { execution: { id: string } };
+    expect(a.execution.status).toBe('succeeded');
+    expect(a.execution.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(b.execution.id).toBe(a.execution.id);
+
+    const shown = await app.request(`/v1/executions/${a.execution.id}`, { headers: as(aliceToken) });
+    expect(await shown.json()).toMatchObject({ execution: { status: 'succeeded' } });
+    const statusStream = await events(
+      await app.request(`/v1/executions/${a.execution.id}/events`, { headers: as(aliceToken) }),
+    );
+    expect(statusStream.map(([e]) => e)).toEqual(['status', 'done']);
+
+    const account = (await (await app.request('/v1/account', { headers: as(aliceToken) })).json()) as {
+      address: string;
+      balances: { symbol: string; amount: string; usd: number | null }[];
+    };
+    expect(account.address).toBe(alice.account);
+    expect(account.balances.find((b) => b.symbol === 'WETH')).toMatchObject({ amount: '6' });
+    expect(account.balances.find((b) => b.symbol === 'WETH')?.usd).toBeGreaterThan(15_000);
+
+    // Bob sees none of it: a foreign id is a 404, exactly like a missing one.
+    expect((await app.request(`/v1/plans/${plan.id}`, { headers: as(bobToken) })).status).toBe(404);
+    expect((await post(`/v1/plans/${plan.id}/confirm`, bobToken, {})).status).toBe(404);
+    expect((await post(`/v1/plans/${plan.id}/cancel`, bobToken, {})).status).toBe(404);
+    expect((await app.request(`/v1/executions/${a.execution.id}`, { headers: as(bobToken) })).status).toBe(404);
+    const bobsAccount = (await (await app.request('/v1/account', { headers: as(bobToken) })).json()) as {
+      address: string;
+    };
+    expect(bobsAccount.address).toBe(bob.account);
+  });
+
+  it('answers a bad body with a 400 naming the field, and a big one with a 413', async () => {
+    const empty = await post('/v1/chat', aliceToken, { message: '' });
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ field: 'message' });
+    expect((await post('/v1/chat', aliceToken, 'not json')).status).toBe(400);
+    const policy = await app.request('/v1/policy', {
+      method: 'PUT',
+      headers: as(aliceToken),
+      body: JSON.stringify({ maxSlippageBps: 900 }),
+    });
+    expect(policy.status).toBe(400);
+    expect(await policy.json()).toMatchObject({ field: 'maxSlippageBps' });
+    const huge = await post('/v1/chat', aliceToken, { message: 'x'.repeat(100_000) });
+    expect(huge.status).toBe(413);
+  });
+
+  it("keeps each user's policy, refuses a plan over it with the rule, and cancels a proposed plan", async () => {
+    const updated = await app.request('/v1/policy', {
+      method: 'PUT',
+      headers: as(bobToken),
+      body: JSON.stringify({ maxPlanUsd: 100 }),
+    });
+    expect(await updated.json()).toMatchObject({ policy: { maxPlanUsd: 100 } });
+    expect(await (await app.request('/v1/policy', { headers: as(aliceToken) })).json()).toMatchObject({
+      policy: { maxPlanUsd: 10_000 },
+    });
+    const refused = await events(await post('/v1/chat', bobToken, { message: 'wrap 1 ETH' }));
+    expect(refused.at(-1)).toEqual(['done', expect.objectContaining({ kind: 'refused' })]);
+    const proposed = await events(await post('/v1/chat', bobToken, { message: 'wrap 0.01 ETH' }));
+    const planId = (proposed.at(-1)?.[1] as { planId: string }).planId;
+    const cancelled = await post(`/v1/plans/${planId}/cancel`, bobToken, {});
+    expect(await cancelled.json()).toMatchObject({ plan: { status: 'cancelled' } });
+    expect((await post(`/v1/plans/${planId}/confirm`, bobToken, {})).status).toBe(409);
+    expect(await deps.env.publicClient.getBalance({ address: bob.account })).toBeGreaterThan(parseEther('9'));
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const document = (await (await app.request('/openapi.json', { headers: as(aliceToken) })).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/chat', '/v1/plans/{id}/confirm', '/v1/policy']),
+    );
+    expect(JSON.stringify(document.paths['/v1/chat']?.post?.requestBody)).toContain('"message"');
+  });
+});
