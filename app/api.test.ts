@@ -81,7 +81,7 @@ describe('the API, on the devnet', async () => {
     expect(names.at(-2)).toBe('plan');
     expect(names.at(-1)).toBe('done');
     const plan = (
-      stream.find(([e]) => e === 'plan')?.[1] as {
+      (stream.find(([e]) => e === 'plan') ?? [])[1] as {
         plan: { id: string; preview: { changes: { symbol: string; amount: string }[] } };
       }
     ).plan;
@@ -111,6 +111,8 @@ describe('the API, on the devnet', async () => {
     expect(account.address).toBe(alice.account);
     expect(account.balances.find((b) => b.symbol === 'WETH')).toMatchObject({ amount: '6' });
     expect(account.balances.find((b) => b.symbol === 'WETH')?.usd).toBeGreaterThan(15_000);
+    // WBTC has no USDC pool: priced through WETH (0.5 WBTC at about $60,000).
+    expect(account.balances.find((b) => b.symbol === 'WBTC')?.usd).toBeGreaterThan(25_000);
 
     // Bob sees none of it: a foreign id is a 404, exactly like a missing one.
     expect((await app.request(`/v1/plans/${plan.id}`, { headers: as(bobToken) })).status).toBe(404);
@@ -152,7 +154,7 @@ describe('the API, on the devnet', async () => {
     const refused = await events(await post('/v1/chat', bobToken, { message: 'wrap 1 ETH' }));
     expect(refused.at(-1)).toEqual(['done', expect.objectContaining({ kind: 'refused' })]);
     const proposed = await events(await post('/v1/chat', bobToken, { message: 'wrap 0.01 ETH' }));
-    const planId = (proposed.at(-1)?.[1] as { planId: string }).planId;
+    const planId = ((proposed.at(-1) ?? [])[1] as { planId: string }).planId;
     const cancelled = await post(`/v1/plans/${planId}/cancel`, bobToken, {});
     expect(await cancelled.json()).toMatchObject({ plan: { status: 'cancelled' } });
     expect((await post(`/v1/plans/${planId}/confirm`, bobToken, {})).status).toBe(409);

@@ -4,6 +4,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
+import { SextantError } from '../common/errors.ts';
 import { assertPortFree } from '../common/ports.ts';
 import { type SkillRoutesDependencies, skillRoutes } from '../skills/routes.ts';
 import { executionRoutes } from '../smart-accounts/routes.ts';
@@ -66,7 +67,9 @@ export function createApp(deps: AppDependencies): Hono {
   }
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
-    // The details go to the server's log, not to the client.
+    // A refusal a person can act on (no owner key yet, a skill's error): its message and hint.
+    if (error instanceof SextantError) return c.json({ error: error.message, hint: error.hint }, 409);
+    // Anything else: the details go to the server's log, not to the client.
     console.error(error);
     return c.json({ error: 'internal error', hint: 'See the server log.' }, 500);
   });

@@ -28,16 +28,22 @@ export function priceBook(catalog: SkillCatalog, ctx: SkillContext): PriceBook {
         if (token.symbol.toUpperCase() === USD_QUOTE) return 1;
         const skill = catalog.entries.find((e) => e.manifest.actions.includes('price') && e.skill)?.skill;
         if (!skill) return undefined;
-        try {
-          const reading = await readSkill(
-            skill,
-            { token: token.symbol === 'ETH' ? 'ETH' : token.address, quote: USD_QUOTE },
-            ctx,
-          );
+        const priceIn = async (quote: string) => {
+          const reading = await readSkill(skill, { token: token.symbol === 'ETH' ? 'ETH' : token.address, quote }, ctx);
           const value = Number(reading.values.price);
-          return Number.isFinite(value) ? value : undefined;
+          return Number.isFinite(value) && value > 0 ? value : undefined;
+        };
+        try {
+          return await priceIn(USD_QUOTE);
         } catch {
-          return undefined;
+          // No pool with USDC (WBTC trades against WETH): price it through ETH.
+          try {
+            const inEth = await priceIn('ETH');
+            const eth = await usd(NATIVE_TOKEN);
+            return inEth !== undefined && eth !== undefined ? inEth * eth : undefined;
+          } catch {
+            return undefined;
+          }
         }
       })();
       cache.set(key, price);

@@ -1,0 +1,467 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { createApp, listen } from '../app/server.ts';
+import { testAccess } from '../app/testing/access.ts';
+import { findFreePort } from '../common/ports.ts';
+import { manifestToChain } from '../devnet/manifest.ts';
+import { chatUiRoutes } from './routes.ts';
+import { FAKE_TX_HASH, type FakeApiOptions, fakeApi } from './testing/fake-api.ts';
+
+/**
+ * The chat page in a real headless Chromium (Debian's, driven by playwright-core): first against the
+ * real server on the shared devnet (a funded user, the embedded parser, the built-in skills), then
+ * against the fake API (testing/fake-api.ts) for the states the devnet does not reach on demand.
+ */
+
+// The page's globals, typed just enough for the functions evaluated in it (the project has no DOM lib).
+declare const document: {
+  documentElement: { scrollWidth: number };
+  body: { dataset: Record<string, string | undefined> };
+  activeElement: unknown;
+};
+declare const navigator: { clipboard: { readText(): Promise<string> } };
+declare function getComputedStyle(element: unknown): { color: string; outlineStyle: string; outlineWidth: string };
+
+const CHROMIUM = '/usr/bin/chromium';
+const manifest = inject('devnet');
+const HEX_64 = /^0x[0-9a-fA-F]{64}$/;
+/** How long a poll waits: the machine may be shared and slow, and an execution lands in seconds. */
+const WAIT = { timeout: 30_000, interval: 100 };
+
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium).`);
+  }
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A fresh browser context (no cookie) and page; JavaScript errors on the page fail the test. */
+async function openPage(options: { width?: number; height?: number } = {}) {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { context, page, errors };
+}
+
+const close = (context: BrowserContext) => context.close();
+
+async function send(page: Page, message: string) {
+  await page.getByTestId('message-input').fill(message);
+  await page.getByTestId('message-input').press('Enter');
+}
+
+/** The latest assistant reply, once its stream has ended. */
+async function lastReply(page: Page) {
+  const reply = page.getByTestId('assistant-message').last();
+  await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
+  return reply;
+}
+
+describe('the chat page on the real server', async () => {
+  const deps = await testAgent(manifest);
+  const alice = await fundedAgentUser(deps, manifest);
+  const { access, token } = testAccess(alice.userId, deps.db);
+  const app = createApp({
+    chain: manifestToChain(manifest),
+    rpcUrl: manifest.rpcUrl,
+    bundlerUrl: manifest.bundlerUrl,
+    llm: async () => ({
+      provider: 'embedded',
+      model: 'embedded',
+      reachable: false,
+      host: 'http://127.0.0.1:1',
+      detail:
+        'Ollama is not reachable at http://127.0.0.1:1 (fetch failed); the embedded parser serves. Install Ollama and run `ollama pull qwen2.5:7b-instruct` to use the model.',
+    }),
+    access,
+    skills: {
+      db: deps.db,
+      packagesDir: join(mkdtempSync(join(tmpdir(), 'sextant-chat-ui-')), 'skill-packages'),
+      trustedAuditors: undefined,
+    },
+    agent: {
+      agent: deps,
+      userAccount: async () => ({ owner: alice.ownerAddress, account: alice.account }),
+      unlock: async () => alice.owner,
+    },
+    page: chatUiRoutes(),
+  });
+  const server = await listen(app, '127.0.0.1', await findFreePort());
+  afterAll(() => server.close());
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+  const setPolicy = async (policy: Record<string, unknown>) => {
+    const response = await api('/v1/policy', { method: 'PUT', body: JSON.stringify(policy) });
+    expect(response.status).toBe(200);
+  };
+
+  /** The page, signed in through the URL `sextant start` prints. */
+  async function signedIn(options: { width?: number; height?: number } = {}) {
+    const opened = await openPage(options);
+    await opened.page.goto(`${server.url}/?token=${token}`);
+    await expect.poll(() => opened.page.url(), WAIT).toBe(`${server.url}/`);
+    await opened.page.getByTestId('balance-row').first().waitFor();
+    return opened;
+  }
+  it('opens signed in: suggested prompts, the account, balances, policy, model and skills', async () => {
+    const { context, page, errors } = await signedIn();
+    expect(await page.getByTestId('locked').isHidden()).toBe(true);
+    expect(await page.getByTestId('suggested-prompt').allTextContents()).toEqual([
+      'swap 100 USDC for ETH',
+      'supply 500 DAI to Aave',
+      'wrap 1 ETH',
+      'swap half my ETH to USDC and supply it to Aave',
+    ]);
+    const address = page.getByTestId('account-address');
+    expect(await address.getAttribute('title')).toBe(alice.account);
+    expect(await address.textContent()).toBe(`${alice.account.slice(0, 6)}…${alice.account.slice(-4)}`);
+    await page.getByTestId('copy-account-address').click();
+    await expect.poll(() => page.locator('.account-address .copy-feedback').textContent(), WAIT).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(alice.account);
+    const symbols = await page.getByTestId('balance-row').evaluateAll((rows) => rows.map((row) => row.dataset.symbol));
+    expect(symbols).toEqual(expect.arrayContaining(['ETH', 'WETH', 'USDC', 'DAI']));
+    expect(await page.locator('[data-testid="balance-row"][data-symbol="ETH"]').textContent()).toMatch(
+      /10\$30,000\.00/,
+    );
+
+    expect(await page.getByTestId('policy-max-plan-usd').inputValue()).toBe('10000');
+    expect(await page.getByTestId('policy-max-daily-usd').inputValue()).toBe('25000');
+    expect(await page.getByTestId('policy-max-slippage-bps').inputValue()).toBe('100');
+    expect(await page.getByTestId('policy-confirm-new-recipients').isChecked()).toBe(true);
+    // Every input has a label a screen reader reads out.
+    for (const id of ['message-input', 'policy-max-plan-usd', 'policy-max-daily-usd', 'policy-max-slippage-bps']) {
+      expect(await page.locator(`label[for="${id}"]`).count(), id).toBe(1);
+    }
+
+    expect(await page.getByTestId('llm-status').textContent()).toContain('Embedded parser');
+    expect(await page.getByTestId('llm-hint').textContent()).toBe(
+      'Install Ollama and pull qwen2.5:7b-instruct to use a local model.',
+    );
+    await page.locator('#skills-details summary').click();
+    const swap = page.locator('[data-testid="skill-row"][data-skill-id="uniswap-v3/swap"]');
+    expect(await swap.getAttribute('data-status')).toBe('audited');
+    expect(await swap.getByTestId('skill-status').textContent()).toBe('Audited');
+    expect(await swap.textContent()).toContain('uniswap-v3');
+    await expect.poll(() => page.getByTestId('health').getAttribute('data-status'), WAIT).toBe('ok');
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('streams a plan for a clicked prompt, confirms it once on a double click, and refreshes the balances', async () => {
+    const { context, page, errors } = await signedIn();
+    const wethBefore = await page
+      .locator('[data-testid="balance-row"][data-symbol="WETH"] [data-testid="balance-amount"]')
+      .textContent();
+    const confirms: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/confirm')) confirms.push(request.url());
+    });
+
+    await page.getByTestId('suggested-prompt').filter({ hasText: 'wrap 1 ETH' }).click();
+    expect(await page.getByTestId('user-message').last().textContent()).toBe('wrap 1 ETH');
+    expect(await page.getByTestId('empty-state').isHidden()).toBe(true);
+    const reply = await lastReply(page);
+    expect(await reply.getByTestId('intent-chip').first().getAttribute('data-action')).toBe('wrap');
+    expect(await reply.getByTestId('assistant-text').textContent()).toContain('Here is the plan');
+
+    const card = reply.getByTestId('plan-card');
+    expect(await card.getByTestId('plan-step').getAttribute('data-skill')).toBe('weth/wrap');
+    expect(await card.getByTestId('plan-step').textContent()).toMatch(/weth\/wrap@\d+\.\d+\.\d+/);
+    const weth = card.locator('[data-testid="balance-change"][data-symbol="WETH"]');
+    expect(await weth.getAttribute('data-direction')).toBe('in');
+    expect(await weth.textContent()).toContain('+1');
+    expect(await weth.textContent()).toMatch(/\+\$[\d,]+\.\d\d/);
+    const eth = card.locator('[data-testid="balance-change"][data-symbol="ETH"]');
+    expect(await eth.getAttribute('data-direction')).toBe('out');
+    expect(await eth.textContent()).toContain('\u22121');
+    // In is green, out is red.
+    const color = (row: typeof eth) => row.locator('.amount').evaluate((cell) => getComputedStyle(cell).color);
+    expect(await color(weth)).toBe('rgb(21, 128, 61)');
+    expect(await color(eth)).toBe('rgb(180, 35, 24)');
+    expect(await card.getByTestId('gas-fee').textContent()).toMatch(/ETH|Sponsored/);
+
+    await card.getByTestId('confirm-button').dblclick();
+    const status = card.getByTestId('execution-status');
+    await expect.poll(() => status.getAttribute('data-status'), WAIT).toBe('succeeded');
+    expect(confirms).toHaveLength(1);
+    expect(await card.getByTestId('plan-status').getAttribute('data-status')).toBe('confirmed');
+    expect(await card.getByTestId('confirm-button').count()).toBe(0);
+    expect(await card.getByTestId('tx-hash').getAttribute('title')).toMatch(HEX_64);
+    expect(await card.getByTestId('user-op-hash').getAttribute('title')).toMatch(HEX_64);
+
+    const wethAmount = page.locator('[data-testid="balance-row"][data-symbol="WETH"] [data-testid="balance-amount"]');
+    await expect.poll(() => wethAmount.textContent(), WAIT).not.toBe(wethBefore);
+    expect(Number((await wethAmount.textContent())?.replaceAll(',', ''))).toBe(
+      Number(wethBefore?.replaceAll(',', '')) + 1,
+    );
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('sends on Enter, keeps Shift+Enter as a new line, and shows where the keyboard focus is', async () => {
+    const { context, page, errors } = await signedIn();
+    const input = page.getByTestId('message-input');
+    await input.focus();
+    await page.keyboard.type('swap ETH');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('for USDC');
+    expect(await input.inputValue()).toBe('swap ETH\nfor USDC');
+    expect(await page.getByTestId('user-message').count()).toBe(0);
+
+    await input.fill('');
+    expect(await page.getByTestId('send-button').isDisabled()).toBe(true);
+    await page.keyboard.type('swap ETH for USDC');
+    await page.keyboard.press('Enter');
+    const question = await lastReply(page);
+    expect(await question.getAttribute('data-kind')).toBe('clarify');
+    expect(await question.getByTestId('assistant-text').textContent()).toContain('How much ETH');
+    expect(await input.inputValue()).toBe('');
+
+    // The answer continues the same conversation: the question is filled, and a plan comes back.
+    await send(page, '0.01');
+    const plan = await lastReply(page);
+    expect(await plan.getAttribute('data-kind')).toBe('plan');
+    expect(
+      await plan.locator('[data-testid="balance-change"][data-symbol="USDC"]').getAttribute('data-direction'),
+    ).toBe('in');
+    // Cancel it: no Confirm is left, and the card says so.
+    await plan.getByTestId('cancel-button').click();
+    await expect.poll(() => plan.getByTestId('plan-status').getAttribute('data-status'), WAIT).toBe('cancelled');
+    expect(await plan.getByTestId('confirm-button').count()).toBe(0);
+
+    // Focus is visible on what the keyboard reaches.
+    await page.getByTestId('new-chat').click();
+    await input.focus();
+    await page.keyboard.press('Shift+Tab');
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as { dataset: Record<string, string | undefined> };
+      const style = getComputedStyle(element);
+      return { testid: element.dataset.testid, outline: style.outlineStyle, width: style.outlineWidth };
+    });
+    expect(focused.testid).toBe('suggested-prompt');
+    expect(focused.outline).not.toBe('none');
+    expect(focused.width).not.toBe('0px');
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('saves the policy from the form, shows a refused field, and shows a plan refused by the policy', async () => {
+    const { context, page, errors } = await signedIn();
+    try {
+      await page.getByTestId('policy-max-slippage-bps').fill('900');
+      await page.getByTestId('policy-save').click();
+      await expect.poll(() => page.getByTestId('policy-status').textContent(), WAIT).toMatch(/Not saved/);
+      expect(await page.getByTestId('policy-max-slippage-bps').getAttribute('aria-invalid')).toBe('true');
+      expect(await page.locator('[data-error-for="maxSlippageBps"]').textContent()).toContain('maxSlippageBps');
+
+      await page.getByTestId('policy-max-slippage-bps').fill('100');
+      await page.getByTestId('policy-max-plan-usd').fill('100');
+      await page.getByTestId('policy-save').click();
+      await expect.poll(() => page.getByTestId('policy-status').textContent(), WAIT).toBe('Saved.');
+      const stored = (await (await api('/v1/policy')).json()) as { policy: { maxPlanUsd: number } };
+      expect(stored.policy.maxPlanUsd).toBe(100);
+
+      await send(page, 'wrap 1 ETH');
+      const reply = await lastReply(page);
+      expect(await reply.getAttribute('data-kind')).toBe('refused');
+      expect(await reply.getByTestId('refusal-reason').textContent()).toContain('maxPlanUsd');
+      expect(await reply.getByTestId('plan-status').getAttribute('data-status')).toBe('refused');
+      expect(await reply.getByTestId('confirm-button').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await setPolicy({ maxPlanUsd: 10_000, maxSlippageBps: 100 });
+      await close(context);
+    }
+  });
+
+  it('asks for an explicit "I know this address" before paying a new recipient', async () => {
+    const { context, page, errors } = await signedIn();
+    const recipient = '0x000000000000000000000000000000000000dEaD';
+    await send(page, `send 1 USDC to ${recipient}`);
+    const reply = await lastReply(page);
+    const card = reply.getByTestId('plan-card');
+    expect(await card.getByTestId('new-recipient').textContent()).toContain(recipient);
+    const confirm = card.getByTestId('confirm-button');
+    expect(await confirm.isDisabled()).toBe(true);
+    await card.getByTestId('new-recipient-ack').check();
+    expect(await confirm.isEnabled()).toBe(true);
+    await confirm.click();
+    await expect.poll(() => card.getByTestId('execution-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+    expect(await card.getByTestId('tx-hash').getAttribute('title')).toMatch(HEX_64);
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('says why a plan that fails simulation is not offered', async () => {
+    const { context, page, errors } = await signedIn();
+    await send(page, 'wrap 1000 ETH');
+    const reply = await lastReply(page);
+    expect(await reply.getAttribute('data-kind')).toBe('not-offered');
+    const reason = reply.getByTestId('refusal-reason');
+    expect(await reason.textContent()).toMatch(/^The bundle would fail: call 1 of 1 \(to 0x[0-9a-fA-F]{40}\) failed/);
+    expect(await reply.textContent()).toContain('Not offered: the simulation failed');
+    // The reason is said once, in the card, not again as the assistant's words.
+    expect(await reply.getByTestId('assistant-text').isHidden()).toBe(true);
+    expect(await reply.getByTestId('confirm-button').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('fits a phone: one column, the panel under the conversation, nothing wider than the screen', async () => {
+    const { context, page, errors } = await signedIn({ width: 390, height: 844 });
+    const conversation = await page.locator('#conversation').boundingBox();
+    const panel = await page.locator('#panel').boundingBox();
+    expect(panel?.y).toBeGreaterThanOrEqual((conversation?.y ?? 0) + (conversation?.height ?? 0));
+    expect(panel?.width).toBeLessThanOrEqual(390);
+    await send(page, 'wrap 0.5 ETH');
+    const reply = await lastReply(page);
+    await reply.getByTestId('plan-card').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const confirm = await reply.getByTestId('confirm-button').boundingBox();
+    expect((confirm?.x ?? 0) + (confirm?.width ?? 0)).toBeLessThanOrEqual(390);
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('shows the locked state, and only that, without a session', async () => {
+    const { context, page, errors } = await openPage();
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('locked').waitFor();
+    expect(await page.getByTestId('locked').textContent()).toContain('sextant start');
+    expect(await page.getByTestId('message-input').isVisible()).toBe(false);
+    expect(await page.getByTestId('balance-row').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+});
+
+describe('the chat page in the states the fake API scripts', () => {
+  const servers: { close: () => Promise<void> }[] = [];
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+  async function fakeServer(options: FakeApiOptions = {}) {
+    const server = await listen(fakeApi({ pace: 5, ...options }), '127.0.0.1', await findFreePort());
+    servers.push(server);
+    return server.url;
+  }
+
+  it('renders third-party text as text: no markup from a token symbol, a skill or the assistant runs', async () => {
+    const url = await fakeServer();
+    const { context, page, errors } = await openPage();
+    await page.goto(url);
+    await send(page, 'odd swap');
+    const reply = await lastReply(page);
+    const row = reply.locator('[data-testid="balance-change"]').nth(1);
+    expect(await row.getAttribute('data-symbol')).toBe('<img src=x onerror="document.body.dataset.pwned=1">');
+    expect(await row.textContent()).toContain('<img src=x');
+    expect(await reply.locator('img[src="x"], script:not([src]), b').count()).toBe(0);
+    expect(await reply.getByTestId('assistant-text').textContent()).toBe('<i>Here</i> is the plan.');
+    await page.locator('#skills-details summary').click();
+    expect(await page.locator('[data-skill-id="shady/drain"] .skill-title').textContent()).toBe(
+      'Totally safe <b>skill</b>',
+    );
+    expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('colors each skill by its audit status', async () => {
+    const url = await fakeServer();
+    const { context, page } = await openPage();
+    await page.goto(url);
+    await page.locator('#skills-details summary').click();
+    const badge = (id: string) => page.locator(`[data-skill-id="${id}"] [data-testid="skill-status"]`);
+    await badge('weth/wrap').waitFor();
+    expect(await badge('weth/wrap').getAttribute('class')).toContain('badge-good');
+    expect(await badge('tip-jar/wrap').getAttribute('class')).toContain('badge-warn');
+    expect(await badge('shady/drain').getAttribute('class')).toContain('badge-bad');
+    expect(await page.getByTestId('skills-summary').textContent()).toBe('3 of 5 audited');
+    await close(context);
+  });
+
+  it('shows a revert with its reason and the transaction, and follows the execution to its end', async () => {
+    const url = await fakeServer();
+    const { context, page, errors } = await openPage();
+    await page.goto(url);
+    await send(page, 'wrap 1 ETH revert');
+    const reply = await lastReply(page);
+    await reply.getByTestId('confirm-button').click();
+    const status = reply.getByTestId('execution-status');
+    await expect.poll(() => status.getAttribute('data-status'), WAIT).toBe('reverted');
+    expect(await reply.getByTestId('execution-error').textContent()).toContain('Too little received');
+    expect(await reply.getByTestId('tx-hash').getAttribute('title')).toBe(FAKE_TX_HASH);
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('says the bundler is down in a banner, and why an execution failed', async () => {
+    const url = await fakeServer({ bundlerDown: true });
+    const { context, page, errors } = await openPage();
+    await page.goto(url);
+    const banner = page.locator('[data-testid="banner"][data-kind="bundler"]');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('The bundler is down');
+    expect(await page.getByTestId('health').getAttribute('data-status')).toBe('degraded');
+    await send(page, 'wrap 1 ETH');
+    const reply = await lastReply(page);
+    await reply.getByTestId('confirm-button').click();
+    await expect.poll(() => reply.getByTestId('execution-status').getAttribute('data-status'), WAIT).toBe('failed');
+    expect(await reply.getByTestId('execution-error').textContent()).toContain('Nothing was sent');
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('says the server is unreachable when it fails, and shows a streamed error with its hint', async () => {
+    const broken = await fakeServer({ broken: true });
+    const { context, page, errors } = await openPage();
+    await page.goto(broken);
+    const banner = page.locator('[data-testid="banner"][data-kind="server"]');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('unreachable');
+    await context.close();
+
+    const url = await fakeServer();
+    const second = await openPage();
+    await second.page.goto(url);
+    await send(second.page, 'boom');
+    const reply = await lastReply(second.page);
+    expect(await reply.getByTestId('error-message').textContent()).toContain('The planner crashed.');
+    expect(await reply.getByTestId('error-message').textContent()).toContain('Try again in a moment.');
+    expect(await second.page.getByTestId('send-button').isDisabled()).toBe(true);
+    await second.page.getByTestId('message-input').fill('price of ETH');
+    expect(await second.page.getByTestId('send-button').isEnabled()).toBe(true);
+    expect([...errors, ...second.errors]).toEqual([]);
+    await second.context.close();
+  });
+
+  it('marks a plan expired when its time runs out', async () => {
+    const url = await fakeServer({ planTtlMs: 1500 });
+    const { context, page } = await openPage();
+    await page.goto(url);
+    await send(page, 'wrap 1 ETH');
+    const reply = await lastReply(page);
+    expect(await reply.getByTestId('plan-expiry').textContent()).toMatch(/expires in 0:0\d/);
+    await expect.poll(() => reply.getByTestId('plan-status').getAttribute('data-status'), WAIT).toBe('expired');
+    expect(await reply.getByTestId('confirm-button').count()).toBe(0);
+    await close(context);
+  });
+});

@@ -1,0 +1,208 @@
+// The server's JSON API (same origin; the session cookie rides along). Every failure becomes an
+// ApiError whose `kind` says what the page should show.
+
+import { readEventStream } from './sse.js';
+
+/**
+ * @typedef {'locked' | 'unreachable' | 'rate-limited' | 'too-large' | 'rejected'} ErrorKind
+ */
+
+export class ApiError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ kind: ErrorKind, status?: number, hint?: string, field?: string }} details
+   */
+  constructor(message, details) {
+    super(message);
+    this.name = 'ApiError';
+    this.kind = details.kind;
+    this.status = details.status ?? 0;
+    this.hint = details.hint;
+    this.field = details.field;
+  }
+}
+
+/** @type {Set<(error: ApiError) => void>} */
+const failureListeners = new Set();
+/** @type {Set<() => void>} */
+const successListeners = new Set();
+
+/**
+ * Hears about every locked or unreachable answer, wherever it came from (the banner and the locked
+ * screen listen), and about every answer that arrived (which clears the "unreachable" banner).
+ * @param {{ failure?: (error: ApiError) => void, success?: () => void }} listeners
+ */
+export function onConnection(listeners) {
+  if (listeners.failure) failureListeners.add(listeners.failure);
+  if (listeners.success) successListeners.add(listeners.success);
+}
+
+/** @param {ApiError} error */
+function report(error) {
+  if (error.kind === 'locked' || error.kind === 'unreachable') for (const listener of failureListeners) listener(error);
+  return error;
+}
+
+/**
+ * @param {string} path
+ * @param {RequestInit} init
+ * @returns {Promise<Response>} a 2xx response; anything else throws an ApiError
+ */
+async function send(path, init) {
+  let response;
+  try {
+    response = await fetch(path, { credentials: 'same-origin', ...init });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw report(
+      new ApiError('The Sextant server is unreachable.', {
+        kind: 'unreachable',
+        hint: 'Check that sextant start is still running, then retry.',
+      }),
+    );
+  }
+  if (response.ok) {
+    for (const listener of successListeners) listener();
+    return response;
+  }
+  /** @type {{ error?: unknown, hint?: unknown, field?: unknown }} */
+  let body = {};
+  try {
+    body = await response.json();
+  } catch {
+    body = {};
+  }
+  const message = typeof body.error === 'string' ? body.error : undefined;
+  const hint = typeof body.hint === 'string' ? body.hint : undefined;
+  const field = typeof body.field === 'string' ? body.field : undefined;
+  if (response.status === 401) {
+    throw report(new ApiError(message ?? 'This page is locked.', { kind: 'locked', status: 401 }));
+  }
+  if (response.status >= 500) {
+    throw report(
+      new ApiError('The Sextant server is unreachable or failed to answer.', {
+        kind: 'unreachable',
+        status: response.status,
+        hint: message && message !== 'internal error' ? message : 'The terminal where sextant start runs says more.',
+      }),
+    );
+  }
+  // The server answered: whatever it refused, it is reachable.
+  for (const listener of successListeners) listener();
+  if (response.status === 429) {
+    throw new ApiError(message ?? 'Too many requests.', {
+      kind: 'rate-limited',
+      status: 429,
+      hint: hint ?? 'Wait a moment, then try again.',
+    });
+  }
+  if (response.status === 413) {
+    throw new ApiError(message ?? 'That is too large to send.', {
+      kind: 'too-large',
+      status: 413,
+      hint: hint ?? 'Shorten the message and try again.',
+    });
+  }
+  throw new ApiError(message ?? `The server refused the request (HTTP ${response.status}).`, {
+    kind: 'rejected',
+    status: response.status,
+    ...(hint ? { hint } : {}),
+    ...(field ? { field } : {}),
+  });
+}
+
+/**
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, signal?: AbortSignal }} [options]
+ * @returns {Promise<any>} the parsed JSON body
+ */
+export async function requestJson(path, options = {}) {
+  const init = /** @type {RequestInit} */ ({
+    method: options.method ?? 'GET',
+    headers: {
+      accept: 'application/json',
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const response = await send(path, init);
+  try {
+    return await response.json();
+  } catch {
+    throw new ApiError('The server sent an answer the page cannot read.', {
+      kind: 'rejected',
+      status: response.status,
+    });
+  }
+}
+
+/**
+ * A request whose answer is a stream of server-sent events; `onEvent` hears each one.
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, signal?: AbortSignal }} options
+ * @param {(name: string, data: any) => void} onEvent
+ */
+export async function requestEvents(path, options, onEvent) {
+  const init = /** @type {RequestInit} */ ({
+    method: options.method ?? 'GET',
+    headers: {
+      accept: 'text/event-stream',
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const response = await send(path, init);
+  try {
+    await readEventStream(response, onEvent);
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw report(
+      new ApiError('The connection to the server broke off.', {
+        kind: 'unreachable',
+        hint: 'Check that sextant start is still running, then retry.',
+      }),
+    );
+  }
+}
+
+const path = {
+  /** @param {string} id */
+  plan: (id) => `/v1/plans/${encodeURIComponent(id)}`,
+  /** @param {string} id */
+  execution: (id) => `/v1/executions/${encodeURIComponent(id)}`,
+};
+
+export const api = {
+  session: () => requestJson('/v1/session'),
+  health: () => requestJson('/health'),
+  account: () => requestJson('/v1/account'),
+  policy: () => requestJson('/v1/policy'),
+  /** @param {Record<string, number | boolean>} changes */
+  savePolicy: (changes) => requestJson('/v1/policy', { method: 'PUT', body: changes }),
+  skills: () => requestJson('/v1/skills'),
+  /**
+   * @param {{ message: string, conversationId?: string }} body
+   * @param {(name: string, data: any) => void} onEvent
+   * @param {AbortSignal} [signal]
+   */
+  chat: (body, onEvent, signal) =>
+    requestEvents('/v1/chat', { method: 'POST', body, ...(signal ? { signal } : {}) }, onEvent),
+  /**
+   * @param {string} planId
+   * @param {{ allowNewRecipients?: boolean }} body
+   */
+  confirm: (planId, body) => requestJson(`${path.plan(planId)}/confirm`, { method: 'POST', body }),
+  /** @param {string} planId */
+  cancel: (planId) => requestJson(`${path.plan(planId)}/cancel`, { method: 'POST', body: {} }),
+  /** @param {string} id */
+  execution: (id) => requestJson(path.execution(id)),
+  /**
+   * @param {string} id
+   * @param {(name: string, data: any) => void} onEvent
+   * @param {AbortSignal} [signal]
+   */
+  executionEvents: (id, onEvent, signal) =>
+    requestEvents(`${path.execution(id)}/events`, { ...(signal ? { signal } : {}) }, onEvent),
+};

@@ -1,0 +1,337 @@
+// The side panel: the account and its balances, the policy limits, the model in use, the skills.
+
+import { api } from './api.js';
+import { $, h, hexWithCopy, icon, replaceChildren } from './dom.js';
+import { formatAmount, formatBps, formatUsd, shortHex } from './format.js';
+import { asProblem, showError, tokenAvatar } from './plan-card.js';
+
+const DEFAULT_MODEL = 'qwen2.5:7b-instruct';
+
+const SKILL_STATUS = /** @type {Record<string, { label: string, tone: string, help: string }>} */ ({
+  audited: { label: 'Audited', tone: 'good', help: 'A trusted auditor attested this exact code.' },
+  unaudited: { label: 'Unaudited', tone: 'warn', help: 'No trusted auditor has attested this code: it will not run.' },
+  tampered: { label: 'Tampered', tone: 'bad', help: 'The code differs from what was published: it will not run.' },
+  'failed-audit': { label: 'Failed audit', tone: 'bad', help: 'An auditor found problems: it will not run.' },
+  'not-published': { label: 'Not published', tone: 'neutral', help: 'Not in the registry.' },
+});
+
+export function createPanel() {
+  const accountBody = $('#account-body');
+  const refreshButton = /** @type {HTMLButtonElement} */ ($('#refresh-balances'));
+  refreshButton.append(icon('refresh'));
+  refreshButton.addEventListener('click', () => loadAccount());
+
+  let accountLoads = 0;
+  async function loadAccount() {
+    const load = ++accountLoads;
+    refreshButton.classList.add('spinning');
+    refreshButton.disabled = true;
+    try {
+      const account = await api.account();
+      if (load === accountLoads) renderAccount(accountBody, account);
+    } catch (error) {
+      const problem = asProblem(error);
+      if (load === accountLoads && problem.kind !== 'locked') showError(accountBody, problem.message, problem.hint);
+    } finally {
+      if (load === accountLoads) {
+        refreshButton.classList.remove('spinning');
+        refreshButton.disabled = false;
+      }
+    }
+  }
+
+  const policy = createPolicyForm();
+
+  const modelBody = $('#model-body');
+  /** @param {{ provider: string, model: string, reachable: boolean, host: string, detail?: string } | undefined} llm */
+  function setLlm(llm) {
+    if (llm) renderModel(modelBody, llm);
+  }
+
+  const skillsBody = $('#skills-body');
+  const skillsSummary = $('#skills-summary');
+  async function loadSkills() {
+    try {
+      const { skills } = await api.skills();
+      renderSkills(skillsBody, skillsSummary, Array.isArray(skills) ? skills : []);
+    } catch (error) {
+      const problem = asProblem(error);
+      if (problem.kind !== 'locked') showError(skillsBody, problem.message, problem.hint);
+    }
+  }
+
+  return { loadAccount, loadPolicy: policy.load, setLlm, loadSkills };
+}
+
+/**
+ * @param {HTMLElement} container
+ * @param {{ address: string, deployed: boolean, chain?: { name: string, chainId: number },
+ *   balances: { symbol: string, address: string | null, decimals: number, amount: string, usd: number | null }[] }} account
+ */
+function renderAccount(container, account) {
+  const balances = Array.isArray(account.balances) ? account.balances : [];
+  const priced = balances.filter((b) => typeof b.usd === 'number');
+  const total = priced.reduce((sum, b) => sum + /** @type {number} */ (b.usd), 0);
+  replaceChildren(
+    container,
+    h(
+      'div',
+      { class: 'account-address' },
+      h('span', { class: 'label', text: 'Smart account' }),
+      hexWithCopy(account.address, { label: 'account address', testid: 'account-address' }),
+      account.deployed
+        ? null
+        : h('span', {
+            class: 'badge badge-neutral',
+            text: 'not deployed yet',
+            title: 'The account is created on chain by its first operation.',
+            dataset: { testid: 'account-undeployed' },
+          }),
+    ),
+    h(
+      'div',
+      { class: 'account-total' },
+      h('span', { class: 'label', text: 'Total value' }),
+      h('span', { class: 'total', text: formatUsd(total), dataset: { testid: 'account-total' } }),
+    ),
+    balances.length === 0
+      ? h('p', { class: 'muted small', text: 'No balances yet.' })
+      : h(
+          'ul',
+          { class: 'balances', attrs: { 'aria-label': 'Balances' } },
+          balances.map((balance) => {
+            const zero = /^0*(\.0*)?$/.test(String(balance.amount));
+            return h(
+              'li',
+              {
+                class: `balance${zero ? ' balance-zero' : ''}`,
+                dataset: { testid: 'balance-row', symbol: balance.symbol },
+              },
+              tokenAvatar(balance.symbol),
+              h('span', { class: 'balance-symbol', text: balance.symbol, title: balance.address ?? 'native asset' }),
+              h(
+                'span',
+                { class: 'balance-values' },
+                h('span', {
+                  class: 'balance-amount',
+                  text: formatAmount(balance.amount),
+                  dataset: { testid: 'balance-amount' },
+                }),
+                h('span', {
+                  class: 'balance-usd',
+                  text: formatUsd(balance.usd),
+                  title: typeof balance.usd === 'number' ? '' : 'No price for this token: not counted in the total',
+                }),
+              ),
+            );
+          }),
+        ),
+  );
+}
+
+/** The policy form: shows the limits, sends only what changed, and puts a refusal next to its field. */
+function createPolicyForm() {
+  const form = /** @type {HTMLFormElement} */ ($('#policy-form'));
+  const fields = {
+    maxPlanUsd: /** @type {HTMLInputElement} */ ($('#policy-max-plan-usd')),
+    maxDailyUsd: /** @type {HTMLInputElement} */ ($('#policy-max-daily-usd')),
+    maxSlippageBps: /** @type {HTMLInputElement} */ ($('#policy-max-slippage-bps')),
+    confirmNewRecipients: /** @type {HTMLInputElement} */ ($('#policy-confirm-new-recipients')),
+  };
+  const saveButton = /** @type {HTMLButtonElement} */ ($('#policy-save'));
+  const status = $('#policy-status');
+  const slippageHelp = $('#policy-slippage-help');
+  /** @type {{ maxPlanUsd: number, maxDailyUsd: number, maxSlippageBps: number, confirmNewRecipients: boolean } | undefined} */
+  let current;
+
+  const showSlippage = () => {
+    const bps = Number(fields.maxSlippageBps.value);
+    slippageHelp.textContent = fields.maxSlippageBps.value === '' || !Number.isFinite(bps) ? '' : `= ${formatBps(bps)}`;
+  };
+  fields.maxSlippageBps.addEventListener('input', showSlippage);
+
+  /** @param {string} field @param {string} message */
+  const setFieldError = (field, message) => {
+    const input = /** @type {HTMLInputElement | undefined} */ (/** @type {any} */ (fields)[field]);
+    input?.setAttribute('aria-invalid', message ? 'true' : 'false');
+    const slot = form.querySelector(`[data-error-for="${field}"]`);
+    if (slot) slot.textContent = message;
+  };
+  const clearErrors = () => {
+    for (const name of Object.keys(fields)) setFieldError(name, '');
+  };
+  /** @param {string} text @param {'good' | 'bad' | ''} tone */
+  const setStatus = (text, tone) => {
+    status.textContent = text;
+    status.dataset.tone = tone;
+  };
+
+  /** @param {NonNullable<typeof current>} policy */
+  const fill = (policy) => {
+    current = { ...policy };
+    fields.maxPlanUsd.value = String(policy.maxPlanUsd);
+    fields.maxDailyUsd.value = String(policy.maxDailyUsd);
+    fields.maxSlippageBps.value = String(policy.maxSlippageBps);
+    fields.confirmNewRecipients.checked = Boolean(policy.confirmNewRecipients);
+    showSlippage();
+  };
+
+  async function load() {
+    try {
+      const { policy } = await api.policy();
+      if (policy) fill(policy);
+      saveButton.disabled = false;
+    } catch (error) {
+      const problem = asProblem(error);
+      if (problem.kind !== 'locked') setStatus(problem.message, 'bad');
+    }
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (saveButton.disabled) return;
+    clearErrors();
+    /** @type {Record<string, number | boolean>} */
+    const changes = {};
+    let invalid = false;
+    for (const name of /** @type {const} */ (['maxPlanUsd', 'maxDailyUsd', 'maxSlippageBps'])) {
+      const raw = fields[name].value.trim();
+      const value = Number(raw);
+      if (raw === '' || !Number.isFinite(value)) {
+        setFieldError(name, 'Enter a number.');
+        invalid = true;
+        continue;
+      }
+      if (!current || value !== current[name]) changes[name] = value;
+    }
+    if (!current || fields.confirmNewRecipients.checked !== current.confirmNewRecipients) {
+      changes.confirmNewRecipients = fields.confirmNewRecipients.checked;
+    }
+    if (invalid) {
+      setStatus('Fix the highlighted field.', 'bad');
+      return;
+    }
+    if (Object.keys(changes).length === 0) {
+      setStatus('Nothing changed.', '');
+      return;
+    }
+    saveButton.disabled = true;
+    setStatus('Saving…', '');
+    try {
+      const { policy } = await api.savePolicy(changes);
+      fill(policy);
+      setStatus('Saved.', 'good');
+    } catch (error) {
+      const problem = asProblem(error);
+      const field = error && typeof error === 'object' && 'field' in error ? String(error.field ?? '') : '';
+      if (field && field in fields) {
+        setFieldError(field, problem.message);
+        /** @type {any} */ (fields)[field].focus();
+      }
+      setStatus(field ? 'Not saved: see the field above.' : `Not saved: ${problem.message}`, 'bad');
+    } finally {
+      saveButton.disabled = false;
+    }
+  });
+
+  saveButton.disabled = true;
+  return { load };
+}
+
+/**
+ * @param {HTMLElement} container
+ * @param {{ provider: string, model: string, reachable: boolean, host: string, detail?: string }} llm
+ */
+function renderModel(container, llm) {
+  container.dataset.provider = llm.provider;
+  if (llm.provider === 'ollama') {
+    replaceChildren(
+      container,
+      h(
+        'div',
+        { class: 'model-line' },
+        h('span', { class: 'badge badge-good', text: 'Ollama' }),
+        h('code', { class: 'mono', text: llm.model, dataset: { testid: 'llm-model' } }),
+      ),
+      h('p', { class: 'muted small', text: `Local model at ${llm.host}` }),
+    );
+    return;
+  }
+  const model = /ollama pull ([^\s`]+)/.exec(llm.detail ?? '')?.[1] ?? DEFAULT_MODEL;
+  replaceChildren(
+    container,
+    h(
+      'div',
+      { class: 'model-line' },
+      h('span', { class: 'badge badge-neutral', text: 'Embedded parser', dataset: { testid: 'llm-model' } }),
+      h('span', { class: 'muted small', text: 'deterministic, offline' }),
+    ),
+    h(
+      'p',
+      { class: 'model-hint', dataset: { testid: 'llm-hint' } },
+      `Install Ollama and pull ${model} to use a local model.`,
+    ),
+    h('pre', { class: 'command' }, h('code', { text: `ollama pull ${model}` })),
+    llm.detail
+      ? h(
+          'details',
+          { class: 'model-detail' },
+          h('summary', { text: 'Why the embedded parser?' }),
+          h('p', { class: 'muted small', text: llm.detail }),
+        )
+      : null,
+  );
+}
+
+/**
+ * @param {HTMLElement} container
+ * @param {HTMLElement} summary
+ * @param {Record<string, any>[]} skills
+ */
+function renderSkills(container, summary, skills) {
+  const audited = skills.filter((s) => s.status === 'audited').length;
+  summary.textContent = `${audited} of ${skills.length} audited`;
+  if (skills.length === 0) {
+    replaceChildren(container, h('p', { class: 'muted small', text: 'No skills are installed.' }));
+    return;
+  }
+  replaceChildren(
+    container,
+    h(
+      'ul',
+      { class: 'skills' },
+      skills.map((skill) => {
+        const status = SKILL_STATUS[skill.status] ?? { label: String(skill.status), tone: 'neutral', help: '' };
+        const author = String(skill.author ?? '');
+        return h(
+          'li',
+          { class: 'skill', dataset: { testid: 'skill-row', skillId: String(skill.id), status: String(skill.status) } },
+          h(
+            'div',
+            { class: 'skill-line' },
+            h('span', { class: 'skill-title', text: String(skill.title ?? skill.id) }),
+            h('span', {
+              class: `badge badge-${status.tone}`,
+              text: status.label,
+              title: skill.detail ? String(skill.detail) : status.help,
+              dataset: { testid: 'skill-status' },
+            }),
+          ),
+          h(
+            'p',
+            { class: 'skill-meta' },
+            h('code', { class: 'mono', text: `${skill.id}@${skill.version}` }),
+            h('span', { class: 'pill pill-protocol', text: String(skill.protocol ?? '') }),
+            author ? h('span', { class: 'muted', text: 'by ' }) : null,
+            author ? h('code', { class: 'mono muted', text: shortHex(author), title: author }) : null,
+            skill.origin === 'published' ? h('span', { class: 'muted', text: '· published' }) : null,
+          ),
+          skill.description ? h('p', { class: 'skill-description', text: String(skill.description) }) : null,
+          skill.status !== 'audited' && skill.detail
+            ? h('p', { class: 'skill-detail', text: String(skill.detail) })
+            : null,
+        );
+      }),
+    ),
+  );
+}

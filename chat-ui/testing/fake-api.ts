@@ -1,0 +1,593 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { chatUiRoutes } from '../routes.ts';
+
+/**
+ * A stand-in for the server's /v1 API, speaking the contract the page is written against (see
+ * chat-ui/README.md), with scripted answers chosen by the message's words. It lets the page be driven
+ * through states the real server reaches only with effort: a locked session, a bundler that is down,
+ * a revert on chain, a 5xx. The real server is the reference; this fake follows it.
+ */
+
+type Execution = {
+  id: string;
+  status: 'pending' | 'submitted' | 'succeeded' | 'reverted' | 'failed' | 'dropped';
+  userOpHash: string | null;
+  txHash: string | null;
+  error: string | null;
+  gasUsed: string | null;
+  feePaid: string | null;
+};
+
+type Change = { token: string; symbol: string; amount: string; baseUnits: string; usd: number | undefined };
+
+type Plan = {
+  id: string;
+  status: 'proposed' | 'refused' | 'confirmed' | 'cancelled' | 'expired';
+  steps: { skillId: string; version: string; protocol: string; title: string; summary: string; quote?: unknown }[];
+  preview: {
+    ok: boolean;
+    problem: string | undefined;
+    changes: Change[];
+    approvals: { token: string; symbol: string; spender: string; amount: string; remaining: string }[];
+    gas: { units: string; fee: string; feeUsd: number | undefined; sponsored: boolean };
+    valueOutUsd: number;
+  };
+  valueUsd: number;
+  newRecipients: string[];
+  refusal: string | undefined;
+  expiresAt: string;
+  executionId: string | undefined;
+};
+
+export type FakeApiOptions = {
+  /** Every /v1 call answers 401, as without a session cookie. */
+  locked?: boolean;
+  /** /health reports the bundler down; a confirm fails with the bundler's error. */
+  bundlerDown?: boolean;
+  /** Every /v1 call answers 500. */
+  broken?: boolean;
+  /** Ollama in use instead of the embedded parser. */
+  ollama?: boolean;
+  /** Milliseconds between streamed events (default 30). */
+  pace?: number;
+  /** How long a plan stays confirmable (default 5 minutes). */
+  planTtlMs?: number;
+};
+
+const TOKENS = {
+  ETH: '0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE',
+  WETH: '0x4200000000000000000000000000000000000006',
+  USDC: '0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238',
+  DAI: '0x6B175474E89094C44Da98b954EedeAC495271d0F',
+  aDAI: '0x018008bfb33d285247A21d44E50697654f754e63',
+} as const;
+const ROUTER = '0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45';
+const AAVE_POOL = '0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2';
+const AUTHOR = '0x8ba1f109551bD432803012645Ac136ddd64DBA72';
+export const FAKE_ACCOUNT = '0x4E83362442B8d1beC281594cEa3050c8EB01311C';
+export const FAKE_TX_HASH = '0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060';
+export const FAKE_USER_OP_HASH = '0x9f7a1c2b3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8';
+export const NEW_RECIPIENT = '0x000000000000000000000000000000000000dEaD';
+
+const step = (skillId: string, protocol: string, title: string, summary: string) => ({
+  skillId,
+  version: '1.0.0',
+  protocol,
+  title,
+  summary,
+});
+
+export function fakeApi(options: FakeApiOptions = {}): Hono {
+  const pace = options.pace ?? 30;
+  const plans = new Map<string, Plan>();
+  const executions = new Map<string, Execution>();
+  const planOutcome = new Map<string, 'succeeded' | 'reverted'>();
+  const pendingClarify = new Set<string>();
+  let counter = 0;
+  const nextId = (prefix: string) => `${prefix}-${++counter}`;
+  let policy = { maxPlanUsd: 10_000, maxDailyUsd: 25_000, maxSlippageBps: 100, confirmNewRecipients: true };
+  const balances = [
+    { symbol: 'ETH', address: null as string | null, decimals: 18, amount: '10', usd: 30_000 as number | null },
+    { symbol: 'WETH', address: TOKENS.WETH, decimals: 18, amount: '0', usd: 0 },
+    { symbol: 'USDC', address: TOKENS.USDC, decimals: 6, amount: '25000', usd: 25_000 },
+    { symbol: 'DAI', address: TOKENS.DAI, decimals: 18, amount: '1200.5', usd: 1200.5 },
+  ];
+
+  const makePlan = (fields: Partial<Plan> & Pick<Plan, 'steps'> & { changes: Change[] }): Plan => {
+    const out = fields.changes.filter((c) => c.amount.startsWith('-')).reduce((s, c) => s + Math.abs(c.usd ?? 0), 0);
+    const plan: Plan = {
+      id: nextId('plan'),
+      status: 'proposed',
+      steps: fields.steps,
+      preview: {
+        ok: true,
+        problem: undefined,
+        changes: fields.changes,
+        approvals: [],
+        gas: { units: '187332', fee: '0.000412', feeUsd: 1.236, sponsored: false },
+        valueOutUsd: out,
+        ...fields.preview,
+      },
+      valueUsd: out,
+      newRecipients: fields.newRecipients ?? [],
+      refusal: fields.refusal,
+      expiresAt: new Date(Date.now() + (options.planTtlMs ?? 5 * 60_000)).toISOString(),
+      executionId: undefined,
+      ...(fields.status ? { status: fields.status } : {}),
+    };
+    plans.set(plan.id, plan);
+    return plan;
+  };
+
+  type Script = { events: [string, unknown][]; kind: string; planId?: string };
+  const script = (message: string, conversationId: string): Script => {
+    const text = message.toLowerCase();
+    const words = (sentence: string) =>
+      sentence.split(/(?<= )/).map((delta) => ['text', { delta }] as [string, unknown]);
+    const parse = (intents: Record<string, unknown>[]) =>
+      ['intents', { parse: { intents, parser: options.ollama ? 'ollama:qwen2.5:7b-instruct' : 'embedded' } }] as [
+        string,
+        unknown,
+      ];
+    const stages: [string, unknown][] = [
+      ['status', { stage: 'parsing' }],
+      ['status', { stage: 'planning' }],
+      ['status', { stage: 'simulating' }],
+    ];
+    const planned = (plan: Plan, intents: Record<string, unknown>[], sentence: string, kind = 'plan'): Script => ({
+      events: [...stages, parse(intents), ...words(sentence), ['plan', { plan }]],
+      kind,
+      planId: plan.id,
+    });
+
+    if (pendingClarify.has(conversationId) && /^\d/.test(text)) {
+      pendingClarify.delete(conversationId);
+      const plan = makePlan({
+        steps: [step('uniswap-v3/swap', 'uniswap-v3', 'Swap USDC for ETH', `Swap ${text} USDC for at least some ETH`)],
+        changes: [{ token: TOKENS.USDC, symbol: 'USDC', amount: `-${text}`, baseUnits: '0', usd: -Number(text) }],
+      });
+      return planned(plan, [{ action: 'swap', amount: text, tokenIn: 'USDC', tokenOut: 'ETH' }], 'Here is the plan.');
+    }
+    if (text === 'swap usdc') {
+      pendingClarify.add(conversationId);
+      return {
+        events: [
+          ['status', { stage: 'parsing' }],
+          parse([{ action: 'swap', tokenIn: 'USDC' }]),
+          ...words('How much USDC?'),
+        ],
+        kind: 'clarify',
+      };
+    }
+    if (text.includes('boom')) {
+      return {
+        events: [
+          ['status', { stage: 'parsing' }],
+          ['error', { error: 'The planner crashed.', hint: 'Try again in a moment.' }],
+        ],
+        kind: 'error',
+      };
+    }
+    if (text.includes('bridge')) {
+      return {
+        events: [
+          ...stages.slice(0, 1),
+          parse([{ action: 'bridge', token: 'ETH', toChain: 'base' }]),
+          ...words('Bridging is not supported yet.'),
+        ],
+        kind: 'unsupported',
+      };
+    }
+    if (text.includes('price')) {
+      return {
+        events: [...stages.slice(0, 2), parse([{ action: 'price', token: 'ETH' }]), ...words('1 ETH = 3,000 USDC')],
+        kind: 'answer',
+      };
+    }
+    if (text.includes('too much') || text.includes('50000')) {
+      const refusal = 'The plan moves $50,000.00, above your limit of $10,000.00 per plan (policy: maxPlanUsd)';
+      const plan = makePlan({
+        status: 'refused',
+        refusal,
+        steps: [step('uniswap-v3/swap', 'uniswap-v3', 'Swap USDC for ETH', 'Swap 50,000 USDC for at least 16.5 ETH')],
+        changes: [
+          { token: TOKENS.USDC, symbol: 'USDC', amount: '-50000', baseUnits: '-50000000000', usd: -50_000 },
+          { token: TOKENS.ETH, symbol: 'ETH', amount: '16.61', baseUnits: '16610000000000000000', usd: 49_830 },
+        ],
+      });
+      return planned(plan, [{ action: 'swap', amount: '50000', tokenIn: 'USDC', tokenOut: 'ETH' }], refusal, 'refused');
+    }
+    if (text.includes('impossible')) {
+      const problem =
+        'The bundle would fail: call 1 of 1 (to 0x6B17…1d0F) failed: ERC20: transfer amount exceeds balance';
+      const plan = makePlan({
+        status: 'refused',
+        refusal: problem,
+        steps: [step('erc20/transfer', 'erc20', 'Send DAI', 'Send 99,999 DAI to 0x1234…5678')],
+        changes: [],
+        preview: {
+          ok: false,
+          problem,
+          changes: [],
+          approvals: [],
+          gas: { units: '0', fee: '0', feeUsd: 0, sponsored: false },
+          valueOutUsd: 0,
+        },
+      });
+      return planned(
+        plan,
+        [{ action: 'transfer', amount: '99999', token: 'DAI', recipient: '0x1234' }],
+        problem,
+        'not-offered',
+      );
+    }
+    if (text.includes('send')) {
+      const plan = makePlan({
+        newRecipients: [NEW_RECIPIENT],
+        steps: [step('erc20/transfer', 'erc20', 'Send USDC', `Send 50 USDC to ${NEW_RECIPIENT}`)],
+        changes: [{ token: TOKENS.USDC, symbol: 'USDC', amount: '-50', baseUnits: '-50000000', usd: -50 }],
+      });
+      return planned(
+        plan,
+        [{ action: 'transfer', amount: '50', token: 'USDC', recipient: NEW_RECIPIENT }],
+        `Here is the plan:\n1. Send 50 USDC to ${NEW_RECIPIENT}\nConfirm to execute it. ${NEW_RECIPIENT} is a new recipient: confirm explicitly.`,
+      );
+    }
+    if (text.includes('odd')) {
+      const symbol = '<img src=x onerror="document.body.dataset.pwned=1">';
+      const plan = makePlan({
+        steps: [step('uniswap-v3/swap', 'uniswap-v3', '<b>Swap</b>', '<script>document.body.dataset.pwned=1</script>')],
+        changes: [
+          { token: TOKENS.USDC, symbol: 'USDC', amount: '-10', baseUnits: '-10000000', usd: -10 },
+          { token: TOKENS.WETH, symbol, amount: '0.0033', baseUnits: '3300000000000000', usd: 9.9 },
+        ],
+      });
+      return planned(
+        plan,
+        [{ action: 'swap', amount: '10', tokenIn: 'USDC', tokenOut: symbol }],
+        '<i>Here</i> is the plan.',
+      );
+    }
+    if (text.includes('half') && text.includes('aave')) {
+      const plan = makePlan({
+        steps: [
+          step(
+            'uniswap-v3/swap',
+            'uniswap-v3',
+            'Swap ETH for USDC',
+            'Swap 5 ETH for at least 14,850 USDC (1% slippage)',
+          ),
+          step('aave-v3/supply', 'aave-v3', 'Supply USDC to Aave', 'Supply 14,987.31 USDC to Aave V3'),
+        ],
+        changes: [
+          { token: TOKENS.ETH, symbol: 'ETH', amount: '-5.000412', baseUnits: '-5000412000000000000', usd: -15_001.24 },
+          {
+            token: '0x98C23E9d8f34FEFb1B7BD6a91B7FF122F4e16F5c',
+            symbol: 'aUSDC',
+            amount: '14987.312345',
+            baseUnits: '14987312345',
+            usd: 14_987.31,
+          },
+        ],
+      });
+      plan.preview.approvals = [
+        { token: TOKENS.USDC, symbol: 'USDC', spender: AAVE_POOL, amount: '14987.312345', remaining: '0' },
+      ];
+      return planned(
+        plan,
+        [
+          { action: 'swap', amount: '50%', tokenIn: 'ETH', tokenOut: 'USDC' },
+          { action: 'supply', amount: 'all', token: 'USDC', protocol: 'aave' },
+        ],
+        'Here is the plan:\n1. Swap 5 ETH for at least 14,850 USDC\n2. Supply the USDC to Aave V3\nConfirm to execute it.',
+      );
+    }
+    if (text.includes('supply')) {
+      const plan = makePlan({
+        steps: [
+          step('aave-v3/supply', 'aave-v3', 'Supply DAI to Aave', 'Supply 500 DAI to Aave V3 (health factor stays ∞)'),
+        ],
+        changes: [
+          { token: TOKENS.DAI, symbol: 'DAI', amount: '-500', baseUnits: '-500000000000000000000', usd: -500 },
+          { token: TOKENS.aDAI, symbol: 'aDAI', amount: '500', baseUnits: '500000000000000000000', usd: 500 },
+        ],
+      });
+      plan.preview.approvals = [
+        { token: TOKENS.DAI, symbol: 'DAI', spender: AAVE_POOL, amount: '500', remaining: '0' },
+      ];
+      return planned(
+        plan,
+        [{ action: 'supply', amount: '500', token: 'DAI', protocol: 'aave' }],
+        'Here is the plan:\n1. Supply 500 DAI to Aave V3\nConfirm to execute it.',
+      );
+    }
+    if (text.includes('wrap')) {
+      const plan = makePlan({
+        steps: [step('weth/wrap', 'weth', 'Wrap ETH', 'Wrap 1 ETH into WETH')],
+        changes: [
+          { token: TOKENS.ETH, symbol: 'ETH', amount: '-1.000412', baseUnits: '-1000412000000000000', usd: -3001.24 },
+          { token: TOKENS.WETH, symbol: 'WETH', amount: '1', baseUnits: '1000000000000000000', usd: 3000 },
+        ],
+      });
+      if (text.includes('revert')) planOutcome.set(plan.id, 'reverted');
+      return planned(
+        plan,
+        [{ action: 'wrap', amount: '1', token: 'ETH' }],
+        'Here is the plan:\n1. Wrap 1 ETH into WETH\nConfirm to execute it.',
+      );
+    }
+    if (text.includes('swap')) {
+      const plan = makePlan({
+        steps: [
+          {
+            ...step(
+              'uniswap-v3/swap',
+              'uniswap-v3',
+              'Swap USDC for ETH',
+              'Swap 100 USDC for at least 0.03300 ETH (1% slippage) on the 0.05% pool',
+            ),
+            quote: { summary: '100 USDC ≈ 0.033312 ETH', values: {} },
+          },
+        ],
+        changes: [
+          { token: TOKENS.USDC, symbol: 'USDC', amount: '-100', baseUnits: '-100000000', usd: -100 },
+          {
+            token: TOKENS.ETH,
+            symbol: 'ETH',
+            amount: '0.032900123456789012',
+            baseUnits: '32900123456789012',
+            usd: 98.7,
+          },
+        ],
+      });
+      plan.preview.approvals = [{ token: TOKENS.USDC, symbol: 'USDC', spender: ROUTER, amount: '100', remaining: '0' }];
+      return planned(
+        plan,
+        [{ action: 'swap', amount: '100', tokenIn: 'USDC', tokenOut: 'ETH' }],
+        'Here is the plan:\n1. Swap 100 USDC for at least 0.03300 ETH\nConfirm to execute it.',
+      );
+    }
+    return {
+      events: [
+        ...stages.slice(0, 1),
+        parse([]),
+        ...words('I can swap, wrap, send, supply to and borrow from Aave. What would you like to do?'),
+      ],
+      kind: 'answer',
+    };
+  };
+
+  const settle = (execution: Execution, planId: string) => {
+    const outcome = planOutcome.get(planId) ?? 'succeeded';
+    execution.status = outcome;
+    execution.txHash = FAKE_TX_HASH;
+    execution.gasUsed = '187332';
+    execution.feePaid = '411930000000000';
+    if (outcome === 'reverted') execution.error = 'call 1 of 1 (to 0x4200…0006) failed: Too little received';
+    else {
+      const eth = balances.find((b) => b.symbol === 'ETH');
+      if (eth) {
+        eth.amount = '9';
+        eth.usd = 27_000;
+      }
+    }
+  };
+
+  const app = new Hono();
+  app.route('/', chatUiRoutes());
+
+  app.get('/health', (c) =>
+    c.json({
+      status: options.bundlerDown ? 'degraded' : 'ok',
+      chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337, blockNumber: 412, reachable: true },
+      bundler: options.bundlerDown
+        ? { url: 'http://127.0.0.1:4337', reachable: false, entryPoints: [], error: 'connection refused' }
+        : {
+            url: 'http://127.0.0.1:4337',
+            reachable: true,
+            entryPoints: ['0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108'],
+          },
+      llm: llm(),
+    }),
+  );
+  const llm = () =>
+    options.ollama
+      ? { provider: 'ollama', model: 'qwen2.5:7b-instruct', reachable: true, host: 'http://127.0.0.1:11434' }
+      : {
+          provider: 'embedded',
+          model: 'embedded',
+          reachable: false,
+          host: 'http://127.0.0.1:11434',
+          detail:
+            'Ollama is not reachable at http://127.0.0.1:11434 (fetch failed); the embedded parser serves. Install Ollama and run `ollama pull qwen2.5:7b-instruct` to use the model.',
+        };
+
+  app.use('/v1/*', async (c, next) => {
+    if (options.locked) return c.json({ error: 'Open the URL `sextant start` printed to unlock this page.' }, 401);
+    if (options.broken) return c.json({ error: 'internal error' }, 500);
+    await next();
+  });
+
+  app.get('/v1/session', (c) =>
+    c.json({ user: 'default', chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 }, llm: llm() }),
+  );
+  app.get('/v1/account', (c) =>
+    c.json({
+      user: 'default',
+      address: FAKE_ACCOUNT,
+      deployed: true,
+      owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
+      balances,
+    }),
+  );
+  app.get('/v1/policy', (c) => c.json({ policy }));
+  app.put('/v1/policy', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object') return c.json({ error: 'body: expected an object' }, 400);
+    for (const [field, value] of Object.entries(body)) {
+      if (field === 'confirmNewRecipients') {
+        if (typeof value !== 'boolean') return c.json({ error: `${field}: expected a boolean`, field }, 400);
+      } else if (field === 'maxSlippageBps') {
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 300)
+          return c.json({ error: `${field}: at most 300 (3%)`, field }, 400);
+      } else if (field === 'maxPlanUsd' || field === 'maxDailyUsd') {
+        if (typeof value !== 'number' || value <= 0) return c.json({ error: `${field}: must be positive`, field }, 400);
+      } else return c.json({ error: `${field}: unknown setting`, field }, 400);
+    }
+    policy = { ...policy, ...body } as typeof policy;
+    return c.json({ policy });
+  });
+  app.get('/v1/skills', (c) =>
+    c.json({
+      skills: [
+        skill('uniswap-v3/swap', 'Swap on Uniswap V3', 'uniswap-v3', 'audited'),
+        skill('aave-v3/supply', 'Supply to Aave V3', 'aave-v3', 'audited'),
+        skill('weth/wrap', 'Wrap ETH', 'weth', 'audited'),
+        skill('tip-jar/wrap', 'Tip jar', 'tip-jar', 'unaudited', 'published', 'no attestation by a trusted auditor'),
+        skill(
+          'shady/drain',
+          'Totally safe <b>skill</b>',
+          'shady',
+          'tampered',
+          'published',
+          'the code hash differs from the published release',
+        ),
+      ],
+    }),
+  );
+
+  app.post('/v1/chat', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as
+      | { message?: unknown; conversationId?: unknown }
+      | undefined;
+    if (!body || typeof body.message !== 'string' || body.message.trim() === '')
+      return c.json({ error: 'message: expected a non-empty string', field: 'message' }, 400);
+    if (body.message.length > 2000) return c.json({ error: 'message: at most 2000 characters', field: 'message' }, 400);
+    const conversationId = typeof body.conversationId === 'string' ? body.conversationId : nextId('conv');
+    const { events, kind, planId } = script(body.message, conversationId);
+    return streamSSE(c, async (stream) => {
+      for (const [event, data] of events) {
+        await stream.writeSSE({ event, data: JSON.stringify(data) });
+        await stream.sleep(pace);
+      }
+      if (kind !== 'error') {
+        await stream.writeSSE({
+          event: 'done',
+          data: JSON.stringify({ kind, conversationId, ...(planId ? { planId } : {}) }),
+        });
+      }
+    });
+  });
+
+  app.post('/v1/plans/:id/confirm', async (c) => {
+    const plan = plans.get(c.req.param('id'));
+    if (!plan) return c.json({ error: `There is no plan ${c.req.param('id')}.` }, 404);
+    const body = ((await c.req.json().catch(() => ({}))) ?? {}) as { allowNewRecipients?: unknown };
+    if (plan.executionId) return c.json({ execution: executions.get(plan.executionId) });
+    if (plan.status !== 'proposed')
+      return c.json(
+        { error: `This plan is ${plan.status}; it cannot be confirmed.`, hint: 'Ask again for a new plan.' },
+        409,
+      );
+    if (Date.parse(plan.expiresAt) < Date.now()) {
+      plan.status = 'expired';
+      return c.json(
+        { error: 'This plan has expired: prices have moved since its preview.', hint: 'Ask again for a fresh plan.' },
+        409,
+      );
+    }
+    if (plan.newRecipients.length > 0 && body.allowNewRecipients !== true)
+      return c.json(
+        {
+          error: `${plan.newRecipients.join(', ')} has never been paid from this account.`,
+          hint: 'Check the address, then confirm with the new recipient explicitly allowed.',
+        },
+        400,
+      );
+    plan.status = 'confirmed';
+    const execution: Execution = {
+      id: nextId('exec'),
+      status: 'submitted',
+      userOpHash: FAKE_USER_OP_HASH,
+      txHash: null,
+      error: null,
+      gasUsed: null,
+      feePaid: null,
+    };
+    plan.executionId = execution.id;
+    executions.set(execution.id, execution);
+    if (options.bundlerDown) {
+      execution.status = 'failed';
+      execution.userOpHash = null;
+      execution.error = 'The bundler at http://127.0.0.1:4337 did not answer (connection refused). Nothing was sent.';
+      return c.json({ execution });
+    }
+    await new Promise((resolve) => setTimeout(resolve, pace * 5));
+    return c.json({ execution });
+  });
+
+  app.post('/v1/plans/:id/cancel', (c) => {
+    const plan = plans.get(c.req.param('id'));
+    if (!plan) return c.json({ error: `There is no plan ${c.req.param('id')}.` }, 404);
+    if (plan.status !== 'proposed' && plan.status !== 'cancelled')
+      return c.json({ error: `This plan is ${plan.status}; only a proposed plan can be cancelled.` }, 409);
+    plan.status = 'cancelled';
+    return c.json({ plan });
+  });
+
+  const findExecution = (id: string) => {
+    const execution = executions.get(id);
+    const planId = [...plans.values()].find((p) => p.executionId === id)?.id;
+    return execution && planId ? { execution, planId } : undefined;
+  };
+  app.get('/v1/executions/:id', (c) => {
+    const found = findExecution(c.req.param('id'));
+    return found ? c.json({ execution: found.execution }) : c.json({ error: 'There is no such execution.' }, 404);
+  });
+  app.get('/v1/executions/:id/events', (c) => {
+    const found = findExecution(c.req.param('id'));
+    if (!found) return c.json({ error: 'There is no such execution.' }, 404);
+    return streamSSE(c, async (stream) => {
+      await stream.writeSSE({ event: 'status', data: JSON.stringify({ execution: found.execution }) });
+      if (found.execution.status === 'submitted') {
+        await stream.sleep(pace * 10);
+        settle(found.execution, found.planId);
+        await stream.writeSSE({ event: 'status', data: JSON.stringify({ execution: found.execution }) });
+      }
+      await stream.writeSSE({ event: 'done', data: JSON.stringify({ execution: found.execution }) });
+    });
+  });
+
+  return app;
+}
+
+function skill(
+  id: string,
+  title: string,
+  protocol: string,
+  status: string,
+  origin = 'builtin',
+  detail = 'attested by the Sextant auditor',
+) {
+  return {
+    id,
+    version: '1.0.0',
+    title,
+    description: `${title}: builds the calls for one ${protocol} action, within the contracts its manifest declares.`,
+    protocol,
+    author: AUTHOR,
+    kind: 'action',
+    actions: [id.split('/')[1]],
+    chains: ['devnet'],
+    hasQuote: false,
+    input: {},
+    contracts: {},
+    origin,
+    status,
+    detail,
+    codeHash: '0x1b5e4c5d3d0b6f0f7a4ce8e1d1c1d4cf5f5c7e0e8d6c9a2b7e4f1a3c5d7e9f0a',
+    auditors: status === 'audited' ? [AUTHOR] : [],
+  };
+}
