@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
@@ -27,6 +28,13 @@ declare const navigator: { clipboard: { readText(): Promise<string> } };
 declare function getComputedStyle(element: unknown): { color: string; outlineStyle: string; outlineWidth: string };
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of the key states, kept as test artifacts (test-artifacts/ is not committed). */
+const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts', 'screenshots');
+
+async function snap(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
 const manifest = inject('devnet');
 const HEX_64 = /^0x[0-9a-fA-F]{64}$/;
 /** How long a poll waits: the machine may be shared and slow, and an execution lands in seconds. */
@@ -165,6 +173,41 @@ describe('the chat page on the real server', async () => {
     await close(context);
   });
 
+  it('"swap 100 USDC for ETH": the preview shows USDC −100 and about +0.033 ETH, Confirm lands it, balances follow', async () => {
+    const { context, page, errors } = await signedIn();
+    await snap(page, '1-empty-conversation');
+    const amountOf = (symbol: string) =>
+      page.locator(`[data-testid="balance-row"][data-symbol="${symbol}"] [data-testid="balance-amount"]`).textContent();
+    const usdcBefore = Number((await amountOf('USDC'))?.replaceAll(',', ''));
+    const ethBefore = Number((await amountOf('ETH'))?.replaceAll(',', ''));
+
+    await send(page, 'swap 100 USDC for ETH');
+    const reply = await lastReply(page);
+    const card = reply.getByTestId('plan-card');
+    expect(await card.getByTestId('plan-step').getAttribute('data-skill')).toBe('uniswap-v3/swap');
+    const usdc = card.locator('[data-testid="balance-change"][data-symbol="USDC"]');
+    expect(await usdc.getAttribute('data-direction')).toBe('out');
+    expect(await usdc.textContent()).toContain('\u2212100');
+    const eth = card.locator('[data-testid="balance-change"][data-symbol="ETH"]');
+    expect(await eth.getAttribute('data-direction')).toBe('in');
+    const ethIn = Number(/\+([\d.]+)/.exec((await eth.textContent()) ?? '')?.[1]);
+    expect(ethIn).toBeGreaterThan(0.03);
+    expect(ethIn).toBeLessThan(0.036);
+    await snap(page, '2-swap-preview');
+
+    await card.getByTestId('confirm-button').click();
+    const status = card.getByTestId('execution-status');
+    await expect.poll(() => status.getAttribute('data-status'), WAIT).toBe('succeeded');
+    expect(await card.getByTestId('tx-hash').getAttribute('title')).toMatch(HEX_64);
+    await expect.poll(async () => Number((await amountOf('USDC'))?.replaceAll(',', '')), WAIT).toBe(usdcBefore - 100);
+    const ethAfter = Number((await amountOf('ETH'))?.replaceAll(',', ''));
+    // Up by the swap's output, less the gas fee.
+    expect(ethAfter).toBeGreaterThan(ethBefore + ethIn * 0.9);
+    await snap(page, '3-swap-succeeded');
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
   it('streams a plan for a clicked prompt, confirms it once on a double click, and refreshes the balances', async () => {
     const { context, page, errors } = await signedIn();
     const wethBefore = await page
@@ -285,6 +328,7 @@ describe('the chat page on the real server', async () => {
       expect(await reply.getByTestId('refusal-reason').textContent()).toContain('maxPlanUsd');
       expect(await reply.getByTestId('plan-status').getAttribute('data-status')).toBe('refused');
       expect(await reply.getByTestId('confirm-button').count()).toBe(0);
+      await snap(page, '4-policy-refused');
       expect(errors).toEqual([]);
     } finally {
       await setPolicy({ maxPlanUsd: 10_000, maxSlippageBps: 100 });
@@ -344,6 +388,7 @@ describe('the chat page on the real server', async () => {
   it('shows the locked state, and only that, without a session', async () => {
     const { context, page, errors } = await openPage();
     await page.goto(`${server.url}/`);
+    await snap(page, '5-locked-without-token');
     await page.getByTestId('locked').waitFor();
     expect(await page.getByTestId('locked').textContent()).toContain('sextant start');
     expect(await page.getByTestId('message-input').isVisible()).toBe(false);
