@@ -6,6 +6,7 @@ import { type Command, type CommandContext, UsageError } from '../common/command
 import { describeError } from '../common/errors.ts';
 import { loadDotEnv, loadSettings } from '../common/settings.ts';
 import { devnetCommand } from '../devnet/command.ts';
+import { emissionsCommand } from '../emissions/command.ts';
 import { skillsCommand } from '../skills/command.ts';
 import { accountCommand, faucetCommand } from '../smart-accounts/command.ts';
 import { resolveNetwork } from './network.ts';
@@ -26,6 +27,7 @@ export const commands: readonly Command[] = [
   policyCommand,
   contactsCommand,
   skillsCommand,
+  emissionsCommand,
   chainsCommand,
 ];
 

@@ -1,0 +1,110 @@
+import { formatUnits } from 'viem';
+import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import { loadSchedule, parseTime } from './config.ts';
+import { type Bucket, dayStart, emittedBetween, emittedUntil, type Schedule, totalEmission } from './schedule.ts';
+
+const tokens = (wei: bigint) => formatUnits(wei, 18);
+
+const scheduleHelp = `Usage: sextant emissions schedule --day D [--days N] [--json] [--config FILE]
+       sextant emissions schedule --from T --to T [--json] [--config FILE]
+
+What the emission schedule pays, exactly (integer wei, shown in whole tokens with 18 decimals): per day
+and bucket (capital, code, compute, community, protection) with the cumulative total since the start,
+or between two times (unix seconds or ISO 8601; partial days are spread linearly). Defaults follow
+Morpheus' MOR: 3456 tokens/day per main bucket decreasing by 0.59255872824/day, 576/day for the
+protection fund decreasing by 0.09875978804/day, from 2026-01-01T00:00:00Z; --config FILE replaces them.`;
+
+function row(schedule: Schedule, from: number, to: number) {
+  const perBucket = {} as Record<Bucket, string>;
+  let total = 0n;
+  let cumulative = 0n;
+  for (const bucket of schedule.buckets) {
+    const amount = emittedBetween(schedule, bucket, from, to);
+    perBucket[bucket.bucket] = tokens(amount);
+    total += amount;
+    cumulative += emittedUntil(schedule, bucket, to);
+  }
+  return {
+    from: new Date(from * 1000).toISOString(),
+    to: new Date(to * 1000).toISOString(),
+    buckets: perBucket,
+    total: tokens(total),
+    cumulative: tokens(cumulative),
+  };
+}
+
+async function schedule(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs('emissions', argv, {
+    day: { type: 'string' },
+    days: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean' },
+    config: { type: 'string' },
+  });
+  const plan = loadSchedule(values.config);
+  const rows: (ReturnType<typeof row> & { day?: number })[] = [];
+  if (values.from !== undefined || values.to !== undefined) {
+    if (values.from === undefined || values.to === undefined) throw new UsageError('--from and --to go together.');
+    const from = parseTime(values.from, '--from');
+    const to = parseTime(values.to, '--to');
+    if (to <= from) throw new UsageError('--to must be after --from.');
+    rows.push(row(plan, from, to));
+  } else {
+    const day = Number(values.day ?? '0');
+    const days = Number(values.days ?? '1');
+    if (!Number.isInteger(day) || day < 0)
+      throw new UsageError(`--day takes a day number from 0, not "${values.day}".`);
+    if (!Number.isInteger(days) || days < 1 || days > 10_000)
+      throw new UsageError('--days takes a number from 1 to 10000.');
+    for (let d = day; d < day + days; d++)
+      rows.push({ day: d, ...row(plan, dayStart(plan, d), dayStart(plan, d + 1)) });
+  }
+  if (values.json) {
+    const { total } = totalEmission(plan);
+    context.stdout(`${JSON.stringify({ rows, scheduleTotal: tokens(total), cap: tokens(plan.cap) }, null, 2)}\n`);
+    return 0;
+  }
+  const names = plan.buckets.map((b) => b.bucket);
+  const header = ['period', ...names, 'total', 'cumulative'];
+  const lines = rows.map((r) => [
+    r.day !== undefined ? `day ${r.day}` : `${r.from} → ${r.to}`,
+    ...names.map((n) => r.buckets[n]),
+    r.total,
+    r.cumulative,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const format = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  context.stdout(`${[format(header), ...lines.map(format)].join('\n')}\n`);
+  return 0;
+}
+
+const help = `Usage: sextant emissions <subcommand>
+
+The Morpheus-style emission split that pays code, compute, capital and community (24/24/24/24,
+with 4% to a protection fund).
+
+Subcommands:
+  schedule   what the schedule emits per day and bucket, or between two times
+
+Run \`sextant emissions schedule --help\` for its options.`;
+
+export const emissionsCommand: Command = {
+  name: 'emissions',
+  summary: 'the emission schedule (and later settlement, claims, reports)',
+  help,
+  async run(argv, context) {
+    const [sub, ...rest] = argv;
+    if (sub === 'schedule') {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        context.stdout(`${scheduleHelp}\n`);
+        return 0;
+      }
+      return schedule(rest, context);
+    }
+    throw new UsageError(sub ? `Unknown subcommand "emissions ${sub}".` : 'Which subcommand?', {
+      hint: 'sextant emissions schedule --day 0',
+    });
+  },
+};
