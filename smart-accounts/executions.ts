@@ -158,3 +158,15 @@ function fromRow(row: Row): ExecutionRecord {
     updatedAt: row.updated_at,
   };
 }
+
+/**
+ * Executions that succeeded with their last update in [from, to) (ISO times), across users: what the
+ * emissions' code and community buckets count. Read-only.
+ */
+export function succeededExecutionsBetween(db: Db, from: string, to: string): ExecutionRecord[] {
+  return (
+    db
+      .prepare("SELECT * FROM executions WHERE status = 'succeeded' AND updated_at >= ? AND updated_at < ? ORDER BY id")
+      .all(from, to) as Row[]
+  ).map(fromRow);
+}
