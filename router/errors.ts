@@ -1,0 +1,47 @@
+import { SextantError } from '../common/errors.ts';
+
+/** The router or a provider node refused a request: a bad registration, an unknown model, a bad body. */
+export class RouterError extends SextantError {
+  override name = 'RouterError';
+  /** The HTTP status the routes answer with. */
+  readonly status: 400 | 403 | 404 | 409 | 413 | 429 | 501 | 502 | 503 | 504 | 508;
+
+  constructor(message: string, options: { hint?: string; status?: RouterError['status']; cause?: unknown } = {}) {
+    super(message, options);
+    this.status = options.status ?? 400;
+  }
+}
+
+/**
+ * One hop to a provider or a backend failed. `phase` says when, which decides what the router may do:
+ * before the first token the next provider is tried transparently; after it, see proxy.ts.
+ */
+export class HopError extends SextantError {
+  override name = 'HopError';
+  readonly phase: 'connect' | 'status' | 'first-token' | 'stream';
+  /** The upstream's HTTP status, when it answered with an error status. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options: { phase: HopError['phase']; status?: number; hint?: string; cause?: unknown }) {
+    super(message, options);
+    this.phase = options.phase;
+    this.status = options.status;
+  }
+
+  /** The upstream refused the request itself (a 4xx other than busy or unknown model): another provider would too. */
+  get isClientError(): boolean {
+    return (
+      this.status !== undefined &&
+      this.status >= 400 &&
+      this.status < 500 &&
+      this.status !== 404 &&
+      this.status !== 408 &&
+      this.status !== 429
+    );
+  }
+
+  /** The upstream is at its concurrency limit: not a failure of the provider. */
+  get isBusy(): boolean {
+    return this.status === 429;
+  }
+}

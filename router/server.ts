@@ -1,0 +1,338 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { getAddress, isAddress } from 'viem';
+import type { z } from 'zod';
+import { assertPortFree } from '../common/ports.ts';
+import { RouterError } from './errors.ts';
+import { readJsonBody } from './http-body.ts';
+import { sendStream } from './http-stream.ts';
+import { type RouteEvent, routeRequest } from './proxy.ts';
+import { listReceipts } from './receipts.ts';
+import { LOCAL_ID, Router, type RouterOptions } from './router.ts';
+import { DeregistrationJsonSchema, RegistrationJsonSchema, SignedJsonSchema, toJson } from './typed-data.ts';
+import { type UpstreamChunk, VIA_HEADER } from './upstream.ts';
+import {
+  aggregateChunks,
+  ChatRequestSchema,
+  GenerateRequestSchema,
+  OLLAMA_API_VERSION,
+  type OllamaChunk,
+  type OllamaEndpoint,
+  type OllamaRequest,
+} from './wire/ollama.ts';
+import {
+  ChatCompletionRequestSchema,
+  ChatCompletionStream,
+  chatCompletionFromOllama,
+  chatCompletionToOllama,
+  errorFrame,
+  openAiError,
+} from './wire/openai.ts';
+
+/**
+ * The router over HTTP: Ollama's API (/api/chat, /api/generate, /api/tags, /api/version) and the
+ * OpenAI-compatible one (/v1/chat/completions, /v1/models), so ChatOllama or any OpenAI client
+ * points at the router instead of a backend; and its own routes under /router/ (provider
+ * registration, providers and their health, receipts).
+ */
+
+/** Response headers that say who served a request. */
+export const PROVIDER_HEADER = 'x-sextant-provider';
+export const SERVED_REQUEST_HEADER = 'x-sextant-request-id';
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function createRouterApp(router: Router, options: { loopbackOnly?: boolean } = {}): Hono {
+  const app = new Hono();
+  const instanceId = randomBytes(6).toString('hex');
+  if (options.loopbackOnly ?? true) app.use(loopbackGuard());
+  app.use(async (c, next) => {
+    // Each router adds its id to the requests it sends; finding its own means a routing loop.
+    const via = c.req.header(VIA_HEADER) ?? '';
+    if (via.split(',').some((id) => id.trim() === instanceId)) {
+      return c.json(
+        { error: 'routing loop: this request has already passed through this router (an upstream points back at it)' },
+        508,
+      );
+    }
+    await next();
+  });
+  const viaOf = (c: Context) => [c.req.header(VIA_HEADER), instanceId].filter(Boolean).join(', ');
+
+  app.get('/', (c) => c.text('Sextant router is running (Ollama- and OpenAI-compatible)'));
+  app.get('/api/version', (c) => c.json({ version: OLLAMA_API_VERSION }));
+  app.get('/api/tags', (c) =>
+    c.json({
+      models: router.models().map((model) => ({
+        name: model.name,
+        model: model.name,
+        modified_at: new Date(0).toISOString(),
+        size: 0,
+        digest: '',
+        details: { format: '', family: '', families: null, parameter_size: '', quantization_level: '' },
+      })),
+    }),
+  );
+  app.post('/api/chat', (c) => serveOllama(router, c, 'chat', viaOf(c)));
+  app.post('/api/generate', (c) => serveOllama(router, c, 'generate', viaOf(c)));
+  app.all('/api/*', (c) =>
+    c.json(
+      { error: `the Sextant router does not serve ${c.req.method} ${c.req.path}; call the backend directly` },
+      501,
+    ),
+  );
+
+  const startedAt = Math.floor(Date.now() / 1000);
+  app.get('/v1/models', (c) =>
+    c.json({
+      object: 'list',
+      data: router
+        .models()
+        .map((model) => ({ id: model.name, object: 'model', created: startedAt, owned_by: 'sextant' })),
+    }),
+  );
+  app.post('/v1/chat/completions', (c) => serveOpenAi(router, c, viaOf(c)));
+
+  app.get('/router/providers', (c) => c.json(providersView(router)));
+  app.post('/router/providers', async (c) => {
+    const { message, signature } = await parseBody(c, SignedJsonSchema(RegistrationJsonSchema));
+    const record = await router.register(message, signature);
+    return c.json({ provider: providerJson(record) }, 201);
+  });
+  app.post('/router/providers/deregister', async (c) => {
+    const { message, signature } = await parseBody(c, SignedJsonSchema(DeregistrationJsonSchema));
+    const record = await router.deregister(message, signature);
+    return c.json({ provider: providerJson(record) });
+  });
+  app.get('/router/receipts', (c) => {
+    const provider = c.req.query('provider');
+    if (provider !== undefined && !isAddress(provider)) throw new RouterError('provider must be an address');
+    const accepted = c.req.query('accepted');
+    const receipts = listReceipts(router.db, {
+      provider: provider === undefined ? undefined : getAddress(provider),
+      accepted: accepted === undefined ? undefined : accepted === 'true',
+      limit: Math.min(Number(c.req.query('limit') ?? 100) || 100, 1000),
+    });
+    return c.json({ receipts: receipts.map((r) => ({ ...r, pricePerMTokens: r.pricePerMTokens.toString() })) });
+  });
+
+  app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    if (error instanceof RouterError) {
+      const body = { error: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+      return c.json(c.req.path.startsWith('/v1/') ? openAiError(error.message, error.status) : body, error.status);
+    }
+    console.error(error);
+    return c.json({ error: 'internal error in the router; see its log' }, 500);
+  });
+  return app;
+}
+
+async function parseBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  const parsed = schema.safeParse(await readJsonBody(c));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RouterError(`${issue?.path.join('.') || 'body'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Starts routing and waits for the first event: until then, a failure can still be an HTTP error status. */
+async function firstEvent(
+  router: Router,
+  c: Context,
+  endpoint: OllamaEndpoint,
+  body: OllamaRequest,
+  buffered: boolean,
+  via: string,
+): Promise<{ events: AsyncGenerator<RouteEvent>; first: RouteEvent }> {
+  const events = routeRequest(router, { endpoint, body, buffered, signal: c.req.raw.signal, via });
+  const first = await events.next();
+  if (first.done) throw new RouterError('the upstream sent nothing', { status: 502 });
+  return { events, first: first.value };
+}
+
+async function serveOllama(router: Router, c: Context, endpoint: OllamaEndpoint, via: string): Promise<Response> {
+  const schema = endpoint === 'chat' ? ChatRequestSchema : GenerateRequestSchema;
+  const body = (await parseBody(c, schema)) as OllamaRequest;
+  // Ollama streams unless told not to.
+  const streaming = body.stream !== false;
+  const { events, first } = await firstEvent(router, c, endpoint, body, !streaming, via);
+  const headers = servedHeaders(first);
+  if (!streaming) {
+    const chunks = await collect(first, events);
+    return c.json(aggregateChunks(endpoint, chunks), 200, headers);
+  }
+  const texts = eventTexts(first, events, {
+    chunk: (item) => `${item.line ?? JSON.stringify(item.chunk)}\n`,
+    error: (message) => `${JSON.stringify({ error: message })}\n`,
+  });
+  return sendStream(texts, { 'content-type': 'application/x-ndjson', ...headers });
+}
+
+async function serveOpenAi(router: Router, c: Context, via: string): Promise<Response> {
+  const request = await parseBody(c, ChatCompletionRequestSchema);
+  const streaming = request.stream === true;
+  const { events, first } = await firstEvent(router, c, 'chat', chatCompletionToOllama(request), !streaming, via);
+  const headers = servedHeaders(first);
+  const id = `chatcmpl-${first.type === 'chunks' ? first.requestId.slice(2, 26) : 'error'}`;
+  if (!streaming) {
+    const chunks = await collect(first, events);
+    return c.json(chatCompletionFromOllama(id, request.model, aggregateChunks('chat', chunks)), 200, headers);
+  }
+  const render = new ChatCompletionStream(id, request.model, request.stream_options?.include_usage === true);
+  const texts = eventTexts(first, events, {
+    chunk: (item) => render.frames(item.chunk),
+    error: (message) => errorFrame(message),
+  });
+  return sendStream(texts, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    ...headers,
+  });
+}
+
+function servedHeaders(event: RouteEvent): Record<string, string> {
+  return event.type === 'chunks' ? { [PROVIDER_HEADER]: event.servedBy, [SERVED_REQUEST_HEADER]: event.requestId } : {};
+}
+
+/** A buffered reply's chunks (routeRequest yields them only once the reply is complete). */
+async function collect(first: RouteEvent, events: AsyncGenerator<RouteEvent>): Promise<OllamaChunk[]> {
+  const chunks: OllamaChunk[] = [];
+  for (let event: RouteEvent | undefined = first; event; event = (await events.next()).value || undefined) {
+    if (event.type === 'error') throw new RouterError(event.message, { status: 502 });
+    for (const item of event.items) chunks.push(item.chunk);
+  }
+  return chunks;
+}
+
+/**
+ * The events as text in the client's format, ending after an error event. Closing it (the client
+ * left) closes the routing too.
+ */
+async function* eventTexts(
+  first: RouteEvent,
+  events: AsyncGenerator<RouteEvent>,
+  format: { chunk: (item: UpstreamChunk) => string; error: (message: string) => string },
+): AsyncGenerator<string> {
+  try {
+    let event: RouteEvent = first;
+    while (true) {
+      if (event.type === 'error') {
+        yield format.error(event.message);
+        return;
+      }
+      let text = '';
+      for (const item of event.items) text += format.chunk(item);
+      yield text;
+      const next = await events.next();
+      if (next.done) return;
+      event = next.value;
+    }
+  } catch (error) {
+    // routeRequest turns failures into error events; anything else is a bug, still ended clearly.
+    console.error(error);
+    yield format.error('internal error in the router');
+  } finally {
+    await events.return(undefined);
+  }
+}
+
+function providerJson(record: ReturnType<Router['registeredProviders']>[number]) {
+  return toJson({
+    address: record.address,
+    endpoint: record.endpoint,
+    models: record.models,
+    pricePerMTokens: record.pricePerMTokens,
+    stake: record.stake,
+    registeredAt: record.registeredAt,
+    deregisteredAt: record.deregisteredAt ?? null,
+  });
+}
+
+/** The providers, their health and statistics, and the order each model's requests would try them in. */
+function providersView(router: Router) {
+  const ranking = Object.fromEntries(
+    router.models().map((model) => [
+      model.name,
+      router.candidates(model.name).map((c) => ({
+        id: c.id,
+        score: Number(c.score.toFixed(4)),
+        up: c.up,
+        parts: Object.fromEntries(Object.entries(c.parts).map(([k, v]) => [k, Number(v.toFixed(4))])),
+        stats: c.stats,
+      })),
+    ]),
+  );
+  return {
+    local: router.local
+      ? { endpoint: router.local, preferred: router.preferLocal, health: router.health.state(LOCAL_ID) }
+      : null,
+    providers: router.registeredProviders().map((record) => ({
+      ...providerJson(record),
+      health: router.health.state(record.address),
+    })),
+    ranking,
+  };
+}
+
+/**
+ * Refuses requests that name a non-loopback host (DNS rebinding) or come from a web page of another
+ * origin: a page the user visits must not spend their providers' tokens through the router.
+ */
+function loopbackGuard(): MiddlewareHandler {
+  const loopback = (hostHeader: string) => {
+    const host = hostHeader.toLowerCase();
+    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+    return LOOPBACK_NAMES.has(name ?? '');
+  };
+  return async (c, next) => {
+    const host = c.req.header('host') ?? '';
+    const origin = c.req.header('origin');
+    let originHost = '';
+    try {
+      originHost = origin ? new URL(origin).host : '';
+    } catch {
+      originHost = 'invalid';
+    }
+    if ((host !== '' && !loopback(host)) || (origin !== undefined && origin !== 'null' && !loopback(originHost))) {
+      return c.json({ error: 'forbidden: the router answers only loopback hosts and origins' }, 403);
+    }
+    await next();
+  };
+}
+
+export type RunningRouter = { router: Router; url: string; close: () => Promise<void> };
+
+/**
+ * Creates the router, probes its upstreams once, and listens on host:port (127.0.0.1 by default;
+ * port 0 picks a free one). `close` stops listening, probing, and waits for pending receipt checks.
+ */
+export async function startRouter(options: RouterOptions & { host?: string; port?: number }): Promise<RunningRouter> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 11435;
+  if (port !== 0) await assertPortFree(host, port, 'the router', '--port');
+  const router = new Router(options);
+  await router.start();
+  const app = createRouterApp(router, { loopbackOnly: LOOPBACK_NAMES.has(host) || host === '::1' });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const listening = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    router,
+    url: `http://${shownHost}:${actual}`,
+    close: async () => {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        // Streams in flight end now rather than holding shutdown.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await router.close();
+    },
+  };
+}
