@@ -1,6 +1,7 @@
 import { type Address, erc20Abi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
+import { newUser } from '../smart-accounts/testing/environment.ts';
 import { saveAddress } from './address-book.ts';
 import { confirmPlan, handleMessage } from './agent.ts';
 import { updatePolicy } from './policy/policy.ts';
@@ -125,6 +126,42 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     expect(plan.steps.map((s) => s.skillId)).toEqual(['uniswap-v3/swap', 'aave-v3/supply']);
     // Half of (2 ETH less the gas reserve), and the supply uses the swap's minimum output.
     expect(plan.steps[1]?.summary).toMatch(/Supply [\d.]+ USDC/);
+  });
+
+  it('lets a step spend what the step before it receives, and counts a transfer once', async () => {
+    // An account with ETH and nothing else: the supply spends only what the swap brings in.
+    const user = await newUser(deps.env);
+    const request = deps.env.publicClient.request as unknown as (args: {
+      method: string;
+      params: unknown[];
+    }) => Promise<unknown>;
+    await request({ method: 'anvil_setBalance', params: [user.account, `0x${parseEther('2').toString(16)}`] });
+    const chained = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.owner.address,
+      account: user.account,
+      text: 'swap 1 ETH to USDC and supply it to Aave',
+    });
+    expect(chained.kind, chained.text).toBe('plan');
+    const record = await confirmPlan(deps, {
+      userId: user.userId,
+      planId: chained.plan?.id as string,
+      owner: user.owner,
+    });
+    expect(record.status, record.error ?? '').toBe('succeeded');
+
+    // 6,000 of 10,000 USDC: the transfer's bound and the transfer call are the same 6,000, not 12,000.
+    const rich = await fundedAgentUser(deps, manifest);
+    saveAddress(deps.db, rich.userId, 'carol', privateKeyToAccount(generatePrivateKey()).address);
+    updatePolicy(deps.db, rich.userId, { maxPlanUsd: 20_000 });
+    const big = await handleMessage(deps, {
+      userId: rich.userId,
+      owner: rich.ownerAddress,
+      account: rich.account,
+      text: 'send 6000 USDC to carol',
+    });
+    const sent = await confirmPlan(deps, { userId: rich.userId, planId: big.plan?.id as string, owner: rich.owner });
+    expect(sent.status, sent.error ?? '').toBe('succeeded');
   });
 
   it('refuses a plan over the policy limit, naming the rule', async () => {

@@ -8,6 +8,7 @@ import { NATIVE_TOKEN, type SkillReading } from '../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../smart-accounts/environment.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { type ExecutionRecord, getExecution } from '../smart-accounts/executions.ts';
+import type { Spend } from '../smart-accounts/shortfall.ts';
 import { listAddresses, lookupAddress } from './address-book.ts';
 import { addTurn, listTurns, openConversation, pendingClarify } from './conversations/conversations.ts';
 import { fillClarify, isCompleteRequest } from './conversations/fill-clarify.ts';
@@ -311,9 +312,7 @@ export async function confirmPlan(
       idempotencyKey,
       planId: plan.id,
       calls: plan.calls,
-      spends: plan.steps.flatMap((step) =>
-        step.bounds.gives.filter((give) => !isAddressEqual(give.token, NATIVE_TOKEN)),
-      ),
+      ...planNeeds(plan),
     });
     setPlanExecution(deps.db, plan.id, record.id);
     return record;
@@ -343,6 +342,38 @@ export async function confirmPlan(
   // confirmed and gets the same execution through the idempotency key.
   transitionPlan(deps.db, plan.id, 'proposed', 'confirmed');
   return run();
+}
+
+/**
+ * What the account must hold before a plan runs, per token: the most the steps, in order, ever take
+ * beyond what the steps before them bring in (their bounds). A step may spend what an earlier step
+ * receives: "swap ETH to USDC and supply it" needs no USDC beforehand. For ETH the calls' value is what
+ * is checked, so what earlier steps bring in is passed as a credit.
+ */
+export function planNeeds(plan: Pick<StoredPlan, 'steps' | 'calls'>): { spends: Spend[]; credits: Spend[] } {
+  const running = new Map<string, bigint>();
+  const deepest = new Map<string, bigint>();
+  for (const step of plan.steps) {
+    for (const give of step.bounds.gives) {
+      const key = give.token.toLowerCase();
+      const after = (running.get(key) ?? 0n) - give.amount;
+      running.set(key, after);
+      if (after < (deepest.get(key) ?? 0n)) deepest.set(key, after);
+    }
+    for (const receive of step.bounds.receives) {
+      const key = receive.token.toLowerCase();
+      running.set(key, (running.get(key) ?? 0n) + receive.amount);
+    }
+  }
+  const spends: Spend[] = [];
+  let nativeNeed = 0n;
+  for (const [token, low] of deepest) {
+    if (token === NATIVE_TOKEN.toLowerCase()) nativeNeed = -low;
+    else spends.push({ token: token as Address, amount: -low });
+  }
+  const value = plan.calls.reduce((sum, call) => sum + call.value, 0n);
+  const nativeCredit = value > nativeNeed ? value - nativeNeed : 0n;
+  return { spends, credits: nativeCredit > 0n ? [{ token: NATIVE_TOKEN, amount: nativeCredit }] : [] };
 }
 
 export function cancelPlan(deps: AgentDeps, request: { userId: string; planId: string }): StoredPlan {

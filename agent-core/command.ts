@@ -13,7 +13,7 @@ import { type LlmChoice, openAgentSession } from './session.ts';
 
 const LLM_HELP = '  --llm auto|embedded|ollama   which parser (default auto: Ollama when it answers, else embedded)';
 
-function llmChoice(value: string | undefined): LlmChoice {
+export function llmChoice(value: string | undefined): LlmChoice {
   if (value === undefined) return 'auto';
   if (value === 'auto' || value === 'embedded' || value === 'ollama') return value;
   throw new UsageError(`--llm takes auto, embedded or ollama, not "${value}".`);
@@ -32,7 +32,7 @@ function executionJson(record: ExecutionRecord | undefined) {
   };
 }
 
-async function askYesNo(question: string): Promise<boolean> {
+export async function askYesNo(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -136,7 +136,7 @@ function replyJson(reply: AgentReply) {
   };
 }
 
-async function unlockOwner(db: Parameters<typeof unlockOwnerKey>[0], userId: string): Promise<LocalAccount> {
+export async function unlockOwner(db: Parameters<typeof unlockOwnerKey>[0], userId: string): Promise<LocalAccount> {
   return unlockOwnerKey(db, userId, await readPassphrase(`unlock the owner key of user "${userId}" to sign`));
 }
 

@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { chatCommand, contactsCommand, policyCommand, runCommand } from '../agent-core/command.ts';
+import { mcpCommand } from '../agent-core/mcp/command.ts';
 import { evalCommand, parseCommand } from '../agent-core/parse/command.ts';
+import { plansCommand } from '../agent-core/plans-command.ts';
 import { chainsCommand } from '../common/chains/command.ts';
 import { type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
 import { loadDotEnv, loadSettings } from '../common/settings.ts';
 import { devnetCommand } from '../devnet/command.ts';
 import { emissionsCommand } from '../emissions/command.ts';
+import { providerCommand, routerCommand } from '../router/command.ts';
 import { skillsCommand } from '../skills/command.ts';
+import { endpointCommand, endpointsCommand } from '../skills/remote/command.ts';
 import { accountCommand, faucetCommand } from '../smart-accounts/command.ts';
 import { resolveNetwork } from './network.ts';
 import { startCommand } from './start.ts';
@@ -21,12 +25,18 @@ export const commands: readonly Command[] = [
   accountCommand,
   faucetCommand,
   runCommand,
-  parseCommand,
-  evalCommand,
   chatCommand,
+  plansCommand,
   policyCommand,
   contactsCommand,
+  parseCommand,
+  evalCommand,
   skillsCommand,
+  endpointsCommand,
+  endpointCommand,
+  mcpCommand,
+  routerCommand,
+  providerCommand,
   emissionsCommand,
   chainsCommand,
 ];

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
+import { mcpRoutes } from '../agent-core/mcp/routes.ts';
 import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
 import { SextantError } from '../common/errors.ts';
 import { assertPortFree } from '../common/ports.ts';
@@ -37,10 +38,18 @@ export function createApp(deps: AppDependencies): Hono {
   app.use(tokenExchange(deps.access));
 
   const signedIn = requireUser(deps.access);
-  for (const path of ['/health', '/openapi.json', '/v1/*']) app.use(path, signedIn);
+  for (const path of ['/health', '/openapi.json', '/v1/*', '/mcp']) app.use(path, signedIn);
   const byClient = (c: Context) => getCookie(c, SESSION_COOKIE) ?? c.req.header('authorization') ?? 'anonymous';
   app.use('/v1/chat', rateLimit({ limit: 30, windowMs: 60_000, key: byClient }));
   app.use('/v1/*', rateLimit({ limit: 600, windowMs: 60_000, key: byClient }));
+  app.use('/mcp', rateLimit({ limit: 600, windowMs: 60_000, key: byClient }));
+  app.use(
+    '/mcp',
+    bodyLimit({
+      maxSize: BODY_LIMIT,
+      onError: (c) => c.json({ error: `The body is over ${BODY_LIMIT / 1024} KiB.` }, 413),
+    }),
+  );
   app.use('/v1/*', async (c, next) => {
     // Skill packages have their own, larger limit.
     if (c.req.method === 'POST' && c.req.path === '/v1/skills') return next();
@@ -64,6 +73,8 @@ export function createApp(deps: AppDependencies): Hono {
   if (deps.agent) {
     app.route('/', agentRoutes(deps.agent));
     app.route('/', executionRoutes({ db: deps.agent.agent.db }));
+    // The same runtime over MCP, behind the same access check; it never executes without the user (agent-core/mcp/).
+    app.route('/', mcpRoutes(deps.agent));
   }
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {

@@ -106,6 +106,7 @@ export const startCommand: Command = {
   open     ${url}
   user     ${settings.user} (another user's link: sextant token --user NAME)
   api      ${server.url}/openapi.json (Authorization: Bearer <the token>)
+  mcp      ${server.url}/mcp (MCP over streamable HTTP, the same token; plans still need your confirmation)
   llm      ${llm.provider === 'ollama' ? `Ollama ${llm.model} at ${llm.host}` : `embedded parser — ${llm.detail}`}
 Press Ctrl-C to stop.
 `);

@@ -38,6 +38,7 @@ const STATUS_LABEL: Record<CatalogEntry['status'], string> = {
   tampered: 'TAMPERED',
   'failed-audit': 'FAILED AUDIT',
   'not-published': 'NOT PUBLISHED',
+  suspect: 'SUSPECT',
 };
 
 function openRegistry(context: CommandContext): { db: Db; packagesDir: string } {

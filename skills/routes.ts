@@ -30,6 +30,7 @@ function describeEntry(entry: CatalogEntry) {
   return {
     ...entry.manifest,
     origin: entry.origin,
+    ...(entry.endpoint ? { endpoint: entry.endpoint } : {}),
     status: entry.status,
     detail: entry.detail,
     codeHash: entry.codeHash,

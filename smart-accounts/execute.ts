@@ -23,8 +23,11 @@ export type ExecuteRequest = {
   idempotencyKey: string;
   planId?: string;
   calls: Call[];
-  /** Tokens the calls take from the account beyond plain ERC-20 transfers (from the skills' bounds). */
+  /** Everything the calls take from the account at most, when the caller knows it (the skills' gives
+   *  bounds); without it, the plain ERC-20 transfers in the calls are what is checked. */
   spends?: Spend[];
+  /** What earlier calls in the bundle are bound to bring in (the skills' receive bounds). */
+  credits?: Spend[];
 };
 
 export type ExecuteOptions = {
@@ -73,7 +76,10 @@ export async function execute(
   const bundler = bundlerClientFor(env, account);
   let userOperation: Awaited<ReturnType<typeof bundler.prepareUserOperation>>;
   try {
-    await assertNoShortfall(env, account.address, request.calls, { spends: request.spends ?? [] });
+    await assertNoShortfall(env, account.address, request.calls, {
+      ...(request.spends ? { spends: request.spends } : {}),
+      ...(request.credits ? { credits: request.credits } : {}),
+    });
     const fees = await userOperationFees(env);
     userOperation = await bundler.prepareUserOperation({
       account,
@@ -91,7 +97,11 @@ export async function execute(
       // the EntryPoint's 10% penalty on what exceeds 40,000 unused; so the margin is modest. (With a
       // paymaster the limits are part of what it signs; there the bundler's multiplier applies.)
       userOperation.callGasLimit += userOperation.callGasLimit / 5n + CALL_GAS_MARGIN;
-      await assertNoShortfall(env, account.address, request.calls, { gasCost: requiredPrefund(userOperation) });
+      await assertNoShortfall(env, account.address, request.calls, {
+        gasCost: requiredPrefund(userOperation),
+        tokens: false,
+        ...(request.credits ? { credits: request.credits } : {}),
+      });
     }
     userOperation.signature = await account.signUserOperation(userOperation);
   } catch (error) {

@@ -6,31 +6,45 @@ import type { Call } from './executions.ts';
 /** An amount of a token the calls will take from the account (skills state these as their bounds). */
 export type Spend = { token: Address; amount: bigint };
 
+/** ETH in `spends` and `credits` (the 0xEeee… convention the skills use). */
+const NATIVE: Address = '0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE';
+
 /**
  * Refuses, before anything is signed, calls the account cannot pay for: the calls' ETH value plus
- * `gasCost` (zero when a paymaster sponsors it, or before gas is known) against the ETH balance; and,
- * when `spends` is given, each token's spends against its balance. Spends are the caller's statement
- * plus the plain ERC-20 transfers found in the calls. Token balances do not change with the gas
- * estimate, so a second check after it passes `gasCost` alone.
+ * `gasCost` (zero when a paymaster sponsors it, or before gas is known) against the ETH balance; and
+ * each token's needs against its balance. The needs are `spends` when the caller states them in full
+ * (the skills' bounds: what the calls take at most), else the plain ERC-20 transfers found in the
+ * calls. `credits` are what earlier calls in the same bundle are bound to bring in (the skills'
+ * receive bounds), so a step may spend what the step before it receives. Token balances do not change
+ * with the gas estimate, so a second check after it passes `gasCost` alone.
  */
 export async function assertNoShortfall(
   env: ExecutionEnvironment,
   account: Address,
   calls: readonly Call[],
-  needs: { spends?: readonly Spend[]; gasCost?: bigint },
+  needs: { spends?: readonly Spend[]; credits?: readonly Spend[]; gasCost?: bigint; tokens?: boolean },
 ): Promise<void> {
   const missing: ShortfallError['missing'] = [];
   const maxGasCost = needs.gasCost ?? 0n;
-  const nativeNeeded = calls.reduce((sum, call) => sum + (call.value ?? 0n), 0n) + maxGasCost;
+  const credit = new Map<string, bigint>();
+  for (const c of needs.credits ?? [])
+    credit.set(c.token.toLowerCase(), (credit.get(c.token.toLowerCase()) ?? 0n) + c.amount);
+  const valueNeeded =
+    calls.reduce((sum, call) => sum + (call.value ?? 0n), 0n) - (credit.get(NATIVE.toLowerCase()) ?? 0n);
+  const nativeNeeded = (valueNeeded > 0n ? valueNeeded : 0n) + maxGasCost;
   const nativeBalance = await env.publicClient.getBalance({ address: account });
   if (nativeBalance < nativeNeeded) {
     missing.push(row('ETH', 18, nativeNeeded, nativeBalance, maxGasCost > 0n ? ' (including gas)' : ''));
   }
   const byToken = new Map<string, bigint>();
-  for (const spend of needs.spends === undefined ? [] : [...needs.spends, ...transfersIn(calls)]) {
+  const tokenNeeds = needs.tokens === false ? [] : (needs.spends ?? transfersIn(calls));
+  for (const spend of tokenNeeds) {
+    if (spend.token.toLowerCase() === NATIVE.toLowerCase()) continue;
     byToken.set(spend.token.toLowerCase(), (byToken.get(spend.token.toLowerCase()) ?? 0n) + spend.amount);
   }
-  for (const [token, needed] of byToken) {
+  for (const [token, gross] of byToken) {
+    const needed = gross - (credit.get(token) ?? 0n);
+    if (needed <= 0n) continue;
     const address = token as Address;
     const [balance, { symbol, decimals }] = await Promise.all([
       env.publicClient.readContract({ address, abi: erc20Abi, functionName: 'balanceOf', args: [account] }),

@@ -5,7 +5,8 @@ type RawRequest = (args: { method: string; params?: unknown }) => Promise<unknow
 
 /**
  * A read client that sees the chain as it will be once `account` has made `calls`: each eth_call is
- * answered by eth_simulateV1 with those calls first and the read last, in one simulated block. A
+ * answered by eth_simulateV1 with those calls first and the read last, in one simulated block (and an
+ * eth_simulateV1 of its own gets them first in its first block, their results taken out again). A
  * plan's later steps are built on it, so a borrow is quoted against the supply before it in the same
  * bundle, and a supply is sized by the swap before it. Nothing is sent.
  */
@@ -22,6 +23,7 @@ export function clientAfterCalls(client: PublicClient, account: Address, calls: 
     ...(client.chain ? { chain: client.chain } : {}),
     transport: custom({
       async request({ method, params }) {
+        if (method === 'eth_simulateV1') return simulateAfter(request, pending, params);
         if (method !== 'eth_call') return request({ method, params });
         const [read] = params as [Record<string, unknown>];
         const [block] = (await request({
@@ -52,4 +54,28 @@ export function clientAfterCalls(client: PublicClient, account: Address, calls: 
       },
     }),
   }) as PublicClient;
+}
+
+type SimulatedBlock = { calls: { status: Hex; returnData: Hex }[] } & Record<string, unknown>;
+
+/** An eth_simulateV1 on the state after the pending calls: they run first in its first block, and their results are dropped. */
+async function simulateAfter(request: RawRequest, pending: readonly Record<string, unknown>[], params: unknown) {
+  const [payload, ...rest] = params as [{ blockStateCalls: { calls?: unknown[] }[] } & Record<string, unknown>];
+  const [first, ...later] = payload.blockStateCalls;
+  const blocks = (await request({
+    method: 'eth_simulateV1',
+    params: [
+      { ...payload, blockStateCalls: [{ ...first, calls: [...pending, ...(first?.calls ?? [])] }, ...later] },
+      ...rest,
+    ],
+  })) as SimulatedBlock[];
+  const [block, ...others] = blocks;
+  if (!block) return blocks;
+  const failedEarlier = block.calls.slice(0, pending.length).findIndex((r) => r.status !== '0x1');
+  if (failedEarlier >= 0) {
+    throw new Error(
+      `An earlier step of this plan would fail (call ${failedEarlier + 1}), so later steps cannot be built on it.`,
+    );
+  }
+  return [{ ...block, calls: block.calls.slice(pending.length) }, ...others];
 }

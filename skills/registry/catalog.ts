@@ -4,6 +4,7 @@ import type { Db } from '../../common/database.ts';
 import type { IntentAction } from '../../common/intent-actions.ts';
 import { BUILTIN_PACKAGES, readBuiltinSignatures } from '../builtin.ts';
 import { SEXTANT_AUDITOR } from '../project-keys.ts';
+import { remoteCatalogEntries } from '../remote/catalog-entries.ts';
 import type { Skill } from '../sdk/define-skill.ts';
 import { SkillRefusedError } from '../sdk/errors.ts';
 import { type SkillManifest, skillManifest } from '../sdk/manifest.ts';
@@ -18,7 +19,10 @@ import { judgeTrust, type TrustStatus } from './trust.ts';
 /** A skill as the runtime sees it: its manifest, where it came from, and whether it may run. */
 export type CatalogEntry = {
   manifest: SkillManifest;
-  origin: 'builtin' | 'published';
+  /** 'remote': served by a protocol's agent endpoint (skills/remote/), its manifest hash in the code hash's place. */
+  origin: 'builtin' | 'published' | 'remote';
+  /** The agent endpoint's URL, for a remote skill. */
+  endpoint?: string;
   status: TrustStatus;
   detail: string;
   /** The hash of the source the runtime would run now. */
@@ -34,6 +38,8 @@ export type CatalogOptions = {
   trustedAuditors?: readonly Address[];
   /** Where published packages are written to be loaded: DATA_DIR/skill-packages. */
   packagesDir: string;
+  /** How long a remote skill's endpoint may take to build (15 s when not given). */
+  remoteBuildTimeoutMs?: number;
 };
 
 export function skillPackagesDir(dataDir: string): string {
@@ -75,6 +81,7 @@ export class SkillCatalog {
       tampered: 'Restore the audited source, or publish the change as a new version and have it audited.',
       'failed-audit': 'Use another skill; this code was reviewed and rejected.',
       'not-published': 'Publish it (`sextant skills publish`) and have it audited.',
+      suspect: 'Look into its endpoint (`sextant endpoints list`), then clear the mark or remove the endpoint.',
     };
     const status = entry.status === 'audited' ? 'not-published' : entry.status;
     throw new SkillRefusedError(id, status, `${id} may not run: ${entry.detail}`, { hint: hints[status] });
@@ -89,7 +96,10 @@ export class SkillCatalog {
   }
 }
 
-/** Builds the catalog: the built-in skills from this checkout, and the latest release of every published one. */
+/**
+ * Builds the catalog: the built-in skills from this checkout, the latest release of every published
+ * one, and the skills of the agent endpoints added (`sextant endpoints add`), each judged by the rule.
+ */
 export async function loadSkillCatalog(db: Db, options: CatalogOptions): Promise<SkillCatalog> {
   await openSkillRegistry(db);
   const trustedAuditors = options.trustedAuditors ?? [SEXTANT_AUDITOR];
@@ -157,5 +167,10 @@ export async function loadSkillCatalog(db: Db, options: CatalogOptions): Promise
     }
     entries.push({ manifest: release.manifest, origin: 'published', ...verdict, codeHash, attestations, skill });
   }
-  return new SkillCatalog(entries);
+  const remote = await remoteCatalogEntries(db, {
+    trustedAuditors,
+    takenIds: new Set(entries.map((entry) => entry.manifest.id)),
+    ...(options.remoteBuildTimeoutMs ? { buildTimeoutMs: options.remoteBuildTimeoutMs } : {}),
+  });
+  return new SkillCatalog([...entries, ...remote]);
 }

@@ -34,6 +34,21 @@ const MIGRATIONS = [
     FOREIGN KEY (skill_id, version) REFERENCES skill_releases (skill_id, version)
   );
   CREATE INDEX skill_attestations_release ON skill_attestations (skill_id, version);`,
+  // Protocol agent endpoints (skills/remote/): the last manifest document each served, re-verified on
+  // every load, and whether the runtime caught it building something outside its declarations or bounds.
+  `CREATE TABLE skill_endpoints (
+    url TEXT PRIMARY KEY,
+    -- The document as served (JSON): its signatures are checked again each time the catalog loads.
+    document TEXT NOT NULL,
+    manifest_hash TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    build_version TEXT NOT NULL,
+    author TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    suspect_at TEXT,
+    suspect_reason TEXT
+  );`,
 ];
 
 export function migrateSkillRegistry(db: Db): void {

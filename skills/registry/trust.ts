@@ -9,9 +9,11 @@ import type { SkillReleaseRecord } from './releases.ts';
  * - `unaudited`: no trusted auditor has attested it (attestations by anyone else do not count);
  * - `tampered`: its current source no longer hashes to the code hash it was published and attested with;
  * - `failed-audit`: a trusted auditor attested this code with a failing verdict;
- * - `not-published`: the registry has no release of it.
+ * - `not-published`: the registry has no release of it;
+ * - `suspect`: a remote skill whose endpoint was caught building outside its declarations or the
+ *   intent's bounds (skills/remote/); it does not run until a person clears the mark.
  */
-export type TrustStatus = 'audited' | 'unaudited' | 'tampered' | 'failed-audit' | 'not-published';
+export type TrustStatus = 'audited' | 'unaudited' | 'tampered' | 'failed-audit' | 'not-published' | 'suspect';
 
 export type TrustVerdict = {
   status: TrustStatus;

@@ -21,7 +21,8 @@ export type RefusalReason =
   | 'tampered'
   | 'failed-audit'
   | 'undeclared-call'
-  | 'unsupported-chain';
+  | 'unsupported-chain'
+  | 'suspect';
 
 export class SkillRefusedError extends SextantError {
   override name = 'SkillRefusedError';

@@ -1,0 +1,50 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { type Command, parseCommandArgs } from '../../common/command.ts';
+import { llmChoice } from '../command.ts';
+import { openAgentSession } from '../session.ts';
+import { sextantMcpServer } from './tools.ts';
+
+const help = `Usage: sextant mcp [--user ID] [--llm auto|embedded|ollama]
+
+Sextant as an MCP server on standard input and output, for an agent on this machine (the same
+tools as the server's /mcp): parse_request, build_plan (a plan with its simulated preview),
+list_skills, get_balances, get_plan and execute_plan. No tool executes anything on the agent's
+word: execute_plan refuses a plan until you confirm it yourself (\`sextant plans confirm ID\`).
+
+Standard output carries the protocol only; messages go to standard error. Settings as for every
+command (DATA_DIR, CHAIN, SEXTANT_USER, ...).
+
+Options:
+  --user ID   the local user (default: SEXTANT_USER)
+  --llm ...   which parser (default auto: Ollama when it answers, else embedded)
+  -h, --help  show this help`;
+
+export const mcpCommand: Command = {
+  name: 'mcp',
+  summary: "Sextant's tools over MCP on stdio, for agents (executing still needs your confirmation)",
+  help,
+  async run(argv, context) {
+    const { values } = parseCommandArgs('mcp', argv, { user: { type: 'string' }, llm: { type: 'string' } });
+    // Standard output is the protocol's: anything the session would print goes to standard error.
+    const quiet = { ...context, stdout: context.stderr };
+    const session = await openAgentSession(quiet, {
+      ...(values.user ? { user: values.user } : {}),
+      llm: llmChoice(values.llm),
+    });
+    const server = sextantMcpServer(
+      { agent: session.deps, userAccount: async () => ({ owner: session.owner, account: session.account }) },
+      session.userId,
+    );
+    const closed = new Promise<void>((resolve) => {
+      server.server.onclose = () => resolve();
+      process.stdin.once('end', () => resolve());
+    });
+    await server.connect(new StdioServerTransport());
+    context.stderr(
+      `Sextant MCP server on stdio: user ${session.userId}, account ${session.account} on ${session.deps.env.chain.name}.\n`,
+    );
+    await closed;
+    await server.close();
+    return 0;
+  },
+};

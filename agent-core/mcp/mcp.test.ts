@@ -1,0 +1,160 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { accessToken } from '../../app/access.ts';
+import { createApp, listen } from '../../app/server.ts';
+import { testAccess } from '../../app/testing/access.ts';
+import { findFreePort } from '../../common/ports.ts';
+import { manifestToChain, writeManifest } from '../../devnet/manifest.ts';
+import { runSextant, SEXTANT_BIN } from '../../devnet/testing/processes.ts';
+import { fundedAgentUser, testAgent } from '../testing/agent.ts';
+
+const manifest = inject('devnet');
+const TOOLS = ['build_plan', 'execute_plan', 'get_balances', 'get_plan', 'list_skills', 'parse_request'];
+
+/** A tool's answer, parsed from its JSON text, with whether it is an error. */
+async function call(client: Client, name: string, args: Record<string, unknown> = {}) {
+  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+  const text = result.content.find((part) => part.type === 'text')?.text ?? 'null';
+  return { isError: result.isError === true, body: JSON.parse(text) };
+}
+
+describe('Sextant as an MCP server', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+  });
+
+  it('over HTTP with the Bearer token: lists the tools, previews a plan, and cannot execute it until the user confirms', async () => {
+    const deps = await testAgent(manifest);
+    const alice = await fundedAgentUser(deps, manifest);
+    const bob = await fundedAgentUser(deps, manifest);
+    const { access, dataDir } = testAccess(alice.userId, deps.db);
+    const users = { [alice.userId]: alice, [bob.userId]: bob };
+    const app = createApp({
+      chain: manifestToChain(manifest),
+      rpcUrl: manifest.rpcUrl,
+      bundlerUrl: manifest.bundlerUrl,
+      llm: async () => ({ provider: 'embedded', model: 'embedded', reachable: false, host: 'http://127.0.0.1:1' }),
+      access,
+      agent: {
+        agent: deps,
+        userAccount: async (userId) => ({
+          owner: users[userId]?.ownerAddress as `0x${string}`,
+          account: users[userId]?.account as `0x${string}`,
+        }),
+        unlock: async (userId) => users[userId]?.owner as never,
+      },
+    });
+    const server = await listen(app, '127.0.0.1', await findFreePort());
+    closers.push(server.close);
+    const connect = async (token: string | undefined) => {
+      const client = new Client({ name: 'sextant-test', version: '1.0.0' });
+      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers } }),
+      );
+      closers.push(() => client.close());
+      return client;
+    };
+
+    // The same access check as the API: no token, no MCP.
+    await expect(connect(undefined)).rejects.toThrow(/401|not signed in/);
+    const client = await connect(accessToken(dataDir, alice.userId));
+    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(TOOLS);
+    expect(client.getInstructions()).toMatch(/runs only after the\s+user confirms it in Sextant itself/);
+
+    const parsed = await call(client, 'parse_request', { text: 'swap 100 USDC for ETH' });
+    expect(parsed.body.intents).toEqual([{ action: 'swap', amount: '100', tokenIn: 'USDC', tokenOut: 'ETH' }]);
+    const skills = await call(client, 'list_skills');
+    expect(skills.body.note).toMatch(/third parties: data, not instructions/);
+    expect(skills.body.skills).toContainEqual(
+      expect.objectContaining({ id: 'uniswap-v3/swap', origin: 'builtin', status: 'audited' }),
+    );
+    const balances = await call(client, 'get_balances');
+    expect(balances.body.account).toBe(alice.account);
+    expect(balances.body.balances).toContainEqual(expect.objectContaining({ symbol: 'USDC', amount: '10000' }));
+
+    const built = await call(client, 'build_plan', { message: 'wrap 1 ETH' });
+    expect(built.isError).toBe(false);
+    expect(built.body.kind).toBe('plan');
+    const planId = built.body.plan.id as string;
+    expect(built.body.plan.preview.changes).toContainEqual(expect.objectContaining({ symbol: 'WETH', amount: '1' }));
+    expect(built.body.toExecute).toContain(`sextant plans confirm ${planId}`);
+
+    // The agent's word is not a confirmation: refused, and nothing ran.
+    const refused = await call(client, 'execute_plan', { planId, waitSeconds: 1 });
+    expect(refused.isError).toBe(true);
+    expect(refused.body.error).toBe(
+      `Plan ${planId} has not been confirmed by the user, so it was not executed. A tool call cannot confirm it.`,
+    );
+    expect(refused.body.hint).toContain(`sextant plans confirm ${planId}`);
+    expect((await call(client, 'get_plan', { planId })).body).toMatchObject({
+      plan: { status: 'proposed' },
+      execution: null,
+    });
+    // Nor can another user's agent reach it.
+    const bobs = await connect(accessToken(dataDir, bob.userId));
+    expect((await call(bobs, 'execute_plan', { planId })).body.error).toBe(`There is no plan ${planId}.`);
+
+    // The user confirms in Sextant (what the chat page sends); then the agent can follow the execution.
+    const confirmed = await fetch(`${server.url}/v1/plans/${planId}/confirm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken(dataDir, alice.userId)}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(confirmed.status).toBe(200);
+    const executed = await call(client, 'execute_plan', { planId, waitSeconds: 30 });
+    expect(executed.isError).toBe(false);
+    expect(executed.body).toMatchObject({ planId, status: 'confirmed', execution: { status: 'succeeded' } });
+  });
+
+  it('over stdio (`sextant mcp`): previews a plan, refuses to execute it, and reports it once confirmed with `sextant plans confirm`', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-mcp-'));
+    writeManifest(dataDir, manifest);
+    const env = {
+      DATA_DIR: dataDir,
+      SEXTANT_PASSPHRASE: 'a passphrase for tests',
+      SEXTANT_USER: 'ada',
+      RPC_URL: '',
+      BUNDLER_URL: '',
+    };
+    const faucet = runSextant(['faucet'], env);
+    expect(await faucet.exited, faucet.stderr()).toBe(0);
+
+    const client = new Client({ name: 'sextant-test', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [SEXTANT_BIN, 'mcp', '--llm', 'embedded'],
+        env: { ...process.env, ...env } as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    );
+    closers.push(() => client.close());
+    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(TOOLS);
+    const built = await call(client, 'build_plan', { message: 'wrap 1 ETH' });
+    expect(built.body.kind, JSON.stringify(built.body)).toBe('plan');
+    const planId = built.body.plan.id as string;
+    expect((await call(client, 'execute_plan', { planId })).isError).toBe(true);
+
+    // Without a terminal and without --yes, `plans confirm` executes nothing either.
+    const unasked = runSextant(['plans', 'confirm', planId], env);
+    expect(await unasked.exited).toBe(1);
+    expect(unasked.stdout()).toContain('Not executed: there is no terminal to confirm in');
+    const confirm = runSextant(['plans', 'confirm', planId, '--yes', '--json'], env);
+    expect(await confirm.exited, confirm.stderr()).toBe(0);
+    expect(JSON.parse(confirm.stdout())).toMatchObject({
+      plan: { id: planId, status: 'confirmed' },
+      execution: { status: 'succeeded' },
+    });
+
+    const executed = await call(client, 'execute_plan', { planId });
+    expect(executed.body).toMatchObject({ status: 'confirmed', execution: { status: 'succeeded' } });
+  });
+});

@@ -1,0 +1,104 @@
+import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import { executionJson } from '../smart-accounts/routes.ts';
+import { type AgentReply, confirmPlan, planExecution, planView } from './agent.ts';
+import { askYesNo, unlockOwner } from './command.ts';
+import { getPlan } from './plan/store.ts';
+import { renderExecution, renderReply } from './render.ts';
+import { openAgentSession } from './session.ts';
+
+const help = `Usage: sextant plans show ID [--json] [--user ID]
+       sextant plans confirm ID [--yes] [--allow-new-recipient] [--json] [--user ID]
+
+A plan by its id: one made in the chat page, by \`sextant run\`, or by an agent through MCP
+(build_plan). \`show\` prints its steps and simulated preview; \`confirm\` prints them, asks you to
+confirm at the terminal (or takes --yes) and executes it, once. This is how you let a plan an
+agent built run: the agent cannot confirm it itself.
+
+Options:
+  --yes                   confirm without asking (the preview is still printed)
+  --allow-new-recipient   confirm paying an address you have never paid before
+  --json                  print JSON
+  --user ID               the local user (default: SEXTANT_USER)
+  -h, --help              show this help`;
+
+async function openPlan(context: CommandContext, id: string | undefined, user: string | undefined) {
+  if (!id) throw new UsageError('Which plan? Give its id (plan_…).');
+  const session = await openAgentSession(context, { ...(user ? { user } : {}), llm: 'embedded' });
+  const plan = getPlan(session.deps.db, session.userId, id);
+  if (!plan) throw new UsageError(`There is no plan ${id} for user ${session.userId}.`);
+  return { session, plan };
+}
+
+function renderPlan(plan: ReturnType<typeof planView>, message: string): string {
+  const reply: AgentReply = {
+    conversationId: '',
+    parse: { intents: [], parser: 'embedded' },
+    kind: 'plan',
+    text: '',
+    plan,
+    readings: [],
+  };
+  const status = plan.status === 'proposed' ? `can be confirmed until ${plan.expiresAt}` : plan.status;
+  return `"${message}" (${status}${plan.refusal ? `: ${plan.refusal}` : ''})\n${renderReply(reply)}`;
+}
+
+export const plansCommand: Command = {
+  name: 'plans',
+  summary: 'show a plan by its id, or confirm it (how a plan an agent built over MCP gets to run)',
+  help,
+  async run(argv, context) {
+    const [sub, ...rest] = argv;
+    const { values, positionals } = parseCommandArgs(
+      'plans',
+      rest,
+      {
+        yes: { type: 'boolean' },
+        'allow-new-recipient': { type: 'boolean' },
+        json: { type: 'boolean' },
+        user: { type: 'string' },
+      },
+      true,
+    );
+    if (sub !== 'show' && sub !== 'confirm') {
+      throw new UsageError(sub ? `Unknown subcommand "plans ${sub}".` : 'Which subcommand?', {
+        hint: 'One of show, confirm. Run `sextant plans --help`.',
+      });
+    }
+    const { session, plan } = await openPlan(context, positionals[0], values.user);
+    const view = planView(plan);
+    if (sub === 'show') {
+      const execution = planExecution(session.deps, session.userId, plan.id);
+      if (values.json) {
+        context.stdout(
+          `${JSON.stringify({ plan: view, execution: execution ? executionJson(execution) : null }, null, 2)}\n`,
+        );
+      } else {
+        context.stdout(renderPlan(view, plan.message));
+        if (execution) context.stdout(renderExecution(execution));
+      }
+      return 0;
+    }
+    if (!values.json) context.stdout(renderPlan(view, plan.message));
+    if (plan.status === 'proposed' && values.yes !== true && !(await askYesNo('Confirm and execute? [y/N] '))) {
+      context.stdout(
+        process.stdin.isTTY
+          ? 'Not executed.\n'
+          : 'Not executed: there is no terminal to confirm in; pass --yes to confirm.\n',
+      );
+      return 1;
+    }
+    const owner = await unlockOwner(session.deps.db, session.userId);
+    const record = await confirmPlan(session.deps, {
+      userId: session.userId,
+      planId: plan.id,
+      owner,
+      allowNewRecipients: values['allow-new-recipient'] === true,
+    });
+    if (values.json)
+      context.stdout(
+        `${JSON.stringify({ plan: planView(getPlan(session.deps.db, session.userId, plan.id) ?? plan), execution: executionJson(record) }, null, 2)}\n`,
+      );
+    else context.stdout(renderExecution(record));
+    return record.status === 'succeeded' ? 0 : 1;
+  },
+};

@@ -1,0 +1,108 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { findFreePort } from '../../common/ports.ts';
+import { writeManifest } from '../../devnet/manifest.ts';
+import { runSextant } from '../../devnet/testing/processes.ts';
+import { SEXTANT_AUDITOR } from '../project-keys.ts';
+import { ODOS_DIR, TEST_AUDITOR, TEST_AUDITOR_KEY, TEST_PROTOCOL, TEST_PROTOCOL_KEY } from '../testing/endpoints.ts';
+import { TEST_AUTHOR_KEY } from '../testing/registry.ts';
+
+const manifest = inject('devnet');
+
+async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+  const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
+  const code = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+/** `sextant endpoint serve …`, running until stopped; resolves once it says where it listens. */
+async function serving(args: string[], env: NodeJS.ProcessEnv) {
+  const run = runSextant(['endpoint', 'serve', ...args], { RPC_URL: '', BUNDLER_URL: '', ...env });
+  const deadline = Date.now() + 30_000;
+  while (!run.stdout().includes('Press Ctrl-C')) {
+    if (Date.now() > deadline || run.child.exitCode !== null)
+      throw new Error(`endpoint serve did not start: ${run.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    stdout: run.stdout,
+    stop: async () => {
+      run.child.kill('SIGTERM');
+      return run.exited;
+    },
+  };
+}
+
+function file(dir: string, name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${content}\n`, { mode: 0o600 });
+  return path;
+}
+
+describe('sextant endpoint and sextant endpoints', () => {
+  const stops: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const stop of stops) await stop();
+  });
+
+  it('a protocol serves its audited skill; a user adds, lists, refreshes and removes the endpoint; an auditor attests it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-endpoints-cli-'));
+    const trusted = { SKILL_AUDITORS: `${SEXTANT_AUDITOR},${TEST_AUDITOR.address}` };
+    const protocolEnv = { DATA_DIR: join(dir, 'protocol'), ...trusted };
+    const userEnv = { DATA_DIR: join(dir, 'user'), ...trusted };
+    writeManifest(protocolEnv.DATA_DIR, manifest);
+    writeManifest(userEnv.DATA_DIR, manifest);
+    const auditorKey = file(dir, 'auditor.key', TEST_AUDITOR_KEY);
+    const protocolKey = file(dir, 'protocol.key', TEST_PROTOCOL_KEY);
+
+    // The protocol's side: its skill published and audited in its own registry, then served.
+    expect(
+      (await sextant(['skills', 'publish', ODOS_DIR, '--key', file(dir, 'author.key', TEST_AUTHOR_KEY)], protocolEnv))
+        .code,
+    ).toBe(0);
+    const audit = ['--key', auditorKey, '--verdict', 'pass', '--report', 'https://audits.example/odos'];
+    expect((await sextant(['skills', 'attest', 'odos/swap@1.0.0', ...audit], protocolEnv)).code).toBe(0);
+    const port = await findFreePort();
+    const url = `http://127.0.0.1:${port}`;
+    const serveArgs = ['--skill', 'odos/swap', '--port', String(port), '--key', protocolKey];
+    let server = await serving(serveArgs, protocolEnv);
+    stops.push(() => server.stop());
+    expect(server.stdout()).toContain(`endpoint       ${url}`);
+    expect(server.stdout()).toContain(`author         ${TEST_PROTOCOL.address}`);
+
+    // Added before any auditor looked at the endpoint: listed, verified, but not runnable.
+    const added = await sextant(['endpoints', 'add', url], userEnv);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/odos\/swap@1\.0\.0 {2}UNAUDITED {2}Swap through Odos/);
+
+    // The auditor attests the manifest hash at its build version; the protocol serves the attestation.
+    const attested = await sextant(['endpoint', 'attest', url, ...audit], userEnv);
+    expect(attested.code, attested.stderr).toBe(0);
+    const attestations = file(dir, 'attestations.jsonl', attested.stdout.trim());
+    await server.stop();
+    server = await serving([...serveArgs, '--attestations', attestations], protocolEnv);
+    expect(server.stdout()).toContain('attestations   1\n');
+
+    expect((await sextant(['endpoints', 'refresh'], userEnv)).code).toBe(0);
+    const listed = await sextant(['endpoints', 'list', '--json'], userEnv);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).endpoints).toEqual([
+      expect.objectContaining({
+        url,
+        protocol: 'odos',
+        author: TEST_PROTOCOL.address,
+        suspect: null,
+        skills: [expect.objectContaining({ id: 'odos/swap', status: 'audited', auditors: [TEST_AUDITOR.address] })],
+      }),
+    ]);
+    const skills = await sextant(['skills', 'list', '--json'], userEnv);
+    expect(JSON.parse(skills.stdout).skills).toContainEqual(
+      expect.objectContaining({ origin: 'remote', endpoint: url, status: 'audited' }),
+    );
+
+    expect((await sextant(['endpoints', 'remove', `${url}/`], userEnv)).code).toBe(0);
+    expect((await sextant(['endpoints', 'list'], userEnv)).stdout).toContain('No endpoints');
+  });
+});

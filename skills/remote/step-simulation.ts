@@ -1,0 +1,116 @@
+import {
+  type Address,
+  encodeFunctionData,
+  erc20Abi,
+  getAddress,
+  type Hex,
+  hexToBigInt,
+  isAddressEqual,
+  type Log,
+  toEventSelector,
+} from 'viem';
+import { simulateBlocks } from 'viem/actions';
+import { describeRevert } from '../../smart-accounts/revert-reason.ts';
+import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../sdk/define-skill.ts';
+
+/** What one step's calls would do to the account, simulated on their own. */
+export type StepSimulation = {
+  ok: boolean;
+  revertReason: string | undefined;
+  /** Balance change per asset (lower-case address; ETH as NATIVE_TOKEN), for every listed token and ETH. */
+  changes: Map<string, bigint>;
+  /** Tokens the calls moved out of the account that no one listed (read from Transfer events). */
+  unlistedOutflows: Address[];
+  /** Approval events with the account as owner. */
+  approvals: { token: Address; spender: Address; amount: bigint }[];
+};
+
+const TRANSFER = toEventSelector('Transfer(address,address,uint256)');
+const APPROVAL = toEventSelector('Approval(address,address,uint256)');
+
+/**
+ * Runs `calls` from the account in one simulated block (eth_simulateV1, no signature, no gas price)
+ * on the state the context's client sees (after the plan's earlier steps, through clientAfterCalls),
+ * reading `tokens`' balances before and after in the same block, ETH from the node's transfer trace.
+ * Nothing is sent. The plan's full preview later runs everything again through the smart account.
+ */
+export async function simulateStep(
+  ctx: SkillContext,
+  calls: readonly SkillCall[],
+  tokens: readonly Address[],
+): Promise<StepSimulation> {
+  const listed = unique(tokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)));
+  const reads = listed.map((token) => ({
+    to: token,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [ctx.account] }),
+  }));
+  const [block] = await simulateBlocks(ctx.client, {
+    traceTransfers: true,
+    validation: false,
+    blocks: [
+      {
+        calls: [
+          ...reads,
+          ...calls.map((call) => ({ account: ctx.account, to: call.to, value: call.value, data: call.data })),
+          ...reads,
+        ],
+      },
+    ],
+  });
+  const results = block?.calls ?? [];
+  const stepResults = results.slice(reads.length, reads.length + calls.length);
+  const failed = stepResults.findIndex((result) => result.status !== 'success');
+  const changes = new Map<string, bigint>();
+  if (failed >= 0) {
+    const result = stepResults[failed];
+    return {
+      ok: false,
+      revertReason: `call ${failed + 1} of ${calls.length} (to ${calls[failed]?.to}) reverted: ${describeRevert(result?.data as Hex | undefined)}`,
+      changes,
+      unlistedOutflows: [],
+      approvals: [],
+    };
+  }
+  const balance = (result: (typeof results)[number] | undefined) =>
+    result?.data && result.data !== '0x' ? hexToBigInt(result.data) : 0n;
+  listed.forEach((token, index) => {
+    const before = balance(results[index]);
+    const after = balance(results[reads.length + calls.length + index]);
+    changes.set(token.toLowerCase(), after - before);
+  });
+
+  const logs = stepResults.flatMap((result) => (result.logs ?? []) as Log[]);
+  let eth = 0n;
+  const unlistedOutflows: Address[] = [];
+  const approvals: StepSimulation['approvals'] = [];
+  for (const log of logs) {
+    const [topic, from, to] = log.topics;
+    if (topic === TRANSFER && log.topics.length === 3) {
+      if (isAddressEqual(log.address, NATIVE_TOKEN)) {
+        if (isAccount(from, ctx.account)) eth -= hexToBigInt(log.data);
+        if (isAccount(to, ctx.account)) eth += hexToBigInt(log.data);
+      } else if (isAccount(from, ctx.account) && !listed.some((token) => isAddressEqual(token, log.address))) {
+        unlistedOutflows.push(getAddress(log.address));
+      }
+    }
+    if (topic === APPROVAL && log.topics.length === 3 && isAccount(from, ctx.account) && to) {
+      approvals.push({ token: getAddress(log.address), spender: topicAddress(to), amount: hexToBigInt(log.data) });
+    }
+  }
+  changes.set(NATIVE_TOKEN.toLowerCase(), eth);
+  return { ok: true, revertReason: undefined, changes, unlistedOutflows: unique(unlistedOutflows), approvals };
+}
+
+function topicAddress(topic: Hex): Address {
+  return getAddress(`0x${topic.slice(26)}`);
+}
+
+function isAccount(topic: Hex | undefined, account: Address): boolean {
+  return topic !== undefined && isAddressEqual(topicAddress(topic), account);
+}
+
+function unique(addresses: readonly Address[]): Address[] {
+  const seen = new Map<string, Address>();
+  for (const address of addresses) seen.set(address.toLowerCase(), address);
+  return [...seen.values()];
+}
