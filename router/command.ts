@@ -9,7 +9,7 @@ import {
 } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { describeError } from '../common/errors.ts';
-import { readSigningKey } from '../skills/command.ts';
+import { readSigningKey } from '../common/signing-key.ts';
 import { type Backend, ollamaBackend, openAiBackend } from './provider/backend.ts';
 import { DEFAULT_PROVIDER_PORT, startProviderNode } from './provider/serve.ts';
 import { computeContributions, listReceipts } from './receipts.ts';

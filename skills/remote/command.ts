@@ -10,7 +10,7 @@ import {
 } from '../../common/command.ts';
 import { databasePath, openDatabase } from '../../common/database.ts';
 import { publicClientFor } from '../../common/network.ts';
-import { readSigningKey } from '../command.ts';
+import { readSigningKey } from '../../common/signing-key.ts';
 import { SEXTANT_AUDITOR } from '../project-keys.ts';
 import { loadSkillCatalog, skillPackagesDir } from '../registry/catalog.ts';
 import { describeEndpoints, type EndpointView } from './catalog-entries.ts';
