@@ -1,6 +1,7 @@
 import type { Token } from '../../common/chains/types.ts';
 import type { Intent, ParseResult } from '../intents/schema.ts';
 import { CHAINS, PROTOCOLS, TOKENS } from './embedded/lexicon.ts';
+import { SMALL_NUMBERS } from './number-words.ts';
 
 /**
  * The grounding guard (security principle 1): every amount, address, ENS name, contact, token,
@@ -95,36 +96,6 @@ const SCALES: Record<string, number> = {
   billion: 9,
 };
 
-const SMALL_NUMBERS: Record<string, number> = {
-  zero: 0,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  sixteen: 16,
-  seventeen: 17,
-  eighteen: 18,
-  nineteen: 19,
-  twenty: 20,
-  thirty: 30,
-  forty: 40,
-  fifty: 50,
-  sixty: 60,
-  seventy: 70,
-  eighty: 80,
-  ninety: 90,
-};
 const WORD_SCALES: Record<string, number> = { hundred: 100, thousand: 1_000, million: 1_000_000 };
 const ALL_WORDS = ['all', 'everything', 'max', 'maximum', 'entire', 'whole', 'full', 'rest', 'remaining'];
 

@@ -1,3 +1,4 @@
+import { SMALL_NUMBERS } from '../number-words.ts';
 import { type Piece, scaleDecimal } from './normalize.ts';
 import type { Tag } from './tags.ts';
 
@@ -58,26 +59,8 @@ const ALL_WORDS = new Set([
   'remaining',
   'entirety',
 ]);
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  forty: 40,
-  fifty: 50,
-  hundred: 100,
-};
+/** Number words the parser reads as an amount on their own ("hundred" too: "a hundred USDC"). */
+const NUMBER_WORDS: Record<string, number> = { ...SMALL_NUMBERS, hundred: 100 };
 
 /** Every word this file reads, for typo correction ("everythng", "thousnad"). */
 export const AMOUNT_WORDS: readonly string[] = [
