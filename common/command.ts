@@ -22,6 +22,23 @@ export type Command = {
   run(argv: string[], context: CommandContext): Promise<number>;
 };
 
+/** A command's subcommands by name (`sextant skills list`, `sextant router serve`, ...). */
+export type Subcommands = Record<string, (argv: string[], context: CommandContext) => Promise<number>>;
+
+/** Runs the subcommand argv names; an unknown or missing one is a UsageError listing the others. */
+export function dispatchSubcommand(command: string, subcommands: Subcommands): Command['run'] {
+  return async (argv, context) => {
+    const [name, ...rest] = argv;
+    const subcommand = name ? subcommands[name] : undefined;
+    if (!subcommand) {
+      throw new UsageError(name ? `Unknown subcommand "${command} ${name}".` : 'Which subcommand?', {
+        hint: `One of ${Object.keys(subcommands).join(', ')}. Run \`sextant ${command} --help\`.`,
+      });
+    }
+    return subcommand(rest, context);
+  };
+}
+
 export class UsageError extends SextantError {
   override name = 'UsageError';
 }

@@ -2,6 +2,7 @@ import { type Address, formatEther, getAddress, isAddress, parseEther } from 'vi
 import {
   type Command,
   type CommandContext,
+  dispatchSubcommand,
   parseCommandArgs,
   parsePort,
   serveUntilStopped,
@@ -309,31 +310,16 @@ async function routerReceipts(argv: string[], context: CommandContext): Promise<
   }
 }
 
-type Subcommands = Record<string, (argv: string[], context: CommandContext) => Promise<number>>;
-
-function dispatch(command: string, subcommands: Subcommands) {
-  return async (argv: string[], context: CommandContext) => {
-    const [name, ...rest] = argv;
-    const subcommand = name ? subcommands[name] : undefined;
-    if (!subcommand) {
-      throw new UsageError(name ? `Unknown subcommand "${command} ${name}".` : 'Which subcommand?', {
-        hint: `One of ${Object.keys(subcommands).join(', ')}. Run \`sextant ${command} --help\`.`,
-      });
-    }
-    return subcommand(rest, context);
-  };
-}
-
 export const providerCommand: Command = {
   name: 'provider',
   summary: 'serve your Ollama (or an OpenAI-compatible server) to routers for a price',
   help: providerHelp,
-  run: dispatch('provider', { serve: providerServe }),
+  run: dispatchSubcommand('provider', { serve: providerServe }),
 };
 
 export const routerCommand: Command = {
   name: 'router',
   summary: 'the inference router: serve, providers, receipts',
   help: routerHelp,
-  run: dispatch('router', { serve: routerServe, providers: routerProviders, receipts: routerReceipts }),
+  run: dispatchSubcommand('router', { serve: routerServe, providers: routerProviders, receipts: routerReceipts }),
 };

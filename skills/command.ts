@@ -1,4 +1,11 @@
-import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import {
+  type Command,
+  type CommandContext,
+  dispatchSubcommand,
+  parseCommandArgs,
+  type Subcommands,
+  UsageError,
+} from '../common/command.ts';
 import { type Db, databasePath, openDatabase } from '../common/database.ts';
 import { readSigningKey } from '../common/signing-key.ts';
 import { attestationsFor } from './registry/attestations.ts';
@@ -228,7 +235,7 @@ async function verify(argv: string[], context: CommandContext): Promise<number> 
   return problems.length === 0 ? 0 : 1;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[], context: CommandContext) => Promise<number>> = {
+const SUBCOMMANDS: Subcommands = {
   list,
   show,
   publish,
@@ -240,14 +247,5 @@ export const skillsCommand: Command = {
   name: 'skills',
   summary: 'list, show, publish, attest and verify skills in the registry',
   help,
-  async run(argv, context) {
-    const [name, ...rest] = argv;
-    const subcommand = name ? SUBCOMMANDS[name] : undefined;
-    if (!subcommand) {
-      throw new UsageError(name ? `Unknown subcommand "skills ${name}".` : 'Which subcommand?', {
-        hint: `One of ${Object.keys(SUBCOMMANDS).join(', ')}. Run \`sextant skills --help\`.`,
-      });
-    }
-    return subcommand(rest, context);
-  },
+  run: dispatchSubcommand('skills', SUBCOMMANDS),
 };

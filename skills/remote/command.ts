@@ -3,8 +3,10 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import {
   type Command,
   type CommandContext,
+  dispatchSubcommand,
   parseCommandArgs,
   parsePort,
+  type Subcommands,
   serveUntilStopped,
   UsageError,
 } from '../../common/command.ts';
@@ -132,7 +134,7 @@ function viewJson(view: EndpointView) {
   };
 }
 
-const endpointsSubcommands: Record<string, (argv: string[], context: CommandContext) => Promise<number>> = {
+const endpointsSubcommands: Subcommands = {
   async add(argv, context) {
     const { values, positionals } = parseCommandArgs('endpoints', argv, { json: { type: 'boolean' } }, true);
     const url = positionals[0];
@@ -216,7 +218,7 @@ export function readAttestations(path: string): EndpointAttestation[] {
   });
 }
 
-const endpointSubcommands: Record<string, (argv: string[], context: CommandContext) => Promise<number>> = {
+const endpointSubcommands: Subcommands = {
   async serve(argv, context) {
     const { values } = parseCommandArgs('endpoint', argv, {
       skill: { type: 'string', multiple: true },
@@ -289,32 +291,16 @@ Press Ctrl-C to stop.
   },
 };
 
-function dispatch(
-  name: string,
-  subcommands: Record<string, (argv: string[], context: CommandContext) => Promise<number>>,
-): Command['run'] {
-  return async (argv, context) => {
-    const [sub, ...rest] = argv;
-    const run = sub ? subcommands[sub] : undefined;
-    if (!run) {
-      throw new UsageError(sub ? `Unknown subcommand "${name} ${sub}".` : 'Which subcommand?', {
-        hint: `One of ${Object.keys(subcommands).join(', ')}. Run \`sextant ${name} --help\`.`,
-      });
-    }
-    return run(rest, context);
-  };
-}
-
 export const endpointsCommand: Command = {
   name: 'endpoints',
   summary: "add, list, refresh and remove protocols' agent endpoints (remote skills)",
   help: endpointsHelp,
-  run: dispatch('endpoints', endpointsSubcommands),
+  run: dispatchSubcommand('endpoints', endpointsSubcommands),
 };
 
 export const endpointCommand: Command = {
   name: 'endpoint',
   summary: 'serve local skills as an agent endpoint; attest an endpoint as an auditor',
   help: endpointHelp,
-  run: dispatch('endpoint', endpointSubcommands),
+  run: dispatchSubcommand('endpoint', endpointSubcommands),
 };
