@@ -25,18 +25,24 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     return result;
   };
 
+  type User = Awaited<ReturnType<typeof fundedAgentUser>>;
+  /** The user's message to the agent, optionally continuing a conversation. */
+  const say = (user: User, text: string, conversationId?: string) =>
+    handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text,
+      ...(conversationId ? { conversationId } : {}),
+    });
+
   /** Sends a message, confirms the plan, and checks every token moved as the preview said (ETH: plus gas). */
   async function runAndCheck(
     user: Awaited<ReturnType<typeof fundedAgentUser>>,
     text: string,
     allowNewRecipients = false,
   ) {
-    const reply = await handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      text,
-    });
+    const reply = await say(user, text);
     expect(reply.kind, reply.text).toBe('plan');
     const plan = reply.plan;
     if (!plan) throw new Error('no plan');
@@ -83,12 +89,7 @@ describe('the agent, from a message to a landed execution on the devnet', async 
   it('"send 0.1 ETH to 0x…" — a new recipient needs an explicit yes', async () => {
     const user = await fundedAgentUser(deps, manifest);
     const recipient = privateKeyToAccount(generatePrivateKey()).address;
-    const reply = await handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      text: `send 0.1 ETH to ${recipient}`,
-    });
+    const reply = await say(user, `send 0.1 ETH to ${recipient}`);
     expect(reply.plan?.newRecipients).toEqual([recipient]);
     await expect(
       confirmPlan(deps, { userId: user.userId, planId: reply.plan?.id as string, owner: user.owner }),
@@ -154,12 +155,7 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     const rich = await fundedAgentUser(deps, manifest);
     saveAddress(deps.db, rich.userId, 'carol', privateKeyToAccount(generatePrivateKey()).address);
     updatePolicy(deps.db, rich.userId, { maxPlanUsd: 20_000 });
-    const big = await handleMessage(deps, {
-      userId: rich.userId,
-      owner: rich.ownerAddress,
-      account: rich.account,
-      text: 'send 6000 USDC to carol',
-    });
+    const big = await say(rich, 'send 6000 USDC to carol');
     const sent = await confirmPlan(deps, { userId: rich.userId, planId: big.plan?.id as string, owner: rich.owner });
     expect(sent.status, sent.error ?? '').toBe('succeeded');
   });
@@ -167,12 +163,7 @@ describe('the agent, from a message to a landed execution on the devnet', async 
   it('refuses a plan over the policy limit, naming the rule', async () => {
     const user = await fundedAgentUser(deps, manifest);
     updatePolicy(deps.db, user.userId, { maxPlanUsd: 50 });
-    const reply = await handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      text: 'send 100 USDC to 0x000000000000000000000000000000000000dEaD',
-    });
+    const reply = await say(user, 'send 100 USDC to 0x000000000000000000000000000000000000dEaD');
     expect(reply.kind).toBe('refused');
     expect(reply.text).toMatch(/over your limit of \$50 per plan.*maxPlanUsd/);
     await expect(
@@ -187,12 +178,7 @@ describe('the agent, from a message to a landed execution on the devnet', async 
 
   it('does not offer a plan that fails simulation', async () => {
     const user = await fundedAgentUser(deps, manifest);
-    const reply = await handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      text: 'send 20000 USDC to 0x000000000000000000000000000000000000dEaD',
-    });
+    const reply = await say(user, 'send 20000 USDC to 0x000000000000000000000000000000000000dEaD');
     expect(reply.kind).toBe('not-offered');
     expect(reply.text).toMatch(/would fail: call \d of \d .*exceeds balance|InsufficientBalance/);
   });
@@ -210,45 +196,24 @@ describe('the agent, from a message to a landed execution on the devnet', async 
       args: [friend],
     });
     expect(paid).toBe(5_000_000n);
-    const unknown = await handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      text: 'send 5 USDC to bob',
-    });
+    const unknown = await say(user, 'send 5 USDC to bob');
     expect(unknown.kind).toBe('clarify');
     expect(unknown.text).toMatch(/Who is "bob"/);
   });
 
   it('completes a clarify round trip in one conversation', async () => {
     const user = await fundedAgentUser(deps, manifest);
-    const first = await handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      text: 'swap 100 USDC',
-    });
+    const first = await say(user, 'swap 100 USDC');
     expect(first.kind).toBe('clarify');
     expect(first.text).toMatch(/Which token do you want to receive/);
-    const second = await handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      conversationId: first.conversationId,
-      text: 'DAI',
-    });
+    const second = await say(user, 'DAI', first.conversationId);
     expect(second.kind, second.text).toBe('plan');
     expect(second.plan?.steps[0]?.summary).toMatch(/Swap 100 USDC for at least [\d.]+ DAI/);
   });
 
   it('executes a double confirmation once', async () => {
     const user = await fundedAgentUser(deps, manifest);
-    const reply = await handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      text: 'wrap 0.5 ETH',
-    });
+    const reply = await say(user, 'wrap 0.5 ETH');
     const planId = reply.plan?.id as string;
     const [a, b] = await Promise.all([
       confirmPlan(deps, { userId: user.userId, planId, owner: user.owner }),

@@ -1,10 +1,8 @@
 import { parseEther } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
-import { manifestToChain } from '../devnet/manifest.ts';
 import { accessToken } from './access.ts';
-import { createApp } from './server.ts';
-import { testAccess } from './testing/access.ts';
+import { testAgentApp } from './testing/agent-app.ts';
 
 const manifest = inject('devnet');
 
@@ -25,25 +23,9 @@ describe('the API, on the devnet', async () => {
   const deps = await testAgent(manifest);
   const alice = await fundedAgentUser(deps, manifest);
   const bob = await fundedAgentUser(deps, manifest);
-  const { access, dataDir } = testAccess(alice.userId, deps.db);
+  const { app, dataDir } = testAgentApp(manifest, deps, [alice, bob]);
   const bobToken = accessToken(dataDir, bob.userId);
   const aliceToken = accessToken(dataDir, alice.userId);
-  const users = { [alice.userId]: alice, [bob.userId]: bob };
-  const app = createApp({
-    chain: manifestToChain(manifest),
-    rpcUrl: manifest.rpcUrl,
-    bundlerUrl: manifest.bundlerUrl,
-    llm: async () => ({ provider: 'embedded', model: 'embedded', reachable: false, host: 'http://127.0.0.1:1' }),
-    access,
-    agent: {
-      agent: deps,
-      userAccount: async (userId) => ({
-        owner: users[userId]?.ownerAddress as `0x${string}`,
-        account: users[userId]?.account as `0x${string}`,
-      }),
-      unlock: async (userId) => users[userId]?.owner as never,
-    },
-  });
   const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
   const post = (path: string, token: string, body: unknown) =>
     app.request(path, {

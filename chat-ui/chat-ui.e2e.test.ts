@@ -5,10 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
-import { createApp, listen } from '../app/server.ts';
-import { testAccess } from '../app/testing/access.ts';
+import { listen } from '../app/server.ts';
+import { testAgentApp } from '../app/testing/agent-app.ts';
 import { findFreePort } from '../common/ports.ts';
-import { manifestToChain } from '../devnet/manifest.ts';
 import { chatUiRoutes } from './routes.ts';
 import { FAKE_TX_HASH, type FakeApiOptions, fakeApi } from './testing/fake-api.ts';
 
@@ -82,11 +81,7 @@ async function lastReply(page: Page) {
 describe('the chat page on the real server', async () => {
   const deps = await testAgent(manifest);
   const alice = await fundedAgentUser(deps, manifest);
-  const { access, token } = testAccess(alice.userId, deps.db);
-  const app = createApp({
-    chain: manifestToChain(manifest),
-    rpcUrl: manifest.rpcUrl,
-    bundlerUrl: manifest.bundlerUrl,
+  const { app, token } = testAgentApp(manifest, deps, [alice], {
     llm: async () => ({
       provider: 'embedded',
       model: 'embedded',
@@ -95,16 +90,10 @@ describe('the chat page on the real server', async () => {
       detail:
         'Ollama is not reachable at http://127.0.0.1:1 (fetch failed); the embedded parser serves. Install Ollama and run `ollama pull qwen2.5:7b-instruct` to use the model.',
     }),
-    access,
     skills: {
       db: deps.db,
       packagesDir: join(mkdtempSync(join(tmpdir(), 'sextant-chat-ui-')), 'skill-packages'),
       trustedAuditors: undefined,
-    },
-    agent: {
-      agent: deps,
-      userAccount: async () => ({ owner: alice.ownerAddress, account: alice.account }),
-      unlock: async () => alice.owner,
     },
     page: chatUiRoutes(),
   });

@@ -7,10 +7,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { accessToken } from '../../app/access.ts';
-import { createApp, listen } from '../../app/server.ts';
-import { testAccess } from '../../app/testing/access.ts';
+import { listen } from '../../app/server.ts';
+import { testAgentApp } from '../../app/testing/agent-app.ts';
 import { findFreePort } from '../../common/ports.ts';
-import { manifestToChain, writeManifest } from '../../devnet/manifest.ts';
+import { writeManifest } from '../../devnet/manifest.ts';
 import { runSextant, SEXTANT_BIN } from '../../devnet/testing/processes.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
 
@@ -34,23 +34,7 @@ describe('Sextant as an MCP server', () => {
     const deps = await testAgent(manifest);
     const alice = await fundedAgentUser(deps, manifest);
     const bob = await fundedAgentUser(deps, manifest);
-    const { access, dataDir } = testAccess(alice.userId, deps.db);
-    const users = { [alice.userId]: alice, [bob.userId]: bob };
-    const app = createApp({
-      chain: manifestToChain(manifest),
-      rpcUrl: manifest.rpcUrl,
-      bundlerUrl: manifest.bundlerUrl,
-      llm: async () => ({ provider: 'embedded', model: 'embedded', reachable: false, host: 'http://127.0.0.1:1' }),
-      access,
-      agent: {
-        agent: deps,
-        userAccount: async (userId) => ({
-          owner: users[userId]?.ownerAddress as `0x${string}`,
-          account: users[userId]?.account as `0x${string}`,
-        }),
-        unlock: async (userId) => users[userId]?.owner as never,
-      },
-    });
+    const { app, dataDir } = testAgentApp(manifest, deps, [alice, bob]);
     const server = await listen(app, '127.0.0.1', await findFreePort());
     closers.push(server.close);
     const connect = async (token: string | undefined) => {
