@@ -65,6 +65,8 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
   const changes = new Map<string, bigint>();
   /** What the step before received, for "…and supply it". */
   let previousReceives: { token: Address; amount: bigint }[] = [];
+  // Prices of the chain as it is now, read once per plan whatever the number of steps.
+  const prices = priceBook(planner.catalog, createSkillContext({ chain, client: planner.client, account }));
 
   for (const [index, original] of intents.entries()) {
     const intent = { ...original };
@@ -82,7 +84,6 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
 
     const client = clientAfterCalls(planner.client, account, calls);
     const ctx = createSkillContext({ chain, client, account });
-    const prices = priceBook(planner.catalog, createSkillContext({ chain, client: planner.client, account }));
 
     if (READ_ONLY_ACTIONS.includes(intent.action)) {
       readings.push(await readIntent(intent, index, planner, ctx));
