@@ -37,10 +37,25 @@ export function onConnection(listeners) {
   if (listeners.success) successListeners.add(listeners.success);
 }
 
+/** When the last locked or unreachable answer was reported (performance.now()). */
+let lastFailureAt = Number.NEGATIVE_INFINITY;
+
 /** @param {ApiError} error */
 function report(error) {
-  if (error.kind === 'locked' || error.kind === 'unreachable') for (const listener of failureListeners) listener(error);
+  if (error.kind === 'locked' || error.kind === 'unreachable') {
+    lastFailureAt = performance.now();
+    for (const listener of failureListeners) listener(error);
+  }
   return error;
+}
+
+/**
+ * An answer arrived. Only a request sent after the last failure proves the server is back: one sent
+ * before it (a health check racing a failing request) says nothing about now.
+ * @param {number} startedAt
+ */
+function reportSuccess(startedAt) {
+  if (startedAt > lastFailureAt) for (const listener of successListeners) listener();
 }
 
 /**
@@ -50,6 +65,7 @@ function report(error) {
  */
 async function send(path, init) {
   let response;
+  const startedAt = performance.now();
   try {
     response = await fetch(path, { credentials: 'same-origin', ...init });
   } catch (error) {
@@ -62,7 +78,7 @@ async function send(path, init) {
     );
   }
   if (response.ok) {
-    for (const listener of successListeners) listener();
+    reportSuccess(startedAt);
     return response;
   }
   /** @type {{ error?: unknown, hint?: unknown, field?: unknown }} */
@@ -88,7 +104,7 @@ async function send(path, init) {
     );
   }
   // The server answered: whatever it refused, it is reachable.
-  for (const listener of successListeners) listener();
+  reportSuccess(startedAt);
   if (response.status === 429) {
     throw new ApiError(message ?? 'Too many requests.', {
       kind: 'rate-limited',
