@@ -5,6 +5,7 @@ import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { type Alto, startAlto } from './alto.ts';
 import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from './anvil.ts';
 import { deployAaveV3 } from './deploy-aave-v3.ts';
+import { deployEmissionsContracts } from './deploy-emissions.ts';
 import { deployErc4337 } from './deploy-erc4337.ts';
 import { deployTokens } from './deploy-tokens.ts';
 import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
@@ -156,8 +157,9 @@ export async function deployProtocols(
   const uniswapV3 = await deployUniswapV3(deployer, weth);
   const uniswapV3Pools = await seedUniswapV3Pools(deployer, uniswapV3, tokens, weth);
   const { reserves, ...aaveV3 } = await deployAaveV3(deployer, tokens);
+  const emissions = await deployEmissionsContracts(deployer, weth);
   return {
-    contracts: { deterministicDeployer: DETERMINISTIC_DEPLOYER, ...erc4337, weth, uniswapV3, aaveV3 },
+    contracts: { deterministicDeployer: DETERMINISTIC_DEPLOYER, ...erc4337, weth, uniswapV3, aaveV3, emissions },
     tokens,
     aaveV3Reserves: reserves,
     uniswapV3Pools,

@@ -42,6 +42,7 @@ export const DevnetManifestSchema = z.object({
       oracle: address,
       poolDataProvider: address,
     }),
+    emissions: z.object({ depositPool: address, rewardToken: address }),
   }),
   aaveV3Reserves: z.record(
     z.string(),
@@ -131,6 +132,7 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
         nonfungiblePositionManager: contracts.uniswapV3.nonfungiblePositionManager,
       },
       aaveV3: { pool: contracts.aaveV3.pool, poolAddressesProvider: contracts.aaveV3.poolAddressesProvider },
+      emissions: contracts.emissions,
     },
     tokens: manifest.tokens,
   };

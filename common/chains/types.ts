@@ -25,6 +25,11 @@ export type ChainContracts = {
     pool: Address;
     poolAddressesProvider: Address;
   };
+  /** Sextant's own: the capital bucket's deposit pool (ERC-4626 over WETH) and the reward token. */
+  emissions?: {
+    depositPool: Address;
+    rewardToken: Address;
+  };
 };
 
 export type Chain = {
