@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { saveAddress } from './address-book.ts';
 import { confirmPlan, handleMessage } from './agent.ts';
+import { getPlan } from './plan/store.ts';
 import { updatePolicy } from './policy/policy.ts';
 import { fundedAgentUser, testAgent } from './testing/agent.ts';
 
@@ -227,5 +228,32 @@ describe('the agent, from a message to a landed execution on the devnet', async 
       args: [user.account],
     });
     expect(weth).toBe(parseEther('5.5'));
+  });
+
+  it('keeps a referrer on the plan, checksummed, and refuses one that is not an address before anything is recorded', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const ask = (referrer: string) =>
+      handleMessage(deps, {
+        userId: user.userId,
+        owner: user.ownerAddress,
+        account: user.account,
+        text: 'wrap 0.1 ETH',
+        referrer,
+      });
+    await expect(ask('frontend.example')).rejects.toThrow(/Referrer "frontend.example" is not an Ethereum address/);
+    // Mixed case that does not match its checksum: a typo.
+    await expect(ask('0x5C0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90')).rejects.toThrow(/checksum/);
+    for (const table of ['agent_plans', 'agent_conversations']) {
+      expect(deps.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`).get(user.userId)).toEqual({
+        n: 0,
+      });
+    }
+
+    const reply = await ask('0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90');
+    expect(getPlan(deps.db, user.userId, reply.plan?.id as string)?.referrer).toBe(
+      '0x5c0FF1c1a1B2C3D4E5f60718293A4B5C6d7E8F90',
+    );
+    const direct = await say(user, 'wrap 0.1 ETH');
+    expect(getPlan(deps.db, user.userId, direct.plan?.id as string)?.referrer).toBeNull();
   });
 });

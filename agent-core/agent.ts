@@ -28,6 +28,7 @@ import {
 } from './plan/store.ts';
 import { checkPolicy } from './policy/check-policy.ts';
 import { getPolicy } from './policy/policy.ts';
+import { parseReferrer } from './referrer.ts';
 
 /**
  * How the agent parses a message: the embedded parser, Ollama, or either (session.ts, parse-message.ts).
@@ -124,11 +125,17 @@ export async function handleMessage(
     account: Address;
     conversationId?: string;
     text: string;
+    /**
+     * The front end or protocol endpoint the request came in through: its payout address, kept on the
+     * plan for the emissions' community bucket. Anything but an address is an InvalidReferrerError.
+     */
+    referrer?: string;
     /** Told as each stage starts, for progress output (the server streams it). */
     onStage?: (stage: 'parsing' | 'planning' | 'simulating') => void;
   },
 ): Promise<AgentReply> {
   const { db } = deps;
+  const referrer = request.referrer === undefined ? null : parseReferrer(request.referrer);
   const conversationId = openConversation(db, request.userId, request.conversationId);
   const history = listTurns(db, conversationId)
     .filter((turn) => turn.role === 'user')
@@ -238,6 +245,7 @@ export async function handleMessage(
     valueUsd: preview.valueOutUsd,
     newRecipients,
     refusal,
+    referrer,
   });
   const view = planView(plan);
   if (!preview.ok) {

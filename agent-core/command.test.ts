@@ -1,9 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getAddress } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
+import { databasePath, openDatabase } from '../common/database.ts';
 import { writeManifest } from '../devnet/manifest.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
+import { getPlan } from './plan/store.ts';
 
 const manifest = inject('devnet');
 
@@ -20,7 +23,15 @@ describe('sextant run and sextant policy', () => {
     const env = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: 'a passphrase for tests', SEXTANT_USER: 'dora' };
     expect((await sextant(['faucet'], env)).code).toBe(0);
 
-    const run = await sextant(['run', 'wrap 1 ETH', '--yes', '--json', '--llm', 'embedded'], env);
+    const badReferrer = await sextant(['run', 'wrap 1 ETH', '--yes', '--referrer', 'my-frontend'], env);
+    expect(badReferrer.code).toBe(2);
+    expect(badReferrer.stderr).toMatch(/--referrer: Referrer "my-frontend" is not an Ethereum address/);
+
+    const referrer = '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const run = await sextant(
+      ['run', 'wrap 1 ETH', '--yes', '--json', '--llm', 'embedded', '--referrer', referrer],
+      env,
+    );
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({
@@ -33,6 +44,9 @@ describe('sextant run and sextant policy', () => {
     expect(result.execution.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(result.execution.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(result.plan.preview.changes).toContainEqual(expect.objectContaining({ symbol: 'WETH', amount: '1' }));
+    const db = openDatabase(databasePath(dataDir));
+    expect(getPlan(db, 'dora', result.plan.id)?.referrer).toBe(getAddress(referrer));
+    db.close();
 
     const set = await sextant(['policy', 'set', '--max-plan-usd', '10'], env);
     expect(set.code, set.stderr).toBe(0);

@@ -8,6 +8,7 @@ import { readPassphrase } from '../smart-accounts/passphrase.ts';
 import { listAddresses, removeAddress, saveAddress } from './address-book.ts';
 import { type AgentReply, confirmPlan, handleMessage, PlanError } from './agent.ts';
 import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
+import { InvalidReferrerError, parseReferrer } from './referrer.ts';
 import { renderExecution, renderReply } from './render.ts';
 import { type LlmChoice, openAgentSession } from './session.ts';
 
@@ -42,7 +43,7 @@ export async function askYesNo(question: string): Promise<boolean> {
   }
 }
 
-const runHelp = `Usage: sextant run "TEXT" [--yes] [--allow-new-recipient] [--json] [--user ID] [--llm ...]
+const runHelp = `Usage: sextant run "TEXT" [--yes] [--allow-new-recipient] [--referrer ADDR] [--json] [--user ID] [--llm ...]
 
 Does one request end to end: parses it, plans it with audited skills, simulates the whole bundle
 through your smart account, checks your policy, shows the preview, asks you to confirm (or takes
@@ -51,6 +52,8 @@ through your smart account, checks your policy, shows the preview, asks you to c
 Options:
   --yes                   confirm without asking (the preview is still printed)
   --allow-new-recipient   confirm paying an address you have never paid before
+  --referrer ADDR         the front end or protocol endpoint that brought the request (its 0x payout
+                          address), kept on the plan for the emissions' community bucket
   --json                  print one JSON object: the parse, the plan and preview, the execution
   --user ID               the local user (default: SEXTANT_USER)
 ${LLM_HELP}
@@ -74,12 +77,14 @@ export const runCommand: Command = {
         json: { type: 'boolean' },
         user: { type: 'string' },
         llm: { type: 'string' },
+        referrer: { type: 'string' },
       },
       true,
     );
     const text = positionals.join(' ').trim();
     if (!text)
       throw new UsageError('What should I do? Give the request in quotes: sextant run "swap 100 USDC for ETH".');
+    const referrer = values.referrer === undefined ? undefined : referrerOption(values.referrer);
     const session = await openAgentSession(context, {
       ...(values.user ? { user: values.user } : {}),
       llm: llmChoice(values.llm),
@@ -89,6 +94,7 @@ export const runCommand: Command = {
       owner: session.owner,
       account: session.account,
       text,
+      ...(referrer ? { referrer } : {}),
     });
     if (!values.json) context.stdout(renderReply(reply));
     let record: ExecutionRecord | undefined;
@@ -124,6 +130,16 @@ export const runCommand: Command = {
     return reply.kind === 'answer' ? 0 : 1;
   },
 };
+
+/** --referrer: an address, or a usage error before anything is opened or planned. */
+function referrerOption(value: string) {
+  try {
+    return parseReferrer(value);
+  } catch (error) {
+    if (!(error instanceof InvalidReferrerError)) throw error;
+    throw new UsageError(`--referrer: ${error.message}`, { hint: 'Run `sextant run --help` for its options.' });
+  }
+}
 
 function replyJson(reply: AgentReply) {
   return {

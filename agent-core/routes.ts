@@ -12,6 +12,7 @@ import { ConversationNotFoundError } from './conversations/conversations.ts';
 import { priceBook } from './plan/prices.ts';
 import { getPlan } from './plan/store.ts';
 import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
+import { ReferrerSchema } from './referrer.ts';
 
 export type AgentRoutesDependencies = {
   agent: AgentDeps;
@@ -24,6 +25,7 @@ export type AgentRoutesDependencies = {
 export const ChatRequestSchema = z.object({
   message: z.string().trim().min(1, 'say what you want done').max(2000, 'at most 2000 characters'),
   conversationId: z.string().min(1).max(100).optional(),
+  referrer: ReferrerSchema.optional(),
 });
 
 export const ConfirmRequestSchema = z.object({ allowNewRecipients: z.boolean().optional() }).strict();
@@ -68,6 +70,7 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
           account,
           text: parsed.data.message,
           ...(parsed.data.conversationId ? { conversationId: parsed.data.conversationId } : {}),
+          ...(parsed.data.referrer ? { referrer: parsed.data.referrer } : {}),
           onStage: (stage) => {
             stages.push(send('status', { stage }));
           },

@@ -54,6 +54,9 @@ const MIGRATIONS = [
     expires_at TEXT NOT NULL
   );
   CREATE INDEX agent_plans_user ON agent_plans (user_id, created_at);`,
+  // The front end or protocol endpoint a plan came in through: the referrer's payout address, which the
+  // emissions' community bucket pays for the plan's execution (emissions/ledger/community.ts).
+  'ALTER TABLE agent_plans ADD COLUMN referrer TEXT;',
 ];
 
 export function migrateAgentCore(db: Db): void {

@@ -1,5 +1,6 @@
-import { parseEther } from 'viem';
+import { getAddress, parseEther } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
+import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { accessToken } from './access.ts';
 import { testAgentApp } from './testing/agent-app.ts';
@@ -48,6 +49,9 @@ describe('the API, on the devnet', async () => {
       chain: { chainId: 31337 },
       llm: { provider: 'embedded' },
     });
+    // The rest of the query (a front end's referrer) stays for the page; the token does not.
+    const referred = await app.request(`/?token=${aliceToken}&ref=0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90`);
+    expect(referred.headers.get('location')).toBe('/?ref=0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90');
     expect((await app.request('/?token=wrong')).status).toBe(401);
     expect((await app.request('/v1/session')).status).toBe(401);
   });
@@ -123,6 +127,17 @@ describe('the API, on the devnet', async () => {
     expect(huge.status).toBe(413);
   });
 
+  it('keeps the referrer a chat request carries on its plan, and answers one that is not an address with a 400', async () => {
+    const bad = await post('/v1/chat', aliceToken, { message: 'wrap 0.01 ETH', referrer: 'my-frontend' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ field: 'referrer', error: expect.stringMatching(/^referrer: not an/) });
+
+    const referrer = '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const stream = await events(await post('/v1/chat', aliceToken, { message: 'wrap 0.01 ETH', referrer }));
+    const planId = ((stream.at(-1) ?? [])[1] as { planId: string }).planId;
+    expect(getPlan(deps.db, alice.userId, planId)?.referrer).toBe(getAddress(referrer));
+  });
+
   it("keeps each user's policy, refuses a plan over it with the rule, and cancels a proposed plan", async () => {
     const updated = await app.request('/v1/policy', {
       method: 'PUT',
@@ -153,5 +168,6 @@ describe('the API, on the devnet', async () => {
       expect.arrayContaining(['/v1/chat', '/v1/plans/{id}/confirm', '/v1/policy']),
     );
     expect(JSON.stringify(document.paths['/v1/chat']?.post?.requestBody)).toContain('"message"');
+    expect(JSON.stringify(document.paths['/v1/chat']?.post?.requestBody)).toContain('"referrer"');
   });
 });

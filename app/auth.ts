@@ -6,7 +6,8 @@ export type AuthVariables = { userId: string };
 
 /**
  * `/?token=…`: checks the token, opens a session, sets it as an HttpOnly, SameSite=Strict cookie and
- * redirects to `/` (so the token leaves the address bar and the history). A wrong token is a 401 page.
+ * redirects to `/` (so the token leaves the address bar and the history), keeping the rest of the query
+ * (a front end's `?ref=`, chat-ui/public/js/referrer.js). A wrong token is a 401 page.
  */
 export function tokenExchange(access: AccessControl): MiddlewareHandler {
   return async (c, next) => {
@@ -25,7 +26,10 @@ export function tokenExchange(access: AccessControl): MiddlewareHandler {
       path: '/',
       maxAge: 7 * 24 * 60 * 60,
     });
-    return c.redirect('/', 302);
+    const rest = new URL(c.req.url).searchParams;
+    rest.delete('token');
+    const query = rest.toString();
+    return c.redirect(query ? `/?${query}` : '/', 302);
   };
 }
 

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { listen } from '../app/server.ts';
 import { testAgentApp } from '../app/testing/agent-app.ts';
@@ -370,6 +372,26 @@ describe('the chat page on the real server', async () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const confirm = await reply.getByTestId('confirm-button').boundingBox();
     expect((confirm?.x ?? 0) + (confirm?.width ?? 0)).toBeLessThanOrEqual(390);
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('sends the referrer a front end linked with (?ref=) with every message, for the whole session', async () => {
+    const referrer = '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const { context, page, errors } = await openPage();
+    await page.goto(`${server.url}/?token=${token}&ref=${referrer}`);
+    await expect.poll(() => page.url(), WAIT).toBe(`${server.url}/?ref=${referrer}`);
+    await page.getByTestId('balance-row').first().waitFor();
+    const planReferrer = async (message: string) => {
+      await send(page, message);
+      const planId = await (await lastReply(page)).getByTestId('plan-card').getAttribute('data-plan-id');
+      return getPlan(deps.db, alice.userId, planId as string)?.referrer;
+    };
+    expect(await planReferrer('wrap 0.01 ETH')).toBe(getAddress(referrer));
+    // Opened again without ?ref= in the same tab: still sent.
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('balance-row').first().waitFor();
+    expect(await planReferrer('wrap 0.02 ETH')).toBe(getAddress(referrer));
     expect(errors).toEqual([]);
     await close(context);
   });

@@ -39,6 +39,7 @@ describe('the chat page routes', () => {
       ['/assets/js/dom.js', 'text/javascript; charset=utf-8'],
       ['/assets/js/format.js', 'text/javascript; charset=utf-8'],
       ['/assets/js/sse.js', 'text/javascript; charset=utf-8'],
+      ['/assets/js/referrer.js', 'text/javascript; charset=utf-8'],
       ['/assets/styles.css', 'text/css; charset=utf-8'],
       ['/assets/favicon.svg', 'image/svg+xml'],
     ];

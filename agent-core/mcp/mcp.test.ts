@@ -5,6 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { getAddress } from 'viem';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { accessToken } from '../../app/access.ts';
 import { listen } from '../../app/server.ts';
@@ -12,6 +13,7 @@ import { testAgentApp } from '../../app/testing/agent-app.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
 import { runSextant, SEXTANT_BIN } from '../../devnet/testing/processes.ts';
+import { getPlan } from '../plan/store.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
 
 const manifest = inject('devnet');
@@ -70,6 +72,18 @@ describe('Sextant as an MCP server', () => {
     const planId = built.body.plan.id as string;
     expect(built.body.plan.preview.changes).toContainEqual(expect.objectContaining({ symbol: 'WETH', amount: '1' }));
     expect(built.body.toExecute).toContain(`sextant plans confirm ${planId}`);
+    expect(getPlan(deps.db, alice.userId, planId)?.referrer).toBeNull();
+    // A front end or protocol endpoint passes its referrer id through; anything but an address is refused.
+    const referrer = '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    const referred = await call(client, 'build_plan', { message: 'wrap 0.1 ETH', referrer });
+    expect(referred.body.kind).toBe('plan');
+    expect(getPlan(deps.db, alice.userId, referred.body.plan.id)?.referrer).toBe(getAddress(referrer));
+    const badReferrer = await client.callTool({
+      name: 'build_plan',
+      arguments: { message: 'wrap 0.1 ETH', referrer: 'x' },
+    });
+    expect(badReferrer.isError).toBe(true);
+    expect(JSON.stringify(badReferrer.content)).toMatch(/referrer/);
 
     // The agent's word is not a confirmation: refused, and nothing ran.
     const refused = await call(client, 'execute_plan', { planId, waitSeconds: 1 });

@@ -12,6 +12,7 @@ import { listAddresses } from '../address-book.ts';
 import { type AgentDeps, handleMessage, planExecution, planView } from '../agent.ts';
 import { priceBook } from '../plan/prices.ts';
 import { getPlan, type StoredPlan } from '../plan/store.ts';
+import { ReferrerSchema } from '../referrer.ts';
 
 export type McpDependencies = {
   agent: AgentDeps;
@@ -105,10 +106,13 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
           .max(100)
           .optional()
           .describe('To answer a question Sextant asked (a clarify), the conversation it was asked in.'),
+        referrer: ReferrerSchema.optional().describe(
+          'The payout address of the front end or protocol endpoint the request came through, if it carries one: kept on the plan for the emissions’ community bucket.',
+        ),
       },
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    ({ message, conversationId }) =>
+    ({ message, conversationId, referrer }) =>
       guarded(async () => {
         const { owner, account } = await deps.userAccount(userId);
         const reply = await handleMessage(agent, {
@@ -117,6 +121,7 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
           account,
           text: message,
           ...(conversationId ? { conversationId } : {}),
+          ...(referrer ? { referrer } : {}),
         });
         return json({
           kind: reply.kind,

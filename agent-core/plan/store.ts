@@ -24,6 +24,8 @@ export type StoredPlan = {
   newRecipients: Address[];
   refusal: string | undefined;
   executionId: string | undefined;
+  /** The front end or protocol endpoint the request came in through (its payout address), if any. */
+  referrer: Address | null;
   createdAt: string;
   expiresAt: string;
 };
@@ -46,8 +48,8 @@ export function savePlan(db: Db, plan: Omit<StoredPlan, 'id' | 'createdAt' | 'ex
   };
   db.prepare(
     `INSERT INTO agent_plans (id, user_id, conversation_id, message, status, chain_id, account, intents, steps, calls,
-       preview, value_usd, new_recipients, refusal, execution_id, created_at, updated_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
+       preview, value_usd, new_recipients, refusal, execution_id, referrer, created_at, updated_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
   ).run(
     stored.id,
     stored.userId,
@@ -63,6 +65,7 @@ export function savePlan(db: Db, plan: Omit<StoredPlan, 'id' | 'createdAt' | 'ex
     stored.valueUsd,
     toJson(stored.newRecipients),
     stored.refusal ?? null,
+    stored.referrer,
     stored.createdAt,
     stored.createdAt,
     stored.expiresAt,
@@ -86,6 +89,7 @@ type PlanRow = {
   new_recipients: string;
   refusal: string | null;
   execution_id: string | null;
+  referrer: Address | null;
   created_at: string;
   expires_at: string;
 };
@@ -107,6 +111,7 @@ function fromRow(row: PlanRow): StoredPlan {
     newRecipients: fromJson(row.new_recipients),
     refusal: row.refusal ?? undefined,
     executionId: row.execution_id ?? undefined,
+    referrer: row.referrer,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   };

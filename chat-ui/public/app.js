@@ -4,6 +4,7 @@ import { api, onConnection } from './js/api.js';
 import { createChat } from './js/chat.js';
 import { $, h, icon, replaceChildren } from './js/dom.js';
 import { createPanel } from './js/panel.js';
+import { rememberReferrer } from './js/referrer.js';
 
 const HEALTH_EVERY_MS = 30_000;
 
@@ -48,6 +49,7 @@ function clearBanner(key) {
 
 const panel = createPanel();
 const chat = createChat({
+  referrer: rememberReferrer(location.search),
   onSettled: () => {
     panel.loadAccount();
     checkHealth();

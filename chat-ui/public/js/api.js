@@ -199,7 +199,7 @@ export const api = {
   savePolicy: (changes) => requestJson('/v1/policy', { method: 'PUT', body: changes }),
   skills: () => requestJson('/v1/skills'),
   /**
-   * @param {{ message: string, conversationId?: string }} body
+   * @param {{ message: string, conversationId?: string, referrer?: string }} body
    * @param {(name: string, data: any) => void} onEvent
    * @param {AbortSignal} [signal]
    */

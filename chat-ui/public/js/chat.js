@@ -26,7 +26,8 @@ const KIND_LABELS = /** @type {Record<string, string>} */ ({
 });
 
 /**
- * @param {{ onSettled: (execution: import('./plan-card.js').Execution) => void }} hooks
+ * @param {{ referrer?: string, onSettled: (execution: import('./plan-card.js').Execution) => void }} hooks
+ *   referrer: the address of the front end that linked here (`?ref=`), sent with every message;
  *   onSettled: an execution reached a final status (balances and health should refresh)
  */
 export function createChat(hooks) {
@@ -121,7 +122,11 @@ export function createChat(hooks) {
     let finished = false;
     try {
       await api.chat(
-        { message, ...(conversationId ? { conversationId } : {}) },
+        {
+          message,
+          ...(conversationId ? { conversationId } : {}),
+          ...(hooks.referrer ? { referrer: hooks.referrer } : {}),
+        },
         (name, data) => {
           const stick = nearBottom();
           if (name === 'done' || name === 'error') finished = true;
