@@ -16,6 +16,7 @@ import type { Intent, ParseResult } from './intents/schema.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { type Preview, previewPlan } from './plan/preview.ts';
 import { priceBook } from './plan/prices.ts';
+import type { RewardsSource } from './plan/rewards.ts';
 import {
   getPlan,
   type PlanStatus,
@@ -46,6 +47,8 @@ export type AgentDeps = {
   env: ExecutionEnvironment;
   catalog: SkillCatalog;
   parse: ParseFunction;
+  /** The emission rewards a user can claim ("claim my rewards"); absent where none are settled. */
+  rewards?: RewardsSource;
 };
 
 /** A plan as the person sees it. */
@@ -175,6 +178,7 @@ export async function handleMessage(
     account: request.account,
     catalog: deps.catalog,
     lookupAddress: (label) => lookupAddress(db, request.userId, label),
+    ...(deps.rewards ? { rewards: deps.rewards } : {}),
   });
   if (draft.kind === 'clarify') {
     const question = !pending && parse.clarify && draft.field !== 'action' ? parse.clarify : draft.question;

@@ -1,5 +1,6 @@
 import type { CommandContext } from '../common/command.ts';
 import type { Settings } from '../common/settings.ts';
+import { rewardsForNetwork } from '../emissions/claims.ts';
 import { loadSkillCatalog, openSkillRegistry, skillPackagesDir } from '../skills/registry/catalog.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { openUserAccount } from '../smart-accounts/user-account.ts';
@@ -45,6 +46,13 @@ export async function openAgentSession(context: CommandContext, options: { user?
     packagesDir: skillPackagesDir(context.settings.dataDir),
     ...(trusted ? { trustedAuditors: trusted } : {}),
   });
-  const deps: AgentDeps = { db: user.db, env, catalog, parse: parserFor(context.settings, options.llm ?? 'auto') };
+  const rewards = rewardsForNetwork(user.db, env.publicClient, env.chain, context.settings.dataDir);
+  const deps: AgentDeps = {
+    db: user.db,
+    env,
+    catalog,
+    parse: parserFor(context.settings, options.llm ?? 'auto'),
+    ...(rewards ? { rewards } : {}),
+  };
   return { deps, userId: user.userId, owner: user.owner, account: user.account };
 }

@@ -6,6 +6,7 @@ import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
 import type { Network } from '../common/network.ts';
 import type { Settings } from '../common/settings.ts';
+import { rewardsForNetwork } from '../emissions/claims.ts';
 import { loadSkillCatalog, openSkillRegistry, skillPackagesDir } from '../skills/registry/catalog.ts';
 import type { SkillRoutesDependencies } from '../skills/routes.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
@@ -29,12 +30,13 @@ export async function serverRuntime(
   const trustedAuditors = settings.skillAuditors;
   const catalog = await loadSkillCatalog(db, { packagesDir, ...(trustedAuditors ? { trustedAuditors } : {}) });
   const env = executionEnvironment(db, network);
+  const rewards = rewardsForNetwork(db, env.publicClient, env.chain, settings.dataDir);
   const accounts = new Map<string, { owner: Address; account: Address }>();
   const unlocked = new Map<string, LocalAccount>();
   return {
     skills: { db, packagesDir, trustedAuditors },
     agent: {
-      agent: { db, env, catalog, parse: parserFor(settings, 'auto') },
+      agent: { db, env, catalog, parse: parserFor(settings, 'auto'), ...(rewards ? { rewards } : {}) },
       async userAccount(userId) {
         const known = accounts.get(userId);
         if (known) return known;

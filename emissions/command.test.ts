@@ -47,13 +47,15 @@ describe('sextant emissions schedule', () => {
     writeFileSync(
       file,
       JSON.stringify({
-        start: '2030-01-01T00:00:00Z',
-        buckets: ['capital', 'code', 'compute', 'community', 'protection'].map((bucket) => ({
-          bucket,
-          initial: '10',
-          decrease: '1',
-        })),
-        cap: '1000',
+        schedule: {
+          start: '2030-01-01T00:00:00Z',
+          buckets: ['capital', 'code', 'compute', 'community', 'protection'].map((bucket) => ({
+            bucket,
+            initial: '10',
+            decrease: '1',
+          })),
+          cap: '1000',
+        },
       }),
     );
     const custom = context();

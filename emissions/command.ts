@@ -1,7 +1,10 @@
 import { formatUnits } from 'viem';
+import { runCommand } from '../agent-core/command.ts';
 import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
-import { loadSchedule, parseTime } from './config.ts';
+import { loadEmissionsConfig, parseTime } from './config.ts';
+import { report, reportHelp } from './report-command.ts';
 import { type Bucket, dayStart, emittedBetween, emittedUntil, type Schedule, totalEmission } from './schedule.ts';
+import { settle, settleHelp } from './settle-command.ts';
 
 const tokens = (wei: bigint) => formatUnits(wei, 18);
 
@@ -42,7 +45,7 @@ async function schedule(argv: string[], context: CommandContext): Promise<number
     json: { type: 'boolean' },
     config: { type: 'string' },
   });
-  const plan = loadSchedule(values.config);
+  const plan = loadEmissionsConfig(values.config, context.settings.dataDir).schedule;
   const rows: (ReturnType<typeof row> & { day?: number })[] = [];
   if (values.from !== undefined || values.to !== undefined) {
     if (values.from === undefined || values.to === undefined) throw new UsageError('--from and --to go together.');
@@ -87,24 +90,62 @@ with 4% to a protection fund).
 
 Subcommands:
   schedule   what the schedule emits per day and bucket, or between two times
+  settle     settle a finished epoch: collect, split, store the Merkle proofs, deploy and fund its distributor
+  claim      claim your rewards through your smart account (as "claim my rewards" in the chat)
+  report     a settled epoch per bucket and per contributor
 
-Run \`sextant emissions schedule --help\` for its options.`;
+Run \`sextant emissions SUBCOMMAND --help\` for each one's options.`;
+
+const claimHelp = `Usage: sextant emissions claim [--user ID] [--yes] [--json]
+
+Claims every reward your smart account has in the distributed epochs, in one operation through the
+account, after a simulated preview (as "claim my rewards" does in the chat). A reward already claimed
+is not claimed again: its distributor records each claim once.
+
+Options:
+  --user ID   the local user (default: SEXTANT_USER)
+  --yes       confirm without asking
+  --json      print the plan and its execution as JSON
+  -h, --help  show this help`;
+
+async function claim(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs('emissions claim', argv, {
+    user: { type: 'string' },
+    yes: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const forwarded = ['--llm', 'embedded'];
+  if (values.user) forwarded.push('--user', values.user);
+  if (values.yes) forwarded.push('--yes');
+  if (values.json) forwarded.push('--json');
+  // The same path as the chat's "claim my rewards": plan, simulated preview, confirmation, execution.
+  return runCommand.run([...forwarded, 'claim my rewards'], context);
+}
+
+const subcommands: Record<string, { help: string; run: (argv: string[], context: CommandContext) => Promise<number> }> =
+  {
+    schedule: { help: scheduleHelp, run: schedule },
+    settle: { help: settleHelp, run: settle },
+    claim: { help: claimHelp, run: claim },
+    report: { help: reportHelp, run: report },
+  };
 
 export const emissionsCommand: Command = {
   name: 'emissions',
-  summary: 'the emission schedule (and later settlement, claims, reports)',
+  summary: 'the emission schedule, epoch settlement, reward claims and reports',
   help,
   async run(argv, context) {
     const [sub, ...rest] = argv;
-    if (sub === 'schedule') {
-      if (rest.includes('--help') || rest.includes('-h')) {
-        context.stdout(`${scheduleHelp}\n`);
-        return 0;
-      }
-      return schedule(rest, context);
+    const subcommand = sub ? subcommands[sub] : undefined;
+    if (!subcommand) {
+      throw new UsageError(sub ? `Unknown subcommand "emissions ${sub}".` : 'Which subcommand?', {
+        hint: `One of ${Object.keys(subcommands).join(', ')}: e.g. sextant emissions schedule --day 0`,
+      });
     }
-    throw new UsageError(sub ? `Unknown subcommand "emissions ${sub}".` : 'Which subcommand?', {
-      hint: 'sextant emissions schedule --day 0',
-    });
+    if (rest.includes('--help') || rest.includes('-h')) {
+      context.stdout(`${subcommand.help}\n`);
+      return 0;
+    }
+    return subcommand.run(rest, context);
   },
 };

@@ -39,7 +39,9 @@ export function splitBucket(amount: bigint, weights: readonly Weight[]): BucketS
 }
 
 /** Payouts of several buckets merged into one amount per contributor, in address order. */
-export function mergePayouts(splits: readonly BucketSplit[]): { contributor: Address; amount: bigint }[] {
+export function mergePayouts(
+  splits: readonly Pick<BucketSplit, 'payouts'>[],
+): { contributor: Address; amount: bigint }[] {
   const totals = new Map<string, bigint>();
   for (const split of splits) {
     for (const payout of split.payouts)

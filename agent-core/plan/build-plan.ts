@@ -18,6 +18,7 @@ import { ClarifyError, UnsupportedError } from './errors.ts';
 import { type PriceBook, priceBook } from './prices.ts';
 import { missingField } from './required-fields.ts';
 import { resolveAmount, resolveRecipient, resolveToken } from './resolve.ts';
+import { claimRewardsStep, type RewardsSource } from './rewards.ts';
 import type { PlanDraft, PlanStep } from './types.ts';
 
 export type PlannerContext = {
@@ -28,6 +29,8 @@ export type PlannerContext = {
   catalog: SkillCatalog;
   /** The user's address book. */
   lookupAddress: (label: string) => Address | undefined;
+  /** The emission rewards the account can claim (claim_rewards); absent where none are settled. */
+  rewards?: RewardsSource;
 };
 
 /** Chains named the way people name them, to the registry's slugs. */
@@ -87,6 +90,15 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
 
     if (READ_ONLY_ACTIONS.includes(intent.action)) {
       readings.push(await readIntent(intent, index, planner, ctx));
+      continue;
+    }
+
+    if (intent.action === 'claim_rewards') {
+      const step = await claimRewardsStep(planner.rewards, planner.client, account, index);
+      calls.push(...step.calls);
+      for (const receive of step.bounds.receives) bump(changes, receive.token, receive.amount);
+      previousReceives = step.bounds.receives;
+      steps.push(step);
       continue;
     }
 

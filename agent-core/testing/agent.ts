@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseEther } from 'viem';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
+import { rewardsForNetwork } from '../../emissions/claims.ts';
 import { loadSkillCatalog } from '../../skills/registry/catalog.ts';
 import { newUser, testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import type { AgentDeps } from '../agent.ts';
@@ -17,7 +18,8 @@ export async function testAgent(manifest: DevnetManifest): Promise<AgentDeps> {
   const catalog = await loadSkillCatalog(env.db, {
     packagesDir: join(mkdtempSync(join(tmpdir(), 'sextant-agent-')), 'skill-packages'),
   });
-  return { db: env.db, env, catalog, parse: async (text) => parseEmbedded(text) };
+  const rewards = rewardsForNetwork(env.db, env.publicClient, env.chain, undefined);
+  return { db: env.db, env, catalog, parse: async (text) => parseEmbedded(text), ...(rewards ? { rewards } : {}) };
 }
 
 /** A new user whose account holds the faucet's amounts, optionally with `eth` ETH instead of 10. */

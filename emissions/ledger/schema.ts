@@ -16,6 +16,57 @@ const MIGRATIONS = [
     UNIQUE (bucket, source_kind, source_id)
   );
   CREATE INDEX emission_contributions_epoch ON emission_contributions (epoch, bucket);`,
+  `CREATE TABLE emission_epochs (
+    epoch INTEGER PRIMARY KEY,
+    period_from INTEGER NOT NULL,
+    period_to INTEGER NOT NULL,
+    root TEXT,
+    total TEXT NOT NULL,
+    claim_count INTEGER NOT NULL,
+    -- sha256 of the settlement's canonical JSON: the same ledger always gives the same digest.
+    digest TEXT NOT NULL,
+    -- 'settled': computed and stored; 'distributed': the epoch's distributor is deployed and funded;
+    -- 'nothing-to-pay': no contributions, everything carried on.
+    status TEXT NOT NULL CHECK (status IN ('settled', 'distributed', 'nothing-to-pay')),
+    chain_id INTEGER,
+    reward_token TEXT,
+    distributor TEXT,
+    -- Each on-chain step's signed transaction is stored before it is broadcast, so an interrupted
+    -- settlement resumes by re-sending the same transaction, never by signing a second one.
+    deploy_tx TEXT,
+    deploy_raw TEXT,
+    fund_tx TEXT,
+    fund_raw TEXT,
+    settled_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE emission_bucket_settlements (
+    epoch INTEGER NOT NULL REFERENCES emission_epochs (epoch),
+    bucket TEXT NOT NULL,
+    emitted TEXT NOT NULL,
+    carried_in TEXT NOT NULL,
+    paid TEXT NOT NULL,
+    carried_out TEXT NOT NULL,
+    contributors INTEGER NOT NULL,
+    PRIMARY KEY (epoch, bucket)
+  );
+  CREATE TABLE emission_bucket_payouts (
+    epoch INTEGER NOT NULL REFERENCES emission_epochs (epoch),
+    bucket TEXT NOT NULL,
+    contributor TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    PRIMARY KEY (epoch, bucket, contributor)
+  );
+  CREATE TABLE emission_claims (
+    epoch INTEGER NOT NULL REFERENCES emission_epochs (epoch),
+    claim_index INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    -- The Merkle proof: its 32-byte hashes as one hex string, 64 characters each, leaf upwards.
+    proof TEXT NOT NULL,
+    PRIMARY KEY (epoch, claim_index)
+  );
+  CREATE INDEX emission_claims_account ON emission_claims (account);`,
 ];
 
 export function migrateEmissions(db: Db): void {

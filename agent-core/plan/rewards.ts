@@ -1,0 +1,60 @@
+import type { Address, PublicClient } from 'viem';
+import { erc20Abi, formatUnits } from 'viem';
+import type { SkillCall } from '../../skills/sdk/define-skill.ts';
+import { UnsupportedError } from './errors.ts';
+import type { PlanStep } from './types.ts';
+
+/** One epoch's reward for the account, as the emissions module knows it and the chain confirms it. */
+export type RewardToClaim = { epoch: number; amount: bigint; claimed: boolean; call: SkillCall };
+
+/**
+ * Where `claim_rewards` gets its calls: the emissions settlements (emissions/claims.ts), wired in by
+ * the session. Claims are not a registry skill: their targets are the per-epoch distributors Sextant
+ * itself deployed and recorded, each checked on chain (root, token, claimed or not) before use.
+ */
+export type RewardsSource = (account: Address) => Promise<{ token: Address; rewards: RewardToClaim[] }>;
+
+export const CLAIM_REWARDS_STEP = { skillId: 'sextant/claim-rewards', version: '1.0.0', protocol: 'sextant' } as const;
+
+/** The plan step that claims every unclaimed reward of the account, or why there is nothing to claim. */
+export async function claimRewardsStep(
+  source: RewardsSource | undefined,
+  client: PublicClient,
+  account: Address,
+  intentIndex: number,
+): Promise<PlanStep> {
+  if (!source) throw new UnsupportedError('Rewards are not set up on this network: no epoch has been settled here.');
+  const { token, rewards } = await source(account);
+  const open = rewards.filter((reward) => !reward.claimed);
+  const [symbol, decimals] = await Promise.all([
+    client.readContract({ address: token, abi: erc20Abi, functionName: 'symbol' }),
+    client.readContract({ address: token, abi: erc20Abi, functionName: 'decimals' }),
+  ]);
+  const show = (amount: bigint) => `${formatUnits(amount, decimals)} ${symbol}`;
+  if (open.length === 0) {
+    if (rewards.length === 0) {
+      throw new UnsupportedError(`You have no rewards to claim: no settled epoch pays your account ${account}.`);
+    }
+    const claimed = rewards.map((r) => `epoch ${r.epoch} (${show(r.amount)})`).join(', ');
+    throw new UnsupportedError(
+      `Your rewards are already claimed: ${claimed}. Each distributor pays a claim once; there is nothing new to claim.`,
+    );
+  }
+  const total = open.reduce((sum, reward) => sum + reward.amount, 0n);
+  const epochs = open.map((reward) => reward.epoch);
+  return {
+    intentIndex,
+    skillId: CLAIM_REWARDS_STEP.skillId,
+    skillVersion: CLAIM_REWARDS_STEP.version,
+    protocol: CLAIM_REWARDS_STEP.protocol,
+    title: 'Claim rewards',
+    summary: `Claim ${show(total)} of emission rewards (epoch${epochs.length > 1 ? 's' : ''} ${epochs.join(', ')})`,
+    input: { epochs, amount: total.toString() },
+    calls: open.map((reward) => reward.call),
+    bounds: { gives: [], receives: [{ token, amount: total }] },
+    approvals: [],
+    quote: undefined,
+    recipient: undefined,
+    slippageBps: undefined,
+  };
+}

@@ -1,0 +1,92 @@
+import { type Address, formatUnits } from 'viem';
+import type { Db } from '../common/database.ts';
+import type { Bucket } from './schedule.ts';
+import { type EpochStatus, getEpoch, storedBuckets, storedPayouts } from './store.ts';
+
+const tokens = (wei: bigint) => formatUnits(wei, 18);
+
+/** A settled epoch for people and for the chart: amounts as exact decimal strings in whole tokens. */
+export type EpochReport = {
+  epoch: number;
+  from: string;
+  to: string;
+  status: EpochStatus;
+  total: string;
+  claims: number;
+  root: string | null;
+  digest: string;
+  chainId: number | null;
+  rewardToken: Address | null;
+  distributor: Address | null;
+  buckets: {
+    bucket: Bucket;
+    emitted: string;
+    carriedIn: string;
+    paid: string;
+    carriedOut: string;
+    contributors: number;
+    /** Largest payouts first; all of them unless a `top` limit was asked for. */
+    payouts: { contributor: Address; amount: string }[];
+  }[];
+};
+
+export function epochReport(db: Db, epoch: number, options: { top?: number } = {}): EpochReport | undefined {
+  const record = getEpoch(db, epoch);
+  if (!record) return undefined;
+  return {
+    epoch,
+    from: new Date(record.from * 1000).toISOString(),
+    to: new Date(record.to * 1000).toISOString(),
+    status: record.status,
+    total: tokens(record.total),
+    claims: record.claimCount,
+    root: record.root,
+    digest: record.digest,
+    chainId: record.chainId,
+    rewardToken: record.rewardToken,
+    distributor: record.distributor,
+    buckets: storedBuckets(db, epoch).map((b) => ({
+      bucket: b.bucket,
+      emitted: tokens(b.emitted),
+      carriedIn: tokens(b.carriedIn),
+      paid: tokens(b.paid),
+      carriedOut: tokens(b.carriedOut),
+      contributors: b.contributors,
+      payouts: storedPayouts(db, epoch, b.bucket, options.top).map((p) => ({
+        contributor: p.contributor,
+        amount: tokens(p.amount),
+      })),
+    })),
+  };
+}
+
+/** The report as a terminal table: the buckets, then each bucket's contributors. */
+export function renderReport(report: EpochReport): string {
+  const lines = [
+    `Epoch ${report.epoch}  ${report.from} → ${report.to}  (${report.status})`,
+    `  paid ${report.total} in ${report.claims} claim(s)${report.distributor ? ` from ${report.distributor}` : ''}`,
+    `  root ${report.root ?? '(none: nobody to pay)'}`,
+    `  digest ${report.digest}`,
+    '',
+  ];
+  const header = ['bucket', 'emitted', 'carried in', 'paid', 'carried out', 'contributors'];
+  const rows = report.buckets.map((b) => [
+    b.bucket,
+    b.emitted,
+    b.carriedIn,
+    b.paid,
+    b.carriedOut,
+    String(b.contributors),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const format = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;
+  lines.push(format(header), ...rows.map(format));
+  for (const b of report.buckets) {
+    if (b.payouts.length === 0) continue;
+    const shown = b.payouts.length < b.contributors ? ` (top ${b.payouts.length} of ${b.contributors})` : '';
+    lines.push('', `  ${b.bucket}${shown}:`);
+    for (const p of b.payouts) lines.push(`    ${p.contributor}  ${p.amount}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
