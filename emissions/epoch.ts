@@ -71,11 +71,52 @@ export function computeEpochSettlement(
   return { settlement: { epoch, from, to, buckets, claims, root: tree?.root ?? null, total }, tree };
 }
 
-/** sha256 of the settlement's canonical JSON: equal digests, equal settlements, byte for byte. */
+/**
+ * sha256 of the settlement's canonical JSON: equal digests, equal settlements, byte for byte. Hashed
+ * piece by piece, never as one string (a million claims would make a string of some 200 MB).
+ */
 export function settlementDigest(settlement: EpochSettlement): string {
-  return createHash('sha256').update(canonicalJson(settlement)).digest('hex');
+  const hash = createHash('sha256');
+  for (const piece of canonicalPieces(settlement)) hash.update(piece);
+  return hash.digest('hex');
 }
 
+/** The settlement as JSON with its integers as decimal strings, keys in a fixed order. */
 export function canonicalJson(settlement: EpochSettlement): string {
-  return JSON.stringify(settlement, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  return [...canonicalPieces(settlement)].join('');
+}
+
+/** canonicalJson in pieces of about 64 KiB. */
+function* canonicalPieces(settlement: EpochSettlement): Generator<string> {
+  let buffer = '';
+  const emit = function* (text: string) {
+    buffer += text;
+    if (buffer.length >= 65_536) {
+      yield buffer;
+      buffer = '';
+    }
+  };
+  const list = function* <T>(items: readonly T[], item: (value: T) => string) {
+    for (const [i, value] of items.entries()) yield* emit((i > 0 ? ',' : '') + item(value));
+  };
+  const { epoch, from, to, buckets, claims, root, total } = settlement;
+  yield* emit(
+    `{"epoch":${JSON.stringify(epoch)},"from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"buckets":[`,
+  );
+  for (const [i, b] of buckets.entries()) {
+    const head = JSON.stringify({
+      bucket: b.bucket,
+      emitted: b.emitted.toString(),
+      carriedIn: b.carriedIn.toString(),
+      paid: b.paid.toString(),
+      carriedOut: b.carriedOut.toString(),
+    });
+    yield* emit(`${i > 0 ? ',' : ''}${head.slice(0, -1)},"payouts":[`);
+    yield* list(b.payouts, (p) => JSON.stringify({ contributor: p.contributor, amount: p.amount.toString() }));
+    yield* emit(']}');
+  }
+  yield* emit('],"claims":[');
+  yield* list(claims, (c) => JSON.stringify({ index: c.index, account: c.account, amount: c.amount.toString() }));
+  yield* emit(`],"root":${JSON.stringify(root)},"total":${JSON.stringify(total.toString())}}`);
+  if (buffer.length > 0) yield buffer;
 }

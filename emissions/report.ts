@@ -1,7 +1,7 @@
 import { type Address, formatUnits } from 'viem';
 import type { Db } from '../common/database.ts';
 import type { Bucket } from './schedule.ts';
-import { type EpochStatus, getEpoch, storedBuckets, storedPayouts } from './store.ts';
+import { type EpochStatus, getEpoch, storedBuckets, topPayouts } from './store.ts';
 
 const tokens = (wei: bigint) => formatUnits(wei, 18);
 
@@ -52,7 +52,7 @@ export function epochReport(db: Db, epoch: number, options: { top?: number } = {
       paid: tokens(b.paid),
       carriedOut: tokens(b.carriedOut),
       contributors: b.contributors,
-      payouts: storedPayouts(db, epoch, b.bucket, options.top).map((p) => ({
+      payouts: topPayouts(db, epoch, b.bucket, options.top).map((p) => ({
         contributor: p.contributor,
         amount: tokens(p.amount),
       })),

@@ -14,6 +14,7 @@ import { sextantArtifact } from './contracts/artifacts.ts';
 import { distributeEpoch } from './distribute.ts';
 import { canonicalJson, computeEpochSettlement, settlementDigest } from './epoch.ts';
 import { bucketWeights } from './ledger/ledger.ts';
+import { verifyProof } from './merkle.ts';
 import { BUCKETS, DEFAULT_SCHEDULE, dayStart, type Schedule } from './schedule.ts';
 import { settleEpoch } from './settle.ts';
 import { distributedClaimsOf, getEpoch, storedBuckets, storedClaims, storedSettlementJson } from './store.ts';
@@ -135,6 +136,7 @@ describe('settling an epoch', () => {
     expect(byAccount.get(depositor.account.address.toLowerCase() as Address)).toBe(emitted('capital'));
     expect(byAccount.get(treasury.toLowerCase() as Address)).toBe(emitted('protection'));
     expect(claims.reduce((sum, c) => sum + c.amount, 0n)).toBe(record.total);
+    for (const claim of claims) expect(verifyProof(claim, claim.proof, record.root as Hex)).toBe(true);
     // Ann made the execution but contributed nothing the buckets pay for: she gets nothing.
     expect(byAccount.has(ann.account.toLowerCase() as Address)).toBe(false);
 

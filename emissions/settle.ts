@@ -48,14 +48,10 @@ export async function settleEpoch(
 
   progress(`epoch ${epoch}: collecting contributions`);
   const added = recordContributions(db, await options.collect(epoch));
-  const weights = Object.fromEntries(BUCKETS.map((bucket) => [bucket, bucketWeights(db, epoch, bucket)])) as Record<
-    Bucket,
-    Weight[]
-  >;
   const carriedIn: Partial<Record<Bucket, bigint>> = {};
   if (previous) for (const b of storedBuckets(db, previous.epoch)) carriedIn[b.bucket] = b.carriedOut;
   progress(`epoch ${epoch}: splitting the buckets and building the Merkle tree`);
-  const { settlement, tree } = computeEpochSettlement(schedule, epoch, weights, carriedIn);
+  const { settlement, tree } = computeFromLedger(db, schedule, epoch, carriedIn);
   try {
     return { record: saveSettlement(db, settlement, tree), created: true, contributionsAdded: added };
   } catch (error) {
@@ -64,6 +60,20 @@ export async function settleEpoch(
     if (stored) return { record: stored, created: false, contributionsAdded: added };
     throw error;
   }
+}
+
+/** The epoch computed from its ledger rows; the weights are dropped on return, before anything is stored. */
+function computeFromLedger(
+  db: Db,
+  schedule: Schedule,
+  epoch: number,
+  carriedIn: Partial<Record<Bucket, bigint>>,
+): ReturnType<typeof computeEpochSettlement> {
+  const weights = Object.fromEntries(BUCKETS.map((bucket) => [bucket, bucketWeights(db, epoch, bucket)])) as Record<
+    Bucket,
+    Weight[]
+  >;
+  return computeEpochSettlement(schedule, epoch, weights, carriedIn);
 }
 
 function lastFinishedHint(schedule: Schedule, now: number): string {

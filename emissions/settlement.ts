@@ -38,14 +38,31 @@ export function splitBucket(amount: bigint, weights: readonly Weight[]): BucketS
   return { payouts, remainder: amount - paid };
 }
 
-/** Payouts of several buckets merged into one amount per contributor, in address order. */
+/**
+ * Payouts of several buckets merged into one amount per contributor, in address order. Each bucket's
+ * payouts are already in address order (splitBucket sorts them), so this is a k-way merge: no map of
+ * every contributor, and an amount is added only for a contributor paid by more than one bucket.
+ */
 export function mergePayouts(
   splits: readonly Pick<BucketSplit, 'payouts'>[],
 ): { contributor: Address; amount: bigint }[] {
-  const totals = new Map<string, bigint>();
-  for (const split of splits) {
-    for (const payout of split.payouts)
-      totals.set(payout.contributor, (totals.get(payout.contributor) ?? 0n) + payout.amount);
+  const lists = splits.map((split) => split.payouts);
+  const positions = lists.map(() => 0);
+  const merged: { contributor: Address; amount: bigint }[] = [];
+  for (;;) {
+    let next: Address | undefined;
+    for (const [i, list] of lists.entries()) {
+      const payout = list[positions[i] as number];
+      if (payout && (next === undefined || payout.contributor < next)) next = payout.contributor;
+    }
+    if (next === undefined) return merged;
+    let amount: bigint | undefined;
+    for (const [i, list] of lists.entries()) {
+      const payout = list[positions[i] as number];
+      if (payout?.contributor !== next) continue;
+      amount = amount === undefined ? payout.amount : amount + payout.amount;
+      positions[i] = (positions[i] as number) + 1;
+    }
+    merged.push({ contributor: next, amount: amount as bigint });
   }
-  return [...totals.keys()].sort().map((key) => ({ contributor: key as Address, amount: totals.get(key) as bigint }));
 }

@@ -1,4 +1,4 @@
-import type { Address, Hex } from 'viem';
+import { type Address, type Hex, toHex } from 'viem';
 import type { Db } from '../common/database.ts';
 import { canonicalJson, type EpochSettlement, settlementDigest } from './epoch.ts';
 import type { MerkleDistributionTree } from './merkle.ts';
@@ -57,20 +57,19 @@ type EpochRow = {
 };
 
 /**
- * Stores a settlement in one transaction: the epoch, every bucket's split and payouts, and every
- * claim with its proof. Refuses an epoch already stored (a settlement is final once written).
+ * Stores a settlement in one transaction: the epoch, every bucket's split and payouts, every claim,
+ * and the Merkle tree's levels, from which any claim's proof is read back (`proofOf`). Refuses an
+ * epoch already stored (a settlement is final once written).
  */
 export function saveSettlement(db: Db, settlement: EpochSettlement, tree: MerkleDistributionTree | null): EpochRecord {
   const now = new Date().toISOString();
   const insertBucket = db.prepare(
-    'INSERT INTO emission_bucket_settlements (epoch, bucket, emitted, carried_in, paid, carried_out, contributors) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
-  const insertPayout = db.prepare(
-    'INSERT INTO emission_bucket_payouts (epoch, bucket, contributor, amount) VALUES (?, ?, ?, ?)',
+    'INSERT INTO emission_bucket_settlements (epoch, bucket, emitted, carried_in, paid, carried_out, contributors, payouts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const insertClaim = db.prepare(
-    'INSERT INTO emission_claims (epoch, claim_index, account, amount, proof) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO emission_claims (epoch, claim_index, account, amount) VALUES (?, ?, ?, ?)',
   );
+  const insertNodes = db.prepare('INSERT INTO emission_tree_nodes (epoch, level, chunk, nodes) VALUES (?, ?, ?, ?)');
   db.transaction(() => {
     db.prepare(
       `INSERT INTO emission_epochs (epoch, period_from, period_to, root, total, claim_count, digest, status, settled_at, updated_at)
@@ -96,19 +95,19 @@ export function saveSettlement(db: Db, settlement: EpochSettlement, tree: Merkle
         b.paid.toString(),
         b.carriedOut.toString(),
         b.payouts.length,
+        packPayouts(b.payouts),
       );
-      for (const p of b.payouts) insertPayout.run(settlement.epoch, b.bucket, p.contributor, p.amount.toString());
     }
     for (const claim of settlement.claims) {
-      const proof = (tree as MerkleDistributionTree).proof(claim.index);
-      insertClaim.run(
-        settlement.epoch,
-        claim.index,
-        claim.account.toLowerCase(),
-        claim.amount.toString(),
-        proof.map((hash) => hash.slice(2)).join(''),
-      );
+      insertClaim.run(settlement.epoch, claim.index, claim.account.toLowerCase(), claim.amount.toString());
     }
+    // Every proof, as the tree's levels: each node stored once.
+    tree?.layers.forEach((layer, level) => {
+      for (let chunk = 0; chunk * CHUNK_BYTES < layer.length; chunk++) {
+        const nodes = layer.subarray(chunk * CHUNK_BYTES, (chunk + 1) * CHUNK_BYTES);
+        insertNodes.run(settlement.epoch, level, chunk, Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength));
+      }
+    });
   })();
   return getEpoch(db, settlement.epoch) as EpochRecord;
 }
@@ -147,21 +146,47 @@ export function storedBuckets(db: Db, epoch: number): StoredBucket[] {
   }));
 }
 
-/** A bucket's payouts for the epoch, largest first (ties in address order); `limit` for the top few. */
-export function storedPayouts(
-  db: Db,
-  epoch: number,
-  bucket: Bucket,
-  limit?: number,
-): { contributor: Address; amount: bigint }[] {
-  const rows = db
-    .prepare('SELECT contributor, amount FROM emission_bucket_payouts WHERE epoch = ? AND bucket = ?')
-    .all(epoch, bucket) as { contributor: Address; amount: string }[];
-  const payouts = rows.map((r) => ({ contributor: r.contributor, amount: BigInt(r.amount) }));
+/** A bucket's payouts for the epoch, in address order, as stored. */
+export function storedPayouts(db: Db, epoch: number, bucket: Bucket): Payout[] {
+  const row = db
+    .prepare('SELECT payouts FROM emission_bucket_settlements WHERE epoch = ? AND bucket = ?')
+    .get(epoch, bucket) as { payouts: Buffer } | undefined;
+  return row ? unpackPayouts(row.payouts) : [];
+}
+
+/** A bucket's largest payouts, largest first (ties in address order). */
+export function topPayouts(db: Db, epoch: number, bucket: Bucket, limit?: number): Payout[] {
+  const payouts = storedPayouts(db, epoch, bucket);
   payouts.sort((a, b) =>
     a.amount === b.amount ? (a.contributor < b.contributor ? -1 : 1) : a.amount > b.amount ? -1 : 1,
   );
   return limit === undefined ? payouts : payouts.slice(0, limit);
+}
+
+type Payout = { contributor: Address; amount: bigint };
+
+/** 52 bytes a payout: the address, then the amount as a 256-bit big-endian integer. */
+const PAYOUT_BYTES = 52;
+
+function packPayouts(payouts: readonly Payout[]): Buffer {
+  const packed = Buffer.alloc(payouts.length * PAYOUT_BYTES);
+  payouts.forEach((payout, i) => {
+    const at = i * PAYOUT_BYTES;
+    packed.write(payout.contributor.slice(2), at, 20, 'hex');
+    packed.write(payout.amount.toString(16).padStart(64, '0'), at + 20, 32, 'hex');
+  });
+  return packed;
+}
+
+function unpackPayouts(packed: Buffer): Payout[] {
+  const payouts: Payout[] = [];
+  for (let at = 0; at + PAYOUT_BYTES <= packed.length; at += PAYOUT_BYTES) {
+    payouts.push({
+      contributor: `0x${packed.toString('hex', at, at + 20)}` as Address,
+      amount: BigInt(`0x${packed.toString('hex', at + 20, at + PAYOUT_BYTES)}`),
+    });
+  }
+  return payouts;
 }
 
 /** An account's claims in every epoch whose distributor is deployed and funded. */
@@ -172,14 +197,14 @@ export function distributedClaimsOf(db: Db, account: Address): (StoredClaim & { 
        WHERE c.account = ? AND e.status = 'distributed' ORDER BY c.epoch`,
     )
     .all(account.toLowerCase()) as (ClaimRow & { distributor: Address })[];
-  return rows.map((row) => ({ ...toClaim(row), distributor: row.distributor }));
+  return rows.map((row) => ({ ...toClaim(db, row), distributor: row.distributor }));
 }
 
 export function storedClaims(db: Db, epoch: number): StoredClaim[] {
   const rows = db
     .prepare('SELECT * FROM emission_claims WHERE epoch = ? ORDER BY claim_index')
     .all(epoch) as ClaimRow[];
-  return rows.map(toClaim);
+  return rows.map((row) => toClaim(db, row));
 }
 
 /** Records where the distribution stands; see the emission_epochs columns. */
@@ -222,17 +247,13 @@ export function storedSettlementJson(db: Db, epoch: number): string | undefined 
     carriedIn: b.carriedIn,
     paid: b.paid,
     carriedOut: b.carriedOut,
-    payouts: db
-      .prepare(
-        'SELECT contributor, amount FROM emission_bucket_payouts WHERE epoch = ? AND bucket = ? ORDER BY contributor',
-      )
-      .all(epoch, b.bucket)
-      .map((r) => {
-        const row = r as { contributor: Address; amount: string };
-        return { contributor: row.contributor, amount: BigInt(row.amount) };
-      }),
+    payouts: storedPayouts(db, epoch, b.bucket),
   }));
-  const claims = storedClaims(db, epoch).map(({ index, account, amount }) => ({ index, account, amount }));
+  const claims = (
+    db
+      .prepare('SELECT claim_index, account, amount FROM emission_claims WHERE epoch = ? ORDER BY claim_index')
+      .all(epoch) as ClaimRow[]
+  ).map((row) => ({ index: row.claim_index, account: row.account, amount: BigInt(row.amount) }));
   return canonicalJson({
     epoch,
     from: record.from,
@@ -244,15 +265,42 @@ export function storedSettlementJson(db: Db, epoch: number): string | undefined 
   });
 }
 
-type ClaimRow = { epoch: number; claim_index: number; account: Address; amount: string; proof: string };
+/** Nodes per stored chunk of a tree level: 4096 × 32 bytes, so a proof reads one small row a level. */
+const CHUNK_NODES = 4096;
+const CHUNK_BYTES = CHUNK_NODES * 32;
 
-function toClaim(row: ClaimRow): StoredClaim {
+/**
+ * A claim's Merkle proof, read from the stored tree: at each level the sibling of the node on the
+ * claim's path, when it has one (an odd node is carried up without a sibling), leaf upwards.
+ */
+export function proofOf(db: Db, epoch: number, index: number): Hex[] {
+  const levels = (
+    db.prepare('SELECT COUNT(DISTINCT level) AS levels FROM emission_tree_nodes WHERE epoch = ?').get(epoch) as {
+      levels: number;
+    }
+  ).levels;
+  const read = db.prepare('SELECT nodes FROM emission_tree_nodes WHERE epoch = ? AND level = ? AND chunk = ?');
+  const proof: Hex[] = [];
+  let position = index;
+  for (let level = 0; level < levels - 1; level++) {
+    const sibling = position % 2 === 0 ? position + 1 : position - 1;
+    const row = read.get(epoch, level, Math.floor(sibling / CHUNK_NODES)) as { nodes: Buffer } | undefined;
+    const offset = (sibling % CHUNK_NODES) * 32;
+    if (row && offset + 32 <= row.nodes.length) proof.push(toHex(row.nodes.subarray(offset, offset + 32)));
+    position = Math.floor(position / 2);
+  }
+  return proof;
+}
+
+type ClaimRow = { epoch: number; claim_index: number; account: Address; amount: string };
+
+function toClaim(db: Db, row: ClaimRow): StoredClaim {
   return {
     epoch: row.epoch,
     index: row.claim_index,
     account: row.account,
     amount: BigInt(row.amount),
-    proof: (row.proof.match(/.{64}/g) ?? []).map((hash) => `0x${hash}` as Hex),
+    proof: proofOf(db, row.epoch, row.claim_index),
   };
 }
 

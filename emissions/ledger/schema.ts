@@ -67,6 +67,21 @@ const MIGRATIONS = [
     PRIMARY KEY (epoch, claim_index)
   );
   CREATE INDEX emission_claims_account ON emission_claims (account);`,
+  // Proofs as the tree itself: every node once, in chunks of 4096 nodes (128 KiB), 64 bytes a claim
+  // in all instead of a proof of ~20 hashes a claim. Any claim's proof is read back from its levels.
+  `CREATE TABLE emission_tree_nodes (
+    epoch INTEGER NOT NULL REFERENCES emission_epochs (epoch),
+    level INTEGER NOT NULL,
+    chunk INTEGER NOT NULL,
+    nodes BLOB NOT NULL,
+    PRIMARY KEY (epoch, level, chunk)
+  );
+  ALTER TABLE emission_claims DROP COLUMN proof;
+  -- A bucket's payouts as one packed value (20-byte address + 32-byte amount each, in address order):
+  -- a million rows cost seconds to insert, the packed form a fraction of one. (Migration 2 was never
+  -- released with data, so its rows are not carried over.)
+  ALTER TABLE emission_bucket_settlements ADD COLUMN payouts BLOB NOT NULL DEFAULT x'';
+  DROP TABLE emission_bucket_payouts;`,
 ];
 
 export function migrateEmissions(db: Db): void {
