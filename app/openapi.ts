@@ -60,6 +60,13 @@ const OPERATIONS: Operation[] = [
     body: AttestBodySchema,
     params: ['id'],
   },
+  { method: 'get', path: '/v1/emissions/epochs', summary: 'The settled emission epochs, newest first.' },
+  {
+    method: 'get',
+    path: '/v1/emissions/epochs/{epoch}',
+    summary: 'A settled epoch per bucket, with its top contributors (?top=N, 5 by default).',
+    params: ['epoch'],
+  },
 ];
 
 const ErrorSchema = z.object({ error: z.string(), hint: z.string().optional(), field: z.string().optional() });

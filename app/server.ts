@@ -7,6 +7,7 @@ import { mcpRoutes } from '../agent-core/mcp/routes.ts';
 import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
 import { SextantError } from '../common/errors.ts';
 import { assertPortFree } from '../common/ports.ts';
+import { emissionsRoutes } from '../emissions/routes.ts';
 import { type SkillRoutesDependencies, skillRoutes } from '../skills/routes.ts';
 import { executionRoutes } from '../smart-accounts/routes.ts';
 import { type AccessControl, SESSION_COOKIE } from './access.ts';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDependencies): Hono {
   if (deps.agent) {
     app.route('/', agentRoutes(deps.agent));
     app.route('/', executionRoutes({ db: deps.agent.agent.db }));
+    app.route('/', emissionsRoutes({ db: deps.agent.agent.db }));
     // The same runtime over MCP, behind the same access check; it never executes without the user (agent-core/mcp/).
     app.route('/', mcpRoutes(deps.agent));
   }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
@@ -11,7 +11,7 @@ import { listen } from '../app/server.ts';
 import { testAgentApp } from '../app/testing/agent-app.ts';
 import { findFreePort } from '../common/ports.ts';
 import { chatUiRoutes } from './routes.ts';
-import { FAKE_TX_HASH, type FakeApiOptions, fakeApi } from './testing/fake-api.ts';
+import { FAKE_DISTRIBUTOR, FAKE_TX_HASH, type FakeApiOptions, fakeApi } from './testing/fake-api.ts';
 
 /**
  * The chat page in a real headless Chromium (Debian's, driven by playwright-core): first against the
@@ -32,9 +32,11 @@ const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of the key states, kept as test artifacts (test-artifacts/ is not committed). */
 const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts', 'screenshots');
 
-async function snap(page: Page, name: string) {
+/** The whole page, or only `element` when given. */
+async function snap(page: Page, name: string, element?: Locator) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await (element ? element.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
 }
 const manifest = inject('devnet');
 const HEX_64 = /^0x[0-9a-fA-F]{64}$/;
@@ -137,9 +139,11 @@ describe('the chat page on the real server', async () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(alice.account);
     const symbols = await page.getByTestId('balance-row').evaluateAll((rows) => rows.map((row) => row.dataset.symbol));
     expect(symbols).toEqual(expect.arrayContaining(['ETH', 'WETH', 'USDC', 'DAI']));
-    expect(await page.locator('[data-testid="balance-row"][data-symbol="ETH"]').textContent()).toMatch(
-      /10\$30,000\.00/,
-    );
+    // 10 ETH at the devnet pool's price: $3,000 an ETH as seeded, moved a little by other test files' swaps.
+    const ethRow = (await page.locator('[data-testid="balance-row"][data-symbol="ETH"]').textContent()) ?? '';
+    const ethUsd = Number(/10\$([\d,]+\.\d{2})/.exec(ethRow)?.[1]?.replaceAll(',', ''));
+    expect(ethUsd, ethRow).toBeGreaterThan(29_400);
+    expect(ethUsd, ethRow).toBeLessThan(30_600);
 
     expect(await page.getByTestId('policy-max-plan-usd').inputValue()).toBe('10000');
     expect(await page.getByTestId('policy-max-daily-usd').inputValue()).toBe('25000');
@@ -160,6 +164,8 @@ describe('the chat page on the real server', async () => {
     expect(await swap.getByTestId('skill-status').textContent()).toBe('Audited');
     expect(await swap.textContent()).toContain('uniswap-v3');
     await expect.poll(() => page.getByTestId('health').getAttribute('data-status'), WAIT).toBe('ok');
+    // No epoch is settled on this server: the emissions card says how to settle one.
+    expect(await page.getByTestId('emissions-empty').textContent()).toContain('sextant emissions settle --epoch last');
     expect(errors).toEqual([]);
     await close(context);
   });
@@ -519,5 +525,130 @@ describe('the chat page in the states the fake API scripts', () => {
     await expect.poll(() => reply.getByTestId('plan-status').getAttribute('data-status'), WAIT).toBe('expired');
     expect(await reply.getByTestId('confirm-button').count()).toBe(0);
     await close(context);
+  });
+
+  it('draws the latest emissions epoch: a bar per bucket, what carries over, the top contributors', async () => {
+    const url = await fakeServer();
+    // Tall enough for the whole panel in one screenshot.
+    const { context, page, errors } = await openPage({ height: 2400 });
+    await page.goto(url);
+    const card = page.locator('#emissions-card');
+    const chart = card.getByTestId('emissions-chart');
+    await chart.waitFor();
+    await snap(page, '6-emissions-chart');
+
+    // The facts, amounts exactly as the API gave them.
+    expect(await card.getByTestId('emissions-epoch-number').textContent()).toBe('12');
+    expect(await card.getByTestId('emissions-period').textContent()).toBe('2026-01-13 \u2192 2026-01-14 UTC');
+    expect(await card.getByTestId('emissions-total').textContent()).toBe('13795.557181044479999997');
+    expect(await card.getByTestId('emissions-status').getAttribute('data-status')).toBe('distributed');
+    expect(await card.getByTestId('emissions-claims').textContent()).toBe('12 claims');
+    const distributor = card.getByTestId('emissions-distributor');
+    expect(await distributor.getAttribute('title')).toBe(FAKE_DISTRIBUTOR);
+    expect(await distributor.textContent()).toBe('0x5FC8\u20265707');
+    await card.getByTestId('copy-emissions-distributor').click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(FAKE_DISTRIBUTOR);
+
+    // The chart: an image with its summary, five bars, the carried-over remainders labelled.
+    expect(await chart.getAttribute('role')).toBe('img');
+    const summary = await chart.getAttribute('aria-label');
+    expect(summary).toContain('capital paid 3448.889295261119999997, carried over 0.000000000000000003');
+    expect(summary).toContain('protection paid 0, carried over 1149.72852487508');
+    expect(await chart.locator(':scope > title').textContent()).toBe(summary);
+    const bars = chart.getByTestId('emissions-bar');
+    expect(await bars.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-bucket')))).toEqual([
+      'capital',
+      'code',
+      'compute',
+      'community',
+      'protection',
+    ]);
+    const bar = (bucket: string) => chart.locator(`[data-testid="emissions-bar"][data-bucket="${bucket}"]`);
+    expect(await bar('capital').getByTestId('emissions-paid').textContent()).toBe('paid 3448.889295261119999997');
+    expect(await bar('capital').getByTestId('emissions-carried').textContent()).toBe(
+      'carried over 0.000000000000000003',
+    );
+    expect(await bar('code').getByTestId('emissions-paid').textContent()).toBe('paid 3448.88929526112');
+    expect(await bar('code').getByTestId('emissions-carried').count()).toBe(0);
+    // Nobody earned from the protection fund: no paid segment, all of it carried over.
+    expect(await bar('protection').locator('[data-part="paid"]').count()).toBe(0);
+    expect(await bar('protection').locator('[data-part="carried"]').count()).toBe(1);
+    expect(await bar('protection').getByTestId('emissions-carried').textContent()).toBe(
+      'carried over 1149.72852487508',
+    );
+    const width = (bucket: string, part: string) =>
+      bar(bucket)
+        .locator(`[data-part="${part}"]`)
+        .getAttribute('width')
+        .then((w) => Number(w));
+    // Scaled to the largest bucket: code fills the width, protection's 1149.72852487508 a third of it.
+    expect(await width('code', 'paid')).toBe(320);
+    expect(await width('protection', 'carried')).toBeCloseTo((320 * 1149.72852487508) / 3448.88929526112, 1);
+
+    // The top contributors per bucket: short address, the full one in the title, the exact amount.
+    const capital = card.locator('[data-testid="emissions-bucket"][data-bucket="capital"]');
+    expect(await capital.locator('h4').textContent()).toMatch(/^Capital/);
+    expect(await capital.locator('h4 .small').textContent()).toBe('top 5 of 7');
+    const rows = capital.getByTestId('emissions-contributor');
+    expect(await rows.count()).toBe(5);
+    const first = rows.first();
+    expect(await first.locator('code').getAttribute('title')).toBe('0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc');
+    expect(await first.locator('code').textContent()).toBe('0x3c44\u202693bc');
+    expect(await first.getByTestId('emissions-amount').textContent()).toBe('2305.187154285098825551');
+    const community = card.locator('[data-testid="emissions-bucket"][data-bucket="community"]');
+    expect(await community.getByTestId('emissions-amount').allTextContents()).toEqual([
+      '2682.46945186976',
+      '766.41984339136',
+    ]);
+    const protection = card.locator('[data-testid="emissions-bucket"][data-bucket="protection"]');
+    expect(await protection.getByTestId('emissions-no-contributors').textContent()).toBe(
+      'No contributors: all 1149.72852487508 carries over to the next epoch.',
+    );
+
+    // Another epoch from the select: settled, its distributor not deployed yet.
+    await card.getByTestId('emissions-epoch').selectOption('11');
+    await expect.poll(() => card.getByTestId('emissions-epoch-number').textContent(), WAIT).toBe('11');
+    expect(await card.getByTestId('emissions-status').getAttribute('data-status')).toBe('settled');
+    expect(await card.getByTestId('emissions-distributor').count()).toBe(0);
+    expect(await card.getByTestId('emissions-facts').textContent()).toContain('not deployed yet');
+    expect(await card.getByTestId('emissions-chart').getAttribute('aria-label')).toContain(
+      'protection paid 0, carried over 574.91364233156',
+    );
+    expect(errors).toEqual([]);
+    await close(context);
+
+    // At phone width: the card fits the screen, the chart scales down with it.
+    const phone = await openPage({ width: 390, height: 3200 });
+    await phone.page.goto(url);
+    const phoneChart = phone.page.getByTestId('emissions-chart');
+    await phoneChart.waitFor();
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const box = await phoneChart.boundingBox();
+    expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(390);
+    expect(box?.width).toBeGreaterThan(300);
+    await snap(phone.page, '7-emissions-phone', phone.page.locator('#emissions-card'));
+    expect(phone.errors).toEqual([]);
+    await close(phone.context);
+  });
+
+  it('says how to settle an epoch when none is, and shows an emissions error like the other cards', async () => {
+    const url = await fakeServer({ noEpochs: true });
+    const { context, page, errors } = await openPage();
+    await page.goto(url);
+    const empty = page.getByTestId('emissions-empty');
+    await empty.waitFor();
+    expect(await empty.textContent()).toContain('No epoch is settled yet.');
+    expect(await empty.locator('pre code').textContent()).toBe('sextant emissions settle --epoch last');
+    expect(await page.getByTestId('emissions-chart').count()).toBe(0);
+    expect(await page.getByTestId('emissions-epoch').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await close(context);
+
+    const broken = await openPage();
+    await broken.page.goto(await fakeServer({ broken: true }));
+    const error = broken.page.getByTestId('emissions').getByTestId('error-message');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('The Sextant server is unreachable or failed to answer.');
+    await close(broken.context);
   });
 });

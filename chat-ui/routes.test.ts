@@ -40,6 +40,7 @@ describe('the chat page routes', () => {
       ['/assets/js/format.js', 'text/javascript; charset=utf-8'],
       ['/assets/js/sse.js', 'text/javascript; charset=utf-8'],
       ['/assets/js/referrer.js', 'text/javascript; charset=utf-8'],
+      ['/assets/js/emissions-chart.js', 'text/javascript; charset=utf-8'],
       ['/assets/styles.css', 'text/css; charset=utf-8'],
       ['/assets/favicon.svg', 'image/svg+xml'],
     ];

@@ -149,7 +149,13 @@ async function loadEverything() {
     // locked and unreachable are shown by the connection listeners; the rest load on their own
   }
   if (locked) return;
-  await Promise.all([panel.loadAccount(), panel.loadPolicy(), panel.loadSkills(), checkHealth()]);
+  await Promise.all([
+    panel.loadAccount(),
+    panel.loadPolicy(),
+    panel.loadSkills(),
+    panel.loadEmissions(),
+    checkHealth(),
+  ]);
 }
 
 $('#new-chat').prepend(icon('plus'));

@@ -53,6 +53,8 @@ export type FakeApiOptions = {
   pace?: number;
   /** How long a plan stays confirmable (default 5 minutes). */
   planTtlMs?: number;
+  /** No emission epoch is settled yet (by default epochs 11 and 12 are). */
+  noEpochs?: boolean;
 };
 
 const TOKENS = {
@@ -458,6 +460,40 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     }),
   );
 
+  app.get('/v1/emissions/epochs', (c) =>
+    c.json({
+      epochs: options.noEpochs
+        ? []
+        : FAKE_EPOCH_REPORTS.map((r) => ({
+            epoch: r.epoch,
+            status: r.status,
+            total: r.total,
+            claims: r.claims,
+            settledAt: r.settledAt,
+          })),
+    }),
+  );
+  app.get('/v1/emissions/epochs/:epoch', (c) => {
+    const raw = c.req.param('epoch');
+    const top = c.req.query('top') ?? '5';
+    if (!/^\d+$/.test(raw)) return c.json({ error: `epoch: a number from 0, not "${raw}"`, field: 'epoch' }, 400);
+    if (!/^\d+$/.test(top) || Number(top) < 1 || Number(top) > 100) {
+      return c.json({ error: 'top: a number from 1 to 100', field: 'top' }, 400);
+    }
+    const found = options.noEpochs ? undefined : FAKE_EPOCH_REPORTS.find((r) => r.epoch === Number(raw));
+    if (!found) {
+      return c.json(
+        { error: `Epoch ${raw} is not settled.`, hint: `Settle it: sextant emissions settle --epoch ${raw}` },
+        404,
+      );
+    }
+    const { settledAt: _, ...report } = found;
+    return c.json({
+      ...report,
+      buckets: report.buckets.map((b) => ({ ...b, payouts: b.payouts.slice(0, Number(top)) })),
+    });
+  });
+
   app.post('/v1/chat', async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as
       | { message?: unknown; conversationId?: unknown }
@@ -591,3 +627,109 @@ function skill(
     auditors: status === 'audited' ? [AUTHOR] : [],
   };
 }
+
+type FakePayout = { contributor: string; amount: string };
+
+/** A bucket as the report gives it, with every payout (the route keeps the top N). */
+function bucket(
+  bucket: string,
+  emitted: string,
+  carriedIn: string,
+  paid: string,
+  carriedOut: string,
+  payouts: FakePayout[],
+) {
+  return { bucket, emitted, carriedIn, paid, carriedOut, contributors: payouts.length, payouts };
+}
+const payout = (contributor: string, amount: string): FakePayout => ({ contributor, amount });
+
+const CONTRIBUTORS = {
+  depositor: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc',
+  depositor2: '0x90f79bf6eb2c4f870365e785982e1f101e93b906',
+  depositor3: '0x15d34aaf54267db7d7c367839aaf71a00a2c6a65',
+  author: '0x8ba1f109551bd432803012645ac136ddd64dba72',
+  author2: '0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc',
+  node: '0x976ea74026e726554db657fa54763abd0c3a0aa9',
+  referrer: '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  referrer2: '0x14dc79964da2c08b23698b3d3cc7ca32193d9955',
+} as const;
+export const FAKE_DISTRIBUTOR = '0x5FC8d32690cc91D4c39d9d3abcBD16989F875707';
+
+/**
+ * Two settled epochs, newest first, as emissions/epoch.ts settles them on the default schedule (the
+ * figures were computed by it): in 12, capital has seven depositors (more than the top 5 shown) and
+ * rounding leaves a few wei; nobody earned from the protection fund, so all of it, with what epoch 11
+ * carried in, carries over.
+ */
+export const FAKE_EPOCH_REPORTS = [
+  {
+    epoch: 12,
+    from: '2026-01-13T00:00:00.000Z',
+    to: '2026-01-14T00:00:00.000Z',
+    status: 'distributed',
+    total: '13795.557181044479999997',
+    claims: 12,
+    root: '0x7d1c0b9e6f3a2c4b5d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9012a3b4c5d',
+    digest: '4f9a1e2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7',
+    chainId: 31337,
+    rewardToken: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+    distributor: FAKE_DISTRIBUTOR,
+    settledAt: '2026-01-14T00:05:12.000Z',
+    buckets: [
+      bucket('capital', '3448.88929526112', '0', '3448.889295261119999997', '0.000000000000000003', [
+        payout(CONTRIBUTORS.depositor, '2305.187154285098825551'),
+        payout(CONTRIBUTORS.depositor2, '823.281126530392437696'),
+        payout(CONTRIBUTORS.depositor3, '164.656225306078487539'),
+        payout('0x23618e81e3f5cdf7f54c3d65f7fbc0abf5b21e8f', '102.086859689768662274'),
+        payout('0xa0ee7a142d267c1f36714e4a8f75612f20a79720', '39.517494073458837009'),
+        payout('0xbcd4042de499d14e55001ccbb24a551f3b954096', '13.172498024486279003'),
+        payout('0x71be63f3384f5fb98995898a86b02fb2426c5788', '0.987937351836470925'),
+      ]),
+      bucket('code', '3448.88929526112', '0', '3448.88929526112', '0', [
+        payout(CONTRIBUTORS.author, '2586.66697144584'),
+        payout(CONTRIBUTORS.author2, '862.22232381528'),
+      ]),
+      bucket('compute', '3448.88929526112', '0', '3448.88929526112', '0', [
+        payout(CONTRIBUTORS.node, '3448.88929526112'),
+      ]),
+      bucket('community', '3448.88929526112', '0.000000000000000001', '3448.88929526112', '0.000000000000000001', [
+        payout(CONTRIBUTORS.referrer, '2682.46945186976'),
+        payout(CONTRIBUTORS.referrer2, '766.41984339136'),
+      ]),
+      bucket('protection', '574.81488254352', '574.91364233156', '0', '1149.72852487508', []),
+    ],
+  },
+  {
+    epoch: 11,
+    from: '2026-01-12T00:00:00.000Z',
+    to: '2026-01-13T00:00:00.000Z',
+    status: 'settled',
+    total: '13797.927415957439999999',
+    claims: 8,
+    root: '0x2b8e4f1a9c3d5e7f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7',
+    digest: '9c0d1e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f',
+    chainId: null,
+    rewardToken: null,
+    distributor: null,
+    settledAt: '2026-01-13T00:04:57.000Z',
+    buckets: [
+      bucket('capital', '3449.48185398936', '0', '3449.48185398936', '0', [
+        payout(CONTRIBUTORS.depositor, '2414.637297792552'),
+        payout(CONTRIBUTORS.depositor2, '862.37046349734'),
+        payout(CONTRIBUTORS.depositor3, '172.474092699468'),
+      ]),
+      bucket('code', '3449.48185398936', '0', '3449.48185398936', '0', [
+        payout(CONTRIBUTORS.author, '2587.11139049202'),
+        payout(CONTRIBUTORS.author2, '862.37046349734'),
+      ]),
+      bucket('compute', '3449.48185398936', '0', '3449.48185398936', '0', [
+        payout(CONTRIBUTORS.node, '3449.48185398936'),
+      ]),
+      bucket('community', '3449.48185398936', '0', '3449.481853989359999999', '0.000000000000000001', [
+        payout(CONTRIBUTORS.referrer, '2682.930330880613333333'),
+        payout(CONTRIBUTORS.referrer2, '766.551523108746666666'),
+      ]),
+      bucket('protection', '574.91364233156', '0', '0', '574.91364233156', []),
+    ],
+  },
+];

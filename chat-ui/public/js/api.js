@@ -198,6 +198,12 @@ export const api = {
   /** @param {Record<string, number | boolean>} changes */
   savePolicy: (changes) => requestJson('/v1/policy', { method: 'PUT', body: changes }),
   skills: () => requestJson('/v1/skills'),
+  emissionsEpochs: () => requestJson('/v1/emissions/epochs'),
+  /**
+   * @param {number} epoch
+   * @param {number} [top] contributors per bucket
+   */
+  emissionsEpoch: (epoch, top = 5) => requestJson(`/v1/emissions/epochs/${encodeURIComponent(epoch)}?top=${top}`),
   /**
    * @param {{ message: string, conversationId?: string, referrer?: string }} body
    * @param {(name: string, data: any) => void} onEvent

@@ -1,7 +1,9 @@
-// The side panel: the account and its balances, the policy limits, the model in use, the skills.
+// The side panel: the account and its balances, the policy limits, the model in use, the skills, the
+// settled emission epochs.
 
 import { api } from './api.js';
 import { $, h, hexWithCopy, icon, replaceChildren } from './dom.js';
+import { renderEmissionsReport, renderNoEpochs } from './emissions-chart.js';
 import { formatAmount, formatBps, formatUsd, shortHex } from './format.js';
 import { asProblem, showError, tokenAvatar } from './plan-card.js';
 
@@ -60,7 +62,60 @@ export function createPanel() {
     }
   }
 
-  return { loadAccount, loadPolicy: policy.load, setLlm, loadSkills };
+  const emissions = createEmissions();
+
+  return { loadAccount, loadPolicy: policy.load, setLlm, loadSkills, loadEmissions: emissions.load };
+}
+
+/** The emissions card: the settled epochs (newest first, a select for the others) and the chosen one's chart. */
+function createEmissions() {
+  const body = $('#emissions-body');
+  const picker = $('#emissions-picker');
+  const select = /** @type {HTMLSelectElement} */ ($('#emissions-epoch'));
+  let shown = 0;
+
+  /** @param {number} epoch */
+  async function show(epoch) {
+    const load = ++shown;
+    body.setAttribute('aria-busy', 'true');
+    try {
+      const report = await api.emissionsEpoch(epoch);
+      if (load === shown) renderEmissionsReport(body, report);
+    } catch (error) {
+      const problem = asProblem(error);
+      if (load === shown && problem.kind !== 'locked') showError(body, problem.message, problem.hint);
+    } finally {
+      if (load === shown) body.removeAttribute('aria-busy');
+    }
+  }
+
+  async function load() {
+    try {
+      const { epochs } = await api.emissionsEpochs();
+      const list = /** @type {{ epoch: number }[]} */ (Array.isArray(epochs) ? epochs : []);
+      const kept = list.find((e) => String(e.epoch) === select.value) ?? list[0];
+      replaceChildren(
+        select,
+        list.map((e, i) =>
+          h('option', { text: i === 0 ? `${e.epoch} (latest)` : `${e.epoch}`, attrs: { value: String(e.epoch) } }),
+        ),
+      );
+      picker.hidden = list.length < 2;
+      if (!kept) {
+        shown++;
+        renderNoEpochs(body);
+        return;
+      }
+      select.value = String(kept.epoch);
+      await show(kept.epoch);
+    } catch (error) {
+      const problem = asProblem(error);
+      if (problem.kind !== 'locked') showError(body, problem.message, problem.hint);
+    }
+  }
+
+  select.addEventListener('change', () => show(Number(select.value)));
+  return { load };
 }
 
 /**
