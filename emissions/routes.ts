@@ -28,20 +28,27 @@ export function emissionsRoutes(deps: { db: Db }): Hono {
     }),
   );
   app.get('/v1/emissions/epochs/:epoch', (c) => {
-    const raw = c.req.param('epoch');
-    const top = c.req.query('top') ?? '5';
-    if (!/^\d+$/.test(raw)) return c.json({ error: `epoch: a number from 0, not "${raw}"`, field: 'epoch' }, 400);
-    if (!/^\d+$/.test(top) || Number(top) < 1 || Number(top) > 100) {
-      return c.json({ error: 'top: a number from 1 to 100', field: 'top' }, 400);
-    }
-    const report = epochReport(deps.db, Number(raw), { top: Number(top) });
-    if (!report) {
-      return c.json(
-        { error: `Epoch ${raw} is not settled.`, hint: `Settle it: sextant emissions settle --epoch ${raw}` },
-        404,
-      );
-    }
-    return c.json(report);
+    const query = readReportQuery(c.req.param('epoch'), c.req.query('top'));
+    if ('error' in query) return c.json(query, 400);
+    const report = epochReport(deps.db, query.epoch, { top: query.top });
+    return report ? c.json(report) : c.json(notSettled(query.epoch), 404);
   });
   return app;
+}
+
+/** The epoch report's path and query, checked: `{epoch, top}`, or the error a 400 carries. */
+export function readReportQuery(
+  epoch: string,
+  top = '5',
+): { epoch: number; top: number } | { error: string; field: string } {
+  if (!/^\d+$/.test(epoch)) return { error: `epoch: a number from 0, not "${epoch}"`, field: 'epoch' };
+  if (!/^\d+$/.test(top) || Number(top) < 1 || Number(top) > 100) {
+    return { error: 'top: a number from 1 to 100', field: 'top' };
+  }
+  return { epoch: Number(epoch), top: Number(top) };
+}
+
+/** The 404 body for an epoch that is not settled. */
+export function notSettled(epoch: number): { error: string; hint: string } {
+  return { error: `Epoch ${epoch} is not settled.`, hint: `Settle it: sextant emissions settle --epoch ${epoch}` };
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { notSettled, readReportQuery } from '../../emissions/routes.ts';
 import { chatUiRoutes } from '../routes.ts';
 
 /**
@@ -474,23 +475,15 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     }),
   );
   app.get('/v1/emissions/epochs/:epoch', (c) => {
-    const raw = c.req.param('epoch');
-    const top = c.req.query('top') ?? '5';
-    if (!/^\d+$/.test(raw)) return c.json({ error: `epoch: a number from 0, not "${raw}"`, field: 'epoch' }, 400);
-    if (!/^\d+$/.test(top) || Number(top) < 1 || Number(top) > 100) {
-      return c.json({ error: 'top: a number from 1 to 100', field: 'top' }, 400);
-    }
-    const found = options.noEpochs ? undefined : FAKE_EPOCH_REPORTS.find((r) => r.epoch === Number(raw));
-    if (!found) {
-      return c.json(
-        { error: `Epoch ${raw} is not settled.`, hint: `Settle it: sextant emissions settle --epoch ${raw}` },
-        404,
-      );
-    }
+    // The real route's own checks, so the page meets the same 400s and 404s.
+    const query = readReportQuery(c.req.param('epoch'), c.req.query('top'));
+    if ('error' in query) return c.json(query, 400);
+    const found = options.noEpochs ? undefined : FAKE_EPOCH_REPORTS.find((r) => r.epoch === query.epoch);
+    if (!found) return c.json(notSettled(query.epoch), 404);
     const { settledAt: _, ...report } = found;
     return c.json({
       ...report,
-      buckets: report.buckets.map((b) => ({ ...b, payouts: b.payouts.slice(0, Number(top)) })),
+      buckets: report.buckets.map((b) => ({ ...b, payouts: b.payouts.slice(0, query.top) })),
     });
   });
 
