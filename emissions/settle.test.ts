@@ -225,6 +225,15 @@ describe('settling an epoch', () => {
     const third = await ask(bea);
     expect(third.kind).toBe('unsupported');
     expect(third.text).toMatch(/already claimed: epoch 0/);
+    // Another protocol's rewards are not these.
+    const aave = await handleMessage(claiming, {
+      userId: bea.userId,
+      owner: bea.ownerAddress,
+      account: bea.account,
+      text: 'claim my aave rewards',
+    });
+    expect(aave.kind).toBe('unsupported');
+    expect(aave.text).toMatch(/not aave's: there is no skill to claim rewards on aave yet/);
     // Ann has nothing to claim.
     const none = await ask(ann);
     expect(none.kind).toBe('unsupported');

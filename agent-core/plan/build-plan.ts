@@ -94,7 +94,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     }
 
     if (intent.action === 'claim_rewards') {
-      const step = await claimRewardsStep(planner.rewards, planner.client, account, index);
+      const step = await claimRewardsStep(planner.rewards, planner.client, account, index, intent.protocol);
       calls.push(...step.calls);
       for (const receive of step.bounds.receives) bump(changes, receive.token, receive.amount);
       previousReceives = step.bounds.receives;

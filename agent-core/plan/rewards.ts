@@ -22,7 +22,13 @@ export async function claimRewardsStep(
   client: PublicClient,
   account: Address,
   intentIndex: number,
+  protocol?: string,
 ): Promise<PlanStep> {
+  if (protocol && protocol.toLowerCase() !== CLAIM_REWARDS_STEP.protocol) {
+    throw new UnsupportedError(
+      `I can claim Sextant's emission rewards ("claim my rewards"), not ${protocol}'s: there is no skill to claim rewards on ${protocol} yet.`,
+    );
+  }
   if (!source) throw new UnsupportedError('Rewards are not set up on this network: no epoch has been settled here.');
   const { token, rewards } = await source(account);
   const open = rewards.filter((reward) => !reward.claimed);
