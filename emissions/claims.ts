@@ -2,42 +2,54 @@ import { type Address, encodeFunctionData, type Hex, type PublicClient } from 'v
 import type { RewardsSource } from '../agent-core/plan/rewards.ts';
 import type { Chain } from '../common/chains/types.ts';
 import type { Db } from '../common/database.ts';
-import { EmissionsError, loadEmissionsConfig } from './config.ts';
+import { loadEmissionsConfig } from './config.ts';
 import { distributorAbi } from './distribute.ts';
 import { migrateEmissions } from './ledger/schema.ts';
 import { distributedClaimsOf, getEpoch, type StoredClaim } from './store.ts';
 
-export type RewardClaim = StoredClaim & { distributor: Address; rewardToken: Address; claimed: boolean };
+export type RewardClaim = StoredClaim & {
+  distributor: Address;
+  rewardToken: Address;
+  claimed: boolean;
+  /** Why this claim cannot be made here (its distributor does not answer, or disagrees with the record). */
+  unavailable?: string;
+};
 
 /**
- * An account's claims in every distributed epoch, each checked against its distributor on chain:
- * the contract must hold the stored root and pay the stored reward token (a record that disagrees
- * with the chain is refused, never sent), and `claimed` is what the contract says.
+ * An account's claims in the epochs distributed on this chain in this reward token, each checked
+ * against its distributor on chain: the contract must hold the stored root and pay the stored token
+ * (a claim whose distributor is missing or disagrees is marked unavailable, never sent), and
+ * `claimed` is what the contract says.
  */
 export async function rewardClaimsOf(
   db: Db,
   client: PublicClient,
   account: Address,
-  options: { epochs?: readonly number[] } = {},
+  where: { chainId: number; rewardToken: Address },
 ): Promise<RewardClaim[]> {
-  const wanted = options.epochs && new Set(options.epochs);
-  const claims = distributedClaimsOf(db, account).filter((claim) => !wanted || wanted.has(claim.epoch));
   const checked: RewardClaim[] = [];
-  for (const claim of claims) {
-    const record = getEpoch(db, claim.epoch);
-    if (!record?.root || !record.rewardToken) continue;
+  for (const claim of distributedClaimsOf(db, account, where)) {
+    const root = getEpoch(db, claim.epoch)?.root;
+    if (!root) continue;
     const read = <T>(functionName: 'token' | 'merkleRoot') =>
       client.readContract({ address: claim.distributor, abi: distributorAbi, functionName }) as Promise<T>;
-    const [token, root] = await Promise.all([read<Address>('token'), read<Hex>('merkleRoot')]).catch((cause) => {
-      throw new EmissionsError(
-        `The distributor of epoch ${claim.epoch} (${claim.distributor}) does not answer on this chain.`,
-        { hint: 'Check that Sextant runs on the chain the epoch was distributed on.', cause },
-      );
-    });
-    if (token.toLowerCase() !== record.rewardToken.toLowerCase() || root.toLowerCase() !== record.root.toLowerCase()) {
-      throw new EmissionsError(
-        `The distributor of epoch ${claim.epoch} (${claim.distributor}) does not hold the settled root and token; not claiming from it.`,
-      );
+    const onChain = await Promise.all([read<Address>('token'), read<Hex>('merkleRoot')]).catch(() => undefined);
+    if (!onChain) {
+      checked.push({
+        ...claim,
+        claimed: false,
+        unavailable: `its distributor ${claim.distributor} is not on this chain`,
+      });
+      continue;
+    }
+    const [token, onChainRoot] = onChain;
+    if (token.toLowerCase() !== claim.rewardToken.toLowerCase() || onChainRoot.toLowerCase() !== root.toLowerCase()) {
+      checked.push({
+        ...claim,
+        claimed: false,
+        unavailable: `its distributor ${claim.distributor} does not hold the settled root and token`,
+      });
+      continue;
     }
     const claimed = await client.readContract({
       address: claim.distributor,
@@ -45,7 +57,7 @@ export async function rewardClaimsOf(
       functionName: 'isClaimed',
       args: [BigInt(claim.index)],
     });
-    checked.push({ ...claim, rewardToken: record.rewardToken, claimed });
+    checked.push({ ...claim, claimed });
   }
   return checked;
 }
@@ -64,29 +76,26 @@ export function claimCall(claim: RewardClaim): { to: Address; value: bigint; dat
 }
 
 /**
- * The agent's source of claimable rewards (claim_rewards), for the reward token of this network:
- * every distributed claim of the account in that token, checked on chain.
+ * The agent's source of claimable rewards (claim_rewards): every claim of the account distributed on
+ * this chain in this reward token, checked on chain.
  */
-export function rewardsSource(db: Db, client: PublicClient, rewardToken: Address): RewardsSource {
-  return async (account) => {
-    const claims = (await rewardClaimsOf(db, client, account)).filter(
-      (claim) => claim.rewardToken.toLowerCase() === rewardToken.toLowerCase(),
-    );
-    return {
-      token: rewardToken,
-      rewards: claims.map((claim) => ({
-        epoch: claim.epoch,
-        amount: claim.amount,
-        claimed: claim.claimed,
-        call: claimCall(claim),
-      })),
-    };
-  };
+export function rewardsSource(db: Db, client: PublicClient, chainId: number, rewardToken: Address): RewardsSource {
+  return async (account) => ({
+    token: rewardToken,
+    rewards: (await rewardClaimsOf(db, client, account, { chainId, rewardToken })).map((claim) => ({
+      epoch: claim.epoch,
+      amount: claim.amount,
+      claimed: claim.claimed,
+      ...(claim.unavailable ? { unavailable: claim.unavailable } : {}),
+      call: claimCall(claim),
+    })),
+  });
 }
 
 /**
- * The rewards source for the network the runtime is on: the reward token from the emissions
- * configuration, else the chain's (the devnet deploys one); none where there is no reward token.
+ * The rewards source for the network the runtime is on: the reward token from DATA_DIR/emissions.json,
+ * else the chain's (the devnet deploys one); none where there is no reward token. A configuration that
+ * cannot be read fails claiming only (with its reason), never the rest of the agent.
  */
 export function rewardsForNetwork(
   db: Db,
@@ -94,8 +103,15 @@ export function rewardsForNetwork(
   chain: Chain,
   dataDir: string | undefined,
 ): RewardsSource | undefined {
-  const rewardToken = loadEmissionsConfig(undefined, dataDir).rewardToken ?? chain.contracts.emissions?.rewardToken;
+  let rewardToken: Address | undefined;
+  try {
+    rewardToken = loadEmissionsConfig(undefined, dataDir).rewardToken ?? chain.contracts.emissions?.rewardToken;
+  } catch (error) {
+    return async () => {
+      throw error;
+    };
+  }
   if (!rewardToken) return undefined;
   migrateEmissions(db);
-  return rewardsSource(db, client, rewardToken);
+  return rewardsSource(db, client, chain.chainId, rewardToken);
 }

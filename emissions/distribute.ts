@@ -11,6 +11,7 @@ import {
   type LocalAccount,
   type PublicClient,
   parseAbi,
+  parseTransaction,
   stringToHex,
   type Chain as ViemChain,
 } from 'viem';
@@ -18,7 +19,13 @@ import type { Db } from '../common/database.ts';
 import { loadArtifact } from '../devnet/artifacts.ts';
 import { DETERMINISTIC_DEPLOYER } from '../devnet/deployer.ts';
 import { EmissionsError } from './config.ts';
-import { type EpochRecord, getEpoch, updateDistribution } from './store.ts';
+import {
+  type EpochRecord,
+  getEpoch,
+  releaseDistributionTransaction,
+  reserveDistributionTransaction,
+  updateDistribution,
+} from './store.ts';
 
 export const MERKLE_DISTRIBUTOR_ARTIFACT = '@uniswap/merkle-distributor/build/MerkleDistributor.json';
 
@@ -83,20 +90,59 @@ export async function distributeEpoch(
   const distributor = getContractAddress({ opcode: 'CREATE2', from: DETERMINISTIC_DEPLOYER, salt, bytecode: initCode });
   record = updateDistribution(db, epoch, { chainId, rewardToken: target.rewardToken, distributor });
 
-  const code = await target.publicClient.getCode({ address: distributor });
-  if (!code || code === '0x') {
+  const hasCode = async (address: Address) => {
+    const code = await target.publicClient.getCode({ address });
+    return code !== undefined && code !== '0x';
+  };
+  if (!(await hasCode(distributor))) {
+    if (!(await hasCode(DETERMINISTIC_DEPLOYER))) {
+      throw new EmissionsError(`This chain has no deterministic deployer at ${DETERMINISTIC_DEPLOYER}.`, {
+        hint: 'Distributors are deployed through it (CREATE2); deploy it first (it is a presigned transaction).',
+      });
+    }
     progress(`epoch ${epoch}: deploying its MerkleDistributor at ${distributor}`);
     await sendOnce(db, epoch, 'deploy', target, { to: DETERMINISTIC_DEPLOYER, data: concat([salt, initCode]) });
-    const deployed = await target.publicClient.getCode({ address: distributor });
-    if (!deployed || deployed === '0x') {
-      throw new EmissionsError(`The distributor for epoch ${epoch} is not at ${distributor} after its deployment.`);
+    // A revert with the distributor in place means someone deployed it first (CREATE2 lets anyone): fine.
+    if (!(await hasCode(distributor))) {
+      throw new EmissionsError(`The distributor for epoch ${epoch} is not at ${distributor}: its deployment failed.`, {
+        hint: 'Check the operator’s ETH balance, then run settle again.',
+      });
     }
   }
   progress(`epoch ${epoch}: minting ${record.total} wei of the reward token into the distributor`);
-  await sendOnce(db, epoch, 'fund', target, {
-    to: target.rewardToken,
-    data: encodeFunctionData({ abi: rewardTokenAbi, functionName: 'mint', args: [distributor, record.total] }),
-  });
+  const minted = await sendOnce(
+    db,
+    epoch,
+    'fund',
+    target,
+    {
+      to: target.rewardToken,
+      data: encodeFunctionData({ abi: rewardTokenAbi, functionName: 'mint', args: [distributor, record.total] }),
+    },
+    async () => {
+      // The last guard against a second mint: a distributor already funded (a database restored from
+      // an older copy would otherwise mint the epoch again).
+      const held = (await target.publicClient.readContract({
+        address: target.rewardToken,
+        abi: rewardTokenAbi,
+        functionName: 'balanceOf',
+        args: [distributor],
+      })) as bigint;
+      if (held > 0n) {
+        throw new EmissionsError(
+          `The distributor of epoch ${epoch} (${distributor}) already holds ${held} wei of the reward token; not minting into it again.`,
+          {
+            hint: 'Its funding is not in this database (restored from an older copy?). Check the chain before anything else.',
+          },
+        );
+      }
+    },
+  );
+  if (minted === 'reverted') {
+    throw new EmissionsError(`The mint into the distributor of epoch ${epoch} reverted; nothing was moved.`, {
+      hint: 'Check the operator’s ETH balance and that it still owns the reward token, then run settle again.',
+    });
+  }
   return updateDistribution(db, epoch, { status: 'distributed' });
 }
 
@@ -129,10 +175,13 @@ async function checkRewardToken(target: DistributionTarget, total: bigint, alrea
 }
 
 /**
- * Sends one transaction of an epoch's distribution at most once: signed, stored, then broadcast. When
- * a signed transaction is already stored, it is re-broadcast (a no-op if the chain has it) and its
- * receipt awaited. A reverted transaction moved nothing: its record is cleared and the error reported,
- * so a later run may try afresh.
+ * Sends one transaction of an epoch's distribution at most once: signed, stored, then broadcast.
+ * Storing is a reservation (only if no transaction is stored for the step), so two runs at once
+ * cannot both send one. A stored transaction is re-broadcast (a no-op if the chain has it) and its
+ * receipt awaited; one whose nonce another transaction has used can never be mined, so it is
+ * forgotten and the step signed afresh. `beforeSigning` runs before any new transaction is signed
+ * (the mint checks the distributor holds nothing yet). A reverted transaction moved nothing: its
+ * record is cleared and the error reported, so a later run may try afresh.
  */
 async function sendOnce(
   db: Db,
@@ -140,38 +189,57 @@ async function sendOnce(
   step: 'deploy' | 'fund',
   target: DistributionTarget,
   request: { to: Address; data: Hex },
-): Promise<void> {
-  const record = getEpoch(db, epoch) as EpochRecord;
-  const storedHash = step === 'deploy' ? record.deployTx : record.fundTx;
-  const storedRaw = step === 'deploy' ? record.deployRaw : record.fundRaw;
-  let hash = storedHash;
-  let raw = storedRaw;
-  if (hash && raw) {
-    const known = await target.publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
-    if (known) return finish(db, epoch, step, known.status, hash);
-  } else {
-    const wallet = createWalletClient({
-      account: target.operator,
-      chain: target.chain,
-      transport: http(target.rpcUrl),
+  beforeSigning: () => Promise<void> = async () => {},
+): Promise<'success' | 'reverted'> {
+  const stored = storedTransaction(db, epoch, step);
+  if (stored) {
+    const known = await target.publicClient.getTransactionReceipt({ hash: stored.hash }).catch(() => undefined);
+    if (known) return finish(db, epoch, step, known.status, stored.hash);
+    const { nonce } = parseTransaction(stored.raw);
+    const used = await target.publicClient.getTransactionCount({
+      address: target.operator.address,
+      blockTag: 'latest',
     });
-    const prepared = await wallet.prepareTransactionRequest({
-      ...request,
-      account: target.operator,
-      chain: target.chain,
-    });
-    // A little over the estimate: the estimate is exact for the state it ran on, nothing more.
-    prepared.gas = ((prepared.gas as bigint) * 13n) / 10n;
-    raw = await wallet.signTransaction(prepared as never);
-    hash = keccak256(raw);
-    updateDistribution(
-      db,
-      epoch,
-      step === 'deploy' ? { deployTx: hash, deployRaw: raw } : { fundTx: hash, fundRaw: raw },
-    );
+    if (nonce !== undefined && used > nonce) {
+      // Its nonce went to another transaction: this one can never be mined. Sign the step afresh.
+      releaseDistributionTransaction(db, epoch, step, stored.hash);
+      return sendOnce(db, epoch, step, target, request, beforeSigning);
+    }
+    return broadcastAndWait(db, epoch, step, target, stored);
   }
+  await beforeSigning();
+  const wallet = createWalletClient({ account: target.operator, chain: target.chain, transport: http(target.rpcUrl) });
+  const prepared = await wallet.prepareTransactionRequest({
+    ...request,
+    account: target.operator,
+    chain: target.chain,
+  });
+  // A little over the estimate: the estimate is exact for the state it ran on, nothing more.
+  prepared.gas = ((prepared.gas as bigint) * 13n) / 10n;
+  const raw = await wallet.signTransaction(prepared as never);
+  const hash = keccak256(raw);
+  if (!reserveDistributionTransaction(db, epoch, step, hash, raw)) {
+    // Another run stored its transaction first: that one is the step's; this one is never sent.
+    return sendOnce(db, epoch, step, target, request, beforeSigning);
+  }
+  return broadcastAndWait(db, epoch, step, target, { hash, raw });
+}
+
+function storedTransaction(db: Db, epoch: number, step: 'deploy' | 'fund'): { hash: Hex; raw: Hex } | undefined {
+  const record = getEpoch(db, epoch) as EpochRecord;
+  const [hash, raw] = step === 'deploy' ? [record.deployTx, record.deployRaw] : [record.fundTx, record.fundRaw];
+  return hash && raw ? { hash, raw } : undefined;
+}
+
+async function broadcastAndWait(
+  db: Db,
+  epoch: number,
+  step: 'deploy' | 'fund',
+  target: DistributionTarget,
+  { hash, raw }: { hash: Hex; raw: Hex },
+): Promise<'success' | 'reverted'> {
   try {
-    await target.publicClient.sendRawTransaction({ serializedTransaction: raw as Hex });
+    await target.publicClient.sendRawTransaction({ serializedTransaction: raw });
   } catch (error) {
     // Already in the pool or mined: the receipt below tells.
     const message = (error as Error).message;
@@ -182,18 +250,25 @@ async function sendOnce(
       });
     }
   }
-  const receipt = await target.publicClient.waitForTransactionReceipt({ hash: hash as Hex, timeout: 120_000 });
-  finish(db, epoch, step, receipt.status, hash as Hex);
+  let receipt: Awaited<ReturnType<PublicClient['waitForTransactionReceipt']>>;
+  try {
+    receipt = await target.publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
+  } catch (cause) {
+    throw new EmissionsError(`The ${step} transaction of epoch ${epoch} (${hash}) was not mined within 2 minutes.`, {
+      hint: 'It is stored: running settle again waits for it, or re-signs the step if its nonce went to another transaction.',
+      cause,
+    });
+  }
+  return finish(db, epoch, step, receipt.status, hash);
 }
 
-function finish(db: Db, epoch: number, step: 'deploy' | 'fund', status: 'success' | 'reverted', hash: Hex): void {
-  if (status === 'success') return;
-  updateDistribution(
-    db,
-    epoch,
-    step === 'deploy' ? { deployTx: null, deployRaw: null } : { fundTx: null, fundRaw: null },
-  );
-  throw new EmissionsError(`The ${step} transaction of epoch ${epoch} (${hash}) reverted; nothing was moved.`, {
-    hint: 'Check the operator’s balance and the reward token, then run settle again.',
-  });
+function finish(
+  db: Db,
+  epoch: number,
+  step: 'deploy' | 'fund',
+  status: 'success' | 'reverted',
+  hash: Hex,
+): 'success' | 'reverted' {
+  if (status === 'reverted') releaseDistributionTransaction(db, epoch, step, hash);
+  return status;
 }

@@ -12,9 +12,10 @@ import { distributeEpoch } from './distribute.ts';
 import { epochReport, renderReport } from './report.ts';
 import { dayStart, type Schedule } from './schedule.ts';
 import { settleEpoch } from './settle.ts';
+import { latestEpoch } from './store.ts';
 
-export const settleHelp = `Usage: sextant emissions settle --epoch N|last [--no-distribute] [--operator-key FILE|env:NAME]
-                                [--config FILE] [--json]
+export const settleHelp = `Usage: sextant emissions settle --epoch N|next|last [--no-distribute] [--allow-gap]
+                                [--operator-key FILE|env:NAME] [--config FILE] [--json]
 
 Settles one finished epoch (an interval of the schedule, a day by default, counted from its start):
 collects every bucket's contributions into the ledger (code: succeeded executions by skill author;
@@ -27,8 +28,10 @@ again shows the stored result, and finishes a distribution an interruption left 
 sending any transaction twice.
 
 Options:
-  --epoch N|last       the epoch to settle ("last": the last one that has ended)
+  --epoch N|next|last  the epoch to settle ("next": the one after the last settled; "last": the last
+                       one that has ended)
   --no-distribute      store the settlement only; distribute later by running settle again
+  --allow-gap          settle although earlier epochs are not: those then pay nothing, for good
   --operator-key K     the reward token's owner key (a file, or env:NAME); the devnet's admin by default
   --config FILE        the emissions configuration (default: DATA_DIR/emissions.json, if present)
   --json               print the epoch's report as JSON
@@ -37,8 +40,23 @@ Options:
 On the devnet the reward token, the deposit pool and the treasury default to the devnet's own
 (the admin account is the operator and the treasury).`;
 
-export function parseEpoch(value: string | undefined, schedule: Schedule, now: number): number {
-  if (value === undefined) throw new UsageError('--epoch is required.', { hint: 'Give an epoch number, or "last".' });
+export function parseEpoch(
+  value: string | undefined,
+  schedule: Schedule,
+  now: number,
+  lastSettled: number | undefined,
+): number {
+  if (value === undefined) {
+    throw new UsageError('--epoch is required.', { hint: 'Give an epoch number, "next" or "last".' });
+  }
+  if (value === 'next') {
+    if (lastSettled === undefined) {
+      throw new UsageError(
+        'No epoch is settled yet, so there is no "next": give the first epoch to settle, or "last".',
+      );
+    }
+    return lastSettled + 1;
+  }
   if (value === 'last') {
     const last = Math.floor((now - schedule.start) / schedule.interval) - 1;
     if (last < 0)
@@ -49,7 +67,7 @@ export function parseEpoch(value: string | undefined, schedule: Schedule, now: n
   }
   const epoch = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(epoch)) {
-    throw new UsageError(`--epoch takes an epoch number from 0 (or "last"), not "${value}".`);
+    throw new UsageError(`--epoch takes an epoch number from 0, "next" or "last", not "${value}".`);
   }
   return epoch;
 }
@@ -58,13 +76,13 @@ export async function settle(argv: string[], context: CommandContext): Promise<n
   const { values } = parseCommandArgs('emissions settle', argv, {
     epoch: { type: 'string' },
     'no-distribute': { type: 'boolean' },
+    'allow-gap': { type: 'boolean' },
     'operator-key': { type: 'string' },
     config: { type: 'string' },
     json: { type: 'boolean' },
   });
   const loaded = loadEmissionsConfig(values.config, context.settings.dataDir);
   const now = Math.floor(Date.now() / 1000);
-  const epoch = parseEpoch(values.epoch, loaded.schedule, now);
   const network = context.network();
   const client = publicClientFor(network);
   const onChain = network.chain.contracts.emissions;
@@ -83,6 +101,7 @@ export async function settle(argv: string[], context: CommandContext): Promise<n
   const db = openDatabase(databasePath(context.settings.dataDir));
   try {
     migrateEmissionSources(db);
+    const epoch = parseEpoch(values.epoch, loaded.schedule, now, latestEpoch(db)?.epoch);
     if (network.isDevnet && config.depositPool)
       await mineAfter(network.rpcUrl, client, dayStart(config.schedule, epoch + 1));
     const { record, created, contributionsAdded } = await settleEpoch(db, {
@@ -90,6 +109,7 @@ export async function settle(argv: string[], context: CommandContext): Promise<n
       epoch,
       now,
       collect: (e) => collectEpoch(db, config, e, client),
+      allowGap: values['allow-gap'] === true,
       progress,
     });
     progress(

@@ -17,7 +17,16 @@ import { bucketWeights } from './ledger/ledger.ts';
 import { verifyProof } from './merkle.ts';
 import { BUCKETS, DEFAULT_SCHEDULE, dayStart, type Schedule } from './schedule.ts';
 import { settleEpoch } from './settle.ts';
-import { distributedClaimsOf, getEpoch, storedBuckets, storedClaims, storedSettlementJson } from './store.ts';
+import type { Weight } from './settlement.ts';
+import {
+  distributedClaimsOf,
+  getEpoch,
+  saveSettlement,
+  storedBuckets,
+  storedClaims,
+  storedSettlementJson,
+  updateDistribution,
+} from './store.ts';
 
 const manifest = inject('devnet');
 const erc20 = parseAbi([
@@ -192,7 +201,7 @@ describe('settling an epoch', () => {
     expect(await read('balanceOf', [distributed.distributor as Address])).toBe(record.total);
 
     // Bea claims through her smart account: two plans made before either runs.
-    const claiming = { ...deps, rewards: rewardsSource(db, publicClient, token) };
+    const claiming = { ...deps, rewards: rewardsSource(db, publicClient, manifest.chainId, token) };
     const ask = (user: typeof bea) =>
       handleMessage(claiming, {
         userId: user.userId,
@@ -225,6 +234,23 @@ describe('settling an epoch', () => {
     const third = await ask(bea);
     expect(third.kind).toBe('unsupported');
     expect(third.text).toMatch(/already claimed: epoch 0/);
+    // A record whose distributor is not on this chain is never sent, and said so.
+    const lost = computeEpochSettlement(schedule, 1, {
+      ...(Object.fromEntries(BUCKETS.map((b) => [b, [] as Weight[]])) as Record<(typeof BUCKETS)[number], Weight[]>),
+      community: [{ contributor: bea.account, weight: 1n }],
+    });
+    saveSettlement(db, lost.settlement, lost.tree, 0);
+    updateDistribution(db, 1, {
+      status: 'distributed',
+      chainId: manifest.chainId,
+      rewardToken: token,
+      distributor: privateKeyToAccount(generatePrivateKey()).address,
+    });
+    const elsewhere = await ask(bea);
+    expect(elsewhere.kind).toBe('unsupported');
+    expect(elsewhere.text).toMatch(
+      /cannot be claimed here: epoch 1 \(its distributor 0x[0-9a-fA-F]{40} is not on this chain\)/,
+    );
     // Another protocol's rewards are not these.
     const aave = await handleMessage(claiming, {
       userId: bea.userId,

@@ -1,6 +1,6 @@
 import type { Db } from '../common/database.ts';
 import { EmissionsError } from './config.ts';
-import { computeEpochSettlement } from './epoch.ts';
+import { computeEpochSettlement, settlementDigest } from './epoch.ts';
 import { bucketWeights, type Contribution, recordContributions } from './ledger/ledger.ts';
 import { BUCKETS, type Bucket, dayStart, type Schedule } from './schedule.ts';
 import type { Weight } from './settlement.ts';
@@ -13,6 +13,8 @@ export type SettleOptions = {
   now: number;
   /** Every bucket's contributions for the epoch, from their source records. */
   collect: (epoch: number) => Promise<Contribution[]>;
+  /** Settle even though epochs between the last settled one and this one are not: they pay nothing, for good. */
+  allowGap?: boolean;
   progress?: (line: string) => void;
 };
 
@@ -20,7 +22,8 @@ export type SettleOptions = {
  * Settles an epoch once: collects its contributions into the ledger, splits each bucket's emission
  * plus what the last settled epoch carried on, and stores the result with every claim's proof. An
  * epoch already settled is returned as stored (settlement is final); epochs settle in order, each
- * carrying its remainder to the next one settled.
+ * carrying its remainder to the next one settled, and skipping one needs `allowGap` (it then pays
+ * nothing, for good).
  */
 export async function settleEpoch(
   db: Db,
@@ -45,6 +48,18 @@ export async function settleEpoch(
       { hint: 'An epoch never settled pays nothing: its emission stays unminted.' },
     );
   }
+  if (previous && epoch > previous.epoch + 1 && !options.allowGap) {
+    const missed =
+      epoch === previous.epoch + 2
+        ? `Epoch ${previous.epoch + 1} is`
+        : `Epochs ${previous.epoch + 1} to ${epoch - 1} are`;
+    throw new EmissionsError(
+      `${missed} not settled: settling epoch ${epoch} first would leave ${epoch === previous.epoch + 2 ? 'it' : 'them'} unpaid for good (epochs settle in order).`,
+      {
+        hint: `Settle epoch ${previous.epoch + 1} first (or --epoch next), or pass --allow-gap to leave the gap unpaid.`,
+      },
+    );
+  }
 
   progress(`epoch ${epoch}: collecting contributions`);
   const added = recordContributions(db, await options.collect(epoch));
@@ -53,11 +68,17 @@ export async function settleEpoch(
   progress(`epoch ${epoch}: splitting the buckets and building the Merkle tree`);
   const { settlement, tree } = computeFromLedger(db, schedule, epoch, carriedIn);
   try {
-    return { record: saveSettlement(db, settlement, tree), created: true, contributionsAdded: added };
+    return {
+      record: saveSettlement(db, settlement, tree, previous?.epoch ?? null),
+      created: true,
+      contributionsAdded: added,
+    };
   } catch (error) {
     // Another settle of the same epoch stored it first: theirs stands (the same ledger, the same result).
     const stored = getEpoch(db, epoch);
-    if (stored) return { record: stored, created: false, contributionsAdded: added };
+    if (stored && stored.digest === settlementDigest(settlement)) {
+      return { record: stored, created: false, contributionsAdded: added };
+    }
     throw error;
   }
 }

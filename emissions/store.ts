@@ -1,5 +1,6 @@
 import { type Address, type Hex, toHex } from 'viem';
 import type { Db } from '../common/database.ts';
+import { EmissionsError } from './config.ts';
 import { canonicalJson, type EpochSettlement, settlementDigest } from './epoch.ts';
 import type { MerkleDistributionTree } from './merkle.ts';
 import type { Bucket } from './schedule.ts';
@@ -61,7 +62,13 @@ type EpochRow = {
  * and the Merkle tree's levels, from which any claim's proof is read back (`proofOf`). Refuses an
  * epoch already stored (a settlement is final once written).
  */
-export function saveSettlement(db: Db, settlement: EpochSettlement, tree: MerkleDistributionTree | null): EpochRecord {
+export function saveSettlement(
+  db: Db,
+  settlement: EpochSettlement,
+  tree: MerkleDistributionTree | null,
+  /** The last settled epoch the settlement carried from (null: none); checked again inside the transaction. */
+  carriedFrom?: number | null,
+): EpochRecord {
   const now = new Date().toISOString();
   const insertBucket = db.prepare(
     'INSERT INTO emission_bucket_settlements (epoch, bucket, emitted, carried_in, paid, carried_out, contributors, payouts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -71,6 +78,15 @@ export function saveSettlement(db: Db, settlement: EpochSettlement, tree: Merkle
   );
   const insertNodes = db.prepare('INSERT INTO emission_tree_nodes (epoch, level, chunk, nodes) VALUES (?, ?, ?, ?)');
   db.transaction(() => {
+    if (carriedFrom !== undefined) {
+      const latest = latestEpoch(db)?.epoch ?? null;
+      if (latest !== carriedFrom) {
+        throw new EmissionsError(
+          `Epoch ${latest} was settled while epoch ${settlement.epoch} was being computed from epoch ${carriedFrom ?? '(none)'}'s carry; nothing was stored.`,
+          { hint: 'Run settle again: it starts from the epoch settled last.' },
+        );
+      }
+    }
     db.prepare(
       `INSERT INTO emission_epochs (epoch, period_from, period_to, root, total, claim_count, digest, status, settled_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -189,15 +205,30 @@ function unpackPayouts(packed: Buffer): Payout[] {
   return payouts;
 }
 
-/** An account's claims in every epoch whose distributor is deployed and funded. */
-export function distributedClaimsOf(db: Db, account: Address): (StoredClaim & { distributor: Address })[] {
+/**
+ * An account's claims in every epoch whose distributor is deployed and funded, optionally only those
+ * distributed on one chain in one reward token.
+ */
+export function distributedClaimsOf(
+  db: Db,
+  account: Address,
+  where: { chainId?: number; rewardToken?: Address } = {},
+): (StoredClaim & { distributor: Address; rewardToken: Address })[] {
   const rows = db
     .prepare(
-      `SELECT c.*, e.distributor FROM emission_claims c JOIN emission_epochs e ON e.epoch = c.epoch
-       WHERE c.account = ? AND e.status = 'distributed' ORDER BY c.epoch`,
+      `SELECT c.*, e.distributor, e.reward_token FROM emission_claims c JOIN emission_epochs e ON e.epoch = c.epoch
+       WHERE c.account = ? AND e.status = 'distributed'
+         AND (? IS NULL OR e.chain_id = ?) AND (? IS NULL OR lower(e.reward_token) = ?)
+       ORDER BY c.epoch`,
     )
-    .all(account.toLowerCase()) as (ClaimRow & { distributor: Address })[];
-  return rows.map((row) => ({ ...toClaim(db, row), distributor: row.distributor }));
+    .all(
+      account.toLowerCase(),
+      where.chainId ?? null,
+      where.chainId ?? null,
+      where.rewardToken?.toLowerCase() ?? null,
+      where.rewardToken?.toLowerCase() ?? null,
+    ) as (ClaimRow & { distributor: Address; reward_token: Address })[];
+  return rows.map((row) => ({ ...toClaim(db, row), distributor: row.distributor, rewardToken: row.reward_token }));
 }
 
 export function storedClaims(db: Db, epoch: number): StoredClaim[] {
@@ -323,4 +354,30 @@ function toRecord(row: EpochRow): EpochRecord {
     fundRaw: row.fund_raw,
     settledAt: row.settled_at,
   };
+}
+
+/**
+ * Stores a signed distribution transaction for a step if none is stored yet; false when another run
+ * stored one first (then that one is the step's transaction, and this one must never be sent).
+ */
+export function reserveDistributionTransaction(
+  db: Db,
+  epoch: number,
+  step: 'deploy' | 'fund',
+  hash: Hex,
+  raw: Hex,
+): boolean {
+  const [tx, rawColumn] = step === 'deploy' ? ['deploy_tx', 'deploy_raw'] : ['fund_tx', 'fund_raw'];
+  const changed = db
+    .prepare(`UPDATE emission_epochs SET ${tx} = ?, ${rawColumn} = ?, updated_at = ? WHERE epoch = ? AND ${tx} IS NULL`)
+    .run(hash, raw, new Date().toISOString(), epoch).changes;
+  return changed === 1;
+}
+
+/** Forgets a step's stored transaction, if it is still `hash` (it reverted, or can never be mined). */
+export function releaseDistributionTransaction(db: Db, epoch: number, step: 'deploy' | 'fund', hash: Hex): void {
+  const [tx, rawColumn] = step === 'deploy' ? ['deploy_tx', 'deploy_raw'] : ['fund_tx', 'fund_raw'];
+  db.prepare(
+    `UPDATE emission_epochs SET ${tx} = NULL, ${rawColumn} = NULL, updated_at = ? WHERE epoch = ? AND ${tx} = ?`,
+  ).run(new Date().toISOString(), epoch, hash);
 }

@@ -1,11 +1,19 @@
 import type { Address, PublicClient } from 'viem';
 import { erc20Abi, formatUnits } from 'viem';
+import { SextantError } from '../../common/errors.ts';
 import type { SkillCall } from '../../skills/sdk/define-skill.ts';
 import { UnsupportedError } from './errors.ts';
 import type { PlanStep } from './types.ts';
 
 /** One epoch's reward for the account, as the emissions module knows it and the chain confirms it. */
-export type RewardToClaim = { epoch: number; amount: bigint; claimed: boolean; call: SkillCall };
+export type RewardToClaim = {
+  epoch: number;
+  amount: bigint;
+  claimed: boolean;
+  /** Why it cannot be claimed here, if it cannot (its distributor is not on this chain…). */
+  unavailable?: string;
+  call: SkillCall;
+};
 
 /**
  * Where `claim_rewards` gets its calls: the emissions settlements (emissions/claims.ts), wired in by
@@ -29,15 +37,32 @@ export async function claimRewardsStep(
       `I can claim Sextant's emission rewards ("claim my rewards"), not ${protocol}'s: there is no skill to claim rewards on ${protocol} yet.`,
     );
   }
-  if (!source) throw new UnsupportedError('Rewards are not set up on this network: no epoch has been settled here.');
-  const { token, rewards } = await source(account);
-  const open = rewards.filter((reward) => !reward.claimed);
+  if (!source) {
+    throw new UnsupportedError(
+      'There is no reward token on this network, so there are no rewards to claim: set "rewardToken" in DATA_DIR/emissions.json.',
+    );
+  }
+  let found: Awaited<ReturnType<RewardsSource>>;
+  try {
+    found = await source(account);
+  } catch (error) {
+    if (!(error instanceof SextantError)) throw error;
+    throw new UnsupportedError(`Rewards cannot be claimed: ${error.message}${error.hint ? ` ${error.hint}` : ''}`);
+  }
+  const { token, rewards } = found;
+  const open = rewards.filter((reward) => !reward.claimed && !reward.unavailable);
+  const unavailable = rewards.filter((reward) => reward.unavailable);
   const [symbol, decimals] = await Promise.all([
     client.readContract({ address: token, abi: erc20Abi, functionName: 'symbol' }),
     client.readContract({ address: token, abi: erc20Abi, functionName: 'decimals' }),
   ]);
   const show = (amount: bigint) => `${formatUnits(amount, decimals)} ${symbol}`;
   if (open.length === 0) {
+    if (unavailable.length > 0) {
+      throw new UnsupportedError(
+        `Your rewards cannot be claimed here: ${unavailable.map((r) => `epoch ${r.epoch} (${r.unavailable})`).join('; ')}.`,
+      );
+    }
     if (rewards.length === 0) {
       throw new UnsupportedError(`You have no rewards to claim: no settled epoch pays your account ${account}.`);
     }

@@ -10,6 +10,20 @@ const POOL_EVENTS = parseAbi([
   'event Transfer(address indexed from, address indexed to, uint256 value)',
 ]);
 
+/** Blocks per getLogs request. */
+const LOG_PAGE_BLOCKS = 10_000n;
+
+async function readPoolLogs(client: PublicClient, pool: Address, fromBlock: bigint, toBlock: bigint) {
+  try {
+    return await client.getLogs({ address: pool, events: POOL_EVENTS, strict: true, fromBlock, toBlock });
+  } catch (cause) {
+    throw new EmissionsError(
+      `Reading the deposit pool's events (blocks ${fromBlock} to ${toBlock}) failed: ${(cause as Error).message}`,
+      { hint: 'Set "depositPoolFromBlock" to the pool’s deployment block, and check RPC_URL.', cause },
+    );
+  }
+}
+
 export type CapitalOptions = {
   /** The deposit pool (the ERC-4626 vault whose shares are held). */
   pool: Address;
@@ -57,27 +71,27 @@ export async function collectCapitalContributions(
     );
   }
 
-  const logs = await publicClient.getLogs({
-    address: pool,
-    events: POOL_EVENTS,
-    strict: true,
-    fromBlock: options.fromBlock ?? 0n,
-    toBlock: latest.number,
-  });
+  // In pages of block ranges: public RPCs refuse a getLogs over too many blocks.
+  const logs: Awaited<ReturnType<typeof readPoolLogs>> = [];
+  for (let from = options.fromBlock ?? 0n; from <= latest.number; from += LOG_PAGE_BLOCKS) {
+    const to = from + LOG_PAGE_BLOCKS - 1n < latest.number ? from + LOG_PAGE_BLOCKS - 1n : latest.number;
+    logs.push(...(await readPoolLogs(publicClient, pool, from, to)));
+  }
   logs.sort((a, b) =>
     a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
   );
 
-  // Block timestamps, fetched once for each block that has an event.
+  // Block timestamps, fetched once for each block that has an event, a few requests at a time.
   const blocks = [...new Set(logs.map((log) => log.blockNumber))];
-  const timestamps = new Map(
+  const timestamps = new Map<bigint, number>();
+  for (let i = 0; i < blocks.length; i += 16) {
     await Promise.all(
-      blocks.map(async (blockNumber) => {
+      blocks.slice(i, i + 16).map(async (blockNumber) => {
         const block = await publicClient.getBlock({ blockNumber });
-        return [blockNumber, Number(block.timestamp)] as const;
+        timestamps.set(blockNumber, Number(block.timestamp));
       }),
-    ),
-  );
+    );
+  }
 
   const changes: Change[] = [];
   for (const log of logs) {
