@@ -4,6 +4,7 @@ import {
   createWalletClient,
   encodeAbiParameters,
   encodeFunctionData,
+  formatUnits,
   getContractAddress,
   type Hex,
   http,
@@ -109,7 +110,7 @@ export async function distributeEpoch(
       });
     }
   }
-  progress(`epoch ${epoch}: minting ${record.total} wei of the reward token into the distributor`);
+  progress(`epoch ${epoch}: minting ${formatUnits(record.total, 18)} of the reward token into the distributor`);
   const minted = await sendOnce(
     db,
     epoch,
