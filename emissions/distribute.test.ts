@@ -1,16 +1,15 @@
-import { type Address, parseAbi } from 'viem';
+import { parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../common/database.ts';
-import { REWARD_TOKEN_CAP } from '../devnet/deploy-emissions.ts';
-import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
-import { sextantArtifact } from './contracts/artifacts.ts';
-import { type DistributionTarget, distributeEpoch } from './distribute.ts';
+import { devnetClients } from '../devnet/testing/clients.ts';
+import { distributeEpoch } from './distribute.ts';
 import { computeEpochSettlement } from './epoch.ts';
 import { migrateEmissions } from './ledger/schema.ts';
 import { BUCKETS, type Bucket, DEFAULT_SCHEDULE } from './schedule.ts';
 import type { Weight } from './settlement.ts';
 import { getEpoch, saveSettlement, updateDistribution } from './store.ts';
+import { droppingNthSend, testDistributionTarget } from './testing/distribution.ts';
 
 const manifest = inject('devnet');
 const erc20 = parseAbi([
@@ -29,23 +28,8 @@ async function settledEpoch(epoch: number) {
   }
   const { settlement, tree } = computeEpochSettlement(DEFAULT_SCHEDULE, epoch, weights);
   saveSettlement(db, settlement, tree);
-  const operator = await fundedAccount(manifest, '10');
-  const artifact = sextantArtifact('SextantRewardToken');
-  const hash = await operator.walletClient.deployContract({
-    account: operator.account,
-    chain: operator.walletClient.chain,
-    abi: artifact.abi,
-    bytecode: artifact.bytecode,
-    args: [REWARD_TOKEN_CAP, operator.account.address],
-  });
-  const token = (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address;
-  const target: DistributionTarget = {
-    publicClient,
-    chain: operator.walletClient.chain as NonNullable<typeof operator.walletClient.chain>,
-    rpcUrl: manifest.rpcUrl,
-    operator: operator.account,
-    rewardToken: token,
-  };
+  const { target, operator } = await testDistributionTarget(manifest);
+  const token = target.rewardToken;
   const supply = () => publicClient.readContract({ address: token, abi: erc20, functionName: 'totalSupply' });
   return { db, settlement, target, operator, supply, publicClient };
 }
@@ -72,15 +56,7 @@ describe('distributing an epoch', () => {
   it('signs the mint afresh when the stored one can never be mined (its nonce went to another transaction)', async () => {
     const { db, settlement, target, operator, supply, publicClient } = await settledEpoch(103);
     // Interrupted after the mint was signed and stored, before it was sent…
-    let sent = 0;
-    const dropped = {
-      ...publicClient,
-      sendRawTransaction: async (args: { serializedTransaction: `0x${string}` }) => {
-        sent += 1;
-        if (sent === 2) throw new Error('socket hang up');
-        return publicClient.sendRawTransaction(args);
-      },
-    } as typeof publicClient;
+    const dropped = droppingNthSend(publicClient, 2);
     await expect(distributeEpoch(db, 103, { ...target, publicClient: dropped })).rejects.toThrow(/could not be sent/);
     const stuck = getEpoch(db, 103)?.fundTx;
     expect(stuck).toMatch(/^0x/);

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Address, type Hex, type PublicClient, parseAbi, parseEther } from 'viem';
+import { type Address, type Hex, parseAbi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../agent-core/agent.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
-import { REWARD_TOKEN_CAP } from '../devnet/deploy-emissions.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { recordTestReceipt } from '../router/testing/receipts.ts';
 import { SEXTANT_AUTHOR } from '../skills/project-keys.ts';
@@ -27,6 +26,7 @@ import {
   storedSettlementJson,
   updateDistribution,
 } from './store.ts';
+import { droppingNthSend, testDistributionTarget } from './testing/distribution.ts';
 
 const manifest = inject('devnet');
 const erc20 = parseAbi([
@@ -159,33 +159,10 @@ describe('settling an epoch', () => {
     expect(second).toMatchObject({ created: false, record: { digest: record.digest } });
 
     // Distribution in a reward token of our own, owned by the operator.
-    const operator = await fundedAccount(manifest, '10');
-    const tokenArtifact = sextantArtifact('SextantRewardToken');
-    const tokenHash = await operator.walletClient.deployContract({
-      account: operator.account,
-      chain: operator.walletClient.chain,
-      abi: tokenArtifact.abi,
-      bytecode: tokenArtifact.bytecode,
-      args: [REWARD_TOKEN_CAP, operator.account.address],
-    });
-    const token = (await publicClient.waitForTransactionReceipt({ hash: tokenHash })).contractAddress as Address;
-    const target = {
-      publicClient,
-      chain: operator.walletClient.chain as NonNullable<typeof operator.walletClient.chain>,
-      rpcUrl: manifest.rpcUrl,
-      operator: operator.account,
-      rewardToken: token,
-    };
+    const { target } = await testDistributionTarget(manifest);
+    const token = target.rewardToken;
     // Interrupted: the connection drops as the funding transaction goes out.
-    let sent = 0;
-    const flaky = {
-      ...publicClient,
-      sendRawTransaction: async (args: { serializedTransaction: Hex }) => {
-        sent += 1;
-        if (sent === 2) throw new Error('socket hang up');
-        return publicClient.sendRawTransaction(args);
-      },
-    } as PublicClient;
+    const flaky = droppingNthSend(publicClient, 2);
     await expect(distributeEpoch(db, 0, { ...target, publicClient: flaky })).rejects.toThrow(/could not be sent/);
     const interrupted = getEpoch(db, 0);
     expect(interrupted?.status).toBe('settled');
