@@ -15,7 +15,6 @@ import { fillClarify, isCompleteRequest } from './conversations/fill-clarify.ts'
 import type { Intent, ParseResult } from './intents/schema.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { type Preview, previewPlan } from './plan/preview.ts';
-import { priceBook } from './plan/prices.ts';
 import type { RewardsSource } from './plan/rewards.ts';
 import {
   getPlan,
@@ -201,7 +200,8 @@ export async function handleMessage(
   // Simulate the whole bundle through the account, then hold it to the user's policy.
   request.onStage?.('simulating');
   const ctx = createSkillContext({ chain, client: deps.env.publicClient, account: request.account });
-  const prices = priceBook(deps.catalog, ctx);
+  // The prices the planner read: one read of each token's price per message.
+  const prices = draft.prices;
   const preview = await previewPlan(deps.env, request.owner, draft.steps, ctx, prices);
   const policy = getPolicy(db, request.userId);
   const known = pastRecipients(db, request.userId);

@@ -176,7 +176,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     });
   }
   if (steps.length === 0) return { kind: 'answer', intents, readings };
-  return { kind: 'plan', intents, steps, readings };
+  return { kind: 'plan', intents, steps, readings, prices };
 }
 
 function bump(changes: Map<string, bigint>, token: Address, amount: bigint): void {

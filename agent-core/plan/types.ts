@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import type { Approval, AssetBounds, SkillCall, SkillReading } from '../../skills/sdk/define-skill.ts';
 import type { Intent } from '../intents/schema.ts';
+import type { PriceBook } from './prices.ts';
 
 /** One step of a plan: one audited skill, its input, and the calls it built (approvals first). */
 export type PlanStep = {
@@ -23,7 +24,8 @@ export type PlanStep = {
 
 /** What the planner makes of a message's intents. */
 export type PlanDraft =
-  | { kind: 'plan'; intents: Intent[]; steps: PlanStep[]; readings: SkillReading[] }
+  /** `prices`: what the planner read (USD per token), for the preview and the policy to reuse. */
+  | { kind: 'plan'; intents: Intent[]; steps: PlanStep[]; readings: SkillReading[]; prices: PriceBook }
   | { kind: 'answer'; intents: Intent[]; readings: SkillReading[] }
   | { kind: 'clarify'; intents: Intent[]; question: string; field: string; intentIndex: number }
   | { kind: 'unsupported'; intents: Intent[]; reason: string };
