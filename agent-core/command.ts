@@ -5,6 +5,7 @@ import { describeError } from '../common/errors.ts';
 import type { ExecutionRecord } from '../smart-accounts/executions.ts';
 import { unlockOwnerKey } from '../smart-accounts/keystore.ts';
 import { readPassphrase } from '../smart-accounts/passphrase.ts';
+import { executionJson } from '../smart-accounts/routes.ts';
 import { listAddresses, removeAddress, saveAddress } from './address-book.ts';
 import { type AgentReply, confirmPlan, handleMessage, PlanError } from './agent.ts';
 import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
@@ -18,19 +19,6 @@ export function llmChoice(value: string | undefined): LlmChoice {
   if (value === undefined) return 'auto';
   if (value === 'auto' || value === 'embedded' || value === 'ollama') return value;
   throw new UsageError(`--llm takes auto, embedded or ollama, not "${value}".`);
-}
-
-function executionJson(record: ExecutionRecord | undefined) {
-  if (!record) return null;
-  return {
-    id: record.id,
-    status: record.status,
-    userOpHash: record.userOpHash,
-    txHash: record.txHash,
-    gasUsed: record.gasUsed?.toString() ?? null,
-    feePaid: record.feePaid?.toString() ?? null,
-    error: record.error,
-  };
 }
 
 export async function askYesNo(question: string): Promise<boolean> {
@@ -123,7 +111,7 @@ export const runCommand: Command = {
     }
     if (values.json) {
       context.stdout(
-        `${JSON.stringify({ ...replyJson(reply), confirmed: record !== undefined, execution: executionJson(record) }, null, 2)}\n`,
+        `${JSON.stringify({ ...replyJson(reply), confirmed: record !== undefined, execution: record ? executionJson(record) : null }, null, 2)}\n`,
       );
     }
     if (reply.kind === 'plan') return declined ? 1 : record?.status === 'succeeded' ? 0 : 1;
