@@ -15,10 +15,19 @@ import type { ExecutionEnvironment } from './environment.ts';
 import type { Call } from './executions.ts';
 import { userOperationFees } from './fees.ts';
 import { describeRevert } from './revert-reason.ts';
+import {
+  APPROVAL_TOPIC,
+  involves,
+  NATIVE_ASSET,
+  nativeDiff,
+  TRANSFER_TOPIC,
+  topicAddress,
+  uniqueAddresses,
+} from './simulated-logs.ts';
 import { watchOnlySmartAccount } from './smart-account.ts';
 
 /** ETH in asset changes (the 0xEeee… convention, which is also how eth_simulateV1 traces ETH transfers). */
-export const NATIVE_ASSET: Address = '0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE';
+export { NATIVE_ASSET };
 
 export type AssetChange = { token: Address; before: bigint; after: bigint; diff: bigint };
 /** An allowance the calls grant: the amount approved, and what is left of it when the calls end. */
@@ -43,8 +52,6 @@ export type Simulation = {
 /** Gas an operation costs beyond its calls: signature check, EntryPoint bookkeeping, calldata. */
 const OPERATION_OVERHEAD_GAS = 110_000n;
 
-const TRANSFER = toEventSelector('Transfer(address,address,uint256)');
-const APPROVAL = toEventSelector('Approval(address,address,uint256)');
 const DEPOSIT = toEventSelector('Deposit(address,uint256)');
 const WITHDRAWAL = toEventSelector('Withdrawal(address,uint256)');
 const SENDER_CREATOR_ABI = parseAbi(['function senderCreator() view returns (address)']);
@@ -110,7 +117,7 @@ export async function simulateAccountCalls(
     };
   };
 
-  let tokens = unique([...(options.tokens ?? []), ...env.chain.tokens.map((t) => t.address)]);
+  let tokens = uniqueAddresses([...(options.tokens ?? []), ...env.chain.tokens.map((t) => t.address)]);
   let outcome = await run(tokens);
   // A token the calls moved that nobody listed (an aToken, say): read it too.
   const moved = tokensMoved(outcome.execution.logs ?? [], account).filter(
@@ -162,44 +169,23 @@ function revertReasonOf(data: Hex, calls: readonly Call[]): string {
     : reason;
 }
 
-function topicAddress(topic: Hex | undefined): Address | undefined {
-  return topic ? getAddress(`0x${topic.slice(26)}`) : undefined;
-}
-
-function involves(topic: Hex | undefined, account: Address): boolean {
-  const address = topicAddress(topic);
-  return address !== undefined && isAddressEqual(address, account);
-}
-
-/** ETH in minus ETH out, from the node's traced transfers (logged as Transfer events by 0xEeee…). */
-function nativeDiff(logs: readonly Log[], account: Address): bigint {
-  let diff = 0n;
-  for (const log of logs) {
-    if (!isAddressEqual(log.address, NATIVE_ASSET) || log.topics[0] !== TRANSFER) continue;
-    const amount = hexToBigInt(log.data);
-    if (involves(log.topics[1], account)) diff -= amount;
-    if (involves(log.topics[2], account)) diff += amount;
-  }
-  return diff;
-}
-
 function tokensMoved(logs: readonly Log[], account: Address): Address[] {
   const found: Address[] = [];
   for (const log of logs) {
     if (isAddressEqual(log.address, NATIVE_ASSET)) continue;
     const topic = log.topics[0];
     const touches =
-      (topic === TRANSFER && (involves(log.topics[1], account) || involves(log.topics[2], account))) ||
+      (topic === TRANSFER_TOPIC && (involves(log.topics[1], account) || involves(log.topics[2], account))) ||
       ((topic === DEPOSIT || topic === WITHDRAWAL) && involves(log.topics[1], account));
     if (touches) found.push(getAddress(log.address));
   }
-  return unique(found);
+  return uniqueAddresses(found);
 }
 
 function approvalsIn(logs: readonly Log[], account: Address): ApprovalGranted[] {
   const byPair = new Map<string, ApprovalGranted>();
   for (const log of logs) {
-    if (log.topics[0] !== APPROVAL || log.topics.length !== 3 || !involves(log.topics[1], account)) continue;
+    if (log.topics[0] !== APPROVAL_TOPIC || log.topics.length !== 3 || !involves(log.topics[1], account)) continue;
     const spender = topicAddress(log.topics[2]) as Address;
     const key = `${log.address.toLowerCase()}:${spender.toLowerCase()}`;
     const value = hexToBigInt(log.data);
@@ -209,10 +195,4 @@ function approvalsIn(logs: readonly Log[], account: Address): ApprovalGranted[] 
     else byPair.set(key, { token: getAddress(log.address), spender, amount: value, remaining: value });
   }
   return [...byPair.values()];
-}
-
-function unique(addresses: readonly Address[]): Address[] {
-  const seen = new Map<string, Address>();
-  for (const address of addresses) seen.set(address.toLowerCase(), address);
-  return [...seen.values()];
 }

@@ -7,10 +7,18 @@ import {
   hexToBigInt,
   isAddressEqual,
   type Log,
-  toEventSelector,
 } from 'viem';
 import { simulateBlocks } from 'viem/actions';
 import { describeRevert } from '../../smart-accounts/revert-reason.ts';
+import {
+  APPROVAL_TOPIC,
+  involves,
+  NATIVE_ASSET,
+  nativeDiff,
+  TRANSFER_TOPIC,
+  topicAddress,
+  uniqueAddresses,
+} from '../../smart-accounts/simulated-logs.ts';
 import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../sdk/define-skill.ts';
 
 /** What one step's calls would do to the account, simulated on their own. */
@@ -25,9 +33,6 @@ export type StepSimulation = {
   approvals: { token: Address; spender: Address; amount: bigint }[];
 };
 
-const TRANSFER = toEventSelector('Transfer(address,address,uint256)');
-const APPROVAL = toEventSelector('Approval(address,address,uint256)');
-
 /**
  * Runs `calls` from the account in one simulated block (eth_simulateV1, no signature, no gas price)
  * on the state the context's client sees (after the plan's earlier steps, through clientAfterCalls),
@@ -39,7 +44,7 @@ export async function simulateStep(
   calls: readonly SkillCall[],
   tokens: readonly Address[],
 ): Promise<StepSimulation> {
-  const listed = unique(tokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)));
+  const listed = uniqueAddresses(tokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)));
   const reads = listed.map((token) => ({
     to: token,
     data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [ctx.account] }),
@@ -80,37 +85,23 @@ export async function simulateStep(
   });
 
   const logs = stepResults.flatMap((result) => (result.logs ?? []) as Log[]);
-  let eth = 0n;
   const unlistedOutflows: Address[] = [];
   const approvals: StepSimulation['approvals'] = [];
   for (const log of logs) {
     const [topic, from, to] = log.topics;
-    if (topic === TRANSFER && log.topics.length === 3) {
-      if (isAddressEqual(log.address, NATIVE_TOKEN)) {
-        if (isAccount(from, ctx.account)) eth -= hexToBigInt(log.data);
-        if (isAccount(to, ctx.account)) eth += hexToBigInt(log.data);
-      } else if (isAccount(from, ctx.account) && !listed.some((token) => isAddressEqual(token, log.address))) {
-        unlistedOutflows.push(getAddress(log.address));
-      }
+    if (log.topics.length !== 3 || !involves(from, ctx.account)) continue;
+    if (topic === TRANSFER_TOPIC && !isAddressEqual(log.address, NATIVE_ASSET)) {
+      if (!listed.some((token) => isAddressEqual(token, log.address))) unlistedOutflows.push(getAddress(log.address));
     }
-    if (topic === APPROVAL && log.topics.length === 3 && isAccount(from, ctx.account) && to) {
-      approvals.push({ token: getAddress(log.address), spender: topicAddress(to), amount: hexToBigInt(log.data) });
+    if (topic === APPROVAL_TOPIC) {
+      approvals.push({
+        token: getAddress(log.address),
+        spender: topicAddress(to) as Address,
+        amount: hexToBigInt(log.data),
+      });
     }
   }
-  changes.set(NATIVE_TOKEN.toLowerCase(), eth);
-  return { ok: true, revertReason: undefined, changes, unlistedOutflows: unique(unlistedOutflows), approvals };
-}
-
-function topicAddress(topic: Hex): Address {
-  return getAddress(`0x${topic.slice(26)}`);
-}
-
-function isAccount(topic: Hex | undefined, account: Address): boolean {
-  return topic !== undefined && isAddressEqual(topicAddress(topic), account);
-}
-
-function unique(addresses: readonly Address[]): Address[] {
-  const seen = new Map<string, Address>();
-  for (const address of addresses) seen.set(address.toLowerCase(), address);
-  return [...seen.values()];
+  // ETH is NATIVE_TOKEN to skills and NATIVE_ASSET to the node's trace: the same 0xEeee… address.
+  changes.set(NATIVE_TOKEN.toLowerCase(), nativeDiff(logs, ctx.account));
+  return { ok: true, revertReason: undefined, changes, unlistedOutflows: uniqueAddresses(unlistedOutflows), approvals };
 }
