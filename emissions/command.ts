@@ -5,6 +5,7 @@ import { loadEmissionsConfig, parseTime } from './config.ts';
 import { report, reportHelp } from './report-command.ts';
 import { type Bucket, dayStart, emittedBetween, emittedUntil, type Schedule, totalEmission } from './schedule.ts';
 import { settle, settleHelp } from './settle-command.ts';
+import { amountTable } from './table.ts';
 
 const tokens = (wei: bigint) => formatUnits(wei, 18);
 
@@ -76,10 +77,7 @@ async function schedule(argv: string[], context: CommandContext): Promise<number
     r.total,
     r.cumulative,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  const format = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  context.stdout(`${[format(header), ...lines.map(format)].join('\n')}\n`);
+  context.stdout(`${amountTable(header, lines).join('\n')}\n`);
   return 0;
 }
 

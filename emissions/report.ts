@@ -2,6 +2,7 @@ import { type Address, formatUnits } from 'viem';
 import type { Db } from '../common/database.ts';
 import type { Bucket } from './schedule.ts';
 import { type EpochStatus, getEpoch, storedBuckets, topPayouts } from './store.ts';
+import { amountTable } from './table.ts';
 
 const tokens = (wei: bigint) => formatUnits(wei, 18);
 
@@ -78,10 +79,7 @@ export function renderReport(report: EpochReport): string {
     b.carriedOut,
     String(b.contributors),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const format = (cells: string[]) =>
-    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;
-  lines.push(format(header), ...rows.map(format));
+  lines.push(...amountTable(header, rows, '  '));
   for (const b of report.buckets) {
     if (b.payouts.length === 0) continue;
     const shown = b.payouts.length < b.contributors ? ` (top ${b.payouts.length} of ${b.contributors})` : '';
