@@ -5,7 +5,7 @@ import type { Db } from '../common/database.ts';
 import { loadEmissionsConfig } from './config.ts';
 import { distributorAbi } from './distribute.ts';
 import { migrateEmissions } from './ledger/schema.ts';
-import { distributedClaimsOf, getEpoch, type StoredClaim } from './store.ts';
+import { distributedClaimsOf, type StoredClaim } from './store.ts';
 
 export type RewardClaim = StoredClaim & {
   distributor: Address;
@@ -28,9 +28,7 @@ export async function rewardClaimsOf(
   where: { chainId: number; rewardToken: Address },
 ): Promise<RewardClaim[]> {
   const checked: RewardClaim[] = [];
-  for (const claim of distributedClaimsOf(db, account, where)) {
-    const root = getEpoch(db, claim.epoch)?.root;
-    if (!root) continue;
+  for (const { root, ...claim } of distributedClaimsOf(db, account, where)) {
     const read = <T>(functionName: 'token' | 'merkleRoot') =>
       client.readContract({ address: claim.distributor, abi: distributorAbi, functionName }) as Promise<T>;
     const onChain = await Promise.all([read<Address>('token'), read<Hex>('merkleRoot')]).catch(() => undefined);

@@ -213,10 +213,10 @@ export function distributedClaimsOf(
   db: Db,
   account: Address,
   where: { chainId?: number; rewardToken?: Address } = {},
-): (StoredClaim & { distributor: Address; rewardToken: Address })[] {
+): (StoredClaim & { distributor: Address; rewardToken: Address; root: Hex })[] {
   const rows = db
     .prepare(
-      `SELECT c.*, e.distributor, e.reward_token FROM emission_claims c JOIN emission_epochs e ON e.epoch = c.epoch
+      `SELECT c.*, e.distributor, e.reward_token, e.root FROM emission_claims c JOIN emission_epochs e ON e.epoch = c.epoch
        WHERE c.account = ? AND e.status = 'distributed'
          AND (? IS NULL OR e.chain_id = ?) AND (? IS NULL OR lower(e.reward_token) = ?)
        ORDER BY c.epoch`,
@@ -227,8 +227,13 @@ export function distributedClaimsOf(
       where.chainId ?? null,
       where.rewardToken?.toLowerCase() ?? null,
       where.rewardToken?.toLowerCase() ?? null,
-    ) as (ClaimRow & { distributor: Address; reward_token: Address })[];
-  return rows.map((row) => ({ ...toClaim(db, row), distributor: row.distributor, rewardToken: row.reward_token }));
+    ) as (ClaimRow & { distributor: Address; reward_token: Address; root: Hex })[];
+  return rows.map((row) => ({
+    ...toClaim(db, row),
+    distributor: row.distributor,
+    rewardToken: row.reward_token,
+    root: row.root,
+  }));
 }
 
 export function storedClaims(db: Db, epoch: number): StoredClaim[] {
