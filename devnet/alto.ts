@@ -22,8 +22,10 @@ export function altoCliPath(): string {
 }
 
 /**
- * Starts Alto against the devnet. `--safe-mode false` because safe mode needs debug_traceCall
- * tracers anvil does not offer; the utility key deploys Alto's simulation contracts on start.
+ * Starts Alto against the devnet, listening on `host` only. `--safe-mode false` because safe mode needs
+ * debug_traceCall tracers anvil does not offer; the utility key deploys Alto's simulation contracts on
+ * start. Alto has no option for its listening address (it binds 0.0.0.0), so a preload
+ * (alto-listen-host.mjs) makes its server listen on `host`.
  */
 export async function startAlto(options: {
   host: string;
@@ -36,6 +38,8 @@ export async function startAlto(options: {
   const cli = altoCliPath();
   await assertPortFree(options.host, options.port, 'the Alto bundler', 'DEVNET_BUNDLER_PORT');
   const args = [
+    '--import',
+    new URL('./alto-listen-host.mjs', import.meta.url).href,
     cli,
     '--entrypoints',
     options.entryPoints.join(','),
@@ -60,7 +64,9 @@ export async function startAlto(options: {
     '--log-level',
     'warn',
   ];
-  const child = await spawnSupervised('alto', process.execPath, args);
+  const child = await spawnSupervised('alto', process.execPath, args, {
+    env: { ...process.env, SEXTANT_ALTO_LISTEN_HOST: options.host },
+  });
   const bundlerUrl = `http://${options.host}:${options.port}`;
   await waitUntilReady(
     child,
