@@ -15,6 +15,7 @@ import { fillClarify, isCompleteRequest } from './conversations/fill-clarify.ts'
 import type { Intent, ParseResult } from './intents/schema.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { type Preview, previewPlan } from './plan/preview.ts';
+import { protocolContracts } from './plan/protocol-contracts.ts';
 import type { RewardsSource } from './plan/rewards.ts';
 import {
   getPlan,
@@ -26,8 +27,9 @@ import {
   spentInLastDay,
   transitionPlan,
 } from './plan/store.ts';
-import { checkPolicy } from './policy/check-policy.ts';
-import { getPolicy } from './policy/policy.ts';
+import { checkPolicy, policyFacts } from './policy/check-policy.ts';
+import { getPolicy, type Policy } from './policy/policy.ts';
+import { BoundsTally, tokenLabel, type ValueLedger } from './policy/value-flow.ts';
 import { parseReferrer } from './referrer.ts';
 
 /**
@@ -66,6 +68,8 @@ export type PlanView = {
   valueUsd: number;
   /** Addresses this plan pays that the user has never paid: confirming needs an explicit yes for them. */
   newRecipients: Address[];
+  /** Tokens off the token list the plan uses (named by address): confirming needs an explicit yes. */
+  unlistedTokens: { address: Address; symbol: string }[];
   refusal: string | undefined;
   expiresAt: string;
   executionId: string | undefined;
@@ -108,6 +112,7 @@ export function planView(plan: StoredPlan): PlanView {
     preview: plan.preview,
     valueUsd: plan.valueUsd,
     newRecipients: plan.newRecipients,
+    unlistedTokens: plan.preview.ledger?.unlistedTokens ?? [],
     refusal: plan.refusal,
     expiresAt: plan.expiresAt,
     executionId: plan.executionId,
@@ -202,33 +207,12 @@ export async function handleMessage(
   const ctx = createSkillContext({ chain, client: deps.env.publicClient, account: request.account });
   // The prices the planner read: one read of each token's price per message.
   const prices = draft.prices;
-  const preview = await previewPlan(deps.env, request.owner, draft.steps, ctx, prices);
+  const protocols = [...protocolContracts(deps.catalog, chain).values()].flat();
+  const preview = await previewPlan(deps.env, request.owner, draft.steps, ctx, prices, protocols);
   const policy = getPolicy(db, request.userId);
-  const known = pastRecipients(db, request.userId);
-  for (const entry of listAddresses(db, request.userId)) known.add(entry.address.toLowerCase());
-  const newRecipients = policy.confirmNewRecipients
-    ? [
-        ...new Set(
-          draft.steps.flatMap((s) => (s.recipient && !known.has(s.recipient.toLowerCase()) ? [s.recipient] : [])),
-        ),
-      ]
-    : [];
+  const newRecipients = recipientsToConfirm(db, request.userId, policy, preview.ledger);
   const verdict = preview.ok
-    ? checkPolicy(policy, {
-        valueUsd: preview.valueOutUsd,
-        spentTodayUsd: spentInLastDay(db, request.userId),
-        slippages: draft.steps.flatMap((s) => (s.slippageBps === undefined ? [] : [s.slippageBps])),
-        approvals: draft.steps.flatMap((step) =>
-          step.approvals.map((approval) => ({
-            token: approval.token,
-            spender: approval.spender,
-            amount: approval.amount,
-            maxSpend: step.bounds.gives
-              .filter((g) => isAddressEqual(g.token, approval.token))
-              .reduce((sum, g) => sum + g.amount, 0n),
-          })),
-        ),
-      })
+    ? checkPolicy(policy, policyFacts(draft.steps, preview.ledger, spentInLastDay(db, request.userId)))
     : undefined;
   const refusal = !preview.ok
     ? preview.problem
@@ -261,16 +245,35 @@ export async function handleMessage(
   }
   if (refusal) return reply(deps, conversationId, parse, { kind: 'refused', text: refusal, plan: view });
   const lines = draft.steps.map((step, i) => `${i + 1}. ${step.summary}`);
+  const unlisted = preview.ledger.unlistedTokens;
   const recipients =
-    newRecipients.length > 0
+    (newRecipients.length > 0
       ? ` ${newRecipients.join(', ')} ${newRecipients.length === 1 ? 'is a new recipient' : 'are new recipients'}: confirm explicitly.`
-      : '';
+      : '') +
+    (unlisted.length > 0
+      ? ` The plan uses ${unlisted.map((t) => tokenLabel({ ...t, listed: false })).join(', ')}, not on the token list: confirm explicitly.`
+      : '');
   return reply(deps, conversationId, parse, {
     kind: 'plan',
     text: `Here is the plan:\n${lines.join('\n')}\nConfirm to execute it.${recipients}`,
     plan: view,
     readings: draft.readings,
   });
+}
+
+/**
+ * The third parties a plan pays or lets spend that need the user's explicit yes: payees never paid
+ * before (when the policy asks for that), and always a spender that is not a skill's declared
+ * contract and was never confirmed before: an allowance is a standing right to take the funds.
+ */
+function recipientsToConfirm(db: Db, userId: string, policy: Policy, ledger: ValueLedger): Address[] {
+  const known = pastRecipients(db, userId);
+  for (const entry of listAddresses(db, userId)) known.add(entry.address.toLowerCase());
+  const spenders = new Set(ledger.flows.filter((f) => f.kind === 'allowance' && f.to).map((f) => f.to?.toLowerCase()));
+  return ledger.recipients.filter(
+    (address) =>
+      !known.has(address.toLowerCase()) && (policy.confirmNewRecipients || spenders.has(address.toLowerCase())),
+  );
 }
 
 function askAgain(pending: { message: string }): string {
@@ -308,52 +311,117 @@ function reply(
 
 /**
  * Executes a proposed plan, exactly once: a second confirmation (a double click, a retry after a
- * timeout) returns the same execution and sends nothing. A plan that pays an address the user has
- * never paid needs `allowNewRecipients`.
+ * timeout) returns the same execution and sends nothing. The plan is held again, at this moment, to
+ * the policy then in force and the day's total of plans executed or in flight, in the same SQLite
+ * transaction that reserves its spend; a plan that pays an address the user has never paid needs
+ * `allowNewRecipients`, one that uses a token off the token list `allowUnlistedTokens`. A plan whose
+ * execution failed before anything was sent may be confirmed again (a new attempt, checked again).
  */
 export async function confirmPlan(
   deps: AgentDeps,
-  request: { userId: string; planId: string; owner: LocalAccount; allowNewRecipients?: boolean },
+  request: {
+    userId: string;
+    planId: string;
+    owner: LocalAccount;
+    allowNewRecipients?: boolean;
+    allowUnlistedTokens?: boolean;
+  },
 ): Promise<ExecutionRecord> {
-  const plan = getPlan(deps.db, request.userId, request.planId);
-  if (!plan) throw new PlanError(`There is no plan ${request.planId}.`, 404);
-  const idempotencyKey = `plan:${plan.id}`;
-  const run = async () => {
-    const record = await execute(deps.env, request.owner, {
-      userId: request.userId,
-      idempotencyKey,
-      planId: plan.id,
-      calls: plan.calls,
-      ...planNeeds(plan),
-    });
-    setPlanExecution(deps.db, plan.id, record.id);
+  const { db } = deps;
+  const found = getPlan(db, request.userId, request.planId);
+  if (!found) throw new PlanError(`There is no plan ${request.planId}.`, 404);
+  const run = async (plan: StoredPlan, idempotencyKey: string) => {
+    const record = await execute(
+      deps.env,
+      request.owner,
+      { userId: request.userId, idempotencyKey, planId: plan.id, calls: plan.calls, ...planNeeds(plan) },
+      // In the transaction that creates the execution: a crash at any later instant (a SIGKILL while
+      // it is sent) still leaves the plan pointing at it, for reconciliation and the next confirm.
+      { onRecordCreated: (tx, executionId) => setPlanExecution(tx, plan.id, executionId) },
+    );
+    // A plan confirmed by an earlier version may have an execution but not its id.
+    if (!plan.executionId) setPlanExecution(db, plan.id, record.id);
     return record;
   };
-  if (plan.status === 'confirmed') return run();
-  if (plan.status !== 'proposed') {
-    throw new PlanError(
-      `This plan is ${plan.status}${plan.refusal ? `: ${plan.refusal}` : ''}; it cannot be confirmed.`,
-      409,
-      {
-        hint: 'Ask again for a new plan.',
-      },
-    );
+
+  // Whoever reserves the plan executes it; a concurrent second confirmation finds it reserved and
+  // gets the same execution through the idempotency key.
+  const reserve = db.transaction((): { plan: StoredPlan; key: string } => {
+    const plan = getPlan(db, request.userId, request.planId) as StoredPlan;
+    if (plan.status === 'confirmed') {
+      const previous = plan.executionId ? getExecution(db, request.userId, plan.executionId) : undefined;
+      if (!previous || previous.status !== 'failed') return { plan, key: `plan:${plan.id}` };
+      // Nothing was sent: a new attempt, held to the rules again like a new confirmation.
+      assertConfirmable(db, plan, request);
+      return { plan, key: `plan:${plan.id}:after:${previous.id}` };
+    }
+    if (plan.status !== 'proposed') {
+      throw new PlanError(
+        `This plan is ${plan.status}${plan.refusal ? `: ${plan.refusal}` : ''}; it cannot be confirmed.`,
+        409,
+        { hint: 'Ask again for a new plan.' },
+      );
+    }
+    assertConfirmable(db, plan, request);
+    transitionPlan(db, plan.id, 'proposed', 'confirmed');
+    return { plan, key: `plan:${plan.id}` };
+  });
+  let reserved: { plan: StoredPlan; key: string };
+  try {
+    reserved = reserve.immediate();
+  } catch (error) {
+    if (error instanceof PolicyRefusal) {
+      transitionPlan(db, found.id, 'proposed', 'refused', { refusal: error.message });
+      throw new PlanError(error.message, 409, { hint: 'Ask again for a plan within your limits, or change them.' });
+    }
+    if (error instanceof PlanExpired) {
+      transitionPlan(db, found.id, 'proposed', 'expired');
+      throw new PlanError('This plan has expired: prices have moved since its preview.', 409, {
+        hint: 'Ask again for a fresh plan.',
+      });
+    }
+    throw error;
   }
-  if (Date.parse(plan.expiresAt) < Date.now()) {
-    transitionPlan(deps.db, plan.id, 'proposed', 'expired');
-    throw new PlanError('This plan has expired: prices have moved since its preview.', 409, {
-      hint: 'Ask again for a fresh plan.',
+  return run(reserved.plan, reserved.key);
+}
+
+class PolicyRefusal extends Error {}
+class PlanExpired extends Error {}
+
+/**
+ * Throws unless the plan may run now: not expired, its ledger within the policy in force and the
+ * day's total (executed and in-flight plans), and every new recipient and unlisted token explicitly
+ * allowed. Runs inside confirm's transaction, so two confirmations cannot both fit the same room.
+ */
+function assertConfirmable(
+  db: Db,
+  plan: StoredPlan,
+  request: { userId: string; allowNewRecipients?: boolean; allowUnlistedTokens?: boolean },
+): void {
+  if (Date.parse(plan.expiresAt) < Date.now()) throw new PlanExpired();
+  const ledger = plan.preview.ledger;
+  if (!ledger) {
+    throw new PlanError('This plan was made by an earlier version of Sextant and has no value ledger.', 409, {
+      hint: 'Ask again for a new plan.',
     });
   }
-  if (plan.newRecipients.length > 0 && !request.allowNewRecipients) {
-    throw new PlanError(`${plan.newRecipients.join(', ')} has never been paid from this account.`, 400, {
+  const policy = getPolicy(db, request.userId);
+  const spent = spentInLastDay(db, request.userId, Date.now(), plan.id);
+  const verdict = checkPolicy(policy, policyFacts(plan.steps, ledger, spent));
+  if (!verdict.ok) throw new PolicyRefusal(`${verdict.message} (policy: ${verdict.rule})`);
+  const recipients = recipientsToConfirm(db, request.userId, policy, ledger);
+  const newRecipients = [...new Set([...plan.newRecipients, ...recipients])];
+  if (newRecipients.length > 0 && !request.allowNewRecipients) {
+    throw new PlanError(`${newRecipients.join(', ')} has never been paid from this account.`, 400, {
       hint: 'Check the address, then confirm with the new recipient explicitly allowed (--allow-new-recipient).',
     });
   }
-  // Whoever moves it from proposed to confirmed executes; a concurrent second confirmation finds it
-  // confirmed and gets the same execution through the idempotency key.
-  transitionPlan(deps.db, plan.id, 'proposed', 'confirmed');
-  return run();
+  if (ledger.unlistedTokens.length > 0 && !request.allowUnlistedTokens) {
+    const names = ledger.unlistedTokens.map((t) => tokenLabel({ ...t, listed: false })).join(', ');
+    throw new PlanError(`The plan uses ${names}, which is not on the token list.`, 400, {
+      hint: 'Check the token address, then confirm with unlisted tokens explicitly allowed (--allow-unlisted-token).',
+    });
+  }
 }
 
 /**
@@ -363,25 +431,14 @@ export async function confirmPlan(
  * is checked, so what earlier steps bring in is passed as a credit.
  */
 export function planNeeds(plan: Pick<StoredPlan, 'steps' | 'calls'>): { spends: Spend[]; credits: Spend[] } {
-  const running = new Map<string, bigint>();
-  const deepest = new Map<string, bigint>();
-  for (const step of plan.steps) {
-    for (const give of step.bounds.gives) {
-      const key = give.token.toLowerCase();
-      const after = (running.get(key) ?? 0n) - give.amount;
-      running.set(key, after);
-      if (after < (deepest.get(key) ?? 0n)) deepest.set(key, after);
-    }
-    for (const receive of step.bounds.receives) {
-      const key = receive.token.toLowerCase();
-      running.set(key, (running.get(key) ?? 0n) + receive.amount);
-    }
-  }
+  const tally = BoundsTally.of(plan.steps);
   const spends: Spend[] = [];
   let nativeNeed = 0n;
-  for (const [token, low] of deepest) {
-    if (token === NATIVE_TOKEN.toLowerCase()) nativeNeed = -low;
-    else spends.push({ token: token as Address, amount: -low });
+  for (const token of tally.tokens()) {
+    const need = tally.need(token);
+    if (need === 0n) continue;
+    if (isAddressEqual(token, NATIVE_TOKEN)) nativeNeed = need;
+    else spends.push({ token, amount: need });
   }
   const value = plan.calls.reduce((sum, call) => sum + call.value, 0n);
   const nativeCredit = value > nativeNeed ? value - nativeNeed : 0n;

@@ -31,7 +31,7 @@ export async function askYesNo(question: string): Promise<boolean> {
   }
 }
 
-const runHelp = `Usage: sextant run "TEXT" [--yes] [--allow-new-recipient] [--referrer ADDR] [--json] [--user ID] [--llm ...]
+const runHelp = `Usage: sextant run "TEXT" [--yes] [--allow-new-recipient] [--allow-unlisted-token] [--referrer ADDR] [--json] [--user ID] [--llm ...]
 
 Does one request end to end: parses it, plans it with audited skills, simulates the whole bundle
 through your smart account, checks your policy, shows the preview, asks you to confirm (or takes
@@ -40,6 +40,7 @@ through your smart account, checks your policy, shows the preview, asks you to c
 Options:
   --yes                   confirm without asking (the preview is still printed)
   --allow-new-recipient   confirm paying an address you have never paid before
+  --allow-unlisted-token  confirm using a token that is not on the chain's token list (named by its address)
   --referrer ADDR         the front end or protocol endpoint that brought the request (its 0x payout
                           address), kept on the plan for the emissions' community bucket
   --json                  print one JSON object: the parse, the plan and preview, the execution
@@ -62,6 +63,7 @@ export const runCommand: Command = {
       {
         yes: { type: 'boolean' },
         'allow-new-recipient': { type: 'boolean' },
+        'allow-unlisted-token': { type: 'boolean' },
         json: { type: 'boolean' },
         user: { type: 'string' },
         llm: { type: 'string' },
@@ -105,6 +107,7 @@ export const runCommand: Command = {
           planId: reply.plan.id,
           owner,
           allowNewRecipients: values['allow-new-recipient'] === true,
+          allowUnlistedTokens: values['allow-unlisted-token'] === true,
         });
         if (!values.json) context.stdout(renderExecution(record));
       }
@@ -191,9 +194,12 @@ export const chatCommand: Command = {
           conversationId = reply.conversationId;
           context.stdout(renderReply(reply));
           if (reply.kind !== 'plan' || !reply.plan) continue;
-          const allowNew = reply.plan.newRecipients.length > 0;
+          // A new recipient or a token off the token list takes a typed "yes", not a y.
+          const allowNew = reply.plan.newRecipients.length > 0 || reply.plan.unlistedTokens.length > 0;
           const answer = (
-            await rl.question(allowNew ? 'Pay the new recipient and execute? Type "yes": ' : 'Execute? [y/N] ')
+            await rl.question(
+              allowNew ? 'Use the new recipient or unlisted token and execute? Type "yes": ' : 'Execute? [y/N] ',
+            )
           ).trim();
           if (!(allowNew ? answer === 'yes' : /^y(es)?$/i.test(answer))) {
             context.stdout('Not executed.\n');
@@ -205,6 +211,7 @@ export const chatCommand: Command = {
             planId: reply.plan.id,
             owner,
             allowNewRecipients: allowNew,
+            allowUnlistedTokens: allowNew,
           });
           context.stdout(renderExecution(record));
         } catch (error) {

@@ -7,7 +7,7 @@ import { renderExecution, renderReply } from './render.ts';
 import { openAgentSession } from './session.ts';
 
 const help = `Usage: sextant plans show ID [--json] [--user ID]
-       sextant plans confirm ID [--yes] [--allow-new-recipient] [--json] [--user ID]
+       sextant plans confirm ID [--yes] [--allow-new-recipient] [--allow-unlisted-token] [--json] [--user ID]
 
 A plan by its id: one made in the chat page, by \`sextant run\`, or by an agent through MCP
 (build_plan). \`show\` prints its steps and simulated preview; \`confirm\` prints them, asks you to
@@ -17,6 +17,7 @@ agent built run: the agent cannot confirm it itself.
 Options:
   --yes                   confirm without asking (the preview is still printed)
   --allow-new-recipient   confirm paying an address you have never paid before
+  --allow-unlisted-token  confirm using a token that is not on the chain's token list (named by its address)
   --json                  print JSON
   --user ID               the local user (default: SEXTANT_USER)
   -h, --help              show this help`;
@@ -54,6 +55,7 @@ export const plansCommand: Command = {
       {
         yes: { type: 'boolean' },
         'allow-new-recipient': { type: 'boolean' },
+        'allow-unlisted-token': { type: 'boolean' },
         json: { type: 'boolean' },
         user: { type: 'string' },
       },
@@ -93,6 +95,7 @@ export const plansCommand: Command = {
       planId: plan.id,
       owner,
       allowNewRecipients: values['allow-new-recipient'] === true,
+      allowUnlistedTokens: values['allow-unlisted-token'] === true,
     });
     if (values.json)
       context.stdout(

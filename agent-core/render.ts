@@ -1,10 +1,19 @@
 import type { ExecutionRecord } from '../smart-accounts/executions.ts';
 import type { AgentReply } from './agent.ts';
+import type { ValueFlowKind } from './policy/value-flow.ts';
 
 const usd = (value: number | undefined) =>
   value === undefined
     ? ''
     : `  (${value < 0 ? '-' : ''}$${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })})`;
+
+const FLOW_WORDS: Record<ValueFlowKind, string> = {
+  give: 'gives',
+  transfer: 'pays',
+  allowance: 'lets spend',
+  debt: 'borrows (you will owe)',
+  withdrawal: 'takes out of your position',
+};
 
 /** An agent reply as terminal text: the plan's steps, the simulated preview, or the question. */
 export function renderReply(reply: AgentReply): string {
@@ -37,8 +46,19 @@ export function renderReply(reply: AgentReply): string {
       ? '  gas: sponsored by the paymaster'
       : `  gas: about ${Number(gas.units).toLocaleString('en-US')} units, up to ${gas.fee} ETH${usd(gas.feeUsd)}`,
   );
+  const flows = plan.preview.ledger?.flows ?? [];
+  if (flows.length > 0) {
+    lines.push(`What leaves your control (counted: $${plan.preview.valueOutUsd.toFixed(2)}):`);
+    for (const flow of flows) {
+      const to = flow.to ? ` to ${flow.to}` : '';
+      const counted = flow.countedUsd === 0 ? '  (paid from an earlier step)' : usd(flow.usd);
+      lines.push(`  ${FLOW_WORDS[flow.kind]} ${flow.amount} ${flow.label}${to}${counted}`);
+    }
+  }
   if (plan.newRecipients.length > 0)
     lines.push(`  new recipient(s), never paid before: ${plan.newRecipients.join(', ')}`);
+  for (const token of plan.unlistedTokens)
+    lines.push(`  unlisted token ${token.address} calling itself ${JSON.stringify(token.symbol)}: check the address`);
   return `${lines.join('\n')}\n`;
 }
 

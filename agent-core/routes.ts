@@ -28,7 +28,9 @@ export const ChatRequestSchema = z.object({
   referrer: ReferrerSchema.optional(),
 });
 
-export const ConfirmRequestSchema = z.object({ allowNewRecipients: z.boolean().optional() }).strict();
+export const ConfirmRequestSchema = z
+  .object({ allowNewRecipients: z.boolean().optional(), allowUnlistedTokens: z.boolean().optional() })
+  .strict();
 
 type Env = { Variables: { userId: string } };
 
@@ -115,6 +117,7 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
         planId,
         owner,
         allowNewRecipients: parsed.data.allowNewRecipients === true,
+        allowUnlistedTokens: parsed.data.allowUnlistedTokens === true,
       });
       return c.json({ execution: executionJson(execution) });
     } catch (error) {

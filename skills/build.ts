@@ -12,7 +12,7 @@ export async function buildSkillCalls(skill: Skill, input: unknown, ctx: SkillCo
   if (skill.kind !== 'action') throw new SkillError(`${skill.id} is read-only; it builds no calls.`);
   assertChainSupported(skill, ctx);
   const build = await skill.build(parseInput(skill, input), ctx);
-  assertCallsDeclared(skill.id, skill.contracts, ctx.chain, build.calls);
+  assertCallsDeclared(skill.id, skill.contracts, ctx.chain, build.calls, ctx.userTokens);
   return build;
 }
 

@@ -1,4 +1,4 @@
-import { type Address, erc20Abi, formatUnits, isAddressEqual, type PublicClient, parseUnits } from 'viem';
+import { type Address, erc20Abi, formatUnits, isAddress, isAddressEqual, type PublicClient, parseUnits } from 'viem';
 import type { Chain, Token } from '../../common/chains/types.ts';
 import { READ_ONLY_ACTIONS } from '../../common/intent-actions.ts';
 import { buildSkillCalls, quoteSkill, readSkill } from '../../skills/build.ts';
@@ -13,9 +13,12 @@ import {
 } from '../../skills/sdk/define-skill.ts';
 import { SkillError, SkillRefusedError } from '../../skills/sdk/errors.ts';
 import type { Intent } from '../intents/schema.ts';
+import { boundsWithCallFlows } from '../policy/call-flows.ts';
+import { BoundsTally } from '../policy/value-flow.ts';
 import { clientAfterCalls } from './client-after-calls.ts';
 import { ClarifyError, UnsupportedError } from './errors.ts';
 import { type PriceBook, priceBook } from './prices.ts';
+import { protocolContracts } from './protocol-contracts.ts';
 import { missingField } from './required-fields.ts';
 import { resolveAmount, resolveRecipient, resolveToken } from './resolve.ts';
 import { claimRewardsStep, type RewardsSource } from './rewards.ts';
@@ -65,11 +68,13 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
   const readings: SkillReading[] = [];
   const calls: SkillCall[] = [];
   /** What earlier steps give (−) and receive (+ at least), per token: later steps see it. */
-  const changes = new Map<string, bigint>();
+  const tally = new BoundsTally();
   /** What the step before received, for "…and supply it". */
   let previousReceives: { token: Address; amount: bigint }[] = [];
+  // Tokens the user named by their address: the only unlisted tokens any skill may touch.
+  const userTokens = namedAddresses(intents);
   // Prices of the chain as it is now, read once per plan whatever the number of steps.
-  const prices = priceBook(planner.catalog, createSkillContext({ chain, client: planner.client, account }));
+  const prices = priceBook(planner.catalog, createSkillContext({ chain, client: planner.client, account, userTokens }));
 
   for (const [index, original] of intents.entries()) {
     const intent = { ...original };
@@ -86,7 +91,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     if (missing) throw new ClarifyError(missing.question, missing.field, index);
 
     const client = clientAfterCalls(planner.client, account, calls);
-    const ctx = createSkillContext({ chain, client, account });
+    const ctx = createSkillContext({ chain, client, account, userTokens });
 
     if (READ_ONLY_ACTIONS.includes(intent.action)) {
       readings.push(await readIntent(intent, index, planner, ctx));
@@ -96,7 +101,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     if (intent.action === 'claim_rewards') {
       const step = await claimRewardsStep(planner.rewards, planner.client, account, index, intent.protocol);
       calls.push(...step.calls);
-      for (const receive of step.bounds.receives) bump(changes, receive.token, receive.amount);
+      tally.add(step.bounds);
       previousReceives = step.bounds.receives;
       steps.push(step);
       continue;
@@ -115,7 +120,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
             functionName: 'balanceOf',
             args: [account],
           });
-      return live + (changes.get(token.address.toLowerCase()) ?? 0n);
+      return live + tally.change(token.address);
     };
     if (intent.amount === undefined && intent.amountOut === undefined) {
       const token = intent.token ? await resolveToken(ctx, intent.token, 'token', index) : undefined;
@@ -156,8 +161,14 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     }
     const stepCalls = [...approvalCalls, ...build.calls];
     calls.push(...stepCalls);
-    for (const give of build.bounds.gives) bump(changes, give.token, -give.amount);
-    for (const receive of build.bounds.receives) bump(changes, receive.token, receive.amount);
+    // What the skill declares, plus whatever its calls do that it did not declare (policy/call-flows.ts).
+    const bounds = boundsWithCallFlows(
+      { calls: build.calls, bounds: build.bounds, approvals: build.approvals },
+      account,
+    );
+    const health = healthFactorOf(quote);
+    if (health && !bounds.healthFactor) bounds.healthFactor = health;
+    tally.add(bounds);
     previousReceives = build.bounds.receives;
     steps.push({
       intentIndex: index,
@@ -168,10 +179,11 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       summary: build.summary,
       input,
       calls: stepCalls,
-      bounds: build.bounds,
+      bounds,
       approvals: build.approvals,
       quote,
-      recipient: typeof input.recipient === 'string' ? (input.recipient as Address) : undefined,
+      // Who the step pays or lets spend, as the skill declares it: the new-recipient rule's address.
+      recipient: bounds.payee ?? bounds.allowances?.[0]?.spender,
       slippageBps: skill.actions.includes('swap') ? Number(input.slippageBps ?? 50) : undefined,
     });
   }
@@ -179,9 +191,23 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
   return { kind: 'plan', intents, steps, readings, prices };
 }
 
-function bump(changes: Map<string, bigint>, token: Address, amount: bigint): void {
-  const key = token.toLowerCase();
-  changes.set(key, (changes.get(key) ?? 0n) + amount);
+/** The health factor a quote says the step moves the position from and to (Aave's quotes), 18 decimals. */
+function healthFactorOf(
+  quote: SkillReading | undefined,
+): { before: bigint | undefined; after: bigint | undefined } | undefined {
+  const before = quote?.values.healthFactorBefore;
+  const after = quote?.values.healthFactorAfter;
+  if (before === undefined || after === undefined) return undefined;
+  const read = (value: string) => (/^\d+(\.\d+)?$/.test(value) ? parseUnits(value, 18) : undefined);
+  return { before: read(before), after: read(after) };
+}
+
+/** Every 0x address the intents name as a token. */
+function namedAddresses(intents: readonly Intent[]): Address[] {
+  return intents
+    .flatMap((intent) => [intent.token, intent.tokenIn, intent.tokenOut])
+    .filter((name): name is string => typeof name === 'string' && isAddress(name, { strict: false }))
+    .map((name) => name as Address);
 }
 
 async function tokenOfIntent(intent: Intent, ctx: SkillContext, index: number): Promise<Token | undefined> {
@@ -243,7 +269,8 @@ async function skillInput(
         index,
       );
       const amount = await amountOf(token, false);
-      return skill.protocol === 'native' ? { amount, recipient } : { token: token.symbol, amount, recipient };
+      // By address: an unlisted token's symbol must never be looked up again as a listed one.
+      return skill.protocol === 'native' ? { amount, recipient } : { token: symbolOrAddress(token), amount, recipient };
     }
     case 'swap': {
       const tokenIn = await resolveToken(ctx, intent.tokenIn as string, 'tokenIn', index);
@@ -270,20 +297,43 @@ async function skillInput(
     }
     case 'approve': {
       const token = await resolveToken(ctx, intent.token as string, 'token', index);
-      const spender = await resolveRecipient(
-        planner.chain,
-        planner.client,
-        planner.lookupAddress,
-        intent.spender as string,
-        index,
-      );
+      const spender = await resolveSpender(intent.spender as string, index, planner);
       const human = await amountOf(token, false);
-      return { token: token.symbol, spender, amount: parseUnits(human, token.decimals).toString() };
+      return { token: symbolOrAddress(token), spender, amount: parseUnits(human, token.decimals).toString() };
     }
     default:
       return { ...intent };
   }
 }
+
+/**
+ * Who an approval lets spend: a protocol by name ("approve uniswap to …") is the one contract its
+ * audited skills declare on this chain; anything else is a recipient as the user gave it (an
+ * address, or an address-book label), which the policy treats as a new third party to confirm.
+ */
+async function resolveSpender(name: string, index: number, planner: PlannerContext): Promise<Address> {
+  const protocol = PROTOCOL_ALIASES[name.toLowerCase()] ?? name.toLowerCase();
+  const declared = protocolContracts(planner.catalog, planner.chain).get(protocol);
+  if (declared) {
+    if (declared.length === 1 && declared[0]) return declared[0];
+    throw new ClarifyError(
+      `${name} has ${declared.length} contracts here (${declared.join(', ')}). Which one should be allowed to spend?`,
+      'spender',
+      index,
+    );
+  }
+  return resolveRecipient(planner.chain, planner.client, planner.lookupAddress, name, index);
+}
+
+/** Protocol names as people write them, to the skills' protocol slugs. */
+const PROTOCOL_ALIASES: Record<string, string> = {
+  'uniswap v3': 'uniswap',
+  'uniswap-v3': 'uniswap',
+  uniswapv3: 'uniswap',
+  'aave v3': 'aave',
+  'aave-v3': 'aave',
+  aavev3: 'aave',
+};
 
 function symbolOrAddress(token: Token): string {
   return token.symbol === 'ETH' ? 'ETH' : token.address;

@@ -2,6 +2,7 @@ import { type Address, formatUnits, isAddressEqual } from 'viem';
 import type { SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { NATIVE_ASSET, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
+import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
 import type { PriceBook } from './prices.ts';
 import type { PlanStep } from './types.ts';
 
@@ -24,7 +25,9 @@ export type Preview = {
   /** Allowances the plan grants (exact), and what is left of each once the plan has run. */
   approvals: { token: Address; symbol: string; spender: Address; amount: string; remaining: string }[];
   gas: { units: string; fee: string; feeUsd: number | undefined; sponsored: boolean };
-  /** What leaves the account, valued in USD (gas excluded): what the policy limits. */
+  /** Everything the plan lets leave the user's control, valued: what the policy reads. */
+  ledger: ValueLedger;
+  /** The ledger's total in USD (gas excluded): what the per-plan and daily limits hold. */
   valueOutUsd: number;
 };
 
@@ -40,23 +43,26 @@ export async function previewPlan(
   steps: readonly PlanStep[],
   ctx: SkillContext,
   prices: PriceBook,
+  /** Contracts the audited skills declare here: a spender among them is not a third party. */
+  protocolContracts: readonly Address[],
 ): Promise<Preview> {
   const calls = steps.flatMap((step) => step.calls);
   const boundTokens = steps.flatMap((step) => [...step.bounds.gives, ...step.bounds.receives].map((a) => a.token));
   const simulation = await simulateAccountCalls(env, owner, calls, {
     tokens: boundTokens.filter((token) => !isAddressEqual(token, NATIVE_ASSET)),
   });
-  const symbolOf = async (token: Address) =>
-    isAddressEqual(token, NATIVE_ASSET) ? 'ETH' : ((await ctx.token(token).catch(() => undefined))?.symbol ?? token);
+  const symbolOf = async (token: Address) => {
+    if (isAddressEqual(token, NATIVE_ASSET)) return 'ETH';
+    const found = await ctx.token(token).catch(() => undefined);
+    return found ? tokenLabel(found) : token;
+  };
   const decimalsOf = async (token: Address) =>
     isAddressEqual(token, NATIVE_ASSET) ? 18 : ((await ctx.token(token).catch(() => undefined))?.decimals ?? 18);
 
   const changes: BalanceChange[] = [];
-  let valueOutUsd = 0;
   for (const change of simulation.assetChanges) {
     const decimals = await decimalsOf(change.token);
     const usd = await prices.value(change.token, change.diff < 0n ? -change.diff : change.diff);
-    if (change.diff < 0n) valueOutUsd += usd ?? 0;
     changes.push({
       token: change.token,
       symbol: await symbolOf(change.token),
@@ -78,8 +84,13 @@ export async function previewPlan(
   }
   const sponsored = env.paymasterUrl !== undefined;
   const feeUsd = sponsored ? 0 : await prices.value(NATIVE_ASSET, simulation.gas.fee);
+  const ledger = await buildValueLedger(steps, {
+    token: (address) => ctx.token(address),
+    value: (token, amount) => prices.value(token, amount),
+    protocolContracts,
+  });
   const problem = simulation.ok
-    ? outsideBounds(steps, simulation.assetChanges, ctx)
+    ? (outsideBounds(steps, simulation.assetChanges, ctx) ?? undeclaredApproval(steps, simulation.approvals))
     : `The bundle would fail: ${simulation.revertReason}`;
   return {
     ok: problem === undefined,
@@ -92,7 +103,8 @@ export async function previewPlan(
       feeUsd,
       sponsored,
     },
-    valueOutUsd,
+    ledger,
+    valueOutUsd: ledger.totalUsd,
   };
 }
 
@@ -101,24 +113,39 @@ function outsideBounds(
   assetChanges: readonly { token: Address; diff: bigint }[],
   ctx: SkillContext,
 ): string | undefined {
-  const promised = new Map<string, bigint>();
-  for (const step of steps) {
-    for (const give of step.bounds.gives)
-      promised.set(give.token.toLowerCase(), (promised.get(give.token.toLowerCase()) ?? 0n) - give.amount);
-    for (const receive of step.bounds.receives) {
-      promised.set(receive.token.toLowerCase(), (promised.get(receive.token.toLowerCase()) ?? 0n) + receive.amount);
-    }
-  }
+  const promised = BoundsTally.of(steps);
   const watched = new Set([
-    ...promised.keys(),
+    ...promised.tokens().map((t) => t.toLowerCase()),
     NATIVE_ASSET.toLowerCase(),
     ...ctx.chain.tokens.map((t) => t.address.toLowerCase()),
   ]);
   for (const token of watched) {
     const diff = assetChanges.find((c) => c.token.toLowerCase() === token)?.diff ?? 0n;
-    const floor = promised.get(token) ?? 0n;
+    const floor = promised.change(token as Address);
     if (diff < floor) {
       return `The simulation leaves the skills' bounds: the account would change by ${diff} base units of ${token}, but the steps allow at least ${floor}. Not offered.`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An allowance the simulation shows the bundle granting that no step declares (neither an approval
+ * the planner inserted for a skill nor an approve the user asked for): a skill or token that grants
+ * one on the side is not offered.
+ */
+function undeclaredApproval(
+  steps: readonly PlanStep[],
+  granted: readonly { token: Address; spender: Address; remaining: bigint }[],
+): string | undefined {
+  const declared = steps.flatMap((step) => [...step.approvals, ...(step.bounds.allowances ?? [])]);
+  for (const approval of granted) {
+    if (approval.remaining === 0n) continue;
+    const allowed = declared
+      .filter((d) => isAddressEqual(d.token, approval.token) && isAddressEqual(d.spender, approval.spender))
+      .reduce((sum, d) => sum + d.amount, 0n);
+    if (approval.remaining > allowed) {
+      return `The simulation shows the bundle letting ${approval.spender} spend ${approval.remaining} base units of ${approval.token}, which no step declares. Not offered.`;
     }
   }
   return undefined;

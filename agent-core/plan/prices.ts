@@ -25,7 +25,9 @@ export function priceBook(catalog: SkillCatalog, ctx: SkillContext): PriceBook {
     if (!price) {
       price = (async () => {
         const token = isAddressEqual(address, NATIVE_TOKEN) ? await ctx.token('ETH') : await tokenOf(address);
-        if (token.symbol.toUpperCase() === USD_QUOTE) return 1;
+        // The listed USDC by its address: a token that merely calls itself USDC is not worth $1.
+        const quote = ctx.chain.tokens.find((t) => t.symbol.toUpperCase() === USD_QUOTE);
+        if (quote && isAddressEqual(quote.address, token.address)) return 1;
         const skill = catalog.entries.find((e) => e.manifest.actions.includes('price') && e.skill)?.skill;
         if (!skill) return undefined;
         const priceIn = async (quote: string) => {

@@ -150,14 +150,22 @@ export function setPlanExecution(db: Db, id: string, executionId: string): void 
   );
 }
 
-/** USD this user's confirmed plans moved in the last 24 hours (for the daily limit). */
-export function spentInLastDay(db: Db, userId: string, now = Date.now()): number {
+/**
+ * USD counted against this user's daily limit: every plan confirmed in the last 24 hours whose
+ * execution moved or may still move funds (succeeded, reverted for gas, in flight, or not started
+ * yet). A plan whose execution certainly sent nothing (`failed`, `dropped`) does not count; neither
+ * does `exceptPlanId`, the plan being confirmed.
+ */
+export function spentInLastDay(db: Db, userId: string, now = Date.now(), exceptPlanId?: string): number {
   const since = new Date(now - 24 * 60 * 60 * 1000).toISOString();
   const row = db
     .prepare(
-      "SELECT COALESCE(SUM(value_usd), 0) AS total FROM agent_plans WHERE user_id = ? AND status = 'confirmed' AND updated_at >= ?",
+      `SELECT COALESCE(SUM(p.value_usd), 0) AS total FROM agent_plans p
+       LEFT JOIN executions e ON e.id = p.execution_id
+       WHERE p.user_id = ? AND p.status = 'confirmed' AND p.updated_at >= ? AND p.id IS NOT ?
+         AND (e.status IS NULL OR e.status NOT IN ('failed', 'dropped'))`,
     )
-    .get(userId, since) as { total: number };
+    .get(userId, since, exceptPlanId ?? null) as { total: number };
   return row.total;
 }
 

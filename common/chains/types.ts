@@ -6,6 +6,9 @@ export type Token = {
   name: string;
   address: Address;
   decimals: number;
+  /** False for a token found by its address that is not on the chain's token list: its symbol is
+   *  only what the contract calls itself, and it is never taken for a listed token. */
+  listed?: boolean;
 };
 
 /** The contracts the runtime knows how to use on a chain; a missing entry means "not on this chain". */

@@ -8,7 +8,12 @@ import { contractByName } from './permissions.ts';
  * The context a skill builds in. Tokens come from the chain's token list (or an address the user gave),
  * and their decimals are always read from the token contract itself, once per context.
  */
-export function createSkillContext(options: { chain: Chain; client: PublicClient; account: Address }): SkillContext {
+export function createSkillContext(options: {
+  chain: Chain;
+  client: PublicClient;
+  account: Address;
+  userTokens?: readonly Address[];
+}): SkillContext {
   const { chain, client, account } = options;
   const cache = new Map<string, Promise<Token>>();
 
@@ -20,7 +25,8 @@ export function createSkillContext(options: { chain: Chain; client: PublicClient
           ? Promise.resolve(listed.symbol)
           : client.readContract({ address, abi: erc20Abi, functionName: 'symbol' }),
       ]);
-      return { symbol, name: listed?.name ?? symbol, address, decimals };
+      // An unlisted token's symbol is only what it calls itself: kept for display, never matched.
+      return { symbol, name: listed?.name ?? symbol, address, decimals, listed: listed !== undefined };
     } catch (error) {
       throw new SkillError(`${address} on ${chain.name} does not answer as an ERC-20 token.`, {
         hint: 'Check the token address, or name a token from the chain’s token list (`sextant chains`).',
@@ -38,7 +44,7 @@ export function createSkillContext(options: { chain: Chain; client: PublicClient
       key === 'eth' ||
       (isAddress(symbolOrAddress, { strict: false }) && isAddressEqual(symbolOrAddress as Address, NATIVE_TOKEN))
     ) {
-      result = Promise.resolve({ symbol: 'ETH', name: 'Ether', address: NATIVE_TOKEN, decimals: 18 });
+      result = Promise.resolve({ symbol: 'ETH', name: 'Ether', address: NATIVE_TOKEN, decimals: 18, listed: true });
     } else if (isAddress(symbolOrAddress, { strict: false })) {
       const address = symbolOrAddress as Address;
       result = readToken(
@@ -75,5 +81,5 @@ export function createSkillContext(options: { chain: Chain; client: PublicClient
     return address;
   };
 
-  return { chain, account, client, token, contract };
+  return { chain, account, client, token, contract, userTokens: options.userTokens ?? [] };
 }

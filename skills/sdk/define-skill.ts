@@ -17,8 +17,23 @@ export type AssetAmount = { token: Address; amount: bigint };
 /**
  * What the calls may do to the account's assets: it gives at most `gives`, and receives at least
  * `receives`. Simulation checks the real deltas against these before anything is signed.
+ *
+ * Everything else that lets value leave the user's control is declared here too, so the policy can
+ * count it (agent-core/policy/value-flow.ts): a third party the gives are paid to (`payee`), an
+ * allowance the calls leave standing (`allowances`: an explicit approve; not the exact approvals the
+ * planner inserts for the skill itself, which are `SkillBuild.approvals`), debt taken (`debt`),
+ * supplied funds taken out of a position (`withdrawals`), and the health factor the position moves
+ * to (`healthFactor`, 18 decimals; undefined = no debt, infinite).
  */
-export type AssetBounds = { gives: AssetAmount[]; receives: AssetAmount[] };
+export type AssetBounds = {
+  gives: AssetAmount[];
+  receives: AssetAmount[];
+  payee?: Address;
+  allowances?: Approval[];
+  debt?: AssetAmount[];
+  withdrawals?: AssetAmount[];
+  healthFactor?: { before: bigint | undefined; after: bigint | undefined };
+};
 
 /** An ERC-20 allowance the calls need beforehand; the planner inserts it with `erc20/approve`, exactly. */
 export type Approval = { token: Address; spender: Address; amount: bigint };
@@ -40,8 +55,11 @@ export type SkillContext = {
   account: Address;
   client: PublicClient;
   /** A token by symbol (from the chain's token list, case-insensitive; "ETH" is native) or by address,
-   *  with its decimals read from the chain. Unknown or ambiguous symbols throw a SkillError. */
+   *  with its decimals read from the chain. Unknown or ambiguous symbols throw a SkillError. A symbol
+   *  only ever names a listed token; an unlisted token is found by its address alone (`listed: false`). */
   token(symbolOrAddress: string): Promise<Token>;
+  /** Unlisted tokens the user named by address in this request: `token-list` permissions cover them too. */
+  userTokens?: readonly Address[];
   /** A contract by its name in the chain's contracts ('weth', 'uniswapV3.swapRouter02', 'aaveV3.pool'). */
   contract(name: string): Address;
 };

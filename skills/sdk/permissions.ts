@@ -15,7 +15,8 @@ import { SkillRefusedError } from './errors.ts';
 /**
  * What a skill may call on a chain. `contract` is one of:
  * - a name from the chain's contracts: `weth`, `uniswapV3.swapRouter02`, `aaveV3.pool`, ...;
- * - `token-list`: any token on the chain's token list (never an arbitrary address);
+ * - `token-list`: any token on the chain's token list, or an unlisted one the user named by its address
+ *   in this request (never an address of the skill's own choosing);
  * - `any`: any address, for plain ETH transfers only (no calldata, `functions` empty);
  * - a 0x address.
  * `functions` are Solidity signatures, `transfer(address,uint256)`; `payable` allows ETH value.
@@ -85,6 +86,8 @@ export function assertCallsDeclared(
   contracts: Readonly<Record<string, readonly ContractPermission[]>>,
   chain: Chain,
   calls: readonly Call[],
+  /** Unlisted tokens the user named by address (SkillContext.userTokens): `token-list` covers them too. */
+  userTokens: readonly Address[] = [],
 ): void {
   const permissions = permissionsOn(contracts, chain);
   calls.forEach((call, index) => {
@@ -95,7 +98,7 @@ export function assertCallsDeclared(
       });
     };
     const data = call.data ?? '0x';
-    const matching = permissions.filter((permission) => targets(permission.contract, call.to, chain));
+    const matching = permissions.filter((permission) => targets(permission.contract, call.to, chain, userTokens));
     if (matching.length === 0) refuse(`goes to ${call.to}, which it does not declare on ${chain.slug}.`);
     if ((call.value ?? 0n) > 0n && !matching.some((permission) => permission.payable)) {
       refuse(`sends ETH to ${call.to}, which it does not declare as payable.`);
@@ -128,9 +131,14 @@ export function assertCallsDeclared(
   });
 }
 
-function targets(contract: string, to: Address, chain: Chain): boolean {
+function targets(contract: string, to: Address, chain: Chain, userTokens: readonly Address[]): boolean {
   if (contract === 'any') return true;
-  if (contract === 'token-list') return chain.tokens.some((token) => isAddressEqual(token.address, to));
+  if (contract === 'token-list') {
+    return (
+      chain.tokens.some((token) => isAddressEqual(token.address, to)) ||
+      userTokens.some((token) => isAddressEqual(token, to))
+    );
+  }
   const address = contractByName(chain, contract);
   return address !== undefined && isAddressEqual(address, to);
 }

@@ -213,7 +213,7 @@ export const api = {
     requestEvents('/v1/chat', { method: 'POST', body, ...(signal ? { signal } : {}) }, onEvent),
   /**
    * @param {string} planId
-   * @param {{ allowNewRecipients?: boolean }} body
+   * @param {{ allowNewRecipients?: boolean, allowUnlistedTokens?: boolean }} body
    */
   confirm: (planId, body) => requestJson(`${path.plan(planId)}/confirm`, { method: 'POST', body }),
   /** @param {string} planId */

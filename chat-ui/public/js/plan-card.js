@@ -24,8 +24,11 @@ const PLAN_STATUS_LABELS = /** @type {Record<string, string>} */ ({
  *   steps: { skillId: string, version: string, protocol: string, title: string, summary: string, quote?: { summary: string } | null }[],
  *   preview: { ok: boolean, problem?: string | null, changes: BalanceChange[], approvals: Approval[],
  *     gas: { units: string, fee: string, feeUsd?: number | null, sponsored: boolean }, valueOutUsd: number },
- *   valueUsd: number, newRecipients: string[], refusal?: string | null, expiresAt: string, executionId?: string | null
+ *   valueUsd: number, newRecipients: string[], unlistedTokens?: { address: string, symbol: string }[],
+ *   refusal?: string | null, expiresAt: string, executionId?: string | null
  * }} PlanView
+ * @typedef {{ kind: string, step: number, token: string, label: string, listed: boolean, amount: string,
+ *   baseUnits: string, usd?: number | null, countedUsd?: number | null, to?: string | null }} ValueFlow
  * @typedef {{ id: string, status: string, userOpHash?: string | null, txHash?: string | null, error?: string | null,
  *   gasUsed?: string | number | null, feePaid?: string | number | null }} Execution
  */
@@ -67,6 +70,7 @@ export function planCard(plan, hooks) {
   if (plan.preview?.ok !== false) {
     card.append(changesSection(plan));
     if (plan.preview?.approvals?.length > 0) card.append(approvalsSection(plan.preview.approvals));
+    if (plan.preview?.ledger?.flows?.length > 0) card.append(ledgerSection(plan.preview.ledger.flows));
     card.append(costsSection(plan));
   }
 
@@ -74,6 +78,8 @@ export function planCard(plan, hooks) {
 
   // The actions: a new recipient needs an explicit "I know this address" before Confirm is possible.
   const ack = plan.newRecipients?.length > 0 ? recipientWarning(plan.newRecipients) : undefined;
+  // A token off the token list is named by its address; using it needs its own explicit yes.
+  const unlistedAck = plan.unlistedTokens?.length > 0 ? unlistedWarning(plan.unlistedTokens) : undefined;
   const confirmButton = h(
     'button',
     { class: 'button button-primary', attrs: { type: 'button' }, dataset: { testid: 'confirm-button' } },
@@ -92,17 +98,20 @@ export function planCard(plan, hooks) {
     attrs: { 'aria-label': 'Execution', 'aria-live': 'polite', hidden: true },
   });
   if (ack) card.append(ack.element);
+  if (unlistedAck) card.append(unlistedAck.element);
   card.append(actions, actionError, progress);
 
   let inFlight = false;
   let expired = false;
   const refreshButtons = () => {
-    const needsAck = ack !== undefined && !ack.checkbox.checked;
+    const needsAck =
+      (ack !== undefined && !ack.checkbox.checked) || (unlistedAck !== undefined && !unlistedAck.checkbox.checked);
     confirmButton.disabled = inFlight || expired || needsAck;
     cancelButton.disabled = inFlight;
-    confirmButton.title = needsAck ? 'Tick "I know this address" first' : expired ? 'This plan has expired' : '';
+    confirmButton.title = needsAck ? 'Tick the boxes above first' : expired ? 'This plan has expired' : '';
   };
   ack?.checkbox.addEventListener('change', refreshButtons);
+  unlistedAck?.checkbox.addEventListener('change', refreshButtons);
 
   /** @param {string} status */
   const setPlanStatus = (status) => {
@@ -141,6 +150,7 @@ export function planCard(plan, hooks) {
   function finish() {
     actions.remove();
     ack?.element.remove();
+    unlistedAck?.element.remove();
   }
 
   confirmButton.addEventListener('click', async () => {
@@ -150,7 +160,10 @@ export function planCard(plan, hooks) {
     replaceChildren(actionError);
     renderExecution(progress, { id: '', status: 'submitting' });
     try {
-      const body = ack?.checkbox.checked ? { allowNewRecipients: true } : {};
+      const body = {
+        ...(ack?.checkbox.checked ? { allowNewRecipients: true } : {}),
+        ...(unlistedAck?.checkbox.checked ? { allowUnlistedTokens: true } : {}),
+      };
       const { execution } = await api.confirm(plan.id, body);
       setPlanStatus('confirmed');
       finish();
@@ -426,6 +439,82 @@ function recipientWarning(recipients) {
     ),
   );
   return { element, checkbox };
+}
+
+/** @param {{ address: string, symbol: string }[]} tokens */
+function unlistedWarning(tokens) {
+  const id = `ack-${Math.random().toString(36).slice(2, 10)}`;
+  const checkbox = h('input', { attrs: { type: 'checkbox', id }, dataset: { testid: 'unlisted-token-ack' } });
+  const element = h(
+    'div',
+    { class: 'callout callout-warning', dataset: { testid: 'unlisted-token' } },
+    icon('alert'),
+    h(
+      'div',
+      null,
+      h('p', { class: 'callout-title', text: tokens.length === 1 ? 'An unlisted token' : 'Unlisted tokens' }),
+      h('p', {
+        class: 'callout-text',
+        text: 'Not on the token list: its name is only what the contract calls itself. Check the address:',
+      }),
+      h(
+        'ul',
+        { class: 'recipients' },
+        tokens.map((token) =>
+          h(
+            'li',
+            null,
+            h('code', { class: 'mono full-hex', text: token.address }),
+            h('span', { class: 'muted', text: ` calling itself ${JSON.stringify(token.symbol)}` }),
+          ),
+        ),
+      ),
+      h('div', { class: 'field-check' }, checkbox, h('label', { attrs: { for: id }, text: 'I know this token' })),
+    ),
+  );
+  return { element, checkbox };
+}
+
+const FLOW_VERBS = {
+  give: 'Gives',
+  transfer: 'Pays',
+  allowance: 'Lets spend',
+  debt: 'Borrows (you will owe)',
+  withdrawal: 'Takes out of your position',
+};
+
+/** What the plan lets leave the user's control, as the policy counts it. @param {ValueFlow[]} flows */
+function ledgerSection(flows) {
+  return h(
+    'section',
+    { class: 'plan-section', attrs: { 'aria-label': 'What leaves your control' } },
+    h('h4', { class: 'plan-section-title', text: 'What leaves your control' }),
+    h(
+      'ul',
+      { class: 'approvals' },
+      flows.map((flow) =>
+        h(
+          'li',
+          { class: 'approval', dataset: { testid: 'value-flow', kind: flow.kind } },
+          h(
+            'span',
+            { class: 'approval-text' },
+            `${FLOW_VERBS[flow.kind] ?? flow.kind} `,
+            h('strong', { text: `${formatAmount(flow.amount)} ${flow.label}` }),
+            flow.to ? ' to ' : '',
+            flow.to ? h('code', { class: 'mono', text: shortHex(flow.to), title: flow.to }) : '',
+            h('span', {
+              class: 'muted',
+              text:
+                flow.countedUsd === 0
+                  ? ' · paid from an earlier step'
+                  : ` · ${flow.usd === null || flow.usd === undefined ? 'no price' : formatUsd(flow.usd)}`,
+            }),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 /**
