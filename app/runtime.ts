@@ -28,13 +28,14 @@ export async function serverRuntime(
   await openSkillRegistry(db);
   const packagesDir = skillPackagesDir(settings.dataDir);
   const trustedAuditors = settings.skillAuditors;
+  // One catalog for the planner, MCP and /v1/skills: what the list shows is what a plan may use.
   const catalog = await loadSkillCatalog(db, { packagesDir, ...(trustedAuditors ? { trustedAuditors } : {}) });
   const env = executionEnvironment(db, network);
   const rewards = rewardsForNetwork(db, env.publicClient, env.chain, settings.dataDir);
   const accounts = new Map<string, { owner: Address; account: Address }>();
   const unlocked = new Map<string, LocalAccount>();
   return {
-    skills: { db, packagesDir, trustedAuditors },
+    skills: { db, packagesDir, trustedAuditors, catalog },
     agent: {
       agent: { db, env, catalog, parse: parserFor(settings, 'auto'), ...(rewards ? { rewards } : {}) },
       async userAccount(userId) {

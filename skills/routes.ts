@@ -4,7 +4,7 @@ import type { Address, Hex } from 'viem';
 import { z } from 'zod';
 import type { Db } from '../common/database.ts';
 import { AttestationRequestSchema, recordAttestation } from './registry/attestations.ts';
-import { type CatalogEntry, loadSkillCatalog } from './registry/catalog.ts';
+import { type CatalogEntry, loadSkillCatalog, type SkillCatalog } from './registry/catalog.ts';
 import { SkillRegistryError } from './registry/errors.ts';
 import { listVersions, publishRelease } from './registry/releases.ts';
 
@@ -12,6 +12,11 @@ export type SkillRoutesDependencies = {
   db: Db;
   packagesDir: string;
   trustedAuditors: readonly Address[] | undefined;
+  /**
+   * The catalog the planner uses (app/runtime.ts), so the list shows what a plan would be allowed to
+   * use, at the moment it is asked. Without one, the routes load their own, once.
+   */
+  catalog?: SkillCatalog;
 };
 
 export const PublishBodySchema = z.object({
@@ -45,11 +50,26 @@ function describeEntry(entry: CatalogEntry) {
  */
 export function skillRoutes(deps: SkillRoutesDependencies): Hono {
   const app = new Hono();
-  const catalog = () =>
-    loadSkillCatalog(deps.db, {
+  let shared: Promise<SkillCatalog> | undefined = deps.catalog ? Promise.resolve(deps.catalog) : undefined;
+  const sharedCatalog = () => {
+    shared ??= loadSkillCatalog(deps.db, {
       packagesDir: deps.packagesDir,
       ...(deps.trustedAuditors ? { trustedAuditors: deps.trustedAuditors } : {}),
+    }).catch((error) => {
+      shared = undefined; // tried again on the next request
+      throw error;
     });
+    return shared;
+  };
+  // Anything recorded since the last read (by the CLI, another process) is read first; the files on
+  // disk are hashed again by every read of the catalog itself, so a tampered package shows at once.
+  const catalog = async () => {
+    const loaded = await sharedCatalog();
+    await loaded.refreshIfChanged();
+    return loaded;
+  };
+  /** After a publish or an attestation: the planner sees it from its next plan on. */
+  const refreshCatalog = async () => (await sharedCatalog()).refresh();
   const badBody = (issues: z.core.$ZodIssue[]) => {
     const issue = issues[0];
     return {
@@ -78,6 +98,7 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
     const parsed = AttestBodySchema.safeParse(body);
     if (!parsed.success) return { status: 400 as const, body: badBody(parsed.error.issues) };
     const record = await recordAttestation(deps.db, { ...parsed.data, skillId: id });
+    await refreshCatalog();
     return { status: 201 as const, body: { attestation: record } };
   };
 
@@ -104,6 +125,7 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
       const parsed = PublishBodySchema.safeParse(await c.req.json().catch(() => undefined));
       if (!parsed.success) return c.json(badBody(parsed.error.issues), 400);
       const release = await publishRelease(deps.db, { ...parsed.data, signature: parsed.data.signature as Hex });
+      await refreshCatalog();
       return c.json({ release }, 201);
     },
   );

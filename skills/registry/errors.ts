@@ -11,3 +11,11 @@ export class SkillRegistryError extends SextantError {
     this.status = options.status ?? 400;
   }
 }
+
+/**
+ * The bytes about to be imported (or just imported) are not the bytes the code hash covers: the
+ * package is refused as tampered rather than run.
+ */
+export class PackageCopyChangedError extends SkillRegistryError {
+  override name = 'PackageCopyChangedError';
+}
