@@ -196,4 +196,31 @@ describe('a package changed on disk while the server runs', () => {
     expect(catalog.get('tip-jar/wrap')?.status).toBe('audited');
     expect(existsSync(join(importDir, '.extra.ts'))).toBe(false);
   });
+
+  it('verifies the version a plan was built with, after a newer one is published', async () => {
+    const registry = await registryWithTipJar();
+    const catalog = await loadSkillCatalog(registry.db, {
+      packagesDir: registry.packagesDir,
+      trustedAuditors: registry.trustedAuditors,
+    });
+    const { tipJarWrap } = await import('../testing/fixtures/tip-jar/index.ts');
+    const files = readPackageSource(TIP_JAR_DIR).map((file) => ({
+      ...file,
+      content: file.content.replaceAll("version: '1.0.0'", "version: '1.1.0'"),
+    }));
+    const codeHash = codeHashOf(files);
+    await publishRelease(registry.db, {
+      manifest: { ...skillManifest(tipJarWrap), version: '1.1.0' },
+      files,
+      signature: await signRelease(TEST_AUTHOR, { id: 'tip-jar/wrap', version: '1.1.0', codeHash }),
+    });
+    await catalog.refresh();
+    expect(catalog.get('tip-jar/wrap')).toMatchObject({ manifest: { version: '1.1.0' }, status: 'unaudited' });
+    // A plan built with 1.0.0 is judged by 1.0.0: still attested, still unchanged on disk.
+    expect((await catalog.verify('tip-jar/wrap', '1.0.0')).status).toBe('audited');
+    await expect(catalog.verify('tip-jar/wrap', '1.1.0')).rejects.toMatchObject({ reason: 'unaudited' });
+    writeFileSync(registry.workingCopy, `${readFileSync(registry.workingCopy, 'utf8')}\n`);
+    await expect(catalog.verify('tip-jar/wrap', '1.0.0')).rejects.toMatchObject({ reason: 'tampered' });
+    await expect(catalog.verify('tip-jar/wrap', '0.9.0')).rejects.toMatchObject({ reason: 'not-published' });
+  });
 });
