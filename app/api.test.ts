@@ -2,7 +2,9 @@ import { getAddress, parseEther } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { findFreePort } from '../common/ports.ts';
 import { accessToken } from './access.ts';
+import { listen } from './server.ts';
 import { testAgentApp } from './testing/agent-app.ts';
 
 const manifest = inject('devnet');
@@ -158,6 +160,93 @@ describe('the API, on the devnet', async () => {
     expect(await cancelled.json()).toMatchObject({ plan: { status: 'cancelled' } });
     expect((await post(`/v1/plans/${planId}/confirm`, bobToken, {})).status).toBe(409);
     expect(await deps.env.publicClient.getBalance({ address: bob.account })).toBeGreaterThan(parseEther('9'));
+  });
+
+  it('refuses a state change with the session cookie from another origin, or a body that is not JSON, and changes nothing', async () => {
+    const exchanged = await app.request(`/?token=${bobToken}`);
+    const cookie = (exchanged.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const maxPlanUsd = async () =>
+      (
+        (await (await app.request('/v1/policy', { headers: as(bobToken) })).json()) as {
+          policy: { maxPlanUsd: number };
+        }
+      ).policy.maxPlanUsd;
+    const before = await maxPlanUsd();
+    const put = (headers: Record<string, string>, body = JSON.stringify({ maxPlanUsd: before + 1 })) =>
+      app.request('/v1/policy', { method: 'PUT', headers, body });
+    const json = { 'content-type': 'application/json' };
+
+    // What a page elsewhere can make the browser send along with the cookie: refused.
+    for (const origin of ['http://evil.example', 'null', 'http://localhost:3000', 'https://localhost']) {
+      const refused = await put({ cookie, origin, ...json });
+      expect(refused.status, origin).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: expect.stringContaining(`another origin (${origin})`) });
+    }
+    // The cookie alone does not say the page sent it.
+    expect((await put({ cookie, ...json })).status).toBe(403);
+    // A foreign page with the token is refused too; the token from a script (no Origin) is fine.
+    expect((await put({ ...as(bobToken), origin: 'http://evil.example' })).status).toBe(403);
+    // JSON sent as text/plain or a form (no CORS preflight for those): 415, whoever sends it.
+    const asText = await put({ cookie, origin: 'http://localhost', 'content-type': 'text/plain' });
+    expect(asText.status).toBe(415);
+    expect(await asText.json()).toMatchObject({ hint: expect.stringContaining('Content-Type: application/json') });
+    expect((await put({ authorization: `Bearer ${bobToken}` })).status).toBe(415); // a string body is text/plain
+    expect(
+      (await put({ ...as(bobToken), 'content-type': 'application/x-www-form-urlencoded' }, 'maxPlanUsd=1')).status,
+    ).toBe(415);
+    const confirmAsText = await app.request('/v1/plans/plan_none/confirm', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bobToken}`, 'content-type': 'text/plain' },
+      body: '{}',
+    });
+    expect(confirmAsText.status).toBe(415);
+    expect(await maxPlanUsd()).toBe(before);
+
+    // The page itself: its own origin, JSON. Accepted.
+    const fromPage = await put({
+      cookie,
+      origin: 'http://localhost',
+      'content-type': 'application/json; charset=utf-8',
+    });
+    expect(fromPage.status).toBe(200);
+    expect(await maxPlanUsd()).toBe(before + 1);
+  });
+
+  it('over the network, accepts only the origin the page was loaded from (loopback name and port)', async () => {
+    const server = await listen(app, '127.0.0.1', await findFreePort());
+    try {
+      const exchanged = await fetch(`${server.url}/?token=${bobToken}`, { redirect: 'manual' });
+      const cookie = (exchanged.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const policy = (headers: Record<string, string>) =>
+        fetch(`${server.url}/v1/policy`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ maxSlippageBps: 60 }),
+        });
+      const otherPort = `http://127.0.0.1:${Number(new URL(server.url).port) + 1}`;
+      expect((await policy({ cookie, origin: otherPort })).status).toBe(403);
+      expect((await policy({ cookie, origin: server.url.replace('127.0.0.1', 'localhost') })).status).toBe(403);
+      expect((await policy({ cookie, origin: server.url })).status).toBe(200);
+      // What scripts send: Node's fetch adds no Origin, and a POST without a body needs no Content-Type.
+      expect((await policy({ authorization: `Bearer ${bobToken}` })).status).toBe(200);
+      const bodyless = await fetch(`${server.url}/v1/plans/plan_none/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bobToken}` },
+      });
+      expect(bodyless.status).toBe(404);
+      // A body with no Content-Type at all (what fetch with a Blob sends, no preflight) is refused.
+      const untyped = await fetch(`${server.url}/v1/policy`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${bobToken}` },
+        body: new Blob([JSON.stringify({ maxSlippageBps: 70 })]),
+      });
+      expect(untyped.status).toBe(415);
+      expect(await (await fetch(`${server.url}/v1/policy`, { headers: as(bobToken) })).json()).toMatchObject({
+        policy: { maxSlippageBps: 60 },
+      });
+    } finally {
+      await server.close();
+    }
   });
 
   it('serves its OpenAPI document', async () => {

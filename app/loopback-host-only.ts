@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+export const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Refuses requests whose Host header is not a loopback name. The server binds 127.0.0.1, but a web

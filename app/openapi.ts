@@ -88,6 +88,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
         401: { description: 'Not signed in.', ...error },
         404: { description: 'Not found (or not yours).', ...error },
         429: { description: 'Too many requests.', ...error },
+        ...(op.method === 'get'
+          ? {}
+          : {
+              403: {
+                description:
+                  'Refused: a foreign Origin (or, with the session cookie, none: only the page itself may), or the MCP token on a route it may not use (it may only POST /v1/chat and /mcp).',
+                ...error,
+              },
+              415: { description: 'The body is not sent as Content-Type: application/json.', ...error },
+            }),
       },
     };
     if (op.params) {
@@ -107,7 +117,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       title: 'Sextant',
       version,
       description:
-        'The Sextant runtime API. Open the URL `sextant start` prints (it carries the access token) to get a session cookie, or send Authorization: Bearer <token>.',
+        'The Sextant runtime API. Open the URL `sextant start` prints (it carries the access token) to get a session cookie, or send Authorization: Bearer <token>. The MCP token (`sextant token --mcp`) may read and build plans (GET, POST /v1/chat, /mcp), never confirm or change anything else. Every POST/PUT sends JSON as application/json; with the session cookie it must come from the page (its own Origin).',
     },
     servers: [{ url: '/' }],
     components: {

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie } from 'hono/cookie';
 import { mcpRoutes } from '../agent-core/mcp/routes.ts';
 import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
 import { SextantError } from '../common/errors.ts';
@@ -10,12 +9,13 @@ import { assertPortFree } from '../common/ports.ts';
 import { emissionsRoutes } from '../emissions/routes.ts';
 import { type SkillRoutesDependencies, skillRoutes } from '../skills/routes.ts';
 import { executionRoutes } from '../smart-accounts/routes.ts';
-import { type AccessControl, SESSION_COOKIE } from './access.ts';
-import { type AuthVariables, requireUser, tokenExchange } from './auth.ts';
+import type { AccessControl } from './access.ts';
+import { type AuthVariables, mcpTokenScope, requireUser, tokenExchange } from './auth.ts';
+import { csrfGuard } from './csrf.ts';
 import { type HealthDependencies, healthRoutes } from './health.ts';
 import { loopbackHostOnly } from './loopback-host-only.ts';
 import { openApiDocument } from './openapi.ts';
-import { rateLimit } from './rate-limit.ts';
+import { failedSignInLimit, rateLimit } from './rate-limit.ts';
 
 export type AppDependencies = HealthDependencies & {
   /** Who may use the API: every route but the page itself needs a session or the access token. */
@@ -36,14 +36,21 @@ const BODY_LIMIT = 64 * 1024;
 export function createApp(deps: AppDependencies): Hono {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.use(loopbackHostOnly());
+  // Before anything looks at a credential: an address that keeps failing to sign in waits.
+  app.use(failedSignInLimit({ limit: 30, windowMs: 60_000 }));
   app.use(tokenExchange(deps.access));
 
   const signedIn = requireUser(deps.access);
   for (const path of ['/health', '/openapi.json', '/v1/*', '/mcp']) app.use(path, signedIn);
-  const byClient = (c: Context) => getCookie(c, SESSION_COOKIE) ?? c.req.header('authorization') ?? 'anonymous';
-  app.use('/v1/chat', rateLimit({ limit: 30, windowMs: 60_000, key: byClient }));
-  app.use('/v1/*', rateLimit({ limit: 600, windowMs: 60_000, key: byClient }));
-  app.use('/mcp', rateLimit({ limit: 600, windowMs: 60_000, key: byClient }));
+  // Per signed-in user, whichever credential or junk cookie a request carries: nothing mints a fresh window.
+  const byUser = (c: Context) => `user:${c.get('userId')}`;
+  app.use('/v1/chat', rateLimit({ limit: 30, windowMs: 60_000, key: byUser }));
+  app.use('/v1/*', rateLimit({ limit: 600, windowMs: 60_000, key: byUser }));
+  app.use('/mcp', rateLimit({ limit: 600, windowMs: 60_000, key: byUser }));
+  for (const path of ['/v1/*', '/mcp']) {
+    app.use(path, csrfGuard());
+    app.use(path, mcpTokenScope());
+  }
   app.use(
     '/mcp',
     bodyLimit({

@@ -26,6 +26,12 @@ const help = `Usage: sextant start [options]      (npm start runs this)
 Starts Sextant: on CHAIN=devnet (the default) the embedded devnet first, then the HTTP server.
 Runs until Ctrl-C, and then stops everything it started.
 
+The server answers loopback names only. It prints a sign-in link (the user's access token); agents
+get their own token for /mcp with \`sextant token --mcp\`, which can build and read plans but never
+confirm them. Every POST/PUT/DELETE must send its body as application/json, and one carrying the
+session cookie must come from the page itself (its Origin); each user may make 30 chat and 600 API
+requests a minute.
+
 Options:
   --port N      the server's port (default: PORT, 8787); it listens on HOST (127.0.0.1)
   -h, --help    show this help
@@ -106,7 +112,7 @@ export const startCommand: Command = {
   open     ${url}
   user     ${settings.user} (another user's link: sextant token --user NAME)
   api      ${server.url}/openapi.json (Authorization: Bearer <the token>)
-  mcp      ${server.url}/mcp (MCP over streamable HTTP, the same token; plans still need your confirmation)
+  mcp      ${server.url}/mcp (MCP over streamable HTTP; give agents the MCP token, \`sextant token --mcp\`: it builds plans, never confirms them)
   llm      ${llm.provider === 'ollama' ? `Ollama ${llm.model} at ${llm.host}` : `embedded parser — ${llm.detail}`}
 Press Ctrl-C to stop.
 `);

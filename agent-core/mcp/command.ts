@@ -10,6 +10,8 @@ Sextant as an MCP server on standard input and output, for an agent on this mach
 tools as the server's /mcp): parse_request, build_plan (a plan with its simulated preview),
 list_skills, get_balances, get_plan and execute_plan. No tool executes anything on the agent's
 word: execute_plan refuses a plan until you confirm it yourself (\`sextant plans confirm ID\`).
+For an agent that reaches the running server instead, give it /mcp and the MCP token
+(\`sextant token --mcp\`): it can build and read plans there, never confirm them.
 
 Standard output carries the protocol only; messages go to standard error. Settings as for every
 command (DATA_DIR, CHAIN, SEXTANT_USER, ...).

@@ -13,7 +13,9 @@ import { testAgentApp } from '../../app/testing/agent-app.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
 import { runSextant, SEXTANT_BIN } from '../../devnet/testing/processes.ts';
+import { listExecutions } from '../../smart-accounts/executions.ts';
 import { getPlan } from '../plan/store.ts';
+import { getPolicy } from '../policy/policy.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
 
 const manifest = inject('devnet');
@@ -110,6 +112,74 @@ describe('Sextant as an MCP server', () => {
     const executed = await call(client, 'execute_plan', { planId, waitSeconds: 30 });
     expect(executed.isError).toBe(false);
     expect(executed.body).toMatchObject({ planId, status: 'confirmed', execution: { status: 'succeeded' } });
+  });
+
+  it('with the MCP token (`sextant token --mcp`): builds and reads plans, and can never confirm one, cancel it or change the policy', async () => {
+    const deps = await testAgent(manifest);
+    const alice = await fundedAgentUser(deps, manifest);
+    const { app, dataDir } = testAgentApp(manifest, deps, [alice]);
+    const server = await listen(app, '127.0.0.1', await findFreePort());
+    closers.push(server.close);
+
+    // The token the user hands an agent, from the CLI; not the sign-in link's token.
+    const env = { DATA_DIR: dataDir, SEXTANT_USER: alice.userId, SEXTANT_PASSPHRASE: 'a passphrase for tests' };
+    const printed = runSextant(['token', '--mcp', '--json'], env);
+    expect(await printed.exited, printed.stderr()).toBe(0);
+    const { token: mcpToken, user, url } = JSON.parse(printed.stdout()) as { token: string; user: string; url: string };
+    expect(user).toBe(alice.userId);
+    expect(url).toMatch(/\/mcp$/);
+    expect(mcpToken).not.toBe(accessToken(dataDir, alice.userId));
+    const bare = runSextant(['token', '--mcp'], env);
+    expect(await bare.exited).toBe(0);
+    expect(bare.stdout()).toBe(`${mcpToken}\n`);
+
+    const client = new Client({ name: 'sextant-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${mcpToken}` } },
+      }),
+    );
+    closers.push(() => client.close());
+    const built = await call(client, 'build_plan', { message: 'wrap 1 ETH' });
+    expect(built.body.kind, JSON.stringify(built.body)).toBe('plan');
+    const planId = built.body.plan.id as string;
+
+    const rest = (method: string, path: string, token: string, body?: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // Reading is allowed, and so is building a plan over the REST chat.
+    expect((await rest('GET', `/v1/plans/${planId}`, mcpToken)).status).toBe(200);
+    const chat = await rest('POST', '/v1/chat', mcpToken, { message: 'wrap 0.1 ETH' });
+    expect(chat.status).toBe(200);
+    expect(await chat.text()).toContain('event: plan');
+
+    // Confirming over REST is the user's: 403, and nothing ran.
+    const confirm = await rest('POST', `/v1/plans/${planId}/confirm`, mcpToken, { allowNewRecipients: true });
+    expect(confirm.status).toBe(403);
+    expect(await confirm.json()).toMatchObject({ hint: expect.stringContaining('sextant plans confirm') });
+    expect(getPlan(deps.db, alice.userId, planId)?.status).toBe('proposed');
+    expect(getPlan(deps.db, alice.userId, planId)?.executionId).toBeUndefined();
+    expect(listExecutions(deps.db, alice.userId)).toEqual([]);
+    expect((await call(client, 'execute_plan', { planId })).isError).toBe(true);
+    // Nor may it cancel the plan, loosen the policy or trust a skill.
+    expect((await rest('POST', `/v1/plans/${planId}/cancel`, mcpToken, {})).status).toBe(403);
+    const policyBefore = getPolicy(deps.db, alice.userId);
+    const loosen = await rest('PUT', '/v1/policy', mcpToken, { maxPlanUsd: 1_000_000, confirmNewRecipients: false });
+    expect(loosen.status).toBe(403);
+    expect(getPolicy(deps.db, alice.userId)).toEqual(policyBefore);
+    expect((await rest('POST', '/v1/skills', mcpToken, {})).status).toBe(403);
+    expect((await rest('POST', '/v1/skills/tip-jar/wrap/attestations', mcpToken, {})).status).toBe(403);
+    expect(getPlan(deps.db, alice.userId, planId)?.status).toBe('proposed');
+
+    // The user's own token confirms it; the agent then follows the execution.
+    const confirmed = await rest('POST', `/v1/plans/${planId}/confirm`, accessToken(dataDir, alice.userId), {});
+    expect(confirmed.status).toBe(200);
+    const executed = await call(client, 'execute_plan', { planId, waitSeconds: 30 });
+    expect(executed.body).toMatchObject({ planId, status: 'confirmed', execution: { status: 'succeeded' } });
+    expect(listExecutions(deps.db, alice.userId)).toHaveLength(1);
   });
 
   it('over stdio (`sextant mcp`): previews a plan, refuses to execute it, and reports it once confirmed with `sextant plans confirm`', async () => {

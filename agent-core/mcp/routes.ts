@@ -7,7 +7,8 @@ type Env = { Variables: { userId: string } };
 
 /**
  * MCP over streamable HTTP at /mcp, stateless: each POST gets a server bound to the signed-in user
- * (the server's own access check, Bearer token or session, runs before it) and a JSON answer. There is
+ * (the server's own access check runs before it: the MCP token from `sextant token --mcp`, or the
+ * user's own token or session) and a JSON answer. No tool confirms, so the MCP token is enough. There is
  * no session to resume and no server-initiated stream, so GET and DELETE are 405, which MCP clients
  * read as "not offered".
  */

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { accessToken } from './access.ts';
+import { createApp } from './server.ts';
+import { testAccess } from './testing/access.ts';
+
+/** The server without a chain behind it: enough for what happens before any route runs. */
+function edgeApp() {
+  const signedIn = testAccess('ada');
+  const app = createApp({
+    access: signedIn.access,
+    chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
+    rpcUrl: 'http://127.0.0.1:1',
+    bundlerUrl: undefined,
+    llm: async () => ({ provider: 'embedded', model: 'embedded', reachable: false, host: '' }),
+  });
+  return { app, ...signedIn };
+}
+
+/** The session cookie the page gets for a token (`/?token=…`), as a Cookie header. */
+async function sessionCookie(app: ReturnType<typeof edgeApp>['app'], token: string): Promise<string> {
+  const exchanged = await app.request(`/?token=${token}`);
+  expect(exchanged.status).toBe(302);
+  return (exchanged.headers.get('set-cookie') ?? '').split(';')[0] as string;
+}
+
+describe('the rate limit, at the edge of the server', () => {
+  it('counts per signed-in user: a valid token with a fresh junk cookie on every request is still limited', async () => {
+    const { app, token, dataDir } = edgeApp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 601; i++) {
+      const response = await app.request('/v1/session', {
+        headers: { authorization: `Bearer ${token}`, cookie: `sextant_session=junk-${i}` },
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 600).every((status) => status === 200)).toBe(true);
+    expect(statuses[600]).toBe(429);
+    // The page's session is the same user, so the same window.
+    const cookie = await sessionCookie(app, token);
+    expect((await app.request('/v1/session', { headers: { cookie } })).status).toBe(429);
+    // Another user has a window of their own.
+    const other = accessToken(dataDir, 'grace');
+    const answer = await app.request('/v1/session', { headers: { authorization: `Bearer ${other}` } });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ user: 'grace' });
+  });
+
+  it('counts refused sign-ins by client address: new junk tokens and cookies on each guess do not open new windows', async () => {
+    const { app, token } = edgeApp();
+    for (let i = 0; i < 30; i++) {
+      const guess: Record<string, string> =
+        i % 2 === 0 ? { authorization: `Bearer guess-${i}` } : { cookie: `sextant_session=guess-${i}` };
+      expect((await app.request('/v1/session', { headers: guess })).status).toBe(401);
+    }
+    expect((await app.request('/?token=guess-30')).status).toBe(429);
+    const refused = await app.request('/v1/session', { headers: { authorization: 'Bearer guess-31' } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The address waits out the window whatever it sends: guessing right late does not get through.
+    expect((await app.request('/v1/session', { headers: { authorization: `Bearer ${token}` } })).status).toBe(429);
+  });
+});
+
+describe('the MCP token, at the edge of the server', () => {
+  it('reads as its user, never opens a session, and is told apart from the access token', async () => {
+    const { app, token, dataDir } = edgeApp();
+    const mcpToken = accessToken(dataDir, 'ada', 'mcp');
+    expect(mcpToken).not.toBe(token);
+    expect(accessToken(dataDir, 'ada', 'mcp')).toBe(mcpToken);
+    const session = await app.request('/v1/session', { headers: { authorization: `Bearer ${mcpToken}` } });
+    expect(session.status).toBe(200);
+    expect(await session.json()).toMatchObject({ user: 'ada' });
+    // It cannot be exchanged for the page's session cookie (which could confirm).
+    const exchanged = await app.request(`/?token=${mcpToken}`);
+    expect(exchanged.status).toBe(401);
+    expect(exchanged.headers.get('set-cookie')).toBeNull();
+    // An Authorization header decides alone: a valid session cookie riding along does not lift the MCP token.
+    const cookie = await sessionCookie(app, token);
+    const withCookie = await app.request('/v1/plans/plan_x/cancel', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${mcpToken}`, cookie, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(withCookie.status).toBe(403);
+  });
+});
