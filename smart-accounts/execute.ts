@@ -1,4 +1,4 @@
-import { http, type LocalAccount, parseAbi, parseEventLogs } from 'viem';
+import { type Hex, http, type LocalAccount, parseAbi, parseEventLogs } from 'viem';
 import {
   type BundlerClient,
   createBundlerClient,
@@ -8,10 +8,19 @@ import {
   type SmartAccount,
   type UserOperationReceipt,
 } from 'viem/account-abstraction';
+import type { Db } from '../common/database.ts';
 import { networkReason, redactUrl } from '../common/json-rpc.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { ShortfallError } from './errors.ts';
-import { type Call, type ExecutionRecord, getExecution, insertOrGetExecution, updateExecution } from './executions.ts';
+import {
+  type Call,
+  type ExecutionRecord,
+  getExecution,
+  insertOrGetExecution,
+  type SentState,
+  UNFINISHED,
+  updateExecution,
+} from './executions.ts';
 import { userOperationFees } from './fees.ts';
 import { describeRevert, revertDataOf } from './revert-reason.ts';
 import { assertNoShortfall, type Spend } from './shortfall.ts';
@@ -33,6 +42,13 @@ export type ExecuteRequest = {
 export type ExecuteOptions = {
   /** How long to wait for the receipt before leaving the record `submitted` for reconciliation. */
   receiptTimeoutMs?: number;
+  /** How long to wait for each answer of the bundler (30 s unless given). */
+  bundlerTimeoutMs?: number;
+  /**
+   * Runs inside the SQLite transaction that creates the record, and only then (not when the
+   * idempotency key finds an existing one): a plan's execution id is written with the record itself.
+   */
+  onRecordCreated?: (db: Db, executionId: string) => void;
   /** Called once the bundler has accepted the operation (for fault-injection tests of recovery). */
   afterSubmit?: (record: ExecutionRecord) => void;
   /** Called after signing, before sending (for tests of a chain that moves between simulation and inclusion). */
@@ -49,8 +65,10 @@ const USER_OPERATION_REVERT_REASON = parseAbi([
 
 /**
  * Executes `calls` as one UserOperation from the user's smart account, exactly once per
- * idempotency key, and returns the record: `succeeded` or `reverted` with the receipt's figures,
- * `failed` when nothing was sent (and why), or `submitted` when the receipt did not come in time.
+ * idempotency key, and returns the record: `succeeded` or `reverted` with the receipt's figures;
+ * `failed` when the bundler refused it or nothing was sent (`sent: 'no'`, and why); or `submitted`
+ * when it was sent and the outcome is not known yet: the receipt did not come in time, or the
+ * bundler gave no clear answer (it may have taken it). Reconciliation settles `submitted` records.
  */
 export async function execute(
   env: ExecutionEnvironment,
@@ -59,23 +77,33 @@ export async function execute(
   options: ExecuteOptions = {},
 ): Promise<ExecutionRecord> {
   const account = await DEFAULT_ACCOUNT_KIND.create(env.publicClient, env.chain, owner);
-  const { record, created } = insertOrGetExecution(env.db, {
-    userId: request.userId,
-    planId: request.planId,
-    idempotencyKey: request.idempotencyKey,
-    chainId: env.chain.chainId,
-    account: account.address,
-    calls: request.calls,
-  });
+  const { record, created } = insertOrGetExecution(
+    env.db,
+    {
+      userId: request.userId,
+      planId: request.planId,
+      idempotencyKey: request.idempotencyKey,
+      chainId: env.chain.chainId,
+      account: account.address,
+      calls: request.calls,
+    },
+    options.onRecordCreated,
+  );
   if (!created) return record;
-  const fail = (error: string) => {
-    updateExecution(env.db, record.id, { status: 'failed', error });
-    return getExecution(env.db, request.userId, record.id);
+  const current = () => getExecution(env.db, request.userId, record.id);
+  // Every settling write is guarded: a reconciliation may have settled the record meanwhile.
+  const fail = (error: string, sent: SentState = 'no') => {
+    updateExecution(env.db, record.id, { status: 'failed', sent, error }, UNFINISHED);
+    return current();
   };
 
-  const bundler = bundlerClientFor(env, account);
+  const bundler = bundlerClientFor(env, account, options.bundlerTimeoutMs);
   let userOperation: Awaited<ReturnType<typeof bundler.prepareUserOperation>>;
+  let fromBlock: bigint;
   try {
+    // Read before the nonce and everything else: the operation cannot land in an earlier block, so
+    // reconciliation reads the EntryPoint's logs from here.
+    fromBlock = await env.publicClient.getBlockNumber({ cacheTime: 0 });
     await assertNoShortfall(env, account.address, request.calls, {
       ...(request.spends ? { spends: request.spends } : {}),
       ...(request.credits ? { credits: request.credits } : {}),
@@ -122,30 +150,38 @@ export async function execute(
   });
   const rpcOperation = formatUserOperationRequest(userOperation);
   // Write-ahead: the signed operation and its hash are on disk before it leaves, so a crash at any
-  // point leaves a record that reconciliation can settle without sending anything twice.
-  updateExecution(env.db, record.id, { userOperation: JSON.stringify(rpcOperation), userOpHash });
+  // point leaves a record that reconciliation can settle without sending anything twice. From here
+  // on the record may have been sent. Only a record still pending is sent: a reconciliation that
+  // closed it meanwhile as interrupted (a very slow preparation) has the last word.
+  const claimed = updateExecution(
+    env.db,
+    record.id,
+    { userOperation: JSON.stringify(rpcOperation), userOpHash, fromBlock, sent: 'unknown' },
+    ['pending'],
+  );
+  if (!claimed) return current();
 
   await options.beforeSend?.();
+  let answer: unknown;
   try {
-    await bundler.request({ method: 'eth_sendUserOperation', params: [rpcOperation, entryPoint.address] });
+    answer = await bundler.request({ method: 'eth_sendUserOperation', params: [rpcOperation, entryPoint.address] });
   } catch (error) {
-    if (isAmbiguousSendFailure(error)) {
-      // The bundler may have it: leave it submitted; reconciliation asks the bundler and the chain.
-      updateExecution(env.db, record.id, {
-        status: 'submitted',
-        error: `no answer from the bundler: ${networkReason(error)}`,
-      });
-      return getExecution(env.db, request.userId, record.id);
+    const failure = classifySendFailure(error);
+    if (failure.kind === 'not-sent') return fail(bundlerProblem(env, error, 'sending'));
+    if (failure.kind === 'refused') {
+      const data = revertDataOf(error);
+      return fail(
+        `The bundler refused the operation: ${data ? describeRevert(data, request.calls) : failure.reason}`,
+        'yes',
+      );
     }
-    const data = revertDataOf(error);
-    return fail(
-      data
-        ? `The bundler refused the operation: ${describeRevert(data, request.calls)}`
-        : bundlerProblem(env, error, 'sending'),
-    );
+    return unclear(failure.reason);
   }
-  updateExecution(env.db, record.id, { status: 'submitted' });
-  options.afterSubmit?.(getExecution(env.db, request.userId, record.id));
+  if (typeof answer !== 'string' || answer.toLowerCase() !== userOpHash.toLowerCase()) {
+    return unclear(`it answered ${JSON.stringify(answer)?.slice(0, 80)} instead of the operation's hash`);
+  }
+  updateExecution(env.db, record.id, { status: 'submitted', sent: 'yes' }, UNFINISHED);
+  options.afterSubmit?.(current());
 
   try {
     const receipt = await bundler.waitForUserOperationReceipt({
@@ -157,37 +193,77 @@ export async function execute(
   } catch {
     // No receipt yet: the record stays `submitted`, and reconciliation finishes it later.
   }
-  return getExecution(env.db, request.userId, record.id);
+  return current();
+
+  /** The request left and no clear answer came back: the bundler may have the operation. */
+  function unclear(reason: string): ExecutionRecord {
+    updateExecution(
+      env.db,
+      record.id,
+      {
+        status: 'submitted',
+        error: `The bundler at ${redactUrl(env.bundlerUrl)} gave no clear answer after the operation was sent (${reason}), so it may have taken it. Sextant settles this from the bundler and the chain; do not send it again.`,
+      },
+      UNFINISHED,
+    );
+    return current();
+  }
 }
 
-/** Writes a receipt's outcome into the record: status, transaction, gas, fee, and the revert reason. */
+/**
+ * Writes a receipt's outcome into the record (status, transaction, gas, fee, and the revert
+ * reason), once: returns false when the record was already settled.
+ */
 export function recordReceipt(
   env: ExecutionEnvironment,
   id: string,
   receipt: UserOperationReceipt,
   calls: readonly Call[],
-): void {
-  const common = {
+): boolean {
+  const [event] = parseEventLogs({ abi: USER_OPERATION_REVERT_REASON, logs: receipt.logs });
+  return recordOutcome(env, id, calls, {
+    success: receipt.success,
     txHash: receipt.receipt.transactionHash,
     gasUsed: receipt.actualGasUsed,
     feePaid: receipt.actualGasCost,
-  };
-  if (receipt.success) {
-    updateExecution(env.db, id, { status: 'succeeded', ...common });
-    return;
-  }
-  const [event] = parseEventLogs({ abi: USER_OPERATION_REVERT_REASON, logs: receipt.logs });
-  const reason = event
-    ? describeRevert(event.args.revertReason, calls)
-    : (receipt.reason ?? 'reverted without a reason');
-  updateExecution(env.db, id, { status: 'reverted', ...common, error: reason });
+    revertReason: event?.args.revertReason,
+    reason: receipt.reason,
+  });
 }
 
-export function bundlerClientFor(env: ExecutionEnvironment, account?: SmartAccount): BundlerClient {
+/** How an operation ended on chain, from a bundler's receipt or the EntryPoint's UserOperationEvent. */
+export type OperationOutcome = {
+  success: boolean;
+  txHash: Hex;
+  gasUsed: bigint;
+  feePaid: bigint;
+  /** The UserOperationRevertReason's bytes, when the EntryPoint emitted one. */
+  revertReason?: Hex | undefined;
+  reason?: string | undefined;
+};
+
+/** Settles the record from an outcome on chain, once: false when it was already settled. */
+export function recordOutcome(
+  env: ExecutionEnvironment,
+  id: string,
+  calls: readonly Call[],
+  outcome: OperationOutcome,
+): boolean {
+  const common = { sent: 'yes' as const, txHash: outcome.txHash, gasUsed: outcome.gasUsed, feePaid: outcome.feePaid };
+  if (outcome.success) {
+    return updateExecution(env.db, id, { status: 'succeeded', ...common, error: null }, UNFINISHED);
+  }
+  const reason = outcome.revertReason
+    ? describeRevert(outcome.revertReason, calls)
+    : (outcome.reason ?? 'reverted without a reason');
+  return updateExecution(env.db, id, { status: 'reverted', ...common, error: reason }, UNFINISHED);
+}
+
+export function bundlerClientFor(env: ExecutionEnvironment, account?: SmartAccount, timeoutMs = 30_000): BundlerClient {
   return createBundlerClient({
     account,
     client: env.publicClient,
-    transport: http(env.bundlerUrl, { retryCount: 0, timeout: 30_000 }),
+    transport: http(env.bundlerUrl, { retryCount: 0, timeout: timeoutMs }),
     paymaster: env.paymasterUrl ? createPaymasterClient({ transport: http(env.paymasterUrl) }) : undefined,
   });
 }
@@ -210,11 +286,42 @@ function requiredPrefund(op: {
   return gas * op.maxFeePerGas;
 }
 
-/** A timeout or a reset connection after sending: the bundler may or may not have the operation. */
-function isAmbiguousSendFailure(error: unknown): boolean {
-  const reason = networkReason(findNetworkCause(error));
-  return reason.startsWith('no answer') || reason === 'timed out' || reason === 'connection reset';
+/**
+ * What a failed eth_sendUserOperation means, and why, in words. `refused`: the bundler answered with
+ * a JSON-RPC error (HTTP 200, an error object), a definite "no" — but for an internal error (-32603),
+ * after which it may still have stored the operation. `not-sent`: the connection could not be made
+ * (refused, no such host), so not a byte of the request left. Anything else (a reset or closed
+ * socket, an HTTP error status such as a proxy's 502, a timeout, a body that does not parse) is
+ * `unknown`: the request may have reached the bundler and the operation may land.
+ */
+export function classifySendFailure(error: unknown): { kind: 'refused' | 'not-sent' | 'unknown'; reason: string } {
+  for (
+    let current = error as
+      | { name?: string; code?: unknown; status?: number; details?: string; message?: string; cause?: unknown }
+      | undefined;
+    current;
+    current = current.cause as typeof current
+  ) {
+    if (current.name === 'RpcRequestError') {
+      const refused = typeof current.code === 'number' && current.code !== INTERNAL_ERROR;
+      return { kind: refused ? 'refused' : 'unknown', reason: current.details ?? String(current.message) };
+    }
+    if (current.name === 'TimeoutError') return { kind: 'unknown', reason: 'no answer in time' };
+    if (current.name === 'HttpRequestError' && current.status !== undefined) {
+      return { kind: 'unknown', reason: `HTTP ${current.status}` };
+    }
+    if (current.name === 'SyntaxError') return { kind: 'unknown', reason: 'a reply that is not JSON' };
+    if (typeof current.code === 'string') {
+      const kind = NOT_CONNECTED.has(current.code) ? 'not-sent' : 'unknown';
+      return { kind, reason: networkReason({ cause: current }) };
+    }
+  }
+  return { kind: 'unknown', reason: (error as { shortMessage?: string }).shortMessage ?? String(error) };
 }
+
+const INTERNAL_ERROR = -32603;
+/** Socket errors raised before a connection exists: nothing of the request was written. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 function findNetworkCause(error: unknown): unknown {
   for (

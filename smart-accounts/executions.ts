@@ -8,10 +8,18 @@ export type Call = { to: Address; value?: bigint; data?: Hex };
 export type ExecutionStatus = 'pending' | 'submitted' | 'succeeded' | 'reverted' | 'failed' | 'dropped';
 
 /**
+ * Whether the signed UserOperation left this process for the bundler: `no` (never signed, or the
+ * connection was refused before anything was sent), `unknown` (the request may have reached the
+ * bundler: no answer, a reset, a 5xx, a crash while sending) or `yes` (the bundler answered).
+ */
+export type SentState = 'no' | 'unknown' | 'yes';
+
+/**
  * One confirmed request to execute, from the moment it is accepted to its end. `pending`: accepted,
- * nothing sent; `submitted`: the bundler has the signed UserOperation; then `succeeded` or `reverted`
- * (on chain), `failed` (never sent: refused, would revert, bundler down) or `dropped` (the bundler
- * let it go and it never landed).
+ * being prepared; `submitted`: the signed UserOperation was sent and the bundler accepted it, or may
+ * have (see `sent` and `error`): reconciliation settles it; then `succeeded` or `reverted` (on
+ * chain), `failed` (the bundler refused it, or it was never sent: see `sent`) or `dropped` (its
+ * nonce was used by another operation, so it can never land).
  */
 export type ExecutionRecord = {
   id: string;
@@ -23,6 +31,7 @@ export type ExecutionRecord = {
   calls: Call[];
   userOpHash: Hex | null;
   status: ExecutionStatus;
+  sent: SentState;
   txHash: Hex | null;
   gasUsed: bigint | null;
   feePaid: bigint | null;
@@ -41,6 +50,8 @@ type Row = {
   calls: string;
   user_op_hash: Hex | null;
   status: ExecutionStatus;
+  sent: SentState | null;
+  from_block: number | null;
   tx_hash: Hex | null;
   gas_used: string | null;
   fee_paid: string | null;
@@ -49,34 +60,56 @@ type Row = {
   updated_at: string;
 };
 
-/** Inserts a pending record, or returns the one this user's idempotency key already has. */
+/**
+ * True only when it is certain that nothing of this execution left Sextant: it failed before its
+ * operation was signed, or before the request to send it could connect. Such an execution moved
+ * nothing and never can (the signed operation, if any, exists only in this database), so its plan
+ * may be tried again and it does not count toward a spending limit. Every other record may have
+ * moved funds, or still may.
+ */
+export function nothingWasSent(record: Pick<ExecutionRecord, 'status' | 'sent'>): boolean {
+  return record.status === 'failed' && record.sent === 'no';
+}
+
+/**
+ * Inserts a pending record, or returns the one this user's idempotency key already has.
+ * `onRecordCreated` runs in the same SQLite transaction as the insert, only when the record is new:
+ * whatever it writes (a plan's execution id) exists if and only if the record does, even when the
+ * process is killed the next instant.
+ */
 export function insertOrGetExecution(
   db: Db,
   fields: { userId: string; planId?: string; idempotencyKey: string; chainId: number; account: Address; calls: Call[] },
+  onRecordCreated?: (db: Db, executionId: string) => void,
 ): { record: ExecutionRecord; created: boolean } {
   const now = new Date().toISOString();
   const id = randomUUID();
-  const inserted = db
-    .prepare(
-      `INSERT OR IGNORE INTO executions
-        (id, user_id, plan_id, idempotency_key, chain_id, account, calls, status, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-    )
-    .run(
-      id,
-      fields.userId,
-      fields.planId ?? null,
-      fields.idempotencyKey,
-      fields.chainId,
-      fields.account,
-      serializeCalls(fields.calls),
-      now,
-      now,
-    );
+  const created = db.transaction(() => {
+    const inserted = db
+      .prepare(
+        `INSERT OR IGNORE INTO executions
+          (id, user_id, plan_id, idempotency_key, chain_id, account, calls, status, sent, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'no', ?, ?)`,
+      )
+      .run(
+        id,
+        fields.userId,
+        fields.planId ?? null,
+        fields.idempotencyKey,
+        fields.chainId,
+        fields.account,
+        serializeCalls(fields.calls),
+        now,
+        now,
+      );
+    if (inserted.changes !== 1) return false;
+    onRecordCreated?.(db, id);
+    return true;
+  })();
   const row = db
     .prepare('SELECT * FROM executions WHERE user_id = ? AND idempotency_key = ?')
     .get(fields.userId, fields.idempotencyKey) as Row;
-  return { record: fromRow(row), created: inserted.changes === 1 };
+  return { record: fromRow(row), created };
 }
 
 /** A user's execution; another user's id is "not found", exactly as a missing one. */
@@ -92,42 +125,71 @@ export function listExecutions(db: Db, userId: string): ExecutionRecord[] {
   );
 }
 
+export type UnfinishedExecution = ExecutionRecord & {
+  /** The signed operation as sent (JSON-RPC form), once written ahead of sending. */
+  userOperation: string | null;
+  /** The latest block before it was sent: it cannot have landed earlier. */
+  fromBlock: bigint | null;
+};
+
 /** Records with no final status yet, across users: what reconciliation looks at. */
-export function unfinishedExecutions(db: Db): (ExecutionRecord & { userOperation: string | null })[] {
+export function unfinishedExecutions(db: Db): UnfinishedExecution[] {
   return (
-    db.prepare("SELECT * FROM executions WHERE status IN ('pending', 'submitted')").all() as (Row & {
+    db
+      .prepare("SELECT * FROM executions WHERE status IN ('pending', 'submitted') ORDER BY created_at")
+      .all() as (Row & {
       user_operation: string | null;
     })[]
-  ).map((row) => ({ ...fromRow(row), userOperation: row.user_operation }));
+  ).map((row) => ({
+    ...fromRow(row),
+    userOperation: row.user_operation,
+    fromBlock: row.from_block === null ? null : BigInt(row.from_block),
+  }));
 }
 
-export function updateExecution(
-  db: Db,
-  id: string,
-  changes: Partial<{
-    status: ExecutionStatus;
-    userOperation: string;
-    userOpHash: Hex;
-    txHash: Hex;
-    gasUsed: bigint;
-    feePaid: bigint;
-    error: string;
-  }>,
-): void {
+type Changes = Partial<{
+  status: ExecutionStatus;
+  sent: SentState;
+  userOperation: string;
+  userOpHash: Hex;
+  fromBlock: bigint;
+  txHash: Hex;
+  gasUsed: bigint;
+  feePaid: bigint;
+  error: string | null;
+}>;
+
+/**
+ * Changes a record. With `onlyIf`, only while its status is one of those: the one writer of a
+ * transition wins (an execution and a reconciliation settling the same record; a reconciliation
+ * failing a stale pending record while a slow execution would go on to send it). Returns whether
+ * the record changed.
+ */
+export function updateExecution(db: Db, id: string, changes: Changes, onlyIf?: readonly ExecutionStatus[]): boolean {
   const columns: Record<string, unknown> = {
     status: changes.status,
+    sent: changes.sent,
     user_operation: changes.userOperation,
     user_op_hash: changes.userOpHash,
+    from_block: changes.fromBlock === undefined ? undefined : Number(changes.fromBlock),
     tx_hash: changes.txHash,
     gas_used: changes.gasUsed?.toString(),
     fee_paid: changes.feePaid?.toString(),
     error: changes.error,
   };
   const set = Object.entries(columns).filter(([, value]) => value !== undefined);
-  db.prepare(
-    `UPDATE executions SET ${set.map(([column]) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?`,
-  ).run(...set.map(([, value]) => value), new Date().toISOString(), id);
+  const guard = onlyIf ? ` AND status IN (${onlyIf.map(() => '?').join(', ')})` : '';
+  return (
+    db
+      .prepare(
+        `UPDATE executions SET ${set.map(([column]) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?${guard}`,
+      )
+      .run(...set.map(([, value]) => value), new Date().toISOString(), id, ...(onlyIf ?? [])).changes === 1
+  );
 }
+
+/** Statuses a record can still leave: the guard of every settling write. */
+export const UNFINISHED: readonly ExecutionStatus[] = ['pending', 'submitted'];
 
 function serializeCalls(calls: Call[]): string {
   return JSON.stringify(
@@ -150,6 +212,8 @@ function fromRow(row: Row): ExecutionRecord {
     })),
     userOpHash: row.user_op_hash,
     status: row.status,
+    // Records from before the column existed are treated as unknown: never "nothing was sent" by default.
+    sent: row.sent ?? 'unknown',
     txHash: row.tx_hash,
     gasUsed: row.gas_used === null ? null : BigInt(row.gas_used),
     feePaid: row.fee_paid === null ? null : BigInt(row.fee_paid),

@@ -1,75 +1,263 @@
-import type { Hex } from 'viem';
+import { type Address, type Hex, hexToBigInt, type PublicClient, parseAbi, parseEventLogs } from 'viem';
 import { jsonRpc } from '../common/json-rpc.ts';
 import type { ExecutionEnvironment } from './environment.ts';
-import { bundlerClientFor, recordReceipt } from './execute.ts';
-import { type ExecutionStatus, unfinishedExecutions, updateExecution } from './executions.ts';
+import { bundlerClientFor, type OperationOutcome, recordOutcome, recordReceipt } from './execute.ts';
+import {
+  type ExecutionStatus,
+  UNFINISHED,
+  type UnfinishedExecution,
+  unfinishedExecutions,
+  updateExecution,
+} from './executions.ts';
 
 export type ReconcileReport = {
   checked: number;
   settled: { id: string; status: ExecutionStatus }[];
+  /** The bundler or the chain did not answer for some record: it is looked at again next time. */
   unreachable: boolean;
 };
 
+export type ReconcileOptions = {
+  /** How long to wait for operations the bundler still holds to land (0: look again next pass). */
+  waitMs?: number;
+  /**
+   * A record still `pending` without a signed operation after this long was interrupted (a crash):
+   * it is closed as failed, nothing sent. Younger ones may be in the middle of their preparation, in
+   * this process or another. (Should a slow one get to sign after all, it finds the record closed
+   * and does not send.)
+   */
+  staleAfterMs?: number;
+  /** Block ranges per eth_getLogs request (public RPCs cap them). */
+  logPageBlocks?: bigint;
+};
+
+const ENTRY_POINT = parseAbi([
+  'event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed)',
+  'event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason)',
+  'function getNonce(address sender, uint192 key) view returns (uint256)',
+]);
+
 /**
- * Settles every record a stopped or crashed process left `pending` or `submitted`, from what the
- * bundler and the chain say; an operation the bundler still holds is waited for (up to `waitMs`). It never sends anything: a signed operation that did not reach the
- * bundler is marked failed ("nothing was sent"), never sent late.
+ * Settles every record left `pending` or `submitted` (by a crash, a lost answer, a bundler that
+ * forgot) from what the bundler and the chain say. It never sends anything, and each record is
+ * settled once (every settling write is guarded on the record still being unfinished).
+ *
+ * For a signed operation: the bundler's receipt; failing that, the chain itself. The operation's
+ * nonce tells whether anything with it landed: while the account's nonce for the operation's key is
+ * unused, the operation has not landed; once it is used, the EntryPoint's `UserOperationEvent`
+ * for the operation's hash (read from the block before it was sent) says it landed, with its
+ * outcome, or, when there is none, that another operation took the nonce, so this one can never
+ * land: `dropped`, certainly. A SimpleAccount's operation never expires, so an operation the bundler
+ * no longer has and that has not landed is NOT dropped: whoever holds it could still send it. It
+ * stays `submitted`, with that said in its error, until it lands or its nonce is used.
  */
 export async function reconcileExecutions(
   env: ExecutionEnvironment,
-  options: { /** How long to wait for operations the bundler still holds to land. */ waitMs?: number } = {},
+  options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
   const records = unfinishedExecutions(env.db).filter((record) => record.chainId === env.chain.chainId);
   const report: ReconcileReport = { checked: records.length, settled: [], unreachable: false };
   const bundler = bundlerClientFor(env);
-  const settle = (id: string, status: ExecutionStatus, error?: string) => {
-    updateExecution(env.db, id, error === undefined ? { status } : { status, error });
-    report.settled.push({ id, status });
+  const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
+  const settled = (id: string, status: ExecutionStatus, done: boolean) => {
+    if (done) report.settled.push({ id, status });
   };
 
   for (const record of records) {
     if (!record.userOpHash) {
-      settle(record.id, 'failed', 'Interrupted before the operation was signed; nothing was sent.');
+      if (record.status === 'pending' && Date.now() - Date.parse(record.updatedAt) >= staleAfterMs) {
+        const done = updateExecution(
+          env.db,
+          record.id,
+          { status: 'failed', sent: 'no', error: 'Interrupted before the operation was signed; nothing was sent.' },
+          ['pending'],
+        );
+        settled(record.id, 'failed', done);
+      }
       continue;
     }
+    const hash = record.userOpHash;
+
+    let bundlerAnswered = true;
+    const receipt = await bundler.getUserOperationReceipt({ hash }).catch((error: unknown) => {
+      if ((error as { name?: string }).name !== 'UserOperationReceiptNotFoundError') bundlerAnswered = false;
+      return undefined;
+    });
+    if (receipt) {
+      settled(
+        record.id,
+        receipt.success ? 'succeeded' : 'reverted',
+        recordReceipt(env, record.id, receipt, record.calls),
+      );
+      continue;
+    }
+
+    let onChain: OnChain;
     try {
-      const receipt = await bundler.getUserOperationReceipt({ hash: record.userOpHash }).catch((error: unknown) => {
-        if ((error as { name?: string }).name === 'UserOperationReceiptNotFoundError') return undefined;
-        throw error;
-      });
-      if (receipt) {
-        recordReceipt(env, record.id, receipt, record.calls);
-        report.settled.push({ id: record.id, status: receipt.success ? 'succeeded' : 'reverted' });
-        continue;
-      }
-      const status = await bundlerStatus(env.bundlerUrl, record.userOpHash);
-      if (status === 'in-mempool') {
-        // The bundler still has it: it was sent, and may land any moment. Wait for it (bounded).
-        const landed = await bundler
-          .waitForUserOperationReceipt({
-            hash: record.userOpHash,
-            pollingInterval: env.pollingIntervalMs,
-            timeout: options.waitMs ?? 60_000,
-          })
-          .catch(() => undefined);
-        if (landed) {
-          recordReceipt(env, record.id, landed, record.calls);
-          report.settled.push({ id: record.id, status: landed.success ? 'succeeded' : 'reverted' });
-        } else if (record.status === 'pending') {
-          settle(record.id, 'submitted');
-        }
-      } else if (status === 'unknown-to-bundler') {
-        if (record.status === 'pending') {
-          settle(record.id, 'failed', 'Interrupted before the operation reached the bundler; nothing was sent.');
-        } else {
-          settle(record.id, 'dropped', 'The bundler no longer has the operation and it did not land. Nothing moved.');
-        }
-      }
+      onChain = await findOnChain(env, record, options.logPageBlocks ?? 5_000n);
     } catch {
-      report.unreachable = true; // Try again on the next start; nothing is decided without an answer.
+      report.unreachable = true; // Nothing is decided without the chain's answer.
+      continue;
+    }
+    if (onChain.kind === 'landed') {
+      const status = onChain.outcome.success ? 'succeeded' : 'reverted';
+      settled(record.id, status, recordOutcome(env, record.id, record.calls, onChain.outcome));
+      continue;
+    }
+    if (onChain.kind === 'superseded') {
+      const done = updateExecution(
+        env.db,
+        record.id,
+        {
+          status: 'dropped',
+          error: `It never landed, and its nonce was used by another operation of ${record.account}, so it never can. Nothing of it moved.`,
+        },
+        UNFINISHED,
+      );
+      settled(record.id, 'dropped', done);
+      continue;
+    }
+
+    // Not landed (yet). A record still pending was interrupted while being sent: it may have been.
+    if (record.status === 'pending') updateExecution(env.db, record.id, { status: 'submitted' }, ['pending']);
+    if (!bundlerAnswered) {
+      report.unreachable = true;
+      continue;
+    }
+    const status = await bundlerStatus(env.bundlerUrl, hash);
+    if (status === 'in-mempool' && (options.waitMs ?? 60_000) > 0) {
+      // The bundler still has it: it may land any moment. Wait for it (bounded).
+      const landed = await bundler
+        .waitForUserOperationReceipt({
+          hash,
+          pollingInterval: env.pollingIntervalMs,
+          timeout: options.waitMs ?? 60_000,
+        })
+        .catch(() => undefined);
+      if (landed)
+        settled(
+          record.id,
+          landed.success ? 'succeeded' : 'reverted',
+          recordReceipt(env, record.id, landed, record.calls),
+        );
+    } else if (status !== 'in-mempool') {
+      const note = `The bundler ${status === 'unknown-to-bundler' ? 'no longer has' : 'cannot say whether it has'} this operation, and it has not landed. It never expires, so it could still land while its nonce is unused; Sextant keeps checking the chain.`;
+      if (record.error !== note) updateExecution(env.db, record.id, { error: note }, UNFINISHED);
     }
   }
   return report;
+}
+
+/**
+ * Runs reconcileExecutions every `intervalMs` while the server runs (never two passes at once, and
+ * without waiting on operations the bundler holds: the next pass looks again). `stop` ends the
+ * schedule and resolves once a pass under way has finished, so the database can be closed after it.
+ */
+export function startReconciliation(
+  env: ExecutionEnvironment,
+  options: {
+    intervalMs?: number;
+    onReport?: (report: ReconcileReport) => void;
+    onError?: (error: unknown) => void;
+  } = {},
+): { stop: () => Promise<void> } {
+  const intervalMs = options.intervalMs ?? 30_000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = reconcileExecutions(env, { waitMs: 0 })
+        .then((report) => options.onReport?.(report), options.onError)
+        .finally(() => {
+          running = undefined;
+          if (!stopped) schedule();
+        });
+    }, intervalMs);
+    // The schedule alone never keeps the process alive.
+    timer.unref();
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+type OnChain = { kind: 'landed'; outcome: OperationOutcome } | { kind: 'superseded' } | { kind: 'open' };
+
+/** Whether the record's operation landed, can no longer land, or may still land (see reconcileExecutions). */
+async function findOnChain(
+  env: ExecutionEnvironment,
+  record: UnfinishedExecution,
+  pageBlocks: bigint,
+): Promise<OnChain> {
+  const client = env.publicClient;
+  // The EntryPoint of the account kind execute() uses (SimpleAccount v0.8).
+  const entryPoint = env.chain.contracts.entryPointV08 as Address;
+  const hash = record.userOpHash as Hex;
+  const latest = await client.getBlockNumber({ cacheTime: 0 });
+  const operation = record.userOperation ? (JSON.parse(record.userOperation) as { sender: Address; nonce: Hex }) : null;
+  if (operation) {
+    const nonce = hexToBigInt(operation.nonce);
+    const next = await client.readContract({
+      address: entryPoint,
+      abi: ENTRY_POINT,
+      functionName: 'getNonce',
+      args: [operation.sender, nonce >> 64n],
+      blockNumber: latest,
+    });
+    // Landing uses the nonce: an unused one means it has not landed, no logs needed.
+    if (next <= nonce) return { kind: 'open' };
+  }
+  const fromBlock = record.fromBlock ?? (await blockAtOrBefore(client, Date.parse(record.createdAt), latest));
+  for (let start = fromBlock; start <= latest; start += pageBlocks) {
+    const end = start + pageBlocks - 1n < latest ? start + pageBlocks - 1n : latest;
+    const [event] = await client.getLogs({
+      address: entryPoint,
+      event: ENTRY_POINT[0],
+      args: { userOpHash: hash },
+      fromBlock: start,
+      toBlock: end,
+    });
+    if (event) {
+      const outcome: OperationOutcome = {
+        success: event.args.success as boolean,
+        txHash: event.transactionHash,
+        gasUsed: event.args.actualGasUsed as bigint,
+        feePaid: event.args.actualGasCost as bigint,
+      };
+      if (!outcome.success) {
+        const receipt = await client.getTransactionReceipt({ hash: event.transactionHash });
+        const reason = parseEventLogs({
+          abi: ENTRY_POINT,
+          eventName: 'UserOperationRevertReason',
+          logs: receipt.logs,
+        }).find((log) => log.args.userOpHash === hash);
+        outcome.revertReason = reason?.args.revertReason;
+      }
+      return { kind: 'landed', outcome };
+    }
+  }
+  // Without the signed operation its nonce is unknown, so "not in the logs" proves nothing.
+  return operation ? { kind: 'superseded' } : { kind: 'open' };
+}
+
+/** The last block at or before `time` (ms), by bisection: where a record from before `from_block` starts. */
+async function blockAtOrBefore(client: PublicClient, time: number, latest: bigint): Promise<bigint> {
+  const seconds = BigInt(Math.floor(time / 1000));
+  let low = 0n;
+  let high = latest;
+  while (low < high) {
+    const middle = (low + high + 1n) / 2n;
+    const block = await client.getBlock({ blockNumber: middle });
+    if (block.timestamp <= seconds) low = middle;
+    else high = middle - 1n;
+  }
+  return low;
 }
 
 /** Where the bundler has an operation, through Alto's (Pimlico's) status method. */
@@ -82,6 +270,6 @@ async function bundlerStatus(
     if (status === 'not_found' || status === 'rejected' || status === 'failed') return 'unknown-to-bundler';
     return 'in-mempool';
   } catch {
-    return 'undecided'; // A bundler without the method: leave the record for a later look.
+    return 'undecided'; // A bundler without the method: it cannot say.
   }
 }

@@ -22,6 +22,7 @@ export function executionJson(record: ExecutionRecord) {
     id: record.id,
     planId: record.planId,
     status: record.status,
+    sent: record.sent,
     userOpHash: record.userOpHash,
     txHash: record.txHash,
     gasUsed: record.gasUsed?.toString() ?? null,

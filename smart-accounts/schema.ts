@@ -1,7 +1,7 @@
 import { type Db, migrate } from '../common/database.ts';
 
 /** smart-accounts' tables. Append new migrations; never edit a released one. */
-const MIGRATIONS = [
+export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
   `CREATE TABLE users (
     id TEXT PRIMARY KEY,
     display_name TEXT NOT NULL,
@@ -39,8 +39,21 @@ const MIGRATIONS = [
     UNIQUE (user_id, idempotency_key)
   );
   CREATE INDEX executions_by_status ON executions (status);`,
+  // Whether the signed operation left for the bundler ('no' only when certain), and the block before
+  // it was sent (where reconciliation starts reading the EntryPoint's logs). Records from before:
+  // unsigned ones sent nothing; landed or dropped ones reached the bundler; any other signed one may
+  // have. A send that failed with no clear answer ("failed while sending": a reset, a 502) was
+  // recorded failed although the bundler may have taken it: it is reopened for reconciliation.
+  `ALTER TABLE executions ADD COLUMN sent TEXT CHECK (sent IN ('no', 'unknown', 'yes'));
+  ALTER TABLE executions ADD COLUMN from_block INTEGER;
+  UPDATE executions SET sent = CASE
+    WHEN user_op_hash IS NULL THEN 'no'
+    WHEN status IN ('succeeded', 'reverted', 'dropped') THEN 'yes'
+    ELSE 'unknown' END;
+  UPDATE executions SET status = 'submitted'
+    WHERE status = 'failed' AND user_op_hash IS NOT NULL AND error LIKE '%failed while sending%';`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {
-  migrate(db, 'smart-accounts', MIGRATIONS);
+  migrate(db, 'smart-accounts', SMART_ACCOUNTS_MIGRATIONS);
 }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { migrate, openDatabase } from '../common/database.ts';
+import { getExecution } from './executions.ts';
+import { migrateSmartAccounts, SMART_ACCOUNTS_MIGRATIONS } from './schema.ts';
+
+describe('the executions migration that adds `sent`', () => {
+  it('never turns an old record into "nothing was sent" unless it was unsigned, and reopens lost sends', () => {
+    const db = openDatabase(':memory:');
+    // The database as the first release left it: only migration 1.
+    migrate(db, 'smart-accounts', SMART_ACCOUNTS_MIGRATIONS.slice(0, 1));
+    db.prepare("INSERT INTO users (id, display_name, created_at) VALUES ('u', 'u', 'now')").run();
+    const insert = db.prepare(
+      `INSERT INTO executions (id, user_id, idempotency_key, chain_id, account, calls, user_op_hash, status, error, created_at, updated_at)
+       VALUES (?, 'u', ?, 1, '0x0000000000000000000000000000000000000001', '[]', ?, ?, ?, 'now', 'now')`,
+    );
+    const hash = `0x${'ab'.repeat(32)}`;
+    insert.run('unsigned', 'k1', null, 'failed', 'The bundle would revert, so it was not sent: …');
+    insert.run(
+      'lost-answer',
+      'k2',
+      hash,
+      'failed',
+      'The bundler at http://x failed while sending: HTTP 502. Nothing was sent.',
+    );
+    insert.run('refused', 'k3', hash, 'failed', 'The bundler refused the operation: AA25 invalid account nonce');
+    insert.run('landed', 'k4', hash, 'succeeded', null);
+    insert.run('in-flight', 'k5', hash, 'submitted', null);
+
+    migrateSmartAccounts(db);
+    migrateSmartAccounts(db); // Applied once: a second run changes nothing.
+    const record = (id: string) => getExecution(db, 'u', id);
+    expect(record('unsigned')).toMatchObject({ status: 'failed', sent: 'no' });
+    expect(record('lost-answer')).toMatchObject({ status: 'submitted', sent: 'unknown' });
+    expect(record('refused')).toMatchObject({ status: 'failed', sent: 'unknown' });
+    expect(record('landed')).toMatchObject({ status: 'succeeded', sent: 'yes' });
+    expect(record('in-flight')).toMatchObject({ status: 'submitted', sent: 'unknown' });
+  });
+});
