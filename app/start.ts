@@ -12,7 +12,7 @@ import { manifestToChain } from '../devnet/manifest.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { createOwnerKey, ownerAddress } from '../smart-accounts/keystore.ts';
 import { readPassphrase } from '../smart-accounts/passphrase.ts';
-import { reconcileExecutions } from '../smart-accounts/reconcile.ts';
+import { reconcileExecutions, startReconciliation } from '../smart-accounts/reconcile.ts';
 import { migrateSmartAccounts } from '../smart-accounts/schema.ts';
 import { ensureUser } from '../smart-accounts/users.ts';
 import { accessControl, accessToken } from './access.ts';
@@ -80,10 +80,22 @@ export const startCommand: Command = {
       const report = await reconcileExecutions(executionEnvironment(db, network));
       if (report.checked > 0) {
         stderr(
-          `Reconciled ${report.checked} unfinished execution(s): ${report.settled.map((s) => `${s.id} → ${s.status}`).join(', ') || 'none settled yet'}${report.unreachable ? ' (the bundler did not answer; they will be checked again next start)' : ''}\n`,
+          `Reconciled ${report.checked} unfinished execution(s): ${report.settled.map((s) => `${s.id} → ${s.status}`).join(', ') || 'none settled yet'}${report.unreachable ? ' (the bundler or the chain did not answer; they are checked again while the server runs)' : ''}\n`,
         );
       }
     }
+    // And while it runs: an operation whose answer was lost, or that a bundler forgot, is settled
+    // from the chain within a pass or two, not at the next start.
+    const reconciler = deps.bundlerUrl
+      ? startReconciliation(executionEnvironment(db, network), {
+          intervalMs: network.isDevnet ? 5_000 : 30_000,
+          onReport: (report) => {
+            if (report.settled.length === 0) return;
+            stderr(`Reconciled: ${report.settled.map((s) => `${s.id} → ${s.status}`).join(', ')}\n`);
+          },
+          onError: (error) => stderr(`Reconciliation failed: ${(error as Error).message}\n`),
+        })
+      : undefined;
 
     let server: Awaited<ReturnType<typeof listen>>;
     let url: string;
@@ -103,6 +115,7 @@ export const startCommand: Command = {
       server = await listen(app, host, port);
       url = `${server.url}/?token=${accessToken(settings.dataDir, settings.user)}`;
     } catch (error) {
+      await reconciler?.stop();
       db.close();
       await devnet?.stop();
       throw error;
@@ -120,6 +133,7 @@ Press Ctrl-C to stop.
       stderr,
       async () => {
         await server.close();
+        await reconciler?.stop();
         db.close();
         await devnet?.stop();
       },
