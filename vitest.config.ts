@@ -10,7 +10,8 @@ export default defineConfig({
     exclude: ['node_modules/**', 'scratch/**', '.sextant/**', 'test-artifacts/**'],
     // One devnet (anvil + protocols + Alto) per test run, shared by every file through `inject('devnet')`.
     globalSetup: ['devnet/testing/global-setup.ts'],
-    reporters: ['default', './vitest.summary-reporter.ts'],
+    // The hostile suite's verdict line, then the plain count CI reads last.
+    reporters: ['default', './agent-core/hostile/reporter.ts', './vitest.summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -5,6 +5,7 @@ import { SextantError } from '../common/errors.ts';
 import type { SkillCatalog } from '../skills/registry/catalog.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
 import { NATIVE_TOKEN, type SkillReading } from '../skills/sdk/define-skill.ts';
+import { SkillRefusedError } from '../skills/sdk/errors.ts';
 import type { ExecutionEnvironment } from '../smart-accounts/environment.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { type ExecutionRecord, getExecution } from '../smart-accounts/executions.ts';
@@ -16,7 +17,7 @@ import type { Intent, ParseResult } from './intents/schema.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { type Preview, previewPlan } from './plan/preview.ts';
 import { protocolContracts } from './plan/protocol-contracts.ts';
-import type { RewardsSource } from './plan/rewards.ts';
+import { CLAIM_REWARDS_STEP, type RewardsSource } from './plan/rewards.ts';
 import {
   getPlan,
   type PlanStatus,
@@ -344,6 +345,12 @@ export async function confirmPlan(
     return record;
   };
 
+  // The code that runs is the code that was attested: a skill whose package changed on disk since
+  // the plan was built (tampered) or lost its audit refuses the confirmation before anything is reserved.
+  const previous = found.executionId ? getExecution(db, request.userId, found.executionId) : undefined;
+  const mayRun = found.status === 'proposed' || (found.status === 'confirmed' && previous?.status !== 'succeeded');
+  if (mayRun && (!previous || previous.status === 'failed')) await verifySkills(deps.catalog, found);
+
   // Whoever reserves the plan executes it; a concurrent second confirmation finds it reserved and
   // gets the same execution through the idempotency key.
   const reserve = db.transaction((): { plan: StoredPlan; key: string } => {
@@ -383,6 +390,20 @@ export async function confirmPlan(
     throw error;
   }
   return run(reserved.plan, reserved.key);
+}
+
+async function verifySkills(catalog: SkillCatalog, plan: StoredPlan): Promise<void> {
+  for (const step of plan.steps) {
+    if (step.skillId === CLAIM_REWARDS_STEP.skillId) continue; // Sextant's own step, not a catalog skill
+    try {
+      await catalog.verify(step.skillId, step.skillVersion);
+    } catch (error) {
+      if (error instanceof SkillRefusedError) {
+        throw new PlanError(`Not executed: ${error.message}`, 409, error.hint ? { hint: error.hint } : {});
+      }
+      throw error;
+    }
+  }
 }
 
 class PolicyRefusal extends Error {}

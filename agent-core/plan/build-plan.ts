@@ -221,7 +221,10 @@ async function tokenOfIntent(intent: Intent, ctx: SkillContext, index: number): 
  */
 function chooseSkill(intent: Intent, index: number, planner: PlannerContext, token: Token | undefined): CatalogEntry {
   const onChain = (entry: CatalogEntry) => entry.manifest.chains.includes(planner.chain.slug);
-  let candidates = planner.catalog.forAction(intent.action, intent.protocol).filter(onChain);
+  // An approve's protocol names the spender ("approve uniswap to spend …"), not the skill: approvals
+  // are always erc20/approve.
+  const protocol = intent.action === 'approve' ? undefined : intent.protocol;
+  let candidates = planner.catalog.forAction(intent.action, protocol).filter(onChain);
   if (intent.action === 'transfer' && token) {
     const native = isAddressEqual(token.address, NATIVE_TOKEN);
     candidates = candidates.filter((entry) => (entry.manifest.protocol === 'native') === native);
