@@ -8,7 +8,7 @@ import { NATIVE_TOKEN, type SkillReading } from '../skills/sdk/define-skill.ts';
 import { SkillRefusedError } from '../skills/sdk/errors.ts';
 import type { ExecutionEnvironment } from '../smart-accounts/environment.ts';
 import { execute } from '../smart-accounts/execute.ts';
-import { type ExecutionRecord, getExecution } from '../smart-accounts/executions.ts';
+import { type ExecutionRecord, getExecution, nothingWasSent } from '../smart-accounts/executions.ts';
 import type { Spend } from '../smart-accounts/shortfall.ts';
 import { listAddresses, lookupAddress } from './address-book.ts';
 import { addTurn, listTurns, openConversation, pendingClarify } from './conversations/conversations.ts';
@@ -349,7 +349,7 @@ export async function confirmPlan(
   // the plan was built (tampered) or lost its audit refuses the confirmation before anything is reserved.
   const previous = found.executionId ? getExecution(db, request.userId, found.executionId) : undefined;
   const mayRun = found.status === 'proposed' || (found.status === 'confirmed' && previous?.status !== 'succeeded');
-  if (mayRun && (!previous || previous.status === 'failed')) await verifySkills(deps.catalog, found);
+  if (mayRun && (!previous || nothingWasSent(previous))) await verifySkills(deps.catalog, found);
 
   // Whoever reserves the plan executes it; a concurrent second confirmation finds it reserved and
   // gets the same execution through the idempotency key.
@@ -357,7 +357,7 @@ export async function confirmPlan(
     const plan = getPlan(db, request.userId, request.planId) as StoredPlan;
     if (plan.status === 'confirmed') {
       const previous = plan.executionId ? getExecution(db, request.userId, plan.executionId) : undefined;
-      if (!previous || previous.status !== 'failed') return { plan, key: `plan:${plan.id}` };
+      if (!previous || !nothingWasSent(previous)) return { plan, key: `plan:${plan.id}` };
       // Nothing was sent: a new attempt, held to the rules again like a new confirmation.
       assertConfirmable(db, plan, request);
       return { plan, key: `plan:${plan.id}:after:${previous.id}` };

@@ -152,9 +152,9 @@ export function setPlanExecution(db: Db, id: string, executionId: string): void 
 
 /**
  * USD counted against this user's daily limit: every plan confirmed in the last 24 hours whose
- * execution moved or may still move funds (succeeded, reverted for gas, in flight, or not started
- * yet). A plan whose execution certainly sent nothing (`failed`, `dropped`) does not count; neither
- * does `exceptPlanId`, the plan being confirmed.
+ * execution moved or may still move funds (succeeded, reverted for gas, in flight, not started yet,
+ * or refused by the bundler after it left). A plan whose execution certainly sent nothing (`failed`
+ * before it left, `dropped`) does not count; neither does `exceptPlanId`, the plan being confirmed.
  */
 export function spentInLastDay(db: Db, userId: string, now = Date.now(), exceptPlanId?: string): number {
   const since = new Date(now - 24 * 60 * 60 * 1000).toISOString();
@@ -163,7 +163,7 @@ export function spentInLastDay(db: Db, userId: string, now = Date.now(), exceptP
       `SELECT COALESCE(SUM(p.value_usd), 0) AS total FROM agent_plans p
        LEFT JOIN executions e ON e.id = p.execution_id
        WHERE p.user_id = ? AND p.status = 'confirmed' AND p.updated_at >= ? AND p.id IS NOT ?
-         AND (e.status IS NULL OR e.status NOT IN ('failed', 'dropped'))`,
+         AND (e.status IS NULL OR NOT ((e.status = 'failed' AND e.sent = 'no') OR e.status = 'dropped'))`,
     )
     .get(userId, since, exceptPlanId ?? null) as { total: number };
   return row.total;
