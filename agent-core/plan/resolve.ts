@@ -2,6 +2,7 @@ import { type Address, formatUnits, getAddress, isAddress, isAddressEqual, type 
 import { normalize } from 'viem/ens';
 import type { Chain, Token } from '../../common/chains/types.ts';
 import { NATIVE_TOKEN, type SkillContext } from '../../skills/sdk/define-skill.ts';
+import { SkillError } from '../../skills/sdk/errors.ts';
 import { ClarifyError } from './errors.ts';
 import type { PriceBook } from './prices.ts';
 
@@ -20,7 +21,16 @@ export async function resolveToken(
 ): Promise<Token> {
   try {
     return await ctx.token(name);
-  } catch {
+  } catch (error) {
+    // Two listed tokens claiming one symbol: ask which, by address; never pick one.
+    if (error instanceof SkillError && /names \d+ tokens/.test(error.message)) {
+      const matches = ctx.chain.tokens.filter((t) => t.symbol.toLowerCase() === name.toLowerCase());
+      throw new ClarifyError(
+        `"${name}" names ${matches.length} tokens on ${ctx.chain.name}: ${matches.map((t) => t.address).join(', ')}. Which address do you mean?`,
+        field,
+        intentIndex,
+      );
+    }
     const alias = SYMBOL_ALIASES[name.toUpperCase()];
     if (alias && ctx.chain.tokens.some((t) => t.symbol === alias)) return ctx.token(alias);
     const known = ['ETH', ...ctx.chain.tokens.map((t) => t.symbol)].join(', ');
