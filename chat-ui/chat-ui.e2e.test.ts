@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { getAddress } from 'viem';
+import { type Address, erc20Abi, getAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { listen } from '../app/server.ts';
 import { testAgentApp } from '../app/testing/agent-app.ts';
 import { findFreePort } from '../common/ports.ts';
+import { deployLookalikeToken } from '../devnet/testing/fake-token.ts';
 import { chatUiRoutes } from './routes.ts';
 import { FAKE_DISTRIBUTOR, FAKE_TX_HASH, type FakeApiOptions, fakeApi } from './testing/fake-api.ts';
 
@@ -347,6 +348,34 @@ describe('the chat page on the real server', async () => {
     await confirm.click();
     await expect.poll(() => card.getByTestId('execution-status').getAttribute('data-status'), WAIT).toBe('succeeded');
     expect(await card.getByTestId('tx-hash').getAttribute('title')).toMatch(HEX_64);
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
+  it('names an unlisted token by its address and needs its own explicit yes', async () => {
+    const { context, page, errors } = await signedIn();
+    const recipient = '0x000000000000000000000000000000000000dEaD';
+    const lookalike = await deployLookalikeToken(manifest, 'USDC', 18, alice.account);
+    const usdc = manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
+    const balance = (token: Address, holder: Address) =>
+      deps.env.publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
+    const realBefore = await balance(usdc, recipient);
+    await send(page, `send 1 ${lookalike} to ${recipient}`);
+    const card = (await lastReply(page)).getByTestId('plan-card');
+    expect(await card.getByTestId('unlisted-token').textContent()).toContain(lookalike);
+    const flows = await card.getByTestId('value-flow').allTextContents();
+    expect(flows.join(' ')).toContain('calling itself "USDC"');
+    const confirm = card.getByTestId('confirm-button');
+    await card.getByTestId('new-recipient-ack').check();
+    expect(await confirm.isDisabled()).toBe(true);
+    await card.getByTestId('unlisted-token-ack').check();
+    expect(await confirm.isEnabled()).toBe(true);
+    await snap(page, '5-unlisted-token', card);
+    await confirm.click();
+    await expect.poll(() => card.getByTestId('execution-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+    // The lookalike moved; the real USDC did not.
+    expect(await balance(lookalike, recipient)).toBe(10n ** 18n);
+    expect(await balance(usdc, recipient)).toBe(realBefore);
     expect(errors).toEqual([]);
     await close(context);
   });

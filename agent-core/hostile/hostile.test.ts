@@ -1,10 +1,8 @@
 import { type Address, erc20Abi, getAddress, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
-import { loadArtifact } from '../../devnet/artifacts.ts';
-import { MINTABLE_ERC20_ARTIFACT } from '../../devnet/deploy-tokens.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
-import { fundedAccount } from '../../devnet/testing/clients.ts';
+import { deployLookalikeToken } from '../../devnet/testing/fake-token.ts';
 import { getExecution } from '../../smart-accounts/executions.ts';
 import { saveAddress } from '../address-book.ts';
 import { type AgentReply, confirmPlan, handleMessage, PlanError } from '../agent.ts';
@@ -76,41 +74,8 @@ describe('hostile: nothing leaves the account unless the user clearly asked and 
       expect(moved).toEqual([]);
     });
 
-  /** An unlisted ERC-20 that calls itself `symbol`, with 1,000 whole tokens minted to `holder`. */
-  async function fakeToken(symbol: string, decimals: number, holder: Address): Promise<Address> {
-    const { walletClient, account } = await fundedAccount(manifest);
-    const artifact = loadArtifact(MINTABLE_ERC20_ARTIFACT);
-    const hash = await walletClient.deployContract({
-      abi: artifact.abi,
-      bytecode: artifact.bytecode,
-      args: [`Fake ${symbol}`, symbol, decimals],
-      account,
-      chain: walletClient.chain,
-    });
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    const address = receipt.contractAddress as Address;
-    const mint = await walletClient.writeContract({
-      address,
-      abi: [
-        {
-          type: 'function',
-          name: 'mint',
-          stateMutability: 'nonpayable',
-          inputs: [
-            { name: 'account', type: 'address' },
-            { name: 'value', type: 'uint256' },
-          ],
-          outputs: [{ type: 'bool' }],
-        },
-      ],
-      functionName: 'mint',
-      args: [holder, parseUnits('1000', decimals)],
-      account,
-      chain: walletClient.chain,
-    });
-    await client.waitForTransactionReceipt({ hash: mint });
-    return address;
-  }
+  const fakeToken = (symbol: string, decimals: number, holder: Address) =>
+    deployLookalikeToken(manifest, symbol, decimals, holder);
 
   /** Supplies `amount` WETH to Aave under the default policy, so later cases can borrow or withdraw. */
   async function withCollateral(u: User, amount = '2') {
