@@ -268,13 +268,16 @@ export async function handleMessage(
  * contract and was never confirmed before: an allowance is a standing right to take the funds.
  */
 function recipientsToConfirm(db: Db, userId: string, policy: Policy, ledger: ValueLedger): Address[] {
-  const known = pastRecipients(db, userId);
-  for (const entry of listAddresses(db, userId)) known.add(entry.address.toLowerCase());
+  const confirmedBefore = pastRecipients(db, userId);
+  const contacts = new Set(listAddresses(db, userId).map((entry) => entry.address.toLowerCase()));
   const spenders = new Set(ledger.flows.filter((f) => f.kind === 'allowance' && f.to).map((f) => f.to?.toLowerCase()));
-  return ledger.recipients.filter(
-    (address) =>
-      !known.has(address.toLowerCase()) && (policy.confirmNewRecipients || spenders.has(address.toLowerCase())),
-  );
+  return ledger.recipients.filter((address) => {
+    const key = address.toLowerCase();
+    // A spender gets a standing right to the funds: only an earlier confirmation of it counts, not
+    // a contact entry, and whatever the policy's setting for payees.
+    if (spenders.has(key)) return !confirmedBefore.has(key);
+    return policy.confirmNewRecipients && !confirmedBefore.has(key) && !contacts.has(key);
+  });
 }
 
 function askAgain(pending: { message: string }): string {
@@ -357,7 +360,14 @@ export async function confirmPlan(
     const plan = getPlan(db, request.userId, request.planId) as StoredPlan;
     if (plan.status === 'confirmed') {
       const previous = plan.executionId ? getExecution(db, request.userId, plan.executionId) : undefined;
-      if (!previous || !nothingWasSent(previous)) return { plan, key: `plan:${plan.id}` };
+      if (previous && !nothingWasSent(previous)) return { plan, key: `plan:${plan.id}` };
+      if (!previous) {
+        // Reserved, but no execution was ever recorded (an error or a crash between the two): run it
+        // now only if it would still be allowed now, under the same key (a concurrent first confirm
+        // that is still running gets its own record back).
+        assertConfirmable(db, plan, request);
+        return { plan, key: `plan:${plan.id}` };
+      }
       // Nothing was sent: a new attempt, held to the rules again like a new confirmation.
       assertConfirmable(db, plan, request);
       return { plan, key: `plan:${plan.id}:after:${previous.id}` };

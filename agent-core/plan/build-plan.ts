@@ -14,7 +14,7 @@ import {
 import { SkillError, SkillRefusedError } from '../../skills/sdk/errors.ts';
 import type { Intent } from '../intents/schema.ts';
 import { boundsWithCallFlows } from '../policy/call-flows.ts';
-import { BoundsTally } from '../policy/value-flow.ts';
+import { BoundsTally, tokenLabel } from '../policy/value-flow.ts';
 import { clientAfterCalls } from './client-after-calls.ts';
 import { ClarifyError, UnsupportedError } from './errors.ts';
 import { type PriceBook, priceBook } from './prices.ts';
@@ -133,6 +133,23 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
         );
       }
       intent.amount = formatUnits(chained.amount, token.decimals);
+    } else if (
+      intent.amount !== undefined &&
+      (intent.amount === 'all' || intent.amount.endsWith('%')) &&
+      intent.token !== undefined &&
+      previousReceives.length > 0
+    ) {
+      // "…and send all of it" or "…send all my ETH"? A share of a token the step before brings in
+      // could mean a share of what it brings or of the whole balance after it: ask, never guess.
+      const token = await resolveToken(ctx, intent.token, 'token', index);
+      const chained = previousReceives.find((r) => isAddressEqual(r.token, token.address));
+      if (chained) {
+        throw new ClarifyError(
+          `How much ${token.symbol} do you want to ${intent.action}? Step ${index} brings in at least ${formatUnits(chained.amount, token.decimals)} ${token.symbol}; "${intent.amount === 'all' ? 'all' : intent.amount}" could mean of that or of the whole balance. Give an amount.`,
+          'amount',
+          index,
+        );
+      }
     }
 
     const entry = chooseSkill(intent, index, planner, await tokenOfIntent(intent, ctx, index));
@@ -160,12 +177,13 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       approvalCalls.push(...approvalBuild.calls);
     }
     const stepCalls = [...approvalCalls, ...build.calls];
-    calls.push(...stepCalls);
     // What the skill declares, plus whatever its calls do that it did not declare (policy/call-flows.ts).
     const bounds = boundsWithCallFlows(
       { calls: build.calls, bounds: build.bounds, approvals: build.approvals },
       account,
     );
+    assertNamedTokensUsed(intent, bounds, build.approvals, index);
+    calls.push(...stepCalls);
     const health = healthFactorOf(quote);
     if (health && !bounds.healthFactor) bounds.healthFactor = health;
     tally.add(bounds);
@@ -200,6 +218,23 @@ function healthFactorOf(
   if (before === undefined || after === undefined) return undefined;
   const read = (value: string) => (/^\d+(\.\d+)?$/.test(value) ? parseUnits(value, 18) : undefined);
   return { before: read(before), after: read(after) };
+}
+
+/** A token the user named by address must be what the step moves: never another one in its place. */
+function assertNamedTokensUsed(
+  intent: Intent,
+  bounds: { gives: { token: Address }[]; receives: { token: Address }[]; allowances?: { token: Address }[] },
+  approvals: readonly { token: Address }[],
+  index: number,
+): void {
+  const touched = [...bounds.gives, ...bounds.receives, ...(bounds.allowances ?? []), ...approvals].map((a) => a.token);
+  for (const named of namedAddresses([intent])) {
+    if (!touched.some((token) => isAddressEqual(token, named))) {
+      throw new UnsupportedError(
+        `Step ${index + 1} would not use the token you named, ${named}, but another in its place. Not offered.`,
+      );
+    }
+  }
 }
 
 /** Every 0x address the intents name as a token. */
@@ -271,6 +306,7 @@ async function skillInput(
         intent.recipient as string,
         index,
       );
+      assertPayable(recipient, planner, index);
       const amount = await amountOf(token, false);
       // By address: an unlisted token's symbol must never be looked up again as a listed one.
       return skill.protocol === 'native' ? { amount, recipient } : { token: symbolOrAddress(token), amount, recipient };
@@ -288,6 +324,15 @@ async function skillInput(
     case 'wrap':
     case 'unwrap': {
       const token = intent.action === 'wrap' ? await ctx.token('ETH') : await ctx.token(ctx.contract('weth'));
+      // "wrap 1 USDC", "unwrap 1 <lookalike WETH>": the named token is not what would move.
+      if (intent.token !== undefined) {
+        const named = await resolveToken(ctx, intent.token, 'token', index);
+        if (!isAddressEqual(named.address, token.address)) {
+          throw new UnsupportedError(
+            `Only ${intent.action === 'wrap' ? 'ETH can be wrapped (into WETH)' : 'WETH can be unwrapped (into ETH)'}; ${tokenLabel(named)} cannot. To trade it, ask for a swap.`,
+          );
+        }
+      }
       return { amount: await amountOf(token, false) };
     }
     case 'supply':
@@ -328,6 +373,24 @@ async function resolveSpender(name: string, index: number, planner: PlannerConte
   return resolveRecipient(planner.chain, planner.client, planner.lookupAddress, name, index);
 }
 
+/**
+ * A payee must be someone: never a token contract, a protocol contract an audited skill declares, or
+ * the account itself (funds sent there are lost, or the message named a contract, not a person).
+ */
+function assertPayable(recipient: Address, planner: PlannerContext, index: number): void {
+  const contracts = [
+    ...planner.chain.tokens.map((t) => t.address),
+    ...[...protocolContracts(planner.catalog, planner.chain).values()].flat(),
+  ];
+  if (contracts.some((c) => isAddressEqual(c, recipient)) || isAddressEqual(recipient, planner.account)) {
+    throw new ClarifyError(
+      `${recipient} is ${isAddressEqual(recipient, planner.account) ? 'this account itself' : 'a token or protocol contract'}, not someone to pay. Who should receive it?`,
+      'recipient',
+      index,
+    );
+  }
+}
+
 /** Protocol names as people write them, to the skills' protocol slugs. */
 const PROTOCOL_ALIASES: Record<string, string> = {
   'uniswap v3': 'uniswap',
@@ -338,8 +401,10 @@ const PROTOCOL_ALIASES: Record<string, string> = {
   aavev3: 'aave',
 };
 
+/** What a skill is given for a token: "ETH" for native ETH only (by its address, never by a symbol a
+ *  contract calls itself), any other token by its address. */
 function symbolOrAddress(token: Token): string {
-  return token.symbol === 'ETH' ? 'ETH' : token.address;
+  return isAddressEqual(token.address, NATIVE_TOKEN) ? 'ETH' : token.address;
 }
 
 async function readIntent(

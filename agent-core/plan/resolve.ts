@@ -99,8 +99,16 @@ export async function resolveAmount(
     let balance = await balanceOf(token);
     if (isAddressEqual(token.address, NATIVE_TOKEN))
       balance = balance > ETH_GAS_RESERVE ? balance - ETH_GAS_RESERVE : 0n;
-    const share = amount === 'all' ? 10_000n : BigInt(Math.round(Number(amount.slice(0, -1)) * 100));
-    const value = (balance * share) / 10_000n;
+    // The share exactly, as a decimal fraction of 10^20 (100% = 10^20): "0.005%" is 0.005%, not 0.01%.
+    const percent = amount === 'all' ? '100' : amount.slice(0, -1);
+    if (!/^\d+(\.\d{1,18})?$/.test(percent) || parseUnits(percent, 18) > parseUnits('100', 18)) {
+      throw new ClarifyError(
+        `"${amount}" is not a share I can use. How much ${token.symbol} do you mean?`,
+        'amount',
+        intentIndex,
+      );
+    }
+    const value = (balance * parseUnits(percent, 18)) / parseUnits('100', 18);
     if (value === 0n) {
       throw new ClarifyError(
         `You have no ${token.symbol} to use. How much do you want to use instead?`,

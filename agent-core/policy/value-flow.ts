@@ -161,7 +161,11 @@ export async function buildValueLedger(steps: readonly LedgerStep[], readers: Le
     for (const withdrawal of bounds.withdrawals ?? []) {
       await flow('withdrawal', index, withdrawal, withdrawal.amount, undefined);
     }
-    for (const receive of bounds.receives) {
+    // What a step brings in pays later steps only when it came from something counted here (a give,
+    // a debt, a withdrawal): rewards a step claims for nothing are the user's own value, and sending
+    // them on counts like any other payment from the wallet.
+    const paidFor = bounds.gives.length > 0 || (bounds.debt ?? []).length > 0 || (bounds.withdrawals ?? []).length > 0;
+    for (const receive of paidFor ? bounds.receives : []) {
       const key = receive.token.toLowerCase();
       available.set(key, (available.get(key) ?? 0n) + receive.amount);
     }
