@@ -116,6 +116,35 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     expect(borrowed.plan.steps[0]?.quote?.values.healthFactorAfter).toBeDefined();
   });
 
+  it('"supply 1 ETH to aave" wraps it first, in the same bundle', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const aWeth = manifest.aaveV3Reserves.WETH?.aToken as Address;
+    const before = await deps.env.publicClient.readContract({
+      address: aWeth,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [user.account],
+    });
+    const { plan } = await runAndCheck(user, 'supply 1 ETH to aave');
+    expect(plan.steps.map((s) => s.skillId)).toEqual(['weth/wrap', 'aave-v3/supply']);
+    const after = await deps.env.publicClient.readContract({
+      address: aWeth,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [user.account],
+    });
+    // The aToken grows by the supply (1 WETH), give or take a wei of Aave's rounding.
+    expect(after - before >= parseEther('1') - 1n).toBe(true);
+  });
+
+  it('"swap 100 DAI for WBTC" goes through WETH when there is no direct pool', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const { plan } = await runAndCheck(user, 'swap 100 DAI for WBTC');
+    expect(plan.steps.map((s) => s.skillId)).toEqual(['uniswap-v3/swap', 'uniswap-v3/swap']);
+    expect(plan.preview.changes.find((c) => c.symbol === 'DAI')?.amount).toBe('-100');
+    expect(BigInt(plan.preview.changes.find((c) => c.symbol === 'WBTC')?.baseUnits ?? '0') > 0n).toBe(true);
+  });
+
   it('"wrap 1 ETH"', async () => {
     const user = await fundedAgentUser(deps, manifest);
     const { plan } = await runAndCheck(user, 'wrap 1 ETH');

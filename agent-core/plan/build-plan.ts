@@ -107,6 +107,34 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       continue;
     }
 
+    // Do what was meant: ETH supplied to Aave is wrapped first, in the same bundle; a swap with no
+    // direct pool goes through WETH (two swaps, the second selling what the first guarantees).
+    if (intent.action === 'supply' && intent.token !== undefined && (await isNativeEth(ctx, intent.token))) {
+      await buildStep({ action: 'wrap', amount: intent.amount, token: 'ETH' } as Intent, index, ctx);
+      const weth = ctx.contract('weth');
+      await buildStep({ ...intent, token: weth, amount: undefined }, index, clientCtx());
+      continue;
+    }
+    try {
+      await buildStep(intent, index, ctx);
+    } catch (error) {
+      const legs = await wethRoute(intent, ctx, error);
+      if (!legs) throw error;
+      await buildStep(legs[0], index, ctx);
+      await buildStep(legs[1], index, clientCtx());
+    }
+  }
+  if (steps.length === 0) return { kind: 'answer', intents, readings };
+  return { kind: 'plan', intents, steps, readings, prices };
+
+  /** A context that sees the chain as the calls so far leave it. */
+  function clientCtx(): SkillContext {
+    return createSkillContext({ chain, client: clientAfterCalls(planner.client, account, calls), account, userTokens });
+  }
+
+  /** One intent to one step: resolved, built by its skill, approvals inserted, added to the plan. */
+  async function buildStep(asked: Intent, index: number, ctx: SkillContext): Promise<void> {
+    const intent = { ...asked };
     // "…and supply it": the token and amount the step before guaranteed.
     if (intent.token === undefined && previousReceives.length === 1 && previousReceives[0]) {
       intent.token = previousReceives[0].token;
@@ -205,8 +233,36 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       slippageBps: skill.actions.includes('swap') ? Number(input.slippageBps ?? 50) : undefined,
     });
   }
-  if (steps.length === 0) return { kind: 'answer', intents, readings };
-  return { kind: 'plan', intents, steps, readings, prices };
+}
+
+async function isNativeEth(ctx: SkillContext, name: string): Promise<boolean> {
+  const token = await ctx.token(name).catch(() => undefined);
+  return token !== undefined && isAddressEqual(token.address, NATIVE_TOKEN);
+}
+
+/**
+ * The two swaps through WETH for a swap the skill refused for want of a direct pool ("swap 100 DAI
+ * for WBTC"): tokenIn → WETH, then WETH → tokenOut of what the first guarantees (its minimum; the
+ * exact amount is chained in a later version). Only exact-in swaps between two tokens that are not
+ * ETH or WETH; a floor the user named applies to the last leg.
+ */
+async function wethRoute(intent: Intent, ctx: SkillContext, error: unknown): Promise<[Intent, Intent] | undefined> {
+  if (intent.action !== 'swap' || intent.amountOut !== undefined) return undefined;
+  if (!(error instanceof UnsupportedError) || !/\bpool\b/.test(error.message)) return undefined;
+  if (!intent.tokenIn || !intent.tokenOut) return undefined;
+  const weth = ctx.contract('weth');
+  const tokenIn = await ctx.token(intent.tokenIn).catch(() => undefined);
+  const tokenOut = await ctx.token(intent.tokenOut).catch(() => undefined);
+  if (!tokenIn || !tokenOut) return undefined;
+  const viaWeth = [tokenIn, tokenOut].some(
+    (t) => isAddressEqual(t.address, weth) || isAddressEqual(t.address, NATIVE_TOKEN),
+  );
+  if (viaWeth) return undefined;
+  const { minAmountOut, ...rest } = intent;
+  return [
+    { ...rest, tokenOut: weth },
+    { ...rest, tokenIn: weth, amount: undefined, ...(minAmountOut !== undefined ? { minAmountOut } : {}) },
+  ];
 }
 
 /** The health factor a quote says the step moves the position from and to (Aave's quotes), 18 decimals. */
