@@ -57,6 +57,10 @@ const MIGRATIONS = [
   // The front end or protocol endpoint a plan came in through: the referrer's payout address, which the
   // emissions' community bucket pays for the plan's execution (emissions/ledger/community.ts).
   'ALTER TABLE agent_plans ADD COLUMN referrer TEXT;',
+  // The conversation history (GET /v1/conversations): a user's conversations, each one's turns and plans.
+  `CREATE INDEX agent_conversations_user ON agent_conversations (user_id, created_at);
+  CREATE INDEX agent_turns_conversation ON agent_turns (conversation_id, id);
+  CREATE INDEX agent_plans_conversation ON agent_plans (conversation_id, created_at);`,
 ];
 
 export function migrateAgentCore(db: Db): void {

@@ -47,6 +47,19 @@ const OPERATIONS: Operation[] = [
     params: ['id'],
     returns: 'sse',
   },
+  {
+    method: 'get',
+    path: '/v1/conversations',
+    summary:
+      "The user's conversations, most recently active first: id, title (the first message), updated time, whether a plan awaits confirmation.",
+  },
+  {
+    method: 'get',
+    path: '/v1/conversations/{id}',
+    summary:
+      'A conversation: its turns in order, each assistant turn with its kind, plan (as POST /v1/chat sent it, status now) and execution.',
+    params: ['id'],
+  },
   { method: 'get', path: '/v1/account', summary: "The user's smart account: address, deployment, balances with USD." },
   { method: 'get', path: '/v1/policy', summary: "The user's limits." },
   { method: 'put', path: '/v1/policy', summary: "Changes some of the user's limits.", body: PolicyUpdateSchema },

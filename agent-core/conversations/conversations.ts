@@ -77,3 +77,89 @@ export function pendingClarify(db: Db, conversationId: string): PendingClarify |
   const last = listTurns(db, conversationId).at(-1);
   return last?.role === 'assistant' && last.kind === 'clarify' ? last.pending : undefined;
 }
+
+/** How long a conversation's title may be: the first message, cut for a list. */
+const TITLE_LENGTH = 80;
+/** How many conversations the list holds: the newest. */
+export const CONVERSATION_LIST_LIMIT = 100;
+
+/** A conversation as a list shows it. */
+export type ConversationSummary = {
+  id: string;
+  /** The first thing the user said, on one line and cut to 80 characters. */
+  title: string;
+  createdAt: string;
+  /** The last turn, or the last change to one of its plans (a confirmation), whichever is later. */
+  updatedAt: string;
+  /** Whether a plan in it awaits the user's confirmation: proposed and not expired. */
+  awaitingConfirmation: boolean;
+  /** That plan's id (the newest, when there are several), else null. */
+  pendingPlanId: string | null;
+};
+
+type SummaryRow = {
+  id: string;
+  created_at: string;
+  first_message: string | null;
+  last_turn_at: string | null;
+  last_plan_at: string | null;
+  pending_plan_id: string | null;
+};
+
+// One query for the whole list; every subquery is scoped to the conversation (and the plans to its
+// user as well, so a plan can never lend its state to another user's conversation).
+const SUMMARY_SELECT = `
+  SELECT c.id, c.created_at,
+    (SELECT t.text FROM agent_turns t WHERE t.conversation_id = c.id AND t.role = 'user' ORDER BY t.id LIMIT 1)
+      AS first_message,
+    (SELECT MAX(t.created_at) FROM agent_turns t WHERE t.conversation_id = c.id) AS last_turn_at,
+    (SELECT MAX(p.updated_at) FROM agent_plans p WHERE p.conversation_id = c.id AND p.user_id = c.user_id)
+      AS last_plan_at,
+    (SELECT p.id FROM agent_plans p
+      WHERE p.conversation_id = c.id AND p.user_id = c.user_id AND p.status = 'proposed' AND p.expires_at > @now
+      ORDER BY p.created_at DESC LIMIT 1) AS pending_plan_id
+  FROM agent_conversations c`;
+
+function summaryFromRow(row: SummaryRow): ConversationSummary {
+  const oneLine = (row.first_message ?? '').replace(/\s+/g, ' ').trim();
+  return {
+    id: row.id,
+    title: oneLine.length > TITLE_LENGTH ? `${oneLine.slice(0, TITLE_LENGTH - 1).trimEnd()}…` : oneLine,
+    createdAt: row.created_at,
+    updatedAt: [row.created_at, row.last_turn_at, row.last_plan_at].reduce<string>(
+      (latest, at) => (at && at > latest ? at : latest),
+      row.created_at,
+    ),
+    awaitingConfirmation: row.pending_plan_id !== null,
+    pendingPlanId: row.pending_plan_id,
+  };
+}
+
+/**
+ * The user's conversations, most recently active first (at most CONVERSATION_LIST_LIMIT). A
+ * conversation with no message yet (its first message failed before it was stored) is left out.
+ */
+export function listConversations(db: Db, userId: string, now = new Date()): ConversationSummary[] {
+  const rows = db
+    .prepare(
+      `${SUMMARY_SELECT}
+       WHERE c.user_id = @userId AND first_message IS NOT NULL
+       ORDER BY MAX(c.created_at, COALESCE(last_turn_at, ''), COALESCE(last_plan_at, '')) DESC, c.id
+       LIMIT @limit`,
+    )
+    .all({ userId, now: now.toISOString(), limit: CONVERSATION_LIST_LIMIT }) as SummaryRow[];
+  return rows.map(summaryFromRow);
+}
+
+/** One of the user's conversations with its turns in order; another user's id finds nothing. */
+export function readConversation(
+  db: Db,
+  userId: string,
+  id: string,
+  now = new Date(),
+): (ConversationSummary & { turns: Turn[] }) | undefined {
+  const row = db
+    .prepare(`${SUMMARY_SELECT} WHERE c.id = @id AND c.user_id = @userId`)
+    .get({ id, userId, now: now.toISOString() }) as SummaryRow | undefined;
+  return row ? { ...summaryFromRow(row), turns: listTurns(db, id) } : undefined;
+}

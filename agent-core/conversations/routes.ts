@@ -1,0 +1,61 @@
+import { Hono } from 'hono';
+import type { Db } from '../../common/database.ts';
+import { getExecution } from '../../smart-accounts/executions.ts';
+import { executionJson } from '../../smart-accounts/routes.ts';
+import { planView } from '../agent.ts';
+import { getPlan } from '../plan/store.ts';
+import { listConversations, readConversation, type Turn } from './conversations.ts';
+
+type Env = { Variables: { userId: string } };
+
+/**
+ * The conversation history over HTTP, so a page can reload and another tab (or an agent's plans over
+ * MCP, which are conversations too) can be picked up: GET /v1/conversations (the signed-in user's,
+ * newest first) and GET /v1/conversations/:id (its turns, each assistant turn with its plan as
+ * POST /v1/chat sent it, in its state now). Another user's conversation is a 404, like a missing one.
+ */
+export function conversationRoutes(deps: { db: Db }): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.get('/v1/conversations', (c) => c.json({ conversations: listConversations(deps.db, c.get('userId')) }));
+
+  app.get('/v1/conversations/:id', (c) => {
+    const userId = c.get('userId');
+    const conversation = readConversation(deps.db, userId, c.req.param('id'));
+    if (!conversation) {
+      return c.json(
+        { error: 'There is no such conversation.', hint: 'Start a new one, or pick one from the list.' },
+        404,
+      );
+    }
+    const { turns, ...summary } = conversation;
+    return c.json({ conversation: { ...summary, turns: turns.map((turn) => turnJson(deps.db, userId, turn)) } });
+  });
+
+  return app;
+}
+
+/**
+ * A turn as the page shows it: who said what, the kind of answer, and the plan it offered (the same
+ * view POST /v1/chat streams, with the status it has now) with its execution once confirmed.
+ */
+function turnJson(db: Db, userId: string, turn: Turn) {
+  const plan = turn.planId ? getPlan(db, userId, turn.planId) : undefined;
+  return {
+    role: turn.role,
+    text: turn.text,
+    kind: turn.kind ?? null,
+    createdAt: turn.createdAt,
+    plan: plan ? planView(plan) : null,
+    execution: plan?.executionId ? executionOf(db, userId, plan.executionId) : null,
+  };
+}
+
+function executionOf(db: Db, userId: string, executionId: string) {
+  try {
+    return executionJson(getExecution(db, userId, executionId));
+  } catch {
+    // The plan names an execution the user cannot see (never, for their own plans): show none.
+    return null;
+  }
+}
