@@ -54,6 +54,7 @@ const chat = createChat({
     panel.loadAccount();
     checkHealth();
   },
+  onAccountChanged: () => panel.loadAccount(),
 });
 
 let locked = false;
@@ -144,6 +145,7 @@ async function loadEverything() {
       chainPill.textContent = `${session.chain.name} · ${session.chain.chainId}`;
       chainPill.hidden = false;
     }
+    chat.setChain(session?.chain);
     panel.setLlm(session?.llm);
   } catch {
     // locked and unreachable are shown by the connection listeners; the rest load on their own

@@ -589,6 +589,21 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     });
   });
 
+  // The fake keeps no history (the real one is tested on the devnet, chat-ui/history.e2e.test.ts).
+  app.get('/v1/conversations', (c) => c.json({ conversations: [] }));
+  app.get('/v1/conversations/:id', (c) =>
+    c.json({ error: 'There is no such conversation.', hint: 'Start a new one, or pick one from the list.' }, 404),
+  );
+  app.post('/v1/faucet', (c) =>
+    c.json({
+      account: FAKE_ACCOUNT,
+      given: [
+        { symbol: 'ETH', amount: '10' },
+        { symbol: 'USDC', amount: '10000' },
+      ],
+    }),
+  );
+
   return app;
 }
 

@@ -188,6 +188,8 @@ const path = {
   plan: (id) => `/v1/plans/${encodeURIComponent(id)}`,
   /** @param {string} id */
   execution: (id) => `/v1/executions/${encodeURIComponent(id)}`,
+  /** @param {string} id */
+  conversation: (id) => `/v1/conversations/${encodeURIComponent(id)}`,
 };
 
 export const api = {
@@ -199,6 +201,16 @@ export const api = {
   savePolicy: (changes) => requestJson('/v1/policy', { method: 'PUT', body: changes }),
   skills: () => requestJson('/v1/skills'),
   emissionsEpochs: () => requestJson('/v1/emissions/epochs'),
+  /** The user's conversations, most recently active first (GET /v1/conversations). */
+  conversations: () => requestJson('/v1/conversations'),
+  /**
+   * One conversation with its turns, each plan as the chat sent it (GET /v1/conversations/:id).
+   * @param {string} id
+   * @param {AbortSignal} [signal]
+   */
+  conversation: (id, signal) => requestJson(path.conversation(id), { ...(signal ? { signal } : {}) }),
+  /** Devnet only: funds the user's account with test ETH and tokens (POST /v1/faucet). */
+  faucet: () => requestJson('/v1/faucet', { method: 'POST', body: {} }),
   /**
    * @param {number} epoch
    * @param {number} [top] contributors per bucket

@@ -1,9 +1,12 @@
 // The conversation: messages in, the assistant's reply streamed out (progress, intents, words, plan).
+// The open conversation is kept in the address (#conversation=…): a reload reopens it from the server,
+// with a plan that awaits confirmation ready to confirm. On the devnet the empty page offers test funds.
 
 import { api } from './api.js';
 import { $, h, icon, replaceChildren } from './dom.js';
 import { formatAmount } from './format.js';
-import { asProblem, planCard, showError } from './plan-card.js';
+import { createHistory } from './history.js';
+import { asProblem, FINAL_STATUSES, planCard, renderExecution, showError } from './plan-card.js';
 
 export const SUGGESTED_PROMPTS = [
   'swap 100 USDC for ETH',
@@ -25,10 +28,32 @@ const KIND_LABELS = /** @type {Record<string, string>} */ ({
   'not-offered': 'Not offered',
 });
 
+/** The key of the open conversation's id in the address's fragment. */
+const HASH_KEY = 'conversation';
+
+/** The conversation the address names (#conversation=conv_…), if any. */
+function conversationInAddress() {
+  const id = new URLSearchParams(location.hash.slice(1)).get(HASH_KEY);
+  return id && id.length <= 100 ? id : undefined;
+}
+
 /**
- * @param {{ referrer?: string, onSettled: (execution: import('./plan-card.js').Execution) => void }} hooks
+ * Keeps the open conversation in the address (replacing, not adding, a history entry), so a reload
+ * or a bookmark reopens it; a new conversation clears it.
+ * @param {string | undefined} id
+ */
+function rememberInAddress(id) {
+  const url = new URL(location.href);
+  url.hash = id ? `${HASH_KEY}=${encodeURIComponent(id)}` : '';
+  if (url.href !== location.href) window.history.replaceState(null, '', url.href);
+}
+
+/**
+ * @param {{ referrer?: string, onSettled: (execution: import('./plan-card.js').Execution) => void,
+ *   onAccountChanged?: () => void }} hooks
  *   referrer: the address of the front end that linked here (`?ref=`), sent with every message;
- *   onSettled: an execution reached a final status (balances and health should refresh)
+ *   onSettled: an execution reached a final status (balances and health should refresh);
+ *   onAccountChanged: the account was funded from the faucet (balances should refresh)
  */
 export function createChat(hooks) {
   const messages = $('#messages');
@@ -43,6 +68,19 @@ export function createChat(hooks) {
   let busy = false;
   /** @type {AbortController | undefined} */
   let controller;
+  /** Counts conversations opened, so a slow answer for one the user has left is dropped. */
+  let opened = 0;
+
+  const conversations = createHistory({ onOpen: (id) => open(id) });
+  /** An execution ended: the panel refreshes, and the list no longer shows its plan as waiting. */
+  const cardHooks = {
+    /** @param {import('./plan-card.js').Execution} execution */
+    onSettled: (execution) => {
+      hooks.onSettled(execution);
+      conversations.load();
+    },
+  };
+  const firstRun = createFirstRun(hooks);
 
   const suggestions = $('#suggestions');
   replaceChildren(
@@ -107,6 +145,7 @@ export function createChat(hooks) {
     autosize();
     refreshSend();
     emptyState.hidden = true;
+    clearNotice();
 
     const userBubble = h(
       'div',
@@ -131,7 +170,12 @@ export function createChat(hooks) {
           const stick = nearBottom();
           if (name === 'done' || name === 'error') finished = true;
           reply.handle(name, data);
-          if (name === 'done' && typeof data?.conversationId === 'string') conversationId = data.conversationId;
+          if (name === 'done' && typeof data?.conversationId === 'string') {
+            conversationId = data.conversationId;
+            rememberInAddress(conversationId);
+            conversations.setActive(conversationId);
+            conversations.load();
+          }
           scrollDown(stick);
         },
         controller.signal,
@@ -181,8 +225,40 @@ export function createChat(hooks) {
     /** @type {any} */
     let shownPlan;
 
-    return {
+    /**
+     * The reply's kind, once known: its label, and for a question, that the next message answers it.
+     * @param {string} kind
+     * @param {boolean} awaitsAnswer whether this question is the conversation's last word
+     */
+    function finish(kind, awaitsAnswer) {
+      element.dataset.kind = kind;
+      if (KIND_LABELS[kind]) {
+        kindLabel.hidden = false;
+        replaceChildren(kindLabel, icon(kind === 'clarify' ? 'question' : 'alert'), KIND_LABELS[kind]);
+      }
+      // A refused or not-offered plan says why in its card; the same sentence twice is noise.
+      const reason = shownPlan?.refusal ?? shownPlan?.preview?.problem;
+      if (reason && textNode.data.trim() === String(reason).trim()) text.hidden = true;
+      if (kind === 'clarify' && awaitsAnswer) {
+        text.after(h('p', { class: 'muted small', text: 'Answer below: the conversation continues.' }));
+      }
+    }
+
+    const reply = {
       element,
+      /**
+       * A stored turn, as the server keeps it: the words, the plan as it is now (a proposed one with
+       * its countdown and Confirm), and the execution of a confirmed one, followed if still running.
+       * @param {{ text: string, kind: string | null, plan: any, execution: any }} turn
+       * @param {boolean} last whether it is the conversation's latest turn
+       */
+      restore(turn, last) {
+        if (turn.text) reply.handle('text', { delta: turn.text });
+        if (turn.plan) reply.handle('plan', { plan: turn.plan });
+        if (turn.plan && turn.execution) showExecution(turn.execution);
+        finish(turn.kind ?? 'answer', last);
+        reply.end();
+      },
       /**
        * @param {string} name
        * @param {any} data
@@ -203,21 +279,10 @@ export function createChat(hooks) {
           }
         } else if (name === 'plan' && data?.plan) {
           shownPlan = data.plan;
-          replaceChildren(plan, planCard(data.plan, { onSettled: hooks.onSettled }));
+          replaceChildren(plan, planCard(data.plan, cardHooks));
         } else if (name === 'done') {
-          const kind = typeof data?.kind === 'string' ? data.kind : 'answer';
-          element.dataset.kind = kind;
-          if (KIND_LABELS[kind]) {
-            kindLabel.hidden = false;
-            replaceChildren(kindLabel, icon(kind === 'clarify' ? 'question' : 'alert'), KIND_LABELS[kind]);
-          }
-          // A refused or not-offered plan says why in its card; the same sentence twice is noise.
-          const reason = shownPlan?.refusal ?? shownPlan?.preview?.problem;
-          if (reason && textNode.data.trim() === String(reason).trim()) text.hidden = true;
-          if (kind === 'clarify') {
-            text.after(h('p', { class: 'muted small', text: 'Answer below: the conversation continues.' }));
-            input.focus();
-          }
+          finish(typeof data?.kind === 'string' ? data.kind : 'answer', true);
+          if (element.dataset.kind === 'clarify') input.focus();
         } else if (name === 'error') {
           showError(error, typeof data?.error === 'string' ? data.error : 'Something went wrong.', data?.hint);
         }
@@ -238,14 +303,128 @@ export function createChat(hooks) {
         }
       },
     };
+
+    /**
+     * A confirmed plan's execution under its card; one still on its way is followed to its end.
+     * @param {import('./plan-card.js').Execution} execution
+     */
+    function showExecution(execution) {
+      const progress = h('section', {
+        class: 'execution',
+        dataset: { testid: 'execution-status', status: execution.status },
+        attrs: { 'aria-label': 'Execution', 'aria-live': 'polite' },
+      });
+      plan.append(progress);
+      renderExecution(progress, execution);
+      if (FINAL_STATUSES.has(execution.status)) return;
+      api
+        .executionEvents(execution.id, (_name, data) => {
+          if (!data?.execution || !progress.isConnected) return;
+          renderExecution(progress, data.execution);
+          if (FINAL_STATUSES.has(data.execution.status)) cardHooks.onSettled(data.execution);
+        })
+        .catch(() => {
+          // The card shows the last status it heard; reopening the conversation reads it again.
+        });
+    }
+
+    return reply;
   }
+
+  /** A message of the user's, as sent. @param {string} text */
+  function userBubble(text) {
+    return h(
+      'div',
+      { class: 'message message-user', dataset: { testid: 'user-message' } },
+      h('p', { class: 'bubble', text }),
+    );
+  }
+
+  /** Everything but the empty state. */
+  function clearMessages() {
+    for (const child of [...messages.children]) if (child !== emptyState) child.remove();
+  }
+
+  /** Why a conversation could not be opened, above the empty state until the next message. */
+  const notice = h('div', { class: 'conversation-notice', dataset: { testid: 'conversation-notice' } });
+  function clearNotice() {
+    notice.remove();
+    replaceChildren(notice);
+  }
+
+  /**
+   * Opens one of the user's conversations from the server: its turns in order, each plan in its state
+   * now. One that is not there (or not the user's) leaves a new conversation and says so.
+   * @param {string} id
+   */
+  async function open(id) {
+    const ticket = ++opened;
+    controller?.abort();
+    clearMessages();
+    clearNotice();
+    emptyState.hidden = true;
+    conversationId = id;
+    rememberInAddress(id);
+    conversations.setActive(id);
+    const loading = h(
+      'p',
+      { class: 'reply-status', dataset: { testid: 'conversation-loading' } },
+      h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }),
+      h('span', { text: 'Opening the conversation…' }),
+    );
+    messages.append(loading);
+    try {
+      const { conversation } = await api.conversation(id);
+      if (ticket !== opened) return;
+      loading.remove();
+      const turns = Array.isArray(conversation?.turns) ? conversation.turns : [];
+      turns.forEach((/** @type {any} */ turn, /** @type {number} */ index) => {
+        if (turn.role === 'user') {
+          messages.append(userBubble(String(turn.text ?? '')));
+          return;
+        }
+        const reply = assistantBubble();
+        messages.append(reply.element);
+        reply.restore(turn, index === turns.length - 1);
+      });
+      messages.scrollTop = messages.scrollHeight;
+    } catch (error) {
+      if (ticket !== opened) return;
+      loading.remove();
+      const problem = asProblem(error);
+      if (problem.kind === 'locked') return;
+      conversationId = undefined;
+      rememberInAddress(undefined);
+      conversations.setActive(undefined);
+      emptyState.hidden = false;
+      showError(notice, problem.message, problem.hint);
+      messages.prepend(notice);
+    }
+  }
+
+  // Reopen what the address names (a reload), and follow the address if it is changed by hand.
+  const named = conversationInAddress();
+  if (named) open(named);
+  window.addEventListener('hashchange', () => {
+    const id = conversationInAddress();
+    if (id && id !== conversationId) open(id);
+  });
+  conversations.load();
+  // An agent may have built a plan over MCP while the page was in the background.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') conversations.load();
+  });
 
   return {
     /** Forgets the conversation: the next message starts a new one. */
     reset() {
+      opened++;
       controller?.abort();
       conversationId = undefined;
-      for (const child of [...messages.children]) if (child !== emptyState) child.remove();
+      rememberInAddress(undefined);
+      conversations.setActive(undefined);
+      clearMessages();
+      clearNotice();
       emptyState.hidden = false;
       input.value = '';
       autosize();
@@ -260,6 +439,66 @@ export function createChat(hooks) {
       else refreshSend();
     },
     send,
+    open,
+    /**
+     * The chain the server runs on: the devnet's empty page offers test funds.
+     * @param {{ slug: string, name: string } | undefined} chain
+     */
+    setChain: (chain) => firstRun.setChain(chain),
+  };
+}
+
+/**
+ * The empty page's first-run offer on the devnet: a "Get test funds" button that funds the account
+ * from the faucet (POST /v1/faucet), so the first request does not fail for want of funds.
+ * @param {{ onAccountChanged?: () => void }} hooks
+ */
+function createFirstRun(hooks) {
+  const section = $('#first-run');
+  const lead = $('#first-run-lead');
+  const button = /** @type {HTMLButtonElement} */ ($('#get-test-funds'));
+  const status = $('#first-run-status');
+  button.prepend(icon('spark'));
+
+  button.addEventListener('click', async () => {
+    if (button.disabled) return;
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    replaceChildren(status, h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), 'Minting test funds…');
+    try {
+      const { given } = await api.faucet();
+      const list = (Array.isArray(given) ? given : [])
+        .map((/** @type {{ symbol: string, amount: string }} */ g) => `${formatAmount(g.amount)} ${g.symbol}`)
+        .join(', ');
+      status.dataset.tone = 'good';
+      replaceChildren(status, icon('check'), `Added ${list} to your account. Try a request below.`);
+      lead.textContent = 'Your account holds test funds. Need more? Press the button again.';
+      hooks.onAccountChanged?.();
+    } catch (error) {
+      const problem = asProblem(error);
+      status.dataset.tone = '';
+      if (problem.kind !== 'locked') showError(status, problem.message, problem.hint);
+    } finally {
+      button.disabled = false;
+      button.setAttribute('aria-busy', 'false');
+    }
+  });
+
+  return {
+    /** @param {{ slug: string, name: string } | undefined} chain */
+    async setChain(chain) {
+      section.hidden = chain?.slug !== 'devnet';
+      if (section.hidden) return;
+      // An empty account is said so: its first request would fail for want of funds.
+      try {
+        const account = await api.account();
+        const balances = Array.isArray(account?.balances) ? account.balances : [];
+        const empty = balances.every((/** @type {{ amount: string }} */ b) => /^0*(\.0*)?$/.test(String(b.amount)));
+        if (empty) lead.textContent = 'Your account is empty. On the devnet, test ETH and tokens are free:';
+      } catch {
+        // the panel shows why the account could not be read
+      }
+    },
   };
 }
 
