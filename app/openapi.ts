@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PolicyUpdateSchema } from '../agent-core/policy/policy.ts';
 import { ChatRequestSchema, ConfirmRequestSchema } from '../agent-core/routes.ts';
 import { AttestBodySchema, PublishBodySchema } from '../skills/routes.ts';
+import { UnlockRequestSchema } from './unlock.ts';
 
 type Operation = {
   method: 'get' | 'post' | 'put';
@@ -29,11 +30,25 @@ const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/plans/{id}/confirm',
-    summary: 'Executes a proposed plan once (idempotent: a second confirm returns the same execution).',
+    summary:
+      "Executes a proposed plan once (idempotent: a second confirm returns the same execution). 423 {code: 'passphrase-required'} when the server has no SEXTANT_PASSPHRASE and the owner key is locked: unlock it, then confirm again.",
     body: ConfirmRequestSchema,
     params: ['id'],
   },
   { method: 'post', path: '/v1/plans/{id}/cancel', summary: 'Cancels a proposed plan.', params: ['id'] },
+  {
+    method: 'post',
+    path: '/v1/session/unlock',
+    summary:
+      "Opens the user's owner key into the server's memory (without SEXTANT_PASSPHRASE), until it goes unused for SEXTANT_UNLOCK_IDLE_MINUTES; a wrong passphrase is a 403 {code: 'wrong-passphrase'}. 10 tries a minute.",
+    body: UnlockRequestSchema,
+  },
+  { method: 'post', path: '/v1/session/lock', summary: "Drops the user's unlocked owner key from memory now." },
+  {
+    method: 'post',
+    path: '/v1/faucet',
+    summary: "Devnet only: funds the user's smart account with test ETH and tokens (what `sextant faucet` gives).",
+  },
   {
     method: 'get',
     path: '/v1/executions/{id}',

@@ -1,4 +1,4 @@
-import type { Address, LocalAccount } from 'viem';
+import type { Address } from 'viem';
 import type { AgentRoutesDependencies } from '../agent-core/routes.ts';
 import { migrateAgentCore } from '../agent-core/schema.ts';
 import { parserFor } from '../agent-core/session.ts';
@@ -10,20 +10,23 @@ import { rewardsForNetwork } from '../emissions/claims.ts';
 import { loadSkillCatalog, openSkillRegistry, skillPackagesDir } from '../skills/registry/catalog.ts';
 import type { SkillRoutesDependencies } from '../skills/routes.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
-import { ownerAddress, unlockOwnerKey } from '../smart-accounts/keystore.ts';
-import { readPassphrase } from '../smart-accounts/passphrase.ts';
+import { ownerAddress } from '../smart-accounts/keystore.ts';
 import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
+import { type UnlockedKeys, unlockedKeys } from '../smart-accounts/unlocked-keys.ts';
 
 /**
  * What the server serves, for one network: the skill registry and the agent (parser, planner,
- * simulation, execution) with each user's account. Owner keys are unlocked when a plan is confirmed
- * (SEXTANT_PASSPHRASE), kept in memory only while the server runs.
+ * simulation, execution) with each user's account. Owner keys are opened when a plan is confirmed,
+ * with `passphrase` (SEXTANT_PASSPHRASE) when there is one; otherwise the user unlocks theirs over
+ * their session (POST /v1/session/unlock) and it stays in memory for the idle time
+ * (SEXTANT_UNLOCK_IDLE_MINUTES). The server never waits on its terminal for a passphrase.
  */
 export async function serverRuntime(
   db: Db,
   network: Network,
   settings: Settings,
-): Promise<{ skills: SkillRoutesDependencies; agent: AgentRoutesDependencies }> {
+  passphrase: string | undefined = process.env.SEXTANT_PASSPHRASE,
+): Promise<{ skills: SkillRoutesDependencies; agent: AgentRoutesDependencies; keys: UnlockedKeys }> {
   migrateAgentCore(db);
   await openSkillRegistry(db);
   const packagesDir = skillPackagesDir(settings.dataDir);
@@ -33,8 +36,9 @@ export async function serverRuntime(
   const env = executionEnvironment(db, network);
   const rewards = rewardsForNetwork(db, env.publicClient, env.chain, settings.dataDir);
   const accounts = new Map<string, { owner: Address; account: Address }>();
-  const unlocked = new Map<string, LocalAccount>();
+  const keys = unlockedKeys(db, { passphrase, idleMs: settings.unlockIdleMinutes * 60_000 });
   return {
+    keys,
     skills: { db, packagesDir, trustedAuditors, catalog },
     agent: {
       agent: { db, env, catalog, parse: parserFor(settings, 'auto'), ...(rewards ? { rewards } : {}) },
@@ -51,17 +55,7 @@ export async function serverRuntime(
         accounts.set(userId, entry);
         return entry;
       },
-      async unlock(userId) {
-        const known = unlocked.get(userId);
-        if (known) return known;
-        const account = await unlockOwnerKey(
-          db,
-          userId,
-          await readPassphrase(`unlock the owner key of user "${userId}"`),
-        );
-        unlocked.set(userId, account);
-        return account;
-      },
+      unlock: (userId) => keys.forSigning(userId),
     },
   };
 }

@@ -17,8 +17,15 @@ describe('loadSettings', () => {
       devnet: { anvilPort: 8545, bundlerPort: 4337, paymasterPort: 4338, blockTimeSeconds: 0 },
       ollama: { host: 'http://127.0.0.1:11434', model: 'qwen2.5:7b-instruct' },
       user: 'default',
+      unlockIdleMinutes: 15,
       skillAuditors: undefined,
     });
+  });
+
+  it('reads SEXTANT_UNLOCK_IDLE_MINUTES as minutes above 0, fractions allowed', () => {
+    expect(loadSettings({ SEXTANT_UNLOCK_IDLE_MINUTES: '0.5' }).unlockIdleMinutes).toBe(0.5);
+    expect(() => loadSettings({ SEXTANT_UNLOCK_IDLE_MINUTES: '0' })).toThrow(/SEXTANT_UNLOCK_IDLE_MINUTES.*above 0/);
+    expect(() => loadSettings({ SEXTANT_UNLOCK_IDLE_MINUTES: 'soon' })).toThrow(/SEXTANT_UNLOCK_IDLE_MINUTES/);
   });
 
   it('reads SKILL_AUDITORS as a list of addresses, and refuses anything else', () => {

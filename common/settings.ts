@@ -31,6 +31,11 @@ const SettingsSchema = z.object({
   OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
   // Validated where users are created (smart-accounts/users.ts), with a message that says the rule.
   SEXTANT_USER: z.string().min(1).default('default'),
+  // How long the server keeps an owner key unlocked in the page unused (without SEXTANT_PASSPHRASE).
+  SEXTANT_UNLOCK_IDLE_MINUTES: z.coerce
+    .number({ error: 'expected a number of minutes' })
+    .positive('expected a number of minutes above 0')
+    .default(15),
   // Comma-separated auditor addresses; unset means the project's own auditor (skills/project-keys.ts).
   SKILL_AUDITORS: z
     .string()
@@ -54,6 +59,8 @@ export type Settings = {
   ollama: { host: string; model: string };
   /** The local user the CLI acts as (`--user` overrides it). */
   user: string;
+  /** Minutes an owner key unlocked over the page stays in the server's memory unused. */
+  unlockIdleMinutes: number;
   /** The auditors whose attestations let a skill run; undefined means the project's own auditor. */
   skillAuditors: `0x${string}`[] | undefined;
 };
@@ -87,6 +94,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     ollama: { host: normalizeOllamaHost(s.OLLAMA_HOST), model: s.OLLAMA_MODEL },
     user: s.SEXTANT_USER,
+    unlockIdleMinutes: s.SEXTANT_UNLOCK_IDLE_MINUTES,
     skillAuditors: s.SKILL_AUDITORS?.split(',').map((address) => address.trim() as `0x${string}`),
   };
 }

@@ -9,6 +9,21 @@ export class KeystoreError extends SmartAccountError {
   override name = 'KeystoreError';
 }
 
+/** The passphrase does not open the owner key (GCM's check failed: a wrong passphrase, or an altered record). */
+export class WrongPassphraseError extends KeystoreError {
+  override name = 'WrongPassphraseError';
+}
+
+/**
+ * Signing needs the owner key, and nothing in memory can open it: no SEXTANT_PASSPHRASE, and the user
+ * has not unlocked it (or it was locked again after the idle time). The server answers 423 and the
+ * page asks for the passphrase; nothing waits on a terminal.
+ */
+export class PassphraseRequiredError extends KeystoreError {
+  override name = 'PassphraseRequiredError';
+  readonly code = 'passphrase-required';
+}
+
 export class UnknownUserError extends SmartAccountError {
   override name = 'UnknownUserError';
 }

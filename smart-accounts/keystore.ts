@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:cryp
 import type { Address, Hex } from 'viem';
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import type { Db } from '../common/database.ts';
-import { KeystoreError } from './errors.ts';
+import { KeystoreError, WrongPassphraseError } from './errors.ts';
 
 /**
  * Each user's owner key, encrypted at rest: scrypt turns the passphrase into a key, AES-256-GCM
@@ -48,7 +48,8 @@ export function ownerAddress(db: Db, userId: string): Address | undefined {
 }
 
 export async function unlockOwnerKey(db: Db, userId: string, passphrase: string): Promise<PrivateKeyAccount> {
-  requirePassphrase(passphrase);
+  // A passphrase shorter than any key was created with is simply a wrong one.
+  requirePassphrase(passphrase, WrongPassphraseError);
   const row = db.prepare('SELECT * FROM owner_keys WHERE user_id = ?').get(userId) as
     | { address: Address; kdf: string; salt: Buffer; iv: Buffer; ciphertext: Buffer; tag: Buffer }
     | undefined;
@@ -65,7 +66,7 @@ export async function unlockOwnerKey(db: Db, userId: string, passphrase: string)
     privateKey = `0x${Buffer.concat([decipher.update(row.ciphertext), decipher.final()]).toString('hex')}`;
   } catch {
     // GCM's tag check fails alike for a wrong passphrase and a tampered record; the first is likelier.
-    throw new KeystoreError(`Wrong passphrase for ${userId}'s key (or the keystore record was altered).`, {
+    throw new WrongPassphraseError(`Wrong passphrase for ${userId}'s key (or the keystore record was altered).`, {
       hint: 'Check SEXTANT_PASSPHRASE; it is the passphrase the key was created with.',
     });
   }
@@ -74,9 +75,9 @@ export async function unlockOwnerKey(db: Db, userId: string, passphrase: string)
   return account;
 }
 
-function requirePassphrase(passphrase: string): void {
+function requirePassphrase(passphrase: string, Refusal: typeof KeystoreError = KeystoreError): void {
   if (passphrase.length < 8) {
-    throw new KeystoreError('The keystore passphrase must be at least 8 characters.', {
+    throw new Refusal('The keystore passphrase must be at least 8 characters.', {
       hint: 'Set SEXTANT_PASSPHRASE (or type it when asked) to 8 characters or more.',
     });
   }

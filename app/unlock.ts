@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { badRequest } from '../agent-core/routes.ts';
+import { WrongPassphraseError } from '../smart-accounts/errors.ts';
+import { formatMinutes, type UnlockedKeys } from '../smart-accounts/unlocked-keys.ts';
+
+export const UnlockRequestSchema = z
+  .object({ passphrase: z.string().min(1, 'type the passphrase').max(1024, 'at most 1024 characters') })
+  .strict();
+
+type Env = { Variables: { userId: string } };
+
+/**
+ * The owner key, unlocked over the signed-in session when the server has no SEXTANT_PASSPHRASE:
+ * `POST /v1/session/unlock {passphrase}` opens the user's key into memory for the idle time (a
+ * wrong passphrase is a 403), `POST /v1/session/lock` drops it now. The passphrase is never stored
+ * or logged. The MCP token gets the edge's 403 on both (app/auth.ts: state changes are denied to it).
+ */
+export function unlockRoutes(keys: UnlockedKeys): Hono<Env> {
+  const app = new Hono<Env>();
+  app.post('/v1/session/unlock', async (c) => {
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      raw = undefined;
+    }
+    const parsed = UnlockRequestSchema.safeParse(raw);
+    if (!parsed.success) return c.json(badRequest(parsed.error.issues), 400);
+    const userId = c.get('userId');
+    try {
+      const owner = await keys.unlock(userId, parsed.data.passphrase);
+      return c.json({ unlocked: true, owner: owner.address, idleMinutes: keys.idleMs / 60_000 });
+    } catch (error) {
+      if (!(error instanceof WrongPassphraseError)) throw error;
+      return c.json(
+        {
+          error: 'Wrong passphrase: it does not open your owner key.',
+          hint: 'Type the passphrase the key was created with (SEXTANT_PASSPHRASE, or the one typed at the first `sextant start`).',
+          code: 'wrong-passphrase',
+        },
+        403,
+      );
+    }
+  });
+  app.post('/v1/session/lock', (c) => {
+    keys.lock(c.get('userId'));
+    return c.json({ unlocked: false });
+  });
+  return app;
+}
+
+/** What the start banner says when confirming will ask for the passphrase in the page. */
+export function unlockNotice(keys: UnlockedKeys): string | undefined {
+  if (keys.hasPassphrase) return undefined;
+  return `no SEXTANT_PASSPHRASE: confirming a plan asks for it in the page (kept in memory, dropped after ${formatMinutes(keys.idleMs)} unused)`;
+}
