@@ -37,10 +37,12 @@ describe('sextant run and sextant policy', () => {
     expect(result).toMatchObject({
       kind: 'plan',
       parse: { intents: [{ action: 'wrap', amount: '1' }], parser: 'embedded' },
-      plan: { steps: [{ skillId: 'weth/wrap' }] },
+      // The plan as it stands after the run, not as it was proposed.
+      plan: { steps: [{ skillId: 'weth/wrap' }], status: 'confirmed' },
       confirmed: true,
       execution: { status: 'succeeded' },
     });
+    expect(result.plan.executionId).toBe(result.execution.id);
     expect(result.execution.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(result.execution.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(result.plan.preview.changes).toContainEqual(expect.objectContaining({ symbol: 'WETH', amount: '1' }));
@@ -70,5 +72,20 @@ describe('sextant run and sextant policy', () => {
     expect(run.stdout).toMatch(/Swap 100 USDC for at least [\d.]+ DAI/);
     expect(run.stdout).toMatch(/USDC\s+-100/);
     expect(run.stdout).toContain('pass --yes to confirm');
+
+    // Confirming without the passphrase and without a terminal to ask it in: says what to set, sends nothing.
+    const locked = await sextant(['run', 'wrap 1 ETH', '--yes', '--json', '--llm', 'embedded'], {
+      ...env,
+      SEXTANT_PASSPHRASE: '',
+    });
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/no terminal to ask it in/);
+    expect(locked.stderr).toContain('Set SEXTANT_PASSPHRASE');
+    const db = openDatabase(databasePath(dataDir));
+    const plans = db.prepare("SELECT status FROM agent_plans WHERE message = 'wrap 1 ETH'").all() as {
+      status: string;
+    }[];
+    db.close();
+    expect(plans.map((plan) => plan.status)).toEqual(['proposed']);
   });
 });

@@ -2,12 +2,14 @@ import { createInterface } from 'node:readline/promises';
 import type { LocalAccount } from 'viem';
 import { type Command, parseCommandArgs, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
+import { WrongPassphraseError } from '../smart-accounts/errors.ts';
 import type { ExecutionRecord } from '../smart-accounts/executions.ts';
 import { unlockOwnerKey } from '../smart-accounts/keystore.ts';
 import { readPassphrase } from '../smart-accounts/passphrase.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
 import { listAddresses, removeAddress, saveAddress } from './address-book.ts';
-import { type AgentReply, confirmPlan, handleMessage, PlanError } from './agent.ts';
+import { type AgentReply, confirmPlan, handleMessage, PlanError, planView } from './agent.ts';
+import { getPlan } from './plan/store.ts';
 import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
 import { InvalidReferrerError, parseReferrer } from './referrer.ts';
 import { renderExecution, renderReply } from './render.ts';
@@ -43,7 +45,8 @@ Options:
   --allow-unlisted-token  confirm using a token that is not on the chain's token list (named by its address)
   --referrer ADDR         the front end or protocol endpoint that brought the request (its 0x payout
                           address), kept on the plan for the emissions' community bucket
-  --json                  print one JSON object: the parse, the plan and preview, the execution
+  --json                  print one JSON object: the parse, the plan (its status as it stands at the
+                          end: "confirmed" once executed) and preview, the execution
   --user ID               the local user (default: SEXTANT_USER)
 ${LLM_HELP}
   -h, --help              show this help
@@ -113,8 +116,11 @@ export const runCommand: Command = {
       }
     }
     if (values.json) {
+      // The plan as it stands now, not as it was proposed: confirmed (with its execution) once it ran.
+      const final = reply.plan ? getPlan(session.deps.db, session.userId, reply.plan.id) : undefined;
+      const json = { ...replyJson(reply), ...(final ? { plan: planView(final) } : {}) };
       context.stdout(
-        `${JSON.stringify({ ...replyJson(reply), confirmed: record !== undefined, execution: record ? executionJson(record) : null }, null, 2)}\n`,
+        `${JSON.stringify({ ...json, confirmed: record !== undefined, execution: record ? executionJson(record) : null }, null, 2)}\n`,
       );
     }
     if (reply.kind === 'plan') return declined ? 1 : record?.status === 'succeeded' ? 0 : 1;
@@ -143,8 +149,21 @@ function replyJson(reply: AgentReply) {
   };
 }
 
+/**
+ * The owner key, opened with SEXTANT_PASSPHRASE or a passphrase typed at the terminal (a mistyped one
+ * is asked again, three tries in all); without either, readPassphrase says to set SEXTANT_PASSPHRASE.
+ */
 export async function unlockOwner(db: Parameters<typeof unlockOwnerKey>[0], userId: string): Promise<LocalAccount> {
-  return unlockOwnerKey(db, userId, await readPassphrase(`unlock the owner key of user "${userId}" to sign`));
+  for (let attempt = 1; ; attempt += 1) {
+    const passphrase = await readPassphrase(`unlock the owner key of user "${userId}" to sign`);
+    try {
+      return await unlockOwnerKey(db, userId, passphrase);
+    } catch (error) {
+      const typed = !process.env.SEXTANT_PASSPHRASE && process.stdin.isTTY;
+      if (!(error instanceof WrongPassphraseError) || !typed || attempt >= 3) throw error;
+      process.stderr.write('That passphrase does not open the key; try again.\n');
+    }
+  }
 }
 
 const chatHelp = `Usage: sextant chat [--user ID] [--llm ...]

@@ -10,10 +10,29 @@ describe('the sextant CLI', () => {
     }
   });
 
+  it('shows the settings in force in --help: PORT and HOST from the environment, not the defaults', async () => {
+    const env = { PORT: '9123', HOST: 'localhost', DATA_DIR: '/tmp/sextant-help', OLLAMA_HOST: '127.0.0.1:9999' };
+    for (const args of [['--help'], ['start', '--help']]) {
+      const run = runSextant(args, env);
+      expect(await run.exited).toBe(0);
+      expect(run.stdout()).toContain('Settings in force');
+      expect(run.stdout()).toMatch(/^ {2}HOST, PORT +localhost, 9123 /m);
+      expect(run.stdout()).toMatch(/^ {2}DATA_DIR +\/tmp\/sextant-help$/m);
+      expect(run.stdout()).toMatch(/^ {2}OLLAMA_HOST +http:\/\/127\.0\.0\.1:9999 /m);
+      expect(run.stdout()).not.toContain('8787');
+    }
+    // An RPC URL's path (often an API key) stays out of the help.
+    const real = runSextant(['--help'], { CHAIN: 'base', RPC_URL: 'https://rpc.example.com/v2/SECRET' });
+    expect(await real.exited).toBe(0);
+    expect(real.stdout()).toMatch(/^ {2}RPC_URL +https:\/\/rpc\.example\.com\/…$/m);
+    expect(real.stdout()).not.toContain('SECRET');
+  });
+
   it("prints a command's help even when the settings are broken", async () => {
     const run = runSextant(['start', '--help'], { PORT: 'not-a-port' });
     expect(await run.exited).toBe(0);
     expect(run.stdout()).toContain('Usage: sextant start');
+    expect(run.stdout()).toMatch(/Settings in force: unreadable\. PORT="not-a-port" is not valid/);
   });
 
   it('names an unknown command and the ones there are', async () => {

@@ -6,7 +6,7 @@ import { plansCommand } from '../agent-core/plans-command.ts';
 import { chainsCommand } from '../common/chains/command.ts';
 import { type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
-import { loadDotEnv, loadSettings } from '../common/settings.ts';
+import { loadDotEnv, loadSettings, type Settings } from '../common/settings.ts';
 import { devnetCommand } from '../devnet/command.ts';
 import { emissionsCommand } from '../emissions/command.ts';
 import { providerCommand, routerCommand } from '../router/command.ts';
@@ -52,7 +52,41 @@ Commands:
 ${commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
 
 Run \`sextant <command> --help\` for a command's options.
-Settings come from the environment and .env (see .env.example); CHAIN=devnet is the default.`;
+Settings come from the environment and .env (see .env.example); CHAIN=devnet is the default.
+
+${settingsInForce()}`;
+}
+
+/**
+ * The settings as they are now (environment, then .env, then the defaults), for the help: what a
+ * command would use, not the defaults it falls back to. Never fails: a broken value is named instead.
+ */
+export function settingsInForce(): string {
+  let settings: Settings;
+  try {
+    loadDotEnv();
+    settings = loadSettings();
+  } catch (error) {
+    return `Settings in force: unreadable. ${describeError(error)}`;
+  }
+  const devnet = settings.chain === 'devnet';
+  const rpc = settings.rpcUrl
+    ? originOnly(settings.rpcUrl)
+    : devnet
+      ? `unset: the embedded devnet's anvil on 127.0.0.1:${settings.devnet.anvilPort}`
+      : `unset: CHAIN=${settings.chain} needs it`;
+  return `Settings in force (environment, .env, defaults):
+  CHAIN        ${settings.chain}
+  RPC_URL      ${rpc}
+  HOST, PORT   ${settings.host}, ${settings.port}  (the server: http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port})
+  DATA_DIR     ${settings.dataDir}
+  OLLAMA_HOST  ${settings.ollama.host}  (model ${settings.ollama.model})`;
+}
+
+/** An RPC URL's origin only: the path and query often carry an API key, and help output gets pasted. */
+function originOnly(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname === '/' && !parsed.search ? parsed.origin : `${parsed.origin}/…`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -78,7 +112,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     // A command's --help must work even when the settings are broken.
     if (rest.includes('--help') || rest.includes('-h')) {
-      stdout(`${command.help}\n`);
+      // start's options default to the settings: show the ones in force.
+      stdout(command === startCommand ? `${command.help}\n\n${settingsInForce()}\n` : `${command.help}\n`);
       return 0;
     }
     loadDotEnv();
