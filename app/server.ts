@@ -10,13 +10,16 @@ import { assertPortFree } from '../common/ports.ts';
 import { emissionsRoutes } from '../emissions/routes.ts';
 import { type SkillRoutesDependencies, skillRoutes } from '../skills/routes.ts';
 import { executionRoutes } from '../smart-accounts/routes.ts';
+import type { UnlockedKeys } from '../smart-accounts/unlocked-keys.ts';
 import type { AccessControl } from './access.ts';
 import { type AuthVariables, mcpTokenScope, requireUser, tokenExchange } from './auth.ts';
 import { csrfGuard } from './csrf.ts';
+import { faucetRoutes } from './faucet.ts';
 import { type HealthDependencies, healthRoutes } from './health.ts';
 import { loopbackHostOnly } from './loopback-host-only.ts';
 import { openApiDocument } from './openapi.ts';
 import { failedSignInLimit, rateLimit } from './rate-limit.ts';
+import { unlockRoutes } from './unlock.ts';
 
 export type AppDependencies = HealthDependencies & {
   /** Who may use the API: every route but the page itself needs a session or the access token. */
@@ -25,6 +28,8 @@ export type AppDependencies = HealthDependencies & {
   agent?: AgentRoutesDependencies;
   /** The chat page (chat-ui/routes.ts): served without a session, so it can show the locked state. */
   page?: Hono;
+  /** The owner keys unlocked in memory (POST /v1/session/unlock): given when the server signs with them. */
+  keys?: UnlockedKeys;
 };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
@@ -46,6 +51,8 @@ export function createApp(deps: AppDependencies): Hono {
   // Per signed-in user, whichever credential or junk cookie a request carries: nothing mints a fresh window.
   const byUser = (c: Context) => `user:${c.get('userId')}`;
   app.use('/v1/chat', rateLimit({ limit: 30, windowMs: 60_000, key: byUser }));
+  // Each try runs scrypt: a few a minute is plenty for a person, and slows guessing to a crawl.
+  app.use('/v1/session/unlock', rateLimit({ limit: 10, windowMs: 60_000, key: byUser }));
   app.use('/v1/*', rateLimit({ limit: 600, windowMs: 60_000, key: byUser }));
   app.use('/mcp', rateLimit({ limit: 600, windowMs: 60_000, key: byUser }));
   for (const path of ['/v1/*', '/mcp']) {
@@ -84,9 +91,19 @@ export function createApp(deps: AppDependencies): Hono {
     app.route('/', executionRoutes({ db: deps.agent.agent.db }));
     app.route('/', conversationRoutes({ db: deps.agent.agent.db }));
     app.route('/', emissionsRoutes({ db: deps.agent.agent.db }));
+    app.route(
+      '/',
+      faucetRoutes({
+        isDevnet: deps.chain.slug === 'devnet',
+        rpcUrl: deps.rpcUrl,
+        env: deps.agent.agent.env,
+        userAccount: deps.agent.userAccount,
+      }),
+    );
     // The same runtime over MCP, behind the same access check; it never executes without the user (agent-core/mcp/).
     app.route('/', mcpRoutes(deps.agent));
   }
+  if (deps.keys) app.route('/', unlockRoutes(deps.keys));
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
     // A refusal a person can act on (no owner key yet, a skill's error): its message and hint.

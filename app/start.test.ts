@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
+import { writeManifest } from '../devnet/manifest.ts';
 import { eventually, runSextant } from '../devnet/testing/processes.ts';
 import type { Health } from './health.ts';
 
@@ -24,6 +25,9 @@ describe('sextant start', () => {
     expect(link, run.stdout()).not.toBeNull();
     expect(run.stdout()).toContain('embedded parser');
     expect(run.stderr()).toContain('0 contracts deployed');
+    // On the devnet the banner offers test funds; with SEXTANT_PASSPHRASE it says nothing about unlocking.
+    expect(run.stdout()).toMatch(/^ {2}funds +test funds: `sextant faucet`.*"Get test funds" button$/m);
+    expect(run.stdout()).not.toContain('no SEXTANT_PASSPHRASE');
 
     // Without the token: nothing. With it: the API.
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(401);
@@ -45,6 +49,75 @@ describe('sextant start', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
     });
     expect(stillThere.ok).toBe(true);
+  });
+
+  it('without SEXTANT_PASSPHRASE and without a terminal: says so at start, and confirming asks over the session', async () => {
+    const port = await findFreePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-start-'));
+    const env = {
+      RPC_URL: manifest.rpcUrl,
+      BUNDLER_URL: manifest.bundlerUrl,
+      DATA_DIR: dataDir,
+      OLLAMA_HOST: `http://127.0.0.1:${await findFreePort()}`,
+      SEXTANT_UNLOCK_IDLE_MINUTES: '5',
+    };
+    // The owner key exists already (made with the passphrase at an earlier run, on this devnet).
+    writeManifest(dataDir, manifest);
+    const created = runSextant(['account'], { ...env, SEXTANT_PASSPHRASE: 'a passphrase for tests' });
+    expect(await created.exited, created.stderr()).toBe(0);
+
+    const run = runSextant(['start'], { ...env, PORT: String(port), SEXTANT_PASSPHRASE: '' });
+    try {
+      await eventually(() => run.stdout().includes('Press Ctrl-C'), 60_000, `the server is up\n${run.stderr()}`);
+      expect(run.stdout()).toMatch(
+        /^ {2}keys +no SEXTANT_PASSPHRASE: confirming a plan asks for it in the page \(.*5 minutes unused\)$/m,
+      );
+      const token = /\?token=([\w-]+)/.exec(run.stdout())?.[1];
+      const post = (path: string, body: unknown) =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+
+      // The page's "Get test funds": the account holds 10 ETH more on chain.
+      const funded = await post('/v1/faucet', {});
+      expect(funded.status).toBe(200);
+      const { account } = (await funded.json()) as { account: `0x${string}` };
+      const ethOf = async () =>
+        BigInt(
+          (
+            (await (
+              await fetch(manifest.rpcUrl, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBalance', params: [account, 'latest'] }),
+              })
+            ).json()) as { result: string }
+          ).result,
+        );
+      expect(await ethOf()).toBeGreaterThanOrEqual(10n * 10n ** 18n);
+
+      const planId = /"planId":"([^"]+)"/.exec(await (await post('/v1/chat', { message: 'wrap 1 ETH' })).text())?.[1];
+      expect(planId).toBeDefined();
+      const started = Date.now();
+      const locked = await post(`/v1/plans/${planId}/confirm`, {});
+      expect(locked.status).toBe(423);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect((await post('/v1/session/unlock', { passphrase: 'not the passphrase' })).status).toBe(403);
+      expect((await post('/v1/session/unlock', { passphrase: 'a passphrase for tests' })).status).toBe(200);
+      const before = await ethOf();
+      const confirmed = await post(`/v1/plans/${planId}/confirm`, {});
+      expect(confirmed.status).toBe(200);
+      expect(await confirmed.json()).toMatchObject({ execution: { status: 'succeeded' } });
+      // 1 ETH wrapped, and the gas.
+      expect(before - (await ethOf())).toBeGreaterThanOrEqual(10n ** 18n);
+      // Nothing was ever asked on the terminal.
+      expect(run.stderr()).not.toContain('Keystore passphrase');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
   });
 
   it('refuses a real network without RPC_URL, saying what to set', async () => {

@@ -20,6 +20,7 @@ import type { HealthDependencies } from './health.ts';
 import { resolveNetwork } from './network.ts';
 import { serverRuntime } from './runtime.ts';
 import { createApp, listen } from './server.ts';
+import { unlockNotice } from './unlock.ts';
 
 const help = `Usage: sextant start [options]      (npm start runs this)
 
@@ -32,15 +33,21 @@ confirm them. Every POST/PUT/DELETE must send its body as application/json, and 
 session cookie must come from the page itself (its Origin); each user may make 30 chat and 600 API
 requests a minute.
 
+Without SEXTANT_PASSPHRASE, the owner key is created at the first start with a passphrase typed in
+the terminal (or the start stops, saying to set it, when there is no terminal), and confirming a plan
+asks for the passphrase in the page: the key then stays unlocked in memory until it has gone unused
+for SEXTANT_UNLOCK_IDLE_MINUTES (15). On the devnet, \`sextant faucet\` or the page's "Get test funds"
+button (POST /v1/faucet) funds the account.
+
 Options:
-  --port N      the server's port (default: PORT, 8787); it listens on HOST (127.0.0.1)
+  --port N      the server's port (default: PORT); it listens on HOST
   -h, --help    show this help
 
 Everything else comes from the environment or .env (see .env.example).`;
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'start the devnet (on CHAIN=devnet) and the server on 127.0.0.1:8787',
+  summary: 'start the devnet (on CHAIN=devnet) and the server on HOST:PORT',
   help,
   async run(argv, { settings, stdout, stderr }) {
     const { values } = parseCommandArgs('start', argv, {
@@ -99,40 +106,52 @@ export const startCommand: Command = {
 
     let server: Awaited<ReturnType<typeof listen>>;
     let url: string;
+    let runtime: Awaited<ReturnType<typeof serverRuntime>> | undefined;
     try {
       // The user the printed link signs in: their owner key is created on first start.
       ensureUser(db, settings.user);
+      let typed: string | undefined;
       if (!ownerAddress(db, settings.user)) {
-        await createOwnerKey(
-          db,
-          settings.user,
-          await readPassphrase(`create the owner key of user "${settings.user}"`),
-        );
+        const passphrase = await readPassphrase(`create the owner key of user "${settings.user}"`);
+        await createOwnerKey(db, settings.user, passphrase);
+        if (!process.env.SEXTANT_PASSPHRASE) typed = passphrase;
       }
-      const runtime = await serverRuntime(db, network, settings);
+      runtime = await serverRuntime(db, network, settings);
+      // The passphrase just typed also opens the key for the first confirmation (then the idle time applies).
+      if (typed) await runtime.keys.unlock(settings.user, typed);
       const access = accessControl(db, settings.dataDir);
-      const app = createApp({ ...deps, access, skills: runtime.skills, agent: runtime.agent, page: chatUiRoutes() });
+      const app = createApp({
+        ...deps,
+        access,
+        skills: runtime.skills,
+        agent: runtime.agent,
+        keys: runtime.keys,
+        page: chatUiRoutes(),
+      });
       server = await listen(app, host, port);
       url = `${server.url}/?token=${accessToken(settings.dataDir, settings.user)}`;
     } catch (error) {
+      runtime?.keys.close();
       await reconciler?.stop();
       db.close();
       await devnet?.stop();
       throw error;
     }
     const llm = await detectLlm(settings.ollama);
+    const keys = unlockNotice(runtime.keys);
     stdout(`Sextant is running on ${deps.chain.name} (chain ${deps.chain.chainId}).
   open     ${url}
   user     ${settings.user} (another user's link: sextant token --user NAME)
   api      ${server.url}/openapi.json (Authorization: Bearer <the token>)
   mcp      ${server.url}/mcp (MCP over streamable HTTP; give agents the MCP token, \`sextant token --mcp\`: it builds plans, never confirms them)
   llm      ${llm.provider === 'ollama' ? `Ollama ${llm.model} at ${llm.host}` : `embedded parser — ${llm.detail}`}
-Press Ctrl-C to stop.
+${keys ? `  keys     ${keys}\n` : ''}${network.isDevnet ? `  funds    test funds: \`sextant faucet\` (another terminal), or the page's "Get test funds" button\n` : ''}Press Ctrl-C to stop.
 `);
     return serveUntilStopped(
       stderr,
       async () => {
         await server.close();
+        runtime?.keys.close();
         await reconciler?.stop();
         db.close();
         await devnet?.stop();
