@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { type Address, erc20Abi, getAddress } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
@@ -354,7 +355,8 @@ describe('the chat page on the real server', async () => {
 
   it('names an unlisted token by its address and needs its own explicit yes', async () => {
     const { context, page, errors } = await signedIn();
-    const recipient = '0x000000000000000000000000000000000000dEaD';
+    // An address of this test's own: never paid before, so it is a new recipient too.
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
     const lookalike = await deployLookalikeToken(manifest, 'USDC', 18, alice.account);
     const usdc = manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
     const balance = (token: Address, holder: Address) =>
