@@ -36,7 +36,7 @@ export function unlockRoutes(keys: UnlockedKeys): Hono<Env> {
       return c.json(
         {
           error: 'Wrong passphrase: it does not open your owner key.',
-          hint: 'Type the passphrase the key was created with (SEXTANT_PASSPHRASE, or the one typed at the first `sextant start`).',
+          hint: 'Type the passphrase your key was created with: SEXTANT_PASSPHRASE, or the one typed at the first start.',
           code: 'wrong-passphrase',
         },
         403,
