@@ -4,8 +4,7 @@ import type { Address, LocalAccount } from 'viem';
 import { z } from 'zod';
 import { describeError, SextantError } from '../common/errors.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
-import { NATIVE_TOKEN } from '../skills/sdk/define-skill.ts';
-import { accountBalances } from '../smart-accounts/balances.ts';
+import { accountSummary } from '../smart-accounts/balances.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
 import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, PlanError, planView } from './agent.ts';
 import { ConversationNotFoundError } from './conversations/conversations.ts';
@@ -140,28 +139,9 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
     const userId = c.get('userId');
     const { owner, account } = await deps.userAccount(userId);
     const { env, catalog } = deps.agent;
-    const [balances, code] = await Promise.all([
-      accountBalances(env.publicClient, env.chain, account),
-      env.publicClient.getCode({ address: account }),
-    ]);
     const prices = priceBook(catalog, createSkillContext({ chain: env.chain, client: env.publicClient, account }));
-    const withUsd = await Promise.all(
-      balances.map(async (balance) => ({
-        symbol: balance.symbol,
-        address: balance.address,
-        decimals: balance.decimals,
-        amount: balance.amount,
-        usd: (await prices.value(balance.address ?? NATIVE_TOKEN, balance.raw)) ?? null,
-      })),
-    );
-    return c.json({
-      user: userId,
-      address: account,
-      owner,
-      deployed: (code ?? '0x') !== '0x',
-      chain: { slug: env.chain.slug, name: env.chain.name, chainId: env.chain.chainId },
-      balances: withUsd,
-    });
+    const summary = await accountSummary({ client: env.publicClient, chain: env.chain, account, prices });
+    return c.json({ user: userId, address: account, owner, ...summary });
   });
 
   app.get('/v1/policy', (c) => c.json({ policy: getPolicy(deps.agent.db, c.get('userId')) }));

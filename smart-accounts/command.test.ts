@@ -34,7 +34,10 @@ describe('sextant account and sextant faucet', () => {
       'USDT',
       'DAI',
       'WBTC',
+      'SXR',
     ]);
+    expect(account.balances.at(-1)).toMatchObject({ symbol: 'SXR', reward: true, amount: '0' });
+    expect(account).toMatchObject({ positions: [], totals: { totalUsd: 0, debtUsd: 0 }, aave: { healthFactor: null } });
 
     const faucet = await sextant(['faucet'], env);
     expect(faucet.code, faucet.stderr).toBe(0);
@@ -45,11 +48,24 @@ describe('sextant account and sextant faucet', () => {
     const amounts = Object.fromEntries(
       after.balances.map((b: { symbol: string; amount: string }) => [b.symbol, b.amount]),
     );
-    expect(amounts).toEqual({ ETH: '10', WETH: '5', USDC: '10000', USDT: '10000', DAI: '10000', WBTC: '0.5' });
+    expect(amounts).toEqual({
+      ETH: '10',
+      WETH: '5',
+      USDC: '10000',
+      USDT: '10000',
+      DAI: '10000',
+      WBTC: '0.5',
+      SXR: '0',
+    });
+    // Priced as the server prices it: about $105,000 in all.
+    expect(after.totals.totalUsd).toBeGreaterThan(100_000);
+    expect(after.totals.totalUsd).toBeLessThan(110_000);
 
     const human = await sextant(['account'], env);
     expect(human.stdout).toContain('not deployed yet');
-    expect(human.stdout).toContain('USDC  10000');
+    expect(human.stdout).toMatch(/\| USDC +\| +10,000 \| +\$10,000\.00 \|/);
+    expect(human.stdout).toMatch(/\| Total +\| +\| +\$1\d\d,\d{3}\.\d\d \|/);
+    expect(human.stdout).toMatch(/^ {2}total {5}\$1\d\d,\d{3}\.\d\d$/m);
   });
 
   it('asks for SEXTANT_PASSPHRASE when there is no terminal to prompt in', async () => {

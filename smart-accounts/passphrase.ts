@@ -2,7 +2,9 @@ import { KeystoreError } from './errors.ts';
 
 /**
  * The keystore passphrase: SEXTANT_PASSPHRASE, or typed at a hidden prompt when a person is at the
- * terminal. Never echoed, never logged.
+ * terminal; with neither, an error that says what to set. Never echoed, never logged. The CLI signs
+ * with it; the server asks it only to create a key at start, never to sign (a confirmation waiting on
+ * the terminal would hang the page): it signs with the keys users unlock (unlocked-keys.ts).
  */
 export async function readPassphrase(purpose: string): Promise<string> {
   const fromEnv = process.env.SEXTANT_PASSPHRASE;

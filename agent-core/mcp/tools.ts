@@ -5,8 +5,7 @@ import type { Address } from 'viem';
 import { z } from 'zod';
 import { SextantError } from '../../common/errors.ts';
 import { createSkillContext } from '../../skills/sdk/context.ts';
-import { NATIVE_TOKEN } from '../../skills/sdk/define-skill.ts';
-import { accountBalances } from '../../smart-accounts/balances.ts';
+import { accountSummary } from '../../smart-accounts/balances.ts';
 import { executionJson } from '../../smart-accounts/routes.ts';
 import { listAddresses } from '../address-book.ts';
 import { type AgentDeps, handleMessage, planExecution, planView } from '../agent.ts';
@@ -167,7 +166,7 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
     {
       title: 'Balances',
       description:
-        'The user’s smart account on this chain: its address, whether deployed, and its balances with USD values.',
+        'The user’s smart account on this chain: its address, whether deployed, wallet balances with USD, positions (Aave V3 supply and debt per reserve valued with Aave’s oracle, the deposit pool’s shares), the Aave health factor and what can still be borrowed, and the total value (wallet + positions − debt).',
       inputSchema: {},
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
@@ -175,23 +174,10 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
       guarded(async () => {
         const { account } = await deps.userAccount(userId);
         const { env, catalog } = agent;
-        const [balances, code] = await Promise.all([
-          accountBalances(env.publicClient, env.chain, account),
-          env.publicClient.getCode({ address: account }),
-        ]);
         const prices = priceBook(catalog, createSkillContext({ chain: env.chain, client: env.publicClient, account }));
         return json({
           account,
-          deployed: (code ?? '0x') !== '0x',
-          chain: { slug: env.chain.slug, name: env.chain.name, chainId: env.chain.chainId },
-          balances: await Promise.all(
-            balances.map(async (balance) => ({
-              symbol: balance.symbol,
-              address: balance.address,
-              amount: balance.amount,
-              usd: (await prices.value(balance.address ?? NATIVE_TOKEN, balance.raw)) ?? null,
-            })),
-          ),
+          ...(await accountSummary({ client: env.publicClient, chain: env.chain, account, prices })),
         });
       }),
   );

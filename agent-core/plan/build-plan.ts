@@ -12,6 +12,7 @@ import {
   type SkillReading,
 } from '../../skills/sdk/define-skill.ts';
 import { SkillError, SkillRefusedError } from '../../skills/sdk/errors.ts';
+import { accountSummary, accountSummaryTable } from '../../smart-accounts/balances.ts';
 import type { Intent } from '../intents/schema.ts';
 import { boundsWithCallFlows } from '../policy/call-flows.ts';
 import { BoundsTally, tokenLabel } from '../policy/value-flow.ts';
@@ -469,6 +470,8 @@ async function readIntent(
   planner: PlannerContext,
   ctx: SkillContext,
 ): Promise<SkillReading> {
+  // "What's my balance?", "show my portfolio": the whole account, as the panel and /v1/account show it.
+  if (intent.action === 'balance' && intent.token === undefined) return accountReading(intent, index, planner);
   const entry = chooseSkill(intent, index, planner, undefined);
   const skill = planner.catalog.require(entry.manifest.id);
   const token = await resolveToken(ctx, intent.token as string, 'token', index);
@@ -482,4 +485,26 @@ async function readIntent(
     if (error instanceof SkillError) throw new UnsupportedError(error.message);
     throw error;
   }
+}
+
+/** The account summary (smart-accounts/balances.ts) as a reading: a table of the wallet, positions and total. */
+async function accountReading(intent: Intent, index: number, planner: PlannerContext): Promise<SkillReading> {
+  const { chain, client } = planner;
+  const account = intent.account
+    ? await resolveRecipient(chain, client, planner.lookupAddress, intent.account, index)
+    : planner.account;
+  const prices = priceBook(planner.catalog, createSkillContext({ chain, client, account }));
+  const summary = await accountSummary({ client, chain, account, prices });
+  const whose = isAddressEqual(account, planner.account) ? 'Your account' : `Account ${account}`;
+  return {
+    summary: `${whose} on ${chain.name}:\n${accountSummaryTable(summary)}`,
+    values: {
+      account,
+      totalUsd: summary.totals.totalUsd.toFixed(2),
+      walletUsd: summary.totals.walletUsd.toFixed(2),
+      positionsUsd: summary.totals.positionsUsd.toFixed(2),
+      debtUsd: summary.totals.debtUsd.toFixed(2),
+      ...(summary.aave?.healthFactor != null ? { healthFactor: String(summary.aave.healthFactor) } : {}),
+    },
+  };
 }

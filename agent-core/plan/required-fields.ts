@@ -22,7 +22,7 @@ const REQUIRED: Partial<Record<IntentAction, (keyof Intent)[]>> = {
   borrow: ['token', 'amount'],
   repay: ['token', 'amount'],
   approve: ['token', 'spender', 'amount'],
-  balance: ['token'],
+  // A balance without a token is the whole account (wallet, positions, total): nothing to ask.
   price: ['token'],
   total_supply: ['token'],
 };

@@ -1,4 +1,4 @@
-// The side panel: the account and its balances, the policy limits, the model in use, the skills, the
+// The side panel: the account (balances, positions, total value, kept live), the policy limits, the model in use, the skills, the
 // settled emission epochs.
 
 import { api } from './api.js';
@@ -8,6 +8,8 @@ import { formatAmount, formatBps, formatUsd, shortHex } from './format.js';
 import { asProblem, showError, tokenAvatar } from './plan-card.js';
 
 const DEFAULT_MODEL = 'qwen2.5:7b-instruct';
+/** How often a visible page reads the account again on its own. */
+const ACCOUNT_EVERY_MS = 30_000;
 
 const SKILL_STATUS = /** @type {Record<string, { label: string, tone: string, help: string }>} */ ({
   audited: { label: 'Audited', tone: 'good', help: 'A trusted auditor attested this exact code.' },
@@ -22,10 +24,21 @@ export function createPanel() {
   const refreshButton = /** @type {HTMLButtonElement} */ ($('#refresh-balances'));
   refreshButton.append(icon('refresh'));
   refreshButton.addEventListener('click', () => loadAccount());
+  // Live: the account is read again when the page comes back into view or gets the focus (an action
+  // taken in the CLI, over MCP or in another tab), and every 30 s while it is visible; app.js also
+  // reloads it when an execution this page follows settles.
+  let lastLoad = 0;
+  const refreshIfStale = () => {
+    if (document.visibilityState === 'visible' && Date.now() - lastLoad > 1000) loadAccount();
+  };
+  window.addEventListener('focus', refreshIfStale);
+  document.addEventListener('visibilitychange', refreshIfStale);
+  window.setInterval(refreshIfStale, ACCOUNT_EVERY_MS);
 
   let accountLoads = 0;
   async function loadAccount() {
     const load = ++accountLoads;
+    lastLoad = Date.now();
     refreshButton.classList.add('spinning');
     refreshButton.disabled = true;
     try {
@@ -119,14 +132,29 @@ function createEmissions() {
 }
 
 /**
+ * @typedef {{ symbol: string, address: string | null, decimals: number, amount: string, usd: number | null, reward?: boolean }} BalanceView
+ * @typedef {{ protocol: string, kind: 'supplied' | 'borrowed' | 'deposit', symbol: string, asset: string, token: string,
+ *   tokenSymbol: string, amount: string, shares?: string, usd: number | null, collateral?: boolean }} PositionView
+ * @typedef {{ healthFactor: number | null, collateralUsd: number, debtUsd: number, availableBorrowsUsd: number }} AaveView
+ * @typedef {{ walletUsd: number, positionsUsd: number, debtUsd: number, totalUsd: number, unpriced?: string[] }} Totals
+ */
+
+/**
+ * The account as GET /v1/account answers it: address, total value (wallet + positions − debt), the
+ * wallet's balances (the reward token among them), Aave V3 supply and debt with the health factor,
+ * and the deposit pool's shares.
  * @param {HTMLElement} container
- * @param {{ address: string, deployed: boolean, chain?: { name: string, chainId: number },
- *   balances: { symbol: string, address: string | null, decimals: number, amount: string, usd: number | null }[] }} account
+ * @param {{ address: string, deployed: boolean, chain?: { name: string, chainId: number }, balances: BalanceView[],
+ *   positions?: PositionView[], aave?: AaveView | null, totals?: Totals }} account
  */
 function renderAccount(container, account) {
   const balances = Array.isArray(account.balances) ? account.balances : [];
-  const priced = balances.filter((b) => typeof b.usd === 'number');
-  const total = priced.reduce((sum, b) => sum + /** @type {number} */ (b.usd), 0);
+  const positions = Array.isArray(account.positions) ? account.positions : [];
+  const walletUsd = balances.reduce((sum, b) => sum + (typeof b.usd === 'number' ? b.usd : 0), 0);
+  const totals = account.totals ?? { walletUsd, positionsUsd: 0, debtUsd: 0, totalUsd: walletUsd };
+  const aavePositions = positions.filter((p) => p.protocol === 'aave-v3');
+  const otherPositions = positions.filter((p) => p.protocol !== 'aave-v3');
+  const aave = account.aave;
   replaceChildren(
     container,
     h(
@@ -147,7 +175,14 @@ function renderAccount(container, account) {
       'div',
       { class: 'account-total' },
       h('span', { class: 'label', text: 'Total value' }),
-      h('span', { class: 'total', text: formatUsd(total), dataset: { testid: 'account-total' } }),
+      h('span', { class: 'total', text: formatUsd(totals.totalUsd), dataset: { testid: 'account-total' } }),
+      positions.length > 0
+        ? h('span', {
+            class: 'account-breakdown',
+            text: `wallet ${formatUsd(totals.walletUsd)} + positions ${formatUsd(totals.positionsUsd)}${totals.debtUsd > 0 ? ` \u2212 debt ${formatUsd(totals.debtUsd)}` : ''}`,
+            dataset: { testid: 'account-breakdown' },
+          })
+        : null,
     ),
     balances.length === 0
       ? h('p', { class: 'muted small', text: 'No balances yet.' })
@@ -160,28 +195,110 @@ function renderAccount(container, account) {
               'li',
               {
                 class: `balance${zero ? ' balance-zero' : ''}`,
-                dataset: { testid: 'balance-row', symbol: balance.symbol },
+                dataset: {
+                  testid: 'balance-row',
+                  symbol: balance.symbol,
+                  ...(balance.reward ? { reward: 'true' } : {}),
+                },
               },
               tokenAvatar(balance.symbol),
-              h('span', { class: 'balance-symbol', text: balance.symbol, title: balance.address ?? 'native asset' }),
               h(
                 'span',
-                { class: 'balance-values' },
-                h('span', {
-                  class: 'balance-amount',
-                  text: formatAmount(balance.amount),
-                  dataset: { testid: 'balance-amount' },
-                }),
-                h('span', {
-                  class: 'balance-usd',
-                  text: formatUsd(balance.usd),
-                  title: typeof balance.usd === 'number' ? '' : 'No price for this token: not counted in the total',
-                }),
+                { class: 'balance-name' },
+                h('span', { class: 'balance-symbol', text: balance.symbol, title: balance.address ?? 'native asset' }),
+                balance.reward ? h('span', { class: 'balance-note', text: 'reward token' }) : null,
               ),
+              balanceValues(balance.amount, balance.usd, false),
             );
           }),
         ),
+    aavePositions.length > 0
+      ? h(
+          'div',
+          { class: 'positions', dataset: { testid: 'aave-positions' } },
+          h(
+            'div',
+            { class: 'positions-head' },
+            h('span', { class: 'label', text: 'Aave V3' }),
+            aave ? healthBadge(aave.healthFactor) : null,
+          ),
+          aave
+            ? h('p', {
+                class: 'muted small',
+                text: `Can borrow ${formatUsd(aave.availableBorrowsUsd)} more`,
+                dataset: { testid: 'aave-available' },
+              })
+            : null,
+          h('ul', { class: 'balances', attrs: { 'aria-label': 'Aave V3 positions' } }, aavePositions.map(positionRow)),
+        )
+      : null,
+    otherPositions.length > 0
+      ? h(
+          'div',
+          { class: 'positions', dataset: { testid: 'other-positions' } },
+          h('div', { class: 'positions-head' }, h('span', { class: 'label', text: 'Deposit pool' })),
+          h('ul', { class: 'balances', attrs: { 'aria-label': 'Deposit pool' } }, otherPositions.map(positionRow)),
+        )
+      : null,
   );
+}
+
+/**
+ * @param {string} amount
+ * @param {number | null} usd
+ * @param {boolean} owed a debt: shown with a minus
+ */
+function balanceValues(amount, usd, owed) {
+  return h(
+    'span',
+    { class: 'balance-values' },
+    h('span', { class: 'balance-amount', text: formatAmount(amount), dataset: { testid: 'balance-amount' } }),
+    h('span', {
+      class: 'balance-usd',
+      text: formatUsd(typeof usd === 'number' && owed ? -usd : usd),
+      title: typeof usd === 'number' ? '' : 'No price for this token: not counted in the total',
+      dataset: { testid: 'balance-usd' },
+    }),
+  );
+}
+
+/** @param {PositionView} position */
+function positionRow(position) {
+  const note =
+    position.kind === 'supplied'
+      ? `supplied · ${position.tokenSymbol}${position.collateral ? ' · collateral' : ''}`
+      : position.kind === 'borrowed'
+        ? 'borrowed: you owe it'
+        : `${formatAmount(position.shares ?? '')} ${position.tokenSymbol}`;
+  return h(
+    'li',
+    {
+      class: `balance position position-${position.kind}`,
+      dataset: { testid: 'position-row', kind: position.kind, symbol: position.symbol, protocol: position.protocol },
+    },
+    tokenAvatar(position.symbol),
+    h(
+      'span',
+      { class: 'balance-name' },
+      h('span', { class: 'balance-symbol', text: position.symbol, title: position.token }),
+      h('span', { class: 'balance-note', text: note }),
+    ),
+    balanceValues(position.amount, position.usd, position.kind === 'borrowed'),
+  );
+}
+
+/**
+ * The health factor as a badge: liquidation comes at 1.
+ * @param {number | null} value
+ */
+function healthBadge(value) {
+  const tone = value === null || value >= 2 ? 'good' : value >= 1.2 ? 'warn' : 'bad';
+  return h('span', {
+    class: `badge badge-${tone}`,
+    text: value === null ? 'no debt' : `health ${value.toFixed(2)}`,
+    title: 'Health factor: the position can be liquidated below 1.',
+    dataset: { testid: 'health-factor' },
+  });
 }
 
 /** The policy form: shows the limits, sends only what changed, and puts a refusal next to its field. */

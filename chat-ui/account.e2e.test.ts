@@ -1,0 +1,156 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { listen } from '../app/server.ts';
+import { testAgentApp } from '../app/testing/agent-app.ts';
+import { findFreePort } from '../common/ports.ts';
+import { chatUiRoutes } from './routes.ts';
+
+/**
+ * The side panel's account in a real headless Chromium against the real server on the shared devnet:
+ * after "swap half my ETH to USDC and supply it to Aave" (confirmed in the page) it shows the Aave
+ * position and a total value within 0.5% of the total before; and it reads the account again when
+ * the page gets the focus, so an action taken elsewhere (a plan confirmed through the API) shows up.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Screenshots of the key states, kept as test artifacts (test-artifacts/ is not committed). */
+const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts', 'screenshots');
+
+// The page's globals, typed just enough for the functions evaluated in it (the project has no DOM lib).
+declare const window: { dispatchEvent(event: unknown): boolean };
+declare const Event: new (type: string) => unknown;
+
+const manifest = inject('devnet');
+/** How long a poll waits: the machine may be shared and slow, and an execution lands in seconds. */
+const WAIT = { timeout: 30_000, interval: 100 };
+
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium).`);
+  }
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** "$104,654.22" → 104654.22; NaN for anything else. */
+const dollars = (text: string | null) =>
+  Number(/^\$([\d,]+\.\d\d)$/.exec((text ?? '').trim())?.[1]?.replaceAll(',', ''));
+
+describe('the account panel on the real server', async () => {
+  const deps = await testAgent(manifest);
+  const alice = await fundedAgentUser(deps, manifest);
+  const { app, token } = testAgentApp(manifest, deps, [alice], { page: chatUiRoutes() });
+  const server = await listen(app, '127.0.0.1', await findFreePort());
+  afterAll(() => server.close());
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+  // The swap moves about $15,000: above the default limit of $10,000 a plan.
+  expect(
+    (await api('/v1/policy', { method: 'PUT', body: JSON.stringify({ maxPlanUsd: 100_000, maxDailyUsd: 200_000 }) }))
+      .status,
+  ).toBe(200);
+
+  async function signedIn(): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${server.url}/?token=${token}`);
+    await page.getByTestId('balance-row').first().waitFor();
+    return { page, errors, close: () => context.close() };
+  }
+  const total = async (page: Page) => dollars(await page.getByTestId('account-total').textContent());
+  const position = (page: Page, kind: string, symbol: string) =>
+    page.locator(`[data-testid="position-row"][data-kind="${kind}"][data-symbol="${symbol}"]`);
+
+  it('after "swap half my ETH to USDC and supply it to Aave", confirmed in the page: the Aave position, and the total within 0.5%', async () => {
+    const { page, errors, close } = await signedIn();
+    const before = await total(page);
+    // 15 ETH (10 + 5 WETH) at about $3,000, 30,000 in stablecoins, 0.5 WBTC at about $60,000.
+    expect(before).toBeGreaterThan(100_000);
+    expect(before).toBeLessThan(110_000);
+    expect(await page.getByTestId('position-row').count()).toBe(0);
+    // The reward token is listed in the wallet (none earned yet).
+    const reward = page.locator('[data-testid="balance-row"][data-reward="true"]');
+    expect(await reward.getAttribute('data-symbol')).toBe('SXR');
+    expect(await reward.textContent()).toContain('reward token');
+
+    await page.getByTestId('message-input').fill('swap half my ETH to USDC and supply it to Aave');
+    await page.getByTestId('message-input').press('Enter');
+    const reply = page.getByTestId('assistant-message').last();
+    await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
+    const card = reply.getByTestId('plan-card');
+    await card.getByTestId('confirm-button').click();
+    await expect.poll(() => card.getByTestId('execution-status').getAttribute('data-status'), WAIT).toBe('succeeded');
+
+    // The panel reloads when the execution settles: USDC supplied on Aave, valued by its oracle.
+    const supplied = position(page, 'supplied', 'USDC');
+    await supplied.waitFor({ timeout: WAIT.timeout });
+    const suppliedUsd = dollars(await supplied.getByTestId('balance-usd').textContent());
+    expect(suppliedUsd).toBeGreaterThan(14_000);
+    expect(suppliedUsd).toBeLessThan(15_100);
+    expect(await supplied.textContent()).toMatch(/supplied · \S+ · collateral/);
+    expect(await page.getByTestId('health-factor').textContent()).toBe('no debt');
+    expect(await page.getByTestId('aave-available').textContent()).toMatch(/^Can borrow \$[\d,]+\.\d\d more$/);
+    const after = await total(page);
+    console.log(
+      `panel: "swap half my ETH to USDC and supply it to Aave": total value $${before.toFixed(2)} before, $${after.toFixed(2)} after (${(((after - before) / before) * 100).toFixed(2)}%)`,
+    );
+    expect(Math.abs(after - before) / before, `${before} → ${after}`).toBeLessThan(0.005);
+    expect(await page.getByTestId('account-breakdown').textContent()).toMatch(
+      /^wallet \$[\d,]+\.\d\d \+ positions \$[\d,]+\.\d\d$/,
+    );
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.locator('#account-card').screenshot({ path: join(SCREENSHOTS, 'account-positions.png') });
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // Borrows against the supply of the test before.
+  it('reads the account again on focus: a borrow confirmed through the API while the page is open shows up', async () => {
+    const { page, errors, close } = await signedIn();
+    const before = await total(page);
+    expect(await position(page, 'borrowed', 'DAI').count()).toBe(0);
+
+    // Elsewhere (a script, the CLI, another tab): plan and confirm a borrow through the API.
+    const stream = await (
+      await api('/v1/chat', { method: 'POST', body: JSON.stringify({ message: 'borrow 500 DAI' }) })
+    ).text();
+    const planId = /"plan":\{"id":"([^"]+)"/.exec(stream)?.[1];
+    expect(planId, stream.slice(0, 2000)).toBeDefined();
+    const confirmed = (await (await api(`/v1/plans/${planId}/confirm`, { method: 'POST', body: '{}' })).json()) as {
+      execution: { status: string };
+    };
+    expect(confirmed.execution.status).toBe('succeeded');
+    // Nothing on the page knows of it yet.
+    expect(await position(page, 'borrowed', 'DAI').count()).toBe(0);
+
+    // The person comes back to the page.
+    await page.waitForTimeout(1100);
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    const borrowed = position(page, 'borrowed', 'DAI');
+    await borrowed.waitFor({ timeout: 10_000 });
+    expect(await borrowed.getByTestId('balance-amount').textContent()).toMatch(/^500(\.\d+)?$/);
+    expect(await borrowed.getByTestId('balance-usd').textContent()).toMatch(/^\u2212\$50\d\.\d\d$/);
+    expect(await page.getByTestId('health-factor').textContent()).toMatch(/^health \d+\.\d\d$/);
+    expect(await page.getByTestId('account-breakdown').textContent()).toMatch(/ \u2212 debt \$50\d\.\d\d$/);
+    // 500 DAI came in and 500 DAI is owed: the total holds.
+    const after = await total(page);
+    expect(Math.abs(after - before) / before, `${before} → ${after}`).toBeLessThan(0.001);
+    await page.locator('#account-card').screenshot({ path: join(SCREENSHOTS, 'account-after-borrow-elsewhere.png') });
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
