@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { describeError, SextantError } from '../common/errors.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
 import { accountSummary } from '../smart-accounts/balances.ts';
+import { PassphraseRequiredError } from '../smart-accounts/errors.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
 import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, PlanError, planView } from './agent.ts';
 import { ConversationNotFoundError } from './conversations/conversations.ts';
@@ -17,7 +18,7 @@ export type AgentRoutesDependencies = {
   agent: AgentDeps;
   /** The user's owner address and smart account. */
   userAccount: (userId: string) => Promise<{ owner: Address; account: Address }>;
-  /** The user's owner key, unlocked, to sign a confirmed plan. */
+  /** The user's owner key, unlocked, to sign a confirmed plan; PassphraseRequiredError (a 423) when it is locked. */
   unlock: (userId: string) => Promise<LocalAccount>;
 };
 
@@ -121,6 +122,10 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
       return c.json({ execution: executionJson(execution) });
     } catch (error) {
       if (error instanceof PlanError) return c.json({ error: error.message, hint: error.hint }, error.status);
+      // Nothing was reserved yet: the page asks for the passphrase, unlocks, and confirms again.
+      if (error instanceof PassphraseRequiredError) {
+        return c.json({ error: error.message, hint: error.hint, code: error.code }, 423);
+      }
       throw error;
     }
   });
