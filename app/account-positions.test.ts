@@ -147,33 +147,36 @@ describe('GET /v1/account: positions, debt and total value, on the devnet', asyn
     // Someone else deposits 1 WETH into the pool for Alice, and the operator mints her 12.5 rewards.
     const { account: depositor, walletClient } = await fundedAccount(manifest, '10');
     const weth = manifest.contracts.weth;
-    const write = async (request: Parameters<typeof walletClient.writeContract>[0]) =>
-      publicClient.waitForTransactionReceipt({ hash: await walletClient.writeContract(request) });
+    const landed = async (hash: Promise<`0x${string}`>) => publicClient.waitForTransactionReceipt({ hash: await hash });
     const wethAbi = parseAbi(['function deposit() payable', 'function approve(address, uint256) returns (bool)']);
-    await write({
-      account: depositor,
-      chain: walletClient.chain,
-      address: weth,
-      abi: wethAbi,
-      functionName: 'deposit',
-      value: parseEther('1'),
-    });
-    await write({
-      account: depositor,
-      chain: walletClient.chain,
-      address: weth,
-      abi: wethAbi,
-      functionName: 'approve',
-      args: [depositPool, parseEther('1')],
-    });
-    await write({
-      account: depositor,
-      chain: walletClient.chain,
-      address: depositPool,
-      abi: parseAbi(['function deposit(uint256 assets, address receiver) returns (uint256)']),
-      functionName: 'deposit',
-      args: [parseEther('1'), alice.account],
-    });
+    const from = { account: depositor, chain: walletClient.chain } as const;
+    await landed(
+      walletClient.writeContract({
+        ...from,
+        address: weth,
+        abi: wethAbi,
+        functionName: 'deposit',
+        value: parseEther('1'),
+      }),
+    );
+    await landed(
+      walletClient.writeContract({
+        ...from,
+        address: weth,
+        abi: wethAbi,
+        functionName: 'approve',
+        args: [depositPool, parseEther('1')],
+      }),
+    );
+    await landed(
+      walletClient.writeContract({
+        ...from,
+        address: depositPool,
+        abi: parseAbi(['function deposit(uint256 assets, address receiver) returns (uint256)']),
+        functionName: 'deposit',
+        args: [parseEther('1'), alice.account],
+      }),
+    );
     await testClient.impersonateAccount({ address: manifest.admin });
     await testClient.setBalance({ address: manifest.admin, value: parseEther('100') });
     const hash = await walletClient.writeContract({
