@@ -1,13 +1,20 @@
 import { encodeErrorResult, parseAbi } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { describeRevert, revertDataOf } from './revert-reason.ts';
+import { describeRevert, explainRevert, revertDataOf } from './revert-reason.ts';
 
 const abi = parseAbi([
   'error Error(string message)',
   'error Panic(uint256 code)',
   'error ExecuteError(uint256 index, bytes reason)',
   'error SomethingElse(uint256 x)',
+  'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
+  'error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)',
 ]);
+const inCall = (index: bigint, reason: `0x${string}`) =>
+  encodeErrorResult({ abi, errorName: 'ExecuteError', args: [index, reason] });
+const SWAP = { title: 'Swap on Uniswap V3', callCount: 2, spends: ['USDC'] };
+const SUPPLY = { title: 'Supply to Aave V3', callCount: 2, spends: ['WETH'] };
+const BURN = '0x000000000000000000000000000000000000dEaD';
 const errorString = (reason: string) => encodeErrorResult({ abi, errorName: 'Error', args: [reason] });
 
 describe('describeRevert', () => {
@@ -18,18 +25,73 @@ describe('describeRevert', () => {
       args: [1n, errorString('ERC20: transfer amount exceeds balance')],
     });
     expect(describeRevert(data, [{ to: '0xaaaa' }, { to: '0xbbbb' }])).toBe(
-      'call 2 of 2 (to 0xbbbb) failed: ERC20: transfer amount exceeds balance',
+      'call 2 of 2 (to 0xbbbb) failed: the token balance is too small (ERC20: transfer amount exceeds balance)',
     );
   });
 
   it('reads require strings, panics, empty data and unknown errors', () => {
-    expect(describeRevert(errorString('Too little received'))).toBe('Too little received');
+    expect(describeRevert(errorString('Too little received'))).toMatch(/^the swap would return less than the minimum/);
+    expect(describeRevert(errorString('some other reason'))).toBe('some other reason');
     expect(describeRevert(encodeErrorResult({ abi, errorName: 'Panic', args: [0x11n] }))).toBe(
       'panic 0x11 (arithmetic overflow or underflow)',
     );
     expect(describeRevert('0x')).toBe('reverted without a reason');
     expect(describeRevert(encodeErrorResult({ abi, errorName: 'SomethingElse', args: [1n] }))).toMatch(
       /^reverted with unrecognised error data 0x/,
+    );
+  });
+});
+
+describe('explainRevert', () => {
+  it("names the step of the failing call and the token it lacks for Uniswap's STF", () => {
+    const { text } = explainRevert(inCall(3n, errorString('STF')), [SUPPLY, SWAP]);
+    expect(text).toBe(
+      'step 2 (Swap on Uniswap V3): the account does not hold enough USDC: Uniswap could not take the tokens (STF: the transfer from the account failed)',
+    );
+  });
+
+  it('says the price moved for Too little received and Too much requested', () => {
+    expect(explainRevert(inCall(1n, errorString('Too little received')), [SWAP]).text).toMatch(
+      /^step 1 \(Swap on Uniswap V3\): the swap would return less than the minimum .*the price moved/,
+    );
+    expect(explainRevert(inCall(1n, errorString('Too much requested')), [SWAP]).text).toMatch(
+      /^step 1 \(Swap on Uniswap V3\): the swap would cost more than the maximum .*the price moved/,
+    );
+  });
+
+  it("reads Aave's numeric error codes", () => {
+    expect(explainRevert(inCall(3n, errorString('51')), [SWAP, SUPPLY]).text).toBe(
+      'step 2 (Supply to Aave V3): Aave refused: the supply cap of this asset is reached (Aave error 51)',
+    );
+    expect(
+      explainRevert(errorString('35'), [{ title: 'Borrow from Aave V3', callCount: 1, spends: [] }], {
+        singleCall: true,
+      }).text,
+    ).toBe(
+      'step 1 (Borrow from Aave V3): Aave refused: the health factor would fall below the liquidation threshold (Aave error 35)',
+    );
+  });
+
+  it("reads ERC-20 balance and allowance errors, strings and OpenZeppelin's custom errors", () => {
+    const balance = encodeErrorResult({ abi, errorName: 'ERC20InsufficientBalance', args: [BURN, 5n, 100n] });
+    expect(explainRevert(inCall(1n, balance), [SWAP]).text).toBe(
+      `step 1 (Swap on Uniswap V3): the account does not hold enough USDC (ERC20InsufficientBalance(${BURN}, 5, 100))`,
+    );
+    const allowance = encodeErrorResult({ abi, errorName: 'ERC20InsufficientAllowance', args: [BURN, 0n, 100n] });
+    expect(explainRevert(inCall(1n, allowance), [SWAP]).text).toMatch(
+      /^step 1 \(Swap on Uniswap V3\): the spender is not allowed to take enough USDC \(ERC20InsufficientAllowance/,
+    );
+    expect(explainRevert(inCall(0n, errorString('ERC20: insufficient allowance')), [SWAP]).text).toBe(
+      'step 1 (Swap on Uniswap V3): the spender is not allowed to take enough USDC (ERC20: insufficient allowance)',
+    );
+    expect(explainRevert(inCall(0n, errorString('ERC20: transfer amount exceeds balance')), [SWAP]).text).toBe(
+      'step 1 (Swap on Uniswap V3): the account does not hold enough USDC (ERC20: transfer amount exceeds balance)',
+    );
+  });
+
+  it('asks about the step’s tokens when a token reverts without a reason (WETH9 does)', () => {
+    expect(explainRevert(inCall(3n, '0x'), [SWAP, SUPPLY]).text).toBe(
+      'step 2 (Supply to Aave V3): reverted without a reason (does the account hold enough WETH?)',
     );
   });
 });

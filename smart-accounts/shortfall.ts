@@ -1,4 +1,5 @@
 import { type Address, decodeFunctionData, erc20Abi, formatUnits } from 'viem';
+import { roundDecimal } from '../skills/sdk/amounts.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { ShortfallError } from './errors.ts';
 import type { Call } from './executions.ts';
@@ -22,9 +23,44 @@ export async function assertNoShortfall(
   env: ExecutionEnvironment,
   account: Address,
   calls: readonly Call[],
-  needs: { spends?: readonly Spend[]; credits?: readonly Spend[]; gasCost?: bigint; tokens?: boolean },
+  needs: ShortfallNeeds,
 ): Promise<void> {
-  const missing: ShortfallError['missing'] = [];
+  const missing = await findShortfall(env, account, calls, needs);
+  if (missing.length > 0) {
+    throw new ShortfallError(
+      missing.map(({ symbol, needed, available, short }) => ({ symbol, needed, available, short })),
+      env.chain.slug === 'devnet'
+        ? 'Fund the account with `sextant faucet`.'
+        : 'Send the missing funds to the account first.',
+    );
+  }
+}
+
+export type ShortfallNeeds = {
+  spends?: readonly Spend[];
+  credits?: readonly Spend[];
+  gasCost?: bigint;
+  tokens?: boolean;
+};
+
+/** One asset the account holds too little of: human units (exact), and base units with decimals. */
+export type Shortfall = ShortfallError['missing'][number] & {
+  token: Address;
+  decimals: number;
+  neededBaseUnits: bigint;
+  availableBaseUnits: bigint;
+  /** The need includes the gas fee. */
+  withGas: boolean;
+};
+
+/** What `assertNoShortfall` checks, as a list of what is missing (empty when the account can pay). */
+export async function findShortfall(
+  env: Pick<ExecutionEnvironment, 'publicClient' | 'chain'>,
+  account: Address,
+  calls: readonly Call[],
+  needs: ShortfallNeeds,
+): Promise<Shortfall[]> {
+  const missing: Shortfall[] = [];
   const maxGasCost = needs.gasCost ?? 0n;
   const credit = new Map<string, bigint>();
   for (const c of needs.credits ?? [])
@@ -34,7 +70,7 @@ export async function assertNoShortfall(
   const nativeNeeded = (valueNeeded > 0n ? valueNeeded : 0n) + maxGasCost;
   const nativeBalance = await env.publicClient.getBalance({ address: account });
   if (nativeBalance < nativeNeeded) {
-    missing.push(row('ETH', 18, nativeNeeded, nativeBalance, maxGasCost > 0n ? ' (including gas)' : ''));
+    missing.push(row(NATIVE, 'ETH', 18, nativeNeeded, nativeBalance, maxGasCost > 0n));
   }
   const byToken = new Map<string, bigint>();
   const tokenNeeds = needs.tokens === false ? [] : (needs.spends ?? transfersIn(calls));
@@ -50,25 +86,47 @@ export async function assertNoShortfall(
       env.publicClient.readContract({ address, abi: erc20Abi, functionName: 'balanceOf', args: [account] }),
       describeToken(env, address),
     ]);
-    if (balance < needed) missing.push(row(symbol, decimals, needed, balance, ''));
+    if (balance < needed) missing.push(row(address, symbol, decimals, needed, balance, false));
   }
-  if (missing.length > 0) {
-    throw new ShortfallError(
-      missing,
-      env.chain.slug === 'devnet'
-        ? 'Fund the account with `sextant faucet`.'
-        : 'Send the missing funds to the account first.',
-    );
-  }
+  return missing;
 }
 
-function row(symbol: string, decimals: number, needed: bigint, available: bigint, note: string) {
+function row(
+  token: Address,
+  symbol: string,
+  decimals: number,
+  needed: bigint,
+  available: bigint,
+  withGas: boolean,
+): Shortfall {
   return {
+    token,
     symbol,
-    needed: `${formatUnits(needed, decimals)}${note}`,
+    decimals,
+    needed: `${formatUnits(needed, decimals)}${withGas ? ' (including gas)' : ''}`,
     available: formatUnits(available, decimals),
     short: formatUnits(needed - available, decimals),
+    neededBaseUnits: needed,
+    availableBaseUnits: available,
+    withGas,
   };
+}
+
+/**
+ * What is missing, as a person acts on it: "USDC: the plan needs 100, the account holds 0. On the
+ * devnet, `sextant faucet` or the page's Get test funds button funds it." The need rounds up and the
+ * holding down, so the short figures never hide the gap; on a real network the fix is to send funds.
+ */
+export function describeShortfall(missing: readonly Shortfall[], options: { devnet: boolean }): string {
+  const lines = missing.map((m) => {
+    const needed = roundDecimal(formatUnits(m.neededBaseUnits, m.decimals), 'up');
+    const held = roundDecimal(formatUnits(m.availableBaseUnits, m.decimals), 'down');
+    return `${m.symbol}: the plan needs ${needed}${m.withGas ? ' (with gas)' : ''}, the account holds ${held}.`;
+  });
+  const fix = options.devnet
+    ? `On the devnet, \`sextant faucet\` or the page's Get test funds button funds ${missing.length === 1 ? 'it' : 'them'}.`
+    : `Send the missing ${missing.length === 1 ? 'funds' : 'tokens'} to the account first, or ask for less.`;
+  return `${lines.join(' ')} ${fix}`;
 }
 
 function transfersIn(calls: readonly Call[]): Spend[] {
@@ -87,7 +145,7 @@ function transfersIn(calls: readonly Call[]): Spend[] {
 
 /** Symbol and decimals from the token list, or from the token itself (decimals are never assumed). */
 async function describeToken(
-  env: ExecutionEnvironment,
+  env: Pick<ExecutionEnvironment, 'publicClient' | 'chain'>,
   address: Address,
 ): Promise<{ symbol: string; decimals: number }> {
   const listed = env.chain.tokens.find((token) => token.address.toLowerCase() === address.toLowerCase());

@@ -54,6 +54,37 @@ describe('simulateAccountCalls', () => {
     expect(wethBalance).toBe(parseEther('5') + parseEther('1.5'));
   });
 
+  it('reads what is left of an allowance from the simulated chain: none once Aave has taken WETH (WETH9 logs no Approval then)', async () => {
+    const { userId, owner, account } = await newUser(env);
+    await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, account);
+    const pool = manifest.contracts.aaveV3.pool;
+    const amount = parseEther('0.1');
+    const calls = [
+      { to: weth, data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [pool, amount] }) },
+      {
+        to: pool,
+        data: encodeFunctionData({
+          abi: parseAbi(['function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode)']),
+          functionName: 'supply',
+          args: [weth, amount, account, 0],
+        }),
+      },
+    ];
+    const simulation = await simulateAccountCalls(env, owner.address, calls);
+    expect(simulation.ok, simulation.revertReason).toBe(true);
+    expect(simulation.approvals).toEqual([{ token: weth, spender: pool, amount, remaining: 0n }]);
+
+    const record = await execute(env, owner, { userId, idempotencyKey: randomUUID(), calls });
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    const left = await env.publicClient.readContract({
+      address: weth,
+      abi: erc20Abi,
+      functionName: 'allowance',
+      args: [account, pool],
+    });
+    expect(left).toBe(simulation.approvals[0]?.remaining);
+  });
+
   it('reports why a batch would fail, and predicts no changes', async () => {
     const { owner } = await newUser(env);
     const recipient = privateKeyToAccount(generatePrivateKey()).address;

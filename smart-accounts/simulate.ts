@@ -1,5 +1,6 @@
 import {
   type Address,
+  decodeFunctionData,
   encodeFunctionData,
   erc20Abi,
   getAddress,
@@ -30,7 +31,11 @@ import { watchOnlySmartAccount } from './smart-account.ts';
 export { NATIVE_ASSET };
 
 export type AssetChange = { token: Address; before: bigint; after: bigint; diff: bigint };
-/** An allowance the calls grant: the amount approved, and what is left of it when the calls end. */
+/**
+ * An allowance the calls grant: the amount approved, and what is left of it when the calls end, read
+ * with `allowance(account, spender)` at the end of the simulated block (not from events: WETH9, for
+ * one, logs no Approval when transferFrom spends an allowance).
+ */
 export type ApprovalGranted = { token: Address; spender: Address; amount: bigint; remaining: bigint };
 
 /** What the chain would do if the account ran `calls` now. */
@@ -39,9 +44,11 @@ export type Simulation = {
   ok: boolean;
   /** Why it would fail, in words ("call 2 of 3 (to 0x…) failed: Too little received"). */
   revertReason: string | undefined;
+  /** The revert data itself, for a caller that names the failing step (revert-reason.ts explainRevert). */
+  revertData: Hex | undefined;
   /** Every asset whose balance in the account would change (ETH before gas). */
   assetChanges: AssetChange[];
-  /** Allowances the calls grant, per token and spender: the first value set, and the last. */
+  /** Allowances the calls grant, per token and spender: the value set, and what the chain holds after. */
   approvals: ApprovalGranted[];
   /** Gas: the batch itself, the account's deployment when this is its first operation, and the
    *  estimated total with the EntryPoint's verification and bundling overhead; the fee at the current price. */
@@ -55,13 +62,21 @@ const OPERATION_OVERHEAD_GAS = 110_000n;
 const DEPOSIT = toEventSelector('Deposit(address,uint256)');
 const WITHDRAWAL = toEventSelector('Withdrawal(address,uint256)');
 const SENDER_CREATOR_ABI = parseAbi(['function senderCreator() view returns (address)']);
+const APPROVE_ABI = parseAbi([
+  'function approve(address spender, uint256 amount) returns (bool)',
+  'function increaseAllowance(address spender, uint256 addedValue) returns (bool)',
+]);
+
+/** A token and a spender whose allowance from the account is read before and after the calls. */
+type AllowancePair = { token: Address; spender: Address };
 
 /**
  * Runs the calls through the user's own account in one simulated block (eth_simulateV1), as the
  * EntryPoint would: the account's factory deploys it first when it has no code yet, then the
  * EntryPoint calls the account's batch execution. Balances of `tokens` (and of any token the calls
  * move) are read before and after inside the same block, ETH moves come from the node's transfer
- * trace, and approvals from the Approval events the account is the owner in. Nothing is signed.
+ * trace. Allowances the calls set (their approve calls, and Approval events the account owns) are read
+ * with `allowance()` before and after the calls in the same block. Nothing is signed.
  */
 export async function simulateAccountCalls(
   env: Pick<ExecutionEnvironment, 'publicClient' | 'chain' | 'bundlerUrl'>,
@@ -91,11 +106,19 @@ export async function simulateAccountCalls(
     }
   }
 
-  const run = async (tokens: readonly Address[]) => {
-    const reads = tokens.map((token) => ({
-      to: token,
-      data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [account] }),
-    }));
+  const run = async (tokens: readonly Address[], pairs: readonly AllowancePair[]) => {
+    const reads = [
+      ...tokens.map((token) => ({
+        to: token,
+        data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [account] }),
+      })),
+      ...pairs.map((pair) => ({
+        to: pair.token,
+        data: encodeFunctionData({ abi: erc20Abi, functionName: 'allowance', args: [account, pair.spender] }),
+      })),
+    ];
+    // The reads run in the same block as the calls, just before and just after them: the state the
+    // calls start from and the state they leave.
     const [block] = await simulateBlocks(client, {
       traceTransfers: true,
       validation: false,
@@ -105,27 +128,33 @@ export async function simulateAccountCalls(
     const results = block.calls;
     const execution = results[setup.length + reads.length];
     if (!execution) throw new Error('The node returned fewer results than calls.');
+    const value = (r: (typeof results)[number] | undefined) =>
+      r && r.status === 'success' && r.data && r.data !== '0x' ? hexToBigInt(r.data) : undefined;
+    const before = results.slice(setup.length, setup.length + reads.length).map(value);
+    const after = results.slice(setup.length + reads.length + 1).map(value);
     return {
       execution,
       deployment: setup.length > 0 ? (results[0]?.gasUsed ?? 0n) : 0n,
-      before: results
-        .slice(setup.length, setup.length + reads.length)
-        .map((r) => (r.data && r.data !== '0x' ? hexToBigInt(r.data) : 0n)),
-      after: results
-        .slice(setup.length + reads.length + 1)
-        .map((r) => (r.data && r.data !== '0x' ? hexToBigInt(r.data) : 0n)),
+      before: before.slice(0, tokens.length).map((v) => v ?? 0n),
+      after: after.slice(0, tokens.length).map((v) => v ?? 0n),
+      allowancesBefore: before.slice(tokens.length),
+      allowancesAfter: after.slice(tokens.length),
     };
   };
 
   let tokens = uniqueAddresses([...(options.tokens ?? []), ...env.chain.tokens.map((t) => t.address)]);
-  let outcome = await run(tokens);
-  // A token the calls moved that nobody listed (an aToken, say): read it too.
-  const moved = tokensMoved(outcome.execution.logs ?? [], account).filter(
-    (t) => !tokens.some((k) => isAddressEqual(k, t)),
-  );
-  if (moved.length > 0) {
+  const approveCalls = approvesIn(calls);
+  let pairs = uniquePairs(approveCalls);
+  let outcome = await run(tokens, pairs);
+  // A token the calls moved that nobody listed (an aToken, say), or an allowance they set that no
+  // approve call shows (an Approval event the account owns): read those too.
+  const firstLogs = (outcome.execution.logs ?? []) as Log[];
+  const moved = tokensMoved(firstLogs, account).filter((t) => !tokens.some((k) => isAddressEqual(k, t)));
+  const approved = approvalEvents(firstLogs, account).filter((e) => !pairs.some((p) => samePair(p, e)));
+  if (moved.length > 0 || approved.length > 0) {
     tokens = [...tokens, ...moved];
-    outcome = await run(tokens);
+    pairs = uniquePairs([...pairs, ...approved]);
+    outcome = await run(tokens, pairs);
   }
   const { execution } = outcome;
   const ok = execution.status === 'success';
@@ -148,8 +177,14 @@ export async function simulateAccountCalls(
     account,
     ok,
     revertReason: ok ? undefined : revertReasonOf(execution.data, calls),
+    revertData: ok ? undefined : execution.data,
     assetChanges,
-    approvals: ok ? approvalsIn(logs, account) : [],
+    approvals: ok
+      ? approvalsGranted(pairs, approveCalls, approvalEvents(logs, account), {
+          before: outcome.allowancesBefore,
+          after: outcome.allowancesAfter,
+        })
+      : [],
     gas: {
       execution: execution.gasUsed,
       deployment: outcome.deployment,
@@ -182,17 +217,70 @@ function tokensMoved(logs: readonly Log[], account: Address): Address[] {
   return uniqueAddresses(found);
 }
 
-function approvalsIn(logs: readonly Log[], account: Address): ApprovalGranted[] {
-  const byPair = new Map<string, ApprovalGranted>();
+/** The approve and increaseAllowance calls among `calls`, with the amount each sets or adds. */
+function approvesIn(calls: readonly Call[]): (AllowancePair & { amount: bigint })[] {
+  const found: (AllowancePair & { amount: bigint })[] = [];
+  for (const call of calls) {
+    if (!call.data || call.data.length < 10) continue;
+    try {
+      const decoded = decodeFunctionData({ abi: APPROVE_ABI, data: call.data });
+      found.push({ token: getAddress(call.to), spender: getAddress(decoded.args[0]), amount: decoded.args[1] });
+    } catch {
+      // Not an approval.
+    }
+  }
+  return found;
+}
+
+/** The Approval events the account is the owner in, in order. */
+function approvalEvents(logs: readonly Log[], account: Address): (AllowancePair & { amount: bigint })[] {
+  const found: (AllowancePair & { amount: bigint })[] = [];
   for (const log of logs) {
     if (log.topics[0] !== APPROVAL_TOPIC || log.topics.length !== 3 || !involves(log.topics[1], account)) continue;
-    const spender = topicAddress(log.topics[2]) as Address;
-    const key = `${log.address.toLowerCase()}:${spender.toLowerCase()}`;
-    const value = hexToBigInt(log.data);
-    const seen = byPair.get(key);
-    // Some tokens log an Approval when transferFrom spends the allowance: that is what remains.
-    if (seen) seen.remaining = value;
-    else byPair.set(key, { token: getAddress(log.address), spender, amount: value, remaining: value });
+    found.push({
+      token: getAddress(log.address),
+      spender: topicAddress(log.topics[2]) as Address,
+      amount: hexToBigInt(log.data),
+    });
   }
-  return [...byPair.values()];
+  return found;
+}
+
+function samePair(a: AllowancePair, b: AllowancePair): boolean {
+  return isAddressEqual(a.token, b.token) && isAddressEqual(a.spender, b.spender);
+}
+
+function uniquePairs(pairs: readonly AllowancePair[]): AllowancePair[] {
+  const unique: AllowancePair[] = [];
+  for (const pair of pairs) {
+    if (!unique.some((known) => samePair(known, pair))) unique.push({ token: pair.token, spender: pair.spender });
+  }
+  return unique;
+}
+
+/**
+ * Per token and spender the calls approve (an approve call, or an Approval event that raises the
+ * allowance), the amount set and what the chain holds at the end of the block. An Approval event that
+ * only records a standing allowance being spent (OpenZeppelin 4 logs one in transferFrom) grants nothing.
+ */
+function approvalsGranted(
+  pairs: readonly AllowancePair[],
+  approveCalls: readonly (AllowancePair & { amount: bigint })[],
+  events: readonly (AllowancePair & { amount: bigint })[],
+  allowances: { before: readonly (bigint | undefined)[]; after: readonly (bigint | undefined)[] },
+): ApprovalGranted[] {
+  const granted: ApprovalGranted[] = [];
+  for (const [index, pair] of pairs.entries()) {
+    const call = approveCalls.find((c) => samePair(c, pair));
+    const pairEvents = events.filter((e) => samePair(e, pair));
+    const before = allowances.before[index];
+    const after = allowances.after[index];
+    // Without a readable allowance (not an ERC-20 after all), the last event is the best there is.
+    const remaining = after ?? pairEvents.at(-1)?.amount ?? call?.amount ?? 0n;
+    const raised = pairEvents.some((e) => before === undefined || e.amount > before);
+    if (!call && !raised) continue;
+    const amount = pairEvents[0]?.amount ?? call?.amount ?? remaining;
+    granted.push({ token: pair.token, spender: pair.spender, amount, remaining });
+  }
+  return granted;
 }
