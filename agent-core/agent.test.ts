@@ -206,11 +206,13 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     ).rejects.toThrow(/refused/);
   });
 
-  it('does not offer a plan that fails simulation', async () => {
+  it('does not offer a plan the account cannot pay for, naming the token, the need and the holding', async () => {
     const user = await fundedAgentUser(deps, manifest);
     const reply = await say(user, 'send 20000 USDC to 0x000000000000000000000000000000000000dEaD');
     expect(reply.kind).toBe('not-offered');
-    expect(reply.text).toMatch(/would fail: call \d of \d .*exceeds balance|InsufficientBalance/);
+    // Told before any simulation (a plan that reverts in simulation: plan/preview.test.ts).
+    expect(reply.plan).toBeUndefined();
+    expect(reply.text).toMatch(/^USDC: the plan needs 20000, the account holds 10000\. .*sextant faucet/);
   });
 
   it('pays an address-book label without asking about a new recipient', async () => {

@@ -3,13 +3,14 @@ import type { Token } from '../common/chains/types.ts';
 import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
 import type { SkillCatalog } from '../skills/registry/catalog.ts';
+import { roundAmountsInText } from '../skills/sdk/amounts.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
 import { NATIVE_TOKEN, type SkillReading } from '../skills/sdk/define-skill.ts';
 import { SkillRefusedError } from '../skills/sdk/errors.ts';
 import type { ExecutionEnvironment } from '../smart-accounts/environment.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { type ExecutionRecord, getExecution, nothingWasSent } from '../smart-accounts/executions.ts';
-import type { Spend } from '../smart-accounts/shortfall.ts';
+import { describeShortfall, findShortfall, type Spend } from '../smart-accounts/shortfall.ts';
 import { listAddresses, lookupAddress } from './address-book.ts';
 import { addTurn, listTurns, openConversation, pendingClarify } from './conversations/conversations.ts';
 import { fillClarify, isCompleteRequest } from './conversations/fill-clarify.ts';
@@ -203,6 +204,19 @@ export async function handleMessage(
     });
   }
 
+  // Funds the account does not hold are named before any simulation, with how to get them: a revert
+  // deep inside a protocol ("STF") tells a person nothing.
+  const missing = await findShortfall(
+    deps.env,
+    request.account,
+    draft.steps.flatMap((step) => step.calls),
+    planNeeds({ steps: draft.steps, calls: draft.steps.flatMap((step) => step.calls) }),
+  );
+  if (missing.length > 0) {
+    const text = describeShortfall(missing, { devnet: chain.slug === 'devnet' });
+    return reply(deps, conversationId, parse, { kind: 'not-offered', text });
+  }
+
   // Simulate the whole bundle through the account, then hold it to the user's policy.
   request.onStage?.('simulating');
   const ctx = createSkillContext({ chain, client: deps.env.publicClient, account: request.account });
@@ -245,7 +259,8 @@ export async function handleMessage(
     });
   }
   if (refusal) return reply(deps, conversationId, parse, { kind: 'refused', text: refusal, plan: view });
-  const lines = draft.steps.map((step, i) => `${i + 1}. ${step.summary}`);
+  // Amounts rounded for people; the exact summary stays on the plan's steps.
+  const lines = draft.steps.map((step, i) => `${i + 1}. ${roundAmountsInText(step.summary)}`);
   const unlisted = preview.ledger.unlistedTokens;
   const recipients =
     (newRecipients.length > 0

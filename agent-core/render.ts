@@ -1,3 +1,4 @@
+import { roundAmountsInText, roundDecimal } from '../skills/sdk/amounts.ts';
 import type { ExecutionRecord } from '../smart-accounts/executions.ts';
 import type { AgentReply } from './agent.ts';
 import type { ValueFlowKind } from './policy/value-flow.ts';
@@ -6,6 +7,9 @@ const usd = (value: number | undefined) =>
   value === undefined
     ? ''
     : `  (${value < 0 ? '-' : ''}$${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })})`;
+
+/** Amounts in the terminal are rounded for people (about 6 significant digits); `--json` has them exact. */
+const round = (amount: string) => roundDecimal(amount);
 
 const FLOW_WORDS: Record<ValueFlowKind, string> = {
   give: 'gives',
@@ -25,26 +29,31 @@ export function renderReply(reply: AgentReply): string {
   }
   lines.push(`Plan ${plan.id}:`);
   for (const [i, step] of plan.steps.entries()) {
-    lines.push(`  ${i + 1}. ${step.summary}   [${step.skillId}@${step.version}]`);
+    lines.push(`  ${i + 1}. ${roundAmountsInText(step.summary)}   [${step.skillId}@${step.version}]`);
     const hf = step.quote?.values.healthFactorAfter;
     if (hf) lines.push(`     health factor after: ${hf}`);
   }
   lines.push('Preview (simulated against the chain now):');
-  const width = Math.max(3, ...plan.preview.changes.map((c) => c.symbol.length));
-  for (const change of plan.preview.changes) {
+  const wallet = plan.preview.changes.filter((c) => (c.kind ?? 'wallet') === 'wallet');
+  const width = Math.max(3, ...wallet.map((c) => c.symbol.length));
+  for (const change of wallet) {
     const sign = change.amount.startsWith('-') ? '' : '+';
-    lines.push(`  ${change.symbol.padEnd(width)}  ${sign}${change.amount}${usd(change.usd)}`);
+    lines.push(`  ${change.symbol.padEnd(width)}  ${sign}${round(change.amount)}${usd(change.usd)}`);
+  }
+  // Positions in words: debt is owed (a loss of worth, never a gain), collateral taken out is gone.
+  for (const change of plan.preview.changes.filter((c) => (c.kind ?? 'wallet') !== 'wallet')) {
+    lines.push(`  ${change.description}${usd(change.usd)}`);
   }
   for (const approval of plan.preview.approvals) {
     lines.push(
-      `  approves ${approval.amount} ${approval.symbol} to ${approval.spender} (${approval.remaining} left after)`,
+      `  approves ${round(approval.amount)} ${approval.symbol} to ${approval.spender} (${round(approval.remaining)} left after the plan)`,
     );
   }
   const gas = plan.preview.gas;
   lines.push(
     gas.sponsored
       ? '  gas: sponsored by the paymaster'
-      : `  gas: about ${Number(gas.units).toLocaleString('en-US')} units, up to ${gas.fee} ETH${usd(gas.feeUsd)}`,
+      : `  gas: about ${Number(gas.units).toLocaleString('en-US')} units, up to ${roundDecimal(gas.fee, 'up')} ETH${usd(gas.feeUsd)}`,
   );
   const flows = plan.preview.ledger?.flows ?? [];
   if (flows.length > 0) {
@@ -52,7 +61,7 @@ export function renderReply(reply: AgentReply): string {
     for (const flow of flows) {
       const to = flow.to ? ` to ${flow.to}` : '';
       const counted = flow.countedUsd === 0 ? '  (paid from an earlier step)' : usd(flow.usd);
-      lines.push(`  ${FLOW_WORDS[flow.kind]} ${flow.amount} ${flow.label}${to}${counted}`);
+      lines.push(`  ${FLOW_WORDS[flow.kind]} ${round(flow.amount)} ${flow.label}${to}${counted}`);
     }
   }
   if (plan.newRecipients.length > 0)

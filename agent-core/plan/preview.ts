@@ -1,19 +1,36 @@
-import { type Address, formatUnits, isAddressEqual } from 'viem';
+import { type Address, formatUnits, type Hex, isAddressEqual } from 'viem';
+import { roundDecimal } from '../../skills/sdk/amounts.ts';
 import type { SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
+import { explainRevert } from '../../smart-accounts/revert-reason.ts';
 import { NATIVE_ASSET, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
+import { positionTokenOf } from './position-tokens.ts';
 import type { PriceBook } from './prices.ts';
 import type { PlanStep } from './types.ts';
 
-/** One asset's change in the account, as the person sees it. */
+/**
+ * One asset's change in the account, as the person sees it. A lending position's token is shown as
+ * what it is: an aToken is funds supplied (`supplied`), a debt token what the account owes (`debt`),
+ * both counted in the asset they stand for and valued at its price.
+ */
 export type BalanceChange = {
   token: Address;
   symbol: string;
-  /** Signed, in human units ("-100", "0.0331"). */
+  /** Signed change of the token's balance, in human units, exact ("-100", "0.0331", debt: "500"). */
   amount: string;
   baseUnits: string;
+  /**
+   * USD, signed by what the change does to what the account is worth: money or supply in is +, out
+   * is −, and debt taken is − (owing 500 USDC is −$500, never a gain).
+   */
   usd: number | undefined;
+  /** `wallet`: a token held; `supplied`: funds in a lending position; `debt`: what the account owes. */
+  kind: 'wallet' | 'supplied' | 'debt';
+  /** For a position: the asset it counts in, and the protocol. */
+  asset: { token: Address; symbol: string; protocol: string } | undefined;
+  /** The change in words, amounts rounded for people: "+0.0331 ETH", "You will owe 500 USDC on Aave V3". */
+  description: string;
 };
 
 /** What the chain would do: the preview shown before the user confirms. Amounts are strings (JSON). */
@@ -47,6 +64,7 @@ export async function previewPlan(
   protocolContracts: readonly Address[],
 ): Promise<Preview> {
   const calls = steps.flatMap((step) => step.calls);
+  const positionPools = protocolContracts;
   const boundTokens = steps.flatMap((step) => [...step.bounds.gives, ...step.bounds.receives].map((a) => a.token));
   const simulation = await simulateAccountCalls(env, owner, calls, {
     tokens: boundTokens.filter((token) => !isAddressEqual(token, NATIVE_ASSET)),
@@ -59,16 +77,36 @@ export async function previewPlan(
   const decimalsOf = async (token: Address) =>
     isAddressEqual(token, NATIVE_ASSET) ? 18 : ((await ctx.token(token).catch(() => undefined))?.decimals ?? 18);
 
+  const listed = (token: Address) =>
+    isAddressEqual(token, NATIVE_ASSET) || ctx.chain.tokens.some((t) => isAddressEqual(t.address, token));
   const changes: BalanceChange[] = [];
   for (const change of simulation.assetChanges) {
     const decimals = await decimalsOf(change.token);
-    const usd = await prices.value(change.token, change.diff < 0n ? -change.diff : change.diff);
+    const position = listed(change.token) ? undefined : await positionTokenOf(ctx.client, change.token, positionPools);
+    const magnitude = change.diff < 0n ? -change.diff : change.diff;
+    // A position token is worth its asset one for one (Aave's aTokens and debt tokens are).
+    const usd = await prices.value(position?.asset ?? change.token, magnitude);
+    const worthMore = position?.kind === 'debt' ? change.diff < 0n : change.diff > 0n;
+    const symbol = position ? (await ctx.token(change.token).catch(() => undefined))?.symbol : undefined;
+    const asset = position
+      ? { token: position.asset, symbol: await symbolOf(position.asset), protocol: position.protocol }
+      : undefined;
+    const amount = formatUnits(change.diff, decimals);
     changes.push({
       token: change.token,
-      symbol: await symbolOf(change.token),
-      amount: formatUnits(change.diff, decimals),
+      symbol: symbol ?? (await symbolOf(change.token)),
+      amount,
       baseUnits: change.diff.toString(),
-      usd: usd === undefined ? undefined : change.diff < 0n ? -usd : usd,
+      usd: usd === undefined ? undefined : worthMore ? usd : -usd,
+      kind: position?.kind ?? 'wallet',
+      asset,
+      description: describeChange(position?.kind ?? 'wallet', {
+        amount,
+        before: formatUnits(change.before, decimals),
+        after: formatUnits(change.after, decimals),
+        symbol: asset?.symbol ?? symbol ?? (await symbolOf(change.token)),
+        protocol: asset?.protocol,
+      }),
     });
   }
   const approvals = [];
@@ -91,7 +129,7 @@ export async function previewPlan(
   });
   const problem = simulation.ok
     ? (outsideBounds(steps, simulation.assetChanges, ctx) ?? undeclaredApproval(steps, simulation.approvals))
-    : `The bundle would fail: ${simulation.revertReason}`;
+    : failure(await explainStepRevert(simulation.revertData, steps, calls.length, symbolOf));
   return {
     ok: problem === undefined,
     problem,
@@ -106,6 +144,57 @@ export async function previewPlan(
     ledger,
     valueOutUsd: ledger.totalUsd,
   };
+}
+
+/** A revert named by its step, with the symbols of what that step spends (revert-reason.ts). */
+async function explainStepRevert(
+  data: Hex | undefined,
+  steps: readonly PlanStep[],
+  callCount: number,
+  symbolOf: (token: Address) => Promise<string>,
+): Promise<{ where: string | undefined; words: string }> {
+  const named = [];
+  for (const step of steps) {
+    const spent = [...step.bounds.gives.map((g) => g.token), ...step.approvals.map((a) => a.token)];
+    const unique = spent.filter((t, i) => spent.findIndex((u) => isAddressEqual(u, t)) === i);
+    named.push({
+      title: step.title,
+      callCount: step.calls.length,
+      spends: await Promise.all(unique.map((token) => symbolOf(token))),
+    });
+  }
+  return explainRevert(data, named, { singleCall: callCount === 1 });
+}
+
+/** "The bundle would fail at step 2 (Swap on Uniswap V3): the account does not hold enough USDC …" */
+function failure(explained: { where: string | undefined; words: string }): string {
+  return explained.where
+    ? `The bundle would fail at ${explained.where}: ${explained.words}.`
+    : `The bundle would fail: ${explained.words}.`;
+}
+
+/** A balance change in words, amounts rounded for people. */
+function describeChange(
+  kind: BalanceChange['kind'],
+  change: { amount: string; before: string; after: string; symbol: string; protocol: string | undefined },
+): string {
+  const negative = change.amount.startsWith('-');
+  const size = `${roundDecimal(negative ? change.amount.slice(1) : change.amount)} ${change.symbol}`;
+  const on = change.protocol ?? 'the protocol';
+  if (kind === 'debt') {
+    if (negative) {
+      return /^0(\.0*)?$/.test(change.after)
+        ? `Your ${on} debt of ${size} is repaid`
+        : `Your ${on} debt falls by ${size} (to ${roundDecimal(change.after)} ${change.symbol})`;
+    }
+    return /^0(\.0*)?$/.test(change.before)
+      ? `You will owe ${size} on ${on}`
+      : `You will owe ${size} more on ${on} (${roundDecimal(change.after)} ${change.symbol} in all)`;
+  }
+  if (kind === 'supplied') {
+    return negative ? `Your ${on} collateral falls by ${size}` : `Your ${on} supply grows by ${size}`;
+  }
+  return `${negative ? '-' : '+'}${size}`;
 }
 
 function outsideBounds(
