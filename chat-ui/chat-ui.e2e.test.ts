@@ -382,16 +382,16 @@ describe('the chat page on the real server', async () => {
     await close(context);
   });
 
-  it('says why a plan that fails simulation is not offered', async () => {
+  it('says why a plan the account cannot pay for is not offered, and how to get the funds', async () => {
     const { context, page, errors } = await signedIn();
     await send(page, 'wrap 1000 ETH');
     const reply = await lastReply(page);
     expect(await reply.getAttribute('data-kind')).toBe('not-offered');
-    const reason = reply.getByTestId('refusal-reason');
-    expect(await reason.textContent()).toMatch(/^The bundle would fail: call 1 of 1 \(to 0x[0-9a-fA-F]{40}\) failed/);
-    expect(await reply.textContent()).toContain('Not offered: the simulation failed');
-    // The reason is said once, in the card, not again as the assistant's words.
-    expect(await reply.getByTestId('assistant-text').isHidden()).toBe(true);
+    // Funds the account lacks are named before any simulation, with how to get them; no plan card.
+    expect(await reply.getByTestId('assistant-text').textContent()).toMatch(
+      /^ETH: the plan needs 1000, the account holds [\d.]+\. On the devnet, `sextant faucet`/,
+    );
+    expect(await reply.getByTestId('plan-card').count()).toBe(0);
     expect(await reply.getByTestId('confirm-button').count()).toBe(0);
     expect(errors).toEqual([]);
     await close(context);

@@ -6,6 +6,7 @@ import {
   formatRemaining,
   formatUsd,
   formatWei,
+  roundAmountsInText,
   shortHex,
 } from './public/js/format.js';
 import { createSseParser, readEventStream } from './public/js/sse.js';
@@ -13,11 +14,12 @@ import { createSseParser, readEventStream } from './public/js/sse.js';
 const MINUS = '\u2212';
 
 describe('formatAmount', () => {
-  it('adds separators and a sign, and keeps at most 6 significant decimals', () => {
+  it('adds separators and a sign, and keeps about 6 significant digits', () => {
     expect(formatAmount('-100')).toBe(`${MINUS}100`);
     expect(formatAmount('100', { signed: true })).toBe('+100');
-    expect(formatAmount('1234567.5')).toBe('1,234,567.5');
-    expect(formatAmount('-14987.312345678', { signed: true })).toBe(`${MINUS}14,987.312346`);
+    expect(formatAmount('1234567.4')).toBe('1,234,567');
+    expect(formatAmount('-14987.312345678', { signed: true })).toBe(`${MINUS}14,987.3`);
+    expect(formatAmount('5.011358828335193453')).toBe('5.01136');
     expect(formatAmount('0.032900123456789012', { signed: true })).toBe('+0.0329001');
     expect(formatAmount('0.000000000001234567891')).toBe('0.00000000000123457');
     expect(formatAmount('1.000000')).toBe('1');
@@ -26,7 +28,8 @@ describe('formatAmount', () => {
   it('rounds on the digits, carrying into the whole part, without float error', () => {
     expect(formatAmount('0.9999999')).toBe('1');
     expect(formatAmount('9.9999995')).toBe('10');
-    expect(formatAmount('123456789012345678.123456789')).toBe('123,456,789,012,345,678.123457');
+    // The whole part is never cut, only rounded at the units.
+    expect(formatAmount('123456789012345678.523456789')).toBe('123,456,789,012,345,679');
   });
 
   it('shows zero without a sign, and anything unreadable as it came', () => {
@@ -34,6 +37,25 @@ describe('formatAmount', () => {
     expect(formatAmount('0.0000000', { signed: true })).toBe('0');
     expect(formatAmount('all')).toBe('all');
     expect(formatAmount('1e18')).toBe('1e18');
+  });
+
+  it('rounds toward the side a sentence promises', () => {
+    expect(formatAmount('2.9999999', { round: 'down' })).toBe('2.99999');
+    expect(formatAmount('2.0000001', { round: 'up' })).toBe('2.00001');
+    expect(formatAmount('-2.0000001', { round: 'up' })).toBe(`${MINUS}2`);
+    expect(formatAmount('2.00000', { round: 'up' })).toBe('2');
+  });
+
+  it('rounds the amounts in a step summary, not its addresses or versions', () => {
+    expect(roundAmountsInText('Swap 4.994681071997129648 ETH for at least 14864.59999 USDC on Uniswap V3')).toBe(
+      'Swap 4.99468 ETH for at least 14864.5 USDC on Uniswap V3',
+    );
+    expect(roundAmountsInText('Repay all DAI (500.0123456 DAI now), offering at most 500.5000001 DAI')).toBe(
+      'Repay all DAI (500.012 DAI now), offering at most 500.501 DAI',
+    );
+    const send = 'Send 1.5 USDC to 0x000000000000000000000000000000000000dEaD with skill@1.0.0';
+    expect(roundAmountsInText(send)).toBe(send);
+    expect(roundAmountsInText('Wrap 12345678.123 ETH')).toBe('Wrap 12345678 ETH');
   });
 
   it('tells in from out', () => {

@@ -4,12 +4,18 @@ const MINUS = '\u2212';
 const usdFormatter = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const plainFormatter = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
+/** Significant digits an amount shown to a person keeps (the whole part is never cut). */
+const SIGNIFICANT = 6;
+
 /**
  * A decimal string in human units ("-1234.5678912", "0.0000123456789") for display: a sign, thousands
- * separators, and at most 6 significant decimals (rounded half up). Works on the digits, never on a
- * float, so 18-decimal amounts keep their precision. Anything that is not a plain decimal is shown as is.
+ * separators, and about 6 significant digits (the whole part is kept; rounded half up, or toward
+ * `round`). Works on the digits, never on a float, so 18-decimal amounts keep their precision until
+ * the cut. The same rule as skills/sdk/amounts.ts `roundDecimal`, which the CLI uses. Anything that is
+ * not a plain decimal is shown as is.
  * @param {string | number} value
- * @param {{ signed?: boolean }} [options] signed: also show "+" on positive amounts.
+ * @param {{ signed?: boolean, round?: 'nearest' | 'down' | 'up' }} [options] signed: also show "+" on
+ *   positive amounts; round: "down" for a floor ("at least"), "up" for a ceiling ("at most").
  * @returns {string}
  */
 export function formatAmount(value, options = {}) {
@@ -20,14 +26,18 @@ export function formatAmount(value, options = {}) {
   let whole = (match[2] ?? '').replace(/^0+(?=\d)/, '') || '0';
   let fraction = match[3] ?? '';
 
-  let keep = 6;
+  let keep = Math.max(SIGNIFICANT - whole.length, 0);
   if (whole === '0') {
     const firstSignificant = fraction.search(/[1-9]/);
-    keep = firstSignificant === -1 ? 0 : firstSignificant + 6;
+    keep = firstSignificant === -1 ? 0 : firstSignificant + SIGNIFICANT;
   }
   if (fraction.length > keep) {
-    const roundUp = (fraction.charCodeAt(keep) ?? 48) >= 53;
-    const digits = BigInt(whole + fraction.slice(0, keep)) + (roundUp ? 1n : 0n);
+    const rest = fraction.slice(keep);
+    const round = options.round ?? 'nearest';
+    // "down" and "up" are about the signed value: for a negative amount they flip in magnitude.
+    const away =
+      round === 'nearest' ? (rest.charCodeAt(0) ?? 48) >= 53 : /[1-9]/.test(rest) && (round === 'up') !== negative;
+    const digits = BigInt(whole + fraction.slice(0, keep)) + (away ? 1n : 0n);
     const padded = digits.toString().padStart(keep + 1, '0');
     whole = padded.slice(0, padded.length - keep);
     fraction = keep > 0 ? padded.slice(padded.length - keep) : '';
@@ -38,6 +48,27 @@ export function formatAmount(value, options = {}) {
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const sign = negative ? MINUS : options.signed && !isZero ? '+' : '';
   return `${sign}${grouped}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** Words before an amount that make it a floor or a ceiling, so it must round toward that side. */
+const FLOOR_WORDS = /\b(at least|minimum(?: of)?|min\.?|no less than)\s*$/i;
+const CEILING_WORDS = /\b(at most|up to|maximum(?: of)?|max\.?|no more than)\s*$/i;
+
+/**
+ * Every decimal amount in a sentence (a step's summary) rounded for people: "Swap 4.994681071997129648
+ * ETH for at least 14864.5 USDC" → "Swap 4.99468 ETH for at least 14864.5 USDC". After "at least" a
+ * figure rounds down, after "at most" up, so the sentence stays true. Integers, addresses and version
+ * numbers are left alone, and no separators are added (the sentence is the skill's). Show the exact
+ * sentence on hover.
+ * @param {string} text
+ * @returns {string}
+ */
+export function roundAmountsInText(text) {
+  return String(text).replace(/(?<![\w.])(\d+\.\d+)(?![\w.])/g, (number, _group, offset) => {
+    const before = String(text).slice(Math.max(0, offset - 24), offset);
+    const round = FLOOR_WORDS.test(before) ? 'down' : CEILING_WORDS.test(before) ? 'up' : 'nearest';
+    return formatAmount(number, { round }).replaceAll(',', '');
+  });
 }
 
 /**
