@@ -3,7 +3,17 @@
 
 import { ApiError, api } from './api.js';
 import { h, hexWithCopy, icon, replaceChildren } from './dom.js';
-import { direction, formatAmount, formatNumber, formatRemaining, formatUsd, formatWei, shortHex } from './format.js';
+import {
+  direction,
+  formatAmount,
+  formatNumber,
+  formatRemaining,
+  formatUsd,
+  formatWei,
+  roundAmountsInText,
+  shortHex,
+} from './format.js';
+import { withPassphrase } from './passphrase-dialog.js';
 
 /** Execution statuses after which nothing changes any more. */
 export const FINAL_STATUSES = new Set(['succeeded', 'reverted', 'failed', 'dropped']);
@@ -17,7 +27,9 @@ const PLAN_STATUS_LABELS = /** @type {Record<string, string>} */ ({
 });
 
 /**
- * @typedef {{ token: string, symbol: string, amount: string, baseUnits: string, usd?: number | null }} BalanceChange
+ * @typedef {{ token: string, symbol: string, amount: string, baseUnits: string, usd?: number | null,
+ *   kind?: 'wallet' | 'supplied' | 'debt', asset?: { token: string, symbol: string, protocol: string } | null,
+ *   description?: string }} BalanceChange
  * @typedef {{ token: string, symbol: string, spender: string, amount: string, remaining: string }} Approval
  * @typedef {{
  *   id: string, status: string,
@@ -164,7 +176,8 @@ export function planCard(plan, hooks) {
         ...(ack?.checkbox.checked ? { allowNewRecipients: true } : {}),
         ...(unlistedAck?.checkbox.checked ? { allowUnlistedTokens: true } : {}),
       };
-      const { execution } = await api.confirm(plan.id, body);
+      // Without SEXTANT_PASSPHRASE the server answers 423: the dialog asks, unlocks, and confirms again.
+      const { execution } = await withPassphrase(() => api.confirm(plan.id, body));
       setPlanStatus('confirmed');
       finish();
       renderExecution(progress, execution);
@@ -264,7 +277,13 @@ function stepsSection(plan) {
               h('span', { class: 'step-title', text: step.title }),
               h('span', { class: 'pill pill-protocol', text: step.protocol, title: 'Protocol' }),
             ),
-            h('p', { class: 'step-summary', text: step.summary }),
+            // Amounts rounded for people; the exact sentence on hover.
+            h('p', {
+              class: 'step-summary',
+              text: roundAmountsInText(step.summary),
+              title: step.summary,
+              dataset: { testid: 'step-summary' },
+            }),
             step.quote?.summary && step.quote.summary !== step.summary
               ? h('p', { class: 'step-quote', text: step.quote.summary })
               : null,
@@ -293,6 +312,7 @@ function changesSection(plan) {
     return section;
   }
   const rows = changes.map((change) => {
+    if (change.kind === 'debt' || change.kind === 'supplied') return positionRow(change);
     const way = direction(change.amount);
     return h(
       'tr',
@@ -311,7 +331,7 @@ function changesSection(plan) {
         'td',
         { class: `amount amount-${way}` },
         h('span', { class: 'visually-hidden', text: way === 'in' ? 'in ' : way === 'out' ? 'out ' : '' }),
-        formatAmount(change.amount, { signed: true }),
+        h('span', { text: formatAmount(change.amount, { signed: true }), title: `${change.amount} ${change.symbol}` }),
       ),
       h('td', { class: 'usd', text: formatUsd(change.usd, { signed: true }) }),
     );
@@ -337,6 +357,43 @@ function changesSection(plan) {
   return section;
 }
 
+/**
+ * A lending position's change as what it is: "You will owe 500 USDC on Aave V3" (red, −$500), "Your
+ * Aave V3 collateral falls by 0.5 WETH" (red): what the account is worth decides the colour, not the
+ * sign of a debt token's balance.
+ * @param {BalanceChange} change
+ */
+function positionRow(change) {
+  const worth = change.usd === null || change.usd === undefined ? undefined : change.usd;
+  const rising = change.kind === 'debt' ? direction(change.amount) === 'out' : direction(change.amount) === 'in';
+  const way = direction(change.amount) === 'zero' ? 'zero' : rising ? 'in' : 'out';
+  const exact = `${change.amount} ${change.asset?.symbol ?? change.symbol} (${change.symbol} ${change.token})`;
+  // One cell across the token and amount columns: the sentence is the amount, and needs the room.
+  return h(
+    'tr',
+    {
+      class: `change change-${way} change-position`,
+      dataset: { testid: 'balance-change', symbol: change.symbol, direction: way, kind: change.kind ?? '' },
+    },
+    h(
+      'td',
+      { class: `amount amount-${way} position-text`, attrs: { colspan: '2' } },
+      h(
+        'span',
+        { class: 'token' },
+        tokenAvatar(change.asset?.symbol ?? change.symbol),
+        h('span', { class: 'visually-hidden', text: change.kind === 'debt' ? 'debt: ' : 'supplied: ' }),
+        h('span', {
+          text: change.description ?? `${change.amount} ${change.symbol}`,
+          title: exact,
+          dataset: { testid: 'position-change' },
+        }),
+      ),
+    ),
+    h('td', { class: 'usd', text: formatUsd(worth, { signed: true }) }),
+  );
+}
+
 /** @param {Approval[]} approvals */
 function approvalsSection(approvals) {
   return h(
@@ -354,12 +411,18 @@ function approvalsSection(approvals) {
           h(
             'span',
             { class: 'approval-text' },
-            h('strong', { text: `${formatAmount(approval.amount)} ${approval.symbol}` }),
+            h('strong', {
+              text: `${formatAmount(approval.amount)} ${approval.symbol}`,
+              title: `${approval.amount} ${approval.symbol}`,
+            }),
             ' to ',
             h('code', { class: 'mono', text: shortHex(approval.spender), title: approval.spender }),
+            // Read from the simulated chain at the end of the plan: what the spender may still take.
             h('span', {
               class: 'muted',
               text: ` · ${formatAmount(approval.remaining)} left after the plan`,
+              title: `${approval.remaining} ${approval.symbol}`,
+              dataset: { testid: 'approval-remaining' },
             }),
           ),
         ),
@@ -378,7 +441,7 @@ function costsSection(plan) {
       : h(
           'span',
           null,
-          `${formatAmount(gas.fee)} ETH`,
+          h('span', { text: `${formatAmount(gas.fee, { round: 'up' })} ETH`, title: `up to ${gas.fee} ETH` }),
           h('span', {
             class: 'muted',
             text: gas.feeUsd === null || gas.feeUsd === undefined ? '' : ` ≈ ${formatUsd(gas.feeUsd)}`,
@@ -500,7 +563,7 @@ function ledgerSection(flows) {
             'span',
             { class: 'approval-text' },
             `${FLOW_VERBS[flow.kind] ?? flow.kind} `,
-            h('strong', { text: `${formatAmount(flow.amount)} ${flow.label}` }),
+            h('strong', { text: `${formatAmount(flow.amount)} ${flow.label}`, title: `${flow.amount} ${flow.label}` }),
             flow.to ? ' to ' : '',
             flow.to ? h('code', { class: 'mono', text: shortHex(flow.to), title: flow.to }) : '',
             h('span', {
