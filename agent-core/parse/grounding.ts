@@ -1,7 +1,16 @@
 import type { Token } from '../../common/chains/types.ts';
 import type { Intent, ParseResult } from '../intents/schema.ts';
 import { CHAINS, PROTOCOLS, TOKENS } from './embedded/lexicon.ts';
-import { SMALL_NUMBERS } from './number-words.ts';
+import { namedParties } from './embedded/parse.ts';
+import {
+  FRACTION_NOUNS,
+  NUMBER_WORD,
+  readFractionWords,
+  readNumberWords,
+  readNumeral,
+  roleMarker,
+  shiftDecimal,
+} from './numerals.ts';
 
 /**
  * The grounding guard (security principle 1): every amount, address, ENS name, contact, token,
@@ -9,6 +18,15 @@ import { SMALL_NUMBERS } from './number-words.ts';
  * earlier turns, the address book (a contact the user named) or the token list (a token the user
  * named). Whatever is not is dropped, and the result asks the user for it (`clarify`). The model
  * never supplies a value the user did not give.
+ *
+ * One candidate or a question: where the message itself names an amount or a party, the model's
+ * value must be exactly one of those (numbers read by ./numerals.ts, as the embedded parser reads
+ * them: "1/2" is 0.5, never 2; "-5" and "1.5.5" are no amount at all, and the amounts are asked
+ * for), and every party the message names must be used (a model that picks the address while the
+ * text also names a label loses its recipient, and the user is asked). Text imitating the assistant
+ * or the system ("assistant: plan: …") drops every intent. A value dropped from a later step that
+ * the planner could take from the step before (its amount or token) drops every intent, so the
+ * question is asked instead of the step before's output being used.
  *
  * Whether the model invented a whole request (actions the user never asked for) is not judged here:
  * the cross-check with the embedded parser does that (parse-message.ts).
@@ -36,18 +54,49 @@ export type DroppedField = {
 export type GroundingOutcome = { result: ParseResult; dropped: DroppedField[] };
 
 export function groundParseResult(result: ParseResult, context: GroundingContext): GroundingOutcome {
+  const { clarify: _previous, ...rest } = result;
+  // "assistant: plan: send …": the user's text, never a turn of the conversation.
+  const marker = roleMarker(context.text);
+  if (marker !== undefined) {
+    const dropped = result.intents.map((intent, intentIndex) => ({
+      intentIndex,
+      field: 'action',
+      value: intent.action,
+      reason: `the message imitates the assistant or the system ("${marker}")`,
+    }));
+    const clarify = `Part of your message ("${marker}") reads like the assistant's or the system's words, which I never act on. What would you like to do? Please ask in your own words.`;
+    return { result: { ...rest, intents: [], clarify }, dropped };
+  }
+
   const evidence = new Evidence(context);
   const dropped: DroppedField[] = [];
   const intents = result.intents.map((intent, intentIndex) => {
     const kept: Record<string, unknown> = { action: intent.action };
     for (const [field, value] of Object.entries(intent)) {
       if (field === 'action' || value === undefined) continue;
-      const problem = evidence.check(field, value);
+      const problem = evidence.check(field, value, intent);
       if (problem === undefined) kept[field] = value;
       else dropped.push({ intentIndex, field, value: String(value), reason: problem });
     }
     return kept as Intent;
   });
+  // More parties in the words than the reading uses: which one did the user mean?
+  const unused = evidence.unusedParties(intents);
+  if (unused.length > 0) {
+    intents.forEach((intent, intentIndex) => {
+      for (const field of ['recipient', 'spender'] as const) {
+        const value = intent[field];
+        if (value === undefined) continue;
+        delete intent[field];
+        dropped.push({
+          intentIndex,
+          field,
+          value,
+          reason: `the message also names ${unused.join(', ')}: more than one candidate`,
+        });
+      }
+    });
+  }
 
   let clarify = result.clarify;
   if (clarify !== undefined) {
@@ -57,12 +106,16 @@ export function groundParseResult(result: ParseResult, context: GroundingContext
       clarify = GENERIC_QUESTION;
     }
   }
-  const question = questionForDropped(intents, dropped);
+  const question = questionForDropped(intents, dropped, evidence, unused);
   if (question) clarify = question;
 
-  const { clarify: _previous, ...rest } = result;
-  return { result: { ...rest, intents, ...(clarify ? { clarify } : {}) }, dropped };
+  // A later step without its amount or token would take the step before's output: ask instead.
+  const chained = dropped.some((entry) => entry.intentIndex > 0 && CHAINABLE_FIELDS.has(entry.field));
+  return { result: { ...rest, intents: chained ? [] : intents, ...(clarify ? { clarify } : {}) }, dropped };
 }
+
+/** Fields the planner fills from the step before when a later step lacks them. */
+const CHAINABLE_FIELDS = new Set(['amount', 'amountOut', 'token', 'tokenIn']);
 
 const GENERIC_QUESTION = 'Could you say exactly what you want to do, with the amounts, tokens and recipients?';
 
@@ -71,6 +124,10 @@ const GENERIC_QUESTION = 'Could you say exactly what you want to do, with the am
 
 type QuantityKind = 'number' | 'percent' | 'usd' | 'bps' | 'id';
 type Quantity = { kind: QuantityKind; value: string };
+/** "2 ETH worth of USDC": an amount of `token` counted in `measure`; only a swap of one for the other. */
+type Worth = { value: string; measure: string; token: string };
+/** Something written as an amount that does not read exactly, and why. */
+type NumberProblem = { raw: string; reason: string };
 
 const ADDRESS = /(?<![0-9a-zA-Z])0x[0-9a-fA-F]{40}(?![0-9a-zA-Z])/g;
 const IS_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -79,9 +136,6 @@ const ENS_LIKE =
 const HEX_RUN = /0x[0-9a-fA-F]{6,}/g;
 const URL_LIKE = /\b(?:https?:\/\/|www\.)/i;
 
-/** Digits as people type them, with a scale ("1.5k"), a unit ("25%", "30 bps", "100 dollars"), "$" or "#". */
-const QUANTITY =
-  /(?<![\p{L}\p{N}_.])(#\s?)?(\$\s?)?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:\s?(k|mm|m|bn|b|thousand|grand|million|mil|mln|billion)(?![\p{L}\p{N}]))?(?:\s?(%|percent|per cent|pct|bps|bp|bips|basis points?|usd|dollars?|bucks?)(?![\p{L}\p{N}]))?/giu;
 const SCALES: Record<string, number> = {
   k: 3,
   thousand: 3,
@@ -95,8 +149,179 @@ const SCALES: Record<string, number> = {
   bn: 9,
   billion: 9,
 };
+const PERCENT_UNITS = new Set(['%', 'percent', 'pct']);
+const USD_UNITS = new Set(['usd', 'dollar', 'dollars', 'buck', 'bucks']);
+const BPS_UNITS = new Set(['bps', 'bp', 'bip', 'bips']);
+/** After a fraction in digits: "1/2 of my ETH", "3/4 my USDC" is a share of a balance. */
+const SHARE_OF = new Set(['of', 'my', 'your', 'our']);
+const WORTH_SKIP = new Set(['my', 'the', 'your', 'our', 'some']);
+const FOREIGN_BEFORE = /[€£¥₹₩₽¢₿₺₴₦₱฿₫₪]\s?$/u;
+const FOREIGN_AFTER = /^\s?[€£¥₹₩₽¢₿₺₴₦₱฿₫₪]/u;
 
-const WORD_SCALES: Record<string, number> = { hundred: 100, thousand: 1_000, million: 1_000_000 };
+type Word = {
+  text: string;
+  start: number;
+  end: number;
+  number?: { value?: string; problem?: string; fraction?: boolean };
+};
+
+/** The words of a text, with numbers read by ./numerals.ts as single words. */
+function wordsOf(text: string): Word[] {
+  const words: Word[] = [];
+  let index = 0;
+  while (index < text.length) {
+    const before = text[index - 1] ?? '';
+    if (!/[\p{L}\p{N}_.]/u.test(before) || /[-+−–]/.test(text[index] ?? '')) {
+      const numeral = !/[\p{L}\p{N}_]/u.test(before) ? readNumeral(text, index) : undefined;
+      if (numeral) {
+        words.push({ text: NUMBER_WORD, start: index, end: index + numeral.length, number: numeral });
+        index += numeral.length;
+        continue;
+      }
+    }
+    const word = /^[\p{L}][\p{L}\p{N}]*(?:-[\p{L}]+)*/u.exec(text.slice(index, index + 64));
+    if (word && !/\p{L}/u.test(before)) {
+      words.push({ text: word[0].toLowerCase(), start: index, end: index + word[0].length });
+      index += word[0].length;
+      continue;
+    }
+    const char = text[index] ?? '';
+    if (char === '%' || char === '$' || char === '#') words.push({ text: char, start: index, end: index + 1 });
+    index += 1;
+  }
+  return words;
+}
+
+/**
+ * The amounts a text states, read as the embedded parser reads them: numbers with their scale and
+ * unit ("1.5k", "25%", "$100", "30 bps", "#1234"), fractions ("1/2 ETH" is 0.5, "3/4 of my USDC"
+ * 75%), numbers and parts of one in words ("two hundred", "half my ETH", "half an ETH"); what does
+ * not read exactly goes to `problems` and states nothing.
+ */
+function readQuantities(
+  text: string,
+  isToken: (word: string) => string | undefined,
+): { quantities: Quantity[]; problems: NumberProblem[]; worth: Worth[]; saysAll: boolean } {
+  const words = wordsOf(text);
+  const texts = words.map((word) => word.text);
+  const quantities: Quantity[] = [];
+  const problems: NumberProblem[] = [];
+  const worth: Worth[] = [];
+  const rawOf = (from: number, to: number) => text.slice(words[from]?.start ?? 0, words[to - 1]?.end ?? 0);
+  let index = 0;
+  while (index < words.length) {
+    const word = words[index] as Word;
+    const start = index;
+    let kind: QuantityKind = 'number';
+    let value: string | undefined;
+    let fraction = false;
+    let problem: string | undefined;
+    if (word.number) {
+      index++;
+      const previous = words[start - 1];
+      const glued = previous !== undefined && previous.end === word.start;
+      if (previous?.text === '$' && word.start - previous.end <= 1) kind = 'usd';
+      else if (previous?.text === '#' && word.start - previous.end <= 1) kind = 'id';
+      else if (previous?.text === 'usd' && !glued) kind = 'usd';
+      const before = text.slice(Math.max(0, word.start - 2), word.start);
+      if (/%\s?$/.test(before)) problem = 'the % sign comes before it';
+      else if (FOREIGN_BEFORE.test(before)) problem = 'it is not in dollars';
+      if (FOREIGN_AFTER.test(text.slice(word.end, word.end + 2))) problem = 'it is not in dollars';
+      problem ??= word.number.problem;
+      value = word.number.value;
+      fraction = word.number.fraction === true;
+    } else {
+      const part = readFractionWords(texts, index);
+      if (part) {
+        index += part.length;
+        if (part.problem !== undefined) problem = part.problem;
+        else if (part.value !== undefined) value = part.value;
+        else if (part.bare && isToken(texts[index] ?? '') !== undefined) {
+          index++;
+          problem = 'it could mean a share of your balance or a part of one token';
+        } else {
+          quantities.push({ kind: 'percent', value: part.percent ?? '0' });
+          continue;
+        }
+      } else {
+        const number = readNumberWords(texts, index);
+        if (!number) {
+          index++;
+          continue;
+        }
+        index += number.length;
+        problem = number.problem;
+        value = number.value;
+      }
+    }
+    if (problem === undefined && value !== undefined) {
+      // Scales and units after the number.
+      for (;;) {
+        const next = texts[index] ?? '';
+        const scale = SCALES[next];
+        if (scale === undefined || (next.length <= 2 && (words[index]?.start ?? 0) - (words[index - 1]?.end ?? 0) > 1))
+          break;
+        value = shiftDecimal(value, scale);
+        index++;
+      }
+      const next = texts[index] ?? '';
+      if (kind === 'number' && (PERCENT_UNITS.has(next) || (next === 'per' && texts[index + 1] === 'cent'))) {
+        kind = 'percent';
+        index += next === 'per' ? 2 : 1;
+      } else if (kind === 'number' && USD_UNITS.has(next)) {
+        kind = 'usd';
+        index++;
+      } else if (
+        kind === 'number' &&
+        (BPS_UNITS.has(next) || (next === 'basis' && texts[index + 1]?.startsWith('point')))
+      ) {
+        kind = 'bps';
+        index += next === 'basis' ? 2 : 1;
+      } else if (kind === 'number' && next === 'and' && texts[index + 1] === 'a' && /^\d+$/.test(value)) {
+        const part = texts[index + 2] === 'half' ? '5' : texts[index + 2] === 'quarter' ? '25' : undefined;
+        if (part !== undefined) {
+          value = `${value}.${part}`;
+          index += 3;
+        }
+      } else if (FRACTION_NOUNS.has(next)) {
+        problem = `a number and "${next}" do not read as one amount`;
+        index++;
+      } else if (kind === 'number' && fraction && SHARE_OF.has(next)) {
+        kind = 'percent';
+        value = shiftDecimal(value, 2);
+      }
+      if (kind === 'percent' && problem === undefined) {
+        const after = texts[index];
+        if (Number(value) > 100) problem = 'a share above 100%';
+        else if (after === NUMBER_WORD || (after === 'of' && texts[index + 1] === NUMBER_WORD)) {
+          problem = 'a share of another amount';
+        }
+      }
+    }
+    if (problem !== undefined || value === undefined) {
+      problems.push({ raw: rawOf(start, index), reason: problem ?? 'it is not a number' });
+      continue;
+    }
+    quantities.push({ kind, value });
+    // "2 ETH worth of USDC", "USDC worth 2 ETH".
+    if (kind === 'number') {
+      const measure = isToken(texts[index] ?? '');
+      if (measure !== undefined && texts[index + 1] === 'worth' && texts[index + 2] === 'of') {
+        let at = index + 3;
+        while (WORTH_SKIP.has(texts[at] ?? '')) at++;
+        const token = isToken(texts[at] ?? '');
+        if (token !== undefined && token !== measure) worth.push({ value, measure, token });
+      }
+      const token = isToken(texts[start - 2] ?? '');
+      if (measure !== undefined && texts[start - 1] === 'worth' && token !== undefined && token !== measure) {
+        worth.push({ value, measure, token });
+      }
+    }
+  }
+  const saysAll = texts.some((text) => ALL_WORDS.includes(text));
+  return { quantities, problems, worth, saysAll };
+}
+
 const ALL_WORDS = ['all', 'everything', 'max', 'maximum', 'entire', 'whole', 'full', 'rest', 'remaining'];
 
 /** Synonyms the chain's token list and the embedded parser's lexicon may lack. */
@@ -108,47 +333,91 @@ const TOKEN_FIELDS = new Set(['token', 'tokenIn', 'tokenOut']);
 const PARTY_FIELDS = new Set(['recipient', 'spender', 'account']);
 const CHAIN_FIELDS = new Set(['chain', 'toChain']);
 
+const AMOUNT_KINDS: readonly QuantityKind[] = ['number', 'percent', 'usd'];
+
 class Evidence {
   /** The message and the earlier turns, as written. */
   private readonly raw: string;
   /** The same with addresses and ENS names blanked, for numbers and names. */
   private readonly words: string;
   private readonly addresses: Set<string>;
-  private readonly quantities: Quantity[];
-  private readonly saysAll: boolean;
-  private readonly saysHalf: boolean;
-  private readonly saysQuarter: boolean;
+  /** What this message states: amounts, amounts that do not read, "X worth of Y", "all". */
+  private readonly now: ReturnType<typeof readQuantities>;
+  /** What the earlier turns state. */
+  private readonly before: ReturnType<typeof readQuantities>;
+  /** The parties this message names (addresses, ENS names, labels), by who they are, as written. */
+  private readonly parties: Map<string, string>;
   private readonly context: GroundingContext;
+  private readonly tokenWords: Map<string, string>;
 
   constructor(context: GroundingContext) {
     this.context = context;
     this.raw = [...(context.conversation ?? []), context.text].join('\n');
     this.addresses = new Set((this.raw.match(ADDRESS) ?? []).map((address) => address.toLowerCase()));
     this.words = this.raw.replace(ADDRESS, ' ').replace(ENS_LIKE, ' ');
-    this.quantities = [...digitQuantities(this.words), ...wordQuantities(this.words)];
-    this.saysAll = ALL_WORDS.some((word) => mentions(this.words, word));
-    this.saysHalf = mentions(this.words, 'half');
-    this.saysQuarter = mentions(this.words, 'quarter');
+    this.tokenWords = tokenWords(context.tokens ?? []);
+    const isToken = (word: string) => this.tokenWords.get(word.toLowerCase());
+    const blank = (text: string) => text.replace(ADDRESS, ' ').replace(ENS_LIKE, ' ');
+    this.now = readQuantities(blank(context.text), isToken);
+    this.before = readQuantities(blank((context.conversation ?? []).join('\n')), isToken);
+    this.parties = new Map();
+    const named = [
+      ...(context.text.match(ADDRESS) ?? []),
+      ...(context.text.match(ENS_LIKE) ?? []),
+      ...namedParties(context.text),
+    ];
+    for (const party of named)
+      if (!this.parties.has(this.identity(party))) this.parties.set(this.identity(party), party);
+  }
+
+  /** The first amount of this message that does not read exactly. */
+  get amountProblem(): NumberProblem | undefined {
+    return this.now.problems[0];
   }
 
   /** Undefined when the value is grounded; otherwise why not. */
-  check(field: string, value: unknown): string | undefined {
+  check(field: string, value: unknown, intent: Intent): string | undefined {
+    const problem = this.now.problems[0];
+    if (problem && (field === 'slippageBps' || AMOUNT_FIELDS.has(field) || DECIMAL_FIELDS.has(field))) {
+      return `the user's amount "${problem.raw}" does not read exactly (${problem.reason})`;
+    }
     if (field === 'slippageBps') return this.checkSlippage(value);
     if (typeof value !== 'string') return `${field} is not text`;
-    if (AMOUNT_FIELDS.has(field)) return this.checkAmount(value);
+    if (AMOUNT_FIELDS.has(field)) return this.checkAmount(value, intent);
     if (DECIMAL_FIELDS.has(field)) {
-      return this.has('number', value) ? undefined : `the user did not write the number ${value}`;
+      return this.has('number', value, this.amountPool()) ? undefined : `the user did not write the number ${value}`;
     }
     if (field === 'tokenId') {
-      return this.has('id', value) || this.has('number', value) ? undefined : `the user did not write the id ${value}`;
+      const all = [...this.now.quantities, ...this.before.quantities];
+      return this.has('id', value, all) || this.has('number', value, all)
+        ? undefined
+        : `the user did not write the id ${value}`;
     }
-    if (TOKEN_FIELDS.has(field)) return this.checkToken(value);
+    if (TOKEN_FIELDS.has(field)) return this.checkWorthToken(field, value, intent) ?? this.checkToken(value);
     if (PARTY_FIELDS.has(field)) return this.checkParty(value);
     if (field === 'protocol') return this.checkProtocol(value);
     if (CHAIN_FIELDS.has(field)) return this.checkChain(value);
     // A field the schema may add later: an address in it is held to the same rule.
     if (IS_ADDRESS.test(value.trim())) return this.checkAddress(value.trim());
     return undefined;
+  }
+
+  /**
+   * The parties this message names that no field of the reading uses ("send 1 USDC to alice
+   * 0xBAD…" read as a transfer to 0xBAD… leaves alice): more than one candidate.
+   */
+  unusedParties(intents: readonly Intent[]): string[] {
+    if (this.parties.size === 0) return [];
+    const used = new Set<string>();
+    for (const intent of intents) {
+      for (const field of ['recipient', 'spender', 'account', 'token', 'tokenIn', 'tokenOut'] as const) {
+        const value = intent[field];
+        if (value !== undefined && (PARTY_FIELDS.has(field) || IS_ADDRESS.test(value.trim()))) {
+          used.add(this.identity(value));
+        }
+      }
+    }
+    return [...this.parties].flatMap(([identity, written]) => (used.has(identity) ? [] : [written]));
   }
 
   /** A question of the model's, shown to the user, must not carry an address, link or name they did not write. */
@@ -166,35 +435,83 @@ class Evidence {
     return undefined;
   }
 
-  private has(kind: QuantityKind, value: string): boolean {
+  /** Who a party is: an address (a contact's label is its address), else the name in lower case. */
+  private identity(value: string): string {
+    const lower = value.trim().toLowerCase();
+    if (IS_ADDRESS.test(lower)) return lower;
+    const contact = (this.context.addressBook ?? []).find((entry) => entry.label.trim().toLowerCase() === lower);
+    return contact ? contact.address.toLowerCase() : lower;
+  }
+
+  /**
+   * The amounts a value may come from: this message's, when it states one (an amount from an
+   * earlier turn does not stand in for the one just written); else the earlier turns' too.
+   */
+  private amountPool(): Quantity[] {
+    const now = this.now.quantities.some((quantity) => AMOUNT_KINDS.includes(quantity.kind)) || this.now.saysAll;
+    return now ? this.now.quantities : [...this.now.quantities, ...this.before.quantities];
+  }
+
+  private has(kind: QuantityKind, value: string, pool: readonly Quantity[]): boolean {
     const wanted = normalizeDecimal(value);
     return (
-      wanted !== undefined && this.quantities.some((quantity) => quantity.kind === kind && quantity.value === wanted)
+      wanted !== undefined &&
+      pool.some((quantity) => quantity.kind === kind && normalizeDecimal(quantity.value) === wanted)
     );
   }
 
-  private checkAmount(value: string): string | undefined {
-    if (value === 'all') return this.saysAll ? undefined : 'the user did not ask for all of it';
+  private checkAmount(value: string, intent: Intent): string | undefined {
+    const pool = this.amountPool();
+    const nowStates = pool === this.now.quantities;
+    if (value === 'all') {
+      return this.now.saysAll || (!nowStates && this.before.saysAll) ? undefined : 'the user did not ask for all of it';
+    }
     if (value.endsWith('%')) {
-      const percent = normalizeDecimal(value.slice(0, -1));
-      const grounded =
-        this.has('percent', value.slice(0, -1)) ||
-        (percent === '50' && this.saysHalf) ||
-        (percent === '25' && this.saysQuarter);
-      return grounded ? undefined : `the user did not write ${value}`;
+      return this.has('percent', value.slice(0, -1), pool) ? undefined : `the user did not write ${value}`;
     }
     if (value.startsWith('$')) {
-      return this.has('usd', value.slice(1)) ? undefined : `the user did not write ${value}`;
+      return this.has('usd', value.slice(1), pool) ? undefined : `the user did not write ${value}`;
     }
+    if (!this.has('number', value, pool)) return `the user did not write the amount ${value}`;
+    // "2 ETH worth of USDC": 2 is an amount of ETH given for USDC, and nothing else.
     const decimal = normalizeDecimal(value);
-    const grounded =
-      this.has('number', value) || (decimal === '0.5' && this.saysHalf) || (decimal === '0.25' && this.saysQuarter);
-    return grounded ? undefined : `the user did not write the amount ${value}`;
+    const worth = [...this.now.worth, ...(nowStates ? [] : this.before.worth)].find(
+      (entry) => normalizeDecimal(entry.value) === decimal,
+    );
+    if (worth) {
+      const symbol = (token: string | undefined) =>
+        token ? (this.tokenWords.get(token.toLowerCase()) ?? token.toUpperCase()) : undefined;
+      const swapped =
+        intent.action === 'swap' && symbol(intent.tokenIn) === worth.measure && symbol(intent.tokenOut) === worth.token;
+      if (!swapped) {
+        return `the user wrote ${value} ${worth.measure} worth of ${worth.token}: an amount of ${worth.token} counted in ${worth.measure}`;
+      }
+    }
+    return undefined;
+  }
+
+  /** "send 2 ETH worth of USDC" read as a transfer of ETH: ETH is only what the amount is counted in. */
+  private checkWorthToken(field: string, value: string, intent: Intent): string | undefined {
+    if (field === 'tokenOut' || intent.amount === undefined || this.checkAmount(intent.amount, intent) === undefined) {
+      return undefined;
+    }
+    const decimal = normalizeDecimal(intent.amount);
+    const symbol = this.tokenWords.get(value.toLowerCase()) ?? value.toUpperCase();
+    const worth = [...this.now.worth, ...this.before.worth].find(
+      (entry) => normalizeDecimal(entry.value) === decimal && entry.measure === symbol,
+    );
+    return worth
+      ? `the user counted an amount of ${worth.token} in ${value}; ${value} is not what is given`
+      : undefined;
   }
 
   private checkSlippage(value: unknown): string | undefined {
     if (typeof value !== 'number') return 'slippageBps is not a number';
-    const grounded = this.quantities.some(
+    const stated = (quantity: Quantity) => quantity.kind === 'percent' || quantity.kind === 'bps';
+    const pool = this.now.quantities.some(stated)
+      ? this.now.quantities
+      : [...this.now.quantities, ...this.before.quantities];
+    const grounded = pool.some(
       (quantity) =>
         (quantity.kind === 'percent' && Math.abs(Number(quantity.value) * 100 - value) < 1e-6) ||
         (quantity.kind === 'bps' && Number(quantity.value) === value),
@@ -218,6 +535,10 @@ class Evidence {
 
   private checkParty(value: string): string | undefined {
     const trimmed = value.trim();
+    // Where the message names parties, the value must be one of them.
+    if (this.parties.size > 0 && !this.parties.has(this.identity(trimmed))) {
+      return `the message names ${[...this.parties.values()].join(', ')}, not "${value}"`;
+    }
     if (IS_ADDRESS.test(trimmed)) return this.checkAddress(trimmed);
     // An ENS name or a contact's label: only as the user wrote it.
     return mentionsExactly(this.raw, trimmed) ? undefined : `the user did not write "${value}"`;
@@ -276,74 +597,6 @@ class Evidence {
   }
 }
 
-function digitQuantities(text: string): Quantity[] {
-  const found: Quantity[] = [];
-  for (const match of text.matchAll(QUANTITY)) {
-    const [, hash, dollar, digits = '', scale, unit] = match;
-    let value = normalizeDecimal(digits.replace(/,/g, ''));
-    if (value === undefined) continue;
-    if (scale) value = shiftDecimal(value, SCALES[scale.toLowerCase()] ?? 0);
-    const kind: QuantityKind = hash ? 'id' : dollar ? 'usd' : unit ? unitKind(unit.toLowerCase()) : 'number';
-    found.push({ kind, value });
-  }
-  return found;
-}
-
-function unitKind(unit: string): QuantityKind {
-  if (unit === '%' || unit.startsWith('per') || unit === 'pct') return 'percent';
-  if (unit.startsWith('b')) return unit.startsWith('buck') ? 'usd' : 'bps';
-  return 'usd';
-}
-
-/** "two hundred", "a thousand", "fifty percent", "ten dollars". */
-function wordQuantities(text: string): Quantity[] {
-  const words = text.toLowerCase().match(/[\p{L}]+|%/gu) ?? [];
-  const found: Quantity[] = [];
-  let index = 0;
-  while (index < words.length) {
-    let total = 0;
-    let current = 0;
-    let seen = false;
-    let end = index;
-    while (end < words.length) {
-      const word = words[end] ?? '';
-      const next = words[end + 1] ?? '';
-      if (word in SMALL_NUMBERS) {
-        current += SMALL_NUMBERS[word] ?? 0;
-      } else if (word in WORD_SCALES && (seen || words[end - 1] === 'a' || words[end - 1] === 'an')) {
-        const scale = WORD_SCALES[word] ?? 1;
-        const base = seen ? current || 1 : 1;
-        if (scale === 100) current = base * 100;
-        else {
-          total += base * scale;
-          current = 0;
-        }
-      } else if ((word === 'a' || word === 'an') && next in WORD_SCALES && !seen) {
-        end++;
-        continue;
-      } else if (word === 'and' && seen && next in SMALL_NUMBERS) {
-        end++;
-        continue;
-      } else break;
-      seen = true;
-      end++;
-    }
-    if (seen) {
-      const value = String(total + current);
-      const unit = words[end] ?? '';
-      const kind: QuantityKind =
-        unit === 'percent' || unit === '%'
-          ? 'percent'
-          : ['dollars', 'dollar', 'bucks', 'usd'].includes(unit)
-            ? 'usd'
-            : 'number';
-      found.push({ kind, value });
-      index = end;
-    } else index++;
-  }
-  return found;
-}
-
 /** "0100.50" → "100.5"; undefined when not a plain decimal. */
 function normalizeDecimal(value: string): string | undefined {
   const match = /^(\d*)(?:\.(\d*))?$/.exec(value.trim());
@@ -353,12 +606,21 @@ function normalizeDecimal(value: string): string | undefined {
   return fraction ? `${whole}.${fraction}` : whole;
 }
 
-/** Moves the decimal point right, without floating point: ("1.5", 3) → "1500". */
-function shiftDecimal(value: string, places: number): string {
-  const [whole = '0', fraction = ''] = value.split('.');
-  const digits = whole + fraction.padEnd(places, '0');
-  const point = whole.length + places;
-  return normalizeDecimal(`${digits.slice(0, point)}.${digits.slice(point)}`) ?? value;
+/**
+ * Words that name a token, to its symbol: the lexicon's symbols and names, the token list's
+ * symbols, "ether". Tokens whose name is an everyday word are left out.
+ */
+function tokenWords(tokens: readonly Pick<Token, 'symbol' | 'name' | 'address'>[]): Map<string, string> {
+  const words = new Map<string, string>();
+  for (const entry of TOKENS) {
+    if (entry.ambiguous) continue;
+    for (const name of [entry.symbol, ...(entry.names ?? [])]) words.set(name.toLowerCase(), entry.symbol);
+  }
+  for (const token of tokens) words.set(token.symbol.toLowerCase(), token.symbol);
+  for (const [symbol, names] of Object.entries(EXTRA_TOKEN_NAMES)) {
+    for (const name of names) words.set(name, symbol.toUpperCase());
+  }
+  return words;
 }
 
 function escapeRegExp(text: string): string {
@@ -466,8 +728,16 @@ function questionFor(intent: Intent, field: string): string {
   }
 }
 
-/** One question, for the first intent that lost a field, about its most important lost field. */
-function questionForDropped(intents: readonly Intent[], dropped: readonly DroppedField[]): string | undefined {
+/**
+ * One question, for the first intent that lost a field, about its most important lost field; it
+ * says why when the words themselves are in doubt (an amount that does not read, several parties).
+ */
+function questionForDropped(
+  intents: readonly Intent[],
+  dropped: readonly DroppedField[],
+  evidence: Evidence,
+  unused: readonly string[],
+): string | undefined {
   const fromIntents = dropped.filter((entry) => entry.intentIndex >= 0);
   const first = fromIntents[0];
   if (!first) return undefined;
@@ -476,7 +746,16 @@ function questionForDropped(intents: readonly Intent[], dropped: readonly Droppe
   const field = [...fields].sort((a, b) => rank(a) - rank(b))[0] ?? first.field;
   const intent = intents[index];
   if (!intent) return undefined;
-  const question = questionFor(intent, field);
+  let question = questionFor(intent, field);
+  const problem = evidence.amountProblem;
+  if (problem && (field === 'amount' || field === 'amountOut' || field === 'minAmountOut' || field === 'slippageBps')) {
+    question = `I can't read "${problem.raw}" as an exact amount: ${problem.reason}. ${question}`;
+  } else if (unused.length > 0 && (field === 'recipient' || field === 'spender')) {
+    const names = [
+      ...new Set([...unused, ...fromIntents.filter((entry) => entry.field === field).map((entry) => entry.value)]),
+    ];
+    question = `Your message names more than one possible ${field === 'spender' ? 'spender' : 'recipient'} (${names.join(', ')}). ${question}`;
+  }
   return intents.length > 1 ? `In step ${index + 1}: ${question}` : question;
 }
 

@@ -1,7 +1,7 @@
 import type { Token } from '../../common/chains/types.ts';
 import type { Intent, ParseResult } from '../intents/schema.ts';
 import { detectLlm } from '../llm-status.ts';
-import { parseEmbedded } from './embedded/parse.ts';
+import { readEmbedded } from './embedded/parse.ts';
 import { type DroppedField, type GroundingOutcome, groundParseResult } from './grounding.ts';
 import { LlmError } from './ollama/errors.ts';
 import { parseWithOllama } from './ollama/parse.ts';
@@ -28,6 +28,10 @@ import { parseWithOllama } from './ollama/parse.ts';
  *    the words do not support): E is kept; the model found a request that is not there.
  * 3. Otherwise G is kept: the two agree (G may add fields E missed, such as a protocol), or E could
  *    not complete its reading. If grounding dropped something, G's clarify asks for it.
+ * Before all of these, in every mode: when the words themselves are in doubt (an amount that does not
+ * read exactly, more than one candidate recipient or spender for one request, text imitating the
+ * assistant or the system: `readEmbedded`'s conflict), E is kept with its question, whatever the
+ * model read; no model can read an exact amount or one recipient out of words that hold none.
  * Every case that overrides or drops something says so in `notes`.
  */
 
@@ -49,8 +53,12 @@ export type ParseMessageResult = ParseResult & { notes?: string[] };
 
 export async function parseMessage(text: string, options: ParseMessageOptions): Promise<ParseMessageResult> {
   const llm = options.llm ?? 'auto';
-  const embedded = (): ParseResult =>
-    parseEmbedded(text, { tokens: (options.tokens ?? []).map((token) => token.symbol) });
+  let read: ReturnType<typeof readEmbedded> | undefined;
+  const embeddedReading = () => {
+    read ??= readEmbedded(text, { tokens: (options.tokens ?? []).map((token) => token.symbol) });
+    return read;
+  };
+  const embedded = (): ParseResult => embeddedReading().result;
   if (llm === 'embedded') return embedded();
 
   if (llm === 'auto') {
@@ -81,6 +89,13 @@ export async function parseMessage(text: string, options: ParseMessageOptions): 
     ...(options.addressBook ? { addressBook: options.addressBook } : {}),
     ...(options.tokens ? { tokens: options.tokens } : {}),
   });
+  const conflict = embeddedReading().conflict;
+  if (conflict !== undefined) {
+    return withNotes(embedded(), [
+      ...droppedNotes(grounded.dropped),
+      'Your words are in doubt (an amount that does not read exactly, more than one recipient, or text imitating the assistant): the embedded parser’s question was kept.',
+    ]);
+  }
   if (llm === 'ollama') {
     const differences = materialDifferences(grounded.result, embedded());
     const disagreement =

@@ -251,13 +251,16 @@ export const READ_VERBS: ReadonlySet<Verb> = new Set<Verb>(['balance', 'price', 
 const ENTRY: Record<Derivation, IntentAction> = { wrap: 'wrap', stake: 'stake', supply: 'supply' };
 const EXIT: Record<Derivation, IntentAction> = { wrap: 'unwrap', stake: 'unstake', supply: 'withdraw' };
 
+function same(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
 /** Whether `to` is made from `from` (entry: ETH → WETH) or the reverse (exit: sDAI → DAI). */
 export function conversion(
   from: TokenEntry | undefined,
   to: TokenEntry | undefined,
 ): { direction: 'entry' | 'exit'; action: IntentAction; derivation: Derivation } | undefined {
   if (!from || !to) return undefined;
-  const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
   if (to.derivation && same(to.underlying, from.symbol)) {
     return { direction: 'entry', action: ENTRY[to.derivation], derivation: to.derivation };
   }

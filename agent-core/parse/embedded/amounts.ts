@@ -1,12 +1,16 @@
 import { SMALL_NUMBERS } from '../number-words.ts';
+import { FRACTION_NOUNS, NUMBER_WORD, readFractionWords, readNumberWords, shiftDecimal } from '../numerals.ts';
 import { type Piece, scaleDecimal } from './normalize.ts';
 import type { Tag } from './tags.ts';
 
 /**
- * Amounts as people write them: "100", "1,000", "1.5k", ".5", "half" (50%), "a quarter" (25%),
- * "all"/"everything"/"max" (all), "25%", "$100", "100 dollars", "100 usd worth of", "30 bps",
- * "two hundred". Slippage ("0.3% slippage") and floors ("at least 4000") are picked out of the
- * tagged clause afterwards.
+ * Amounts as people write them: "100", "1,000", "1.5k", ".5", "1/2", "1 1/2", "1e-3", "half"
+ * (50%), "a quarter" (25%), "half an ETH" (0.5), "2 and a half" (2.5), "all"/"everything"/"max"
+ * (all), "25%", "$100", "100 dollars", "100 usd worth of", "30 bps", "two hundred and fifty".
+ * Slippage ("0.3% slippage") and floors ("at least 4000") are picked out of the tagged clause
+ * afterwards. What looks like an amount but does not read exactly ("-5", "1.5.5", "2 half", "150%",
+ * "50% of 2 ETH") is a problem, which the parser asks about: never an amount with a sign, a digit
+ * or a separator dropped.
  */
 
 export type AmountKind = 'number' | 'all' | 'percent' | 'usd' | 'bps';
@@ -17,7 +21,16 @@ export type Amount = {
   value: string;
   /** Written in words ("one", "ten"): an amount only when a token or a unit follows. */
   weak?: boolean;
+  /** A share in words with nothing after it ("half", "a quarter"): "half ETH" is a question. */
+  bare?: boolean;
+  /** As typed. */
+  raw?: string;
 };
+
+/** Something written as an amount that does not read as one exactly, and why; `sentence` says it all. */
+export type AmountProblem = { raw: string; reason: string; sentence?: string };
+
+export type AmountMatch = { length: number; amount: Amount } | { length: number; problem: AmountProblem };
 
 /** The schema's form: "100", "all", "50%", "$100". */
 export function formatAmount(amount: Amount): string {
@@ -59,8 +72,21 @@ const ALL_WORDS = new Set([
   'remaining',
   'entirety',
 ]);
-/** Number words the parser reads as an amount on their own ("hundred" too: "a hundred USDC"). */
-const NUMBER_WORDS: Record<string, number> = { ...SMALL_NUMBERS, hundred: 100 };
+/** The words an amount in words starts with: a number word, "a"/"an", "half", "quarter", a sign, "usd". */
+const NUMBER_WORD_STARTS = new Set([
+  ...Object.keys(SMALL_NUMBERS),
+  'a',
+  'an',
+  'half',
+  'quarter',
+  'minus',
+  'negative',
+  'usd',
+]);
+/** What may follow "a" in an amount: "a half", "a quarter", "a fifth", "a hundred", "a thousand". */
+const AFTER_A = new Set([...FRACTION_NOUNS, 'hundred', 'thousand', 'grand', 'million', 'billion']);
+/** After a fraction in digits, what makes it a share of a balance: "1/2 of my ETH", "3/4 my USDC". */
+const SHARE_OF = new Set(['of', 'my', 'your', 'our']);
 
 /** Every word this file reads, for typo correction ("everythng", "thousnad"). */
 export const AMOUNT_WORDS: readonly string[] = [
@@ -69,10 +95,9 @@ export const AMOUNT_WORDS: readonly string[] = [
   ...USD_WORDS,
   ...BPS_WORDS,
   ...ALL_WORDS,
-  ...Object.keys(NUMBER_WORDS),
-  'half',
-  'quarter',
-  'quarters',
+  ...Object.keys(SMALL_NUMBERS),
+  ...FRACTION_NOUNS,
+  'hundred',
   'slippage',
   'tolerance',
   'minimum',
@@ -83,60 +108,163 @@ export const AMOUNT_WORDS: readonly string[] = [
 export const AMOUNT_UNITS: readonly string[] = [...USD_WORDS, ...BPS_WORDS, 'percent'];
 
 const word = (piece: Piece | undefined): string | undefined => (piece?.kind === 'word' ? piece.text : undefined);
+/** The words the shared readers see: a number in digits is NUMBER_WORD. */
+const wordOrNumber = (piece: Piece | undefined): string | undefined =>
+  piece === undefined
+    ? undefined
+    : piece.kind === 'word'
+      ? piece.text
+      : piece.kind === 'number' || piece.kind === 'usd' || piece.kind === 'percent'
+        ? NUMBER_WORD
+        : piece.text;
+let lastPieces: readonly Piece[] | undefined;
+let lastWords: (string | undefined)[] = [];
+/** The pieces as the shared readers see them, computed once per message. */
+function wordsOf(pieces: readonly Piece[]): (string | undefined)[] {
+  if (pieces !== lastPieces) {
+    lastPieces = pieces;
+    lastWords = pieces.map(wordOrNumber);
+  }
+  return lastWords;
+}
+function rawOf(pieces: readonly Piece[], start: number, length: number): string {
+  let raw = pieces[start]?.raw ?? '';
+  for (let i = start + 1; i < start + length; i++) raw += ` ${pieces[i]?.raw ?? ''}`;
+  return raw;
+}
+const problemAt = (pieces: readonly Piece[], start: number, length: number, reason: string): AmountMatch => ({
+  length,
+  problem: { raw: rawOf(pieces, start, length), reason },
+});
 
-/** The amount that starts at `pieces[start]`, and how many pieces it spans. */
-export function matchAmount(pieces: readonly Piece[], start: number): { amount: Amount; length: number } | undefined {
+/** The amount that starts at `pieces[start]`, and how many pieces it spans; or what is wrong with it. */
+export function matchAmount(pieces: readonly Piece[], start: number): AmountMatch | undefined {
+  const match = readAmount(pieces, start);
+  if (!match || !('amount' in match)) return match;
+  const { amount, length } = match;
+  // "150%": more than the balance; "50% of 2 ETH": a share of what?
+  if (amount.kind === 'percent') {
+    if (Number(amount.value) > 100) return problemAt(pieces, start, length, 'a share above 100% is more than you have');
+    const next = wordOrNumber(pieces[start + length]);
+    const after = wordOrNumber(pieces[start + length + 1]);
+    if (next === NUMBER_WORD || (next === 'of' && (after === NUMBER_WORD || readNumberWords([after], 0)))) {
+      return problemAt(
+        pieces,
+        start,
+        length + (next === 'of' ? 2 : 1),
+        'a share of an amount is not an amount I can read exactly',
+      );
+    }
+  }
+  amount.raw = rawOf(pieces, start, length);
+  return match;
+}
+
+function readAmount(pieces: readonly Piece[], start: number): AmountMatch | undefined {
   const piece = pieces[start];
   if (!piece) return undefined;
+  if ((piece.kind === 'number' || piece.kind === 'percent' || piece.kind === 'usd') && piece.problem !== undefined) {
+    return problemAt(pieces, start, 1, piece.problem);
+  }
   if (piece.kind === 'percent') return { amount: { kind: 'percent', value: piece.value ?? '0' }, length: 1 };
   if (piece.kind === 'usd') {
     const scaled = scale(pieces, start + 1, piece.value ?? '0');
     return { amount: { kind: 'usd', value: scaled.value }, length: 1 + scaled.length };
   }
-  if (piece.kind === 'number') return withUnit(pieces, start, piece.value ?? '0', false);
+  if (piece.kind === 'number') return withUnit(pieces, start, 1, piece.value ?? '0', false, piece.fraction === true);
   const text = word(piece);
   if (text === undefined) return undefined;
-  if (text === 'half') return { amount: { kind: 'percent', value: '50' }, length: 1 };
-  const next = word(pieces[start + 1]);
-  if ((text === 'a' || text === 'one') && next === 'quarter')
-    return { amount: { kind: 'percent', value: '25' }, length: 2 };
-  if ((text === 'a' || text === 'one') && next === 'half')
-    return { amount: { kind: 'percent', value: '50' }, length: 2 };
-  if (text === 'quarter') return { amount: { kind: 'percent', value: '25' }, length: 1 };
-  if (text === 'three' && next === 'quarters') return { amount: { kind: 'percent', value: '75' }, length: 2 };
-  if (ALL_WORDS.has(text)) return { amount: { kind: 'all', value: 'all' }, length: 1 };
-  if (text === 'a' && (next === 'hundred' || next === 'thousand' || next === 'million')) {
-    return withUnit(pieces, start, '1', true);
+  if (!NUMBER_WORD_STARTS.has(text) && !text.includes('-')) {
+    return ALL_WORDS.has(text) ? { amount: { kind: 'all', value: 'all' }, length: 1 } : undefined;
   }
-  const number = NUMBER_WORDS[text];
-  if (number !== undefined) return withUnit(pieces, start, String(number), true);
-  return undefined;
+  // "a"/"an" starts an amount only before a part of one or a scale: "a quarter", "a hundred".
+  if ((text === 'a' || text === 'an') && !AFTER_A.has(word(pieces[start + 1]) ?? '')) return undefined;
+  const words = wordsOf(pieces);
+  const part = readFractionWords(words, start);
+  if (part) {
+    if (part.problem !== undefined) return problemAt(pieces, start, part.length, part.problem);
+    if (part.value !== undefined) return { amount: { kind: 'number', value: part.value }, length: part.length };
+    return {
+      amount: { kind: 'percent', value: part.percent ?? '0', ...(part.bare ? { bare: true } : {}) },
+      length: part.length,
+    };
+  }
+  if (ALL_WORDS.has(text)) return { amount: { kind: 'all', value: 'all' }, length: 1 };
+  const after = pieces[start + 1];
+  // "minus 5", "negative 5": a sign in words.
+  if (
+    (text === 'minus' || text === 'negative') &&
+    (after?.kind === 'number' ||
+      after?.kind === 'usd' ||
+      after?.kind === 'percent' ||
+      readNumberWords(wordsOf(pieces), start + 1))
+  ) {
+    return problemAt(pieces, start, 2, 'it has a minus sign');
+  }
+  // "USD 100": a dollar value written the other way round.
+  if (text === 'usd' && (after?.kind === 'number' || after?.kind === 'percent')) {
+    if (after.kind === 'percent' || after.problem !== undefined) {
+      return problemAt(pieces, start, 2, after.problem ?? 'it has both "USD" and "%"');
+    }
+    const scaled = scale(pieces, start + 2, after.value ?? '0');
+    return { amount: { kind: 'usd', value: scaled.value }, length: 2 + scaled.length };
+  }
+  const number = readNumberWords(words, start);
+  if (number === undefined) return undefined;
+  if (number.problem !== undefined) return problemAt(pieces, start, number.length, number.problem);
+  return withUnit(pieces, start, number.length, number.value ?? '0', !number.scaled, false);
 }
 
-/** A number and the words after it: "1.5 thousand", "50 percent", "100 dollars", "30 bps". */
+/**
+ * A number (`length` pieces from `start`) and the words after it: "1.5 thousand", "2 and a half",
+ * "50 percent", "100 dollars", "30 bps", "1/2 of my". `inWords`: written in words without a
+ * scale ("five"), weak on its own.
+ */
 function withUnit(
   pieces: readonly Piece[],
   start: number,
+  numberLength: number,
   value: string,
   inWords: boolean,
-): { amount: Amount; length: number } {
-  const scaled = scale(pieces, start + 1, value);
-  const length = 1 + scaled.length;
+  fraction: boolean,
+): AmountMatch {
+  const scaled = scale(pieces, start + numberLength, value);
+  let length = numberLength + scaled.length;
+  let result = scaled.value;
   const weak = inWords && scaled.length === 0;
-  const unit = pieces[start + 1 + scaled.length];
+  const end = start + length;
+  // "2 and a half ETH", "one and a quarter".
+  if (word(pieces[end]) === 'and' && (word(pieces[end + 1]) === 'a' || word(pieces[end + 1]) === 'an') && !fraction) {
+    const third = word(pieces[end + 2]);
+    const part = third === 'half' ? '0.5' : third === 'quarter' ? '0.25' : undefined;
+    if (part !== undefined && /^\d+$/.test(result)) {
+      result = `${result}.${part.slice(2)}`;
+      length += 3;
+      return { amount: { kind: 'number', value: result }, length };
+    }
+  }
+  const unit = pieces[end];
   const next = word(unit);
+  // "2 half", "1 fifth": a number and a part of one.
+  if (next !== undefined && FRACTION_NOUNS.has(next)) {
+    return problemAt(pieces, start, length + 1, `a number and "${next}" do not read as one amount`);
+  }
   if (unit?.kind === 'punct' && unit.text === '%')
-    return { amount: { kind: 'percent', value: scaled.value }, length: length + 1 };
-  if (next && PERCENT_WORDS.has(next)) return { amount: { kind: 'percent', value: scaled.value }, length: length + 1 };
-  if (next === 'per' && word(pieces[start + 2 + scaled.length]) === 'cent') {
-    return { amount: { kind: 'percent', value: scaled.value }, length: length + 2 };
+    return { amount: { kind: 'percent', value: result }, length: length + 1 };
+  if (next && PERCENT_WORDS.has(next)) return { amount: { kind: 'percent', value: result }, length: length + 1 };
+  if (next === 'per' && word(pieces[end + 1]) === 'cent') {
+    return { amount: { kind: 'percent', value: result }, length: length + 2 };
   }
-  if (next && USD_WORDS.has(next)) return { amount: { kind: 'usd', value: scaled.value }, length: length + 1 };
-  if (next && BPS_WORDS.has(next)) return { amount: { kind: 'bps', value: scaled.value }, length: length + 1 };
-  if (next === 'basis' && word(pieces[start + 2 + scaled.length])?.startsWith('point')) {
-    return { amount: { kind: 'bps', value: scaled.value }, length: length + 2 };
+  if (next && USD_WORDS.has(next)) return { amount: { kind: 'usd', value: result }, length: length + 1 };
+  if (next && BPS_WORDS.has(next)) return { amount: { kind: 'bps', value: result }, length: length + 1 };
+  if (next === 'basis' && word(pieces[end + 1])?.startsWith('point')) {
+    return { amount: { kind: 'bps', value: result }, length: length + 2 };
   }
-  return { amount: { kind: 'number', value: scaled.value, ...(weak ? { weak } : {}) }, length };
+  // "1/2 of my ETH", "3/4 my USDC": a share of the balance. "1/2 ETH" is half of one.
+  if (fraction && scaled.length === 0 && next !== undefined && SHARE_OF.has(next)) {
+    return { amount: { kind: 'percent', value: shiftDecimal(result, 2) }, length };
+  }
+  return { amount: { kind: 'number', value: result, ...(weak ? { weak } : {}) }, length };
 }
 
 /** "1.5 thousand", "2 million", "three hundred": the scaled value and how many words it took. */

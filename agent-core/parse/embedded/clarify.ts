@@ -1,5 +1,6 @@
 import type { Intent } from '../../intents/schema.ts';
 import { ACTION_VERB } from './actions.ts';
+import type { AmountProblem } from './amounts.ts';
 
 /** What the clause's reading found besides the intent, which the question may need. */
 export type ClauseNotes = {
@@ -11,13 +12,44 @@ export type ClauseNotes = {
   unlimited?: boolean;
   /** "buy ETH": the missing token is the one paid with. */
   buying?: boolean;
+  /** Something written as the amount that does not read exactly ("-5", "1.5.5", "half ETH"). */
+  amountProblem?: AmountProblem;
+  /** More than one candidate recipient (or spender), as written: "alice", "0xBAD…". */
+  parties?: string[];
 };
+
+/** "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed" → "0x5aAe…eAed" in a question. */
+export function shortParty(raw: string): string {
+  return /^0x[0-9a-fA-F]{40}$/.test(raw) ? `${raw.slice(0, 6)}…${raw.slice(-4)}` : raw;
+}
+
+/** The question for an amount that does not read exactly, ending with how to say it. */
+export function amountQuestion(problem: AmountProblem, followUp: string): string {
+  if (problem.sentence) return `${problem.sentence} ${followUp}`;
+  return `I can't read "${problem.raw}" as an exact amount: ${problem.reason}. ${followUp}`;
+}
+
+/** The question for more than one candidate recipient or spender. */
+export function partiesQuestion(intent: Intent, parties: readonly string[]): string {
+  const listed = parties.map(shortParty).join(', ');
+  if (intent.action === 'approve') {
+    return `Your message names more than one possible spender (${listed}). Which one should be allowed to spend your ${intent.token ?? 'tokens'}?`;
+  }
+  const what = intent.amount && intent.token ? `${intent.amount} ${intent.token}` : 'it';
+  return `Your message names more than one possible recipient (${listed}). Who should receive ${what}? To pay several, ask for one transfer each, like "send 1 USDC to alice and 1 USDC to bob".`;
+}
 
 /** One short question for the first thing the intent needs and lacks; undefined when it lacks nothing. */
 export function questionFor(intent: Intent, notes: ClauseNotes = {}): string | undefined {
   const verb = ACTION_VERB[intent.action];
   const token = intent.token;
   const needsAmount = !intent.amount && !notes.chained;
+  if (notes.parties && !intent.recipient && !intent.spender) return partiesQuestion(intent, notes.parties);
+  if (notes.amountProblem && !intent.amount && !intent.amountOut) {
+    const given = intent.action === 'swap' ? intent.tokenIn : token;
+    const follow = given ? `How much ${given} do you want to ${verb}?` : `How much do you want to ${verb}?`;
+    return amountQuestion(notes.amountProblem, follow);
+  }
   if (notes.badAddress && !intent.recipient && !intent.spender && !intent.account) {
     const digits = notes.badAddress.length - 2;
     return `${notes.badAddress} is not a full address (it has ${digits} hex digits, an address has 40). Which address do you mean?`;

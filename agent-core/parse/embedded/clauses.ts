@@ -1,7 +1,11 @@
 import type { Tag } from './tags.ts';
 
-/** One request's tags; `repeats` when it reuses the verb of the request before ("… and 50 DAI to Aave"). */
-export type Clause = { tags: Tag[]; repeats: boolean };
+/**
+ * One request's tags; `repeats` when it reuses the verb of the request before ("… and 50 DAI to
+ * Aave"); `sharedFrom`: where the words shared from the request after it start ("to Aave" above,
+ * appended to "supply 100 USDC"), which hold only where the request says nothing of its own.
+ */
+export type Clause = { tags: Tag[]; repeats: boolean; sharedFrom?: number };
 
 /**
  * Splits a tagged message into requests: at separators ("and", "then", "after that", ",", ".")
@@ -10,7 +14,7 @@ export type Clause = { tags: Tag[]; repeats: boolean };
  * USDT"; "Redeem 10 WETH and get ETH"), unless it opens with an amount and a token after a request
  * that had an amount: then it repeats that request's verb ("supply 100 USDC and 50 DAI to Aave").
  */
-export function splitClauses(tags: readonly Tag[]): Clause[] {
+export function splitClauses(tags: readonly Tag[], isParty: (tag: Tag | undefined) => boolean = () => false): Clause[] {
   const segments: Tag[][] = [[]];
   for (const tag of tags) {
     if (tag.type === 'separator') {
@@ -26,7 +30,11 @@ export function splitClauses(tags: readonly Tag[]): Clause[] {
     const verb = last ? mainVerb(last.tags) : undefined;
     if (last && verb && !startsRequest(segment) && repeatsRequest(segment, last.tags, verb)) {
       // What follows the amount and token ("to Aave", "into DAI") holds for the request before too.
+      last.sharedFrom ??= last.tags.length;
       last.tags.push(...segment.slice(2));
+      clauses.push({ tags: [verb, ...segment], repeats: true });
+    } else if (last && verb?.verb === 'send' && !startsRequest(segment) && paysAnother(segment, last.tags, isParty)) {
+      // "pay alice 5 USDC and bob 3 USDC": the same verb, for another recipient.
       clauses.push({ tags: [verb, ...segment], repeats: true });
     } else if (last && (!startsRequest(segment) || (!verb && !last.tags.some((tag) => tag.type === 'amount')))) {
       // A stretch with no verb of its own joins the request before; a lead-in ("On Base, swap …")
@@ -37,6 +45,17 @@ export function splitClauses(tags: readonly Tag[]): Clause[] {
     }
   }
   return clauses;
+}
+
+/** "… and bob 3 USDC": a party and an amount, after a request with an amount of its own. */
+function paysAnother(
+  segment: readonly Tag[],
+  previous: readonly Tag[],
+  isParty: (tag: Tag | undefined) => boolean,
+): boolean {
+  const [first, second] = segment;
+  if (!isParty(first) || (second?.type !== 'amount' && second?.type !== 'badAmount')) return false;
+  return previous.some((tag) => tag.type === 'amount' || tag.type === 'badAmount');
 }
 
 /** A stretch starts a request of its own when it has a verb, or asks a question without an amount. */
@@ -64,7 +83,10 @@ function repeatsRequest(
   verb: Extract<Tag, { type: 'verb' }>,
 ): boolean {
   const [first, second] = segment;
-  if (first?.type !== 'amount' || first.amount.weak || first.amount.kind === 'bps') return false;
+  // "… and -5 DAI to bob": an amount that does not read is still the start of a repeated request.
+  if (first?.type !== 'badAmount' && (first?.type !== 'amount' || first.amount.weak || first.amount.kind === 'bps')) {
+    return false;
+  }
   if (second?.type !== 'entity' || !second.entity.token) return false;
   if (ONE_POSITION.has(verb.verb)) return false;
   if (previous.some((tag) => tag.type === 'word' && (tag.text === 'liquidity' || tag.text === 'lp'))) return false;

@@ -1,4 +1,5 @@
 import type { Intent } from '../../intents/schema.ts';
+import { shiftDecimal } from '../numerals.ts';
 import { resolveAction, type Verb } from './actions.ts';
 import { type Amount, formatAmount } from './amounts.ts';
 import type { ClauseNotes } from './clarify.ts';
@@ -31,6 +32,8 @@ export type InterpretContext = {
   /** The intent of the clause before, whose result "it" refers to. */
   previous?: Intent | undefined;
   isCommonWord: (text: string) => boolean;
+  /** Where the words shared from the next request start (Clause.sharedFrom). */
+  sharedFrom?: number | undefined;
 };
 
 const NEGATIONS = new Set(["don't", 'dont', 'not', 'never', "doesn't", "shouldn't", "won't", 'stop']);
@@ -114,13 +117,18 @@ function chooseVerb(tags: readonly Tag[], texts: ReadonlySet<string>): ChosenVer
   return chosen;
 }
 
-/** Two tokens joined by "to"/"->"/"into", with no verb: "1 eth to usdc". */
-function impliesSwap(tags: readonly Tag[]): boolean {
-  const isToken = (tag: Tag | undefined) =>
+/** A token by name, not a protocol or a chain that shares it. */
+function isToken(tag: Tag | undefined): boolean {
+  return (
     tag?.type === 'entity' &&
     tag.entity.token !== undefined &&
     !tag.entity.protocol &&
-    (!tag.entity.chain || tag.entity.chain.token !== undefined);
+    (!tag.entity.chain || tag.entity.chain.token !== undefined)
+  );
+}
+
+/** Two tokens joined by "to"/"->"/"into", with no verb: "1 eth to usdc". */
+function impliesSwap(tags: readonly Tag[]): boolean {
   return tags.some(
     (tag, index) => isToken(tag) && SWAP_LINKS.has(word(tags[index + 1]) ?? '') && isToken(tags[index + 2]),
   );
@@ -147,6 +155,8 @@ type ClauseFacts = {
   nftIdIndex: number | undefined;
   recipient: ReturnType<typeof recipientOf> | undefined;
   spender: Party | undefined;
+  /** More than one candidate spender, as written. */
+  spenderConflict: string[] | undefined;
   account: Party | undefined;
   mentions: TokenMention[];
   /** Token mentions not inside a floor ("at least 4000 USDT"). */
@@ -170,13 +180,14 @@ function readClause(tags: readonly Tag[], texts: ReadonlySet<string>, chosen: Ch
     approving || verb === 'balance'
       ? undefined
       : recipientOf(tags, index, {
+          sharedFrom: context.sharedFrom,
           labels: family === 'send',
           isCommonWord: context.isCommonWord,
           tokenNamed: readings.includes('token'),
           // In a trade an address is a token ("swap 1 ETH to 0x6B17…"), unless two tokens are named by symbol.
           addressesAreTokens: family === 'trade' && readings.filter((reading) => reading === 'token').length < 2,
         });
-  const spender = approving ? spenderOf(tags, index, context.isCommonWord) : undefined;
+  const spender = approving ? spenderOf(tags, index, context.isCommonWord, context.sharedFrom) : undefined;
   const account = verb === 'balance' ? accountOf(tags, context.isCommonWord) : undefined;
   const used = new Set([...(recipient?.used ?? []), ...(spender?.used ?? []), ...(account?.used ?? [])]);
   const { mentions, attached } = tokenMentions(tags, readings, verb, (at) => !used.has(at));
@@ -194,6 +205,7 @@ function readClause(tags: readonly Tag[], texts: ReadonlySet<string>, chosen: Ch
     nftIdIndex,
     recipient,
     spender: spender?.spender,
+    spenderConflict: spender?.conflict,
     account: account?.account,
     mentions,
     usable: mentions.filter((mention) => !mention.floor),
@@ -239,7 +251,120 @@ export function interpretClause(tags: readonly Tag[], context: InterpretContext)
   else if (action === 'transfer_nft') fillNft(intent, facts);
   else fillAsset(intent, facts, carried, notes);
   fillPartiesAndPlace(intent, facts, notes);
+  checkAmounts(intent, facts, notes);
   return { intent, notes };
+}
+
+/**
+ * An amount read exactly or asked about: what does not read ("-5", "1.5.5") is noted; "half ETH"
+ * (half of the balance, or 0.5?) and "2 ETH worth of USDC" outside a swap of ETH for USDC (an
+ * amount of one token measured in another) lose the amount they were read as, and are asked about.
+ */
+function checkAmounts(intent: Intent, facts: ClauseFacts, notes: ClauseNotes): void {
+  const { tags, readings } = facts;
+  let worth = false;
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
+    if (tag?.type === 'badAmount') notes.amountProblem ??= { raw: tag.raw, reason: tag.reason };
+    worth ||= isWorth(tag);
+    const next = tags[i + 1];
+    if (tag?.type !== 'amount' || !tag.amount.bare || readings[i + 1] !== 'token' || next?.type !== 'entity') continue;
+    const symbol = next.entity.token?.symbol ?? next.raw;
+    const share = tag.amount.raw ?? 'half';
+    notes.amountProblem ??= {
+      raw: `${share} ${next.raw}`,
+      reason: `it could mean ${share} of your ${symbol} or ${shiftDecimal(tag.amount.value, -2)} ${symbol}`,
+    };
+    dropAmounts(intent);
+  }
+  // "send 5 USDC to bob 10 USDC", "pay 5 USDC to bob in 2 days": which amount?
+  if (intent.action === 'transfer' || intent.action === 'approve') {
+    const written: Amount[] = [];
+    for (const mention of facts.usable) {
+      if (mention.amount && mention.marker !== 'collateral') written.push(mention.amount);
+    }
+    if (facts.looseAmount && written.length > 0) written.push(facts.looseAmount);
+    if (written.length > 1 && written.some((amount) => formatAmount(amount) !== formatAmount(written[0] as Amount))) {
+      const raw = written.map((amount) => `"${amount.raw ?? formatAmount(amount)}"`).join(', ');
+      notes.amountProblem ??= {
+        raw,
+        reason: 'one request has more than one amount',
+        sentence: `Your request has more than one amount (${raw}).`,
+      };
+      dropAmounts(intent);
+    }
+  }
+  const counted = worth ? worthOf(tags, readings) : undefined;
+  if (!counted) return;
+  const exact =
+    intent.action === 'swap' &&
+    intent.tokenIn === counted.measure &&
+    intent.tokenOut === counted.token &&
+    intent.amount === counted.value;
+  if (exact) return;
+  dropAmounts(intent);
+  if (intent.action === 'swap') {
+    if (intent.tokenOut !== counted.token) intent.tokenIn = counted.token;
+  } else if (intent.token !== undefined || intent.action === 'transfer') intent.token = counted.token;
+  notes.amountProblem ??= {
+    raw: counted.raw,
+    reason: `it is an amount of ${counted.token} counted in ${counted.measure}; give it in ${counted.token} or in dollars ("$100")`,
+  };
+}
+
+function dropAmounts(intent: Intent): void {
+  delete intent.amount;
+  delete intent.amountOut;
+}
+
+const WORTH_SKIP = new Set(['my', 'the', 'your', 'our', 'some']);
+
+/** The symbol of the token named at `index`, if the clause reads a token there. */
+function symbolAt(tags: readonly Tag[], readings: readonly (Reading | undefined)[], index: number): string | undefined {
+  const tag = tags[index];
+  return readings[index] === 'token' && tag?.type === 'entity' ? tag.entity.token?.symbol : undefined;
+}
+
+function isWorth(tag: Tag | undefined): boolean {
+  return (tag?.type === 'verb' || tag?.type === 'word') && tag.text === 'worth';
+}
+
+/** "2 ETH worth of USDC", "USDC worth 2 ETH": an amount of `token` counted in `measure`. */
+function worthOf(
+  tags: readonly Tag[],
+  readings: readonly (Reading | undefined)[],
+): { raw: string; value: string; measure: string; token: string } | undefined {
+  for (let i = 0; i < tags.length; i++) {
+    const tag = tags[i];
+    if (tag?.type !== 'amount' || tag.amount.kind !== 'number') continue;
+    const measure = symbolAt(tags, readings, i + 1);
+    if (measure === undefined) continue;
+    // "2 ETH worth of USDC"
+    if (isWorth(tags[i + 2]) && word(tags[i + 3]) === 'of') {
+      let j = i + 4;
+      while (WORTH_SKIP.has(word(tags[j]) ?? '')) j++;
+      const token = symbolAt(tags, readings, j);
+      if (token !== undefined && token !== measure) {
+        return {
+          raw: `${tag.amount.raw ?? tag.amount.value} ${measure} worth of ${token}`,
+          value: tag.amount.value,
+          measure,
+          token,
+        };
+      }
+    }
+    // "USDC worth 2 ETH"
+    const token = symbolAt(tags, readings, i - 2);
+    if (isWorth(tags[i - 1]) && token !== undefined && token !== measure) {
+      return {
+        raw: `${token} worth ${tag.amount.raw ?? tag.amount.value} ${measure}`,
+        value: tag.amount.value,
+        measure,
+        token,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** tokenIn, tokenOut and their amounts; "it" is what the step before yields. */
@@ -329,7 +454,14 @@ function fillPartiesAndPlace(intent: Intent, facts: ClauseFacts, notes: ClauseNo
     intent.recipient = recipient.recipient.raw;
   }
   if (recipient?.badAddress) notes.badAddress = recipient.badAddress;
-  if (spender) intent.spender = spender.raw;
+  if (recipient?.conflict && action !== 'price' && action !== 'total_supply' && action !== 'balance') {
+    notes.parties = recipient.conflict;
+  }
+  if (facts.spenderConflict) notes.parties = facts.spenderConflict;
+  else if (spender && action === 'approve' && protocol) {
+    // "approve 0x… to spend 100 USDC on uniswap": the address, or the protocol's own contract?
+    notes.parties = [spender.raw, protocol.entry.slug];
+  } else if (spender) intent.spender = spender.raw;
   else if (action === 'approve' && protocol) intent.spender = protocol.entry.slug;
   if (account) intent.account = account.raw;
   if (protocol) intent.protocol = protocol.entry.slug;

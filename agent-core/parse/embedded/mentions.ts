@@ -39,7 +39,7 @@ function afterAmount(tags: readonly Tag[], index: number): boolean {
   let i = index - 1;
   while (word(tags[i]) === 'of' || word(tags[i]) === 'my') i--;
   const tag = tags[i];
-  return tag?.type === 'amount';
+  return tag?.type === 'amount' || tag?.type === 'badAmount';
 }
 
 /** Decides, for each named thing in the clause, what it is here ("OP" the token, "on OP" the chain). */
@@ -100,7 +100,7 @@ export type TokenMention = {
   floor: boolean;
 };
 
-const ATTACH_FILLER = new Set([
+export const ATTACH_FILLER = new Set([
   'of',
   'my',
   'the',

@@ -1,7 +1,12 @@
+import { FOREIGN_CURRENCIES, type Numeral, numeralStarts, readNumeral } from '../numerals.ts';
+
 /**
  * Turns a message into pieces: words (lower-cased, typos corrected, filler dropped), numbers,
  * percentages, dollar values, 0x addresses and ENS names (kept exactly as typed), "#1234" ids and
- * punctuation. Everything downstream reads pieces, never the raw text.
+ * punctuation; a line break is a mark of its own ("\n"). Numbers are read by ../numerals.ts: one
+ * that does not read exactly ("-5", "1.5.5", "1,5") is a number piece with a `problem`, never a
+ * number with a digit, a sign or a separator dropped. Everything downstream reads pieces, never the
+ * raw text.
  */
 
 export type PieceKind = 'word' | 'number' | 'percent' | 'usd' | 'address' | 'ens' | 'ticker' | 'nftId' | 'punct';
@@ -16,6 +21,10 @@ export type Piece = {
   value?: string;
   /** A word of a message written all in capitals, where capitals do not mark a ticker. */
   shouted?: boolean;
+  /** number, percent, usd: why the number as typed does not read exactly (it then has no value). */
+  problem?: string;
+  /** number: written as a fraction ("1/2", "½"), so "1/2 of my ETH" is a share. */
+  fraction?: boolean;
 };
 
 /** The words typo correction may produce, and the words it must leave alone. */
@@ -33,29 +42,26 @@ export type Vocabulary = {
 };
 
 const SPACE = /\s+/y;
+const LINE_BREAK = /[\n\r\u2028\u2029\u0085]/;
 const ADDRESS = /0x[0-9a-fA-F]+(?![0-9a-zA-Z_])/y;
 const ENS_NAME =
   /[a-zA-Z0-9][a-zA-Z0-9_-]*(?:\.[a-zA-Z0-9_-]+)*\.(?:eth|xyz|box|id|art|crypto|nft|wallet|lens|sol)(?![a-zA-Z0-9_-])/y;
-const USD = /\$\s?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:\s?(k|m|mm|b|bn)(?![a-zA-Z0-9]))?/iy;
+const USD_SCALE = /\s?(k|m|mm|b|bn)(?![a-zA-Z0-9])/iy;
 const DOLLAR_TICKER = /\$([A-Za-z][A-Za-z0-9]{0,11})(?![A-Za-z0-9])/y;
 const NFT_ID = /#\s?(\d+)(?!\d)/y;
-const NUMBER = /(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\d)|\.\d+/y;
 const LETTERS = /[a-zA-Z][a-zA-Z0-9]*/y;
 const WORD = /[\p{L}][\p{L}\p{N}]*(?:'[\p{L}]+)?(?:[-.][\p{L}\p{N}]+)*/uy;
 const ARROW = /-+>|=>|→|⟶|➡️?/y;
 const PUNCT = /[,;:!?.&+/()[\]"“”*~@%=<>|#-]/y;
+/** What may stand right before a number and make it not an amount: "%50", "€100". */
+const NOT_BEFORE_AMOUNT = new Set(['%', ...FOREIGN_CURRENCIES]);
+const FOREIGN = FOREIGN_CURRENCIES;
 
 const MULTIPLIERS: Record<string, number> = { k: 3, m: 6, mm: 6, b: 9, bn: 9 };
 
 function at(pattern: RegExp, text: string, position: number): RegExpExecArray | null {
   pattern.lastIndex = position;
   return pattern.exec(text);
-}
-
-/** "1,000.50" → "1000.50", ".5" → "0.5". */
-export function plainDecimal(raw: string): string {
-  const value = raw.replace(/,/g, '');
-  return value.startsWith('.') ? `0${value}` : value;
 }
 
 /** Multiplies a decimal string by 10^exponent without floating point: ("1.5", 3) → "1500". */
@@ -91,7 +97,10 @@ function readPiece(
   vocabulary: Vocabulary,
 ): number {
   const space = at(SPACE, source, position);
-  if (space) return space[0].length;
+  if (space) {
+    if (space[0] !== ' ' && LINE_BREAK.test(space[0])) pieces.push({ kind: 'punct', raw: '\n', text: '\n' });
+    return space[0].length;
+  }
   const address = at(ADDRESS, source, position);
   if (address) {
     pieces.push({ kind: 'address', raw: address[0], text: address[0].toLowerCase() });
@@ -102,12 +111,10 @@ function readPiece(
     pieces.push({ kind: 'ens', raw: ens[0], text: ens[0].toLowerCase() });
     return ens[0].length;
   }
-  const usd = at(USD, source, position);
-  if (usd) {
-    const exponent = usd[2] ? (MULTIPLIERS[usd[2].toLowerCase()] ?? 0) : 0;
-    const value = scaleDecimal(plainDecimal(usd[1] ?? '0'), exponent);
-    pieces.push({ kind: 'usd', raw: usd[0], text: usd[0].toLowerCase(), value });
-    return usd[0].length;
+  if (source[position] === '$') {
+    const gap = source[position + 1] === ' ' ? 1 : 0;
+    const numeral = readNumeral(source, position + 1 + gap);
+    if (numeral) return pushUsd(pieces, source, position, 1 + gap, numeral);
   }
   const ticker = at(DOLLAR_TICKER, source, position);
   if (ticker) {
@@ -120,8 +127,23 @@ function readPiece(
     pieces.push({ kind: 'nftId', raw: id[0], text: id[0], value: id[1] ?? '' });
     return id[0].length;
   }
-  const number = at(NUMBER, source, position);
-  if (number) return pushNumber(pieces, source, position, number[0], vocabulary);
+  const char = source[position] ?? '';
+  if (NOT_BEFORE_AMOUNT.has(char)) {
+    const gap = source[position + 1] === ' ' ? 1 : 0;
+    const numeral = readNumeral(source, position + 1 + gap);
+    if (numeral) {
+      const raw = source.slice(position, position + 1 + gap + numeral.length);
+      const problem = char === '%' ? 'the % sign comes before it' : `it is in ${char}, not in dollars`;
+      pieces.push({ kind: 'number', raw, text: raw, problem });
+      return raw.length;
+    }
+  }
+  const code = source.charCodeAt(position);
+  const maybeNumber = (code >= 48 && code <= 57) || code >= 128 || code === 43 || code === 45 || code === 46;
+  if (maybeNumber && numeralStarts(source, position)) {
+    const numeral = readNumeral(source, position);
+    if (numeral) return pushNumber(pieces, source, position, numeral, vocabulary);
+  }
   const word = at(WORD, source, position);
   if (word) {
     pushWord(pieces, word[0], vocabulary, shouting);
@@ -141,29 +163,71 @@ function readPiece(
   return (source.codePointAt(position) ?? 0) > 0xffff ? 2 : 1;
 }
 
-/** A number and what is glued to it: "1.5k", "50%", "30bps", "100usdc". Returns the characters used. */
-function pushNumber(pieces: Piece[], source: string, position: number, digits: string, vocabulary: Vocabulary): number {
-  let used = digits.length;
-  let value = plainDecimal(digits);
-  if (source[position + used] === '%') {
-    pieces.push({ kind: 'percent', raw: `${digits}%`, text: `${value}%`, value });
+/** "$100", "$1.5k", "$ 20": a dollar value. Returns the characters used. */
+function pushUsd(pieces: Piece[], source: string, position: number, prefix: number, numeral: Numeral): number {
+  let used = prefix + numeral.length;
+  const scale = at(USD_SCALE, source, position + used);
+  const exponent = scale?.[1] ? (MULTIPLIERS[scale[1].toLowerCase()] ?? 0) : 0;
+  if (scale) used += scale[0].length;
+  const raw = source.slice(position, position + used);
+  const after = source[position + used] ?? '';
+  if (numeral.problem !== undefined || numeral.value === undefined) {
+    pieces.push({ kind: 'usd', raw, text: raw.toLowerCase(), problem: numeral.problem ?? 'it is not a number' });
+  } else if (after === '%') {
+    pieces.push({ kind: 'usd', raw: `${raw}%`, text: raw.toLowerCase(), problem: 'it has both "$" and "%"' });
     return used + 1;
+  } else {
+    const value = scaleDecimal(numeral.value, exponent);
+    pieces.push({ kind: 'usd', raw, text: raw.toLowerCase(), value });
   }
-  const glued = at(LETTERS, source, position + used);
-  if (glued) {
+  return used;
+}
+
+/** A number and what is glued to it: "1.5k", "50%", "30bps", "100usdc". Returns the characters used. */
+function pushNumber(
+  pieces: Piece[],
+  source: string,
+  position: number,
+  numeral: Numeral,
+  vocabulary: Vocabulary,
+): number {
+  let used = numeral.length;
+  const digits = source.slice(position, position + used);
+  let value = numeral.value;
+  let problem = numeral.problem;
+  const after = source[position + used] ?? '';
+  const spacedAfter = after === ' ' ? (source[position + used + 1] ?? '') : '';
+  if (FOREIGN.has(after) || FOREIGN.has(spacedAfter)) {
+    used += after === ' ' ? 2 : 1;
+    problem ??= `it is in ${FOREIGN.has(after) ? after : spacedAfter}, not in dollars`;
+  } else if (after === '%') {
+    used += 1;
+    const raw = source.slice(position, position + used);
+    if (problem !== undefined || value === undefined) {
+      pieces.push({ kind: 'percent', raw, text: raw, problem: problem ?? 'it is not a number' });
+    } else pieces.push({ kind: 'percent', raw, text: `${value}%`, value });
+    return used;
+  }
+  const glued = problem === undefined ? at(LETTERS, source, position + used) : undefined;
+  if (glued && value !== undefined) {
     const letters = glued[0].toLowerCase();
     const exponent = MULTIPLIERS[letters];
     if (exponent !== undefined) {
       value = scaleDecimal(value, exponent);
       used += glued[0].length;
-    } else if (!vocabulary.attachable.has(letters)) {
+    } else if (!vocabulary.attachable.has(letters) && /^[\d.,]+$/.test(digits)) {
       // "3pool", "1inch", "2x": a word that starts with digits.
       const word = digits + glued[0];
       pushWord(pieces, word, vocabulary);
       return word.length;
     }
   }
-  pieces.push({ kind: 'number', raw: source.slice(position, position + used), text: value, value });
+  const raw = source.slice(position, position + used);
+  if (problem !== undefined || value === undefined) {
+    pieces.push({ kind: 'number', raw, text: raw, problem: problem ?? 'it is not a number' });
+  } else {
+    pieces.push({ kind: 'number', raw, text: value, value, ...(numeral.fraction ? { fraction: true } : {}) });
+  }
   return used;
 }
 

@@ -1,11 +1,14 @@
 import type { IntentAction } from '../../../common/intent-actions.ts';
 import type { Intent, ParseResult } from '../../intents/schema.ts';
+import { missingField } from '../../plan/required-fields.ts';
+import { roleMarker } from '../numerals.ts';
 import { unsupportedRequest } from './actions.ts';
 import { formatAmount, markMinimum, markSlippage } from './amounts.ts';
-import { type ClauseNotes, questionFor } from './clarify.ts';
+import { amountQuestion, type ClauseNotes, partiesQuestion, questionFor } from './clarify.ts';
 import { splitClauses } from './clauses.ts';
 import { interpretClause } from './interpret.ts';
 import { tokenize } from './normalize.ts';
+import { isPartyWord } from './parties.ts';
 import { type Tag, tagPieces } from './tags.ts';
 import { buildVocabulary } from './vocabulary.ts';
 
@@ -18,6 +21,7 @@ import { buildVocabulary } from './vocabulary.ts';
 
 const vocabulary = buildVocabulary();
 const isCommonWord = (text: string): boolean => vocabulary.keep.has(text) || vocabulary.known.has(text);
+const isParty = (tag: Tag | undefined): boolean => isPartyWord(tag, isCommonWord);
 
 /** Words that make a message without a verb look like a request cut short. */
 const REQUEST_WORDS = new Set([
@@ -43,24 +47,77 @@ export type EmbeddedParseOptions = {
 };
 
 export function parseEmbedded(text: string, options: EmbeddedParseOptions = {}): ParseResult {
+  return readEmbedded(text, options).result;
+}
+
+/**
+ * Every party the message names as a recipient or a spender, as the embedded parser reads it
+ * ("alice", "bob.eth", "0x…"), including those a request names more than one of. The grounding
+ * guard holds a model's reading to them.
+ */
+export function namedParties(text: string): string[] {
+  return readEmbedded(text).parties;
+}
+
+/**
+ * The embedded reading, with `conflict` set (to the question asked) when the words themselves are
+ * in doubt: an amount that does not read exactly, more than one candidate recipient or spender for
+ * one request, or text imitating the assistant or the system. Nothing a model reads from such words
+ * can be trusted either: the cross-check (parse-message.ts) keeps this reading and its question.
+ */
+export function readEmbedded(
+  text: string,
+  options: EmbeddedParseOptions = {},
+): { result: ParseResult; conflict?: string | undefined; parties: string[] } {
+  // "assistant: plan: send …", "system: …": the user's text, never a turn of the conversation.
+  const marker = roleMarker(text);
+  if (marker !== undefined) {
+    const clarify = `Part of your message ("${marker}") reads like the assistant's or the system's words, which I never act on. What would you like to do? Please ask in your own words.`;
+    return { result: { intents: [], clarify, parser: 'embedded' }, conflict: clarify, parties: [] };
+  }
   const extraTokens = new Map((options.tokens ?? []).map((symbol) => [symbol.toLowerCase(), symbol]));
   const tags = tagPieces(tokenize(text, vocabulary), { isCommonWord, extraTokens });
   markSlippage(tags);
   markMinimum(tags);
+  keepPartiesTogether(tags);
   const intents: Intent[] = [];
   const notes: ClauseNotes[] = [];
+  /** A bad amount in a clause that yielded no intent. */
+  let strayProblem: ClauseNotes['amountProblem'];
   let negated = false;
-  for (const clause of splitClauses(tags)) {
-    const reading = interpretClause(clause.tags, { previous: intents[intents.length - 1], isCommonWord });
+  for (const clause of splitClauses(tags, isParty)) {
+    const reading = interpretClause(clause.tags, {
+      previous: intents[intents.length - 1],
+      isCommonWord,
+      sharedFrom: clause.sharedFrom,
+    });
     negated ||= reading.negated === true;
-    if (!reading.intent) continue;
+    if (!reading.intent) {
+      const bad = clause.tags.find((tag) => tag.type === 'badAmount');
+      if (bad?.type === 'badAmount') strayProblem ??= { raw: bad.raw, reason: bad.reason };
+      continue;
+    }
     const before = intents[intents.length - 1];
-    if (clause.repeats && before?.action === reading.intent.action) shareAcross(before, reading.intent);
+    if (clause.repeats && before?.action === reading.intent.action) {
+      shareAcross(before, reading.intent, [notes[notes.length - 1], reading.notes]);
+    }
     intents.push(reading.intent);
     notes.push(reading.notes);
   }
   shareChains(intents);
   shareProtocols(intents);
+
+  const parties: string[] = [];
+  for (const [index, intent] of intents.entries()) {
+    if (intent.recipient) parties.push(intent.recipient);
+    if (intent.spender) parties.push(intent.spender);
+    for (const party of notes[index]?.parties ?? []) parties.push(party);
+  }
+  const conflict = conflictOf(intents, notes, strayProblem);
+  if (conflict?.askAgain) {
+    const result: ParseResult = { intents: [], clarify: conflict.question, parser: 'embedded' };
+    return { result, conflict: conflict.question, parties };
+  }
   let clarify: string | undefined;
   for (const [index, intent] of intents.entries()) {
     clarify = questionFor(intent, notes[index]);
@@ -71,14 +128,90 @@ export function parseEmbedded(text: string, options: EmbeddedParseOptions = {}):
     unsupported = unsupportedRequest(tags.flatMap((tag) => ('text' in tag ? [tag.text] : [])));
     if (!unsupported) clarify = nothingAsked(tags);
   }
-  return { intents, ...(clarify ? { clarify } : {}), ...(unsupported ? { unsupported } : {}), parser: 'embedded' };
+  const result: ParseResult = {
+    intents,
+    ...(clarify ? { clarify } : {}),
+    ...(unsupported ? { unsupported } : {}),
+    parser: 'embedded',
+  };
+  return { result, conflict: conflict?.question, parties };
+}
+
+/**
+ * The first doubt in the words, and whether the reading can keep its intents. It keeps them when
+ * the intent in doubt lost the field in doubt and the planner will ask for exactly that field: the
+ * recipient or spender (never taken from a step before), or the amount of the first step. Otherwise
+ * (an amount in a later step, which the planner could take from the step before; a doubt in an
+ * intent that needs no amount, or that already has one; a bad amount in no request) no intent is
+ * kept, and the question is asked about the whole message.
+ */
+function conflictOf(
+  intents: readonly Intent[],
+  notes: readonly ClauseNotes[],
+  strayProblem: ClauseNotes['amountProblem'],
+): { question: string; askAgain: boolean } | undefined {
+  const conflicts: { question: string; askAgain: boolean }[] = [];
+  for (const [index, intent] of intents.entries()) {
+    const note = notes[index] ?? {};
+    if (note.parties) {
+      const missing = missingField(intent, index > 0);
+      const question = partiesQuestion(intent, note.parties);
+      conflicts.push({ question, askAgain: missing?.field !== 'recipient' && missing?.field !== 'spender' });
+    } else if (note.amountProblem) {
+      const missing = !intent.amount && !intent.amountOut ? missingField(intent, index > 0) : undefined;
+      const question = missing ? questionFor(intent, note) : undefined;
+      if (missing && question && (missing.field === 'amount' || index === 0))
+        conflicts.push({ question, askAgain: false });
+      else conflicts.push(askAgain(note.amountProblem));
+    }
+  }
+  if (strayProblem) conflicts.push(askAgain(strayProblem));
+  // One doubt that no kept intent would ask about is enough to keep none.
+  for (const conflict of conflicts) if (conflict.askAgain) return conflict;
+  return conflicts[0];
+}
+
+/** The question for an amount in doubt where no request can be kept: the whole request again. */
+function askAgain(problem: NonNullable<ClauseNotes['amountProblem']>): { question: string; askAgain: boolean } {
+  return {
+    question: amountQuestion(problem, 'Please write the request again with the amount as a plain number, like 1000.5.'),
+    askAgain: true,
+  };
+}
+
+/** What joins two recipients: "to alice and bob", "to 0xA, 0xB". */
+const PARTY_JOINS = new Set(['and', ',', '&', '+', 'plus', 'and also', 'as well as', 'then', 'and then']);
+const TO_PARTY = new Set(['to', '->', 'towards']);
+
+/**
+ * "send 1 USDC to alice and bob": a separator between two parties after "to" joins them in one
+ * request (which then names two recipients and asks), instead of ending the request at "alice".
+ */
+function keepPartiesTogether(tags: Tag[]): void {
+  for (let i = 1; i < tags.length - 1; i++) {
+    const tag = tags[i];
+    if (tag?.type !== 'separator' || !PARTY_JOINS.has(tag.text)) continue;
+    if (!isPartyWord(tags[i - 1], isCommonWord) || !isPartyWord(tags[i + 1], isCommonWord, true)) continue;
+    let to = false;
+    for (let j = i - 2; j >= 0 && j >= i - 6; j--) {
+      const before = tags[j];
+      if (before?.type === 'word' && TO_PARTY.has(before.text)) to = true;
+      if (to || before?.type === 'verb' || before?.type === 'amount' || before?.type === 'separator') break;
+    }
+    if (to) tags[i] = { type: 'word', text: tag.text, raw: tag.text };
+  }
 }
 
 const SHARED_FIELDS = ['protocol', 'chain', 'recipient', 'spender', 'tokenOut', 'toChain'] as const;
 
-/** "supply 100 USDC and 50 DAI to Aave": what one of a repeated pair names holds for both. */
-function shareAcross(first: Intent, second: Intent): void {
+/**
+ * "supply 100 USDC and 50 DAI to Aave": what one of a repeated pair names holds for both; never a
+ * recipient or spender into a request that names more than one.
+ */
+function shareAcross(first: Intent, second: Intent, notes: readonly (ClauseNotes | undefined)[]): void {
+  const inDoubt = notes.some((note) => note?.parties !== undefined);
   for (const field of SHARED_FIELDS) {
+    if (inDoubt && (field === 'recipient' || field === 'spender')) continue;
     if (first[field] === undefined && second[field] !== undefined) first[field] = second[field];
     else if (second[field] === undefined && first[field] !== undefined) second[field] = first[field];
   }
@@ -110,13 +243,15 @@ const FAMILIES: readonly (readonly IntentAction[])[] = [
   ['swap', 'add_liquidity', 'remove_liquidity', 'claim_rewards'],
 ];
 
+function related(a: Intent, b: Intent): boolean {
+  return FAMILIES.some((family) => family.includes(a.action) && family.includes(b.action));
+}
+
 /**
  * "supply 1 ETH to Aave and borrow 500 USDC", "repay 1000 USDC and withdraw 2 ETH from Aave": a
  * protocol named for one step holds for its neighbours of the same kind.
  */
 function shareProtocols(intents: Intent[]): void {
-  const related = (a: Intent, b: Intent) =>
-    FAMILIES.some((family) => family.includes(a.action) && family.includes(b.action));
   intents.forEach((intent, index) => {
     if (intent.protocol) return;
     const neighbour = [intents[index - 1], intents[index + 1]].find(
@@ -144,4 +279,59 @@ function nothingAsked(tags: readonly Tag[]): string | undefined {
     return 'What would you like to do? For example: swap, send, supply, borrow, stake or bridge a token.';
   }
   return undefined;
+}
+
+/** Words an answer to "How much?" may carry besides the amount: "just 5", "make it 5 USDC please". */
+const ANSWER_FILLER = new Set([
+  'just',
+  'only',
+  'make',
+  'it',
+  'about',
+  'exactly',
+  'of',
+  'my',
+  'the',
+  'yes',
+  'then',
+  'use',
+  'send',
+  'say',
+  'lets',
+  "let's",
+  'do',
+  'is',
+  'amount',
+]);
+
+/**
+ * The amount an answer to "How much …?" gives, in the schema's form ("5", "0.5", "50%", "all",
+ * "$100"), read as a request's amount is read; undefined unless the answer is one amount that reads
+ * exactly (with perhaps the token asked about and a few words around it): "-5", "1.5.5", "5 or 6",
+ * "5 ETH" when USDC was asked about are not answers.
+ */
+export function readAmountAnswer(text: string, token?: string): string | undefined {
+  if (roleMarker(text) !== undefined) return undefined;
+  const tags = tagPieces(tokenize(text, vocabulary), { isCommonWord });
+  let amount: Extract<Tag, { type: 'amount' }> | undefined;
+  for (const [index, tag] of tags.entries()) {
+    if (tag.type === 'amount') {
+      if (amount || tag.amount.kind === 'bps') return undefined;
+      amount = tag;
+      const next = tags[index + 1];
+      if (tag.amount.bare && next?.type === 'entity' && next.entity.token) return undefined;
+      continue;
+    }
+    if (tag.type === 'entity' && tag.entity.token) {
+      if (token !== undefined && tag.entity.token.symbol.toLowerCase() !== token.toLowerCase()) return undefined;
+      continue;
+    }
+    const filler =
+      (tag.type === 'word' && ANSWER_FILLER.has(tag.text)) ||
+      (tag.type === 'verb' && tag.text === 'send') ||
+      tag.type === 'punct' ||
+      (tag.type === 'separator' && tag.text !== 'and');
+    if (!filler) return undefined;
+  }
+  return amount ? formatAmount(amount.amount) : undefined;
 }

@@ -1,9 +1,12 @@
-import { word } from './mentions.ts';
+import { ATTACH_FILLER, word } from './mentions.ts';
 import type { Tag } from './tags.ts';
 
 /**
  * Who a clause names: a recipient, a spender or the account asked about. Only what the user wrote:
  * a 0x address (exactly as typed), an ENS name, or an address-book label ("send 5 USDC to alice").
+ * One candidate or a question: a clause that names more than one party for one transfer or
+ * approval ("to alice 0xBAD…", "to alice (alice is 0x…)", "my new address is 0x…", "to alice and
+ * bob") has no recipient, and `conflict` lists what it names.
  */
 
 export type Party = { raw: string; index: number };
@@ -70,7 +73,7 @@ function labelAt(tags: readonly Tag[], index: number, isCommonWord: (text: strin
   let i = index;
   while (['my', 'the', 'our'].includes(word(tags[i]) ?? '')) i++;
   const tag = tags[i];
-  if (tag?.type !== 'word' || !NAME.test(tag.raw) || SELF.has(tag.text)) return undefined;
+  if (tag?.type !== 'word' || !NAME.test(tag.raw) || SELF.has(tag.text) || CORRECTIONS.has(tag.text)) return undefined;
   const next = tags[i + 1];
   if (RELATIONS.has(tag.text)) {
     if (next?.type === 'word' && NAME.test(next.raw) && !isCommonWord(next.text))
@@ -82,7 +85,134 @@ function labelAt(tags: readonly Tag[], index: number, isCommonWord: (text: strin
   return { raw: tag.raw, index: i };
 }
 
-export type Recipient = { recipient?: Party | undefined; badAddress?: string | undefined; used: Set<number> };
+export type Recipient = {
+  recipient?: Party | undefined;
+  badAddress?: string | undefined;
+  used: Set<number>;
+  /** More than one candidate recipient, as written: then `recipient` is undefined. */
+  conflict?: string[] | undefined;
+};
+
+/**
+ * The tags whose parties count: all of them, unless the party found is in the request's own words
+ * and words shared from the next request follow ("send 1 ETH to alice.eth and 2 ETH to bob.eth").
+ */
+function ownTags(tags: readonly Tag[], found: Party | undefined, sharedFrom: number | undefined): readonly Tag[] {
+  return found && sharedFrom !== undefined && found.index < sharedFrom ? tags.slice(0, sharedFrom) : tags;
+}
+
+/** What joins two parties: "alice and bob", "alice, bob", "alice & bob", "alice or bob". */
+const JOIN_WORDS = new Set(['and', ',', '&', '+', 'or', 'plus', 'and also', 'as well as', 'then', 'and then']);
+
+/** A party written at `index`: a full address, an ENS name, a label, or (after a join) "me". */
+function partyAt(
+  tags: readonly Tag[],
+  index: number,
+  isCommonWord: (text: string) => boolean,
+  self = false,
+): Party | undefined {
+  const tag = tags[index];
+  if (tag?.type === 'address' && tag.valid) return { raw: tag.raw, index };
+  if (tag?.type === 'ens') return { raw: tag.raw, index };
+  if (self && tag?.type === 'word' && JOINED_SELF.has(tag.text)) return { raw: tag.raw, index };
+  return labelAt(tags, index, isCommonWord);
+}
+
+/** "to alice and me": the user, as a second party. */
+const JOINED_SELF = new Set(['me', 'myself']);
+
+/** Where a party's words end: "cold wallet" takes two. */
+const partyEnd = (party: Party): number => party.index + party.raw.split(' ').length;
+
+/** An address right after an amount is the token given ("send 100 0x6B17… to bob"). */
+function afterAmount(tags: readonly Tag[], index: number): boolean {
+  for (let i = index - 1, seen = 0; i >= 0 && seen < 4; i--, seen++) {
+    const tag = tags[i];
+    if (tag?.type === 'amount' || tag?.type === 'badAmount') return true;
+    const text = word(tag);
+    if (text === undefined || !ATTACH_FILLER.has(text)) return false;
+  }
+  return false;
+}
+
+/** Adds the parties joined to each one already found: "to alice and bob", "to 0xA, 0xB". */
+function addJoined(found: Party[], tags: readonly Tag[], isCommonWord: (text: string) => boolean): void {
+  for (let k = 0; k < found.length; k++) {
+    const party = found[k];
+    if (!party) continue;
+    let at = partyEnd(party);
+    while (JOIN_WORDS.has(word(tags[at]) ?? '')) {
+      const next = partyAt(tags, at + 1, isCommonWord, true);
+      if (!next) break;
+      if (!found.some((other) => other.index === next.index)) found.push(next);
+      at = partyEnd(next);
+    }
+  }
+}
+
+/** The distinct parties, as written (an address in any case is one party). */
+function distinct(parties: readonly Party[]): string[] {
+  if (parties.length === 0) return [];
+  if (parties.length === 1) return [(parties[0] as Party).raw];
+  const seen = new Map<string, string>();
+  for (const party of parties) if (!seen.has(party.raw.toLowerCase())) seen.set(party.raw.toLowerCase(), party.raw);
+  return [...seen.values()];
+}
+
+/**
+ * Every recipient the clause could mean: its full addresses and ENS names (not a token's address
+ * after an amount), the label after its "to" (and after a later "to" that follows a token or an
+ * amount: "send 1 USDC to alice send 1 USDC to bob"), and every party joined to one of them.
+ */
+function recipientCandidates(
+  tags: readonly Tag[],
+  chosen: Party | undefined,
+  options: { labels: boolean; isCommonWord: (text: string) => boolean; addressesAreTokens?: boolean | undefined },
+): Party[] {
+  const found: Party[] = chosen ? [chosen] : [];
+  if (!mayNameAnother(tags)) return found;
+  for (const party of addressesOf(tags)) {
+    if (!party.valid || (!party.ens && (options.addressesAreTokens || afterAmount(tags, party.index)))) continue;
+    found.push(party);
+  }
+  for (let i = 0; i < tags.length; i++) {
+    const text = word(tags[i]);
+    if (text === undefined) continue;
+    if (options.labels && TO_WORDS.has(text) && text !== 'at') {
+      const before = tags[i - 1];
+      const leads = before?.type === 'entity' || before?.type === 'amount' || before?.type === 'verb';
+      if (!leads && found.length > 0) continue;
+      const label = labelAt(tags, i + 1, options.isCommonWord);
+      if (label) found.push(label);
+    } else if (CORRECTIONS.has(text)) {
+      // "to bob, I mean alice", "to bob, actually to alice": a correction names another candidate.
+      const at = TO_WORDS.has(word(tags[i + 1]) ?? '') ? i + 2 : i + 1;
+      const party = partyAt(tags, at, options.isCommonWord, true);
+      if (party) found.push(party);
+    }
+  }
+  addJoined(found, tags, options.isCommonWord);
+  return found;
+}
+
+/**
+ * Whether a clause can name a second party at all: an address or ENS name, a second "to", a
+ * correction or a join. Most name one, and need no closer look.
+ */
+function mayNameAnother(tags: readonly Tag[]): boolean {
+  let toWords = 0;
+  for (const tag of tags) {
+    if (tag.type === 'address' || tag.type === 'ens') return true;
+    const text = word(tag);
+    if (text === undefined) continue;
+    if (TO_WORDS.has(text) && ++toWords > 1) return true;
+    if (CORRECTIONS.has(text) || JOIN_WORDS.has(text)) return true;
+  }
+  return false;
+}
+
+/** Words that correct what was just said: the party after them is another candidate. */
+const CORRECTIONS = new Set(['mean', 'meant', 'actually', 'instead', 'rather', 'correction', 'sorry', 'oops', 'wait']);
 
 /**
  * The recipient of a transfer: an address or ENS name after "to" (or right after the verb: "pay
@@ -96,6 +226,8 @@ export function recipientOf(
     isCommonWord: (text: string) => boolean;
     tokenNamed: boolean;
     addressesAreTokens?: boolean;
+    /** Where words shared from the next request start: they count only when the request names no one. */
+    sharedFrom?: number | undefined;
   },
 ): Recipient {
   const parties = addressesOf(tags).filter((party) => party.ens || !options.addressesAreTokens);
@@ -120,6 +252,13 @@ export function recipientOf(
       if (label && (after?.type === 'amount' || after?.type === 'entity')) recipient = label;
     }
   }
+  const own = ownTags(tags, recipient, options.sharedFrom);
+  const candidates = recipientCandidates(own, recipient, options);
+  const names = distinct(candidates);
+  if (names.length > 1) {
+    for (const party of candidates) used.add(party.index);
+    return { recipient: undefined, used, conflict: names };
+  }
   if (recipient) used.add(recipient.index);
   const bad = parties.find((party) => !party.valid);
   return { recipient, badAddress: recipient ? undefined : bad?.raw, used };
@@ -130,7 +269,8 @@ export function spenderOf(
   tags: readonly Tag[],
   verbIndex: number,
   isCommonWord: (text: string) => boolean,
-): { spender?: Party | undefined; used: Set<number> } {
+  sharedFrom?: number,
+): { spender?: Party | undefined; used: Set<number>; conflict?: string[] } {
   const parties = addressesOf(tags).filter((party) => party.valid);
   const used = new Set<number>();
   const qualified = parties.find((party) => {
@@ -155,6 +295,19 @@ export function spenderOf(
       }
     }
   }
+  // Every spender the clause could mean: its addresses (not a token's after an amount), ENS names,
+  // the label found, and what is joined to them.
+  const own = ownTags(tags, spender, sharedFrom);
+  const candidates: Party[] = spender ? [spender] : [];
+  for (const party of parties) {
+    if (party.index < own.length && (party.ens || !afterAmount(tags, party.index))) candidates.push(party);
+  }
+  addJoined(candidates, own, isCommonWord);
+  const names = distinct(candidates);
+  if (names.length > 1) {
+    for (const party of candidates) used.add(party.index);
+    return { spender: undefined, used, conflict: names };
+  }
   if (spender) used.add(spender.index);
   return { spender, used };
 }
@@ -177,4 +330,13 @@ export function accountOf(
   }
   if (account) used.add(account.index);
   return { account, used };
+}
+
+/** Whether a tag can be (the end of) a party: a full address, an ENS name, a label-like word, or "me". */
+export function isPartyWord(tag: Tag | undefined, isCommonWord: (text: string) => boolean, self = false): boolean {
+  if (tag?.type === 'address') return tag.valid;
+  if (tag?.type === 'ens') return true;
+  if (tag?.type !== 'word' || !NAME.test(tag.raw) || CORRECTIONS.has(tag.text)) return false;
+  if (SELF.has(tag.text)) return self && JOINED_SELF.has(tag.text);
+  return !isCommonWord(tag.text) || LABEL_NOUNS.has(tag.text);
 }

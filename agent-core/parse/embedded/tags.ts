@@ -1,5 +1,5 @@
 import { VERBS, type Verb, type VerbStrength } from './actions.ts';
-import { type Amount, matchAmount } from './amounts.ts';
+import { type Amount, type AmountMatch, matchAmount } from './amounts.ts';
 import { ENTITIES, type Entity, PhraseTable, tickerLike, tokenBySymbol } from './lexicon.ts';
 import type { Piece } from './normalize.ts';
 
@@ -11,6 +11,8 @@ import type { Piece } from './normalize.ts';
 export type Tag =
   | { type: 'verb'; verb: Verb; strength: VerbStrength; text: string }
   | { type: 'amount'; amount: Amount }
+  /** Written as an amount, but not one that reads exactly ("-5", "1.5.5", "2 half"): asked about. */
+  | { type: 'badAmount'; raw: string; reason: string }
   | { type: 'entity'; entity: Entity; raw: string; text: string; capitals: boolean }
   | { type: 'address'; raw: string; valid: boolean }
   | { type: 'ens'; raw: string }
@@ -44,7 +46,7 @@ for (const name of [
 ]) {
   SEPARATORS.add(name, true);
 }
-const SEPARATOR_MARKS = new Set([',', ';', '.', '!', '?', '&', '+']);
+const SEPARATOR_MARKS = new Set([',', ';', '.', '!', '?', '&', '+', '\n']);
 
 export type TaggingContext = {
   /** Words that are never a token's name, even right after an amount ("send 5 to bob"). */
@@ -93,7 +95,7 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
       case 'usd': {
         const match = matchAmount(pieces, i);
         if (match) {
-          tags.push({ type: 'amount', amount: match.amount });
+          tags.push(amountTag(match));
           i += match.length;
         } else i++;
         continue;
@@ -106,16 +108,14 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
     const verb = VERBS.match(words, i);
     const amount = matchAmount(pieces, i);
     const longest = Math.max(separator?.length ?? 0, entity?.length ?? 0, verb?.length ?? 0, amount?.length ?? 0);
-    const raw = (length: number) =>
-      pieces
-        .slice(i, i + length)
-        .map((p) => p.raw)
-        .join(' ');
     if (longest === 0) {
       const previous = tags[tags.length - 1];
       const ticker = context.extraTokens?.get(piece.text) ?? (piece.shouted ? undefined : tickerLike(piece.raw));
       if (ticker) tags.push(tokenTag(ticker, piece.raw));
-      else if (previous?.type === 'amount' && !previous.amount.weak && unknownTicker(piece.text, context)) {
+      else if (
+        ((previous?.type === 'amount' && !previous.amount.weak) || previous?.type === 'badAmount') &&
+        unknownTicker(piece.text, context)
+      ) {
         // "send 100 pepe to bob": a short unknown word right after an amount is the token's name.
         tags.push(tokenTag(piece.text.toUpperCase(), piece.raw));
       } else tags.push({ type: 'word', text: piece.text, raw: piece.raw });
@@ -126,7 +126,7 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
       tags.push({ type: 'separator', text: words.slice(i, i + longest).join(' ') });
     } else if (entity && entity.length === longest) {
       const text = words.slice(i, i + longest).join(' ');
-      const written = raw(longest);
+      const written = rawOf(pieces, i, longest);
       const capitals = !piece.shouted && isCapitals(written);
       tags.push({ type: 'entity', entity: entity.value, raw: written, text, capitals });
     } else if (verb && verb.length === longest) {
@@ -144,11 +144,24 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
             : { type: 'verb', verb: verb.value.verb, strength: verb.value.strength, text },
       );
     } else if (amount) {
-      tags.push({ type: 'amount', amount: amount.amount });
+      tags.push(amountTag(amount));
     }
     i += longest;
   }
   return tags;
+}
+
+/** The pieces from `start`, as typed. */
+function rawOf(pieces: readonly Piece[], start: number, length: number): string {
+  let raw = pieces[start]?.raw ?? '';
+  for (let i = start + 1; i < start + length; i++) raw += ` ${pieces[i]?.raw ?? ''}`;
+  return raw;
+}
+
+function amountTag(match: AmountMatch): Tag {
+  return 'amount' in match
+    ? { type: 'amount', amount: match.amount }
+    : { type: 'badAmount', raw: match.problem.raw, reason: match.problem.reason };
 }
 
 function tokenTag(symbol: string, raw: string): Tag {

@@ -14,6 +14,7 @@ export const NOISE_WORDS: readonly string[] = [
   'thx',
   'thanks',
   'thank',
+  'cheers',
   'ty',
   'tysm',
   'asap',
