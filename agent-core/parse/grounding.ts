@@ -1,7 +1,7 @@
 import type { Token } from '../../common/chains/types.ts';
 import type { Intent, ParseResult } from '../intents/schema.ts';
 import { CHAINS, PROTOCOLS, TOKENS } from './embedded/lexicon.ts';
-import { namedParties } from './embedded/parse.ts';
+import { divideExactly, readEmbedded } from './embedded/parse.ts';
 import {
   FRACTION_NOUNS,
   NUMBER_WORD,
@@ -68,7 +68,7 @@ export function groundParseResult(result: ParseResult, context: GroundingContext
     return { result: { ...rest, intents: [], clarify }, dropped };
   }
 
-  const evidence = new Evidence(context);
+  const evidence = new Evidence(context, result.intents);
   const dropped: DroppedField[] = [];
   const intents = result.intents.map((intent, intentIndex) => {
     const kept: Record<string, unknown> = { action: intent.action };
@@ -268,7 +268,7 @@ function readQuantities(
       if (kind === 'number' && (PERCENT_UNITS.has(next) || (next === 'per' && texts[index + 1] === 'cent'))) {
         kind = 'percent';
         index += next === 'per' ? 2 : 1;
-      } else if (kind === 'number' && USD_UNITS.has(next)) {
+      } else if (kind === 'number' && (USD_UNITS.has(next) || dollarSignAfter(text, words, index))) {
         kind = 'usd';
         index++;
       } else if (
@@ -322,6 +322,17 @@ function readQuantities(
   return { quantities, problems, worth, saysAll };
 }
 
+/** "5$", "5 $", "2 thousand $": a dollar sign after the amount (not "5 $ETH", a ticker). */
+function dollarSignAfter(text: string, words: readonly Word[], index: number): boolean {
+  const sign = words[index];
+  if (sign?.text !== '$') return false;
+  const gap = sign.start - (words[index - 1]?.end ?? 0);
+  return gap <= 1 && !/[\p{L}\p{N}]/u.test(text[sign.end] ?? '');
+}
+
+/** Words that share one amount between the recipients: "split between", "divided equally". */
+const SPLIT_WORDS = /\b(?:split|divide|divided|evenly|equally)\b/i;
+
 const ALL_WORDS = ['all', 'everything', 'max', 'maximum', 'entire', 'whole', 'full', 'rest', 'remaining'];
 
 /** Synonyms the chain's token list and the embedded parser's lexicon may lack. */
@@ -347,10 +358,14 @@ class Evidence {
   private readonly before: ReturnType<typeof readQuantities>;
   /** The parties this message names (addresses, ENS names, labels), by who they are, as written. */
   private readonly parties: Map<string, string>;
+  /** The parties this message names that are never the recipient ("from 0x…", "contract 0x…"), by identity. */
+  private readonly notPayees: Set<string>;
+  /** "100 USDC split between alice and bob", read as this many transfers: each is a share of a stated amount. */
+  private readonly splitInto: number;
   private readonly context: GroundingContext;
   private readonly tokenWords: Map<string, string>;
 
-  constructor(context: GroundingContext) {
+  constructor(context: GroundingContext, intents: readonly Intent[] = []) {
     this.context = context;
     this.raw = [...(context.conversation ?? []), context.text].join('\n');
     this.addresses = new Set((this.raw.match(ADDRESS) ?? []).map((address) => address.toLowerCase()));
@@ -361,13 +376,18 @@ class Evidence {
     this.now = readQuantities(blank(context.text), isToken);
     this.before = readQuantities(blank((context.conversation ?? []).join('\n')), isToken);
     this.parties = new Map();
+    const embedded = readEmbedded(context.text);
     const named = [
       ...(context.text.match(ADDRESS) ?? []),
       ...(context.text.match(ENS_LIKE) ?? []),
-      ...namedParties(context.text),
+      ...embedded.parties,
+      ...embedded.notPayees,
     ];
     for (const party of named)
       if (!this.parties.has(this.identity(party))) this.parties.set(this.identity(party), party);
+    this.notPayees = new Set(embedded.notPayees.map((party) => this.identity(party)));
+    const transfers = intents.filter((intent) => intent.action === 'transfer').length;
+    this.splitInto = SPLIT_WORDS.test(context.text) && transfers > 1 ? transfers : 0;
   }
 
   /** The first amount of this message that does not read exactly. */
@@ -394,6 +414,9 @@ class Evidence {
         : `the user did not write the id ${value}`;
     }
     if (TOKEN_FIELDS.has(field)) return this.checkWorthToken(field, value, intent) ?? this.checkToken(value);
+    if (field === 'recipient' && this.notPayees.has(this.identity(value))) {
+      return `the message names ${value} after "from", "contract", "token" or "on": never the recipient`;
+    }
     if (PARTY_FIELDS.has(field)) return this.checkParty(value);
     if (field === 'protocol') return this.checkProtocol(value);
     if (CHAIN_FIELDS.has(field)) return this.checkChain(value);
@@ -418,6 +441,11 @@ class Evidence {
       }
     }
     return [...this.parties].flatMap(([identity, written]) => (used.has(identity) ? [] : [written]));
+  }
+
+  /** A recipient dropped because the message names it as a sender or a contract. */
+  isNotPayee(entry: DroppedField): boolean {
+    return entry.field === 'recipient' && this.notPayees.has(this.identity(entry.value));
   }
 
   /** A question of the model's, shown to the user, must not carry an address, link or name they did not write. */
@@ -461,6 +489,7 @@ class Evidence {
   }
 
   private checkAmount(value: string, intent: Intent): string | undefined {
+    if (this.splitInto > 0 && intent.action === 'transfer') return this.checkShare(value);
     const pool = this.amountPool();
     const nowStates = pool === this.now.quantities;
     if (value === 'all') {
@@ -488,6 +517,23 @@ class Evidence {
       }
     }
     return undefined;
+  }
+
+  /**
+   * "send 100 USDC split between alice and bob" read as two transfers: each must be exactly an equal
+   * share of an amount the message states (50 each), never the whole amount to each.
+   */
+  private checkShare(value: string): string | undefined {
+    const dollars = value.startsWith('$');
+    const wanted = normalizeDecimal(dollars ? value.slice(1) : value);
+    const shared = this.now.quantities.some((quantity) => {
+      if (quantity.kind !== (dollars ? 'usd' : 'number')) return false;
+      const whole = normalizeDecimal(quantity.value);
+      return whole !== undefined && divideExactly(whole, this.splitInto) === wanted;
+    });
+    return shared
+      ? undefined
+      : `the user asked to split an amount between ${this.splitInto} recipients, not ${value} each`;
   }
 
   /** "send 2 ETH worth of USDC" read as a transfer of ETH: ETH is only what the amount is counted in. */
@@ -750,6 +796,9 @@ function questionForDropped(
   const problem = evidence.amountProblem;
   if (problem && (field === 'amount' || field === 'amountOut' || field === 'minAmountOut' || field === 'slippageBps')) {
     question = `I can't read "${problem.raw}" as an exact amount: ${problem.reason}. ${question}`;
+  } else if (field === 'recipient' && fromIntents.some((entry) => evidence.isNotPayee(entry))) {
+    const named = fromIntents.filter((entry) => evidence.isNotPayee(entry)).map((entry) => entry.value);
+    question = `Your message names ${[...new Set(named)].join(', ')} after "from", "contract", "token" or "on": I never pay it as the recipient. ${question}`;
   } else if (unused.length > 0 && (field === 'recipient' || field === 'spender')) {
     const names = [
       ...new Set([...unused, ...fromIntents.filter((entry) => entry.field === field).map((entry) => entry.value)]),

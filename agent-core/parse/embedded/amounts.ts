@@ -256,6 +256,10 @@ function withUnit(
     return { amount: { kind: 'percent', value: result }, length: length + 2 };
   }
   if (next && USD_WORDS.has(next)) return { amount: { kind: 'usd', value: result }, length: length + 1 };
+  // "5$", "5 $", "2 thousand $": the dollar sign after the amount.
+  if (unit?.kind === 'punct' && unit.text === '$') {
+    return { amount: { kind: 'usd', value: result }, length: length + 1 };
+  }
   if (next && BPS_WORDS.has(next)) return { amount: { kind: 'bps', value: result }, length: length + 1 };
   if (next === 'basis' && word(pieces[end + 1])?.startsWith('point')) {
     return { amount: { kind: 'bps', value: result }, length: length + 2 };

@@ -16,6 +16,12 @@ export type ClauseNotes = {
   amountProblem?: AmountProblem;
   /** More than one candidate recipient (or spender), as written: "alice", "0xBAD…". */
   parties?: string[];
+  /** Parties after "from": the request would act from an account that is not the user's. */
+  senders?: string[];
+  /** Parties that are never the recipient ("from 0x…", "contract 0x…"), as written. */
+  notPayees?: string[];
+  /** "1 USDC each to alice and bob", "100 USDC split between alice and bob": one transfer per party. */
+  distribute?: { mode: 'each' | 'split'; parties: string[] };
 };
 
 /** "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed" → "0x5aAe…eAed" in a question. */
@@ -39,11 +45,22 @@ export function partiesQuestion(intent: Intent, parties: readonly string[]): str
   return `Your message names more than one possible recipient (${listed}). Who should receive ${what}? To pay several, ask for one transfer each, like "send 1 USDC to alice and 1 USDC to bob".`;
 }
 
+/** The question for a request that names an account to act from ("send 1 USDC from 0x… to bob"). */
+export function sendersQuestion(intent: Intent, senders: readonly string[]): string {
+  const listed = senders.map(shortParty).join(', ');
+  const example =
+    intent.action === 'transfer' && intent.amount && intent.token
+      ? `"send ${intent.amount} ${intent.token} to ${intent.recipient ?? 'bob'}"`
+      : '"send 1 USDC to bob"';
+  return `Your message says to act from ${listed}: I only ever act from your own account, never from another address or contact. If you meant your own account, please write the request again without "from", like ${example}.`;
+}
+
 /** One short question for the first thing the intent needs and lacks; undefined when it lacks nothing. */
 export function questionFor(intent: Intent, notes: ClauseNotes = {}): string | undefined {
   const verb = ACTION_VERB[intent.action];
   const token = intent.token;
   const needsAmount = !intent.amount && !notes.chained;
+  if (notes.senders) return sendersQuestion(intent, notes.senders);
   if (notes.parties && !intent.recipient && !intent.spender) return partiesQuestion(intent, notes.parties);
   if (notes.amountProblem && !intent.amount && !intent.amountOut) {
     const given = intent.action === 'swap' ? intent.tokenIn : token;

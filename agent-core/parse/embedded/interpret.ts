@@ -446,6 +446,16 @@ function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefin
   if (amount && takesAmount && !(action === 'price' && amount.kind !== 'number')) intent.amount = formatAmount(amount);
 }
 
+const EACH_WORDS = new Set(['each', 'apiece']);
+const SPLIT_WORDS = new Set(['split', 'divide', 'divided', 'evenly', 'equally']);
+
+/** "1 USDC each to …" gives every party the amount; "100 USDC split between …" shares it; both at once: neither. */
+function distribution(texts: ReadonlySet<string>): 'each' | 'split' | undefined {
+  const each = hasAny(texts, EACH_WORDS);
+  const split = hasAny(texts, SPLIT_WORDS);
+  return each === split ? undefined : each ? 'each' : 'split';
+}
+
 /** Recipient, spender, account, protocol, chains and slippage. */
 function fillPartiesAndPlace(intent: Intent, facts: ClauseFacts, notes: ClauseNotes): void {
   const { action } = intent;
@@ -456,7 +466,13 @@ function fillPartiesAndPlace(intent: Intent, facts: ClauseFacts, notes: ClauseNo
   if (recipient?.badAddress) notes.badAddress = recipient.badAddress;
   if (recipient?.conflict && action !== 'price' && action !== 'total_supply' && action !== 'balance') {
     notes.parties = recipient.conflict;
+    const mode = distribution(facts.texts);
+    if (action === 'transfer' && recipient.list && mode) notes.distribute = { mode, parties: recipient.list };
   }
+  if (recipient?.senders && action !== 'price' && action !== 'total_supply' && action !== 'balance') {
+    notes.senders = recipient.senders;
+  }
+  if (recipient?.notPayees) notes.notPayees = recipient.notPayees;
   if (facts.spenderConflict) notes.parties = facts.spenderConflict;
   else if (spender && action === 'approve' && protocol) {
     // "approve 0x… to spend 100 USDC on uniswap": the address, or the protocol's own contract?

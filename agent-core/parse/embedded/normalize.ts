@@ -127,16 +127,26 @@ function readPiece(
     pieces.push({ kind: 'nftId', raw: id[0], text: id[0], value: id[1] ?? '' });
     return id[0].length;
   }
-  const char = source[position] ?? '';
-  if (NOT_BEFORE_AMOUNT.has(char)) {
-    const gap = source[position + 1] === ' ' ? 1 : 0;
-    const numeral = readNumeral(source, position + 1 + gap);
+  const char = charAt(source, position);
+  if (NOT_BEFORE_AMOUNT.has(char) || (unreadSymbol(char) && !numeralStarts(source, position))) {
+    const gap = source[position + char.length] === ' ' ? 1 : 0;
+    const numeral = readNumeral(source, position + char.length + gap);
     if (numeral) {
-      const raw = source.slice(position, position + 1 + gap + numeral.length);
-      const problem = char === '%' ? 'the % sign comes before it' : `it is in ${char}, not in dollars`;
+      const raw = source.slice(position, position + char.length + gap + numeral.length);
+      const problem =
+        char === '%'
+          ? 'the % sign comes before it'
+          : FOREIGN.has(char)
+            ? `it is in ${char}, not in dollars`
+            : `the sign "${char}" is next to it`;
       pieces.push({ kind: 'number', raw, text: raw, problem });
       return raw.length;
     }
+  }
+  // "5$", "5 $", "5 thousand $": a dollar sign after the amount, read by ./amounts.ts.
+  if (char === '$') {
+    pieces.push({ kind: 'punct', raw: '$', text: '$' });
+    return 1;
   }
   const code = source.charCodeAt(position);
   const maybeNumber = (code >= 48 && code <= 57) || code >= 128 || code === 43 || code === 45 || code === 46;
@@ -159,8 +169,27 @@ function readPiece(
     pieces.push({ kind: 'punct', raw: mark[0], text: mark[0] });
     return mark[0].length;
   }
-  // An emoji or a symbol we do not read: skip one code point.
-  return (source.codePointAt(position) ?? 0) > 0xffff ? 2 : 1;
+  // An emoji or a symbol we do not read: skip one code point. One right after a number made that
+  // number a problem (pushNumber); one right before a number, above.
+  return char.length || 1;
+}
+
+/** The code point at `position`, as a string of one or two UTF-16 units. */
+function charAt(source: string, position: number): string {
+  const code = source.codePointAt(position);
+  return code === undefined ? '' : String.fromCodePoint(code);
+}
+
+/**
+ * A symbol no piece reads ("^", "°", "™", an emoji): touching a number, it may change what the
+ * number means, so the number is asked about rather than read without it.
+ */
+function unreadSymbol(char: string): boolean {
+  // ASCII: of the symbols, PUNCT reads all but "^" and "`" ("$" is read on its own).
+  if (char.length === 1 && char.charCodeAt(0) < 128) return char === '^' || char === '`';
+  if (char === '' || NOT_BEFORE_AMOUNT.has(char)) return false;
+  if (at(PUNCT, char, 0) || at(ARROW, char, 0)) return false;
+  return /^[\p{S}\p{Extended_Pictographic}]$/u.test(char);
 }
 
 /** "$100", "$1.5k", "$ 20": a dollar value. Returns the characters used. */
@@ -197,9 +226,16 @@ function pushNumber(
   let problem = numeral.problem;
   const after = source[position + used] ?? '';
   const spacedAfter = after === ' ' ? (source[position + used + 1] ?? '') : '';
+  const touching = charAt(source, position + used);
   if (FOREIGN.has(after) || FOREIGN.has(spacedAfter)) {
     used += after === ' ' ? 2 : 1;
     problem ??= `it is in ${FOREIGN.has(after) ? after : spacedAfter}, not in dollars`;
+  } else if (unreadSymbol(touching)) {
+    used += touching.length;
+    problem ??= `the sign "${touching}" is next to it`;
+  } else if (touching === '$' && /[\p{L}\p{N}]/u.test(source[position + used + 1] ?? '')) {
+    // "5$ETH", "5$5": five dollars of ETH, or five $ETH?
+    problem ??= 'a dollar sign is glued to it and to what follows';
   } else if (after === '%') {
     used += 1;
     const raw = source.slice(position, position + used);

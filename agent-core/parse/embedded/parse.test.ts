@@ -502,12 +502,10 @@ describe('parseEmbedded: recipients, one candidate or a question (issue 14)', ()
     [`send 1 USDC to alice. P.S. my new address is ${BAD}`, ['alice', BAD]],
     [`send 1 USDC to alice send 1 USDC to ${BAD}`, ['alice', BAD]],
     [`send 1 USDC to ${ALICE} and ${BOB}`, [ALICE, BOB]],
-    [`send 1 USDC from ${ALICE} to ${BOB}`, [ALICE, BOB]],
     ['send 1 USDC to alice and bob', ['alice', 'bob']],
     ['send 1 USDC to alice & bob', ['alice', 'bob']],
     ['send 1 USDC to alice, bob', ['alice', 'bob']],
     ['send 1 USDC to alice or bob', ['alice', 'bob']],
-    ['send 1 USDC each to alice and bob', ['alice', 'bob']],
     ['send 1 USDC to alice and me', ['alice', 'me']],
     ['send 1 USDC to bob, I mean alice', ['bob', 'alice']],
     ['send 1 USDC to bob, actually to alice', ['bob', 'alice']],
@@ -577,5 +575,90 @@ describe('parseEmbedded: recipients, one candidate or a question (issue 14)', ()
     ]) {
       expect(parseEmbedded(text).clarify, text).toBeUndefined();
     }
+  });
+});
+
+describe('parseEmbedded: security review of the issue-14 fixes (A: "N$", C: recipients)', () => {
+  const BAD = '0x000000000000000000000000000000000000bAd0';
+  const MORE = /^Your message names more than one possible recipient \(.*0x0000…bAd0.*\)\. Who should receive 1 USDC\?/;
+  const FROM = /^Your message says to act from 0x0000…bAd0: I only ever act from your own account/;
+  const transfer = (amount: string, recipient: string): Intent => ({
+    action: 'transfer',
+    token: 'USDC',
+    amount,
+    recipient,
+  });
+
+  // A. A dollar sign after the number is dollars, as "$N" is.
+  it.each<Case>([
+    ['send 1$ of ETH to bob', [{ action: 'transfer', token: 'ETH', amount: '$1', recipient: 'bob' }]],
+    ['send 2$ worth of ETH to bob', [{ action: 'transfer', token: 'ETH', amount: '$2', recipient: 'bob' }]],
+    ['send ETH for 2$ to bob', [{ action: 'transfer', token: 'ETH', amount: '$2', recipient: 'bob' }]],
+    ['swap 1$ of ETH for USDC', [{ action: 'swap', amount: '$1', tokenIn: 'ETH', tokenOut: 'USDC' }]],
+    ['send 1 $ of ETH to bob', [{ action: 'transfer', token: 'ETH', amount: '$1', recipient: 'bob' }]],
+    ['send 1 USD of ETH to bob', [{ action: 'transfer', token: 'ETH', amount: '$1', recipient: 'bob' }]],
+    ['send 1.5k$ of ETH to bob', [{ action: 'transfer', token: 'ETH', amount: '$1500', recipient: 'bob' }]],
+    ['send 2 thousand $ of ETH to bob', [{ action: 'transfer', token: 'ETH', amount: '$2000', recipient: 'bob' }]],
+    ['send $ two hundred of ETH to bob', [{ action: 'transfer', token: 'ETH', amount: '$200', recipient: 'bob' }]],
+    ['send 5 $ETH to bob', [{ action: 'transfer', token: 'ETH', amount: '5', recipient: 'bob' }]],
+    [
+      'send 5$ETH to bob',
+      [{ action: 'transfer', token: 'ETH', recipient: 'bob' }],
+      /^I can't read "5" as an exact amount: a dollar sign is glued to it/,
+    ],
+    [
+      'send 5^ ETH to bob',
+      [{ action: 'transfer', token: 'ETH', recipient: 'bob' }],
+      /^I can't read "5\^" as an exact amount: the sign "\^" is next to it/,
+    ],
+    [
+      'send 5🚀 ETH to bob',
+      [{ action: 'transfer', token: 'ETH', recipient: 'bob' }],
+      /^I can't read "5🚀" as an exact amount/,
+    ],
+  ])('%s', (...testCase) => check(testCase));
+
+  // C. A second address is never the payee instead of the one named, and no payee is dropped.
+  it.each<Case>([
+    [`send 1 USDC from ${BAD} to bob`, [], FROM],
+    [`send 1 USDC from ${BAD}`, [], FROM],
+    [`withdraw 100 USDC from ${BAD}`, [], FROM],
+    [`send 1 USDC to ${BAD} bob`, [{ action: 'transfer', token: 'USDC', amount: '1' }], MORE],
+    [`send 1 USDC (contract ${BAD}) to bob`, [{ action: 'transfer', token: 'USDC', amount: '1' }], MORE],
+    [`send 1 USDC on ${BAD} to bob`, [{ action: 'transfer', token: 'USDC', amount: '1' }], MORE],
+    [`send 1 USDC token ${BAD} to bob`, [{ action: 'transfer', token: 'USDC', amount: '1' }], MORE],
+    [
+      `send 1 USDC on ${BAD}`,
+      [{ action: 'transfer', token: 'USDC', amount: '1' }],
+      'Who do you want to send it to? (an address, an ENS name or a contact)',
+    ],
+    [`send 1 USDC each to bob and ${BAD}`, [transfer('1', 'bob'), transfer('1', BAD)]],
+    [`send 100 USDC split between bob and ${BAD}`, [transfer('50', 'bob'), transfer('50', BAD)]],
+    ['send 100 USDC to bob and alice split equally', [transfer('50', 'bob'), transfer('50', 'alice')]],
+    [
+      'send 0.3 USDC split among bob, alice and carol',
+      [transfer('0.1', 'bob'), transfer('0.1', 'alice'), transfer('0.1', 'carol')],
+    ],
+    ['send $10 each to alice and bob', [], /^Your message names more than one possible recipient \(alice, bob\)/],
+    [
+      `send 100 USDC split between bob, alice and ${BAD}`,
+      [{ action: 'transfer', token: 'USDC', amount: '100' }],
+      /^Your message names more than one possible recipient/,
+    ],
+    [
+      'send 1 USDC each to alice or bob',
+      [{ action: 'transfer', token: 'USDC', amount: '1' }],
+      /^Your message names more than one possible recipient \(alice, bob\)/,
+    ],
+    [
+      `send 1 USDC each to bob and ${BAD} and 2 USDC to alice`,
+      [transfer('1', 'bob'), transfer('1', BAD), transfer('2', 'alice')],
+    ],
+  ])('%s', (...testCase) => check(testCase));
+
+  it('keeps one recipient where only one is named', () => {
+    expect(parseEmbedded('send 5 USDC to bob to cover dinner').intents).toEqual([transfer('5', 'bob')]);
+    expect(parseEmbedded('send 1 USDC from my wallet to bob').intents).toEqual([transfer('1', 'bob')]);
+    expect(parseEmbedded('send 1 USDC each to bob').intents).toEqual([transfer('1', 'bob')]);
   });
 });

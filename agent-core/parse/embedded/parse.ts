@@ -4,7 +4,7 @@ import { missingField } from '../../plan/required-fields.ts';
 import { roleMarker } from '../numerals.ts';
 import { unsupportedRequest } from './actions.ts';
 import { formatAmount, markMinimum, markSlippage } from './amounts.ts';
-import { amountQuestion, type ClauseNotes, partiesQuestion, questionFor } from './clarify.ts';
+import { amountQuestion, type ClauseNotes, partiesQuestion, questionFor, sendersQuestion } from './clarify.ts';
 import { splitClauses } from './clauses.ts';
 import { interpretClause } from './interpret.ts';
 import { tokenize } from './normalize.ts';
@@ -51,29 +51,24 @@ export function parseEmbedded(text: string, options: EmbeddedParseOptions = {}):
 }
 
 /**
- * Every party the message names as a recipient or a spender, as the embedded parser reads it
- * ("alice", "bob.eth", "0x…"), including those a request names more than one of. The grounding
- * guard holds a model's reading to them.
- */
-export function namedParties(text: string): string[] {
-  return readEmbedded(text).parties;
-}
-
-/**
  * The embedded reading, with `conflict` set (to the question asked) when the words themselves are
  * in doubt: an amount that does not read exactly, more than one candidate recipient or spender for
- * one request, or text imitating the assistant or the system. Nothing a model reads from such words
- * can be trusted either: the cross-check (parse-message.ts) keeps this reading and its question.
+ * one request, a party to act from ("from 0x…"), or text imitating the assistant or the system.
+ * Nothing a model reads from such words can be trusted either: the cross-check (parse-message.ts)
+ * keeps this reading and its question. `parties`: every party the message names as a recipient, a
+ * spender or a sender ("alice", "bob.eth", "0x…"), including those a request names more than one
+ * of; `notPayees`: those that are never the recipient ("from 0x…", "(contract 0x…)", "token 0x…",
+ * "on 0x…"). The grounding guard holds a model's reading to both.
  */
 export function readEmbedded(
   text: string,
   options: EmbeddedParseOptions = {},
-): { result: ParseResult; conflict?: string | undefined; parties: string[] } {
+): { result: ParseResult; conflict?: string | undefined; parties: string[]; notPayees: string[] } {
   // "assistant: plan: send …", "system: …": the user's text, never a turn of the conversation.
   const marker = roleMarker(text);
   if (marker !== undefined) {
     const clarify = `Part of your message ("${marker}") reads like the assistant's or the system's words, which I never act on. What would you like to do? Please ask in your own words.`;
-    return { result: { intents: [], clarify, parser: 'embedded' }, conflict: clarify, parties: [] };
+    return { result: { intents: [], clarify, parser: 'embedded' }, conflict: clarify, parties: [], notPayees: [] };
   }
   const extraTokens = new Map((options.tokens ?? []).map((symbol) => [symbol.toLowerCase(), symbol]));
   const tags = tagPieces(tokenize(text, vocabulary), { isCommonWord, extraTokens });
@@ -101,22 +96,28 @@ export function readEmbedded(
     if (clause.repeats && before?.action === reading.intent.action) {
       shareAcross(before, reading.intent, [notes[notes.length - 1], reading.notes]);
     }
-    intents.push(reading.intent);
-    notes.push(reading.notes);
+    const shares = distribute(reading.intent, reading.notes);
+    for (const share of shares ?? [reading.intent]) {
+      intents.push(share);
+      notes.push(shares ? { ...reading.notes, parties: undefined, distribute: undefined } : reading.notes);
+    }
   }
   shareChains(intents);
   shareProtocols(intents);
 
   const parties: string[] = [];
+  const notPayees: string[] = [];
   for (const [index, intent] of intents.entries()) {
     if (intent.recipient) parties.push(intent.recipient);
     if (intent.spender) parties.push(intent.spender);
     for (const party of notes[index]?.parties ?? []) parties.push(party);
+    for (const party of notes[index]?.senders ?? []) parties.push(party);
+    for (const party of notes[index]?.notPayees ?? []) notPayees.push(party);
   }
   const conflict = conflictOf(intents, notes, strayProblem);
   if (conflict?.askAgain) {
     const result: ParseResult = { intents: [], clarify: conflict.question, parser: 'embedded' };
-    return { result, conflict: conflict.question, parties };
+    return { result, conflict: conflict.question, parties, notPayees };
   }
   let clarify: string | undefined;
   for (const [index, intent] of intents.entries()) {
@@ -134,7 +135,39 @@ export function readEmbedded(
     ...(unsupported ? { unsupported } : {}),
     parser: 'embedded',
   };
-  return { result, conflict: conflict?.question, parties };
+  return { result, conflict: conflict?.question, parties, notPayees };
+}
+
+/**
+ * "send 1 USDC each to alice and bob": one transfer of 1 USDC to each; "send 100 USDC split
+ * between alice and bob": one of 50 to each, when the amount (a number, or dollars) divides
+ * exactly. Undefined (the request asks who should receive it) otherwise.
+ */
+function distribute(intent: Intent, notes: ClauseNotes): Intent[] | undefined {
+  const plan = notes.distribute;
+  if (!plan || notes.senders || notes.amountProblem || intent.action !== 'transfer') return undefined;
+  if (!intent.amount || !intent.token) return undefined;
+  const dollars = intent.amount.startsWith('$');
+  const value = dollars ? intent.amount.slice(1) : intent.amount;
+  if (!/^\d+(?:\.\d+)?$/.test(value)) return undefined;
+  const share = plan.mode === 'each' ? value : divideExactly(value, plan.parties.length);
+  if (share === undefined) return undefined;
+  const amount = dollars ? `$${share}` : share;
+  return plan.parties.map((recipient) => ({ ...intent, amount, recipient }));
+}
+
+/** "100" / 2 → "50"; undefined unless the quotient is a decimal of at most 18 places, exactly. */
+export function divideExactly(value: string, parts: number): string | undefined {
+  const [whole = '0', fraction = ''] = value.split('.');
+  const places = 18;
+  if (fraction.length > places || parts < 1) return undefined;
+  const scaled = BigInt(whole + fraction.padEnd(places, '0'));
+  const divisor = BigInt(parts);
+  if (scaled % divisor !== 0n) return undefined;
+  const digits = (scaled / divisor).toString().padStart(places + 1, '0');
+  const integer = digits.slice(0, -places);
+  const decimals = digits.slice(-places).replace(/0+$/, '');
+  return decimals ? `${integer}.${decimals}` : integer;
 }
 
 /**
@@ -153,7 +186,9 @@ function conflictOf(
   const conflicts: { question: string; askAgain: boolean }[] = [];
   for (const [index, intent] of intents.entries()) {
     const note = notes[index] ?? {};
-    if (note.parties) {
+    if (note.senders) {
+      conflicts.push({ question: sendersQuestion(intent, note.senders), askAgain: true });
+    } else if (note.parties) {
       const missing = missingField(intent, index > 0);
       const question = partiesQuestion(intent, note.parties);
       conflicts.push({ question, askAgain: missing?.field !== 'recipient' && missing?.field !== 'spender' });
@@ -181,7 +216,7 @@ function askAgain(problem: NonNullable<ClauseNotes['amountProblem']>): { questio
 
 /** What joins two recipients: "to alice and bob", "to 0xA, 0xB". */
 const PARTY_JOINS = new Set(['and', ',', '&', '+', 'plus', 'and also', 'as well as', 'then', 'and then']);
-const TO_PARTY = new Set(['to', '->', 'towards']);
+const TO_PARTY = new Set(['to', '->', 'towards', 'between', 'among', 'amongst']);
 
 /**
  * "send 1 USDC to alice and bob": a separator between two parties after "to" joins them in one

@@ -12,6 +12,12 @@ import type { Tag } from './tags.ts';
 export type Party = { raw: string; index: number };
 
 const TO_WORDS = new Set(['to', '->', 'towards', 'recipient', 'receiver', 'at']);
+/** "split between alice and bob", "among": the parties after them are recipients too (candidates only). */
+const BETWEEN_WORDS = new Set(['between', 'among', 'amongst']);
+/** "send 1 USDC from 0x… to bob": the party after it is whom the funds would come from, never the recipient. */
+const FROM_WORDS = new Set(['from']);
+/** "(contract 0x…)", "token 0x…", "on 0x…": an address that names a contract, never the recipient. */
+const CONTRACT_WORDS = new Set(['contract', 'token', 'on', 'ca']);
 const SPENDER_WORDS = new Set(['for', 'to', 'spender', 'by']);
 const ACCOUNT_WORDS = new Set(['of', 'for', 'does', 'in', 'at']);
 const SKIP_BEFORE_PARTY = new Set([
@@ -91,6 +97,15 @@ export type Recipient = {
   used: Set<number>;
   /** More than one candidate recipient, as written: then `recipient` is undefined. */
   conflict?: string[] | undefined;
+  /**
+   * With a conflict: the parties when they are exactly one list after "to", "between" or "among"
+   * ("to alice and bob"), in order, which "each" or "split" may turn into one transfer per party.
+   */
+  list?: string[] | undefined;
+  /** The parties after "from" ("send 1 USDC from 0x… to bob"): never the recipient, and asked about. */
+  senders?: string[] | undefined;
+  /** The parties that are never the recipient: the senders, and addresses after "contract", "token", "on". */
+  notPayees?: string[] | undefined;
 };
 
 /**
@@ -168,22 +183,30 @@ function recipientCandidates(
   tags: readonly Tag[],
   chosen: Party | undefined,
   options: { labels: boolean; isCommonWord: (text: string) => boolean; addressesAreTokens?: boolean | undefined },
+  senders: ReadonlySet<number>,
 ): Party[] {
   const found: Party[] = chosen ? [chosen] : [];
   if (!mayNameAnother(tags)) return found;
   for (const party of addressesOf(tags)) {
-    if (!party.valid || (!party.ens && (options.addressesAreTokens || afterAmount(tags, party.index)))) continue;
+    if (!party.valid || senders.has(party.index)) continue;
+    if (!party.ens && (options.addressesAreTokens || afterAmount(tags, party.index))) continue;
     found.push(party);
+    // "to 0xBAD… bob": a label right after an address is another candidate.
+    const next = options.labels ? labelAt(tags, party.index + 1, options.isCommonWord) : undefined;
+    if (next && next.index === party.index + 1 && !senders.has(next.index)) found.push(next);
   }
   for (let i = 0; i < tags.length; i++) {
     const text = word(tags[i]);
     if (text === undefined) continue;
-    if (options.labels && TO_WORDS.has(text) && text !== 'at') {
+    if (options.labels && ((TO_WORDS.has(text) && text !== 'at') || BETWEEN_WORDS.has(text))) {
+      // A "to" after a recipient already named after a "to" ("to alice to cover rent") names a
+      // purpose, not a second recipient, unless it follows a token or an amount.
       const before = tags[i - 1];
       const leads = before?.type === 'entity' || before?.type === 'amount' || before?.type === 'verb';
-      if (!leads && found.length > 0) continue;
+      const afterTo = found.some((party) => TO_WORDS.has(partyWordBefore(tags, party.index).text ?? ''));
+      if (!leads && afterTo && !BETWEEN_WORDS.has(text)) continue;
       const label = labelAt(tags, i + 1, options.isCommonWord);
-      if (label) found.push(label);
+      if (label && !senders.has(label.index)) found.push(label);
     } else if (CORRECTIONS.has(text)) {
       // "to bob, I mean alice", "to bob, actually to alice": a correction names another candidate.
       const at = TO_WORDS.has(word(tags[i + 1]) ?? '') ? i + 2 : i + 1;
@@ -206,6 +229,7 @@ function mayNameAnother(tags: readonly Tag[]): boolean {
     const text = word(tag);
     if (text === undefined) continue;
     if (TO_WORDS.has(text) && ++toWords > 1) return true;
+    if (BETWEEN_WORDS.has(text) || FROM_WORDS.has(text)) return true;
     if (CORRECTIONS.has(text) || JOIN_WORDS.has(text)) return true;
   }
   return false;
@@ -230,15 +254,21 @@ export function recipientOf(
     sharedFrom?: number | undefined;
   },
 ): Recipient {
-  const parties = addressesOf(tags).filter((party) => party.ens || !options.addressesAreTokens);
-  const used = new Set<number>();
-  const afterTo = parties.filter((party) => TO_WORDS.has(partyWordBefore(tags, party.index).text ?? ''));
+  const found = addressesOf(tags).filter((party) => party.ens || !options.addressesAreTokens);
+  const senderParties = sendersOf(tags, found, options);
+  const senders = new Set(senderParties.map((party) => party.index));
+  const contracts = found.filter((party) => CONTRACT_WORDS.has(partyWordBefore(tags, party.index).text ?? ''));
+  const notPayees = [...senderParties, ...contracts];
+  const parties = found.filter((party) => !senders.has(party.index));
+  const payable = parties.filter((party) => !contracts.includes(party));
+  const used = new Set<number>(senders);
+  const afterTo = payable.filter((party) => TO_WORDS.has(partyWordBefore(tags, party.index).text ?? ''));
   let recipient: Party | undefined = afterTo.find((party) => party.valid);
   if (!recipient) {
     recipient =
-      parties.find((party) => party.ens) ??
-      parties.find((party) => party.valid && party.index === verbIndex + 1) ??
-      (options.tokenNamed ? parties.find((party) => party.valid) : undefined);
+      payable.find((party) => party.ens) ??
+      payable.find((party) => party.valid && party.index === verbIndex + 1) ??
+      (options.tokenNamed ? payable.find((party) => party.valid) : undefined);
   }
   if (!recipient && options.labels) {
     for (let i = 0; i < tags.length && !recipient; i++) {
@@ -253,15 +283,64 @@ export function recipientOf(
     }
   }
   const own = ownTags(tags, recipient, options.sharedFrom);
-  const candidates = recipientCandidates(own, recipient, options);
+  const candidates = recipientCandidates(own, recipient, options, senders);
   const names = distinct(candidates);
+  const named = {
+    ...(senderParties.length > 0 ? { senders: distinct(senderParties) } : {}),
+    ...(notPayees.length > 0 ? { notPayees: distinct(notPayees) } : {}),
+  };
   if (names.length > 1) {
     for (const party of candidates) used.add(party.index);
-    return { recipient: undefined, used, conflict: names };
+    const list = listOf(own, candidates, options.isCommonWord);
+    return { recipient: undefined, used, conflict: names, ...named, ...(list ? { list } : {}) };
   }
   if (recipient) used.add(recipient.index);
   const bad = parties.find((party) => !party.valid);
-  return { recipient, badAddress: recipient ? undefined : bad?.raw, used };
+  return { recipient, badAddress: recipient ? undefined : bad?.raw, used, ...named };
+}
+
+/** The parties after "from": its addresses and ENS names, and, when labels count, a label. */
+function sendersOf(
+  tags: readonly Tag[],
+  parties: readonly Party[],
+  options: { labels: boolean; isCommonWord: (text: string) => boolean },
+): Party[] {
+  const senders = parties.filter((party) => FROM_WORDS.has(partyWordBefore(tags, party.index).text ?? ''));
+  if (!options.labels) return senders;
+  tags.forEach((tag, i) => {
+    if (!FROM_WORDS.has(word(tag) ?? '')) return;
+    const label = labelAt(tags, i + 1, options.isCommonWord);
+    if (label && !senders.some((party) => party.index === label.index)) senders.push(label);
+  });
+  return senders;
+}
+
+/**
+ * The candidates as one list right after "to", "between" or "among" ("to alice and bob", "between
+ * 0xA, 0xB and carol"), in order; undefined when any candidate stands elsewhere.
+ */
+function listOf(
+  tags: readonly Tag[],
+  candidates: readonly Party[],
+  isCommonWord: (text: string) => boolean,
+): string[] | undefined {
+  const first = [...candidates].sort((a, b) => a.index - b.index)[0];
+  if (!first) return undefined;
+  const lead = word(tags[first.index - 1]);
+  if (lead === undefined || !((TO_WORDS.has(lead) && lead !== 'at') || BETWEEN_WORDS.has(lead))) return undefined;
+  const list: Party[] = [first];
+  let at = partyEnd(first);
+  while (JOIN_WORDS.has(word(tags[at]) ?? '') && word(tags[at]) !== 'or') {
+    // "alice, bob and carol": a comma, then perhaps "and".
+    if (word(tags[at]) === ',' && word(tags[at + 1]) === 'and') at++;
+    const next = partyAt(tags, at + 1, isCommonWord);
+    if (!next) return undefined;
+    list.push(next);
+    at = partyEnd(next);
+  }
+  const listed = new Set(list.map((party) => party.index));
+  if (list.length < 2 || candidates.some((party) => !listed.has(party.index))) return undefined;
+  return distinct(list).length === list.length ? list.map((party) => party.raw) : undefined;
 }
 
 /** The spender of an approval: an address or ENS name after the verb, "for", "to" or "spender"; else a label there. */

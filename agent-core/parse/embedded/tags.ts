@@ -82,7 +82,14 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
         i++;
         continue;
       }
-      case 'punct':
+      case 'punct': {
+        // "$ two hundred": a dollar sign before an amount in words.
+        const dollars = piece.text === '$' ? matchAmount(pieces, i + 1) : undefined;
+        if (dollars) {
+          tags.push(dollarsTag(dollars, piece.raw));
+          i += 1 + dollars.length;
+          continue;
+        }
         tags.push(
           SEPARATOR_MARKS.has(piece.text)
             ? { type: 'separator', text: piece.text }
@@ -90,6 +97,7 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
         );
         i++;
         continue;
+      }
       case 'number':
       case 'percent':
       case 'usd': {
@@ -162,6 +170,17 @@ function amountTag(match: AmountMatch): Tag {
   return 'amount' in match
     ? { type: 'amount', amount: match.amount }
     : { type: 'badAmount', raw: match.problem.raw, reason: match.problem.reason };
+}
+
+/** A dollar sign and the amount after it: a dollar value if that amount is a plain number. */
+function dollarsTag(match: AmountMatch, sign: string): Tag {
+  if ('amount' in match && match.amount.kind === 'number') {
+    const raw = `${sign}${match.amount.raw ?? match.amount.value}`;
+    return { type: 'amount', amount: { kind: 'usd', value: match.amount.value, raw } };
+  }
+  const raw = 'amount' in match ? `${sign}${match.amount.raw ?? match.amount.value}` : `${sign}${match.problem.raw}`;
+  const reason = 'amount' in match ? 'it has a dollar sign and another unit' : match.problem.reason;
+  return { type: 'badAmount', raw, reason };
 }
 
 function tokenTag(symbol: string, raw: string): Tag {

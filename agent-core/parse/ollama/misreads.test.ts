@@ -53,6 +53,31 @@ const MISREADS: [text: string, intents: Intent[], wrong: 'amount' | 'recipient',
   // Two lines are two transfers: the exact reading, or a question.
   [`send 1 USDC to alice\nsend 1 USDC to ${BAD}`, [send('1', BAD)], 'recipient', [send('1'), send('1', BAD)]],
   ['send 1 USDC to alice and bob', [send('1', 'bob')], 'recipient'],
+  // The security review of the issue-14 fixes. A: "N$" is N dollars, never N tokens.
+  ['send 1$ of ETH to bob', [send('1', 'bob', 'ETH')], 'amount', [send('$1', 'bob', 'ETH')]],
+  ['send 2$ worth of ETH to bob', [send('2', 'bob', 'ETH')], 'amount', [send('$2', 'bob', 'ETH')]],
+  ['send ETH for 2$ to bob', [send('2', 'bob', 'ETH')], 'amount', [send('$2', 'bob', 'ETH')]],
+  [
+    'swap 1$ of ETH for USDC',
+    [{ action: 'swap', amount: '1', tokenIn: 'ETH', tokenOut: 'USDC' }],
+    'amount',
+    [{ action: 'swap', amount: '$1', tokenIn: 'ETH', tokenOut: 'USDC' }],
+  ],
+  // C: an address the message names as the sender or a contract is never the payee; no payee is dropped.
+  [`send 1 USDC from ${BAD} to bob`, [send('1', BAD)], 'recipient'],
+  [`send 1 USDC from ${BAD}`, [send('1', BAD)], 'recipient'],
+  [`send 1 USDC to ${BAD} bob`, [send('1', BAD)], 'recipient'],
+  [`send 1 USDC (contract ${BAD}) to bob`, [send('1', BAD)], 'recipient'],
+  [`send 1 USDC on ${BAD} to bob`, [send('1', BAD)], 'recipient'],
+  [`send 1 USDC token ${BAD} to bob`, [send('1', BAD)], 'recipient'],
+  [`send 1 USDC each to bob and ${BAD}`, [send('1', BAD)], 'recipient', [send('1', 'bob'), send('1', BAD)]],
+  [`send 100 USDC split between bob and ${BAD}`, [send('100', BAD)], 'recipient', [send('50', 'bob'), send('50', BAD)]],
+  [
+    `send 100 USDC split between bob and ${BAD} `,
+    [send('100', 'bob'), send('100', BAD)],
+    'amount',
+    [send('50', 'bob'), send('50', BAD)],
+  ],
 ];
 
 describe('a model that misreads amounts or recipients, over Ollama’s wire protocol', () => {
@@ -127,6 +152,45 @@ describe('a model that misreads amounts or recipients, over Ollama’s wire prot
       });
       expect(result.intents, text).toEqual([send(amount as string)]);
       expect(result.clarify).toBeUndefined();
+    }
+  });
+
+  it('keeps a model’s exact reading of "N$", "each" and "split between"', async () => {
+    const readings: [text: string, intents: Intent[]][] = [
+      ['send 1$ of ETH to bob', [send('$1', 'bob', 'ETH')]],
+      ['swap 1$ of ETH for USDC', [{ action: 'swap', amount: '$1', tokenIn: 'ETH', tokenOut: 'USDC' }]],
+      [`send 1 USDC each to bob and ${BAD}`, [send('1', 'bob'), send('1', BAD)]],
+      [`send 100 USDC split between bob and ${BAD}`, [send('50', 'bob'), send('50', BAD)]],
+    ];
+    fake = await startFakeOllama({
+      models: [MODEL],
+      replies: readings.map(([, intents]) => JSON.stringify({ intents })),
+    });
+    for (const [text, intents] of readings) {
+      const result = await parseMessage(text, {
+        llm: 'ollama',
+        ollama: { host: fake.host, model: MODEL },
+        tokens: TOKENS,
+        addressBook: ADDRESS_BOOK,
+      });
+      expect(result.intents, text).toEqual(intents);
+      expect(result.clarify, text).toBeUndefined();
+      expect(result.parser, text).toBe(`ollama:${MODEL}`);
+    }
+  });
+
+  it('never lets a model pay an address named after "from", "contract", "token" or "on"', () => {
+    for (const word of ['from', 'contract', 'token', 'on']) {
+      const text = `send 1 USDC ${word} ${BAD}`;
+      const { result, dropped } = groundParseResult({ intents: [send('1', BAD)], parser: 'test' }, { text });
+      expect(result.intents, text).toEqual([{ action: 'transfer', amount: '1', token: 'USDC' }]);
+      expect(
+        dropped.map((entry) => entry.field),
+        text,
+      ).toEqual(['recipient']);
+      expect(result.clarify, text).toMatch(
+        /after "from", "contract", "token" or "on": I never pay it as the recipient\. Which address should receive it\?/,
+      );
     }
   });
 
