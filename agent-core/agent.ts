@@ -219,7 +219,11 @@ export async function handleMessage(
 
   // Simulate the whole bundle through the account, then hold it to the user's policy.
   request.onStage?.('simulating');
-  const ctx = createSkillContext({ chain, client: deps.env.publicClient, account: request.account });
+  // What Sextant's own claim step pays is its reward token: not an unlisted stranger.
+  const ownTokens = draft.steps
+    .filter((step) => step.skillId === CLAIM_REWARDS_STEP.skillId)
+    .flatMap((step) => step.bounds.receives.map((r) => r.token));
+  const ctx = createSkillContext({ chain, client: deps.env.publicClient, account: request.account, ownTokens });
   // The prices the planner read: one read of each token's price per message.
   const prices = draft.prices;
   const protocols = [...protocolContracts(deps.catalog, chain).values()].flat();

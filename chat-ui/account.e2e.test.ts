@@ -26,6 +26,7 @@ declare const Event: new (type: string) => unknown;
 
 const manifest = inject('devnet');
 /** How long a poll waits: the machine may be shared and slow, and an execution lands in seconds. */
+declare function getComputedStyle(element: unknown): { whiteSpace: string };
 const WAIT = { timeout: 30_000, interval: 100 };
 
 let browser: Browser;
@@ -114,6 +115,23 @@ describe('the account panel on the real server', async () => {
     );
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.locator('#account-card').screenshot({ path: join(SCREENSHOTS, 'account-positions.png') });
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('answers "what\'s my balance?" with the account as a table that keeps its columns', async () => {
+    const { page, errors, close } = await signedIn();
+    await page.getByTestId('message-input').fill("what's my balance?");
+    await page.getByTestId('message-input').press('Enter');
+    const reply = page.getByTestId('assistant-message').last();
+    await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
+    const text = reply.getByTestId('assistant-text');
+    expect(await text.textContent()).toMatch(/^\| Asset +\| +Amount \| +USD \|$/m);
+    expect(await text.textContent()).toMatch(/^Total value \$[\d,]+\.\d\d = wallet/m);
+    // Laid out in a monospace font without wrapping, so the columns line up in the page too.
+    expect(await text.evaluate((node) => getComputedStyle(node).whiteSpace)).toBe('pre');
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await reply.screenshot({ path: join(SCREENSHOTS, 'balance-table.png') });
     expect(errors).toEqual([]);
     await close();
   });

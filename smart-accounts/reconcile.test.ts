@@ -264,7 +264,8 @@ describe('an operation the bundler took while its answer was lost', () => {
       gasUsed: real.actualGasUsed,
       feePaid: real.actualGasCost,
     });
-    expect(settled.error).toContain(`call 2 of 2 (to ${usdc.address}) failed: ERC20: transfer amount exceeds balance`);
+    expect(settled.error).toContain(`call 2 of 2 (to ${usdc.address}) failed: the token balance is too small`);
+    expect(settled.error).toContain('ERC20: transfer amount exceeds balance');
     // The batch is atomic: the ETH transfer was undone with it.
     expect(await env.publicClient.getBalance({ address: payment.recipient })).toBe(0n);
   });

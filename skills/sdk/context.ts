@@ -13,11 +13,13 @@ export function createSkillContext(options: {
   client: PublicClient;
   account: Address;
   userTokens?: readonly Address[];
+  /** Sextant's own tokens beyond the token list (the emissions' reward token a claim pays): not strangers. */
+  ownTokens?: readonly Address[];
 }): SkillContext {
   const { chain, client, account } = options;
   const cache = new Map<string, Promise<Token>>();
 
-  const readToken = async (address: Address, listed: Token | undefined): Promise<Token> => {
+  const readToken = async (address: Address, listed: Token | undefined, ownToken = false): Promise<Token> => {
     try {
       const [decimals, symbol] = await Promise.all([
         client.readContract({ address, abi: erc20Abi, functionName: 'decimals' }),
@@ -26,7 +28,7 @@ export function createSkillContext(options: {
           : client.readContract({ address, abi: erc20Abi, functionName: 'symbol' }),
       ]);
       // An unlisted token's symbol is only what it calls itself: kept for display, never matched.
-      return { symbol, name: listed?.name ?? symbol, address, decimals, listed: listed !== undefined };
+      return { symbol, name: listed?.name ?? symbol, address, decimals, listed: listed !== undefined || ownToken };
     } catch (error) {
       throw new SkillError(`${address} on ${chain.name} does not answer as an ERC-20 token.`, {
         hint: 'Check the token address, or name a token from the chain’s token list (`sextant chains`).',
@@ -50,6 +52,9 @@ export function createSkillContext(options: {
       result = readToken(
         address,
         chain.tokens.find((t) => isAddressEqual(t.address, address)),
+        // Sextant's own reward token is part of the chain's configuration, not a stranger's contract.
+        (chain.contracts.emissions !== undefined && isAddressEqual(chain.contracts.emissions.rewardToken, address)) ||
+          (options.ownTokens ?? []).some((own) => isAddressEqual(own, address)),
       );
     } else {
       const matches = chain.tokens.filter((t) => t.symbol.toLowerCase() === key);

@@ -232,6 +232,8 @@ export function createChat(hooks) {
      */
     function finish(kind, awaitsAnswer) {
       element.dataset.kind = kind;
+      // An answer laid out as a table ("what's my balance?") keeps its columns: monospace, no wrapping.
+      if (/^\| .* \|$/m.test(textNode.data)) text.classList.add('reply-table');
       if (KIND_LABELS[kind]) {
         kindLabel.hidden = false;
         replaceChildren(kindLabel, icon(kind === 'clarify' ? 'question' : 'alert'), KIND_LABELS[kind]);
