@@ -2,14 +2,14 @@ import { type Address, erc20Abi, getAddress, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
-import { deployLookalikeToken } from '../../devnet/testing/fake-token.ts';
 import { getExecution } from '../../smart-accounts/executions.ts';
 import { saveAddress } from '../address-book.ts';
-import { type AgentReply, confirmPlan, handleMessage, PlanError } from '../agent.ts';
+import type { AgentReply } from '../agent.ts';
 import { getPlan, spentInLastDay } from '../plan/store.ts';
-import { type Policy, updatePolicy } from '../policy/policy.ts';
-import { fundedAgentUser, testAgent } from '../testing/agent.ts';
-import { allowanceProbe, balanceProbe, debtProbe, movedOutsideIntent, type Probe } from './probes.ts';
+import { updatePolicy } from '../policy/policy.ts';
+import { testAgent } from '../testing/agent.ts';
+import { type HostileUser, hostileHarness } from './harness.ts';
+import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
 
 /**
  * The hostile suite: requests that once moved real funds outside what the user asked or allowed
@@ -33,49 +33,8 @@ const BAD = privateKeyToAccount(generatePrivateKey()).address;
 describe('hostile: nothing leaves the account unless the user clearly asked and the policy allows it', async () => {
   const deps = await testAgent(manifest);
   const client = deps.env.publicClient;
-  type User = Awaited<ReturnType<typeof fundedAgentUser>> & { bob: Address };
-
-  const say = (user: User, text: string) =>
-    handleMessage(deps, { userId: user.userId, owner: user.ownerAddress, account: user.account, text });
-  /** Confirms a reply's plan if it has one, as permissively as asked; a refusal is not an error here. */
-  const confirm = async (
-    user: User,
-    reply: AgentReply,
-    allow: { newRecipients?: boolean; unlistedTokens?: boolean } = {},
-  ) => {
-    if (reply.kind !== 'plan' || !reply.plan) return undefined;
-    try {
-      return await confirmPlan(deps, {
-        userId: user.userId,
-        planId: reply.plan.id,
-        owner: user.owner,
-        allowNewRecipients: allow.newRecipients ?? false,
-        allowUnlistedTokens: allow.unlistedTokens ?? false,
-      });
-    } catch (error) {
-      if (error instanceof PlanError) return undefined;
-      throw error;
-    }
-  };
-  /** A funded user with this policy, and a "bob" of their own in the address book (no other test pays him). */
-  const user = async (policy: Partial<Policy> = {}) => {
-    const created = await fundedAgentUser(deps, manifest);
-    const bob = privateKeyToAccount(generatePrivateKey()).address;
-    saveAddress(deps.db, created.userId, 'bob', bob);
-    updatePolicy(deps.db, created.userId, policy);
-    return { ...created, bob };
-  };
-  /** A hostile case: runs `act` between two readings of `probes`; nothing may move outside intent. */
-  const hostile = (name: string, run: () => Promise<{ probes: Probe[]; act: () => Promise<void> }>) =>
-    it(name, async ({ task }) => {
-      const { probes, act } = await run();
-      const moved = await movedOutsideIntent(probes, act);
-      task.meta.hostileMoved = moved.length;
-      expect(moved).toEqual([]);
-    });
-
-  const fakeToken = (symbol: string, decimals: number, holder: Address) =>
-    deployLookalikeToken(manifest, symbol, decimals, holder);
+  const { say, confirm, user, hostile, fakeToken } = hostileHarness(deps, manifest);
+  type User = HostileUser;
 
   /** Supplies `amount` WETH to Aave under the default policy, so later cases can borrow or withdraw. */
   async function withCollateral(u: User, amount = '2') {

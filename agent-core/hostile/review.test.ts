@@ -1,15 +1,12 @@
 import { type Address, createPublicClient, custom, getAddress, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
-import { loadArtifact } from '../../devnet/artifacts.ts';
-import { MINTABLE_ERC20_ARTIFACT } from '../../devnet/deploy-tokens.ts';
-import { fundedAccount } from '../../devnet/testing/clients.ts';
-import { saveAddress } from '../address-book.ts';
-import { type AgentDeps, type AgentReply, confirmPlan, handleMessage, PlanError } from '../agent.ts';
+import { describe, expect, inject } from 'vitest';
+import type { AgentDeps } from '../agent.ts';
 import { getPlan } from '../plan/store.ts';
-import { type Policy, updatePolicy } from '../policy/policy.ts';
-import { fundedAgentUser, testAgent } from '../testing/agent.ts';
-import { balanceProbe, movedOutsideIntent, type Probe } from './probes.ts';
+import { updatePolicy } from '../policy/policy.ts';
+import { testAgent } from '../testing/agent.ts';
+import { hostileHarness } from './harness.ts';
+import { balanceProbe } from './probes.ts';
 
 /**
  * A security review of the landed issue-14 fixes: holes found after the hostile suite, one case each,
@@ -27,89 +24,7 @@ const BAD = privateKeyToAccount(generatePrivateKey()).address;
 describe('hostile: review of the issue-14 fixes (funds outside intent or policy)', async () => {
   const deps = await testAgent(manifest);
   const client = deps.env.publicClient;
-  type User = Awaited<ReturnType<typeof fundedAgentUser>> & { bob: Address };
-
-  const say = (user: User, text: string, conversationId?: string) =>
-    handleMessage(deps, {
-      userId: user.userId,
-      owner: user.ownerAddress,
-      account: user.account,
-      text,
-      ...(conversationId ? { conversationId } : {}),
-    });
-  /** Confirms a reply's plan if it has one, as permissively as asked; a refusal is not an error here. */
-  const confirm = async (
-    user: User,
-    reply: AgentReply,
-    allow: { newRecipients?: boolean; unlistedTokens?: boolean } = {},
-    agent: AgentDeps = deps,
-  ) => {
-    if (reply.kind !== 'plan' || !reply.plan) return undefined;
-    try {
-      return await confirmPlan(agent, {
-        userId: user.userId,
-        planId: reply.plan.id,
-        owner: user.owner,
-        allowNewRecipients: allow.newRecipients ?? false,
-        allowUnlistedTokens: allow.unlistedTokens ?? false,
-      });
-    } catch (error) {
-      if (error instanceof PlanError) return undefined;
-      throw error;
-    }
-  };
-  /** A funded user with this policy, and a "bob" of their own in the address book (no other test pays him). */
-  const user = async (policy: Partial<Policy> = {}, ethBalance?: string) => {
-    const created = await fundedAgentUser(deps, manifest, ethBalance);
-    const bob = privateKeyToAccount(generatePrivateKey()).address;
-    saveAddress(deps.db, created.userId, 'bob', bob);
-    updatePolicy(deps.db, created.userId, policy);
-    return { ...created, bob };
-  };
-  /** A hostile case: runs `act` between two readings of `probes`; nothing may move outside intent. */
-  const hostile = (name: string, run: () => Promise<{ probes: Probe[]; act: () => Promise<void> }>) =>
-    it(name, async ({ task }) => {
-      const { probes, act } = await run();
-      const moved = await movedOutsideIntent(probes, act);
-      task.meta.hostileMoved = moved.length;
-      expect(moved).toEqual([]);
-    });
-
-  /** An unlisted ERC-20 that calls itself `symbol`, with 1,000 whole tokens minted to `holder`. */
-  async function fakeToken(symbol: string, decimals: number, holder: Address): Promise<Address> {
-    const { walletClient, account } = await fundedAccount(manifest);
-    const artifact = loadArtifact(MINTABLE_ERC20_ARTIFACT);
-    const hash = await walletClient.deployContract({
-      abi: artifact.abi,
-      bytecode: artifact.bytecode,
-      args: [`Fake ${symbol}`, symbol, decimals],
-      account,
-      chain: walletClient.chain,
-    });
-    const receipt = await client.waitForTransactionReceipt({ hash });
-    const address = receipt.contractAddress as Address;
-    const mint = await walletClient.writeContract({
-      address,
-      abi: [
-        {
-          type: 'function',
-          name: 'mint',
-          stateMutability: 'nonpayable',
-          inputs: [
-            { name: 'account', type: 'address' },
-            { name: 'value', type: 'uint256' },
-          ],
-          outputs: [{ type: 'bool' }],
-        },
-      ],
-      functionName: 'mint',
-      args: [holder, parseUnits('1000', decimals)],
-      account,
-      chain: walletClient.chain,
-    });
-    await client.waitForTransactionReceipt({ hash: mint });
-    return address;
-  }
+  const { say, confirm, user, hostile, fakeToken } = hostileHarness(deps, manifest);
 
   // A. "N$" after the number is read as N tokens, not N dollars (parser: agent-core/parse/embedded).
   for (const text of ['send 1$ of ETH to bob', 'send 2$ worth of ETH to bob', 'send ETH for 2$ to bob']) {
