@@ -1,13 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
-import { listen } from '../app/server.ts';
-import { testAgentApp } from '../app/testing/agent-app.ts';
-import { findFreePort } from '../common/ports.ts';
-import { chatUiRoutes } from './routes.ts';
+import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
 /**
  * The side panel's account in a real headless Chromium against the real server on the shared devnet:
@@ -16,31 +10,15 @@ import { chatUiRoutes } from './routes.ts';
  * the page gets the focus, so an action taken elsewhere (a plan confirmed through the API) shows up.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Screenshots of the key states, kept as test artifacts (test-artifacts/ is not committed). */
-const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts', 'screenshots');
-
 // The page's globals, typed just enough for the functions evaluated in it (the project has no DOM lib).
 declare const window: { dispatchEvent(event: unknown): boolean };
 declare const Event: new (type: string) => unknown;
+declare function getComputedStyle(element: unknown): { whiteSpace: string };
 
 const manifest = inject('devnet');
-/** How long a poll waits: the machine may be shared and slow, and an execution lands in seconds. */
-declare function getComputedStyle(element: unknown): { whiteSpace: string };
-const WAIT = { timeout: 30_000, interval: 100 };
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium).`);
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+// Pages 1000 tall: the whole account card in view.
+const { signedIn: signedInTo } = useChromium({ height: 1000 });
 
 /** "$104,654.22" → 104654.22; NaN for anything else. */
 const dollars = (text: string | null) =>
@@ -49,35 +27,21 @@ const dollars = (text: string | null) =>
 describe('the account panel on the real server', async () => {
   const deps = await testAgent(manifest);
   const alice = await fundedAgentUser(deps, manifest);
-  const { app, token } = testAgentApp(manifest, deps, [alice], { page: chatUiRoutes() });
-  const server = await listen(app, '127.0.0.1', await findFreePort());
-  afterAll(() => server.close());
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    });
+  const served = await serveChatPage(manifest, deps, [alice]);
+  const { api } = served;
   // The swap moves about $15,000: above the default limit of $10,000 a plan.
   expect(
     (await api('/v1/policy', { method: 'PUT', body: JSON.stringify({ maxPlanUsd: 100_000, maxDailyUsd: 200_000 }) }))
       .status,
   ).toBe(200);
 
-  async function signedIn(): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/?token=${token}`);
-    await page.getByTestId('balance-row').first().waitFor();
-    return { page, errors, close: () => context.close() };
-  }
+  const signedIn = () => signedInTo(served);
   const total = async (page: Page) => dollars(await page.getByTestId('account-total').textContent());
   const position = (page: Page, kind: string, symbol: string) =>
     page.locator(`[data-testid="position-row"][data-kind="${kind}"][data-symbol="${symbol}"]`);
 
   it('after "swap half my ETH to USDC and supply it to Aave", confirmed in the page: the Aave position, and the total within 0.5%', async () => {
-    const { page, errors, close } = await signedIn();
+    const { context, page, errors } = await signedIn();
     const before = await total(page);
     // 15 ETH (10 + 5 WETH) at about $3,000, 30,000 in stablecoins, 0.5 WBTC at about $60,000.
     expect(before).toBeGreaterThan(100_000);
@@ -88,10 +52,8 @@ describe('the account panel on the real server', async () => {
     expect(await reward.getAttribute('data-symbol')).toBe('SXR');
     expect(await reward.textContent()).toContain('reward token');
 
-    await page.getByTestId('message-input').fill('swap half my ETH to USDC and supply it to Aave');
-    await page.getByTestId('message-input').press('Enter');
-    const reply = page.getByTestId('assistant-message').last();
-    await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
+    await send(page, 'swap half my ETH to USDC and supply it to Aave');
+    const reply = await lastReply(page);
     const card = reply.getByTestId('plan-card');
     await card.getByTestId('confirm-button').click();
     await expect.poll(() => card.getByTestId('execution-status').getAttribute('data-status'), WAIT).toBe('succeeded');
@@ -113,32 +75,28 @@ describe('the account panel on the real server', async () => {
     expect(await page.getByTestId('account-breakdown').textContent()).toMatch(
       /^wallet \$[\d,]+\.\d\d \+ positions \$[\d,]+\.\d\d$/,
     );
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.locator('#account-card').screenshot({ path: join(SCREENSHOTS, 'account-positions.png') });
+    await snap(page, 'account-positions', page.locator('#account-card'));
     expect(errors).toEqual([]);
-    await close();
+    await context.close();
   });
 
   it('answers "what\'s my balance?" with the account as a table that keeps its columns', async () => {
-    const { page, errors, close } = await signedIn();
-    await page.getByTestId('message-input').fill("what's my balance?");
-    await page.getByTestId('message-input').press('Enter');
-    const reply = page.getByTestId('assistant-message').last();
-    await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
+    const { context, page, errors } = await signedIn();
+    await send(page, "what's my balance?");
+    const reply = await lastReply(page);
     const text = reply.getByTestId('assistant-text');
     expect(await text.textContent()).toMatch(/^\| Asset +\| +Amount \| +USD \|$/m);
     expect(await text.textContent()).toMatch(/^Total value \$[\d,]+\.\d\d = wallet/m);
     // Laid out in a monospace font without wrapping, so the columns line up in the page too.
     expect(await text.evaluate((node) => getComputedStyle(node).whiteSpace)).toBe('pre');
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await reply.screenshot({ path: join(SCREENSHOTS, 'balance-table.png') });
+    await snap(page, 'balance-table', reply);
     expect(errors).toEqual([]);
-    await close();
+    await context.close();
   });
 
   // Borrows against the supply of the test before.
   it('reads the account again on focus: a borrow confirmed through the API while the page is open shows up', async () => {
-    const { page, errors, close } = await signedIn();
+    const { context, page, errors } = await signedIn();
     const before = await total(page);
     expect(await position(page, 'borrowed', 'DAI').count()).toBe(0);
 
@@ -167,8 +125,8 @@ describe('the account panel on the real server', async () => {
     // 500 DAI came in and 500 DAI is owed: the total holds.
     const after = await total(page);
     expect(Math.abs(after - before) / before, `${before} → ${after}`).toBeLessThan(0.001);
-    await page.locator('#account-card').screenshot({ path: join(SCREENSHOTS, 'account-after-borrow-elsewhere.png') });
+    await snap(page, 'account-after-borrow-elsewhere', page.locator('#account-card'));
     expect(errors).toEqual([]);
-    await close();
+    await context.close();
   });
 });

@@ -1,18 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
 import { type Address, erc20Abi, getAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { listen } from '../app/server.ts';
-import { testAgentApp } from '../app/testing/agent-app.ts';
 import { findFreePort } from '../common/ports.ts';
 import { deployLookalikeToken } from '../devnet/testing/fake-token.ts';
-import { chatUiRoutes } from './routes.ts';
+import { lastReply, type PageOptions, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 import { FAKE_DISTRIBUTOR, FAKE_TX_HASH, type FakeApiOptions, fakeApi } from './testing/fake-api.ts';
 
 /**
@@ -30,64 +28,18 @@ declare const document: {
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 declare function getComputedStyle(element: unknown): { color: string; outlineStyle: string; outlineWidth: string };
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Screenshots of the key states, kept as test artifacts (test-artifacts/ is not committed). */
-const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts', 'screenshots');
-
-/** The whole page, or only `element` when given. */
-async function snap(page: Page, name: string, element?: Locator) {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
-  await (element ? element.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
-}
 const manifest = inject('devnet');
 const HEX_64 = /^0x[0-9a-fA-F]{64}$/;
-/** How long a poll waits: the machine may be shared and slow, and an execution lands in seconds. */
-const WAIT = { timeout: 30_000, interval: 100 };
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium).`);
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-/** A fresh browser context (no cookie) and page; JavaScript errors on the page fail the test. */
-async function openPage(options: { width?: number; height?: number } = {}) {
-  const context = await browser.newContext({
-    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  return { context, page, errors };
-}
+// Every page may read and write the clipboard (the copy buttons).
+const { openPage, signedIn: signedInTo } = useChromium({ permissions: ['clipboard-read', 'clipboard-write'] });
 
 const close = (context: BrowserContext) => context.close();
-
-async function send(page: Page, message: string) {
-  await page.getByTestId('message-input').fill(message);
-  await page.getByTestId('message-input').press('Enter');
-}
-
-/** The latest assistant reply, once its stream has ended. */
-async function lastReply(page: Page) {
-  const reply = page.getByTestId('assistant-message').last();
-  await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
-  return reply;
-}
 
 describe('the chat page on the real server', async () => {
   const deps = await testAgent(manifest);
   const alice = await fundedAgentUser(deps, manifest);
-  const { app, token } = testAgentApp(manifest, deps, [alice], {
+  const served = await serveChatPage(manifest, deps, [alice], {
     llm: async () => ({
       provider: 'embedded',
       model: 'embedded',
@@ -101,29 +53,15 @@ describe('the chat page on the real server', async () => {
       packagesDir: join(mkdtempSync(join(tmpdir(), 'sextant-chat-ui-')), 'skill-packages'),
       trustedAuditors: undefined,
     },
-    page: chatUiRoutes(),
   });
-  const server = await listen(app, '127.0.0.1', await findFreePort());
-  afterAll(() => server.close());
-
-  const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    });
+  const { server, token, api } = served;
   const setPolicy = async (policy: Record<string, unknown>) => {
     const response = await api('/v1/policy', { method: 'PUT', body: JSON.stringify(policy) });
     expect(response.status).toBe(200);
   };
 
   /** The page, signed in through the URL `sextant start` prints. */
-  async function signedIn(options: { width?: number; height?: number } = {}) {
-    const opened = await openPage(options);
-    await opened.page.goto(`${server.url}/?token=${token}`);
-    await expect.poll(() => opened.page.url(), WAIT).toBe(`${server.url}/`);
-    await opened.page.getByTestId('balance-row').first().waitFor();
-    return opened;
-  }
+  const signedIn = (options: PageOptions = {}) => signedInTo(served, options);
   it('opens signed in: suggested prompts, the account, balances, policy, model and skills', async () => {
     const { context, page, errors } = await signedIn();
     expect(await page.getByTestId('locked').isHidden()).toBe(true);

@@ -1,21 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { type Address, erc20Abi, parseEther, parseUnits } from 'viem';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { accessToken } from '../app/access.ts';
-import { listen } from '../app/server.ts';
-import { testAgentApp } from '../app/testing/agent-app.ts';
-import { findFreePort } from '../common/ports.ts';
 import { FAUCET_AMOUNTS } from '../devnet/faucet.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
-import { chatUiRoutes } from './routes.ts';
+import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
 /**
  * The conversation history and the first run, in a real headless Chromium against the real server on
@@ -24,49 +18,14 @@ import { chatUiRoutes } from './routes.ts';
  * unfunded user's empty page funds the account with "Get test funds".
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Screenshots of the key states, kept as test artifacts (test-artifacts/ is not committed). */
-const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts', 'screenshots');
-
-/** The whole page, or only `element` when given. */
-async function snap(page: Page, name: string, element?: Locator) {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
-  await (element ? element.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
-}
-
 // The page's globals, typed just enough for the functions evaluated in it (the project has no DOM lib).
 declare const document: { documentElement: { scrollWidth: number } };
 
 const manifest = inject('devnet');
-/** How long a poll waits: the machine may be shared and slow, and an execution lands in seconds. */
-const WAIT = { timeout: 30_000, interval: 100 };
 const token = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol)?.address as Address;
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium).`);
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function send(page: Page, message: string) {
-  await page.getByTestId('message-input').fill(message);
-  await page.getByTestId('message-input').press('Enter');
-}
-
-/** The latest assistant reply, once its stream has ended. */
-async function lastReply(page: Page) {
-  const reply = page.getByTestId('assistant-message').last();
-  await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
-  return reply;
-}
+// Pages 1400 wide: the history list beside the conversation and the panel.
+const { signedIn } = useChromium({ width: 1400 });
 
 /** The conversation id the page keeps in its address. */
 const conversationInUrl = (page: Page) => new URL(page.url()).hash.match(/conversation=([^&]+)/)?.[1];
@@ -78,12 +37,7 @@ describe('the conversation history and the first run, on the real server', async
   const carol = { ...(await newUser(deps.env)), ownerAddress: '0x' as Address };
   carol.ownerAddress = carol.owner.address;
 
-  const started = async (user: typeof alice) => {
-    const { app, token, dataDir } = testAgentApp(manifest, deps, [user], { page: chatUiRoutes() });
-    const server = await listen(app, '127.0.0.1', await findFreePort());
-    afterAll(() => server.close());
-    return { server, token, dataDir };
-  };
+  const started = (user: typeof alice) => serveChatPage(manifest, deps, [user]);
   const forAlice = await started(alice);
   const forCarol = await started(carol);
 
@@ -96,18 +50,6 @@ describe('the conversation history and the first run, on the real server', async
           functionName: 'balanceOf',
           args: [account],
         });
-
-  /** The page, signed in through the URL `sextant start` prints; JavaScript errors on it are collected. */
-  async function signedIn(at: { server: { url: string }; token: string }) {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${at.server.url}/?token=${at.token}`);
-    await expect.poll(() => page.url(), WAIT).toBe(`${at.server.url}/`);
-    await page.getByTestId('balance-row').first().waitFor();
-    return { context, page, errors };
-  }
 
   it('brings back the conversation and its pending plan after a reload, and Confirm still executes it', async () => {
     const { context, page, errors } = await signedIn(forAlice);

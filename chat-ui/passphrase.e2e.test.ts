@@ -1,17 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { type Address, erc20Abi } from 'viem';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
-import { listen } from '../app/server.ts';
-import { testAgentApp } from '../app/testing/agent-app.ts';
-import { findFreePort } from '../common/ports.ts';
 import { TEST_PASSPHRASE } from '../smart-accounts/testing/environment.ts';
 import { unlockedKeys } from '../smart-accounts/unlocked-keys.ts';
-import { chatUiRoutes } from './routes.ts';
+import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
 /**
  * The passphrase dialog in a real headless Chromium, against the real server on the shared devnet
@@ -21,69 +14,33 @@ import { chatUiRoutes } from './routes.ts';
 
 declare const document: { activeElement: { getAttribute(name: string): string | null } | null };
 
-const CHROMIUM = '/usr/bin/chromium';
-/** Screenshots of the key states, kept as test artifacts (test-artifacts/ is not committed). */
-const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts', 'screenshots');
-
-/** The whole page, or only `element` when given. */
-async function snap(page: Page, name: string, element?: Locator) {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
-  await (element ? element.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
-}
 const manifest = inject('devnet');
-/** How long a poll waits: the machine may be shared and slow, and an execution lands in seconds. */
-const WAIT = { timeout: 30_000, interval: 100 };
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser tests need Chromium at ${CHROMIUM} (apt-get install chromium).`);
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const { signedIn } = useChromium();
 
 describe('the passphrase dialog, on a server without SEXTANT_PASSPHRASE', async () => {
   const deps = await testAgent(manifest);
   const alice = await fundedAgentUser(deps, manifest);
   // What app/runtime.ts builds when SEXTANT_PASSPHRASE is unset: the server signs only with unlocked keys.
   const keys = unlockedKeys(deps.db, { idleMs: 60_000 });
-  const { app, token } = testAgentApp(manifest, deps, [alice], {
+  const served = await serveChatPage(manifest, deps, [alice], {
     keys,
     agent: {
       agent: deps,
       userAccount: async () => ({ owner: alice.owner.address, account: alice.account }),
       unlock: (userId) => keys.forSigning(userId),
     },
-    page: chatUiRoutes(),
   });
-  const server = await listen(app, '127.0.0.1', await findFreePort());
-  afterAll(async () => {
-    keys.close();
-    await server.close();
-  });
+  afterAll(() => keys.close());
   const weth = manifest.tokens.find((t) => t.symbol === 'WETH')?.address as Address;
   const wethOf = (account: Address) =>
     deps.env.publicClient.readContract({ address: weth, abi: erc20Abi, functionName: 'balanceOf', args: [account] });
 
   it('Confirm → the dialog → a wrong passphrase is shown → the right one → the plan executes', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/?token=${token}`);
-    await expect.poll(() => page.url(), WAIT).toBe(`${server.url}/`);
-    await page.getByTestId('balance-row').first().waitFor();
+    const { context, page, errors } = await signedIn(served);
 
-    await page.getByTestId('message-input').fill('wrap 1 ETH');
-    await page.getByTestId('message-input').press('Enter');
-    const reply = page.getByTestId('assistant-message').last();
-    await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
+    await send(page, 'wrap 1 ETH');
+    const reply = await lastReply(page);
     const card = reply.getByTestId('plan-card');
     const planId = (await card.getAttribute('data-plan-id')) as string;
     const before = await wethOf(alice.account);
@@ -124,10 +81,8 @@ describe('the passphrase dialog, on a server without SEXTANT_PASSPHRASE', async 
     expect(keys.isUnlocked(alice.userId)).toBe(true);
 
     // While the key is open, the next confirmation does not ask again.
-    await page.getByTestId('message-input').fill('wrap 1 ETH');
-    await page.getByTestId('message-input').press('Enter');
-    const next = page.getByTestId('assistant-message').last();
-    await expect.poll(() => next.getAttribute('aria-busy'), WAIT).toBe('false');
+    await send(page, 'wrap 1 ETH');
+    const next = await lastReply(page);
     await next.getByTestId('confirm-button').click();
     await expect.poll(() => next.getByTestId('execution-status').getAttribute('data-status'), WAIT).toBe('succeeded');
     expect(await dialog.count()).toBe(0);

@@ -1,14 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../agent-core/agent.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
-import { listen } from '../app/server.ts';
-import { testAgentApp } from '../app/testing/agent-app.ts';
-import { findFreePort } from '../common/ports.ts';
-import { chatUiRoutes } from './routes.ts';
+import { lastReply, send, serveChatPage, snap, useChromium } from './testing/browser.ts';
 
 /**
  * The preview card tells the truth about positions and amounts, in a real headless Chromium against
@@ -18,33 +12,15 @@ import { chatUiRoutes } from './routes.ts';
 
 declare function getComputedStyle(element: unknown): { color: string };
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts', 'screenshots');
 const manifest = inject('devnet');
-const WAIT = { timeout: 30_000, interval: 100 };
 const MINUS = '\u2212';
 
-async function snap(page: Page, name: string, element?: Locator) {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
-  await (element ? element.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
-}
-
-let browser: Browser;
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`The browser tests need Chromium at ${CHROMIUM}.`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const { signedIn: signedInTo } = useChromium();
 
 describe('the preview card on the real server', async () => {
   const deps = await testAgent(manifest);
   const alice = await fundedAgentUser(deps, manifest);
-  const { app, token } = testAgentApp(manifest, deps, [alice], { page: chatUiRoutes() });
-  const server = await listen(app, '127.0.0.1', await findFreePort());
-  afterAll(() => server.close());
+  const served = await serveChatPage(manifest, deps, [alice]);
 
   // Collateral first, through the agent itself, so the borrow below has something to borrow against.
   const supplied = await handleMessage(deps, {
@@ -60,22 +36,12 @@ describe('the preview card on the real server', async () => {
   });
   if (record.status !== 'succeeded') throw new Error(`the collateral did not land: ${record.error}`);
 
-  async function signedIn() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${server.url}/?token=${token}`);
-    await expect.poll(() => page.url(), WAIT).toBe(`${server.url}/`);
-    return { context, page, errors };
-  }
+  const signedIn = () => signedInTo(served);
 
+  /** Sends `message` and returns the plan card of the reply. */
   async function ask(page: Page, message: string) {
-    await page.getByTestId('message-input').fill(message);
-    await page.getByTestId('message-input').press('Enter');
-    const reply = page.getByTestId('assistant-message').last();
-    await expect.poll(() => reply.getAttribute('aria-busy'), WAIT).toBe('false');
-    return reply.getByTestId('plan-card');
+    await send(page, message);
+    return (await lastReply(page)).getByTestId('plan-card');
   }
 
   it('"borrow 500 USDC": the debt is owed, in red, with its USD, and counted as value out', async () => {
