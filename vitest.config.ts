@@ -12,6 +12,10 @@ export default defineConfig({
     globalSetup: ['devnet/testing/global-setup.ts'],
     // The hostile suite's verdict line, then the plain count CI reads last.
     reporters: ['default', './agent-core/hostile/reporter.ts', './vitest.summary-reporter.ts'],
+    // Most of a test's time is spent waiting on anvil and Alto, not on the CPU: three files at a time
+    // on two cores take about 5 minutes where vitest's default (cores − 1 = one file at a time) takes
+    // about 7½.
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
