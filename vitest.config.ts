@@ -12,10 +12,9 @@ export default defineConfig({
     globalSetup: ['devnet/testing/global-setup.ts'],
     // The hostile suite's verdict line, then the plain count CI reads last.
     reporters: ['default', './agent-core/hostile/reporter.ts', './vitest.summary-reporter.ts'],
-    // Most of a test's time is spent waiting on anvil and Alto, not on the CPU: three files at a time
-    // on two cores take about 5 minutes where vitest's default (cores − 1 = one file at a time) takes
-    // about 7½.
-    maxWorkers: 3,
+    // One file at a time (vitest's default on two cores). Three at a time took 5 minutes instead of
+    // 7½, but files that move the shared devnet's clock or prices (emissions epochs, large swaps)
+    // then broke others' assumptions; they must first be made independent of each other.
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
