@@ -5,6 +5,7 @@ import { toViemChain } from '../common/chains/viem-chain.ts';
 import { loadArtifact } from './artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT, WETH9_ARTIFACT } from './deploy-tokens.ts';
 import { DevnetError } from './errors.ts';
+import { minedReceipt } from './mined-receipt.ts';
 
 /** What one `sextant faucet` gives, in human units. */
 export const FAUCET_AMOUNTS: Readonly<Record<string, string>> = {
@@ -33,7 +34,12 @@ export async function fundFromFaucet(
     });
   }
   const sender = privateKeyToAccount(generatePrivateKey());
-  const wallet = createWalletClient({ account: sender, chain: toViemChain(chainId, rpcUrl), transport: http(rpcUrl) });
+  const wallet = createWalletClient({
+    account: sender,
+    chain: toViemChain(chainId, rpcUrl),
+    // viem's default (10 s, 3 retries, timeouts retried) lets one stalled call take ~41 s.
+    transport: http(rpcUrl, { retryCount: 1, timeout: 10_000 }),
+  });
   const request = publicClient.request as (args: { method: string; params: unknown[] }) => Promise<unknown>;
   const setBalance = async (address: Address, value: bigint) =>
     request({ method: 'anvil_setBalance', params: [address, `0x${value.toString(16)}`] });
@@ -73,7 +79,7 @@ export async function fundFromFaucet(
             }),
           ];
     for (const hash of hashes) {
-      const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      const receipt = await minedReceipt(publicClient, hash);
       if (receipt.status !== 'success') throw new DevnetError(`The faucet could not give ${token.symbol}.`);
     }
     given.push({ symbol: token.symbol, amount: amountText });

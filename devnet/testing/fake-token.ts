@@ -2,6 +2,7 @@ import { type Address, parseAbi, parseUnits } from 'viem';
 import { loadArtifact } from '../artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT } from '../deploy-tokens.ts';
 import type { DevnetManifest } from '../manifest.ts';
+import { minedReceipt } from '../mined-receipt.ts';
 import { devnetClients, fundedAccount } from './clients.ts';
 
 const MINT_ABI = parseAbi(['function mint(address account, uint256 value) returns (bool)']);
@@ -26,7 +27,7 @@ export async function deployLookalikeToken(
     account,
     chain: walletClient.chain,
   });
-  const address = (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address;
+  const address = (await minedReceipt(publicClient, hash)).contractAddress as Address;
   const mint = await walletClient.writeContract({
     address,
     abi: MINT_ABI,
@@ -35,6 +36,6 @@ export async function deployLookalikeToken(
     account,
     chain: walletClient.chain,
   });
-  await publicClient.waitForTransactionReceipt({ hash: mint });
+  await minedReceipt(publicClient, mint);
   return address;
 }
