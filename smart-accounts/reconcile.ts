@@ -10,6 +10,9 @@ import {
   updateExecution,
 } from './executions.ts';
 
+/** How long to wait before asking the chain a second time whether an operation was superseded. */
+const SUPERSEDED_RECHECK_MS = 1_500;
+
 export type ReconcileReport = {
   checked: number;
   settled: { id: string; status: ExecutionStatus }[];
@@ -95,6 +98,14 @@ export async function reconcileExecutions(
     let onChain: OnChain;
     try {
       onChain = await findOnChain(env, record, options.logPageBlocks ?? 5_000n);
+      if (onChain.kind === 'superseded') {
+        // "Its nonce is used but its event is not in the logs" decides `dropped`, so it must not be
+        // a race with the block that used it: a node may answer for the new state a moment before
+        // that block's logs can be read (seen once, with the operation landing as we looked). Ask
+        // again after a moment; only the same answer twice is certain.
+        await new Promise((resolve) => setTimeout(resolve, SUPERSEDED_RECHECK_MS));
+        onChain = await findOnChain(env, record, options.logPageBlocks ?? 5_000n);
+      }
     } catch {
       report.unreachable = true; // Nothing is decided without the chain's answer.
       continue;
