@@ -287,15 +287,16 @@ export async function handleMessage(
  * contract and was never confirmed before: an allowance is a standing right to take the funds.
  */
 function recipientsToConfirm(db: Db, userId: string, policy: Policy, ledger: ValueLedger): Address[] {
-  const confirmedBefore = pastRecipients(db, userId);
+  const past = pastRecipients(db, userId);
   const contacts = new Set(listAddresses(db, userId).map((entry) => entry.address.toLowerCase()));
   const spenders = new Set(ledger.flows.filter((f) => f.kind === 'allowance' && f.to).map((f) => f.to?.toLowerCase()));
   return ledger.recipients.filter((address) => {
     const key = address.toLowerCase();
     // A spender gets a standing right to the funds: only an earlier confirmation of it counts, not
     // a contact entry, and whatever the policy's setting for payees.
-    if (spenders.has(key)) return !confirmedBefore.has(key);
-    return policy.confirmNewRecipients && !confirmedBefore.has(key) && !contacts.has(key);
+    // Nor a payment to the same address: paying bob is not letting bob take.
+    if (spenders.has(key)) return !past.spenders.has(key);
+    return policy.confirmNewRecipients && !past.payees.has(key) && !contacts.has(key);
   });
 }
 

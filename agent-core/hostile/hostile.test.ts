@@ -76,6 +76,19 @@ describe('hostile: nothing leaves the account unless the user clearly asked and 
     };
   });
 
+  hostile('1. paying bob before does not make "approve bob to spend 50 USDC" need no yes', async () => {
+    const u = await user();
+    expect((await confirm(u, await say(u, 'send 1 USDC to bob')))?.status).toBe('succeeded');
+    return {
+      probes: [allowanceProbe(client, 'USDC allowance to bob', USDC(), u.account, u.bob)],
+      act: async () => {
+        const reply = await say(u, 'approve bob to spend 50 USDC');
+        expect(reply.plan?.newRecipients).toEqual([u.bob]);
+        expect(await confirm(u, reply)).toBeUndefined();
+      },
+    };
+  });
+
   hostile('1. "approve uniswap to spend 100 USDC" approves exactly 100 to the router the skill declares', async () => {
     const u = await user();
     const router = manifest.contracts.uniswapV3?.swapRouter02 as Address;

@@ -169,14 +169,20 @@ export function spentInLastDay(db: Db, userId: string, now = Date.now(), exceptP
   return row.total;
 }
 
-/** Every address this user's confirmed plans have paid. */
-export function pastRecipients(db: Db, userId: string): Set<string> {
+/** Every address this user's confirmed plans have paid, and every one they let spend: paying someone is
+ *  not letting them take, so the two are kept apart. */
+export function pastRecipients(db: Db, userId: string): { payees: Set<string>; spenders: Set<string> } {
   const rows = db.prepare("SELECT steps FROM agent_plans WHERE user_id = ? AND status = 'confirmed'").all(userId) as {
     steps: string;
   }[];
-  const seen = new Set<string>();
+  const payees = new Set<string>();
+  const spenders = new Set<string>();
   for (const row of rows) {
-    for (const step of fromJson<PlanStep[]>(row.steps)) if (step.recipient) seen.add(step.recipient.toLowerCase());
+    for (const step of fromJson<PlanStep[]>(row.steps)) {
+      if (step.bounds.payee) payees.add(step.bounds.payee.toLowerCase());
+      else if (step.recipient && !step.bounds.allowances?.length) payees.add(step.recipient.toLowerCase());
+      for (const allowance of step.bounds.allowances ?? []) spenders.add(allowance.spender.toLowerCase());
+    }
   }
-  return seen;
+  return { payees, spenders };
 }
