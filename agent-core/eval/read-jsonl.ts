@@ -21,7 +21,7 @@ export const EvalRecordSchema = z.looseObject({
 });
 
 export type ExpectedIntent = z.infer<typeof ExpectedIntentSchema>;
-export type EvalRecord = z.infer<typeof EvalRecordSchema> & { line: number };
+export type EvalRecord = z.infer<typeof EvalRecordSchema> & { line: number; file?: string | undefined };
 
 /** Parses JSON Lines: one value a line, blank lines skipped. `source` names the text in errors. */
 export function parseJsonLines(text: string, source: string): { line: number; value: unknown }[] {

@@ -105,6 +105,7 @@ describe('evaluate', () => {
     expect(report.perField.amount).toEqual({ total: 3, matched: 3, accuracy: 1 });
     expect(report.misses).toEqual([
       {
+        file: undefined,
         line: 2,
         prompt: 'b',
         expected: records[1]?.expected.intents,
@@ -112,8 +113,43 @@ describe('evaluate', () => {
         clarify: 'Which token?',
         error: undefined,
         wrong: ['tokenOut'],
+        silent: false,
       },
     ]);
+    // b asked a question: wrong, but not silently.
+    expect(report.silentlyWrong).toEqual({ total: 4, matched: 0, accuracy: 0 });
+  });
+
+  it('counts as silently wrong only what is offered without a question and differs in what it would move', async () => {
+    const want = [{ action: 'transfer', amount: '5', token: 'DAI', recipient: 'bob.eth' }];
+    const cases: [string, ParseResult, boolean][] = [
+      ['other recipient', { intents: [{ ...want[0], action: 'transfer', recipient: 'carol.eth' }], parser: 'x' }, true],
+      ['other amount', { intents: [{ ...want[0], action: 'transfer', amount: '50' }], parser: 'x' }, true],
+      ['an extra intent', { intents: [{ ...want[0], action: 'transfer' }, { action: 'supply' }], parser: 'x' }, true],
+      [
+        'asked',
+        { intents: [{ ...want[0], action: 'transfer', amount: '50' }], clarify: 'How much?', parser: 'x' },
+        false,
+      ],
+      [
+        'refused',
+        { intents: [{ ...want[0], action: 'transfer', amount: '50' }], unsupported: 'No.', parser: 'x' },
+        false,
+      ],
+      ['nothing offered', { intents: [], parser: 'x' }, false],
+      ['only the chain differs', { intents: [{ ...want[0], action: 'transfer', chain: 'base' }], parser: 'x' }, false],
+    ];
+    for (const [name, result, silent] of cases) {
+      const records = [
+        record(
+          name,
+          name === 'only the chain differs' ? [{ ...want[0], action: 'transfer', chain: 'optimism' }] : want,
+          1,
+        ),
+      ];
+      const report = await evaluate(records, () => result, 'x');
+      expect({ name, silent: report.silentlyWrong.matched === 1 }).toEqual({ name, silent });
+    }
   });
 
   it('counts a parser that throws as a miss, and goes on', async () => {

@@ -132,6 +132,23 @@ export function fieldMatches(field: string, expected: unknown, got: unknown): bo
 
 export type FieldScore = { field: string; matched: boolean; expected: unknown; got: unknown };
 
+/** The fields whose error moves other money than asked: the action, a token, an amount, a party. */
+const MONEY_FIELDS = new Set(['action', 'token', 'tokenIn', 'tokenOut', 'amount', 'amountOut', 'recipient', 'spender']);
+
+/**
+ * Silently wrong: intents offered with no question and no refusal that differ from what was asked in
+ * their number, action, a token, an amount or a party. The worst outcome, since the user may confirm
+ * it; a question, a refusal or an offer of nothing is not silently wrong.
+ */
+export function silentlyWrong(
+  result: ParseResult | undefined,
+  score: { exact: boolean; countMatches: boolean; fields: readonly FieldScore[] },
+): boolean {
+  if (!result || score.exact || result.intents.length === 0) return false;
+  if (result.clarify || result.unsupported) return false;
+  return !score.countMatches || score.fields.some((field) => !field.matched && MONEY_FIELDS.has(field.field));
+}
+
 /** Scores one record's intents: exact, and each listed field (action included). */
 export function scoreIntents(
   expected: readonly ExpectedIntent[],
@@ -152,6 +169,8 @@ export function scoreIntents(
 
 export type Rate = { total: number; matched: number; accuracy: number };
 export type Miss = {
+  /** The file the record came from, when the eval read more than one. */
+  file?: string | undefined;
   line?: number | undefined;
   prompt: string;
   expected: ExpectedIntent[];
@@ -160,6 +179,8 @@ export type Miss = {
   error?: string | undefined;
   /** The fields that did not match ("action", "amount", "intents" when the count differs). */
   wrong: string[];
+  /** Offered without a question, and wrong in what it would move (see `silentlyWrong`). */
+  silent: boolean;
 };
 export type EvalReport = {
   parser: string;
@@ -167,6 +188,8 @@ export type EvalReport = {
   exact: Rate;
   /** Records whose intent count matched. */
   intentCount: Rate;
+  /** Records offered wrong without a question (`matched` counts them; lower is better). */
+  silentlyWrong: Rate;
   perAction: Record<string, Rate>;
   perField: Record<string, Rate>;
   misses: Miss[];
@@ -186,6 +209,7 @@ function rate(total: number, matched: number): Rate {
 export function scoreOutcomes(outcomes: readonly Outcome[], parser: string, elapsedMs = 0): EvalReport {
   let exact = 0;
   let counts = 0;
+  let silent = 0;
   let errors = 0;
   const actions = new Map<string, { total: number; matched: number }>();
   const fields = new Map<string, { total: number; matched: number }>();
@@ -207,10 +231,13 @@ export function scoreOutcomes(outcomes: readonly Outcome[], parser: string, elap
     if (expectedActions.size === 0) expectedActions.add('(none)');
     for (const action of expectedActions) bump(actions, action, score.exact && !error);
     for (const field of score.fields) bump(fields, field.field, field.matched);
+    const offeredWrong = !error && silentlyWrong(result, score);
+    if (offeredWrong) silent++;
     if (!score.exact || error) {
       const wrong = [...new Set(score.fields.filter((field) => !field.matched).map((field) => field.field))];
       if (!score.countMatches) wrong.unshift('intents');
       misses.push({
+        file: record.file,
         line: record.line,
         prompt: record.prompt,
         expected,
@@ -218,6 +245,7 @@ export function scoreOutcomes(outcomes: readonly Outcome[], parser: string, elap
         clarify: result?.clarify,
         error,
         wrong,
+        silent: offeredWrong,
       });
     }
   }
@@ -232,6 +260,7 @@ export function scoreOutcomes(outcomes: readonly Outcome[], parser: string, elap
     records: outcomes.length,
     exact: rate(outcomes.length, exact),
     intentCount: rate(outcomes.length, counts),
+    silentlyWrong: rate(outcomes.length, silent),
     perAction: toRates(actions),
     perField: toRates(fields),
     misses,

@@ -114,10 +114,11 @@ describe('sextant eval', () => {
   it('prints the accuracy overall, per action and per field, and the misses', async () => {
     const { context: ctx, out } = context();
     expect(await evalCommand.run([file], ctx)).toBe(0);
-    expect(out()).toContain('exact match         1/2  50.0%');
+    expect(out()).toContain('exact match           1/2  50.0%');
+    expect(out()).toContain('silently wrong        1/2  50.0%');
     expect(out()).toMatch(/^ {2}transfer +0\/1 {2}0\.0%$/m);
     expect(out()).toMatch(/^ {2}recipient +0\/1 {2}0\.0%$/m);
-    expect(out()).toContain('line 2: send 5 DAI to bob.eth');
+    expect(out()).toContain('line 2: [silently wrong] send 5 DAI to bob.eth');
     expect(out()).toContain('wrong    recipient');
   });
 

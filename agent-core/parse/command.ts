@@ -92,8 +92,11 @@ const fraction = (rate: Rate) => `${rate.matched}/${rate.total}`;
 export function formatEvalReport(report: EvalReport, source: string, misses: number): string {
   const out: string[] = [];
   out.push(`${source}: ${report.records} records, parser ${report.parser}, ${report.elapsedMs.toFixed(0)} ms`);
-  out.push(`exact match   ${fraction(report.exact).padStart(9)}  ${percent(report.exact)}`);
-  out.push(`intent count  ${fraction(report.intentCount).padStart(9)}  ${percent(report.intentCount)}`);
+  out.push(`exact match     ${fraction(report.exact).padStart(9)}  ${percent(report.exact)}`);
+  out.push(`intent count    ${fraction(report.intentCount).padStart(9)}  ${percent(report.intentCount)}`);
+  out.push(
+    `silently wrong  ${fraction(report.silentlyWrong).padStart(9)}  ${percent(report.silentlyWrong)}  (offered wrong with no question: lower is better)`,
+  );
   if (report.errors > 0) out.push(`parser errors ${String(report.errors).padStart(9)}`);
   const table = (title: string, rates: Record<string, Rate>) => {
     const width = Math.max(16, ...Object.keys(rates).map((key) => key.length));
@@ -108,7 +111,8 @@ export function formatEvalReport(report: EvalReport, source: string, misses: num
   if (report.misses.length > 0) {
     out.push('', `misses (${shown.length} of ${report.misses.length})`);
     for (const miss of shown) {
-      out.push(`  ${miss.line === undefined ? '' : `line ${miss.line}: `}${miss.prompt}`);
+      const where = miss.file ? `${miss.file}:${miss.line}: ` : miss.line === undefined ? '' : `line ${miss.line}: `;
+      out.push(`  ${where}${miss.silent ? '[silently wrong] ' : ''}${miss.prompt}`);
       out.push(`    expected ${JSON.stringify(miss.expected)}`);
       out.push(`    got      ${JSON.stringify(miss.got)}${miss.clarify ? `  ? ${miss.clarify}` : ''}`);
       out.push(`    wrong    ${miss.error ? `parser error: ${miss.error}` : miss.wrong.join(', ')}`);
@@ -117,19 +121,26 @@ export function formatEvalReport(report: EvalReport, source: string, misses: num
   return `${out.join('\n')}\n`;
 }
 
-const evalHelp = `Usage: sextant eval FILE.jsonl [--llm embedded|ollama] [--json] [--misses N]
+const evalHelp = `Usage: sextant eval FILE.jsonl [FILE.jsonl ...] [--split tune|held] [--llm embedded|ollama] [--json] [--misses N]
 
-Parses every prompt of FILE and scores the intents against the expected ones, as the canonical
+Parses every prompt of the files and scores the intents against the expected ones, as the canonical
 schema defines it (shared/design/intent-schema.md): a record is exact when the number of intents
 matches and, in order, each expected intent's action and every field it lists match. Prints the
-exact-match accuracy overall and per action, the accuracy of each field, and the misses.
-FILE holds one JSON object a line: {"prompt": "...", "expected": {"intents": [...]}}.
+exact-match accuracy overall and per action, the accuracy of each field, the silently-wrong rate
+(intents offered with no question that differ in action, token, amount or party: the worst
+outcome), and the misses. Each file holds one JSON object a line:
+{"prompt": "...", "expected": {"intents": [...]}}.
+
+Examples:
+  sextant eval ../shared/eval/intents-dev.jsonl
+  sextant eval agent-core/eval/corpus/*.jsonl --split held     the corpus part never tuned on
 
 Options:
-  --llm NAME   which parser: ${LLM_HELP}
-  --json       print the report as JSON
-  --misses N   how many misses to list (default 10; with --json, all unless given)
-  -h, --help   show this help`;
+  --split NAME  score only the records whose "split" is NAME (tune or held; see agent-core/eval/corpus/)
+  --llm NAME    which parser: ${LLM_HELP}
+  --json        print the report as JSON
+  --misses N    how many misses to list (default 10; with --json, all unless given)
+  -h, --help    show this help`;
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -139,12 +150,14 @@ export const evalCommand: Command = {
     const { values, positionals } = parseCommandArgs(
       'eval',
       argv,
-      { llm: { type: 'string' }, json: { type: 'boolean' }, misses: { type: 'string' } },
+      { llm: { type: 'string' }, json: { type: 'boolean' }, misses: { type: 'string' }, split: { type: 'string' } },
       true,
     );
-    const [file, ...extra] = positionals;
-    if (!file || extra.length > 0) {
-      throw new UsageError('Give one eval file.', { hint: 'sextant eval ../shared/eval/intents-dev.jsonl' });
+    if (positionals.length === 0) {
+      throw new UsageError('Give at least one eval file.', { hint: 'sextant eval ../shared/eval/intents-dev.jsonl' });
+    }
+    if (values.split !== undefined && values.split !== 'tune' && values.split !== 'held') {
+      throw new UsageError(`--split takes tune or held, not "${values.split}".`);
     }
     let misses: number | undefined;
     if (values.misses !== undefined) {
@@ -154,12 +167,22 @@ export const evalCommand: Command = {
       }
     }
     const parser = selectParser('eval', values.llm, settings);
-    const report = await evaluate(readEvalRecords(file), parser.parse, parser.name);
+    const several = positionals.length > 1;
+    const records = positionals
+      .flatMap((file) => readEvalRecords(file).map((record) => (several ? { ...record, file } : record)))
+      .filter((record) => values.split === undefined || record.split === values.split);
+    if (records.length === 0) {
+      throw new UsageError(
+        `No records${values.split ? ` with "split": "${values.split}"` : ''} in ${positionals.join(', ')}.`,
+      );
+    }
+    const report = await evaluate(records, parser.parse, parser.name);
+    const source = `${positionals.join(' + ')}${values.split ? ` (split ${values.split})` : ''}`;
     if (values.json) {
       const shown = misses === undefined ? report : { ...report, misses: report.misses.slice(0, misses) };
       stdout(`${JSON.stringify(shown, null, 2)}\n`);
     } else {
-      stdout(formatEvalReport(report, file, misses ?? 10));
+      stdout(formatEvalReport(report, source, misses ?? 10));
     }
     return 0;
   },
