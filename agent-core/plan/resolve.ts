@@ -3,6 +3,7 @@ import { normalize } from 'viem/ens';
 import type { Chain, Token } from '../../common/chains/types.ts';
 import { NATIVE_TOKEN, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import { SkillError } from '../../skills/sdk/errors.ts';
+import { addressProblem } from '../parse/address-forms.ts';
 import { ClarifyError } from './errors.ts';
 import type { PriceBook } from './prices.ts';
 
@@ -53,6 +54,10 @@ export async function resolveRecipient(
   recipient: string,
   intentIndex: number,
 ): Promise<Address> {
+  // Another chain family's address, or a mixed-case 0x address whose checksum fails: asked again,
+  // whichever parser read it (a typo in a checksummed address must never pay a near-miss).
+  const problem = addressProblem(recipient);
+  if (problem) throw new ClarifyError(problem, 'recipient', intentIndex);
   if (isAddress(recipient, { strict: false })) return getAddress(recipient);
   if (/\.[a-z]{2,}$/i.test(recipient) && recipient.includes('.')) {
     if (!chain.hasEns) {

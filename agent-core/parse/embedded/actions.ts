@@ -74,6 +74,8 @@ const VERB_NAMES: Record<Verb, string[]> = {
     'forward',
     'dispatch',
     'remit',
+    'disburse',
+    'disbursement',
     'wire',
     'gift',
     'transmit',
@@ -152,7 +154,7 @@ const VERB_NAMES: Record<Verb, string[]> = {
     'set approval',
   ],
   revoke: ['revoke', 'revoking', 'remove approval', 'remove allowance'],
-  bridge: ['bridge', 'bridging', 'bridges'],
+  bridge: ['bridge', 'bridging', 'bridges', 'bridged', 'port', 'teleport', 'cross chain', 'crosschain'],
   addLiquidity: [
     'add liquidity',
     'provide liquidity',

@@ -169,10 +169,21 @@ type ClauseFacts = {
   looseAmount: Amount | undefined;
 };
 
-function readClause(tags: readonly Tag[], texts: ReadonlySet<string>, chosen: ChosenVerb, context: InterpretContext) {
+function readClause(
+  clauseTags: readonly Tag[],
+  texts: ReadonlySet<string>,
+  chosen: ChosenVerb,
+  context: InterpretContext,
+) {
   const { verb, index } = chosen;
   const family = familyOf(verb);
-  const readings = readEntities(tags, family);
+  const readings = readEntities(clauseTags, family, verb);
+  // "send 5 USDC to bob": one of viem's chain names after "to", outside a bridge, is a name.
+  const tags = clauseTags.map((tag, at) =>
+    tag.type === 'entity' && readings[at] === undefined && tag.entity.chain?.strict
+      ? ({ type: 'word', text: tag.text, raw: tag.raw } as const)
+      : tag,
+  );
   const nftIdIndex = nftIdOf(tags, readings);
   const approving = verb === 'approve' || verb === 'revoke';
   // Who the clause names comes first: an address after "to" is a recipient, not a token.
@@ -431,6 +442,11 @@ function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefin
   // "pay off my debt", "close my position": all of it.
   if (!amount && !notes.chained && (/^pay ?off$/.test(text) || verb === 'close'))
     amount = { kind: 'all', value: 'all' };
+  // "withdraw my USDC from Aave", "unwrap my WETH", "repay my DAI loan": taking back, or paying off,
+  // what is "mine" with no amount named is all of it. Never for what leaves to others (send, swap,
+  // supply): there "my ETH" says whose, not how much, and the amount is asked.
+  if (!amount && !notes.chained && primary && ALL_OF_MINE.has(action) && word(facts.tags[primary.index - 1]) === 'my')
+    amount = { kind: 'all', value: 'all' };
   if (action === 'unwrap' && (!token || token.toUpperCase() === 'ETH')) token = 'WETH';
   if (action === 'wrap' && !token) token = 'ETH';
   if (token) intent.token = token;
@@ -445,6 +461,9 @@ function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefin
   const takesAmount = action !== 'balance' && action !== 'total_supply' && action !== 'claim_rewards';
   if (amount && takesAmount && !(action === 'price' && amount.kind !== 'number')) intent.amount = formatAmount(amount);
 }
+
+/** The actions where "my TOKEN" with no amount means all of it (see fillAsset). */
+const ALL_OF_MINE = new Set<Intent['action']>(['withdraw', 'unwrap', 'unstake', 'repay', 'remove_liquidity']);
 
 const EACH_WORDS = new Set(['each', 'apiece']);
 const SPLIT_WORDS = new Set(['split', 'divide', 'divided', 'evenly', 'equally']);

@@ -1,3 +1,5 @@
+import { type ChainEntry, viemChainEntries } from './chain-names.ts';
+
 /**
  * What the embedded parser knows by name: tokens, protocols, chains and NFT collections. Names are
  * lower-case; a name of several words also matches hyphenated ("rocket-pool") and joined
@@ -33,10 +35,15 @@ const lst = (symbol: string, names: string[] = []): TokenEntry =>
 export const TOKENS: readonly TokenEntry[] = [
   t('ETH', ['ether', 'ethers', 'eth2', 'native eth', 'ethereum']),
   t('WETH', ['wrapped eth', 'wrapped ether', 'wrapped ethereum'], { underlying: 'ETH', derivation: 'wrap' }),
-  t('USDC', ['usd coin', 'usdc.e', 'usdbc']),
+  t('USDC', ['usd coin']),
+  // Bridged USDC is another token than native USDC: reported as written, never merged into it.
+  t('USDC.e', ['usdc.e']),
+  t('USDbC', ['usdbc']),
   t('USDT', ['tether', 'tether usd', 'usdt0']),
   t('DAI', ['dai stablecoin']),
-  t('WBTC', ['wrapped bitcoin', 'wrapped btc', 'bitcoin', 'btc']),
+  t('WBTC', ['wrapped bitcoin', 'wrapped btc']),
+  // "BTC" is bitcoin, not wrapped bitcoin: the user did not say wrapped (the resolver says what the chain has).
+  t('BTC', ['bitcoin', 'bitcoins']),
   t('cbBTC', ['coinbase btc']),
   t('tBTC'),
   lst('stETH', ['lido staked eth', 'lido staked ether', 'staked eth', 'staked ether']),
@@ -225,17 +232,7 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
   p('layerzero', 'bridge', ['layer zero']),
 ];
 
-export type ChainEntry = {
-  slug: string;
-  names?: string[];
-  /**
-   * The name is also an everyday word ("base", "scroll") or a token ("eth", "op"): it is read as the
-   * chain only after on/to/from/via or before "chain"/"network"/"mainnet".
-   */
-  ambiguous?: boolean;
-  /** The token of the same name ("op" is also OP). */
-  token?: string;
-};
+export type { ChainEntry } from './chain-names.ts';
 
 const c = (slug: string, names: string[] = [], extra: Omit<ChainEntry, 'slug' | 'names'> = {}): ChainEntry => ({
   slug,
@@ -243,7 +240,8 @@ const c = (slug: string, names: string[] = [], extra: Omit<ChainEntry, 'slug' | 
   ...extra,
 });
 
-export const CHAINS: readonly ChainEntry[] = [
+/** Our own list: the chains people name most, with the everyday words among their names marked. */
+const CURATED_CHAINS: readonly ChainEntry[] = [
   c('ethereum', ['mainnet', 'eth mainnet', 'ethereum mainnet', 'l1', 'ethereum l1']),
   c('ethereum', ['eth'], { ambiguous: true, token: 'ETH' }),
   c('base', ['base mainnet', 'base chain', 'base network'], { ambiguous: true }),
@@ -283,6 +281,20 @@ export const CHAINS: readonly ChainEntry[] = [
   c('base-sepolia', ['base sepolia']),
   c('arbitrum-sepolia', ['arbitrum sepolia']),
   c('optimism-sepolia', ['optimism sepolia', 'op sepolia']),
+];
+
+/** Every chain the parser knows by name: our list, then viem's chains it does not name (./chain-names.ts). */
+export const CHAINS: readonly ChainEntry[] = [
+  ...CURATED_CHAINS,
+  ...viemChainEntries(
+    CURATED_CHAINS,
+    new Set(
+      [
+        ...TOKENS.flatMap((token) => [token.symbol, ...(token.names ?? [])]),
+        ...PROTOCOLS.flatMap((p) => [p.slug, ...(p.names ?? [])]),
+      ].map((name) => name.toLowerCase()),
+    ),
+  ),
 ];
 
 /** Well-known NFT collections, for "send my azuki 5678 to bob" (no "#", no "nft"). */
@@ -412,7 +424,7 @@ for (const protocol of PROTOCOLS) {
   for (const name of names) ENTITIES.add(name, { protocol }, mergeEntities);
 }
 for (const chain of CHAINS) {
-  for (const name of [chain.slug, ...(chain.names ?? [])]) {
+  for (const name of chain.fromViem ? (chain.names ?? []) : [chain.slug, ...(chain.names ?? [])]) {
     if (chain.slug.includes('-') && name === chain.slug) continue;
     ENTITIES.add(name, { chain }, mergeEntities);
   }

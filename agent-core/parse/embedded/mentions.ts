@@ -24,6 +24,8 @@ export const word = (tag: Tag | undefined): string | undefined =>
   tag?.type === 'word' || tag?.type === 'punct' ? tag.text : undefined;
 
 const CHAIN_PREPOSITIONS = new Set(['on', 'onto', 'from', 'via', 'over', 'across', 'in', 'at']);
+/** Where a name that is also an everyday word is a chain: "on Flow", "from Sei", "via Core". */
+const STRICT_CHAIN_PREPOSITIONS = new Set(['on', 'onto', 'from', 'via', 'over', 'across']);
 const TO_PREPOSITIONS = new Set(['to', 'into', 'onto', '->', 'towards']);
 const CHAIN_NOUNS = new Set(['chain', 'network', 'mainnet', 'l2', 'rollup', 'blockchain', 'net']);
 const PROTOCOL_PREPOSITIONS = new Set(['on', 'via', 'through', 'into', 'in', 'from', 'at', 'with', 'using', 'to']);
@@ -43,13 +45,20 @@ function afterAmount(tags: readonly Tag[], index: number): boolean {
 }
 
 /** Decides, for each named thing in the clause, what it is here ("OP" the token, "on OP" the chain). */
-export function readEntities(tags: readonly Tag[], family: VerbFamily): (Reading | undefined)[] {
+export function readEntities(tags: readonly Tag[], family: VerbFamily, verb?: Verb): (Reading | undefined)[] {
   return tags.map((tag, index) => {
     if (tag.type !== 'entity') return undefined;
     const { token, protocol, chain, nft } = tag.entity;
     if (nft) return 'nft';
     const before = wordBefore(tags, index);
     const after = word(tags[index + 1]);
+    if (chain?.strict && !token && !protocol) {
+      const said =
+        (before !== undefined && STRICT_CHAIN_PREPOSITIONS.has(before)) ||
+        (after !== undefined && CHAIN_NOUNS.has(after)) ||
+        (before !== undefined && TO_PREPOSITIONS.has(before) && (verb === 'bridge' || verb === 'move'));
+      return said ? 'chain' : undefined;
+    }
     const amountBefore = afterAmount(tags, index);
     const chainContext =
       (before !== undefined && CHAIN_PREPOSITIONS.has(before)) ||
@@ -188,7 +197,7 @@ export function tokenMentions(
     if (tag.type !== 'amount') return;
     for (let j = index + 1, seen = 0; j < tags.length && seen < 4; j++, seen++) {
       const next = tags[j];
-      if (readings[j] === 'token' || (next?.type === 'address' && next.valid && asToken(j))) {
+      if (readings[j] === 'token' || (next?.type === 'address' && next.valid && !next.family && asToken(j))) {
         if (!mentionAt.has(j)) {
           mentionAt.set(j, index);
           attached.add(index);
@@ -207,7 +216,7 @@ export function tokenMentions(
     if (readings[index] === 'token' && tag.type === 'entity') {
       entry = tag.entity.token;
       symbol = entry?.symbol;
-    } else if (tag.type === 'address' && tag.valid && asToken(index)) {
+    } else if (tag.type === 'address' && tag.valid && !tag.family && asToken(index)) {
       symbol = tag.raw;
     }
     if (symbol === undefined) return;

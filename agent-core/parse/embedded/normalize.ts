@@ -1,8 +1,9 @@
+import { type ForeignFamily, foreignAddressAt } from '../address-forms.ts';
 import { FOREIGN_CURRENCIES, type Numeral, numeralStarts, readNumeral } from '../numerals.ts';
 
 /**
  * Turns a message into pieces: words (lower-cased, typos corrected, filler dropped), numbers,
- * percentages, dollar values, 0x addresses and ENS names (kept exactly as typed), "#1234" ids and
+ * percentages, dollar values, addresses of any chain family and ENS names (kept exactly as typed), "#1234" ids and
  * punctuation; a line break is a mark of its own ("\n"). Numbers are read by ../numerals.ts: one
  * that does not read exactly ("-5", "1.5.5", "1,5") is a number piece with a `problem`, never a
  * number with a digit, a sign or a separator dropped. Everything downstream reads pieces, never the
@@ -25,6 +26,8 @@ export type Piece = {
   problem?: string;
   /** number: written as a fraction ("1/2", "½"), so "1/2 of my ETH" is a share. */
   fraction?: boolean;
+  /** address: the chain family of an address that is not an EVM one (a Solana, TON, Aptos… address). */
+  family?: ForeignFamily;
 };
 
 /** The words typo correction may produce, and the words it must leave alone. */
@@ -100,6 +103,11 @@ function readPiece(
   if (space) {
     if (space[0] !== ' ' && LINE_BREAK.test(space[0])) pieces.push({ kind: 'punct', raw: '\n', text: '\n' });
     return space[0].length;
+  }
+  const foreign = foreignAddressAt(source, position);
+  if (foreign && (position === 0 || !/[A-Za-z0-9]/.test(source[position - 1] ?? ''))) {
+    pieces.push({ kind: 'address', raw: foreign.raw, text: foreign.raw, family: foreign.family });
+    return foreign.raw.length;
   }
   const address = at(ADDRESS, source, position);
   if (address) {

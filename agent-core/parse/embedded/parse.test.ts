@@ -184,7 +184,7 @@ describe('parseEmbedded: liquidity, approvals, bridges, rewards, reads', () => {
     ["what's my ETH balance on arbitrum?", [{ action: 'balance', token: 'ETH', chain: 'arbitrum' }]],
     ['how much USDC does vitalik.eth have', [{ action: 'balance', token: 'USDC', account: 'vitalik.eth' }]],
     [`balance of ${ALICE}`, [{ action: 'balance', account: ALICE }]],
-    ['what is the price of bitcoin', [{ action: 'price', token: 'WBTC' }]],
+    ['what is the price of bitcoin', [{ action: 'price', token: 'BTC' }]],
     ["what's ETH worth?", [{ action: 'price', token: 'ETH' }]],
     ['total supply of DAI', [{ action: 'total_supply', token: 'DAI' }]],
   ])('%s', (...testCase) => check(testCase));

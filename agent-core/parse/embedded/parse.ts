@@ -1,11 +1,13 @@
 import type { IntentAction } from '../../../common/intent-actions.ts';
 import type { Intent, ParseResult } from '../../intents/schema.ts';
 import { missingField } from '../../plan/required-fields.ts';
+import { addressProblem, foreignFamily } from '../address-forms.ts';
 import { roleMarker } from '../numerals.ts';
 import { unsupportedRequest } from './actions.ts';
 import { formatAmount, markMinimum, markSlippage } from './amounts.ts';
 import { amountQuestion, type ClauseNotes, partiesQuestion, questionFor, sendersQuestion } from './clarify.ts';
 import { splitClauses } from './clauses.ts';
+import { withoutFraming } from './framing.ts';
 import { interpretClause } from './interpret.ts';
 import { tokenize } from './normalize.ts';
 import { isPartyWord } from './parties.ts';
@@ -71,7 +73,7 @@ export function readEmbedded(
     return { result: { intents: [], clarify, parser: 'embedded' }, conflict: clarify, parties: [], notPayees: [] };
   }
   const extraTokens = new Map((options.tokens ?? []).map((symbol) => [symbol.toLowerCase(), symbol]));
-  const tags = tagPieces(tokenize(text, vocabulary), { isCommonWord, extraTokens });
+  const tags = tagPieces(tokenize(withoutFraming(text), vocabulary), { isCommonWord, extraTokens });
   markSlippage(tags);
   markMinimum(tags);
   keepPartiesTogether(tags);
@@ -102,6 +104,7 @@ export function readEmbedded(
       notes.push(shares ? { ...reading.notes, parties: undefined, distribute: undefined } : reading.notes);
     }
   }
+  joinSellAndBuy(intents, notes);
   shareChains(intents);
   shareProtocols(intents);
 
@@ -124,7 +127,7 @@ export function readEmbedded(
     clarify = questionFor(intent, notes[index]);
     if (clarify) break;
   }
-  let unsupported: string | undefined;
+  let unsupported = foreignPartyOf(intents);
   if (intents.length === 0 && !negated) {
     unsupported = unsupportedRequest(tags.flatMap((tag) => ('text' in tag ? [tag.text] : [])));
     if (!unsupported) clarify = nothingAsked(tags);
@@ -253,6 +256,22 @@ function shareAcross(first: Intent, second: Intent, notes: readonly (ClauseNotes
 }
 
 /**
+ * "sell 1000 USDT and buy ETH": one swap said in two halves. A swap that names only what it sells,
+ * followed by one that names only what it buys (no amount of its own), is one swap.
+ */
+function joinSellAndBuy(intents: Intent[], notes: ClauseNotes[]): void {
+  for (let i = 0; i + 1 < intents.length; i++) {
+    const sell = intents[i];
+    const buy = intents[i + 1];
+    if (sell?.action !== 'swap' || buy?.action !== 'swap') continue;
+    if (!sell.tokenIn || sell.tokenOut || sell.amountOut) continue;
+    if (!buy.tokenOut || buy.tokenIn || buy.amount || buy.amountOut) continue;
+    intents.splice(i, 2, { ...buy, ...sell, tokenOut: buy.tokenOut });
+    notes.splice(i, 2, { ...notes[i + 1], ...notes[i] });
+  }
+}
+
+/**
  * A chain named once holds for the whole message ("supply 0.2 ETH and borrow wBTC on Taiko"); after
  * a bridge, the next steps happen where the funds arrived.
  */
@@ -294,6 +313,20 @@ function shareProtocols(intents: Intent[]): void {
     );
     if (neighbour?.protocol) intent.protocol = neighbour.protocol;
   });
+}
+
+/**
+ * "send 1 SOL to 7EcD…": the request is read as written, and answered for what it is: a payment to
+ * another chain family's address, which Sextant cannot make.
+ */
+function foreignPartyOf(intents: readonly Intent[]): string | undefined {
+  for (const intent of intents) {
+    for (const party of [intent.recipient, intent.spender, intent.account]) {
+      const family = party === undefined ? undefined : foreignFamily(party);
+      if (party && family) return addressProblem(party);
+    }
+  }
+  return undefined;
 }
 
 /** A message with no request: a question back when it names something to act on, else nothing. */

@@ -68,7 +68,8 @@ function partyWordBefore(tags: readonly Tag[], index: number): { text: string | 
 export function addressesOf(tags: readonly Tag[]): (Party & { ens: boolean; valid: boolean })[] {
   const found: (Party & { ens: boolean; valid: boolean })[] = [];
   tags.forEach((tag, index) => {
-    if (tag.type === 'address') found.push({ raw: tag.raw, index, ens: false, valid: tag.valid });
+    // Another family's address is, like an ENS name, a party written whole and never a token.
+    if (tag.type === 'address') found.push({ raw: tag.raw, index, ens: tag.family !== undefined, valid: tag.valid });
     else if (tag.type === 'ens') found.push({ raw: tag.raw, index, ens: true, valid: true });
   });
   return found;

@@ -1,3 +1,4 @@
+import type { ForeignFamily } from '../address-forms.ts';
 import { VERBS, type Verb, type VerbStrength } from './actions.ts';
 import { type Amount, type AmountMatch, matchAmount } from './amounts.ts';
 import { ENTITIES, type Entity, PhraseTable, tickerLike, tokenBySymbol } from './lexicon.ts';
@@ -14,7 +15,8 @@ export type Tag =
   /** Written as an amount, but not one that reads exactly ("-5", "1.5.5", "2 half"): asked about. */
   | { type: 'badAmount'; raw: string; reason: string }
   | { type: 'entity'; entity: Entity; raw: string; text: string; capitals: boolean }
-  | { type: 'address'; raw: string; valid: boolean }
+  /** `family`: an address of another chain family (never a token; refused as a recipient). */
+  | { type: 'address'; raw: string; valid: boolean; family?: ForeignFamily | undefined }
   | { type: 'ens'; raw: string }
   | { type: 'nftId'; id: string }
   | { type: 'slippage'; bps: number }
@@ -65,7 +67,11 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
     if (!piece) break;
     switch (piece.kind) {
       case 'address':
-        tags.push({ type: 'address', raw: piece.raw, valid: piece.raw.length === 42 });
+        tags.push(
+          piece.family
+            ? { type: 'address', raw: piece.raw, valid: true, family: piece.family }
+            : { type: 'address', raw: piece.raw, valid: piece.raw.length === 42 },
+        );
         i++;
         continue;
       case 'ens':
@@ -101,6 +107,15 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
       case 'number':
       case 'percent':
       case 'usd': {
+        // "buy 1000 9MM": digits and letters right after an amount are a token's symbol (9MM, 1INCH),
+        // not a second amount ("nine million").
+        const previous = tags[tags.length - 1];
+        const tokenNext = ENTITIES.match(words, i + 1)?.value.token !== undefined || pieces[i + 1]?.kind === 'ticker';
+        if (piece.kind === 'number' && previous?.type === 'amount' && /^\d+[A-Za-z]+$/.test(piece.raw) && !tokenNext) {
+          tags.push(tokenTag(piece.raw.toUpperCase(), piece.raw));
+          i++;
+          continue;
+        }
         const match = matchAmount(pieces, i);
         if (match) {
           tags.push(amountTag(match));
@@ -112,7 +127,10 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
         break;
     }
     const separator = SEPARATORS.match(words, i);
-    const entity = ENTITIES.match(words, i);
+    const named = ENTITIES.match(words, i);
+    // "send 5 USDC to bob", "mint DAI": a word that is only one of viem's chain names is read as the
+    // chain only where the words around it say a chain is meant; elsewhere it is a word, a verb, a name.
+    const entity = named && strictChainOnly(named.value) && !saysChain(words, i, named.length) ? undefined : named;
     const verb = VERBS.match(words, i);
     const amount = matchAmount(pieces, i);
     const longest = Math.max(separator?.length ?? 0, entity?.length ?? 0, verb?.length ?? 0, amount?.length ?? 0);
@@ -157,6 +175,28 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
     i += longest;
   }
   return tags;
+}
+
+/** A name that is only one of viem's single-word chain names ("bob", "core", "ink"). */
+function strictChainOnly(entity: Entity): boolean {
+  return entity.chain?.strict === true && !entity.token && !entity.protocol && !entity.nft;
+}
+
+const CHAIN_CUES_BEFORE = new Set(['on', 'onto', 'from', 'via', 'over', 'across']);
+const TO_CUES = new Set(['to', 'into', 'towards', '->']);
+const BRIDGE_WORDS = new Set(['bridge', 'bridging', 'bridges', 'bridged', 'move', 'moving']);
+const CHAIN_CUES_AFTER = new Set(['chain', 'network', 'mainnet', 'l2', 'rollup', 'blockchain', 'net', 'testnet']);
+
+/**
+ * Whether the words around `start` say a chain is meant: "on Flow", "Sei network", and "to Metis" in
+ * a message that bridges or moves funds ("send 5 USDC to bob" pays bob).
+ */
+function saysChain(words: readonly (string | undefined)[], start: number, length: number): boolean {
+  let before = start - 1;
+  while (words[before] === 'the') before--;
+  const cue = words[before] ?? '';
+  if (CHAIN_CUES_BEFORE.has(cue) || CHAIN_CUES_AFTER.has(words[start + length] ?? '')) return true;
+  return TO_CUES.has(cue) && words.some((word) => word !== undefined && BRIDGE_WORDS.has(word));
 }
 
 /** The pieces from `start`, as typed. */
