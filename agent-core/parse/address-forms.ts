@@ -8,7 +8,7 @@ import { isAddress } from 'viem';
  * refuses them, whichever parser produced the intent).
  */
 
-export type ForeignFamily = 'move' | 'solana' | 'ton' | 'bitcoin' | 'tron' | 'cosmos';
+export type ForeignFamily = 'move' | 'solana' | 'ton' | 'bitcoin' | 'tron' | 'cosmos' | 'hedera';
 
 /** What a person calls each family's chains, for the refusal. */
 export const FAMILY_NAMES: Record<ForeignFamily, string> = {
@@ -18,12 +18,14 @@ export const FAMILY_NAMES: Record<ForeignFamily, string> = {
   bitcoin: 'a Bitcoin address',
   tron: 'a Tron address',
   cosmos: 'a Cosmos-chain address',
+  hedera: 'a Hedera account id',
 };
 
 const BASE58 = '1-9A-HJ-NP-Za-km-z';
 const BECH32 = '02-9ac-hj-np-z';
 /** Each family's shape, tried in this order at a position of a message (sticky, to the end of the word). */
 const FORMS: readonly { family: ForeignFamily; pattern: RegExp; mixed?: boolean }[] = [
+  { family: 'hedera', pattern: /0\.0\.\d{1,12}(?![\d.])/y },
   { family: 'move', pattern: /0x[0-9a-fA-F]{63,64}(?![0-9a-zA-Z_])/y },
   { family: 'ton', pattern: /(?:EQ|UQ|Ef|Uf|kQ|0Q)[A-Za-z0-9_-]{46}(?![A-Za-z0-9_-])/y },
   { family: 'bitcoin', pattern: new RegExp(`(?:bc1|tb1)[${BECH32}]{11,71}(?![A-Za-z0-9])`, 'iy') },
@@ -39,6 +41,13 @@ const FORMS: readonly { family: ForeignFamily; pattern: RegExp; mixed?: boolean 
   { family: 'solana', pattern: new RegExp(`[${BASE58}]{32,44}(?![A-Za-z0-9])`, 'y'), mixed: true },
 ];
 
+/** A letter, a digit, "_" or "-" (by char code: this runs at every word). */
+function isAddressChar(code: number): boolean {
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 45
+  );
+}
+
 /** Base58 strings are told from words by their mix: a digit, a capital and a small letter. */
 function mixed(text: string): boolean {
   return /\d/.test(text) && /[A-Z]/.test(text) && /[a-z]/.test(text);
@@ -46,6 +55,13 @@ function mixed(text: string): boolean {
 
 /** The address of another chain family that starts at `position` of `text`, if one does. */
 export function foreignAddressAt(text: string, position: number): { raw: string; family: ForeignFamily } | undefined {
+  // Cheap tests first (this runs at every word of every message): a Hedera id starts "0.0.", and
+  // every other form is a run of at least 26 letters, digits, "_" or "-".
+  if (!text.startsWith('0.0.', position)) {
+    let end = position;
+    while (end < text.length && end - position < 26 && isAddressChar(text.charCodeAt(end))) end++;
+    if (end - position < 26) return undefined;
+  }
   for (const form of FORMS) {
     form.pattern.lastIndex = position;
     const match = form.pattern.exec(text);

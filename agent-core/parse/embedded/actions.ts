@@ -355,7 +355,8 @@ export function resolveAction(verb: Verb, context: ActionContext): IntentAction 
     case 'repay':
       return 'repay';
     case 'wrap':
-      return 'wrap';
+      // "wrap my ETH with Lido": staking, said loosely.
+      return kind === 'staking' ? 'stake' : 'wrap';
     case 'unwrap':
       return 'unwrap';
     case 'approve':

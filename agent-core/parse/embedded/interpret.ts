@@ -79,8 +79,10 @@ export function outputOf(intent: Intent): string | undefined {
 type ChosenVerb = { verb: Verb; index: number; text: string; strength: number };
 
 /** "how much ETH do I have" asks a balance; "how much is ETH" a price; "how many exist" a supply. */
-function resolveHowMuch(texts: ReadonlySet<string>): Verb {
+function resolveHowMuch(texts: ReadonlySet<string>, tags: readonly Tag[]): Verb {
   if (texts.has('in circulation') || texts.has('exist') || texts.has('minted')) return 'totalSupply';
+  // "how much ETH is in 0x…", "how much USDC does vitalik.eth have": a holding, never a price.
+  if (tags.some((tag) => tag.type === 'address' || tag.type === 'ens')) return 'balance';
   if (hasAny(texts, HOLD_WORDS)) return 'balance';
   if (hasAny(texts, PRICE_WORDS)) return 'price';
   return 'balance';
@@ -93,7 +95,7 @@ function chooseVerb(tags: readonly Tag[], texts: ReadonlySet<string>): ChosenVer
   if (main) {
     const index = tags.indexOf(main);
     if ([tags[index - 1], tags[index - 2]].some((tag) => NEGATIONS.has(word(tag) ?? ''))) return 'negated';
-    const verb = main.verb === 'howMuch' ? resolveHowMuch(texts) : main.verb;
+    const verb = main.verb === 'howMuch' ? resolveHowMuch(texts, tags) : main.verb;
     chosen = { verb, index, text: main.text, strength: main.strength };
   } else if (texts.has('spend') && (texts.has('let') || texts.has('allow'))) {
     // "let uniswap spend my USDC"
@@ -179,11 +181,15 @@ function readClause(
   const family = familyOf(verb);
   const readings = readEntities(clauseTags, family, verb);
   // "send 5 USDC to bob": one of viem's chain names after "to", outside a bridge, is a name.
-  const tags = clauseTags.map((tag, at) =>
-    tag.type === 'entity' && readings[at] === undefined && tag.entity.chain?.strict
-      ? ({ type: 'word', text: tag.text, raw: tag.raw } as const)
-      : tag,
-  );
+  const unread = (tag: Tag, at: number) =>
+    tag.type === 'entity' && readings[at] === undefined && tag.entity.chain?.strict === true;
+  const tags = !clauseTags.some(unread)
+    ? clauseTags
+    : clauseTags.map((tag, at) =>
+        tag.type === 'entity' && readings[at] === undefined && tag.entity.chain?.strict
+          ? ({ type: 'word', text: tag.text, raw: tag.raw } as const)
+          : tag,
+      );
   const nftIdIndex = nftIdOf(tags, readings);
   const approving = verb === 'approve' || verb === 'revoke';
   // Who the clause names comes first: an address after "to" is a recipient, not a token.

@@ -127,6 +127,12 @@ export function readEmbedded(
     clarify = questionFor(intent, notes[index]);
     if (clarify) break;
   }
+  // "estimate the gas for sending 1 ETH to …", "simulate a swap of …": a question about a request,
+  // answered by its preview; said back so nobody takes it for an order.
+  if (!clarify && intents.length > 0 && ESTIMATE_CUE.test(text) && ESTIMATE.test(text)) {
+    clarify =
+      'You asked what this would cost: I can prepare it and show its simulated preview with the fees. Nothing is sent unless you confirm it. Shall I?';
+  }
   let unsupported = foreignPartyOf(intents);
   if (intents.length === 0 && !negated) {
     unsupported = unsupportedRequest(tags.flatMap((tag) => ('text' in tag ? [tag.text] : [])));
@@ -216,6 +222,11 @@ function askAgain(problem: NonNullable<ClauseNotes['amountProblem']>): { questio
     askAgain: true,
   };
 }
+
+/** A question about what a request would cost or do, not the request itself. */
+const ESTIMATE_CUE = /estimat|simulat|dry|cost|gas/i;
+const ESTIMATE =
+  /\b(?:estimate|estimating|estimation|simulate|simulating|simulation|dry[- ]?run|how\s+much\s+(?:gas|would\s+it\s+cost|will\s+it\s+cost|does\s+it\s+cost|is\s+the\s+(?:gas|fee))|what\s+(?:would|will)\s+it\s+cost|gas\s+(?:cost|fee|price)s?\s+(?:for|of|to))\b/i;
 
 /** What joins two recipients: "to alice and bob", "to 0xA, 0xB". */
 const PARTY_JOINS = new Set(['and', ',', '&', '+', 'plus', 'and also', 'as well as', 'then', 'and then']);

@@ -1,8 +1,10 @@
 import type { ForeignFamily } from '../address-forms.ts';
+import { shiftDecimal } from '../numerals.ts';
 import { VERBS, type Verb, type VerbStrength } from './actions.ts';
 import { type Amount, type AmountMatch, matchAmount } from './amounts.ts';
-import { ENTITIES, type Entity, PhraseTable, tickerLike, tokenBySymbol } from './lexicon.ts';
+import { ENTITIES, type Entity, PhraseTable, PROTOCOLS, tickerLike, tokenBySymbol } from './lexicon.ts';
 import type { Piece } from './normalize.ts';
+import { LISTED_SYMBOLS } from './token-list.ts';
 
 /**
  * What each stretch of a message is: a verb, an amount, a named thing (token, protocol, chain, NFT
@@ -136,9 +138,28 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
     const longest = Math.max(separator?.length ?? 0, entity?.length ?? 0, verb?.length ?? 0, amount?.length ?? 0);
     if (longest === 0) {
       const previous = tags[tags.length - 1];
+      // "bridge 1 ETH to Base using Across": a protocol whose name is an everyday word, after "using".
+      const wordProtocol = PROTOCOL_WORDS.get(piece.text);
+      if (wordProtocol && PROTOCOL_CUES.has(words[i - 1] ?? '')) {
+        tags.push({
+          type: 'entity',
+          entity: { protocol: wordProtocol },
+          raw: piece.raw,
+          text: piece.text,
+          capitals: false,
+        });
+        i++;
+        continue;
+      }
       const ticker = context.extraTokens?.get(piece.text) ?? (piece.shouted ? undefined : tickerLike(piece.raw));
-      if (ticker) tags.push(tokenTag(ticker, piece.raw));
-      else if (
+      if (ticker && nearWellKnown(ticker)) {
+        // "0.5 ETHH": a well-known ticker mistyped is no token at all; the request asks which.
+        tags.push({ type: 'word', text: piece.text, raw: piece.raw });
+      } else if (ticker) tags.push(tokenTag(ticker, piece.raw));
+      else if (LISTED_SYMBOLS.has(piece.text) && !context.isCommonWord(piece.text) && tokenPlace(tags, words, i)) {
+        // "buy some mog", "swap 100 usdc for bonk": a listed symbol where a token is expected.
+        tags.push(tokenTag(LISTED_SYMBOLS.get(piece.text) ?? piece.text.toUpperCase(), piece.raw));
+      } else if (
         ((previous?.type === 'amount' && !previous.amount.weak) || previous?.type === 'badAmount') &&
         unknownTicker(piece.text, context)
       ) {
@@ -174,8 +195,13 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
     }
     i += longest;
   }
+  readEthUnits(tags);
   return tags;
 }
+
+/** Protocols whose own name is an everyday word ("across", "hop"), read as the protocol after a cue. */
+const PROTOCOL_WORDS = new Map(PROTOCOLS.filter((p) => p.slugIsWord).map((p) => [p.slug, p]));
+const PROTOCOL_CUES = new Set(['using', 'via', 'through', 'with', 'use']);
 
 /** A name that is only one of viem's single-word chain names ("bob", "core", "ink"). */
 function strictChainOnly(entity: Entity): boolean {
@@ -234,8 +260,65 @@ function tokenTag(symbol: string, raw: string): Tag {
   };
 }
 
+const TRADE_WORDS = new Set(['swap', 'trade', 'buy', 'sell', 'convert', 'exchange', 'swapping', 'buying', 'selling']);
+const TOKEN_CUES = new Set(['for', 'into', '->', 'some', 'my', 'buy', 'sell', 'swap', 'trade', 'convert', 'of']);
+
+/**
+ * Whether the word at `index` stands where a token is expected in a trade: after "for", "into",
+ * "some", "my" or the trading verb itself, in a message that trades ("swap 100 USDC for bonk").
+ */
+function tokenPlace(tags: readonly Tag[], words: readonly (string | undefined)[], index: number): boolean {
+  if (!words.some((word) => word !== undefined && TRADE_WORDS.has(word))) return false;
+  const before = words[index - 1] ?? '';
+  if (!TOKEN_CUES.has(before)) return false;
+  // "of" only in "… worth of X" / "some of X".
+  return before !== 'of' || tags[tags.length - 2]?.type === 'amount' || words[index - 2] === 'worth';
+}
+
 function unknownTicker(text: string, context: TaggingContext): boolean {
-  return /^[a-z][a-z0-9]{1,5}$/.test(text) && !context.isCommonWord(text);
+  return /^[a-z][a-z0-9]{1,5}$/.test(text) && !context.isCommonWord(text) && !nearWellKnown(text);
+}
+
+/** The tickers people mean most; a word one keystroke from one ("eht", "ethh", "usdcc") is a typo of it. */
+const WELL_KNOWN = ['eth', 'weth', 'usdc', 'usdt', 'dai', 'wbtc', 'btc', 'steth', 'link', 'matic', 'sol'];
+
+/** Whether `text` is one insertion, deletion, substitution or swap of neighbours from a well-known ticker. */
+export function nearWellKnown(text: string): boolean {
+  const word = text.toLowerCase();
+  if (word.length < 3) return false;
+  return WELL_KNOWN.some((known) => known !== word && oneEditApart(word, known));
+}
+
+function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  if (a.length === b.length) {
+    const diffs = [...a].flatMap((char, i) => (char === b[i] ? [] : [i]));
+    if (diffs.length === 1) return true;
+    const [i, j] = diffs;
+    return diffs.length === 2 && i !== undefined && j === i + 1 && a[i] === b[j] && a[j] === b[i];
+  }
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  for (let i = 0; i < long.length; i++) if (long.slice(0, i) + long.slice(i + 1) === short) return true;
+  return false;
+}
+
+/**
+ * "500000000000000000 wei", "20 gwei of ETH": ETH in its small units, read exactly as ETH
+ * (1 ETH = 10^18 wei = 10^9 gwei).
+ */
+function readEthUnits(tags: Tag[]): void {
+  for (let i = 0; i + 1 < tags.length; i++) {
+    const amount = tags[i];
+    const unit = tags[i + 1];
+    if (amount?.type !== 'amount' || amount.amount.kind !== 'number') continue;
+    const name =
+      unit?.type === 'entity' ? unit.entity.token?.symbol.toLowerCase() : unit?.type === 'word' ? unit.text : undefined;
+    const places = name === 'wei' ? 18 : name === 'gwei' ? 9 : undefined;
+    if (places === undefined || !unit) continue;
+    const value = shiftDecimal(amount.amount.value, -places);
+    tags[i] = { type: 'amount', amount: { ...amount.amount, value } };
+    tags[i + 1] = tokenTag('ETH', 'raw' in unit ? unit.raw : (name ?? ''));
+  }
 }
 
 function isCapitals(raw: string): boolean {

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import type { Intent } from '../../intents/schema.ts';
+import { parseEmbedded } from './parse.ts';
+
+/**
+ * The shapes of the failure classes the parser was rebuilt for (issue 15), in our own words: framing
+ * read as framing, chains and tokens beyond our own lists reported as asked, addresses of every family
+ * kept whole, roles kept together, everyday questions answered. Each either reads exactly or asks.
+ */
+
+type Case = [text: string, intents: Intent[]];
+
+const exactly = (text: string) => {
+  const result = parseEmbedded(text);
+  expect(result.clarify).toBeUndefined();
+  return result;
+};
+
+describe('framing is read as framing', () => {
+  it.each<Case>([
+    [
+      'Can you guide me through swapping 50 LINK for DAI? Please provide the necessary steps.',
+      [{ action: 'swap', amount: '50', tokenIn: 'LINK', tokenOut: 'DAI' }],
+    ],
+    [
+      'I want to ensure a smooth transfer of 5 DAI to bob.eth',
+      [{ action: 'transfer', amount: '5', token: 'DAI', recipient: 'bob.eth' }],
+    ],
+    [
+      'Using the bridge feature, send 10 USDT from Polygon to Optimism',
+      [{ action: 'bridge', amount: '10', token: 'USDT', chain: 'polygon', toChain: 'optimism' }],
+    ],
+    [
+      "I'm new to DeFi and want to swap 5 ETH for USDC",
+      [{ action: 'swap', amount: '5', tokenIn: 'ETH', tokenOut: 'USDC' }],
+    ],
+    [
+      'Please provide the necessary steps to swap 50 LINK for DAI',
+      [{ action: 'swap', amount: '50', tokenIn: 'LINK', tokenOut: 'DAI' }],
+    ],
+    [
+      'Double check then send 0.25 ETH to bob.eth',
+      [{ action: 'transfer', amount: '0.25', token: 'ETH', recipient: 'bob.eth' }],
+    ],
+  ])('%s', (text, intents) => {
+    expect(exactly(text).intents).toEqual(intents.map((intent) => expect.objectContaining(intent)));
+  });
+
+  it('never takes out a negation or the request itself', () => {
+    expect(parseEmbedded("please don't send 5 ETH to bob").intents).toEqual([]);
+    expect(exactly('please confirm before sending 5 ETH to bob').intents).toEqual([
+      expect.objectContaining({ action: 'transfer', amount: '5', token: 'ETH', recipient: 'bob' }),
+    ]);
+  });
+
+  it('asks back when the message asks what a request would cost', () => {
+    const result = parseEmbedded('Estimate the gas for sending 1 ETH to bob.eth');
+    expect(result.intents).toEqual([expect.objectContaining({ action: 'transfer', amount: '1' })]);
+    expect(result.clarify).toMatch(/simulated preview/);
+  });
+});
+
+describe('chains and tokens beyond our own lists are reported as asked', () => {
+  it.each<Case>([
+    [
+      'swap 1 ETH for USDC on Chiado',
+      [{ action: 'swap', amount: '1', tokenIn: 'ETH', tokenOut: 'USDC', chain: 'chiado' }],
+    ],
+    [
+      'swap 10 USDC for ETH on Gnosis Chiado',
+      [{ action: 'swap', amount: '10', tokenIn: 'USDC', tokenOut: 'ETH', chain: 'chiado' }],
+    ],
+    ['bridge 1 ETH to Metis', [{ action: 'bridge', amount: '1', token: 'ETH', toChain: 'metis' }]],
+    [
+      'swap 100 USDC to ETH on PulseChain',
+      [{ action: 'swap', amount: '100', tokenIn: 'USDC', tokenOut: 'ETH', chain: 'pulsechain' }],
+    ],
+    ['bridge 500 usdc over to solana', [{ action: 'bridge', amount: '500', token: 'USDC', toChain: 'solana' }]],
+    ['swap 0.1 BTC to ETH', [{ action: 'swap', amount: '0.1', tokenIn: 'BTC', tokenOut: 'ETH' }]],
+    ['buy 1000 9MM with ETH', [{ action: 'swap', amountOut: '1000', tokenIn: 'ETH', tokenOut: '9MM' }]],
+    ['swap 100 usdc for mog', [{ action: 'swap', amount: '100', tokenIn: 'USDC', tokenOut: 'Mog' }]],
+    [
+      'borrow 1k usdc.e from aave on avalanche',
+      [{ action: 'borrow', amount: '1000', token: 'USDC.e', protocol: 'aave', chain: 'avalanche' }],
+    ],
+    [
+      'bridge 0.15 ETH from Blast to Base via Across',
+      [{ action: 'bridge', amount: '0.15', token: 'ETH', protocol: 'across', chain: 'blast', toChain: 'base' }],
+    ],
+    [
+      'tx 500000000000000000 wei to dave.eth',
+      [{ action: 'transfer', amount: '0.5', token: 'ETH', recipient: 'dave.eth' }],
+    ],
+  ])('%s', (text, intents) => {
+    expect(exactly(text).intents).toEqual(intents.map((intent) => expect.objectContaining(intent)));
+  });
+
+  it('keeps a chain name that is also a name for the person it names', () => {
+    expect(exactly('send 5 usdc to bob and 3 dai to carol').intents.map((intent) => intent.recipient)).toEqual([
+      'bob',
+      'carol',
+    ]);
+    expect(exactly('Mint 1000 DAI on Maker using ETH as collateral').intents[0]?.action).toBe('borrow');
+  });
+
+  it('asks which token when a well-known ticker is mistyped', () => {
+    for (const text of ['send 0.5 ethh to alice', 'swapp 0.02 eht for usdc']) {
+      const result = parseEmbedded(text);
+      expect(result.clarify).toMatch(/Which token/);
+      expect(JSON.stringify(result.intents)).not.toMatch(/ETHH|EHT/);
+    }
+  });
+});
+
+describe('addresses of every form are kept whole and refused for what they are', () => {
+  it.each([
+    [
+      'send 1 SOL to 7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV',
+      '7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV',
+      /Solana/,
+    ],
+    [
+      'send 3 TON to EQD2NmD_lH5f5u1Kj3KfGyTvhZSX0Eg6qp2a5IQUKXxOG21n',
+      'EQD2NmD_lH5f5u1Kj3KfGyTvhZSX0Eg6qp2a5IQUKXxOG21n',
+      /TON/,
+    ],
+    [
+      'send 10 APT to 0x1d8727df513fa2a8785d0834e40b34223daff1affc079574082baadb74b66ee4',
+      '0x1d8727df513fa2a8785d0834e40b34223daff1affc079574082baadb74b66ee4',
+      /Aptos/,
+    ],
+    ['send 1 HBAR to 0.0.1234', '0.0.1234', /Hedera/],
+  ])('%s', (text, recipient, family) => {
+    const result = parseEmbedded(text);
+    expect(result.intents[0]?.recipient).toBe(recipient);
+    expect(result.unsupported).toMatch(family);
+  });
+
+  it('reports a mixed-case address whose checksum fails, as typed (the resolver refuses it)', () => {
+    const typo = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD';
+    expect(parseEmbedded(`send 5 USDC to ${typo}`).intents[0]?.recipient).toBe(typo);
+  });
+});
+
+describe('roles stay together, and everyday questions are answered', () => {
+  it.each<Case>([
+    ['I want 100 USDC for dai', [{ action: 'swap', amountOut: '100', tokenIn: 'DAI', tokenOut: 'USDC' }]],
+    ['sell 1000 USDT and buy ETH', [{ action: 'swap', amount: '1000', tokenIn: 'USDT', tokenOut: 'ETH' }]],
+    ['I want 1000 wbtc using usdt', [{ action: 'swap', amountOut: '1000', tokenIn: 'USDT', tokenOut: 'WBTC' }]],
+    ["what's my balance?", [{ action: 'balance' }]],
+    ['withdraw my USDC from aave', [{ action: 'withdraw', amount: 'all', token: 'USDC', protocol: 'aave' }]],
+    ['unwrap my WETH', [{ action: 'unwrap', amount: 'all', token: 'WETH' }]],
+    [
+      'how much ETH is in 0x742d35Cc6634C0532925a3b844Bc454e4438f44e',
+      [{ action: 'balance', token: 'ETH', account: '0x742d35Cc6634C0532925a3b844Bc454e4438f44e' }],
+    ],
+    ['Wrap my 0.5 ETH with Lido', [{ action: 'stake', amount: '0.5', token: 'ETH', protocol: 'lido' }]],
+  ])('%s', (text, intents) => {
+    expect(exactly(text).intents).toEqual(intents.map((intent) => expect.objectContaining(intent)));
+  });
+
+  it('keeps an amount the user named, and asks how much of what leaves to others', () => {
+    expect(exactly('withdraw my 50 USDC from aave').intents[0]?.amount).toBe('50');
+    expect(parseEmbedded('send my USDC to bob').clarify).toMatch(/How much USDC/);
+  });
+});
