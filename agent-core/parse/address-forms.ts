@@ -44,7 +44,11 @@ const FORMS: readonly { family: ForeignFamily; pattern: RegExp; mixed?: boolean 
 /** A letter, a digit, "_" or "-" (by char code: this runs at every word). */
 function isAddressChar(code: number): boolean {
   return (
-    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 45
+    (code >= 48 && code <= 57) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    code === 95 ||
+    code === 45
   );
 }
 
