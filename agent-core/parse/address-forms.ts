@@ -92,7 +92,9 @@ export function addressProblem(text: string): string | undefined {
   if (family) {
     return `${text} is ${FAMILY_NAMES[family]}. Sextant works on EVM chains only: give a 0x address of 40 hex digits.`;
   }
-  if (/^0x[0-9a-fA-F]{40}$/.test(text) && !isAddress(text, { strict: true })) {
+  // Mixed case carries a checksum (EIP-55); all lower or all upper case carries none.
+  const mixedCase = /[a-f]/.test(text.slice(2)) && /[A-F]/.test(text.slice(2));
+  if (/^0x[0-9a-fA-F]{40}$/.test(text) && mixedCase && !isAddress(text, { strict: true })) {
     return `The checksum of ${text} does not match: one of its characters is probably mistyped. Check the address and write it again (or all in lower case if you copied it from a source you trust).`;
   }
   return undefined;

@@ -11,7 +11,9 @@ import type { PriceBook } from './prices.ts';
 export const ETH_GAS_RESERVE = parseUnits('0.01', 18);
 
 /** Symbols people use for a token the chain lists under another symbol. */
-const SYMBOL_ALIASES: Record<string, string> = { BTC: 'WBTC', ETHER: 'ETH', XBT: 'WBTC' };
+const SYMBOL_ALIASES: Record<string, string> = { ETHER: 'ETH' };
+/** Bitcoin itself is on no EVM chain: asked whether the wrapped token is meant, never swapped in silently. */
+const WRAPPED_INSTEAD: Record<string, string> = { BTC: 'WBTC', XBT: 'WBTC' };
 
 /** A symbol or address from the user's words to a token on this chain (decimals from the chain). */
 export async function resolveToken(
@@ -34,6 +36,14 @@ export async function resolveToken(
     }
     const alias = SYMBOL_ALIASES[name.toUpperCase()];
     if (alias && ctx.chain.tokens.some((t) => t.symbol === alias)) return ctx.token(alias);
+    const wrapped = WRAPPED_INSTEAD[name.toUpperCase()];
+    if (wrapped && ctx.chain.tokens.some((t) => t.symbol === wrapped)) {
+      throw new ClarifyError(
+        `${name} itself is not on ${ctx.chain.name}. Do you mean ${wrapped}, the wrapped token? If so, say ${wrapped}.`,
+        field,
+        intentIndex,
+      );
+    }
     const known = ['ETH', ...ctx.chain.tokens.map((t) => t.symbol)].join(', ');
     throw new ClarifyError(
       `I don't know a token "${name}" on ${ctx.chain.name}. Which one did you mean? (${known})`,

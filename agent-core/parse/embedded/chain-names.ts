@@ -32,7 +32,7 @@ export type ChainEntry = {
 };
 
 /** Words that end a chain's name without naming it: "Linea Mainnet", "Sei Network", "Kava EVM". */
-const GENERIC_TAIL = new Set(['mainnet', 'network', 'chain', 'evm', 'blockchain', 'l2', 'testnet', 'smart', 'era']);
+const GENERIC_TAIL = new Set(['mainnet', 'network', 'chain', 'evm', 'blockchain', 'l2', 'smart']);
 
 /** Single words no chain takes as its name: "one" (Harmony One), "mint", "base" stays ours. */
 const EVERYDAY = new Set(COMMON_WORDS);
@@ -82,13 +82,17 @@ export function viemChainEntries(curated: readonly ChainEntry[], otherNames: Rea
   const families = new Set([...taken.keys()].filter((name) => !name.includes(' ')));
   for (const [key, chain] of chains) {
     const display = clean(chain.name);
-    const names = new Set([display, withoutTail(display), splitKey(key), withoutTail(splitKey(key))]);
-    for (const name of [...names]) {
+    const full = new Set([display, withoutTail(display), splitKey(key), withoutTail(splitKey(key))]);
+    // Our slug only when one of the chain's full names is ours ("linea sepolia" is not "sepolia").
+    const known = [...full].map((name) => taken.get(name)).find(Boolean);
+    const names = new Set(full);
+    for (const name of full) {
       const words = name.split(' ');
       // "gnosis chiado" → "chiado": a testnet's own word, once its family is named before it.
-      if (words.length === 2 && families.has(words[0] ?? '')) names.add(words[1] ?? '');
+      const own = words[1] ?? '';
+      if (words.length === 2 && families.has(words[0] ?? '') && own.length >= 4 && !GENERIC_TAIL.has(own))
+        names.add(own);
     }
-    const known = [...names].map((name) => taken.get(name)).find(Boolean);
     const fresh = [...names].filter(
       (name) =>
         name.length >= 3 && !taken.has(name) && !/^\d+$/.test(name) && !EVERYDAY.has(name) && !otherNames.has(name),
@@ -103,7 +107,9 @@ export function viemChainEntries(curated: readonly ChainEntry[], otherNames: Rea
         slug,
         names: [name],
         fromViem: true,
-        ...(name.includes(' ') ? {} : { ambiguous: true, strict: true }),
+        // Every name from viem, even of several words ("the root", "x layer"), needs a chain's place.
+        ambiguous: true,
+        strict: true,
       });
     }
   }

@@ -56,8 +56,8 @@ const FRAMES: readonly [cues: readonly string[], pattern: RegExp][] = [
   ],
   // "for invoice #2023-007", "order no. 55": a reference, not an amount.
   [
-    ['invoice', 'order', 'ref', 'ticket', 'bill', 'receipt'],
-    /\b(?:for\s+)?(?:invoice|order|ref|reference|ticket|bill|receipt)\s*(?:no\.?|number|num|#)\s*[\w-]+/giu,
+    ['invoice', 'order', 'ref', 'ticket', 'receipt'],
+    /\b(?:for\s+)?(?:invoice|order|ref|reference|ticket|receipt)\s*(?:#|no\.|number|num\.)\s*[\w-]*\d[\w-]*/giu,
   ],
 ];
 

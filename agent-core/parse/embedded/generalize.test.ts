@@ -164,3 +164,47 @@ describe('roles stay together, and everyday questions are answered', () => {
     expect(parseEmbedded('send my USDC to bob').clarify).toMatch(/How much USDC/);
   });
 });
+
+describe('a review that tried to break these rules', () => {
+  it.each([
+    ['confirm before executing the swap of 1.5 ETH to USDC', '1.5'],
+    ["I'm new to crypto and want to convert 2.5 ETH to USDC", '2.5'],
+  ])('framing never cuts an amount: %s', (text, amount) => {
+    expect(exactly(text).intents).toEqual([expect.objectContaining({ action: 'swap', amount })]);
+  });
+
+  it.each([
+    'send 10 USDC to bill not bob',
+    'withdraw some of my USDC',
+    'repay part of my DAI debt',
+    'withdraw my USDC interest',
+    'withdraw my USDC if APY drops',
+    'pay back my DAI to alice',
+    'withdraw my USDC and DAI',
+    'sell 1 WBTC and buy ETH and USDC',
+    'sell 1 ETH on base and buy USDC on arbitrum',
+    'sell 1 ETH when price is 4000 and buy USDC',
+    'send 100 5k to bob',
+  ])('asks rather than guess: %s', (text) => {
+    expect(parseEmbedded(text).clarify).toBeDefined();
+  });
+
+  it('keeps a floor that says "order no less than"', () => {
+    expect(exactly('swap 5 ETH for USDC, order no less than 15000 USDC').intents[0]?.minAmountOut).toBe('15000');
+  });
+
+  it.each([
+    ['move 5 ETH to bob', 'bob'],
+    ['send 50 USDC to bob net of fees', 'bob'],
+    ['send 5 ETH to the root', 'root'],
+    ['send 5 USDC to alice via bob', 'alice'],
+  ])('a chain name from viem does not take a person: %s', (text, recipient) => {
+    const [intent] = exactly(text).intents;
+    expect(intent).toMatchObject({ action: 'transfer', recipient });
+    expect(intent?.chain).toBeUndefined();
+  });
+
+  it('gives a testnet its own slug, not its family’s', () => {
+    expect(exactly('send 5 USDC to bob on linea sepolia').intents[0]?.chain).toBe('linea-sepolia');
+  });
+});

@@ -451,7 +451,7 @@ function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefin
   // "withdraw my USDC from Aave", "unwrap my WETH", "repay my DAI loan": taking back, or paying off,
   // what is "mine" with no amount named is all of it. Never for what leaves to others (send, swap,
   // supply): there "my ETH" says whose, not how much, and the amount is asked.
-  if (!amount && !notes.chained && primary && ALL_OF_MINE.has(action) && word(facts.tags[primary.index - 1]) === 'my')
+  if (!amount && !notes.chained && primary && ALL_OF_MINE.has(action) && allOfMine(facts, primary.index))
     amount = { kind: 'all', value: 'all' };
   if (action === 'unwrap' && (!token || token.toUpperCase() === 'ETH')) token = 'WETH';
   if (action === 'wrap' && !token) token = 'ETH';
@@ -470,6 +470,26 @@ function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefin
 
 /** The actions where "my TOKEN" with no amount means all of it (see fillAsset). */
 const ALL_OF_MINE = new Set<Intent['action']>(['withdraw', 'unwrap', 'unstake', 'repay', 'remove_liquidity']);
+/** Words that make "my TOKEN" a part of it, a condition, or another thing than the token itself. */
+const NOT_ALL_OF_IT = new Set(
+  'some part most portion little bit few half except but leave leaving keep keeping apart not if when once unless until gradually partially partly slowly interest interests profit profits reward rewards yield gains fees'.split(
+    ' ',
+  ),
+);
+
+/**
+ * "withdraw my USDC from Aave": the verb, "my", the one token, and nothing that makes it a part, a
+ * condition, another thing ("my USDC interest") or someone else's ("pay back my DAI to alice").
+ */
+function allOfMine(facts: ClauseFacts, tokenIndex: number): boolean {
+  const { tags, usable, texts } = facts;
+  if (word(tags[tokenIndex - 1]) !== 'my' || tags[tokenIndex - 2]?.type !== 'verb') return false;
+  if (usable.length !== 1 || facts.recipient?.recipient || facts.recipient?.conflict || facts.account) return false;
+  if (tags.some((tag) => tag.type === 'address' || tag.type === 'ens')) return false;
+  // "pay back my DAI to alice": to someone, not into a protocol.
+  if (texts.has('to')) return false;
+  return ![...texts].some((text) => NOT_ALL_OF_IT.has(text));
+}
 
 const EACH_WORDS = new Set(['each', 'apiece']);
 const SPLIT_WORDS = new Set(['split', 'divide', 'divided', 'evenly', 'equally']);

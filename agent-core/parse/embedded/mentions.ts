@@ -56,7 +56,7 @@ export function readEntities(tags: readonly Tag[], family: VerbFamily, verb?: Ve
       const said =
         (before !== undefined && STRICT_CHAIN_PREPOSITIONS.has(before)) ||
         (after !== undefined && CHAIN_NOUNS.has(after)) ||
-        (before !== undefined && TO_PREPOSITIONS.has(before) && (verb === 'bridge' || verb === 'move'));
+        (before !== undefined && TO_PREPOSITIONS.has(before) && verb === 'bridge');
       return said ? 'chain' : undefined;
     }
     const amountBefore = afterAmount(tags, index);

@@ -582,6 +582,7 @@ describe('parseEmbedded: security review of the issue-14 fixes (A: "N$", C: reci
   const BAD = '0x000000000000000000000000000000000000bAd0';
   const MORE = /^Your message names more than one possible recipient \(.*0x0000…bAd0.*\)\. Who should receive 1 USDC\?/;
   const FROM = /^Your message says to act from 0x0000…bAd0: I only ever act from your own account/;
+  const CHECKSUM = /^The checksum of 0x0{36}bAd0 does not match/;
   const transfer = (amount: string, recipient: string): Intent => ({
     action: 'transfer',
     token: 'USDC',
@@ -632,8 +633,9 @@ describe('parseEmbedded: security review of the issue-14 fixes (A: "N$", C: reci
       [{ action: 'transfer', token: 'USDC', amount: '1' }],
       'Who do you want to send it to? (an address, an ENS name or a contact)',
     ],
-    [`send 1 USDC each to bob and ${BAD}`, [transfer('1', 'bob'), transfer('1', BAD)]],
-    [`send 100 USDC split between bob and ${BAD}`, [transfer('50', 'bob'), transfer('50', BAD)]],
+    // BAD is written in mixed case with a checksum that fails: read, and asked about at once.
+    [`send 1 USDC each to bob and ${BAD}`, [transfer('1', 'bob'), transfer('1', BAD)], CHECKSUM],
+    [`send 100 USDC split between bob and ${BAD}`, [transfer('50', 'bob'), transfer('50', BAD)], CHECKSUM],
     ['send 100 USDC to bob and alice split equally', [transfer('50', 'bob'), transfer('50', 'alice')]],
     [
       'send 0.3 USDC split among bob, alice and carol',
@@ -653,6 +655,7 @@ describe('parseEmbedded: security review of the issue-14 fixes (A: "N$", C: reci
     [
       `send 1 USDC each to bob and ${BAD} and 2 USDC to alice`,
       [transfer('1', 'bob'), transfer('1', BAD), transfer('2', 'alice')],
+      CHECKSUM,
     ],
   ])('%s', (...testCase) => check(testCase));
 

@@ -104,7 +104,7 @@ export function readEmbedded(
       notes.push(shares ? { ...reading.notes, parties: undefined, distribute: undefined } : reading.notes);
     }
   }
-  joinSellAndBuy(intents, notes);
+  joinSellAndBuy(intents, notes, text, tags);
   shareChains(intents);
   shareProtocols(intents);
 
@@ -133,6 +133,8 @@ export function readEmbedded(
     clarify =
       'You asked what this would cost: I can prepare it and show its simulated preview with the fees. Nothing is sent unless you confirm it. Shall I?';
   }
+  // "send 5 USDC to 0xd8dA…6046" whose checksum fails: reported as typed, and asked about at once.
+  clarify ??= checksumProblemOf(intents);
   let unsupported = foreignPartyOf(intents);
   if (intents.length === 0 && !negated) {
     unsupported = unsupportedRequest(tags.flatMap((tag) => ('text' in tag ? [tag.text] : [])));
@@ -270,17 +272,30 @@ function shareAcross(first: Intent, second: Intent, notes: readonly (ClauseNotes
  * "sell 1000 USDT and buy ETH": one swap said in two halves. A swap that names only what it sells,
  * followed by one that names only what it buys (no amount of its own), is one swap.
  */
-function joinSellAndBuy(intents: Intent[], notes: ClauseNotes[]): void {
-  for (let i = 0; i + 1 < intents.length; i++) {
-    const sell = intents[i];
-    const buy = intents[i + 1];
-    if (sell?.action !== 'swap' || buy?.action !== 'swap') continue;
-    if (!sell.tokenIn || sell.tokenOut || sell.amountOut) continue;
-    if (!buy.tokenOut || buy.tokenIn || buy.amount || buy.amountOut) continue;
-    intents.splice(i, 2, { ...buy, ...sell, tokenOut: buy.tokenOut });
-    notes.splice(i, 2, { ...notes[i + 1], ...notes[i] });
-  }
+function joinSellAndBuy(intents: Intent[], notes: ClauseNotes[], text: string, tags: readonly Tag[]): void {
+  // Only a message that is exactly the two halves, with nothing that could set them apart: a time
+  // or a condition, a second chain or protocol, a party.
+  if (intents.length !== 2 || CONDITIONS.test(text)) return;
+  // "sell 1 WBTC and buy ETH and USDC": a third token named is a third thing asked.
+  if (tags.filter((tag) => tag.type === 'entity' && tag.entity.token).length !== 2) return;
+  const [sell, buy] = intents;
+  if (sell?.action !== 'swap' || buy?.action !== 'swap') return;
+  if (!sell.tokenIn || sell.tokenOut || sell.amountOut || sell.recipient) return;
+  if (!buy.tokenOut || buy.tokenIn || buy.amount || buy.amountOut || buy.recipient) return;
+  if ((buy.chain && buy.chain !== sell.chain) || (buy.protocol && buy.protocol !== sell.protocol)) return;
+  if (notes.some((note) => note.parties || note.senders)) return;
+  intents.splice(0, 2, {
+    ...sell,
+    tokenOut: buy.tokenOut,
+    ...(buy.chain ? { chain: buy.chain } : {}),
+    ...(buy.protocol ? { protocol: buy.protocol } : {}),
+  });
+  notes.splice(0, 2, { ...notes[1], ...notes[0] });
 }
+
+/** Words that put a time or a condition between two steps. */
+const CONDITIONS =
+  /\b(?:if|when|whenever|once|unless|until|after|before|tomorrow|later|tonight|above|below|hits|reaches)\b|[.!?;]\s*\S/i;
 
 /**
  * A chain named once holds for the whole message ("supply 0.2 ETH and borrow wBTC on Taiko"); after
@@ -335,6 +350,19 @@ function foreignPartyOf(intents: readonly Intent[]): string | undefined {
     for (const party of [intent.recipient, intent.spender, intent.account]) {
       const family = party === undefined ? undefined : foreignFamily(party);
       if (party && family) return addressProblem(party);
+    }
+  }
+  return undefined;
+}
+
+/** The first party written as a 0x address in mixed case whose checksum does not match. */
+function checksumProblemOf(intents: readonly Intent[]): string | undefined {
+  for (const intent of intents) {
+    for (const party of [intent.recipient, intent.spender, intent.account]) {
+      if (party?.startsWith('0x') && !foreignFamily(party)) {
+        const problem = addressProblem(party);
+        if (problem) return problem;
+      }
     }
   }
   return undefined;

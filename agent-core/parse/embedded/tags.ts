@@ -113,7 +113,7 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
         // not a second amount ("nine million").
         const previous = tags[tags.length - 1];
         const tokenNext = ENTITIES.match(words, i + 1)?.value.token !== undefined || pieces[i + 1]?.kind === 'ticker';
-        if (piece.kind === 'number' && previous?.type === 'amount' && /^\d+[A-Za-z]+$/.test(piece.raw) && !tokenNext) {
+        if (piece.kind === 'number' && previous?.type === 'amount' && /^\d+[A-Z]{2,}$/.test(piece.raw) && !tokenNext) {
           tags.push(tokenTag(piece.raw.toUpperCase(), piece.raw));
           i++;
           continue;
@@ -208,10 +208,13 @@ function strictChainOnly(entity: Entity): boolean {
   return entity.chain?.strict === true && !entity.token && !entity.protocol && !entity.nft;
 }
 
-const CHAIN_CUES_BEFORE = new Set(['on', 'onto', 'from', 'via', 'over', 'across']);
-const TO_CUES = new Set(['to', 'into', 'towards', '->']);
-const BRIDGE_WORDS = new Set(['bridge', 'bridging', 'bridges', 'bridged', 'move', 'moving']);
-const CHAIN_CUES_AFTER = new Set(['chain', 'network', 'mainnet', 'l2', 'rollup', 'blockchain', 'net', 'testnet']);
+const CHAIN_CUES_BEFORE = new Set(['on', 'onto', 'across']);
+/** "from Sei", "via Core", "to Metis": a chain only in a message that bridges. */
+const BRIDGE_CUES_BEFORE = new Set(['from', 'via', 'over', 'to', 'into', 'towards', '->']);
+const BRIDGE_WORDS = new Set(['bridge', 'bridging', 'bridges', 'bridged', 'port', 'teleport', 'crosschain']);
+const CHAIN_CUES_AFTER = new Set(['chain', 'network', 'mainnet', 'l2', 'rollup', 'blockchain', 'testnet']);
+/** "bob's chain wallet", "ronin network account": a name, not a chain. */
+const NOT_A_CHAIN_AFTER = new Set(['wallet', 'account', 'address', 'safe', 'vault']);
 
 /**
  * Whether the words around `start` say a chain is meant: "on Flow", "Sei network", and "to Metis" in
@@ -221,8 +224,10 @@ function saysChain(words: readonly (string | undefined)[], start: number, length
   let before = start - 1;
   while (words[before] === 'the') before--;
   const cue = words[before] ?? '';
-  if (CHAIN_CUES_BEFORE.has(cue) || CHAIN_CUES_AFTER.has(words[start + length] ?? '')) return true;
-  return TO_CUES.has(cue) && words.some((word) => word !== undefined && BRIDGE_WORDS.has(word));
+  const after = words[start + length] ?? '';
+  if (CHAIN_CUES_AFTER.has(after)) return !NOT_A_CHAIN_AFTER.has(words[start + length + 1] ?? '');
+  if (CHAIN_CUES_BEFORE.has(cue)) return true;
+  return BRIDGE_CUES_BEFORE.has(cue) && words.some((word) => word !== undefined && BRIDGE_WORDS.has(word));
 }
 
 /** The pieces from `start`, as typed. */
