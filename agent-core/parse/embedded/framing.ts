@@ -54,6 +54,11 @@ const FRAMES: readonly [cues: readonly string[], pattern: RegExp][] = [
     ['feature', 'function', 'option', 'tool', 'service', 'capability'],
     /\b(?:by\s+)?(?:using|use|with|via|through)\s+(?:the|your)\s+(?:built[- ]in\s+)?(?:bridge|bridging|swap|swapping|transfer|send|staking|lending|exchange)\s+(?:feature|function|functionality|option|tool|service|capability)\b/giu,
   ],
+  // "with gas price 50 gwei", "max fee 30 gwei": a setting of the transaction, not its amount.
+  [
+    ['gas', 'fee', 'tip'],
+    /\b(?:with\s+|at\s+|using\s+)?(?:a\s+)?(?:gas\s+(?:price|limit|fee)|max(?:imum)?\s+(?:priority\s+)?fee|priority\s+fee|tip)\s+(?:of\s+)?\d+(?:\.\d+)?\s*(?:gwei|wei)\b/giu,
+  ],
   // "for invoice #2023-007", "order no. 55": a reference, not an amount.
   [
     ['invoice', 'order', 'ref', 'ticket', 'receipt'],

@@ -144,6 +144,15 @@ describe('addresses of every form are kept whole and refused for what they are',
 
 describe('roles stay together, and everyday questions are answered', () => {
   it.each<Case>([
+    ['0.5 ETH -> alice.eth', [{ action: 'transfer', amount: '0.5', token: 'ETH', recipient: 'alice.eth' }]],
+    [
+      'send 0.25 ETH to my friend at 0x742d35Cc6634C0532925a3b844Bc454e4438f44e',
+      [{ action: 'transfer', amount: '0.25', token: 'ETH', recipient: '0x742d35Cc6634C0532925a3b844Bc454e4438f44e' }],
+    ],
+    [
+      'send 0.5 ETH to 0x742d35Cc6634C0532925a3b844Bc454e4438f44e with gas price 50 gwei',
+      [{ action: 'transfer', amount: '0.5', token: 'ETH', recipient: '0x742d35Cc6634C0532925a3b844Bc454e4438f44e' }],
+    ],
     ['I want 100 USDC for dai', [{ action: 'swap', amountOut: '100', tokenIn: 'DAI', tokenOut: 'USDC' }]],
     ['sell 1000 USDT and buy ETH', [{ action: 'swap', amount: '1000', tokenIn: 'USDT', tokenOut: 'ETH' }]],
     ['I want 1000 wbtc using usdt', [{ action: 'swap', amountOut: '1000', tokenIn: 'USDT', tokenOut: 'WBTC' }]],

@@ -4,6 +4,7 @@ import { resolveAction, type Verb } from './actions.ts';
 import { type Amount, formatAmount } from './amounts.ts';
 import type { ClauseNotes } from './clarify.ts';
 import { mainVerb } from './clauses.ts';
+import { COMMON_WORDS } from './common-words.ts';
 import { protocolBySlug, TOKENS, tokenBySymbol } from './lexicon.ts';
 import {
   type ChainMention,
@@ -104,6 +105,9 @@ function chooseVerb(tags: readonly Tag[], texts: ReadonlySet<string>): ChosenVer
   } else if (impliesSwap(tags)) {
     // "1 eth to usdc", "eth -> usdc 0.5": a swap, said without the verb.
     chosen = { verb: 'swap', index: -1, text: '', strength: 0 };
+  } else if (impliesSend(tags)) {
+    // "0.5 ETH -> alice.eth": an amount of a token, an arrow, an address or ENS name.
+    chosen = { verb: 'send', index: -1, text: '', strength: 0 };
   }
   if (!chosen) return undefined;
   const { verb, text } = chosen;
@@ -133,6 +137,18 @@ function isToken(tag: Tag | undefined): boolean {
 function impliesSwap(tags: readonly Tag[]): boolean {
   return tags.some(
     (tag, index) => isToken(tag) && SWAP_LINKS.has(word(tags[index + 1]) ?? '') && isToken(tags[index + 2]),
+  );
+}
+
+/** An amount, a token, "->" and a full address or ENS name, with no verb: "0.5 ETH -> alice.eth". */
+function impliesSend(tags: readonly Tag[]): boolean {
+  return tags.some(
+    (tag, index) =>
+      tag.type === 'amount' &&
+      isToken(tags[index + 1]) &&
+      word(tags[index + 2]) === '->' &&
+      ((tags[index + 3]?.type === 'address' && (tags[index + 3] as { valid: boolean }).valid) ||
+        tags[index + 3]?.type === 'ens'),
   );
 }
 
@@ -468,7 +484,36 @@ function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefin
   if (amount && takesAmount && !(action === 'price' && amount.kind !== 'number')) intent.amount = formatAmount(amount);
 }
 
-/** The actions where "my TOKEN" with no amount means all of it (see fillAsset). */
+const COMMON = new Set(COMMON_WORDS);
+
+/** Actions that name no protocol: a payment, a question. */
+const NO_PROTOCOL = new Set<Intent['action']>([
+  'transfer',
+  'transfer_nft',
+  'balance',
+  'price',
+  'total_supply',
+  'approve',
+]);
+const PROTOCOL_CUE = new Set(['on', 'via', 'using', 'through', 'with', 'at', 'to', 'into', 'from']);
+
+/**
+ * A name written like one ("Zest", "DeDust": a capital, not the message's first word) after "on",
+ * "via", "using", "through", "with", "at", "to", "into" or "from", ending the clause, that is no
+ * everyday word, token, chain or party: a protocol named in passing.
+ */
+function unknownProtocol(tags: readonly Tag[], texts: ReadonlySet<string>): string | undefined {
+  for (let i = 1; i < tags.length; i++) {
+    const tag = tags[i];
+    if (tag?.type !== 'word' || !/^[A-Z][a-z]+[A-Za-z]*$/.test(tag.raw) || COMMON.has(tag.text)) continue;
+    if (!PROTOCOL_CUE.has(word(tags[i - 1]) ?? '')) continue;
+    const next = tags[i + 1];
+    if (next && next.type !== 'separator' && next.type !== 'punct') continue;
+    if (texts.has('send') || texts.has('transfer')) return undefined;
+    return tag.text;
+  }
+  return undefined;
+}
 const ALL_OF_MINE = new Set<Intent['action']>(['withdraw', 'unwrap', 'unstake', 'repay', 'remove_liquidity']);
 /** Words that make "my TOKEN" a part of it, a condition, or another thing than the token itself. */
 const NOT_ALL_OF_IT = new Set(
@@ -526,6 +571,12 @@ function fillPartiesAndPlace(intent: Intent, facts: ClauseFacts, notes: ClauseNo
   else if (action === 'approve' && protocol) intent.spender = protocol.entry.slug;
   if (account) intent.account = account.raw;
   if (protocol) intent.protocol = protocol.entry.slug;
+  else if (!NO_PROTOCOL.has(action)) {
+    // "supply 1000 stSTX to Zest", "swap 10 TON for USDT on DeDust": a protocol we have no name for,
+    // reported as named (the planner says there is no skill for it).
+    const named = unknownProtocol(facts.tags, facts.texts);
+    if (named) intent.protocol = named;
+  }
   const toChain = chains.find((chain) => chain.role === 'to');
   if (action === 'bridge') {
     const from = chains.find((chain) => chain.role === 'from') ?? chains.find((chain) => chain.role === 'on');

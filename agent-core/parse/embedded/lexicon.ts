@@ -140,6 +140,15 @@ export const TOKENS: readonly TokenEntry[] = [
   t('SPELL', [], { ambiguous: true }),
   t('BOLD', [], { ambiguous: true }),
   t('TAIKO', [], { ambiguous: true }),
+  // The native tokens of the other families' chains (lexicon's CHAINS names those chains).
+  t('TON', ['toncoin'], { ambiguous: true }),
+  t('TRX', ['tronix']),
+  t('NEAR', [], { ambiguous: true }),
+  t('APT', [], { ambiguous: true }),
+  t('SUI', [], { ambiguous: true }),
+  t('HBAR', []),
+  t('STX', []),
+  t('ATOM', [], { ambiguous: true }),
 ];
 
 export type ProtocolKind = 'lending' | 'staking' | 'dex' | 'vault' | 'bridge';

@@ -83,6 +83,9 @@ function labelAt(tags: readonly Tag[], index: number, isCommonWord: (text: strin
   if (tag?.type !== 'word' || !NAME.test(tag.raw) || SELF.has(tag.text) || CORRECTIONS.has(tag.text)) return undefined;
   const next = tags[i + 1];
   if (RELATIONS.has(tag.text)) {
+    // "my friend at 0x…", "my brother, bob.eth": the relation names the address written with it.
+    const then = word(next) === 'at' || word(next) === ',' ? tags[i + 2] : undefined;
+    if (then?.type === 'address' || then?.type === 'ens') return undefined;
     if (next?.type === 'word' && NAME.test(next.raw) && !isCommonWord(next.text))
       return { raw: next.raw, index: i + 1 };
     return { raw: tag.raw, index: i };
