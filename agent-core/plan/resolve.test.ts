@@ -54,3 +54,13 @@ describe('resolveRecipient refuses what it must not pay', () => {
     expect(await resolveRecipient(chain, client, none, good.toLowerCase(), 0)).toBe(good);
   });
 });
+
+describe('resolveRecipient and social handles', () => {
+  it('pays a handle only through a contact of that name, and asks otherwise', async () => {
+    const bob = '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359';
+    const contacts = (label: string) => (label === 'bob' ? bob : undefined);
+    expect(await resolveRecipient(chain, client, contacts, '@bob', 0)).toBe(bob);
+    const error = await resolveRecipient(chain, client, contacts, '@carol', 0).catch((caught: unknown) => caught);
+    expect((error as ClarifyError).message).toMatch(/@carol looks like a social handle/);
+  });
+});

@@ -69,6 +69,15 @@ export async function resolveRecipient(
   const problem = addressProblem(recipient);
   if (problem) throw new ClarifyError(problem, 'recipient', intentIndex);
   if (isAddress(recipient, { strict: false })) return getAddress(recipient);
+  if (recipient.startsWith('@')) {
+    const contact = lookup(recipient.slice(1)) ?? lookup(recipient);
+    if (contact) return contact;
+    throw new ClarifyError(
+      `${recipient} looks like a social handle (Farcaster, X, Telegram). I can't look handles up: what is the 0x address, ENS name or contact to pay?`,
+      'recipient',
+      intentIndex,
+    );
+  }
   if (/\.[a-z]{2,}$/i.test(recipient) && recipient.includes('.')) {
     if (!chain.hasEns) {
       throw new ClarifyError(

@@ -103,12 +103,17 @@ describe('chains and tokens beyond our own lists are reported as asked', () => {
     expect(exactly('Mint 1000 DAI on Maker using ETH as collateral').intents[0]?.action).toBe('borrow');
   });
 
-  it('asks which token when a well-known ticker is mistyped', () => {
-    for (const text of ['send 0.5 ethh to alice', 'swapp 0.02 eht for usdc']) {
+  it('asks about a well-known ticker mistyped, and never assumes either token', () => {
+    for (const text of [
+      'send 0.5 ethh to alice',
+      'swapp 0.02 eht for usdc',
+      'redeem all my ethh back to USDC',
+      'swap my usdcc for eth',
+    ]) {
       const result = parseEmbedded(text);
-      expect(result.clarify).toMatch(/Which token/);
-      expect(JSON.stringify(result.intents)).not.toMatch(/ETHH|EHT/);
+      expect(result.clarify).toMatch(/I don't know a token .*Did you mean (ETH|USDC)\?/);
     }
+    expect(exactly('I want to redeem all my jUSDC tokens back to USDC.').intents[0]).toMatchObject({ token: 'jUSDC' });
   });
 });
 

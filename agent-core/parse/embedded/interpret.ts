@@ -84,6 +84,8 @@ function resolveHowMuch(texts: ReadonlySet<string>, tags: readonly Tag[]): Verb 
   if (texts.has('in circulation') || texts.has('exist') || texts.has('minted')) return 'totalSupply';
   // "how much ETH is in 0x…", "how much USDC does vitalik.eth have": a holding, never a price.
   if (tags.some((tag) => tag.type === 'address' || tag.type === 'ens')) return 'balance';
+  // "how much is my DEGEN worth?", "how much is my wallet worth?": what I hold, valued.
+  if (texts.has('my') && !texts.has('price')) return 'balance';
   if (hasAny(texts, HOLD_WORDS)) return 'balance';
   if (hasAny(texts, PRICE_WORDS)) return 'price';
   return 'balance';
@@ -96,8 +98,19 @@ function chooseVerb(tags: readonly Tag[], texts: ReadonlySet<string>): ChosenVer
   if (main) {
     const index = tags.indexOf(main);
     if ([tags[index - 1], tags[index - 2]].some((tag) => NEGATIONS.has(word(tag) ?? ''))) return 'negated';
-    const verb = main.verb === 'howMuch' ? resolveHowMuch(texts, tags) : main.verb;
-    chosen = { verb, index, text: main.text, strength: main.strength };
+    let verb = main.verb === 'howMuch' ? resolveHowMuch(texts, tags) : main.verb;
+    let at = index;
+    // "execute a trade to buy 100 USDC with ETH": the buying says which side the amount is on.
+    if (verb === 'swap') {
+      const buying = tags.findIndex(
+        (tag, i) => i > index && tag.type === 'verb' && tag.verb === 'buy' && tag.strength === 0,
+      );
+      if (buying > index) {
+        verb = 'buy';
+        at = buying;
+      }
+    }
+    chosen = { verb, index: at, text: main.text, strength: main.strength };
   } else if (texts.has('spend') && (texts.has('let') || texts.has('allow'))) {
     // "let uniswap spend my USDC"
     const index = tags.findIndex((tag) => word(tag) === 'let' || word(tag) === 'allow');
@@ -554,6 +567,11 @@ function fillPartiesAndPlace(intent: Intent, facts: ClauseFacts, notes: ClauseNo
     intent.recipient = recipient.recipient.raw;
   }
   if (recipient?.badAddress) notes.badAddress = recipient.badAddress;
+  // "the balance of 0x1234": an address cut short is asked about, in a question as in a payment.
+  if (!recipient && !account && !spender) {
+    const cut = facts.tags.find((tag) => tag.type === 'address' && !tag.valid);
+    if (cut?.type === 'address') notes.badAddress = cut.raw;
+  }
   if (recipient?.conflict && action !== 'price' && action !== 'total_supply' && action !== 'balance') {
     notes.parties = recipient.conflict;
     const mode = distribution(facts.texts);

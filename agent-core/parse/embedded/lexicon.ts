@@ -19,6 +19,8 @@ export type TokenEntry = {
    * it is read as the token only where a token is expected (after an amount, written in capitals).
    */
   ambiguous?: boolean;
+  /** Written one keystroke from this well-known ticker ("ETHH" for ETH): asked about, never assumed. */
+  typoOf?: string;
   /** The token this one wraps or stakes, and how. */
   underlying?: string;
   derivation?: Derivation;
@@ -149,6 +151,7 @@ export const TOKENS: readonly TokenEntry[] = [
   t('HBAR', []),
   t('STX', []),
   t('ATOM', [], { ambiguous: true }),
+  t('SEI', [], { ambiguous: true }),
 ];
 
 export type ProtocolKind = 'lending' | 'staking' | 'dex' | 'vault' | 'bridge';
@@ -296,6 +299,7 @@ const CURATED_CHAINS: readonly ChainEntry[] = [
   c('hedera', ['hedera hashgraph'], { ambiguous: true, token: 'HBAR' }),
   c('stacks', [], { ambiguous: true, token: 'STX' }),
   c('cosmos', ['cosmos hub'], { ambiguous: true, token: 'ATOM' }),
+  c('sei', ['sei network', 'sei evm'], { ambiguous: true, token: 'SEI' }),
   c('sepolia', ['ethereum sepolia', 'eth sepolia']),
   c('holesky'),
   c('base-sepolia', ['base sepolia']),

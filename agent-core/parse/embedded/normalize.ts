@@ -49,6 +49,7 @@ const LINE_BREAK = /[\n\r\u2028\u2029\u0085]/;
 const ADDRESS = /0x[0-9a-fA-F]+(?![0-9a-zA-Z_])/y;
 const ENS_NAME =
   /[a-zA-Z0-9][a-zA-Z0-9_-]*(?:\.[a-zA-Z0-9_-]+)*\.(?:eth|xyz|box|id|art|crypto|nft|wallet|lens|sol)(?![a-zA-Z0-9_-])/y;
+const HANDLE = /@[A-Za-z0-9_][A-Za-z0-9_.-]{1,30}(?<![.-])(?![A-Za-z0-9_])/y;
 const USD_SCALE = /\s?(k|m|mm|b|bn)(?![a-zA-Z0-9])/iy;
 const DOLLAR_TICKER = /\$([A-Za-z][A-Za-z0-9]{0,11})(?![A-Za-z0-9])/y;
 const NFT_ID = /#\s?(\d+)(?!\d)/y;
@@ -113,6 +114,12 @@ function readPiece(
   if (address) {
     pieces.push({ kind: 'address', raw: address[0], text: address[0].toLowerCase() });
     return address[0].length;
+  }
+  // "@username", "@dwr.eth": a social handle, a name written whole (the resolver asks for its address).
+  const handle = at(HANDLE, source, position);
+  if (handle && (position === 0 || /[\s(,:;]/.test(source[position - 1] ?? ''))) {
+    pieces.push({ kind: 'ens', raw: handle[0], text: handle[0].toLowerCase() });
+    return handle[0].length;
   }
   const ens = at(ENS_NAME, source, position);
   if (ens) {

@@ -135,6 +135,11 @@ export function readEmbedded(
   }
   // "send 5 USDC to 0xd8dA…6046" whose checksum fails: reported as typed, and asked about at once.
   clarify ??= checksumProblemOf(intents);
+  // "send 0.5 ethh to alice": read as written, and asked about (ETH?), never assumed either way.
+  const typo = tags.find((tag) => tag.type === 'entity' && tag.entity.token?.typoOf);
+  if (typo?.type === 'entity' && typo.entity.token?.typoOf) {
+    clarify = `I don't know a token "${typo.raw}". Did you mean ${typo.entity.token.typoOf}? Please write the request again with the token's symbol as it is spelled.`;
+  }
   let unsupported = foreignPartyOf(intents);
   if (intents.length === 0 && !negated) {
     unsupported = unsupportedRequest(tags.flatMap((tag) => ('text' in tag ? [tag.text] : [])));

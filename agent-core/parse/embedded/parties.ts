@@ -56,6 +56,23 @@ const RELATIONS = new Set([
 ]);
 /** "my cold wallet", "my main account": a label of two words. */
 const LABEL_NOUNS = new Set(['wallet', 'account', 'address', 'safe', 'vault']);
+/** "the following address: 0x…", "the designated wallet 0x…": words pointing at an address written next. */
+const POINTERS = new Set([
+  'following',
+  'designated',
+  'below',
+  'above',
+  'given',
+  'provided',
+  'specified',
+  'listed',
+  'mentioned',
+  'same',
+  'target',
+  'destination',
+  'receiving',
+  'recipient',
+]);
 const NAME = /^[A-Za-z][\w.-]{0,40}$/;
 
 function partyWordBefore(tags: readonly Tag[], index: number): { text: string | undefined; tag: Tag | undefined } {
@@ -81,6 +98,7 @@ function labelAt(tags: readonly Tag[], index: number, isCommonWord: (text: strin
   while (['my', 'the', 'our'].includes(word(tags[i]) ?? '')) i++;
   const tag = tags[i];
   if (tag?.type !== 'word' || !NAME.test(tag.raw) || SELF.has(tag.text) || CORRECTIONS.has(tag.text)) return undefined;
+  if (POINTERS.has(tag.text)) return undefined;
   const next = tags[i + 1];
   if (RELATIONS.has(tag.text)) {
     // "my friend at 0x…", "my brother, bob.eth": the relation names the address written with it.
@@ -401,8 +419,10 @@ export function accountOf(
   isCommonWord: (text: string) => boolean,
 ): { account?: Party | undefined; used: Set<number> } {
   const used = new Set<number>();
+  // "my balance of token 0x…": an address after "token" or "contract" is the token asked about.
   const party = addressesOf(tags).find(
-    (candidate) => candidate.valid && partyWordBefore(tags, candidate.index).text !== 'my',
+    (candidate) =>
+      candidate.valid && !['my', 'token', 'contract'].includes(partyWordBefore(tags, candidate.index).text ?? ''),
   );
   let account: Party | undefined = party;
   for (let i = 0; i < tags.length && !account; i++) {

@@ -152,9 +152,10 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
         continue;
       }
       const ticker = context.extraTokens?.get(piece.text) ?? (piece.shouted ? undefined : tickerLike(piece.raw));
-      if (ticker && nearWellKnown(ticker)) {
-        // "0.5 ETHH": a well-known ticker mistyped is no token at all; the request asks which.
-        tags.push({ type: 'word', text: piece.text, raw: piece.raw });
+      const typoOf = ticker && !DERIVATIVE.test(ticker) ? nearWellKnown(ticker) : undefined;
+      if (ticker && typoOf) {
+        // "0.5 ETHH": a well-known ticker mistyped is read as written, and the request asks about it.
+        tags.push(typoTag(ticker, piece.raw, typoOf));
       } else if (ticker) tags.push(tokenTag(ticker, piece.raw));
       else if (LISTED_SYMBOLS.has(piece.text) && !context.isCommonWord(piece.text) && tokenPlace(tags, words, i)) {
         // "buy some mog", "swap 100 usdc for bonk": a listed symbol where a token is expected.
@@ -164,7 +165,17 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
         unknownTicker(piece.text, context)
       ) {
         // "send 100 pepe to bob": a short unknown word right after an amount is the token's name.
-        tags.push(tokenTag(piece.text.toUpperCase(), piece.raw));
+        const typo = nearWellKnown(piece.text);
+        tags.push(
+          typo ? typoTag(piece.text.toUpperCase(), piece.raw, typo) : tokenTag(piece.text.toUpperCase(), piece.raw),
+        );
+      } else if (
+        TYPO_PLACES.has(words[i - 1] ?? '') &&
+        !context.isCommonWord(piece.text) &&
+        nearWellKnown(piece.text)
+      ) {
+        // "redeem all my ethh": a mistyped ticker where a token stands, asked about.
+        tags.push(typoTag(piece.text.toUpperCase(), piece.raw, nearWellKnown(piece.text) ?? ''));
       } else tags.push({ type: 'word', text: piece.text, raw: piece.raw });
       i++;
       continue;
@@ -281,17 +292,52 @@ function tokenPlace(tags: readonly Tag[], words: readonly (string | undefined)[]
 }
 
 function unknownTicker(text: string, context: TaggingContext): boolean {
-  return /^[a-z][a-z0-9]{1,5}$/.test(text) && !context.isCommonWord(text) && !nearWellKnown(text);
+  return /^[a-z][a-z0-9]{1,5}$/.test(text) && !context.isCommonWord(text);
 }
 
 /** The tickers people mean most; a word one keystroke from one ("eht", "ethh", "usdcc") is a typo of it. */
 const WELL_KNOWN = ['eth', 'weth', 'usdc', 'usdt', 'dai', 'wbtc', 'btc', 'steth', 'link', 'matic', 'sol'];
 
-/** Whether `text` is one insertion, deletion, substitution or swap of neighbours from a well-known ticker. */
-export function nearWellKnown(text: string): boolean {
+/** Words after which a token stands ("my ethh", "some usdcc", "for eht"). */
+const TYPO_PLACES = new Set([
+  'my',
+  'all',
+  'some',
+  'of',
+  'for',
+  'into',
+  'with',
+  'sell',
+  'swap',
+  'buy',
+  'send',
+  'supply',
+  'withdraw',
+  'redeem',
+]);
+
+/** A derivative's ticker, a small prefix before the capitals ("jUSDC", "aUSDC", "sDAI"): never a typo. */
+const DERIVATIVE = /^[a-z]{1,5}[A-Z]/;
+
+/**
+ * The well-known ticker `text` is one insertion, deletion, substitution or swap of neighbours from
+ * ("ethh", "eht" → "ETH"), or undefined.
+ */
+export function nearWellKnown(text: string): string | undefined {
   const word = text.toLowerCase();
-  if (word.length < 3) return false;
-  return WELL_KNOWN.some((known) => known !== word && oneEditApart(word, known));
+  if (word.length < 3 || WELL_KNOWN.includes(word)) return undefined;
+  return WELL_KNOWN.find((known) => oneEditApart(word, known))?.toUpperCase();
+}
+
+/** A token written as typed that is probably a typo of `typoOf`: the parse asks about it. */
+function typoTag(symbol: string, raw: string, typoOf: string): Tag {
+  return {
+    type: 'entity',
+    entity: { token: { symbol, typoOf } },
+    raw,
+    text: symbol.toLowerCase(),
+    capitals: true,
+  };
 }
 
 function oneEditApart(a: string, b: string): boolean {
