@@ -9,9 +9,9 @@ import type { AgentDeps, ParseFunction } from './agent.ts';
 export type { LlmChoice };
 
 import { detectLlm } from './llm-status.ts';
+import { migrateAgentCore } from './migrations.ts';
 import { LlmError } from './parse/ollama/errors.ts';
 import { type LlmChoice, parseMessage } from './parse/parse-message.ts';
-import { migrateAgentCore } from './schema.ts';
 
 /** The parse function for a choice of LLM: the embedded parser, Ollama (cross-checked and grounded), or auto. */
 export function parserFor(settings: Settings, llm: LlmChoice): ParseFunction {

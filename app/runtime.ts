@@ -1,6 +1,6 @@
 import type { Address } from 'viem';
+import { migrateAgentCore } from '../agent-core/migrations.ts';
 import type { AgentRoutesDependencies } from '../agent-core/routes.ts';
-import { migrateAgentCore } from '../agent-core/schema.ts';
 import { parserFor } from '../agent-core/session.ts';
 import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';

@@ -1,8 +1,8 @@
 import { type Command, parseCommandArgs } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { createOwnerKey, ownerAddress } from '../smart-accounts/keystore.ts';
+import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
 import { readPassphrase } from '../smart-accounts/passphrase.ts';
-import { migrateSmartAccounts } from '../smart-accounts/schema.ts';
 import { ensureUser } from '../smart-accounts/users.ts';
 import { accessToken } from './access.ts';
 

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type { Address } from 'viem';
 import { openDatabase } from '../common/database.ts';
 import { computeEpochSettlement } from './epoch.ts';
-import { migrateEmissions } from './ledger/schema.ts';
+import { migrateEmissions } from './ledger/migrations.ts';
 import { type Claim, verifyProof } from './merkle.ts';
 import { BUCKETS, type Bucket, DEFAULT_SCHEDULE } from './schedule.ts';
 import type { Weight } from './settlement.ts';

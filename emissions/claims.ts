@@ -4,7 +4,7 @@ import type { Chain } from '../common/chains/types.ts';
 import type { Db } from '../common/database.ts';
 import { loadEmissionsConfig } from './config.ts';
 import { distributorAbi } from './distribute.ts';
-import { migrateEmissions } from './ledger/schema.ts';
+import { migrateEmissions } from './ledger/migrations.ts';
 import { distributedClaimsOf, type StoredClaim } from './store.ts';
 
 export type RewardClaim = StoredClaim & {

@@ -1,17 +1,17 @@
 import type { PublicClient } from 'viem';
-import { migrateAgentCore } from '../agent-core/schema.ts';
+import { migrateAgentCore } from '../agent-core/migrations.ts';
 import type { Db } from '../common/database.ts';
-import { migrateRouter } from '../router/schema.ts';
-import { migrateSkillRegistry } from '../skills/registry/schema.ts';
-import { migrateSmartAccounts } from '../smart-accounts/schema.ts';
+import { migrateRouter } from '../router/migrations.ts';
+import { migrateSkillRegistry } from '../skills/registry/migrations.ts';
+import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
 import type { EmissionsConfig } from './config.ts';
 import { collectCapitalContributions } from './ledger/capital.ts';
 import { collectCodeContributions } from './ledger/code.ts';
 import { collectCommunityContributions } from './ledger/community.ts';
 import { collectComputeContributions } from './ledger/compute.ts';
 import type { Contribution } from './ledger/ledger.ts';
+import { migrateEmissions } from './ledger/migrations.ts';
 import { collectProtectionContributions } from './ledger/protection.ts';
-import { migrateEmissions } from './ledger/schema.ts';
 
 /** Brings up every table the collectors read (a fresh data directory has none of them yet). */
 export function migrateEmissionSources(db: Db): void {

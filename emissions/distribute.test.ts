@@ -5,7 +5,7 @@ import { openDatabase } from '../common/database.ts';
 import { devnetClients } from '../devnet/testing/clients.ts';
 import { distributeEpoch } from './distribute.ts';
 import { computeEpochSettlement } from './epoch.ts';
-import { migrateEmissions } from './ledger/schema.ts';
+import { migrateEmissions } from './ledger/migrations.ts';
 import { BUCKETS, type Bucket, DEFAULT_SCHEDULE } from './schedule.ts';
 import type { Weight } from './settlement.ts';
 import { getEpoch, saveSettlement, updateDistribution } from './store.ts';

@@ -1,7 +1,7 @@
 import { formatUnits } from 'viem';
 import { type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
-import { migrateEmissions } from './ledger/schema.ts';
+import { migrateEmissions } from './ledger/migrations.ts';
 import { epochReport, renderReport } from './report.ts';
 import { listEpochs } from './store.ts';
 

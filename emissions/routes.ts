@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { formatUnits } from 'viem';
 import type { Db } from '../common/database.ts';
-import { migrateEmissions } from './ledger/schema.ts';
+import { migrateEmissions } from './ledger/migrations.ts';
 import { epochReport } from './report.ts';
 import { listEpochs } from './store.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../common/database.ts';
 import { computeEpochSettlement } from './epoch.ts';
-import { migrateEmissions } from './ledger/schema.ts';
+import { migrateEmissions } from './ledger/migrations.ts';
 import { BUCKETS, type Bucket, DEFAULT_SCHEDULE, dayStart } from './schedule.ts';
 import { settleEpoch } from './settle.ts';
 import type { Weight } from './settlement.ts';

@@ -2,7 +2,7 @@ import type { Address } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../common/database.ts';
 import { canonicalJson, computeEpochSettlement } from './epoch.ts';
-import { migrateEmissions } from './ledger/schema.ts';
+import { migrateEmissions } from './ledger/migrations.ts';
 import { verifyProof } from './merkle.ts';
 import { BUCKETS, type Bucket, DEFAULT_SCHEDULE } from './schedule.ts';
 import type { Weight } from './settlement.ts';

@@ -8,9 +8,9 @@ import type { CommandContext } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { loadSettings } from '../common/settings.ts';
 import { providerCommand, routerCommand } from './command.ts';
+import { migrateRouter } from './migrations.ts';
 import { recordReceipt } from './receipts.ts';
 import { registerProvider } from './registry.ts';
-import { migrateRouter } from './schema.ts';
 import { signRegistration } from './typed-data.ts';
 
 function context(dataDir: string) {

@@ -11,12 +11,12 @@ import {
 import { databasePath, openDatabase } from '../common/database.ts';
 import { describeError } from '../common/errors.ts';
 import { readSigningKey } from '../common/signing-key.ts';
+import { migrateRouter } from './migrations.ts';
 import { type Backend, ollamaBackend, openAiBackend } from './provider/backend.ts';
 import { DEFAULT_PROVIDER_PORT, startProviderNode } from './provider/serve.ts';
 import { computeContributions, listReceipts } from './receipts.ts';
 import { listProviders } from './registry.ts';
 import { DEFAULT_LIMITS } from './router.ts';
-import { migrateRouter } from './schema.ts';
 import { startRouter } from './server.ts';
 
 export const DEFAULT_ROUTER_PORT = 11435;

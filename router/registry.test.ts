@@ -1,8 +1,8 @@
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../common/database.ts';
+import { migrateRouter } from './migrations.ts';
 import { deregisterProvider, listProviders, registerProvider } from './registry.ts';
-import { migrateRouter } from './schema.ts';
 import { startRouter } from './server.ts';
 import { type ProviderRegistration, signDeregistration, signRegistration, toJson } from './typed-data.ts';
 

@@ -34,7 +34,7 @@ import { executionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
 import type { Call } from './executions.ts';
 import { createOwnerKey, unlockOwnerKey } from './keystore.ts';
-import { migrateSmartAccounts } from './schema.ts';
+import { migrateSmartAccounts } from './migrations.ts';
 import { DEFAULT_ACCOUNT_KIND } from './smart-account.ts';
 import { devnetNetwork } from './testing/environment.ts';
 import { ensureUser } from './users.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../common/database.ts';
 import { KeystoreError } from './errors.ts';
 import { createOwnerKey, ownerAddress, unlockOwnerKey } from './keystore.ts';
-import { migrateSmartAccounts } from './schema.ts';
+import { migrateSmartAccounts } from './migrations.ts';
 import { ensureUser } from './users.ts';
 
 function keystore() {

@@ -2,8 +2,8 @@ import type { CommandContext } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { publicClientFor } from '../common/network.ts';
 import { createOwnerKey, ownerAddress } from './keystore.ts';
+import { migrateSmartAccounts } from './migrations.ts';
 import { readPassphrase } from './passphrase.ts';
-import { migrateSmartAccounts } from './schema.ts';
 import { smartAccountAddress } from './smart-account.ts';
 import { ensureUser } from './users.ts';
 

@@ -8,8 +8,8 @@ import { rewardsForNetwork } from '../../emissions/claims.ts';
 import { loadSkillCatalog } from '../../skills/registry/catalog.ts';
 import { newUser, testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import type { AgentDeps } from '../agent.ts';
+import { migrateAgentCore } from '../migrations.ts';
 import { parseEmbedded } from '../parse/embedded/parse.ts';
-import { migrateAgentCore } from '../schema.ts';
 
 /** An agent on the shared devnet with the embedded parser, its own database, and the built-in skills. */
 export async function testAgent(manifest: DevnetManifest): Promise<AgentDeps> {

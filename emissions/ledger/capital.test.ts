@@ -18,7 +18,7 @@ import { sextantArtifact } from '../contracts/artifacts.ts';
 import { DEFAULT_SCHEDULE, dayStart, type Schedule } from '../schedule.ts';
 import { collectCapitalContributions } from './capital.ts';
 import { bucketWeights, type Contribution, recordContributions } from './ledger.ts';
-import { migrateEmissions } from './schema.ts';
+import { migrateEmissions } from './migrations.ts';
 
 const manifest = inject('devnet');
 const { abi: poolAbi, bytecode: poolBytecode } = sextantArtifact('SextantDepositPool');

@@ -6,7 +6,7 @@ import { DEFAULT_SCHEDULE, dayStart, emittedBetween } from '../schedule.ts';
 import { splitBucket } from '../settlement.ts';
 import { collectCodeContributions } from './code.ts';
 import { bucketWeights, recordContributions } from './ledger.ts';
-import { migrateEmissions } from './schema.ts';
+import { migrateEmissions } from './migrations.ts';
 
 const manifest = inject('devnet');
 

@@ -6,7 +6,7 @@ import { fundedAgentUser, testAgent } from '../../agent-core/testing/agent.ts';
 import { DEFAULT_SCHEDULE } from '../schedule.ts';
 import { collectCommunityContributions } from './community.ts';
 import { recordContributions } from './ledger.ts';
-import { migrateEmissions } from './schema.ts';
+import { migrateEmissions } from './migrations.ts';
 
 const manifest = inject('devnet');
 const REFERRER = '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90';

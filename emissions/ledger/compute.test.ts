@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { Address } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { databasePath, openDatabase } from '../../common/database.ts';
-import { migrateRouter } from '../../router/schema.ts';
+import { migrateRouter } from '../../router/migrations.ts';
 import { recordTestReceipt } from '../../router/testing/receipts.ts';
 import { DEFAULT_SCHEDULE, dayStart } from '../schedule.ts';
 import { splitBucket } from '../settlement.ts';
 import { collectComputeContributions } from './compute.ts';
 import { bucketWeights, recordContributions } from './ledger.ts';
-import { migrateEmissions } from './schema.ts';
+import { migrateEmissions } from './migrations.ts';
 
 const alice = '0x00000000000000000000000000000000000a11ce' as Address;
 const bob = '0x0000000000000000000000000000000000000b0b' as Address;

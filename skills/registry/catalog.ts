@@ -12,9 +12,9 @@ import { type SkillManifest, skillManifest } from '../sdk/manifest.ts';
 import { type AttestationRecord, attestationsFor } from './attestations.ts';
 import { PackageCopyChangedError } from './errors.ts';
 import { importPackageByHash, materializePackage } from './load-package.ts';
+import { migrateSkillRegistry } from './migrations.ts';
 import { codeHashOf, readPackageSource } from './package-source.ts';
 import { getRelease, listLatestReleases, releaseSource, type SkillReleaseRecord } from './releases.ts';
-import { migrateSkillRegistry } from './schema.ts';
 import { syncBuiltinReleases } from './sync-builtins.ts';
 import { judgeTrust, type TrustStatus } from './trust.ts';
 

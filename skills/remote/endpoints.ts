@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem';
 import type { Db } from '../../common/database.ts';
-import { migrateSkillRegistry } from '../registry/schema.ts';
+import { migrateSkillRegistry } from '../registry/migrations.ts';
 import { MAX_DOCUMENT_BYTES, WELL_KNOWN_PATH } from './document.ts';
 import { EndpointError } from './errors.ts';
 import { fetchJson } from './fetch-json.ts';

@@ -8,7 +8,7 @@ import type { Network } from '../../common/network.ts';
 import { type DevnetManifest, manifestToChain } from '../../devnet/manifest.ts';
 import { type ExecutionEnvironment, executionEnvironment } from '../environment.ts';
 import { createOwnerKey, unlockOwnerKey } from '../keystore.ts';
-import { migrateSmartAccounts } from '../schema.ts';
+import { migrateSmartAccounts } from '../migrations.ts';
 import { smartAccountAddress } from '../smart-account.ts';
 import { ensureUser } from '../users.ts';
 

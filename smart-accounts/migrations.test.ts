@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../common/database.ts';
 import { getExecution } from './executions.ts';
-import { migrateSmartAccounts, SMART_ACCOUNTS_MIGRATIONS } from './schema.ts';
+import { migrateSmartAccounts, SMART_ACCOUNTS_MIGRATIONS } from './migrations.ts';
 
 describe('the executions migration that adds `sent`', () => {
   it('never turns an old record into "nothing was sent" unless it was unsigned, and reopens lost sends', () => {
