@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOllama } from '../common/testing/fake-ollama.ts';
 import { detectLlm } from './llm-status.ts';
 
 /** A loopback server that answers GET /api/tags as Ollama does, with the models given. */
@@ -55,5 +56,14 @@ describe('detectLlm', () => {
     const status = await detectLlm({ host: closed.host, model: 'qwen2.5:7b-instruct' });
     expect(status).toMatchObject({ provider: 'embedded', model: 'embedded', reachable: false });
     expect(status.detail).toContain('not reachable');
+  });
+
+  it('uses Ollama behind the fake the other tests talk to', async () => {
+    const fake = await startFakeOllama({ models: ['qwen2.5:7b-instruct'] });
+    try {
+      expect(await detectLlm({ host: fake.host, model: 'qwen2.5:7b-instruct' })).toMatchObject({ provider: 'ollama' });
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -19,7 +19,7 @@ import { type AgentDeps, confirmPlan, handleMessage } from './agent.ts';
 import { parseMessage } from './parse/parse-message.ts';
 import { updatePolicy } from './policy/policy.ts';
 import { fundedAgentUser, testAgent } from './testing/agent.ts';
-import { startFakeOllama } from './testing/fake-ollama.ts';
+import { startFakeOllama } from '../common/testing/fake-ollama.ts';
 
 const manifest = inject('devnet');
 const chain = manifestToChain(manifest);

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:router [-- --requests N --tokens N]`: what the router costs, as JSON on stdout.
  *
- * One backend speaking Ollama's API (agent-core/testing/fake-ollama.ts, streaming a fixed reply one
+ * One backend speaking Ollama's API (common/testing/fake-ollama.ts, streaming a fixed reply one
  * token per chunk, no model behind it) and three ways to reach it, each served by its own process:
  * - direct: the backend itself (the floor);
  * - router: the router, with the backend as its local Ollama;
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { startFakeOllama } from '../agent-core/testing/fake-ollama.ts';
+import { startFakeOllama } from '../common/testing/fake-ollama.ts';
 import { openDatabase } from '../common/database.ts';
 import { ollamaBackend } from './provider/backend.ts';
 import { startProviderNode } from './provider/serve.ts';

@@ -3,7 +3,7 @@ import { Ollama } from 'ollama';
 import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeOllama, startFakeOllama } from '../agent-core/testing/fake-ollama.ts';
+import { type FakeOllama, startFakeOllama } from '../common/testing/fake-ollama.ts';
 import { openDatabase } from '../common/database.ts';
 import { openAiBackend } from './provider/backend.ts';
 import { type RunningProviderNode, startProviderNode } from './provider/serve.ts';

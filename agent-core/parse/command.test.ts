@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../common/command.ts';
 import { loadSettings } from '../../common/settings.ts';
-import { startFakeOllama } from '../testing/fake-ollama.ts';
+import { startFakeOllama } from '../../common/testing/fake-ollama.ts';
 import { createParseCommand, evalCommand } from './command.ts';
 
 function context(): { context: CommandContext; out: () => string } {

@@ -1,10 +1,10 @@
 import { type Address, erc20Abi, formatUnits, getAddress } from 'viem';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { type FakeOllama, startFakeOllama } from '../../common/testing/fake-ollama.ts';
 import { saveAddress } from '../address-book.ts';
 import { type AgentDeps, handleMessage } from '../agent.ts';
 import type { Intent } from '../intents/schema.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
-import { type FakeOllama, startFakeOllama } from '../testing/fake-ollama.ts';
 import { parseMessage } from './parse-message.ts';
 
 /**

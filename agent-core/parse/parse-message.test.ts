@@ -2,8 +2,8 @@ import { createServer } from 'node:net';
 import type { Address } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Token } from '../../common/chains/types.ts';
+import { type FakeOllama, startFakeOllama } from '../../common/testing/fake-ollama.ts';
 import type { ParseResult } from '../intents/schema.ts';
-import { type FakeOllama, startFakeOllama } from '../testing/fake-ollama.ts';
 import { LlmUnavailableError } from './ollama/errors.ts';
 import { crossCheck, type ParseMessageOptions, parseMessage } from './parse-message.ts';
 

@@ -1,7 +1,7 @@
 import { parseEther, zeroAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeOllama, startFakeOllama } from '../../agent-core/testing/fake-ollama.ts';
+import { type FakeOllama, startFakeOllama } from '../../common/testing/fake-ollama.ts';
 import { PROVIDER_HEADER } from '../server.ts';
 import { type Cluster, chat, contentOf, fakeOptions, MODEL, ndjson, REPLY, startCluster } from '../testing/cluster.ts';
 import { ReceiptJsonSchema, receiptSigner } from '../typed-data.ts';

@@ -1,7 +1,7 @@
 import { type LocalAccount, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { type FakeOllama, type FakeOllamaOptions, startFakeOllama } from '../../agent-core/testing/fake-ollama.ts';
 import { type Db, openDatabase } from '../../common/database.ts';
+import { type FakeOllama, type FakeOllamaOptions, startFakeOllama } from '../../common/testing/fake-ollama.ts';
 import { ollamaBackend } from '../provider/backend.ts';
 import { type RunningProviderNode, startProviderNode } from '../provider/serve.ts';
 import type { RouterOptions } from '../router.ts';
@@ -9,7 +9,7 @@ import { type RunningRouter, startRouter } from '../server.ts';
 import { signRegistration } from '../typed-data.ts';
 
 /**
- * A router with provider nodes in front of fake Ollama backends (agent-core/testing/fake-ollama.ts),
+ * A router with provider nodes in front of fake Ollama backends (common/testing/fake-ollama.ts),
  * all on loopback, for the router's tests. Each provider has its own key and backend; the router
  * may also have a local fake Ollama.
  */

@@ -1,8 +1,8 @@
 import type { Address } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Token } from '../../../common/chains/types.ts';
+import { type FakeOllama, startFakeOllama } from '../../../common/testing/fake-ollama.ts';
 import type { Intent } from '../../intents/schema.ts';
-import { type FakeOllama, startFakeOllama } from '../../testing/fake-ollama.ts';
 import { groundParseResult } from '../grounding.ts';
 import { parseMessage } from '../parse-message.ts';
 import { parseWithOllama } from './parse.ts';

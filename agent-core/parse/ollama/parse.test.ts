@@ -2,7 +2,7 @@ import type { Address } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Token } from '../../../common/chains/types.ts';
 import { ParseResultSchema } from '../../intents/schema.ts';
-import { type FakeOllama, startFakeOllama } from '../../testing/fake-ollama.ts';
+import { type FakeOllama, startFakeOllama } from '../../../common/testing/fake-ollama.ts';
 import { groundParseResult } from '../grounding.ts';
 import { LlmParseError, LlmTimeoutError, LlmUnavailableError } from './errors.ts';
 import { parseWithOllama } from './parse.ts';
