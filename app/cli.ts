@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { chatCommand, contactsCommand, policyCommand, runCommand } from '../agent-core/command.ts';
 import { mcpCommand } from '../agent-core/mcp/command.ts';
 import { evalCommand, parseCommand } from '../agent-core/parse/command.ts';
@@ -7,6 +6,7 @@ import { chainsCommand } from '../common/chains/command.ts';
 import { type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
 import { loadDotEnv, loadSettings, type Settings } from '../common/settings.ts';
+import { VERSION } from '../common/version.ts';
 import { devnetCommand } from '../devnet/command.ts';
 import { emissionsCommand } from '../emissions/command.ts';
 import { providerCommand, routerCommand } from '../router/command.ts';
@@ -99,8 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-    stdout(`sextant ${pkg.version}\n`);
+    stdout(`sextant ${VERSION}\n`);
     return 0;
   }
   const command = commands.find((candidate) => candidate.name === name);

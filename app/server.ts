@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -7,6 +6,7 @@ import { mcpRoutes } from '../agent-core/mcp/routes.ts';
 import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
 import { SextantError } from '../common/errors.ts';
 import { assertPortFree } from '../common/ports.ts';
+import { VERSION } from '../common/version.ts';
 import { emissionsRoutes } from '../emissions/routes.ts';
 import { type SkillRoutesDependencies, skillRoutes } from '../skills/routes.ts';
 import { executionRoutes } from '../smart-accounts/routes.ts';
@@ -31,9 +31,6 @@ export type AppDependencies = HealthDependencies & {
   /** The owner keys unlocked in memory (POST /v1/session/unlock): given when the server signs with them. */
   keys?: UnlockedKeys;
 };
-
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
 
 /** JSON bodies are small; a skill package is the largest (its own 1 MiB limit in skills/routes.ts). */
 const BODY_LIMIT = 64 * 1024;

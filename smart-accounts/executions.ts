@@ -7,6 +7,14 @@ export type Call = { to: Address; value?: bigint; data?: Hex };
 
 export type ExecutionStatus = 'pending' | 'submitted' | 'succeeded' | 'reverted' | 'failed' | 'dropped';
 
+/** The statuses after which an execution never changes (the chat page keeps a copy: chat-ui/public/js/plan-card.js). */
+export const FINAL_EXECUTION_STATUSES: ReadonlySet<ExecutionStatus> = new Set<ExecutionStatus>([
+  'succeeded',
+  'reverted',
+  'failed',
+  'dropped',
+]);
+
 /**
  * Whether the signed UserOperation left this process for the bundler: `no` (never signed, or the
  * connection was refused before anything was sent), `unknown` (the request may have reached the

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Db } from '../common/database.ts';
-import { type ExecutionRecord, getExecution } from './executions.ts';
+import { type ExecutionRecord, FINAL_EXECUTION_STATUSES, getExecution } from './executions.ts';
 
 /** The user's execution, or undefined (another user's id is not found, as a missing one). */
 function findExecution(db: Db, userId: string, id: string): ExecutionRecord | undefined {
@@ -13,8 +13,6 @@ function findExecution(db: Db, userId: string, id: string): ExecutionRecord | un
 }
 
 type Env = { Variables: { userId: string } };
-
-const FINAL = new Set(['succeeded', 'reverted', 'failed', 'dropped']);
 
 /** An execution record as JSON (bigints as strings). */
 export function executionJson(record: ExecutionRecord) {
@@ -59,7 +57,7 @@ export function executionRoutes(deps: { db: Db; pollMs?: number; timeoutMs?: num
           last = record.status;
           await stream.writeSSE({ event: 'status', data: JSON.stringify({ execution: executionJson(record) }) });
         }
-        if (FINAL.has(record.status) || Date.now() > deadline || stream.aborted) break;
+        if (FINAL_EXECUTION_STATUSES.has(record.status) || Date.now() > deadline || stream.aborted) break;
         await stream.sleep(deps.pollMs ?? 250);
       }
       await stream.writeSSE({ event: 'done', data: JSON.stringify({ status: last }) });

@@ -15,7 +15,10 @@ import {
 } from './format.js';
 import { withPassphrase } from './passphrase-dialog.js';
 
-/** Execution statuses after which nothing changes any more. */
+/**
+ * Execution statuses after which nothing changes any more: the server's FINAL_EXECUTION_STATUSES
+ * (smart-accounts/executions.ts), which the page cannot import; chat-ui/execution-status.test.ts keeps them equal.
+ */
 export const FINAL_STATUSES = new Set(['succeeded', 'reverted', 'failed', 'dropped']);
 
 const PLAN_STATUS_LABELS = /** @type {Record<string, string>} */ ({
