@@ -3,8 +3,9 @@ import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseEther, parse
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
 import { fundFromFaucet } from '../devnet/faucet.ts';
+import { NATIVE_TOKEN } from '../skills/sdk/define-skill.ts';
 import { execute } from './execute.ts';
-import { NATIVE_ASSET, simulateAccountCalls } from './simulate.ts';
+import { simulateAccountCalls } from './simulate.ts';
 import { newUser, testEnvironment } from './testing/environment.ts';
 
 const manifest = inject('devnet');
@@ -32,7 +33,7 @@ describe('simulateAccountCalls', () => {
     expect(simulation).toMatchObject({ ok: true, account, deployed: false, revertReason: undefined });
     const diffs = Object.fromEntries(simulation.assetChanges.map((c) => [c.token.toLowerCase(), c.diff]));
     expect(diffs).toEqual({
-      [NATIVE_ASSET.toLowerCase()]: -parseEther('1.5'),
+      [NATIVE_TOKEN.toLowerCase()]: -parseEther('1.5'),
       [weth.toLowerCase()]: parseEther('1.5'),
       [usdc.toLowerCase()]: -parseUnits('7', 6),
     });

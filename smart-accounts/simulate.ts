@@ -12,6 +12,7 @@ import {
   toEventSelector,
 } from 'viem';
 import { simulateBlocks } from 'viem/actions';
+import { NATIVE_TOKEN } from '../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import type { Call } from './executions.ts';
 import { userOperationFees } from './fees.ts';
@@ -19,7 +20,6 @@ import { describeRevert } from './revert-reason.ts';
 import {
   APPROVAL_TOPIC,
   involves,
-  NATIVE_ASSET,
   nativeDiff,
   TRANSFER_TOPIC,
   topicAddress,
@@ -27,9 +27,7 @@ import {
 } from './simulated-logs.ts';
 import { watchOnlySmartAccount } from './smart-account.ts';
 
-/** ETH in asset changes (the 0xEeee… convention, which is also how eth_simulateV1 traces ETH transfers). */
-export { NATIVE_ASSET };
-
+/** `token` is NATIVE_TOKEN for ETH (the 0xEeee… convention, which is also how eth_simulateV1 traces ETH transfers). */
 export type AssetChange = { token: Address; before: bigint; after: bigint; diff: bigint };
 /**
  * An allowance the calls grant: the amount approved, and what is left of it when the calls end, read
@@ -164,7 +162,7 @@ export async function simulateAccountCalls(
   const ethBefore = await client.getBalance({ address: account });
   const ethDiff = ok ? nativeDiff(logs, account) : 0n;
   if (ethDiff !== 0n)
-    assetChanges.push({ token: NATIVE_ASSET, before: ethBefore, after: ethBefore + ethDiff, diff: ethDiff });
+    assetChanges.push({ token: NATIVE_TOKEN, before: ethBefore, after: ethBefore + ethDiff, diff: ethDiff });
   tokens.forEach((token, index) => {
     const before = outcome.before[index] ?? 0n;
     const after = ok ? (outcome.after[index] ?? 0n) : before;
@@ -207,7 +205,7 @@ function revertReasonOf(data: Hex, calls: readonly Call[]): string {
 function tokensMoved(logs: readonly Log[], account: Address): Address[] {
   const found: Address[] = [];
   for (const log of logs) {
-    if (isAddressEqual(log.address, NATIVE_ASSET)) continue;
+    if (isAddressEqual(log.address, NATIVE_TOKEN)) continue;
     const topic = log.topics[0];
     const touches =
       (topic === TRANSFER_TOPIC && (involves(log.topics[1], account) || involves(log.topics[2], account))) ||

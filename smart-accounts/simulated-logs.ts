@@ -1,11 +1,11 @@
 import { type Address, getAddress, type Hex, hexToBigInt, isAddressEqual, type Log, toEventSelector } from 'viem';
+import { NATIVE_TOKEN } from '../skills/sdk/define-skill.ts';
 
 /**
  * Reading what a simulated block did from its logs (eth_simulateV1): ERC-20 Transfer and Approval
  * events, and the ETH transfers the node traces (traceTransfers) as Transfer events logged by this
- * pseudo-address.
+ * pseudo-address: the 0xEeee… address skills use for ETH (NATIVE_TOKEN).
  */
-export const NATIVE_ASSET: Address = '0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE';
 
 export const TRANSFER_TOPIC = toEventSelector('Transfer(address,address,uint256)');
 export const APPROVAL_TOPIC = toEventSelector('Approval(address,address,uint256)');
@@ -25,7 +25,7 @@ export function involves(topic: Hex | undefined, account: Address): boolean {
 export function nativeDiff(logs: readonly Log[], account: Address): bigint {
   let diff = 0n;
   for (const log of logs) {
-    if (!isAddressEqual(log.address, NATIVE_ASSET) || log.topics[0] !== TRANSFER_TOPIC) continue;
+    if (!isAddressEqual(log.address, NATIVE_TOKEN) || log.topics[0] !== TRANSFER_TOPIC) continue;
     const amount = hexToBigInt(log.data);
     if (involves(log.topics[1], account)) diff -= amount;
     if (involves(log.topics[2], account)) diff += amount;

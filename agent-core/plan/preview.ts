@@ -1,9 +1,9 @@
 import { type Address, formatUnits, type Hex, isAddressEqual } from 'viem';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
-import type { SkillContext } from '../../skills/sdk/define-skill.ts';
+import { NATIVE_TOKEN, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { explainRevert } from '../../smart-accounts/revert-reason.ts';
-import { NATIVE_ASSET, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
+import { simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
 import { positionTokenOf } from './position-tokens.ts';
 import type { PriceBook } from './prices.ts';
@@ -67,18 +67,18 @@ export async function previewPlan(
   const positionPools = protocolContracts;
   const boundTokens = steps.flatMap((step) => [...step.bounds.gives, ...step.bounds.receives].map((a) => a.token));
   const simulation = await simulateAccountCalls(env, owner, calls, {
-    tokens: boundTokens.filter((token) => !isAddressEqual(token, NATIVE_ASSET)),
+    tokens: boundTokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)),
   });
   const symbolOf = async (token: Address) => {
-    if (isAddressEqual(token, NATIVE_ASSET)) return 'ETH';
+    if (isAddressEqual(token, NATIVE_TOKEN)) return 'ETH';
     const found = await ctx.token(token).catch(() => undefined);
     return found ? tokenLabel(found) : token;
   };
   const decimalsOf = async (token: Address) =>
-    isAddressEqual(token, NATIVE_ASSET) ? 18 : ((await ctx.token(token).catch(() => undefined))?.decimals ?? 18);
+    isAddressEqual(token, NATIVE_TOKEN) ? 18 : ((await ctx.token(token).catch(() => undefined))?.decimals ?? 18);
 
   const listed = (token: Address) =>
-    isAddressEqual(token, NATIVE_ASSET) || ctx.chain.tokens.some((t) => isAddressEqual(t.address, token));
+    isAddressEqual(token, NATIVE_TOKEN) || ctx.chain.tokens.some((t) => isAddressEqual(t.address, token));
   const changes: BalanceChange[] = [];
   for (const change of simulation.assetChanges) {
     const decimals = await decimalsOf(change.token);
@@ -121,7 +121,7 @@ export async function previewPlan(
     });
   }
   const sponsored = env.paymasterUrl !== undefined;
-  const feeUsd = sponsored ? 0 : await prices.value(NATIVE_ASSET, simulation.gas.fee);
+  const feeUsd = sponsored ? 0 : await prices.value(NATIVE_TOKEN, simulation.gas.fee);
   const ledger = await buildValueLedger(steps, {
     token: (address) => ctx.token(address),
     value: (token, amount) => prices.value(token, amount),
@@ -205,7 +205,7 @@ function outsideBounds(
   const promised = BoundsTally.of(steps);
   const watched = new Set([
     ...promised.tokens().map((t) => t.toLowerCase()),
-    NATIVE_ASSET.toLowerCase(),
+    NATIVE_TOKEN.toLowerCase(),
     ...ctx.chain.tokens.map((t) => t.address.toLowerCase()),
   ]);
   for (const token of watched) {

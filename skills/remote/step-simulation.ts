@@ -13,7 +13,6 @@ import { describeRevert } from '../../smart-accounts/revert-reason.ts';
 import {
   APPROVAL_TOPIC,
   involves,
-  NATIVE_ASSET,
   nativeDiff,
   TRANSFER_TOPIC,
   topicAddress,
@@ -90,7 +89,7 @@ export async function simulateStep(
   for (const log of logs) {
     const [topic, from, to] = log.topics;
     if (log.topics.length !== 3 || !involves(from, ctx.account)) continue;
-    if (topic === TRANSFER_TOPIC && !isAddressEqual(log.address, NATIVE_ASSET)) {
+    if (topic === TRANSFER_TOPIC && !isAddressEqual(log.address, NATIVE_TOKEN)) {
       if (!listed.some((token) => isAddressEqual(token, log.address))) unlistedOutflows.push(getAddress(log.address));
     }
     if (topic === APPROVAL_TOPIC) {
@@ -101,7 +100,7 @@ export async function simulateStep(
       });
     }
   }
-  // ETH is NATIVE_TOKEN to skills and NATIVE_ASSET to the node's trace: the same 0xEeee… address.
+  // ETH is NATIVE_TOKEN, in the skills' bounds and in the node's traced transfers alike (the 0xEeee… address).
   changes.set(NATIVE_TOKEN.toLowerCase(), nativeDiff(logs, ctx.account));
   return { ok: true, revertReason: undefined, changes, unlistedOutflows: uniqueAddresses(unlistedOutflows), approvals };
 }
