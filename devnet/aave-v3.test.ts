@@ -1,6 +1,6 @@
 import { type Abi, type Address, erc20Abi, maxUint256, parseUnits } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
 

@@ -5,7 +5,7 @@ import { encodeFunctionData, erc20Abi, http, parseEther, parseUnits } from 'viem
 import { entryPoint08Address } from 'viem/account-abstraction';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
 import { devnetClients } from './testing/clients.ts';
 

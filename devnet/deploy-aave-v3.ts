@@ -1,6 +1,6 @@
 import { type Abi, type Address, parseUnits, zeroAddress } from 'viem';
 import type { Token } from '../common/chains/types.ts';
-import { type Artifact, loadArtifact } from './artifacts.ts';
+import { type Artifact, loadArtifact } from '../common/contracts/artifacts.ts';
 import type { Deployer } from './deployer.ts';
 import { DeploymentError } from './errors.ts';
 import { approveExact, fundAdmin, rawAmountForUsd } from './funding.ts';

@@ -1,5 +1,5 @@
 import { type Address, parseUnits } from 'viem';
-import { sextantArtifact } from '../emissions/contracts/artifacts.ts';
+import { sextantArtifact } from '../common/contracts/artifacts.ts';
 import type { Deployer } from './deployer.ts';
 
 /** The reward token's cap: the whole default emission schedule (Morpheus' 42,000,000). */

@@ -1,5 +1,5 @@
 import type { Address } from 'viem';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import type { Deployer } from './deployer.ts';
 
 /** The salts the ERC-4337 team used, which give the EntryPoints their canonical addresses. */

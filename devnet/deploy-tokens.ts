@@ -1,6 +1,6 @@
 import { type Address, erc20Abi } from 'viem';
 import type { Token } from '../common/chains/types.ts';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import type { Deployer } from './deployer.ts';
 import { TEST_TOKENS } from './market.ts';
 

@@ -1,6 +1,7 @@
 import { type Address, stringToHex, zeroAddress } from 'viem';
-import { loadArtifact } from './artifacts.ts';
-import { DETERMINISTIC_DEPLOYER, type Deployer } from './deployer.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { DETERMINISTIC_DEPLOYER } from '../common/contracts/deterministic-deployer.ts';
+import type { Deployer } from './deployer.ts';
 
 export const UNISWAP_ARTIFACTS = {
   factory: '@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json',

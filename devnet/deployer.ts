@@ -5,12 +5,10 @@ import {
   type Chain,
   type ContractFunctionArgs,
   type ContractFunctionName,
-  concat,
   createPublicClient,
   createTestClient,
   createWalletClient,
   encodeDeployData,
-  getContractAddress,
   type Hex,
   http,
   keccak256,
@@ -20,11 +18,9 @@ import {
   toHex,
   type WalletClient,
 } from 'viem';
-import { type Artifact, linkBytecode } from './artifacts.ts';
+import { type Artifact, linkBytecode } from '../common/contracts/artifacts.ts';
+import { DETERMINISTIC_DEPLOYER, deterministicDeployment } from '../common/contracts/deterministic-deployer.ts';
 import { DeploymentError } from './errors.ts';
-
-/** The deterministic deployment proxy that anvil carries at genesis (and most real chains have). */
-export const DETERMINISTIC_DEPLOYER: Address = '0x4e59b44847b379578588920ca78fbf26c0b4956c';
 
 /**
  * Sends the devnet's deployment and set-up transactions from the admin account. Every step is
@@ -116,14 +112,14 @@ export function createDeployer(options: {
       const bytecode = deployOptions.libraries ? linkBytecode(artifact, deployOptions.libraries) : artifact.bytecode;
       const initCode = encodeDeployData({ abi: artifact.abi, bytecode, args: deployOptions.args ?? [] } as never);
       const salt = deployOptions.salt ?? keccak256(toHex(`sextant.devnet:${label}`));
-      const address = getContractAddress({ opcode: 'CREATE2', from: DETERMINISTIC_DEPLOYER, salt, bytecode: initCode });
+      const { address, data } = deterministicDeployment(initCode, salt);
       const existing = await publicClient.getCode({ address });
       if (existing && existing !== '0x') {
         stats.reused += 1;
         return address;
       }
       try {
-        const transaction = { account: options.admin, to: DETERMINISTIC_DEPLOYER, data: concat([salt, initCode]) };
+        const transaction = { account: options.admin, to: DETERMINISTIC_DEPLOYER, data };
         const estimate = await publicClient.estimateGas(transaction);
         const hash = await walletClient.sendTransaction({
           ...transaction,

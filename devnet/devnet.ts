@@ -1,5 +1,6 @@
 import { findKnownNetwork } from '../common/chains/registry.ts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
+import { DETERMINISTIC_DEPLOYER } from '../common/contracts/deterministic-deployer.ts';
 import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
 import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { type Alto, startAlto } from './alto.ts';
@@ -9,7 +10,7 @@ import { deployEmissionsContracts } from './deploy-emissions.ts';
 import { deployErc4337 } from './deploy-erc4337.ts';
 import { deployTokens } from './deploy-tokens.ts';
 import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
-import { createDeployer, DETERMINISTIC_DEPLOYER, type Deployer } from './deployer.ts';
+import { createDeployer, type Deployer } from './deployer.ts';
 import { ChildProcessError, DevnetError } from './errors.ts';
 import { type DevnetManifest, writeManifest } from './manifest.ts';
 import { type MockPaymaster, startMockPaymaster } from './paymaster.ts';

@@ -2,7 +2,7 @@ import { type Address, createWalletClient, http, type PublicClient, parseEther, 
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { Token } from '../common/chains/types.ts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT, WETH9_ARTIFACT } from './deploy-tokens.ts';
 import { DevnetError } from './errors.ts';
 import { minedReceipt } from './mined-receipt.ts';

@@ -1,6 +1,6 @@
 import { type Address, erc20Abi, parseEther } from 'viem';
 import type { Token } from '../common/chains/types.ts';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT, WETH9_ARTIFACT } from './deploy-tokens.ts';
 import type { Deployer } from './deployer.ts';
 

@@ -1,6 +1,6 @@
 import { type Address, zeroAddress } from 'viem';
 import type { Token } from '../common/chains/types.ts';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import type { UniswapV3Contracts } from './deploy-uniswap-v3.ts';
 import { UNISWAP_ARTIFACTS } from './deploy-uniswap-v3.ts';
 import type { Deployer } from './deployer.ts';

@@ -1,6 +1,6 @@
 import { type Address, erc20Abi, formatUnits, parseEther } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
-import { loadArtifact } from './artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { UNISWAP_ARTIFACTS } from './deploy-uniswap-v3.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
 

@@ -5,7 +5,6 @@ import {
   encodeAbiParameters,
   encodeFunctionData,
   formatUnits,
-  getContractAddress,
   type Hex,
   http,
   keccak256,
@@ -16,9 +15,9 @@ import {
   stringToHex,
   type Chain as ViemChain,
 } from 'viem';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { DETERMINISTIC_DEPLOYER, deterministicDeployment } from '../common/contracts/deterministic-deployer.ts';
 import type { Db } from '../common/database.ts';
-import { loadArtifact } from '../devnet/artifacts.ts';
-import { DETERMINISTIC_DEPLOYER } from '../devnet/deployer.ts';
 import { EmissionsError } from './config.ts';
 import {
   type EpochRecord,
@@ -88,7 +87,7 @@ export async function distributeEpoch(
     encodeAbiParameters([{ type: 'address' }, { type: 'bytes32' }], [target.rewardToken, record.root]),
   ]);
   const salt = keccak256(stringToHex(`sextant emissions epoch ${epoch}`));
-  const distributor = getContractAddress({ opcode: 'CREATE2', from: DETERMINISTIC_DEPLOYER, salt, bytecode: initCode });
+  const { address: distributor, data: deployData } = deterministicDeployment(initCode, salt);
   record = updateDistribution(db, epoch, { chainId, rewardToken: target.rewardToken, distributor });
 
   const hasCode = async (address: Address) => {
@@ -102,7 +101,7 @@ export async function distributeEpoch(
       });
     }
     progress(`epoch ${epoch}: deploying its MerkleDistributor at ${distributor}`);
-    await sendOnce(db, epoch, 'deploy', target, { to: DETERMINISTIC_DEPLOYER, data: concat([salt, initCode]) });
+    await sendOnce(db, epoch, 'deploy', target, { to: DETERMINISTIC_DEPLOYER, data: deployData });
     // A revert with the distributor in place means someone deployed it first (CREATE2 lets anyone): fine.
     if (!(await hasCode(distributor))) {
       throw new EmissionsError(`The distributor for epoch ${epoch} is not at ${distributor}: its deployment failed.`, {
@@ -156,7 +155,7 @@ async function checkRewardToken(target: DistributionTarget, total: bigint, alrea
     owner = await read<Address>('owner');
   } catch (cause) {
     throw new EmissionsError(`${target.rewardToken} does not look like Sextant's reward token (no owner()).`, {
-      hint: 'Set the reward token to a SextantRewardToken (emissions/contracts) owned by the operator.',
+      hint: 'Set the reward token to a SextantRewardToken (common/contracts) owned by the operator.',
       cause,
     });
   }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { type Address, encodeFunctionData, getAddress, type Hex, parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
-import { loadArtifact } from '../devnet/artifacts.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { execute } from '../smart-accounts/execute.ts';

@@ -25,9 +25,9 @@ import {
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { findFreePort } from '../common/ports.ts';
-import { loadArtifact } from '../devnet/artifacts.ts';
 import { startDevnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { executionEnvironment } from './environment.ts';

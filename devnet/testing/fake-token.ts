@@ -1,5 +1,5 @@
 import { type Address, parseAbi, parseUnits } from 'viem';
-import { loadArtifact } from '../artifacts.ts';
+import { loadArtifact } from '../../common/contracts/artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT } from '../deploy-tokens.ts';
 import type { DevnetManifest } from '../manifest.ts';
 import { minedReceipt } from '../mined-receipt.ts';

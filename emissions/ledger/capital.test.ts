@@ -11,10 +11,10 @@ import {
   type WalletClient,
 } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
+import { sextantArtifact } from '../../common/contracts/artifacts.ts';
 import { openDatabase } from '../../common/database.ts';
 import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
 import { EmissionsError } from '../config.ts';
-import { sextantArtifact } from '../contracts/artifacts.ts';
 import { DEFAULT_SCHEDULE, dayStart, type Schedule } from '../schedule.ts';
 import { collectCapitalContributions } from './capital.ts';
 import { bucketWeights, type Contribution, recordContributions } from './ledger.ts';

@@ -1,8 +1,8 @@
 import type { Address, Hex, PrivateKeyAccount, PublicClient, WalletClient } from 'viem';
+import { sextantArtifact } from '../../common/contracts/artifacts.ts';
 import { REWARD_TOKEN_CAP } from '../../devnet/deploy-emissions.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
 import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
-import { sextantArtifact } from '../contracts/artifacts.ts';
 import type { DistributionTarget } from '../distribute.ts';
 
 /**

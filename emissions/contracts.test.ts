@@ -1,8 +1,8 @@
 import { type Hex, parseAbi, parseEther } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
-import { REWARD_TOKEN_CAP } from '../../devnet/deploy-emissions.ts';
-import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
-import { sextantArtifact } from './artifacts.ts';
+import { sextantArtifact } from '../common/contracts/artifacts.ts';
+import { REWARD_TOKEN_CAP } from '../devnet/deploy-emissions.ts';
+import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 
 const manifest = inject('devnet');
 const wethAbi = parseAbi(['function deposit() payable', 'function approve(address, uint256) returns (bool)']);
