@@ -1,4 +1,5 @@
 import { type Address, isAddressEqual, type LocalAccount } from 'viem';
+import type { z } from 'zod';
 import type { Token } from '../common/chains/types.ts';
 import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
@@ -16,12 +17,11 @@ import { addTurn, listTurns, openConversation, pendingClarify } from './conversa
 import { fillClarify, isCompleteRequest } from './conversations/fill-clarify.ts';
 import type { Intent, ParseResult } from './intents/schema.ts';
 import { buildPlan } from './plan/build-plan.ts';
-import { type Preview, previewPlan } from './plan/preview.ts';
+import { previewPlan } from './plan/preview.ts';
 import { protocolContracts } from './plan/protocol-contracts.ts';
 import { CLAIM_REWARDS_STEP, type RewardsSource } from './plan/rewards.ts';
 import {
   getPlan,
-  type PlanStatus,
   pastRecipients,
   type StoredPlan,
   savePlan,
@@ -29,6 +29,7 @@ import {
   spentInLastDay,
   transitionPlan,
 } from './plan/store.ts';
+import type { PlanViewSchema } from './plan/view.ts';
 import { checkPolicy, policyFacts } from './policy/check-policy.ts';
 import { getPolicy, type Policy } from './policy/policy.ts';
 import { BoundsTally, tokenLabel, type ValueLedger } from './policy/value-flow.ts';
@@ -54,28 +55,8 @@ export type AgentDeps = {
   rewards?: RewardsSource;
 };
 
-/** A plan as the person sees it. */
-export type PlanView = {
-  id: string;
-  status: PlanStatus;
-  steps: {
-    skillId: string;
-    version: string;
-    protocol: string;
-    title: string;
-    summary: string;
-    quote: SkillReading | undefined;
-  }[];
-  preview: Preview;
-  valueUsd: number;
-  /** Addresses this plan pays that the user has never paid: confirming needs an explicit yes for them. */
-  newRecipients: Address[];
-  /** Tokens off the token list the plan uses (named by address): confirming needs an explicit yes. */
-  unlistedTokens: { address: Address; symbol: string }[];
-  refusal: string | undefined;
-  expiresAt: string;
-  executionId: string | undefined;
-};
+/** A plan as the person sees it, as the API shows it (its schema: agent-core/plan/view.ts). */
+export type PlanView = z.output<typeof PlanViewSchema>;
 
 /** The assistant's answer to one message. */
 export type AgentReply = {
@@ -91,11 +72,14 @@ export type AgentReply = {
 export class PlanError extends SextantError {
   override name = 'PlanError';
   /** 404 for a plan that is not the user's, 409 for one that cannot be confirmed (any more). */
-  readonly status: 400 | 404 | 409;
+  declare readonly status: 400 | 404 | 409;
 
   constructor(message: string, status: 400 | 404 | 409, options: { hint?: string } = {}) {
-    super(message, options);
-    this.status = status;
+    super(message, {
+      code: status === 404 ? 'plan-not-found' : status === 400 ? 'plan-invalid' : 'plan-not-confirmable',
+      status,
+      ...options,
+    });
   }
 }
 

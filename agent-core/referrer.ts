@@ -8,6 +8,7 @@ import { SextantError } from '../common/errors.ts';
  */
 export class InvalidReferrerError extends SextantError {
   override name = 'InvalidReferrerError';
+  override readonly code = 'invalid-referrer';
 }
 
 const REFERRER_RULE = 'not an Ethereum address (0x and 40 hex digits; mixed case must match its checksum)';

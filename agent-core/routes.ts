@@ -5,9 +5,8 @@ import { z } from 'zod';
 import { describeError, SextantError } from '../common/errors.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
 import { accountSummary } from '../smart-accounts/balances.ts';
-import { PassphraseRequiredError } from '../smart-accounts/errors.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
-import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, PlanError, planView } from './agent.ts';
+import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, planView } from './agent.ts';
 import { ConversationNotFoundError } from './conversations/conversations.ts';
 import { priceBook } from './plan/prices.ts';
 import { getPlan } from './plan/store.ts';
@@ -110,34 +109,22 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
     const planId = c.req.param('id');
     // A foreign or unknown plan is a 404 before the key is even unlocked.
     if (!getPlan(deps.agent.db, userId, planId)) return c.json({ error: 'There is no such plan.' }, 404);
-    try {
-      const owner = await deps.unlock(userId);
-      const execution = await confirmPlan(deps.agent, {
-        userId,
-        planId,
-        owner,
-        allowNewRecipients: parsed.data.allowNewRecipients === true,
-        allowUnlistedTokens: parsed.data.allowUnlistedTokens === true,
-      });
-      return c.json({ execution: executionJson(execution) });
-    } catch (error) {
-      if (error instanceof PlanError) return c.json({ error: error.message, hint: error.hint }, error.status);
-      // Nothing was reserved yet: the page asks for the passphrase, unlocks, and confirms again.
-      if (error instanceof PassphraseRequiredError) {
-        return c.json({ error: error.message, hint: error.hint, code: error.code }, 423);
-      }
-      throw error;
-    }
+    // A locked key is a PassphraseRequiredError (423): nothing was reserved yet, so the page asks for
+    // the passphrase, unlocks, and confirms again. A plan that cannot be confirmed is a PlanError (its status).
+    const owner = await deps.unlock(userId);
+    const execution = await confirmPlan(deps.agent, {
+      userId,
+      planId,
+      owner,
+      allowNewRecipients: parsed.data.allowNewRecipients === true,
+      allowUnlistedTokens: parsed.data.allowUnlistedTokens === true,
+    });
+    return c.json({ execution: executionJson(execution) });
   });
 
   app.post('/v1/plans/:id/cancel', (c) => {
-    try {
-      const plan = cancelPlan(deps.agent, { userId: c.get('userId'), planId: c.req.param('id') });
-      return c.json({ plan: planView(plan) });
-    } catch (error) {
-      if (error instanceof PlanError) return c.json({ error: error.message, hint: error.hint }, error.status);
-      throw error;
-    }
+    const plan = cancelPlan(deps.agent, { userId: c.get('userId'), planId: c.req.param('id') });
+    return c.json({ plan: planView(plan) });
   });
 
   app.get('/v1/account', async (c) => {

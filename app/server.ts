@@ -5,6 +5,7 @@ import { conversationRoutes } from '../agent-core/conversations/routes.ts';
 import { mcpRoutes } from '../agent-core/mcp/routes.ts';
 import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
 import { SextantError } from '../common/errors.ts';
+import { errorBody } from '../common/http-edge.ts';
 import { assertPortFree } from '../common/ports.ts';
 import { VERSION } from '../common/version.ts';
 import { emissionsRoutes } from '../emissions/routes.ts';
@@ -103,8 +104,9 @@ export function createApp(deps: AppDependencies): Hono {
   if (deps.keys) app.route('/', unlockRoutes(deps.keys));
   app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
   app.onError((error, c) => {
-    // A refusal a person can act on (no owner key yet, a skill's error): its message and hint.
-    if (error instanceof SextantError) return c.json({ error: error.message, hint: error.hint }, 409);
+    // A refusal a person can act on (a locked key, a plan no longer confirmable, a skill's error): its
+    // message, hint and code, with the status the error carries (409 unless its class says otherwise).
+    if (error instanceof SextantError) return c.json(errorBody(error), error.status);
     // Anything else: the details go to the server's log, not to the client.
     console.error(error);
     return c.json({ error: 'internal error', hint: 'See the server log.' }, 500);

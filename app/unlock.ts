@@ -33,14 +33,11 @@ export function unlockRoutes(keys: UnlockedKeys): Hono<Env> {
       return c.json({ unlocked: true, owner: owner.address, idleMinutes: keys.idleMs / 60_000 });
     } catch (error) {
       if (!(error instanceof WrongPassphraseError)) throw error;
-      return c.json(
-        {
-          error: 'Wrong passphrase: it does not open your owner key.',
-          hint: 'Type the passphrase your key was created with: SEXTANT_PASSPHRASE, or the one typed at the first start.',
-          code: 'wrong-passphrase',
-        },
-        403,
-      );
+      // Said for the page (the keystore's own words are for the CLI); the edge answers it 403.
+      throw new WrongPassphraseError('Wrong passphrase: it does not open your owner key.', {
+        hint: 'Type the passphrase your key was created with: SEXTANT_PASSPHRASE, or the one typed at the first start.',
+        cause: error,
+      });
     }
   });
   app.post('/v1/session/lock', (c) => {

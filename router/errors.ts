@@ -4,11 +4,10 @@ import { SextantError } from '../common/errors.ts';
 export class RouterError extends SextantError {
   override name = 'RouterError';
   /** The HTTP status the routes answer with. */
-  readonly status: 400 | 403 | 404 | 409 | 413 | 429 | 501 | 502 | 503 | 504 | 508;
+  declare readonly status: 400 | 403 | 404 | 409 | 413 | 429 | 501 | 502 | 503 | 504 | 508;
 
   constructor(message: string, options: { hint?: string; status?: RouterError['status']; cause?: unknown } = {}) {
-    super(message, options);
-    this.status = options.status ?? 400;
+    super(message, { code: 'router-refused', ...options, status: options.status ?? 400 });
   }
 }
 
@@ -20,28 +19,33 @@ export class HopError extends SextantError {
   override name = 'HopError';
   readonly phase: 'connect' | 'status' | 'first-token' | 'stream';
   /** The upstream's HTTP status, when it answered with an error status. */
-  readonly status: number | undefined;
+  readonly upstreamStatus: number | undefined;
 
   constructor(message: string, options: { phase: HopError['phase']; status?: number; hint?: string; cause?: unknown }) {
-    super(message, options);
+    super(message, {
+      code: 'hop-failed',
+      status: 502,
+      ...(options.hint ? { hint: options.hint } : {}),
+      cause: options.cause,
+    });
     this.phase = options.phase;
-    this.status = options.status;
+    this.upstreamStatus = options.status;
   }
 
   /** The upstream refused the request itself (a 4xx other than busy or unknown model): another provider would too. */
   get isClientError(): boolean {
     return (
-      this.status !== undefined &&
-      this.status >= 400 &&
-      this.status < 500 &&
-      this.status !== 404 &&
-      this.status !== 408 &&
-      this.status !== 429
+      this.upstreamStatus !== undefined &&
+      this.upstreamStatus >= 400 &&
+      this.upstreamStatus < 500 &&
+      this.upstreamStatus !== 404 &&
+      this.upstreamStatus !== 408 &&
+      this.upstreamStatus !== 429
     );
   }
 
   /** The upstream is at its concurrency limit: not a failure of the provider. */
   get isBusy(): boolean {
-    return this.status === 429;
+    return this.upstreamStatus === 429;
   }
 }

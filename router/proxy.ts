@@ -150,7 +150,7 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
         return;
       }
       // Busy is not a failure; nor is the local Ollama not having a model (it was asked as a last resort).
-      if (!hopError.isBusy && !(candidate.local && hopError.status === 404)) {
+      if (!hopError.isBusy && !(candidate.local && hopError.upstreamStatus === 404)) {
         router.stats.record(candidate.id, model, { ok: false, reason: hopError.message });
         if (hopError.phase === 'connect') router.health.markDown(candidate.id, hopError.message);
       }
@@ -164,7 +164,7 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
     yield { type: 'error', message: `the reply broke off mid-stream and could not be continued: ${summary}` };
     return;
   }
-  if (failures.length > 0 && failures.every((failure) => failure.error.status === 404)) {
+  if (failures.length > 0 && failures.every((failure) => failure.error.upstreamStatus === 404)) {
     throw new RouterError(`model "${model}" not found: ${summary}`, {
       status: 404,
       hint: 'See GET /api/tags for the models on offer.',

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { Db } from '../common/database.ts';
 import { AttestationRequestSchema, recordAttestation } from './registry/attestations.ts';
 import { type CatalogEntry, loadSkillCatalog, type SkillCatalog } from './registry/catalog.ts';
-import { SkillRegistryError } from './registry/errors.ts';
 import { listVersions, publishRelease } from './registry/releases.ts';
 
 export type SkillRoutesDependencies = {
@@ -77,11 +76,6 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
       field: issue?.path.join('.'),
     };
   };
-
-  app.onError((error, c) => {
-    if (error instanceof SkillRegistryError) return c.json({ error: error.message, hint: error.hint }, error.status);
-    throw error;
-  });
 
   app.get('/v1/skills', async (c) => c.json({ skills: (await catalog()).entries.map(describeEntry) }));
 

@@ -12,6 +12,8 @@ export class KeystoreError extends SmartAccountError {
 /** The passphrase does not open the owner key (GCM's check failed: a wrong passphrase, or an altered record). */
 export class WrongPassphraseError extends KeystoreError {
   override name = 'WrongPassphraseError';
+  override readonly code = 'wrong-passphrase';
+  override readonly status = 403;
 }
 
 /**
@@ -21,16 +23,20 @@ export class WrongPassphraseError extends KeystoreError {
  */
 export class PassphraseRequiredError extends KeystoreError {
   override name = 'PassphraseRequiredError';
-  readonly code = 'passphrase-required';
+  override readonly code = 'passphrase-required';
+  /** Locked: the page asks for the passphrase, unlocks, and confirms again. */
+  override readonly status = 423;
 }
 
 export class UnknownUserError extends SmartAccountError {
   override name = 'UnknownUserError';
+  override readonly code = 'unknown-user';
 }
 
 /** The account lacks what the calls or the gas need; `missing` says what, in human units. */
 export class ShortfallError extends SmartAccountError {
   override name = 'ShortfallError';
+  override readonly code = 'shortfall';
   readonly missing: { symbol: string; needed: string; available: string; short: string }[];
   constructor(missing: ShortfallError['missing'], hint: string) {
     super(

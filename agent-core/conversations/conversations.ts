@@ -17,6 +17,7 @@ export type Turn = {
 
 export class ConversationNotFoundError extends SextantError {
   override name = 'ConversationNotFoundError';
+  override readonly code = 'conversation-not-found';
 }
 
 /** A new conversation, or the user's existing one (another user's id is not found). */

@@ -3,6 +3,7 @@ import { SextantError } from '../../common/errors.ts';
 /** Something the user must answer before a plan can exist: the question, and which field it fills. */
 export class ClarifyError extends SextantError {
   override name = 'ClarifyError';
+  override readonly code = 'clarify';
   readonly field: string;
   readonly intentIndex: number;
 
@@ -16,4 +17,5 @@ export class ClarifyError extends SextantError {
 /** The request cannot be done here at all: an action, chain or protocol with no audited skill. */
 export class UnsupportedError extends SextantError {
   override name = 'UnsupportedError';
+  override readonly code = 'unsupported';
 }

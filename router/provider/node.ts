@@ -199,7 +199,7 @@ export function createProviderApp(options: ProviderNodeOptions): Hono {
 /** A backend failure as the node reports it: the backend's own status when it sent one, 502 otherwise. */
 function backendError(error: unknown): RouterError {
   if (error instanceof RouterError) return error;
-  const status = error instanceof HopError ? error.status : undefined;
+  const status = error instanceof HopError ? error.upstreamStatus : undefined;
   const message = `the backend failed: ${(error as Error).message}`;
   if (status === 400 || status === 404 || status === 429) return new RouterError(message, { status });
   return new RouterError(message, { status: error instanceof HopError && error.phase === 'first-token' ? 504 : 502 });

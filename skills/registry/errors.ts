@@ -4,11 +4,10 @@ import { SextantError } from '../../common/errors.ts';
 export class SkillRegistryError extends SextantError {
   override name = 'SkillRegistryError';
   /** The HTTP status the routes answer with. */
-  readonly status: 400 | 404 | 409;
+  declare readonly status: 400 | 404 | 409;
 
   constructor(message: string, options: { hint?: string; status?: 400 | 404 | 409; cause?: unknown } = {}) {
-    super(message, options);
-    this.status = options.status ?? 400;
+    super(message, { code: 'skill-registry-refused', ...options, status: options.status ?? 400 });
   }
 }
 

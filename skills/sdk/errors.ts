@@ -3,6 +3,7 @@ import { SextantError } from '../../common/errors.ts';
 /** A skill could not do what it was asked (bad input, a limit, nothing to quote). Says why and what to do. */
 export class SkillError extends SextantError {
   override name = 'SkillError';
+  override readonly code = 'skill-failed';
 }
 
 /** A skill definition breaks the SDK's rules (found when it is defined, long before it runs). */
@@ -26,6 +27,7 @@ export type RefusalReason =
 
 export class SkillRefusedError extends SextantError {
   override name = 'SkillRefusedError';
+  override readonly code = 'skill-refused';
   readonly reason: RefusalReason;
   readonly skillId: string;
 

@@ -11,7 +11,7 @@ export class LlmError extends SextantError {
   readonly failure: LlmFailure;
 
   constructor(failure: LlmFailure, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, options);
+    super(message, { code: `llm-${failure}`, ...options });
     this.failure = failure;
   }
 }
@@ -44,15 +44,16 @@ export class LlmTimeoutError extends LlmError {
 /** Nothing answers at the host, or Ollama answered with an HTTP error (e.g. the model is not pulled). */
 export class LlmUnavailableError extends LlmError {
   override name = 'LlmUnavailableError';
-  readonly status: number | undefined;
+  /** Ollama's own HTTP status, when it answered with an error status. */
+  readonly upstreamStatus: number | undefined;
 
   constructor(
     failure: 'unreachable' | 'model-error',
     message: string,
     options: { hint?: string; cause?: unknown; status?: number } = {},
   ) {
-    super(failure, message, options);
-    this.status = options.status;
+    super(failure, message, { ...(options.hint ? { hint: options.hint } : {}), cause: options.cause });
+    this.upstreamStatus = options.status;
   }
 }
 

@@ -1,8 +1,8 @@
 import type { Address } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Token } from '../../../common/chains/types.ts';
-import { ParseResultSchema } from '../../intents/schema.ts';
 import { type FakeOllama, startFakeOllama } from '../../../common/testing/fake-ollama.ts';
+import { ParseResultSchema } from '../../intents/schema.ts';
 import { groundParseResult } from '../grounding.ts';
 import { LlmParseError, LlmTimeoutError, LlmUnavailableError } from './errors.ts';
 import { parseWithOllama } from './parse.ts';
@@ -125,7 +125,11 @@ describe('parseWithOllama (ChatOllama against a loopback server speaking Ollamaâ
     fake = await startFakeOllama({ models: ['llama3.1'] });
     const missing = await parseWithOllama('hi', { host: fake.host, model: MODEL }).catch((caught) => caught);
     expect(missing).toBeInstanceOf(LlmUnavailableError);
-    expect(missing).toMatchObject({ failure: 'model-error', status: 404, hint: `Run \`ollama pull ${MODEL}\`.` });
+    expect(missing).toMatchObject({
+      failure: 'model-error',
+      upstreamStatus: 404,
+      hint: `Run \`ollama pull ${MODEL}\`.`,
+    });
 
     const host = fake.host;
     await fake.close();

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { AddressJson, IntegerString } from '../../common/json-schemas.ts';
+
+/**
+ * A plan as the API shows it, as a zod schema: the one shape behind POST /v1/chat's `plan` event,
+ * GET /v1/plans/:id, a cancel, a conversation's turns and MCP. `planView` (agent.ts) builds it; the
+ * fake API (chat-ui/testing/fake-api.ts) and the page are typed from it; /openapi.json publishes it.
+ */
+
+const SkillReadingSchema = z.object({ summary: z.string(), values: z.record(z.string(), z.string()) });
+
+const BalanceChangeSchema = z.object({
+  token: AddressJson,
+  symbol: z.string(),
+  amount: z.string(),
+  baseUnits: IntegerString,
+  usd: z.number().optional(),
+  kind: z.enum(['wallet', 'supplied', 'debt']),
+  asset: z.object({ token: AddressJson, symbol: z.string(), protocol: z.string() }).optional(),
+  description: z.string(),
+});
+
+const ValueFlowSchema = z.object({
+  kind: z.enum(['give', 'transfer', 'allowance', 'debt', 'withdrawal']),
+  step: z.number().int(),
+  token: AddressJson,
+  label: z.string(),
+  listed: z.boolean(),
+  amount: z.string(),
+  baseUnits: IntegerString,
+  usd: z.number().optional(),
+  countedUsd: z.number().optional(),
+  to: AddressJson.optional(),
+});
+
+const UnlistedTokenSchema = z.object({ address: AddressJson, symbol: z.string() });
+
+const ValueLedgerSchema = z.object({
+  flows: z.array(ValueFlowSchema),
+  totalUsd: z.number(),
+  unpriced: z.array(AddressJson),
+  unlistedTokens: z.array(UnlistedTokenSchema),
+  recipients: z.array(AddressJson),
+  healthFactor: z.object({ before: IntegerString.nullable(), after: IntegerString.nullable() }).optional(),
+});
+
+export const PreviewSchema = z.object({
+  ok: z.boolean(),
+  problem: z.string().optional(),
+  changes: z.array(BalanceChangeSchema),
+  approvals: z.array(
+    z.object({
+      token: AddressJson,
+      symbol: z.string(),
+      spender: AddressJson,
+      amount: z.string(),
+      remaining: z.string(),
+    }),
+  ),
+  gas: z.object({ units: IntegerString, fee: z.string(), feeUsd: z.number().optional(), sponsored: z.boolean() }),
+  ledger: ValueLedgerSchema,
+  valueOutUsd: z.number(),
+});
+
+export const PlanStatusSchema = z.enum(['proposed', 'refused', 'confirmed', 'cancelled', 'expired']);
+
+export const PlanViewSchema = z.object({
+  id: z.string(),
+  status: PlanStatusSchema,
+  steps: z.array(
+    z.object({
+      skillId: z.string(),
+      version: z.string(),
+      protocol: z.string(),
+      title: z.string(),
+      summary: z.string(),
+      quote: SkillReadingSchema.optional(),
+    }),
+  ),
+  preview: PreviewSchema,
+  valueUsd: z.number(),
+  /** Addresses this plan pays that the user has never paid: confirming needs an explicit yes for them. */
+  newRecipients: z.array(AddressJson),
+  /** Tokens off the token list the plan uses (named by address): confirming needs an explicit yes. */
+  unlistedTokens: z.array(UnlistedTokenSchema),
+  refusal: z.string().optional(),
+  expiresAt: z.string(),
+  executionId: z.string().optional(),
+});
+
+/** GET /v1/plans/:id and POST /v1/plans/:id/cancel. */
+export const PlanResponseSchema = z.object({ plan: PlanViewSchema });
