@@ -10,6 +10,7 @@ import type { Skill } from '../sdk/define-skill.ts';
 import { SkillRefusedError } from '../sdk/errors.ts';
 import { type SkillManifest, skillManifest } from '../sdk/manifest.ts';
 import { type AttestationRecord, attestationsFor } from './attestations.ts';
+import type { CatalogEntry } from './catalog-entry.ts';
 import { PackageCopyChangedError } from './errors.ts';
 import { importPackageByHash, materializePackage } from './load-package.ts';
 import { migrateSkillRegistry } from './migrations.ts';
@@ -18,22 +19,7 @@ import { getRelease, listLatestReleases, releaseSource, type SkillReleaseRecord 
 import { syncBuiltinReleases } from './sync-builtins.ts';
 import { judgeTrust, type TrustStatus } from './trust.ts';
 
-/** A skill as the runtime sees it: its manifest, where it came from, and whether it may run. */
-export type CatalogEntry = {
-  manifest: SkillManifest;
-  /** 'remote': served by a protocol's agent endpoint (skills/remote/), its manifest hash in the code hash's place. */
-  origin: 'builtin' | 'published' | 'remote';
-  /** The agent endpoint's URL, for a remote skill. */
-  endpoint?: string;
-  status: TrustStatus;
-  detail: string;
-  /** The hash of the package's files on disk, as they are at the moment this entry was read. */
-  codeHash: Hex;
-  attestations: AttestationRecord[];
-  auditors: Address[];
-  /** The loaded skill; present only when it is audited (unaudited code is never even imported). */
-  skill: Skill | undefined;
-};
+export type { CatalogEntry };
 
 export type CatalogOptions = {
   /** The trusted auditor set (SKILL_AUDITORS); the project's auditor when not given. */

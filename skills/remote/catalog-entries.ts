@@ -1,6 +1,6 @@
 import type { Address } from 'viem';
 import type { Db } from '../../common/database.ts';
-import type { CatalogEntry } from '../registry/catalog.ts';
+import type { CatalogEntry } from '../registry/catalog-entry.ts';
 import type { SkillManifest } from '../sdk/manifest.ts';
 import { displayText } from './document.ts';
 import {
