@@ -3,6 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import type { Address, LocalAccount } from 'viem';
 import { z } from 'zod';
 import { describeError, SextantError } from '../common/errors.ts';
+import { validate } from '../common/http-edge.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
 import { accountSummary } from '../smart-accounts/balances.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
@@ -33,21 +34,6 @@ export const ConfirmRequestSchema = z
 
 type Env = { Variables: { userId: string } };
 
-/** A bad body as a 400 naming the field and the reason. */
-export function badRequest(issues: readonly z.core.$ZodIssue[]) {
-  const issue = issues[0];
-  const field = issue?.path.join('.') || 'body';
-  return { error: `${field}: ${issue?.message ?? 'invalid'}`, field };
-}
-
-async function jsonBody(request: Request): Promise<unknown> {
-  try {
-    return await request.json();
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The agent over HTTP: POST /v1/chat (server-sent events), the plans (GET, confirm, cancel) and the
  * policy. Every route acts for the signed-in user only; another user's plan id is a 404.
@@ -55,9 +41,8 @@ async function jsonBody(request: Request): Promise<unknown> {
 export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
   const app = new Hono<Env>();
 
-  app.post('/v1/chat', async (c) => {
-    const parsed = ChatRequestSchema.safeParse(await jsonBody(c.req.raw));
-    if (!parsed.success) return c.json(badRequest(parsed.error.issues), 400);
+  app.post('/v1/chat', validate('json', ChatRequestSchema), async (c) => {
+    const body = c.req.valid('json');
     const userId = c.get('userId');
     const { owner, account } = await deps.userAccount(userId);
     return streamSSE(c, async (stream) => {
@@ -69,9 +54,9 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
           userId,
           owner,
           account,
-          text: parsed.data.message,
-          ...(parsed.data.conversationId ? { conversationId: parsed.data.conversationId } : {}),
-          ...(parsed.data.referrer ? { referrer: parsed.data.referrer } : {}),
+          text: body.message,
+          ...(body.conversationId ? { conversationId: body.conversationId } : {}),
+          ...(body.referrer ? { referrer: body.referrer } : {}),
           onStage: (stage) => {
             stages.push(send('status', { stage }));
           },
@@ -101,10 +86,9 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
     return plan ? c.json({ plan: planView(plan) }) : c.json({ error: 'There is no such plan.' }, 404);
   });
 
-  app.post('/v1/plans/:id/confirm', async (c) => {
-    const raw = await jsonBody(c.req.raw);
-    const parsed = ConfirmRequestSchema.safeParse(raw ?? {});
-    if (!parsed.success) return c.json(badRequest(parsed.error.issues), 400);
+  // No body (or not JSON) is no options.
+  app.post('/v1/plans/:id/confirm', validate('json', ConfirmRequestSchema, { whenEmpty: {} }), async (c) => {
+    const options = c.req.valid('json');
     const userId = c.get('userId');
     const planId = c.req.param('id');
     // A foreign or unknown plan is a 404 before the key is even unlocked.
@@ -116,8 +100,8 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
       userId,
       planId,
       owner,
-      allowNewRecipients: parsed.data.allowNewRecipients === true,
-      allowUnlistedTokens: parsed.data.allowUnlistedTokens === true,
+      allowNewRecipients: options.allowNewRecipients === true,
+      allowUnlistedTokens: options.allowUnlistedTokens === true,
     });
     return c.json({ execution: executionJson(execution) });
   });
@@ -137,11 +121,9 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
   });
 
   app.get('/v1/policy', (c) => c.json({ policy: getPolicy(deps.agent.db, c.get('userId')) }));
-  app.put('/v1/policy', async (c) => {
-    const parsed = PolicyUpdateSchema.safeParse(await jsonBody(c.req.raw));
-    if (!parsed.success) return c.json(badRequest(parsed.error.issues), 400);
-    return c.json({ policy: updatePolicy(deps.agent.db, c.get('userId'), parsed.data) });
-  });
+  app.put('/v1/policy', validate('json', PolicyUpdateSchema), (c) =>
+    c.json({ policy: updatePolicy(deps.agent.db, c.get('userId'), c.req.valid('json')) }),
+  );
 
   return app;
 }

@@ -33,8 +33,17 @@ export type AppDependencies = HealthDependencies & {
   keys?: UnlockedKeys;
 };
 
-/** JSON bodies are small; a skill package is the largest (its own 1 MiB limit in skills/routes.ts). */
-const BODY_LIMIT = 64 * 1024;
+/**
+ * Every body limit of the API, in this one place: JSON bodies are small; a skill package
+ * (POST /v1/skills: at most 512 KiB of source, and the JSON around it) is the largest.
+ */
+const BODY_LIMITS = { json: 64 * 1024, skillPackage: 1024 * 1024 } as const;
+
+/** The limit of one request's body. */
+const bodyLimitOf = (method: string, path: string) =>
+  method === 'POST' && path === '/v1/skills' ? BODY_LIMITS.skillPackage : BODY_LIMITS.json;
+
+const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`);
 
 /** The HTTP API and the page: each module's routes, composed behind one access check. */
 export function createApp(deps: AppDependencies): Hono {
@@ -57,21 +66,15 @@ export function createApp(deps: AppDependencies): Hono {
     app.use(path, csrfGuard());
     app.use(path, mcpTokenScope());
   }
-  app.use(
-    '/mcp',
-    bodyLimit({
-      maxSize: BODY_LIMIT,
-      onError: (c) => c.json({ error: `The body is over ${BODY_LIMIT / 1024} KiB.` }, 413),
-    }),
-  );
-  app.use('/v1/*', async (c, next) => {
-    // Skill packages have their own, larger limit.
-    if (c.req.method === 'POST' && c.req.path === '/v1/skills') return next();
-    return bodyLimit({
-      maxSize: BODY_LIMIT,
-      onError: (c) => c.json({ error: `The body is over ${BODY_LIMIT / 1024} KiB.` }, 413),
-    })(c, next);
-  });
+  for (const path of ['/v1/*', '/mcp']) {
+    app.use(path, async (c, next) => {
+      const maxSize = bodyLimitOf(c.req.method, c.req.path);
+      return bodyLimit({ maxSize, onError: (c) => c.json({ error: `The body is over ${sizeText(maxSize)}.` }, 413) })(
+        c,
+        next,
+      );
+    });
+  }
 
   if (deps.page) app.route('/', deps.page);
   app.route('/', healthRoutes(deps));

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { badRequest } from '../agent-core/routes.ts';
+import { validate } from '../common/http-edge.ts';
 import { WrongPassphraseError } from '../smart-accounts/errors.ts';
 import { formatMinutes, type UnlockedKeys } from '../smart-accounts/unlocked-keys.ts';
 
@@ -18,18 +18,10 @@ type Env = { Variables: { userId: string } };
  */
 export function unlockRoutes(keys: UnlockedKeys): Hono<Env> {
   const app = new Hono<Env>();
-  app.post('/v1/session/unlock', async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      raw = undefined;
-    }
-    const parsed = UnlockRequestSchema.safeParse(raw);
-    if (!parsed.success) return c.json(badRequest(parsed.error.issues), 400);
+  app.post('/v1/session/unlock', validate('json', UnlockRequestSchema), async (c) => {
     const userId = c.get('userId');
     try {
-      const owner = await keys.unlock(userId, parsed.data.passphrase);
+      const owner = await keys.unlock(userId, c.req.valid('json').passphrase);
       return c.json({ unlocked: true, owner: owner.address, idleMinutes: keys.idleMs / 60_000 });
     } catch (error) {
       if (!(error instanceof WrongPassphraseError)) throw error;

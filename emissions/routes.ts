@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { formatUnits } from 'viem';
+import { z } from 'zod';
 import type { Db } from '../common/database.ts';
+import { validate } from '../common/http-edge.ts';
 import { migrateEmissions } from './ledger/migrations.ts';
 import { epochReport } from './report.ts';
 import { listEpochs } from './store.ts';
@@ -27,26 +29,35 @@ export function emissionsRoutes(deps: { db: Db }): Hono {
         })),
     }),
   );
-  app.get('/v1/emissions/epochs/:epoch', (c) => {
-    const query = readReportQuery(c.req.param('epoch'), c.req.query('top'));
-    if ('error' in query) return c.json(query, 400);
-    const report = epochReport(deps.db, query.epoch, { top: query.top });
-    return report ? c.json(report) : c.json(notSettled(query.epoch), 404);
-  });
+  app.get(
+    '/v1/emissions/epochs/:epoch',
+    validate('param', ReportParamsSchema),
+    validate('query', ReportQuerySchema),
+    (c) => {
+      const { epoch } = c.req.valid('param');
+      const report = epochReport(deps.db, epoch, { top: c.req.valid('query').top });
+      return report ? c.json(report) : c.json(notSettled(epoch), 404);
+    },
+  );
   return app;
 }
 
-/** The epoch report's path and query, checked: `{epoch, top}`, or the error a 400 carries. */
-export function readReportQuery(
-  epoch: string,
-  top = '5',
-): { epoch: number; top: number } | { error: string; field: string } {
-  if (!/^\d+$/.test(epoch)) return { error: `epoch: a number from 0, not "${epoch}"`, field: 'epoch' };
-  if (!/^\d+$/.test(top) || Number(top) < 1 || Number(top) > 100) {
-    return { error: 'top: a number from 1 to 100', field: 'top' };
-  }
-  return { epoch: Number(epoch), top: Number(top) };
-}
+/** The epoch report's path: a settled epoch's number. */
+export const ReportParamsSchema = z.object({
+  epoch: z
+    .string()
+    .regex(/^\d+$/, { error: (issue) => `a number from 0, not "${String(issue.input)}"` })
+    .transform(Number),
+});
+
+/** The epoch report's query: `top`, how many contributors per bucket (5 by default). */
+export const ReportQuerySchema = z.object({
+  top: z
+    .string()
+    .default('5')
+    .refine((top) => /^\d+$/.test(top) && Number(top) >= 1 && Number(top) <= 100, 'a number from 1 to 100')
+    .transform(Number),
+});
 
 /** The 404 body for an epoch that is not settled. */
 export function notSettled(epoch: number): { error: string; hint: string } {

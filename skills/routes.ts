@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Address, Hex } from 'viem';
 import { z } from 'zod';
 import type { Db } from '../common/database.ts';
+import { validate } from '../common/http-edge.ts';
 import { AttestationRequestSchema, recordAttestation } from './registry/attestations.ts';
 import { type CatalogEntry, loadSkillCatalog, type SkillCatalog } from './registry/catalog.ts';
 import { listVersions, publishRelease } from './registry/releases.ts';
@@ -69,13 +69,6 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
   };
   /** After a publish or an attestation: the planner sees it from its next plan on. */
   const refreshCatalog = async () => (await sharedCatalog()).refresh();
-  const badBody = (issues: z.core.$ZodIssue[]) => {
-    const issue = issues[0];
-    return {
-      error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
-      field: issue?.path.join('.'),
-    };
-  };
 
   app.get('/v1/skills', async (c) => c.json({ skills: (await catalog()).entries.map(describeEntry) }));
 
@@ -88,12 +81,10 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
       versions: listVersions(deps.db, id).map((release) => ({ version: release.version, codeHash: release.codeHash })),
     };
   };
-  const attest = async (id: string, body: unknown) => {
-    const parsed = AttestBodySchema.safeParse(body);
-    if (!parsed.success) return { status: 400 as const, body: badBody(parsed.error.issues) };
-    const record = await recordAttestation(deps.db, { ...parsed.data, skillId: id });
+  const attest = async (id: string, body: z.output<typeof AttestBodySchema>) => {
+    const record = await recordAttestation(deps.db, { ...body, skillId: id });
     await refreshCatalog();
-    return { status: 201 as const, body: { attestation: record } };
+    return { attestation: record };
   };
 
   app.get('/v1/skills/:protocol/:action', async (c) => {
@@ -107,34 +98,21 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
     return skill ? c.json(skill) : c.json({ error: `There is no skill ${id}.` }, 404);
   });
 
-  // A package is at most 512 KiB of source; the JSON around it adds a little.
-  app.use(
-    '/v1/skills/*',
-    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: 'The body is over 1 MiB.' }, 413) }),
-  );
-  app.post(
-    '/v1/skills',
-    bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ error: 'The body is over 1 MiB.' }, 413) }),
-    async (c) => {
-      const parsed = PublishBodySchema.safeParse(await c.req.json().catch(() => undefined));
-      if (!parsed.success) return c.json(badBody(parsed.error.issues), 400);
-      const release = await publishRelease(deps.db, { ...parsed.data, signature: parsed.data.signature as Hex });
-      await refreshCatalog();
-      return c.json({ release }, 201);
-    },
-  );
+  // The body limits (a package's is the largest) are the app's: app/server.ts BODY_LIMITS.
+  app.post('/v1/skills', validate('json', PublishBodySchema), async (c) => {
+    const body = c.req.valid('json');
+    const release = await publishRelease(deps.db, { ...body, signature: body.signature as Hex });
+    await refreshCatalog();
+    return c.json({ release }, 201);
+  });
 
-  app.post('/v1/skills/:protocol/:action/attestations', async (c) => {
-    const result = await attest(
-      `${c.req.param('protocol')}/${c.req.param('action')}`,
-      await c.req.json().catch(() => undefined),
-    );
-    return c.json(result.body, result.status);
-  });
-  app.post('/v1/skills/:id/attestations', async (c) => {
-    const result = await attest(c.req.param('id'), await c.req.json().catch(() => undefined));
-    return c.json(result.body, result.status);
-  });
+  const attestBody = validate('json', AttestBodySchema);
+  app.post('/v1/skills/:protocol/:action/attestations', attestBody, async (c) =>
+    c.json(await attest(`${c.req.param('protocol')}/${c.req.param('action')}`, c.req.valid('json')), 201),
+  );
+  app.post('/v1/skills/:id/attestations', attestBody, async (c) =>
+    c.json(await attest(c.req.param('id'), c.req.valid('json')), 201),
+  );
 
   return app;
 }

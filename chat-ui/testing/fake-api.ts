@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { notSettled, readReportQuery } from '../../emissions/routes.ts';
+import { validate } from '../../common/http-edge.ts';
+import { notSettled, ReportParamsSchema, ReportQuerySchema } from '../../emissions/routes.ts';
 import { chatUiRoutes } from '../routes.ts';
 
 /**
@@ -474,18 +475,23 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
           })),
     }),
   );
-  app.get('/v1/emissions/epochs/:epoch', (c) => {
-    // The real route's own checks, so the page meets the same 400s and 404s.
-    const query = readReportQuery(c.req.param('epoch'), c.req.query('top'));
-    if ('error' in query) return c.json(query, 400);
-    const found = options.noEpochs ? undefined : FAKE_EPOCH_REPORTS.find((r) => r.epoch === query.epoch);
-    if (!found) return c.json(notSettled(query.epoch), 404);
-    const { settledAt: _, ...report } = found;
-    return c.json({
-      ...report,
-      buckets: report.buckets.map((b) => ({ ...b, payouts: b.payouts.slice(0, query.top) })),
-    });
-  });
+  // The real route's own checks, so the page meets the same 400s and 404s.
+  app.get(
+    '/v1/emissions/epochs/:epoch',
+    validate('param', ReportParamsSchema),
+    validate('query', ReportQuerySchema),
+    (c) => {
+      const { epoch } = c.req.valid('param');
+      const { top } = c.req.valid('query');
+      const found = options.noEpochs ? undefined : FAKE_EPOCH_REPORTS.find((r) => r.epoch === epoch);
+      if (!found) return c.json(notSettled(epoch), 404);
+      const { settledAt: _, ...report } = found;
+      return c.json({
+        ...report,
+        buckets: report.buckets.map((b) => ({ ...b, payouts: b.payouts.slice(0, top) })),
+      });
+    },
+  );
 
   app.post('/v1/chat', async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as
