@@ -4,6 +4,8 @@ import type { AmountProblem } from './amounts.ts';
 
 /** What the clause's reading found besides the intent, which the question may need. */
 export type ClauseNotes = {
+  /** The amount "all" was read from "my TOKEN" with no amount (interpret.ts allOfMine). */
+  allOfMine?: boolean;
   /** The token came from the step before ("supply it"): its amount is what that step yields. */
   chained?: boolean;
   /** A 0x string that is not an address (wrong length). */

@@ -32,7 +32,7 @@ const FRAMES: readonly [cues: readonly string[], pattern: RegExp][] = [
   // "I'm new to crypto, …", "I am a beginner here."
   [
     ["i'm", 'i am'],
-    /\bi(?:'m|\s+am)\s+(?:new|a\s+beginner|a\s+newbie|not\s+(?:very\s+)?experienced)\b(?:\s+here\b|\s+(?:to|at|in|with)(?:\s+(?:the\s+|this\s+)?[a-z-]+){1,2})?(?:\s+here\b)?[,.;!?]?/giu,
+    /\bi(?:'m|\s+am)\s+(?:new|a\s+beginner|a\s+newbie|not\s+(?:very\s+)?experienced)\b(?:\s+here\b|\s+(?:to|at|in|with)\s+(?:crypto(?:currency)?|defi|web3|blockchain|trading|this(?:\s+(?:app|platform|stuff))?|it|all\s+this|the\s+(?:app|platform|space|crypto\s+space)))?(?:\s+here\b)?[,.;!?]?/giu,
   ],
   // "I want to ensure a smooth transfer of …", "make sure the swap of …"
   [
@@ -56,8 +56,8 @@ const FRAMES: readonly [cues: readonly string[], pattern: RegExp][] = [
   ],
   // "with gas price 50 gwei", "max fee 30 gwei": a setting of the transaction, not its amount.
   [
-    ['gas', 'fee', 'tip'],
-    /\b(?:with\s+|at\s+|using\s+)?(?:a\s+)?(?:gas\s+(?:price|limit|fee)|max(?:imum)?\s+(?:priority\s+)?fee|priority\s+fee|tip)\s+(?:of\s+)?\d+(?:\.\d+)?\s*(?:gwei|wei)\b/giu,
+    ['gas', 'fee'],
+    /\b(?:with\s+|at\s+|using\s+)?(?:a\s+)?(?:gas\s+(?:price|limit|fee)|max(?:imum)?\s+(?:priority\s+)?fee|priority\s+fee)\s+(?:of\s+)?\d+(?:\.\d+)?\s*(?:gwei|wei)\b/giu,
   ],
   // "for invoice #2023-007", "order no. 55": a reference, not an amount.
   [

@@ -56,7 +56,7 @@ describe('framing is read as framing', () => {
   it('asks back when the message asks what a request would cost', () => {
     const result = parseEmbedded('Estimate the gas for sending 1 ETH to bob.eth');
     expect(result.intents).toEqual([expect.objectContaining({ action: 'transfer', amount: '1' })]);
-    expect(result.clarify).toMatch(/simulated preview/);
+    expect(result.clarify).toMatch(/its preview shows the simulated result/);
   });
 });
 
@@ -78,7 +78,8 @@ describe('chains and tokens beyond our own lists are reported as asked', () => {
     ['bridge 500 usdc over to solana', [{ action: 'bridge', amount: '500', token: 'USDC', toChain: 'solana' }]],
     ['swap 0.1 BTC to ETH', [{ action: 'swap', amount: '0.1', tokenIn: 'BTC', tokenOut: 'ETH' }]],
     ['buy 1000 9MM with ETH', [{ action: 'swap', amountOut: '1000', tokenIn: 'ETH', tokenOut: '9MM' }]],
-    ['swap 100 usdc for mog', [{ action: 'swap', amount: '100', tokenIn: 'USDC', tokenOut: 'Mog' }]],
+    ['swap 100 usdc for cbbtc', [{ action: 'swap', amount: '100', tokenIn: 'USDC', tokenOut: 'cbBTC' }]],
+    ['swap 100 USDC for MOG', [{ action: 'swap', amount: '100', tokenIn: 'USDC', tokenOut: 'MOG' }]],
     [
       'borrow 1k usdc.e from aave on avalanche',
       [{ action: 'borrow', amount: '1000', token: 'USDC.e', protocol: 'aave', chain: 'avalanche' }],
@@ -220,5 +221,36 @@ describe('a review that tried to break these rules', () => {
 
   it('gives a testnet its own slug, not its family’s', () => {
     expect(exactly('send 5 USDC to bob on linea sepolia').intents[0]?.chain).toBe('linea-sepolia');
+  });
+});
+
+describe('what the whole message says about its requests', () => {
+  it.each([
+    'I do not want to send 1 ETH to bob',
+    "I don't want you to send 1 ETH to bob",
+    'send 1 ETH to bob.eth — wait, don’t',
+    'send 1000 USDC to bob when he delivers',
+    'stop loss: sell 1 ETH for USDC at 2000',
+    'buy $50 of ETH every day',
+    "don't do 0.5 ETH -> alice.eth",
+    '0.5 ETH -> alice.eth tomorrow',
+  ])('offers nothing, and asks: %s', (text) => {
+    const result = parseEmbedded(text);
+    expect(result.intents).toEqual([]);
+    expect(result.clarify).toBeDefined();
+  });
+
+  it.each([
+    'swap my ETH for USDC, keep 0.1 for gas',
+    'swap all but 0.05 ETH for USDC',
+    'withdraw my USDC but leave 100',
+  ])('never takes the part to keep for the amount: %s', (text) => {
+    const result = parseEmbedded(text);
+    expect(result.intents.every((intent) => intent.amount === undefined)).toBe(true);
+    expect(result.clarify).toMatch(/how much exactly/);
+  });
+
+  it('keeps "when done" a separator, not a condition', () => {
+    expect(exactly('swap 1 ETH for USDC and when done send 100 USDC to bob').intents).toHaveLength(2);
   });
 });

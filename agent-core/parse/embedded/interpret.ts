@@ -153,15 +153,19 @@ function impliesSwap(tags: readonly Tag[]): boolean {
   );
 }
 
-/** An amount, a token, "->" and a full address or ENS name, with no verb: "0.5 ETH -> alice.eth". */
+/**
+ * A whole clause of an amount, a token, "->" and a full address or ENS name: "0.5 ETH -> alice.eth".
+ * Nothing else: with any other word ("don't", "received", "tomorrow", "if …") it is not an order.
+ */
 function impliesSend(tags: readonly Tag[]): boolean {
-  return tags.some(
-    (tag, index) =>
-      tag.type === 'amount' &&
-      isToken(tags[index + 1]) &&
-      word(tags[index + 2]) === '->' &&
-      ((tags[index + 3]?.type === 'address' && (tags[index + 3] as { valid: boolean }).valid) ||
-        tags[index + 3]?.type === 'ens'),
+  const words = tags.filter((tag) => tag.type !== 'separator' && !(tag.type === 'punct' && tag.text !== '->'));
+  const [amount, token, arrow, party] = words;
+  return (
+    words.length === 4 &&
+    amount?.type === 'amount' &&
+    isToken(token) &&
+    word(arrow) === '->' &&
+    ((party?.type === 'address' && party.valid && !party.family) || party?.type === 'ens')
   );
 }
 
@@ -480,8 +484,10 @@ function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefin
   // "withdraw my USDC from Aave", "unwrap my WETH", "repay my DAI loan": taking back, or paying off,
   // what is "mine" with no amount named is all of it. Never for what leaves to others (send, swap,
   // supply): there "my ETH" says whose, not how much, and the amount is asked.
-  if (!amount && !notes.chained && primary && ALL_OF_MINE.has(action) && allOfMine(facts, primary.index))
+  if (!amount && !notes.chained && primary && ALL_OF_MINE.has(action) && allOfMine(facts, primary.index)) {
     amount = { kind: 'all', value: 'all' };
+    notes.allOfMine = true;
+  }
   if (action === 'unwrap' && (!token || token.toUpperCase() === 'ETH')) token = 'WETH';
   if (action === 'wrap' && !token) token = 'ETH';
   if (token) intent.token = token;
@@ -508,6 +514,7 @@ const NO_PROTOCOL = new Set<Intent['action']>([
   'total_supply',
   'approve',
 ]);
+const BRIDGE_PROTOCOL_CUE = new Set(['via', 'using', 'through', 'with']);
 const PROTOCOL_CUE = new Set(['on', 'via', 'using', 'through', 'with', 'at', 'to', 'into', 'from']);
 
 /**
@@ -515,11 +522,13 @@ const PROTOCOL_CUE = new Set(['on', 'via', 'using', 'through', 'with', 'at', 'to
  * "via", "using", "through", "with", "at", "to", "into" or "from", ending the clause, that is no
  * everyday word, token, chain or party: a protocol named in passing.
  */
-function unknownProtocol(tags: readonly Tag[], texts: ReadonlySet<string>): string | undefined {
+function unknownProtocol(tags: readonly Tag[], texts: ReadonlySet<string>, bridging: boolean): string | undefined {
   for (let i = 1; i < tags.length; i++) {
     const tag = tags[i];
     if (tag?.type !== 'word' || !/^[A-Z][a-z]+[A-Za-z]*$/.test(tag.raw) || COMMON.has(tag.text)) continue;
-    if (!PROTOCOL_CUE.has(word(tags[i - 1]) ?? '')) continue;
+    const cue = word(tags[i - 1]) ?? '';
+    // A bridge goes "to" and "from" places and people; its protocol is "via" or "using" one.
+    if (!PROTOCOL_CUE.has(cue) || (bridging && !BRIDGE_PROTOCOL_CUE.has(cue))) continue;
     const next = tags[i + 1];
     if (next && next.type !== 'separator' && next.type !== 'punct') continue;
     if (texts.has('send') || texts.has('transfer')) return undefined;
@@ -528,6 +537,13 @@ function unknownProtocol(tags: readonly Tag[], texts: ReadonlySet<string>): stri
   return undefined;
 }
 const ALL_OF_MINE = new Set<Intent['action']>(['withdraw', 'unwrap', 'unstake', 'repay', 'remove_liquidity']);
+/** Words that may follow "my TOKEN" and still mean all of it: where it is, and what it is. */
+const WHERE_IT_IS = new Set(
+  'from on in out of at back the my v2 v3 position positions deposit deposits supply supplied loan loans debt borrow borrowed balance tokens stake staked holdings please now'.split(
+    ' ',
+  ),
+);
+
 /** Words that make "my TOKEN" a part of it, a condition, or another thing than the token itself. */
 const NOT_ALL_OF_IT = new Set(
   'some part most portion little bit few half except but leave leaving keep keeping apart not if when once unless until gradually partially partly slowly interest interests profit profits reward rewards yield gains fees'.split(
@@ -542,6 +558,19 @@ const NOT_ALL_OF_IT = new Set(
 function allOfMine(facts: ClauseFacts, tokenIndex: number): boolean {
   const { tags, usable, texts } = facts;
   if (word(tags[tokenIndex - 1]) !== 'my' || tags[tokenIndex - 2]?.type !== 'verb') return false;
+  // After the token, only where it is ("from Aave", "on Base", "out of Compound", "back") and what it
+  // is ("position", "deposit", "loan", "debt"): anything else may make it a part, a time, a manner.
+  let places = 0;
+  for (const tag of tags.slice(tokenIndex + 1)) {
+    if (tag.type === 'punct' || (tag.type === 'separator' && tag.text !== 'and')) continue;
+    if (tag.type === 'entity' && (tag.entity.protocol || tag.entity.chain)) {
+      places++;
+      continue;
+    }
+    if ((tag.type === 'word' || tag.type === 'verb') && WHERE_IT_IS.has(tag.text)) continue;
+    return false;
+  }
+  if (places > 2) return false;
   if (usable.length !== 1 || facts.recipient?.recipient || facts.recipient?.conflict || facts.account) return false;
   if (tags.some((tag) => tag.type === 'address' || tag.type === 'ens')) return false;
   // "pay back my DAI to alice": to someone, not into a protocol.
@@ -592,7 +621,7 @@ function fillPartiesAndPlace(intent: Intent, facts: ClauseFacts, notes: ClauseNo
   else if (!NO_PROTOCOL.has(action)) {
     // "supply 1000 stSTX to Zest", "swap 10 TON for USDT on DeDust": a protocol we have no name for,
     // reported as named (the planner says there is no skill for it).
-    const named = unknownProtocol(facts.tags, facts.texts);
+    const named = unknownProtocol(facts.tags, facts.texts, action === 'bridge');
     if (named) intent.protocol = named;
   }
   const toChain = chains.find((chain) => chain.role === 'to');

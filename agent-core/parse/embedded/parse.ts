@@ -3,10 +3,11 @@ import type { Intent, ParseResult } from '../../intents/schema.ts';
 import { missingField } from '../../plan/required-fields.ts';
 import { addressProblem, foreignFamily } from '../address-forms.ts';
 import { roleMarker } from '../numerals.ts';
-import { unsupportedRequest } from './actions.ts';
+import { ACTION_VERB, unsupportedRequest } from './actions.ts';
 import { formatAmount } from './amounts.ts';
 import { amountQuestion, type ClauseNotes, partiesQuestion, questionFor, sendersQuestion } from './clarify.ts';
 import { splitClauses } from './clauses.ts';
+import { messageDoubt } from './doubts.ts';
 import { withoutFraming } from './framing.ts';
 import { interpretClause } from './interpret.ts';
 import { markMinimum, markSlippage } from './limits.ts';
@@ -106,6 +107,7 @@ export function readEmbedded(
     }
   }
   joinSellAndBuy(intents, notes, text, tags);
+  doubtAllOfMine(intents, notes, tags);
   shareChains(intents);
   shareProtocols(intents);
 
@@ -118,21 +120,37 @@ export function readEmbedded(
     for (const party of notes[index]?.senders ?? []) parties.push(party);
     for (const party of notes[index]?.notPayees ?? []) notPayees.push(party);
   }
+  // "I do not want to send…", "…when he delivers", "…but keep 0.1 for gas": the whole message's doubt.
+  const doubt = intents.length > 0 ? messageDoubt(text, intents[0] && ACTION_VERB[intents[0].action]) : undefined;
+  if (doubt?.kind === 'negated' || doubt?.kind === 'later') {
+    return {
+      result: { intents: [], clarify: doubt.question, parser: 'embedded' },
+      conflict: doubt.question,
+      parties,
+      notPayees,
+    };
+  }
+  if (doubt?.kind === 'keep') {
+    for (const intent of intents) {
+      delete intent.amount;
+      delete intent.amountOut;
+    }
+  }
   const conflict = conflictOf(intents, notes, strayProblem);
   if (conflict?.askAgain) {
     const result: ParseResult = { intents: [], clarify: conflict.question, parser: 'embedded' };
     return { result, conflict: conflict.question, parties, notPayees };
   }
-  let clarify: string | undefined;
+  let clarify: string | undefined = doubt?.question;
   for (const [index, intent] of intents.entries()) {
-    clarify = questionFor(intent, notes[index]);
     if (clarify) break;
+    clarify = questionFor(intent, notes[index]);
   }
   // "estimate the gas for sending 1 ETH to …", "simulate a swap of …": a question about a request,
   // answered by its preview; said back so nobody takes it for an order.
   if (!clarify && intents.length > 0 && ESTIMATE_CUE.test(text) && ESTIMATE.test(text)) {
     clarify =
-      'You asked what this would cost: I can prepare it and show its simulated preview with the fees. Nothing is sent unless you confirm it. Shall I?';
+      'You asked what this would cost: its preview shows the simulated result and the fees, and nothing is sent unless you confirm it.';
   }
   // "send 5 USDC to 0xd8dA…6046" whose checksum fails: reported as typed, and asked about at once.
   clarify ??= checksumProblemOf(intents);
@@ -152,7 +170,7 @@ export function readEmbedded(
     ...(unsupported ? { unsupported } : {}),
     parser: 'embedded',
   };
-  return { result, conflict: conflict?.question, parties, notPayees };
+  return { result, conflict: conflict?.question ?? doubt?.question, parties, notPayees };
 }
 
 /**
@@ -297,6 +315,25 @@ function joinSellAndBuy(intents: Intent[], notes: ClauseNotes[], text: string, t
     ...(buy.protocol ? { protocol: buy.protocol } : {}),
   });
   notes.splice(0, 2, { ...notes[1], ...notes[0] });
+}
+
+/**
+ * "repay my USDC loan on compound and aave": "my USDC" is all of it in one place; a message naming
+ * two protocols or two chains leaves the amount to be asked.
+ */
+function doubtAllOfMine(intents: Intent[], notes: readonly ClauseNotes[], tags: readonly Tag[]): void {
+  const protocols = new Set(
+    tags.flatMap((tag) => (tag.type === 'entity' && tag.entity.protocol ? [tag.entity.protocol.slug] : [])),
+  );
+  const chains = new Set(
+    tags.flatMap((tag) =>
+      tag.type === 'entity' && tag.entity.chain && !tag.entity.protocol ? [tag.entity.chain.slug] : [],
+    ),
+  );
+  if (protocols.size < 2 && chains.size < 2) return;
+  intents.forEach((intent, index) => {
+    if (notes[index]?.allOfMine) delete intent.amount;
+  });
 }
 
 /** Words that put a time or a condition between two steps. */

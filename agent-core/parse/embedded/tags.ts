@@ -157,8 +157,8 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
         // "0.5 ETHH": a well-known ticker mistyped is read as written, and the request asks about it.
         tags.push(typoTag(ticker, piece.raw, typoOf));
       } else if (ticker) tags.push(tokenTag(ticker, piece.raw));
-      else if (LISTED_SYMBOLS.has(piece.text) && !context.isCommonWord(piece.text) && tokenPlace(tags, words, i)) {
-        // "buy some mog", "swap 100 usdc for bonk": a listed symbol where a token is expected.
+      else if (listedNotWord(piece.text) && !context.isCommonWord(piece.text) && tokenPlace(tags, words, i)) {
+        // "swap 100 usdc for cbbtc": a listed symbol that is no word, where a token is bought.
         tags.push(tokenTag(LISTED_SYMBOLS.get(piece.text) ?? piece.text.toUpperCase(), piece.raw));
       } else if (
         ((previous?.type === 'amount' && !previous.amount.weak) || previous?.type === 'badAmount') &&
@@ -222,7 +222,7 @@ function strictChainOnly(entity: Entity): boolean {
 const CHAIN_CUES_BEFORE = new Set(['on', 'onto', 'across']);
 /** "from Sei", "via Core", "to Metis": a chain only in a message that bridges. */
 const BRIDGE_CUES_BEFORE = new Set(['from', 'via', 'over', 'to', 'into', 'towards', '->']);
-const BRIDGE_WORDS = new Set(['bridge', 'bridging', 'bridges', 'bridged', 'port', 'teleport', 'crosschain']);
+const DESTINATION_CUES = new Set(['to', 'into', 'onto', 'on', 'towards', '->']);
 const CHAIN_CUES_AFTER = new Set(['chain', 'network', 'mainnet', 'l2', 'rollup', 'blockchain', 'testnet']);
 /** "bob's chain wallet", "ronin network account": a name, not a chain. */
 const NOT_A_CHAIN_AFTER = new Set(['wallet', 'account', 'address', 'safe', 'vault']);
@@ -238,7 +238,25 @@ function saysChain(words: readonly (string | undefined)[], start: number, length
   const after = words[start + length] ?? '';
   if (CHAIN_CUES_AFTER.has(after)) return !NOT_A_CHAIN_AFTER.has(words[start + length + 1] ?? '');
   if (CHAIN_CUES_BEFORE.has(cue)) return true;
-  return BRIDGE_CUES_BEFORE.has(cue) && words.some((word) => word !== undefined && BRIDGE_WORDS.has(word));
+  if (!BRIDGE_CUES_BEFORE.has(cue)) return false;
+  // "bridge 100 USDC to Metis": only where the request's own verb is a bridge, and no chain of our
+  // own list is named anywhere ("bridge 100 USDC to arbitrum to bob" pays bob).
+  let verb: string | undefined;
+  for (let j = before - 1; j >= 0 && verb === undefined; j--) {
+    const match = VERBS.match(words, j);
+    if (match && match.value.strength === 0) verb = match.value.verb;
+  }
+  if (verb !== 'bridge') return false;
+  // "bridge 100 USDC to bob": a short name may be a person's; asked (which chain?) rather than read.
+  if ((words[start] ?? '').length < 5 && length === 1) return false;
+  // "bridge 100 USDC to arbitrum to bob", "… to bob on arbitrum": another chain is the destination.
+  return !words.some((_, j) => {
+    const named = ENTITIES.match(words, j)?.value;
+    if (named?.chain === undefined || named.chain.strict || named.token) return false;
+    let k = j - 1;
+    while (words[k] === 'the') k--;
+    return DESTINATION_CUES.has(words[k] ?? '');
+  });
 }
 
 /** The pieces from `start`, as typed. */
@@ -277,7 +295,7 @@ function tokenTag(symbol: string, raw: string): Tag {
 }
 
 const TRADE_WORDS = new Set(['swap', 'trade', 'buy', 'sell', 'convert', 'exchange', 'swapping', 'buying', 'selling']);
-const TOKEN_CUES = new Set(['for', 'into', '->', 'some', 'my', 'buy', 'sell', 'swap', 'trade', 'convert', 'of']);
+const TOKEN_CUES = new Set(['for', 'into', '->', 'to']);
 
 /**
  * Whether the word at `index` stands where a token is expected in a trade: after "for", "into",
@@ -285,10 +303,21 @@ const TOKEN_CUES = new Set(['for', 'into', '->', 'some', 'my', 'buy', 'sell', 's
  */
 function tokenPlace(tags: readonly Tag[], words: readonly (string | undefined)[], index: number): boolean {
   if (!words.some((word) => word !== undefined && TRADE_WORDS.has(word))) return false;
-  const before = words[index - 1] ?? '';
-  if (!TOKEN_CUES.has(before)) return false;
-  // "of" only in "… worth of X" / "some of X".
-  return before !== 'of' || tags[tags.length - 2]?.type === 'amount' || words[index - 2] === 'worth';
+  // Only as what is bought, right after the token or amount sold: "swap 100 USDC for mog". A listed
+  // symbol elsewhere ("buy bob some ETH", "buy gold with USDC") may be a name or a word: asked.
+  if (!TOKEN_CUES.has(words[index - 1] ?? '')) return false;
+  const sold = tags[tags.length - 2];
+  return sold?.type === 'amount' || (sold?.type === 'entity' && sold.entity.token !== undefined);
+}
+
+/**
+ * A listed symbol written in lower case that cannot be an everyday word or a name: one with a digit,
+ * a dot or capitals inside as listed ("cbbtc" → cbBTC, "usdc.e", "1inch"). A plain word that is also
+ * a symbol ("bob", "home", "gold") is not read as a token from the list.
+ */
+function listedNotWord(text: string): boolean {
+  const listed = LISTED_SYMBOLS.get(text);
+  return listed !== undefined && (/[^A-Za-z]/.test(listed) || /[a-z][A-Z]|^[a-z]+[A-Z]/.test(listed));
 }
 
 function unknownTicker(text: string, context: TaggingContext): boolean {
@@ -366,6 +395,11 @@ function readEthUnits(tags: Tag[]): void {
       unit?.type === 'entity' ? unit.entity.token?.symbol.toLowerCase() : unit?.type === 'word' ? unit.text : undefined;
     const places = name === 'wei' ? 18 : name === 'gwei' ? 9 : undefined;
     if (places === undefined || !unit) continue;
+    // "1000000 wei of USDC": another token's smallest units, whose size only the token knows: left as
+    // written (no token is called WEI), so the request cannot run as read.
+    const next =
+      tags[i + 2]?.type === 'word' && (tags[i + 2] as { text: string }).text === 'of' ? tags[i + 3] : tags[i + 2];
+    if (next?.type === 'entity' && next.entity.token) continue;
     const value = shiftDecimal(amount.amount.value, -places);
     tags[i] = { type: 'amount', amount: { ...amount.amount, value } };
     tags[i + 1] = tokenTag('ETH', 'raw' in unit ? unit.raw : (name ?? ''));

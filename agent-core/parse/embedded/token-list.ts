@@ -6,9 +6,10 @@ import { COMMON_WORDS } from './common-words.ts';
  * Token symbols beyond our own list, from two maintained token lists shipped as npm packages:
  * `@eth-optimism/tokenlist` (MIT; the Superchain token list: Ethereum mainnet, OP Mainnet, Base and
  * the other OP chains) and `@metamask/contract-metadata` (ISC; the Ethereum mainnet tokens MetaMask
- * shows). They let "buy some mog", "swap 100 usdc for bonk" read a symbol written in lower case where
- * a token is expected. Many symbols are also everyday words ("ONE", "GET", "BOB", "MAX"), so a listed
- * symbol is a token only in a token's place (see tags.ts), and never an everyday word.
+ * shows). They give the listed spelling of symbols written in lower case where a token is bought
+ * ("swap 100 usdc for cbbtc" → cbBTC). Many symbols are also everyday words or names ("ONE", "BOB",
+ * "HOME"), so only a symbol that cannot be a word (a digit, a dot or capitals inside) is read from the
+ * list, and only in a token's place (see tags.ts); written in capitals, any symbol is read as one.
  * (`@uniswap/default-token-list` is GPL-3.0-or-later, so it is not used here.)
  */
 

@@ -1,0 +1,48 @@
+/**
+ * What a whole message says about its own requests that the clause-by-clause reading cannot see:
+ * that the user does not want it done ("I do not want to send…", "…actually don't"), wants it later
+ * or on a condition ("when he delivers", "stop loss at 2000", "every day"), or wants to keep part
+ * of it ("swap my ETH but keep 0.1 for gas"). Each is asked about, never read past: Sextant does what
+ * it is asked now, once, and only what the numbers in the message clearly say.
+ */
+
+export type MessageDoubt =
+  /** Nothing is to be done: the reading is dropped and the user asked. */
+  | { kind: 'negated'; question: string }
+  /** A time, a condition or a repetition: nothing is offered now; the user is asked to say it plainly. */
+  | { kind: 'later'; question: string }
+  /** A part to keep: the amounts are dropped and the user asked how much. */
+  | { kind: 'keep'; question: string };
+
+const NEGATED =
+  /\b(?:i\s+(?:do\s+not|don'?t|didn'?t|did\s+not|never|wouldn'?t|would\s+not|won'?t|will\s+not)\s+(?:want|wish|need|mean|plan|intend)(?:\s+(?:you\s+)?to)?|(?:i\s+)?wouldn'?t\s+(?:swap|send|sell|buy|bridge|stake|supply|withdraw|borrow)|no\s+need\s+to|avoid\s+(?:sending|swapping|selling|buying|bridging|staking)|refrain\s+from|cancel(?:led)?\s*[:\-—]|(?:wait|actually|hmm|no)[,\s—-]+(?:don'?t|do\s+not|never\s*mind|cancel|stop|scratch\s+that)|never\s*mind|just\s+kidding|jk\b|on\s+second\s+thought)/iu;
+
+const LATER =
+  /\b(?:if|when(?!\s+(?:done|finished|complete|that\s+is\s+done))|whenever|unless|until|as\s+soon\s+as|in\s+case|tomorrow|tonight|next\s+(?:week|month|day)|every\s+(?:day|week|month|hour|\d+)|each\s+(?:day|week|month)|daily|weekly|monthly|hourly|dca|dollar[- ]cost|stop[- ]loss|take[- ]profit|limit\s+order|twice|thrice|(?:\d+|two|three|several)\s+times|over\s+(?:the\s+next\s+)?\d+\s+(?:days|weeks|hours)|in\s+\d+\s+(?:min(?:ute)?s?|hours?|days?|weeks?)|at\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)\b)/iu;
+
+const KEEP = /\b(?:keep(?:ing)?|except|excluding|apart\s+from|other\s+than|all\s+but|leave|leaving)\b[^.!?\n]*\d/iu;
+
+/** The doubt the whole message raises, if any (see above). */
+export function messageDoubt(message: string, action: string | undefined): MessageDoubt | undefined {
+  const text = message.replace(/[’‘`´]/g, "'");
+  if (NEGATED.test(text)) {
+    return {
+      kind: 'negated',
+      question: "It sounds like you don't want this done, so I won't do anything. What would you like to do?",
+    };
+  }
+  if (KEEP.test(text)) {
+    return {
+      kind: 'keep',
+      question: `You want to keep part of it: how much exactly do you want to ${action ?? 'use'}? Please give the amount itself.`,
+    };
+  }
+  if (LATER.test(text)) {
+    return {
+      kind: 'later',
+      question:
+        "I can only do a request now, once: I can't wait for a time or a condition, or repeat it. If you want it done now, ask for it without the condition.",
+    };
+  }
+  return undefined;
+}
