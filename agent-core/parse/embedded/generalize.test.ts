@@ -254,3 +254,28 @@ describe('what the whole message says about its requests', () => {
     expect(exactly('swap 1 ETH for USDC and when done send 100 USDC to bob').intents).toHaveLength(2);
   });
 });
+
+describe('steps said in two halves, or twice', () => {
+  it('reads "take from one chain and put on another" as a bridge', () => {
+    expect(exactly('take 0.8 eth from mainnet and put it on arbitrum').intents).toEqual([
+      { action: 'bridge', amount: '0.8', token: 'ETH', chain: 'ethereum', toChain: 'arbitrum' },
+    ]);
+  });
+
+  it('reads a request said twice once, and says so', () => {
+    const result = parseEmbedded('send 1 ETH to bob and send 1 ETH to bob');
+    expect(result.intents).toHaveLength(1);
+    expect(result.clarify).toMatch(/same thing twice/);
+  });
+
+  it('keeps a ticker joined by underscores whole, and "Bob\'s address" is Bob', () => {
+    expect(exactly('Swap 0.1 wstETH_YT to wstETH on arbitrum one').intents[0]).toMatchObject({
+      tokenIn: 'wstETH_YT',
+      tokenOut: 'wstETH',
+    });
+    expect(exactly("Send my CryptoPunk #456 to Bob's address").intents[0]).toMatchObject({
+      recipient: 'Bob',
+      tokenId: '456',
+    });
+  });
+});

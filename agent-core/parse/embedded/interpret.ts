@@ -514,6 +514,21 @@ const NO_PROTOCOL = new Set<Intent['action']>([
   'total_supply',
   'approve',
 ]);
+const PROTOCOL_NOUNS = new Set([
+  'lending',
+  'pool',
+  'pools',
+  'vault',
+  'vaults',
+  'protocol',
+  'finance',
+  'dex',
+  'exchange',
+  'app',
+  'market',
+  'markets',
+  'earn',
+]);
 const BRIDGE_PROTOCOL_CUE = new Set(['via', 'using', 'through', 'with']);
 const PROTOCOL_CUE = new Set(['on', 'via', 'using', 'through', 'with', 'at', 'to', 'into', 'from']);
 
@@ -529,7 +544,9 @@ function unknownProtocol(tags: readonly Tag[], texts: ReadonlySet<string>, bridg
     const cue = word(tags[i - 1]) ?? '';
     // A bridge goes "to" and "from" places and people; its protocol is "via" or "using" one.
     if (!PROTOCOL_CUE.has(cue) || (bridging && !BRIDGE_PROTOCOL_CUE.has(cue))) continue;
-    const next = tags[i + 1];
+    // "into Jupiter lending", "on Kamino pool": the name and a word saying what it is.
+    const after = tags[i + 1];
+    const next = after && word(after) !== undefined && PROTOCOL_NOUNS.has(word(after) ?? '') ? tags[i + 2] : after;
     if (next && next.type !== 'separator' && next.type !== 'punct') continue;
     if (texts.has('send') || texts.has('transfer')) return undefined;
     return tag.text;

@@ -496,8 +496,9 @@ const NOT_TICKERS = new Set(
  * "weETH", "sfrxETH"), 2 to 10 characters. Returns the symbol as written, or undefined.
  */
 export function tickerLike(raw: string): string | undefined {
-  if (raw.length < 2 || raw.length > 10) return undefined;
-  if (!/^(?:[A-Z][A-Z0-9]+|[a-z]{1,5}[A-Z][A-Z0-9]+[a-z]?)$/.test(raw)) return undefined;
+  if (raw.length < 2 || raw.length > 16) return undefined;
+  // "wstETH_YT", "PT_sUSDe": a ticker joined by underscores is one ticker.
+  if (!/^(?:[A-Z][A-Z0-9]+|[a-z]{1,5}[A-Z][A-Z0-9]+[a-z]?)(?:_[A-Za-z0-9]+)*$/.test(raw)) return undefined;
   if (/^[A-Z]?\d+$/.test(raw) || /^V\d+$/.test(raw)) return undefined;
   if (NOT_TICKERS.has(raw.toLowerCase())) return undefined;
   return raw;

@@ -54,7 +54,7 @@ const USD_SCALE = /\s?(k|m|mm|b|bn)(?![a-zA-Z0-9])/iy;
 const DOLLAR_TICKER = /\$([A-Za-z][A-Za-z0-9]{0,11})(?![A-Za-z0-9])/y;
 const NFT_ID = /#\s?(\d+)(?!\d)/y;
 const LETTERS = /[a-zA-Z][a-zA-Z0-9]*/y;
-const WORD = /[\p{L}][\p{L}\p{N}]*(?:'[\p{L}]+)?(?:[-.][\p{L}\p{N}]+)*/uy;
+const WORD = /[\p{L}][\p{L}\p{N}]*(?:'[\p{L}]+)?(?:[-._][\p{L}\p{N}]+)*/uy;
 const ARROW = /-+>|=>|→|⟶|➡️?/y;
 const PUNCT = /[,;:!?.&+/()[\]"“”*~@%=<>|#-]/y;
 /** What may stand right before a number and make it not an amount: "%50", "€100". */

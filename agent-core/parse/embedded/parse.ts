@@ -107,6 +107,8 @@ export function readEmbedded(
     }
   }
   joinSellAndBuy(intents, notes, text, tags);
+  joinTakeAndPut(intents, notes, tags);
+  const repeated = dropRepeats(intents, notes);
   doubtAllOfMine(intents, notes, tags);
   shareChains(intents);
   shareProtocols(intents);
@@ -141,7 +143,11 @@ export function readEmbedded(
     const result: ParseResult = { intents: [], clarify: conflict.question, parser: 'embedded' };
     return { result, conflict: conflict.question, parties, notPayees };
   }
-  let clarify: string | undefined = doubt?.question;
+  let clarify: string | undefined =
+    doubt?.question ??
+    (repeated
+      ? 'You asked for the same thing twice; I read it once. If you want it done twice, ask again once this one is done.'
+      : undefined);
   for (const [index, intent] of intents.entries()) {
     if (clarify) break;
     clarify = questionFor(intent, notes[index]);
@@ -334,6 +340,36 @@ function doubtAllOfMine(intents: Intent[], notes: readonly ClauseNotes[], tags: 
   intents.forEach((intent, index) => {
     if (notes[index]?.allOfMine) delete intent.amount;
   });
+}
+
+/**
+ * "take 0.8 ETH from mainnet and put it on arbitrum": funds taken from one chain and put on another,
+ * with no protocol named, is a bridge said in two steps.
+ */
+function joinTakeAndPut(intents: Intent[], notes: ClauseNotes[], tags: readonly Tag[]): void {
+  if (intents.length !== 2) return;
+  const [take, put] = intents;
+  if (take?.action !== 'withdraw' || put?.action !== 'supply') return;
+  if (!take.chain || !put.chain || take.chain === put.chain || !take.token) return;
+  if (put.token !== take.token || put.amount || tags.some((tag) => tag.type === 'entity' && tag.entity.protocol))
+    return;
+  const bridge: Intent = { action: 'bridge', token: take.token, chain: take.chain, toChain: put.chain };
+  if (take.amount) bridge.amount = take.amount;
+  intents.splice(0, 2, bridge);
+  notes.splice(0, 2, { ...notes[1], ...notes[0] });
+}
+
+/** "…Then deposit all of it. Deposit all of it.": a request said twice in a row is read once. */
+function dropRepeats(intents: Intent[], notes: ClauseNotes[]): boolean {
+  let dropped = false;
+  for (let i = intents.length - 1; i > 0; i--) {
+    if (JSON.stringify(intents[i]) === JSON.stringify(intents[i - 1])) {
+      intents.splice(i, 1);
+      notes.splice(i, 1);
+      dropped = true;
+    }
+  }
+  return dropped;
 }
 
 /** Words that put a time or a condition between two steps. */

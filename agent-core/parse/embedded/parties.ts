@@ -109,6 +109,8 @@ function labelAt(tags: readonly Tag[], index: number, isCommonWord: (text: strin
     return { raw: tag.raw, index: i };
   }
   if (isCommonWord(tag.text) && !(next?.type === 'word' && LABEL_NOUNS.has(next.text))) return undefined;
+  // "Bob's address": Bob ("'s" is taken off as the words are read); "treasury wallet": the label.
+  if (next?.type === 'word' && next.text === 'address') return { raw: tag.raw, index: i };
   if (next?.type === 'word' && LABEL_NOUNS.has(next.text)) return { raw: `${tag.raw} ${next.raw}`, index: i };
   return { raw: tag.raw, index: i };
 }
