@@ -2,23 +2,23 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
-import type { Intent } from '../../agent-core/intents/schema.ts';
-import { buildPlan, type PlannerContext } from '../../agent-core/plan/build-plan.ts';
-import { createApp } from '../../app/server.ts';
-import { testAccess } from '../../app/testing/access.ts';
-import { type DevnetManifest, manifestToChain } from '../../devnet/manifest.ts';
-import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
-import { buildSkillCalls } from '../build.ts';
-import { SEXTANT_AUDITOR } from '../project-keys.ts';
-import { skillManifest } from '../sdk/manifest.ts';
-import { executeBuilds, fundedTestUser } from '../testing/devnet.ts';
-import { freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from '../testing/registry.ts';
-import { loadSkillCatalog } from './catalog.ts';
-import { contentAddressedDir } from './load-package.ts';
-import { codeHashOf, readPackageSource } from './package-source.ts';
-import { attestRelease } from './publish-package.ts';
-import { publishRelease } from './releases.ts';
-import { signRelease } from './typed-data.ts';
+import { createApp } from '../app/server.ts';
+import { testAccess } from '../app/testing/access.ts';
+import { type DevnetManifest, manifestToChain } from '../devnet/manifest.ts';
+import { buildSkillCalls } from '../skills/build.ts';
+import { SEXTANT_AUDITOR } from '../skills/project-keys.ts';
+import { loadSkillCatalog } from '../skills/registry/catalog.ts';
+import { contentAddressedDir } from '../skills/registry/load-package.ts';
+import { codeHashOf, readPackageSource } from '../skills/registry/package-source.ts';
+import { attestRelease } from '../skills/registry/publish-package.ts';
+import { publishRelease } from '../skills/registry/releases.ts';
+import { signRelease } from '../skills/registry/typed-data.ts';
+import { skillManifest } from '../skills/sdk/manifest.ts';
+import { executeBuilds, fundedTestUser } from '../skills/testing/devnet.ts';
+import { freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from '../skills/testing/registry.ts';
+import { testEnvironment } from '../smart-accounts/testing/environment.ts';
+import type { Intent } from './intents/schema.ts';
+import { buildPlan, type PlannerContext } from './plan/build-plan.ts';
 
 const manifest = inject('devnet') as DevnetManifest;
 const signedIn = testAccess();
@@ -35,7 +35,7 @@ async function registryWithTipJar() {
   const registry = await freshRegistry();
   const auditor = privateKeyToAccount(generatePrivateKey());
   const files = readPackageSource(TIP_JAR_DIR);
-  const { tipJarWrap } = await import('../testing/fixtures/tip-jar/index.ts');
+  const { tipJarWrap } = await import('../skills/testing/fixtures/tip-jar/index.ts');
   const codeHash = codeHashOf(files);
   await publishRelease(registry.db, {
     manifest: skillManifest(tipJarWrap),
@@ -203,7 +203,7 @@ describe('a package changed on disk while the server runs', () => {
       packagesDir: registry.packagesDir,
       trustedAuditors: registry.trustedAuditors,
     });
-    const { tipJarWrap } = await import('../testing/fixtures/tip-jar/index.ts');
+    const { tipJarWrap } = await import('../skills/testing/fixtures/tip-jar/index.ts');
     const files = readPackageSource(TIP_JAR_DIR).map((file) => ({
       ...file,
       content: file.content.replaceAll("version: '1.0.0'", "version: '1.1.0'"),
