@@ -1,3 +1,4 @@
+import { accountCommand } from '../agent-core/account-command.ts';
 import { chatCommand, contactsCommand, policyCommand, runCommand } from '../agent-core/command.ts';
 import { mcpCommand } from '../agent-core/mcp/command.ts';
 import { evalCommand, parseCommand } from '../agent-core/parse/command.ts';
@@ -12,7 +13,7 @@ import { emissionsCommand } from '../emissions/command.ts';
 import { providerCommand, routerCommand } from '../router/command.ts';
 import { skillsCommand } from '../skills/command.ts';
 import { endpointCommand, endpointsCommand } from '../skills/remote/command.ts';
-import { accountCommand, faucetCommand } from '../smart-accounts/command.ts';
+import { faucetCommand } from '../smart-accounts/command.ts';
 import { resolveNetwork } from './network.ts';
 import { startCommand } from './start.ts';
 import { tokenCommand } from './token-command.ts';
