@@ -7,6 +7,7 @@ import { validate } from '../common/http-edge.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
 import { accountSummary } from '../smart-accounts/balances.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
+import type { AccountResponse } from '../smart-accounts/views.ts';
 import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, planView } from './agent.ts';
 import { ConversationNotFoundError } from './conversations/conversations.ts';
 import { priceBook } from './plan/prices.ts';
@@ -117,7 +118,8 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
     const { env, catalog } = deps.agent;
     const prices = priceBook(catalog, createSkillContext({ chain: env.chain, client: env.publicClient, account }));
     const summary = await accountSummary({ client: env.publicClient, chain: env.chain, account, prices });
-    return c.json({ user: userId, address: account, owner, ...summary });
+    const body: AccountResponse = { user: userId, address: account, owner, ...summary };
+    return c.json(body);
   });
 
   app.get('/v1/policy', (c) => c.json({ policy: getPolicy(deps.agent.db, c.get('userId')) }));

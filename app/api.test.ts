@@ -1,8 +1,11 @@
 import { getAddress, parseEther } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
 import { getPlan } from '../agent-core/plan/store.ts';
+import { PlanResponseSchema } from '../agent-core/plan/view.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { findFreePort } from '../common/ports.ts';
+import { AccountResponseSchema, ExecutionResponseSchema } from '../smart-accounts/views.ts';
 import { accessToken } from './access.ts';
 import { listen } from './server.ts';
 import { testAgentApp } from './testing/agent-app.ts';
@@ -260,5 +263,45 @@ describe('the API, on the devnet', async () => {
     );
     expect(JSON.stringify(document.paths['/v1/chat']?.post?.requestBody)).toContain('"message"');
     expect(JSON.stringify(document.paths['/v1/chat']?.post?.requestBody)).toContain('"referrer"');
+  });
+
+  it('answers plans, executions and the account as the 200 schemas of its OpenAPI document say', async () => {
+    const document = (await (await app.request('/openapi.json', { headers: as(aliceToken) })).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, unknown> }> }>>;
+    };
+    /** The route's answer, checked against the schema the document publishes for it (which is that schema). */
+    const checked = async <S extends z.ZodType>(response: Response, path: string, method: string, schema: S) => {
+      expect(response.status, path).toBe(200);
+      const published = document.paths[path]?.[method]?.responses[200]?.content['application/json'];
+      expect(published, `${method} ${path}`).toEqual({
+        schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }),
+      });
+      const parsed = schema.safeParse(await response.json());
+      expect(parsed.error?.issues ?? [], `${method} ${path}`).toEqual([]);
+      return parsed.data as z.output<S>;
+    };
+    const planOf = async (message: string) => {
+      const stream = await events(await post('/v1/chat', aliceToken, { message }));
+      // The plan event carries the same view.
+      const sent = PlanResponseSchema.safeParse((stream.find(([e]) => e === 'plan') ?? [])[1]);
+      expect(sent.error?.issues ?? []).toEqual([]);
+      return ((stream.at(-1) ?? [])[1] as { planId: string }).planId;
+    };
+
+    const planId = await planOf('wrap 0.01 ETH');
+    const shown = await app.request(`/v1/plans/${planId}`, { headers: as(aliceToken) });
+    expect((await checked(shown, '/v1/plans/{id}', 'get', PlanResponseSchema)).plan.id).toBe(planId);
+    const confirmed = await post(`/v1/plans/${planId}/confirm`, aliceToken, {});
+    const { execution } = await checked(confirmed, '/v1/plans/{id}/confirm', 'post', ExecutionResponseSchema);
+    const execution2 = await app.request(`/v1/executions/${execution.id}`, { headers: as(aliceToken) });
+    await checked(execution2, '/v1/executions/{id}', 'get', ExecutionResponseSchema);
+
+    const cancelled = await post(`/v1/plans/${await planOf('wrap 0.01 ETH')}/cancel`, aliceToken, {});
+    expect((await checked(cancelled, '/v1/plans/{id}/cancel', 'post', PlanResponseSchema)).plan.status).toBe(
+      'cancelled',
+    );
+
+    const account = await app.request('/v1/account', { headers: as(aliceToken) });
+    await checked(account, '/v1/account', 'get', AccountResponseSchema);
   });
 });

@@ -1,17 +1,21 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { LlmStatus } from '../agent-core/llm-status.ts';
+import { SextantError } from '../common/errors.ts';
 import { accessToken } from './access.ts';
 import { createApp } from './server.ts';
 import { testAccess } from './testing/access.ts';
 
 /** The server without a chain behind it: enough for what happens before any route runs. */
-function edgeApp() {
+function edgeApp(
+  llm: () => Promise<LlmStatus> = async () => ({ provider: 'embedded', model: 'embedded', reachable: false, host: '' }),
+) {
   const signedIn = testAccess('ada');
   const app = createApp({
     access: signedIn.access,
     chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
     rpcUrl: 'http://127.0.0.1:1',
     bundlerUrl: undefined,
-    llm: async () => ({ provider: 'embedded', model: 'embedded', reachable: false, host: '' }),
+    llm,
   });
   return { app, ...signedIn };
 }
@@ -82,5 +86,59 @@ describe('the MCP token, at the edge of the server', () => {
       body: '{}',
     });
     expect(withCookie.status).toBe(403);
+  });
+});
+
+describe('errors, at the edge of the server', () => {
+  it('answers a SextantError with its status, code, message and hint', async () => {
+    const { app, token } = edgeApp(async () => {
+      throw new SextantError('The model is busy.', { code: 'llm-busy', status: 503, hint: 'Try again.' });
+    });
+    const answer = await app.request('/v1/session', { headers: { authorization: `Bearer ${token}` } });
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toEqual({ error: 'The model is busy.', code: 'llm-busy', hint: 'Try again.' });
+  });
+
+  it('answers any other error with a 500 that shows nothing of it (the details go to the log)', async () => {
+    const { app, token } = edgeApp(async () => {
+      throw new TypeError('cannot read /home/secret/.sextant/keystore.json: token abc123');
+    });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const answer = await app.request('/v1/session', { headers: { authorization: `Bearer ${token}` } });
+      expect(answer.status).toBe(500);
+      const text = await answer.text();
+      expect(JSON.parse(text)).toEqual({ error: 'internal error', hint: 'See the server log.' });
+      expect(text).not.toMatch(/secret|abc123|TypeError|keystore/);
+      expect(logged).toHaveBeenCalledOnce();
+    } finally {
+      logged.mockRestore();
+    }
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('publishes a real 200 schema for the plans, executions, the account and the skills', async () => {
+    const { app, token } = edgeApp();
+    const answer = await app.request('/openapi.json', { headers: { authorization: `Bearer ${token}` } });
+    const document = (await answer.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, unknown> }> }>>;
+    };
+    const routes: [string, string, string][] = [
+      ['/v1/plans/{id}', 'get', 'plan'],
+      ['/v1/plans/{id}/confirm', 'post', 'execution'],
+      ['/v1/plans/{id}/cancel', 'post', 'plan'],
+      ['/v1/executions/{id}', 'get', 'execution'],
+      ['/v1/account', 'get', 'balances'],
+      ['/v1/skills', 'get', 'skills'],
+      ['/v1/skills/{id}', 'get', 'attestations'],
+    ];
+    for (const [path, method, property] of routes) {
+      const json = document.paths[path]?.[method]?.responses[200]?.content['application/json'] as
+        | { schema?: { type?: string; properties?: Record<string, unknown>; required?: string[] } }
+        | undefined;
+      expect(json?.schema?.type, `${method} ${path}`).toBe('object');
+      expect(json?.schema?.required, `${method} ${path}`).toContain(property);
+    }
   });
 });

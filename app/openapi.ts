@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { PlanResponseSchema } from '../agent-core/plan/view.ts';
 import { PolicyUpdateSchema } from '../agent-core/policy/policy.ts';
 import { ChatRequestSchema, ConfirmRequestSchema } from '../agent-core/routes.ts';
+import { SkillDetailResponseSchema, SkillListResponseSchema } from '../skills/registry/views.ts';
 import { AttestBodySchema, PublishBodySchema } from '../skills/routes.ts';
+import { AccountResponseSchema, ExecutionResponseSchema } from '../smart-accounts/views.ts';
 import { UnlockRequestSchema } from './unlock.ts';
 
 type Operation = {
@@ -11,6 +14,8 @@ type Operation = {
   body?: z.ZodType;
   /** What a success returns: 'json' or 'sse' (text/event-stream). */
   returns?: 'json' | 'sse';
+  /** The JSON a success returns: the schema the route's answer is typed with. */
+  response?: z.ZodType;
   params?: string[];
 };
 
@@ -26,7 +31,13 @@ const OPERATIONS: Operation[] = [
     body: ChatRequestSchema,
     returns: 'sse',
   },
-  { method: 'get', path: '/v1/plans/{id}', summary: 'A plan of the signed-in user.', params: ['id'] },
+  {
+    method: 'get',
+    path: '/v1/plans/{id}',
+    summary: 'A plan of the signed-in user.',
+    params: ['id'],
+    response: PlanResponseSchema,
+  },
   {
     method: 'post',
     path: '/v1/plans/{id}/confirm',
@@ -34,8 +45,15 @@ const OPERATIONS: Operation[] = [
       "Executes a proposed plan once (idempotent: a second confirm returns the same execution). 423 {code: 'passphrase-required'} when the server has no SEXTANT_PASSPHRASE and the owner key is locked: unlock it, then confirm again.",
     body: ConfirmRequestSchema,
     params: ['id'],
+    response: ExecutionResponseSchema,
   },
-  { method: 'post', path: '/v1/plans/{id}/cancel', summary: 'Cancels a proposed plan.', params: ['id'] },
+  {
+    method: 'post',
+    path: '/v1/plans/{id}/cancel',
+    summary: 'Cancels a proposed plan.',
+    params: ['id'],
+    response: PlanResponseSchema,
+  },
   {
     method: 'post',
     path: '/v1/session/unlock',
@@ -54,6 +72,7 @@ const OPERATIONS: Operation[] = [
     path: '/v1/executions/{id}',
     summary: 'An execution: status, userOpHash, tx hash, error.',
     params: ['id'],
+    response: ExecutionResponseSchema,
   },
   {
     method: 'get',
@@ -75,11 +94,27 @@ const OPERATIONS: Operation[] = [
       'A conversation: its turns in order, each assistant turn with its kind, plan (as POST /v1/chat sent it, status now) and execution.',
     params: ['id'],
   },
-  { method: 'get', path: '/v1/account', summary: "The user's smart account: address, deployment, balances with USD." },
+  {
+    method: 'get',
+    path: '/v1/account',
+    summary: "The user's smart account: address, deployment, balances with USD.",
+    response: AccountResponseSchema,
+  },
   { method: 'get', path: '/v1/policy', summary: "The user's limits." },
   { method: 'put', path: '/v1/policy', summary: "Changes some of the user's limits.", body: PolicyUpdateSchema },
-  { method: 'get', path: '/v1/skills', summary: 'Every skill with its manifest and audit status.' },
-  { method: 'get', path: '/v1/skills/{id}', summary: 'One skill, its attestations and versions.', params: ['id'] },
+  {
+    method: 'get',
+    path: '/v1/skills',
+    summary: 'Every skill with its manifest and audit status.',
+    response: SkillListResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/skills/{id}',
+    summary: 'One skill, its attestations and versions.',
+    params: ['id'],
+    response: SkillDetailResponseSchema,
+  },
   { method: 'post', path: '/v1/skills', summary: 'Publishes a skill release.', body: PublishBodySchema },
   {
     method: 'post',
@@ -97,7 +132,13 @@ const OPERATIONS: Operation[] = [
   },
 ];
 
-const ErrorSchema = z.object({ error: z.string(), hint: z.string().optional(), field: z.string().optional() });
+/** Every error answer: what went wrong, its machine code (a refusal's), what to do, and the bad field (a 400's). */
+const ErrorSchema = z.object({
+  error: z.string(),
+  code: z.string().optional(),
+  hint: z.string().optional(),
+  field: z.string().optional(),
+});
 
 /** The OpenAPI 3.1 document of the API, generated from the handlers' own zod schemas. */
 export function openApiDocument(version: string): Record<string, unknown> {
@@ -110,7 +151,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: {
         200: {
           description: 'OK',
-          content: op.returns === 'sse' ? { 'text/event-stream': {} } : { 'application/json': {} },
+          content:
+            op.returns === 'sse'
+              ? { 'text/event-stream': {} }
+              : {
+                  'application/json': op.response
+                    ? { schema: z.toJSONSchema(op.response, { io: 'output', unrepresentable: 'any' }) }
+                    : {},
+                },
         },
         400: { description: 'A bad body: the field and the reason.', ...error },
         401: { description: 'Not signed in.', ...error },

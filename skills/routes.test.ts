@@ -1,5 +1,6 @@
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createApp } from '../app/server.ts';
 import { testAccess } from '../app/testing/access.ts';
 
@@ -8,6 +9,7 @@ const signedIn = testAccess();
 import { SEXTANT_AUDITOR } from './project-keys.ts';
 import { codeHashOf, readPackageSource } from './registry/package-source.ts';
 import { signAttestation, signRelease } from './registry/typed-data.ts';
+import { SkillDetailResponseSchema, SkillListResponseSchema } from './registry/views.ts';
 import { skillManifest } from './sdk/manifest.ts';
 import { freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from './testing/registry.ts';
 
@@ -43,6 +45,25 @@ describe('the registry over HTTP', () => {
       expect(await shown.json()).toMatchObject({ id: 'erc20/transfer', auditors: [SEXTANT_AUDITOR] });
     }
     expect((await server.fetch(request('GET', '/v1/skills/nope/nothing'))).status).toBe(404);
+  });
+
+  it('answers the list and one skill as the 200 schemas of its OpenAPI document say', async () => {
+    const server = await app();
+    const document = (await (await server.fetch(request('GET', '/openapi.json'))).json()) as {
+      paths: Record<string, { get: { responses: Record<string, { content: Record<string, unknown> }> } }>;
+    };
+    const routes = [
+      ['/v1/skills', '/v1/skills', SkillListResponseSchema],
+      ['/v1/skills/erc20/transfer', '/v1/skills/{id}', SkillDetailResponseSchema],
+    ] as const;
+    for (const [path, documented, schema] of routes) {
+      const answer = await server.fetch(request('GET', path));
+      expect(answer.status).toBe(200);
+      expect(document.paths[documented]?.get.responses[200]?.content['application/json']).toEqual({
+        schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }),
+      });
+      expect(schema.safeParse(await answer.json()).error?.issues ?? [], path).toEqual([]);
+    }
   });
 
   it('publishes a package and records an attestation; refuses duplicates and bad bodies with a reason', async () => {

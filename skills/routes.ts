@@ -6,6 +6,7 @@ import { validate } from '../common/http-edge.ts';
 import { AttestationRequestSchema, recordAttestation } from './registry/attestations.ts';
 import { type CatalogEntry, loadSkillCatalog, type SkillCatalog } from './registry/catalog.ts';
 import { listVersions, publishRelease } from './registry/releases.ts';
+import type { SkillDetailResponse, SkillView } from './registry/views.ts';
 
 export type SkillRoutesDependencies = {
   db: Db;
@@ -30,7 +31,7 @@ export const PublishBodySchema = z.object({
 export const AttestBodySchema = AttestationRequestSchema.omit({ skillId: true });
 
 /** A skill as the API lists it: its manifest, and whether it may run and why. */
-function describeEntry(entry: CatalogEntry) {
+function describeEntry(entry: CatalogEntry): SkillView {
   return {
     ...entry.manifest,
     origin: entry.origin,
@@ -72,7 +73,7 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
 
   app.get('/v1/skills', async (c) => c.json({ skills: (await catalog()).entries.map(describeEntry) }));
 
-  const showSkill = async (id: string) => {
+  const showSkill = async (id: string): Promise<SkillDetailResponse | undefined> => {
     const entry = (await catalog()).get(id);
     if (!entry) return undefined;
     return {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Db } from '../common/database.ts';
 import { type ExecutionRecord, FINAL_EXECUTION_STATUSES, getExecution } from './executions.ts';
+import type { ExecutionView } from './views.ts';
 
 /** The user's execution, or undefined (another user's id is not found, as a missing one). */
 function findExecution(db: Db, userId: string, id: string): ExecutionRecord | undefined {
@@ -14,8 +15,8 @@ function findExecution(db: Db, userId: string, id: string): ExecutionRecord | un
 
 type Env = { Variables: { userId: string } };
 
-/** An execution record as JSON (bigints as strings). */
-export function executionJson(record: ExecutionRecord) {
+/** An execution record as JSON (bigints as strings): its schema is ExecutionViewSchema (views.ts). */
+export function executionJson(record: ExecutionRecord): ExecutionView {
   return {
     id: record.id,
     planId: record.planId,

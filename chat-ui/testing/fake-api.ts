@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { Address } from 'viem';
+import type { PlanView } from '../../agent-core/agent.ts';
 import { validate } from '../../common/http-edge.ts';
 import { notSettled, ReportParamsSchema, ReportQuerySchema } from '../../emissions/routes.ts';
+import type { ExecutionView } from '../../smart-accounts/views.ts';
 import { chatUiRoutes } from '../routes.ts';
 
 /**
@@ -11,36 +14,12 @@ import { chatUiRoutes } from '../routes.ts';
  * a revert on chain, a 5xx. The real server is the reference; this fake follows it.
  */
 
-type Execution = {
-  id: string;
-  status: 'pending' | 'submitted' | 'succeeded' | 'reverted' | 'failed' | 'dropped';
-  userOpHash: string | null;
-  txHash: string | null;
-  error: string | null;
-  gasUsed: string | null;
-  feePaid: string | null;
-};
+// The real server's answers, typed from the schemas it publishes (agent-core/plan/view.ts, smart-accounts/views.ts).
+type Execution = ExecutionView;
+type Plan = PlanView;
 
-type Change = { token: string; symbol: string; amount: string; baseUnits: string; usd: number | undefined };
-
-type Plan = {
-  id: string;
-  status: 'proposed' | 'refused' | 'confirmed' | 'cancelled' | 'expired';
-  steps: { skillId: string; version: string; protocol: string; title: string; summary: string; quote?: unknown }[];
-  preview: {
-    ok: boolean;
-    problem: string | undefined;
-    changes: Change[];
-    approvals: { token: string; symbol: string; spender: string; amount: string; remaining: string }[];
-    gas: { units: string; fee: string; feeUsd: number | undefined; sponsored: boolean };
-    valueOutUsd: number;
-  };
-  valueUsd: number;
-  newRecipients: string[];
-  refusal: string | undefined;
-  expiresAt: string;
-  executionId: string | undefined;
-};
+/** A balance change as the scripts write it; makePlan fills in the rest of the real shape. */
+type Change = { token: Address; symbol: string; amount: string; baseUnits: string; usd: number | undefined };
 
 export type FakeApiOptions = {
   /** Every /v1 call answers 401, as without a session cookie. */
@@ -98,7 +77,10 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     { symbol: 'DAI', address: TOKENS.DAI, decimals: 18, amount: '1200.5', usd: 1200.5 },
   ];
 
-  const makePlan = (fields: Partial<Plan> & Pick<Plan, 'steps'> & { changes: Change[] }): Plan => {
+  const makePlan = (
+    fields: Partial<Omit<Plan, 'preview'>> &
+      Pick<Plan, 'steps'> & { changes: Change[]; preview?: Partial<Plan['preview']> },
+  ): Plan => {
     const out = fields.changes.filter((c) => c.amount.startsWith('-')).reduce((s, c) => s + Math.abs(c.usd ?? 0), 0);
     const plan: Plan = {
       id: nextId('plan'),
@@ -107,14 +89,21 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
       preview: {
         ok: true,
         problem: undefined,
-        changes: fields.changes,
+        changes: fields.changes.map((change) => ({
+          ...change,
+          kind: 'wallet' as const,
+          asset: undefined,
+          description: `${change.amount.startsWith('-') ? '' : '+'}${change.amount} ${change.symbol}`,
+        })),
         approvals: [],
         gas: { units: '187332', fee: '0.000412', feeUsd: 1.236, sponsored: false },
+        ledger: { flows: [], totalUsd: out, unpriced: [], unlistedTokens: [], recipients: [], healthFactor: undefined },
         valueOutUsd: out,
         ...fields.preview,
       },
       valueUsd: out,
       newRecipients: fields.newRecipients ?? [],
+      unlistedTokens: [],
       refusal: fields.refusal,
       expiresAt: new Date(Date.now() + (options.planTtlMs ?? 5 * 60_000)).toISOString(),
       executionId: undefined,
@@ -542,14 +531,19 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
         400,
       );
     plan.status = 'confirmed';
+    const now = new Date().toISOString();
     const execution: Execution = {
       id: nextId('exec'),
+      planId: plan.id,
       status: 'submitted',
+      sent: 'yes',
       userOpHash: FAKE_USER_OP_HASH,
       txHash: null,
       error: null,
       gasUsed: null,
       feePaid: null,
+      createdAt: now,
+      updatedAt: now,
     };
     plan.executionId = execution.id;
     executions.set(execution.id, execution);

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { AddressJson, HexJson, IntegerString } from '../common/json-schemas.ts';
+
+/**
+ * The smart-account answers of the HTTP API as zod schemas: what GET /v1/executions/:id, a confirm and
+ * GET /v1/account return. The routes type their answers with them; /openapi.json publishes them.
+ */
+
+export const ExecutionStatusSchema = z.enum(['pending', 'submitted', 'succeeded', 'reverted', 'failed', 'dropped']);
+
+/** An execution record as JSON (bigints as strings). */
+export const ExecutionViewSchema = z.object({
+  id: z.string(),
+  planId: z.string().nullable(),
+  status: ExecutionStatusSchema,
+  sent: z.enum(['no', 'unknown', 'yes']),
+  userOpHash: HexJson.nullable(),
+  txHash: HexJson.nullable(),
+  gasUsed: IntegerString.nullable(),
+  feePaid: IntegerString.nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ExecutionView = z.output<typeof ExecutionViewSchema>;
+
+export const ExecutionResponseSchema = z.object({ execution: ExecutionViewSchema });
+
+const BalanceViewSchema = z.object({
+  symbol: z.string(),
+  address: AddressJson.nullable(),
+  decimals: z.number().int(),
+  raw: IntegerString,
+  amount: z.string(),
+  usd: z.number().nullable(),
+  reward: z.literal(true).optional(),
+});
+
+const PositionViewSchema = z.object({
+  protocol: z.enum(['aave-v3', 'sextant']),
+  kind: z.enum(['supplied', 'borrowed', 'deposit']),
+  symbol: z.string(),
+  asset: AddressJson,
+  token: AddressJson,
+  tokenSymbol: z.string(),
+  decimals: z.number().int(),
+  raw: IntegerString,
+  amount: z.string(),
+  shares: z.string().optional(),
+  usd: z.number().nullable(),
+  priceSource: z.enum(['aave-oracle', 'price-skill']),
+  collateral: z.boolean().optional(),
+});
+
+const AaveViewSchema = z.object({
+  healthFactor: z.number().nullable(),
+  collateralUsd: z.number(),
+  debtUsd: z.number(),
+  availableBorrowsUsd: z.number(),
+  ltvBps: z.number(),
+  liquidationThresholdBps: z.number(),
+});
+
+/** The account summary (smart-accounts/balances.ts accountSummary) as JSON. */
+export const AccountSummarySchema = z.object({
+  deployed: z.boolean(),
+  chain: z.object({ slug: z.string(), name: z.string(), chainId: z.number().int() }),
+  balances: z.array(BalanceViewSchema),
+  positions: z.array(PositionViewSchema),
+  aave: AaveViewSchema.nullable(),
+  totals: z.object({
+    walletUsd: z.number(),
+    positionsUsd: z.number(),
+    debtUsd: z.number(),
+    totalUsd: z.number(),
+    unpriced: z.array(z.string()),
+  }),
+});
+
+/** GET /v1/account: the signed-in user, their owner and smart account, and the account summary. */
+export const AccountResponseSchema = AccountSummarySchema.extend({
+  user: z.string(),
+  address: AddressJson,
+  owner: AddressJson,
+});
+export type AccountResponse = z.output<typeof AccountResponseSchema>;
