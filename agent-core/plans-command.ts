@@ -4,7 +4,7 @@ import { type AgentReply, confirmPlan, planExecution, planView } from './agent.t
 import { askYesNo, unlockOwner } from './command.ts';
 import { getPlan } from './plan/store.ts';
 import { renderExecution, renderReply } from './render.ts';
-import { openAgentSession } from './session.ts';
+import type { OpenAgentSession } from './session.ts';
 
 const help = `Usage: sextant plans show ID [--json] [--user ID]
        sextant plans confirm ID [--yes] [--allow-new-recipient] [--allow-unlisted-token] [--json] [--user ID]
@@ -22,7 +22,12 @@ Options:
   --user ID               the local user (default: SEXTANT_USER)
   -h, --help              show this help`;
 
-async function openPlan(context: CommandContext, id: string | undefined, user: string | undefined) {
+async function openPlan(
+  openAgentSession: OpenAgentSession,
+  context: CommandContext,
+  id: string | undefined,
+  user: string | undefined,
+) {
   if (!id) throw new UsageError('Which plan? Give its id (plan_…).');
   const session = await openAgentSession(context, { ...(user ? { user } : {}), llm: 'embedded' });
   const plan = getPlan(session.deps.db, session.userId, id);
@@ -43,65 +48,68 @@ function renderPlan(plan: ReturnType<typeof planView>, message: string): string 
   return `"${message}" (${status}${plan.refusal ? `: ${plan.refusal}` : ''})\n${renderReply(reply)}`;
 }
 
-export const plansCommand: Command = {
-  name: 'plans',
-  summary: 'show a plan by its id, or confirm it (how a plan an agent built over MCP gets to run)',
-  help,
-  async run(argv, context) {
-    const [sub, ...rest] = argv;
-    const { values, positionals } = parseCommandArgs(
-      'plans',
-      rest,
-      {
-        yes: { type: 'boolean' },
-        'allow-new-recipient': { type: 'boolean' },
-        'allow-unlisted-token': { type: 'boolean' },
-        json: { type: 'boolean' },
-        user: { type: 'string' },
-      },
-      true,
-    );
-    if (sub !== 'show' && sub !== 'confirm') {
-      throw new UsageError(sub ? `Unknown subcommand "plans ${sub}".` : 'Which subcommand?', {
-        hint: 'One of show, confirm. Run `sextant plans --help`.',
-      });
-    }
-    const { session, plan } = await openPlan(context, positionals[0], values.user);
-    const view = planView(plan);
-    if (sub === 'show') {
-      const execution = planExecution(session.deps, session.userId, plan.id);
-      if (values.json) {
-        context.stdout(
-          `${JSON.stringify({ plan: view, execution: execution ? executionJson(execution) : null }, null, 2)}\n`,
-        );
-      } else {
-        context.stdout(renderPlan(view, plan.message));
-        if (execution) context.stdout(renderExecution(execution));
+/** `sextant plans`, with the CLI user's agent session as app/ assembles it (the composition root). */
+export function plansCommand(openAgentSession: OpenAgentSession): Command {
+  return {
+    name: 'plans',
+    summary: 'show a plan by its id, or confirm it (how a plan an agent built over MCP gets to run)',
+    help,
+    async run(argv, context) {
+      const [sub, ...rest] = argv;
+      const { values, positionals } = parseCommandArgs(
+        'plans',
+        rest,
+        {
+          yes: { type: 'boolean' },
+          'allow-new-recipient': { type: 'boolean' },
+          'allow-unlisted-token': { type: 'boolean' },
+          json: { type: 'boolean' },
+          user: { type: 'string' },
+        },
+        true,
+      );
+      if (sub !== 'show' && sub !== 'confirm') {
+        throw new UsageError(sub ? `Unknown subcommand "plans ${sub}".` : 'Which subcommand?', {
+          hint: 'One of show, confirm. Run `sextant plans --help`.',
+        });
       }
-      return 0;
-    }
-    if (!values.json) context.stdout(renderPlan(view, plan.message));
-    if (plan.status === 'proposed' && values.yes !== true && !(await askYesNo('Confirm and execute? [y/N] '))) {
-      context.stdout(
-        process.stdin.isTTY
-          ? 'Not executed.\n'
-          : 'Not executed: there is no terminal to confirm in; pass --yes to confirm.\n',
-      );
-      return 1;
-    }
-    const owner = await unlockOwner(session.deps.db, session.userId);
-    const record = await confirmPlan(session.deps, {
-      userId: session.userId,
-      planId: plan.id,
-      owner,
-      allowNewRecipients: values['allow-new-recipient'] === true,
-      allowUnlistedTokens: values['allow-unlisted-token'] === true,
-    });
-    if (values.json)
-      context.stdout(
-        `${JSON.stringify({ plan: planView(getPlan(session.deps.db, session.userId, plan.id) ?? plan), execution: executionJson(record) }, null, 2)}\n`,
-      );
-    else context.stdout(renderExecution(record));
-    return record.status === 'succeeded' ? 0 : 1;
-  },
-};
+      const { session, plan } = await openPlan(openAgentSession, context, positionals[0], values.user);
+      const view = planView(plan);
+      if (sub === 'show') {
+        const execution = planExecution(session.deps, session.userId, plan.id);
+        if (values.json) {
+          context.stdout(
+            `${JSON.stringify({ plan: view, execution: execution ? executionJson(execution) : null }, null, 2)}\n`,
+          );
+        } else {
+          context.stdout(renderPlan(view, plan.message));
+          if (execution) context.stdout(renderExecution(execution));
+        }
+        return 0;
+      }
+      if (!values.json) context.stdout(renderPlan(view, plan.message));
+      if (plan.status === 'proposed' && values.yes !== true && !(await askYesNo('Confirm and execute? [y/N] '))) {
+        context.stdout(
+          process.stdin.isTTY
+            ? 'Not executed.\n'
+            : 'Not executed: there is no terminal to confirm in; pass --yes to confirm.\n',
+        );
+        return 1;
+      }
+      const owner = await unlockOwner(session.deps.db, session.userId);
+      const record = await confirmPlan(session.deps, {
+        userId: session.userId,
+        planId: plan.id,
+        owner,
+        allowNewRecipients: values['allow-new-recipient'] === true,
+        allowUnlistedTokens: values['allow-unlisted-token'] === true,
+      });
+      if (values.json)
+        context.stdout(
+          `${JSON.stringify({ plan: planView(getPlan(session.deps.db, session.userId, plan.id) ?? plan), execution: executionJson(record) }, null, 2)}\n`,
+        );
+      else context.stdout(renderExecution(record));
+      return record.status === 'succeeded' ? 0 : 1;
+    },
+  };
+}

@@ -1,15 +1,11 @@
+import type { Address } from 'viem';
 import type { CommandContext } from '../common/command.ts';
 import type { Settings } from '../common/settings.ts';
-import { rewardsForNetwork } from '../emissions/claims.ts';
-import { loadSkillCatalog, openSkillRegistry, skillPackagesDir } from '../skills/registry/catalog.ts';
-import { executionEnvironment } from '../smart-accounts/environment.ts';
-import { openUserAccount } from '../smart-accounts/user-account.ts';
 import type { AgentDeps, ParseFunction } from './agent.ts';
 
 export type { LlmChoice };
 
 import { detectLlm } from './llm-status.ts';
-import { migrateAgentCore } from './migrations.ts';
 import { LlmError } from './parse/ollama/errors.ts';
 import { type LlmChoice, parseMessage } from './parse/parse-message.ts';
 
@@ -35,24 +31,14 @@ export function parserFor(settings: Settings, llm: LlmChoice): ParseFunction {
   };
 }
 
-/** The agent for the CLI's user on the selected network: their account (created on first use), the catalog. */
-export async function openAgentSession(context: CommandContext, options: { user?: string; llm?: LlmChoice } = {}) {
-  const user = await openUserAccount(context, options.user);
-  migrateAgentCore(user.db);
-  await openSkillRegistry(user.db);
-  const env = executionEnvironment(user.db, user.network);
-  const trusted = context.settings.skillAuditors;
-  const catalog = await loadSkillCatalog(user.db, {
-    packagesDir: skillPackagesDir(context.settings.dataDir),
-    ...(trusted ? { trustedAuditors: trusted } : {}),
-  });
-  const rewards = rewardsForNetwork(user.db, env.publicClient, env.chain, context.settings.dataDir);
-  const deps: AgentDeps = {
-    db: user.db,
-    env,
-    catalog,
-    parse: parserFor(context.settings, options.llm ?? 'auto'),
-    ...(rewards ? { rewards } : {}),
-  };
-  return { deps, userId: user.userId, owner: user.owner, account: user.account };
-}
+/**
+ * The agent for the CLI's user on the selected network: their account (created on first use), the
+ * catalog. app/runtime.ts assembles it (`openAgentSession`), as it assembles the server's: the agent's
+ * commands are given it.
+ */
+export type AgentSession = { deps: AgentDeps; userId: string; owner: Address; account: Address };
+
+export type OpenAgentSession = (
+  context: CommandContext,
+  options?: { user?: string; llm?: LlmChoice },
+) => Promise<AgentSession>;

@@ -15,6 +15,7 @@ import { skillsCommand } from '../skills/command.ts';
 import { endpointCommand, endpointsCommand } from '../skills/remote/command.ts';
 import { faucetCommand } from '../smart-accounts/command.ts';
 import { resolveNetwork } from './network.ts';
+import { openAgentSession } from './runtime.ts';
 import { startCommand } from './start.ts';
 import { tokenCommand } from './token-command.ts';
 
@@ -25,20 +26,20 @@ export const commands: readonly Command[] = [
   devnetCommand,
   accountCommand,
   faucetCommand,
-  runCommand,
-  chatCommand,
-  plansCommand,
-  policyCommand,
-  contactsCommand,
+  runCommand(openAgentSession),
+  chatCommand(openAgentSession),
+  plansCommand(openAgentSession),
+  policyCommand(openAgentSession),
+  contactsCommand(openAgentSession),
   parseCommand,
   evalCommand,
   skillsCommand,
   endpointsCommand,
   endpointCommand,
-  mcpCommand,
+  mcpCommand(openAgentSession),
   routerCommand,
   providerCommand,
-  emissionsCommand,
+  emissionsCommand(openAgentSession),
   chainsCommand,
 ];
 

@@ -1,7 +1,9 @@
 import type { Address } from 'viem';
+import type { AgentDeps } from '../agent-core/agent.ts';
 import { migrateAgentCore } from '../agent-core/migrations.ts';
 import type { AgentRoutesDependencies } from '../agent-core/routes.ts';
-import { parserFor } from '../agent-core/session.ts';
+import { type AgentSession, type LlmChoice, parserFor } from '../agent-core/session.ts';
+import type { CommandContext } from '../common/command.ts';
 import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
 import type { Network } from '../common/network.ts';
@@ -13,6 +15,35 @@ import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { ownerAddress } from '../smart-accounts/keystore.ts';
 import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
 import { type UnlockedKeys, unlockedKeys } from '../smart-accounts/unlocked-keys.ts';
+import { openUserAccount } from '../smart-accounts/user-account.ts';
+
+/**
+ * The agent, assembled for one database and network: its tables, the skill registry and catalog, the
+ * execution environment, the emission rewards, the parser. The one place it is put together: the
+ * server (serverRuntime) and the CLI's commands (openAgentSession) both take it from here.
+ */
+async function assembleAgent(db: Db, network: Network, settings: Settings, llm: LlmChoice): Promise<AgentDeps> {
+  migrateAgentCore(db);
+  await openSkillRegistry(db);
+  const trustedAuditors = settings.skillAuditors;
+  const catalog = await loadSkillCatalog(db, {
+    packagesDir: skillPackagesDir(settings.dataDir),
+    ...(trustedAuditors ? { trustedAuditors } : {}),
+  });
+  const env = executionEnvironment(db, network);
+  const rewards = rewardsForNetwork(db, env.publicClient, env.chain, settings.dataDir);
+  return { db, env, catalog, parse: parserFor(settings, llm), ...(rewards ? { rewards } : {}) };
+}
+
+/** The agent for the CLI's user on the selected network: their account (created on first use), the catalog. */
+export async function openAgentSession(
+  context: CommandContext,
+  options: { user?: string; llm?: LlmChoice } = {},
+): Promise<AgentSession> {
+  const user = await openUserAccount(context, options.user);
+  const deps = await assembleAgent(user.db, user.network, context.settings, options.llm ?? 'auto');
+  return { deps, userId: user.userId, owner: user.owner, account: user.account };
+}
 
 /**
  * What the server serves, for one network: the skill registry and the agent (parser, planner,
@@ -27,21 +58,17 @@ export async function serverRuntime(
   settings: Settings,
   passphrase: string | undefined = process.env.SEXTANT_PASSPHRASE,
 ): Promise<{ skills: SkillRoutesDependencies; agent: AgentRoutesDependencies; keys: UnlockedKeys }> {
-  migrateAgentCore(db);
-  await openSkillRegistry(db);
-  const packagesDir = skillPackagesDir(settings.dataDir);
+  const agent = await assembleAgent(db, network, settings, 'auto');
+  const { env, catalog } = agent;
   const trustedAuditors = settings.skillAuditors;
-  // One catalog for the planner, MCP and /v1/skills: what the list shows is what a plan may use.
-  const catalog = await loadSkillCatalog(db, { packagesDir, ...(trustedAuditors ? { trustedAuditors } : {}) });
-  const env = executionEnvironment(db, network);
-  const rewards = rewardsForNetwork(db, env.publicClient, env.chain, settings.dataDir);
   const accounts = new Map<string, { owner: Address; account: Address }>();
   const keys = unlockedKeys(db, { passphrase, idleMs: settings.unlockIdleMinutes * 60_000 });
   return {
     keys,
-    skills: { db, packagesDir, trustedAuditors, catalog },
+    // One catalog for the planner, MCP and /v1/skills: what the list shows is what a plan may use.
+    skills: { db, packagesDir: skillPackagesDir(settings.dataDir), trustedAuditors, catalog },
     agent: {
-      agent: { db, env, catalog, parse: parserFor(settings, 'auto'), ...(rewards ? { rewards } : {}) },
+      agent,
       async userAccount(userId) {
         const known = accounts.get(userId);
         if (known) return known;

@@ -2,9 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openAgentSession } from '../app/runtime.ts';
 import type { CommandContext } from '../common/command.ts';
 import { loadSettings } from '../common/settings.ts';
-import { emissionsCommand } from './command.ts';
+import { emissionsCommand as emissionsCommandFor } from './command.ts';
+
+const emissionsCommand = emissionsCommandFor(openAgentSession);
 
 function context() {
   let out = '';

@@ -1,5 +1,6 @@
 import { formatUnits } from 'viem';
 import { runCommand } from '../agent-core/command.ts';
+import type { OpenAgentSession } from '../agent-core/session.ts';
 import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
 import { loadEmissionsConfig, parseTime } from './config.ts';
 import { report, reportHelp } from './report-command.ts';
@@ -106,7 +107,7 @@ Options:
   --json      print the plan and its execution as JSON
   -h, --help  show this help`;
 
-async function claim(argv: string[], context: CommandContext): Promise<number> {
+async function claim(openAgentSession: OpenAgentSession, argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('emissions claim', argv, {
     user: { type: 'string' },
     yes: { type: 'boolean' },
@@ -117,33 +118,37 @@ async function claim(argv: string[], context: CommandContext): Promise<number> {
   if (values.yes) forwarded.push('--yes');
   if (values.json) forwarded.push('--json');
   // The same path as the chat's "claim my rewards": plan, simulated preview, confirmation, execution.
-  return runCommand.run([...forwarded, 'claim my rewards'], context);
+  return runCommand(openAgentSession).run([...forwarded, 'claim my rewards'], context);
 }
 
-const subcommands: Record<string, { help: string; run: (argv: string[], context: CommandContext) => Promise<number> }> =
-  {
-    schedule: { help: scheduleHelp, run: schedule },
-    settle: { help: settleHelp, run: settle },
-    claim: { help: claimHelp, run: claim },
-    report: { help: reportHelp, run: report },
+/** `sextant emissions`; its `claim` runs the agent, with the CLI user's session as app/ assembles it. */
+export function emissionsCommand(openAgentSession: OpenAgentSession): Command {
+  return {
+    name: 'emissions',
+    summary: 'the emission schedule, epoch settlement, reward claims and reports',
+    help,
+    async run(argv, context) {
+      const subcommands: Record<
+        string,
+        { help: string; run: (argv: string[], context: CommandContext) => Promise<number> }
+      > = {
+        schedule: { help: scheduleHelp, run: schedule },
+        settle: { help: settleHelp, run: settle },
+        claim: { help: claimHelp, run: (argv, context) => claim(openAgentSession, argv, context) },
+        report: { help: reportHelp, run: report },
+      };
+      const [sub, ...rest] = argv;
+      const subcommand = sub ? subcommands[sub] : undefined;
+      if (!subcommand) {
+        throw new UsageError(sub ? `Unknown subcommand "emissions ${sub}".` : 'Which subcommand?', {
+          hint: `One of ${Object.keys(subcommands).join(', ')}: e.g. sextant emissions schedule --day 0`,
+        });
+      }
+      if (rest.includes('--help') || rest.includes('-h')) {
+        context.stdout(`${subcommand.help}\n`);
+        return 0;
+      }
+      return subcommand.run(rest, context);
+    },
   };
-
-export const emissionsCommand: Command = {
-  name: 'emissions',
-  summary: 'the emission schedule, epoch settlement, reward claims and reports',
-  help,
-  async run(argv, context) {
-    const [sub, ...rest] = argv;
-    const subcommand = sub ? subcommands[sub] : undefined;
-    if (!subcommand) {
-      throw new UsageError(sub ? `Unknown subcommand "emissions ${sub}".` : 'Which subcommand?', {
-        hint: `One of ${Object.keys(subcommands).join(', ')}: e.g. sextant emissions schedule --day 0`,
-      });
-    }
-    if (rest.includes('--help') || rest.includes('-h')) {
-      context.stdout(`${subcommand.help}\n`);
-      return 0;
-    }
-    return subcommand.run(rest, context);
-  },
-};
+}

@@ -1,11 +1,11 @@
 import { type Address, formatUnits, parseUnits } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
-import { testAgent } from '../agent-core/testing/agent.ts';
 import { testAgentApp } from '../app/testing/agent-app.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { computeEpochSettlement } from './epoch.ts';
 import { DEFAULT_SCHEDULE } from './schedule.ts';
 import { saveSettlement, updateDistribution } from './store.ts';
+import { testAgentWithRewards } from './testing/agent.ts';
 
 const manifest = inject('devnet');
 
@@ -34,7 +34,7 @@ type Report = {
 };
 
 describe('the emissions routes on the server (the chat page reads them)', async () => {
-  const deps = await testAgent(manifest);
+  const deps = await testAgentWithRewards(manifest);
   const user = await newUser(deps.env);
   const { app, token } = testAgentApp(manifest, deps, [{ ...user, ownerAddress: user.owner.address }]);
   const get = (path: string, signedIn = true) =>

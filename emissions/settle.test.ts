@@ -3,7 +3,7 @@ import { type Address, type Hex, parseAbi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, inject, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../agent-core/agent.ts';
-import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { fundedAgentUser } from '../agent-core/testing/agent.ts';
 import { sextantArtifact } from '../common/contracts/artifacts.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { recordTestReceipt } from '../router/testing/receipts.ts';
@@ -26,6 +26,7 @@ import {
   storedSettlementJson,
   updateDistribution,
 } from './store.ts';
+import { testAgentWithRewards } from './testing/agent.ts';
 import { droppingNthSend, testDistributionTarget } from './testing/distribution.ts';
 
 const manifest = inject('devnet');
@@ -40,7 +41,7 @@ describe('settling an epoch', () => {
   it('pays every bucket exactly from the ledger, distributes once, and pays a claim through the smart account once', async () => {
     const { publicClient } = devnetClients(manifest);
     const startedAt = Math.floor(Date.now() / 1000) - 2;
-    const deps = await testAgent(manifest);
+    const deps = await testAgentWithRewards(manifest);
     const db = deps.db;
     migrateEmissionSources(db);
 

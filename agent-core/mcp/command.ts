@@ -1,7 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type Command, parseCommandArgs } from '../../common/command.ts';
 import { llmChoice } from '../command.ts';
-import { openAgentSession } from '../session.ts';
+import type { OpenAgentSession } from '../session.ts';
 import { sextantMcpServer } from './tools.ts';
 
 const help = `Usage: sextant mcp [--user ID] [--llm auto|embedded|ollama]
@@ -21,32 +21,35 @@ Options:
   --llm ...   which parser (default auto: Ollama when it answers, else embedded)
   -h, --help  show this help`;
 
-export const mcpCommand: Command = {
-  name: 'mcp',
-  summary: "Sextant's tools over MCP on stdio, for agents (executing still needs your confirmation)",
-  help,
-  async run(argv, context) {
-    const { values } = parseCommandArgs('mcp', argv, { user: { type: 'string' }, llm: { type: 'string' } });
-    // Standard output is the protocol's: anything the session would print goes to standard error.
-    const quiet = { ...context, stdout: context.stderr };
-    const session = await openAgentSession(quiet, {
-      ...(values.user ? { user: values.user } : {}),
-      llm: llmChoice(values.llm),
-    });
-    const server = sextantMcpServer(
-      { agent: session.deps, userAccount: async () => ({ owner: session.owner, account: session.account }) },
-      session.userId,
-    );
-    const closed = new Promise<void>((resolve) => {
-      server.server.onclose = () => resolve();
-      process.stdin.once('end', () => resolve());
-    });
-    await server.connect(new StdioServerTransport());
-    context.stderr(
-      `Sextant MCP server on stdio: user ${session.userId}, account ${session.account} on ${session.deps.env.chain.name}.\n`,
-    );
-    await closed;
-    await server.close();
-    return 0;
-  },
-};
+/** `sextant mcp`, with the CLI user's agent session as app/ assembles it (the composition root). */
+export function mcpCommand(openAgentSession: OpenAgentSession): Command {
+  return {
+    name: 'mcp',
+    summary: "Sextant's tools over MCP on stdio, for agents (executing still needs your confirmation)",
+    help,
+    async run(argv, context) {
+      const { values } = parseCommandArgs('mcp', argv, { user: { type: 'string' }, llm: { type: 'string' } });
+      // Standard output is the protocol's: anything the session would print goes to standard error.
+      const quiet = { ...context, stdout: context.stderr };
+      const session = await openAgentSession(quiet, {
+        ...(values.user ? { user: values.user } : {}),
+        llm: llmChoice(values.llm),
+      });
+      const server = sextantMcpServer(
+        { agent: session.deps, userAccount: async () => ({ owner: session.owner, account: session.account }) },
+        session.userId,
+      );
+      const closed = new Promise<void>((resolve) => {
+        server.server.onclose = () => resolve();
+        process.stdin.once('end', () => resolve());
+      });
+      await server.connect(new StdioServerTransport());
+      context.stderr(
+        `Sextant MCP server on stdio: user ${session.userId}, account ${session.account} on ${session.deps.env.chain.name}.\n`,
+      );
+      await closed;
+      await server.close();
+      return 0;
+    },
+  };
+}

@@ -4,21 +4,27 @@ import { join } from 'node:path';
 import { parseEther } from 'viem';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
-import { rewardsForNetwork } from '../../emissions/claims.ts';
 import { loadSkillCatalog } from '../../skills/registry/catalog.ts';
 import { newUser, testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import type { AgentDeps } from '../agent.ts';
 import { migrateAgentCore } from '../migrations.ts';
 import { parseEmbedded } from '../parse/embedded/parse.ts';
+import type { RewardsSource } from '../plan/rewards.ts';
 
-/** An agent on the shared devnet with the embedded parser, its own database, and the built-in skills. */
-export async function testAgent(manifest: DevnetManifest): Promise<AgentDeps> {
+/**
+ * An agent on the shared devnet with the embedded parser, its own database, and the built-in skills.
+ * `rewards` wires the emission rewards in, as app/ does (emissions/testing/agent.ts: testAgentWithRewards).
+ */
+export async function testAgent(
+  manifest: DevnetManifest,
+  options: { rewards?: (env: AgentDeps['env']) => RewardsSource | undefined } = {},
+): Promise<AgentDeps> {
   const env = testEnvironment(manifest);
   migrateAgentCore(env.db);
   const catalog = await loadSkillCatalog(env.db, {
     packagesDir: join(mkdtempSync(join(tmpdir(), 'sextant-agent-')), 'skill-packages'),
   });
-  const rewards = rewardsForNetwork(env.db, env.publicClient, env.chain, undefined);
+  const rewards = options.rewards?.(env);
   return { db: env.db, env, catalog, parse: async (text) => parseEmbedded(text), ...(rewards ? { rewards } : {}) };
 }
 

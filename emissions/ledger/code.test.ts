@@ -1,9 +1,10 @@
 import { describe, expect, inject, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../../agent-core/agent.ts';
-import { fundedAgentUser, testAgent } from '../../agent-core/testing/agent.ts';
+import { fundedAgentUser } from '../../agent-core/testing/agent.ts';
 import { SEXTANT_AUTHOR } from '../../skills/project-keys.ts';
 import { DEFAULT_SCHEDULE, dayStart, emittedBetween } from '../schedule.ts';
 import { splitBucket } from '../settlement.ts';
+import { testAgentWithRewards } from '../testing/agent.ts';
 import { collectCodeContributions } from './code.ts';
 import { bucketWeights, recordContributions } from './ledger.ts';
 import { migrateEmissions } from './migrations.ts';
@@ -12,7 +13,7 @@ const manifest = inject('devnet');
 
 describe('the code bucket', () => {
   it('counts each step of a succeeded plan for its skill author, once, traceable to the execution', async () => {
-    const deps = await testAgent(manifest);
+    const deps = await testAgentWithRewards(manifest);
     migrateEmissions(deps.db);
     const user = await fundedAgentUser(deps, manifest);
     const reply = await handleMessage(deps, {

@@ -2,8 +2,9 @@ import { getAddress } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../../agent-core/agent.ts';
 import { getPlan } from '../../agent-core/plan/store.ts';
-import { fundedAgentUser, testAgent } from '../../agent-core/testing/agent.ts';
+import { fundedAgentUser } from '../../agent-core/testing/agent.ts';
 import { DEFAULT_SCHEDULE } from '../schedule.ts';
+import { testAgentWithRewards } from '../testing/agent.ts';
 import { collectCommunityContributions } from './community.ts';
 import { recordContributions } from './ledger.ts';
 import { migrateEmissions } from './migrations.ts';
@@ -13,7 +14,7 @@ const REFERRER = '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 describe('the community bucket', () => {
   it('counts each succeeded execution of a referred plan once for its referrer, traceable to the execution', async () => {
-    const deps = await testAgent(manifest);
+    const deps = await testAgentWithRewards(manifest);
     migrateEmissions(deps.db);
     const user = await fundedAgentUser(deps, manifest);
     const run = async (text: string, referrer?: string) => {
