@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import { type Address, encodeFunctionData, erc20Abi, parseUnits } from 'viem';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadSettings } from '../common/settings.ts';
+import { startFakeOllama } from '../common/testing/fake-ollama.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
 import { endpointsCommand } from '../skills/remote/command.ts';
 import { addEndpoint, listEndpoints } from '../skills/remote/endpoints.ts';
@@ -19,7 +20,6 @@ import { type AgentDeps, confirmPlan, handleMessage } from './agent.ts';
 import { parseMessage } from './parse/parse-message.ts';
 import { updatePolicy } from './policy/policy.ts';
 import { fundedAgentUser, testAgent } from './testing/agent.ts';
-import { startFakeOllama } from '../common/testing/fake-ollama.ts';
 
 const manifest = inject('devnet');
 const chain = manifestToChain(manifest);
