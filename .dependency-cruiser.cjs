@@ -36,7 +36,11 @@ const LAYERS = [
   { name: 'agent-core', says: 'words to intents to plans, policy and preview', path: '^agent-core/' },
   { name: 'emissions', says: 'the ledgers, epochs and settlement of rewards', path: '^emissions/' },
   { name: 'chat-ui', says: 'the page', path: '^chat-ui/' },
-  { name: 'app', says: 'the one composition root: server, CLI, start-up', path: '^(app|bin)/' },
+  {
+    name: 'app',
+    says: 'the one composition root: server, CLI, start-up (and the examples using it)',
+    path: '^(app|bin|examples)/',
+  },
 ];
 
 /** Test code: test files, `testing/` helpers, benches and the hostile suite's harness. */
