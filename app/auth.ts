@@ -71,7 +71,7 @@ export function requireUser(access: AccessControl): MiddlewareHandler<{ Variable
     }
     c.set('userId', signedIn.userId);
     c.set('credential', signedIn.credential);
-    await next();
+    return next();
   };
 }
 
@@ -98,6 +98,6 @@ export function mcpTokenScope(): MiddlewareHandler<{ Variables: AuthVariables }>
         403,
       );
     }
-    await next();
+    return next();
   };
 }

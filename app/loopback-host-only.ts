@@ -15,6 +15,6 @@ export function loopbackHostOnly(): MiddlewareHandler {
     if (host !== '' && !LOOPBACK_HOSTS.has(name ?? '')) {
       return c.json({ error: 'forbidden host', message: 'Open Sextant at http://127.0.0.1 (or localhost).' }, 403);
     }
-    await next();
+    return next();
   };
 }

@@ -55,7 +55,7 @@ export function rateLimit(options: Limit & { key: (c: Context) => string }): Mid
     const retryAfter = windows.exhausted(key);
     if (retryAfter !== undefined) return tooMany(c, retryAfter);
     windows.count(key);
-    await next();
+    return next();
   };
 }
 
@@ -74,5 +74,6 @@ export function failedSignInLimit(options: Limit): MiddlewareHandler {
     if (retryAfter !== undefined) return tooMany(c, retryAfter);
     await next();
     if (c.res.status === 401) windows.count(key);
+    return undefined;
   };
 }

@@ -62,6 +62,6 @@ export function validate<T extends Target, S extends z.ZodType>(
     const parsed = schema.safeParse(raw);
     if (!parsed.success) return c.json(badRequest(parsed.error.issues, target === 'json' ? 'body' : target), 400);
     c.req.addValidatedData(target, parsed.data as object);
-    await next();
+    return next();
   };
 }

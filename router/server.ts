@@ -57,7 +57,7 @@ export function createRouterApp(router: Router, options: { loopbackOnly?: boolea
         508,
       );
     }
-    await next();
+    return next();
   });
   const viaOf = (c: Context) => [c.req.header(VIA_HEADER), instanceId].filter(Boolean).join(', ');
 
@@ -300,7 +300,7 @@ function loopbackGuard(): MiddlewareHandler {
     if ((host !== '' && !loopback(host)) || (origin !== undefined && origin !== 'null' && !loopback(originHost))) {
       return c.json({ error: 'forbidden: the router answers only loopback hosts and origins' }, 403);
     }
-    await next();
+    return next();
   };
 }
 

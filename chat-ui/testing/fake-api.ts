@@ -399,7 +399,7 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
   app.use('/v1/*', async (c, next) => {
     if (options.locked) return c.json({ error: 'Open the URL `sextant start` printed to unlock this page.' }, 401);
     if (options.broken) return c.json({ error: 'internal error' }, 500);
-    await next();
+    return next();
   });
 
   app.get('/v1/session', (c) =>
