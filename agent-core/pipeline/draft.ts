@@ -1,0 +1,47 @@
+import { lookupAddress } from '../address-book.ts';
+import { buildPlan } from '../plan/build-plan.ts';
+import type { PlanDraft } from '../plan/types.ts';
+import type { OpenTurn } from './turn.ts';
+import type { AgentDeps, Answer, MessageRequest } from './types.ts';
+import type { Understood } from './understand.ts';
+
+/** A plan with steps to simulate: what the planner drafted when it did not answer or ask. */
+export type Drafted = Extract<PlanDraft, { kind: 'plan' }>;
+
+/**
+ * Stage 3, the draft: the intents to audited skills' steps, resolved against the chain and the
+ * address book (plan/build-plan.ts). A question for a missing part (the parser's own wording first,
+ * when it asked one and the missing part is not the action), a read-only answer, or a refusal goes
+ * no further.
+ */
+export async function draftPlan(
+  deps: AgentDeps,
+  request: MessageRequest,
+  turn: OpenTurn,
+  understood: Understood,
+): Promise<Drafted | { stop: Answer }> {
+  const draft = await buildPlan(understood.intents, {
+    chain: deps.env.chain,
+    client: deps.env.publicClient,
+    account: request.account,
+    catalog: deps.catalog,
+    lookupAddress: (label) => lookupAddress(deps.db, request.userId, label),
+    ...(deps.rewards ? { rewards: deps.rewards } : {}),
+  });
+  switch (draft.kind) {
+    case 'plan':
+      return draft;
+    case 'clarify': {
+      const { parse } = understood;
+      const question = !turn.pending && parse.clarify && draft.field !== 'action' ? parse.clarify : draft.question;
+      const pending = { intents: draft.intents, field: draft.field, intentIndex: draft.intentIndex, message: question };
+      return { stop: { kind: 'clarify', text: question, pending } };
+    }
+    case 'unsupported':
+      return { stop: { kind: 'unsupported', text: draft.reason } };
+    case 'answer':
+      return {
+        stop: { kind: 'answer', text: draft.readings.map((r) => r.summary).join('\n'), readings: draft.readings },
+      };
+  }
+}

@@ -1,0 +1,61 @@
+import type { Preview } from '../plan/preview.ts';
+import { type StoredPlan, savePlan } from '../plan/store.ts';
+import type { Drafted } from './draft.ts';
+import type { Judgement } from './policy.ts';
+import type { OpenTurn } from './turn.ts';
+import type { AgentDeps, MessageRequest, PlanView } from './types.ts';
+import type { Understood } from './understand.ts';
+
+/**
+ * Stage 7, the record: every simulated plan is stored, offered or refused, with its preview and the
+ * policy's word, for the user to confirm (or to see why not).
+ */
+export function savePlanOf(
+  deps: AgentDeps,
+  request: Pick<MessageRequest, 'userId' | 'account'>,
+  turn: OpenTurn,
+  understood: Understood,
+  draft: Drafted,
+  preview: Preview,
+  judgement: Judgement,
+): PlanView {
+  const plan = savePlan(deps.db, {
+    userId: request.userId,
+    conversationId: turn.conversationId,
+    message: understood.message,
+    status: judgement.refusal ? 'refused' : 'proposed',
+    chainId: deps.env.chain.chainId,
+    account: request.account,
+    intents: draft.intents,
+    steps: draft.steps,
+    calls: draft.steps.flatMap((step) => step.calls),
+    preview,
+    valueUsd: preview.valueOutUsd,
+    newRecipients: judgement.newRecipients,
+    refusal: judgement.refusal,
+    referrer: turn.referrer,
+  });
+  return planView(plan);
+}
+
+export function planView(plan: StoredPlan): PlanView {
+  return {
+    id: plan.id,
+    status: plan.status,
+    steps: plan.steps.map((step) => ({
+      skillId: step.skillId,
+      version: step.skillVersion,
+      protocol: step.protocol,
+      title: step.title,
+      summary: step.summary,
+      quote: step.quote,
+    })),
+    preview: plan.preview,
+    valueUsd: plan.valueUsd,
+    newRecipients: plan.newRecipients,
+    unlistedTokens: plan.preview.ledger?.unlistedTokens ?? [],
+    refusal: plan.refusal,
+    expiresAt: plan.expiresAt,
+    executionId: plan.executionId,
+  };
+}
