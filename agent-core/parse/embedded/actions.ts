@@ -338,8 +338,12 @@ export function resolveAction(verb: Verb, context: ActionContext): IntentAction 
       if (kind && kind !== 'bridge') return into();
       return 'transfer';
     case 'deposit':
+      // "deposit 1 ETH to Arbitrum": to a chain, with no protocol named, is a bridge.
+      if (context.toChain && !kind && !context.recipient) return 'bridge';
       return into();
     case 'withdraw':
+      // "withdraw 0.5 ETH from Arbitrum to Ethereum": from one chain to another.
+      if (context.toChain && !kind && !context.recipient) return 'bridge';
       return outOf(false);
     case 'redeem':
       return outOf(true);

@@ -12,15 +12,20 @@ export type MessageDoubt =
   /** A time, a condition or a repetition: nothing is offered now; the user is asked to say it plainly. */
   | { kind: 'later'; question: string }
   /** A part to keep: the amounts are dropped and the user asked how much. */
-  | { kind: 'keep'; question: string };
+  | { kind: 'keep'; question: string }
+  /** The request changed as it was written ("…no wait, 15 USDC"): nothing is offered; asked again. */
+  | { kind: 'corrected'; question: string };
 
 const NEGATED =
   /\b(?:i\s+(?:do\s+not|don'?t|didn'?t|did\s+not|never|wouldn'?t|would\s+not|won'?t|will\s+not)\s+(?:want|wish|need|mean|plan|intend)(?:\s+(?:you\s+)?to)?|(?:i\s+)?wouldn'?t\s+(?:swap|send|sell|buy|bridge|stake|supply|withdraw|borrow)|no\s+need\s+to|avoid\s+(?:sending|swapping|selling|buying|bridging|staking)|refrain\s+from|cancel(?:led)?\s*[:\-—]|(?:wait|actually|hmm|no)[,\s—-]+(?:don'?t|do\s+not|never\s*mind|cancel|stop|scratch\s+that)|never\s*mind|just\s+kidding|jk\b|on\s+second\s+thought)/iu;
 
 const LATER =
-  /\b(?:if|when(?!\s+(?:done|finished|complete|that\s+is\s+done))|whenever|unless|until|as\s+soon\s+as|in\s+case|tomorrow|tonight|next\s+(?:week|month|day)|every\s+(?:day|week|month|hour|\d+)|each\s+(?:day|week|month)|daily|weekly|monthly|hourly|dca|dollar[- ]cost|stop[- ]loss|take[- ]profit|limit\s+order|twice|thrice|(?:\d+|two|three|several)\s+times|over\s+(?:the\s+next\s+)?\d+\s+(?:days|weeks|hours)|in\s+\d+\s+(?:min(?:ute)?s?|hours?|days?|weeks?)|at\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)\b)/iu;
+  /\b(?:if(?!\s+(?:you|u|it'?s\s+possible|possible|that'?s\s+possible|i\s+(?:can|could|may)|this\s+is\s+possible))|when(?!\s+(?:done|finished|complete|that\s+is\s+done|you\s+(?:can|get|have)))|whenever|unless|until|as\s+soon\s+as|in\s+case|tomorrow|tonight|next\s+(?:week|month|day)|every\s+(?:day|week|month|hour|\d+)|each\s+(?:day|week|month)|daily|weekly|monthly|hourly|dca|dollar[- ]cost|stop[- ]loss|take[- ]profit|limit\s+order|twice|thrice|(?:\d+|two|three|several)\s+times|over\s+(?:the\s+next\s+)?\d+\s+(?:days|weeks|hours)|in\s+\d+\s+(?:min(?:ute)?s?|hours?|days?|weeks?)|at\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)\b)/iu;
 
 const KEEP = /\b(?:keep(?:ing)?|except|excluding|apart\s+from|other\s+than|all\s+but|leave|leaving)\b[^.!?\n]*\d/iu;
+
+const CORRECTED =
+  /\b(?:(?:wait|hold\s+on)[,\s—-]+no|no[,\s—-]+wait|actually[,\s]+(?:make\s+(?:it|that)|send|swap|use|i\s+(?:meant|mean|want))|(?:sorry|oops)[,\s]+(?:i\s+)?(?:meant|mean)|i\s+meant|make\s+that|correction\s*:|scratch\s+that|change\s+(?:it|that)\s+to)\b/iu;
 
 /** The doubt the whole message raises, if any (see above). */
 export function messageDoubt(message: string, action: string | undefined): MessageDoubt | undefined {
@@ -29,6 +34,13 @@ export function messageDoubt(message: string, action: string | undefined): Messa
     return {
       kind: 'negated',
       question: "It sounds like you don't want this done, so I won't do anything. What would you like to do?",
+    };
+  }
+  if (CORRECTED.test(text)) {
+    return {
+      kind: 'corrected',
+      question:
+        'You changed the request as you wrote it. So that I do exactly what you mean, please write it again, once, as you want it done.',
     };
   }
   if (KEEP.test(text)) {

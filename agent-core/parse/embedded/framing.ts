@@ -54,6 +54,11 @@ const FRAMES: readonly [cues: readonly string[], pattern: RegExp][] = [
     ['feature', 'function', 'option', 'tool', 'service', 'capability'],
     /\b(?:by\s+)?(?:using|use|with|via|through)\s+(?:the|your)\s+(?:built[- ]in\s+)?(?:bridge|bridging|swap|swapping|transfer|send|staking|lending|exchange)\s+(?:feature|function|functionality|option|tool|service|capability)\b/giu,
   ],
+  // "Kindly provide the total supply of SHIB", "give me the price of ETH": asking for a figure.
+  [
+    ['provide', 'give', 'tell', 'show', 'share', 'fetch', 'get'],
+    /\b(?:provide|give|tell|show|share|fetch|get)\s+(?:me\s+)?(?:with\s+)?(?=(?:the\s+|my\s+)?(?:current\s+|latest\s+)?(?:total\s+supply|circulating\s+supply|price|balance)\b)/giu,
+  ],
   // "with gas price 50 gwei", "max fee 30 gwei": a setting of the transaction, not its amount.
   [
     ['gas', 'fee'],

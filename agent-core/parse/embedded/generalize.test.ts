@@ -279,3 +279,36 @@ describe('steps said in two halves, or twice', () => {
     });
   });
 });
+
+describe('a third review: corrections, polite conditions, exchanges, deposits to chains', () => {
+  it.each([
+    'Send 100 USDC to alice.eth. Wait, no, send it to bob.eth.',
+    'Send 10 USDC to alice.eth. No wait, 15 USDC.',
+    'Swap 1 ETH for USDC. Actually make it 2 ETH.',
+    'Swap 0.5 ETH for USDC. Sorry, I meant DAI.',
+  ])('a request changed as it was written is asked again: %s', (text) => {
+    const result = parseEmbedded(text);
+    expect(result.intents).toEqual([]);
+    expect(result.clarify).toMatch(/write it again/);
+  });
+
+  it.each<Case>([
+    [
+      "I'd be grateful if you could swap 1 ETH for USDC",
+      [{ action: 'swap', amount: '1', tokenIn: 'ETH', tokenOut: 'USDC' }],
+    ],
+    [
+      'Could you get me 100 UNI in exchange for USDC?',
+      [{ action: 'swap', amountOut: '100', tokenIn: 'USDC', tokenOut: 'UNI' }],
+    ],
+    ['swap 100 USDC in exchange for ETH', [{ action: 'swap', amount: '100', tokenIn: 'USDC', tokenOut: 'ETH' }]],
+    [
+      'Deposit 500 USDC to Base from Ethereum.',
+      [{ action: 'bridge', amount: '500', token: 'USDC', chain: 'ethereum', toChain: 'base' }],
+    ],
+    ['Kindly provide the total supply of SHIB', [{ action: 'total_supply', token: 'SHIB' }]],
+    ['How many UNI tokens have been issued?', [{ action: 'total_supply', token: 'UNI' }]],
+  ])('%s', (text, intents) => {
+    expect(exactly(text).intents).toEqual(intents.map((intent) => expect.objectContaining(intent)));
+  });
+});

@@ -81,7 +81,14 @@ type ChosenVerb = { verb: Verb; index: number; text: string; strength: number };
 
 /** "how much ETH do I have" asks a balance; "how much is ETH" a price; "how many exist" a supply. */
 function resolveHowMuch(texts: ReadonlySet<string>, tags: readonly Tag[]): Verb {
-  if (texts.has('in circulation') || texts.has('exist') || texts.has('minted')) return 'totalSupply';
+  if (
+    texts.has('in circulation') ||
+    texts.has('exist') ||
+    texts.has('minted') ||
+    texts.has('issued') ||
+    (texts.has('total') && !texts.has('my'))
+  )
+    return 'totalSupply';
   // "how much ETH is in 0x…", "how much USDC does vitalik.eth have": a holding, never a price.
   if (tags.some((tag) => tag.type === 'address' || tag.type === 'ens')) return 'balance';
   // "how much is my DEGEN worth?", "how much is my wallet worth?": what I hold, valued.

@@ -108,6 +108,7 @@ export function readEmbedded(
   }
   joinSellAndBuy(intents, notes, text, tags);
   joinTakeAndPut(intents, notes, tags);
+  readInExchangeFor(intents, text);
   const repeated = dropRepeats(intents, notes);
   doubtAllOfMine(intents, notes, tags);
   shareChains(intents);
@@ -123,8 +124,12 @@ export function readEmbedded(
     for (const party of notes[index]?.notPayees ?? []) notPayees.push(party);
   }
   // "I do not want to send…", "…when he delivers", "…but keep 0.1 for gas": the whole message's doubt.
-  const doubt = intents.length > 0 ? messageDoubt(text, intents[0] && ACTION_VERB[intents[0].action]) : undefined;
-  if (doubt?.kind === 'negated' || doubt?.kind === 'later') {
+  const found = intents.length > 0 ? messageDoubt(text, intents[0] && ACTION_VERB[intents[0].action]) : undefined;
+  // A correction the words already put in doubt ("to alice, no wait 6": two amounts) is asked about
+  // that way, more precisely.
+  const doubt =
+    found?.kind === 'corrected' && notes.some((note) => note.amountProblem || note.parties) ? undefined : found;
+  if (doubt?.kind === 'negated' || doubt?.kind === 'later' || doubt?.kind === 'corrected') {
     return {
       result: { intents: [], clarify: doubt.question, parser: 'embedded' },
       conflict: doubt.question,
@@ -358,6 +363,29 @@ function joinTakeAndPut(intents: Intent[], notes: ClauseNotes[], tags: readonly 
   intents.splice(0, 2, bridge);
   notes.splice(0, 2, { ...notes[1], ...notes[0] });
 }
+
+/**
+ * "get me 100 UNI in exchange for USDC", "I need 200 USDT in exchange for ETH": what comes after "in
+ * exchange for" is paid, and the amount is of what is wanted. ("swap 100 USDC in exchange for ETH",
+ * with a verb that gives, is read as written.)
+ */
+function readInExchangeFor(intents: Intent[], text: string): void {
+  const paid = /\bin\s+exchange\s+for\s+(?:my\s+|some\s+)?\$?([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)?)/i.exec(
+    text,
+  )?.[1];
+  if (!paid || GIVING_VERB.test(text.replace(/\bin\s+exchange\s+for\b/gi, ''))) return;
+  for (const intent of intents) {
+    if (intent.action !== 'swap' || intent.tokenOut?.toLowerCase() !== paid.toLowerCase()) continue;
+    if (!intent.tokenIn || !intent.amount || intent.amountOut) continue;
+    const { tokenIn, tokenOut, amount } = intent;
+    intent.tokenIn = tokenOut;
+    intent.tokenOut = tokenIn;
+    intent.amountOut = amount;
+    delete intent.amount;
+  }
+}
+
+const GIVING_VERB = /\b(?:swap|swapping|sell|selling|trade|trading|exchange|exchanging|convert|converting|dump)\b/i;
 
 /** "…Then deposit all of it. Deposit all of it.": a request said twice in a row is read once. */
 function dropRepeats(intents: Intent[], notes: ClauseNotes[]): boolean {
