@@ -29,9 +29,11 @@ describe('sextant emissions settle, report and claim', () => {
     const wrap = await sextant(['run', 'wrap 0.1 ETH', '--yes', '--llm', 'embedded', '--referrer', beaAccount], env);
     expect(wrap.code, wrap.stdout + wrap.stderr).toBe(0);
 
-    // A schedule whose epoch 0 covers the wrap and ends in a few seconds.
+    // A schedule whose epoch 0 covers the wrap and ends in a few seconds: enough for the "too early"
+    // CLI run below to start and answer first, even on a loaded machine (with 3 s, a clean-clone CI
+    // run started it too late and it settled).
     const treasury = privateKeyToAccount(generatePrivateKey()).address;
-    const interval = Math.ceil(Date.now() / 1000) - startedAt + 3;
+    const interval = Math.ceil(Date.now() / 1000) - startedAt + 15;
     const bucket = (name: string, initial: string, decrease: string) => ({ bucket: name, initial, decrease });
     writeFileSync(
       join(dataDir, 'emissions.json'),
