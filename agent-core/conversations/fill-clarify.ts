@@ -1,6 +1,6 @@
+import { missingField } from '../intents/requirements.ts';
 import type { Intent, ParseResult } from '../intents/schema.ts';
 import { readAmountAnswer, readEmbedded } from '../parse/embedded/parse.ts';
-import { missingField } from '../plan/required-fields.ts';
 import type { PendingClarify } from './conversations.ts';
 
 const TOKEN_FIELDS = new Set(['token', 'tokenIn', 'tokenOut']);

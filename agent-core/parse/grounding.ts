@@ -1,4 +1,5 @@
 import type { Token } from '../../common/chains/types.ts';
+import { questionFor } from '../intents/requirements.ts';
 import type { Intent, ParseResult } from '../intents/schema.ts';
 import { CHAINS, PROTOCOLS, TOKENS } from './embedded/lexicon.ts';
 import { divideExactly, readEmbedded } from './embedded/parse.ts';
@@ -725,54 +726,6 @@ const FIELD_ORDER = [
   'minAmountOut',
   'slippageBps',
 ];
-
-const VERBS: Partial<Record<Intent['action'], string>> = {
-  transfer: 'send',
-  transfer_nft: 'send',
-  add_liquidity: 'add as liquidity',
-  remove_liquidity: 'remove from liquidity',
-  claim_rewards: 'claim',
-  total_supply: 'check the supply of',
-  balance: 'check',
-  price: 'price',
-};
-
-function questionFor(intent: Intent, field: string): string {
-  const verb = VERBS[intent.action] ?? intent.action;
-  const token = intent.token ?? intent.tokenIn;
-  switch (field) {
-    case 'token':
-      return `Which token do you want to ${verb}?`;
-    case 'tokenIn':
-      return intent.action === 'swap' ? 'Which token do you want to sell?' : `Which token do you want to ${verb}?`;
-    case 'tokenOut':
-      return 'Which token do you want to receive?';
-    case 'amount':
-      return `How much${token ? ` ${token}` : ''} do you want to ${verb}?`;
-    case 'amountOut':
-      return `How much${intent.tokenOut ? ` ${intent.tokenOut}` : ''} do you want to receive?`;
-    case 'recipient':
-      return 'Which address should receive it? (a 0x address, an ENS name or a contact)';
-    case 'spender':
-      return `Who should be allowed to spend your ${token ?? 'tokens'}? (a 0x address, an ENS name or a contact)`;
-    case 'account':
-      return 'Which address do you mean? (a 0x address, an ENS name or a contact)';
-    case 'tokenId':
-      return 'Which token id do you mean?';
-    case 'toChain':
-      return 'Which chain do you want to bridge to?';
-    case 'chain':
-      return 'Which chain do you mean?';
-    case 'protocol':
-      return 'Which protocol do you want to use?';
-    case 'minAmountOut':
-      return 'What is the least you want to receive?';
-    case 'slippageBps':
-      return 'What slippage do you accept?';
-    default:
-      return `What is the ${field}?`;
-  }
-}
 
 /**
  * One question, for the first intent that lost a field, about its most important lost field; it

@@ -13,6 +13,14 @@ import {
 } from '../../skills/sdk/define-skill.ts';
 import { SkillError, SkillRefusedError } from '../../skills/sdk/errors.ts';
 import { accountSummary, accountSummaryTable } from '../../smart-accounts/balances.ts';
+import {
+  hasFields,
+  lacking,
+  missingField,
+  questionFor,
+  type RequiredField,
+  type WithFields,
+} from '../intents/requirements.ts';
 import type { Intent } from '../intents/schema.ts';
 import { boundsWithCallFlows } from '../policy/call-flows.ts';
 import { BoundsTally, tokenLabel } from '../policy/value-flow.ts';
@@ -20,7 +28,6 @@ import { clientAfterCalls } from './client-after-calls.ts';
 import { ClarifyError, UnsupportedError } from './errors.ts';
 import { type PriceBook, priceBook } from './prices.ts';
 import { protocolContracts } from './protocol-contracts.ts';
-import { missingField } from './required-fields.ts';
 import { resolveAmount, resolveRecipient, resolveToken } from './resolve.ts';
 import { claimRewardsStep, type RewardsSource } from './rewards.ts';
 import type { PlanDraft, PlanStep } from './types.ts';
@@ -155,11 +162,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       const token = intent.token ? await resolveToken(ctx, intent.token, 'token', index) : undefined;
       const chained = token && previousReceives.find((r) => isAddressEqual(r.token, token.address));
       if (!token || !chained) {
-        throw new ClarifyError(
-          `How much${token ? ` ${token.symbol}` : ''} do you want to ${intent.action}?`,
-          'amount',
-          index,
-        );
+        throw new ClarifyError(questionFor({ ...intent, token: token?.symbol }, 'amount'), 'amount', index);
       }
       intent.amount = formatUnits(chained.amount, token.decimals);
     } else if (
@@ -338,6 +341,16 @@ function chooseSkill(intent: Intent, index: number, planner: PlannerContext, tok
   throw new UnsupportedError(`There is no audited skill to ${action} on ${planner.chain.name} yet.`);
 }
 
+/**
+ * The intent, known to have `fields` (what REQUIRED asked of its action before planning); a field
+ * still missing (one the step before was to bring) is asked for, in the table's words.
+ */
+function given<F extends RequiredField>(intent: Intent, fields: readonly F[], index: number): WithFields<F> {
+  if (hasFields(intent, fields)) return intent;
+  const field: RequiredField = lacking(intent, fields) ?? 'amount';
+  throw new ClarifyError(questionFor(intent, field), field, index);
+}
+
 /** The skill's input from the intent, with everything resolved: the skills speak the intent's field names. */
 async function skillInput(
   skill: Skill,
@@ -349,18 +362,19 @@ async function skillInput(
   prices: PriceBook,
 ): Promise<Record<string, unknown>> {
   const amountOf = async (token: Token, passAll: boolean) => {
-    const amount = intent.amount as string;
+    const { amount } = given(intent, ['amount'], index);
     if (amount === 'all' && passAll) return 'all';
     return resolveAmount(amount, token, balanceOf, prices, index);
   };
   switch (intent.action) {
     case 'transfer': {
-      const token = await resolveToken(ctx, intent.token as string, 'token', index);
+      const named = given(intent, ['token', 'recipient'], index);
+      const token = await resolveToken(ctx, named.token, 'token', index);
       const recipient = await resolveRecipient(
         planner.chain,
         planner.client,
         planner.lookupAddress,
-        intent.recipient as string,
+        named.recipient,
         index,
       );
       assertPayable(recipient, planner, index);
@@ -369,8 +383,9 @@ async function skillInput(
       return skill.protocol === 'native' ? { amount, recipient } : { token: symbolOrAddress(token), amount, recipient };
     }
     case 'swap': {
-      const tokenIn = await resolveToken(ctx, intent.tokenIn as string, 'tokenIn', index);
-      const tokenOut = await resolveToken(ctx, intent.tokenOut as string, 'tokenOut', index);
+      const named = given(intent, ['tokenIn', 'tokenOut'], index);
+      const tokenIn = await resolveToken(ctx, named.tokenIn, 'tokenIn', index);
+      const tokenOut = await resolveToken(ctx, named.tokenOut, 'tokenOut', index);
       const input: Record<string, unknown> = { tokenIn: symbolOrAddress(tokenIn), tokenOut: symbolOrAddress(tokenOut) };
       if (intent.amountOut !== undefined) input.amountOut = intent.amountOut;
       else input.amountIn = await amountOf(tokenIn, false);
@@ -396,13 +411,14 @@ async function skillInput(
     case 'withdraw':
     case 'borrow':
     case 'repay': {
-      const token = await resolveToken(ctx, intent.token as string, 'token', index);
+      const token = await resolveToken(ctx, given(intent, ['token'], index).token, 'token', index);
       const passAll = intent.action === 'withdraw' || intent.action === 'repay';
       return { token: symbolOrAddress(token), amount: await amountOf(token, passAll) };
     }
     case 'approve': {
-      const token = await resolveToken(ctx, intent.token as string, 'token', index);
-      const spender = await resolveSpender(intent.spender as string, index, planner);
+      const named = given(intent, ['token', 'spender'], index);
+      const token = await resolveToken(ctx, named.token, 'token', index);
+      const spender = await resolveSpender(named.spender, index, planner);
       const human = await amountOf(token, false);
       return { token: symbolOrAddress(token), spender, amount: parseUnits(human, token.decimals).toString() };
     }
@@ -474,7 +490,7 @@ async function readIntent(
   if (intent.action === 'balance' && intent.token === undefined) return accountReading(intent, index, planner);
   const entry = chooseSkill(intent, index, planner, undefined);
   const skill = planner.catalog.require(entry.manifest.id);
-  const token = await resolveToken(ctx, intent.token as string, 'token', index);
+  const token = await resolveToken(ctx, given(intent, ['token'], index).token, 'token', index);
   const input: Record<string, unknown> = { token: symbolOrAddress(token) };
   if (intent.action === 'balance' && intent.account) {
     input.account = await resolveRecipient(planner.chain, planner.client, planner.lookupAddress, intent.account, index);

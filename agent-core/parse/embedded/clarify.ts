@@ -1,5 +1,5 @@
+import { ACTION_VERB, questionFor as askFor } from '../../intents/requirements.ts';
 import type { Intent } from '../../intents/schema.ts';
-import { ACTION_VERB } from './actions.ts';
 import type { AmountProblem } from './amounts.ts';
 
 /** What the clause's reading found besides the intent, which the question may need. */
@@ -75,43 +75,41 @@ export function questionFor(intent: Intent, notes: ClauseNotes = {}): string | u
   }
   switch (intent.action) {
     case 'swap':
-      if (!intent.tokenOut) return 'Which token do you want to receive?';
-      if (!intent.tokenIn)
-        return notes.buying ? 'Which token do you want to pay with?' : 'Which token do you want to swap?';
-      if (needsAmount && !intent.amountOut) return `How much ${intent.tokenIn} do you want to swap?`;
+      if (!intent.tokenOut) return askFor(intent, 'tokenOut');
+      if (!intent.tokenIn) return notes.buying ? 'Which token do you want to pay with?' : askFor(intent, 'tokenIn');
+      if (needsAmount && !intent.amountOut) return askFor(intent, 'amount');
       return undefined;
     case 'transfer':
-      if (!token) return 'Which token do you want to send?';
-      if (needsAmount) return `How much ${token} do you want to send?`;
-      if (!intent.recipient) return 'Who do you want to send it to? (an address, an ENS name or a contact)';
+      if (!token) return askFor(intent, 'token');
+      if (needsAmount) return askFor(intent, 'amount');
+      if (!intent.recipient) return askFor(intent, 'recipient');
       return undefined;
     case 'transfer_nft':
-      if (!intent.tokenId) return 'Which token id do you want to send?';
-      if (!intent.recipient) return 'Who do you want to send it to? (an address, an ENS name or a contact)';
+      if (!intent.tokenId) return askFor(intent, 'tokenId');
+      if (!intent.recipient) return askFor(intent, 'recipient');
       return undefined;
     case 'bridge':
-      if (!token) return 'Which token do you want to bridge?';
-      if (needsAmount) return `How much ${token} do you want to bridge?`;
-      if (!intent.toChain) return 'Which chain do you want to bridge to?';
+      if (!token) return askFor(intent, 'token');
+      if (needsAmount) return askFor(intent, 'amount');
+      if (!intent.toChain) return askFor(intent, 'toChain');
       return undefined;
     case 'approve':
-      if (!token) return 'Which token do you want to approve?';
-      if (!intent.spender) return `Who should be allowed to spend your ${token}?`;
+      if (!token) return askFor(intent, 'token');
+      if (!intent.spender) return askFor(intent, 'spender');
       if (notes.unlimited) return `Unlimited approvals are not given: how much ${token} may ${intent.spender} spend?`;
-      if (needsAmount) return `How much ${token} may ${intent.spender} spend?`;
+      if (needsAmount) return askFor(intent, 'amount');
       return undefined;
     case 'price':
-      return token ? undefined : "Which token's price do you want?";
     case 'total_supply':
-      return token ? undefined : "Which token's total supply do you want?";
+      return token ? undefined : askFor(intent, 'token');
     case 'balance':
     case 'claim_rewards':
       return undefined;
     case 'remove_liquidity':
-      return needsAmount ? `How much ${token ? `${token} ` : ''}liquidity do you want to remove?` : undefined;
+      return needsAmount ? askFor(intent, 'amount') : undefined;
     default:
-      if (!token) return `Which token do you want to ${verb}?`;
-      if (needsAmount) return `How much ${token} do you want to ${verb}?`;
+      if (!token) return askFor(intent, 'token');
+      if (needsAmount) return askFor(intent, 'amount');
       return undefined;
   }
 }

@@ -76,7 +76,7 @@ describe('parseEmbedded: transfers and NFTs', () => {
       'transfer 20 usdc to my cold wallet',
       [{ action: 'transfer', amount: '20', token: 'USDC', recipient: 'cold wallet' }],
     ],
-    ['send 1 eth', [{ action: 'transfer', amount: '1', token: 'ETH' }], /^Who do you want to send it to\?/],
+    ['send 1 eth', [{ action: 'transfer', amount: '1', token: 'ETH' }], /^Which address should receive it\?/],
     [
       'send 1 eth to 0xABC1234567890abcdef1234567890abcdef1234',
       [{ action: 'transfer', amount: '1', token: 'ETH' }],
@@ -631,7 +631,7 @@ describe('parseEmbedded: security review of the issue-14 fixes (A: "N$", C: reci
     [
       `send 1 USDC on ${BAD}`,
       [{ action: 'transfer', token: 'USDC', amount: '1' }],
-      'Who do you want to send it to? (an address, an ENS name or a contact)',
+      'Which address should receive it? (a 0x address, an ENS name or a contact)',
     ],
     // BAD is written in mixed case with a checksum that fails: read, and asked about at once.
     [`send 1 USDC each to bob and ${BAD}`, [transfer('1', 'bob'), transfer('1', BAD)], CHECKSUM],
