@@ -1,5 +1,4 @@
 import type { IntentAction } from '../../common/intent-actions.ts';
-import { ACTION_VERB } from '../parse/embedded/actions.ts';
 import type { Intent } from './schema.ts';
 
 /**
@@ -9,9 +8,28 @@ import type { Intent } from './schema.ts';
  * whichever of them notices.
  */
 
-// How a question names each action ("How much USDC do you want to supply?"): the parser's table,
-// read here so every question uses it (it moves here once the parser's own work in actions.ts lands).
-export { ACTION_VERB };
+/** How a question names each action ("How much USDC do you want to supply?"). */
+export const ACTION_VERB: Record<IntentAction, string> = {
+  transfer: 'send',
+  transfer_nft: 'send',
+  swap: 'swap',
+  wrap: 'wrap',
+  unwrap: 'unwrap',
+  supply: 'supply',
+  withdraw: 'withdraw',
+  borrow: 'borrow',
+  repay: 'repay',
+  approve: 'approve',
+  stake: 'stake',
+  unstake: 'unstake',
+  bridge: 'bridge',
+  add_liquidity: 'add as liquidity',
+  remove_liquidity: 'remove',
+  claim_rewards: 'claim',
+  balance: 'check',
+  price: 'price',
+  total_supply: 'look up',
+};
 
 /** The fields an action may require; each is a string on the intent once given. */
 export type RequiredField = 'token' | 'tokenIn' | 'tokenOut' | 'amount' | 'recipient' | 'spender';

@@ -385,29 +385,6 @@ export function resolveAction(verb: Verb, context: ActionContext): IntentAction 
   }
 }
 
-/** How a question names each action ("How much USDC do you want to supply?"). */
-export const ACTION_VERB: Record<IntentAction, string> = {
-  transfer: 'send',
-  transfer_nft: 'send',
-  swap: 'swap',
-  wrap: 'wrap',
-  unwrap: 'unwrap',
-  supply: 'supply',
-  withdraw: 'withdraw',
-  borrow: 'borrow',
-  repay: 'repay',
-  approve: 'approve',
-  stake: 'stake',
-  unstake: 'unstake',
-  bridge: 'bridge',
-  add_liquidity: 'add as liquidity',
-  remove_liquidity: 'remove',
-  claim_rewards: 'claim',
-  balance: 'check',
-  price: 'price',
-  total_supply: 'look up',
-};
-
 /**
  * Requests outside the intent schema, and why they cannot be done: the parser says so rather than
  * guess an action.

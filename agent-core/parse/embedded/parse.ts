@@ -1,9 +1,9 @@
 import type { IntentAction } from '../../../common/intent-actions.ts';
+import { ACTION_VERB, missingField } from '../../intents/requirements.ts';
 import type { Intent, ParseResult } from '../../intents/schema.ts';
-import { missingField } from '../../plan/required-fields.ts';
 import { addressProblem, foreignFamily } from '../address-forms.ts';
 import { roleMarker } from '../numerals.ts';
-import { ACTION_VERB, unsupportedRequest } from './actions.ts';
+import { unsupportedRequest } from './actions.ts';
 import { formatAmount } from './amounts.ts';
 import { amountQuestion, type ClauseNotes, partiesQuestion, questionFor, sendersQuestion } from './clarify.ts';
 import { splitClauses } from './clauses.ts';
