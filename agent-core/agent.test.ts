@@ -243,6 +243,18 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     expect(second.plan?.steps[0]?.summary).toMatch(/Swap 100 USDC for at least [\d.]+ DAI/);
   });
 
+  it('asks about the part the answer will fill: a bare "swap" answered "DAI" sells DAI, as asked', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const first = await say(user, 'swap');
+    expect(first.kind).toBe('clarify');
+    // The question names the part the answer fills (before, the parser's "receive?" was shown while
+    // the sold side was the one pending, so "DAI" would have been sold unasked).
+    expect(first.text).toMatch(/Which token do you want to sell/);
+    const second = await say(user, 'DAI', first.conversationId);
+    expect(second.kind).toBe('clarify');
+    expect(second.text).not.toMatch(/sell/);
+  });
+
   it('executes a double confirmation once', async () => {
     const user = await fundedAgentUser(deps, manifest);
     const reply = await say(user, 'wrap 0.5 ETH');

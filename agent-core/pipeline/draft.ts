@@ -1,9 +1,12 @@
 import { lookupAddress } from '../address-book.ts';
+import { questionFor, type RequiredField } from '../intents/requirements.ts';
 import { buildPlan } from '../plan/build-plan.ts';
 import type { PlanDraft } from '../plan/types.ts';
 import type { OpenTurn } from './turn.ts';
 import type { AgentDeps, Answer, MessageRequest } from './types.ts';
 import type { Understood } from './understand.ts';
+
+const FIELDS: readonly RequiredField[] = ['token', 'tokenIn', 'tokenOut', 'amount', 'recipient', 'spender'];
 
 /** A plan with steps to simulate: what the planner drafted when it did not answer or ask. */
 export type Drafted = Extract<PlanDraft, { kind: 'plan' }>;
@@ -33,7 +36,15 @@ export async function draftPlan(
       return draft;
     case 'clarify': {
       const { parse } = understood;
-      const question = !turn.pending && parse.clarify && draft.field !== 'action' ? parse.clarify : draft.question;
+      // The parser's wording, unless it asked about another part than the one the answer will fill
+      // ("swap": it asks what to receive, the planner keeps the sold side pending; "DAI" must not be
+      // read as the answer to a question that was not asked).
+      const asked = draft.intents[draft.intentIndex];
+      const otherPart =
+        asked !== undefined &&
+        FIELDS.some((field) => field !== draft.field && questionFor(asked, field) === parse.clarify);
+      const question =
+        !turn.pending && parse.clarify && draft.field !== 'action' && !otherPart ? parse.clarify : draft.question;
       const pending = { intents: draft.intents, field: draft.field, intentIndex: draft.intentIndex, message: question };
       return { stop: { kind: 'clarify', text: question, pending } };
     }
