@@ -188,6 +188,18 @@ function nftIdOf(tags: readonly Tag[], readings: readonly (Reading | undefined)[
   return undefined;
 }
 
+/** "send 5 USDC to bob": one of viem's chain names the clause does not read as a chain is a word. */
+function asWordsWhereUnread(tags: readonly Tag[], readings: readonly (Reading | undefined)[]): readonly Tag[] {
+  let result: Tag[] | undefined;
+  for (let at = 0; at < tags.length; at++) {
+    const tag = tags[at];
+    if (tag?.type !== 'entity' || readings[at] !== undefined || tag.entity.chain?.strict !== true) continue;
+    result ??= [...tags];
+    result[at] = { type: 'word', text: tag.text, raw: tag.raw };
+  }
+  return result ?? tags;
+}
+
 /** Everything the clause says, read in the light of its verb. */
 type ClauseFacts = {
   tags: readonly Tag[];
@@ -221,15 +233,7 @@ function readClause(
   const family = familyOf(verb);
   const readings = readEntities(clauseTags, family, verb);
   // "send 5 USDC to bob": one of viem's chain names after "to", outside a bridge, is a name.
-  const unread = (tag: Tag, at: number) =>
-    tag.type === 'entity' && readings[at] === undefined && tag.entity.chain?.strict === true;
-  const tags = !clauseTags.some(unread)
-    ? clauseTags
-    : clauseTags.map((tag, at) =>
-        tag.type === 'entity' && readings[at] === undefined && tag.entity.chain?.strict
-          ? ({ type: 'word', text: tag.text, raw: tag.raw } as const)
-          : tag,
-      );
+  const tags = asWordsWhereUnread(clauseTags, readings);
   const nftIdIndex = nftIdOf(tags, readings);
   const approving = verb === 'approve' || verb === 'revoke';
   // Who the clause names comes first: an address after "to" is a recipient, not a token.

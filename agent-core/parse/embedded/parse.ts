@@ -27,6 +27,8 @@ const vocabulary = buildVocabulary();
 const isCommonWord = (text: string): boolean => vocabulary.keep.has(text) || vocabulary.known.has(text);
 const isParty = (tag: Tag | undefined): boolean => isPartyWord(tag, isCommonWord);
 
+const NO_TOKENS: ReadonlyMap<string, string> = new Map();
+
 /** Words that make a message without a verb look like a request cut short. */
 const REQUEST_WORDS = new Set([
   'want',
@@ -74,7 +76,9 @@ export function readEmbedded(
     const clarify = `Part of your message ("${marker}") reads like the assistant's or the system's words, which I never act on. What would you like to do? Please ask in your own words.`;
     return { result: { intents: [], clarify, parser: 'embedded' }, conflict: clarify, parties: [], notPayees: [] };
   }
-  const extraTokens = new Map((options.tokens ?? []).map((symbol) => [symbol.toLowerCase(), symbol]));
+  const extraTokens = options.tokens?.length
+    ? new Map(options.tokens.map((symbol) => [symbol.toLowerCase(), symbol]))
+    : NO_TOKENS;
   const tags = tagPieces(tokenize(withoutFraming(text), vocabulary), { isCommonWord, extraTokens });
   markSlippage(tags);
   markMinimum(tags);
@@ -333,6 +337,7 @@ function joinSellAndBuy(intents: Intent[], notes: ClauseNotes[], text: string, t
  * two protocols or two chains leaves the amount to be asked.
  */
 function doubtAllOfMine(intents: Intent[], notes: readonly ClauseNotes[], tags: readonly Tag[]): void {
+  if (!notes.some((note) => note.allOfMine)) return;
   const protocols = new Set(
     tags.flatMap((tag) => (tag.type === 'entity' && tag.entity.protocol ? [tag.entity.protocol.slug] : [])),
   );
@@ -370,6 +375,7 @@ function joinTakeAndPut(intents: Intent[], notes: ClauseNotes[], tags: readonly 
  * with a verb that gives, is read as written.)
  */
 function readInExchangeFor(intents: Intent[], text: string): void {
+  if (!EXCHANGE_CUE.test(text)) return;
   const paid = /\bin\s+exchange\s+for\s+(?:my\s+|some\s+)?\$?([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)?)/i.exec(
     text,
   )?.[1];
@@ -385,6 +391,7 @@ function readInExchangeFor(intents: Intent[], text: string): void {
   }
 }
 
+const EXCHANGE_CUE = /exchange/i;
 const GIVING_VERB = /\b(?:swap|swapping|sell|selling|trade|trading|exchange|exchanging|convert|converting|dump)\b/i;
 
 /** "…Then deposit all of it. Deposit all of it.": a request said twice in a row is read once. */

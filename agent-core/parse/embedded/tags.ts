@@ -69,11 +69,12 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
     if (!piece) break;
     switch (piece.kind) {
       case 'address':
-        tags.push(
-          piece.family
-            ? { type: 'address', raw: piece.raw, valid: true, family: piece.family }
-            : { type: 'address', raw: piece.raw, valid: piece.raw.length === 42 },
-        );
+        tags.push({
+          type: 'address',
+          raw: piece.raw,
+          valid: piece.family !== undefined || piece.raw.length === 42,
+          family: piece.family,
+        });
         i++;
         continue;
       case 'ens':
@@ -112,8 +113,13 @@ export function tagPieces(pieces: readonly Piece[], context: TaggingContext): Ta
         // "buy 1000 9MM": digits and letters right after an amount are a token's symbol (9MM, 1INCH),
         // not a second amount ("nine million").
         const previous = tags[tags.length - 1];
-        const tokenNext = ENTITIES.match(words, i + 1)?.value.token !== undefined || pieces[i + 1]?.kind === 'ticker';
-        if (piece.kind === 'number' && previous?.type === 'amount' && /^\d+[A-Z]{2,}$/.test(piece.raw) && !tokenNext) {
+        if (
+          piece.kind === 'number' &&
+          previous?.type === 'amount' &&
+          /^\d+[A-Z]{2,}$/.test(piece.raw) &&
+          ENTITIES.match(words, i + 1)?.value.token === undefined &&
+          pieces[i + 1]?.kind !== 'ticker'
+        ) {
           tags.push(tokenTag(piece.raw.toUpperCase(), piece.raw));
           i++;
           continue;
