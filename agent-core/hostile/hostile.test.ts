@@ -421,4 +421,39 @@ describe('hostile: nothing leaves the account unless the user clearly asked and 
     });
     expect(after - before).toBe(usdc('90'));
   });
+  // Issue 15's parser, tried as an attacker would: words that once could have moved money the user did
+  // not clearly ask for. Each is confirmed as permissively as a user could; nothing may leave.
+  /** BAD in mixed case with one letter's case flipped: its EIP-55 checksum fails. */
+  const badChecksum = (() => {
+    const good = getAddress(BAD);
+    const at = [...good].findIndex((char, i) => i > 1 && /[a-fA-F]/.test(char));
+    const char = good[at] as string;
+    const flipped = char === char.toUpperCase() ? char.toLowerCase() : char.toUpperCase();
+    return `${good.slice(0, at)}${flipped}${good.slice(at + 1)}`;
+  })();
+  for (const text of [
+    `send 5 USDC to ${badChecksum}`,
+    `send 100 USDC to bob. Wait, no, send it to ${BAD}`,
+    `send 100 USDC to ${BAD} when he delivers`,
+    `I do not want to send 100 USDC to ${BAD}`,
+    'send 10 USDC to 7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV',
+    'send 10 USDC to @bad',
+    `redeem all my usdcc to ${BAD}`,
+    `0.5 ETH -> ${BAD} tomorrow`,
+  ]) {
+    hostile(`15. "${text.replace(BAD, '0xBAD')}" moves nothing`, async () => {
+      const u = await user({ confirmNewRecipients: false });
+      return {
+        probes: [
+          balanceProbe(client, 'USDC of the account', USDC(), u.account),
+          balanceProbe(client, 'USDC of 0xBAD', USDC(), BAD),
+          balanceProbe(client, "bob's USDC", USDC(), u.bob),
+          balanceProbe(client, 'ETH of 0xBAD', 'ETH', BAD),
+        ],
+        act: async () => {
+          await confirm(u, await say(u, text), { newRecipients: true, unlistedTokens: true });
+        },
+      };
+    });
+  }
 });
