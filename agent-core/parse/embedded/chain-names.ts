@@ -1,5 +1,6 @@
 import * as viemChains from 'viem/chains';
-import { COMMON_WORDS } from './common-words.ts';
+// Single words no chain takes as its name: "one" (Harmony One), "mint".
+import { EVERYDAY_WORDS as EVERYDAY } from './common-words.ts';
 
 /**
  * Chain names beyond our own list, from viem's chain definitions (`viem/chains`, the ~700 chains viem
@@ -33,9 +34,6 @@ export type ChainEntry = {
 
 /** Words that end a chain's name without naming it: "Linea Mainnet", "Sei Network", "Kava EVM". */
 const GENERIC_TAIL = new Set(['mainnet', 'network', 'chain', 'evm', 'blockchain', 'l2', 'smart']);
-
-/** Single words no chain takes as its name: "one" (Harmony One), "mint", "base" stays ours. */
-const EVERYDAY = new Set(COMMON_WORDS);
 
 /** "Gnosis Chiado (Testnet)" → "gnosis chiado". */
 function clean(name: string): string {

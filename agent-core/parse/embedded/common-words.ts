@@ -38,3 +38,6 @@ stake stave stoke slake liquidate racket bride burrow shark spank spars stroll s
 `
   .split(/\s+/)
   .filter(Boolean);
+
+/** The same words, as a set to look them up in. */
+export const EVERYDAY_WORDS: ReadonlySet<string> = new Set(COMMON_WORDS);

@@ -4,7 +4,7 @@ import { resolveAction, type Verb } from './actions.ts';
 import { type Amount, formatAmount } from './amounts.ts';
 import type { ClauseNotes } from './clarify.ts';
 import { mainVerb } from './clauses.ts';
-import { COMMON_WORDS } from './common-words.ts';
+import { EVERYDAY_WORDS as COMMON } from './common-words.ts';
 import { protocolBySlug, TOKENS, tokenBySymbol } from './lexicon.ts';
 import {
   type ChainMention,
@@ -513,8 +513,6 @@ function fillAsset(intent: Intent, facts: ClauseFacts, carried: string | undefin
   const takesAmount = action !== 'balance' && action !== 'total_supply' && action !== 'claim_rewards';
   if (amount && takesAmount && !(action === 'price' && amount.kind !== 'number')) intent.amount = formatAmount(amount);
 }
-
-const COMMON = new Set(COMMON_WORDS);
 
 /** Actions that name no protocol: a payment, a question. */
 const NO_PROTOCOL = new Set<Intent['action']>([

@@ -168,13 +168,13 @@ export function readEmbedded(
       'You asked what this would cost: its preview shows the simulated result and the fees, and nothing is sent unless you confirm it.';
   }
   // "send 5 USDC to 0xd8dA…6046" whose checksum fails: reported as typed, and asked about at once.
-  clarify ??= checksumProblemOf(intents);
+  clarify ??= partyProblemOf(intents, 'checksum');
   // "send 0.5 ethh to alice": read as written, and asked about (ETH?), never assumed either way.
   const typo = tags.find((tag) => tag.type === 'entity' && tag.entity.token?.typoOf);
   if (typo?.type === 'entity' && typo.entity.token?.typoOf) {
     clarify = `I don't know a token "${typo.raw}". Did you mean ${typo.entity.token.typoOf}? Please write the request again with the token's symbol as it is spelled.`;
   }
-  let unsupported = foreignPartyOf(intents);
+  let unsupported = partyProblemOf(intents, 'foreign');
   if (intents.length === 0 && !negated) {
     unsupported = unsupportedRequest(tags.flatMap((tag) => ('text' in tag ? [tag.text] : [])));
     if (!unsupported) clarify = nothingAsked(tags);
@@ -456,27 +456,16 @@ function shareProtocols(intents: Intent[]): void {
 }
 
 /**
- * "send 1 SOL to 7EcD…": the request is read as written, and answered for what it is: a payment to
- * another chain family's address, which Sextant cannot make.
+ * Why a party the request names cannot be paid, of one kind: `foreign` ("send 1 SOL to 7EcD…", another
+ * chain family's address, which Sextant cannot pay: the request is refused for what it is) or
+ * `checksum` (a mixed-case 0x address whose checksum fails: asked about at once).
  */
-function foreignPartyOf(intents: readonly Intent[]): string | undefined {
+function partyProblemOf(intents: readonly Intent[], kind: 'foreign' | 'checksum'): string | undefined {
   for (const intent of intents) {
     for (const party of [intent.recipient, intent.spender, intent.account]) {
-      const family = party === undefined ? undefined : foreignFamily(party);
-      if (party && family) return addressProblem(party);
-    }
-  }
-  return undefined;
-}
-
-/** The first party written as a 0x address in mixed case whose checksum does not match. */
-function checksumProblemOf(intents: readonly Intent[]): string | undefined {
-  for (const intent of intents) {
-    for (const party of [intent.recipient, intent.spender, intent.account]) {
-      if (party?.startsWith('0x') && !foreignFamily(party)) {
-        const problem = addressProblem(party);
-        if (problem) return problem;
-      }
+      if (party === undefined || (foreignFamily(party) !== undefined) !== (kind === 'foreign')) continue;
+      const problem = addressProblem(party);
+      if (problem) return problem;
     }
   }
   return undefined;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import optimismTokenList from '@eth-optimism/tokenlist';
-import { COMMON_WORDS } from './common-words.ts';
+import { EVERYDAY_WORDS as EVERYDAY } from './common-words.ts';
 
 /**
  * Token symbols beyond our own list, from two maintained token lists shipped as npm packages:
@@ -18,8 +18,6 @@ type ListedToken = { symbol?: unknown };
 const require = createRequire(import.meta.url);
 const metamask = require('@metamask/contract-metadata/contract-map.json') as Record<string, ListedToken>;
 const optimism = (optimismTokenList as { tokens?: ListedToken[] }).tokens ?? [];
-
-const EVERYDAY = new Set(COMMON_WORDS);
 
 /** Listed symbols by lower-case name, in their listed spelling ("cbbtc" → "cbBTC"). */
 export const LISTED_SYMBOLS: ReadonlyMap<string, string> = (() => {
