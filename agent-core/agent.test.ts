@@ -151,6 +151,13 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     expect(plan.preview.changes.find((c) => c.symbol === 'WETH')?.amount).toBe('1');
   });
 
+  it('"wrap 5 USDC" is not wrapped as 5 ETH: a skill that takes no token refuses another one named', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const reply = await say(user, 'wrap 5 USDC');
+    expect(reply.plan).toBeUndefined();
+    expect(reply.text).toMatch(/moves only ETH; USDC .*cannot/);
+  });
+
   it('"swap half my ETH to USDC and supply it to Aave": the supply is what the swap guarantees', async () => {
     const user = await fundedAgentUser(deps, manifest, '2');
     const { plan } = await runAndCheck(user, 'swap half my ETH to USDC and supply it to Aave');

@@ -30,7 +30,8 @@ export async function readSkill(skill: Skill, input: unknown, ctx: SkillContext)
   return skill.read(parseInput(skill, input), ctx);
 }
 
-function parseInput(skill: Skill, input: unknown): unknown {
+/** The input as the skill receives it (its schema's defaults applied); a SkillError naming the field when it does not fit. */
+export function parseInput(skill: Skill, input: unknown): unknown {
   const parsed = skill.input.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -6,6 +6,7 @@ import * as aaveV3 from './aave-v3/index.ts';
 import * as erc20 from './erc20/index.ts';
 import * as native from './native/index.ts';
 import type { Skill } from './sdk/define-skill.ts';
+import type { FromIntent } from './sdk/intent-input.ts';
 import * as uniswapV3 from './uniswap-v3/index.ts';
 import * as weth from './weth/index.ts';
 
@@ -14,8 +15,27 @@ const SKILLS_DIR = dirname(fileURLToPath(import.meta.url));
 /** A built-in package: a protocol folder whose source the code hash covers, and the skills it exports. */
 export type BuiltinPackage = { folder: string; dir: string; skills: Skill[] };
 
+/**
+ * How a built-in signed before skills declared `fromIntent` takes an intent, where its fields' names
+ * alone do not say it: erc20/approve 1.0.0 takes its allowance in base units. Kept here, beside the
+ * signatures, because editing the signed folder would void them; its next signed version declares
+ * this in its own defineSkill, and the entry goes.
+ */
+const SIGNED_BEFORE_FROM_INTENT: Record<string, FromIntent> = {
+  'erc20/approve@1.0.0': (intent) => ({
+    token: intent.token,
+    spender: intent.spender,
+    amount: intent.amountInBaseUnits,
+  }),
+};
+
+function withFromIntent(skill: Skill): Skill {
+  const fromIntent = SIGNED_BEFORE_FROM_INTENT[`${skill.id}@${skill.version}`];
+  return fromIntent && !skill.fromIntent ? { ...skill, fromIntent } : skill;
+}
+
 function builtin(folder: string, exports: Record<string, Skill>): BuiltinPackage {
-  return { folder, dir: join(SKILLS_DIR, folder), skills: Object.values(exports) };
+  return { folder, dir: join(SKILLS_DIR, folder), skills: Object.values(exports).map(withFromIntent) };
 }
 
 /** The skills that ship with Sextant, one package per protocol folder. */

@@ -126,3 +126,22 @@ export function lacking<F extends RequiredField>(intent: Intent, fields: readonl
 export function hasFields<F extends RequiredField>(intent: Intent, fields: readonly F[]): intent is WithFields<F> {
   return lacking(intent, fields) === undefined;
 }
+
+/**
+ * Which token an action's amount counts in: the token it names (`token`), what a swap sells
+ * (`tokenIn`), or, for wrap and unwrap, the one token they take whatever the message named (native
+ * ETH; the chain's WETH contract).
+ */
+export const AMOUNT_TOKEN: Partial<
+  Record<IntentAction, 'token' | 'tokenIn' | { native: true } | { contract: 'weth' }>
+> = {
+  transfer: 'token',
+  swap: 'tokenIn',
+  wrap: { native: true },
+  unwrap: { contract: 'weth' },
+  supply: 'token',
+  withdraw: 'token',
+  borrow: 'token',
+  repay: 'token',
+  approve: 'token',
+};

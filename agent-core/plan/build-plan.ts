@@ -1,48 +1,26 @@
-import { type Address, erc20Abi, formatUnits, isAddress, isAddressEqual, type PublicClient, parseUnits } from 'viem';
-import type { Chain, Token } from '../../common/chains/types.ts';
+import { type Address, erc20Abi, formatUnits, isAddress, isAddressEqual, parseUnits } from 'viem';
+import type { Token } from '../../common/chains/types.ts';
 import { READ_ONLY_ACTIONS } from '../../common/intent-actions.ts';
-import { buildSkillCalls, quoteSkill, readSkill } from '../../skills/build.ts';
-import type { CatalogEntry, SkillCatalog } from '../../skills/registry/catalog.ts';
+import { buildSkillCalls, parseInput, quoteSkill, readSkill } from '../../skills/build.ts';
+import type { CatalogEntry } from '../../skills/registry/catalog.ts';
 import { createSkillContext } from '../../skills/sdk/context.ts';
-import {
-  NATIVE_TOKEN,
-  type Skill,
-  type SkillCall,
-  type SkillContext,
-  type SkillReading,
-} from '../../skills/sdk/define-skill.ts';
+import { NATIVE_TOKEN, type SkillCall, type SkillContext, type SkillReading } from '../../skills/sdk/define-skill.ts';
 import { SkillError, SkillRefusedError } from '../../skills/sdk/errors.ts';
+import { inputFromIntent, type ResolvedIntent } from '../../skills/sdk/intent-input.ts';
 import { accountSummary, accountSummaryTable } from '../../smart-accounts/balances.ts';
-import {
-  hasFields,
-  lacking,
-  missingField,
-  questionFor,
-  type RequiredField,
-  type WithFields,
-} from '../intents/requirements.ts';
+import { missingField, questionFor } from '../intents/requirements.ts';
 import type { Intent } from '../intents/schema.ts';
 import { boundsWithCallFlows } from '../policy/call-flows.ts';
-import { BoundsTally, tokenLabel } from '../policy/value-flow.ts';
+import { BoundsTally } from '../policy/value-flow.ts';
 import { clientAfterCalls } from './client-after-calls.ts';
 import { ClarifyError, UnsupportedError } from './errors.ts';
-import { type PriceBook, priceBook } from './prices.ts';
-import { protocolContracts } from './protocol-contracts.ts';
-import { resolveAmount, resolveRecipient, resolveToken } from './resolve.ts';
-import { claimRewardsStep, type RewardsSource } from './rewards.ts';
-import type { PlanDraft, PlanStep } from './types.ts';
+import { priceBook } from './prices.ts';
+import { resolveRecipient, resolveToken } from './resolve.ts';
+import { claimRewardsStep } from './rewards.ts';
+import { given, skillInput, symbolOrAddress } from './skill-input.ts';
+import type { PlanDraft, PlannerContext, PlanStep } from './types.ts';
 
-export type PlannerContext = {
-  chain: Chain;
-  client: PublicClient;
-  /** The user's smart account (counterfactual until its first operation). */
-  account: Address;
-  catalog: SkillCatalog;
-  /** The user's address book. */
-  lookupAddress: (label: string) => Address | undefined;
-  /** The emission rewards the account can claim (claim_rewards); absent where none are settled. */
-  rewards?: RewardsSource;
-};
+export type { PlannerContext } from './types.ts';
 
 /** Chains named the way people name them, to the registry's slugs. */
 const CHAIN_ALIASES: Record<string, string> = { mainnet: 'ethereum', eth: 'ethereum', op: 'optimism', arb: 'arbitrum' };
@@ -186,10 +164,17 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
 
     const entry = chooseSkill(intent, index, planner, await tokenOfIntent(intent, ctx, index));
     const skill = planner.catalog.require(entry.manifest.id);
-    const input = await skillInput(skill, intent, index, ctx, planner, balanceOf, prices);
+    const input = (await skillInput(skill, intent, index, ctx, planner, { balanceOf, prices })) as Record<
+      string,
+      unknown
+    >;
     let build: Awaited<ReturnType<typeof buildSkillCalls>>;
     let quote: SkillReading | undefined;
+    let slippageBps: number | undefined;
     try {
+      // The slippage the skill builds with: the user's, or the skill's own default.
+      const used = parseInput(skill, input) as { slippageBps?: unknown };
+      if (skill.actions.includes('swap') && typeof used.slippageBps === 'number') slippageBps = used.slippageBps;
       build = await buildSkillCalls(skill, input, ctx);
       quote = await quoteSkill(skill, input, ctx).catch(() => undefined);
     } catch (error) {
@@ -234,7 +219,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       quote,
       // Who the step pays or lets spend, as the skill declares it: the new-recipient rule's address.
       recipient: bounds.payee ?? bounds.allowances?.[0]?.spender,
-      slippageBps: skill.actions.includes('swap') ? Number(input.slippageBps ?? 50) : undefined,
+      slippageBps,
     });
   }
 }
@@ -341,145 +326,6 @@ function chooseSkill(intent: Intent, index: number, planner: PlannerContext, tok
   throw new UnsupportedError(`There is no audited skill to ${action} on ${planner.chain.name} yet.`);
 }
 
-/**
- * The intent, known to have `fields` (what REQUIRED asked of its action before planning); a field
- * still missing (one the step before was to bring) is asked for, in the table's words.
- */
-function given<F extends RequiredField>(intent: Intent, fields: readonly F[], index: number): WithFields<F> {
-  if (hasFields(intent, fields)) return intent;
-  const field: RequiredField = lacking(intent, fields) ?? 'amount';
-  throw new ClarifyError(questionFor(intent, field), field, index);
-}
-
-/** The skill's input from the intent, with everything resolved: the skills speak the intent's field names. */
-async function skillInput(
-  skill: Skill,
-  intent: Intent,
-  index: number,
-  ctx: SkillContext,
-  planner: PlannerContext,
-  balanceOf: (token: Token) => Promise<bigint>,
-  prices: PriceBook,
-): Promise<Record<string, unknown>> {
-  const amountOf = async (token: Token, passAll: boolean) => {
-    const { amount } = given(intent, ['amount'], index);
-    if (amount === 'all' && passAll) return 'all';
-    return resolveAmount(amount, token, balanceOf, prices, index);
-  };
-  switch (intent.action) {
-    case 'transfer': {
-      const named = given(intent, ['token', 'recipient'], index);
-      const token = await resolveToken(ctx, named.token, 'token', index);
-      const recipient = await resolveRecipient(
-        planner.chain,
-        planner.client,
-        planner.lookupAddress,
-        named.recipient,
-        index,
-      );
-      assertPayable(recipient, planner, index);
-      const amount = await amountOf(token, false);
-      // By address: an unlisted token's symbol must never be looked up again as a listed one.
-      return skill.protocol === 'native' ? { amount, recipient } : { token: symbolOrAddress(token), amount, recipient };
-    }
-    case 'swap': {
-      const named = given(intent, ['tokenIn', 'tokenOut'], index);
-      const tokenIn = await resolveToken(ctx, named.tokenIn, 'tokenIn', index);
-      const tokenOut = await resolveToken(ctx, named.tokenOut, 'tokenOut', index);
-      const input: Record<string, unknown> = { tokenIn: symbolOrAddress(tokenIn), tokenOut: symbolOrAddress(tokenOut) };
-      if (intent.amountOut !== undefined) input.amountOut = intent.amountOut;
-      else input.amountIn = await amountOf(tokenIn, false);
-      if (intent.slippageBps !== undefined) input.slippageBps = intent.slippageBps;
-      if (intent.minAmountOut !== undefined) input.minAmountOut = intent.minAmountOut;
-      return input;
-    }
-    case 'wrap':
-    case 'unwrap': {
-      const token = intent.action === 'wrap' ? await ctx.token('ETH') : await ctx.token(ctx.contract('weth'));
-      // "wrap 1 USDC", "unwrap 1 <lookalike WETH>": the named token is not what would move.
-      if (intent.token !== undefined) {
-        const named = await resolveToken(ctx, intent.token, 'token', index);
-        if (!isAddressEqual(named.address, token.address)) {
-          throw new UnsupportedError(
-            `Only ${intent.action === 'wrap' ? 'ETH can be wrapped (into WETH)' : 'WETH can be unwrapped (into ETH)'}; ${tokenLabel(named)} cannot. To trade it, ask for a swap.`,
-          );
-        }
-      }
-      return { amount: await amountOf(token, false) };
-    }
-    case 'supply':
-    case 'withdraw':
-    case 'borrow':
-    case 'repay': {
-      const token = await resolveToken(ctx, given(intent, ['token'], index).token, 'token', index);
-      const passAll = intent.action === 'withdraw' || intent.action === 'repay';
-      return { token: symbolOrAddress(token), amount: await amountOf(token, passAll) };
-    }
-    case 'approve': {
-      const named = given(intent, ['token', 'spender'], index);
-      const token = await resolveToken(ctx, named.token, 'token', index);
-      const spender = await resolveSpender(named.spender, index, planner);
-      const human = await amountOf(token, false);
-      return { token: symbolOrAddress(token), spender, amount: parseUnits(human, token.decimals).toString() };
-    }
-    default:
-      return { ...intent };
-  }
-}
-
-/**
- * Who an approval lets spend: a protocol by name ("approve uniswap to …") is the one contract its
- * audited skills declare on this chain; anything else is a recipient as the user gave it (an
- * address, or an address-book label), which the policy treats as a new third party to confirm.
- */
-async function resolveSpender(name: string, index: number, planner: PlannerContext): Promise<Address> {
-  const protocol = PROTOCOL_ALIASES[name.toLowerCase()] ?? name.toLowerCase();
-  const declared = protocolContracts(planner.catalog, planner.chain).get(protocol);
-  if (declared) {
-    if (declared.length === 1 && declared[0]) return declared[0];
-    throw new ClarifyError(
-      `${name} has ${declared.length} contracts here (${declared.join(', ')}). Which one should be allowed to spend?`,
-      'spender',
-      index,
-    );
-  }
-  return resolveRecipient(planner.chain, planner.client, planner.lookupAddress, name, index);
-}
-
-/**
- * A payee must be someone: never a token contract, a protocol contract an audited skill declares, or
- * the account itself (funds sent there are lost, or the message named a contract, not a person).
- */
-function assertPayable(recipient: Address, planner: PlannerContext, index: number): void {
-  const contracts = [
-    ...planner.chain.tokens.map((t) => t.address),
-    ...[...protocolContracts(planner.catalog, planner.chain).values()].flat(),
-  ];
-  if (contracts.some((c) => isAddressEqual(c, recipient)) || isAddressEqual(recipient, planner.account)) {
-    throw new ClarifyError(
-      `${recipient} is ${isAddressEqual(recipient, planner.account) ? 'this account itself' : 'a token or protocol contract'}, not someone to pay. Who should receive it?`,
-      'recipient',
-      index,
-    );
-  }
-}
-
-/** Protocol names as people write them, to the skills' protocol slugs. */
-const PROTOCOL_ALIASES: Record<string, string> = {
-  'uniswap v3': 'uniswap',
-  'uniswap-v3': 'uniswap',
-  uniswapv3: 'uniswap',
-  'aave v3': 'aave',
-  'aave-v3': 'aave',
-  aavev3: 'aave',
-};
-
-/** What a skill is given for a token: "ETH" for native ETH only (by its address, never by a symbol a
- *  contract calls itself), any other token by its address. */
-function symbolOrAddress(token: Token): string {
-  return isAddressEqual(token.address, NATIVE_TOKEN) ? 'ETH' : token.address;
-}
-
 async function readIntent(
   intent: Intent,
   index: number,
@@ -491,10 +337,17 @@ async function readIntent(
   const entry = chooseSkill(intent, index, planner, undefined);
   const skill = planner.catalog.require(entry.manifest.id);
   const token = await resolveToken(ctx, given(intent, ['token'], index).token, 'token', index);
-  const input: Record<string, unknown> = { token: symbolOrAddress(token) };
+  const resolved: ResolvedIntent = { action: intent.action, token: symbolOrAddress(token) };
   if (intent.action === 'balance' && intent.account) {
-    input.account = await resolveRecipient(planner.chain, planner.client, planner.lookupAddress, intent.account, index);
+    resolved.account = await resolveRecipient(
+      planner.chain,
+      planner.client,
+      planner.lookupAddress,
+      intent.account,
+      index,
+    );
   }
+  const input = inputFromIntent(skill, resolved);
   try {
     return await readSkill(skill, input, ctx);
   } catch (error) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Chain, Token } from '../../common/chains/types.ts';
 import { type IntentAction, isIntentAction, READ_ONLY_ACTIONS } from '../../common/intent-actions.ts';
 import { SkillDefinitionError } from './errors.ts';
+import type { ResolvedIntent } from './intent-input.ts';
 import { type ContractPermission, parsePermissions } from './permissions.ts';
 
 /** The address that stands for the chain's native ETH in bounds and approvals (the common 0xEeee… convention). */
@@ -84,6 +85,13 @@ type SkillFields<Input extends z.ZodType> = {
   input: Input;
   /** Per chain slug (or '*' for every chain in `chains`): what it may call. */
   contracts: Record<string, ContractPermission[]>;
+  /**
+   * How an intent the planner resolved (names to addresses, "half" or "$50 of" to a number) becomes
+   * this skill's input. Leave it out when the input's fields carry the intent's names (`token`,
+   * `amount`, `recipient`, …; `amountIn` takes a swap's amount): they are filled by name, and a part
+   * of the request the input has no field for is refused, never dropped (sdk/intent-input.ts).
+   */
+  fromIntent?(intent: ResolvedIntent): z.input<Input>;
 };
 
 export type ActionSkillDefinition<Input extends z.ZodType> = SkillFields<Input> & {
@@ -122,6 +130,9 @@ export function defineSkill<Input extends z.ZodType>(
   for (const action of definition.actions) if (!isIntentAction(action)) fail(`"${action}" is not an intent action.`);
   if (!definition.chains?.length) fail('it must support at least one chain.');
   if (!(definition.input instanceof z.ZodType)) fail('the input must be a zod schema.');
+  if (definition.fromIntent !== undefined && typeof definition.fromIntent !== 'function') {
+    fail('fromIntent must be a function from the resolved intent to the input.');
+  }
   for (const [chain, permissions] of Object.entries(definition.contracts ?? {})) {
     if (chain !== '*' && !definition.chains.includes(chain))
       fail(`contracts are declared for "${chain}", which is not in its chains.`);
