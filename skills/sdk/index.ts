@@ -17,4 +17,5 @@ export {
 } from './define-skill.ts';
 export { SkillError } from './errors.ts';
 export { addressInput, HumanAmount, TokenName } from './inputs.ts';
+export type { FromIntent, ResolvedIntent } from './intent-input.ts';
 export type { ContractPermission } from './permissions.ts';
