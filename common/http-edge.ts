@@ -25,6 +25,12 @@ export function badRequest(issues: readonly z.core.$ZodIssue[], whole = 'body'):
 
 type Target = 'json' | 'query' | 'param';
 
+/**
+ * What `validate` does with a failure instead of answering the 400 itself: a module whose clients
+ * expect another error shape (the router's OpenAI routes) throws an error here for its own onError.
+ */
+export type OnInvalid = (problem: { error: string; field: string }, c: Context) => Response | Promise<Response>;
+
 /** What hono's `c.req.valid(target)` gives after `validate(target, schema)`. */
 type Validated<T extends Target, S extends z.ZodType> = {
   in: { [K in T]: z.input<S> };
@@ -42,14 +48,14 @@ async function readJson(c: Context): Promise<unknown> {
 
 /**
  * Validates the JSON body (`json`), the query string (`query`) or the path parameters (`param`)
- * with a zod schema; a failure is a 400 `{error: "field: reason", field}`. The route reads the
- * result with `c.req.valid(target)`. `whenEmpty` stands in for a missing body (a body that may be
- * left out, as a confirm's options).
+ * with a zod schema; a failure is a 400 `{error: "field: reason", field}`, or what `onInvalid`
+ * makes of it. The route reads the result with `c.req.valid(target)`. `whenEmpty` stands in for a
+ * missing body (a body that may be left out, as a confirm's options).
  */
 export function validate<T extends Target, S extends z.ZodType>(
   target: T,
   schema: S,
-  options: { whenEmpty?: z.input<S> } = {},
+  options: { whenEmpty?: z.input<S>; onInvalid?: OnInvalid } = {},
   // biome-ignore lint/suspicious/noExplicitAny: any Env: the middleware only reads the request.
 ): MiddlewareHandler<any, string, Validated<T, S>> {
   return async (c, next) => {
@@ -60,7 +66,10 @@ export function validate<T extends Target, S extends z.ZodType>(
           ? c.req.query()
           : c.req.param();
     const parsed = schema.safeParse(raw);
-    if (!parsed.success) return c.json(badRequest(parsed.error.issues, target === 'json' ? 'body' : target), 400);
+    if (!parsed.success) {
+      const problem = badRequest(parsed.error.issues, target === 'json' ? 'body' : target);
+      return options.onInvalid ? options.onInvalid(problem, c) : c.json(problem, 400);
+    }
     c.req.addValidatedData(target, parsed.data as object);
     return next();
   };
