@@ -98,6 +98,7 @@ describe('failover', () => {
     expect(response.status).toBe(502);
     expect(await response.json()).toEqual({
       error: expect.stringMatching(/no upstream could serve .* the reply is not Ollama's NDJSON/),
+      code: 'no-upstream',
       hint: expect.any(String),
     });
   });

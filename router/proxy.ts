@@ -1,5 +1,5 @@
 import type { Hex } from 'viem';
-import { HopError, RouterError } from './errors.ts';
+import { HopError, ModelNotFoundError, RouterError } from './errors.ts';
 import { checkReceipt, type MeasuredHop } from './receipt-check.ts';
 import { recordReceipt } from './receipts.ts';
 import { type Candidate, LOCAL_ID, type Router } from './router.ts';
@@ -68,8 +68,7 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
   const { model } = request.body;
   const candidates = router.candidates(model);
   if (candidates.length === 0) {
-    throw new RouterError(`model "${model}" not found: neither the local Ollama nor any provider offers it`, {
-      status: 404,
+    throw new ModelNotFoundError(`model "${model}" not found: neither the local Ollama nor any provider offers it`, {
       hint: 'See GET /api/tags for the models on offer.',
     });
   }
@@ -141,12 +140,13 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
       if (deadline.aborted) {
         const message = `the request took longer than its ${router.limits.totalMs} ms limit`;
         if (sent.chunks > 0) yield { type: 'error', message };
-        else throw new RouterError(message, { status: 504 });
+        else throw new RouterError(message, { status: 504, code: 'request-timeout' });
         return;
       }
       if (hopError.isClientError) {
         if (sent.chunks > 0) yield { type: 'error', message: hopError.message };
-        else throw new RouterError(hopError.message.replace(/^HTTP \d+: /, ''), { status: 400 });
+        else
+          throw new RouterError(hopError.message.replace(/^HTTP \d+: /, ''), { status: 400, code: 'upstream-refused' });
         return;
       }
       // Busy is not a failure; nor is the local Ollama not having a model (it was asked as a last resort).
@@ -165,8 +165,7 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
     return;
   }
   if (failures.length > 0 && failures.every((failure) => failure.error.upstreamStatus === 404)) {
-    throw new RouterError(`model "${model}" not found: ${summary}`, {
-      status: 404,
+    throw new ModelNotFoundError(`model "${model}" not found: ${summary}`, {
       hint: 'See GET /api/tags for the models on offer.',
     });
   }
@@ -176,6 +175,7 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
   );
   throw new RouterError(message, {
     status: allBusy ? 503 : allSlow ? 504 : 502,
+    code: allBusy ? 'upstreams-busy' : 'no-upstream',
     hint: allBusy
       ? 'Every provider is at its concurrency limit; retry shortly.'
       : 'See GET /router/providers for their health.',

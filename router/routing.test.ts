@@ -105,6 +105,7 @@ describe('routing through provider nodes (real HTTP on loopback)', () => {
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
       error: expect.stringContaining('model "llama9:405b" not found'),
+      code: 'model-not-found',
       hint: expect.any(String),
     });
   });

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { getAddress, isAddress } from 'viem';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { assertPortFree } from '../common/ports.ts';
 import { RouterError } from './errors.ts';
-import { readJsonBody } from './http-body.ts';
+import { errorHandlers, limitBody, validateJson, validateQuery } from './http-edge.ts';
 import { sendStream } from './http-stream.ts';
 import { type RouteEvent, routeRequest } from './proxy.ts';
 import { listReceipts } from './receipts.ts';
@@ -23,12 +23,12 @@ import {
   type OllamaRequest,
 } from './wire/ollama.ts';
 import {
+  type ChatCompletionRequest,
   ChatCompletionRequestSchema,
   ChatCompletionStream,
   chatCompletionFromOllama,
   chatCompletionToOllama,
   errorFrame,
-  openAiError,
 } from './wire/openai.ts';
 
 /**
@@ -44,6 +44,24 @@ export const SERVED_REQUEST_HEADER = 'x-sextant-request-id';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** GET /router/receipts's query: as lenient as ever about `accepted` and `limit`, strict about `provider`. */
+const ReceiptsQuerySchema = z.object({
+  provider: z
+    .string()
+    .refine((value) => isAddress(value), 'must be an address')
+    .transform((value) => getAddress(value))
+    .optional(),
+  accepted: z
+    .string()
+    .transform((value) => value === 'true')
+    .optional(),
+  // Anything but a number (or 0) is the default, 100; at most 1000.
+  limit: z
+    .string()
+    .optional()
+    .transform((value) => Math.min(Number(value ?? 100) || 100, 1000)),
+});
+
 export function createRouterApp(router: Router, options: { loopbackOnly?: boolean } = {}): Hono {
   const app = new Hono();
   const instanceId = randomBytes(6).toString('hex');
@@ -52,13 +70,14 @@ export function createRouterApp(router: Router, options: { loopbackOnly?: boolea
     // Each router adds its id to the requests it sends; finding its own means a routing loop.
     const via = c.req.header(VIA_HEADER) ?? '';
     if (via.split(',').some((id) => id.trim() === instanceId)) {
-      return c.json(
-        { error: 'routing loop: this request has already passed through this router (an upstream points back at it)' },
-        508,
+      throw new RouterError(
+        'routing loop: this request has already passed through this router (an upstream points back at it)',
+        { status: 508, code: 'routing-loop' },
       );
     }
     return next();
   });
+  app.use(limitBody());
   const viaOf = (c: Context) => [c.req.header(VIA_HEADER), instanceId].filter(Boolean).join(', ');
 
   app.get('/', (c) => c.text('Sextant router is running (Ollama- and OpenAI-compatible)'));
@@ -75,14 +94,16 @@ export function createRouterApp(router: Router, options: { loopbackOnly?: boolea
       })),
     }),
   );
-  app.post('/api/chat', (c) => serveOllama(router, c, 'chat', viaOf(c)));
-  app.post('/api/generate', (c) => serveOllama(router, c, 'generate', viaOf(c)));
-  app.all('/api/*', (c) =>
-    c.json(
-      { error: `the Sextant router does not serve ${c.req.method} ${c.req.path}; call the backend directly` },
-      501,
-    ),
+  app.post('/api/chat', validateJson(ChatRequestSchema), (c) =>
+    serveOllama(router, c, 'chat', c.req.valid('json'), viaOf(c)),
   );
+  app.post('/api/generate', validateJson(GenerateRequestSchema), (c) =>
+    serveOllama(router, c, 'generate', c.req.valid('json'), viaOf(c)),
+  );
+  app.all('/api/*', (c) => {
+    const message = `the Sextant router does not serve ${c.req.method} ${c.req.path}; call the backend directly`;
+    throw new RouterError(message, { status: 501, code: 'not-routed' });
+  });
 
   const startedAt = Math.floor(Date.now() / 1000);
   app.get('/v1/models', (c) =>
@@ -93,50 +114,31 @@ export function createRouterApp(router: Router, options: { loopbackOnly?: boolea
         .map((model) => ({ id: model.name, object: 'model', created: startedAt, owned_by: 'sextant' })),
     }),
   );
-  app.post('/v1/chat/completions', (c) => serveOpenAi(router, c, viaOf(c)));
+  app.post('/v1/chat/completions', validateJson(ChatCompletionRequestSchema), (c) =>
+    serveOpenAi(router, c, c.req.valid('json'), viaOf(c)),
+  );
 
   app.get('/router/providers', (c) => c.json(providersView(router)));
-  app.post('/router/providers', async (c) => {
-    const { message, signature } = await parseBody(c, SignedJsonSchema(RegistrationJsonSchema));
+  app.post('/router/providers', validateJson(SignedJsonSchema(RegistrationJsonSchema)), async (c) => {
+    const { message, signature } = c.req.valid('json');
     const record = await router.register(message, signature);
     return c.json({ provider: providerJson(record) }, 201);
   });
-  app.post('/router/providers/deregister', async (c) => {
-    const { message, signature } = await parseBody(c, SignedJsonSchema(DeregistrationJsonSchema));
+  app.post('/router/providers/deregister', validateJson(SignedJsonSchema(DeregistrationJsonSchema)), async (c) => {
+    const { message, signature } = c.req.valid('json');
     const record = await router.deregister(message, signature);
     return c.json({ provider: providerJson(record) });
   });
-  app.get('/router/receipts', (c) => {
-    const provider = c.req.query('provider');
-    if (provider !== undefined && !isAddress(provider)) throw new RouterError('provider must be an address');
-    const accepted = c.req.query('accepted');
-    const receipts = listReceipts(router.db, {
-      provider: provider === undefined ? undefined : getAddress(provider),
-      accepted: accepted === undefined ? undefined : accepted === 'true',
-      limit: Math.min(Number(c.req.query('limit') ?? 100) || 100, 1000),
-    });
+  app.get('/router/receipts', validateQuery(ReceiptsQuerySchema), (c) => {
+    const receipts = listReceipts(router.db, c.req.valid('query'));
     return c.json({ receipts: receipts.map((r) => ({ ...r, pricePerMTokens: r.pricePerMTokens.toString() })) });
   });
 
-  app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((error, c) => {
-    if (error instanceof RouterError) {
-      const body = { error: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-      return c.json(c.req.path.startsWith('/v1/') ? openAiError(error.message, error.status) : body, error.status);
-    }
-    console.error(error);
-    return c.json({ error: 'internal error in the router; see its log' }, 500);
-  });
+  // OpenAI's clients read its error shape; everything else (Ollama's clients, the router's own routes) the app's.
+  const errors = errorHandlers('the router', (c) => (c.req.path.startsWith('/v1/') ? 'openai' : 'ollama'));
+  app.notFound(errors.notFound);
+  app.onError(errors.onError);
   return app;
-}
-
-async function parseBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
-  const parsed = schema.safeParse(await readJsonBody(c));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RouterError(`${issue?.path.join('.') || 'body'}: ${issue?.message}`);
-  }
-  return parsed.data;
 }
 
 /** Starts routing and waits for the first event: until then, a failure can still be an HTTP error status. */
@@ -150,13 +152,17 @@ async function firstEvent(
 ): Promise<{ events: AsyncGenerator<RouteEvent>; first: RouteEvent }> {
   const events = routeRequest(router, { endpoint, body, buffered, signal: c.req.raw.signal, via });
   const first = await events.next();
-  if (first.done) throw new RouterError('the upstream sent nothing', { status: 502 });
+  if (first.done) throw new RouterError('the upstream sent nothing', { status: 502, code: 'upstream-failed' });
   return { events, first: first.value };
 }
 
-async function serveOllama(router: Router, c: Context, endpoint: OllamaEndpoint, via: string): Promise<Response> {
-  const schema = endpoint === 'chat' ? ChatRequestSchema : GenerateRequestSchema;
-  const body = (await parseBody(c, schema)) as OllamaRequest;
+async function serveOllama(
+  router: Router,
+  c: Context,
+  endpoint: OllamaEndpoint,
+  body: OllamaRequest,
+  via: string,
+): Promise<Response> {
   // Ollama streams unless told not to.
   const streaming = body.stream !== false;
   const { events, first } = await firstEvent(router, c, endpoint, body, !streaming, via);
@@ -172,8 +178,7 @@ async function serveOllama(router: Router, c: Context, endpoint: OllamaEndpoint,
   return sendStream(texts, { 'content-type': 'application/x-ndjson', ...headers });
 }
 
-async function serveOpenAi(router: Router, c: Context, via: string): Promise<Response> {
-  const request = await parseBody(c, ChatCompletionRequestSchema);
+async function serveOpenAi(router: Router, c: Context, request: ChatCompletionRequest, via: string): Promise<Response> {
   const streaming = request.stream === true;
   const { events, first } = await firstEvent(router, c, 'chat', chatCompletionToOllama(request), !streaming, via);
   const headers = servedHeaders(first);
@@ -202,7 +207,7 @@ function servedHeaders(event: RouteEvent): Record<string, string> {
 async function collect(first: RouteEvent, events: AsyncGenerator<RouteEvent>): Promise<OllamaChunk[]> {
   const chunks: OllamaChunk[] = [];
   for (let event: RouteEvent | undefined = first; event; event = (await events.next()).value || undefined) {
-    if (event.type === 'error') throw new RouterError(event.message, { status: 502 });
+    if (event.type === 'error') throw new RouterError(event.message, { status: 502, code: 'upstream-failed' });
     for (const item of event.items) chunks.push(item.chunk);
   }
   return chunks;
@@ -298,7 +303,10 @@ function loopbackGuard(): MiddlewareHandler {
       originHost = 'invalid';
     }
     if ((host !== '' && !loopback(host)) || (origin !== undefined && origin !== 'null' && !loopback(originHost))) {
-      return c.json({ error: 'forbidden: the router answers only loopback hosts and origins' }, 403);
+      throw new RouterError('forbidden: the router answers only loopback hosts and origins', {
+        status: 403,
+        code: 'not-loopback',
+      });
     }
     return next();
   };

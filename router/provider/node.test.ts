@@ -57,6 +57,7 @@ describe('the provider node', () => {
     expect(second.headers.get('retry-after')).toBe('1');
     expect(await second.json()).toEqual({
       error: 'provider busy: 1 requests in flight, its limit is 1; retry shortly',
+      code: 'provider-busy',
     });
     expect(contentOf(await ndjson(await first))).toBe(REPLY);
     // The slot is free again once the stream has ended.

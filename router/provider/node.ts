@@ -1,7 +1,7 @@
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { type Address, getAddress, type Hex, isAddress, type LocalAccount, zeroAddress } from 'viem';
-import { HopError, RouterError } from '../errors.ts';
-import { readJsonBody } from '../http-body.ts';
+import { HopError, ModelNotFoundError, RouterError } from '../errors.ts';
+import { errorHandlers, limitBody, validateJson } from '../http-edge.ts';
 import { sendStream } from '../http-stream.ts';
 import { countOllamaChunk, emptyCount, estimateTokens, measuredCompletionTokens } from '../tokens.ts';
 import { signReceipt, toJson, type UsageReceipt } from '../typed-data.ts';
@@ -40,10 +40,14 @@ export type ProviderNodeOptions = {
   concurrency: number;
 };
 
-export function createProviderApp(options: ProviderNodeOptions): Hono {
+/** A request's hold on one of the node's `concurrency` slots, given back once. */
+type SlotEnv = { Variables: { releaseSlot: () => void } };
+
+export function createProviderApp(options: ProviderNodeOptions): Hono<SlotEnv> {
   const { account, backend } = options;
   let active = 0;
-  const app = new Hono();
+  const app = new Hono<SlotEnv>();
+  app.use(limitBody());
 
   app.get('/', (c) => c.text(`Sextant provider node ${account.address} is running`));
   app.get('/api/version', (c) => c.json({ version: OLLAMA_API_VERSION }));
@@ -53,19 +57,27 @@ export function createProviderApp(options: ProviderNodeOptions): Hono {
     try {
       available = await backend.listModels();
     } catch (error) {
-      return c.json({ error: `the backend at ${backend.url} does not answer: ${(error as Error).message}` }, 502);
+      throw new RouterError(`the backend at ${backend.url} does not answer: ${(error as Error).message}`, {
+        status: 502,
+        code: 'backend-unreachable',
+        cause: error,
+      });
     }
     const models = options.models.filter((model) => available.some((name) => sameModel(name, model)));
     return c.json({ models: models.map((name) => ({ name, model: name, provider: account.address })) });
   });
 
-  const serve = (endpoint: OllamaEndpoint) => async (c: Context) => {
-    // Refused before reading anything: a busy node answers fast, and the router tries the next.
+  /**
+   * Takes a slot, or refuses before reading anything when none is free: a busy node answers fast,
+   * and the router tries the next. The reply gives its slot back once it has been sent (or has
+   * failed), not when the handler returns; a refusal on the way (a bad body, a model not offered,
+   * a backend failing before the first chunk) gives it back here.
+   */
+  const takeSlot: MiddlewareHandler<SlotEnv> = async (c, next) => {
     if (active >= options.concurrency) {
-      return c.json(
-        { error: `provider busy: ${active} requests in flight, its limit is ${options.concurrency}; retry shortly` },
-        429,
-        { 'retry-after': '1' },
+      throw new RouterError(
+        `provider busy: ${active} requests in flight, its limit is ${options.concurrency}; retry shortly`,
+        { status: 429, code: 'provider-busy', retryAfterSeconds: 1 },
       );
     }
     active += 1;
@@ -75,27 +87,28 @@ export function createProviderApp(options: ProviderNodeOptions): Hono {
       released = true;
       active -= 1;
     };
+    c.set('releaseSlot', release);
+    let refused = true;
     try {
-      // The slot is released when the reply has been sent (or has failed), not when this returns.
-      return await serveRequest(c, endpoint, release);
-    } catch (error) {
-      release();
-      throw error;
+      await next();
+      // A thrown error was answered by onError on the way back: the reply never took the slot over.
+      refused = c.error !== undefined;
+    } finally {
+      if (refused) release();
     }
   };
 
-  const serveRequest = async (c: Context, endpoint: OllamaEndpoint, release: () => void): Promise<Response> => {
+  const serveRequest = async (
+    c: Context,
+    endpoint: OllamaEndpoint,
+    body: OllamaRequest,
+    release: () => void,
+  ): Promise<Response> => {
     const started = performance.now();
-    const parsed = (endpoint === 'chat' ? ChatRequestSchema : GenerateRequestSchema).safeParse(await readJsonBody(c));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new RouterError(`${issue?.path.join('.') || 'body'}: ${issue?.message}`);
-    }
-    const body = parsed.data as OllamaRequest;
     if (!options.models.some((model) => sameModel(model, body.model))) {
-      throw new RouterError(`model "${body.model}" not found: this provider offers ${options.models.join(', ')}`, {
-        status: 404,
-      });
+      throw new ModelNotFoundError(
+        `model "${body.model}" not found: this provider offers ${options.models.join(', ')}`,
+      );
     }
     const requestId = headerHex(c.req.header(REQUEST_ID_HEADER)) ?? randomRequestId();
     const consumerHeader = c.req.header(CONSUMER_HEADER);
@@ -185,14 +198,16 @@ export function createProviderApp(options: ProviderNodeOptions): Hono {
     return sendStream(texts(), { 'content-type': 'application/x-ndjson' });
   };
 
-  app.post('/api/chat', serve('chat'));
-  app.post('/api/generate', serve('generate'));
-  app.notFound((c) => c.json({ error: `not found: ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((error, c) => {
-    if (error instanceof RouterError) return c.json({ error: error.message }, error.status);
-    console.error(error);
-    return c.json({ error: 'internal error in the provider node' }, 500);
-  });
+  app.post('/api/chat', takeSlot, validateJson(ChatRequestSchema), (c) =>
+    serveRequest(c, 'chat', c.req.valid('json'), c.get('releaseSlot')),
+  );
+  app.post('/api/generate', takeSlot, validateJson(GenerateRequestSchema), (c) =>
+    serveRequest(c, 'generate', c.req.valid('json'), c.get('releaseSlot')),
+  );
+  // Its clients are routers, which speak Ollama's API.
+  const errors = errorHandlers('the provider node');
+  app.notFound(errors.notFound);
+  app.onError(errors.onError);
   return app;
 }
 
@@ -201,8 +216,12 @@ function backendError(error: unknown): RouterError {
   if (error instanceof RouterError) return error;
   const status = error instanceof HopError ? error.upstreamStatus : undefined;
   const message = `the backend failed: ${(error as Error).message}`;
-  if (status === 400 || status === 404 || status === 429) return new RouterError(message, { status });
-  return new RouterError(message, { status: error instanceof HopError && error.phase === 'first-token' ? 504 : 502 });
+  if (status === 404) return new ModelNotFoundError(message);
+  if (status === 400 || status === 429) return new RouterError(message, { status, code: 'backend-refused' });
+  return new RouterError(message, {
+    status: error instanceof HopError && error.phase === 'first-token' ? 504 : 502,
+    code: 'backend-failed',
+  });
 }
 
 function headerHex(value: string | undefined): Hex | undefined {

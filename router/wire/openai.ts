@@ -195,7 +195,7 @@ export class ChatCompletionStream {
 
 /** An error in the middle of a stream, as OpenAI's clients read one (they raise it). */
 export function errorFrame(message: string): string {
-  return sse({ error: { message, type: 'server_error', param: null, code: null } });
+  return sse(openAiError(message, 500));
 }
 
 function sse(payload: unknown): string {
@@ -222,10 +222,17 @@ export function chatCompletionFromOllama(id: string, model: string, reply: Ollam
   };
 }
 
-/** OpenAI's error body. */
-export function openAiError(message: string, status: number) {
+/**
+ * OpenAI's error body, the one the router answers on /v1/ (and ends a broken stream with): `param`
+ * names the bad field of a request, `code` is OpenAI's own (`model_not_found`), not the router's.
+ */
+export function openAiError(
+  message: string,
+  status: number,
+  details: { param?: string | undefined; code?: 'model_not_found' | undefined } = {},
+) {
   const type = status === 404 ? 'not_found_error' : status < 500 ? 'invalid_request_error' : 'server_error';
-  return { error: { message, type, param: null, code: status === 404 ? 'model_not_found' : null } };
+  return { error: { message, type, param: details.param ?? null, code: details.code ?? null } };
 }
 
 /*
