@@ -14,13 +14,14 @@ import { boundsWithCallFlows } from '../policy/call-flows.ts';
 import { BoundsTally } from '../policy/value-flow.ts';
 import { clientAfterCalls } from './client-after-calls.ts';
 import { ClarifyError, UnsupportedError } from './errors.ts';
+import type { PlannerContext } from './planner-context.ts';
 import { priceBook } from './prices.ts';
 import { resolveRecipient, resolveToken } from './resolve.ts';
 import { claimRewardsStep } from './rewards.ts';
 import { given, skillInput, symbolOrAddress } from './skill-input.ts';
-import type { PlanDraft, PlannerContext, PlanStep } from './types.ts';
+import type { PlanDraft, PlanStep } from './types.ts';
 
-export type { PlannerContext } from './types.ts';
+export type { PlannerContext } from './planner-context.ts';
 
 /** Chains named the way people name them, to the registry's slugs. */
 const CHAIN_ALIASES: Record<string, string> = { mainnet: 'ethereum', eth: 'ethereum', op: 'optimism', arb: 'arbitrum' };

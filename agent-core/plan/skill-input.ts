@@ -20,10 +20,10 @@ import {
 import type { Intent } from '../intents/schema.ts';
 import { tokenLabel } from '../policy/value-flow.ts';
 import { ClarifyError, UnsupportedError } from './errors.ts';
+import type { PlannerContext } from './planner-context.ts';
 import type { PriceBook } from './prices.ts';
 import { protocolContracts } from './protocol-contracts.ts';
 import { resolveAmount, resolveRecipient, resolveToken } from './resolve.ts';
-import type { PlannerContext } from './types.ts';
 
 /** What resolving an intent's amount needs: the balance it may be a share of, and prices for "$50 of". */
 export type AmountSources = { balanceOf: (token: Token) => Promise<bigint>; prices: PriceBook };

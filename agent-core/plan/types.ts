@@ -1,22 +1,7 @@
-import type { Address, PublicClient } from 'viem';
-import type { Chain } from '../../common/chains/types.ts';
-import type { SkillCatalog } from '../../skills/registry/catalog.ts';
+import type { Address } from 'viem';
 import type { Approval, AssetBounds, SkillCall, SkillReading } from '../../skills/sdk/define-skill.ts';
 import type { Intent } from '../intents/schema.ts';
 import type { PriceBook } from './prices.ts';
-import type { RewardsSource } from './rewards.ts';
-
-export type PlannerContext = {
-  chain: Chain;
-  client: PublicClient;
-  /** The user's smart account (counterfactual until its first operation). */
-  account: Address;
-  catalog: SkillCatalog;
-  /** The user's address book. */
-  lookupAddress: (label: string) => Address | undefined;
-  /** The emission rewards the account can claim (claim_rewards); absent where none are settled. */
-  rewards?: RewardsSource;
-};
 
 /** One step of a plan: one audited skill, its input, and the calls it built (approvals first). */
 export type PlanStep = {

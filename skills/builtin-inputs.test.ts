@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { aaveSupply as aaveV3Supply } from '../aave-v3/supply.ts';
-import { aaveWithdraw as aaveV3Withdraw } from '../aave-v3/withdraw.ts';
-import { BUILTIN_PACKAGES } from '../builtin.ts';
-import { erc20Approve } from '../erc20/approve.ts';
-import { nativeTransfer } from '../native/transfer.ts';
-import { uniswapV3Swap } from '../uniswap-v3/swap.ts';
-import { SkillDefinitionError } from './errors.ts';
-import { hasInputField, inputFromIntent, type ResolvedIntent, takesAll, unusedIntentFields } from './intent-input.ts';
+import { aaveSupply as aaveV3Supply } from './aave-v3/supply.ts';
+import { aaveWithdraw as aaveV3Withdraw } from './aave-v3/withdraw.ts';
+import { BUILTIN_PACKAGES } from './builtin.ts';
+import { erc20Approve } from './erc20/approve.ts';
+import { nativeTransfer } from './native/transfer.ts';
+import { SkillDefinitionError } from './sdk/errors.ts';
+import {
+  hasInputField,
+  inputFromIntent,
+  type ResolvedIntent,
+  takesAll,
+  unusedIntentFields,
+} from './sdk/intent-input.ts';
+import { uniswapV3Swap } from './uniswap-v3/swap.ts';
 
 const USDC = '0x0000000000000000000000000000000000000001';
 const BOB = '0x00000000000000000000000000000000000000b0';
