@@ -1,15 +1,19 @@
+import { z } from 'zod';
+
 /**
  * Which LLM parses messages right now: the configured Ollama model when Ollama answers at
  * OLLAMA_HOST and has the model pulled, the embedded parser otherwise. `reachable` says whether
- * Ollama itself answered; `detail` says what a person can do about it.
+ * Ollama itself answered; `detail` says what a person can do about it. Part of GET /v1/session's and
+ * GET /health's answers (app/views.ts), so its shape is a zod schema.
  */
-export type LlmStatus = {
-  provider: 'ollama' | 'embedded';
-  model: string;
-  reachable: boolean;
-  host: string;
-  detail?: string;
-};
+export const LlmStatusSchema = z.object({
+  provider: z.enum(['ollama', 'embedded']),
+  model: z.string(),
+  reachable: z.boolean(),
+  host: z.string(),
+  detail: z.string().optional(),
+});
+export type LlmStatus = z.output<typeof LlmStatusSchema>;
 
 export async function detectLlm(ollama: { host: string; model: string }, timeoutMs = 1500): Promise<LlmStatus> {
   let models: string[];

@@ -9,10 +9,12 @@ import { accountSummary } from '../smart-accounts/balances.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
 import type { AccountResponse } from '../smart-accounts/views.ts';
 import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, planView } from './agent.ts';
+import type { ChatEvent } from './chat-events.ts';
 import { ConversationNotFoundError } from './conversations/conversations.ts';
 import { priceBook } from './plan/prices.ts';
 import { getPlan } from './plan/store.ts';
 import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
+import type { PolicyResponse } from './policy/view.ts';
 import { ReferrerSchema } from './referrer.ts';
 
 export type AgentRoutesDependencies = {
@@ -47,7 +49,7 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
     const userId = c.get('userId');
     const { owner, account } = await deps.userAccount(userId);
     return streamSSE(c, async (stream) => {
-      const send = (event: string, data: unknown) =>
+      const send = <E extends ChatEvent['event']>(event: E, data: Extract<ChatEvent, { event: E }>['data']) =>
         stream.writeSSE({ event, data: JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) });
       try {
         const stages: Promise<void>[] = [];
@@ -122,10 +124,14 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
     return c.json(body);
   });
 
-  app.get('/v1/policy', (c) => c.json({ policy: getPolicy(deps.agent.db, c.get('userId')) }));
-  app.put('/v1/policy', validate('json', PolicyUpdateSchema), (c) =>
-    c.json({ policy: updatePolicy(deps.agent.db, c.get('userId'), c.req.valid('json')) }),
-  );
+  app.get('/v1/policy', (c) => {
+    const body: PolicyResponse = { policy: getPolicy(deps.agent.db, c.get('userId')) };
+    return c.json(body);
+  });
+  app.put('/v1/policy', validate('json', PolicyUpdateSchema), (c) => {
+    const body: PolicyResponse = { policy: updatePolicy(deps.agent.db, c.get('userId'), c.req.valid('json')) };
+    return c.json(body);
+  });
 
   return app;
 }

@@ -1,14 +1,18 @@
 import { getAddress, parseEther } from 'viem';
 import { describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
+import { ChatEventSchema } from '../agent-core/chat-events.ts';
+import { ConversationListResponseSchema, ConversationResponseSchema } from '../agent-core/conversations/views.ts';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { PlanResponseSchema } from '../agent-core/plan/view.ts';
+import { PolicyResponseSchema } from '../agent-core/policy/view.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { findFreePort } from '../common/ports.ts';
-import { AccountResponseSchema, ExecutionResponseSchema } from '../smart-accounts/views.ts';
+import { AccountResponseSchema, ExecutionEventSchema, ExecutionResponseSchema } from '../smart-accounts/views.ts';
 import { accessToken } from './access.ts';
 import { listen } from './server.ts';
 import { testAgentApp } from './testing/agent-app.ts';
+import { HealthResponseSchema, SessionResponseSchema } from './views.ts';
 
 const manifest = inject('devnet');
 
@@ -265,43 +269,88 @@ describe('the API, on the devnet', async () => {
     expect(JSON.stringify(document.paths['/v1/chat']?.post?.requestBody)).toContain('"referrer"');
   });
 
-  it('answers plans, executions and the account as the 200 schemas of its OpenAPI document say', async () => {
+  it('answers every route as the success schema of its OpenAPI document says', async () => {
     const document = (await (await app.request('/openapi.json', { headers: as(aliceToken) })).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, unknown> }> }>>;
     };
+    /** What the document publishes for a route's success, which must be that schema. */
+    const published = (path: string, method: string, media: string, schema: z.ZodType) =>
+      expect(document.paths[path]?.[method]?.responses[200]?.content[media], `${method} ${path}`).toEqual({
+        schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }),
+      });
     /** The route's answer, checked against the schema the document publishes for it (which is that schema). */
     const checked = async <S extends z.ZodType>(response: Response, path: string, method: string, schema: S) => {
       expect(response.status, path).toBe(200);
-      const published = document.paths[path]?.[method]?.responses[200]?.content['application/json'];
-      expect(published, `${method} ${path}`).toEqual({
-        schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }),
-      });
+      published(path, method, 'application/json', schema);
       const parsed = schema.safeParse(await response.json());
       expect(parsed.error?.issues ?? [], `${method} ${path}`).toEqual([]);
       return parsed.data as z.output<S>;
     };
+    /** A stream's events, each checked against the event schema the document publishes. */
+    const checkedEvents = async <S extends z.ZodType>(response: Response, path: string, method: string, schema: S) => {
+      expect(response.status, path).toBe(200);
+      published(path, method, 'text/event-stream', schema);
+      return (await events(response)).map(([event, data]) => {
+        const parsed = schema.safeParse({ event, data });
+        expect(parsed.error?.issues ?? [], `${method} ${path}: ${event}`).toEqual([]);
+        return parsed.data as z.output<S>;
+      });
+    };
+    const get = (path: string) => app.request(path, { headers: as(aliceToken) });
     const planOf = async (message: string) => {
-      const stream = await events(await post('/v1/chat', aliceToken, { message }));
-      // The plan event carries the same view.
-      const sent = PlanResponseSchema.safeParse((stream.find(([e]) => e === 'plan') ?? [])[1]);
-      expect(sent.error?.issues ?? []).toEqual([]);
-      return ((stream.at(-1) ?? [])[1] as { planId: string }).planId;
+      const stream = await checkedEvents(
+        await post('/v1/chat', aliceToken, { message }),
+        '/v1/chat',
+        'post',
+        ChatEventSchema,
+      );
+      expect(stream.map((e) => e.event)).toEqual(expect.arrayContaining(['status', 'intents', 'text', 'plan', 'done']));
+      const done = stream.at(-1);
+      return done?.event === 'done' ? (done.data.planId as string) : '';
     };
 
     const planId = await planOf('wrap 0.01 ETH');
-    const shown = await app.request(`/v1/plans/${planId}`, { headers: as(aliceToken) });
+    const shown = await get(`/v1/plans/${planId}`);
     expect((await checked(shown, '/v1/plans/{id}', 'get', PlanResponseSchema)).plan.id).toBe(planId);
     const confirmed = await post(`/v1/plans/${planId}/confirm`, aliceToken, {});
     const { execution } = await checked(confirmed, '/v1/plans/{id}/confirm', 'post', ExecutionResponseSchema);
-    const execution2 = await app.request(`/v1/executions/${execution.id}`, { headers: as(aliceToken) });
-    await checked(execution2, '/v1/executions/{id}', 'get', ExecutionResponseSchema);
+    await checked(await get(`/v1/executions/${execution.id}`), '/v1/executions/{id}', 'get', ExecutionResponseSchema);
+    const followed = await checkedEvents(
+      await get(`/v1/executions/${execution.id}/events`),
+      '/v1/executions/{id}/events',
+      'get',
+      ExecutionEventSchema,
+    );
+    expect(followed.at(-1)).toMatchObject({ event: 'done', data: { status: 'succeeded' } });
 
     const cancelled = await post(`/v1/plans/${await planOf('wrap 0.01 ETH')}/cancel`, aliceToken, {});
     expect((await checked(cancelled, '/v1/plans/{id}/cancel', 'post', PlanResponseSchema)).plan.status).toBe(
       'cancelled',
     );
 
-    const account = await app.request('/v1/account', { headers: as(aliceToken) });
-    await checked(account, '/v1/account', 'get', AccountResponseSchema);
+    await checked(await get('/v1/account'), '/v1/account', 'get', AccountResponseSchema);
+    await checked(await get('/v1/session'), '/v1/session', 'get', SessionResponseSchema);
+    await checked(await get('/health'), '/health', 'get', HealthResponseSchema);
+    await checked(await get('/v1/policy'), '/v1/policy', 'get', PolicyResponseSchema);
+    const policy = await app.request('/v1/policy', {
+      method: 'PUT',
+      headers: as(aliceToken),
+      body: JSON.stringify({ maxSlippageBps: 100 }),
+    });
+    await checked(policy, '/v1/policy', 'put', PolicyResponseSchema);
+    const { conversations } = await checked(
+      await get('/v1/conversations'),
+      '/v1/conversations',
+      'get',
+      ConversationListResponseSchema,
+    );
+    const conversationId = conversations[0]?.id ?? '';
+    const { conversation } = await checked(
+      await get(`/v1/conversations/${conversationId}`),
+      '/v1/conversations/{id}',
+      'get',
+      ConversationResponseSchema,
+    );
+    expect(conversation.turns.some((turn) => turn.plan !== null)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import type { Address } from 'viem';
 import type { Chain } from '../common/chains/types.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import type { ExecutionEnvironment } from '../smart-accounts/environment.ts';
+import type { FaucetResponse } from './views.ts';
 
 type Env = { Variables: { userId: string } };
 
@@ -34,7 +35,8 @@ export function faucetRoutes(deps: FaucetDependencies): Hono<Env> {
     const userId = c.get('userId');
     const { account } = await deps.userAccount(userId);
     const given = await fundFromFaucet(deps.env.publicClient, deps.rpcUrl, deps.env.chain.tokens, account);
-    return c.json({ account, given });
+    const body: FaucetResponse = { account, given };
+    return c.json(body);
   });
   return app;
 }

@@ -1,9 +1,9 @@
 import { describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
-import type { Health } from './health.ts';
 import { createApp } from './server.ts';
 import { testAccess } from './testing/access.ts';
+import { HealthResponseSchema } from './views.ts';
 
 const manifest = inject('devnet');
 const embedded = async () =>
@@ -25,7 +25,7 @@ describe('GET /health', () => {
     const app = appWith();
     const response = await app.request('/health', { headers: signedIn.headers });
     expect(response.status).toBe(200);
-    const health = (await response.json()) as Health;
+    const health = HealthResponseSchema.parse(await response.json());
     expect(health.status).toBe('ok');
     expect(health.chain).toMatchObject({ slug: 'devnet', chainId: 31337, reachable: true });
     expect(health.chain.blockNumber).toBeGreaterThan(100);
@@ -37,7 +37,9 @@ describe('GET /health', () => {
   it('says "degraded", and why, when the bundler does not answer', async () => {
     const nowhere = `http://127.0.0.1:${await findFreePort()}`;
     const app = appWith({ bundlerUrl: nowhere });
-    const health = (await (await app.request('/health', { headers: signedIn.headers })).json()) as Health;
+    const health = HealthResponseSchema.parse(
+      await (await app.request('/health', { headers: signedIn.headers })).json(),
+    );
     expect(health.status).toBe('degraded');
     expect(health.chain.reachable).toBe(true);
     expect(health.bundler).toMatchObject({ url: nowhere, reachable: false });
@@ -46,7 +48,9 @@ describe('GET /health', () => {
 
   it('notices an RPC that serves another chain than the one configured', async () => {
     const app = appWith({ chainId: 1 });
-    const health = (await (await app.request('/health', { headers: signedIn.headers })).json()) as Health;
+    const health = HealthResponseSchema.parse(
+      await (await app.request('/health', { headers: signedIn.headers })).json(),
+    );
     expect(health.status).toBe('degraded');
     expect(health.chain.error).toContain('serves chain 31337, not 1');
   });

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { LlmStatus } from '../agent-core/llm-status.ts';
 import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
+import type { HealthResponse } from './views.ts';
 
 export type HealthDependencies = {
   chain: { slug: string; name: string; chainId: number };
@@ -9,20 +10,8 @@ export type HealthDependencies = {
   llm: () => Promise<LlmStatus>;
 };
 
-/** The answer of GET /health. `status` is "ok" only when the chain and the bundler both answer. */
-export type Health = {
-  status: 'ok' | 'degraded';
-  chain: {
-    slug: string;
-    name: string;
-    chainId: number;
-    blockNumber: number | null;
-    reachable: boolean;
-    error?: string;
-  };
-  bundler: { url: string | null; reachable: boolean; entryPoints: string[]; error?: string };
-  llm: LlmStatus;
-};
+/** The answer of GET /health (its schema: HealthResponseSchema, app/views.ts). */
+export type Health = HealthResponse;
 
 export function healthRoutes(deps: HealthDependencies): Hono {
   return new Hono().get('/health', async (c) => c.json(await checkHealth(deps)));

@@ -118,12 +118,44 @@ describe('errors, at the edge of the server', () => {
 });
 
 describe('the OpenAPI document', () => {
-  it('publishes a real 200 schema for the plans, executions, the account and the skills', async () => {
+  type JsonSchema = {
+    type?: string;
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+    oneOf?: JsonSchema[];
+    const?: unknown;
+  };
+  type Operation = { responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }> };
+
+  it('publishes a real success schema for every route: a JSON object, or each event of a stream', async () => {
     const { app, token } = edgeApp();
     const answer = await app.request('/openapi.json', { headers: { authorization: `Bearer ${token}` } });
-    const document = (await answer.json()) as {
-      paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, unknown> }> }>>;
-    };
+    const document = (await answer.json()) as { paths: Record<string, Record<string, Operation>> };
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ route: `${method} ${path}`, operation })),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(22);
+    for (const { route, operation } of operations) {
+      // A publish and an attestation create something: their success is a 201, every other route's a 200.
+      const created = route === 'post /v1/skills' || route === 'post /v1/skills/{id}/attestations';
+      const content = Object.entries(operation.responses[created ? 201 : 200]?.content ?? {});
+      expect(content, route).toHaveLength(1);
+      const [media, { schema }] = content[0] as [string, { schema?: JsonSchema }];
+      if (media === 'text/event-stream') {
+        // Each event its own object: its name as a constant, its data an object with fields.
+        expect(schema?.oneOf?.length, route).toBeGreaterThan(0);
+        for (const event of schema?.oneOf ?? []) {
+          expect(event.properties?.event?.const, route).toEqual(expect.any(String));
+          expect(event.properties?.data?.type, route).toBe('object');
+          expect(Object.keys(event.properties?.data?.properties ?? {}).length, route).toBeGreaterThan(0);
+        }
+      } else {
+        expect(media, route).toBe('application/json');
+        expect(schema?.type, route).toBe('object');
+        expect(schema?.required?.length, route).toBeGreaterThan(0);
+      }
+    }
+    // A few answers by what they must carry.
     const routes: [string, string, string][] = [
       ['/v1/plans/{id}', 'get', 'plan'],
       ['/v1/plans/{id}/confirm', 'post', 'execution'],
@@ -132,12 +164,15 @@ describe('the OpenAPI document', () => {
       ['/v1/account', 'get', 'balances'],
       ['/v1/skills', 'get', 'skills'],
       ['/v1/skills/{id}', 'get', 'attestations'],
+      ['/v1/session', 'get', 'llm'],
+      ['/health', 'get', 'bundler'],
+      ['/v1/policy', 'put', 'policy'],
+      ['/v1/conversations/{id}', 'get', 'conversation'],
+      ['/v1/emissions/epochs/{epoch}', 'get', 'buckets'],
+      ['/v1/faucet', 'post', 'given'],
     ];
     for (const [path, method, property] of routes) {
-      const json = document.paths[path]?.[method]?.responses[200]?.content['application/json'] as
-        | { schema?: { type?: string; properties?: Record<string, unknown>; required?: string[] } }
-        | undefined;
-      expect(json?.schema?.type, `${method} ${path}`).toBe('object');
+      const json = document.paths[path]?.[method]?.responses[200]?.content?.['application/json'];
       expect(json?.schema?.required, `${method} ${path}`).toContain(property);
     }
   });

@@ -1,11 +1,27 @@
 import { z } from 'zod';
+import { ChatEventSchema } from '../agent-core/chat-events.ts';
+import { ConversationListResponseSchema, ConversationResponseSchema } from '../agent-core/conversations/views.ts';
 import { PlanResponseSchema } from '../agent-core/plan/view.ts';
 import { PolicyUpdateSchema } from '../agent-core/policy/policy.ts';
+import { PolicyResponseSchema } from '../agent-core/policy/view.ts';
 import { ChatRequestSchema, ConfirmRequestSchema } from '../agent-core/routes.ts';
-import { SkillDetailResponseSchema, SkillListResponseSchema } from '../skills/registry/views.ts';
+import { EpochListResponseSchema, EpochReportSchema } from '../emissions/views.ts';
+import {
+  AttestationResponseSchema,
+  PublishResponseSchema,
+  SkillDetailResponseSchema,
+  SkillListResponseSchema,
+} from '../skills/registry/views.ts';
 import { AttestBodySchema, PublishBodySchema } from '../skills/routes.ts';
-import { AccountResponseSchema, ExecutionResponseSchema } from '../smart-accounts/views.ts';
+import { AccountResponseSchema, ExecutionEventSchema, ExecutionResponseSchema } from '../smart-accounts/views.ts';
 import { UnlockRequestSchema } from './unlock.ts';
+import {
+  FaucetResponseSchema,
+  HealthResponseSchema,
+  LockResponseSchema,
+  SessionResponseSchema,
+  UnlockResponseSchema,
+} from './views.ts';
 
 type Operation = {
   method: 'get' | 'post' | 'put';
@@ -14,15 +30,30 @@ type Operation = {
   body?: z.ZodType;
   /** What a success returns: 'json' or 'sse' (text/event-stream). */
   returns?: 'json' | 'sse';
-  /** The JSON a success returns: the schema the route's answer is typed with. */
-  response?: z.ZodType;
+  /**
+   * What a success returns, the schema the route's answer is typed with: the JSON, or for 'sse' one
+   * event ({event, data}: the `event:` name and the JSON of the `data:` line).
+   */
+  response: z.ZodType;
+  /** A success's status: 200 unless the route creates something (201). */
+  status?: 200 | 201;
   params?: string[];
 };
 
 /** Every API route, with the same zod schemas the handlers validate with. */
 const OPERATIONS: Operation[] = [
-  { method: 'get', path: '/health', summary: 'The chain, its block, the bundler and the LLM in use.' },
-  { method: 'get', path: '/v1/session', summary: 'Who is signed in, on which chain, with which LLM.' },
+  {
+    method: 'get',
+    path: '/health',
+    summary: 'The chain, its block, the bundler and the LLM in use.',
+    response: HealthResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/session',
+    summary: 'Who is signed in, on which chain, with which LLM.',
+    response: SessionResponseSchema,
+  },
   {
     method: 'post',
     path: '/v1/chat',
@@ -30,6 +61,7 @@ const OPERATIONS: Operation[] = [
       "The assistant's turn as server-sent events: status, intents, text (deltas), plan (with its simulated preview), done, or error.",
     body: ChatRequestSchema,
     returns: 'sse',
+    response: ChatEventSchema,
   },
   {
     method: 'get',
@@ -60,12 +92,19 @@ const OPERATIONS: Operation[] = [
     summary:
       "Opens the user's owner key into the server's memory (without SEXTANT_PASSPHRASE), until it goes unused for SEXTANT_UNLOCK_IDLE_MINUTES; a wrong passphrase is a 403 {code: 'wrong-passphrase'}. 10 tries a minute.",
     body: UnlockRequestSchema,
+    response: UnlockResponseSchema,
   },
-  { method: 'post', path: '/v1/session/lock', summary: "Drops the user's unlocked owner key from memory now." },
+  {
+    method: 'post',
+    path: '/v1/session/lock',
+    summary: "Drops the user's unlocked owner key from memory now.",
+    response: LockResponseSchema,
+  },
   {
     method: 'post',
     path: '/v1/faucet',
     summary: "Devnet only: funds the user's smart account with test ETH and tokens (what `sextant faucet` gives).",
+    response: FaucetResponseSchema,
   },
   {
     method: 'get',
@@ -80,12 +119,14 @@ const OPERATIONS: Operation[] = [
     summary: "The execution's status as server-sent events until it is final.",
     params: ['id'],
     returns: 'sse',
+    response: ExecutionEventSchema,
   },
   {
     method: 'get',
     path: '/v1/conversations',
     summary:
       "The user's conversations, most recently active first: id, title (the first message), updated time, whether a plan awaits confirmation.",
+    response: ConversationListResponseSchema,
   },
   {
     method: 'get',
@@ -93,6 +134,7 @@ const OPERATIONS: Operation[] = [
     summary:
       'A conversation: its turns in order, each assistant turn with its kind, plan (as POST /v1/chat sent it, status now) and execution.',
     params: ['id'],
+    response: ConversationResponseSchema,
   },
   {
     method: 'get',
@@ -100,8 +142,14 @@ const OPERATIONS: Operation[] = [
     summary: "The user's smart account: address, deployment, balances with USD.",
     response: AccountResponseSchema,
   },
-  { method: 'get', path: '/v1/policy', summary: "The user's limits." },
-  { method: 'put', path: '/v1/policy', summary: "Changes some of the user's limits.", body: PolicyUpdateSchema },
+  { method: 'get', path: '/v1/policy', summary: "The user's limits.", response: PolicyResponseSchema },
+  {
+    method: 'put',
+    path: '/v1/policy',
+    summary: "Changes some of the user's limits.",
+    body: PolicyUpdateSchema,
+    response: PolicyResponseSchema,
+  },
   {
     method: 'get',
     path: '/v1/skills',
@@ -115,20 +163,35 @@ const OPERATIONS: Operation[] = [
     params: ['id'],
     response: SkillDetailResponseSchema,
   },
-  { method: 'post', path: '/v1/skills', summary: 'Publishes a skill release.', body: PublishBodySchema },
+  {
+    method: 'post',
+    path: '/v1/skills',
+    summary: 'Publishes a skill release.',
+    body: PublishBodySchema,
+    status: 201,
+    response: PublishResponseSchema,
+  },
   {
     method: 'post',
     path: '/v1/skills/{id}/attestations',
     summary: "Records an auditor's signed attestation.",
     body: AttestBodySchema,
     params: ['id'],
+    status: 201,
+    response: AttestationResponseSchema,
   },
-  { method: 'get', path: '/v1/emissions/epochs', summary: 'The settled emission epochs, newest first.' },
+  {
+    method: 'get',
+    path: '/v1/emissions/epochs',
+    summary: 'The settled emission epochs, newest first.',
+    response: EpochListResponseSchema,
+  },
   {
     method: 'get',
     path: '/v1/emissions/epochs/{epoch}',
     summary: 'A settled epoch per bucket, with its top contributors (?top=N, 5 by default).',
     params: ['epoch'],
+    response: EpochReportSchema,
   },
 ];
 
@@ -140,6 +203,9 @@ const ErrorSchema = z.object({
   field: z.string().optional(),
 });
 
+/** A response schema as JSON Schema: what the route sends (zod's output side). */
+const RESPONSE = { io: 'output', unrepresentable: 'any' } as const;
+
 /** The OpenAPI 3.1 document of the API, generated from the handlers' own zod schemas. */
 export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -149,17 +215,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
       summary: op.summary,
       security: [{ session: [] }, { bearer: [] }],
       responses: {
-        200: {
-          description: 'OK',
-          content:
-            op.returns === 'sse'
-              ? { 'text/event-stream': {} }
-              : {
-                  'application/json': op.response
-                    ? { schema: z.toJSONSchema(op.response, { io: 'output', unrepresentable: 'any' }) }
-                    : {},
-                },
-        },
+        [op.status ?? 200]:
+          op.returns === 'sse'
+            ? {
+                description:
+                  'Server-sent events, each one of this schema: `event` is its `event:` line, `data` the JSON of its `data:` line.',
+                content: { 'text/event-stream': { schema: z.toJSONSchema(op.response, RESPONSE) } },
+              }
+            : {
+                description: op.status === 201 ? 'Created' : 'OK',
+                content: { 'application/json': { schema: z.toJSONSchema(op.response, RESPONSE) } },
+              },
         400: { description: 'A bad body: the field and the reason.', ...error },
         401: { description: 'Not signed in.', ...error },
         404: { description: 'Not found (or not yours).', ...error },

@@ -21,6 +21,7 @@ import { loopbackHostOnly } from './loopback-host-only.ts';
 import { openApiDocument } from './openapi.ts';
 import { failedSignInLimit, rateLimit } from './rate-limit.ts';
 import { unlockRoutes } from './unlock.ts';
+import type { SessionResponse } from './views.ts';
 
 export type AppDependencies = HealthDependencies & {
   /** Who may use the API: every route but the page itself needs a session or the access token. */
@@ -79,13 +80,14 @@ export function createApp(deps: AppDependencies): Hono {
   if (deps.page) app.route('/', deps.page);
   app.route('/', healthRoutes(deps));
   app.get('/openapi.json', (c) => c.json(openApiDocument(VERSION)));
-  app.get('/v1/session', async (c) =>
-    c.json({
+  app.get('/v1/session', async (c) => {
+    const body: SessionResponse = {
       user: c.get('userId'),
       chain: { slug: deps.chain.slug, name: deps.chain.name, chainId: deps.chain.chainId },
       llm: await deps.llm(),
-    }),
-  );
+    };
+    return c.json(body);
+  });
   if (deps.skills) app.route('/', skillRoutes(deps.skills));
   if (deps.agent) {
     app.route('/', agentRoutes(deps.agent));

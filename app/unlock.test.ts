@@ -7,6 +7,7 @@ import { newUser, TEST_PASSPHRASE } from '../smart-accounts/testing/environment.
 import { unlockedKeys } from '../smart-accounts/unlocked-keys.ts';
 import { accessToken } from './access.ts';
 import { testAgentApp } from './testing/agent-app.ts';
+import { FaucetResponseSchema, LockResponseSchema, UnlockResponseSchema } from './views.ts';
 
 const manifest = inject('devnet');
 /** How long an unlocked key may go unused here: short, so the test sees it dropped. */
@@ -88,7 +89,7 @@ describe('a server without SEXTANT_PASSPHRASE', async () => {
 
     const unlocked = await post('/v1/session/unlock', { passphrase: TEST_PASSPHRASE });
     expect(unlocked.status).toBe(200);
-    expect(await unlocked.json()).toMatchObject({ unlocked: true, owner: alice.owner.address });
+    expect(UnlockResponseSchema.parse(await unlocked.json())).toMatchObject({ owner: alice.owner.address });
 
     const executed = await confirm(planId);
     expect(executed.status, JSON.stringify(executed.body)).toBe(200);
@@ -109,7 +110,9 @@ describe('a server without SEXTANT_PASSPHRASE', async () => {
 
     // POST /v1/session/lock drops it before the idle time.
     expect((await post('/v1/session/unlock', { passphrase: TEST_PASSPHRASE })).status).toBe(200);
-    expect((await post('/v1/session/lock', {})).status).toBe(200);
+    const locked = await post('/v1/session/lock', {});
+    expect(locked.status).toBe(200);
+    expect(LockResponseSchema.parse(await locked.json())).toEqual({ unlocked: false });
     expect((await confirm(planId)).status).toBe(423);
     expect(getPlan(deps.db, alice.userId, planId)?.status).toBe('proposed');
   });
@@ -161,7 +164,7 @@ describe('POST /v1/faucet', async () => {
     };
     const response = await app.request('/v1/faucet', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
+    expect(FaucetResponseSchema.parse(await response.json())).toMatchObject({
       account: carol.account,
       given: expect.arrayContaining([
         { symbol: 'ETH', amount: '10' },

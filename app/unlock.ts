@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { validate } from '../common/http-edge.ts';
 import { WrongPassphraseError } from '../smart-accounts/errors.ts';
 import { formatMinutes, type UnlockedKeys } from '../smart-accounts/unlocked-keys.ts';
+import type { LockResponse, UnlockResponse } from './views.ts';
 
 export const UnlockRequestSchema = z
   .object({ passphrase: z.string().min(1, 'type the passphrase').max(1024, 'at most 1024 characters') })
@@ -22,7 +23,8 @@ export function unlockRoutes(keys: UnlockedKeys): Hono<Env> {
     const userId = c.get('userId');
     try {
       const owner = await keys.unlock(userId, c.req.valid('json').passphrase);
-      return c.json({ unlocked: true, owner: owner.address, idleMinutes: keys.idleMs / 60_000 });
+      const body: UnlockResponse = { unlocked: true, owner: owner.address, idleMinutes: keys.idleMs / 60_000 };
+      return c.json(body);
     } catch (error) {
       if (!(error instanceof WrongPassphraseError)) throw error;
       // Said for the page (the keystore's own words are for the CLI); the edge answers it 403.
@@ -34,7 +36,8 @@ export function unlockRoutes(keys: UnlockedKeys): Hono<Env> {
   });
   app.post('/v1/session/lock', (c) => {
     keys.lock(c.get('userId'));
-    return c.json({ unlocked: false });
+    const body: LockResponse = { unlocked: false };
+    return c.json(body);
   });
   return app;
 }

@@ -1,35 +1,14 @@
-import { type Address, formatUnits } from 'viem';
+import { formatUnits } from 'viem';
+import type { z } from 'zod';
 import type { Db } from '../common/database.ts';
-import type { Bucket } from './schedule.ts';
-import { type EpochStatus, getEpoch, storedBuckets, topPayouts } from './store.ts';
+import { getEpoch, storedBuckets, topPayouts } from './store.ts';
 import { amountTable } from './table.ts';
+import type { EpochReportSchema } from './views.ts';
 
 const tokens = (wei: bigint) => formatUnits(wei, 18);
 
-/** A settled epoch for people and for the chart: amounts as exact decimal strings in whole tokens. */
-export type EpochReport = {
-  epoch: number;
-  from: string;
-  to: string;
-  status: EpochStatus;
-  total: string;
-  claims: number;
-  root: string | null;
-  digest: string;
-  chainId: number | null;
-  rewardToken: Address | null;
-  distributor: Address | null;
-  buckets: {
-    bucket: Bucket;
-    emitted: string;
-    carriedIn: string;
-    paid: string;
-    carriedOut: string;
-    contributors: number;
-    /** Largest payouts first; all of them unless a `top` limit was asked for. */
-    payouts: { contributor: Address; amount: string }[];
-  }[];
-};
+/** A settled epoch for people and for the chart (its schema: EpochReportSchema, views.ts). */
+export type EpochReport = z.output<typeof EpochReportSchema>;
 
 export function epochReport(db: Db, epoch: number, options: { top?: number } = {}): EpochReport | undefined {
   const record = getEpoch(db, epoch);

@@ -6,32 +6,13 @@ import { computeEpochSettlement } from './epoch.ts';
 import { DEFAULT_SCHEDULE } from './schedule.ts';
 import { saveSettlement, updateDistribution } from './store.ts';
 import { testAgentWithRewards } from './testing/agent.ts';
+import { EpochListResponseSchema, EpochReportSchema } from './views.ts';
 
 const manifest = inject('devnet');
 
 const address = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address;
 const DISTRIBUTOR = '0x5FC8d32690cc91D4c39d9d3abcBD16989F875707';
 const REWARD_TOKEN = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512';
-
-type Report = {
-  epoch: number;
-  from: string;
-  to: string;
-  status: string;
-  total: string;
-  claims: number;
-  root: string | null;
-  distributor: string | null;
-  buckets: {
-    bucket: string;
-    emitted: string;
-    carriedIn: string;
-    paid: string;
-    carriedOut: string;
-    contributors: number;
-    payouts: { contributor: string; amount: string }[];
-  }[];
-};
 
 describe('the emissions routes on the server (the chat page reads them)', async () => {
   const deps = await testAgentWithRewards(manifest);
@@ -75,7 +56,7 @@ describe('the emissions routes on the server (the chat page reads them)', async 
   it('lists the settled epochs, newest first, amounts as exact decimal strings', async () => {
     const response = await get('/v1/emissions/epochs');
     expect(response.status).toBe(200);
-    const { epochs } = (await response.json()) as { epochs: Record<string, unknown>[] };
+    const { epochs } = EpochListResponseSchema.parse(await response.json());
     expect(epochs).toEqual([
       { epoch: 4, status: 'nothing-to-pay', total: '0', claims: 0, settledAt: expect.any(String) },
       {
@@ -91,7 +72,7 @@ describe('the emissions routes on the server (the chat page reads them)', async 
   it('reports an epoch per bucket with its top contributors, largest first', async () => {
     const response = await get('/v1/emissions/epochs/3?top=2');
     expect(response.status).toBe(200);
-    const report = (await response.json()) as Report;
+    const report = EpochReportSchema.parse(await response.json());
     expect(report).toMatchObject({
       epoch: 3,
       from: '2026-01-04T00:00:00.000Z',
@@ -125,9 +106,9 @@ describe('the emissions routes on the server (the chat page reads them)', async 
     );
 
     // Five per bucket by default.
-    const all = (await (await get('/v1/emissions/epochs/3')).json()) as Report;
+    const all = EpochReportSchema.parse(await (await get('/v1/emissions/epochs/3')).json());
     expect(all.buckets[0]?.payouts).toHaveLength(3);
-    const nothing = (await (await get('/v1/emissions/epochs/4')).json()) as Report;
+    const nothing = EpochReportSchema.parse(await (await get('/v1/emissions/epochs/4')).json());
     expect(nothing).toMatchObject({ status: 'nothing-to-pay', total: '0', root: null, distributor: null });
   });
 

@@ -6,6 +6,7 @@ import { validate } from '../common/http-edge.ts';
 import { migrateEmissions } from './ledger/migrations.ts';
 import { epochReport } from './report.ts';
 import { listEpochs } from './store.ts';
+import type { EpochListResponse } from './views.ts';
 
 /**
  * The settled epochs over HTTP, for the chat page's chart: GET /v1/emissions/epochs (newest first)
@@ -16,8 +17,8 @@ import { listEpochs } from './store.ts';
 export function emissionsRoutes(deps: { db: Db }): Hono {
   migrateEmissions(deps.db);
   const app = new Hono();
-  app.get('/v1/emissions/epochs', (c) =>
-    c.json({
+  app.get('/v1/emissions/epochs', (c) => {
+    const body: EpochListResponse = {
       epochs: listEpochs(deps.db)
         .reverse()
         .map((e) => ({
@@ -27,8 +28,9 @@ export function emissionsRoutes(deps: { db: Db }): Hono {
           claims: e.claimCount,
           settledAt: e.settledAt,
         })),
-    }),
-  );
+    };
+    return c.json(body);
+  });
   app.get(
     '/v1/emissions/epochs/:epoch',
     validate('param', ReportParamsSchema),

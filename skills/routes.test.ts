@@ -9,7 +9,12 @@ const signedIn = testAccess();
 import { SEXTANT_AUDITOR } from './project-keys.ts';
 import { codeHashOf, readPackageSource } from './registry/package-source.ts';
 import { signAttestation, signRelease } from './registry/typed-data.ts';
-import { SkillDetailResponseSchema, SkillListResponseSchema } from './registry/views.ts';
+import {
+  AttestationResponseSchema,
+  PublishResponseSchema,
+  SkillDetailResponseSchema,
+  SkillListResponseSchema,
+} from './registry/views.ts';
 import { skillManifest } from './sdk/manifest.ts';
 import { freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from './testing/registry.ts';
 
@@ -77,7 +82,20 @@ describe('the registry over HTTP', () => {
 
     const published = await server.fetch(request('POST', '/v1/skills', { manifest, files, signature }));
     expect(published.status, await published.clone().text()).toBe(201);
-    expect(await published.json()).toMatchObject({ release: { id: 'tip-jar/wrap', codeHash } });
+    // The 201 answers are what the document publishes as their schema.
+    const document = (await (await server.fetch(request('GET', '/openapi.json'))).json()) as {
+      paths: Record<string, { post: { responses: Record<string, { content: Record<string, unknown> }> } }>;
+    };
+    const created = (path: string) => document.paths[path]?.post.responses[201]?.content['application/json'];
+    expect(created('/v1/skills')).toEqual({
+      schema: z.toJSONSchema(PublishResponseSchema, { io: 'output', unrepresentable: 'any' }),
+    });
+    expect(created('/v1/skills/{id}/attestations')).toEqual({
+      schema: z.toJSONSchema(AttestationResponseSchema, { io: 'output', unrepresentable: 'any' }),
+    });
+    expect(PublishResponseSchema.parse(await published.json())).toMatchObject({
+      release: { id: 'tip-jar/wrap', codeHash },
+    });
     const duplicate = await server.fetch(request('POST', '/v1/skills', { manifest, files, signature }));
     expect(duplicate.status).toBe(409);
     expect(await duplicate.json()).toMatchObject({ error: expect.stringMatching(/already published/) });
@@ -105,7 +123,9 @@ describe('the registry over HTTP', () => {
     const { skillId: _id, ...withoutId } = body;
     const attested = await server.fetch(request('POST', '/v1/skills/tip-jar/wrap/attestations', withoutId));
     expect(attested.status, await attested.clone().text()).toBe(201);
-    expect(await attested.json()).toMatchObject({ attestation: { auditor: auditor.address, verdict: 'pass' } });
+    expect(AttestationResponseSchema.parse(await attested.json())).toMatchObject({
+      attestation: { auditor: auditor.address, verdict: 'pass' },
+    });
     const shown = (await (await server.fetch(request('GET', '/v1/skills/tip-jar/wrap'))).json()) as { status: string };
     expect(shown.status).toBe('audited');
 

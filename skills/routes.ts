@@ -6,7 +6,13 @@ import { validate } from '../common/http-edge.ts';
 import { AttestationRequestSchema, recordAttestation } from './registry/attestations.ts';
 import { type CatalogEntry, loadSkillCatalog, type SkillCatalog } from './registry/catalog.ts';
 import { listVersions, publishRelease } from './registry/releases.ts';
-import type { SkillDetailResponse, SkillView } from './registry/views.ts';
+import type {
+  AttestationResponse,
+  PublishResponse,
+  SkillDetailResponse,
+  SkillListResponse,
+  SkillView,
+} from './registry/views.ts';
 
 export type SkillRoutesDependencies = {
   db: Db;
@@ -71,7 +77,10 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
   /** After a publish or an attestation: the planner sees it from its next plan on. */
   const refreshCatalog = async () => (await sharedCatalog()).refresh();
 
-  app.get('/v1/skills', async (c) => c.json({ skills: (await catalog()).entries.map(describeEntry) }));
+  app.get('/v1/skills', async (c) => {
+    const answer: SkillListResponse = { skills: (await catalog()).entries.map(describeEntry) };
+    return c.json(answer);
+  });
 
   const showSkill = async (id: string): Promise<SkillDetailResponse | undefined> => {
     const entry = (await catalog()).get(id);
@@ -82,7 +91,7 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
       versions: listVersions(deps.db, id).map((release) => ({ version: release.version, codeHash: release.codeHash })),
     };
   };
-  const attest = async (id: string, body: z.output<typeof AttestBodySchema>) => {
+  const attest = async (id: string, body: z.output<typeof AttestBodySchema>): Promise<AttestationResponse> => {
     const record = await recordAttestation(deps.db, { ...body, skillId: id });
     await refreshCatalog();
     return { attestation: record };
@@ -104,7 +113,8 @@ export function skillRoutes(deps: SkillRoutesDependencies): Hono {
     const body = c.req.valid('json');
     const release = await publishRelease(deps.db, { ...body, signature: body.signature as Hex });
     await refreshCatalog();
-    return c.json({ release }, 201);
+    const answer: PublishResponse = { release };
+    return c.json(answer, 201);
   });
 
   const attestBody = validate('json', AttestBodySchema);

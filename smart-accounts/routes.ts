@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Db } from '../common/database.ts';
-import { type ExecutionRecord, FINAL_EXECUTION_STATUSES, getExecution } from './executions.ts';
-import type { ExecutionView } from './views.ts';
+import { type ExecutionRecord, type ExecutionStatus, FINAL_EXECUTION_STATUSES, getExecution } from './executions.ts';
+import type { ExecutionEvent, ExecutionView } from './views.ts';
 
 /** The user's execution, or undefined (another user's id is not found, as a missing one). */
 function findExecution(db: Db, userId: string, id: string): ExecutionRecord | undefined {
@@ -49,19 +49,21 @@ export function executionRoutes(deps: { db: Db; pollMs?: number; timeoutMs?: num
     const id = c.req.param('id');
     if (!findExecution(deps.db, userId, id)) return c.json({ error: 'There is no such execution.' }, 404);
     return streamSSE(c, async (stream) => {
+      const send = <E extends ExecutionEvent['event']>(event: E, data: Extract<ExecutionEvent, { event: E }>['data']) =>
+        stream.writeSSE({ event, data: JSON.stringify(data) });
       const deadline = Date.now() + (deps.timeoutMs ?? 120_000);
-      let last = '';
+      let last: ExecutionStatus | '' = '';
       for (;;) {
         const record = findExecution(deps.db, userId, id);
         if (!record) break;
         if (record.status !== last) {
           last = record.status;
-          await stream.writeSSE({ event: 'status', data: JSON.stringify({ execution: executionJson(record) }) });
+          await send('status', { execution: executionJson(record) });
         }
         if (FINAL_EXECUTION_STATUSES.has(record.status) || Date.now() > deadline || stream.aborted) break;
         await stream.sleep(deps.pollMs ?? 250);
       }
-      await stream.writeSSE({ event: 'done', data: JSON.stringify({ status: last }) });
+      await send('done', { status: last });
     });
   });
   return app;

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { AddressJson, HexJson, IntegerString } from '../common/json-schemas.ts';
 
 /**
- * The smart-account answers of the HTTP API as zod schemas: what GET /v1/executions/:id, a confirm and
- * GET /v1/account return. The routes type their answers with them; /openapi.json publishes them.
+ * The smart-account answers of the HTTP API as zod schemas: what GET /v1/executions/:id (and its
+ * events), a confirm and GET /v1/account return. The routes type their answers with them; /openapi.json publishes them.
  */
 
 export const ExecutionStatusSchema = z.enum(['pending', 'submitted', 'succeeded', 'reverted', 'failed', 'dropped']);
@@ -25,6 +25,21 @@ export const ExecutionViewSchema = z.object({
 export type ExecutionView = z.output<typeof ExecutionViewSchema>;
 
 export const ExecutionResponseSchema = z.object({ execution: ExecutionViewSchema });
+
+/**
+ * The events of GET /v1/executions/:id/events: each is the stream's `event:` name and the JSON of its
+ * `data:` line — the execution at each change of status, then `done` with the last status sent.
+ */
+export const ExecutionEventSchema = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('status'), data: ExecutionResponseSchema }),
+  z.object({
+    event: z.literal('done'),
+    data: z.object({
+      status: z.union([ExecutionStatusSchema, z.literal('')]).describe("The last status sent ('' when none was)."),
+    }),
+  }),
+]);
+export type ExecutionEvent = z.output<typeof ExecutionEventSchema>;
 
 const BalanceViewSchema = z.object({
   symbol: z.string(),

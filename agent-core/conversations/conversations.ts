@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { Db } from '../../common/database.ts';
 import { SextantError } from '../../common/errors.ts';
 import type { Intent } from '../intents/schema.ts';
+import type { ConversationSummarySchema } from './views.ts';
 
 /** What a clarify question left open: the intents understood so far, and the field it asked for. */
 export type PendingClarify = { intents: Intent[]; field: string; intentIndex: number; message: string };
@@ -84,19 +86,8 @@ const TITLE_LENGTH = 80;
 /** How many conversations the list holds: the newest. */
 export const CONVERSATION_LIST_LIMIT = 100;
 
-/** A conversation as a list shows it. */
-export type ConversationSummary = {
-  id: string;
-  /** The first thing the user said, on one line and cut to 80 characters. */
-  title: string;
-  createdAt: string;
-  /** The last turn, or the last change to one of its plans (a confirmation), whichever is later. */
-  updatedAt: string;
-  /** Whether a plan in it awaits the user's confirmation: proposed and not expired. */
-  awaitingConfirmation: boolean;
-  /** That plan's id (the newest, when there are several), else null. */
-  pendingPlanId: string | null;
-};
+/** A conversation as a list shows it (its schema: ConversationSummarySchema, views.ts). */
+export type ConversationSummary = z.output<typeof ConversationSummarySchema>;
 
 type SummaryRow = {
   id: string;

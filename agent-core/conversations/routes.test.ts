@@ -8,6 +8,12 @@ import { listen } from '../../app/server.ts';
 import { testAgentApp } from '../../app/testing/agent-app.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
+import {
+  ConversationListResponseSchema,
+  ConversationResponseSchema,
+  type ConversationSummary,
+  type ConversationTurn,
+} from './views.ts';
 
 const manifest = inject('devnet');
 
@@ -23,23 +29,6 @@ async function events(response: Response): Promise<[string, unknown][]> {
       return [event, JSON.parse(data)];
     });
 }
-
-type Summary = {
-  id: string;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-  awaitingConfirmation: boolean;
-  pendingPlanId: string | null;
-};
-type TurnJson = {
-  role: 'user' | 'assistant';
-  text: string;
-  kind: string | null;
-  createdAt: string;
-  plan: { id: string; status: string; expiresAt: string; executionId?: string } | null;
-  execution: { id: string; status: string; txHash: string | null } | null;
-};
 
 describe('the conversation history over HTTP, on the devnet', async () => {
   const deps = await testAgent(manifest);
@@ -64,12 +53,12 @@ describe('the conversation history over HTTP, on the devnet', async () => {
   const list = async (token = aliceToken) => {
     const response = await get('/v1/conversations', token);
     expect(response.status).toBe(200);
-    return ((await response.json()) as { conversations: Summary[] }).conversations;
+    return ConversationListResponseSchema.parse(await response.json()).conversations;
   };
   const read = async (id: string) => {
     const response = await get(`/v1/conversations/${id}`);
     expect(response.status).toBe(200);
-    return ((await response.json()) as { conversation: Summary & { turns: TurnJson[] } }).conversation;
+    return ConversationResponseSchema.parse(await response.json()).conversation;
   };
 
   const closers: (() => Promise<void>)[] = [];
@@ -85,7 +74,7 @@ describe('the conversation history over HTTP, on the devnet', async () => {
 
     const conversations = await list();
     expect(conversations.map((c) => c.id).slice(0, 2)).toEqual([asked.done.conversationId, wrap.done.conversationId]);
-    const [clarify, planned] = conversations as [Summary, Summary];
+    const [clarify, planned] = conversations as [ConversationSummary, ConversationSummary];
     expect(planned).toMatchObject({ title: 'wrap 1 ETH', awaitingConfirmation: true, pendingPlanId: wrap.plan?.id });
     expect(clarify).toMatchObject({ title: 'swap 100 USDC', awaitingConfirmation: false, pendingPlanId: null });
     expect(Date.parse(planned.updatedAt)).toBeGreaterThanOrEqual(Date.parse(planned.createdAt));
@@ -96,7 +85,7 @@ describe('the conversation history over HTTP, on the devnet', async () => {
       ['assistant', 'plan'],
     ]);
     expect(conversation.turns[0]?.text).toBe('wrap 1 ETH');
-    const [, answer] = conversation.turns as [TurnJson, TurnJson];
+    const [, answer] = conversation.turns as [ConversationTurn, ConversationTurn];
     // The plan exactly as POST /v1/chat sent it, so the page renders the same card.
     expect(answer.plan).toEqual(wrap.plan);
     expect(answer.plan?.status).toBe('proposed');
@@ -146,7 +135,7 @@ describe('the conversation history over HTTP, on the devnet', async () => {
       ['user', null, 'DAI'],
       ['assistant', 'plan', 'Here is the p'],
     ]);
-    const answer = conversation.turns.at(-1) as TurnJson;
+    const answer = conversation.turns.at(-1) as ConversationTurn;
     expect(answer.plan).toMatchObject({ id: planId, status: 'confirmed' });
     expect(answer.execution).toMatchObject({ id: answer.plan?.executionId, status: 'succeeded' });
     expect(answer.execution?.txHash).toMatch(/^0x[0-9a-f]{64}$/);
@@ -213,7 +202,7 @@ describe('the conversation history over HTTP, on the devnet', async () => {
       awaitingConfirmation: true,
       pendingPlanId: built.plan.id,
     });
-    const answer = (await read(built.conversationId)).turns.at(-1) as TurnJson;
+    const answer = (await read(built.conversationId)).turns.at(-1) as ConversationTurn;
     expect(answer.plan).toEqual(built.plan);
     // The page confirms it with the user's session (here their own token), not the agent's.
     const confirmed = await post(`/v1/plans/${built.plan.id}/confirm`, {});

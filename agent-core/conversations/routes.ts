@@ -2,9 +2,11 @@ import { Hono } from 'hono';
 import type { Db } from '../../common/database.ts';
 import { getExecution } from '../../smart-accounts/executions.ts';
 import { executionJson } from '../../smart-accounts/routes.ts';
+import type { ExecutionView } from '../../smart-accounts/views.ts';
 import { planView } from '../agent.ts';
 import { getPlan } from '../plan/store.ts';
 import { listConversations, readConversation, type Turn } from './conversations.ts';
+import type { ConversationListResponse, ConversationResponse, ConversationTurn } from './views.ts';
 
 type Env = { Variables: { userId: string } };
 
@@ -17,7 +19,10 @@ type Env = { Variables: { userId: string } };
 export function conversationRoutes(deps: { db: Db }): Hono<Env> {
   const app = new Hono<Env>();
 
-  app.get('/v1/conversations', (c) => c.json({ conversations: listConversations(deps.db, c.get('userId')) }));
+  app.get('/v1/conversations', (c) => {
+    const body: ConversationListResponse = { conversations: listConversations(deps.db, c.get('userId')) };
+    return c.json(body);
+  });
 
   app.get('/v1/conversations/:id', (c) => {
     const userId = c.get('userId');
@@ -29,17 +34,17 @@ export function conversationRoutes(deps: { db: Db }): Hono<Env> {
       );
     }
     const { turns, ...summary } = conversation;
-    return c.json({ conversation: { ...summary, turns: turns.map((turn) => turnJson(deps.db, userId, turn)) } });
+    const body: ConversationResponse = {
+      conversation: { ...summary, turns: turns.map((turn) => turnJson(deps.db, userId, turn)) },
+    };
+    return c.json(body);
   });
 
   return app;
 }
 
-/**
- * A turn as the page shows it: who said what, the kind of answer, and the plan it offered (the same
- * view POST /v1/chat streams, with the status it has now) with its execution once confirmed.
- */
-function turnJson(db: Db, userId: string, turn: Turn) {
+/** A turn as the page shows it (its schema: ConversationTurnSchema, views.ts). */
+function turnJson(db: Db, userId: string, turn: Turn): ConversationTurn {
   const plan = turn.planId ? getPlan(db, userId, turn.planId) : undefined;
   return {
     role: turn.role,
@@ -51,7 +56,7 @@ function turnJson(db: Db, userId: string, turn: Turn) {
   };
 }
 
-function executionOf(db: Db, userId: string, executionId: string) {
+function executionOf(db: Db, userId: string, executionId: string): ExecutionView | null {
   try {
     return executionJson(getExecution(db, userId, executionId));
   } catch {

@@ -1,22 +1,14 @@
 import { z } from 'zod';
 import type { Db } from '../../common/database.ts';
+import type { PolicySchema } from './view.ts';
 
 /**
  * A user's limits. Every plan is checked against them before it is offered; a violation refuses the
  * plan with the rule that stopped it. Unlimited approvals are never allowed (not a setting: the
  * approve skill refuses them, and the policy check refuses any approval the simulation shows above
- * what the plan spends).
+ * what the plan spends). What each limit means: PolicySchema (view.ts).
  */
-export type Policy = {
-  /** The most one plan may move, in USD (what leaves the account, valued at current prices). */
-  maxPlanUsd: number;
-  /** The most all of a day's plans (the last 24 hours, confirmed) plus this one may move, in USD. */
-  maxDailyUsd: number;
-  /** The highest swap slippage a plan may use, in basis points. */
-  maxSlippageBps: number;
-  /** A transfer to an address this user has never sent to needs an explicit confirmation. */
-  confirmNewRecipients: boolean;
-};
+export type Policy = z.output<typeof PolicySchema>;
 
 export const DEFAULT_POLICY: Policy = {
   maxPlanUsd: 10_000,

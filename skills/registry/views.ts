@@ -24,6 +24,7 @@ export const AttestationViewSchema = AttestationRequestSchema.extend({ auditor: 
 
 /** GET /v1/skills. */
 export const SkillListResponseSchema = z.object({ skills: z.array(SkillViewSchema) });
+export type SkillListResponse = z.output<typeof SkillListResponseSchema>;
 
 /** GET /v1/skills/:id: the skill, its attestations and its published versions. */
 export const SkillDetailResponseSchema = SkillViewSchema.extend({
@@ -31,3 +32,23 @@ export const SkillDetailResponseSchema = SkillViewSchema.extend({
   versions: z.array(z.object({ version: z.string(), codeHash: HexJson })),
 });
 export type SkillDetailResponse = z.output<typeof SkillDetailResponseSchema>;
+
+/** A published release as the registry keeps it: its manifest, the hash of its source and its author's signature. */
+export const ReleaseViewSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  manifest: SkillManifestSchema,
+  codeHash: HexJson,
+  author: AddressJson,
+  authorSignature: HexJson,
+  origin: z.enum(['builtin', 'published']),
+  publishedAt: z.string(),
+});
+
+/** POST /v1/skills (a 201): the release recorded. */
+export const PublishResponseSchema = z.object({ release: ReleaseViewSchema });
+export type PublishResponse = z.output<typeof PublishResponseSchema>;
+
+/** POST /v1/skills/:id/attestations (a 201): the attestation recorded. */
+export const AttestationResponseSchema = z.object({ attestation: AttestationViewSchema });
+export type AttestationResponse = z.output<typeof AttestationResponseSchema>;

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { AddressJson, DecimalString } from '../common/json-schemas.ts';
+import { BUCKETS } from './schedule.ts';
+
+/**
+ * The settled epochs' answers of the HTTP API as zod schemas: GET /v1/emissions/epochs and
+ * GET /v1/emissions/epochs/:epoch. The routes (routes.ts) type their answers with them, the report
+ * (report.ts) is typed from its schema; /openapi.json publishes them; the page's types are generated
+ * from them. Amounts are exact decimal strings in whole tokens.
+ */
+
+const EpochStatusSchema = z.enum(['settled', 'distributed', 'nothing-to-pay']);
+
+/** GET /v1/emissions/epochs: the settled epochs, newest first. */
+export const EpochListResponseSchema = z.object({
+  epochs: z.array(
+    z.object({
+      epoch: z.number().int(),
+      status: EpochStatusSchema,
+      total: DecimalString,
+      claims: z.number().int(),
+      settledAt: z.string(),
+    }),
+  ),
+});
+export type EpochListResponse = z.output<typeof EpochListResponseSchema>;
+
+/** GET /v1/emissions/epochs/:epoch: a settled epoch per bucket, for people and for the chart. */
+export const EpochReportSchema = z.object({
+  epoch: z.number().int(),
+  from: z.string(),
+  to: z.string(),
+  status: EpochStatusSchema,
+  total: DecimalString,
+  claims: z.number().int(),
+  root: z.string().nullable(),
+  digest: z.string(),
+  chainId: z.number().int().nullable(),
+  rewardToken: AddressJson.nullable(),
+  distributor: AddressJson.nullable(),
+  buckets: z.array(
+    z.object({
+      bucket: z.enum(BUCKETS),
+      emitted: DecimalString,
+      carriedIn: DecimalString,
+      paid: DecimalString,
+      carriedOut: DecimalString,
+      contributors: z.number().int(),
+      payouts: z
+        .array(z.object({ contributor: AddressJson, amount: DecimalString }))
+        .describe('Largest payouts first; all of them unless a `top` limit was asked for.'),
+    }),
+  ),
+});
+export type EpochReport = z.output<typeof EpochReportSchema>;
