@@ -1,10 +1,12 @@
-import * as viemChains from 'viem/chains';
+import { readFileSync } from 'node:fs';
 // Single words no chain takes as its name: "one" (Harmony One), "mint".
 import { EVERYDAY_WORDS as EVERYDAY } from './common-words.ts';
+import type { ViemChainSnapshot } from './viem-chain-snapshot.ts';
 
 /**
  * Chain names beyond our own list, from viem's chain definitions (`viem/chains`, the ~700 chains viem
- * ships, kept up to date by its maintainers): "on Chiado", "to Metis", "on PulseChain" are reported as
+ * ships, kept up to date by its maintainers; read from a snapshot, viem-chains.json, that
+ * `npm run chains:snapshot` takes and a test keeps equal to the installed viem): "on Chiado", "to Metis", "on PulseChain" are reported as
  * the user named them, and the planner says which it cannot act on. Each chain gets the names a person
  * uses for it: its display name ("Gnosis Chiado"), that name without a generic tail ("Flow EVM
  * Mainnet" → "flow"), its export name split ("polygonZkEvm" → "polygon zk evm"), and a testnet's own
@@ -55,10 +57,14 @@ function splitKey(key: string): string {
   return clean(key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2'));
 }
 
-type ViemChain = { id: number; name: string; testnet?: boolean };
+type ViemChain = { id: number; name: string; testnet: boolean };
 
-function isChain(value: unknown): value is ViemChain {
-  return typeof value === 'object' && value !== null && 'id' in value && 'name' in value;
+/** viem's chains by export name, from the snapshot (loading viem/chains itself takes ~1.5 s). */
+function viemChains(): [string, ViemChain][] {
+  const snapshot = JSON.parse(
+    readFileSync(new URL('./viem-chains.json', import.meta.url), 'utf8'),
+  ) as ViemChainSnapshot;
+  return snapshot.chains.map(([key, id, name, testnet]) => [key, { id, name, testnet }]);
 }
 
 /**
@@ -71,8 +77,7 @@ export function viemChainEntries(curated: readonly ChainEntry[], otherNames: Rea
   for (const entry of curated) {
     for (const name of [entry.slug, ...(entry.names ?? [])]) taken.set(clean(name), entry.slug);
   }
-  const chains = Object.entries(viemChains as Record<string, unknown>)
-    .filter((pair): pair is [string, ViemChain] => isChain(pair[1]))
+  const chains = viemChains()
     .filter(([key]) => !/Preconf|LocalNode|InMemory|Local$|^localhost|^foundry|^hardhat|^anvil/i.test(key))
     // Mainnets first: a name both a mainnet and its testnet could take ("berachain") is the mainnet's.
     .sort(([, a], [, b]) => Number(a.testnet === true) - Number(b.testnet === true));
