@@ -4,7 +4,7 @@ import { mcpCommand } from '../agent-core/mcp/command.ts';
 import { evalCommand, parseCommand } from '../agent-core/parse/command.ts';
 import { plansCommand } from '../agent-core/plans-command.ts';
 import { chainsCommand } from '../common/chains/command.ts';
-import { type Command, type CommandContext, UsageError } from '../common/command.ts';
+import { asksForHelp, type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
 import { loadDotEnv, loadSettings, type Settings } from '../common/settings.ts';
 import { VERSION } from '../common/version.ts';
@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     // A command's --help must work even when the settings are broken.
-    if (rest.includes('--help') || rest.includes('-h')) {
+    if (asksForHelp(rest)) {
       // start's options default to the settings: show the ones in force.
       stdout(command === startCommand ? `${command.help}\n\n${settingsInForce()}\n` : `${command.help}\n`);
       return 0;

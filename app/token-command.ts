@@ -1,5 +1,4 @@
-import { type Command, parseCommandArgs } from '../common/command.ts';
-import { databasePath, openDatabase } from '../common/database.ts';
+import { type Command, parseCommandArgs, withDatabase } from '../common/command.ts';
 import { createOwnerKey, ownerAddress } from '../smart-accounts/keystore.ts';
 import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
 import { readPassphrase } from '../smart-accounts/passphrase.ts';
@@ -36,23 +35,23 @@ export const tokenCommand: Command = {
       mcp: { type: 'boolean' },
     });
     const userId = values.user ?? settings.user;
-    const db = openDatabase(databasePath(settings.dataDir));
-    migrateSmartAccounts(db);
-    ensureUser(db, userId);
-    if (!ownerAddress(db, userId)) {
-      await createOwnerKey(db, userId, await readPassphrase(`create the owner key of user "${userId}"`));
-    }
-    const base = `http://${settings.host}:${settings.port}`;
-    if (values.mcp) {
-      const token = accessToken(settings.dataDir, userId, 'mcp');
-      // The token alone, so it drops into an agent's configuration: --header "Authorization: Bearer $(sextant token --mcp)".
-      stdout(values.json ? `${JSON.stringify({ user: userId, token, url: `${base}/mcp` })}\n` : `${token}\n`);
-    } else {
-      const token = accessToken(settings.dataDir, userId);
-      const url = `${base}/?token=${token}`;
-      stdout(values.json ? `${JSON.stringify({ user: userId, token, url })}\n` : `${url}\n`);
-    }
-    db.close();
-    return 0;
+    return withDatabase(settings.dataDir, async (db) => {
+      migrateSmartAccounts(db);
+      ensureUser(db, userId);
+      if (!ownerAddress(db, userId)) {
+        await createOwnerKey(db, userId, await readPassphrase(`create the owner key of user "${userId}"`));
+      }
+      const base = `http://${settings.host}:${settings.port}`;
+      if (values.mcp) {
+        const token = accessToken(settings.dataDir, userId, 'mcp');
+        // The token alone, so it drops into an agent's configuration: --header "Authorization: Bearer $(sextant token --mcp)".
+        stdout(values.json ? `${JSON.stringify({ user: userId, token, url: `${base}/mcp` })}\n` : `${token}\n`);
+      } else {
+        const token = accessToken(settings.dataDir, userId);
+        const url = `${base}/?token=${token}`;
+        stdout(values.json ? `${JSON.stringify({ user: userId, token, url })}\n` : `${url}\n`);
+      }
+      return 0;
+    });
   },
 };

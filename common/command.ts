@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type Db, databasePath, openDatabase } from './database.ts';
 import { SextantError } from './errors.ts';
 import type { Network } from './network.ts';
 import type { Settings } from './settings.ts';
@@ -22,21 +23,51 @@ export type Command = {
   run(argv: string[], context: CommandContext): Promise<number>;
 };
 
-/** A command's subcommands by name (`sextant skills list`, `sextant router serve`, ...). */
-export type Subcommands = Record<string, (argv: string[], context: CommandContext) => Promise<number>>;
+/** How a subcommand runs, given the arguments after its name. */
+export type SubcommandRun = (argv: string[], context: CommandContext) => Promise<number>;
 
-/** Runs the subcommand argv names; an unknown or missing one is a UsageError listing the others. */
-export function dispatchSubcommand(command: string, subcommands: Subcommands): Command['run'] {
+/**
+ * A command's subcommands by name (`sextant skills list`, `sextant router serve`, ...). One that has a
+ * help of its own is `{ help, run }`: `--help` after its name prints that help instead of running it.
+ */
+export type Subcommands = Record<string, SubcommandRun | { help: string; run: SubcommandRun }>;
+
+/**
+ * Runs the subcommand argv names; an unknown or missing one is a UsageError listing the others
+ * (`example`, when given, is a line to try instead of the pointer to the command's help).
+ */
+export function dispatchSubcommand(command: string, subcommands: Subcommands, example?: string): Command['run'] {
   return async (argv, context) => {
     const [name, ...rest] = argv;
-    const subcommand = name ? subcommands[name] : undefined;
-    if (!subcommand) {
-      throw new UsageError(name ? `Unknown subcommand "${command} ${name}".` : 'Which subcommand?', {
-        hint: `One of ${Object.keys(subcommands).join(', ')}. Run \`sextant ${command} --help\`.`,
-      });
+    // Own keys only: "constructor" or "toString" is no subcommand.
+    const subcommand = name && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+    if (!subcommand) throw unknownSubcommand(command, name, Object.keys(subcommands), example);
+    if (typeof subcommand === 'function') return subcommand(rest, context);
+    if (asksForHelp(rest)) {
+      context.stdout(`${subcommand.help}\n`);
+      return 0;
     }
-    return subcommand(rest, context);
+    return subcommand.run(rest, context);
   };
+}
+
+/** The UsageError for a missing or unknown subcommand: it names the ones there are. */
+export function unknownSubcommand(
+  command: string,
+  name: string | undefined,
+  names: readonly string[],
+  example?: string,
+): UsageError {
+  return new UsageError(name ? `Unknown subcommand "${command} ${name}".` : 'Which subcommand?', {
+    hint: example
+      ? `One of ${names.join(', ')}: e.g. ${example}`
+      : `One of ${names.join(', ')}. Run \`sextant ${command} --help\`.`,
+  });
+}
+
+/** Whether the arguments ask for help (`--help` or `-h`, wherever they stand). */
+export function asksForHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
 }
 
 export class UsageError extends SextantError {
@@ -54,6 +85,19 @@ export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig['op
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message, { hint: `Run \`sextant ${command} --help\` for its options.` });
+  }
+}
+
+/**
+ * Runs `use` on the data directory's database (DATA_DIR/sextant.db) and closes it after, whether
+ * `use` returns or throws: for a command that reads or writes a few tables and is done.
+ */
+export async function withDatabase<T>(dataDir: string, use: (db: Db) => T | Promise<T>): Promise<T> {
+  const db = openDatabase(databasePath(dataDir));
+  try {
+    return await use(db);
+  } finally {
+    db.close();
   }
 }
 

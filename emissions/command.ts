@@ -1,7 +1,13 @@
 import { formatUnits } from 'viem';
 import { runCommand } from '../agent-core/command.ts';
 import type { OpenAgentSession } from '../agent-core/session.ts';
-import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import {
+  type Command,
+  type CommandContext,
+  dispatchSubcommand,
+  parseCommandArgs,
+  UsageError,
+} from '../common/command.ts';
 import { loadEmissionsConfig, parseTime } from './config.ts';
 import { report, reportHelp } from './report-command.ts';
 import { type Bucket, dayStart, emittedBetween, emittedUntil, type Schedule, totalEmission } from './schedule.ts';
@@ -127,28 +133,15 @@ export function emissionsCommand(openAgentSession: OpenAgentSession): Command {
     name: 'emissions',
     summary: 'the emission schedule, epoch settlement, reward claims and reports',
     help,
-    async run(argv, context) {
-      const subcommands: Record<
-        string,
-        { help: string; run: (argv: string[], context: CommandContext) => Promise<number> }
-      > = {
+    run: dispatchSubcommand(
+      'emissions',
+      {
         schedule: { help: scheduleHelp, run: schedule },
         settle: { help: settleHelp, run: settle },
         claim: { help: claimHelp, run: (argv, context) => claim(openAgentSession, argv, context) },
         report: { help: reportHelp, run: report },
-      };
-      const [sub, ...rest] = argv;
-      const subcommand = sub ? subcommands[sub] : undefined;
-      if (!subcommand) {
-        throw new UsageError(sub ? `Unknown subcommand "emissions ${sub}".` : 'Which subcommand?', {
-          hint: `One of ${Object.keys(subcommands).join(', ')}: e.g. sextant emissions schedule --day 0`,
-        });
-      }
-      if (rest.includes('--help') || rest.includes('-h')) {
-        context.stdout(`${subcommand.help}\n`);
-        return 0;
-      }
-      return subcommand.run(rest, context);
-    },
+      },
+      'sextant emissions schedule --day 0',
+    ),
   };
 }

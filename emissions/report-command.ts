@@ -1,6 +1,5 @@
 import { formatUnits } from 'viem';
-import { type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
-import { databasePath, openDatabase } from '../common/database.ts';
+import { type CommandContext, parseCommandArgs, UsageError, withDatabase } from '../common/command.ts';
 import { migrateEmissions } from './ledger/migrations.ts';
 import { epochReport, renderReport } from './report.ts';
 import { listEpochs } from './store.ts';
@@ -27,8 +26,7 @@ export async function report(argv: string[], context: CommandContext): Promise<n
   if (top !== undefined && (!Number.isInteger(top) || top < 1)) {
     throw new UsageError(`--top takes a number from 1, not "${values.top}".`);
   }
-  const db = openDatabase(databasePath(context.settings.dataDir));
-  try {
+  return withDatabase(context.settings.dataDir, (db) => {
     migrateEmissions(db);
     if (values.epoch === undefined) {
       const epochs = listEpochs(db).map((e) => ({
@@ -58,7 +56,5 @@ export async function report(argv: string[], context: CommandContext): Promise<n
     }
     context.stdout(values.json ? `${JSON.stringify(found, null, 2)}\n` : renderReport(found));
     return 0;
-  } finally {
-    db.close();
-  }
+  });
 }

@@ -1,7 +1,6 @@
 import type { Address, LocalAccount } from 'viem';
 import { toViemChain } from '../common/chains/viem-chain.ts';
-import { type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
-import { databasePath, openDatabase } from '../common/database.ts';
+import { type CommandContext, parseCommandArgs, UsageError, withDatabase } from '../common/command.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { publicClientFor } from '../common/network.ts';
 import { readSigningKey } from '../common/signing-key.ts';
@@ -98,8 +97,7 @@ export async function settle(argv: string[], context: CommandContext): Promise<n
   if (!config.depositPool)
     progress('No deposit pool is configured: the capital bucket has no contributors (set "depositPool").');
 
-  const db = openDatabase(databasePath(context.settings.dataDir));
-  try {
+  return withDatabase(context.settings.dataDir, async (db) => {
     migrateEmissionSources(db);
     const epoch = parseEpoch(values.epoch, loaded.schedule, now, latestEpoch(db)?.epoch);
     if (network.isDevnet && config.depositPool)
@@ -142,9 +140,7 @@ export async function settle(argv: string[], context: CommandContext): Promise<n
     if (!report) throw new Error(`epoch ${epoch} vanished from the database`);
     context.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
     return 0;
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function operatorAccount(key: string | undefined, isDevnet: boolean): LocalAccount {
