@@ -2,36 +2,25 @@ import { createInterface } from 'node:readline/promises';
 import type { LocalAccount } from 'viem';
 import { type Command, parseCommandArgs, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
-import { WrongPassphraseError } from '../smart-accounts/errors.ts';
 import type { ExecutionRecord } from '../smart-accounts/executions.ts';
-import { unlockOwnerKey } from '../smart-accounts/keystore.ts';
-import { readPassphrase } from '../smart-accounts/passphrase.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
 import { listAddresses, removeAddress, saveAddress } from './address-book.ts';
 import { type AgentReply, confirmPlan, handleMessage, PlanError, planView } from './agent.ts';
+import {
+  CONFIRM_OPTIONS,
+  confirmedAtTerminal,
+  executePlan,
+  LLM_HELP,
+  notExecuted,
+  SESSION_OPTIONS,
+  sessionOptions,
+  unlockOwner,
+} from './command-session.ts';
 import { getPlan } from './plan/store.ts';
 import { getPolicy, PolicyUpdateSchema, updatePolicy } from './policy/policy.ts';
 import { InvalidReferrerError, parseReferrer } from './referrer.ts';
 import { renderExecution, renderReply } from './render.ts';
-import type { LlmChoice, OpenAgentSession } from './session.ts';
-
-const LLM_HELP = '  --llm auto|embedded|ollama   which parser (default auto: Ollama when it answers, else embedded)';
-
-export function llmChoice(value: string | undefined): LlmChoice {
-  if (value === undefined) return 'auto';
-  if (value === 'auto' || value === 'embedded' || value === 'ollama') return value;
-  throw new UsageError(`--llm takes auto, embedded or ollama, not "${value}".`);
-}
-
-export async function askYesNo(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
+import type { OpenAgentSession } from './session.ts';
 
 const runHelp = `Usage: sextant run "TEXT" [--yes] [--allow-new-recipient] [--allow-unlisted-token] [--referrer ADDR] [--json] [--user ID] [--llm ...]
 
@@ -65,25 +54,14 @@ export function runCommand(openAgentSession: OpenAgentSession): Command {
       const { values, positionals } = parseCommandArgs(
         'run',
         argv,
-        {
-          yes: { type: 'boolean' },
-          'allow-new-recipient': { type: 'boolean' },
-          'allow-unlisted-token': { type: 'boolean' },
-          json: { type: 'boolean' },
-          user: { type: 'string' },
-          llm: { type: 'string' },
-          referrer: { type: 'string' },
-        },
+        { ...CONFIRM_OPTIONS, ...SESSION_OPTIONS, json: { type: 'boolean' }, referrer: { type: 'string' } },
         true,
       );
       const text = positionals.join(' ').trim();
       if (!text)
         throw new UsageError('What should I do? Give the request in quotes: sextant run "swap 100 USDC for ETH".');
       const referrer = values.referrer === undefined ? undefined : referrerOption(values.referrer);
-      const session = await openAgentSession(context, {
-        ...(values.user ? { user: values.user } : {}),
-        llm: llmChoice(values.llm),
-      });
+      const session = await openAgentSession(context, sessionOptions(values));
       const reply = await handleMessage(session.deps, {
         userId: session.userId,
         owner: session.owner,
@@ -95,25 +73,11 @@ export function runCommand(openAgentSession: OpenAgentSession): Command {
       let record: ExecutionRecord | undefined;
       let declined = false;
       if (reply.kind === 'plan' && reply.plan) {
-        const confirmed = values.yes === true || (await askYesNo('Confirm and execute? [y/N] '));
-        if (!confirmed) {
+        if (!(await confirmedAtTerminal(values.yes))) {
           declined = true;
-          if (!values.json) {
-            context.stdout(
-              process.stdin.isTTY
-                ? 'Not executed.\n'
-                : 'Not executed: there is no terminal to confirm in; pass --yes to confirm.\n',
-            );
-          }
+          if (!values.json) context.stdout(notExecuted());
         } else {
-          const owner = await unlockOwner(session.deps.db, session.userId);
-          record = await confirmPlan(session.deps, {
-            userId: session.userId,
-            planId: reply.plan.id,
-            owner,
-            allowNewRecipients: values['allow-new-recipient'] === true,
-            allowUnlistedTokens: values['allow-unlisted-token'] === true,
-          });
+          record = await executePlan(session, reply.plan.id, values);
           if (!values.json) context.stdout(renderExecution(record));
         }
       }
@@ -152,23 +116,6 @@ function replyJson(reply: AgentReply) {
   };
 }
 
-/**
- * The owner key, opened with SEXTANT_PASSPHRASE or a passphrase typed at the terminal (a mistyped one
- * is asked again, three tries in all); without either, readPassphrase says to set SEXTANT_PASSPHRASE.
- */
-export async function unlockOwner(db: Parameters<typeof unlockOwnerKey>[0], userId: string): Promise<LocalAccount> {
-  for (let attempt = 1; ; attempt += 1) {
-    const passphrase = await readPassphrase(`unlock the owner key of user "${userId}" to sign`);
-    try {
-      return await unlockOwnerKey(db, userId, passphrase);
-    } catch (error) {
-      const typed = !process.env.SEXTANT_PASSPHRASE && process.stdin.isTTY;
-      if (!(error instanceof WrongPassphraseError) || !typed || attempt >= 3) throw error;
-      process.stderr.write('That passphrase does not open the key; try again.\n');
-    }
-  }
-}
-
 const chatHelp = `Usage: sextant chat [--user ID] [--llm ...]
 
 A conversation in the terminal: say what you want done; Sextant answers, asks when something is
@@ -186,16 +133,13 @@ export function chatCommand(openAgentSession: OpenAgentSession): Command {
     summary: 'a conversation in the terminal, with a preview and a confirmation for every plan',
     help: chatHelp,
     async run(argv, context) {
-      const { values } = parseCommandArgs('chat', argv, { user: { type: 'string' }, llm: { type: 'string' } });
+      const { values } = parseCommandArgs('chat', argv, SESSION_OPTIONS);
       if (!process.stdin.isTTY) {
         throw new UsageError('sextant chat needs a terminal.', {
           hint: 'For one request from a script, use `sextant run "TEXT" --yes`.',
         });
       }
-      const session = await openAgentSession(context, {
-        ...(values.user ? { user: values.user } : {}),
-        llm: llmChoice(values.llm),
-      });
+      const session = await openAgentSession(context, sessionOptions(values));
       context.stdout(
         `Sextant on ${session.deps.env.chain.name}, account ${session.account}. What would you like to do?\n`,
       );
@@ -273,7 +217,7 @@ export function policyCommand(openAgentSession: OpenAgentSession): Command {
         'max-slippage-bps': { type: 'string' },
         'confirm-new-recipients': { type: 'string' },
       });
-      const session = await openAgentSession(context, values.user ? { user: values.user } : {});
+      const session = await openAgentSession(context, sessionOptions(values));
       const { db } = session.deps;
       let policy = getPolicy(db, session.userId);
       if (sub === 'set') {
@@ -328,7 +272,7 @@ export function contactsCommand(openAgentSession: OpenAgentSession): Command {
         true,
       );
       const [sub = 'list', label, address] = positionals;
-      const session = await openAgentSession(context, values.user ? { user: values.user } : {});
+      const session = await openAgentSession(context, sessionOptions(values));
       const { db } = session.deps;
       if (sub === 'add') {
         if (!label || !address) throw new UsageError('Give a label and an address: sextant contacts add alice 0x…');

@@ -1,7 +1,13 @@
-import { type Command, type CommandContext, parseCommandArgs, UsageError } from '../common/command.ts';
+import {
+  type Command,
+  type CommandContext,
+  parseCommandArgs,
+  UsageError,
+  unknownSubcommand,
+} from '../common/command.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
-import { type AgentReply, confirmPlan, planExecution, planView } from './agent.ts';
-import { askYesNo, unlockOwner } from './command.ts';
+import { type AgentReply, planExecution, planView } from './agent.ts';
+import { CONFIRM_OPTIONS, confirmedAtTerminal, executePlan, notExecuted, sessionOptions } from './command-session.ts';
 import { getPlan } from './plan/store.ts';
 import { renderExecution, renderReply } from './render.ts';
 import type { OpenAgentSession } from './session.ts';
@@ -29,7 +35,7 @@ async function openPlan(
   user: string | undefined,
 ) {
   if (!id) throw new UsageError('Which plan? Give its id (plan_…).');
-  const session = await openAgentSession(context, { ...(user ? { user } : {}), llm: 'embedded' });
+  const session = await openAgentSession(context, sessionOptions({ user, llm: 'embedded' }));
   const plan = getPlan(session.deps.db, session.userId, id);
   if (!plan) throw new UsageError(`There is no plan ${id} for user ${session.userId}.`);
   return { session, plan };
@@ -59,20 +65,10 @@ export function plansCommand(openAgentSession: OpenAgentSession): Command {
       const { values, positionals } = parseCommandArgs(
         'plans',
         rest,
-        {
-          yes: { type: 'boolean' },
-          'allow-new-recipient': { type: 'boolean' },
-          'allow-unlisted-token': { type: 'boolean' },
-          json: { type: 'boolean' },
-          user: { type: 'string' },
-        },
+        { ...CONFIRM_OPTIONS, json: { type: 'boolean' }, user: { type: 'string' } },
         true,
       );
-      if (sub !== 'show' && sub !== 'confirm') {
-        throw new UsageError(sub ? `Unknown subcommand "plans ${sub}".` : 'Which subcommand?', {
-          hint: 'One of show, confirm. Run `sextant plans --help`.',
-        });
-      }
+      if (sub !== 'show' && sub !== 'confirm') throw unknownSubcommand('plans', sub, ['show', 'confirm']);
       const { session, plan } = await openPlan(openAgentSession, context, positionals[0], values.user);
       const view = planView(plan);
       if (sub === 'show') {
@@ -88,22 +84,11 @@ export function plansCommand(openAgentSession: OpenAgentSession): Command {
         return 0;
       }
       if (!values.json) context.stdout(renderPlan(view, plan.message));
-      if (plan.status === 'proposed' && values.yes !== true && !(await askYesNo('Confirm and execute? [y/N] '))) {
-        context.stdout(
-          process.stdin.isTTY
-            ? 'Not executed.\n'
-            : 'Not executed: there is no terminal to confirm in; pass --yes to confirm.\n',
-        );
+      if (plan.status === 'proposed' && !(await confirmedAtTerminal(values.yes))) {
+        context.stdout(notExecuted());
         return 1;
       }
-      const owner = await unlockOwner(session.deps.db, session.userId);
-      const record = await confirmPlan(session.deps, {
-        userId: session.userId,
-        planId: plan.id,
-        owner,
-        allowNewRecipients: values['allow-new-recipient'] === true,
-        allowUnlistedTokens: values['allow-unlisted-token'] === true,
-      });
+      const record = await executePlan(session, plan.id, values);
       if (values.json)
         context.stdout(
           `${JSON.stringify({ plan: planView(getPlan(session.deps.db, session.userId, plan.id) ?? plan), execution: executionJson(record) }, null, 2)}\n`,

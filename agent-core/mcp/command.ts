@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type Command, parseCommandArgs } from '../../common/command.ts';
-import { llmChoice } from '../command.ts';
+import { SESSION_OPTIONS, sessionOptions } from '../command-session.ts';
 import type { OpenAgentSession } from '../session.ts';
 import { sextantMcpServer } from './tools.ts';
 
@@ -28,13 +28,10 @@ export function mcpCommand(openAgentSession: OpenAgentSession): Command {
     summary: "Sextant's tools over MCP on stdio, for agents (executing still needs your confirmation)",
     help,
     async run(argv, context) {
-      const { values } = parseCommandArgs('mcp', argv, { user: { type: 'string' }, llm: { type: 'string' } });
+      const { values } = parseCommandArgs('mcp', argv, SESSION_OPTIONS);
       // Standard output is the protocol's: anything the session would print goes to standard error.
       const quiet = { ...context, stdout: context.stderr };
-      const session = await openAgentSession(quiet, {
-        ...(values.user ? { user: values.user } : {}),
-        llm: llmChoice(values.llm),
-      });
+      const session = await openAgentSession(quiet, sessionOptions(values));
       const server = sextantMcpServer(
         { agent: session.deps, userAccount: async () => ({ owner: session.owner, account: session.account }) },
         session.userId,
