@@ -4,7 +4,6 @@ import { detectLlm } from '../llm-status.ts';
 import { readEmbedded } from './embedded/parse.ts';
 import { type DroppedField, type GroundingOutcome, groundParseResult } from './grounding.ts';
 import { LlmError } from './ollama/errors.ts';
-import { parseWithOllama } from './ollama/parse.ts';
 
 /**
  * One message to a ParseResult, by whichever parser serves:
@@ -70,6 +69,9 @@ export async function parseMessage(text: string, options: ParseMessageOptions): 
 
   let reading: ParseResult;
   try {
+    // Loaded when a model answers: langchain takes most of a second to load, which every CLI start
+    // and every message the embedded parser reads would otherwise pay.
+    const { parseWithOllama } = await import('./ollama/parse.ts');
     reading = await parseWithOllama(text, {
       host: options.ollama.host,
       model: options.ollama.model,
