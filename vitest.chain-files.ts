@@ -3,13 +3,13 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * Which test files need a chain: those that (through the repository's own modules they import) use
- * the shared devnet (`inject('devnet')`) or start an anvil or a devnet of their own. Read from the
+ * a test devnet (`testDevnet()`, devnet/testing/test-devnet.ts) or start an anvil or a devnet of their own. Read from the
  * code when vitest loads its config, so a new test lands in the right project by itself: the rest
  * run as `npm run test:unit`, in seconds, with no devnet started.
  */
 
 const SKIP = new Set(['node_modules', '.git', 'scratch', '.sextant', 'test-artifacts']);
-const NEEDS_CHAIN = /inject\(\s*['"]devnet['"]\s*\)|\bstartDevnet\(|\bstartAnvil\(|\bcreateAnvil\(/;
+const NEEDS_CHAIN = /\btestDevnet(?:DataDir)?\(|\bstartDevnet\(|\bstartAnvil\(|\bcreateAnvil\(/;
 const RELATIVE_IMPORT =
   /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 

@@ -14,9 +14,10 @@ export default defineConfig({
     exclude: ['node_modules/**', 'scratch/**', '.sextant/**', 'test-artifacts/**'],
     // The hostile suite's verdict line, then the plain count CI reads last.
     reporters: ['default', './agent-core/hostile/reporter.ts', './vitest.summary-reporter.ts'],
-    // One file at a time (vitest's default on two cores). Three at a time took 5 minutes instead of
-    // 7½, but files that move the shared devnet's clock or prices (emissions epochs, large swaps)
-    // then broke others' assumptions; they must first be made independent of each other.
+    // Two files at a time, each worker on its own devnet (devnet/testing/global-setup.ts), so files
+    // that move a chain's clock or prices (emissions epochs, large swaps) never run beside each other
+    // on one chain. SEXTANT_TEST_WORKERS overrides it (1 runs everything one file at a time).
+    maxWorkers: Number(process.env.SEXTANT_TEST_WORKERS ?? 2),
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // `npm run test:unit` runs the files that need no chain, with no devnet started; `npm test` runs
@@ -25,7 +26,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: unit } },
       {
         extends: true,
-        // One devnet (anvil + protocols + Alto) per test run, shared by every file through `inject('devnet')`.
+        // One devnet (anvil + protocols + Alto) per worker; a file finds its own with `testDevnet()`.
         test: { name: 'chain', include: chain, globalSetup: ['devnet/testing/global-setup.ts'] },
       },
     ],

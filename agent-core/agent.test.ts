@@ -1,6 +1,7 @@
 import { type Address, erc20Abi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { saveAddress } from './address-book.ts';
 import { confirmPlan, handleMessage } from './agent.ts';
@@ -8,7 +9,7 @@ import { getPlan } from './plan/store.ts';
 import { updatePolicy } from './policy/policy.ts';
 import { fundedAgentUser, testAgent } from './testing/agent.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const tokenAddress = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol)?.address as Address;
 
 describe('the agent, from a message to a landed execution on the devnet', async () => {

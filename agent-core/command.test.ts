@@ -2,13 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAddress } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { writeManifest } from '../devnet/manifest.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { getPlan } from './plan/store.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 async function sextant(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });

@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { getExecution, nothingWasSent } from '../smart-accounts/executions.ts';
 import { reconcileExecutions } from '../smart-accounts/reconcile.ts';
 import { TEST_PASSPHRASE } from '../smart-accounts/testing/environment.ts';
 import { confirmPlan, handleMessage } from './agent.ts';
 import { fundedAgentUser, testAgent } from './testing/agent.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const CRASHER = fileURLToPath(new URL('./testing/crash-during-confirm.ts', import.meta.url));
 
 describe('a confirmation killed in the middle (SIGKILL)', async () => {

@@ -1,9 +1,10 @@
 import { dirname } from 'node:path';
 import { type Address, encodeFunctionData, erc20Abi, parseUnits } from 'viem';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../common/settings.ts';
 import { startFakeOllama } from '../common/testing/fake-ollama.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { endpointsCommand } from '../skills/remote/command.ts';
 import { addEndpoint, listEndpoints } from '../skills/remote/endpoints.ts';
 import { EndpointError } from '../skills/remote/errors.ts';
@@ -21,7 +22,7 @@ import { parseMessage } from './parse/parse-message.ts';
 import { updatePolicy } from './policy/policy.ts';
 import { fundedAgentUser, testAgent } from './testing/agent.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const chain = manifestToChain(manifest);
 const USDC = manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
 const THIRD_PARTY: Address = '0x000000000000000000000000000000000000bEEF';

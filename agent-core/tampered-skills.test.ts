@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../app/server.ts';
 import { testAccess } from '../app/testing/access.ts';
-import { type DevnetManifest, manifestToChain } from '../devnet/manifest.ts';
+import { manifestToChain } from '../devnet/manifest.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { buildSkillCalls } from '../skills/build.ts';
 import { SEXTANT_AUDITOR } from '../skills/project-keys.ts';
 import { loadSkillCatalog } from '../skills/registry/catalog.ts';
@@ -20,7 +21,7 @@ import { testEnvironment } from '../smart-accounts/testing/environment.ts';
 import type { Intent } from './intents/schema.ts';
 import { buildPlan, type PlannerContext } from './plan/build-plan.ts';
 
-const manifest = inject('devnet') as DevnetManifest;
+const manifest = testDevnet();
 const signedIn = testAccess();
 const WRAP = { action: 'wrap', protocol: 'tip-jar', amount: '0.5' } as Intent;
 /** Set by the edited code below, if it ever runs. */

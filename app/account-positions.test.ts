@@ -2,10 +2,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type Address, erc20Abi, formatEther, getAddress, parseAbi, parseEther } from 'viem';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { findFreePort } from '../common/ports.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import type { AccountSummary } from '../smart-accounts/balances.ts';
 import { accessToken } from './access.ts';
 import { listen } from './server.ts';
@@ -18,7 +19,7 @@ import { testAgentApp } from './testing/agent-app.ts';
  * MCP get_balances and "what's my balance?" in chat give the same answer.
  */
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 type AccountAnswer = AccountSummary & { user: string; address: string; owner: string };
 

@@ -1,5 +1,5 @@
 import { getAddress, parseEther } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ChatEventSchema } from '../agent-core/chat-events.ts';
 import { ConversationListResponseSchema, ConversationResponseSchema } from '../agent-core/conversations/views.ts';
@@ -8,13 +8,14 @@ import { PlanResponseSchema } from '../agent-core/plan/view.ts';
 import { PolicyResponseSchema } from '../agent-core/policy/view.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { findFreePort } from '../common/ports.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { AccountResponseSchema, ExecutionEventSchema, ExecutionResponseSchema } from '../smart-accounts/views.ts';
 import { accessToken } from './access.ts';
 import { listen } from './server.ts';
 import { testAgentApp } from './testing/agent-app.ts';
 import { HealthResponseSchema, SessionResponseSchema } from './views.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 /** Server-sent events as [event, data] pairs. */
 async function events(response: Response): Promise<[string, unknown][]> {

@@ -1,11 +1,12 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { createApp } from './server.ts';
 import { testAccess } from './testing/access.ts';
 import { HealthResponseSchema } from './views.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const embedded = async () =>
   ({ provider: 'embedded', model: 'embedded', reachable: false, host: 'http://127.0.0.1:1' }) as const;
 

@@ -1,11 +1,12 @@
 import { type Address, erc20Abi } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { accessToken } from './access.ts';
 import { testAgentApp } from './testing/agent-app.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const pool = manifest.contracts.aaveV3.pool;
 const weth = manifest.contracts.weth;
 

@@ -1,13 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
 import { writeManifest } from '../devnet/manifest.ts';
 import { eventually, runSextant } from '../devnet/testing/processes.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import type { Health } from './health.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 describe('sextant start', () => {
   it('serves /health on the chosen port, joining a running devnet, and leaves that devnet running when stopped', async () => {

@@ -1,15 +1,16 @@
 import { type Address, erc20Abi } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { newUser, TEST_PASSPHRASE } from '../smart-accounts/testing/environment.ts';
 import { unlockedKeys } from '../smart-accounts/unlocked-keys.ts';
 import { accessToken } from './access.ts';
 import { testAgentApp } from './testing/agent-app.ts';
 import { FaucetResponseSchema, LockResponseSchema, UnlockResponseSchema } from './views.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 /** How long an unlocked key may go unused here: short, so the test sees it dropped. */
 const IDLE_MS = 2_000;
 

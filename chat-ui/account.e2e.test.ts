@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
 /**
@@ -15,7 +16,7 @@ declare const window: { dispatchEvent(event: unknown): boolean };
 declare const Event: new (type: string) => unknown;
 declare function getComputedStyle(element: unknown): { whiteSpace: string };
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 // Pages 1000 tall: the whole account card in view.
 const { signedIn: signedInTo } = useChromium({ height: 1000 });

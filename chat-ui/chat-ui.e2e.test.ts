@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { type Address, erc20Abi, getAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { listen } from '../app/server.ts';
 import { findFreePort } from '../common/ports.ts';
 import { deployLookalikeToken } from '../devnet/testing/fake-token.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { lastReply, type PageOptions, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 import { FAKE_DISTRIBUTOR, FAKE_TX_HASH, type FakeApiOptions, fakeApi } from './testing/fake-api.ts';
 
@@ -28,7 +29,7 @@ declare const document: {
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 declare function getComputedStyle(element: unknown): { color: string; outlineStyle: string; outlineWidth: string };
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const HEX_64 = /^0x[0-9a-fA-F]{64}$/;
 
 // Every page may read and write the clipboard (the copy buttons).

@@ -3,11 +3,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Page } from 'playwright-core';
 import { type Address, erc20Abi, parseEther, parseUnits } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { accessToken } from '../app/access.ts';
 import { FAUCET_AMOUNTS } from '../devnet/faucet.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
@@ -21,7 +22,7 @@ import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testi
 // The page's globals, typed just enough for the functions evaluated in it (the project has no DOM lib).
 declare const document: { documentElement: { scrollWidth: number } };
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const token = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol)?.address as Address;
 
 // Pages 1400 wide: the history list beside the conversation and the panel.

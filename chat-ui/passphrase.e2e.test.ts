@@ -1,7 +1,8 @@
 import { type Address, erc20Abi } from 'viem';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { TEST_PASSPHRASE } from '../smart-accounts/testing/environment.ts';
 import { unlockedKeys } from '../smart-accounts/unlocked-keys.ts';
 import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
@@ -14,7 +15,7 @@ import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testi
 
 declare const document: { activeElement: { getAttribute(name: string): string | null } | null };
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 const { signedIn } = useChromium();
 

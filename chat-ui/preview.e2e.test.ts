@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../agent-core/agent.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { lastReply, send, serveChatPage, snap, useChromium } from './testing/browser.ts';
 
 /**
@@ -12,7 +13,7 @@ import { lastReply, send, serveChatPage, snap, useChromium } from './testing/bro
 
 declare function getComputedStyle(element: unknown): { color: string };
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const MINUS = '\u2212';
 
 const { signedIn: signedInTo } = useChromium();

@@ -1,10 +1,11 @@
 import { type Abi, type Address, erc20Abi, maxUint256, parseUnits } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
+import { testDevnet } from './testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const { publicClient } = devnetClients(manifest);
 const poolAbi = loadArtifact('@aave/core-v3/artifacts/contracts/protocol/pool/Pool.sol/Pool.json').abi;
 const mintableAbi = loadArtifact(MINTABLE_ERC20_ARTIFACT).abi;

@@ -4,12 +4,13 @@ import { createPimlicoClient } from 'permissionless/clients/pimlico';
 import { encodeFunctionData, erc20Abi, http, parseEther, parseUnits } from 'viem';
 import { entryPoint08Address } from 'viem/account-abstraction';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
 import { devnetClients } from './testing/clients.ts';
+import { testDevnet } from './testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const { chain, publicClient, testClient } = devnetClients(manifest);
 
 describe('Alto on the devnet', () => {

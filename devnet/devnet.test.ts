@@ -1,13 +1,14 @@
 import { erc20Abi, isAddress } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { devnetAccount } from './accounts.ts';
 import { createDeployer } from './deployer.ts';
 import { deployProtocols } from './devnet.ts';
 import { readManifest } from './manifest.ts';
 import { devnetClients } from './testing/clients.ts';
+import { testDevnet, testDevnetDataDir } from './testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const { publicClient } = devnetClients(manifest);
 
 /** Every address in the manifest's contract sections, with a path that names it. */
@@ -83,7 +84,7 @@ describe('the devnet', () => {
   });
 
   it('wrote the manifest and token list where the runtime reads them', () => {
-    const written = readManifest(inject('devnetDataDir'));
+    const written = readManifest(testDevnetDataDir());
     expect(written).toEqual(manifest);
   });
 

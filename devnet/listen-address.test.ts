@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testDevnet } from './testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 /** The first IPv4 address of this machine that is not loopback, if it has one. */
 const outwardAddress = Object.values(networkInterfaces())

@@ -1,11 +1,12 @@
 import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DevnetError } from './errors.ts';
 import { minedReceipt } from './mined-receipt.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
+import { testDevnet } from './testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 describe('minedReceipt', () => {
   it('returns the receipt of a mined transaction', async () => {

@@ -1,10 +1,11 @@
 import { type Address, erc20Abi, formatUnits, parseEther } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { UNISWAP_ARTIFACTS } from './deploy-uniswap-v3.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
+import { testDevnet } from './testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const { publicClient } = devnetClients(manifest);
 const quoter = loadArtifact(UNISWAP_ARTIFACTS.quoterV2);
 const router = loadArtifact(UNISWAP_ARTIFACTS.swapRouter02);

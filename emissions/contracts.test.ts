@@ -1,10 +1,11 @@
 import { type Hex, parseAbi, parseEther } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sextantArtifact } from '../common/contracts/artifacts.ts';
 import { REWARD_TOKEN_CAP } from '../devnet/deploy-emissions.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const wethAbi = parseAbi(['function deposit() payable', 'function approve(address, uint256) returns (bool)']);
 
 describe('the emissions contracts on the devnet', () => {

@@ -1,8 +1,9 @@
 import { parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../common/database.ts';
 import { devnetClients } from '../devnet/testing/clients.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { distributeEpoch } from './distribute.ts';
 import { computeEpochSettlement } from './epoch.ts';
 import { migrateEmissions } from './ledger/migrations.ts';
@@ -11,7 +12,7 @@ import type { Weight } from './settlement.ts';
 import { getEpoch, saveSettlement, updateDistribution } from './store.ts';
 import { droppingNthSend, testDistributionTarget } from './testing/distribution.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const erc20 = parseAbi([
   'function totalSupply() view returns (uint256)',
   'function balanceOf(address) view returns (uint256)',

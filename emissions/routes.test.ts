@@ -1,6 +1,7 @@
 import { type Address, formatUnits, parseUnits } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testAgentApp } from '../app/testing/agent-app.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { computeEpochSettlement } from './epoch.ts';
 import { DEFAULT_SCHEDULE } from './schedule.ts';
@@ -8,7 +9,7 @@ import { saveSettlement, updateDistribution } from './store.ts';
 import { testAgentWithRewards } from './testing/agent.ts';
 import { EpochListResponseSchema, EpochReportSchema } from './views.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 const address = (n: number) => `0x${n.toString(16).padStart(40, '0')}` as Address;
 const DISTRIBUTOR = '0x5FC8d32690cc91D4c39d9d3abcBD16989F875707';

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeManifest } from '../devnet/manifest.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 async function sextant(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });

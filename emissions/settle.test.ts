@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Address, type Hex, parseAbi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../agent-core/agent.ts';
 import { fundedAgentUser } from '../agent-core/testing/agent.ts';
 import { sextantArtifact } from '../common/contracts/artifacts.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { recordTestReceipt } from '../router/testing/receipts.ts';
 import { SEXTANT_AUTHOR } from '../skills/project-keys.ts';
 import { rewardsSource } from './claims.ts';
@@ -29,7 +30,7 @@ import {
 import { testAgentWithRewards } from './testing/agent.ts';
 import { droppingNthSend, testDistributionTarget } from './testing/distribution.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const erc20 = parseAbi([
   'function balanceOf(address) view returns (uint256)',
   'function totalSupply() view returns (uint256)',

@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { type Address, encodeFunctionData, getAddress, type Hex, parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { newUser, testEnvironment } from '../smart-accounts/testing/environment.ts';
 import { type Claim, MerkleDistributionTree, verifyProof } from './merkle.ts';
 import { mergePayouts, splitBucket, type Weight } from './settlement.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const address = fc.integer({ min: 1, max: 40 }).map((n) => `0x${n.toString(16).padStart(40, '0')}` as Address);
 const weights = fc.array(fc.record({ contributor: address, weight: fc.bigInt({ min: 0n, max: 10n ** 24n }) }), {
   maxLength: 60,

@@ -1,15 +1,16 @@
 import { erc20Abi, formatEther, type PublicClient } from 'viem';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { listen } from '../app/server.ts';
 import { testAgentApp } from '../app/testing/agent-app.ts';
 import { findFreePort } from '../common/ports.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { main as httpApiExample } from './http-api.ts';
 import { main as mcpClientExample } from './mcp-client.ts';
 import { sextantToken } from './sextant-token.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const weth = manifest.tokens.find((token) => token.symbol === 'WETH')?.address as `0x${string}`;
 
 /** The account's WETH, on chain. */

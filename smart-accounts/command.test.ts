@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeManifest } from '../devnet/manifest.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 /** A data directory that knows the shared devnet (its manifest), with its own database. */
 function dataDir(): string {

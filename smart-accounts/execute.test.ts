@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseEther, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { fundedAccount } from '../devnet/testing/clients.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { bundlerClientFor, execute } from './execute.ts';
 import { getExecution, listExecutions } from './executions.ts';
 import { newUser, testEnvironment } from './testing/environment.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const token = (symbol: string) =>
   manifest.tokens.find((t) => t.symbol === symbol) as { address: Address; decimals: number };
 const usdc = token('USDC');

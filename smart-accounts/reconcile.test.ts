@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type Address, encodeFunctionData, erc20Abi, type Hex, keccak256, parseEther, parseUnits, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../devnet/faucet.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { bundlerClientFor, execute } from './execute.ts';
 import {
   getExecution,
@@ -21,7 +22,7 @@ import { DEFAULT_ACCOUNT_KIND } from './smart-account.ts';
 import { type BundlerProxy, type SendFault, startBundlerProxy } from './testing/bundler-proxy.ts';
 import { newUser, TEST_PASSPHRASE, testEnvironment } from './testing/environment.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const CRASHER = fileURLToPath(new URL('./testing/crash-after-submit.ts', import.meta.url));
 
 describe('reconciliation', () => {

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseEther, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../devnet/faucet.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { NATIVE_TOKEN } from '../skills/sdk/define-skill.ts';
 import { execute } from './execute.ts';
 import { simulateAccountCalls } from './simulate.ts';
 import { newUser, testEnvironment } from './testing/environment.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const usdc = manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
 const weth = manifest.contracts.weth;
 const deposit = encodeFunctionData({ abi: parseAbi(['function deposit() payable']), functionName: 'deposit' });

@@ -2,11 +2,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { erc20Abi } from 'viem';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { accessToken } from '../../app/access.ts';
 import { listen } from '../../app/server.ts';
 import { testAgentApp } from '../../app/testing/agent-app.ts';
 import { findFreePort } from '../../common/ports.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
 import {
   ConversationListResponseSchema,
@@ -15,7 +16,7 @@ import {
   type ConversationTurn,
 } from './views.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 /** Server-sent events as [event, data] pairs. */
 async function events(response: Response): Promise<[string, unknown][]> {

@@ -1,7 +1,8 @@
 import { type Address, erc20Abi, getAddress, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { getExecution } from '../../smart-accounts/executions.ts';
 import { saveAddress } from '../address-book.ts';
 import type { AgentReply } from '../agent.ts';
@@ -19,7 +20,7 @@ import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
  * only as the intent allows. `npm run test:hostile` ends with "hostile: held K/N; funds moved outside
  * intent in M cases" (agent-core/hostile/reporter.ts).
  */
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const token = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol)?.address as Address;
 const USDC = () => token('USDC');
 const WETH = () => token('WETH');

@@ -1,6 +1,7 @@
 import { type Address, createPublicClient, custom, getAddress, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject } from 'vitest';
+import { describe, expect } from 'vitest';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import type { AgentDeps } from '../agent.ts';
 import { getPlan } from '../plan/store.ts';
 import { updatePolicy } from '../policy/policy.ts';
@@ -13,7 +14,7 @@ import { balanceProbe } from './probes.ts';
  * through the whole agent on the devnet, asserting on chain state like hostile.test.ts. Every case
  * here failed against the code it was written for; the comment above each group names the root cause.
  */
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const token = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol)?.address as Address;
 const USDC = () => token('USDC');
 const usdc = (amount: string) => parseUnits(amount, 6);

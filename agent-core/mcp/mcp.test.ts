@@ -6,19 +6,20 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { getAddress } from 'viem';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { accessToken } from '../../app/access.ts';
 import { listen } from '../../app/server.ts';
 import { testAgentApp } from '../../app/testing/agent-app.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
 import { runSextant, SEXTANT_BIN } from '../../devnet/testing/processes.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { listExecutions } from '../../smart-accounts/executions.ts';
 import { getPlan } from '../plan/store.ts';
 import { getPolicy } from '../policy/policy.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const TOOLS = ['build_plan', 'execute_plan', 'get_balances', 'get_plan', 'list_skills', 'parse_request'];
 
 /** A tool's answer, parsed from its JSON text, with whether it is an error. */

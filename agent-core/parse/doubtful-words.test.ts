@@ -1,6 +1,7 @@
 import { type Address, erc20Abi, formatUnits, getAddress } from 'viem';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type FakeOllama, startFakeOllama } from '../../common/testing/fake-ollama.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { saveAddress } from '../address-book.ts';
 import { type AgentDeps, handleMessage } from '../agent.ts';
 import type { Intent } from '../intents/schema.ts';
@@ -14,7 +15,7 @@ import { parseMessage } from './parse-message.ts';
  * (the fake Ollama) that misreads every one of them, grounded and cross-checked as the server does.
  */
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const ALICE = getAddress('0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC');
 const BOB = getAddress('0x90F79bf6EB2c4f870365E785982E1f101E93b906');
 const BAD = getAddress('0x000000000000000000000000000000000000bAd0');

@@ -1,6 +1,7 @@
 import { type Address, encodeFunctionData, erc20Abi } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { devnetClients } from '../../devnet/testing/clients.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { createSkillContext } from '../../skills/sdk/context.ts';
 import { confirmPlan, handleMessage } from '../agent.ts';
 import { parseEmbedded } from '../parse/embedded/parse.ts';
@@ -9,7 +10,7 @@ import { buildPlan } from './build-plan.ts';
 import { previewPlan } from './preview.ts';
 import { protocolContracts } from './protocol-contracts.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const BURN: Address = '0x000000000000000000000000000000000000dEaD';
 
 /**

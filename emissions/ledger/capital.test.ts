@@ -10,17 +10,18 @@ import {
   type TransactionReceipt,
   type WalletClient,
 } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sextantArtifact } from '../../common/contracts/artifacts.ts';
 import { openDatabase } from '../../common/database.ts';
 import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { EmissionsError } from '../config.ts';
 import { DEFAULT_SCHEDULE, dayStart, type Schedule } from '../schedule.ts';
 import { collectCapitalContributions } from './capital.ts';
 import { bucketWeights, type Contribution, recordContributions } from './ledger.ts';
 import { migrateEmissions } from './migrations.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const { abi: poolAbi, bytecode: poolBytecode } = sextantArtifact('SextantDepositPool');
 const poolEvents = parseAbi([
   'event Deposit(address indexed sender, address indexed owner, uint256 assets, uint256 shares)',

@@ -1,6 +1,7 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../../agent-core/agent.ts';
 import { fundedAgentUser } from '../../agent-core/testing/agent.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { SEXTANT_AUTHOR } from '../../skills/project-keys.ts';
 import { DEFAULT_SCHEDULE, dayStart, emittedBetween } from '../schedule.ts';
 import { splitBucket } from '../settlement.ts';
@@ -9,7 +10,7 @@ import { collectCodeContributions } from './code.ts';
 import { bucketWeights, recordContributions } from './ledger.ts';
 import { migrateEmissions } from './migrations.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 describe('the code bucket', () => {
   it('counts each step of a succeeded plan for its skill author, once, traceable to the execution', async () => {

@@ -1,15 +1,16 @@
 import { getAddress } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../../agent-core/agent.ts';
 import { getPlan } from '../../agent-core/plan/store.ts';
 import { fundedAgentUser } from '../../agent-core/testing/agent.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { DEFAULT_SCHEDULE } from '../schedule.ts';
 import { testAgentWithRewards } from '../testing/agent.ts';
 import { collectCommunityContributions } from './community.ts';
 import { recordContributions } from './ledger.ts';
 import { migrateEmissions } from './migrations.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const REFERRER = '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 describe('the community bucket', () => {

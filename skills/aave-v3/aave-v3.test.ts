@@ -9,7 +9,8 @@ import {
   parseUnits,
   toHex,
 } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls, quoteSkill } from '../build.ts';
 import { createSkillContext } from '../sdk/context.ts';
@@ -21,7 +22,7 @@ import { aaveRepay } from './repay.ts';
 import { aaveSupply } from './supply.ts';
 import { aaveWithdraw } from './withdraw.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const pool = manifest.contracts.aaveV3.pool;
 const reserve = (symbol: string) =>
   manifest.aaveV3Reserves[symbol] as { underlying: Address; aToken: Address; variableDebtToken: Address };

@@ -1,6 +1,7 @@
 import { type Address, erc20Abi, maxUint256, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls, readSkill } from '../build.ts';
 import { executeBuilds, expectWithinBounds, fundedTestUser } from '../testing/devnet.ts';
@@ -9,7 +10,7 @@ import { erc20Balance } from './balance.ts';
 import { erc20TotalSupply } from './total-supply.ts';
 import { erc20Transfer } from './transfer.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const token = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol) as { address: Address };
 
 describe('erc20 skills', () => {

@@ -1,13 +1,14 @@
 import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls } from '../build.ts';
 import { NATIVE_TOKEN } from '../sdk/define-skill.ts';
 import { executeBuilds, expectWithinBounds, fundedTestUser } from '../testing/devnet.ts';
 import { nativeTransfer } from './transfer.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 describe('native/transfer', () => {
   const env = testEnvironment(manifest);

@@ -1,8 +1,9 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { manifestToChain } from '../../devnet/manifest.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls } from '../build.ts';
 import { BUILTIN_PACKAGES } from '../builtin.ts';
@@ -17,7 +18,7 @@ import { attestRelease, publishPackage } from './publish-package.ts';
 import { getRelease, publishRelease } from './releases.ts';
 import { signAttestation, signRelease } from './typed-data.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 describe('the skill registry', () => {
   it('ships every built-in skill audited by the project auditor, through the ordinary loading rule', async () => {

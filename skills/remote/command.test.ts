@@ -1,15 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
 import { runSextant } from '../../devnet/testing/processes.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { SEXTANT_AUDITOR } from '../project-keys.ts';
 import { ODOS_DIR, TEST_AUDITOR, TEST_AUDITOR_KEY, TEST_PROTOCOL, TEST_PROTOCOL_KEY } from '../testing/endpoints.ts';
 import { TEST_AUTHOR_KEY } from '../testing/registry.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 
 async function sextant(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });

@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 import { type Address, createPublicClient, http, keccak256, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { manifestToChain } from '../../devnet/manifest.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { buildSkillCalls } from '../build.ts';
 import { createSkillContext } from '../sdk/context.ts';
 import { SkillError, SkillRefusedError } from '../sdk/errors.ts';
@@ -23,7 +24,7 @@ import { remoteSkill } from './remote-skill.ts';
 import { signEndpointAttestation, signEndpointManifest } from './typed-data.ts';
 import { judgeRemoteSkills, verifyEndpointDocument } from './verify.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const chain = manifestToChain(manifest);
 const client = createPublicClient({ transport: http(manifest.rpcUrl) });
 const USDC = manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;

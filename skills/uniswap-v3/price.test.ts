@@ -1,13 +1,14 @@
 import { type Address, isAddressEqual } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../devnet/artifacts.ts';
 import { UNISWAP_ARTIFACTS } from '../../devnet/deploy-uniswap-v3.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { readSkill } from '../build.ts';
 import { fundedTestUser } from '../testing/devnet.ts';
 import { uniswapV3Price } from './price.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const poolAbi = loadArtifact(UNISWAP_ARTIFACTS.pool).abi;
 
 describe('uniswap-v3/price', () => {

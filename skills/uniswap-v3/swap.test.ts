@@ -8,10 +8,11 @@ import {
   toFunctionSelector,
   zeroAddress,
 } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { knownNetworks } from '../../common/chains/known-networks.ts';
 import { loadArtifact } from '../../devnet/artifacts.ts';
 import { UNISWAP_ARTIFACTS } from '../../devnet/deploy-uniswap-v3.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls, quoteSkill } from '../build.ts';
 import { NATIVE_TOKEN, type SkillBuild } from '../sdk/define-skill.ts';
@@ -20,7 +21,7 @@ import { executeBuilds, expectWithinBounds, fundedTestUser } from '../testing/de
 import { UNISWAP_V3_CHAINS } from './chains.ts';
 import { uniswapV3Swap } from './swap.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const router = manifest.contracts.uniswapV3.swapRouter02;
 const weth = manifest.contracts.weth;
 const token = (symbol: string) => {

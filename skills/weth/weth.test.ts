@@ -1,5 +1,6 @@
 import { parseEther } from 'viem';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls } from '../build.ts';
 import { NATIVE_TOKEN } from '../sdk/define-skill.ts';
@@ -7,7 +8,7 @@ import { executeBuilds, expectWithinBounds, fundedTestUser } from '../testing/de
 import { wethUnwrap } from './unwrap.ts';
 import { wethWrap } from './wrap.ts';
 
-const manifest = inject('devnet');
+const manifest = testDevnet();
 const weth = manifest.contracts.weth;
 
 describe('weth/wrap and weth/unwrap', () => {
