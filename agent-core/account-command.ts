@@ -7,7 +7,6 @@ import { priceBook } from './plan/prices.ts';
 
 export const accountCommand = userAccountCommand({
   name: 'account',
-  summary: "show the user's smart account: balances, positions and total value (creates it on first use)",
   description: `Shows the user's smart account (${DEFAULT_ACCOUNT_KIND.name}): its address, whether it is deployed
 yet (its first operation deploys it), its owner key's address, and what it holds, as the page's side
 panel, GET /v1/account and "what's my balance?" in chat show it: ETH and every token in the chain's

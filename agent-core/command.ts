@@ -48,7 +48,6 @@ Examples:
 export function runCommand(openAgentSession: OpenAgentSession): Command {
   return {
     name: 'run',
-    summary: 'one request, end to end: parse, plan, simulate, confirm, execute',
     help: runHelp,
     async run(argv, context) {
       const { values, positionals } = parseCommandArgs(
@@ -130,7 +129,6 @@ ${LLM_HELP}
 export function chatCommand(openAgentSession: OpenAgentSession): Command {
   return {
     name: 'chat',
-    summary: 'a conversation in the terminal, with a preview and a confirmation for every plan',
     help: chatHelp,
     async run(argv, context) {
       const { values } = parseCommandArgs('chat', argv, SESSION_OPTIONS);
@@ -205,7 +203,6 @@ that breaks one is refused with the rule that stopped it. Unlimited approvals ar
 export function policyCommand(openAgentSession: OpenAgentSession): Command {
   return {
     name: 'policy',
-    summary: "show or change the user's limits (per plan, per day, slippage, new recipients)",
     help: policyHelp,
     async run(argv, context) {
       const [sub, ...rest] = argv[0] === 'set' ? argv : ['show', ...argv];
@@ -262,7 +259,6 @@ a saved address does not count as paying a new recipient.`;
 export function contactsCommand(openAgentSession: OpenAgentSession): Command {
   return {
     name: 'contacts',
-    summary: "the user's address book: labels for recipients",
     help: contactsHelp,
     async run(argv, context) {
       const { values, positionals } = parseCommandArgs(

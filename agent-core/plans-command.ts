@@ -58,7 +58,6 @@ function renderPlan(plan: ReturnType<typeof planView>, message: string): string 
 export function plansCommand(openAgentSession: OpenAgentSession): Command {
   return {
     name: 'plans',
-    summary: 'show a plan by its id, or confirm it (how a plan an agent built over MCP gets to run)',
     help,
     async run(argv, context) {
       const [sub, ...rest] = argv;

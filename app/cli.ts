@@ -1,46 +1,121 @@
-import { accountCommand } from '../agent-core/account-command.ts';
-import { chatCommand, contactsCommand, policyCommand, runCommand } from '../agent-core/command.ts';
-import { mcpCommand } from '../agent-core/mcp/command.ts';
-import { evalCommand, parseCommand } from '../agent-core/parse/command.ts';
-import { plansCommand } from '../agent-core/plans-command.ts';
-import { chainsCommand } from '../common/chains/command.ts';
 import { asksForHelp, type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
 import { loadDotEnv, loadSettings, type Settings } from '../common/settings.ts';
 import { VERSION } from '../common/version.ts';
-import { devnetCommand } from '../devnet/command.ts';
-import { emissionsCommand } from '../emissions/command.ts';
-import { providerCommand, routerCommand } from '../router/command.ts';
-import { skillsCommand } from '../skills/command.ts';
-import { endpointCommand, endpointsCommand } from '../skills/remote/command.ts';
-import { faucetCommand } from '../smart-accounts/command.ts';
-import { resolveNetwork } from './network.ts';
-import { openAgentSession } from './runtime.ts';
-import { startCommand } from './start.ts';
-import { tokenCommand } from './token-command.ts';
+
+/**
+ * A `sextant` subcommand as the CLI lists it: its name and one line, and where its module is. The
+ * module is imported only when the command runs (or its --help is asked), so `sextant --help` and a
+ * light command do not pay for loading every module (viem, the agent, the devnet, the router).
+ */
+type CommandEntry = { name: string; summary: string; load: () => Promise<Command> };
+
+/** The agent's runtime (app/runtime.ts), for the commands that open an agent session. */
+const agentSession = async () => (await import('./runtime.ts')).openAgentSession;
 
 /** Every `sextant` subcommand; each module contributes its own. */
-export const commands: readonly Command[] = [
-  startCommand,
-  tokenCommand,
-  devnetCommand,
-  accountCommand,
-  faucetCommand,
-  runCommand(openAgentSession),
-  chatCommand(openAgentSession),
-  plansCommand(openAgentSession),
-  policyCommand(openAgentSession),
-  contactsCommand(openAgentSession),
-  parseCommand,
-  evalCommand,
-  skillsCommand,
-  endpointsCommand,
-  endpointCommand,
-  mcpCommand(openAgentSession),
-  routerCommand,
-  providerCommand,
-  emissionsCommand(openAgentSession),
-  chainsCommand,
+export const commands: readonly CommandEntry[] = [
+  {
+    name: 'start',
+    summary: 'start the devnet (on CHAIN=devnet) and the server on HOST:PORT',
+    load: async () => (await import('./start.ts')).startCommand,
+  },
+  {
+    name: 'token',
+    summary:
+      "print a user's sign-in link for the server, or with --mcp the token for agents (creates the user on first use)",
+    load: async () => (await import('./token-command.ts')).tokenCommand,
+  },
+  {
+    name: 'devnet',
+    summary: 'start the embedded devnet (anvil, Uniswap V3, Aave V3, EntryPoints, Alto)',
+    load: async () => (await import('../devnet/command.ts')).devnetCommand,
+  },
+  {
+    name: 'account',
+    summary: "show the user's smart account: balances, positions and total value (creates it on first use)",
+    load: async () => (await import('../agent-core/account-command.ts')).accountCommand,
+  },
+  {
+    name: 'faucet',
+    summary: "fund the user's smart account with test ETH and tokens (devnet only)",
+    load: async () => (await import('../smart-accounts/command.ts')).faucetCommand,
+  },
+  {
+    name: 'run',
+    summary: 'one request, end to end: parse, plan, simulate, confirm, execute',
+    load: async () => (await import('../agent-core/command.ts')).runCommand(await agentSession()),
+  },
+  {
+    name: 'chat',
+    summary: 'a conversation in the terminal, with a preview and a confirmation for every plan',
+    load: async () => (await import('../agent-core/command.ts')).chatCommand(await agentSession()),
+  },
+  {
+    name: 'plans',
+    summary: 'show a plan by its id, or confirm it (how a plan an agent built over MCP gets to run)',
+    load: async () => (await import('../agent-core/plans-command.ts')).plansCommand(await agentSession()),
+  },
+  {
+    name: 'policy',
+    summary: "show or change the user's limits (per plan, per day, slippage, new recipients)",
+    load: async () => (await import('../agent-core/command.ts')).policyCommand(await agentSession()),
+  },
+  {
+    name: 'contacts',
+    summary: "the user's address book: labels for recipients",
+    load: async () => (await import('../agent-core/command.ts')).contactsCommand(await agentSession()),
+  },
+  {
+    name: 'parse',
+    summary: 'turn a message into intents and print them (no planning, no execution)',
+    load: async () => (await import('../agent-core/parse/command.ts')).parseCommand,
+  },
+  {
+    name: 'eval',
+    summary: 'score a parser on a JSON Lines set of prompts and expected intents',
+    load: async () => (await import('../agent-core/parse/command.ts')).evalCommand,
+  },
+  {
+    name: 'skills',
+    summary: 'list, show, publish, attest and verify skills in the registry',
+    load: async () => (await import('../skills/command.ts')).skillsCommand,
+  },
+  {
+    name: 'endpoints',
+    summary: "add, list, refresh and remove protocols' agent endpoints (remote skills)",
+    load: async () => (await import('../skills/remote/command.ts')).endpointsCommand,
+  },
+  {
+    name: 'endpoint',
+    summary: 'serve local skills as an agent endpoint; attest an endpoint as an auditor',
+    load: async () => (await import('../skills/remote/command.ts')).endpointCommand,
+  },
+  {
+    name: 'mcp',
+    summary: "Sextant's tools over MCP on stdio, for agents (executing still needs your confirmation)",
+    load: async () => (await import('../agent-core/mcp/command.ts')).mcpCommand(await agentSession()),
+  },
+  {
+    name: 'router',
+    summary: 'the inference router: serve, providers, receipts',
+    load: async () => (await import('../router/command.ts')).routerCommand,
+  },
+  {
+    name: 'provider',
+    summary: 'serve your Ollama (or an OpenAI-compatible server) to routers for a price',
+    load: async () => (await import('../router/command.ts')).providerCommand,
+  },
+  {
+    name: 'emissions',
+    summary: 'the emission schedule, epoch settlement, reward claims and reports',
+    load: async () => (await import('../emissions/command.ts')).emissionsCommand(await agentSession()),
+  },
+  {
+    name: 'chains',
+    summary: 'list the chains CHAIN= can select and what each has',
+    load: async () => (await import('../common/chains/command.ts')).chainsCommand,
+  },
 ];
 
 function overview(): string {
@@ -114,13 +189,15 @@ export async function main(argv: string[]): Promise<number> {
     // A command's --help must work even when the settings are broken.
     if (asksForHelp(rest)) {
       // start's options default to the settings: show the ones in force.
-      stdout(command === startCommand ? `${command.help}\n\n${settingsInForce()}\n` : `${command.help}\n`);
+      const { help } = await command.load();
+      stdout(command.name === 'start' ? `${help}\n\n${settingsInForce()}\n` : `${help}\n`);
       return 0;
     }
     loadDotEnv();
     const settings = loadSettings();
+    const [loaded, { resolveNetwork }] = await Promise.all([command.load(), import('./network.ts')]);
     const context: CommandContext = { settings, network: () => resolveNetwork(settings), stdout, stderr };
-    return await command.run(rest, context);
+    return await loaded.run(rest, context);
   } catch (error) {
     stderr(`error: ${describeError(error)}\n`);
     return error instanceof UsageError ? 2 : 1;

@@ -47,7 +47,6 @@ Everything else comes from the environment or .env (see .env.example).`;
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'start the devnet (on CHAIN=devnet) and the server on HOST:PORT',
   help,
   async run(argv, { settings, stdout, stderr }) {
     const { values } = parseCommandArgs('start', argv, {

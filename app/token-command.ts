@@ -25,8 +25,6 @@ Options:
 
 export const tokenCommand: Command = {
   name: 'token',
-  summary:
-    "print a user's sign-in link for the server, or with --mcp the token for agents (creates the user on first use)",
   help,
   async run(argv, { settings, stdout }) {
     const { values } = parseCommandArgs('token', argv, {

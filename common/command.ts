@@ -16,7 +16,6 @@ export type CommandContext = {
 /** One `sextant` subcommand. Each module exports its own; app/cli.ts lists them. */
 export type Command = {
   name: string;
-  summary: string;
   /** The full help text, printed by `sextant NAME --help`. */
   help: string;
   /** Returns the exit code. */

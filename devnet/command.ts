@@ -29,7 +29,6 @@ Examples:
 
 export const devnetCommand: Command = {
   name: 'devnet',
-  summary: 'start the embedded devnet (anvil, Uniswap V3, Aave V3, EntryPoints, Alto)',
   help,
   async run(argv, { settings, stdout, stderr }) {
     const { values } = parseCommandArgs('devnet', argv, {

@@ -131,7 +131,6 @@ async function claim(openAgentSession: OpenAgentSession, argv: string[], context
 export function emissionsCommand(openAgentSession: OpenAgentSession): Command {
   return {
     name: 'emissions',
-    summary: 'the emission schedule, epoch settlement, reward claims and reports',
     help,
     run: dispatchSubcommand(
       'emissions',

@@ -312,14 +312,12 @@ async function routerReceipts(argv: string[], context: CommandContext): Promise<
 
 export const providerCommand: Command = {
   name: 'provider',
-  summary: 'serve your Ollama (or an OpenAI-compatible server) to routers for a price',
   help: providerHelp,
   run: dispatchSubcommand('provider', { serve: providerServe }),
 };
 
 export const routerCommand: Command = {
   name: 'router',
-  summary: 'the inference router: serve, providers, receipts',
   help: routerHelp,
   run: dispatchSubcommand('router', { serve: routerServe, providers: routerProviders, receipts: routerReceipts }),
 };

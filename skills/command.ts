@@ -245,7 +245,6 @@ const SUBCOMMANDS: Subcommands = {
 
 export const skillsCommand: Command = {
   name: 'skills',
-  summary: 'list, show, publish, attest and verify skills in the registry',
   help,
   run: dispatchSubcommand('skills', SUBCOMMANDS),
 };

@@ -16,7 +16,6 @@ type OpenedUserAccount = Awaited<ReturnType<typeof openUserAccount>>;
  */
 export function userAccountCommand(command: {
   name: string;
-  summary: string;
   /** What the command does, for its --help; the usage line and the options are the same for each. */
   description: string;
   /** Refuses the network before the account is opened, so that a refused command creates no user. */
@@ -25,7 +24,6 @@ export function userAccountCommand(command: {
 }): Command {
   return {
     name: command.name,
-    summary: command.summary,
     help: `Usage: sextant ${command.name} [--user ID] [--json]
 
 ${command.description}
@@ -50,7 +48,6 @@ function balanceLines(balances: Balance[]): string {
 
 export const faucetCommand = userAccountCommand({
   name: 'faucet',
-  summary: "fund the user's smart account with test ETH and tokens (devnet only)",
   description: `Devnet only: funds the user's smart account with test ETH (10), WETH (5), USDC, USDT and DAI
 (10,000 each) and WBTC (0.5). Refused on any other chain.`,
   checkNetwork(network) {

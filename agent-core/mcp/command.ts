@@ -25,7 +25,6 @@ Options:
 export function mcpCommand(openAgentSession: OpenAgentSession): Command {
   return {
     name: 'mcp',
-    summary: "Sextant's tools over MCP on stdio, for agents (executing still needs your confirmation)",
     help,
     async run(argv, context) {
       const { values } = parseCommandArgs('mcp', argv, SESSION_OPTIONS);

@@ -52,7 +52,6 @@ Options:
 export function createParseCommand(stdin: () => Readable = () => process.stdin): Command {
   return {
     name: 'parse',
-    summary: 'turn a message into intents and print them (no planning, no execution)',
     help: parseHelp,
     async run(argv, { stdout, settings }) {
       const { values, positionals } = parseCommandArgs(
@@ -144,7 +143,6 @@ Options:
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'score a parser on a JSON Lines set of prompts and expected intents',
   help: evalHelp,
   async run(argv, { stdout, settings }) {
     const { values, positionals } = parseCommandArgs(

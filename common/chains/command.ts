@@ -13,7 +13,6 @@ Options:
 
 export const chainsCommand: Command = {
   name: 'chains',
-  summary: 'list the chains CHAIN= can select and what each has',
   help,
   async run(argv, { stdout, settings }) {
     const { values } = parseCommandArgs('chains', argv, {

@@ -293,14 +293,12 @@ Press Ctrl-C to stop.
 
 export const endpointsCommand: Command = {
   name: 'endpoints',
-  summary: "add, list, refresh and remove protocols' agent endpoints (remote skills)",
   help: endpointsHelp,
   run: dispatchSubcommand('endpoints', endpointsSubcommands),
 };
 
 export const endpointCommand: Command = {
   name: 'endpoint',
-  summary: 'serve local skills as an agent endpoint; attest an endpoint as an auditor',
   help: endpointHelp,
   run: dispatchSubcommand('endpoint', endpointSubcommands),
 };
