@@ -41,7 +41,7 @@ type Operation = {
 };
 
 /** Every API route, with the same zod schemas the handlers validate with. */
-const OPERATIONS: Operation[] = [
+export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/health',

@@ -1,3 +1,4 @@
+// @ts-check
 // Sextant's chat page: wires the conversation, the side panel, the health banner and the locked state.
 
 import { api, onConnection } from './js/api.js';

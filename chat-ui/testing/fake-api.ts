@@ -1,10 +1,30 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Address } from 'viem';
-import type { PlanView } from '../../agent-core/agent.ts';
 import { validate } from '../../common/http-edge.ts';
+import { INTENT_ACTIONS } from '../../common/intent-actions.ts';
 import { notSettled, ReportParamsSchema, ReportQuerySchema } from '../../emissions/routes.ts';
-import type { ExecutionView } from '../../smart-accounts/views.ts';
+import type {
+  AccountResponse,
+  ChatEvent,
+  ConversationListResponse,
+  EpochListResponse,
+  EpochReport,
+  ExecutionEvent,
+  ExecutionResponse,
+  ExecutionView,
+  FaucetResponse,
+  HealthResponse,
+  Intent,
+  LlmStatus,
+  PlanResponse,
+  PlanView,
+  Policy,
+  PolicyResponse,
+  SessionResponse,
+  SkillListResponse,
+  SkillView,
+} from '../public/js/api-types.d.ts';
 import { chatUiRoutes } from '../routes.ts';
 
 /**
@@ -14,9 +34,11 @@ import { chatUiRoutes } from '../routes.ts';
  * a revert on chain, a 5xx. The real server is the reference; this fake follows it.
  */
 
-// The real server's answers, typed from the schemas it publishes (agent-core/plan/view.ts, smart-accounts/views.ts).
+// The real server's answers, typed as the page reads them: chat-ui/public/js/api-types.d.ts, generated
+// from the schemas the routes answer with (npm run page:types).
 type Execution = ExecutionView;
 type Plan = PlanView;
+type ChatDone = Extract<ChatEvent, { event: 'done' }>['data'];
 
 /** A balance change as the scripts write it; makePlan fills in the rest of the real shape. */
 type Change = { token: Address; symbol: string; amount: string; baseUnits: string; usd: number | undefined };
@@ -69,12 +91,12 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
   const pendingClarify = new Set<string>();
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}-${++counter}`;
-  let policy = { maxPlanUsd: 10_000, maxDailyUsd: 25_000, maxSlippageBps: 100, confirmNewRecipients: true };
-  const balances = [
-    { symbol: 'ETH', address: null as string | null, decimals: 18, amount: '10', usd: 30_000 as number | null },
-    { symbol: 'WETH', address: TOKENS.WETH, decimals: 18, amount: '0', usd: 0 },
-    { symbol: 'USDC', address: TOKENS.USDC, decimals: 6, amount: '25000', usd: 25_000 },
-    { symbol: 'DAI', address: TOKENS.DAI, decimals: 18, amount: '1200.5', usd: 1200.5 },
+  let policy: Policy = { maxPlanUsd: 10_000, maxDailyUsd: 25_000, maxSlippageBps: 100, confirmNewRecipients: true };
+  const balances: AccountResponse['balances'] = [
+    { symbol: 'ETH', address: null, decimals: 18, raw: '10000000000000000000', amount: '10', usd: 30_000 },
+    { symbol: 'WETH', address: TOKENS.WETH, decimals: 18, raw: '0', amount: '0', usd: 0 },
+    { symbol: 'USDC', address: TOKENS.USDC, decimals: 6, raw: '25000000000', amount: '25000', usd: 25_000 },
+    { symbol: 'DAI', address: TOKENS.DAI, decimals: 18, raw: '1200500000000000000000', amount: '1200.5', usd: 1200.5 },
   ];
 
   const makePlan = (
@@ -113,23 +135,23 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     return plan;
   };
 
-  type Script = { events: [string, unknown][]; kind: string; planId?: string };
+  /** The events of one reply; a reply that ends in an error (kind 'error') sends no `done`. */
+  type Script = { events: ChatEvent[]; kind: ChatDone['kind'] | 'error'; planId?: string };
   const script = (message: string, conversationId: string): Script => {
     const text = message.toLowerCase();
     const words = (sentence: string) =>
-      sentence.split(/(?<= )/).map((delta) => ['text', { delta }] as [string, unknown]);
-    const parse = (intents: Record<string, unknown>[]) =>
-      ['intents', { parse: { intents, parser: options.ollama ? 'ollama:qwen2.5:7b-instruct' : 'embedded' } }] as [
-        string,
-        unknown,
-      ];
-    const stages: [string, unknown][] = [
-      ['status', { stage: 'parsing' }],
-      ['status', { stage: 'planning' }],
-      ['status', { stage: 'simulating' }],
+      sentence.split(/(?<= )/).map((delta): ChatEvent => ({ event: 'text', data: { delta } }));
+    const parse = (intents: Intent[]): ChatEvent => ({
+      event: 'intents',
+      data: { parse: { intents, parser: options.ollama ? 'ollama:qwen2.5:7b-instruct' : 'embedded' } },
+    });
+    const stages: ChatEvent[] = [
+      { event: 'status', data: { stage: 'parsing' } },
+      { event: 'status', data: { stage: 'planning' } },
+      { event: 'status', data: { stage: 'simulating' } },
     ];
-    const planned = (plan: Plan, intents: Record<string, unknown>[], sentence: string, kind = 'plan'): Script => ({
-      events: [...stages, parse(intents), ...words(sentence), ['plan', { plan }]],
+    const planned = (plan: Plan, intents: Intent[], sentence: string, kind: Script['kind'] = 'plan'): Script => ({
+      events: [...stages, parse(intents), ...words(sentence), { event: 'plan', data: { plan } }],
       kind,
       planId: plan.id,
     });
@@ -146,7 +168,7 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
       pendingClarify.add(conversationId);
       return {
         events: [
-          ['status', { stage: 'parsing' }],
+          { event: 'status', data: { stage: 'parsing' } },
           parse([{ action: 'swap', tokenIn: 'USDC' }]),
           ...words('How much USDC?'),
         ],
@@ -156,8 +178,8 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     if (text.includes('boom')) {
       return {
         events: [
-          ['status', { stage: 'parsing' }],
-          ['error', { error: 'The planner crashed.', hint: 'Try again in a moment.' }],
+          { event: 'status', data: { stage: 'parsing' } },
+          { event: 'error', data: { error: 'The planner crashed.', hint: 'Try again in a moment.' } },
         ],
         kind: 'error',
       };
@@ -370,8 +392,8 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
   const app = new Hono();
   app.route('/', chatUiRoutes());
 
-  app.get('/health', (c) =>
-    c.json({
+  app.get('/health', (c) => {
+    const health: HealthResponse = {
       status: options.bundlerDown ? 'degraded' : 'ok',
       chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337, blockNumber: 412, reachable: true },
       bundler: options.bundlerDown
@@ -382,9 +404,10 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
             entryPoints: ['0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108'],
           },
       llm: llm(),
-    }),
-  );
-  const llm = () =>
+    };
+    return c.json(health);
+  });
+  const llm = (): LlmStatus =>
     options.ollama
       ? { provider: 'ollama', model: 'qwen2.5:7b-instruct', reachable: true, host: 'http://127.0.0.1:11434' }
       : {
@@ -402,20 +425,30 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     return next();
   });
 
-  app.get('/v1/session', (c) =>
-    c.json({ user: 'default', chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 }, llm: llm() }),
-  );
-  app.get('/v1/account', (c) =>
-    c.json({
+  app.get('/v1/session', (c) => {
+    const session: SessionResponse = {
+      user: 'default',
+      chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
+      llm: llm(),
+    };
+    return c.json(session);
+  });
+  app.get('/v1/account', (c) => {
+    const walletUsd = balances.reduce((sum, b) => sum + (b.usd ?? 0), 0);
+    const account: AccountResponse = {
       user: 'default',
       address: FAKE_ACCOUNT,
       deployed: true,
       owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
       chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
       balances,
-    }),
-  );
-  app.get('/v1/policy', (c) => c.json({ policy }));
+      positions: [],
+      aave: null,
+      totals: { walletUsd, positionsUsd: 0, debtUsd: 0, totalUsd: walletUsd, unpriced: [] },
+    };
+    return c.json(account);
+  });
+  app.get('/v1/policy', (c) => c.json({ policy } satisfies PolicyResponse));
   app.put('/v1/policy', async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object') return c.json({ error: 'body: expected an object' }, 400);
@@ -429,8 +462,8 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
         if (typeof value !== 'number' || value <= 0) return c.json({ error: `${field}: must be positive`, field }, 400);
       } else return c.json({ error: `${field}: unknown setting`, field }, 400);
     }
-    policy = { ...policy, ...body } as typeof policy;
-    return c.json({ policy });
+    policy = { ...policy, ...body } as Policy;
+    return c.json({ policy } satisfies PolicyResponse);
   });
   app.get('/v1/skills', (c) =>
     c.json({
@@ -448,7 +481,7 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
           'the code hash differs from the published release',
         ),
       ],
-    }),
+    } satisfies SkillListResponse),
   );
 
   app.get('/v1/emissions/epochs', (c) =>
@@ -462,7 +495,7 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
             claims: r.claims,
             settledAt: r.settledAt,
           })),
-    }),
+    } satisfies EpochListResponse),
   );
   // The real route's own checks, so the page meets the same 400s and 404s.
   app.get(
@@ -478,7 +511,7 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
       return c.json({
         ...report,
         buckets: report.buckets.map((b) => ({ ...b, payouts: b.payouts.slice(0, top) })),
-      });
+      } satisfies EpochReport);
     },
   );
 
@@ -492,15 +525,13 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     const conversationId = typeof body.conversationId === 'string' ? body.conversationId : nextId('conv');
     const { events, kind, planId } = script(body.message, conversationId);
     return streamSSE(c, async (stream) => {
-      for (const [event, data] of events) {
+      for (const { event, data } of events) {
         await stream.writeSSE({ event, data: JSON.stringify(data) });
         await stream.sleep(pace);
       }
       if (kind !== 'error') {
-        await stream.writeSSE({
-          event: 'done',
-          data: JSON.stringify({ kind, conversationId, ...(planId ? { planId } : {}) }),
-        });
+        const done: ChatDone = { kind, conversationId, planId: planId ?? null };
+        await stream.writeSSE({ event: 'done', data: JSON.stringify(done) });
       }
     });
   });
@@ -509,7 +540,8 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     const plan = plans.get(c.req.param('id'));
     if (!plan) return c.json({ error: `There is no plan ${c.req.param('id')}.` }, 404);
     const body = ((await c.req.json().catch(() => ({}))) ?? {}) as { allowNewRecipients?: unknown };
-    if (plan.executionId) return c.json({ execution: executions.get(plan.executionId) });
+    const confirmed = plan.executionId ? executions.get(plan.executionId) : undefined;
+    if (confirmed) return c.json({ execution: confirmed } satisfies ExecutionResponse);
     if (plan.status !== 'proposed')
       return c.json(
         { error: `This plan is ${plan.status}; it cannot be confirmed.`, hint: 'Ask again for a new plan.' },
@@ -551,10 +583,10 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
       execution.status = 'failed';
       execution.userOpHash = null;
       execution.error = 'The bundler at http://127.0.0.1:4337 did not answer (connection refused). Nothing was sent.';
-      return c.json({ execution });
+      return c.json({ execution } satisfies ExecutionResponse);
     }
     await new Promise((resolve) => setTimeout(resolve, pace * 5));
-    return c.json({ execution });
+    return c.json({ execution } satisfies ExecutionResponse);
   });
 
   app.post('/v1/plans/:id/cancel', (c) => {
@@ -563,7 +595,7 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     if (plan.status !== 'proposed' && plan.status !== 'cancelled')
       return c.json({ error: `This plan is ${plan.status}; only a proposed plan can be cancelled.` }, 409);
     plan.status = 'cancelled';
-    return c.json({ plan });
+    return c.json({ plan } satisfies PlanResponse);
   });
 
   const findExecution = (id: string) => {
@@ -573,24 +605,26 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
   };
   app.get('/v1/executions/:id', (c) => {
     const found = findExecution(c.req.param('id'));
-    return found ? c.json({ execution: found.execution }) : c.json({ error: 'There is no such execution.' }, 404);
+    if (!found) return c.json({ error: 'There is no such execution.' }, 404);
+    return c.json({ execution: found.execution } satisfies ExecutionResponse);
   });
   app.get('/v1/executions/:id/events', (c) => {
     const found = findExecution(c.req.param('id'));
     if (!found) return c.json({ error: 'There is no such execution.' }, 404);
     return streamSSE(c, async (stream) => {
-      await stream.writeSSE({ event: 'status', data: JSON.stringify({ execution: found.execution }) });
+      const send = ({ event, data }: ExecutionEvent) => stream.writeSSE({ event, data: JSON.stringify(data) });
+      await send({ event: 'status', data: { execution: found.execution } });
       if (found.execution.status === 'submitted') {
         await stream.sleep(pace * 10);
         settle(found.execution, found.planId);
-        await stream.writeSSE({ event: 'status', data: JSON.stringify({ execution: found.execution }) });
+        await send({ event: 'status', data: { execution: found.execution } });
       }
-      await stream.writeSSE({ event: 'done', data: JSON.stringify({ execution: found.execution }) });
+      await send({ event: 'done', data: { status: found.execution.status } });
     });
   });
 
   // The fake keeps no history (the real one is tested on the devnet, chat-ui/history.e2e.test.ts).
-  app.get('/v1/conversations', (c) => c.json({ conversations: [] }));
+  app.get('/v1/conversations', (c) => c.json({ conversations: [] } satisfies ConversationListResponse));
   app.get('/v1/conversations/:id', (c) =>
     c.json({ error: 'There is no such conversation.', hint: 'Start a new one, or pick one from the list.' }, 404),
   );
@@ -601,7 +635,7 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
         { symbol: 'ETH', amount: '10' },
         { symbol: 'USDC', amount: '10000' },
       ],
-    }),
+    } satisfies FaucetResponse),
   );
 
   return app;
@@ -611,10 +645,11 @@ function skill(
   id: string,
   title: string,
   protocol: string,
-  status: string,
-  origin = 'builtin',
+  status: SkillView['status'],
+  origin: SkillView['origin'] = 'builtin',
   detail = 'attested by the Sextant auditor',
-) {
+): SkillView {
+  const action = id.split('/')[1];
   return {
     id,
     version: '1.0.0',
@@ -623,7 +658,8 @@ function skill(
     protocol,
     author: AUTHOR,
     kind: 'action',
-    actions: [id.split('/')[1]],
+    // The action its id names; a skill whose id names none (shady/drain) claims to transfer.
+    actions: [INTENT_ACTIONS.find((known) => known === action) ?? 'transfer'],
     chains: ['devnet'],
     hasQuote: false,
     input: {},
@@ -636,20 +672,21 @@ function skill(
   };
 }
 
-type FakePayout = { contributor: string; amount: string };
+type FakeBucket = EpochReport['buckets'][number];
+type FakePayout = FakeBucket['payouts'][number];
 
 /** A bucket as the report gives it, with every payout (the route keeps the top N). */
 function bucket(
-  bucket: string,
+  bucket: FakeBucket['bucket'],
   emitted: string,
   carriedIn: string,
   paid: string,
   carriedOut: string,
   payouts: FakePayout[],
-) {
+): FakeBucket {
   return { bucket, emitted, carriedIn, paid, carriedOut, contributors: payouts.length, payouts };
 }
-const payout = (contributor: string, amount: string): FakePayout => ({ contributor, amount });
+const payout = (contributor: Address, amount: string): FakePayout => ({ contributor, amount });
 
 const CONTRIBUTORS = {
   depositor: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc',
@@ -669,7 +706,7 @@ export const FAKE_DISTRIBUTOR = '0x5FC8d32690cc91D4c39d9d3abcBD16989F875707';
  * rounding leaves a few wei; nobody earned from the protection fund, so all of it, with what epoch 11
  * carried in, carries over.
  */
-export const FAKE_EPOCH_REPORTS = [
+export const FAKE_EPOCH_REPORTS: (EpochReport & { settledAt: string })[] = [
   {
     epoch: 12,
     from: '2026-01-13T00:00:00.000Z',

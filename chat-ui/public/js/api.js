@@ -1,3 +1,4 @@
+// @ts-check
 // The server's JSON API (same origin; the session cookie rides along). Every failure becomes an
 // ApiError whose `kind` says what the page should show.
 
@@ -183,6 +184,31 @@ export async function requestEvents(path, options, onEvent) {
   }
 }
 
+/**
+ * The API's answers as the server's zod schemas say them: api-types.d.ts is generated from them
+ * (`npm run page:types`, app/page-types.ts).
+ * @typedef {import('./api-types.js').SessionResponse} SessionResponse
+ * @typedef {import('./api-types.js').HealthResponse} HealthResponse
+ * @typedef {import('./api-types.js').AccountResponse} AccountResponse
+ * @typedef {import('./api-types.js').PolicyResponse} PolicyResponse
+ * @typedef {import('./api-types.js').SkillListResponse} SkillListResponse
+ * @typedef {import('./api-types.js').EpochListResponse} EpochListResponse
+ * @typedef {import('./api-types.js').EpochReport} EpochReport
+ * @typedef {import('./api-types.js').ConversationListResponse} ConversationListResponse
+ * @typedef {import('./api-types.js').ConversationResponse} ConversationResponse
+ * @typedef {import('./api-types.js').FaucetResponse} FaucetResponse
+ * @typedef {import('./api-types.js').PlanResponse} PlanResponse
+ * @typedef {import('./api-types.js').ExecutionResponse} ExecutionResponse
+ */
+
+/**
+ * A stream's event as its handler hears it, name then data: testing the name tells which data it is.
+ * @template {{ event: string, data: unknown }} Event
+ * @typedef {Event extends unknown ? [name: Event['event'], data: Event['data']] : never} EventArgs
+ */
+/** @typedef {EventArgs<import('./api-types.js').ChatEvent>} ChatEventArgs */
+/** @typedef {EventArgs<import('./api-types.js').ExecutionEvent>} ExecutionEventArgs */
+
 const path = {
   /** @param {string} id */
   plan: (id) => `/v1/plans/${encodeURIComponent(id)}`,
@@ -193,50 +219,82 @@ const path = {
 };
 
 export const api = {
+  /** @returns {Promise<SessionResponse>} */
   session: () => requestJson('/v1/session'),
+  /** @returns {Promise<HealthResponse>} */
   health: () => requestJson('/health'),
+  /** @returns {Promise<AccountResponse>} */
   account: () => requestJson('/v1/account'),
+  /** @returns {Promise<PolicyResponse>} */
   policy: () => requestJson('/v1/policy'),
-  /** @param {Record<string, number | boolean>} changes */
+  /**
+   * @param {Record<string, number | boolean>} changes
+   * @returns {Promise<PolicyResponse>}
+   */
   savePolicy: (changes) => requestJson('/v1/policy', { method: 'PUT', body: changes }),
+  /** @returns {Promise<SkillListResponse>} */
   skills: () => requestJson('/v1/skills'),
+  /** @returns {Promise<EpochListResponse>} */
   emissionsEpochs: () => requestJson('/v1/emissions/epochs'),
-  /** The user's conversations, most recently active first (GET /v1/conversations). */
+  /**
+   * The user's conversations, most recently active first (GET /v1/conversations).
+   * @returns {Promise<ConversationListResponse>}
+   */
   conversations: () => requestJson('/v1/conversations'),
   /**
    * One conversation with its turns, each plan as the chat sent it (GET /v1/conversations/:id).
    * @param {string} id
    * @param {AbortSignal} [signal]
+   * @returns {Promise<ConversationResponse>}
    */
   conversation: (id, signal) => requestJson(path.conversation(id), { ...(signal ? { signal } : {}) }),
-  /** Devnet only: funds the user's account with test ETH and tokens (POST /v1/faucet). */
+  /**
+   * Devnet only: funds the user's account with test ETH and tokens (POST /v1/faucet).
+   * @returns {Promise<FaucetResponse>}
+   */
   faucet: () => requestJson('/v1/faucet', { method: 'POST', body: {} }),
   /**
    * @param {number} epoch
    * @param {number} [top] contributors per bucket
+   * @returns {Promise<EpochReport>}
    */
   emissionsEpoch: (epoch, top = 5) => requestJson(`/v1/emissions/epochs/${encodeURIComponent(epoch)}?top=${top}`),
   /**
    * @param {{ message: string, conversationId?: string, referrer?: string }} body
-   * @param {(name: string, data: any) => void} onEvent
+   * @param {(...event: ChatEventArgs) => void} onEvent
    * @param {AbortSignal} [signal]
    */
   chat: (body, onEvent, signal) =>
-    requestEvents('/v1/chat', { method: 'POST', body, ...(signal ? { signal } : {}) }, onEvent),
+    requestEvents(
+      '/v1/chat',
+      { method: 'POST', body, ...(signal ? { signal } : {}) },
+      /** @type {(name: string, data: any) => void} */ (onEvent),
+    ),
   /**
    * @param {string} planId
    * @param {{ allowNewRecipients?: boolean, allowUnlistedTokens?: boolean }} body
+   * @returns {Promise<ExecutionResponse>}
    */
   confirm: (planId, body) => requestJson(`${path.plan(planId)}/confirm`, { method: 'POST', body }),
-  /** @param {string} planId */
+  /**
+   * @param {string} planId
+   * @returns {Promise<PlanResponse>}
+   */
   cancel: (planId) => requestJson(`${path.plan(planId)}/cancel`, { method: 'POST', body: {} }),
-  /** @param {string} id */
+  /**
+   * @param {string} id
+   * @returns {Promise<ExecutionResponse>}
+   */
   execution: (id) => requestJson(path.execution(id)),
   /**
    * @param {string} id
-   * @param {(name: string, data: any) => void} onEvent
+   * @param {(...event: ExecutionEventArgs) => void} onEvent
    * @param {AbortSignal} [signal]
    */
   executionEvents: (id, onEvent, signal) =>
-    requestEvents(`${path.execution(id)}/events`, { ...(signal ? { signal } : {}) }, onEvent),
+    requestEvents(
+      `${path.execution(id)}/events`,
+      { ...(signal ? { signal } : {}) },
+      /** @type {(name: string, data: any) => void} */ (onEvent),
+    ),
 };

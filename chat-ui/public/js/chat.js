@@ -1,3 +1,4 @@
+// @ts-check
 // The conversation: messages in, the assistant's reply streamed out (progress, intents, words, plan).
 // The open conversation is kept in the address (#conversation=…): a reload reopens it from the server,
 // with a plan that awaits confirmation ready to confirm. On the devnet the empty page offers test funds.
@@ -166,10 +167,11 @@ export function createChat(hooks) {
           ...(conversationId ? { conversationId } : {}),
           ...(hooks.referrer ? { referrer: hooks.referrer } : {}),
         },
-        (name, data) => {
+        (...event) => {
+          const [name, data] = event;
           const stick = nearBottom();
           if (name === 'done' || name === 'error') finished = true;
-          reply.handle(name, data);
+          reply.handle(...event);
           if (name === 'done' && typeof data?.conversationId === 'string') {
             conversationId = data.conversationId;
             rememberInAddress(conversationId);
@@ -222,7 +224,7 @@ export function createChat(hooks) {
       ),
       h('div', { class: 'bubble' }, status, kindLabel, intents, text, plan, error),
     );
-    /** @type {any} */
+    /** @type {import('./api-types.js').PlanView | undefined} */
     let shownPlan;
 
     /**
@@ -251,7 +253,7 @@ export function createChat(hooks) {
       /**
        * A stored turn, as the server keeps it: the words, the plan as it is now (a proposed one with
        * its countdown and Confirm), and the execution of a confirmed one, followed if still running.
-       * @param {{ text: string, kind: string | null, plan: any, execution: any }} turn
+       * @param {import('./api-types.js').ConversationTurn} turn
        * @param {boolean} last whether it is the conversation's latest turn
        */
       restore(turn, last) {
@@ -262,8 +264,8 @@ export function createChat(hooks) {
         reply.end();
       },
       /**
-       * @param {string} name
-       * @param {any} data
+       * One event of the reply's stream (or of a stored turn, replayed).
+       * @type {(...event: import('./api.js').ChatEventArgs) => void}
        */
       handle(name, data) {
         if (name === 'status') {
@@ -320,8 +322,8 @@ export function createChat(hooks) {
       renderExecution(progress, execution);
       if (FINAL_STATUSES.has(execution.status)) return;
       api
-        .executionEvents(execution.id, (_name, data) => {
-          if (!data?.execution || !progress.isConnected) return;
+        .executionEvents(execution.id, (name, data) => {
+          if (name !== 'status' || !data?.execution || !progress.isConnected) return;
           renderExecution(progress, data.execution);
           if (FINAL_STATUSES.has(data.execution.status)) cardHooks.onSettled(data.execution);
         })
@@ -380,7 +382,7 @@ export function createChat(hooks) {
       if (ticket !== opened) return;
       loading.remove();
       const turns = Array.isArray(conversation?.turns) ? conversation.turns : [];
-      turns.forEach((/** @type {any} */ turn, /** @type {number} */ index) => {
+      turns.forEach((turn, index) => {
         if (turn.role === 'user') {
           messages.append(userBubble(String(turn.text ?? '')));
           return;
@@ -469,9 +471,7 @@ function createFirstRun(hooks) {
     replaceChildren(status, h('span', { class: 'spinner', attrs: { 'aria-hidden': 'true' } }), 'Minting test funds…');
     try {
       const { given } = await api.faucet();
-      const list = (Array.isArray(given) ? given : [])
-        .map((/** @type {{ symbol: string, amount: string }} */ g) => `${formatAmount(g.amount)} ${g.symbol}`)
-        .join(', ');
+      const list = (Array.isArray(given) ? given : []).map((g) => `${formatAmount(g.amount)} ${g.symbol}`).join(', ');
       status.dataset.tone = 'good';
       replaceChildren(status, icon('check'), `Added ${list} to your account. Try a request below.`);
       lead.textContent = 'Your account holds test funds. Need more? Press the button again.';
@@ -495,7 +495,7 @@ function createFirstRun(hooks) {
       try {
         const account = await api.account();
         const balances = Array.isArray(account?.balances) ? account.balances : [];
-        const empty = balances.every((/** @type {{ amount: string }} */ b) => /^0*(\.0*)?$/.test(String(b.amount)));
+        const empty = balances.every((b) => /^0*(\.0*)?$/.test(String(b.amount)));
         if (empty) lead.textContent = 'Your account is empty. On the devnet, test ETH and tokens are free:';
       } catch {
         // the panel shows why the account could not be read
@@ -507,7 +507,7 @@ function createFirstRun(hooks) {
 /**
  * The intents understood, as chips: "swap 100 USDC → ETH", "supply 500 DAI · aave".
  * @param {HTMLElement} container
- * @param {{ intents?: Record<string, any>[], parser?: string } | undefined} parse
+ * @param {import('./api-types.js').ParseResult | undefined} parse
  */
 function renderIntents(container, parse) {
   const intents = Array.isArray(parse?.intents) ? parse.intents : [];
@@ -543,7 +543,7 @@ function renderIntents(container, parse) {
 
 /**
  * The rest of an intent after its action, in words.
- * @param {Record<string, any>} intent
+ * @param {import('./api-types.js').Intent} intent
  * @returns {string}
  */
 export function describeIntent(intent) {

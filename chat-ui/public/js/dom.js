@@ -1,3 +1,4 @@
+// @ts-check
 // Building the page from data. Text from the server is always set as text (textContent, attributes),
 // never parsed as HTML: a token symbol or a skill description is data, whatever it contains.
 

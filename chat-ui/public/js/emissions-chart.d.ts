@@ -1,4 +1,7 @@
-// Types for emissions-chart.js's pure parts, so the TypeScript tests can import the browser module as it is served.
+// Types for emissions-chart.js, so the TypeScript tests can import the browser module as it is served
+// (its pure parts) and the page's type check sees what panel.js imports.
+import type { EpochReport } from './api-types.js';
+
 export const CHART_WIDTH: number;
 export function toUnits(amount: unknown): bigint | undefined;
 export function fraction(part: bigint, whole: bigint): number;
@@ -13,3 +16,5 @@ export function chartSummary(report: {
   epoch: number;
   buckets: { bucket: string; paid: string; carriedOut: string }[];
 }): string;
+export function renderEmissionsReport(container: HTMLElement, report: EpochReport): void;
+export function renderNoEpochs(container: HTMLElement): void;

@@ -1,3 +1,4 @@
+// @ts-check
 // A settled emissions epoch for people: its facts, one bar per bucket (paid, and what carries over to
 // the next epoch) drawn as inline SVG, and each bucket's top contributors. Amounts arrive as exact
 // decimal strings in whole tokens and are shown exactly as given; numbers are used only for lengths.
@@ -7,12 +8,10 @@ import { h, hexWithCopy, replaceChildren } from './dom.js';
 import { shortHex } from './format.js';
 
 /**
- * @typedef {{ contributor: string, amount: string }} Payout
- * @typedef {{ bucket: string, emitted: string, carriedIn: string, paid: string, carriedOut: string,
- *   contributors: number, payouts: Payout[] }} BucketReport
- * @typedef {{ epoch: number, from: string, to: string, status: string, total: string, claims: number,
- *   root: string | null, digest: string, chainId: number | null, rewardToken: string | null,
- *   distributor: string | null, buckets: BucketReport[] }} EpochReport
+ * A settled epoch as GET /v1/emissions/epochs/:epoch sends it (api-types.d.ts, generated from the server's schemas).
+ * @typedef {import('./api-types.js').EpochReport} EpochReport
+ * @typedef {EpochReport['buckets'][number]} BucketReport
+ * @typedef {BucketReport['payouts'][number]} Payout
  */
 
 /** The reward token's decimals: the API's amounts are whole tokens with at most this many decimals. */

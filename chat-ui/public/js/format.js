@@ -1,3 +1,4 @@
+// @ts-check
 // Formatting for people: token amounts, USD values, hashes. Pure functions (tested in chat-ui/format.test.ts).
 
 const MINUS = '\u2212';

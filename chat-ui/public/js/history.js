@@ -1,3 +1,4 @@
+// @ts-check
 // The conversation history: the user's conversations (the page's and those an agent started over MCP),
 // newest first, with the ones whose plan awaits confirmation marked. Choosing one reopens it.
 
@@ -5,10 +6,7 @@ import { api } from './api.js';
 import { $, h, replaceChildren } from './dom.js';
 import { asProblem, showError } from './plan-card.js';
 
-/**
- * @typedef {{ id: string, title: string, createdAt: string, updatedAt: string,
- *   awaitingConfirmation: boolean, pendingPlanId: string | null }} ConversationSummary
- */
+/** @typedef {import('./api-types.js').ConversationSummary} ConversationSummary */
 
 /**
  * @param {{ onOpen: (id: string) => void }} hooks onOpen: the user chose a conversation

@@ -1,3 +1,4 @@
+// @ts-check
 // The side panel: the account (balances, positions, total value, kept live), the policy limits, the model in use, the skills, the
 // settled emission epochs.
 
@@ -58,7 +59,7 @@ export function createPanel() {
   const policy = createPolicyForm();
 
   const modelBody = $('#model-body');
-  /** @param {{ provider: string, model: string, reachable: boolean, host: string, detail?: string } | undefined} llm */
+  /** @param {import('./api-types.js').LlmStatus | undefined} llm */
   function setLlm(llm) {
     if (llm) renderModel(modelBody, llm);
   }
@@ -105,7 +106,7 @@ function createEmissions() {
   async function load() {
     try {
       const { epochs } = await api.emissionsEpochs();
-      const list = /** @type {{ epoch: number }[]} */ (Array.isArray(epochs) ? epochs : []);
+      const list = Array.isArray(epochs) ? epochs : [];
       const kept = list.find((e) => String(e.epoch) === select.value) ?? list[0];
       replaceChildren(
         select,
@@ -132,11 +133,10 @@ function createEmissions() {
 }
 
 /**
- * @typedef {{ symbol: string, address: string | null, decimals: number, amount: string, usd: number | null, reward?: boolean }} BalanceView
- * @typedef {{ protocol: string, kind: 'supplied' | 'borrowed' | 'deposit', symbol: string, asset: string, token: string,
- *   tokenSymbol: string, amount: string, shares?: string, usd: number | null, collateral?: boolean }} PositionView
- * @typedef {{ healthFactor: number | null, collateralUsd: number, debtUsd: number, availableBorrowsUsd: number }} AaveView
- * @typedef {{ walletUsd: number, positionsUsd: number, debtUsd: number, totalUsd: number, unpriced?: string[] }} Totals
+ * The account's parts as GET /v1/account sends them (api-types.d.ts, generated from the server's schemas).
+ * @typedef {import('./api-types.js').AccountResponse} AccountResponse
+ * @typedef {AccountResponse['balances'][number]} BalanceView
+ * @typedef {AccountResponse['positions'][number]} PositionView
  */
 
 /**
@@ -144,8 +144,7 @@ function createEmissions() {
  * wallet's balances (the reward token among them), Aave V3 supply and debt with the health factor,
  * and the deposit pool's shares.
  * @param {HTMLElement} container
- * @param {{ address: string, deployed: boolean, chain?: { name: string, chainId: number }, balances: BalanceView[],
- *   positions?: PositionView[], aave?: AaveView | null, totals?: Totals }} account
+ * @param {AccountResponse} account
  */
 function renderAccount(container, account) {
   const balances = Array.isArray(account.balances) ? account.balances : [];
@@ -313,7 +312,7 @@ function createPolicyForm() {
   const saveButton = /** @type {HTMLButtonElement} */ ($('#policy-save'));
   const status = $('#policy-status');
   const slippageHelp = $('#policy-slippage-help');
-  /** @type {{ maxPlanUsd: number, maxDailyUsd: number, maxSlippageBps: number, confirmNewRecipients: boolean } | undefined} */
+  /** @type {import('./api-types.js').Policy | undefined} */
   let current;
 
   const showSlippage = () => {
@@ -412,7 +411,7 @@ function createPolicyForm() {
 
 /**
  * @param {HTMLElement} container
- * @param {{ provider: string, model: string, reachable: boolean, host: string, detail?: string }} llm
+ * @param {import('./api-types.js').LlmStatus} llm
  */
 function renderModel(container, llm) {
   container.dataset.provider = llm.provider;
@@ -458,7 +457,7 @@ function renderModel(container, llm) {
 /**
  * @param {HTMLElement} container
  * @param {HTMLElement} summary
- * @param {Record<string, any>[]} skills
+ * @param {import('./api-types.js').SkillView[]} skills
  */
 function renderSkills(container, summary, skills) {
   const audited = skills.filter((s) => s.status === 'audited').length;

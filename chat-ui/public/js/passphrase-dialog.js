@@ -1,3 +1,4 @@
+// @ts-check
 // The owner key's passphrase, asked in the page when the server has none: the server answers a
 // confirmation with 423 {code: 'passphrase-required'} instead of waiting on its terminal, and this
 // dialog sends the passphrase over the signed-in session (POST /v1/session/unlock), shows a wrong one

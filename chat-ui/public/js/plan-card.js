@@ -1,3 +1,4 @@
+// @ts-check
 // One plan as a card: what was understood into steps, what the simulation says will change, and the
 // Confirm / Cancel that send it (once) and follow its execution to the end.
 
@@ -30,22 +31,12 @@ const PLAN_STATUS_LABELS = /** @type {Record<string, string>} */ ({
 });
 
 /**
- * @typedef {{ token: string, symbol: string, amount: string, baseUnits: string, usd?: number | null,
- *   kind?: 'wallet' | 'supplied' | 'debt', asset?: { token: string, symbol: string, protocol: string } | null,
- *   description?: string }} BalanceChange
- * @typedef {{ token: string, symbol: string, spender: string, amount: string, remaining: string }} Approval
- * @typedef {{
- *   id: string, status: string,
- *   steps: { skillId: string, version: string, protocol: string, title: string, summary: string, quote?: { summary: string } | null }[],
- *   preview: { ok: boolean, problem?: string | null, changes: BalanceChange[], approvals: Approval[],
- *     gas: { units: string, fee: string, feeUsd?: number | null, sponsored: boolean }, valueOutUsd: number },
- *   valueUsd: number, newRecipients: string[], unlistedTokens?: { address: string, symbol: string }[],
- *   refusal?: string | null, expiresAt: string, executionId?: string | null
- * }} PlanView
- * @typedef {{ kind: string, step: number, token: string, label: string, listed: boolean, amount: string,
- *   baseUnits: string, usd?: number | null, countedUsd?: number | null, to?: string | null }} ValueFlow
- * @typedef {{ id: string, status: string, userOpHash?: string | null, txHash?: string | null, error?: string | null,
- *   gasUsed?: string | number | null, feePaid?: string | number | null }} Execution
+ * A plan and its parts, and an execution, as the API sends them (api-types.d.ts, generated from the server's schemas).
+ * @typedef {import('./api-types.js').PlanView} PlanView
+ * @typedef {PlanView['preview']['changes'][number]} BalanceChange
+ * @typedef {PlanView['preview']['approvals'][number]} Approval
+ * @typedef {PlanView['preview']['ledger']['flows'][number]} ValueFlow
+ * @typedef {import('./api-types.js').ExecutionView} Execution
  */
 
 /**
@@ -701,7 +692,7 @@ async function follow(execution, container) {
   let latest = execution;
   try {
     await api.executionEvents(execution.id, (name, data) => {
-      if ((name === 'status' || name === 'done') && data?.execution) {
+      if (name === 'status' && data?.execution) {
         latest = data.execution;
         renderExecution(container, latest);
       }

@@ -1,3 +1,4 @@
+// @ts-check
 // The referrer: the front end or protocol endpoint that linked here with `?ref=0x…` (its payout
 // address). Read once at load and kept for the tab's session, since the address bar does not keep it
 // (sign-in through `/?token=…` redirects), then sent with every chat request.

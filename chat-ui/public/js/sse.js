@@ -1,3 +1,4 @@
+// @ts-check
 // Server-sent events over fetch: EventSource cannot POST, so the page reads the stream itself.
 
 /**
