@@ -9,15 +9,23 @@ const TokenAmount = z.string().regex(/^\d+(\.\d{1,18})?$/, 'a token amount such 
 
 const AddressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x address');
 
-/** The schedule part of the configuration: amounts in whole tokens (18 decimals), times in ISO 8601 or unix seconds. */
-export const ScheduleFileSchema = z.object({
-  start: z.union([z.number().int().nonnegative(), z.string().datetime()]),
-  intervalSeconds: z.number().int().positive().default(86_400),
-  buckets: z
-    .array(z.object({ bucket: z.enum(BUCKETS), initial: TokenAmount, decrease: TokenAmount }))
-    .length(BUCKETS.length),
-  cap: TokenAmount,
-});
+/**
+ * The schedule part of the configuration: amounts in whole tokens (18 decimals), times in ISO 8601 or
+ * unix seconds. Every field is optional and merges over the default schedule: `buckets` may name only
+ * the buckets it changes (each at most once), the others keep their defaults.
+ */
+export const ScheduleFileSchema = z
+  .object({
+    start: z.union([z.number().int().nonnegative(), z.string().datetime()]).optional(),
+    intervalSeconds: z.number().int().positive().optional(),
+    buckets: z
+      .array(z.object({ bucket: z.enum(BUCKETS), initial: TokenAmount, decrease: TokenAmount }).strict())
+      .max(BUCKETS.length)
+      .refine((buckets) => new Set(buckets.map((b) => b.bucket)).size === buckets.length, 'each bucket at most once')
+      .optional(),
+    cap: TokenAmount.optional(),
+  })
+  .strict();
 
 /** The emissions configuration file (DATA_DIR/emissions.json or --config FILE); every field optional. */
 export const EmissionsConfigSchema = z
@@ -96,16 +104,24 @@ const DEFAULTS: Omit<EmissionsConfig, 'source'> = {
   codeWeights: {},
 };
 
+/** The file's schedule over the defaults: what it gives replaces, what it leaves out stays. */
 function scheduleFrom(file: z.infer<typeof ScheduleFileSchema>): Schedule {
+  const given = new Map((file.buckets ?? []).map((b) => [b.bucket, b]));
   return {
-    start: typeof file.start === 'number' ? file.start : Date.parse(file.start) / 1000,
-    interval: file.intervalSeconds,
-    buckets: file.buckets.map((b) => ({
-      bucket: b.bucket,
-      initial: parseUnits(b.initial, 18),
-      decrease: parseUnits(b.decrease, 18),
-    })),
-    cap: parseUnits(file.cap, 18),
+    start:
+      file.start === undefined
+        ? DEFAULT_SCHEDULE.start
+        : typeof file.start === 'number'
+          ? file.start
+          : Date.parse(file.start) / 1000,
+    interval: file.intervalSeconds ?? DEFAULT_SCHEDULE.interval,
+    buckets: DEFAULT_SCHEDULE.buckets.map((fallback) => {
+      const b = given.get(fallback.bucket);
+      return b
+        ? { bucket: b.bucket, initial: parseUnits(b.initial, 18), decrease: parseUnits(b.decrease, 18) }
+        : fallback;
+    }),
+    cap: file.cap === undefined ? DEFAULT_SCHEDULE.cap : parseUnits(file.cap, 18),
   };
 }
 
