@@ -78,8 +78,23 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'skills',
-    summary: 'list, show, publish, attest and verify skills in the registry',
-    load: async () => (await import('../skills/command.ts')).skillsCommand,
+    summary: 'start, try, publish, attest, list, show and verify skills (the guide: docs/skills.md)',
+    load: async () =>
+      (await import('../skills/command.ts')).skillsCommand({
+        // `skills try` plans with the agent, which stands above the registry: handed in from here.
+        agent: async () => {
+          const [{ handleMessage, cancelPlan }, { renderReply }] = await Promise.all([
+            import('../agent-core/agent.ts'),
+            import('../agent-core/render.ts'),
+          ]);
+          return { openSession: await agentSession(), handleMessage, cancelPlan, renderReply };
+        },
+      }),
+  },
+  {
+    name: 'keys',
+    summary: 'make an author or auditor key for the skill registry (a file, mode 600) and show its address',
+    load: async () => (await import('../skills/keys-command.ts')).keysCommand,
   },
   {
     name: 'endpoints',
@@ -189,7 +204,9 @@ export async function main(argv: string[]): Promise<number> {
     // A command's --help must work even when the settings are broken.
     if (asksForHelp(rest)) {
       // start's options default to the settings: show the ones in force.
-      const { help } = await command.load();
+      const loaded = await command.load();
+      // A subcommand with a help of its own (`sextant emissions settle --help`) prints that one.
+      const help = loaded.helpFor?.(rest) ?? loaded.help;
       stdout(command.name === 'start' ? `${help}\n\n${settingsInForce()}\n` : `${help}\n`);
       return 0;
     }

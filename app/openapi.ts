@@ -5,7 +5,7 @@ import { PlanResponseSchema } from '../agent-core/plan/view.ts';
 import { PolicyUpdateSchema } from '../agent-core/policy/policy.ts';
 import { PolicyResponseSchema } from '../agent-core/policy/view.ts';
 import { ChatRequestSchema, ConfirmRequestSchema } from '../agent-core/routes.ts';
-import { EpochListResponseSchema, EpochReportSchema } from '../emissions/views.ts';
+import { ClaimProofSchema, EpochListResponseSchema, EpochReportSchema } from '../emissions/views.ts';
 import {
   AttestationResponseSchema,
   PublishResponseSchema,
@@ -192,6 +192,14 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'A settled epoch per bucket, with its top contributors (?top=N, 5 by default).',
     params: ['epoch'],
     response: EpochReportSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/emissions/epochs/{epoch}/claims/{address}',
+    summary:
+      "What an address can claim from a settled epoch: its index, amount and Merkle proof for the distributor's claim.",
+    params: ['epoch', 'address'],
+    response: ClaimProofSchema,
   },
 ];
 

@@ -14,7 +14,7 @@ import { IntentSchema, ParseResultSchema } from '../agent-core/intents/schema.ts
 import { LlmStatusSchema } from '../agent-core/llm-status.ts';
 import { PlanResponseSchema, PlanViewSchema } from '../agent-core/plan/view.ts';
 import { PolicyResponseSchema, PolicySchema } from '../agent-core/policy/view.ts';
-import { EpochListResponseSchema, EpochReportSchema } from '../emissions/views.ts';
+import { ClaimProofSchema, EpochListResponseSchema, EpochReportSchema } from '../emissions/views.ts';
 import {
   AttestationResponseSchema,
   PublishResponseSchema,
@@ -82,6 +82,7 @@ export const PAGE_TYPES = {
   ConversationResponse: { schema: ConversationResponseSchema, doc: 'GET /v1/conversations/:id.' },
   EpochListResponse: { schema: EpochListResponseSchema, doc: 'GET /v1/emissions/epochs.' },
   EpochReport: { schema: EpochReportSchema, doc: 'GET /v1/emissions/epochs/:epoch.' },
+  ClaimProof: { schema: ClaimProofSchema, doc: 'GET /v1/emissions/epochs/:epoch/claims/:address.' },
   FaucetResponse: { schema: FaucetResponseSchema, doc: 'POST /v1/faucet (devnet only).' },
   UnlockResponse: { schema: UnlockResponseSchema, doc: 'POST /v1/session/unlock.' },
   LockResponse: { schema: LockResponseSchema, doc: 'POST /v1/session/lock.' },

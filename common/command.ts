@@ -18,6 +18,11 @@ export type Command = {
   name: string;
   /** The full help text, printed by `sextant NAME --help`. */
   help: string;
+  /**
+   * The help for what argv names, when it has one of its own (a subcommand's: `sextant emissions
+   * settle --help`); undefined for the command's own help. The CLI asks it before any settings load.
+   */
+  helpFor?(argv: string[]): string | undefined;
   /** Returns the exit code. */
   run(argv: string[], context: CommandContext): Promise<number>;
 };
@@ -47,6 +52,14 @@ export function dispatchSubcommand(command: string, subcommands: Subcommands, ex
       return 0;
     }
     return subcommand.run(rest, context);
+  };
+}
+
+/** The help of the subcommand argv names, if it has its own (for Command.helpFor). */
+export function subcommandHelp(subcommands: Subcommands): (argv: string[]) => string | undefined {
+  return ([name]) => {
+    const subcommand = name && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+    return subcommand && typeof subcommand !== 'function' ? subcommand.help : undefined;
   };
 }
 

@@ -6,9 +6,13 @@ import {
   type CommandContext,
   dispatchSubcommand,
   parseCommandArgs,
+  type Subcommands,
+  subcommandHelp,
   UsageError,
 } from '../common/command.ts';
+import { claimFor } from './claim-for.ts';
 import { loadEmissionsConfig, parseTime } from './config.ts';
+import { proof, proofHelp } from './proof-command.ts';
 import { report, reportHelp } from './report-command.ts';
 import { type Bucket, dayStart, emittedBetween, emittedUntil, type Schedule, totalEmission } from './schedule.ts';
 import { settle, settleHelp } from './settle-command.ts';
@@ -96,29 +100,40 @@ with 4% to a protection fund).
 Subcommands:
   schedule   what the schedule emits per day and bucket, or between two times
   settle     settle a finished epoch: collect, split, store the Merkle proofs, deploy and fund its distributor
-  claim      claim your rewards through your smart account (as "claim my rewards" in the chat)
+  claim      claim your rewards through your smart account (as "claim my rewards" in the chat),
+             or with --for A any address's (the tokens go to A, your smart account pays the gas)
+  proof      what an address can claim from a settled epoch: amount, index and Merkle proof
   report     a settled epoch per bucket and per contributor
 
 Run \`sextant emissions SUBCOMMAND --help\` for each one's options.`;
 
 const claimHelp = `Usage: sextant emissions claim [--user ID] [--yes] [--json]
+       sextant emissions claim --for A [--user ID] [--yes] [--json]
 
 Claims every reward your smart account has in the distributed epochs, in one operation through the
 account, after a simulated preview (as "claim my rewards" does in the chat). A reward already claimed
 is not claimed again: its distributor records each claim once.
 
+With --for A it claims every open reward of any address A instead: a provider's, a skill author's, a
+referrer's, a treasury's (plain addresses with no local account). The distributors pay the tokens to
+A; your smart account sends the claims and pays the gas. Nothing to claim, or everything claimed
+already, is refused before anything is signed.
+
 Options:
-  --user ID   the local user (default: SEXTANT_USER)
+  --for A     claim for the address A (the tokens go to A)
+  --user ID   the local user, who sends the claim (default: SEXTANT_USER)
   --yes       confirm without asking
   --json      print the plan and its execution as JSON
   -h, --help  show this help`;
 
 async function claim(openAgentSession: OpenAgentSession, argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('emissions claim', argv, {
+    for: { type: 'string' },
     user: { type: 'string' },
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
   });
+  if (values.for !== undefined) return claimFor(openAgentSession, { ...values, for: values.for }, context);
   const forwarded = ['--llm', 'embedded'];
   if (values.user) forwarded.push('--user', values.user);
   if (values.yes) forwarded.push('--yes');
@@ -129,18 +144,17 @@ async function claim(openAgentSession: OpenAgentSession, argv: string[], context
 
 /** `sextant emissions`; its `claim` runs the agent, with the CLI user's session as app/ assembles it. */
 export function emissionsCommand(openAgentSession: OpenAgentSession): Command {
+  const subcommands: Subcommands = {
+    schedule: { help: scheduleHelp, run: schedule },
+    settle: { help: settleHelp, run: settle },
+    claim: { help: claimHelp, run: (argv, context) => claim(openAgentSession, argv, context) },
+    proof: { help: proofHelp, run: proof },
+    report: { help: reportHelp, run: report },
+  };
   return {
     name: 'emissions',
     help,
-    run: dispatchSubcommand(
-      'emissions',
-      {
-        schedule: { help: scheduleHelp, run: schedule },
-        settle: { help: settleHelp, run: settle },
-        claim: { help: claimHelp, run: (argv, context) => claim(openAgentSession, argv, context) },
-        report: { help: reportHelp, run: report },
-      },
-      'sextant emissions schedule --day 0',
-    ),
+    helpFor: subcommandHelp(subcommands),
+    run: dispatchSubcommand('emissions', subcommands, 'sextant emissions schedule --day 0'),
   };
 }

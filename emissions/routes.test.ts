@@ -4,10 +4,11 @@ import { testAgentApp } from '../app/testing/agent-app.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { computeEpochSettlement } from './epoch.ts';
+import { verifyProof } from './merkle.ts';
 import { DEFAULT_SCHEDULE } from './schedule.ts';
 import { saveSettlement, updateDistribution } from './store.ts';
 import { testAgentWithRewards } from './testing/agent.ts';
-import { EpochListResponseSchema, EpochReportSchema } from './views.ts';
+import { ClaimProofSchema, EpochListResponseSchema, EpochReportSchema } from './views.ts';
 
 const manifest = testDevnet();
 
@@ -133,5 +134,53 @@ describe('the emissions routes on the server (the chat page reads them)', async 
     }
     expect((await get('/v1/emissions/epochs', false)).status).toBe(401);
     expect((await get('/v1/emissions/epochs/3', false)).status).toBe(401);
+  });
+
+  it("gives any address's claim and proof in a settled epoch, one the distributor accepts", async () => {
+    const settled = settlement.claims.find((claim) => claim.account.toLowerCase() === address(5).toLowerCase());
+    expect(settled).toBeDefined();
+    // Any case of the address finds it.
+    const response = await get(`/v1/emissions/epochs/3/claims/${address(5).toUpperCase().replace('0X', '0x')}`);
+    expect(response.status).toBe(200);
+    const claim = ClaimProofSchema.parse(await response.json());
+    expect(claim).toMatchObject({
+      epoch: 3,
+      status: 'distributed',
+      account: address(5).toLowerCase(),
+      index: settled?.index,
+      amount: formatUnits(settled?.amount ?? -1n, 18),
+      amountWei: String(settled?.amount),
+      root: settlement.root,
+      chainId: 31337,
+      rewardToken: REWARD_TOKEN,
+      distributor: DISTRIBUTOR,
+      // This server has no chain client for the emissions routes: it does not say.
+      claimed: null,
+    });
+    expect(
+      verifyProof(
+        { index: claim.index, account: claim.account, amount: BigInt(claim.amountWei) },
+        claim.proof,
+        claim.root,
+      ),
+    ).toBe(true);
+  });
+
+  it('answers 404 for an address an epoch pays nothing or an epoch not settled, 400 for a bad address', async () => {
+    for (const path of [`/v1/emissions/epochs/3/claims/${address(9)}`, `/v1/emissions/epochs/4/claims/${address(5)}`]) {
+      const response = await get(path);
+      expect(response.status, path).toBe(404);
+      expect(await response.json(), path).toMatchObject({
+        error: expect.stringMatching(/pays 0x0+\d nothing/),
+        code: 'nothing-to-claim',
+      });
+    }
+    const missing = await get(`/v1/emissions/epochs/99/claims/${address(5)}`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: 'Epoch 99 is not settled.', code: 'epoch-not-settled' });
+    const bad = await get('/v1/emissions/epochs/3/claims/0x1234');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { field: string }).field).toBe('address');
+    expect((await get(`/v1/emissions/epochs/3/claims/${address(5)}`, false)).status).toBe(401);
   });
 });

@@ -1,20 +1,22 @@
 import { Hono } from 'hono';
-import { formatUnits } from 'viem';
+import { formatUnits, type PublicClient } from 'viem';
 import { z } from 'zod';
 import type { Db } from '../common/database.ts';
 import { validate } from '../common/http-edge.ts';
 import { migrateEmissions } from './ledger/migrations.ts';
+import { claimProof } from './proof.ts';
 import { epochReport } from './report.ts';
 import { listEpochs } from './store.ts';
-import type { EpochListResponse } from './views.ts';
+import type { ClaimProof, EpochListResponse } from './views.ts';
 
 /**
  * The settled epochs over HTTP, for the chat page's chart: GET /v1/emissions/epochs (newest first)
- * and GET /v1/emissions/epochs/:epoch?top=N (per bucket, the top N contributors; 5 by default).
- * Settlements are public by nature (anyone can read the distributor on chain), so every signed-in
- * user sees the same reports.
+ * GET /v1/emissions/epochs/:epoch?top=N (per bucket, the top N contributors; 5 by default), and
+ * GET /v1/emissions/epochs/:epoch/claims/:address (any address's claim and proof; with a `client`,
+ * whether its distributor has paid it). Settlements are public by nature (anyone can read the
+ * distributor on chain), so every signed-in user sees the same reports and proofs.
  */
-export function emissionsRoutes(deps: { db: Db }): Hono {
+export function emissionsRoutes(deps: { db: Db; client?: PublicClient }): Hono {
   migrateEmissions(deps.db);
   const app = new Hono();
   app.get('/v1/emissions/epochs', (c) => {
@@ -41,6 +43,11 @@ export function emissionsRoutes(deps: { db: Db }): Hono {
       return report ? c.json(report) : c.json(notSettled(epoch), 404);
     },
   );
+  app.get('/v1/emissions/epochs/:epoch/claims/:address', validate('param', ClaimParamsSchema), async (c) => {
+    const { epoch, address } = c.req.valid('param');
+    const body: ClaimProof = await claimProof(deps.db, epoch, address, deps.client);
+    return c.json(body);
+  });
   return app;
 }
 
@@ -50,6 +57,11 @@ export const ReportParamsSchema = z.object({
     .string()
     .regex(/^\d+$/, { error: (issue) => `a number from 0, not "${String(issue.input)}"` })
     .transform(Number),
+});
+
+/** The claim's path: a settled epoch's number and any address. */
+export const ClaimParamsSchema = ReportParamsSchema.extend({
+  address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, { error: (issue) => `a 0x address, not "${String(issue.input)}"` }),
 });
 
 /** The epoch report's query: `top`, how many contributors per bucket (5 by default). */

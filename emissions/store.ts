@@ -236,6 +236,14 @@ export function distributedClaimsOf(
   }));
 }
 
+/** An account's claim in one settled epoch, with its proof; undefined when the epoch pays it nothing. */
+export function claimOf(db: Db, epoch: number, account: Address): StoredClaim | undefined {
+  const row = db
+    .prepare('SELECT * FROM emission_claims WHERE epoch = ? AND account = ?')
+    .get(epoch, account.toLowerCase()) as ClaimRow | undefined;
+  return row ? toClaim(db, row) : undefined;
+}
+
 export function storedClaims(db: Db, epoch: number): StoredClaim[] {
   const rows = db
     .prepare('SELECT * FROM emission_claims WHERE epoch = ? ORDER BY claim_index')

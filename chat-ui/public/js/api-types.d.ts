@@ -609,6 +609,25 @@ export type EpochReport = {
   }[];
 };
 
+/** GET /v1/emissions/epochs/:epoch/claims/:address. */
+export type ClaimProof = {
+  epoch: number;
+  status: 'settled' | 'distributed' | 'nothing-to-pay';
+  account: `0x${string}`;
+  index: number;
+  /** In whole tokens (18 decimals). */
+  amount: string;
+  amountWei: string;
+  proof: `0x${string}`[];
+  root: `0x${string}`;
+  chainId: number | null;
+  rewardToken: `0x${string}` | null;
+  /** Null until the epoch is distributed. */
+  distributor: `0x${string}` | null;
+  /** What the distributor says; null when it is not deployed yet or the chain was not asked. */
+  claimed: boolean | null;
+};
+
 /** POST /v1/faucet (devnet only). */
 export type FaucetResponse = {
   account: `0x${string}`;
@@ -657,6 +676,7 @@ export type PageTypes = {
   ConversationResponse: ConversationResponse;
   EpochListResponse: EpochListResponse;
   EpochReport: EpochReport;
+  ClaimProof: ClaimProof;
   FaucetResponse: FaucetResponse;
   UnlockResponse: UnlockResponse;
   LockResponse: LockResponse;
