@@ -40,14 +40,12 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
       });
     } catch (error) {
       if (controller.signal.aborted) throw timeout();
+      const failure = connectionFailure(error);
       throw new EndpointError(
         endpoint,
         'unreachable',
-        `${endpoint} cannot be reached for ${what}: ${causeOf(error)}.`,
-        {
-          hint: 'Check the URL (redirects are not followed) and that the endpoint is up.',
-          cause: error,
-        },
+        `${endpoint} could not be reached for ${what} (${url}): ${failure.what}.`,
+        { hint: failure.check, cause: error },
       );
     }
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
@@ -72,9 +70,15 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
     } catch (error) {
       if (error instanceof EndpointError) throw error;
       if (controller.signal.aborted) throw timeout();
-      throw new EndpointError(endpoint, 'unreachable', `${endpoint} broke off ${what}: ${causeOf(error)}.`, {
-        cause: error,
-      });
+      throw new EndpointError(
+        endpoint,
+        'unreachable',
+        `${endpoint} broke off ${what} (${url}): ${connectionFailure(error).what}.`,
+        {
+          hint: 'The endpoint may have restarted or failed mid-answer; try again, and check its logs if it persists.',
+          cause: error,
+        },
+      );
     }
     const text = Buffer.concat(chunks).toString('utf8');
     let json: unknown;
@@ -105,7 +109,72 @@ function tooLarge(endpoint: string, what: string, maxBytes: number): EndpointErr
   );
 }
 
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+/** Node's and undici's codes for a connection that failed, in words a person can act on. */
+const FAILURES: readonly { codes: readonly string[]; what: string; check: string }[] = [
+  {
+    codes: ['ECONNREFUSED'],
+    what: 'nothing is listening there (connection refused)',
+    check: 'Check that the endpoint is running, and that the URL’s host and port are the ones it listens on.',
+  },
+  {
+    codes: ['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME'],
+    what: 'its host name does not resolve',
+    check: 'Check the host name in the URL, and this machine’s network and DNS.',
+  },
+  {
+    codes: ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'],
+    what: 'the connection was closed before it answered',
+    check:
+      'The endpoint may have stopped or restarted, or a proxy in between dropped the connection; check that it is up and try again.',
+  },
+  {
+    codes: ['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'],
+    what: 'the connection timed out',
+    check: 'Check that the host is up and that no firewall drops the connection.',
+  },
+  {
+    codes: ['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN'],
+    what: 'the network cannot reach its host',
+    check: 'Check this machine’s network connection and the host in the URL.',
+  },
+  {
+    codes: [
+      'CERT_HAS_EXPIRED',
+      'DEPTH_ZERO_SELF_SIGNED_CERT',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    ],
+    what: 'its TLS certificate is not valid for it',
+    check: 'The endpoint must serve a valid HTTPS certificate for its host name; tell its operator.',
+  },
+];
+
+/**
+ * Why a connection failed, in words (never a bare ECONNREFUSED or UND_ERR_SOCKET), and what to check.
+ * fetch wraps the reason in `cause`, sometimes twice (a socket error inside undici's own).
+ */
+export function connectionFailure(error: unknown): { what: string; check: string } {
+  const codes: string[] = [];
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 4; depth += 1) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    if (typeof message === 'string') messages.push(message);
+    current = cause;
+  }
+  const known = FAILURES.find((failure) => failure.codes.some((code) => codes.includes(code)));
+  if (known) return { what: known.what, check: known.check };
+  if (messages.some((message) => /redirect/i.test(message))) {
+    return {
+      what: 'it answered with a redirect, which is not followed',
+      check: 'Add the endpoint by the URL it redirects to: the URL you add is the only one Sextant talks to.',
+    };
+  }
+  return {
+    what: 'the connection failed',
+    check: 'Check the URL, that the endpoint is up, and this machine’s network.',
+  };
 }

@@ -1,11 +1,11 @@
 import { type Address, encodeFunctionData, erc20Abi, isAddressEqual } from 'viem';
 import type { Chain, Token } from '../../common/chains/types.ts';
-import { formatAmount, toBaseUnits } from '../sdk/amounts.ts';
+import { formatAmount } from '../sdk/amounts.ts';
 import { NATIVE_TOKEN, type Skill, type SkillBuild, type SkillCall, type SkillContext } from '../sdk/define-skill.ts';
 import { type RefusalReason, SkillError, SkillRefusedError } from '../sdk/errors.ts';
 import type { SkillManifest } from '../sdk/manifest.ts';
 import { assertCallsDeclared, contractByName, permissionsOn } from '../sdk/permissions.ts';
-import { REMOTE_SWAP_INPUT, type RemoteSwapInput } from './actions.ts';
+import { REMOTE_INPUTS, type RemoteAction, type RemoteSwapInput, remoteSkillAction } from './actions.ts';
 import {
   BUILD_PATH,
   type BuildResponse,
@@ -16,6 +16,7 @@ import {
 } from './document.ts';
 import { EndpointError } from './errors.ts';
 import { fetchJson } from './fetch-json.ts';
+import { intentBound } from './intent-bounds.ts';
 import { simulateStep } from './step-simulation.ts';
 
 /** The slippage a swap is planned (and checked by the policy) with when the user names none, as for local swaps. */
@@ -39,21 +40,29 @@ export type RemoteSkillOptions = {
  * A remote skill as the runtime holds it: a Skill whose `build` asks the endpoint (POST /build) and
  * then holds the answer to Sextant's own rules, never to the endpoint's word:
  * 1. every call targets a contract and selector the attested manifest declares (assertCallsDeclared);
- * 2. the bounds are derived from the intent by Sextant: for "swap 100 USDC for ETH", the account gives
- *    at most 100 USDC and receives at least the user's minimum, or the endpoint's claimed minimum;
- *    what the endpoint claims beyond that (taking more, giving other tokens) is refused;
- * 3. approvals only of the token sold, to declared contracts, for no more than is sold;
+ * 2. the bounds are derived from the intent by Sextant (intent-bounds.ts): the one asset the account
+ *    gives and at most how much, the one it receives and at least how much. For "swap 100 USDC for
+ *    ETH": at most 100 USDC out, at least the user's minimum (or the endpoint's claimed one) in; for
+ *    "supply 100 USDC": at most 100 USDC out, at least 100 aUSDC (less Aave's rounding) in; for
+ *    "withdraw 100 USDC": at most 100 aUSDC (plus rounding) out, at least 100 USDC in. What the
+ *    endpoint claims beyond that (taking more, taking other tokens) is refused;
+ * 3. approvals only of the asset given, to declared contracts, for no more than is given;
  * 4. the step is simulated from the account on the state the plan's earlier steps leave, and must
- *    stay inside those bounds: no listed token or ETH drops but the one sold, by no more than sold,
- *    the bought one rises by at least the minimum, and no Approval names an undeclared spender;
- * 5. a minimum the endpoint chose may sit no further below the simulated output than the slippage the
- *    policy is told about (the user's, or 50 bps as for local swaps; plus 10 bps for the market's drift).
+ *    stay inside those bounds: no listed token, ETH or the position token drops but the one given, by
+ *    no more than given; the one received rises by at least the minimum; no Approval names an
+ *    undeclared spender;
+ * 5. for a swap, a minimum the endpoint chose may sit no further below the simulated output than the
+ *    slippage the policy is told about (the user's, or 50 bps as for local swaps; plus 10 bps for
+ *    the market's drift).
  * A breach refuses the plan with the reason and marks the endpoint suspect; a timeout, an oversized or
  * malformed answer is a clear error (EndpointError) and marks nothing. The endpoint's summary text is
  * not used: the preview's line is written here, from the numbers checked.
  */
 export function remoteSkill(options: RemoteSkillOptions): Skill {
   const { manifest } = options;
+  const verdict = remoteSkillAction(manifest);
+  if ('problem' in verdict) throw new SkillError(`${manifest.id} cannot run as a remote skill: ${verdict.problem}.`);
+  const { action } = verdict;
   return {
     kind: 'action',
     id: manifest.id,
@@ -64,15 +73,16 @@ export function remoteSkill(options: RemoteSkillOptions): Skill {
     author: manifest.author,
     actions: [...manifest.actions],
     chains: [...manifest.chains],
-    input: REMOTE_SWAP_INPUT,
+    input: REMOTE_INPUTS[action],
     contracts: manifest.contracts,
-    build: (input, ctx) => buildRemoteSwap(options, input as RemoteSwapInput, ctx),
+    build: (input, ctx) => buildRemote(options, action, input, ctx),
   };
 }
 
-async function buildRemoteSwap(
+async function buildRemote(
   options: RemoteSkillOptions,
-  input: RemoteSwapInput,
+  action: RemoteAction,
+  input: unknown,
   ctx: SkillContext,
 ): Promise<SkillBuild> {
   const { endpoint, manifest } = options;
@@ -88,18 +98,10 @@ async function buildRemoteSwap(
       },
     );
   }
-  if (input.amountIn === undefined || input.amountOut !== undefined) {
-    throw new SkillError(`${id} is a remote skill: it sells an exact amount (amountIn) and nothing else.`, {
-      hint: 'An exact-output swap needs a maximum input that Sextant cannot derive from your words; name the amount to sell, or use a local skill.',
-    });
-  }
-  const [tokenIn, tokenOut] = await Promise.all([ctx.token(input.tokenIn), ctx.token(input.tokenOut)]);
-  if (isAddressEqual(tokenIn.address, tokenOut.address))
-    throw new SkillError(`${id}: ${tokenIn.symbol} for itself is no swap.`);
-  const amountIn = toBaseUnits(input.amountIn, tokenIn);
-  const userMinimum = input.minAmountOut === undefined ? undefined : toBaseUnits(input.minAmountOut, tokenOut);
+  const bound = await intentBound(action, input, ctx, id);
+  const { gives, receives, userMinimum } = bound;
 
-  const reply = await askEndpoint(options, input, ctx);
+  const reply = await askEndpoint(options, bound.request, ctx);
   const refuse = (reason: RefusalReason, why: string): never => {
     options.markSuspect(why);
     throw new SkillRefusedError(id, reason, `${id} was refused, and its endpoint ${endpoint} marked suspect: ${why}`, {
@@ -118,44 +120,54 @@ async function buildRemoteSwap(
   // 2. Its claims, against the intent's bounds.
   const amount = (value: bigint, token: Token) => formatAmount(value, token);
   for (const give of reply.bounds?.gives ?? []) {
-    if (!isAddressEqual(give.token, tokenIn.address)) {
-      refuse('suspect', `it says it would take ${give.token} too, but the swap sells only ${tokenIn.symbol}.`);
+    if (!isAddressEqual(give.token, gives.token.address)) {
+      refuse(
+        'suspect',
+        `it says it would take ${give.token} too, but the ${bound.what} gives only ${gives.token.symbol}.`,
+      );
     }
   }
-  const claimedGive = sum(reply.bounds?.gives ?? [], tokenIn.address);
-  if (claimedGive > amountIn) {
+  const claimedGive = sum(reply.bounds?.gives ?? [], gives.token.address);
+  if (claimedGive > gives.amount) {
     refuse(
       'suspect',
-      `it says it would take ${amount(claimedGive, tokenIn)}, more than the ${amount(amountIn, tokenIn)} you asked to sell.`,
+      `it says it would take ${amount(claimedGive, gives.token)}, more than the ${amount(gives.amount, gives.token)} you asked to ${bound.what === 'swap' ? 'sell' : 'give'}.`,
     );
   }
-  const claimedMinimum = sum(reply.bounds?.receives ?? [], tokenOut.address);
-  if (userMinimum !== undefined && claimedMinimum > 0n && claimedMinimum < userMinimum) {
-    throw new SkillError(
-      `${id} guarantees only ${amount(claimedMinimum, tokenOut)}, less than the ${amount(userMinimum, tokenOut)} you asked for.`,
-      { hint: 'Lower your minimum, or wait for a better price.' },
-    );
-  }
-  const minimum = claimedMinimum > (userMinimum ?? 0n) ? claimedMinimum : (userMinimum ?? 0n);
-  if (minimum === 0n) {
-    throw new SkillError(`${id}'s endpoint states no minimum ${tokenOut.symbol} for the swap, and you named none.`, {
-      hint: 'A swap without a guaranteed minimum is not offered; say the least you will accept ("at least …").',
-    });
+  let minimum = receives.amount;
+  if (action === 'swap') {
+    const tokenOut = receives.token;
+    const claimedMinimum = sum(reply.bounds?.receives ?? [], tokenOut.address);
+    if (userMinimum !== undefined && claimedMinimum > 0n && claimedMinimum < userMinimum) {
+      throw new SkillError(
+        `${id} guarantees only ${amount(claimedMinimum, tokenOut)}, less than the ${amount(userMinimum, tokenOut)} you asked for.`,
+        { hint: 'Lower your minimum, or wait for a better price.' },
+      );
+    }
+    minimum = claimedMinimum > (userMinimum ?? 0n) ? claimedMinimum : (userMinimum ?? 0n);
+    if (minimum === 0n) {
+      throw new SkillError(`${id}'s endpoint states no minimum ${tokenOut.symbol} for the swap, and you named none.`, {
+        hint: 'A swap without a guaranteed minimum is not offered; say the least you will accept ("at least …").',
+      });
+    }
   }
 
-  // 3. Approvals: the token sold, to contracts the manifest declares, no more than is sold.
+  // 3. Approvals: the asset given, to contracts the manifest declares, no more than is given.
   const declared = declaredContracts(manifest, ctx.chain);
   const approvals = reply.approvals ?? [];
   for (const approval of approvals) {
-    if (!isAddressEqual(approval.token, tokenIn.address) || isAddressEqual(approval.token, NATIVE_TOKEN)) {
-      refuse('suspect', `it asks for an allowance of ${approval.token}, but the swap sells ${tokenIn.symbol}.`);
+    if (!isAddressEqual(approval.token, gives.token.address) || isAddressEqual(approval.token, NATIVE_TOKEN)) {
+      refuse(
+        'suspect',
+        `it asks for an allowance of ${approval.token}, but the ${bound.what} gives ${gives.token.symbol}.`,
+      );
     }
     if (!declared.some((address) => isAddressEqual(address, approval.spender))) {
       refuse('suspect', `it asks for an allowance to ${approval.spender}, a contract its manifest does not declare.`);
     }
   }
-  if (sum(approvals, tokenIn.address) > amountIn) {
-    refuse('suspect', `it asks for an allowance above the ${amount(amountIn, tokenIn)} sold.`);
+  if (sum(approvals, gives.token.address) > gives.amount) {
+    refuse('suspect', `it asks for an allowance above the ${amount(gives.amount, gives.token)} given.`);
   }
 
   // 4. The simulation must show the account inside those bounds.
@@ -164,7 +176,7 @@ async function buildRemoteSwap(
     value: 0n,
     data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [approval.spender, approval.amount] }),
   }));
-  const watched = [tokenIn.address, tokenOut.address, ...ctx.chain.tokens.map((token) => token.address)];
+  const watched = [gives.token.address, receives.token.address, ...ctx.chain.tokens.map((token) => token.address)];
   const simulation = await simulateStep(ctx, [...approveCalls, ...reply.calls], watched);
   if (!simulation.ok) {
     throw new SkillError(`${id}'s calls from ${endpoint} would fail: ${simulation.revertReason}.`, {
@@ -172,16 +184,16 @@ async function buildRemoteSwap(
     });
   }
   for (const [token, change] of simulation.changes) {
-    const floor = isAddressEqual(token as Address, tokenIn.address)
-      ? -amountIn
-      : isAddressEqual(token as Address, tokenOut.address)
+    const floor = isAddressEqual(token as Address, gives.token.address)
+      ? -gives.amount
+      : isAddressEqual(token as Address, receives.token.address)
         ? minimum
         : 0n;
     if (change < floor) {
       const what = await ctx.token(token).catch(() => ({ symbol: token, decimals: 0 }) as Token);
       refuse(
         'suspect',
-        `the simulation shows the account's ${what.symbol} changing by ${formatAmount(change, what)}, outside the swap you asked for (at most ${amount(amountIn, tokenIn)} out, at least ${amount(minimum, tokenOut)} in).`,
+        `the simulation shows the account's ${what.symbol} changing by ${formatAmount(change, what)}, outside the ${bound.what} you asked for (at most ${amount(gives.amount, gives.token)} out, at least ${amount(minimum, receives.token)} in).`,
       );
     }
   }
@@ -196,32 +208,32 @@ async function buildRemoteSwap(
       );
     }
   }
-  // A minimum of the endpoint's choosing is held to the slippage the policy is told (the user's, or 50 bps).
-  const received = simulation.changes.get(tokenOut.address.toLowerCase()) ?? 0n;
-  const allowedBps = BigInt(input.slippageBps ?? DEFAULT_SLIPPAGE_BPS);
-  if (userMinimum === undefined && minimum * 10_000n < received * (10_000n - allowedBps - DRIFT_BPS)) {
-    const impliedBps = ((received - minimum) * 10_000n) / received;
-    throw new SkillError(
-      `${id} guarantees at least ${amount(minimum, tokenOut)}, ${impliedBps} bps below the ${amount(received, tokenOut)} the simulation shows: more slippage than the ${allowedBps} bps allowed.`,
-      { hint: 'Name the slippage you accept ("with 1% slippage") or the least you will take ("at least …").' },
-    );
+  // 5. A swap's minimum of the endpoint's choosing is held to the slippage the policy is told (the user's, or 50 bps).
+  if (action === 'swap' && userMinimum === undefined) {
+    const tokenOut = receives.token;
+    const received = simulation.changes.get(tokenOut.address.toLowerCase()) ?? 0n;
+    const allowedBps = BigInt((input as RemoteSwapInput).slippageBps ?? DEFAULT_SLIPPAGE_BPS);
+    if (minimum * 10_000n < received * (10_000n - allowedBps - DRIFT_BPS)) {
+      const impliedBps = ((received - minimum) * 10_000n) / received;
+      throw new SkillError(
+        `${id} guarantees at least ${amount(minimum, tokenOut)}, ${impliedBps} bps below the ${amount(received, tokenOut)} the simulation shows: more slippage than the ${allowedBps} bps allowed.`,
+        { hint: 'Name the slippage you accept ("with 1% slippage") or the least you will take ("at least …").' },
+      );
+    }
   }
 
   return {
     calls: reply.calls,
-    bounds: {
-      gives: [{ token: tokenIn.address, amount: amountIn }],
-      receives: [{ token: tokenOut.address, amount: minimum }],
-    },
+    bounds: bound.planBounds(minimum),
     approvals,
-    summary: `Swap ${amount(amountIn, tokenIn)} for at least ${amount(minimum, tokenOut)} through ${manifest.protocol} (remote endpoint ${new URL(endpoint).host})`,
+    summary: bound.summary(minimum, `${manifest.protocol} (remote endpoint ${new URL(endpoint).host})`, amount),
   };
 }
 
 /** POST /build, with the deadline and the size limit, and the answer checked against the format. */
 async function askEndpoint(
   options: RemoteSkillOptions,
-  input: RemoteSwapInput,
+  input: Record<string, unknown>,
   ctx: SkillContext,
 ): Promise<BuildResponse> {
   const { endpoint, manifest } = options;

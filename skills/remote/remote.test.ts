@@ -126,17 +126,25 @@ describe('agent endpoint manifests', () => {
   });
 
   it('skips skills Sextant cannot hold to an intent, and ids a local skill already has', async () => {
-    const supply = { ...odos, id: 'odos/lend', actions: ['supply' as const] };
+    const borrow = { ...odos, id: 'odos/lend', actions: ['borrow' as const] };
+    const two = { ...odos, id: 'odos/both', actions: ['swap' as const, 'supply' as const] };
+    const supply = { ...odos, id: 'odos/supply', actions: ['supply' as const] };
     const routed = { ...odos, id: 'odos/routed', input: { ...odos.input, required: ['tokenIn', 'route'] } };
-    const verified = await verifyEndpointDocument('x', await signedDocument('odos', 'v1', [odos, supply, routed]));
+    const verified = await verifyEndpointDocument(
+      'x',
+      await signedDocument('odos', 'v1', [odos, borrow, two, supply, routed]),
+    );
     const judged = judgeRemoteSkills(verified, {
       trustedAuditors: [TEST_AUDITOR.address],
       takenIds: new Set(['odos/swap']),
     });
     expect(judged.map((j) => (j.skipped ? j.reason : j.status))).toEqual([
       'a local skill or an earlier endpoint has the id odos/swap',
-      'remote skills may serve swap only (it declares supply), since Sextant must bound what they do from the intent alone',
-      'its input requires route, which Sextant does not send (it sends tokenIn, tokenOut, amountIn, amountOut, slippageBps, minAmountOut)',
+      'remote skills may serve swap, supply, withdraw only (it declares borrow), since Sextant must bound what they do from the intent alone',
+      'a remote skill serves one action, whose bound Sextant applies (it declares swap, supply)',
+      // A supply is sent token and amount: a swap's input does not fit it.
+      'its input requires tokenIn, tokenOut, amountIn, which Sextant does not send for a supply (it sends token, amount)',
+      'its input requires route, which Sextant does not send for a swap (it sends tokenIn, tokenOut, amountIn, amountOut, slippageBps, minAmountOut)',
     ]);
   });
 
@@ -158,8 +166,25 @@ describe('agent endpoint manifests', () => {
       problem: 'invalid',
       message: `${invalid}'s manifest is not valid: buildVersion: Invalid input: expected string, received undefined.`,
     });
-    const closed = await freePort();
-    await expect(fetchEndpointDocument(`http://127.0.0.1:${closed}`)).rejects.toMatchObject({ problem: 'unreachable' });
+    // Network failures in words, naming the URL and what to check; never a bare ECONNREFUSED or UND_ERR_SOCKET.
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const refused = (await fetchEndpointDocument(closed).catch((e: unknown) => e)) as EndpointError;
+    expect(refused).toMatchObject({
+      problem: 'unreachable',
+      message: `${closed} could not be reached for its manifest (${closed}/.well-known/sextant-skills.json): nothing is listening there (connection refused).`,
+      hint: 'Check that the endpoint is running, and that the URL’s host and port are the ones it listens on.',
+    });
+    const hangUp = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => hangUp.listen(0, '127.0.0.1', resolve));
+    const dropped = `http://127.0.0.1:${(hangUp.address() as { port: number }).port}`;
+    const closedEarly = (await fetchEndpointDocument(dropped).catch((e: unknown) => e)) as EndpointError;
+    hangUp.close();
+    expect(closedEarly).toMatchObject({
+      problem: 'unreachable',
+      message: `${dropped} could not be reached for its manifest (${dropped}/.well-known/sextant-skills.json): the connection was closed before it answered.`,
+    });
+    for (const error of [refused, closedEarly])
+      expect(error.describe()).not.toMatch(/ECONNREFUSED|UND_ERR|fetch failed/);
     const slow = await serve({ document: 'hang' });
     await expect(fetchEndpointDocument(slow, { timeoutMs: 300 })).rejects.toMatchObject({ problem: 'timeout' });
   });
