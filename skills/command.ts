@@ -1,9 +1,13 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Address, getAddress, isAddress } from 'viem';
 import {
   type Command,
   type CommandContext,
   dispatchSubcommand,
   parseCommandArgs,
   type Subcommands,
+  subcommandHelp,
   UsageError,
 } from '../common/command.ts';
 import { type Db, databasePath, openDatabase } from '../common/database.ts';
@@ -13,6 +17,8 @@ import { type CatalogEntry, loadSkillCatalog, openSkillRegistry, skillPackagesDi
 import { attestRelease, publishPackage } from './registry/publish-package.ts';
 import { listLatestReleases, listVersions } from './registry/releases.ts';
 import { attestationSigner, releaseSigner } from './registry/typed-data.ts';
+import { scaffoldFiles } from './scaffold.ts';
+import { type TryAgent, type TryDeps, type TryReply, tryHelp, trySubcommand } from './try-command.ts';
 
 const help = `Usage: sextant skills <subcommand> [options]
 
@@ -21,6 +27,10 @@ current source hashes to a code hash a trusted auditor (SKILL_AUDITORS) attested
 verdict. The built-in skills ship signed by the project's author and auditor keys.
 
 Subcommands:
+  new ID --key KEY [--dir DIR]       start a package: index.ts with a working skill, a test that
+                                     runs it on the devnet, a README (the guide: docs/skills.md)
+  try DIR "MESSAGE" [--json]         plan and simulate MESSAGE with the unpublished package on the
+                                     devnet and print the preview; nothing is executed
   list [--json]                      every skill, with its version, author and audit status
   show ID[@VERSION] [--json]         one skill: manifest, contracts it may call, input, attestations
   publish DIR --key KEY              publish the skills a package directory's index.ts exports,
@@ -30,8 +40,8 @@ Subcommands:
   verify [--json]                    re-check every stored signature and every skill's code hash,
                                      load the audited packages; exits 1 if anything is wrong
 
-KEY is a file holding a 0x private key (kept out of shell history), or "env:NAME" for an
-environment variable holding one.
+KEY is a file holding a 0x private key (kept out of shell history; \`sextant keys new\` makes
+one), or "env:NAME" for an environment variable holding one. \`skills new\` reads only its address.
 
 Options:
   --json      print JSON
@@ -146,9 +156,9 @@ async function publish(argv: string[], context: CommandContext): Promise<number>
   const dir = positionals[0];
   if (!dir) throw new UsageError('Which package? Give its directory (the one with index.ts).');
   const author = readSigningKey(values.key);
-  const { db } = openRegistry(context);
+  const { db, packagesDir } = openRegistry(context);
   await openSkillRegistry(db);
-  const { releases } = await publishPackage(db, dir, author);
+  const { releases } = await publishPackage(db, dir, author, packagesDir);
   for (const release of releases) {
     context.stdout(`published ${release.id}@${release.version} by ${release.author}, code hash ${release.codeHash}\n`);
   }
@@ -235,16 +245,84 @@ async function verify(argv: string[], context: CommandContext): Promise<number> 
   return problems.length === 0 ? 0 : 1;
 }
 
-const SUBCOMMANDS: Subcommands = {
-  list,
-  show,
-  publish,
-  attest,
-  verify,
-};
+const newHelp = `Usage: sextant skills new ID --key KEY [--dir DIR]
+       sextant skills new ID --author ADDRESS [--dir DIR]
 
-export const skillsCommand: Command = {
-  name: 'skills',
-  help,
-  run: dispatchSubcommand('skills', SUBCOMMANDS),
-};
+Starts a skill package in DIR (default: ./ID with "/" as "-"; it must not exist or be empty):
+  index.ts        a working skill, ID, made with defineSkill; it imports only sextant/skills/sdk,
+                  zod and viem (the package rule), so it publishes as it is
+  index.test.mjs  a test that runs it on the devnet (\`node --test\`, through \`sextant skills try\`)
+  README.md       how to try, test and publish it
+
+The example stakes WETH in the devnet's deposit pool ("stake 0.5 WETH"): change it into your
+protocol's action, trying it after each change. The author is KEY's address (only the address is
+read) or ADDRESS. The whole path, key to agent: docs/skills.md.
+
+Options:
+  --key KEY          the author's key file (or env:NAME); \`sextant keys new --out author.key\`
+  --author ADDRESS   the author's address, when the key is elsewhere
+  --dir DIR          where to write the package
+  -h, --help         show this help`;
+
+async function scaffold(argv: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'skills',
+    argv,
+    { key: { type: 'string' }, author: { type: 'string' }, dir: { type: 'string' } },
+    true,
+  );
+  const id = positionals[0];
+  if (!id || !/^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/.test(id)) {
+    throw new UsageError('Give the skill id as protocol/action, in lower case: sextant skills new my-vault/stake');
+  }
+  let author: Address;
+  if (values.author !== undefined) {
+    if (!isAddress(values.author, { strict: false })) throw new UsageError('--author takes a 0x address.');
+    author = getAddress(values.author);
+  } else if (values.key !== undefined) {
+    author = readSigningKey(values.key).address;
+  } else {
+    throw new UsageError('Who is the author? Give --key KEY (only its address is read) or --author ADDRESS.', {
+      hint: 'No key yet? `sextant keys new --out author.key` makes one.',
+    });
+  }
+  const dir = resolve(values.dir ?? id.replace('/', '-'));
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new UsageError(`${dir} already holds files; nothing was written.`, {
+      hint: 'Give an empty or new directory with --dir.',
+    });
+  }
+  mkdirSync(dir, { recursive: true });
+  const files = scaffoldFiles({ id, author });
+  for (const file of files) writeFileSync(join(dir, file.path), file.content, { flag: 'wx' });
+  context.stdout(`Started ${id} in ${dir} (author ${author}):
+${files.map((file) => `  ${file.path}`).join('\n')}
+Next: start the devnet (\`sextant devnet\`), fund your account (\`sextant faucet\`), then
+  sextant skills try ${values.dir ?? id.replace('/', '-')} "stake 0.5 WETH"
+`);
+  return 0;
+}
+
+/**
+ * \`sextant skills\`. \`try\` plans with the agent, which stands above the registry: app/ hands it in
+ * (\`agent\`, loaded only when a try runs).
+ */
+export function skillsCommand<Deps extends TryDeps, Reply extends TryReply>(options: {
+  agent: () => Promise<TryAgent<Deps, Reply>>;
+}): Command {
+  const subcommands: Subcommands = {
+    list,
+    show,
+    publish,
+    attest,
+    verify,
+    new: { help: newHelp, run: scaffold },
+    try: { help: tryHelp, run: trySubcommand(options.agent) },
+  };
+  return {
+    name: 'skills',
+    help,
+    helpFor: subcommandHelp(subcommands),
+    run: dispatchSubcommand('skills', subcommands),
+  };
+}

@@ -1,13 +1,34 @@
 import { resolve } from 'node:path';
-import type { LocalAccount } from 'viem';
+import type { Hex, LocalAccount } from 'viem';
 import type { Db } from '../../common/database.ts';
+import type { Skill } from '../sdk/define-skill.ts';
 import { skillManifest } from '../sdk/manifest.ts';
 import { type AttestationRecord, recordAttestation } from './attestations.ts';
 import { SkillRegistryError } from './errors.ts';
-import { importPackageSkills } from './load-package.ts';
+import { importPackageByHash } from './load-package.ts';
 import { assertImportsContained, codeHashOf, readPackageSource, type SourceFile } from './package-source.ts';
 import { getRelease, publishRelease, type SkillReleaseRecord } from './releases.ts';
 import { signAttestation, signRelease, type Verdict } from './typed-data.ts';
+
+/**
+ * A package directory's source, checked against the package rule, and its skills. The skills are
+ * imported the way the runtime imports a published package (load-package.ts: from a copy under
+ * `packagesDir` named by the code hash), not from `dir`: so the SDK, zod and viem resolve as they will
+ * once it is stored, wherever `dir` is, and what is read is exactly what the hash covers. Importing
+ * runs the package's code: publish and try do it for the developer's own package, on their machine.
+ */
+export async function readPackageForRelease(
+  dir: string,
+  packagesDir: string,
+): Promise<{ files: SourceFile[]; codeHash: Hex; skills: Skill[] }> {
+  const packageDir = resolve(dir);
+  const files = readPackageSource(packageDir);
+  // Judged where it will be stored, not where it is: a relative import that reaches out of the
+  // package (even to the SDK by path, from inside the checkout) would not be there once stored.
+  assertImportsContained('/published-package', files);
+  const codeHash = codeHashOf(files);
+  return { files, codeHash, skills: await importPackageByHash(packagesDir, files, codeHash) };
+}
 
 /**
  * Publishes every skill a package directory exports, each signed by `author` over the package's code
@@ -18,12 +39,9 @@ export async function publishPackage(
   db: Db,
   dir: string,
   author: LocalAccount,
+  packagesDir: string,
 ): Promise<{ releases: SkillReleaseRecord[]; files: SourceFile[] }> {
-  const packageDir = resolve(dir);
-  const files = readPackageSource(packageDir);
-  assertImportsContained('/published-package', files);
-  const codeHash = codeHashOf(files);
-  const skills = await importPackageSkills(packageDir);
+  const { files, codeHash, skills } = await readPackageForRelease(dir, packagesDir);
   for (const skill of skills) {
     if (skill.author.toLowerCase() !== author.address.toLowerCase()) {
       throw new SkillRegistryError(

@@ -53,7 +53,7 @@ describe('the skill registry', () => {
     const { db, packagesDir } = await freshRegistry();
     const auditor = privateKeyToAccount(generatePrivateKey());
     const stranger = privateKeyToAccount(generatePrivateKey());
-    const { releases } = await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR);
+    const { releases } = await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR, packagesDir);
     expect(releases.map((r) => r.id).sort()).toEqual(['tip-jar/skim', 'tip-jar/wrap']);
     expect(releases[0]?.codeHash).toBe(codeHashOf(readPackageSource(TIP_JAR_DIR)));
 
@@ -87,7 +87,7 @@ describe('the skill registry', () => {
   it('refuses the whole build when a skill returns a call its manifest does not declare', async () => {
     const { db, packagesDir } = await freshRegistry();
     const auditor = privateKeyToAccount(generatePrivateKey());
-    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR);
+    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR, packagesDir);
     // Even an audited skill is held to its manifest at every build.
     await attestRelease(db, auditor, { id: 'tip-jar/skim', verdict: 'pass', reportUri: 'https://audits.example/3' });
     const catalog = await loadSkillCatalog(db, { packagesDir, trustedAuditors: [auditor.address] });
@@ -103,7 +103,7 @@ describe('the skill registry', () => {
   it('refuses a package whose source changed after its audit as tampered, distinct from unaudited', async () => {
     const { db, packagesDir } = await freshRegistry();
     const auditor = privateKeyToAccount(generatePrivateKey());
-    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR);
+    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR, packagesDir);
     await attestRelease(db, auditor, { id: 'tip-jar/wrap', verdict: 'pass', reportUri: 'https://audits.example/4' });
     const options = { packagesDir, trustedAuditors: [auditor.address] };
     expect((await loadSkillCatalog(db, options)).get('tip-jar/wrap')?.status).toBe('audited');
@@ -120,23 +120,23 @@ describe('the skill registry', () => {
   it('refuses a skill a trusted auditor failed', async () => {
     const { db, packagesDir } = await freshRegistry();
     const auditor = privateKeyToAccount(generatePrivateKey());
-    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR);
+    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR, packagesDir);
     await attestRelease(db, auditor, { id: 'tip-jar/skim', verdict: 'fail', reportUri: 'https://audits.example/5' });
     const catalog = await loadSkillCatalog(db, { packagesDir, trustedAuditors: [auditor.address] });
     expect(() => catalog.require('tip-jar/skim')).toThrow(expect.objectContaining({ reason: 'failed-audit' }));
   });
 
   it('keeps a version immutable: the same id@version twice is refused, a new version is a new record', async () => {
-    const { db } = await freshRegistry();
-    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR);
-    await expect(publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR)).rejects.toMatchObject({
+    const { db, packagesDir } = await freshRegistry();
+    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR, packagesDir);
+    await expect(publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR, packagesDir)).rejects.toMatchObject({
       status: 409,
       message: expect.stringMatching(/tip-jar\/\w+@1.0.0 is already published/),
     });
     // Not even with other code under the same version.
     const edited = copyOfTipJar();
     appendFileSync(join(edited, 'index.ts'), '\n// a fix\n');
-    await expect(publishPackage(db, edited, TEST_AUTHOR)).rejects.toMatchObject({ status: 409 });
+    await expect(publishPackage(db, edited, TEST_AUTHOR, packagesDir)).rejects.toMatchObject({ status: 409 });
     expect(() =>
       db.prepare("UPDATE skill_releases SET code_hash = '0x00' WHERE skill_id = 'tip-jar/wrap'").run(),
     ).toThrow(/immutable/);
@@ -144,7 +144,7 @@ describe('the skill registry', () => {
     const bumped = copyOfTipJar();
     const text = readPackageSource(bumped).find((f) => f.path === 'index.ts')?.content ?? '';
     writeFileSync(join(bumped, 'index.ts'), text.replaceAll("version: '1.0.0'", "version: '1.1.0'"));
-    await publishPackage(db, bumped, TEST_AUTHOR);
+    await publishPackage(db, bumped, TEST_AUTHOR, packagesDir);
     expect(getRelease(db, 'tip-jar/wrap')?.version).toBe('1.1.0');
     expect(getRelease(db, 'tip-jar/wrap', '1.0.0')?.codeHash).not.toBe(getRelease(db, 'tip-jar/wrap')?.codeHash);
   });
@@ -172,9 +172,9 @@ describe('the skill registry', () => {
   });
 
   it('refuses an attestation over other code than the release, and a package importing beyond its hash', async () => {
-    const { db } = await freshRegistry();
+    const { db, packagesDir } = await freshRegistry();
     const auditor = privateKeyToAccount(generatePrivateKey());
-    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR);
+    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR, packagesDir);
     const attestation = {
       skillId: 'tip-jar/wrap',
       version: '1.0.0',
@@ -191,7 +191,7 @@ describe('the skill registry', () => {
       join(sneaky, 'helper.ts'),
       "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
     );
-    await expect(publishPackage(db, sneaky, TEST_AUTHOR)).rejects.toThrow(/helper\.ts imports node:fs/);
+    await expect(publishPackage(db, sneaky, TEST_AUTHOR, packagesDir)).rejects.toThrow(/helper\.ts imports node:fs/);
   });
 });
 

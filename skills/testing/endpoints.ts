@@ -35,7 +35,7 @@ export const ODOS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures'
  */
 export async function servedOdosEndpoint(options: { chain: Chain; client: PublicClient; port?: number }) {
   const { db, packagesDir } = await freshRegistry();
-  await publishPackage(db, ODOS_DIR, TEST_AUTHOR);
+  await publishPackage(db, ODOS_DIR, TEST_AUTHOR, packagesDir);
   await attestRelease(db, TEST_AUDITOR, { id: 'odos/swap', verdict: 'pass', reportUri: 'https://audits.example/odos' });
   const catalog = await loadSkillCatalog(db, { packagesDir, trustedAuditors: [TEST_AUDITOR.address] });
   const base = {
