@@ -194,6 +194,7 @@ export async function requestEvents(path, options, onEvent) {
  * @typedef {import('./api-types.js').SkillListResponse} SkillListResponse
  * @typedef {import('./api-types.js').EpochListResponse} EpochListResponse
  * @typedef {import('./api-types.js').EpochReport} EpochReport
+ * @typedef {import('./api-types.js').ClaimProof} ClaimProof
  * @typedef {import('./api-types.js').ConversationListResponse} ConversationListResponse
  * @typedef {import('./api-types.js').ConversationResponse} ConversationResponse
  * @typedef {import('./api-types.js').FaucetResponse} FaucetResponse
@@ -259,6 +260,14 @@ export const api = {
    * @returns {Promise<EpochReport>}
    */
   emissionsEpoch: (epoch, top = 5) => requestJson(`/v1/emissions/epochs/${encodeURIComponent(epoch)}?top=${top}`),
+  /**
+   * What an address can claim from a settled epoch; a 404 when the epoch pays it nothing.
+   * @param {number} epoch
+   * @param {string} address
+   * @returns {Promise<ClaimProof>}
+   */
+  emissionsClaim: (epoch, address) =>
+    requestJson(`/v1/emissions/epochs/${encodeURIComponent(epoch)}/claims/${encodeURIComponent(address)}`),
   /**
    * @param {{ message: string, conversationId?: string, referrer?: string }} body
    * @param {(...event: ChatEventArgs) => void} onEvent

@@ -1,10 +1,11 @@
 // @ts-check
 // The side panel: the account (balances, positions, total value, kept live), the policy limits, the model in use, the skills, the
-// settled emission epochs.
+// settled emission epochs and what the user's addresses can claim from them.
 
 import { api } from './api.js';
 import { $, h, hexWithCopy, icon, replaceChildren } from './dom.js';
 import { renderEmissionsReport, renderNoEpochs } from './emissions-chart.js';
+import { claimsOf, renderClaims } from './emissions-claims.js';
 import { formatAmount, formatBps, formatUsd, shortHex } from './format.js';
 import { asProblem, showError, tokenAvatar } from './plan-card.js';
 
@@ -21,6 +22,7 @@ const SKILL_STATUS = /** @type {Record<string, { label: string, tone: string, he
 });
 
 export function createPanel() {
+  const emissions = createEmissions();
   const accountBody = $('#account-body');
   const refreshButton = /** @type {HTMLButtonElement} */ ($('#refresh-balances'));
   refreshButton.append(icon('refresh'));
@@ -44,7 +46,10 @@ export function createPanel() {
     refreshButton.disabled = true;
     try {
       const account = await api.account();
-      if (load === accountLoads) renderAccount(accountBody, account);
+      if (load === accountLoads) {
+        renderAccount(accountBody, account);
+        emissions.setAccount(account);
+      }
     } catch (error) {
       const problem = asProblem(error);
       if (load === accountLoads && problem.kind !== 'locked') showError(accountBody, problem.message, problem.hint);
@@ -76,17 +81,59 @@ export function createPanel() {
     }
   }
 
-  const emissions = createEmissions();
-
   return { loadAccount, loadPolicy: policy.load, setLlm, loadSkills, loadEmissions: emissions.load };
 }
 
-/** The emissions card: the settled epochs (newest first, a select for the others) and the chosen one's chart. */
+/**
+ * The emissions card: the settled epochs (newest first, a select for the others), the chosen one's
+ * chart, and what the user's addresses can claim (once both the epochs and the account are known).
+ */
 function createEmissions() {
   const body = $('#emissions-body');
   const picker = $('#emissions-picker');
   const select = /** @type {HTMLSelectElement} */ ($('#emissions-epoch'));
+  const claimsBox = $('#emissions-claims');
   let shown = 0;
+  /** @type {import('./api-types.js').EpochListResponse['epochs'] | undefined} */
+  let settledEpochs;
+  /** @type {import('./emissions-claims.js').OwnAddress[]} */
+  let addresses = [];
+  let symbol = '';
+  /** The addresses and the reward token balance the claims were read for: a claim moves the balance. */
+  let claimsKey = '';
+  let claimLoads = 0;
+
+  async function loadClaims() {
+    if (!settledEpochs || addresses.length === 0) return;
+    const load = ++claimLoads;
+    if (settledEpochs.length === 0) {
+      claimsBox.hidden = true;
+      return;
+    }
+    try {
+      const claims = await claimsOf(addresses, settledEpochs);
+      if (load === claimLoads) renderClaims(claimsBox, claims, symbol);
+    } catch (error) {
+      const problem = asProblem(error);
+      if (load === claimLoads && problem.kind !== 'locked') {
+        claimsBox.hidden = false;
+        showError(claimsBox, problem.message, problem.hint);
+      }
+    }
+  }
+
+  /** @param {AccountResponse} account */
+  function setAccount(account) {
+    const reward = account.balances.find((balance) => balance.reward);
+    symbol = reward?.symbol ?? 'reward tokens';
+    addresses = [{ address: account.address, label: 'your account' }];
+    if (account.owner.toLowerCase() !== account.address.toLowerCase())
+      addresses.push({ address: account.owner, label: 'your owner key' });
+    const key = `${addresses.map((a) => a.address).join()}:${reward?.raw ?? ''}`;
+    if (key === claimsKey) return;
+    claimsKey = key;
+    loadClaims();
+  }
 
   /** @param {number} epoch */
   async function show(epoch) {
@@ -115,6 +162,8 @@ function createEmissions() {
         ),
       );
       picker.hidden = list.length < 2;
+      settledEpochs = list;
+      loadClaims();
       if (!kept) {
         shown++;
         renderNoEpochs(body);
@@ -129,7 +178,7 @@ function createEmissions() {
   }
 
   select.addEventListener('change', () => show(Number(select.value)));
-  return { load };
+  return { load, setAccount };
 }
 
 /**
