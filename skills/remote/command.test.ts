@@ -106,4 +106,84 @@ describe('sextant endpoint and sextant endpoints', () => {
     expect((await sextant(['endpoints', 'remove', `${url}/`], userEnv)).code).toBe(0);
     expect((await sextant(['endpoints', 'list'], userEnv)).stdout).toContain('No endpoints');
   });
+
+  it('refuses to add an endpoint whose skill id a local skill has, before storing anything (the README block on one DATA_DIR)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-endpoints-taken-'));
+    const env = { DATA_DIR: join(dir, 'one'), SKILL_AUDITORS: `${SEXTANT_AUDITOR},${TEST_AUDITOR.address}` };
+    writeManifest(env.DATA_DIR, manifest);
+    expect(
+      (await sextant(['skills', 'publish', ODOS_DIR, '--key', file(dir, 'author.key', TEST_AUTHOR_KEY)], env)).code,
+    ).toBe(0);
+    const auditorKey = file(dir, 'auditor.key', TEST_AUDITOR_KEY);
+    const audit = ['--key', auditorKey, '--verdict', 'pass', '--report', 'https://audits.example/odos'];
+    expect((await sextant(['skills', 'attest', 'odos/swap@1.0.0', ...audit], env)).code).toBe(0);
+    const port = await findFreePort();
+    const server = await serving(['--skill', 'odos/swap', '--port', String(port)], env);
+    stops.push(() => server.stop());
+
+    const url = `http://127.0.0.1:${port}`;
+    const added = await sextant(['endpoints', 'add', url], env);
+    expect(added.code).not.toBe(0);
+    expect(added.stderr).toContain(
+      `${url} serves odos/swap, and a local skill here already has that id; nothing was added.`,
+    );
+    expect(added.stderr).toContain("add it from the user's own DATA_DIR instead");
+    expect((await sextant(['endpoints', 'list'], env)).stdout).toContain('No endpoints');
+  });
+
+  it('says which URL could not be reached and what to check, in words', async () => {
+    const env = { DATA_DIR: mkdtempSync(join(tmpdir(), 'sextant-endpoints-down-')) };
+    const url = `http://127.0.0.1:${await findFreePort()}`;
+    const added = await sextant(['endpoints', 'add', url], env);
+    expect(added.code).not.toBe(0);
+    expect(added.stderr).toContain(
+      `${url} could not be reached for its manifest (${url}/.well-known/sextant-skills.json): nothing is listening there (connection refused).`,
+    );
+    expect(added.stderr).toContain('Check that the endpoint is running');
+    expect(added.stderr).not.toMatch(/ECONNREFUSED|UND_ERR|fetch failed/);
+  });
+
+  it('serves from a DATA_DIR of its own on the devnet at RPC_URL, and says what to set when there is neither', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-endpoint-own-'));
+    const trusted = { SKILL_AUDITORS: `${SEXTANT_AUDITOR},${TEST_AUDITOR.address}` };
+    const bare = { DATA_DIR: join(dir, 'protocol'), ...trusted };
+    expect(
+      (await sextant(['skills', 'publish', ODOS_DIR, '--key', file(dir, 'author.key', TEST_AUTHOR_KEY)], bare)).code,
+    ).toBe(0);
+    const audit = ['--key', file(dir, 'auditor.key', TEST_AUDITOR_KEY), '--verdict', 'pass', '--report', 'https://a'];
+    expect((await sextant(['skills', 'attest', 'odos/swap@1.0.0', ...audit], bare)).code).toBe(0);
+
+    const neither = await sextant(
+      ['endpoint', 'serve', '--skill', 'odos/swap', '--port', String(await findFreePort())],
+      bare,
+    );
+    expect(neither.code).not.toBe(0);
+    expect(neither.stderr).toContain('there is no devnet manifest at');
+    expect(neither.stderr).toContain('Set RPC_URL (and BUNDLER_URL) to the running devnet’s');
+
+    const port = await findFreePort();
+    const server = await serving(['--skill', 'odos/swap', '--port', String(port)], {
+      ...bare,
+      RPC_URL: manifest.rpcUrl,
+      BUNDLER_URL: manifest.bundlerUrl,
+    });
+    stops.push(() => server.stop());
+    expect(server.stdout()).toContain('as an agent endpoint on Sextant devnet');
+    // It builds on the devnet's real contracts: a swap's call goes to the devnet's router.
+    const response = await fetch(`http://127.0.0.1:${port}/build`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        skill: 'odos/swap',
+        input: { tokenIn: 'USDC', tokenOut: 'ETH', amountIn: '10' },
+        chainId: manifest.chainId,
+        account: TEST_PROTOCOL.address,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const build = (await response.json()) as { calls: { to: string }[] };
+    expect(build.calls.map((call) => call.to.toLowerCase())).toEqual([
+      manifest.contracts.uniswapV3.swapRouter02.toLowerCase(),
+    ]);
+  });
 });

@@ -11,6 +11,7 @@ import {
   UsageError,
 } from '../../common/command.ts';
 import { databasePath, openDatabase } from '../../common/database.ts';
+import { describeError } from '../../common/errors.ts';
 import { publicClientFor } from '../../common/network.ts';
 import { readSigningKey } from '../../common/signing-key.ts';
 import { SEXTANT_AUDITOR } from '../project-keys.ts';
@@ -26,6 +27,7 @@ import {
   removeEndpoint,
 } from './endpoints.ts';
 import { listenEndpoint, localEndpoint } from './serve.ts';
+import { servingNetwork } from './serve-network.ts';
 import { signEndpointAttestation } from './typed-data.ts';
 
 const endpointsHelp = `Usage: sextant endpoints <subcommand> [options]
@@ -59,7 +61,9 @@ Subcommands:
         POST /build) on HOST (127.0.0.1), port 8790 by default, until Ctrl-C. The manifest is
         signed by --key (a throwaway key when not given). --attestations is a file of attestations
         (a JSON array, or one JSON object a line, as \`endpoint attest\` prints them). The build
-        version defaults to the skills' ids, versions and code hash.
+        version defaults to the skills' ids, versions and code hash. It builds on CHAIN with
+        RPC_URL; on the devnet without a manifest in DATA_DIR, it reads the devnet's contracts from
+        the chain at RPC_URL (so a protocol serves from a DATA_DIR of its own).
   attest URL --key FILE --verdict pass|fail --report URI
         fetch the endpoint's manifest, sign an attestation over its manifest hash and build
         version, and print it as one JSON line (append it to the endpoint's attestations file)
@@ -73,15 +77,18 @@ function database(context: CommandContext) {
   return openDatabase(databasePath(context.settings.dataDir));
 }
 
-async function views(context: CommandContext): Promise<EndpointView[]> {
-  const db = database(context);
-  const trustedAuditors = context.settings.skillAuditors ?? [SEXTANT_AUDITOR];
-  const catalog = await loadSkillCatalog(db, {
+/** The ids of the local skills (built-in and published, whatever their audit status): no endpoint may take one. */
+async function localSkillIds(context: CommandContext): Promise<Set<string>> {
+  const catalog = await loadSkillCatalog(database(context), {
     packagesDir: skillPackagesDir(context.settings.dataDir),
-    trustedAuditors,
+    trustedAuditors: context.settings.skillAuditors ?? [SEXTANT_AUDITOR],
   });
-  const takenIds = new Set(catalog.entries.filter((e) => e.origin !== 'remote').map((e) => e.manifest.id));
-  return describeEndpoints(db, { trustedAuditors, takenIds });
+  return new Set(catalog.entries.filter((e) => e.origin !== 'remote').map((e) => e.manifest.id));
+}
+
+async function views(context: CommandContext): Promise<EndpointView[]> {
+  const trustedAuditors = context.settings.skillAuditors ?? [SEXTANT_AUDITOR];
+  return describeEndpoints(database(context), { trustedAuditors, takenIds: await localSkillIds(context) });
 }
 
 const LABEL: Record<string, string> = {
@@ -139,7 +146,7 @@ const endpointsSubcommands: Subcommands = {
     const { values, positionals } = parseCommandArgs('endpoints', argv, { json: { type: 'boolean' } }, true);
     const url = positionals[0];
     if (!url) throw new UsageError('Which endpoint? Give its URL: sextant endpoints add https://…');
-    const { record } = await addEndpoint(database(context), url);
+    const { record } = await addEndpoint(database(context), url, { localIds: await localSkillIds(context) });
     const view = (await views(context)).find((v) => v.record.url === record.url);
     if (values.json) context.stdout(`${JSON.stringify(view ? viewJson(view) : null, null, 2)}\n`);
     else context.stdout(`added\n${view ? renderView(view) : record.url}\n`);
@@ -161,14 +168,15 @@ const endpointsSubcommands: Subcommands = {
     const { positionals } = parseCommandArgs('endpoints', argv, {}, true);
     const db = database(context);
     const urls = positionals.length > 0 ? positionals : listEndpoints(db).map((e) => e.url);
+    const localIds = await localSkillIds(context);
     let failed = 0;
     for (const url of urls) {
       try {
-        const { record } = await addEndpoint(db, url);
+        const { record } = await addEndpoint(db, url, { localIds });
         context.stdout(`refreshed ${record.url} (build ${record.buildVersion})\n`);
       } catch (error) {
         failed += 1;
-        context.stderr(`${normalizeEndpointUrl(url)}: ${(error as Error).message}\n`);
+        context.stderr(`${normalizeEndpointUrl(url)}: ${describeError(error)}\n`);
       }
     }
     return failed === 0 ? 0 : 1;
@@ -230,7 +238,7 @@ const endpointSubcommands: Subcommands = {
     const port = parsePort(values.port, '--port', 8790);
     const author = values.key ? readSigningKey(values.key) : privateKeyToAccount(generatePrivateKey());
     const attestations = values.attestations ? readAttestations(values.attestations) : [];
-    const network = context.network();
+    const network = await servingNetwork(context);
     const db = database(context);
     const trusted = context.settings.skillAuditors;
     const catalog = await loadSkillCatalog(db, {

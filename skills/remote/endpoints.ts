@@ -91,11 +91,12 @@ export async function fetchEndpointDocument(
 export async function addEndpoint(
   db: Db,
   input: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; localIds?: ReadonlySet<string> } = {},
 ): Promise<{ record: EndpointRecord; verified: VerifiedDocument }> {
   migrateSkillRegistry(db);
   const url = normalizeEndpointUrl(input);
   const { raw, verified } = await fetchEndpointDocument(url, options);
+  assertIdsFree(db, url, verified, options.localIds ?? new Set());
   const now = new Date().toISOString();
   const { document, manifestHash } = verified;
   db.prepare(
@@ -106,6 +107,41 @@ export async function addEndpoint(
        fetched_at = excluded.fetched_at`,
   ).run(url, JSON.stringify(raw), manifestHash, document.protocol, document.buildVersion, document.author, now, now);
   return { record: getEndpoint(db, url) as EndpointRecord, verified };
+}
+
+/**
+ * An endpoint may not serve a skill id this runtime already has: the local skill would run and the
+ * remote one be skipped, which is never what adding it meant. Said before anything is stored, naming
+ * the id and who holds it; an endpoint added earlier keeps its ids the same way.
+ */
+function assertIdsFree(db: Db, url: string, verified: VerifiedDocument, localIds: ReadonlySet<string>): void {
+  const ids = verified.document.skills.map((skill) => skill.id);
+  const local = ids.filter((id) => localIds.has(id));
+  if (local.length > 0) {
+    throw new EndpointError(
+      url,
+      'taken',
+      `${url} serves ${local.join(', ')}, and a local skill here already has ${local.length === 1 ? 'that id' : 'those ids'}; nothing was added.`,
+      {
+        hint: `An endpoint cannot stand in for a local skill (the local ${local[0]} would be used). If this DATA_DIR is the one the endpoint is served from, add it from the user's own DATA_DIR instead (a protocol serves from a DATA_DIR of its own); otherwise ask the protocol to serve the skill under another id.`,
+      },
+    );
+  }
+  for (const other of listEndpoints(db)) {
+    if (other.url === url) continue;
+    const served = new Set(
+      ((other.raw as { skills?: { id?: unknown }[] } | undefined)?.skills ?? []).map((skill) => skill.id),
+    );
+    const shared = ids.filter((id) => served.has(id));
+    if (shared.length > 0) {
+      throw new EndpointError(
+        url,
+        'taken',
+        `${url} serves ${shared.join(', ')}, which the endpoint ${other.url} added earlier already serves; nothing was added.`,
+        { hint: `Remove the other one first (\`sextant endpoints remove ${other.url}\`) if this one replaces it.` },
+      );
+    }
+  }
 }
 
 export function listEndpoints(db: Db): EndpointRecord[] {

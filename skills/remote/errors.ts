@@ -1,7 +1,16 @@
 import { SkillError } from '../sdk/errors.ts';
 
 /** What went wrong talking to an endpoint: each kind has its own sentence, so a person knows what to do. */
-export type EndpointProblem = 'unreachable' | 'timeout' | 'too-large' | 'malformed' | 'http' | 'invalid' | 'signature';
+export type EndpointProblem =
+  | 'unreachable'
+  | 'timeout'
+  | 'too-large'
+  | 'malformed'
+  | 'http'
+  | 'invalid'
+  | 'signature'
+  /** A skill id it serves is one this runtime already has (a local skill, or an endpoint added earlier). */
+  | 'taken';
 
 /**
  * An agent endpoint could not be used: it did not answer in time, answered too much, answered
