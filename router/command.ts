@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type Address, formatEther, getAddress, isAddress, parseEther } from 'viem';
 import {
   type Command,
@@ -6,22 +7,43 @@ import {
   parseCommandArgs,
   parsePort,
   serveUntilStopped,
+  subcommandHelp,
   UsageError,
 } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
-import { describeError } from '../common/errors.ts';
+import { describeError, SextantError } from '../common/errors.ts';
 import { readSigningKey } from '../common/signing-key.ts';
+import { type EarningsJson, earningsJson, providerEarnings } from './earnings.ts';
 import { migrateRouter } from './migrations.ts';
 import { type Backend, ollamaBackend, openAiBackend } from './provider/backend.ts';
 import { DEFAULT_PROVIDER_PORT, startProviderNode } from './provider/serve.ts';
-import { computeContributions, listReceipts } from './receipts.ts';
+import { DEFAULT_QUARANTINE, describeQuarantine, isQuarantined, listQuarantines } from './quarantine.ts';
+import { computeContributions, listReceipts, receiptCounts } from './receipts.ts';
 import { listProviders } from './registry.ts';
 import { DEFAULT_LIMITS } from './router.ts';
 import { startRouter } from './server.ts';
 
 export const DEFAULT_ROUTER_PORT = 11435;
 
+const earningsHelp = `Usage: sextant provider earnings (--key KEY | --address ADDR) [--router URL] [--json]
+
+What a provider earned: the tokens of its usage receipts a router accepted, per epoch the emissions
+have settled (with what the compute bucket, 24% of each epoch's emission, paid it) and since the last
+settled epoch, with its share of the compute bucket (its accepted tokens over every provider's).
+
+It reads the router's receipts: from this machine's database (DATA_DIR/sextant.db, where
+\`sextant router serve\` records them) unless --router is given, then from that router's
+GET /router/earnings (a router on another machine answers only if it listens beyond loopback, --host).
+
+Options:
+  --key KEY         the provider's signing key (a file holding a 0x private key, or env:NAME): its address
+  --address ADDR    or the provider's address
+  --router URL      read from a running router instead of this machine's database
+  --json            print JSON (amounts in wei, as decimal strings)
+  -h, --help        show this help`;
+
 const providerHelp = `Usage: sextant provider serve --key KEY --price N [options]
+       sextant provider earnings (--key KEY | --address ADDR) [--router URL] [--json]
 
 Serves your Ollama (or any OpenAI-compatible server) to Sextant routers, for a price. The node
 speaks Ollama's API, refuses requests beyond --concurrency with 429, and signs a usage receipt
@@ -41,7 +63,9 @@ Options:
   --host HOST                where to listen (default 127.0.0.1; 0.0.0.0 to serve other machines)
   --port N                   (default ${DEFAULT_PROVIDER_PORT})
   --public-url URL           the URL routers reach this node at (default http://HOST:PORT)
-  -h, --help                 show this help`;
+  -h, --help                 show this help
+
+\`sextant provider earnings --help\`: your accepted tokens and compute rewards per epoch.`;
 
 const routerHelp = `Usage: sextant router <subcommand> [options]
 
@@ -62,7 +86,12 @@ Subcommands:
       --consumer ADDR                the address receipts are made out to (default: zero address)
       --first-token-timeout MS       per hop (default ${DEFAULT_LIMITS.firstTokenMs})
       --idle-timeout MS              per hop, between chunks (default ${DEFAULT_LIMITS.idleMs})
-  providers [--all] [--json]         the registered providers (--all: withdrawn ones too)
+      --quarantine-after N           rejected receipts in a row that quarantine a provider
+                                     (default ${DEFAULT_QUARANTINE.after}; it is not routed to until the period ends)
+      --quarantine-for MS            how long a quarantine lasts (default ${DEFAULT_QUARANTINE.forMs})
+                                     Prints one line per routed request ("route …") and per quarantine.
+  providers [--all] [--json]         the registered providers, their receipts and quarantines
+                                     (--all: withdrawn ones too)
   receipts [--provider ADDR] [--rejected] [--limit N] [--json]
                                      the usage receipts, newest first, and the accepted totals
 
@@ -185,6 +214,8 @@ async function routerServe(argv: string[], context: CommandContext): Promise<num
     consumer: { type: 'string' },
     'first-token-timeout': { type: 'string' },
     'idle-timeout': { type: 'string' },
+    'quarantine-after': { type: 'string' },
+    'quarantine-for': { type: 'string' },
   });
   if (values['no-local'] && values.local) throw new UsageError('--local and --no-local contradict each other.');
   const host = values.host ?? '127.0.0.1';
@@ -217,6 +248,11 @@ async function routerServe(argv: string[], context: CommandContext): Promise<num
       firstTokenMs: parseCount(values['first-token-timeout'], '--first-token-timeout', DEFAULT_LIMITS.firstTokenMs),
       idleMs: parseCount(values['idle-timeout'], '--idle-timeout', DEFAULT_LIMITS.idleMs),
     },
+    quarantine: {
+      after: parseCount(values['quarantine-after'], '--quarantine-after', DEFAULT_QUARANTINE.after),
+      forMs: parseCount(values['quarantine-for'], '--quarantine-for', DEFAULT_QUARANTINE.forMs),
+    },
+    log: (line) => context.stdout(`${line}\n`),
   }).catch((error: unknown) => {
     db.close();
     throw error;
@@ -228,6 +264,8 @@ async function routerServe(argv: string[], context: CommandContext): Promise<num
   openai api  ${running.url}/v1
   local       ${local ? `${local} — ${localState.up ? `up, ${localState.models?.length ?? 0} model(s)` : `down: ${localState.error}`}${router.preferLocal ? ', preferred' : ''}` : 'none'}
   providers   ${router.registeredProviders().length} registered${values.allow ? ` (allowlist of ${values.allow.split(',').length})` : ''}; GET ${running.url}/router/providers
+  quarantine  after ${router.quarantines.settings.after} rejected receipts in a row, for ${router.quarantines.settings.forMs} ms
+  log         one "route …" line per request below
 ${host === '127.0.0.1' || host === 'localhost' ? '' : `  note        listening on ${host}: anyone who reaches it can spend through your providers.\n`}Press Ctrl-C to stop.
 `);
   return serveUntilStopped(context.stderr, async () => {
@@ -241,13 +279,25 @@ async function routerProviders(argv: string[], context: CommandContext): Promise
   const db = openRouterDb(context);
   try {
     const providers = listProviders(db, { includeDeregistered: values.all === true });
+    const counts = receiptCounts(db);
+    const now = Date.now();
+    const quarantines = new Map(
+      listQuarantines(db)
+        .filter((record) => isQuarantined(record, now))
+        .map((record) => [record.provider.toLowerCase(), record]),
+    );
     if (values.json) {
-      const rows = providers.map((p) => ({
-        ...p,
-        pricePerMTokens: p.pricePerMTokens.toString(),
-        stake: p.stake.toString(),
-        deregisteredAt: p.deregisteredAt ?? null,
-      }));
+      const rows = providers.map((p) => {
+        const quarantine = quarantines.get(p.address.toLowerCase());
+        return {
+          ...p,
+          pricePerMTokens: p.pricePerMTokens.toString(),
+          stake: p.stake.toString(),
+          deregisteredAt: p.deregisteredAt ?? null,
+          receipts: counts.get(p.address.toLowerCase()) ?? { accepted: 0, rejected: 0 },
+          quarantine: quarantine ? { ...quarantine, description: describeQuarantine(quarantine) } : null,
+        };
+      });
       context.stdout(`${JSON.stringify({ providers: rows }, null, 2)}\n`);
       return 0;
     }
@@ -256,8 +306,10 @@ async function routerProviders(argv: string[], context: CommandContext): Promise
       return 0;
     }
     for (const p of providers) {
+      const receipts = counts.get(p.address.toLowerCase()) ?? { accepted: 0, rejected: 0 };
+      const quarantine = quarantines.get(p.address.toLowerCase());
       context.stdout(
-        `${p.address}  ${p.endpoint}\n  models ${p.models.join(', ')}\n  price ${formatEther(p.pricePerMTokens)} per 1M tokens, stake ${formatEther(p.stake)}\n  registered ${new Date(p.registeredAt).toISOString()}${p.deregisteredAt ? `, withdrawn ${new Date(p.deregisteredAt).toISOString()}` : ''}\n`,
+        `${p.address}  ${p.endpoint}${quarantine ? '  QUARANTINED' : ''}\n  models ${p.models.join(', ')}\n  price ${formatEther(p.pricePerMTokens)} per 1M tokens, stake ${formatEther(p.stake)}\n  receipts ${receipts.accepted} accepted, ${receipts.rejected} rejected\n  registered ${new Date(p.registeredAt).toISOString()}${p.deregisteredAt ? `, withdrawn ${new Date(p.deregisteredAt).toISOString()}` : ''}\n${quarantine ? `  ${describeQuarantine(quarantine)}\n` : ''}`,
       );
     }
     return 0;
@@ -310,10 +362,131 @@ async function routerReceipts(argv: string[], context: CommandContext): Promise<
   }
 }
 
+async function providerEarningsCommand(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs('provider', argv, {
+    key: { type: 'string' },
+    address: { type: 'string' },
+    router: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if ((values.key === undefined) === (values.address === undefined)) {
+    throw new UsageError('Give the provider as --key KEY or --address ADDR (one of the two).', {
+      hint: 'e.g. sextant provider earnings --key provider.key',
+    });
+  }
+  let provider: Address;
+  if (values.address !== undefined) {
+    if (!isAddress(values.address)) throw new UsageError(`--address takes a 0x address, not "${values.address}".`);
+    provider = getAddress(values.address);
+  } else {
+    provider = readSigningKey(values.key).address;
+  }
+  let report: EarningsJson | undefined;
+  let source: string;
+  if (values.router !== undefined) {
+    const router = parseUrl(values.router, '--router');
+    source = `the router at ${router} (GET /router/earnings)`;
+    report = await fetchEarnings(router, provider);
+  } else {
+    const path = databasePath(context.settings.dataDir);
+    source = `the router database ${path}`;
+    if (existsSync(path)) {
+      const db = openRouterDb(context);
+      try {
+        report = earningsJson(providerEarnings(db, provider));
+      } finally {
+        db.close();
+      }
+    }
+  }
+  if (values.json) {
+    context.stdout(`${JSON.stringify({ source, report: report ?? null }, null, 2)}\n`);
+    return 0;
+  }
+  context.stdout(renderEarnings(provider, source, report));
+  return 0;
+}
+
+async function fetchEarnings(router: string, provider: Address): Promise<EarningsJson> {
+  let response: Response;
+  try {
+    response = await fetch(`${router}/router/earnings?provider=${provider}`, { signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new SextantError(`The router at ${router} does not answer: ${describeError(error)}.`, {
+      code: 'router-unreachable',
+      hint: 'Is `sextant router serve` running there, and listening where this machine can reach it (--host)?',
+    });
+  }
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: string };
+    throw new SextantError(
+      `The router at ${router} answered ${response.status}: ${body.error ?? response.statusText}.`,
+      {
+        code: 'router-refused',
+        hint:
+          response.status === 403
+            ? 'A router on loopback answers only this machine: run the command there, or have it listen with --host.'
+            : undefined,
+      },
+    );
+  }
+  return (await response.json()) as EarningsJson;
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+
+function renderEarnings(provider: Address, source: string, report: EarningsJson | undefined): string {
+  const lines = [`Earnings of provider ${provider}`, `  read from ${source}`, ''];
+  const nothing =
+    !report || (report.settled.length === 0 && report.unsettled.requests === 0 && report.rejectedReceipts === 0);
+  if (nothing) {
+    lines.push(
+      report ? 'No receipts of this provider there yet.' : 'There is no router database there yet.',
+      'Receipts are recorded by the router your node serves (`sextant provider serve --router URL`), one',
+      'per reply it accepts. Run this command where that router runs, or pass --router URL; then serve',
+      'some requests. Settled epochs appear once `sextant emissions settle` has settled them.',
+    );
+    return `${lines.join('\n')}\n`;
+  }
+  if (report.settled.length > 0) {
+    lines.push("Settled epochs (the compute bucket, 24% of each epoch's emission, split by accepted tokens):");
+    for (const e of report.settled) {
+      lines.push(
+        `  epoch ${e.epoch}  ${e.from} → ${e.until}  ${e.tokens} tokens in ${e.requests} request(s), ${percent(e.share)} of ${e.allTokens}; paid ${formatEther(BigInt(e.payout))}${e.bucket ? ` of the bucket's ${formatEther(BigInt(e.bucket.paid))}` : ''}`,
+      );
+    }
+    lines.push('');
+  } else if (!report.emissionsSettled) {
+    lines.push('No epoch has been settled in this database yet (`sextant emissions settle`).', '');
+  }
+  const u = report.unsettled;
+  lines.push(
+    u.from
+      ? `Not settled yet (since ${u.from}, the end of the last settled epoch):`
+      : 'Not settled yet (all receipts so far):',
+    `  ${u.tokens} accepted tokens (${u.promptTokens} prompt + ${u.completionTokens} completion) in ${u.requests} request(s)`,
+    `  ${percent(u.share)} of the ${u.allTokens} tokens every provider served: your share of the compute bucket`,
+    '  The compute bucket pays them when `sextant emissions settle` settles the epochs they fall in.',
+  );
+  if (report.rejectedReceipts > 0) {
+    lines.push(
+      '',
+      `Rejected receipts: ${report.rejectedReceipts} (they earn nothing; \`sextant router receipts --provider ${provider} --rejected\` says why).`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const providerSubcommands = {
+  serve: providerServe,
+  earnings: { help: earningsHelp, run: providerEarningsCommand },
+};
+
 export const providerCommand: Command = {
   name: 'provider',
   help: providerHelp,
-  run: dispatchSubcommand('provider', { serve: providerServe }),
+  helpFor: subcommandHelp(providerSubcommands),
+  run: dispatchSubcommand('provider', providerSubcommands),
 };
 
 export const routerCommand: Command = {

@@ -9,7 +9,9 @@ import { type Db, migrate } from '../common/database.ts';
  * the reader. A row is never updated or deleted.
  *
  * Per-provider statistics (success rate, time to first token, throughput) live in memory
- * (stats.ts): they describe the last minutes, and a restarted router measures afresh.
+ * (stats.ts): they describe the last minutes, and a restarted router measures afresh. Quarantines
+ * (quarantine.ts) are stored: a restart must not free a provider that forged its receipts, and
+ * `sextant router providers` shows them from here.
  */
 const MIGRATIONS = [
   `CREATE TABLE router_providers (
@@ -56,6 +58,18 @@ const MIGRATIONS = [
   BEGIN SELECT RAISE(ABORT, 'a usage receipt is immutable'); END;
   CREATE TRIGGER router_receipts_undeletable BEFORE DELETE ON router_receipts
   BEGIN SELECT RAISE(ABORT, 'a usage receipt is immutable'); END;`,
+  `CREATE TABLE router_quarantines (
+    -- One row per provider: its current quarantine, or its last one.
+    provider TEXT PRIMARY KEY,
+    -- ISO timestamps: when it started, and until when the provider is not routed to.
+    since TEXT NOT NULL,
+    until TEXT NOT NULL,
+    -- The rejected receipts in a row that started it, and the last one's reason.
+    rejections INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    -- When an accepted receipt ended it (on probation, after until); NULL while it stands.
+    lifted_at TEXT
+  );`,
 ];
 
 export function migrateRouter(db: Db): void {

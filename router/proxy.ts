@@ -1,7 +1,9 @@
 import type { Hex } from 'viem';
 import { HopError, ModelNotFoundError, RouterError } from './errors.ts';
-import { checkReceipt, type MeasuredHop } from './receipt-check.ts';
+import { describeQuarantine } from './quarantine.ts';
+import { checkClaims, checkSignature, type MeasuredHop, type ReceiptVerdict } from './receipt-check.ts';
 import { recordReceipt } from './receipts.ts';
+import { formatQuarantineLine, formatRouteLine } from './route-log.ts';
 import { type Candidate, LOCAL_ID, type Router } from './router.ts';
 import type { Scored } from './score.ts';
 import { measuredCompletionTokens } from './tokens.ts';
@@ -60,14 +62,72 @@ export type RouteEvent =
 
 class ReplayDiverged extends Error {}
 
+/** What the log line of a request needs to know of its attempts (route-log.ts). */
+type Progress = {
+  attempts: number;
+  /** The upstream being tried, and its hop's request id. */
+  provider: string | undefined;
+  requestId: Hex | undefined;
+  /** The reply was complete: its line is written when it settles (settleSuccess). */
+  served: boolean;
+  /** Why the request failed, when an error event ended it. */
+  failure: string | undefined;
+};
+
 /**
  * Yields the reply's chunks in batches (the last chunk has `done: true`), or, once some were
- * yielded, at most one error event. Throws a RouterError with an HTTP status when nothing could be served at all.
+ * yielded, at most one error event. Throws a RouterError with an HTTP status when nothing could be
+ * served at all. Writes the request's log line (route-log.ts): a served request's once its receipt
+ * is settled, a failed or abandoned one's here.
  */
 export async function* routeRequest(router: Router, request: RouteRequest): AsyncGenerator<RouteEvent> {
+  const progress: Progress = {
+    attempts: 0,
+    provider: undefined,
+    requestId: undefined,
+    served: false,
+    failure: undefined,
+  };
+  try {
+    yield* routeAttempts(router, request, progress);
+  } catch (error) {
+    progress.failure = (error as Error).message;
+    throw error;
+  } finally {
+    if (!progress.served) {
+      const failed = progress.failure !== undefined;
+      router.log(
+        formatRouteLine({
+          request: progress.requestId,
+          provider: failed ? undefined : progress.provider,
+          model: request.body.model,
+          status: failed ? 'failed' : 'aborted',
+          attempts: progress.attempts,
+          ttftMs: undefined,
+          durationMs: undefined,
+          tokens: undefined,
+          claimed: undefined,
+          receipt: 'none',
+          reason: progress.failure ?? 'the client went away',
+        }),
+      );
+    }
+  }
+}
+
+async function* routeAttempts(router: Router, request: RouteRequest, progress: Progress): AsyncGenerator<RouteEvent> {
   const { model } = request.body;
   const candidates = router.candidates(model);
   if (candidates.length === 0) {
+    const quarantined = router.quarantinedFor(model);
+    if (quarantined.length > 0) {
+      const why = quarantined.map((record) => `provider ${record.provider} is ${describeQuarantine(record)}`);
+      throw new RouterError(`no upstream may serve model "${model}": ${why.join('; ')}`, {
+        status: 503,
+        code: 'providers-quarantined',
+        hint: 'GET /router/providers shows each quarantine; a provider is tried again when its quarantine ends.',
+      });
+    }
     throw new ModelNotFoundError(`model "${model}" not found: neither the local Ollama nor any provider offers it`, {
       hint: 'See GET /api/tags for the models on offer.',
     });
@@ -93,6 +153,9 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
       signal,
       via: request.via,
     });
+    progress.attempts += 1;
+    progress.provider = candidate.id;
+    progress.requestId = upstream.measure.requestId;
     const held: UpstreamChunk[] = [];
     const event = (items: UpstreamChunk[]): RouteEvent => ({
       type: 'chunks',
@@ -121,7 +184,8 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
         }
         yield event(items);
       }
-      settleSuccess(router, candidate, model, upstream.measure);
+      progress.served = true;
+      settleSuccess(router, candidate, model, upstream.measure, progress.attempts);
       if (held.length > 0) yield event(held);
       return;
     } catch (error) {
@@ -129,21 +193,21 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
       if (request.signal.aborted) return;
       if (error instanceof ReplayDiverged) {
         const failed = failures.at(-1);
-        yield {
-          type: 'error',
-          message: `${describe(failed?.id)} failed mid-stream (${failed?.error.message}); the restart on ${describe(candidate.id)} produced different text, so the reply cannot be completed. Retry the request.`,
-        };
+        progress.failure = `${describe(failed?.id)} failed mid-stream (${failed?.error.message}); the restart on ${describe(candidate.id)} produced different text, so the reply cannot be completed. Retry the request.`;
+        yield { type: 'error', message: progress.failure };
         return;
       }
       const hopError =
         error instanceof HopError ? error : new HopError((error as Error).message, { phase: 'stream', cause: error });
       if (deadline.aborted) {
         const message = `the request took longer than its ${router.limits.totalMs} ms limit`;
+        progress.failure = message;
         if (sent.chunks > 0) yield { type: 'error', message };
         else throw new RouterError(message, { status: 504, code: 'request-timeout' });
         return;
       }
       if (hopError.isClientError) {
+        progress.failure = hopError.message;
         if (sent.chunks > 0) yield { type: 'error', message: hopError.message };
         else
           throw new RouterError(hopError.message.replace(/^HTTP \d+: /, ''), { status: 400, code: 'upstream-refused' });
@@ -159,9 +223,13 @@ export async function* routeRequest(router: Router, request: RouteRequest): Asyn
   }
 
   const summary = failures.map((failure) => `${describe(failure.id)}: ${failure.error.message}`).join('; ');
-  const message = `no upstream could serve model "${model}" (${summary || 'the reply could not be continued'})`;
+  const quarantined = router
+    .quarantinedFor(model)
+    .map((record) => `provider ${record.provider} is ${describeQuarantine(record)}`);
+  const message = `no upstream could serve model "${model}" (${summary || 'the reply could not be continued'})${quarantined.length > 0 ? `; not tried: ${quarantined.join('; ')}` : ''}`;
   if (sent.chunks > 0) {
-    yield { type: 'error', message: `the reply broke off mid-stream and could not be continued: ${summary}` };
+    progress.failure = `the reply broke off mid-stream and could not be continued: ${summary}`;
+    yield { type: 'error', message: progress.failure };
     return;
   }
   if (failures.length > 0 && failures.every((failure) => failure.error.upstreamStatus === 404)) {
@@ -220,21 +288,37 @@ function skipReplayed(
 }
 
 /**
- * A complete reply: the local Ollama's counts at once; a provider's once its receipt is checked
- * (off the response's path: recovering a signature takes milliseconds), as a failure if rejected.
+ * A complete reply: the local Ollama's counts at once; a provider's once its receipt is checked, as
+ * a failure if rejected. The claims are checked here, before the reply ends (cheap, synchronous), so a
+ * false claim already counts against the provider when the client sends its next request; the
+ * signature is recovered off the response's path (it takes milliseconds). Then the request's log
+ * line, and the provider's quarantine (quarantine.ts).
  */
-function settleSuccess(router: Router, candidate: Scored<Candidate>, model: string, measure: UpstreamMeasure): void {
+function settleSuccess(
+  router: Router,
+  candidate: Scored<Candidate>,
+  model: string,
+  measure: UpstreamMeasure,
+  attempts: number,
+): void {
   const ttftMs = measure.ttftMs ?? 0;
   const durationMs = measure.durationMs ?? ttftMs;
-  const success = {
-    ok: true as const,
+  const tokens = measuredCompletionTokens(measure.count);
+  const success = { ok: true as const, ttftMs, completionTokens: tokens, generationMs: durationMs - ttftMs };
+  const line = {
+    request: measure.requestId,
+    provider: candidate.id,
+    model,
+    status: 'served' as const,
+    attempts,
     ttftMs,
-    completionTokens: measuredCompletionTokens(measure.count),
-    generationMs: durationMs - ttftMs,
+    durationMs,
+    tokens,
   };
   const provider = candidate.provider;
   if (!provider) {
     router.stats.record(candidate.id, model, success);
+    router.log(formatRouteLine({ ...line, claimed: undefined, receipt: 'none', reason: undefined }));
     return;
   }
   const hop: MeasuredHop = {
@@ -247,16 +331,47 @@ function settleSuccess(router: Router, candidate: Scored<Candidate>, model: stri
     ttftMs,
     durationMs,
   };
-  router.track(
-    checkReceipt(measure.receipt, hop, router.tolerance)
-      .then((verdict) => {
-        recordReceipt(router.db, hop, verdict, provider.pricePerMTokens);
-        router.stats.record(
-          candidate.id,
-          model,
-          verdict.accepted ? success : { ok: false, reason: `receipt rejected: ${verdict.reason}` },
-        );
-      })
-      .catch((error: unknown) => console.error('router: could not record a receipt:', error)),
-  );
+  const settle = (verdict: ReceiptVerdict) => {
+    recordReceipt(router.db, hop, verdict, provider.pricePerMTokens);
+    router.stats.record(
+      candidate.id,
+      model,
+      verdict.accepted ? success : { ok: false, reason: `receipt rejected: ${verdict.reason}`, receiptRejected: true },
+    );
+    const change = router.quarantines.afterVerdict(provider.address, verdict);
+    const claimed = verdict.receipt
+      ? { prompt: Number(verdict.receipt.promptTokens), completion: Number(verdict.receipt.completionTokens) }
+      : undefined;
+    router.log(
+      formatRouteLine({
+        ...line,
+        claimed,
+        receipt: verdict.accepted ? 'accepted' : 'rejected',
+        reason: verdict.accepted ? undefined : verdict.reason,
+      }),
+    );
+    if (change) {
+      const { record } = change;
+      router.log(
+        formatQuarantineLine({
+          provider: record.provider,
+          status: change.kind,
+          rejections: record.rejections,
+          until: record.until,
+          reason: record.reason,
+        }),
+      );
+    }
+  };
+  const failed = (error: unknown) => console.error('router: could not record a receipt:', error);
+  const claims = checkClaims(measure.receipt, hop, router.tolerance);
+  if ('rejected' in claims) {
+    try {
+      settle(claims.rejected);
+    } catch (error) {
+      failed(error);
+    }
+    return;
+  }
+  router.track(checkSignature(claims, hop).then(settle).catch(failed));
 }

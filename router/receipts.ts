@@ -188,6 +188,36 @@ export function computeContributions(db: Db, period: { from?: string; until?: st
   );
 }
 
+/**
+ * How many of the provider's latest receipts in a row were rejected (looking back at most `limit`):
+ * 0 when the latest was accepted.
+ */
+export function rejectionStreak(db: Db, provider: Address, limit: number): number {
+  const rows = db
+    .prepare(
+      'SELECT accepted FROM router_receipts WHERE provider = ? COLLATE NOCASE ORDER BY recorded_at DESC, rowid DESC LIMIT ?',
+    )
+    .all(provider, Math.max(1, Math.floor(limit))) as Pick<ReceiptRow, 'accepted'>[];
+  const firstAccepted = rows.findIndex((row) => row.accepted === 1);
+  return firstAccepted === -1 ? rows.length : firstAccepted;
+}
+
+/** Per provider, how many receipts the router accepted and rejected (all time). */
+export function receiptCounts(db: Db): Map<string, { accepted: number; rejected: number }> {
+  const rows = db
+    .prepare('SELECT provider, accepted, COUNT(*) AS n FROM router_receipts GROUP BY provider, accepted')
+    .all() as { provider: Address; accepted: 0 | 1; n: number }[];
+  const counts = new Map<string, { accepted: number; rejected: number }>();
+  for (const row of rows) {
+    const key = row.provider.toLowerCase();
+    const entry = counts.get(key) ?? { accepted: 0, rejected: 0 };
+    if (row.accepted === 1) entry.accepted += row.n;
+    else entry.rejected += row.n;
+    counts.set(key, entry);
+  }
+  return counts;
+}
+
 function conditions(filter: ReceiptFilter): { where: string; params: (string | number)[] } {
   const clauses: string[] = [];
   const params: (string | number)[] = [];

@@ -3,7 +3,9 @@ import type { Db } from '../common/database.ts';
 import { HealthMonitor } from './health.ts';
 import type { HopLimits } from './hop.ts';
 import { migrateRouter } from './migrations.ts';
+import { DEFAULT_QUARANTINE, type QuarantineRecord, type QuarantineSettings, Quarantines } from './quarantine.ts';
 import { deregisterProvider, listProviders, type ProviderRecord, registerProvider } from './registry.ts';
+import type { RouterLog } from './route-log.ts';
 import { DEFAULT_WEIGHTS, orderCandidates, type Scored, type ScoreInput, type ScoreWeights } from './score.ts';
 import { RollingStats, type StatsOptions } from './stats.ts';
 import { DEFAULT_TOKEN_TOLERANCE, type TokenTolerance } from './tokens.ts';
@@ -54,6 +56,10 @@ export type RouterOptions = {
   probeIntervalMs?: number;
   probeTimeoutMs?: number;
   stats?: StatsOptions;
+  /** When a run of rejected receipts quarantines a provider, and for how long (quarantine.ts). */
+  quarantine?: Partial<QuarantineSettings>;
+  /** Where the log lines go (route-log.ts): one per routed request; none by default. */
+  log?: RouterLog;
 };
 
 /** One upstream a request may go to. */
@@ -74,6 +80,8 @@ export class Router {
   readonly tolerance: TokenTolerance;
   readonly stats: RollingStats;
   readonly health: HealthMonitor;
+  readonly quarantines: Quarantines;
+  readonly log: RouterLog;
   private providers: ProviderRecord[];
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -88,6 +96,8 @@ export class Router {
     this.weights = options.weights ?? DEFAULT_WEIGHTS;
     this.tolerance = options.tolerance ?? DEFAULT_TOKEN_TOLERANCE;
     this.stats = new RollingStats(options.stats);
+    this.quarantines = new Quarantines(this.db, { ...DEFAULT_QUARANTINE, ...options.quarantine });
+    this.log = options.log ?? (() => {});
     this.providers = listProviders(this.db);
     this.health = new HealthMonitor({
       targets: () => [
@@ -128,7 +138,7 @@ export class Router {
     return this.providers;
   }
 
-  /** The upstreams that offer `model`, in the order a request tries them (score.ts). */
+  /** The upstreams that offer `model`, in the order a request tries them (score.ts); quarantined providers are left out. */
   candidates(model: string): Scored<Candidate>[] {
     const candidates: Candidate[] = [];
     const offered = this.providers.some((provider) => provider.models.some((name) => sameModel(name, model)));
@@ -151,6 +161,7 @@ export class Router {
     }
     for (const provider of this.providers) {
       if (!provider.models.some((name) => sameModel(name, model))) continue;
+      if (this.quarantines.active(provider.address)) continue;
       candidates.push({
         id: provider.address,
         local: false,
@@ -163,6 +174,15 @@ export class Router {
       });
     }
     return orderCandidates(candidates, { weights: this.weights, preferLocal: this.preferLocal });
+  }
+
+  /** The providers that offer `model` but are quarantined, with why. */
+  quarantinedFor(model: string): QuarantineRecord[] {
+    return this.providers.flatMap((provider) => {
+      if (!provider.models.some((name) => sameModel(name, model))) return [];
+      const record = this.quarantines.active(provider.address);
+      return record ? [record] : [];
+    });
   }
 
   /** Every model some upstream offers: the local Ollama's (as last probed) and the providers'. */

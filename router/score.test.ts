@@ -5,6 +5,7 @@ import type { StatsSummary } from './stats.ts';
 const unmeasured: StatsSummary = {
   samples: 0,
   failures: 0,
+  rejectedReceipts: 0,
   ttftMs: undefined,
   tokensPerSecond: undefined,
   lastFailure: undefined,
@@ -17,6 +18,7 @@ function candidate(id: string, change: Partial<ScoreInput> = {}): ScoreInput {
 const measured = (ttftMs: number, tokensPerSecond: number | undefined, samples = 10, failures = 0): StatsSummary => ({
   samples,
   failures,
+  rejectedReceipts: 0,
   ttftMs,
   tokensPerSecond,
   lastFailure: undefined,

@@ -18,6 +18,12 @@ import type { StatsSummary } from './stats.ts';
  * is not counted twice; the person running the router pays, so price has its own weight; and stake
  * is declared in the signed registration but not yet checked on-chain, so it weighs least.
  *
+ * A rejected usage receipt is a failure in the success part, and scales the whole score by `trust`,
+ * 1 − rejected receipts / samples: a provider whose only recent reply carried a false claim scores 0,
+ * so one rejection is enough to put every provider without one ahead of it, however cheap it is (a
+ * cheap forger must not keep winning on price while its samples say nothing about its speed). One
+ * false rejection among many accepted receipts costs little: 1 in 20 scales by 0.95.
+ *
  * No stats is a neutral prior, not a verdict: a provider not yet measured scores ½ on time to first
  * token and throughput (a 500 ms, 30 tokens/s provider) and 0.9 on success. So an unmeasured
  * provider is tried when it is cheaper, or when the measured ones are worse than that typical one;
@@ -53,7 +59,12 @@ export type ScoreInput = {
 
 export type ScoreParts = ScoreWeights;
 
-export type Scored<T extends ScoreInput = ScoreInput> = T & { score: number; parts: ScoreParts };
+export type Scored<T extends ScoreInput = ScoreInput> = T & {
+  score: number;
+  parts: ScoreParts;
+  /** 1 − rejected receipts / samples (1 with no samples): what the weighted parts are multiplied by. */
+  trust: number;
+};
 
 export function scoreCandidates<T extends ScoreInput>(
   candidates: readonly T[],
@@ -78,13 +89,15 @@ export function scoreCandidates<T extends ScoreInput>(
           : stats.tokensPerSecond / (stats.tokensPerSecond + THROUGHPUT_REFERENCE_TPS),
       stake: largestStake === 0n ? 0 : Number(candidate.stake) / Number(largestStake),
     };
+    const trust = stats.samples === 0 ? 1 : 1 - stats.rejectedReceipts / stats.samples;
     const score =
-      weights.success * parts.success +
-      weights.price * parts.price +
-      weights.ttft * parts.ttft +
-      weights.throughput * parts.throughput +
-      weights.stake * parts.stake;
-    return { ...candidate, score, parts };
+      trust *
+      (weights.success * parts.success +
+        weights.price * parts.price +
+        weights.ttft * parts.ttft +
+        weights.throughput * parts.throughput +
+        weights.stake * parts.stake);
+    return { ...candidate, score, parts, trust };
   });
 }
 

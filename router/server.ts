@@ -5,10 +5,12 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { getAddress, isAddress } from 'viem';
 import { z } from 'zod';
 import { assertPortFree } from '../common/ports.ts';
+import { earningsJson, providerEarnings } from './earnings.ts';
 import { RouterError } from './errors.ts';
 import { errorHandlers, limitBody, validateJson, validateQuery } from './http-edge.ts';
 import { sendStream } from './http-stream.ts';
 import { type RouteEvent, routeRequest } from './proxy.ts';
+import { describeQuarantine } from './quarantine.ts';
 import { listReceipts } from './receipts.ts';
 import { LOCAL_ID, Router, type RouterOptions } from './router.ts';
 import { DeregistrationJsonSchema, RegistrationJsonSchema, SignedJsonSchema, toJson } from './typed-data.ts';
@@ -43,6 +45,14 @@ export const PROVIDER_HEADER = 'x-sextant-provider';
 export const SERVED_REQUEST_HEADER = 'x-sextant-request-id';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** GET /router/earnings's query: whose. */
+const EarningsQuerySchema = z.object({
+  provider: z
+    .string()
+    .refine((value) => isAddress(value), 'must be an address')
+    .transform((value) => getAddress(value)),
+});
 
 /** GET /router/receipts's query: as lenient as ever about `accepted` and `limit`, strict about `provider`. */
 const ReceiptsQuerySchema = z.object({
@@ -133,6 +143,10 @@ export function createRouterApp(router: Router, options: { loopbackOnly?: boolea
     const receipts = listReceipts(router.db, c.req.valid('query'));
     return c.json({ receipts: receipts.map((r) => ({ ...r, pricePerMTokens: r.pricePerMTokens.toString() })) });
   });
+
+  app.get('/router/earnings', validateQuery(EarningsQuerySchema), (c) =>
+    c.json(earningsJson(providerEarnings(router.db, c.req.valid('query').provider))),
+  );
 
   // OpenAI's clients read its error shape; everything else (Ollama's clients, the router's own routes) the app's.
   const errors = errorHandlers('the router', (c) => (c.req.path.startsWith('/v1/') ? 'openai' : 'ollama'));
@@ -257,7 +271,10 @@ function providerJson(record: ReturnType<Router['registeredProviders']>[number])
   });
 }
 
-/** The providers, their health and statistics, and the order each model's requests would try them in. */
+/**
+ * The providers, their health, statistics and quarantine, and the order each model's requests would
+ * try them in (a quarantined provider is in no ranking).
+ */
 function providersView(router: Router) {
   const ranking = Object.fromEntries(
     router.models().map((model) => [
@@ -265,6 +282,7 @@ function providersView(router: Router) {
       router.candidates(model.name).map((c) => ({
         id: c.id,
         score: Number(c.score.toFixed(4)),
+        trust: Number(c.trust.toFixed(4)),
         up: c.up,
         parts: Object.fromEntries(Object.entries(c.parts).map(([k, v]) => [k, Number(v.toFixed(4))])),
         stats: c.stats,
@@ -275,10 +293,15 @@ function providersView(router: Router) {
     local: router.local
       ? { endpoint: router.local, preferred: router.preferLocal, health: router.health.state(LOCAL_ID) }
       : null,
-    providers: router.registeredProviders().map((record) => ({
-      ...providerJson(record),
-      health: router.health.state(record.address),
-    })),
+    providers: router.registeredProviders().map((record) => {
+      const quarantine = router.quarantines.active(record.address);
+      return {
+        ...providerJson(record),
+        health: router.health.state(record.address),
+        // Not routed to while it stands; ranking leaves it out.
+        quarantine: quarantine ? { ...quarantine, description: describeQuarantine(quarantine) } : null,
+      };
+    }),
     ranking,
   };
 }

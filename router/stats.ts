@@ -15,14 +15,27 @@ export type Outcome =
       completionTokens: number;
       generationMs: number;
     }
-  /** A failure counts against the provider: an error, a broken time limit, a rejected receipt. */
-  | { ok: false; reason: string };
+  /**
+   * A failure counts against the provider: an error, a broken time limit, a rejected receipt. A
+   * rejected receipt (`receiptRejected`) also scales the provider's whole score down (score.ts): the
+   * reply came, but its claim was false.
+   */
+  | { ok: false; reason: string; receiptRejected?: boolean };
 
-type Sample = { at: number; ok: boolean; ttftMs?: number; tokensPerSecond?: number; reason?: string };
+type Sample = {
+  at: number;
+  ok: boolean;
+  ttftMs?: number;
+  tokensPerSecond?: number;
+  reason?: string;
+  receiptRejected?: boolean;
+};
 
 export type StatsSummary = {
   samples: number;
   failures: number;
+  /** How many of the failures are rejected receipts. */
+  rejectedReceipts: number;
   /** Mean over the successful samples; undefined when there are none. */
   ttftMs: number | undefined;
   tokensPerSecond: number | undefined;
@@ -61,7 +74,12 @@ export class RollingStats {
     const window = this.windows.get(key) ?? [];
     const sample: Sample = outcome.ok
       ? { at: this.now(), ok: true, ttftMs: outcome.ttftMs }
-      : { at: this.now(), ok: false, reason: outcome.reason };
+      : {
+          at: this.now(),
+          ok: false,
+          reason: outcome.reason,
+          ...(outcome.receiptRejected ? { receiptRejected: true } : {}),
+        };
     if (outcome.ok && outcome.generationMs >= MIN_GENERATION_MS && outcome.completionTokens >= MIN_GENERATION_TOKENS) {
       sample.tokensPerSecond = outcome.completionTokens / (outcome.generationMs / 1000);
     }
@@ -79,6 +97,7 @@ export class RollingStats {
     return {
       samples: window.length,
       failures: failures.length,
+      rejectedReceipts: failures.filter((sample) => sample.receiptRejected).length,
       ttftMs: mean(ttfts),
       tokensPerSecond: mean(rates),
       lastFailure: failures.at(-1)?.reason,

@@ -42,6 +42,11 @@ export type FakeOllamaOptions = {
   delayMs?: number;
   /** How many characters each streamed chunk carries (default 8), to exercise reassembly. */
   chunkSize?: number;
+  /**
+   * The eval_count every reply reports, whatever its length (default: about a token per four
+   * characters): a backend that inflates its usage, so a provider node in front of it signs for more.
+   */
+  evalCount?: number;
 };
 
 export type FakeOllama = {
@@ -131,7 +136,7 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
       load_duration: 100_000,
       prompt_eval_count: countTokens(JSON.stringify(request.messages ?? request.prompt ?? '')),
       prompt_eval_duration: 200_000,
-      eval_count: countTokens(content),
+      eval_count: options.evalCount ?? countTokens(content),
       eval_duration: 700_000,
     };
     if (!request.stream) {
