@@ -92,11 +92,6 @@ export const commands: readonly CommandEntry[] = [
       }),
   },
   {
-    name: 'keys',
-    summary: 'make an author or auditor key for the skill registry (a file, mode 600) and show its address',
-    load: async () => (await import('../skills/keys-command.ts')).keysCommand,
-  },
-  {
     name: 'endpoints',
     summary: "add, list, refresh and remove protocols' agent endpoints (remote skills)",
     load: async () => (await import('../skills/remote/command.ts')).endpointsCommand,
@@ -130,6 +125,11 @@ export const commands: readonly CommandEntry[] = [
     name: 'chains',
     summary: 'list the chains CHAIN= can select and what each has',
     load: async () => (await import('../common/chains/command.ts')).chainsCommand,
+  },
+  {
+    name: 'keys',
+    summary: 'make an author or auditor key for the skill registry (a file, mode 600) and show its address',
+    load: async () => (await import('../skills/keys-command.ts')).keysCommand,
   },
 ];
 
