@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { Address } from 'viem';
+import { type Address, formatUnits, parseUnits } from 'viem';
 import { validate } from '../../common/http-edge.ts';
 import { INTENT_ACTIONS } from '../../common/intent-actions.ts';
-import { notSettled, ReportParamsSchema, ReportQuerySchema } from '../../emissions/routes.ts';
+import { ClaimParamsSchema, notSettled, ReportParamsSchema, ReportQuerySchema } from '../../emissions/routes.ts';
 import type {
   AccountResponse,
   ChatEvent,
+  ClaimProof,
   ConversationListResponse,
   EpochListResponse,
   EpochReport,
@@ -514,6 +515,39 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
       } satisfies EpochReport);
     },
   );
+
+  // An address's claim is what the epoch's payouts give it, summed over the buckets (the index and
+  // proof are placeholders: nothing here is claimed on chain); 404 as the real route when none.
+  app.get('/v1/emissions/epochs/:epoch/claims/:address', validate('param', ClaimParamsSchema), (c) => {
+    const { epoch, address } = c.req.valid('param');
+    const found = options.noEpochs ? undefined : FAKE_EPOCH_REPORTS.find((r) => r.epoch === epoch);
+    if (!found) return c.json(notSettled(epoch), 404);
+    const account = address.toLowerCase() as Address;
+    const wei = found.buckets
+      .flatMap((b) => b.payouts)
+      .filter((p) => p.contributor.toLowerCase() === account)
+      .reduce((sum, p) => sum + parseUnits(p.amount, 18), 0n);
+    if (wei === 0n || !found.root) {
+      return c.json(
+        { error: `Epoch ${epoch} pays ${address} nothing: it has no claim in it.`, code: 'nothing-to-claim' },
+        404,
+      );
+    }
+    return c.json({
+      epoch,
+      status: found.status,
+      account,
+      index: 0,
+      amount: formatUnits(wei, 18),
+      amountWei: wei.toString(),
+      proof: [found.root as `0x${string}`],
+      root: found.root as `0x${string}`,
+      chainId: found.chainId,
+      rewardToken: found.rewardToken,
+      distributor: found.distributor,
+      claimed: found.status === 'distributed' ? false : null,
+    } satisfies ClaimProof);
+  });
 
   app.post('/v1/chat', async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as
