@@ -110,4 +110,31 @@ describe('sextant router and sextant provider', () => {
     ).rejects.toThrow(/this router's own address/);
     await expect(routerCommand.run(['serve', '--allow', '0x12'], ctx)).rejects.toThrow(/comma-separated 0x addresses/);
   });
+
+  it('provider earnings: says where it reads, what to do when there is nothing yet, and refuses a bad command line', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-router-cli-'));
+    const provider = privateKeyToAccount(generatePrivateKey()).address;
+    const none = context(dataDir);
+    expect(await providerCommand.run(['earnings', '--address', provider], none.ctx)).toBe(0);
+    expect(none.out()).toContain(`read from the router database ${databasePath(dataDir)}`);
+    expect(none.out()).toContain('There is no router database there yet.');
+    expect(none.out()).toMatch(/sextant provider serve --router URL/);
+
+    const db = openDatabase(databasePath(dataDir));
+    migrateRouter(db);
+    db.close();
+    const empty = context(dataDir);
+    expect(await providerCommand.run(['earnings', '--address', provider, '--json'], empty.ctx)).toBe(0);
+    expect(JSON.parse(empty.out())).toMatchObject({
+      report: { provider, settled: [], unsettled: { requests: 0, tokens: 0, share: 0 }, emissionsSettled: false },
+    });
+
+    const { ctx } = context(dataDir);
+    await expect(providerCommand.run(['earnings'], ctx)).rejects.toThrow(/--key KEY or --address ADDR/);
+    await expect(providerCommand.run(['earnings', '--address', '0x12'], ctx)).rejects.toThrow(/0x address/);
+    await expect(
+      providerCommand.run(['earnings', '--address', provider, '--router', 'http://127.0.0.1:9'], ctx),
+    ).rejects.toThrow(/The router at http:\/\/127\.0\.0\.1:9 does not answer/);
+    expect(providerCommand.helpFor?.(['earnings'])).toMatch(/^Usage: sextant provider earnings/);
+  });
 });

@@ -92,4 +92,23 @@ describe('the score', () => {
     const scored = scoreCandidates([candidate('a', { stake: 100n }), candidate('b', { stake: 25n })]);
     expect(scored.map((c) => c.parts.stake)).toEqual([1, 0.25]);
   });
+
+  it('scales the whole score by the share of samples that are not rejected receipts: one rejection outweighs a fifth of the price', () => {
+    const forger = candidate('forger', {
+      pricePerMTokens: 1n,
+      stats: { ...unmeasured, samples: 1, failures: 1, rejectedReceipts: 1, lastFailure: 'receipt rejected' },
+    });
+    const honest = candidate('honest', { pricePerMTokens: 5n });
+    const order = orderCandidates([forger, honest]);
+    expect(order.map((c) => [c.id, c.trust, Number(c.score.toFixed(4))])).toEqual([
+      ['honest', 1, 0.495],
+      ['forger', 0, 0],
+    ]);
+    // One rejection among twenty samples costs a twentieth of the score, and counts as a failure.
+    const [mostly] = scoreCandidates([
+      candidate('mostly', { stats: { ...measured(100, 50, 20, 1), rejectedReceipts: 1 } }),
+    ]);
+    expect(mostly?.trust).toBe(0.95);
+    expect(mostly?.parts.success).toBeCloseTo((19 + 1.8) / 22, 10);
+  });
 });
