@@ -1,10 +1,7 @@
 import { type CommandContext, parseCommandArgs, UsageError, withDatabase } from '../common/command.ts';
-import { describeError } from '../common/errors.ts';
 import { publicClientFor } from '../common/network.ts';
-import { EmissionsError } from './config.ts';
 import { migrateEmissions } from './ledger/migrations.ts';
 import { claimProof } from './proof.ts';
-import type { ClaimProof } from './views.ts';
 
 export const proofHelp = `Usage: sextant emissions proof --epoch N --address A [--json]
 
@@ -47,15 +44,7 @@ export async function proof(argv: string[], context: CommandContext): Promise<nu
         return undefined;
       }
     })();
-    let claim: ClaimProof;
-    try {
-      claim = await claimProof(db, epoch, address, client);
-    } catch (error) {
-      if (error instanceof EmissionsError || !client) throw error;
-      // The chain did not answer: the proof stands without it.
-      context.stderr(`Could not ask the distributor whether the claim is paid: ${describeError(error)}\n`);
-      claim = await claimProof(db, epoch, address);
-    }
+    const claim = await claimProof(db, epoch, address, client);
     if (values.json) {
       context.stdout(`${JSON.stringify(claim, null, 2)}\n`);
       return 0;

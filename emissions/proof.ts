@@ -10,7 +10,7 @@ import type { ClaimProof } from './views.ts';
  * distributor's `claim(index, account, amount, proof)` takes. Providers, skill authors, referrers and
  * treasuries are plain addresses, not local accounts: the proof is theirs to use from any wallet (or
  * `sextant emissions claim --for`). With a client, a distributed epoch's `claimed` is read from its
- * distributor; otherwise it is null.
+ * distributor; otherwise, or when the chain does not answer, it is null.
  */
 export async function claimProof(db: Db, epoch: number, account: string, client?: PublicClient): Promise<ClaimProof> {
   if (!isAddress(account, { strict: false })) {
@@ -37,14 +37,17 @@ export async function claimProof(db: Db, epoch: number, account: string, client?
     });
   }
   const distributed = record.status === 'distributed' && record.distributor !== null;
+  // A chain that does not answer, or has no distributor there, leaves it unsaid: the proof stands.
   const claimed =
     distributed && client
-      ? await client.readContract({
-          address: record.distributor as Address,
-          abi: distributorAbi,
-          functionName: 'isClaimed',
-          args: [BigInt(claim.index)],
-        })
+      ? await client
+          .readContract({
+            address: record.distributor as Address,
+            abi: distributorAbi,
+            functionName: 'isClaimed',
+            args: [BigInt(claim.index)],
+          })
+          .catch(() => null)
       : null;
   return {
     epoch,

@@ -5,6 +5,7 @@ import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { computeEpochSettlement } from './epoch.ts';
 import { verifyProof } from './merkle.ts';
+import { emissionsRoutes } from './routes.ts';
 import { DEFAULT_SCHEDULE } from './schedule.ts';
 import { saveSettlement, updateDistribution } from './store.ts';
 import { testAgentWithRewards } from './testing/agent.ts';
@@ -164,6 +165,13 @@ describe('the emissions routes on the server (the chat page reads them)', async 
         claim.root,
       ),
     ).toBe(true);
+  });
+
+  it('with a chain client, leaves claimed unsaid when the chain has no distributor there (the proof stands)', async () => {
+    const routes = emissionsRoutes({ db: deps.db, client: deps.env.publicClient });
+    const response = await routes.request(`/v1/emissions/epochs/3/claims/${address(5)}`);
+    expect(response.status).toBe(200);
+    expect(ClaimProofSchema.parse(await response.json())).toMatchObject({ distributor: DISTRIBUTOR, claimed: null });
   });
 
   it('answers 404 for an address an epoch pays nothing or an epoch not settled, 400 for a bad address', async () => {
