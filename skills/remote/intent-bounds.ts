@@ -24,6 +24,8 @@ export type IntentBound = {
   request: Record<string, unknown>;
   /** The step in words, for refusals: "swap", "supply", "withdrawal". */
   what: string;
+  /** What the user asked to do with what is given: "sell", "supply", "withdraw". */
+  verb: string;
   gives: { token: Token; amount: bigint };
   receives: { token: Token; amount: bigint };
   /** A minimum the user named (a swap's "at least …"), which the endpoint's claim may not undercut. */
@@ -56,6 +58,7 @@ async function swapBound(input: RemoteSwapInput, ctx: SkillContext, id: string):
   return {
     request: input,
     what: 'swap',
+    verb: 'sell',
     gives: { token: tokenIn, amount: amountIn },
     receives: { token: tokenOut, amount: userMinimum ?? 0n },
     userMinimum,
@@ -81,6 +84,7 @@ async function supplyBound(input: RemoteSupplyInput, ctx: SkillContext, id: stri
   return {
     request: { token: token.address, amount: formatUnits(amount, token.decimals) },
     what: 'supply',
+    verb: 'supply',
     gives: { token, amount },
     receives: { token: position, amount: least },
     userMinimum: undefined,
@@ -118,6 +122,7 @@ async function withdrawBound(input: RemoteWithdrawInput, ctx: SkillContext, id: 
   return {
     request: { token: token.address, amount: formatUnits(amount, token.decimals) },
     what: 'withdrawal',
+    verb: 'withdraw',
     gives: { token: position, amount: amount + POSITION_ROUNDING_UNITS },
     receives: { token, amount },
     userMinimum: undefined,

@@ -157,7 +157,7 @@ describe('remote supply and withdraw, bounded by the Aave V3 position token', as
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SkillRefusedError);
     expect(listEndpoints(db)[0]?.suspect?.reason).toBe(
-      'it says it would take 2000 USDC, more than the 1000 USDC you asked to give.',
+      'it says it would take 2000 USDC, more than the 1000 USDC you asked to supply.',
     );
   });
 });

@@ -131,7 +131,7 @@ async function buildRemote(
   if (claimedGive > gives.amount) {
     refuse(
       'suspect',
-      `it says it would take ${amount(claimedGive, gives.token)}, more than the ${amount(gives.amount, gives.token)} you asked to ${bound.what === 'swap' ? 'sell' : 'give'}.`,
+      `it says it would take ${amount(claimedGive, gives.token)}, more than the ${amount(gives.amount, gives.token)} you asked to ${bound.verb}.`,
     );
   }
   let minimum = receives.amount;
