@@ -76,7 +76,8 @@ performance, with failover and checked usage receipts. Point OLLAMA_HOST (or an 
 base URL, plus /v1) at it.
 
 Subcommands:
-  serve [options]                    run the router until Ctrl-C
+  serve [options]                    run the router until Ctrl-C; it prints a "route …" line per
+                                     request and a "quarantine …" line when one starts or ends
       --port N                       (default ${DEFAULT_ROUTER_PORT})
       --host HOST                    (default 127.0.0.1; another address lets other machines in)
       --local URL                    your own Ollama (default: OLLAMA_HOST)
@@ -89,7 +90,6 @@ Subcommands:
       --quarantine-after N           rejected receipts in a row that quarantine a provider
                                      (default ${DEFAULT_QUARANTINE.after}; it is not routed to until the period ends)
       --quarantine-for MS            how long a quarantine lasts (default ${DEFAULT_QUARANTINE.forMs})
-                                     Prints one line per routed request ("route …") and per quarantine.
   providers [--all] [--json]         the registered providers, their receipts and quarantines
                                      (--all: withdrawn ones too)
   receipts [--provider ADDR] [--rejected] [--limit N] [--json]
