@@ -27,7 +27,17 @@ export async function readPackageForRelease(
   // package (even to the SDK by path, from inside the checkout) would not be there once stored.
   assertImportsContained('/published-package', files);
   const codeHash = codeHashOf(files);
-  return { files, codeHash, skills: await importPackageByHash(packagesDir, files, codeHash) };
+  try {
+    return { files, codeHash, skills: await importPackageByHash(packagesDir, files, codeHash) };
+  } catch (error) {
+    if (!(error instanceof SkillRegistryError)) throw error;
+    // Name the directory the author knows, not only the copy it was imported from.
+    throw new SkillRegistryError(`${packageDir}: ${error.message}`, {
+      ...(error.hint ? { hint: error.hint } : {}),
+      status: error.status,
+      cause: error,
+    });
+  }
 }
 
 /**
