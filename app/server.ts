@@ -93,7 +93,7 @@ export function createApp(deps: AppDependencies): Hono {
     app.route('/', agentRoutes(deps.agent));
     app.route('/', executionRoutes({ db: deps.agent.agent.db }));
     app.route('/', conversationRoutes({ db: deps.agent.agent.db }));
-    app.route('/', emissionsRoutes({ db: deps.agent.agent.db }));
+    app.route('/', emissionsRoutes({ db: deps.agent.agent.db, client: deps.agent.agent.env.publicClient }));
     app.route(
       '/',
       faucetRoutes({
