@@ -1,4 +1,4 @@
-import { type Address, encodeFunctionData, erc20Abi, isAddressEqual } from 'viem';
+import { type Address, encodeFunctionData, erc20Abi, formatUnits, isAddressEqual } from 'viem';
 import type { Chain, Token } from '../../common/chains/types.ts';
 import { formatAmount } from '../sdk/amounts.ts';
 import { NATIVE_TOKEN, type Skill, type SkillBuild, type SkillCall, type SkillContext } from '../sdk/define-skill.ts';
@@ -23,6 +23,8 @@ import { simulateStep } from './step-simulation.ts';
 const DEFAULT_SLIPPAGE_BPS = 50;
 /** Room for the market to move between the endpoint's quote and Sextant's simulation of it. */
 const DRIFT_BPS = 10n;
+/** The health factor a step may not leave a position with debt under (1.1, as the local Aave skills). */
+const MIN_HEALTH_FACTOR = 1_100_000_000_000_000_000n;
 
 export type RemoteSkillOptions = {
   /** The endpoint's base URL, as stored. */
@@ -177,7 +179,8 @@ async function buildRemote(
     data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [approval.spender, approval.amount] }),
   }));
   const watched = [gives.token.address, receives.token.address, ...ctx.chain.tokens.map((token) => token.address)];
-  const simulation = await simulateStep(ctx, [...approveCalls, ...reply.calls], watched);
+  const aavePool = ctx.chain.contracts.aaveV3?.pool;
+  const simulation = await simulateStep(ctx, [...approveCalls, ...reply.calls], watched, aavePool ? { aavePool } : {});
   if (!simulation.ok) {
     throw new SkillError(`${id}'s calls from ${endpoint} would fail: ${simulation.revertReason}.`, {
       hint: 'Nothing was signed or sent; ask again in a moment, or use another skill.',
@@ -207,6 +210,25 @@ async function buildRemote(
         `the simulation shows it approving ${approval.spender}, a contract its manifest does not declare.`,
       );
     }
+  }
+  // No step of these takes on debt: a borrow would be value the token balances do not show leaving.
+  if (simulation.market && simulation.market.debtAfter > simulation.market.debtBefore) {
+    refuse(
+      'suspect',
+      `the simulation shows it taking on debt in the Aave V3 market, which a ${bound.what} never does.`,
+    );
+  }
+  // A step may not bring a position with debt nearer liquidation than the floor the local Aave skills hold to.
+  if (
+    simulation.market &&
+    simulation.market.debtAfter > 0n &&
+    simulation.market.healthFactorAfter < simulation.market.healthFactorBefore &&
+    simulation.market.healthFactorAfter < MIN_HEALTH_FACTOR
+  ) {
+    throw new SkillError(
+      `${id}: this ${bound.what} would leave the health factor at ${formatUnits(simulation.market.healthFactorAfter, 18).slice(0, 6)}, under ${formatUnits(MIN_HEALTH_FACTOR, 18)}.`,
+      { hint: 'Withdraw less, or repay part of the debt first.' },
+    );
   }
   // 5. A swap's minimum of the endpoint's choosing is held to the slippage the policy is told (the user's, or 50 bps).
   if (action === 'swap' && userMinimum === undefined) {

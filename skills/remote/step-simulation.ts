@@ -1,5 +1,6 @@
 import {
   type Address,
+  decodeFunctionResult,
   encodeFunctionData,
   erc20Abi,
   getAddress,
@@ -7,6 +8,7 @@ import {
   hexToBigInt,
   isAddressEqual,
   type Log,
+  parseAbi,
 } from 'viem';
 import { simulateBlocks } from 'viem/actions';
 import { describeRevert } from '../../smart-accounts/revert-reason.ts';
@@ -30,24 +32,39 @@ export type StepSimulation = {
   unlistedOutflows: Address[];
   /** Approval events with the account as owner. */
   approvals: { token: Address; spender: Address; amount: bigint }[];
+  /** The account in the Aave V3 market, before and after, when a pool was given: debt in the oracle's base unit. */
+  market: { debtBefore: bigint; debtAfter: bigint; healthFactorBefore: bigint; healthFactorAfter: bigint } | undefined;
 };
+
+const ACCOUNT_DATA_ABI = parseAbi([
+  'function getUserAccountData(address user) view returns (uint256 totalCollateralBase, uint256 totalDebtBase, uint256 availableBorrowsBase, uint256 currentLiquidationThreshold, uint256 ltv, uint256 healthFactor)',
+]);
 
 /**
  * Runs `calls` from the account in one simulated block (eth_simulateV1, no signature, no gas price)
  * on the state the context's client sees (after the plan's earlier steps, through clientAfterCalls),
  * reading `tokens`' balances before and after in the same block, ETH from the node's transfer trace.
- * Nothing is sent. The plan's full preview later runs everything again through the smart account.
+ * With `aavePool`, the account's debt and health factor in that Aave V3 market are read before and
+ * after too (debt is what the token balances do not show). Nothing is sent. The plan's full preview
+ * later runs everything again through the smart account.
  */
 export async function simulateStep(
   ctx: SkillContext,
   calls: readonly SkillCall[],
   tokens: readonly Address[],
+  options: { aavePool?: Address } = {},
 ): Promise<StepSimulation> {
   const listed = uniqueAddresses(tokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)));
   const reads = listed.map((token) => ({
     to: token,
     data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [ctx.account] }),
   }));
+  if (options.aavePool) {
+    reads.push({
+      to: options.aavePool,
+      data: encodeFunctionData({ abi: ACCOUNT_DATA_ABI, functionName: 'getUserAccountData', args: [ctx.account] }),
+    });
+  }
   const [block] = await simulateBlocks(ctx.client, {
     traceTransfers: true,
     validation: false,
@@ -73,6 +90,7 @@ export async function simulateStep(
       changes,
       unlistedOutflows: [],
       approvals: [],
+      market: undefined,
     };
   }
   const balance = (result: (typeof results)[number] | undefined) =>
@@ -82,6 +100,14 @@ export async function simulateStep(
     const after = balance(results[reads.length + calls.length + index]);
     changes.set(token.toLowerCase(), after - before);
   });
+  let market: StepSimulation['market'];
+  if (options.aavePool) {
+    const accountData = (result: (typeof results)[number] | undefined) =>
+      decodeFunctionResult({ abi: ACCOUNT_DATA_ABI, functionName: 'getUserAccountData', data: result?.data as Hex });
+    const before = accountData(results[listed.length]);
+    const after = accountData(results[reads.length + calls.length + listed.length]);
+    market = { debtBefore: before[1], debtAfter: after[1], healthFactorBefore: before[5], healthFactorAfter: after[5] };
+  }
 
   const logs = stepResults.flatMap((result) => (result.logs ?? []) as Log[]);
   const unlistedOutflows: Address[] = [];
@@ -102,5 +128,12 @@ export async function simulateStep(
   }
   // ETH is NATIVE_TOKEN, in the skills' bounds and in the node's traced transfers alike (the 0xEeee… address).
   changes.set(NATIVE_TOKEN.toLowerCase(), nativeDiff(logs, ctx.account));
-  return { ok: true, revertReason: undefined, changes, unlistedOutflows: uniqueAddresses(unlistedOutflows), approvals };
+  return {
+    ok: true,
+    revertReason: undefined,
+    changes,
+    unlistedOutflows: uniqueAddresses(unlistedOutflows),
+    approvals,
+    market,
+  };
 }
