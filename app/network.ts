@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { requireKnownNetwork } from '../common/chains/registry.ts';
 import { UsageError } from '../common/command.ts';
 import type { Network } from '../common/network.ts';
 import type { Settings } from '../common/settings.ts';
-import { manifestToChain, readManifest } from '../devnet/manifest.ts';
+import { manifestPath, manifestToChain, readManifest } from '../devnet/manifest.ts';
 
 /**
  * The network the settings select. On the devnet, the manifest the running devnet wrote (start it
@@ -10,6 +11,14 @@ import { manifestToChain, readManifest } from '../devnet/manifest.ts';
  */
 export function resolveNetwork(settings: Settings): Network {
   if (settings.chain === 'devnet') {
+    if (!existsSync(manifestPath(settings.dataDir))) {
+      throw new UsageError(
+        `CHAIN=devnet (the default), and there is no devnet manifest at ${manifestPath(settings.dataDir)}.`,
+        {
+          hint: 'Start the devnet with this DATA_DIR (`sextant devnet`, or `npm start`), or set DATA_DIR to the one it runs with; on a real network, set CHAIN (`sextant chains`) and RPC_URL.',
+        },
+      );
+    }
     const manifest = readManifest(settings.dataDir);
     return {
       chain: manifestToChain(manifest),

@@ -1,0 +1,21 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../common/settings.ts';
+import { resolveNetwork } from './network.ts';
+
+describe('resolveNetwork', () => {
+  it('says what to set when CHAIN=devnet has no manifest in DATA_DIR, and when a real chain has no RPC_URL', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-network-'));
+    expect(() => resolveNetwork(loadSettings({ DATA_DIR: dataDir }))).toThrow(
+      expect.objectContaining({
+        message: `CHAIN=devnet (the default), and there is no devnet manifest at ${join(dataDir, 'devnet', 'manifest.json')}.`,
+        hint: 'Start the devnet with this DATA_DIR (`sextant devnet`, or `npm start`), or set DATA_DIR to the one it runs with; on a real network, set CHAIN (`sextant chains`) and RPC_URL.',
+      }),
+    );
+    expect(() => resolveNetwork(loadSettings({ DATA_DIR: dataDir, CHAIN: 'base' }))).toThrow(
+      'CHAIN=base needs RPC_URL: the runtime ships no public RPC endpoints.',
+    );
+  });
+});
