@@ -69,6 +69,24 @@ describe('a resolved intent to a skill input', () => {
     expect(approve && inputFromIntent(approve, intent)).toEqual({ token: USDC, spender: BOB, amount: '100000000' });
     // Filled by name instead, "100" would be read as 100 base units: 0.0001 USDC.
     expect(inputFromIntent(erc20Approve, intent)).toEqual({ token: USDC, spender: BOB, amount: '100' });
+    // Its mapping takes the token, the spender and the amount; a payee it would drop is named.
+    expect(approve && unusedIntentFields(approve, intent)).toEqual([]);
+    expect(approve && unusedIntentFields(approve, { ...intent, recipient: BOB })).toEqual(['recipient']);
+  });
+
+  it('names what a fromIntent leaves out of the input, as it does for fields by name', () => {
+    const input = z.object({ sell: z.string(), qty: z.string(), floor: z.string().optional() });
+    const intent: ResolvedIntent = { action: 'swap', tokenIn: USDC, amount: '1', minAmountOut: '2', slippageBps: 50 };
+    const ignores = { input, fromIntent: (i: ResolvedIntent) => ({ sell: i.tokenIn, qty: i.amount }) };
+    expect(unusedIntentFields(ignores, intent)).toEqual(['minAmountOut', 'slippageBps']);
+    // Spread into the input, what the schema does not declare is stripped when it is parsed: unused.
+    const spreads = { input, fromIntent: (i: ResolvedIntent) => ({ ...i, sell: i.tokenIn, qty: i.amount }) };
+    expect(unusedIntentFields(spreads, intent)).toEqual(['minAmountOut', 'slippageBps']);
+    // The amount counts once, in whichever unit the mapping reads it.
+    const inUnits = { input, fromIntent: (i: ResolvedIntent) => ({ sell: i.tokenIn, qty: i.amountInBaseUnits }) };
+    expect(
+      unusedIntentFields(inUnits, { action: 'swap', tokenIn: USDC, amount: '1', amountInBaseUnits: '10' }),
+    ).toEqual([]);
   });
 
   it('asks a skill whose input is not an object to say how an intent maps to it', () => {

@@ -1,13 +1,8 @@
 import { type Address, isAddressEqual, parseUnits } from 'viem';
 import type { Token } from '../../common/chains/types.ts';
+import type { IntentAction } from '../../common/intent-actions.ts';
 import { NATIVE_TOKEN, type Skill, type SkillContext } from '../../skills/sdk/define-skill.ts';
-import {
-  hasInputField,
-  inputFromIntent,
-  type ResolvedIntent,
-  takesAll,
-  unusedIntentFields,
-} from '../../skills/sdk/intent-input.ts';
+import { inputFromIntent, type ResolvedIntent, takesAll, unusedIntentFields } from '../../skills/sdk/intent-input.ts';
 import {
   AMOUNT_TOKEN,
   hasFields,
@@ -57,7 +52,7 @@ async function resolveIntent(
   index: number,
   ctx: SkillContext,
   planner: PlannerContext,
-  { balanceOf, prices }: AmountSources,
+  amounts: AmountSources,
 ): Promise<ResolvedIntent> {
   // Ask for what is missing in the table's order; the amount last, once its token is known.
   given(
@@ -65,6 +60,14 @@ async function resolveIntent(
     (REQUIRED[intent.action] ?? []).filter((field) => field !== 'amount'),
     index,
   );
+  if (intent.action === 'swap' && intent.amount !== undefined && intent.amountOut !== undefined) {
+    // "swap 100 USDC for 0.05 ETH": selling exactly 100 and buying exactly 0.05 are two different
+    // swaps, and buying exactly 0.05 may cost far more than the 100 the user named: never pick one.
+    // Refused with both wordings rather than asked, so the user's next message is a request of its own.
+    throw new UnsupportedError(
+      `Do you want to sell exactly ${intent.amount} ${intent.tokenIn}, or buy exactly ${intent.amountOut} ${intent.tokenOut}? A swap fixes one of them: say "swap ${intent.amount} ${intent.tokenIn} for ${intent.tokenOut}, at least ${intent.amountOut} ${intent.tokenOut}" or "buy ${intent.amountOut} ${intent.tokenOut} with ${intent.tokenIn}".`,
+    );
+  }
   const resolved: ResolvedIntent = { action: intent.action };
   const tokens: Partial<Record<'token' | 'tokenIn' | 'tokenOut', Token>> = {};
   for (const field of ['token', 'tokenIn', 'tokenOut'] as const) {
@@ -73,17 +76,7 @@ async function resolveIntent(
     tokens[field] = await resolveToken(ctx, name, field, index);
   }
   const amountToken = await amountTokenOf(intent, tokens, ctx);
-  if (tokens.token && !hasInputField(skill, 'token') && !skill.fromIntent) {
-    // "wrap 1 USDC", "unwrap 1 <lookalike WETH>": a skill that takes no token moves its own; a named
-    // token that is not that one is not what would move.
-    if (!amountToken || !isAddressEqual(tokens.token.address, amountToken.address)) {
-      throw new UnsupportedError(
-        `${skill.title} moves only ${amountToken ? tokenLabel(amountToken) : 'its own token'}; ${tokenLabel(tokens.token)} cannot. To trade it, ask for a swap.`,
-      );
-    }
-  } else if (tokens.token) {
-    resolved.token = symbolOrAddress(tokens.token);
-  }
+  if (tokens.token) resolved.token = symbolOrAddress(tokens.token);
   if (tokens.tokenIn) resolved.tokenIn = symbolOrAddress(tokens.tokenIn);
   if (tokens.tokenOut) resolved.tokenOut = symbolOrAddress(tokens.tokenOut);
 
@@ -99,21 +92,74 @@ async function resolveIntent(
     resolved.recipient = recipient;
   }
   if (intent.spender !== undefined) resolved.spender = await resolveSpender(intent.spender, index, planner);
+  // Where a bridge goes and which NFT moves are the skill's to take, or the request is refused.
+  if (intent.toChain !== undefined) resolved.toChain = intent.toChain;
+  if (intent.tokenId !== undefined) resolved.tokenId = intent.tokenId;
 
   if (intent.amountOut !== undefined) resolved.amountOut = intent.amountOut;
-  else if (REQUIRED[intent.action]?.includes('amount') || intent.amount !== undefined) {
+  if (intent.amount !== undefined || (REQUIRED[intent.action]?.includes('amount') && intent.amountOut === undefined)) {
     const { amount } = given(intent, ['amount'], index);
     if (!amountToken) throw new UnsupportedError(`An amount does not fit ${skill.title}.`);
-    if (amount === 'all' && takesAll(skill)) {
-      resolved.amount = 'all';
-    } else {
-      resolved.amount = await resolveAmount(amount, amountToken, balanceOf, prices, index);
-      resolved.amountInBaseUnits = parseUnits(resolved.amount, amountToken.decimals).toString();
-    }
+    Object.assign(resolved, await resolveAmountFor(skill, intent, amount, amountToken, index, amounts));
   }
   if (intent.minAmountOut !== undefined) resolved.minAmountOut = intent.minAmountOut;
   if (intent.slippageBps !== undefined) resolved.slippageBps = intent.slippageBps;
+
+  if (tokens.token && unusedIntentFields(skill, resolved).includes('token')) {
+    // "wrap 1 USDC", "unwrap 1 <lookalike WETH>": a skill that takes no token moves its own; a named
+    // token that is not that one is not what would move.
+    if (!amountToken || !isAddressEqual(tokens.token.address, amountToken.address)) {
+      throw new UnsupportedError(
+        `${skill.title} moves only ${amountToken ? tokenLabel(amountToken) : 'its own token'}; ${tokenLabel(tokens.token)} cannot. To trade it, ask for a swap.`,
+      );
+    }
+    delete resolved.token;
+  }
   return resolved;
+}
+
+/**
+ * Actions whose amount counts in a position that moves every second (all of a supply, all of a
+ * debt), not in the wallet: only the skill can resolve their "all", and a share of the wallet is not
+ * a share of the position.
+ */
+const POSITION_AMOUNTS: ReadonlySet<IntentAction> = new Set(['withdraw', 'repay']);
+
+/**
+ * The amount in human units and in base units, exact to the token's decimals (never rounded: an
+ * approval in base units must be what the user typed). "all" and "N%" are of the wallet's balance for
+ * the actions whose amount the table says counts there (AMOUNT_TOKEN); of a position, or for an
+ * action the planner does not know, "all" goes to a skill whose `amount` takes it, and anything
+ * else is asked: the wallet's balance is not what "unstake all" or "withdraw half" count in.
+ */
+async function resolveAmountFor(
+  skill: Skill,
+  intent: Intent,
+  amount: string,
+  token: Token,
+  index: number,
+  { balanceOf, prices }: AmountSources,
+): Promise<Pick<ResolvedIntent, 'amount' | 'amountInBaseUnits'>> {
+  const ofWallet = AMOUNT_TOKEN[intent.action] !== undefined && !POSITION_AMOUNTS.has(intent.action);
+  if (!ofWallet && (amount === 'all' || amount.endsWith('%'))) {
+    if (amount === 'all' && takesAll(skill)) return { amount: 'all' };
+    const all = takesAll(skill) ? ' (an amount, or "all")' : '';
+    throw new ClarifyError(
+      `I can't tell what "${amount}" counts in for ${skill.title}: not your wallet's ${token.symbol}. ${questionFor(intent, 'amount')}${all}`,
+      'amount',
+      index,
+    );
+  }
+  const human = await resolveAmount(amount, token, balanceOf, prices, index);
+  const [, fraction = ''] = human.split('.');
+  if (fraction.length > token.decimals) {
+    throw new ClarifyError(
+      `${human} ${token.symbol} has more decimals than ${token.symbol} has (${token.decimals}). ${questionFor(intent, 'amount')}`,
+      'amount',
+      index,
+    );
+  }
+  return { amount: human, amountInBaseUnits: parseUnits(human, token.decimals).toString() };
 }
 
 /** The token the intent's amount counts in (intents/requirements.ts: AMOUNT_TOKEN). */

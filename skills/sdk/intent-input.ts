@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Address } from 'viem';
 import { z } from 'zod';
 import type { IntentAction } from '../../common/intent-actions.ts';
@@ -26,6 +27,10 @@ export type ResolvedIntent = {
   spender?: Address;
   /** Whose balance a read asks about, when not the account's own. */
   account?: Address;
+  /** Bridges: the destination chain's slug, as the user named it ("arbitrum"). */
+  toChain?: string;
+  /** NFTs: the token id, as the user gave it. */
+  tokenId?: string;
 };
 
 /** How a skill turns a resolved intent into its input (`defineSkill({ fromIntent })`). */
@@ -71,16 +76,59 @@ export function inputFromIntent(
 }
 
 /**
- * The resolved fields a skill's input would leave unused (apart from `action`, and the amount's
- * other unit): the planner refuses such a plan rather than build one that ignores part of the request.
+ * The resolved fields a skill's input would leave unused (apart from `action`; the amount counts once,
+ * in whichever unit the skill takes it): the planner refuses such a plan rather than build one that
+ * ignores part of the request. By name, the fields its object input has no place for; with
+ * `fromIntent`, the parts of the intent whose absence would not change the input it maps to (a
+ * mapping that ignores the user's minimum, or spreads it into a schema that strips it, ignores it).
  */
-export function unusedIntentFields(skill: { input: z.ZodType; fromIntent?: FromIntent }, intent: ResolvedIntent) {
-  if (skill.fromIntent) return [];
+export function unusedIntentFields(
+  skill: { input: z.ZodType; fromIntent?: FromIntent },
+  intent: ResolvedIntent,
+): (keyof ResolvedIntent)[] {
+  const given = (Object.keys(intent) as (keyof ResolvedIntent)[]).filter(
+    (key) => key !== 'action' && key !== 'amountInBaseUnits' && intent[key] !== undefined,
+  );
+  if (skill.fromIntent) return ignoredByFromIntent(skill.fromIntent, inputFields(skill.input), intent, given);
   const fields = new Set(Object.keys(inputFields(skill.input) ?? {}));
   if (fields.has('amountIn')) fields.add('amount');
-  return (Object.keys(intent) as (keyof ResolvedIntent)[]).filter(
-    (key) => key !== 'action' && key !== 'amountInBaseUnits' && intent[key] !== undefined && !fields.has(key),
-  );
+  if (fields.has('amountInBaseUnits')) fields.add('amount');
+  return given.filter((key) => !fields.has(key));
+}
+
+/**
+ * The parts of the intent a `fromIntent` ignores: mapped once with the whole intent and once without
+ * the part (the amount with its base units), the input it fills does not differ. Fields the skill's
+ * object schema does not declare are stripped when the input is parsed, so they do not count; a
+ * mapping that fails without the part needs it.
+ */
+function ignoredByFromIntent(
+  fromIntent: FromIntent,
+  fields: Record<string, z.ZodType> | undefined,
+  intent: ResolvedIntent,
+  given: (keyof ResolvedIntent)[],
+): (keyof ResolvedIntent)[] {
+  const whole = fromIntent(intent);
+  return given.filter((part) => {
+    const without: ResolvedIntent = { ...intent };
+    delete without[part];
+    if (part === 'amount') delete without.amountInBaseUnits;
+    let reduced: unknown;
+    try {
+      reduced = fromIntent(without);
+    } catch {
+      return false;
+    }
+    return !differsInKeptFields(whole, reduced, fields);
+  });
+}
+
+function differsInKeptFields(a: unknown, b: unknown, fields: Record<string, z.ZodType> | undefined): boolean {
+  const isRecord = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isRecord(a) || !isRecord(b)) return !isDeepStrictEqual(a, b);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].some((key) => (!fields || key in fields) && !isDeepStrictEqual(a[key], b[key]));
 }
 
 /** Whether the skill's `amount` takes "all" itself (withdraw and repay: all of a moving balance). */
