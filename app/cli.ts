@@ -13,6 +13,9 @@ type CommandEntry = { name: string; summary: string; load: () => Promise<Command
 /** The agent's runtime (app/runtime.ts), for the commands that open an agent session. */
 const agentSession = async () => (await import('./runtime.ts')).openAgentSession;
 
+/** The emissions module's settled compute buckets, for the router's earnings (router/earnings.ts). */
+const computeSettlements = async () => (await import('../emissions/compute-settlements.ts')).computeSettlements;
+
 /** Every `sextant` subcommand; each module contributes its own. */
 export const commands: readonly CommandEntry[] = [
   {
@@ -109,12 +112,12 @@ export const commands: readonly CommandEntry[] = [
   {
     name: 'router',
     summary: 'the inference router: serve, providers, receipts',
-    load: async () => (await import('../router/command.ts')).routerCommand,
+    load: async () => (await import('../router/command.ts')).routerCommand(await computeSettlements()),
   },
   {
     name: 'provider',
     summary: 'serve your Ollama (or an OpenAI-compatible server) to routers for a price',
-    load: async () => (await import('../router/command.ts')).providerCommand,
+    load: async () => (await import('../router/command.ts')).providerCommand(await computeSettlements()),
   },
   {
     name: 'emissions',

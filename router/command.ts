@@ -13,7 +13,7 @@ import {
 import { databasePath, openDatabase } from '../common/database.ts';
 import { describeError, SextantError } from '../common/errors.ts';
 import { readSigningKey } from '../common/signing-key.ts';
-import { type EarningsJson, earningsJson, providerEarnings } from './earnings.ts';
+import { type ComputeSettlements, type EarningsJson, earningsJson, providerEarnings } from './earnings.ts';
 import { migrateRouter } from './migrations.ts';
 import { type Backend, ollamaBackend, openAiBackend } from './provider/backend.ts';
 import { DEFAULT_PROVIDER_PORT, startProviderNode } from './provider/serve.ts';
@@ -203,63 +203,67 @@ Press Ctrl-C to stop${values.router ? ' (it deregisters first)' : ''}.
   });
 }
 
-async function routerServe(argv: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs('router', argv, {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    local: { type: 'string' },
-    'no-local': { type: 'boolean' },
-    'prefer-remote': { type: 'boolean' },
-    allow: { type: 'string' },
-    consumer: { type: 'string' },
-    'first-token-timeout': { type: 'string' },
-    'idle-timeout': { type: 'string' },
-    'quarantine-after': { type: 'string' },
-    'quarantine-for': { type: 'string' },
-  });
-  if (values['no-local'] && values.local) throw new UsageError('--local and --no-local contradict each other.');
-  const host = values.host ?? '127.0.0.1';
-  const port = parsePort(values.port, '--port', DEFAULT_ROUTER_PORT);
-  const local = values['no-local'] ? undefined : parseUrl(values.local ?? context.settings.ollama.host, '--local');
-  if (local) {
-    const target = new URL(local);
-    const self = ['127.0.0.1', 'localhost', '[::1]', host];
-    if (self.includes(target.hostname) && Number(target.port || 80) === port) {
-      throw new UsageError(`The local Ollama (${local}) is this router's own address.`, {
-        hint: 'OLLAMA_HOST points at the router? Give the real Ollama with --local URL.',
-      });
+/** `router serve`, answering GET /router/earnings with the settled epochs `settlements` reads. */
+const routerServe =
+  (settlements: ComputeSettlements | undefined) =>
+  async (argv: string[], context: CommandContext): Promise<number> => {
+    const { values } = parseCommandArgs('router', argv, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      local: { type: 'string' },
+      'no-local': { type: 'boolean' },
+      'prefer-remote': { type: 'boolean' },
+      allow: { type: 'string' },
+      consumer: { type: 'string' },
+      'first-token-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'quarantine-after': { type: 'string' },
+      'quarantine-for': { type: 'string' },
+    });
+    if (values['no-local'] && values.local) throw new UsageError('--local and --no-local contradict each other.');
+    const host = values.host ?? '127.0.0.1';
+    const port = parsePort(values.port, '--port', DEFAULT_ROUTER_PORT);
+    const local = values['no-local'] ? undefined : parseUrl(values.local ?? context.settings.ollama.host, '--local');
+    if (local) {
+      const target = new URL(local);
+      const self = ['127.0.0.1', 'localhost', '[::1]', host];
+      if (self.includes(target.hostname) && Number(target.port || 80) === port) {
+        throw new UsageError(`The local Ollama (${local}) is this router's own address.`, {
+          hint: 'OLLAMA_HOST points at the router? Give the real Ollama with --local URL.',
+        });
+      }
     }
-  }
-  let consumer: Address | undefined;
-  if (values.consumer !== undefined) {
-    if (!isAddress(values.consumer)) throw new UsageError('--consumer takes a 0x address.');
-    consumer = getAddress(values.consumer);
-  }
-  const db = openDatabase(databasePath(context.settings.dataDir));
-  const running = await startRouter({
-    db,
-    host,
-    port,
-    local,
-    preferLocal: !values['prefer-remote'],
-    allowlist: parseAddresses(values.allow, '--allow'),
-    ...(consumer ? { consumer } : {}),
-    limits: {
-      firstTokenMs: parseCount(values['first-token-timeout'], '--first-token-timeout', DEFAULT_LIMITS.firstTokenMs),
-      idleMs: parseCount(values['idle-timeout'], '--idle-timeout', DEFAULT_LIMITS.idleMs),
-    },
-    quarantine: {
-      after: parseCount(values['quarantine-after'], '--quarantine-after', DEFAULT_QUARANTINE.after),
-      forMs: parseCount(values['quarantine-for'], '--quarantine-for', DEFAULT_QUARANTINE.forMs),
-    },
-    log: (line) => context.stdout(`${line}\n`),
-  }).catch((error: unknown) => {
-    db.close();
-    throw error;
-  });
-  const { router } = running;
-  const localState = router.health.state('local');
-  context.stdout(`The Sextant router is running.
+    let consumer: Address | undefined;
+    if (values.consumer !== undefined) {
+      if (!isAddress(values.consumer)) throw new UsageError('--consumer takes a 0x address.');
+      consumer = getAddress(values.consumer);
+    }
+    const db = openDatabase(databasePath(context.settings.dataDir));
+    const running = await startRouter({
+      db,
+      ...(settlements ? { computeSettlements: settlements } : {}),
+      host,
+      port,
+      local,
+      preferLocal: !values['prefer-remote'],
+      allowlist: parseAddresses(values.allow, '--allow'),
+      ...(consumer ? { consumer } : {}),
+      limits: {
+        firstTokenMs: parseCount(values['first-token-timeout'], '--first-token-timeout', DEFAULT_LIMITS.firstTokenMs),
+        idleMs: parseCount(values['idle-timeout'], '--idle-timeout', DEFAULT_LIMITS.idleMs),
+      },
+      quarantine: {
+        after: parseCount(values['quarantine-after'], '--quarantine-after', DEFAULT_QUARANTINE.after),
+        forMs: parseCount(values['quarantine-for'], '--quarantine-for', DEFAULT_QUARANTINE.forMs),
+      },
+      log: (line) => context.stdout(`${line}\n`),
+    }).catch((error: unknown) => {
+      db.close();
+      throw error;
+    });
+    const { router } = running;
+    const localState = router.health.state('local');
+    context.stdout(`The Sextant router is running.
   ollama api  ${running.url}        (OLLAMA_HOST=${running.url})
   openai api  ${running.url}/v1
   local       ${local ? `${local} — ${localState.up ? `up, ${localState.models?.length ?? 0} model(s)` : `down: ${localState.error}`}${router.preferLocal ? ', preferred' : ''}` : 'none'}
@@ -268,11 +272,11 @@ async function routerServe(argv: string[], context: CommandContext): Promise<num
   log         one "route …" line per request below
 ${host === '127.0.0.1' || host === 'localhost' ? '' : `  note        listening on ${host}: anyone who reaches it can spend through your providers.\n`}Press Ctrl-C to stop.
 `);
-  return serveUntilStopped(context.stderr, async () => {
-    await running.close();
-    db.close();
-  });
-}
+    return serveUntilStopped(context.stderr, async () => {
+      await running.close();
+      db.close();
+    });
+  };
 
 async function routerProviders(argv: string[], context: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('router', argv, { all: { type: 'boolean' }, json: { type: 'boolean' } });
@@ -362,50 +366,53 @@ async function routerReceipts(argv: string[], context: CommandContext): Promise<
   }
 }
 
-async function providerEarningsCommand(argv: string[], context: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs('provider', argv, {
-    key: { type: 'string' },
-    address: { type: 'string' },
-    router: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  if ((values.key === undefined) === (values.address === undefined)) {
-    throw new UsageError('Give the provider as --key KEY or --address ADDR (one of the two).', {
-      hint: 'e.g. sextant provider earnings --key provider.key',
+/** `provider earnings`, with the settled epochs `settlements` reads from the local database. */
+const providerEarningsCommand =
+  (settlements: ComputeSettlements | undefined) =>
+  async (argv: string[], context: CommandContext): Promise<number> => {
+    const { values } = parseCommandArgs('provider', argv, {
+      key: { type: 'string' },
+      address: { type: 'string' },
+      router: { type: 'string' },
+      json: { type: 'boolean' },
     });
-  }
-  let provider: Address;
-  if (values.address !== undefined) {
-    if (!isAddress(values.address)) throw new UsageError(`--address takes a 0x address, not "${values.address}".`);
-    provider = getAddress(values.address);
-  } else {
-    provider = readSigningKey(values.key).address;
-  }
-  let report: EarningsJson | undefined;
-  let source: string;
-  if (values.router !== undefined) {
-    const router = parseUrl(values.router, '--router');
-    source = `the router at ${router} (GET /router/earnings)`;
-    report = await fetchEarnings(router, provider);
-  } else {
-    const path = databasePath(context.settings.dataDir);
-    source = `the router database ${path}`;
-    if (existsSync(path)) {
-      const db = openRouterDb(context);
-      try {
-        report = earningsJson(providerEarnings(db, provider));
-      } finally {
-        db.close();
+    if ((values.key === undefined) === (values.address === undefined)) {
+      throw new UsageError('Give the provider as --key KEY or --address ADDR (one of the two).', {
+        hint: 'e.g. sextant provider earnings --key provider.key',
+      });
+    }
+    let provider: Address;
+    if (values.address !== undefined) {
+      if (!isAddress(values.address)) throw new UsageError(`--address takes a 0x address, not "${values.address}".`);
+      provider = getAddress(values.address);
+    } else {
+      provider = readSigningKey(values.key).address;
+    }
+    let report: EarningsJson | undefined;
+    let source: string;
+    if (values.router !== undefined) {
+      const router = parseUrl(values.router, '--router');
+      source = `the router at ${router} (GET /router/earnings)`;
+      report = await fetchEarnings(router, provider);
+    } else {
+      const path = databasePath(context.settings.dataDir);
+      source = `the router database ${path}`;
+      if (existsSync(path)) {
+        const db = openRouterDb(context);
+        try {
+          report = earningsJson(providerEarnings(db, provider, settlements));
+        } finally {
+          db.close();
+        }
       }
     }
-  }
-  if (values.json) {
-    context.stdout(`${JSON.stringify({ source, report: report ?? null }, null, 2)}\n`);
+    if (values.json) {
+      context.stdout(`${JSON.stringify({ source, report: report ?? null }, null, 2)}\n`);
+      return 0;
+    }
+    context.stdout(renderEarnings(provider, source, report));
     return 0;
-  }
-  context.stdout(renderEarnings(provider, source, report));
-  return 0;
-}
+  };
 
 async function fetchEarnings(router: string, provider: Address): Promise<EarningsJson> {
   let response: Response;
@@ -477,20 +484,33 @@ function renderEarnings(provider: Address, source: string, report: EarningsJson 
   return `${lines.join('\n')}\n`;
 }
 
-const providerSubcommands = {
-  serve: providerServe,
-  earnings: { help: earningsHelp, run: providerEarningsCommand },
-};
+/**
+ * `sextant provider`. `settlements` reads the emissions module's settled epochs (the composition
+ * root, app/cli.ts, gives it: this module stands below emissions); without it, earnings shows every
+ * receipt as not yet settled.
+ */
+export function providerCommand(settlements?: ComputeSettlements): Command {
+  const subcommands = {
+    serve: providerServe,
+    earnings: { help: earningsHelp, run: providerEarningsCommand(settlements) },
+  };
+  return {
+    name: 'provider',
+    help: providerHelp,
+    helpFor: subcommandHelp(subcommands),
+    run: dispatchSubcommand('provider', subcommands),
+  };
+}
 
-export const providerCommand: Command = {
-  name: 'provider',
-  help: providerHelp,
-  helpFor: subcommandHelp(providerSubcommands),
-  run: dispatchSubcommand('provider', providerSubcommands),
-};
-
-export const routerCommand: Command = {
-  name: 'router',
-  help: routerHelp,
-  run: dispatchSubcommand('router', { serve: routerServe, providers: routerProviders, receipts: routerReceipts }),
-};
+/** `sextant router`; `settlements` as for providerCommand, for GET /router/earnings. */
+export function routerCommand(settlements?: ComputeSettlements): Command {
+  return {
+    name: 'router',
+    help: routerHelp,
+    run: dispatchSubcommand('router', {
+      serve: routerServe(settlements),
+      providers: routerProviders,
+      receipts: routerReceipts,
+    }),
+  };
+}

@@ -8,12 +8,26 @@ import { computeContributions, receiptCounts } from './receipts.ts';
  * bucket (its accepted tokens over every provider's in the period, which is how the bucket is split);
  * and, for a settled epoch, what the compute bucket paid it.
  *
- * The settled epochs are read from the emissions module's tables in the same database
- * (`emission_epochs`, `emission_bucket_settlements`), with SQL of this file's own: the router stands
- * below the emissions module and may not import it. Read-only, and only when those tables exist (a
- * router's database where nothing was ever settled has none). The compute bucket is 24% of each
- * epoch's emission (emissions/README.md).
+ * The settled epochs come from the emissions module (emissions/compute-settlements.ts), given by
+ * the composition root (app/cli.ts): the router stands below the emissions module and may not import
+ * it, nor read its tables behind its back. Without it, every receipt counts as not yet settled. The
+ * compute bucket is 24% of each epoch's emission (emissions/README.md).
  */
+
+/** One settled epoch's compute bucket, as the emissions module keeps it. */
+export type ComputeEpoch = {
+  epoch: number;
+  /** Unix seconds: the epoch's period [from, until). */
+  from: number;
+  until: number;
+  /** The bucket's split (emitted + carried in = paid + carried on), in wei; undefined when it has none. */
+  bucket: { emitted: bigint; carriedIn: bigint; paid: bigint } | undefined;
+  /** What the bucket paid each provider, in wei, by lower-case address. */
+  payouts: ReadonlyMap<string, bigint>;
+};
+
+/** The settled epochs' compute buckets, oldest first; undefined when nothing was ever settled in this database. */
+export type ComputeSettlements = (db: Db) => ComputeEpoch[] | undefined;
 
 export type PeriodEarnings = {
   requests: number;
@@ -50,40 +64,18 @@ export type EarningsReport = {
   emissionsSettled: boolean;
 };
 
-type EpochRow = {
-  epoch: number;
-  period_from: number;
-  period_to: number;
-  emitted: string | null;
-  carried_in: string | null;
-  paid: string | null;
-  payouts: Buffer | null;
-};
-
-export function providerEarnings(db: Db, provider: Address): EarningsReport {
-  const epochs = settledEpochs(db);
+export function providerEarnings(db: Db, provider: Address, settlements?: ComputeSettlements): EarningsReport {
+  const epochs = settlements?.(db);
   const settled = (epochs ?? []).flatMap((row): SettledEpochEarnings[] => {
-    const from = new Date(row.period_from * 1000).toISOString();
-    const until = new Date(row.period_to * 1000).toISOString();
+    const from = new Date(row.from * 1000).toISOString();
+    const until = new Date(row.until * 1000).toISOString();
     const period = periodEarnings(db, provider, { from, until });
-    const payout = row.payouts ? payoutOf(row.payouts, provider) : 0n;
+    const payout = row.payouts.get(provider.toLowerCase()) ?? 0n;
     if (period.requests === 0 && payout === 0n) return [];
-    return [
-      {
-        epoch: row.epoch,
-        from,
-        until,
-        ...period,
-        bucket:
-          row.emitted === null || row.carried_in === null || row.paid === null
-            ? undefined
-            : { emitted: BigInt(row.emitted), carriedIn: BigInt(row.carried_in), paid: BigInt(row.paid) },
-        payout,
-      },
-    ];
+    return [{ epoch: row.epoch, from, until, ...period, bucket: row.bucket, payout }];
   });
   const last = epochs?.at(-1);
-  const unsettledFrom = last ? new Date(last.period_to * 1000).toISOString() : undefined;
+  const unsettledFrom = last ? new Date(last.until * 1000).toISOString() : undefined;
   const rejectedReceipts = receiptCounts(db).get(provider.toLowerCase())?.rejected ?? 0;
   return {
     provider,
@@ -107,43 +99,6 @@ function periodEarnings(db: Db, provider: Address, period: { from?: string; unti
     allTokens,
     share: allTokens === 0 ? 0 : tokens / allTokens,
   };
-}
-
-/** The settled epochs with their compute bucket, oldest first; undefined when the emissions tables are absent. */
-function settledEpochs(db: Db): EpochRow[] | undefined {
-  const tables = new Set(
-    (
-      db
-        .prepare(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('emission_epochs', 'emission_bucket_settlements')",
-        )
-        .all() as { name: string }[]
-    ).map((row) => row.name),
-  );
-  if (!tables.has('emission_epochs') || !tables.has('emission_bucket_settlements')) return undefined;
-  const packed = (db.prepare('PRAGMA table_info(emission_bucket_settlements)').all() as { name: string }[]).some(
-    (column) => column.name === 'payouts',
-  );
-  return db
-    .prepare(
-      `SELECT e.epoch, e.period_from, e.period_to, b.emitted, b.carried_in, b.paid, ${packed ? 'b.payouts' : 'NULL AS payouts'}
-       FROM emission_epochs e LEFT JOIN emission_bucket_settlements b ON b.epoch = e.epoch AND b.bucket = 'compute'
-       ORDER BY e.epoch`,
-    )
-    .all() as EpochRow[];
-}
-
-/** A bucket's payouts are stored packed, 52 bytes each: the 20-byte address, then the amount as a 256-bit big-endian integer. */
-const PAYOUT_BYTES = 52;
-
-function payoutOf(packed: Buffer, provider: Address): bigint {
-  const wanted = provider.slice(2).toLowerCase();
-  for (let at = 0; at + PAYOUT_BYTES <= packed.length; at += PAYOUT_BYTES) {
-    if (packed.toString('hex', at, at + 20) === wanted) {
-      return BigInt(`0x${packed.toString('hex', at + 20, at + PAYOUT_BYTES)}`);
-    }
-  }
-  return 0n;
 }
 
 /** The report as JSON (wei as decimal strings): what GET /router/earnings answers and `--json` prints. */

@@ -1,5 +1,6 @@
 import { type Address, type Hex, zeroAddress } from 'viem';
 import type { Db } from '../common/database.ts';
+import type { ComputeSettlements } from './earnings.ts';
 import { HealthMonitor } from './health.ts';
 import type { HopLimits } from './hop.ts';
 import { migrateRouter } from './migrations.ts';
@@ -60,6 +61,8 @@ export type RouterOptions = {
   quarantine?: Partial<QuarantineSettings>;
   /** Where the log lines go (route-log.ts): one per routed request; none by default. */
   log?: RouterLog;
+  /** The settled epochs' compute buckets, for GET /router/earnings (given by app/; earnings.ts). */
+  computeSettlements?: ComputeSettlements;
 };
 
 /** One upstream a request may go to. */
@@ -71,6 +74,7 @@ export type Candidate = ScoreInput & {
 
 export class Router {
   readonly db: Db;
+  readonly computeSettlements: ComputeSettlements | undefined;
   readonly local: string | undefined;
   readonly preferLocal: boolean;
   readonly consumer: Address;
@@ -87,6 +91,7 @@ export class Router {
 
   constructor(options: RouterOptions) {
     this.db = options.db;
+    this.computeSettlements = options.computeSettlements;
     migrateRouter(this.db);
     this.local = options.local?.replace(/\/+$/, '');
     this.preferLocal = options.preferLocal ?? true;

@@ -145,7 +145,7 @@ export function createRouterApp(router: Router, options: { loopbackOnly?: boolea
   });
 
   app.get('/router/earnings', validateQuery(EarningsQuerySchema), (c) =>
-    c.json(earningsJson(providerEarnings(router.db, c.req.valid('query').provider))),
+    c.json(earningsJson(providerEarnings(router.db, c.req.valid('query').provider, router.computeSettlements))),
   );
 
   // OpenAI's clients read its error shape; everything else (Ollama's clients, the router's own routes) the app's.
