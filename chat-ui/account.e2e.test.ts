@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from '../app/testing/browser.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
-import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
 /**
  * The side panel's account in a real headless Chromium against the real server on the shared devnet:

@@ -8,10 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { listen } from '../app/server.ts';
+import { lastReply, type PageOptions, send, serveChatPage, snap, useChromium, WAIT } from '../app/testing/browser.ts';
 import { findFreePort } from '../common/ports.ts';
 import { deployLookalikeToken } from '../devnet/testing/fake-token.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
-import { lastReply, type PageOptions, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 import { FAKE_DISTRIBUTOR, FAKE_TX_HASH, type FakeApiOptions, fakeApi } from './testing/fake-api.ts';
 
 /**

@@ -1,12 +1,12 @@
 import { formatUnits } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { serveChatPage, snap, useChromium, WAIT } from '../app/testing/browser.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { computeEpochSettlement } from '../emissions/epoch.ts';
 import { migrateEmissions } from '../emissions/ledger/migrations.ts';
 import { DEFAULT_SCHEDULE } from '../emissions/schedule.ts';
 import { saveSettlement, updateDistribution } from '../emissions/store.ts';
-import { serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
 /**
  * The emissions card's "Yours to claim" in a real headless Chromium against the real server on the

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { accessToken } from '../app/access.ts';
+import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from '../app/testing/browser.ts';
 import { FAUCET_AMOUNTS } from '../devnet/faucet.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
-import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
 /**
  * The conversation history and the first run, in a real headless Chromium against the real server on

@@ -2,10 +2,10 @@ import { type Address, erc20Abi } from 'viem';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from '../app/testing/browser.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { TEST_PASSPHRASE } from '../smart-accounts/testing/environment.ts';
 import { unlockedKeys } from '../smart-accounts/unlocked-keys.ts';
-import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from './testing/browser.ts';
 
 /**
  * The passphrase dialog in a real headless Chromium, against the real server on the shared devnet

@@ -2,8 +2,8 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../agent-core/agent.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { lastReply, send, serveChatPage, snap, useChromium } from '../app/testing/browser.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
-import { lastReply, send, serveChatPage, snap, useChromium } from './testing/browser.ts';
 
 /**
  * The preview card tells the truth about positions and amounts, in a real headless Chromium against

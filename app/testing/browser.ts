@@ -3,13 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { listen } from '../../app/server.ts';
-import { testAgentApp } from '../../app/testing/agent-app.ts';
+import { chatUiRoutes } from '../../chat-ui/routes.ts';
 import { findFreePort } from '../../common/ports.ts';
-import { chatUiRoutes } from '../routes.ts';
+import { listen } from '../server.ts';
+import { testAgentApp } from './agent-app.ts';
 
 /**
- * The harness the chat page's browser tests (chat-ui/*.e2e.test.ts) share: a real headless Chromium
+ * The harness the chat page's browser tests (chat-ui/*.e2e.test.ts) share (here, in app/, because it drives the assembled server): a real headless Chromium
  * (Debian's, driven by playwright-core), fresh pages that collect their JavaScript errors, the real
  * server with the page on the shared devnet, and the few steps every test takes (send a message, wait
  * for the reply, keep a screenshot).
