@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { requireKnownNetwork } from '../common/chains/registry.ts';
 import { UsageError } from '../common/command.ts';
+import { SextantError } from '../common/errors.ts';
 import type { Network } from '../common/network.ts';
 import type { Settings } from '../common/settings.ts';
 import { manifestPath, manifestToChain, readManifest } from '../devnet/manifest.ts';
@@ -12,9 +13,11 @@ import { manifestPath, manifestToChain, readManifest } from '../devnet/manifest.
 export function resolveNetwork(settings: Settings): Network {
   if (settings.chain === 'devnet') {
     if (!existsSync(manifestPath(settings.dataDir))) {
-      throw new UsageError(
+      // Not a usage error (exit 1, not 2): the command is right, the devnet is not there yet.
+      throw new SextantError(
         `CHAIN=devnet (the default), and there is no devnet manifest at ${manifestPath(settings.dataDir)}.`,
         {
+          code: 'no-devnet',
           hint: 'Start the devnet with this DATA_DIR (`sextant devnet`, or `npm start`), or set DATA_DIR to the one it runs with; on a real network, set CHAIN (`sextant chains`) and RPC_URL.',
         },
       );

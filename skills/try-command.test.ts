@@ -48,7 +48,7 @@ describe('sextant skills try', () => {
     const env = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: 'a passphrase for tests' };
     const noManifest = await sextant(['skills', 'try', copyOfTipJar(), 'wrap 1 ETH'], env);
     expect(noManifest.code).toBe(1);
-    expect(noManifest.stderr).toContain('Start the devnet first: `sextant devnet`');
+    expect(noManifest.stderr).toContain('Start the devnet with this DATA_DIR (`sextant devnet`');
 
     // A manifest left by a devnet that has stopped: nothing listens on its ports.
     const gone = `http://127.0.0.1:${await findFreePort()}`;
