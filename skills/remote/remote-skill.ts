@@ -52,7 +52,7 @@ export type RemoteSkillOptions = {
  * 4. the step is simulated from the account on the state the plan's earlier steps leave, and must
  *    stay inside those bounds: no listed token, ETH or the position token drops but the one given, by
  *    no more than given; the one received rises by at least the minimum; no Approval names an
- *    undeclared spender;
+ *    undeclared spender; no Aave debt is taken on and no credit delegated (approveDelegation);
  * 5. for a swap, a minimum the endpoint chose may sit no further below the simulated output than the
  *    slippage the policy is told about (the user's, or 50 bps as for local swaps; plus 10 bps for
  *    the market's drift).
@@ -210,6 +210,14 @@ async function buildRemote(
         `the simulation shows it approving ${approval.spender}, a contract its manifest does not declare.`,
       );
     }
+  }
+  // Nor lets anyone else take it on later: a delegation of credit is a loan on the account's collateral.
+  for (const delegation of simulation.delegations) {
+    if (delegation.amount === 0n) continue;
+    refuse(
+      'suspect',
+      `the simulation shows it letting ${delegation.delegatee} borrow against the account in the Aave V3 market (a credit delegation), which a ${bound.what} never does.`,
+    );
   }
   // No step of these takes on debt: a borrow would be value the token balances do not show leaving.
   if (simulation.market && simulation.market.debtAfter > simulation.market.debtBefore) {

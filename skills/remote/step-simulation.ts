@@ -9,6 +9,7 @@ import {
   isAddressEqual,
   type Log,
   parseAbi,
+  toEventSelector,
 } from 'viem';
 import { simulateBlocks } from 'viem/actions';
 import { describeRevert } from '../../smart-accounts/revert-reason.ts';
@@ -32,9 +33,19 @@ export type StepSimulation = {
   unlistedOutflows: Address[];
   /** Approval events with the account as owner. */
   approvals: { token: Address; spender: Address; amount: bigint }[];
+  /**
+   * Aave credit delegations the account grants (BorrowAllowanceDelegated): a delegatee may borrow later
+   * with the debt on the account, which neither a Transfer, an Approval nor the debt shows now.
+   */
+  delegations: { debtToken: Address; delegatee: Address; amount: bigint }[];
   /** The account in the Aave V3 market, before and after, when a pool was given: debt in the oracle's base unit. */
   market: { debtBefore: bigint; debtAfter: bigint; healthFactorBefore: bigint; healthFactorAfter: bigint } | undefined;
 };
+
+/** Aave V3's debt tokens emit it on approveDelegation (and on a delegation signed with a permit). */
+const DELEGATION_TOPIC = toEventSelector(
+  'BorrowAllowanceDelegated(address indexed fromUser, address indexed toUser, address indexed asset, uint256 amount)',
+);
 
 const ACCOUNT_DATA_ABI = parseAbi([
   'function getUserAccountData(address user) view returns (uint256 totalCollateralBase, uint256 totalDebtBase, uint256 availableBorrowsBase, uint256 currentLiquidationThreshold, uint256 ltv, uint256 healthFactor)',
@@ -90,6 +101,7 @@ export async function simulateStep(
       changes,
       unlistedOutflows: [],
       approvals: [],
+      delegations: [],
       market: undefined,
     };
   }
@@ -112,7 +124,16 @@ export async function simulateStep(
   const logs = stepResults.flatMap((result) => (result.logs ?? []) as Log[]);
   const unlistedOutflows: Address[] = [];
   const approvals: StepSimulation['approvals'] = [];
+  const delegations: StepSimulation['delegations'] = [];
   for (const log of logs) {
+    const [delegated, fromUser, toUser] = log.topics;
+    if (log.topics.length === 4 && delegated === DELEGATION_TOPIC && involves(fromUser, ctx.account)) {
+      delegations.push({
+        debtToken: getAddress(log.address),
+        delegatee: topicAddress(toUser) as Address,
+        amount: hexToBigInt(log.data),
+      });
+    }
     const [topic, from, to] = log.topics;
     if (log.topics.length !== 3 || !involves(from, ctx.account)) continue;
     if (topic === TRANSFER_TOPIC && !isAddressEqual(log.address, NATIVE_TOKEN)) {
@@ -134,6 +155,7 @@ export async function simulateStep(
     changes,
     unlistedOutflows: uniqueAddresses(unlistedOutflows),
     approvals,
+    delegations,
     market,
   };
 }
