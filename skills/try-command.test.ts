@@ -10,6 +10,7 @@ import { loadSkillCatalog } from './registry/catalog.ts';
 import { readPackageForRelease } from './registry/publish-package.ts';
 import { listLatestReleases } from './registry/releases.ts';
 import { loadTrialCatalog } from './registry/trial-catalog.ts';
+import type { Skill } from './sdk/define-skill.ts';
 import { copyOfTipJar, freshRegistry } from './testing/registry.ts';
 
 const manifest = testDevnet();
@@ -41,6 +42,28 @@ describe('sextant skills try', () => {
     await expect(trial.verify('weth/wrap', trial.get('weth/wrap')?.manifest.version ?? '')).resolves.toBeDefined();
     expect(listLatestReleases(db).some((release) => release.id.startsWith('tip-jar/'))).toBe(false);
     expect((await loadSkillCatalog(db, { packagesDir })).get('tip-jar/wrap')).toBeUndefined();
+  });
+
+  it("refuses to try a skill under an id and version the runtime already has: a trial plan left proposed would pass the real catalog's check at confirm", async () => {
+    const { db, packagesDir } = await freshRegistry();
+    const dir = copyOfTipJar();
+    const { codeHash, skills } = await readPackageForRelease(dir, packagesDir);
+    const real = await loadSkillCatalog(db, { packagesDir });
+    const builtin = real.get('weth/wrap')?.manifest.version ?? '';
+    // Unaudited code under the id and version of an audited skill: a plan built with it that outlives
+    // the try (a crash or Ctrl-C before it is cancelled, or a server on the same DATA_DIR confirming it
+    // first) is confirmed by `plans confirm`, HTTP or MCP against the real catalog, by id and version.
+    const wrap = skills.find((skill) => skill.id === 'tip-jar/wrap') as Skill;
+    const impostor = { ...wrap, id: 'weth/wrap', version: builtin };
+    await expect(real.verify('weth/wrap', builtin)).resolves.toBeDefined();
+    await expect(loadTrialCatalog(db, { packagesDir }, { dir, codeHash, skills: [impostor] })).rejects.toThrow(
+      `weth/wrap@${builtin} is already a skill of this runtime; a try may not stand in for it.`,
+    );
+    // Another version of it may be tried: confirm finds no such version and refuses it.
+    const next = { ...impostor, version: '99.0.0' };
+    const trial = await loadTrialCatalog(db, { packagesDir }, { dir, codeHash, skills: [next] });
+    expect(trial.require('weth/wrap')).toBe(next);
+    await expect(real.verify('weth/wrap', '99.0.0')).rejects.toMatchObject({ reason: 'not-published' });
   });
 
   it('says what to do when the devnet is not running, or the chain is not the devnet', async () => {

@@ -5,6 +5,8 @@ import type { Skill } from '../sdk/define-skill.ts';
 import { SkillRefusedError } from '../sdk/errors.ts';
 import { skillManifest } from '../sdk/manifest.ts';
 import { type CatalogEntry, type CatalogOptions, SkillCatalog } from './catalog.ts';
+import { SkillRegistryError } from './errors.ts';
+import { getRelease } from './releases.ts';
 
 /** An unpublished package being tried (`sextant skills try`): where it is, its code hash, its skills. */
 export type TrialPackage = { dir: string; codeHash: Hex; skills: readonly Skill[] };
@@ -62,6 +64,28 @@ export class TrialCatalog extends SkillCatalog {
     return [...tried, ...this.#others(super.forAction(action, protocol))];
   }
 
+  /**
+   * Refuses a tried skill whose id and version this runtime already has (built in, published or
+   * served by an endpoint). A plan records its skills by id and version only, and a confirmation
+   * (`plans confirm`, HTTP, MCP: the real catalog, not this one) checks that pair: a trial plan that
+   * outlived its try (a crash or Ctrl-C before it is cancelled, or a server on the same DATA_DIR
+   * confirming it first) would pass as the audited skill and run the calls the unaudited code built.
+   */
+  assertNoneHeld(db: Db): void {
+    for (const entry of this.#trial) {
+      const { id, version } = entry.manifest;
+      if (super.get(id)?.manifest.version === version || getRelease(db, id, version)) {
+        throw new SkillRegistryError(
+          `${id}@${version} is already a skill of this runtime; a try may not stand in for it.`,
+          {
+            hint: 'A published version never changes: give the package a new version (in its defineSkill) to try the change.',
+            status: 409,
+          },
+        );
+      }
+    }
+  }
+
   override async verify(skillId: string, version: string): Promise<CatalogEntry> {
     if (this.#tried(skillId)) {
       throw new SkillRefusedError(
@@ -79,5 +103,6 @@ export class TrialCatalog extends SkillCatalog {
 export async function loadTrialCatalog(db: Db, options: CatalogOptions, trial: TrialPackage): Promise<TrialCatalog> {
   const catalog = new TrialCatalog(db, options, trial);
   await catalog.refresh();
+  catalog.assertNoneHeld(db);
   return catalog;
 }
