@@ -100,7 +100,10 @@ export class Quarantines {
     if (verdict.accepted) {
       if (!current) return undefined;
       const lifted = { ...current, liftedAt: new Date(this.now()).toISOString() };
-      this.db.prepare('UPDATE router_quarantines SET lifted_at = ? WHERE provider = ?').run(lifted.liftedAt, provider);
+      // By the stored spelling's lower case: an address may arrive checksummed or not.
+      this.db
+        .prepare('UPDATE router_quarantines SET lifted_at = ? WHERE lower(provider) = ?')
+        .run(lifted.liftedAt, key);
       this.records.delete(key);
       return { kind: 'lifted', record: lifted };
     }
