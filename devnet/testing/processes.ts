@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 
 export const SEXTANT_BIN = fileURLToPath(new URL('../../bin/sextant.mjs', import.meta.url));
 
-/** Runs `sextant ARGS` as a real child process, collecting its output. */
+/** Runs `sextant ARGS` as a real child process (from `cwd`, as a person types it there), collecting its output. */
 export function runSextant(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  options: { cwd?: string } = {},
 ): {
   child: ChildProcess;
   stdout: () => string;
@@ -15,6 +16,7 @@ export function runSextant(
   exited: Promise<number | null>;
 } {
   const child = spawn(process.execPath, [SEXTANT_BIN, ...args], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,6 +30,33 @@ export function runSextant(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * A long-running `sextant ARGS` (endpoint serve, router serve, …) once it has printed `ready`; `stop`
+ * sends SIGTERM and waits for it to exit. Fails with what it printed if it exits or takes too long.
+ */
+export async function servingSextant(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { cwd?: string; ready?: string; timeoutMs?: number } = {},
+) {
+  const run = runSextant(args, env, options);
+  const ready = options.ready ?? 'Press Ctrl-C';
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (!run.stdout().includes(ready)) {
+    if (Date.now() > deadline || run.child.exitCode !== null) {
+      throw new Error(`sextant ${args.join(' ')} did not start: ${run.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    stdout: run.stdout,
+    stop: async () => {
+      run.child.kill('SIGTERM');
+      return run.exited;
+    },
+  };
 }
 
 /** The live processes whose parent is `pid`, with their command lines (read from /proc). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
-import { runSextant } from '../../devnet/testing/processes.ts';
+import { runSextant, servingSextant } from '../../devnet/testing/processes.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { SEXTANT_AUDITOR } from '../project-keys.ts';
 import { ODOS_DIR, TEST_AUDITOR, TEST_AUDITOR_KEY, TEST_PROTOCOL, TEST_PROTOCOL_KEY } from '../testing/endpoints.ts';
@@ -19,22 +19,8 @@ async function sextant(args: string[], env: NodeJS.ProcessEnv) {
 }
 
 /** `sextant endpoint serve …`, running until stopped; resolves once it says where it listens. */
-async function serving(args: string[], env: NodeJS.ProcessEnv) {
-  const run = runSextant(['endpoint', 'serve', ...args], { RPC_URL: '', BUNDLER_URL: '', ...env });
-  const deadline = Date.now() + 30_000;
-  while (!run.stdout().includes('Press Ctrl-C')) {
-    if (Date.now() > deadline || run.child.exitCode !== null)
-      throw new Error(`endpoint serve did not start: ${run.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    stdout: run.stdout,
-    stop: async () => {
-      run.child.kill('SIGTERM');
-      return run.exited;
-    },
-  };
-}
+const serving = (args: string[], env: NodeJS.ProcessEnv) =>
+  servingSextant(['endpoint', 'serve', ...args], { RPC_URL: '', BUNDLER_URL: '', ...env }, { timeoutMs: 30_000 });
 
 function file(dir: string, name: string, content: string): string {
   const path = join(dir, name);

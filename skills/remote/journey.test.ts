@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
-import { SEXTANT_BIN } from '../../devnet/testing/processes.ts';
+import { runSextant, servingSextant } from '../../devnet/testing/processes.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { SEXTANT_AUDITOR } from '../project-keys.ts';
 import { TEST_AUDITOR, TEST_AUDITOR_KEY, TEST_PROTOCOL_KEY } from '../testing/endpoints.ts';
@@ -27,23 +26,8 @@ const balanceOf = (token: Address, holder: Address) =>
   publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
 
 /** `sextant ARGS` run from `cwd` (a directory outside the checkout), as a person types it there. */
-function sextantIn(cwd: string, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [SEXTANT_BIN, ...args], {
-    cwd,
-    env: { ...process.env, RPC_URL: '', BUNDLER_URL: '', CHAIN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
+const sextantIn = (cwd: string, args: string[], env: NodeJS.ProcessEnv) =>
+  runSextant(args, { RPC_URL: '', BUNDLER_URL: '', CHAIN: '', ...env }, { cwd });
 
 async function sextant(cwd: string, args: string[], env: NodeJS.ProcessEnv) {
   const run = sextantIn(cwd, args, env);
@@ -52,22 +36,8 @@ async function sextant(cwd: string, args: string[], env: NodeJS.ProcessEnv) {
 }
 
 /** `sextant endpoint serve …` until stopped; resolves once it says where it listens. */
-async function serving(cwd: string, args: string[], env: NodeJS.ProcessEnv) {
-  const run = sextantIn(cwd, ['endpoint', 'serve', ...args], env);
-  const deadline = Date.now() + 60_000;
-  while (!run.stdout().includes('Press Ctrl-C')) {
-    if (Date.now() > deadline || run.child.exitCode !== null)
-      throw new Error(`endpoint serve did not start: ${run.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    stdout: run.stdout,
-    stop: async () => {
-      run.child.kill('SIGTERM');
-      return run.exited;
-    },
-  };
-}
+const serving = (cwd: string, args: string[], env: NodeJS.ProcessEnv) =>
+  servingSextant(['endpoint', 'serve', ...args], { RPC_URL: '', BUNDLER_URL: '', CHAIN: '', ...env }, { cwd });
 
 describe('the protocol journey, following skills/remote/README.md from a directory outside the checkout', () => {
   const stops: (() => Promise<unknown>)[] = [];
