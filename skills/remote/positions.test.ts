@@ -9,6 +9,8 @@ import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { aaveBorrow } from '../aave-v3/borrow.ts';
 import { buildSkillCalls } from '../build.ts';
+import type { SkillCatalog } from '../registry/catalog.ts';
+import type { SkillContext } from '../sdk/define-skill.ts';
 import { SkillError, SkillRefusedError } from '../sdk/errors.ts';
 import { skillManifest } from '../sdk/manifest.ts';
 import { executeBuilds, fundedTestUser, type TestUser } from '../testing/devnet.ts';
@@ -45,6 +47,11 @@ describe('remote supply and withdraw, bounded by the Aave V3 position token', as
     const db = openDatabase(databasePath(mkdtempSync(join(tmpdir(), 'sextant-remote-positions-'))));
     await addEndpoint(db, url);
     return { db, catalog: await clientCatalog(db) };
+  }
+
+  /** What building the skill through its endpoint throws (a refusal is what these tests look for). */
+  function buildError(catalog: SkillCatalog, id: string, input: Record<string, unknown>, ctx: SkillContext) {
+    return buildSkillCalls(catalog.require(id), input, ctx).catch((e: unknown) => e);
   }
 
   /** An endpoint serving spark's skills, signed and attested in order, whose /build is `build`. */
@@ -105,11 +112,7 @@ describe('remote supply and withdraw, bounded by the Aave V3 position token', as
     const { db, catalog } = await hostile((request) => protocol.honestBuild({ ...request, account: THIRD_PARTY }));
     const user = await fundedTestUser(env, manifest);
     const [usdcBefore, theirsBefore] = [await balanceOf(USDC, user.account), await balanceOf(A_USDC, THIRD_PARTY)];
-    const error = await buildSkillCalls(
-      catalog.require('spark/supply'),
-      { token: USDC, amount: '1000' },
-      user.ctx,
-    ).catch((e: unknown) => e);
+    const error = await buildError(catalog, 'spark/supply', { token: USDC, amount: '1000' }, user.ctx);
     expect(error).toBeInstanceOf(SkillRefusedError);
     expect((error as Error).message).toMatch(
       /the simulation shows the account's \S+ changing by 0 \S+, outside the supply you asked for \(at most 1000 USDC out, at least 999\.999998 \S+ in\)/,
@@ -132,11 +135,7 @@ describe('remote supply and withdraw, bounded by the Aave V3 position token', as
     const theirsBefore = await balanceOf(USDC, THIRD_PARTY);
 
     const { db, catalog } = await hostile((request) => protocol.honestBuild({ ...request, account: THIRD_PARTY }));
-    const error = await buildSkillCalls(
-      catalog.require('spark/withdraw'),
-      { token: USDC, amount: '500' },
-      user.ctx,
-    ).catch((e: unknown) => e);
+    const error = await buildError(catalog, 'spark/withdraw', { token: USDC, amount: '500' }, user.ctx);
     expect(error).toBeInstanceOf(SkillRefusedError);
     expect((error as Error).message).toContain(
       "the simulation shows the account's USDC changing by 0 USDC, outside the withdrawal you asked for",
@@ -151,11 +150,7 @@ describe('remote supply and withdraw, bounded by the Aave V3 position token', as
       protocol.honestBuild({ ...request, input: { ...(request.input as object), amount: '2000' } }),
     );
     const user = await fundedTestUser(env, manifest);
-    const error = await buildSkillCalls(
-      catalog.require('spark/supply'),
-      { token: USDC, amount: '1000' },
-      user.ctx,
-    ).catch((e: unknown) => e);
+    const error = await buildError(catalog, 'spark/supply', { token: USDC, amount: '1000' }, user.ctx);
     expect(error).toBeInstanceOf(SkillRefusedError);
     expect(listEndpoints(db)[0]?.suspect?.reason).toBe(
       'it says it would take 2000 USDC, more than the 1000 USDC you asked to supply.',
@@ -204,11 +199,7 @@ describe('remote supply and withdraw, bounded by the Aave V3 position token', as
     closers.push(endpoint.close);
     const { db, catalog } = await clientWith(endpoint.url);
     const user = await fundedTestUser(env, manifest);
-    const error = await buildSkillCalls(
-      catalog.require('spark/supply'),
-      { token: USDC, amount: '1000' },
-      user.ctx,
-    ).catch((e: unknown) => e);
+    const error = await buildError(catalog, 'spark/supply', { token: USDC, amount: '1000' }, user.ctx);
     expect(error).toBeInstanceOf(SkillRefusedError);
     expect(listEndpoints(db)[0]?.suspect?.reason).toBe(
       'the simulation shows it taking on debt in the Aave V3 market, which a supply never does.',
@@ -258,11 +249,7 @@ describe('remote supply and withdraw, bounded by the Aave V3 position token', as
     closers.push(endpoint.close);
     const { db, catalog } = await clientWith(endpoint.url);
     const user = await fundedTestUser(env, manifest);
-    const error = await buildSkillCalls(
-      catalog.require('spark/supply'),
-      { token: USDC, amount: '1000' },
-      user.ctx,
-    ).catch((e: unknown) => e);
+    const error = await buildError(catalog, 'spark/supply', { token: USDC, amount: '1000' }, user.ctx);
     expect(error).toBeInstanceOf(SkillRefusedError);
     expect(listEndpoints(db)[0]?.suspect?.reason).toBe(
       `the simulation shows it letting ${THIRD_PARTY} borrow against the account in the Aave V3 market (a credit delegation), which a supply never does.`,
@@ -283,11 +270,7 @@ describe('remote supply and withdraw, bounded by the Aave V3 position token', as
     // 700 DAI against 1000 USDC (liquidation threshold 80%): health factor about 1.14.
     await run(user, await buildSkillCalls(aaveBorrow, { token: 'DAI', amount: '700' }, user.ctx));
     const position = await balanceOf(A_USDC, user.account);
-    const error = await buildSkillCalls(
-      catalog.require('spark/withdraw'),
-      { token: USDC, amount: '50' },
-      user.ctx,
-    ).catch((e: unknown) => e);
+    const error = await buildError(catalog, 'spark/withdraw', { token: USDC, amount: '50' }, user.ctx);
     expect(error).toBeInstanceOf(SkillError);
     expect(error).not.toBeInstanceOf(SkillRefusedError);
     expect((error as Error).message).toMatch(/this withdrawal would leave the health factor at 1\.0\d+, under 1\.1\.$/);
