@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { splitTestFiles } from './vitest.chain-files.ts';
+import { scratchForThisRun } from './vitest.scratch.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 // Which files need a chain is read from their imports (vitest.chain-files.ts).
 const { chain, unit } = splitTestFiles(root);
+// Every temporary directory a test makes goes to one per-run directory, removed at the end.
+scratchForThisRun(root);
 
 export default defineConfig({
   // Skill packages import the SDK by name, as a third party would; the runtime maps it the same way

@@ -8,6 +8,9 @@ import { BinaryNotFoundError } from './errors.ts';
 
 export const DEVNET_CHAIN_ID = 31337;
 
+/** How many recent blocks' states anvil keeps, for calls at a recent block number (Alto's, a wallet's). */
+const ANVIL_STATES_KEPT = 64;
+
 export type Anvil = { rpcUrl: string; process: SupervisedProcess };
 
 /**
@@ -35,12 +38,21 @@ export function anvilBinaryPath(): string {
   return binary;
 }
 
-export async function startAnvil(options: { host: string; port: number; binary?: string }): Promise<Anvil> {
+export async function startAnvil(options: {
+  host: string;
+  port: number;
+  binary?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<Anvil> {
   const binary = options.binary ?? anvilBinaryPath();
   await assertPortFree(options.host, options.port, 'anvil', 'DEVNET_ANVIL_PORT');
   // Automine: every transaction is mined at once (startDevnet switches to interval mining later if asked).
   const args = ['--host', options.host, '--port', String(options.port), '--chain-id', String(DEVNET_CHAIN_ID)];
-  const child = await spawnSupervised('anvil', binary, args);
+  // Keep the last states in memory and none on disk. By default anvil moves older states to
+  // ~/.foundry/anvil/tmp, which grows by gigabytes over a day of tests and is left behind when anvil
+  // is killed; nothing in Sextant reads state at an old block (reconcile reads old block headers only).
+  args.push('--prune-history', String(ANVIL_STATES_KEPT));
+  const child = await spawnSupervised('anvil', binary, args, options.env ? { env: options.env } : {});
   const rpcUrl = `http://${options.host}:${options.port}`;
   await waitUntilReady(child, async () => jsonRpc<string>(rpcUrl, 'eth_chainId', [], 500), {
     timeoutMs: 15_000,

@@ -30,33 +30,36 @@ describe('sextant emissions settle, report and claim', () => {
     const wrap = await sextant(['run', 'wrap 0.1 ETH', '--yes', '--llm', 'embedded', '--referrer', beaAccount], env);
     expect(wrap.code, wrap.stdout + wrap.stderr).toBe(0);
 
-    // A schedule whose epoch 0 covers the wrap and ends in a few seconds: enough for the "too early"
-    // CLI run below to start and answer first, even on a loaded machine (with 3 s, a clean-clone CI
-    // run started it too late and it settled).
+    // A schedule whose epoch 0 covers the wrap: first one that runs for another hour (too early to
+    // settle), then the same start with epoch 0 ending a moment from now.
     const treasury = privateKeyToAccount(generatePrivateKey()).address;
-    const interval = Math.ceil(Date.now() / 1000) - startedAt + 15;
-    const bucket = (name: string, initial: string, decrease: string) => ({ bucket: name, initial, decrease });
-    writeFileSync(
-      join(dataDir, 'emissions.json'),
-      JSON.stringify({
-        schedule: {
-          start: startedAt,
-          intervalSeconds: interval,
-          buckets: [
-            bucket('capital', '3456', '0.59255872824'),
-            bucket('code', '3456', '0.59255872824'),
-            bucket('compute', '3456', '0.59255872824'),
-            bucket('community', '3456', '0.59255872824'),
-            bucket('protection', '576', '0.09875978804'),
-          ],
-          cap: '42000000',
-        },
-        treasury,
-      }),
-    );
+    const writeSchedule = (intervalSeconds: number) => {
+      const bucket = (name: string, initial: string, decrease: string) => ({ bucket: name, initial, decrease });
+      writeFileSync(
+        join(dataDir, 'emissions.json'),
+        JSON.stringify({
+          schedule: {
+            start: startedAt,
+            intervalSeconds,
+            buckets: [
+              bucket('capital', '3456', '0.59255872824'),
+              bucket('code', '3456', '0.59255872824'),
+              bucket('compute', '3456', '0.59255872824'),
+              bucket('community', '3456', '0.59255872824'),
+              bucket('protection', '576', '0.09875978804'),
+            ],
+            cap: '42000000',
+          },
+          treasury,
+        }),
+      );
+    };
+    writeSchedule(3600);
     const early = await sextant(['emissions', 'settle', '--epoch', '0'], env);
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/it can be settled once it is over/);
+    const interval = Math.ceil(Date.now() / 1000) - startedAt + 1;
+    writeSchedule(interval);
     await sleep(Math.max(0, (startedAt + interval) * 1000 - Date.now()) + 1000);
 
     const settled = await sextant(['emissions', 'settle', '--epoch', '0', '--json'], env);

@@ -22,8 +22,10 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * walking up from the package; the CLI's module hooks make any DATA_DIR work (tested in command.test.ts).
  */
 export async function freshRegistry(): Promise<{ db: Db; dataDir: string; packagesDir: string }> {
-  mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
-  const dataDir = mkdtempSync(join(REPO_ROOT, 'test-artifacts', 'skills-'));
+  // The run's own directory under test-artifacts/ (vitest.scratch.ts), removed when the run ends.
+  const parent = process.env.SEXTANT_TEST_RUN_DIR ?? join(REPO_ROOT, 'test-artifacts');
+  mkdirSync(parent, { recursive: true });
+  const dataDir = mkdtempSync(join(parent, 'skills-'));
   const db = openDatabase(databasePath(dataDir));
   await openSkillRegistry(db);
   return { db, dataDir, packagesDir: skillPackagesDir(dataDir) };
