@@ -18,4 +18,13 @@ describe('resolveNetwork', () => {
       'CHAIN=base needs RPC_URL: the runtime ships no public RPC endpoints.',
     );
   });
+
+  it('puts BUNDLE_GUARD_ADDRESS into a real chain’s contracts, and leaves the registry’s entry unguarded', () => {
+    const guard = '0x3579dB751EeC61136a34DA0009A06624f72F01b2';
+    const rpc = { CHAIN: 'base', RPC_URL: 'https://rpc.example/base' };
+    const guarded = resolveNetwork(loadSettings({ ...rpc, BUNDLE_GUARD_ADDRESS: guard }));
+    expect(guarded.chain.contracts.bundleGuard).toBe(guard);
+    expect(guarded.chain.contracts.weth).toBe('0x4200000000000000000000000000000000000006');
+    expect(resolveNetwork(loadSettings(rpc)).chain.contracts.bundleGuard).toBeUndefined();
+  });
 });

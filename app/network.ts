@@ -32,7 +32,11 @@ export function resolveNetwork(settings: Settings): Network {
       isDevnet: true,
     };
   }
-  const chain = requireKnownNetwork(settings.chain);
+  const known = requireKnownNetwork(settings.chain);
+  // The guard is not deployed on real networks by the project; whoever deploys it says where.
+  const chain = settings.bundleGuardAddress
+    ? { ...known, contracts: { ...known.contracts, bundleGuard: settings.bundleGuardAddress } }
+    : known;
   if (!settings.rpcUrl) {
     throw new UsageError(`CHAIN=${settings.chain} needs RPC_URL: the runtime ships no public RPC endpoints.`, {
       hint: `Set RPC_URL to an RPC endpoint for ${chain.name} (chain id ${chain.chainId}).`,

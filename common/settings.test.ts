@@ -19,6 +19,7 @@ describe('loadSettings', () => {
       user: 'default',
       unlockIdleMinutes: 15,
       skillAuditors: undefined,
+      bundleGuardAddress: undefined,
     });
   });
 
@@ -33,6 +34,13 @@ describe('loadSettings', () => {
     const b = '0x3579dB751EeC61136a34DA0009A06624f72F01b2';
     expect(loadSettings({ SKILL_AUDITORS: `${a}, ${b}` }).skillAuditors).toEqual([a, b]);
     expect(() => loadSettings({ SKILL_AUDITORS: `${a},vitalik.eth` })).toThrow(/SKILL_AUDITORS.*comma-separated/);
+  });
+
+  it('reads BUNDLE_GUARD_ADDRESS as one address, and refuses anything else', () => {
+    const guard = '0x3579dB751EeC61136a34DA0009A06624f72F01b2';
+    expect(loadSettings({ BUNDLE_GUARD_ADDRESS: guard }).bundleGuardAddress).toBe(guard);
+    expect(loadSettings({ BUNDLE_GUARD_ADDRESS: '' }).bundleGuardAddress).toBeUndefined();
+    expect(() => loadSettings({ BUNDLE_GUARD_ADDRESS: 'guard.eth' })).toThrow(/BUNDLE_GUARD_ADDRESS.*0x address/);
   });
 
   it('reads every variable, treating an empty value as unset', () => {

@@ -41,6 +41,11 @@ const SettingsSchema = z.object({
     .string()
     .regex(/^\s*0x[0-9a-fA-F]{40}\s*(,\s*0x[0-9a-fA-F]{40}\s*)*$/, 'expected comma-separated 0x addresses')
     .optional(),
+  // Where Sextant's bundle guard is deployed on a real network (the devnet deploys its own).
+  BUNDLE_GUARD_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address')
+    .optional(),
 });
 
 /** The names of every environment variable the runtime reads. */
@@ -63,6 +68,8 @@ export type Settings = {
   unlockIdleMinutes: number;
   /** The auditors whose attestations let a skill run; undefined means the project's own auditor. */
   skillAuditors: `0x${string}`[] | undefined;
+  /** The bundle guard's address on a real network; undefined there means bundles run unguarded. */
+  bundleGuardAddress: `0x${string}` | undefined;
 };
 
 /** Reads the settings from `env`; an invalid value is an error naming the variable and what it takes. */
@@ -96,6 +103,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     user: s.SEXTANT_USER,
     unlockIdleMinutes: s.SEXTANT_UNLOCK_IDLE_MINUTES,
     skillAuditors: s.SKILL_AUDITORS?.split(',').map((address) => address.trim() as `0x${string}`),
+    bundleGuardAddress: s.BUNDLE_GUARD_ADDRESS as `0x${string}` | undefined,
   };
 }
 

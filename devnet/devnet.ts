@@ -6,6 +6,7 @@ import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { type Alto, startAlto } from './alto.ts';
 import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from './anvil.ts';
 import { deployAaveV3 } from './deploy-aave-v3.ts';
+import { deployBundleGuard } from './deploy-bundle-guard.ts';
 import { deployEmissionsContracts } from './deploy-emissions.ts';
 import { deployErc4337 } from './deploy-erc4337.ts';
 import { deployTokens } from './deploy-tokens.ts';
@@ -159,8 +160,17 @@ export async function deployProtocols(
   const uniswapV3Pools = await seedUniswapV3Pools(deployer, uniswapV3, tokens, weth);
   const { reserves, ...aaveV3 } = await deployAaveV3(deployer, tokens);
   const emissions = await deployEmissionsContracts(deployer, weth);
+  const bundleGuard = await deployBundleGuard(deployer);
   return {
-    contracts: { deterministicDeployer: DETERMINISTIC_DEPLOYER, ...erc4337, weth, uniswapV3, aaveV3, emissions },
+    contracts: {
+      deterministicDeployer: DETERMINISTIC_DEPLOYER,
+      ...erc4337,
+      weth,
+      uniswapV3,
+      aaveV3,
+      emissions,
+      bundleGuard,
+    },
     tokens,
     aaveV3Reserves: reserves,
     uniswapV3Pools,

@@ -43,6 +43,8 @@ export const DevnetManifestSchema = z.object({
       poolDataProvider: address,
     }),
     emissions: z.object({ depositPool: address, rewardToken: address }),
+    /** Sextant's bundle guard, at its CREATE2 address (the same on every chain). */
+    bundleGuard: address,
   }),
   aaveV3Reserves: z.record(
     z.string(),
@@ -133,6 +135,7 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
       },
       aaveV3: { pool: contracts.aaveV3.pool, poolAddressesProvider: contracts.aaveV3.poolAddressesProvider },
       emissions: contracts.emissions,
+      bundleGuard: contracts.bundleGuard,
     },
     tokens: manifest.tokens,
   };

@@ -33,6 +33,9 @@ export type ChainContracts = {
     depositPool: Address;
     rewardToken: Address;
   };
+  /** Sextant's bundle guard (snapshot and check around each bundle); absent = bundles on this chain
+   *  run unguarded. */
+  bundleGuard?: Address;
 };
 
 export type Chain = {

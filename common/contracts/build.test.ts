@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { artifactPath, type CONTRACTS, compileContracts, sourceHash } from './build.ts';
+import { BUNDLE_GUARD_ABI } from './bundle-guard.ts';
 
 describe("Sextant's own contracts", () => {
   it('the committed artifacts are what the sources compile to with the pinned solc', () => {
@@ -23,5 +24,15 @@ describe("Sextant's own contracts", () => {
       expect.arrayContaining(['asset', 'deposit', 'withdraw', 'redeem', 'totalAssets', 'Deposit', 'Withdraw']),
     );
     expect(functions('SextantRewardToken')).toEqual(expect.arrayContaining(['cap', 'mint', 'owner', 'Transfer']));
+  });
+
+  it('the bundle guard’s typed ABI, which callers encode with, is the compiled one', () => {
+    // solc adds internalType (the Solidity type names), which parseAbi cannot know; the rest must match.
+    const plain = (abi: readonly unknown[]) =>
+      JSON.parse(JSON.stringify(abi, (key, value) => (key === 'internalType' ? undefined : value)))
+        .map((entry: { stateMutability?: string }) => ({ stateMutability: undefined, ...entry }))
+        .sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name));
+    const compiled = JSON.parse(readFileSync(artifactPath('SextantBundleGuard'), 'utf8')).abi;
+    expect(plain(BUNDLE_GUARD_ABI)).toEqual(plain(compiled));
   });
 });

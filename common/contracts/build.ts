@@ -1,8 +1,8 @@
 /**
- * Compiles Sextant's own contracts (the capital deposit pool and the reward token) with the npm `solc`
- * and writes their artifacts beside them, in `artifacts/`. The artifacts are committed, so nothing
- * compiles at install or start; a test compiles again and checks the committed bytecode is what these
- * sources give. Run after editing a .sol file: `npm run build:contracts`.
+ * Compiles Sextant's own contracts (the capital deposit pool, the reward token and the bundle guard)
+ * with the npm `solc` and writes their artifacts beside them, in `artifacts/`. The artifacts are
+ * committed, so nothing compiles at install or start; a test compiles again and checks the committed
+ * bytecode is what these sources give. Run after editing a .sol file: `npm run build:contracts`.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The contracts this folder holds; each file declares one contract of the same name. */
-export const CONTRACTS = ['SextantDepositPool', 'SextantRewardToken'] as const;
+export const CONTRACTS = ['SextantDepositPool', 'SextantRewardToken', 'SextantBundleGuard'] as const;
 export type ContractName = (typeof CONTRACTS)[number];
 
 /** Pinned in package.json: the same sources must give the same bytecode on every machine. */

@@ -1,0 +1,381 @@
+import fc from 'fast-check';
+import {
+  type Address,
+  BaseError,
+  decodeErrorResult,
+  encodeFunctionData,
+  erc20Abi,
+  type Hex,
+  maxInt256,
+  maxUint256,
+  minInt256,
+  parseAbi,
+  parseEther,
+  zeroAddress,
+} from 'viem';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MINTABLE_ERC20_ARTIFACT } from '../../devnet/deploy-tokens.ts';
+import { minedReceipt } from '../../devnet/mined-receipt.ts';
+import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { loadArtifact } from './artifacts.ts';
+import { BUNDLE_GUARD_ABI, bundleGuardAddress } from './bundle-guard.ts';
+
+const manifest = testDevnet();
+const { publicClient, testClient } = devnetClients(manifest);
+const guard = manifest.contracts.bundleGuard;
+
+// The guard is called by a real SimpleAccount (v0.7, from the devnet's factory) whose owner sends its
+// executeBatch directly: snapshot and check then share one sender and one transaction, as in a bundle.
+const ACCOUNT_ABI = parseAbi([
+  'function executeBatch(address[] dest, uint256[] value, bytes[] func)',
+  'function execute(address dest, uint256 value, bytes func)',
+]);
+const FACTORY_ABI = parseAbi([
+  'function createAccount(address owner, uint256 salt) returns (address)',
+  'function getAddress(address owner, uint256 salt) view returns (address)',
+]);
+const TOKEN_ABI = parseAbi([
+  'function mint(address account, uint256 value) returns (bool)',
+  'function transfer(address to, uint256 value) returns (bool)',
+]);
+const WETH_ABI = parseAbi(['function deposit() payable', 'function withdraw(uint256 wad)']);
+const SINK: Address = '0x000000000000000000000000000000000000dEaD';
+
+type Call = { to: Address; value?: bigint; data: Hex };
+type Read = { target: Address; data: Hex; word: bigint };
+type Bound = { read: bigint; relative: boolean; min: bigint; max: bigint };
+type Outcome = { ok: true } | { ok: false; error: string; args: readonly unknown[] };
+
+const ETH_READ: Read = { target: zeroAddress, data: '0x', word: 0n };
+const balanceRead = (token: Address, holder: Address): Read => ({
+  target: token,
+  data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [holder] }),
+  word: 0n,
+});
+const snapshot = (reads: Read[]): Call => ({
+  to: guard,
+  data: encodeFunctionData({ abi: BUNDLE_GUARD_ABI, functionName: 'snapshot', args: [reads] }),
+});
+const check = (reads: Read[], bounds: Bound[]): Call => ({
+  to: guard,
+  data: encodeFunctionData({ abi: BUNDLE_GUARD_ABI, functionName: 'check', args: [reads, bounds] }),
+});
+const mint = (token: Address, to: Address, amount: bigint): Call => ({
+  to: token,
+  data: encodeFunctionData({ abi: TOKEN_ABI, functionName: 'mint', args: [to, amount] }),
+});
+const transfer = (token: Address, amount: bigint): Call => ({
+  to: token,
+  data: encodeFunctionData({ abi: TOKEN_ABI, functionName: 'transfer', args: [SINK, amount] }),
+});
+/** One call of `account` made by the account owning it (a snapshot or check sent by another sender). */
+const through = (account: Address, call: Call): Call => ({
+  to: account,
+  data: encodeFunctionData({
+    abi: ACCOUNT_ABI,
+    functionName: 'execute',
+    args: [call.to, call.value ?? 0n, call.data],
+  }),
+});
+const batch = (calls: Call[]): Hex =>
+  encodeFunctionData({
+    abi: ACCOUNT_ABI,
+    functionName: 'executeBatch',
+    args: [calls.map((c) => c.to), calls.map((c) => c.value ?? 0n), calls.map((c) => c.data)],
+  });
+/** A bound's end, kept within what an int256 holds. */
+const int256 = (value: bigint): bigint => (value < minInt256 ? minInt256 : value > maxInt256 ? maxInt256 : value);
+/** What the guard's clamping makes of a uint256. */
+const signed = (value: bigint): bigint => (value > maxInt256 ? maxInt256 : value);
+
+let owner: Awaited<ReturnType<typeof fundedAccount>>;
+let account: Address;
+/** A second SimpleAccount, owned by `account`, so one transaction can call the guard as both. */
+let other: Address;
+/** A fresh token nobody holds: the properties' balances are exactly what their batches mint. */
+let token: Address;
+
+async function send(to: Address, data: Hex, gas?: bigint) {
+  const hash = await owner.walletClient.sendTransaction({
+    to,
+    data,
+    gas,
+    account: owner.account,
+    chain: owner.walletClient.chain,
+  });
+  return minedReceipt(publicClient, hash);
+}
+
+async function createAccount(accountOwner: Address, salt: bigint): Promise<Address> {
+  const factory = manifest.contracts.simpleAccountFactoryV07;
+  await send(
+    factory,
+    encodeFunctionData({ abi: FACTORY_ABI, functionName: 'createAccount', args: [accountOwner, salt] }),
+  );
+  return publicClient.readContract({
+    address: factory,
+    abi: FACTORY_ABI,
+    functionName: 'getAddress',
+    args: [accountOwner, salt],
+  });
+}
+
+/** Runs `account`'s executeBatch of `calls` (eth_call: the whole batch in one transaction, not mined). */
+async function simulate(calls: Call[]): Promise<Outcome> {
+  try {
+    await publicClient.call({ account: owner.account.address, to: account, data: batch(calls) });
+    return { ok: true };
+  } catch (error) {
+    const raw =
+      error instanceof BaseError ? error.walk((e) => typeof (e as { data?: unknown }).data === 'string') : null;
+    const data = (raw as { data?: Hex } | null)?.data;
+    if (!data) throw error;
+    // A revert that is not the guard's (a token's, the account's) fails here, naming its data.
+    const decoded = decodeErrorResult({ abi: BUNDLE_GUARD_ABI, data });
+    return { ok: false, error: decoded.errorName, args: decoded.args ?? [] };
+  }
+}
+
+beforeAll(async () => {
+  owner = await fundedAccount(manifest);
+  account = await createAccount(owner.account.address, 0n);
+  other = await createAccount(account, 0n);
+  await testClient.setBalance({ address: account, value: parseEther('1000') });
+  const artifact = loadArtifact(MINTABLE_ERC20_ARTIFACT);
+  const hash = await owner.walletClient.deployContract({
+    abi: artifact.abi,
+    bytecode: artifact.bytecode,
+    args: ['Guard Test', 'GUARD', 18],
+    account: owner.account,
+    chain: owner.walletClient.chain,
+  });
+  token = (await minedReceipt(publicClient, hash)).contractAddress as Address;
+});
+
+const amount = fc.bigInt({ min: 0n, max: 2n ** 128n });
+/** A bound's end: anything an int256 holds, or (mostly) something near the value it is tested on. */
+const near = (value: bigint) =>
+  fc.oneof(
+    fc.bigInt({ min: minInt256, max: maxInt256 }),
+    fc.bigInt({ min: -3n, max: 3n }).map((offset) => value + offset),
+    fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map((offset) => value + offset),
+  );
+const expectBound = (outcome: Outcome, value: bigint, min: bigint, max: bigint) => {
+  if (min <= value && value <= max) expect(outcome).toEqual({ ok: true });
+  else expect(outcome).toEqual({ ok: false, error: 'BoundBroken', args: [0n, value, min, max] });
+};
+
+describe('SextantBundleGuard', () => {
+  it('is on the devnet at its CREATE2 address', async () => {
+    expect(guard).toBe(bundleGuardAddress());
+    expect(await publicClient.getCode({ address: guard })).toMatch(/^0x.{100,}/);
+  });
+
+  it('passes a relative bound on an ERC-20 balance exactly when the change lies in [min, max]', async () => {
+    const read = balanceRead(token, account);
+    await fc.assert(
+      fc.asyncProperty(amount, amount, near(0n), near(0n), async (before, after, lowOffset, highOffset) => {
+        const delta = after - before;
+        const [min, max] = [int256(delta + lowOffset), int256(delta + highOffset)];
+        const move = after >= before ? mint(token, account, after - before) : transfer(token, before - after);
+        const outcome = await simulate([
+          mint(token, account, before),
+          snapshot([read]),
+          move,
+          check([read], [{ read: 0n, relative: true, min, max }]),
+        ]);
+        expectBound(outcome, delta, min, max);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads the sender’s ETH balance for target 0, in both directions', async () => {
+    const ether = fc.bigInt({ min: 0n, max: parseEther('100') });
+    await fc.assert(
+      fc.asyncProperty(ether, ether, ether, fc.tuple(near(0n), near(0n)), async (deposit, out, sent, offsets) => {
+        const withdrawn = out % (deposit + 1n); // at most what was deposited
+        const delta = withdrawn - sent;
+        const [min, max] = offsets.map((offset) => int256(delta + offset)) as [bigint, bigint];
+        const outcome = await simulate([
+          {
+            to: manifest.contracts.weth,
+            value: deposit,
+            data: encodeFunctionData({ abi: WETH_ABI, functionName: 'deposit' }),
+          },
+          snapshot([ETH_READ]),
+          {
+            to: manifest.contracts.weth,
+            data: encodeFunctionData({ abi: WETH_ABI, functionName: 'withdraw', args: [withdrawn] }),
+          },
+          { to: SINK, value: sent, data: '0x' },
+          check([ETH_READ], [{ read: 0n, relative: true, min, max }]),
+        ]);
+        expectBound(outcome, delta, min, max);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('passes an absolute bound exactly when the value now lies in [min, max], with no snapshot needed', async () => {
+    const read = balanceRead(token, account);
+    await fc.assert(
+      fc.asyncProperty(
+        amount.chain((balance) => fc.tuple(fc.constant(balance), near(balance), near(balance))),
+        async ([balance, low, high]) => {
+          const [min, max] = [int256(low), int256(high)];
+          const outcome = await simulate([
+            mint(token, account, balance),
+            check([read], [{ read: 0n, relative: false, min, max }]),
+          ]);
+          expectBound(outcome, balance, min, max);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('counts values of 2**255 and above as type(int256).max', async () => {
+    const read = balanceRead(token, account);
+    const big = fc.oneof(
+      fc.bigInt({ min: 0n, max: maxUint256 }),
+      fc.bigInt({ min: -5n, max: 5n }).map((offset) => 2n ** 255n + offset),
+      fc.bigInt({ min: 0n, max: 5n }).map((offset) => maxUint256 - offset),
+    );
+    await fc.assert(
+      fc.asyncProperty(big, big, async (x, y) => {
+        const [before, after] = x <= y ? [x, y] : [y, x];
+        const delta = signed(after) - signed(before);
+        const steps = [mint(token, account, before), snapshot([read]), mint(token, account, after - before)];
+        const exact = await simulate([
+          ...steps,
+          check(
+            [read],
+            [
+              { read: 0n, relative: true, min: delta, max: delta },
+              { read: 0n, relative: false, min: signed(after), max: signed(after) },
+            ],
+          ),
+        ]);
+        expect(exact).toEqual({ ok: true });
+        const below = await simulate([
+          ...steps,
+          check([read], [{ read: 0n, relative: true, min: minInt256, max: delta - 1n }]),
+        ]);
+        expect(below).toEqual({ ok: false, error: 'BoundBroken', args: [0n, delta, minInt256, delta - 1n] });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('reverts with ReadFailed for a read that reverts, returns too little, or names no read', async () => {
+    const good = balanceRead(token, account);
+    const reverting: Read = { target: token, data: '0xdeadbeef', word: 0n };
+    const noCode: Read = { target: SINK, data: good.data, word: 0n };
+    const shortWord: Read = { ...good, word: 1n };
+    const hugeWord: Read = { ...good, word: maxUint256 };
+    const failed = (index: bigint) => ({ ok: false, error: 'ReadFailed', args: [index] });
+    expect(await simulate([snapshot([good, reverting])])).toEqual(failed(1n));
+    expect(await simulate([snapshot([noCode])])).toEqual(failed(0n));
+    expect(await simulate([snapshot([good, good, shortWord])])).toEqual(failed(2n));
+    expect(await simulate([check([hugeWord], [])])).toEqual(failed(0n));
+    expect(await simulate([check([good], [{ read: 1n, relative: false, min: 0n, max: 0n }])])).toEqual(failed(1n));
+    expect(await simulate([snapshot([good]), check([good], [])])).toEqual({ ok: true });
+  });
+
+  it('reverts with NotSnapshotted for a relative bound on a read the sender did not snapshot', async () => {
+    const read = balanceRead(token, account);
+    const eth = ETH_READ;
+    const any = { min: minInt256, max: maxInt256 };
+    const notSnapshotted = (index: bigint) => ({ ok: false, error: 'NotSnapshotted', args: [index] });
+    expect(await simulate([check([read], [{ read: 0n, relative: true, ...any }])])).toEqual(notSnapshotted(0n));
+    // Reads after the snapshotted ones serve absolute bounds only.
+    const twoReads = [read, eth];
+    expect(await simulate([snapshot([read]), check(twoReads, [{ read: 1n, relative: true, ...any }])])).toEqual(
+      notSnapshotted(1n),
+    );
+    expect(
+      await simulate([
+        snapshot([read]),
+        check(twoReads, [
+          { read: 0n, relative: true, ...any },
+          { read: 1n, relative: false, ...any },
+        ]),
+      ]),
+    ).toEqual({ ok: true });
+  });
+
+  it('keeps each sender’s snapshot to itself', async () => {
+    const read = balanceRead(token, account);
+    const relative = [{ read: 0n, relative: true, min: minInt256, max: maxInt256 }];
+    const notSnapshotted = { ok: false, error: 'NotSnapshotted', args: [0n] };
+    expect(await simulate([snapshot([read]), through(other, check([read], relative))])).toEqual(notSnapshotted);
+    expect(await simulate([through(other, snapshot([read])), check([read], relative)])).toEqual(notSnapshotted);
+    expect(await simulate([through(other, snapshot([read])), through(other, check([read], relative))])).toEqual({
+      ok: true,
+    });
+    // Another sender's snapshot at the same index leaves this one's value alone.
+    const unchanged = [{ read: 0n, relative: true, min: 0n, max: 0n }];
+    const othersRead = balanceRead(token, other);
+    expect(
+      await simulate([
+        mint(token, account, 5n),
+        snapshot([read]),
+        through(other, snapshot([othersRead])),
+        check([read], unchanged),
+      ]),
+    ).toEqual({ ok: true });
+  });
+
+  it('clears the snapshot at the end of check, and a snapshot lasts one transaction', async () => {
+    const read = balanceRead(token, account);
+    const relative = [{ read: 0n, relative: true, min: minInt256, max: maxInt256 }];
+    const notSnapshotted = { ok: false, error: 'NotSnapshotted', args: [0n] };
+    expect(await simulate([snapshot([read]), check([read], relative), check([read], relative)])).toEqual(
+      notSnapshotted,
+    );
+    expect((await send(account, batch([snapshot([read])]))).status).toBe('success');
+    expect(await simulate([check([read], relative)])).toEqual(notSnapshotted);
+  });
+
+  it('reverts the whole mined batch when a bound breaks, and lets it through when none does', async () => {
+    const usdc = manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
+    const read = balanceRead(usdc, account);
+    const balance = () =>
+      publicClient.readContract({ address: usdc, abi: erc20Abi, functionName: 'balanceOf', args: [account] });
+    await send(account, batch([mint(usdc, account, 100n)]));
+    const start = await balance();
+    const pays = (min: bigint) =>
+      batch([snapshot([read]), transfer(usdc, 40n), check([read], [{ read: 0n, relative: true, min, max: 0n }])]);
+    // Gas given, so the failing batch is mined (an estimate would refuse to send it).
+    const broken = await send(account, pays(-39n), 1_000_000n);
+    expect(broken.status).toBe('reverted');
+    expect(await balance()).toBe(start);
+    expect((await send(account, pays(-40n))).status).toBe('success');
+    expect(await balance()).toBe(start - 40n);
+  });
+
+  it('costs little gas: snapshot and check of three ERC-20 balances', async () => {
+    const reads = ['USDC', 'DAI', 'WBTC'].map((symbol) =>
+      balanceRead(manifest.tokens.find((t) => t.symbol === symbol)?.address as Address, account),
+    );
+    const bounds = reads.map((_, i) => ({ read: BigInt(i), relative: true, min: 0n, max: 0n }));
+    const receipt = await send(account, batch([snapshot(reads), check(reads, bounds)]));
+    expect(receipt.status).toBe('success');
+    type Frame = { to: string; input: Hex; gasUsed: Hex; calls?: Frame[] };
+    const trace = (await publicClient.request({
+      method: 'debug_traceTransaction' as never,
+      params: [receipt.transactionHash, { tracer: 'callTracer' }] as never,
+    })) as Frame;
+    // The account is a proxy: its calls hang under the delegatecall to its implementation.
+    const frames = (frame: Frame): Frame[] => [frame, ...(frame.calls ?? []).flatMap(frames)];
+    const guardFrames = frames(trace).filter((frame) => frame.to.toLowerCase() === guard.toLowerCase());
+    expect(guardFrames).toHaveLength(2);
+    const [snapshotGas, checkGas] = guardFrames.map((frame) => Number(frame.gasUsed)) as [number, number];
+    console.log(
+      `bundle guard gas, 3 ERC-20 balance reads (tokens cold at snapshot): snapshot ${snapshotGas}, check ${checkGas}, together ${snapshotGas + checkGas} (plus calldata and the account's two calls; whole transaction ${receipt.gasUsed})`,
+    );
+    expect(snapshotGas + checkGas).toBeLessThan(60_000);
+  });
+});
