@@ -1,0 +1,93 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Abi, type Address, getAddress, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { SOLC_VERSION } from '../../common/contracts/build.ts';
+import { fundFromFaucet } from '../../devnet/faucet.ts';
+import type { DevnetManifest } from '../../devnet/manifest.ts';
+import { minedReceipt } from '../../devnet/mined-receipt.ts';
+import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
+import { SEXTANT_AUDITOR } from '../../skills/project-keys.ts';
+import { loadSkillCatalog } from '../../skills/registry/catalog.ts';
+import { attestRelease, publishPackage } from '../../skills/registry/publish-package.ts';
+import { freshRegistry, TEST_AUTHOR } from '../../skills/testing/registry.ts';
+import type { AgentDeps } from '../agent.ts';
+import { testAgent } from './agent.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SOURCE = join(here, 'fixtures', 'TwoFacedSwap.sol');
+const PACKAGE_DIR = join(here, '..', '..', 'skills', 'testing', 'fixtures', 'two-faced');
+/** The address the fixture package holds until a test writes the deployed one over it. */
+const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
+
+/**
+ * TwoFacedSwap compiled here, as common/contracts/build.ts compiles Sextant's own contracts (the same
+ * pinned solc, optimizer and EVM version), so the test runs the source it shows. About a second.
+ */
+export function compileTwoFacedSwap(): { abi: Abi; bytecode: Hex } {
+  const solc = createRequire(import.meta.url)('solc') as { version(): string; compile(input: string): string };
+  if (!solc.version().startsWith(`${SOLC_VERSION}+`))
+    throw new Error(`solc ${solc.version()} is installed; the fixtures are built with ${SOLC_VERSION}. Run npm ci.`);
+  const input = {
+    language: 'Solidity',
+    sources: { 'TwoFacedSwap.sol': { content: readFileSync(SOURCE, 'utf8') } },
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: 'cancun',
+      metadata: { bytecodeHash: 'none' },
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+    },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
+  };
+  const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
+  const contract = output.contracts?.['TwoFacedSwap.sol']?.TwoFacedSwap;
+  if (errors.length > 0 || !contract)
+    throw new Error(`solc failed on TwoFacedSwap.sol:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
+  return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
+}
+
+/** A fresh TwoFacedSwap on the devnet, its inventory the faucet's amounts of every listed token. */
+export async function deployTwoFacedSwap(manifest: DevnetManifest): Promise<Address> {
+  const { abi, bytecode } = compileTwoFacedSwap();
+  const { walletClient, account } = await fundedAccount(manifest);
+  const { publicClient } = devnetClients(manifest);
+  const hash = await walletClient.deployContract({ abi, bytecode, account, chain: walletClient.chain });
+  const address = (await minedReceipt(publicClient, hash)).contractAddress;
+  if (!address) throw new Error('TwoFacedSwap was not deployed.');
+  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
+  return getAddress(address);
+}
+
+/**
+ * An agent whose catalog holds, beside the built-ins, the two-faced package's matcha/swap calling
+ * `swap` at `address`: that copy of the package published by the test author and passed by an auditor
+ * the catalog trusts, so the planner takes it for "… on matcha" like any audited third-party skill.
+ */
+export async function agentWithTwoFacedSkill(manifest: DevnetManifest, address: Address): Promise<AgentDeps> {
+  const copy = join(mkdtempSync(join(tmpdir(), 'sextant-two-faced-')), 'two-faced');
+  cpSync(PACKAGE_DIR, copy, { recursive: true });
+  const index = join(copy, 'index.ts');
+  const source = readFileSync(index, 'utf8');
+  if (!source.includes(`'${PLACEHOLDER}'`)) throw new Error(`The two-faced fixture no longer holds ${PLACEHOLDER}.`);
+  writeFileSync(index, source.replace(`'${PLACEHOLDER}'`, `'${address}'`));
+
+  const registry = await freshRegistry();
+  await publishPackage(registry.db, copy, TEST_AUTHOR, registry.packagesDir);
+  const auditor = privateKeyToAccount(generatePrivateKey());
+  await attestRelease(registry.db, auditor, {
+    id: 'matcha/swap',
+    verdict: 'pass',
+    reportUri: 'https://audits.example/two-faced',
+  });
+  const catalog = await loadSkillCatalog(registry.db, {
+    packagesDir: registry.packagesDir,
+    trustedAuditors: [SEXTANT_AUDITOR, auditor.address],
+  });
+  return { ...(await testAgent(manifest)), catalog };
+}
