@@ -59,9 +59,9 @@ export async function handleMessage(deps: AgentDeps, request: MessageRequest): P
   const shortfall = await checkFunds(deps.env, request, draft.steps);
   if (shortfall) return answer(parse, shortfall.stop);
   request.onStage?.('simulating');
-  const preview = await simulate(deps, request, draft);
+  const { preview, calls } = await simulate(deps, request, draft);
   const judgement = judge(deps.db, request.userId, draft.steps, preview);
-  const view = savePlanOf(deps, request, turn, understood, draft, preview, judgement);
+  const view = savePlanOf(deps, request, turn, understood, draft, { preview, calls }, judgement);
   return answer(parse, present(draft, preview, judgement, view));
 }
 

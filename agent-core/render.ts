@@ -55,6 +55,12 @@ export function renderReply(reply: AgentReply): string {
       ? '  gas: sponsored by the paymaster'
       : `  gas: about ${Number(gas.units).toLocaleString('en-US')} units, up to ${roundDecimal(gas.fee, 'up')} ETH${usd(gas.feeUsd)}`,
   );
+  lines.push(
+    plan.preview.guard
+      ? `Guarded on chain: reverts if the result differs from this preview (${plan.preview.guard.checks.length} checks by ${plan.preview.guard.address}):`
+      : 'Not guarded on chain: this network has no Sextant bundle guard (BUNDLE_GUARD_ADDRESS).',
+  );
+  for (const check of plan.preview.guard?.checks ?? []) lines.push(`  ${check}`);
   const flows = plan.preview.ledger?.flows ?? [];
   if (flows.length > 0) {
     lines.push(`What leaves your control (counted: $${plan.preview.valueOutUsd.toFixed(2)}):`);

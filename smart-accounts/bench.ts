@@ -2,7 +2,7 @@
  * `npm run bench:accounts [-- --runs N]`: gas and latency of executing through smart-accounts, as JSON.
  * Gas: first operation (deploys the account + native transfer), a native transfer, an ERC-20
  * transfer, and a 3-call batch (approve + Uniswap swap + Aave supply) against the same three calls
- * sent as three EOA transactions. Latency: `execute` to receipt, next to a bare permissionless
+ * sent as three EOA transactions, and what the bundle guard adds to that batch. Latency: `execute` to receipt, next to a bare permissionless
  * sendUserOperation + wait of the same call, interleaved in one run (medians; the machine is noisy).
  */
 import { randomUUID } from 'node:crypto';
@@ -22,10 +22,12 @@ import {
   http,
   parseEther,
   parseUnits,
+  zeroAddress,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { type GuardRead, guardCalls } from '../common/contracts/bundle-guard-calls.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { findFreePort } from '../common/ports.ts';
 import { startDevnet } from '../devnet/devnet.ts';
@@ -120,6 +122,51 @@ try {
       data: encodeFunctionData({ abi: c.abi, functionName: c.functionName, args: c.args } as never),
     })),
   );
+  // The guard's cost: the same batch again unguarded (the first supply also sets up the account's Aave
+  // position, so compare two later ones), then inside the guard's snapshot and check, with the reads the
+  // planner makes for it (agent-core/plan/guard.ts): ETH and every token the account holds or the calls
+  // move, the supply token, and the allowance the batch sets.
+  const batchCalls = threeCalls(account.address).map(
+    (c): Call => ({
+      to: c.to,
+      value: c.value ?? 0n,
+      data: encodeFunctionData({ abi: c.abi, functionName: c.functionName, args: c.args } as never),
+    }),
+  );
+  const unguarded = await run(batchCalls);
+  const aUsdc = (
+    (await env.publicClient.readContract({
+      address: pool,
+      abi: poolAbi,
+      functionName: 'getReserveData',
+      args: [usdc.address],
+    })) as { aTokenAddress: Address }
+  ).aTokenAddress;
+  const balanceRead = (tokenAddress: Address): GuardRead => ({
+    target: tokenAddress,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [account.address] }),
+    word: 0n,
+  });
+  const snapshotReads: GuardRead[] = [
+    { target: zeroAddress, data: '0x', word: 0n },
+    ...manifest.tokens.map((t) => balanceRead(t.address)),
+    balanceRead(aUsdc),
+  ];
+  const allowanceRead: GuardRead = {
+    target: usdc.address,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'allowance', args: [account.address, pool] }),
+    word: 0n,
+  };
+  const loose = { relative: true, min: -(2n ** 255n), max: 2n ** 255n - 1n };
+  const guardCallsFor = guardCalls(manifest.contracts.bundleGuard, {
+    snapshotReads,
+    reads: [...snapshotReads, allowanceRead],
+    bounds: [
+      ...snapshotReads.map((_, index) => ({ read: BigInt(index), ...loose })),
+      { read: BigInt(snapshotReads.length), relative: false, min: 0n, max: 0n },
+    ],
+  });
+  const guarded = await run([guardCallsFor.snapshot, ...batchCalls, guardCallsFor.check]);
   const eoa = privateKeyToAccount(generatePrivateKey());
   await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, eoa.address);
   const wallet = createWalletClient({
@@ -191,6 +238,12 @@ try {
           // The same native transfer sent by bare permissionless in this run: what our layer adds to gas.
           native_transfer_median_execute: median(oursGas),
           native_transfer_median_bare_permissionless: median(theirsGas),
+        },
+        guard: {
+          batch_approve_swap_supply_unguarded: Number(unguarded.gasUsed),
+          batch_approve_swap_supply_guarded: Number(guarded.gasUsed),
+          reads: snapshotReads.length + 1,
+          added_gas_3_call_bundle: Number((guarded.gasUsed ?? 0n) - (unguarded.gasUsed ?? 0n)),
         },
         latency_ms: {
           runs,

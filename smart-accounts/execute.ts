@@ -136,7 +136,9 @@ export async function execute(
     if (error instanceof ShortfallError) return fail(error.message);
     const data = revertDataOf(error);
     if (data || /reverted during simulation/.test(String((error as Error).message))) {
-      return fail(`The bundle would revert, so it was not sent: ${describeRevert(data, request.calls)}`);
+      return fail(
+        `The bundle would revert, so it was not sent: ${describeRevert(data, request.calls, env.chain.tokens)}`,
+      );
     }
     return fail(bundlerProblem(env, error, 'preparing the operation'));
   }
@@ -171,7 +173,7 @@ export async function execute(
     if (failure.kind === 'refused') {
       const data = revertDataOf(error);
       return fail(
-        `The bundler refused the operation: ${data ? describeRevert(data, request.calls) : failure.reason}`,
+        `The bundler refused the operation: ${data ? describeRevert(data, request.calls, env.chain.tokens) : failure.reason}`,
         'yes',
       );
     }
@@ -254,7 +256,7 @@ export function recordOutcome(
     return updateExecution(env.db, id, { status: 'succeeded', ...common, error: null }, UNFINISHED);
   }
   const reason = outcome.revertReason
-    ? describeRevert(outcome.revertReason, calls)
+    ? describeRevert(outcome.revertReason, calls, env.chain.tokens)
     : (outcome.reason ?? 'reverted without a reason');
   return updateExecution(env.db, id, { status: 'reverted', ...common, error: reason }, UNFINISHED);
 }

@@ -1,4 +1,15 @@
-import { type Abi, decodeErrorResult, type Hex, isHex, parseAbi } from 'viem';
+import {
+  type Abi,
+  type Address,
+  decodeErrorResult,
+  formatUnits,
+  type Hex,
+  isAddressEqual,
+  isHex,
+  parseAbi,
+  toFunctionSelector,
+} from 'viem';
+import { decodeGuardCheck } from '../common/contracts/bundle-guard-calls.ts';
 
 /**
  * Errors a bundle's revert data may carry, outermost first: SimpleAccount's ExecuteError wraps the
@@ -12,6 +23,10 @@ const KNOWN_ERRORS: Abi = parseAbi([
   'error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)',
   'error ERC20InvalidReceiver(address receiver)',
   'error SafeERC20FailedOperation(address token)',
+  // Sextant's bundle guard (common/contracts/SextantBundleGuard.sol).
+  'error BoundBroken(uint256 bound, int256 value, int256 min, int256 max)',
+  'error ReadFailed(uint256 read)',
+  'error NotSnapshotted(uint256 read)',
 ]);
 
 const PANICS: Record<number, string> = {
@@ -129,7 +144,7 @@ const AAVE_ERRORS: Record<string, string> = {
  * (the price moved past the step's limit), `protocol` (the protocol refused, with its reason), `other`.
  */
 export type RevertCause = {
-  kind: 'balance' | 'allowance' | 'transfer' | 'slippage' | 'protocol' | 'other';
+  kind: 'balance' | 'allowance' | 'transfer' | 'slippage' | 'protocol' | 'guard' | 'other';
   /** The cause in words, without naming a token ("Uniswap could not take the tokens (STF)"). */
   words: string;
   /** What the contract said, as it said it ("STF", "51", "ERC20InsufficientBalance(…)"). */
@@ -139,6 +154,8 @@ export type RevertCause = {
   /** From ERC20InsufficientBalance / Allowance: what there was and what was needed, in base units. */
   have?: bigint;
   need?: bigint;
+  /** From the guard's BoundBroken: which bound, the value the chain gave, and the range allowed. */
+  broken?: { bound: number; value: bigint; min: bigint; max: bigint };
 };
 
 /** Reads revert data into its cause; `callIndex` is set when the account's ExecuteError wraps it. */
@@ -185,6 +202,24 @@ export function revertCause(data: Hex | undefined): RevertCause {
         callIndex: undefined,
         have: args[1] as bigint,
         need: args[2] as bigint,
+      };
+    case 'BoundBroken': {
+      const [bound, value, min, max] = args as [bigint, bigint, bigint, bigint];
+      return {
+        kind: 'guard',
+        words: `the on-chain guard reverted the bundle: bound ${bound} gave ${value}, outside ${min}..${max}`,
+        raw: `BoundBroken(${args.map(String).join(', ')})`,
+        callIndex: undefined,
+        broken: { bound: Number(bound), value, min, max },
+      };
+    }
+    case 'ReadFailed':
+    case 'NotSnapshotted':
+      return {
+        kind: 'guard',
+        words: `the on-chain guard reverted the bundle: it could not read what it checks (${decoded.errorName}(${args[0]}))`,
+        raw: `${decoded.errorName}(${args[0]})`,
+        callIndex: undefined,
       };
     case 'SafeERC20FailedOperation':
       return {
@@ -248,9 +283,17 @@ function fromMessage(message: string): RevertCause {
   return cause('other', message);
 }
 
-/** Revert data in words: "call 2 of 3 (to 0x…) failed: Uniswap could not take the tokens (STF: …)". */
-export function describeRevert(data: Hex | undefined, calls?: readonly { to: string }[]): string {
+/**
+ * Revert data in words: "call 2 of 3 (to 0x…) failed: Uniswap could not take the tokens (STF: …)". A
+ * bound the guard found broken is named from the bundle's own check call, with `tokens` for symbols.
+ */
+export function describeRevert(
+  data: Hex | undefined,
+  calls?: readonly { to: string; data?: Hex }[],
+  tokens: readonly KnownToken[] = [],
+): string {
   const cause = revertCause(data);
+  if (cause.kind === 'guard') return guardWords(cause, calls, tokens);
   if (cause.callIndex === undefined) return cause.words;
   const index = cause.callIndex;
   const target = calls?.[index]?.to;
@@ -328,4 +371,51 @@ export function revertDataOf(error: unknown): Hex | undefined {
     current = current.cause as typeof current;
   }
   return undefined;
+}
+
+/** A token as the chain's list knows it, to name a guard's bound. */
+export type KnownToken = { address: Address; symbol: string; decimals: number };
+
+const BALANCE_OF = toFunctionSelector('balanceOf(address)');
+const ALLOWANCE = toFunctionSelector('allowance(address,address)');
+const ACCOUNT_DATA = toFunctionSelector('getUserAccountData(address)');
+
+/**
+ * "The on-chain guard reverted the bundle, so nothing moved: USDC changed by -120 where the preview
+ * allowed at most 100 to leave". Read from the bundle's last call (the guard's check), which holds
+ * every read and bound; without it, the bound's number and values.
+ */
+function guardWords(
+  cause: RevertCause,
+  calls: readonly { to: string; data?: Hex }[] | undefined,
+  tokens: readonly KnownToken[],
+): string {
+  const lead = 'the on-chain guard reverted the bundle, so nothing moved';
+  const last = calls?.at(-1)?.data;
+  const check = last ? decodeGuardCheck(last) : undefined;
+  const broken = cause.broken;
+  const bound = broken && check?.bounds[broken.bound];
+  const read = bound && check?.reads[Number(bound.read)];
+  if (!broken || !bound || !read) return `${lead}: ${cause.raw}`;
+  const known = tokens.find((t) => isAddressEqual(t.address, read.target));
+  const isEth = isAddressEqual(read.target, '0x0000000000000000000000000000000000000000');
+  const symbol = isEth ? 'ETH' : (known?.symbol ?? read.target);
+  const decimals = isEth ? 18 : (known?.decimals ?? 0);
+  const units = (value: bigint) => formatUnits(value, decimals) + (known || isEth ? '' : ' base units');
+  const selector = read.data.slice(0, 10);
+  if (isEth || selector === BALANCE_OF) {
+    const change = `${symbol} changed by ${units(broken.value)}`;
+    const allowed =
+      broken.min < 0n ? `at most ${units(-broken.min)} to leave` : `at least ${units(broken.min)} to arrive`;
+    return bound.relative && broken.value < broken.min
+      ? `${lead}: ${change} where the preview allowed ${allowed}`
+      : `${lead}: ${change}, more than the preview's ${units(broken.max)}`;
+  }
+  if (selector === ALLOWANCE) {
+    return `${lead}: the ${symbol} allowance would be ${units(broken.value)} where the preview showed ${units(broken.min)}`;
+  }
+  if (selector === ACCOUNT_DATA) {
+    return `${lead}: the Aave health factor would be ${formatUnits(broken.value, 18)}, below the ${formatUnits(broken.min, 18)} the preview showed`;
+  }
+  return `${lead}: ${cause.raw}`;
 }

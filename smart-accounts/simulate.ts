@@ -48,6 +48,8 @@ export type Simulation = {
   assetChanges: AssetChange[];
   /** Allowances the calls grant, per token and spender: the value set, and what the chain holds after. */
   approvals: ApprovalGranted[];
+  /** Every token read whose balance in the account was above zero before the calls (not ETH). */
+  holdings: { token: Address; amount: bigint }[];
   /** Gas: the batch itself, the account's deployment when this is its first operation, and the
    *  estimated total with the EntryPoint's verification and bundling overhead; the fee at the current price. */
   gas: { execution: bigint; deployment: bigint; total: bigint; maxFeePerGas: bigint; fee: bigint };
@@ -183,6 +185,9 @@ export async function simulateAccountCalls(
           after: outcome.allowancesAfter,
         })
       : [],
+    holdings: tokens
+      .map((token, index) => ({ token, amount: outcome.before[index] ?? 0n }))
+      .filter((held) => held.amount > 0n),
     gas: {
       execution: execution.gasUsed,
       deployment: outcome.deployment,

@@ -1,4 +1,4 @@
-import type { Preview } from '../plan/preview.ts';
+import type { PreviewedBundle } from '../plan/preview.ts';
 import { type StoredPlan, savePlan } from '../plan/store.ts';
 import type { Drafted } from './draft.ts';
 import type { Judgement } from './policy.ts';
@@ -16,7 +16,7 @@ export function savePlanOf(
   turn: OpenTurn,
   understood: Understood,
   draft: Drafted,
-  preview: Preview,
+  { preview, calls }: PreviewedBundle,
   judgement: Judgement,
 ): PlanView {
   const plan = savePlan(deps.db, {
@@ -28,7 +28,8 @@ export function savePlanOf(
     account: request.account,
     intents: draft.intents,
     steps: draft.steps,
-    calls: draft.steps.flatMap((step) => step.calls),
+    // The bundle as it runs: the steps' calls, inside the guard's snapshot and check when there is one.
+    calls,
     preview,
     valueUsd: preview.valueOutUsd,
     newRecipients: judgement.newRecipients,

@@ -39,7 +39,7 @@ describe('a plan that reverts in simulation is told in words, by step', async ()
     if (draft.kind !== 'plan') throw new Error(`expected a plan for "${text}", got ${draft.kind}`);
     await drain();
     const protocols = [...protocolContracts(deps.catalog, deps.env.chain).values()].flat();
-    return previewPlan(deps.env, user.ownerAddress, draft.steps, ctx, draft.prices, protocols);
+    return (await previewPlan(deps.env, user.ownerAddress, draft.steps, ctx, draft.prices, protocols)).preview;
   }
 
   /** Runs `text` through the agent and executes it. */

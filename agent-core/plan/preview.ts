@@ -1,10 +1,11 @@
 import { type Address, formatUnits, type Hex, isAddressEqual } from 'viem';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
-import { NATIVE_TOKEN, type SkillContext } from '../../skills/sdk/define-skill.ts';
+import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
-import { explainRevert } from '../../smart-accounts/revert-reason.ts';
+import { describeRevert, explainRevert } from '../../smart-accounts/revert-reason.ts';
 import { simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
+import { guardBundle } from './guard.ts';
 import { positionTokenOf } from './position-tokens.ts';
 import type { PriceBook } from './prices.ts';
 import type { PlanStep } from './types.ts';
@@ -46,7 +47,16 @@ export type Preview = {
   ledger: ValueLedger;
   /** The ledger's total in USD (gas excluded): what the per-plan and daily limits hold. */
   valueOutUsd: number;
+  /**
+   * The on-chain guard the bundle ends with (plan/guard.ts): its address and each bound in words. The
+   * bundle reverts, moving nothing, if the chain's result leaves any of them. Undefined on a chain
+   * with no guard deployed (the bundle then runs unguarded, and the preview says so).
+   */
+  guard: { address: Address; checks: string[] } | undefined;
 };
+
+/** A preview, and the calls that execute exactly what it shows (the plan's calls inside the guard's). */
+export type PreviewedBundle = { preview: Preview; calls: SkillCall[] };
 
 /**
  * Runs the whole bundle against the current chain through the user's own account, and checks the
@@ -62,7 +72,7 @@ export async function previewPlan(
   prices: PriceBook,
   /** Contracts the audited skills declare here: a spender among them is not a third party. */
   protocolContracts: readonly Address[],
-): Promise<Preview> {
+): Promise<PreviewedBundle> {
   const calls = steps.flatMap((step) => step.calls);
   const positionPools = protocolContracts;
   const boundTokens = steps.flatMap((step) => [...step.bounds.gives, ...step.bounds.receives].map((a) => a.token));
@@ -121,29 +131,73 @@ export async function previewPlan(
     });
   }
   const sponsored = env.paymasterUrl !== undefined;
-  const feeUsd = sponsored ? 0 : await prices.value(NATIVE_TOKEN, simulation.gas.fee);
   const ledger = await buildValueLedger(steps, {
     token: (address) => ctx.token(address),
     value: (token, amount) => prices.value(token, amount),
     protocolContracts,
   });
-  const problem = simulation.ok
+  let problem = simulation.ok
     ? (outsideBounds(steps, simulation.assetChanges, ctx) ?? undeclaredApproval(steps, simulation.approvals))
     : failure(await explainStepRevert(simulation.revertData, steps, calls.length, symbolOf));
-  return {
+
+  // The bundle that runs is the plan's calls inside the guard's snapshot and check, built from what
+  // this simulation showed; it is simulated again as it will be sent, for its gas and to be sure the
+  // guard passes when the chain does what the simulation did.
+  let bundle = { calls, gas: simulation.gas };
+  let guard: Preview['guard'];
+  const guardAddress = ctx.chain.contracts.bundleGuard;
+  if (problem === undefined && guardAddress) {
+    const names = new Map<string, { symbol: string; decimals: number }>();
+    const candidates = [
+      NATIVE_TOKEN,
+      ...BoundsTally.of(steps).tokens(),
+      ...simulation.assetChanges.map((c) => c.token),
+      ...simulation.holdings.map((h) => h.token),
+      ...simulation.approvals.map((a) => a.token),
+    ];
+    for (const token of candidates) {
+      if (!names.has(token.toLowerCase())) {
+        names.set(token.toLowerCase(), { symbol: await symbolOf(token), decimals: await decimalsOf(token) });
+      }
+    }
+    const named = (token: Address) => names.get(token.toLowerCase()) ?? { symbol: token, decimals: 18 };
+    const lowest = ledger.healthFactor?.after;
+    const pool = ctx.chain.contracts.aaveV3?.pool;
+    const guarded = guardBundle({
+      guard: guardAddress,
+      account: simulation.account,
+      steps,
+      simulation,
+      changes,
+      healthFactor: lowest && pool ? { after: BigInt(lowest), pool } : undefined,
+      describe: { symbol: (token) => named(token).symbol, decimals: (token) => named(token).decimals },
+    });
+    const checked = await simulateAccountCalls(env, owner, guarded.calls, {
+      tokens: boundTokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)),
+    });
+    if (checked.ok) {
+      bundle = { calls: guarded.calls, gas: checked.gas };
+      guard = { address: guarded.address, checks: guarded.checks };
+    } else {
+      problem = `The on-chain guard would stop this bundle even now: ${describeRevert(checked.revertData, guarded.calls, ctx.chain.tokens)}. Not offered.`;
+    }
+  }
+  const preview: Preview = {
     ok: problem === undefined,
     problem,
     changes,
     approvals,
     gas: {
-      units: simulation.gas.total.toString(),
-      fee: sponsored ? '0' : formatUnits(simulation.gas.fee, 18),
-      feeUsd,
+      units: bundle.gas.total.toString(),
+      fee: sponsored ? '0' : formatUnits(bundle.gas.fee, 18),
+      feeUsd: sponsored ? 0 : await prices.value(NATIVE_TOKEN, bundle.gas.fee),
       sponsored,
     },
     ledger,
     valueOutUsd: ledger.totalUsd,
+    guard,
   };
+  return { preview, calls: bundle.calls };
 }
 
 /** A revert named by its step, with the symbols of what that step spends (revert-reason.ts). */

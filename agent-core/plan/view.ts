@@ -60,6 +60,8 @@ export const PreviewSchema = z.object({
   gas: z.object({ units: IntegerString, fee: z.string(), feeUsd: z.number().optional(), sponsored: z.boolean() }),
   ledger: ValueLedgerSchema,
   valueOutUsd: z.number(),
+  /** The on-chain guard the bundle ends with, and its bounds in words; absent: the bundle runs unguarded. */
+  guard: z.object({ address: AddressJson, checks: z.array(z.string()) }).optional(),
 });
 
 export const PlanStatusSchema = z.enum(['proposed', 'refused', 'confirmed', 'cancelled', 'expired']);

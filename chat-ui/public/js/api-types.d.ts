@@ -218,6 +218,10 @@ export type PlanView = {
       };
     };
     valueOutUsd: number;
+    guard?: {
+      address: `0x${string}`;
+      checks: string[];
+    };
   };
   valueUsd: number;
   newRecipients: `0x${string}`[];

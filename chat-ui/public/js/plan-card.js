@@ -78,6 +78,7 @@ export function planCard(plan, hooks) {
     if (plan.preview?.approvals?.length > 0) card.append(approvalsSection(plan.preview.approvals));
     if (plan.preview?.ledger?.flows?.length > 0) card.append(ledgerSection(plan.preview.ledger.flows));
     card.append(costsSection(plan));
+    card.append(guardSection(plan.preview?.guard));
   }
 
   if (plan.status !== 'proposed' || blocked) return card;
@@ -454,6 +455,36 @@ function costsSection(plan) {
     gas?.units
       ? h('div', null, h('dt', { text: 'Gas' }), h('dd', { text: `${formatNumber(Number(gas.units))} units` }))
       : null,
+  );
+}
+
+/**
+ * Whether the bundle ends with Sextant's on-chain guard, and what it holds the result to.
+ * @param {PlanView['preview']['guard']} guard
+ */
+function guardSection(guard) {
+  if (!guard) {
+    return h('p', {
+      class: 'plan-guard muted',
+      text: 'Not guarded on chain: this network has no Sextant bundle guard.',
+      dataset: { testid: 'guard', guarded: 'no' },
+    });
+  }
+  return h(
+    'details',
+    { class: 'plan-guard', dataset: { testid: 'guard', guarded: 'yes' } },
+    h(
+      'summary',
+      null,
+      icon('check'),
+      h('span', { text: 'Guarded on chain: reverts if the result differs from this preview' }),
+    ),
+    h(
+      'ul',
+      { class: 'guard-checks' },
+      guard.checks.map((check) => h('li', { text: check, dataset: { testid: 'guard-check' } })),
+    ),
+    h('p', { class: 'muted', text: 'Checked by ' }, h('code', { class: 'mono', text: guard.address })),
   );
 }
 

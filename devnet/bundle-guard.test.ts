@@ -14,12 +14,12 @@ import {
   zeroAddress,
 } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MINTABLE_ERC20_ARTIFACT } from '../../devnet/deploy-tokens.ts';
-import { minedReceipt } from '../../devnet/mined-receipt.ts';
-import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
-import { testDevnet } from '../../devnet/testing/test-devnet.ts';
-import { loadArtifact } from './artifacts.ts';
-import { BUNDLE_GUARD_ABI, bundleGuardAddress } from './bundle-guard.ts';
+import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { BUNDLE_GUARD_ABI, bundleGuardAddress } from '../common/contracts/bundle-guard.ts';
+import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
+import { minedReceipt } from './mined-receipt.ts';
+import { devnetClients, fundedAccount } from './testing/clients.ts';
+import { testDevnet } from './testing/test-devnet.ts';
 
 const manifest = testDevnet();
 const { publicClient, testClient } = devnetClients(manifest);

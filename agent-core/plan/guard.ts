@@ -1,0 +1,183 @@
+import { type Address, encodeFunctionData, erc20Abi, formatUnits, isAddressEqual, parseAbi, zeroAddress } from 'viem';
+import { type GuardBound, type GuardRead, guardCalls } from '../../common/contracts/bundle-guard-calls.ts';
+import { roundDecimal } from '../../skills/sdk/amounts.ts';
+import { NATIVE_TOKEN, type SkillCall } from '../../skills/sdk/define-skill.ts';
+import type { Simulation } from '../../smart-accounts/simulate.ts';
+import { BoundsTally } from '../policy/value-flow.ts';
+import type { PlanStep } from './types.ts';
+
+/**
+ * The on-chain guard of a plan: the reads its bundle snapshots first and checks last
+ * (common/contracts/SextantBundleGuard.sol), each bound with the words the preview shows for it.
+ * What is checked is what the preview said, so a contract that behaves one way in simulation and
+ * another on chain, or a market that moved past the steps' limits, reverts the whole bundle:
+ *
+ * - every token the plan moves or the account holds (and ETH): the change is at least what the
+ *   skills' bounds promise (receives minus gives): at most what the preview said leaves, at least what
+ *   it said arrives;
+ * - a lending position's supply token: it falls by no more than the preview showed; its debt token:
+ *   it grows by no more than the preview showed (plus a day of interest on the debt already owed);
+ * - every allowance the bundle sets: left exactly as the preview showed;
+ * - the Aave health factor, when a step moves it: no lower than the preview showed (to 2 decimals).
+ */
+export type BundleGuard = {
+  address: Address;
+  /** The bundle: the snapshot, the plan's calls, the check. */
+  calls: SkillCall[];
+  /** One line per bound, for the preview ("USDC: at most 100 leaves"). */
+  checks: string[];
+};
+
+export type GuardInput = {
+  guard: Address;
+  account: Address;
+  steps: readonly PlanStep[];
+  simulation: Pick<Simulation, 'assetChanges' | 'approvals' | 'holdings'>;
+  /** The preview's changes, with what each token is (a wallet token, a supply, a debt). */
+  changes: readonly {
+    token: Address;
+    kind: 'wallet' | 'supplied' | 'debt';
+    baseUnits: string;
+    /** For a position: the asset it counts in ("USDC" for Aave's variable debt USDC) and the protocol. */
+    asset?: { symbol: string; protocol: string } | undefined;
+  }[];
+  /** The lowest health factor the steps leave (18 decimals), when one moves it; and the pool to read it from. */
+  healthFactor: { after: bigint; pool: Address } | undefined;
+  describe: { symbol(token: Address): string; decimals(token: Address): number };
+};
+
+const INT256_MIN = -(2n ** 255n);
+const INT256_MAX = 2n ** 255n - 1n;
+const POOL_ABI = parseAbi([
+  'function getUserAccountData(address user) view returns (uint256 totalCollateralBase, uint256 totalDebtBase, uint256 availableBorrowsBase, uint256 currentLiquidationThreshold, uint256 ltv, uint256 healthFactor)',
+]);
+/** getUserAccountData's sixth word is the health factor. */
+const HEALTH_FACTOR_WORD = 5n;
+/** A supply token's balance may come out a unit or two apart from the simulation (Aave's index rounding). */
+const ROUNDING_UNITS = 2n;
+/** Debt already owed accrues interest between preview and execution: allow a day at 3.65% a year. */
+const INTEREST_ALLOWANCE_DIVISOR = 10_000n;
+
+export function guardBundle(input: GuardInput): BundleGuard {
+  const { account, describe } = input;
+  const relative: { read: GuardRead; min: bigint; max: bigint; words: string }[] = [];
+  const absolute: { read: GuardRead; min: bigint; max: bigint; words: string }[] = [];
+  const balanceRead = (token: Address): GuardRead =>
+    isAddressEqual(token, NATIVE_TOKEN)
+      ? { target: zeroAddress, data: '0x', word: 0n }
+      : {
+          target: token,
+          data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [account] }),
+          word: 0n,
+        };
+  const amount = (token: Address, units: bigint, symbol = describe.symbol(token)) =>
+    `${roundDecimal(formatUnits(units < 0n ? -units : units, describe.decimals(token)))} ${symbol}`;
+
+  const promised = BoundsTally.of(input.steps);
+  const kindOf = (token: Address) => input.changes.find((c) => isAddressEqual(c.token, token));
+  const watched = unique([
+    NATIVE_TOKEN,
+    ...promised.tokens(),
+    ...input.simulation.assetChanges.map((c) => c.token),
+    ...input.simulation.holdings.map((h) => h.token),
+  ]);
+  for (const token of watched) {
+    const change = kindOf(token);
+    const simulated = change ? BigInt(change.baseUnits) : 0n;
+    // A position token counts in its asset, one for one (Aave's are), and is named by it.
+    const asset = change?.asset ? `${change.asset.symbol}` : describe.symbol(token);
+    const on = change?.asset ? ` on ${change.asset.protocol}` : '';
+    if (change?.kind === 'debt') {
+      const owed = input.simulation.holdings.find((h) => isAddressEqual(h.token, token))?.amount ?? 0n;
+      const max = simulated + owed / INTEREST_ALLOWANCE_DIVISOR + ROUNDING_UNITS;
+      relative.push({
+        read: balanceRead(token),
+        min: INT256_MIN,
+        max,
+        words: `${asset} debt${on}: grows by at most ${amount(token, max > 0n ? max : 0n, asset)}`,
+      });
+      continue;
+    }
+    if (change?.kind === 'supplied') {
+      const min = simulated - ROUNDING_UNITS - (simulated < 0n ? -simulated : simulated) / 1_000_000n;
+      relative.push({
+        read: balanceRead(token),
+        min,
+        max: INT256_MAX,
+        words:
+          min < 0n
+            ? `${asset} supplied${on}: falls by at most ${amount(token, min, asset)}`
+            : `${asset} supplied${on}: grows by at least ${amount(token, min, asset)}`,
+      });
+      continue;
+    }
+    const floor = promised.change(token);
+    relative.push({
+      read: balanceRead(token),
+      min: floor,
+      max: INT256_MAX,
+      words:
+        floor < 0n
+          ? `${describe.symbol(token)}: at most ${amount(token, floor)} leaves`
+          : floor > 0n
+            ? `${describe.symbol(token)}: at least ${amount(token, floor)} arrives`
+            : `${describe.symbol(token)}: nothing leaves`,
+    });
+  }
+  for (const approval of input.simulation.approvals) {
+    absolute.push({
+      read: {
+        target: approval.token,
+        data: encodeFunctionData({
+          abi: erc20Abi,
+          functionName: 'allowance',
+          args: [account, approval.spender],
+        }),
+        word: 0n,
+      },
+      min: approval.remaining,
+      max: approval.remaining,
+      words: `${describe.symbol(approval.token)} allowance of ${approval.spender}: ${approval.remaining === 0n ? 'none left' : `exactly ${amount(approval.token, approval.remaining)}`}`,
+    });
+  }
+  if (input.healthFactor) {
+    // The preview shows two decimals; the floor is what it showed, so a second's interest cannot trip it.
+    const floor = (input.healthFactor.after / 10n ** 16n) * 10n ** 16n;
+    absolute.push({
+      read: {
+        target: input.healthFactor.pool,
+        data: encodeFunctionData({ abi: POOL_ABI, functionName: 'getUserAccountData', args: [account] }),
+        word: HEALTH_FACTOR_WORD,
+      },
+      min: floor,
+      max: INT256_MAX,
+      words: `Aave health factor: at least ${formatUnits(floor, 18)}`,
+    });
+  }
+
+  const snapshotReads = relative.map((r) => r.read);
+  const reads = [...snapshotReads, ...absolute.map((a) => a.read)];
+  const bounds: GuardBound[] = [
+    ...relative.map((r, index) => ({ read: BigInt(index), relative: true, min: clamp(r.min), max: clamp(r.max) })),
+    ...absolute.map((a, index) => ({
+      read: BigInt(relative.length + index),
+      relative: false,
+      min: clamp(a.min),
+      max: clamp(a.max),
+    })),
+  ];
+  const { snapshot, check } = guardCalls(input.guard, { snapshotReads, reads, bounds });
+  return {
+    address: input.guard,
+    calls: [snapshot, ...input.steps.flatMap((step) => step.calls), check],
+    checks: [...relative, ...absolute].map((b) => b.words),
+  };
+}
+
+function clamp(value: bigint): bigint {
+  return value < INT256_MIN ? INT256_MIN : value > INT256_MAX ? INT256_MAX : value;
+}
+
+function unique(tokens: readonly Address[]): Address[] {
+  return tokens.filter((token, index) => tokens.findIndex((t) => isAddressEqual(t, token)) === index);
+}
