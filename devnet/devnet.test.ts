@@ -1,7 +1,10 @@
-import { erc20Abi, isAddress } from 'viem';
+import { erc20Abi, isAddress, parseAbi } from 'viem';
+import { toSimple7702SmartAccount } from 'viem/account-abstraction';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { devnetAccount } from './accounts.ts';
+import { SIMPLE_7702_ACCOUNT_ADDRESS } from './deploy-erc4337.ts';
 import { createDeployer } from './deployer.ts';
 import { deployProtocols } from './devnet.ts';
 import { readManifest } from './manifest.ts';
@@ -42,6 +45,21 @@ describe('the devnet', () => {
     expect(manifest.contracts.entryPointV08).toBe('0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108');
     expect(manifest.contracts.simpleAccountFactoryV07).toBe('0x91E60e0613810449d098b0b5Ec8b51A0FE8c8985');
     expect(manifest.contracts.simpleAccountFactoryV08).toBe('0x13E9ed32155810FDbd067D4522C492D6f68E5944');
+  });
+
+  it('puts Simple7702Account where viem looks for it, bound to the EntryPoint v0.8', async () => {
+    expect(manifest.contracts.simple7702Account).toBe(SIMPLE_7702_ACCOUNT_ADDRESS);
+    const viemDefault = await toSimple7702SmartAccount({
+      client: publicClient,
+      owner: privateKeyToAccount(generatePrivateKey()),
+    });
+    expect(viemDefault.authorization?.address).toBe(SIMPLE_7702_ACCOUNT_ADDRESS);
+    const entryPoint = await publicClient.readContract({
+      address: manifest.contracts.simple7702Account,
+      abi: parseAbi(['function entryPoint() pure returns (address)']),
+      functionName: 'entryPoint',
+    });
+    expect(entryPoint).toBe(manifest.contracts.entryPointV08);
   });
 
   it('lists its tokens with the decimals the contracts report', async () => {

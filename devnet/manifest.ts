@@ -26,6 +26,8 @@ export const DevnetManifestSchema = z.object({
     entryPointV08: address,
     simpleAccountFactoryV07: address,
     simpleAccountFactoryV08: address,
+    /** Simple7702Account (v0.8), the implementation a user's own address delegates to (EIP-7702). */
+    simple7702Account: address,
     weth: address,
     uniswapV3: z.object({
       factory: address,
@@ -126,6 +128,7 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
       entryPointV08: contracts.entryPointV08,
       simpleAccountFactoryV07: contracts.simpleAccountFactoryV07,
       simpleAccountFactoryV08: contracts.simpleAccountFactoryV08,
+      simple7702Account: contracts.simple7702Account,
       weth: contracts.weth,
       uniswapV3: {
         factory: contracts.uniswapV3.factory,

@@ -1,6 +1,12 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
-import type { Address, Hex } from 'viem';
-import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt } from 'node:crypto';
+import { type Address, bytesToHex, type Hex } from 'viem';
+import {
+  english,
+  generatePrivateKey,
+  mnemonicToAccount,
+  type PrivateKeyAccount,
+  privateKeyToAccount,
+} from 'viem/accounts';
 import type { Db } from '../common/database.ts';
 import { KeystoreError, WrongPassphraseError } from './errors.ts';
 
@@ -37,6 +43,97 @@ export async function createOwnerKey(
     .run(userId, address, JSON.stringify(kdf), salt, iv, ciphertext, cipher.getAuthTag(), new Date().toISOString());
   // Two processes creating the same user's key at once: the first one wins, and both use it.
   return inserted.changes === 1 ? address : (ownerAddress(db, userId) as Address);
+}
+
+export type ImportOptions = {
+  /** For a mnemonic: the index in the standard path m/44'/60'/0'/0/{index}, as wallets count accounts (0 unless given). */
+  addressIndex?: number;
+};
+
+/**
+ * Stores an existing key as the user's owner key, encrypted with `passphrase` like a created one:
+ * `secret` is a private key (64 hex digits, 0x optional) or a BIP-39 mnemonic (12 to 24 English
+ * words, checksum checked; the first account of the standard path unless `addressIndex` says
+ * otherwise). Refuses a key another user already has, and a user who already has a different key.
+ * Importing the key the user already has changes nothing. Errors never contain the secret.
+ */
+export async function importOwnerKey(
+  db: Db,
+  userId: string,
+  passphrase: string,
+  secret: string,
+  options: ImportOptions = {},
+): Promise<Address> {
+  requirePassphrase(passphrase);
+  const privateKey = privateKeyFromSecret(secret, options);
+  const address = privateKeyToAccount(privateKey).address;
+  const holder = db.prepare('SELECT user_id FROM owner_keys WHERE lower(address) = lower(?)').get(address) as
+    | { user_id: string }
+    | undefined;
+  if (holder && holder.user_id !== userId) {
+    throw new KeystoreError(`The key of ${address} is already the owner key of another user.`, {
+      hint: 'Use that user (--user), or import a different key.',
+    });
+  }
+  const existing = ownerAddress(db, userId);
+  if (existing) {
+    if (existing.toLowerCase() === address.toLowerCase()) return existing;
+    throw new KeystoreError(`User "${userId}" already has an owner key (${existing}); it is not replaced.`, {
+      hint: 'Import the key for a new user (--user NEW_ID).',
+    });
+  }
+  const stored = await createOwnerKey(db, userId, passphrase, privateKey);
+  if (stored.toLowerCase() !== address.toLowerCase()) {
+    // Another process created a key for this user between the check and the insert.
+    throw new KeystoreError(`User "${userId}" already has an owner key (${stored}); it is not replaced.`, {
+      hint: 'Import the key for a new user (--user NEW_ID).',
+    });
+  }
+  return stored;
+}
+
+function privateKeyFromSecret(secret: string, options: ImportOptions): Hex {
+  const trimmed = secret.trim();
+  if (/^(0x)?[0-9a-fA-F]{64}$/.test(trimmed)) {
+    const privateKey = (trimmed.startsWith('0x') ? trimmed : `0x${trimmed}`).toLowerCase() as Hex;
+    try {
+      privateKeyToAccount(privateKey);
+    } catch {
+      // viem's message would quote the key.
+      throw new KeystoreError('That is not a valid secp256k1 private key (zero, or not below the curve order).');
+    }
+    return privateKey;
+  }
+  const words = trimmed.toLowerCase().split(/\s+/);
+  if (!isValidMnemonic(words)) {
+    throw new KeystoreError('That is neither a private key nor a valid BIP-39 mnemonic.', {
+      hint: 'Give 64 hex digits (0x optional), or 12, 15, 18, 21 or 24 English words whose checksum matches.',
+    });
+  }
+  const addressIndex = options.addressIndex ?? 0;
+  if (!Number.isInteger(addressIndex) || addressIndex < 0 || addressIndex >= 2 ** 31) {
+    throw new KeystoreError(`Address index ${addressIndex} is not one of the standard path (0 to 2^31 - 1).`);
+  }
+  const hdKey = mnemonicToAccount(words.join(' '), { addressIndex }).getHdKey();
+  if (!hdKey.privateKey) throw new KeystoreError('The mnemonic gave no private key at that path.');
+  return bytesToHex(hdKey.privateKey);
+}
+
+/** BIP-39: every word in the English list, and the last bits the SHA-256 checksum of the entropy. */
+function isValidMnemonic(words: readonly string[]): boolean {
+  if (![12, 15, 18, 21, 24].includes(words.length)) return false;
+  const indexes = words.map((word) => english.indexOf(word));
+  if (indexes.some((index) => index < 0)) return false;
+  const bits = indexes.map((index) => index.toString(2).padStart(11, '0')).join('');
+  const checksumBits = words.length / 3;
+  const entropyBits = bits.slice(0, bits.length - checksumBits);
+  const entropy = Buffer.from(entropyBits.match(/.{8}/g)?.map((byte) => Number.parseInt(byte, 2)) ?? []);
+  const hash = createHash('sha256').update(entropy).digest();
+  const expected = [...hash]
+    .map((byte) => byte.toString(2).padStart(8, '0'))
+    .join('')
+    .slice(0, checksumBits);
+  return bits.slice(-checksumBits) === expected;
 }
 
 /** The owner address, readable without the passphrase (it is public); undefined if the user has no key. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../common/database.ts';
 import { getExecution } from './executions.ts';
 import { migrateSmartAccounts, SMART_ACCOUNTS_MIGRATIONS } from './migrations.ts';
+import { accountModeOf, setAccountMode } from './users.ts';
 
 describe('the executions migration that adds `sent`', () => {
   it('never turns an old record into "nothing was sent" unless it was unsigned, and reopens lost sends', () => {
@@ -34,5 +35,18 @@ describe('the executions migration that adds `sent`', () => {
     expect(record('refused')).toMatchObject({ status: 'failed', sent: 'unknown' });
     expect(record('landed')).toMatchObject({ status: 'succeeded', sent: 'yes' });
     expect(record('in-flight')).toMatchObject({ status: 'submitted', sent: 'unknown' });
+  });
+});
+
+describe('the migration that adds account modes', () => {
+  it('keeps every existing user on a SimpleAccount, and only the two modes are accepted', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, 'smart-accounts', SMART_ACCOUNTS_MIGRATIONS.slice(0, 2));
+    db.prepare("INSERT INTO users (id, display_name, created_at) VALUES ('u', 'u', 'now')").run();
+    migrateSmartAccounts(db);
+    expect(accountModeOf(db, 'u')).toBe('simple-account');
+    setAccountMode(db, 'u', 'eip7702');
+    expect(accountModeOf(db, 'u')).toBe('eip7702');
+    expect(() => db.prepare("UPDATE users SET account_mode = 'safe' WHERE id = 'u'").run()).toThrow(/CHECK/);
   });
 });

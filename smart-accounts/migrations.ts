@@ -52,6 +52,13 @@ export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
     ELSE 'unknown' END;
   UPDATE executions SET status = 'submitted'
     WHERE status = 'failed' AND user_op_hash IS NOT NULL AND error LIKE '%failed while sending%';`,
+  // Which account a user's owner key drives: a SimpleAccount from the factory (every user so far), or
+  // the owner's own address delegated to Simple7702Account (EIP-7702). And for an execution the
+  // address sent itself as one transaction (7702 with no bundler): the signed transaction, written
+  // before it is sent (its hash goes in tx_hash then), which is what reconciliation settles it by.
+  `ALTER TABLE users ADD COLUMN account_mode TEXT NOT NULL DEFAULT 'simple-account'
+    CHECK (account_mode IN ('simple-account', 'eip7702'));
+  ALTER TABLE executions ADD COLUMN signed_transaction TEXT;`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {

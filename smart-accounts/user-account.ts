@@ -4,7 +4,7 @@ import { publicClientFor } from '../common/network.ts';
 import { createOwnerKey, ownerAddress } from './keystore.ts';
 import { migrateSmartAccounts } from './migrations.ts';
 import { readPassphrase } from './passphrase.ts';
-import { smartAccountAddress } from './smart-account.ts';
+import { accountKindFor, smartAccountAddress } from './smart-account.ts';
 import { ensureUser } from './users.ts';
 
 /** Opens the user's account: creates the user and their encrypted owner key on first use. */
@@ -21,6 +21,7 @@ export async function openUserAccount(context: CommandContext, userFlag: string 
     created = true;
   }
   const client = publicClientFor(network);
-  const account = await smartAccountAddress(client, network.chain, owner);
-  return { db, userId, owner, account, created, network, client };
+  const kind = accountKindFor(db, userId);
+  const account = await smartAccountAddress(client, network.chain, owner, kind);
+  return { db, userId, owner, account, kind, created, network, client };
 }

@@ -10,6 +10,7 @@ const erc4337: ChainContracts = {
   entryPointV08: '0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108',
   simpleAccountFactoryV07: '0x91E60e0613810449d098b0b5Ec8b51A0FE8c8985',
   simpleAccountFactoryV08: '0x13E9ed32155810FDbd067D4522C492D6f68E5944',
+  simple7702Account: '0xe6Cae83BdE06E4c305530e199D7217f42808555B',
 };
 
 /** Uniswap's own deployment on Ethereum, Optimism and Arbitrum (the same addresses on all three). */

@@ -17,6 +17,8 @@ export type ChainContracts = {
   entryPointV08?: Address;
   simpleAccountFactoryV07?: Address;
   simpleAccountFactoryV08?: Address;
+  /** Simple7702Account (EntryPoint v0.8), which an owner's own address delegates to with EIP-7702. */
+  simple7702Account?: Address;
   weth?: Address;
   uniswapV3?: {
     factory: Address;
