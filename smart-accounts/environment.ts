@@ -9,18 +9,15 @@ export type ExecutionEnvironment = {
   db: Db;
   chain: Chain;
   publicClient: PublicClient;
-  bundlerUrl: string;
+  /** Undefined when none is configured: then only an account in 7702 mode can execute (it sends
+   *  its own transaction); a SimpleAccount's execute refuses with what to set. */
+  bundlerUrl: string | undefined;
   paymasterUrl: string | undefined;
   /** How often to poll for receipts (fast on the devnet, gentler on real networks). */
   pollingIntervalMs: number;
 };
 
 export function executionEnvironment(db: Db, network: Network): ExecutionEnvironment {
-  if (!network.bundlerUrl) {
-    throw new SmartAccountError(`No bundler configured for ${network.chain.name}.`, {
-      hint: 'Set BUNDLER_URL to an ERC-4337 bundler for this chain (the devnet starts Alto itself).',
-    });
-  }
   return {
     db,
     chain: network.chain,
@@ -29,4 +26,14 @@ export function executionEnvironment(db: Db, network: Network): ExecutionEnviron
     paymasterUrl: network.paymasterUrl,
     pollingIntervalMs: network.isDevnet ? 100 : 2000,
   };
+}
+
+/** The bundler's URL; what to set when there is none (only a 7702 account can do without one). */
+export function requireBundler(env: Pick<ExecutionEnvironment, 'bundlerUrl' | 'chain'>): string {
+  if (!env.bundlerUrl) {
+    throw new SmartAccountError(`No bundler configured for ${env.chain.name}.`, {
+      hint: 'Set BUNDLER_URL to an ERC-4337 bundler for this chain (the devnet starts Alto itself), or use your own address as the account (`sextant account upgrade`), which sends its own transactions.',
+    });
+  }
+  return env.bundlerUrl;
 }

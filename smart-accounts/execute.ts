@@ -1,4 +1,4 @@
-import { type Hex, http, type LocalAccount, parseAbi, parseEventLogs } from 'viem';
+import { http, type LocalAccount, parseAbi, parseEventLogs } from 'viem';
 import {
   type BundlerClient,
   createBundlerClient,
@@ -10,8 +10,9 @@ import {
 } from 'viem/account-abstraction';
 import type { Db } from '../common/database.ts';
 import { networkReason, redactUrl } from '../common/json-rpc.ts';
-import type { ExecutionEnvironment } from './environment.ts';
-import { ShortfallError } from './errors.ts';
+import { isDelegatedTo, signDelegation, simple7702Implementation } from './eip7702.ts';
+import { type ExecutionEnvironment, requireBundler } from './environment.ts';
+import { SmartAccountError } from './errors.ts';
 import {
   type Call,
   type ExecutionRecord,
@@ -22,9 +23,11 @@ import {
   updateExecution,
 } from './executions.ts';
 import { userOperationFees } from './fees.ts';
+import { classifySendFailure, recordOutcome } from './outcomes.ts';
 import { describeRevert, revertDataOf } from './revert-reason.ts';
+import { executeSelfSent } from './self-sent.ts';
 import { assertNoShortfall, type Spend } from './shortfall.ts';
-import { DEFAULT_ACCOUNT_KIND } from './smart-account.ts';
+import { accountKindFor } from './smart-account.ts';
 
 export type ExecuteRequest = {
   userId: string;
@@ -56,6 +59,7 @@ export type ExecuteOptions = {
 };
 
 const ESTIMATION_BALANCE = 10n ** 30n;
+const WITHOUT_FACTORY = ['fees', 'gas', 'paymaster', 'nonce', 'signature', 'authorization'] as const;
 /** Added to 120% of the estimated callGasLimit (see below). */
 const CALL_GAS_MARGIN = 10_000n;
 
@@ -76,7 +80,11 @@ export async function execute(
   request: ExecuteRequest,
   options: ExecuteOptions = {},
 ): Promise<ExecutionRecord> {
-  const account = await DEFAULT_ACCOUNT_KIND.create(env.publicClient, env.chain, owner);
+  const kind = accountKindFor(env.db, request.userId);
+  // An address delegated to Simple7702Account can send its own batch; a SimpleAccount needs a bundler.
+  if (kind.mode === 'eip7702' && !env.bundlerUrl) return executeSelfSent(env, owner, request, options);
+  const bundlerUrl = requireBundler(env);
+  const account = await kind.create(env.publicClient, env.chain, owner);
   const { record, created } = insertOrGetExecution(
     env.db,
     {
@@ -109,9 +117,22 @@ export async function execute(
       ...(request.credits ? { credits: request.credits } : {}),
     });
     const fees = await userOperationFees(env);
+    // The owner's own address, not yet delegated: this operation carries the delegation (eip7702Auth),
+    // signed here, as viem would otherwise put a placeholder in its place.
+    const authorization =
+      kind.mode === 'eip7702' &&
+      !(await isDelegatedTo(env.publicClient, account.address, simple7702Implementation(env.chain)))
+        ? await signDelegation(env.publicClient, env.chain, owner, simple7702Implementation(env.chain), {
+            selfSent: false,
+          })
+        : undefined;
     userOperation = await bundler.prepareUserOperation({
       account,
       calls: request.calls,
+      // With the authorization, no `factory: 0x7702` marker either: the bundle transaction delegates
+      // the address before the EntryPoint looks at it, and the devnet's mock paymaster refuses the
+      // marker (not an address). Alto accepts an eip7702Auth with no factory.
+      ...(authorization ? { authorization, parameters: WITHOUT_FACTORY } : {}),
       ...fees,
       // Estimate what the calls need as if the account could pay for gas: whether it can is checked
       // next, against the real balance, with a message that says what is missing.
@@ -133,7 +154,8 @@ export async function execute(
     }
     userOperation.signature = await account.signUserOperation(userOperation);
   } catch (error) {
-    if (error instanceof ShortfallError) return fail(error.message);
+    // A shortfall, or an address delegated to another implementation: said as it is.
+    if (error instanceof SmartAccountError) return fail(error.message);
     const data = revertDataOf(error);
     if (data || /reverted during simulation/.test(String((error as Error).message))) {
       return fail(
@@ -204,7 +226,7 @@ export async function execute(
       record.id,
       {
         status: 'submitted',
-        error: `The bundler at ${redactUrl(env.bundlerUrl)} gave no clear answer after the operation was sent (${reason}), so it may have taken it. Sextant settles this from the bundler and the chain; do not send it again.`,
+        error: `The bundler at ${redactUrl(bundlerUrl)} gave no clear answer after the operation was sent (${reason}), so it may have taken it. Sextant settles this from the bundler and the chain; do not send it again.`,
       },
       UNFINISHED,
     );
@@ -233,39 +255,11 @@ export function recordReceipt(
   });
 }
 
-/** How an operation ended on chain, from a bundler's receipt or the EntryPoint's UserOperationEvent. */
-export type OperationOutcome = {
-  success: boolean;
-  txHash: Hex;
-  gasUsed: bigint;
-  feePaid: bigint;
-  /** The UserOperationRevertReason's bytes, when the EntryPoint emitted one. */
-  revertReason?: Hex | undefined;
-  reason?: string | undefined;
-};
-
-/** Settles the record from an outcome on chain, once: false when it was already settled. */
-export function recordOutcome(
-  env: ExecutionEnvironment,
-  id: string,
-  calls: readonly Call[],
-  outcome: OperationOutcome,
-): boolean {
-  const common = { sent: 'yes' as const, txHash: outcome.txHash, gasUsed: outcome.gasUsed, feePaid: outcome.feePaid };
-  if (outcome.success) {
-    return updateExecution(env.db, id, { status: 'succeeded', ...common, error: null }, UNFINISHED);
-  }
-  const reason = outcome.revertReason
-    ? describeRevert(outcome.revertReason, calls, env.chain.tokens)
-    : (outcome.reason ?? 'reverted without a reason');
-  return updateExecution(env.db, id, { status: 'reverted', ...common, error: reason }, UNFINISHED);
-}
-
 export function bundlerClientFor(env: ExecutionEnvironment, account?: SmartAccount, timeoutMs = 30_000): BundlerClient {
   return createBundlerClient({
     account,
     client: env.publicClient,
-    transport: http(env.bundlerUrl, { retryCount: 0, timeout: timeoutMs }),
+    transport: http(requireBundler(env), { retryCount: 0, timeout: timeoutMs }),
     paymaster: env.paymasterUrl ? createPaymasterClient({ transport: http(env.paymasterUrl) }) : undefined,
   });
 }
@@ -288,43 +282,6 @@ function requiredPrefund(op: {
   return gas * op.maxFeePerGas;
 }
 
-/**
- * What a failed eth_sendUserOperation means, and why, in words. `refused`: the bundler answered with
- * a JSON-RPC error (HTTP 200, an error object), a definite "no" — but for an internal error (-32603),
- * after which it may still have stored the operation. `not-sent`: the connection could not be made
- * (refused, no such host), so not a byte of the request left. Anything else (a reset or closed
- * socket, an HTTP error status such as a proxy's 502, a timeout, a body that does not parse) is
- * `unknown`: the request may have reached the bundler and the operation may land.
- */
-export function classifySendFailure(error: unknown): { kind: 'refused' | 'not-sent' | 'unknown'; reason: string } {
-  for (
-    let current = error as
-      | { name?: string; code?: unknown; status?: number; details?: string; message?: string; cause?: unknown }
-      | undefined;
-    current;
-    current = current.cause as typeof current
-  ) {
-    if (current.name === 'RpcRequestError') {
-      const refused = typeof current.code === 'number' && current.code !== INTERNAL_ERROR;
-      return { kind: refused ? 'refused' : 'unknown', reason: current.details ?? String(current.message) };
-    }
-    if (current.name === 'TimeoutError') return { kind: 'unknown', reason: 'no answer in time' };
-    if (current.name === 'HttpRequestError' && current.status !== undefined) {
-      return { kind: 'unknown', reason: `HTTP ${current.status}` };
-    }
-    if (current.name === 'SyntaxError') return { kind: 'unknown', reason: 'a reply that is not JSON' };
-    if (typeof current.code === 'string') {
-      const kind = NOT_CONNECTED.has(current.code) ? 'not-sent' : 'unknown';
-      return { kind, reason: networkReason({ cause: current }) };
-    }
-  }
-  return { kind: 'unknown', reason: (error as { shortMessage?: string }).shortMessage ?? String(error) };
-}
-
-const INTERNAL_ERROR = -32603;
-/** Socket errors raised before a connection exists: nothing of the request was written. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
 function findNetworkCause(error: unknown): unknown {
   for (
     let current = error as { cause?: unknown; name?: string } | undefined;
@@ -342,5 +299,5 @@ function bundlerProblem(env: ExecutionEnvironment, error: unknown, stage: string
     cause === error
       ? ((error as { shortMessage?: string }).shortMessage ?? (error as Error).message)
       : networkReason(cause);
-  return `The bundler at ${redactUrl(env.bundlerUrl)} failed while ${stage}: ${reason}. Nothing was sent.`;
+  return `The bundler at ${redactUrl(requireBundler(env))} failed while ${stage}: ${reason}. Nothing was sent.`;
 }

@@ -138,6 +138,9 @@ export type UnfinishedExecution = ExecutionRecord & {
   userOperation: string | null;
   /** The latest block before it was sent: it cannot have landed earlier. */
   fromBlock: bigint | null;
+  /** For an execution the account sent itself (7702 without a bundler): the signed transaction,
+   *  written before it was sent; its hash is `txHash` from then on. */
+  signedTransaction: Hex | null;
 };
 
 /** Records with no final status yet, across users: what reconciliation looks at. */
@@ -147,10 +150,12 @@ export function unfinishedExecutions(db: Db): UnfinishedExecution[] {
       .prepare("SELECT * FROM executions WHERE status IN ('pending', 'submitted') ORDER BY created_at")
       .all() as (Row & {
       user_operation: string | null;
+      signed_transaction: Hex | null;
     })[]
   ).map((row) => ({
     ...fromRow(row),
     userOperation: row.user_operation,
+    signedTransaction: row.signed_transaction,
     fromBlock: row.from_block === null ? null : BigInt(row.from_block),
   }));
 }
@@ -159,6 +164,7 @@ type Changes = Partial<{
   status: ExecutionStatus;
   sent: SentState;
   userOperation: string;
+  signedTransaction: Hex;
   userOpHash: Hex;
   fromBlock: bigint;
   txHash: Hex;
@@ -178,6 +184,7 @@ export function updateExecution(db: Db, id: string, changes: Changes, onlyIf?: r
     status: changes.status,
     sent: changes.sent,
     user_operation: changes.userOperation,
+    signed_transaction: changes.signedTransaction,
     user_op_hash: changes.userOpHash,
     from_block: changes.fromBlock === undefined ? undefined : Number(changes.fromBlock),
     tx_hash: changes.txHash,

@@ -1,7 +1,16 @@
-import { type Address, type Hex, hexToBigInt, type PublicClient, parseAbi, parseEventLogs } from 'viem';
+import {
+  type Address,
+  type Hex,
+  hexToBigInt,
+  keccak256,
+  type PublicClient,
+  parseAbi,
+  parseEventLogs,
+  parseTransaction,
+} from 'viem';
 import { jsonRpc } from '../common/json-rpc.ts';
 import type { ExecutionEnvironment } from './environment.ts';
-import { bundlerClientFor, type OperationOutcome, recordOutcome, recordReceipt } from './execute.ts';
+import { bundlerClientFor, recordReceipt } from './execute.ts';
 import {
   type ExecutionStatus,
   UNFINISHED,
@@ -9,6 +18,8 @@ import {
   unfinishedExecutions,
   updateExecution,
 } from './executions.ts';
+import { type OperationOutcome, recordOutcome } from './outcomes.ts';
+import { recordTransactionReceipt } from './self-sent.ts';
 
 /** How long to wait before asking the chain a second time whether an operation was superseded. */
 const SUPERSEDED_RECHECK_MS = 1_500;
@@ -52,7 +63,9 @@ const ENTRY_POINT = parseAbi([
  * outcome, or, when there is none, that another operation took the nonce, so this one can never
  * land: `dropped`, certainly. A SimpleAccount's operation never expires, so an operation the bundler
  * no longer has and that has not landed is NOT dropped: whoever holds it could still send it. It
- * stays `submitted`, with that said in its error, until it lands or its nonce is used.
+ * stays `submitted`, with that said in its error, until it lands or its nonce is used. A transaction
+ * an address in 7702 mode sent itself (no bundler) is settled the same way from the chain alone: its
+ * receipt, or its nonce used by another transaction (settleSelfSent).
  */
 export async function reconcileExecutions(
   env: ExecutionEnvironment,
@@ -60,13 +73,23 @@ export async function reconcileExecutions(
 ): Promise<ReconcileReport> {
   const records = unfinishedExecutions(env.db).filter((record) => record.chainId === env.chain.chainId);
   const report: ReconcileReport = { checked: records.length, settled: [], unreachable: false };
-  const bundler = bundlerClientFor(env);
+  const bundler = env.bundlerUrl ? bundlerClientFor(env) : undefined;
   const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
   const settled = (id: string, status: ExecutionStatus, done: boolean) => {
     if (done) report.settled.push({ id, status });
   };
 
   for (const record of records) {
+    if (record.signedTransaction) {
+      // Sent by the account itself (7702 mode without a bundler): only the chain can say.
+      try {
+        const result = await settleSelfSent(env, record, options.waitMs ?? 60_000);
+        if (result) settled(record.id, result.status, result.done);
+      } catch {
+        report.unreachable = true;
+      }
+      continue;
+    }
     if (!record.userOpHash) {
       if (record.status === 'pending' && Date.now() - Date.parse(record.updatedAt) >= staleAfterMs) {
         const done = updateExecution(
@@ -81,8 +104,8 @@ export async function reconcileExecutions(
     }
     const hash = record.userOpHash;
 
-    let bundlerAnswered = true;
-    const receipt = await bundler.getUserOperationReceipt({ hash }).catch((error: unknown) => {
+    let bundlerAnswered = bundler !== undefined;
+    const receipt = await bundler?.getUserOperationReceipt({ hash }).catch((error: unknown) => {
       if ((error as { name?: string }).name !== 'UserOperationReceiptNotFoundError') bundlerAnswered = false;
       return undefined;
     });
@@ -131,7 +154,7 @@ export async function reconcileExecutions(
 
     // Not landed (yet). A record still pending was interrupted while being sent: it may have been.
     if (record.status === 'pending') updateExecution(env.db, record.id, { status: 'submitted' }, ['pending']);
-    if (!bundlerAnswered) {
+    if (!bundlerAnswered || !bundler || !env.bundlerUrl) {
       report.unreachable = true;
       continue;
     }
@@ -198,6 +221,68 @@ export function startReconciliation(
   };
 }
 
+/**
+ * Settles a transaction the account sent itself: its receipt, when it landed. Otherwise its nonce
+ * decides, as for an operation: while the address's nonce has not passed the transaction's, it may
+ * still land (it never expires), so it stays `submitted`; once another transaction of the address
+ * has used that nonce (seen twice, a moment apart), it can never land: `dropped`.
+ */
+async function settleSelfSent(
+  env: ExecutionEnvironment,
+  record: UnfinishedExecution,
+  waitMs: number,
+): Promise<{ status: ExecutionStatus; done: boolean } | undefined> {
+  const client = env.publicClient;
+  const signed = record.signedTransaction as Hex;
+  const hash = record.txHash ?? keccak256(signed);
+  const receiptOf = () => client.getTransactionReceipt({ hash }).catch(notFound);
+  let receipt = await receiptOf();
+  if (!receipt) {
+    const { nonce } = parseTransaction(signed);
+    const used = async () =>
+      (await client.getTransactionCount({ address: record.account, blockTag: 'latest' })) > (nonce ?? 0);
+    if (await used()) {
+      await new Promise((resolve) => setTimeout(resolve, SUPERSEDED_RECHECK_MS));
+      receipt = await receiptOf();
+      if (!receipt && (await used())) {
+        const done = updateExecution(
+          env.db,
+          record.id,
+          {
+            status: 'dropped',
+            error: `It never landed, and its nonce was used by another transaction of ${record.account}, so it never can. Nothing of it moved.`,
+          },
+          UNFINISHED,
+        );
+        return { status: 'dropped', done };
+      }
+    }
+  }
+  if (!receipt && waitMs > 0 && (await client.getTransaction({ hash }).catch(notFound))) {
+    // The node still has it: it may be mined any moment.
+    receipt = await client
+      .waitForTransactionReceipt({ hash, pollingInterval: env.pollingIntervalMs, timeout: waitMs })
+      .catch(() => undefined);
+  }
+  if (receipt) {
+    const status = receipt.status === 'success' ? 'succeeded' : 'reverted';
+    return { status, done: await recordTransactionReceipt(env, record.id, receipt, record.calls) };
+  }
+  // Not landed. A record still pending was interrupted while being sent: it may have been.
+  if (record.status === 'pending') updateExecution(env.db, record.id, { status: 'submitted' }, ['pending']);
+  const note =
+    'The transaction has not landed. It never expires, so it could still land while its nonce is unused; Sextant keeps checking the chain.';
+  if (record.error !== note) updateExecution(env.db, record.id, { error: note }, UNFINISHED);
+  return undefined;
+}
+
+/** undefined for "no such transaction (yet)"; anything else (the node did not answer) is thrown on. */
+function notFound(error: unknown): undefined {
+  const name = (error as { name?: string }).name;
+  if (name === 'TransactionReceiptNotFoundError' || name === 'TransactionNotFoundError') return undefined;
+  throw error;
+}
+
 type OnChain = { kind: 'landed'; outcome: OperationOutcome } | { kind: 'superseded' } | { kind: 'open' };
 
 /** Whether the record's operation landed, can no longer land, or may still land (see reconcileExecutions). */
@@ -207,7 +292,7 @@ async function findOnChain(
   pageBlocks: bigint,
 ): Promise<OnChain> {
   const client = env.publicClient;
-  // The EntryPoint of the account kind execute() uses (SimpleAccount v0.8).
+  // The EntryPoint of both account kinds execute() uses (SimpleAccount and Simple7702Account, v0.8).
   const entryPoint = env.chain.contracts.entryPointV08 as Address;
   const hash = record.userOpHash as Hex;
   const latest = await client.getBlockNumber({ cacheTime: 0 });

@@ -9,10 +9,12 @@ import {
   isAddressEqual,
   type Log,
   parseAbi,
+  type StateOverride,
   toEventSelector,
 } from 'viem';
 import { simulateBlocks } from 'viem/actions';
 import { NATIVE_TOKEN } from '../skills/sdk/define-skill.ts';
+import { delegationCode, isDelegatedTo, simple7702Implementation } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import type { Call } from './executions.ts';
 import { userOperationFees } from './fees.ts';
@@ -25,7 +27,7 @@ import {
   topicAddress,
   uniqueAddresses,
 } from './simulated-logs.ts';
-import { watchOnlySmartAccount } from './smart-account.ts';
+import { accountKindForOwner, DEFAULT_ACCOUNT_KIND, watchOnlySmartAccount } from './smart-account.ts';
 
 /** `token` is NATIVE_TOKEN for ETH (the 0xEeee… convention, which is also how eth_simulateV1 traces ETH transfers). */
 export type AssetChange = { token: Address; before: bigint; after: bigint; diff: bigint };
@@ -58,6 +60,10 @@ export type Simulation = {
 
 /** Gas an operation costs beyond its calls: signature check, EntryPoint bookkeeping, calldata. */
 const OPERATION_OVERHEAD_GAS = 110_000n;
+/** A transaction's base cost and calldata, when a 7702 account sends its own batch. */
+const SELF_SENT_OVERHEAD_GAS = 30_000n;
+/** EIP-7702's intrinsic gas per authorization. */
+const AUTHORIZATION_GAS = 25_000n;
 
 const DEPOSIT = toEventSelector('Deposit(address,uint256)');
 const WITHDRAWAL = toEventSelector('Withdrawal(address,uint256)');
@@ -79,22 +85,32 @@ type AllowancePair = { token: Address; spender: Address };
  * with `allowance()` before and after the calls in the same block. Nothing is signed.
  */
 export async function simulateAccountCalls(
-  env: Pick<ExecutionEnvironment, 'publicClient' | 'chain' | 'bundlerUrl'>,
+  env: Pick<ExecutionEnvironment, 'publicClient' | 'chain' | 'bundlerUrl'> & Partial<Pick<ExecutionEnvironment, 'db'>>,
   owner: Address,
   calls: readonly Call[],
   options: { tokens?: readonly Address[] } = {},
 ): Promise<Simulation> {
   const client = env.publicClient;
-  const smartAccount = await watchOnlySmartAccount(client, env.chain, owner);
+  // The owner's user's account mode decides which account runs the calls (a SimpleAccount without a database).
+  const kind = env.db ? accountKindForOwner(env.db, owner) : DEFAULT_ACCOUNT_KIND;
+  const smartAccount = await watchOnlySmartAccount(client, env.chain, owner, kind);
   const account = smartAccount.address;
   const entryPoint = smartAccount.entryPoint.address;
-  const deployed = ((await client.getCode({ address: account })) ?? '0x') !== '0x';
+  const eip7702 = kind.mode === 'eip7702';
+  const implementation = eip7702 ? simple7702Implementation(env.chain) : undefined;
+  const deployed = implementation
+    ? await isDelegatedTo(client, account, implementation)
+    : ((await client.getCode({ address: account })) ?? '0x') !== '0x';
   const callData = await smartAccount.encodeCalls(
     calls.map((call) => ({ to: call.to, value: call.value ?? 0n, data: call.data ?? '0x' })),
   );
+  // An address not delegated yet runs as if it were (the operation or transaction carries the
+  // authorization): its code is the delegation, set for the simulated block.
+  const stateOverrides: StateOverride =
+    implementation && !deployed ? [{ address: account, code: delegationCode(implementation) }] : [];
 
   const setup: { account: Address; to: Address; data: Hex }[] = [];
-  if (!deployed) {
+  if (!deployed && !eip7702) {
     const { factory, factoryData } = await smartAccount.getFactoryArgs();
     if (factory && factoryData) {
       const senderCreator = await client.readContract({
@@ -122,7 +138,12 @@ export async function simulateAccountCalls(
     const [block] = await simulateBlocks(client, {
       traceTransfers: true,
       validation: false,
-      blocks: [{ calls: [...setup, ...reads, { account: entryPoint, to: account, data: callData }, ...reads] }],
+      blocks: [
+        {
+          calls: [...setup, ...reads, { account: entryPoint, to: account, data: callData }, ...reads],
+          ...(stateOverrides.length > 0 ? { stateOverrides } : {}),
+        },
+      ],
     });
     if (!block) throw new Error('The node returned no simulated block.');
     const results = block.calls;
@@ -171,8 +192,12 @@ export async function simulateAccountCalls(
     if (after !== before) assetChanges.push({ token, before, after, diff: after - before });
   });
 
-  const fees = await userOperationFees(env as ExecutionEnvironment);
-  const total = execution.gasUsed + outcome.deployment + OPERATION_OVERHEAD_GAS;
+  const fees = await userOperationFees(env);
+  // A 7702 account's first use carries its authorization (25,000 gas); sent by the address itself
+  // (no bundler), there is no EntryPoint: a transaction's own 21,000 and its calldata instead.
+  const deployment = eip7702 && !deployed ? AUTHORIZATION_GAS : outcome.deployment;
+  const overhead = eip7702 && !env.bundlerUrl ? SELF_SENT_OVERHEAD_GAS : OPERATION_OVERHEAD_GAS;
+  const total = execution.gasUsed + deployment + overhead;
   return {
     account,
     ok,
@@ -190,7 +215,7 @@ export async function simulateAccountCalls(
       .filter((held) => held.amount > 0n),
     gas: {
       execution: execution.gasUsed,
-      deployment: outcome.deployment,
+      deployment,
       total,
       maxFeePerGas: fees.maxFeePerGas,
       fee: total * fees.maxFeePerGas,

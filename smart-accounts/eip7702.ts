@@ -1,0 +1,264 @@
+import {
+  type Address,
+  concat,
+  formatEther,
+  getAddress,
+  type Hex,
+  isAddressEqual,
+  type LocalAccount,
+  type PublicClient,
+  type SignedAuthorization,
+  size,
+  slice,
+  zeroAddress,
+} from 'viem';
+import type { Chain } from '../common/chains/types.ts';
+import type { ExecutionEnvironment } from './environment.ts';
+import { SmartAccountError } from './errors.ts';
+import { type AccountMode, accountModeOf, setAccountMode } from './users.ts';
+
+/**
+ * EIP-7702: an address whose code is `0xef0100 || implementation` runs the implementation's code as
+ * its own. The user's address delegated to Simple7702Account is their smart account (account mode
+ * `eip7702`); an authorization to the zero address clears the delegation again.
+ */
+export const DELEGATION_PREFIX: Hex = '0xef0100';
+
+/** The code an address has once it delegates to `implementation`. */
+export function delegationCode(implementation: Address): Hex {
+  return concat([DELEGATION_PREFIX, implementation]);
+}
+
+/** What an address's code says: nothing (a plain address), a delegation, or a contract of its own. */
+export type Delegation = { kind: 'none' } | { kind: 'delegated'; implementation: Address } | { kind: 'contract' };
+
+export async function readDelegation(client: PublicClient, address: Address): Promise<Delegation> {
+  const code = (await client.getCode({ address, blockTag: 'latest' })) ?? '0x';
+  if (code === '0x') return { kind: 'none' };
+  if (size(code) === 23 && slice(code, 0, 3) === DELEGATION_PREFIX) {
+    return { kind: 'delegated', implementation: getAddress(slice(code, 3)) };
+  }
+  return { kind: 'contract' };
+}
+
+/** Whether the address already runs `implementation` (true), can delegate to it (false), or cannot (throws). */
+export async function isDelegatedTo(client: PublicClient, address: Address, implementation: Address): Promise<boolean> {
+  const delegation = await readDelegation(client, address);
+  if (delegation.kind === 'contract') {
+    throw new SmartAccountError(`${address} is a contract, not a key's address: it cannot delegate (EIP-7702).`);
+  }
+  if (delegation.kind === 'none') return false;
+  if (isAddressEqual(delegation.implementation, implementation)) return true;
+  throw new SmartAccountError(
+    `${address} delegates to ${delegation.implementation}, not to Simple7702Account (${implementation}).`,
+    {
+      hint: 'Run `sextant account upgrade` to delegate it to Simple7702Account (this replaces the other delegation).',
+    },
+  );
+}
+
+export function simple7702Implementation(chain: Chain): Address {
+  const implementation = chain.contracts.simple7702Account;
+  if (!implementation) {
+    throw new SmartAccountError(`${chain.name} has no Simple7702Account in the registry.`, {
+      hint: 'Use the simple-account mode on this chain.',
+    });
+  }
+  return implementation;
+}
+
+/**
+ * The owner's signed authorization to delegate its address to `implementation` (the zero address
+ * clears a delegation). `selfSent`: the authorizing address sends the transaction that carries it,
+ * whose own nonce is used first, so the authorization takes the next one.
+ */
+export async function signDelegation(
+  client: PublicClient,
+  chain: Chain,
+  owner: LocalAccount,
+  implementation: Address,
+  options: { selfSent: boolean },
+): Promise<SignedAuthorization> {
+  if (!owner.signAuthorization) {
+    throw new SmartAccountError('This owner key cannot sign an EIP-7702 authorization.');
+  }
+  const nonce = await client.getTransactionCount({ address: owner.address, blockTag: 'pending' });
+  return owner.signAuthorization({
+    address: implementation,
+    chainId: chain.chainId,
+    nonce: options.selfSent ? nonce + 1 : nonce,
+  });
+}
+
+/**
+ * What `sextant account upgrade` or `downgrade` will do, for the user to read before confirming.
+ * `via: 'transaction'`: the address sends itself one type-4 transaction carrying the authorization
+ * now (it pays the gas). `via: 'first-operation'` (upgrade only): nothing is sent now; the account
+ * mode changes and the next UserOperation carries the authorization (eip7702Auth), so a paymaster
+ * can sponsor it.
+ */
+export type DelegationChange = {
+  action: 'upgrade' | 'downgrade';
+  userId: string;
+  address: Address;
+  chainId: number;
+  via: 'transaction' | 'first-operation';
+  /** The implementation the address delegates to now (null: none). */
+  current: Address | null;
+  /** The implementation it will delegate to (null: none). */
+  target: Address | null;
+  modeBefore: AccountMode;
+  modeAfter: AccountMode;
+  /** Whether an authorization is signed and sent (false: the chain already says what is wanted). */
+  sendsAuthorization: boolean;
+  /** Gas of the type-4 transaction and its fee at the current price (via 'transaction' only). */
+  gas: bigint | null;
+  fee: bigint | null;
+  /** The change in words, line by line. */
+  summary: string[];
+};
+
+/** Reads the chain and the user's mode and says what upgrading or downgrading would do; sends nothing. */
+export async function previewDelegationChange(
+  env: Pick<ExecutionEnvironment, 'db' | 'chain' | 'publicClient'>,
+  userId: string,
+  owner: Address,
+  action: 'upgrade' | 'downgrade',
+  options: { via?: 'transaction' | 'first-operation' } = {},
+): Promise<DelegationChange> {
+  const via = options.via ?? 'transaction';
+  if (action === 'downgrade' && via !== 'transaction') {
+    // Alto (and ERC-7769) refuse an eip7702Auth to the zero address; only the address itself can clear it.
+    throw new SmartAccountError('A downgrade is sent by the address itself, as a type-4 transaction.');
+  }
+  const implementation = simple7702Implementation(env.chain);
+  const delegation = await readDelegation(env.publicClient, owner);
+  if (delegation.kind === 'contract') {
+    throw new SmartAccountError(`${owner} is a contract, not a key's address: it cannot delegate (EIP-7702).`);
+  }
+  const current = delegation.kind === 'delegated' ? delegation.implementation : null;
+  const target = action === 'upgrade' ? implementation : null;
+  const modeBefore = accountModeOf(env.db, userId);
+  const modeAfter: AccountMode = action === 'upgrade' ? 'eip7702' : 'simple-account';
+  const done = target === null ? current === null : current !== null && isAddressEqual(current, target);
+  const sendsAuthorization = !done && via === 'transaction';
+  let gas: bigint | null = null;
+  let fee: bigint | null = null;
+  const summary: string[] = [];
+  if (sendsAuthorization) {
+    // A type-4 transaction's intrinsic gas: 21,000 plus 25,000 per authorization (part refunded when
+    // the address already has a delegation); it calls nothing.
+    gas = 46_000n;
+    const fees = await env.publicClient.estimateFeesPerGas();
+    fee = gas * fees.maxFeePerGas;
+  }
+  if (action === 'upgrade') {
+    summary.push(
+      `Your address ${owner} becomes your smart account: it delegates to Simple7702Account ${implementation}`,
+    );
+    summary.push(
+      '(EIP-7702), so batches run from the address your funds are on, and it stays a normal address for your key.',
+    );
+    if (current && !done) summary.push(`This replaces its delegation to ${current}.`);
+  } else {
+    summary.push(`Your address ${owner} stops delegating (EIP-7702): its code is cleared and it is a plain address.`);
+    summary.push(
+      'Sextant uses your SimpleAccount again; the funds on this address stay on it (send them over if you want).',
+    );
+  }
+  if (done) summary.push('The chain already shows this; only the account mode changes, nothing is sent.');
+  else if (via === 'first-operation') {
+    summary.push('Nothing is sent now: your next operation carries the authorization (a paymaster can sponsor it).');
+  } else {
+    summary.push(
+      `Sent now as one type-4 transaction from ${owner} to itself: about ${gas?.toLocaleString('en-US')} gas, at most ${formatEther(fee ?? 0n)} ${env.chain.nativeSymbol}.`,
+    );
+  }
+  return {
+    action,
+    userId,
+    address: owner,
+    chainId: env.chain.chainId,
+    via,
+    current,
+    target,
+    modeBefore,
+    modeAfter,
+    sendsAuthorization,
+    gas,
+    fee,
+    summary,
+  };
+}
+
+export type DelegationChangeResult = {
+  mode: AccountMode;
+  /** The type-4 transaction, when one was sent. */
+  txHash: Hex | null;
+  /** The implementation the chain shows afterwards (null: none). */
+  delegatedTo: Address | null;
+};
+
+/**
+ * Applies a previewed change with the owner's key: signs the authorization (to Simple7702Account, or
+ * to the zero address for a downgrade), sends it from the address itself in a type-4 transaction
+ * when the change says so, checks the code the chain then shows, and sets the user's account mode.
+ */
+export async function applyDelegationChange(
+  env: Pick<ExecutionEnvironment, 'db' | 'chain' | 'publicClient' | 'pollingIntervalMs'>,
+  owner: LocalAccount,
+  change: DelegationChange,
+): Promise<DelegationChangeResult> {
+  if (!isAddressEqual(owner.address, change.address)) {
+    throw new SmartAccountError(`The key given is for ${owner.address}, not for ${change.address}.`);
+  }
+  let txHash: Hex | null = null;
+  if (change.sendsAuthorization) {
+    const authorization = await signDelegation(env.publicClient, env.chain, owner, change.target ?? zeroAddress, {
+      selfSent: true,
+    });
+    const fees = await env.publicClient.estimateFeesPerGas();
+    const nonce = await env.publicClient.getTransactionCount({ address: owner.address, blockTag: 'pending' });
+    const gas = await env.publicClient.estimateGas({
+      account: owner.address,
+      to: owner.address,
+      authorizationList: [authorization],
+    });
+    const signed = await owner.signTransaction({
+      type: 'eip7702',
+      chainId: env.chain.chainId,
+      nonce,
+      to: owner.address,
+      value: 0n,
+      data: '0x',
+      gas: gas + gas / 5n,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      authorizationList: [authorization],
+    });
+    txHash = await env.publicClient.sendRawTransaction({ serializedTransaction: signed });
+    const receipt = await env.publicClient.waitForTransactionReceipt({
+      hash: txHash,
+      pollingInterval: env.pollingIntervalMs,
+    });
+    if (receipt.status !== 'success') {
+      throw new SmartAccountError(
+        `The ${change.action} transaction ${txHash} reverted; the account mode is unchanged.`,
+      );
+    }
+  }
+  const after = await readDelegation(env.publicClient, change.address);
+  const delegatedTo = after.kind === 'delegated' ? after.implementation : null;
+  const landed =
+    change.via === 'first-operation' ||
+    (change.target === null
+      ? delegatedTo === null
+      : delegatedTo !== null && isAddressEqual(delegatedTo, change.target));
+  if (!landed) {
+    throw new SmartAccountError(
+      `After the ${change.action} ${change.address} delegates to ${delegatedTo ?? 'nothing'}, not as expected; the account mode is unchanged.`,
+    );
+  }
+  setAccountMode(env.db, change.userId, change.modeAfter);
+  return { mode: change.modeAfter, txHash, delegatedTo };
+}
