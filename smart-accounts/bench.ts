@@ -38,6 +38,7 @@ import type { Call } from './executions.ts';
 import { createOwnerKey, unlockOwnerKey } from './keystore.ts';
 import { migrateSmartAccounts } from './migrations.ts';
 import { DEFAULT_ACCOUNT_KIND } from './smart-account.ts';
+import { benchEip7702 } from './testing/eip7702-bench.ts';
 import { devnetNetwork } from './testing/environment.ts';
 import { ensureUser } from './users.ts';
 
@@ -186,6 +187,21 @@ try {
     eoaGas += (await env.publicClient.waitForTransactionReceipt({ hash })).gasUsed;
   }
 
+  // The user's own address as the account (EIP-7702): through the bundler, and sending its own batch.
+  const eip7702 = await benchEip7702(
+    env,
+    manifest,
+    (who) =>
+      threeCalls(who).map(
+        (c): Call => ({
+          to: c.to,
+          value: c.value ?? 0n,
+          data: encodeFunctionData({ abi: c.abi, functionName: c.functionName, args: c.args } as never),
+        }),
+      ),
+    eoaGas,
+  );
+
   // Latency: ours and bare permissionless, interleaved, same call shape, same polling interval.
   const bareOwner = privateKeyToAccount(generatePrivateKey());
   const bareAccount = await DEFAULT_ACCOUNT_KIND.create(env.publicClient, env.chain, bareOwner);
@@ -245,6 +261,7 @@ try {
           reads: snapshotReads.length + 1,
           added_gas_3_call_bundle: Number((guarded.gasUsed ?? 0n) - (unguarded.gasUsed ?? 0n)),
         },
+        eip7702,
         latency_ms: {
           runs,
           polling_interval_ms: env.pollingIntervalMs,

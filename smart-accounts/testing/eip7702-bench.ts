@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { type Address, createWalletClient, encodeFunctionData, erc20Abi, http, parseEther, parseUnits } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { toViemChain } from '../../common/chains/viem-chain.ts';
+import { fundFromFaucet } from '../../devnet/faucet.ts';
+import type { DevnetManifest } from '../../devnet/manifest.ts';
+import { applyDelegationChange, previewDelegationChange } from '../eip7702.ts';
+import type { ExecutionEnvironment } from '../environment.ts';
+import { execute } from '../execute.ts';
+import type { Call, ExecutionRecord } from '../executions.ts';
+import { importOwnerKey, unlockOwnerKey } from '../keystore.ts';
+import { ensureUser } from '../users.ts';
+
+/**
+ * bench:accounts' `eip7702` figures: a funded address imported and upgraded (type-4), then an ERC-20
+ * transfer as a UserOperation through the bundler (after one warm-up operation, as the SimpleAccount
+ * figure is measured), the same transfer sent by the address itself and by a plain EOA, and the
+ * 3-call batch sent by the address itself against the same calls as EOA transactions (`eoaGas`).
+ */
+export async function benchEip7702(
+  env: ExecutionEnvironment,
+  manifest: DevnetManifest,
+  threeCalls: (who: Address) => Call[],
+  eoaGas: bigint,
+) {
+  const usdc = manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
+  const someone = () => privateKeyToAccount(generatePrivateKey()).address;
+  const transfer = (to: Address): Call => ({
+    to: usdc.address,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, parseUnits('10', 6)] }),
+  });
+  const passphrase = 'benchmark passphrase';
+  const userId = 'bench-7702';
+  const privateKey = generatePrivateKey();
+  const address = privateKeyToAccount(privateKey).address;
+  await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, address);
+  ensureUser(env.db, userId);
+  await importOwnerKey(env.db, userId, passphrase, privateKey);
+  const owner = await unlockOwnerKey(env.db, userId, passphrase);
+  const upgrade = await applyDelegationChange(
+    env,
+    owner,
+    await previewDelegationChange(env, userId, address, 'upgrade'),
+  );
+  const upgradeGas = (await env.publicClient.getTransactionReceipt({ hash: upgrade.txHash as `0x${string}` })).gasUsed;
+
+  const selfSending: ExecutionEnvironment = { ...env, bundlerUrl: undefined };
+  const run = async (environment: ExecutionEnvironment, calls: Call[]): Promise<ExecutionRecord> => {
+    const record = await execute(environment, owner, { userId, idempotencyKey: randomUUID(), calls });
+    if (record.status !== 'succeeded') throw new Error(`benchmark operation ${record.status}: ${record.error}`);
+    return record;
+  };
+  await run(env, [{ to: someone(), value: parseEther('0.01') }]);
+  const erc20Bundler = await run(env, [transfer(someone())]);
+  const erc20SelfSent = await run(selfSending, [transfer(someone())]);
+  const batchSelfSent = await run(selfSending, threeCalls(address));
+
+  const eoa = privateKeyToAccount(generatePrivateKey());
+  await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, eoa.address);
+  const wallet = createWalletClient({
+    account: eoa,
+    chain: toViemChain(manifest.chainId, manifest.rpcUrl),
+    transport: http(manifest.rpcUrl),
+  });
+  const eoaTransfer = await env.publicClient.waitForTransactionReceipt({
+    hash: await wallet.writeContract({
+      address: usdc.address,
+      abi: erc20Abi,
+      functionName: 'transfer',
+      args: [someone(), parseUnits('10', 6)],
+    }),
+  });
+
+  return {
+    account: 'Simple7702Account (EIP-7702, EntryPoint v0.8)',
+    upgrade_type4_transaction: Number(upgradeGas),
+    // A UserOperation's actualGasUsed: the EntryPoint's accounting, the bundler's preVerificationGas included.
+    erc20_transfer_bundler: Number(erc20Bundler.gasUsed),
+    erc20_transfer_self_sent: Number(erc20SelfSent.gasUsed),
+    erc20_transfer_plain_eoa: Number(eoaTransfer.gasUsed),
+    batch_approve_swap_supply_self_sent: Number(batchSelfSent.gasUsed),
+    batch_to_eoa_ratio: Number((Number(batchSelfSent.gasUsed) / Number(eoaGas)).toFixed(3)),
+  };
+}
