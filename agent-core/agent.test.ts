@@ -138,10 +138,14 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     expect(after - before >= parseEther('1') - 1n).toBe(true);
   });
 
-  it('"swap 100 DAI for WBTC" goes through WETH when there is no direct pool', async () => {
+  it('"swap 100 DAI for WBTC" goes through WETH when there is no direct pool, and leaves no WETH behind', async () => {
     const user = await fundedAgentUser(deps, manifest);
+    const wethBefore = (await balances(user.account)).WETH;
     const { plan } = await runAndCheck(user, 'swap 100 DAI for WBTC');
     expect(plan.steps.map((s) => s.skillId)).toEqual(['uniswap-v3/swap', 'uniswap-v3/swap']);
+    // The second swap sells all the WETH the first bought, not only its minimum.
+    expect(plan.preview.changes.find((c) => c.symbol === 'WETH')).toBeUndefined();
+    expect((await balances(user.account)).WETH).toBe(wethBefore);
     expect(plan.preview.changes.find((c) => c.symbol === 'DAI')?.amount).toBe('-100');
     expect(BigInt(plan.preview.changes.find((c) => c.symbol === 'WBTC')?.baseUnits ?? '0') > 0n).toBe(true);
   });
@@ -159,12 +163,24 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     expect(reply.text).toMatch(/moves only ETH; USDC .*cannot/);
   });
 
-  it('"swap half my ETH to USDC and supply it to Aave": the supply is what the swap guarantees', async () => {
+  it('"swap half my ETH to USDC and supply it to Aave": the supply is all the swap brought in, none left idle', async () => {
     const user = await fundedAgentUser(deps, manifest, '2');
+    const usdc = tokenAddress('USDC');
+    const usdcBefore = (await balances(user.account)).USDC ?? 0n;
     const { plan } = await runAndCheck(user, 'swap half my ETH to USDC and supply it to Aave');
     expect(plan.steps.map((s) => s.skillId)).toEqual(['uniswap-v3/swap', 'aave-v3/supply']);
-    // Half of (2 ETH less the gas reserve), and the supply uses the swap's minimum output.
+    // Half of (2 ETH less the gas reserve); the supply is built with the swap's minimum output and
+    // runs with what the swap actually returned (the guard's forwardReceived).
     expect(plan.steps[1]?.summary).toMatch(/Supply [\d.]+ USDC/);
+    expect(plan.preview.guard?.checks).toContainEqual(
+      expect.stringMatching(/^USDC: step 2 takes all that arrived \(at least [\d.]+ USDC\)/),
+    );
+    expect(plan.preview.changes.find((c) => c.token === usdc)).toBeUndefined();
+    // On chain: no USDC idle in the wallet, and the supply is more than the minimum it was built with.
+    expect((await balances(user.account)).USDC).toBe(usdcBefore);
+    const supplied = plan.preview.changes.find((c) => c.kind === 'supplied');
+    const minimum = /Supply ([\d.]+) USDC/.exec(plan.steps[1]?.summary ?? '')?.[1];
+    expect(Number(supplied?.amount)).toBeGreaterThan(Number(minimum));
   });
 
   it('lets a step spend what the step before it receives, and counts a transfer once', async () => {

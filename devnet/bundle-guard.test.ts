@@ -11,11 +11,11 @@ import {
   minInt256,
   parseAbi,
   parseEther,
-  zeroAddress,
 } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { BUNDLE_GUARD_ABI, bundleGuardAddress } from '../common/contracts/bundle-guard.ts';
+import { type GuardRead, guardReads } from '../common/contracts/bundle-guard-calls.ts';
 import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
 import { minedReceipt } from './mined-receipt.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
@@ -43,16 +43,13 @@ const WETH_ABI = parseAbi(['function deposit() payable', 'function withdraw(uint
 const SINK: Address = '0x000000000000000000000000000000000000dEaD';
 
 type Call = { to: Address; value?: bigint; data: Hex };
-type Read = { target: Address; data: Hex; word: bigint };
+type Read = GuardRead;
 type Bound = { read: bigint; relative: boolean; min: bigint; max: bigint };
 type Outcome = { ok: true } | { ok: false; error: string; args: readonly unknown[] };
 
-const ETH_READ: Read = { target: zeroAddress, data: '0x', word: 0n };
-const balanceRead = (token: Address, holder: Address): Read => ({
-  target: token,
-  data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [holder] }),
-  word: 0n,
-});
+const ETH_READ: Read = guardReads.eth();
+/** The caller's balance of `token` (a read always names the account that calls the guard). */
+const balanceRead = (token: Address, _holder?: Address): Read => guardReads.balanceOf(token);
 const snapshot = (reads: Read[]): Call => ({
   to: guard,
   data: encodeFunctionData({ abi: BUNDLE_GUARD_ABI, functionName: 'snapshot', args: [reads] }),
@@ -162,7 +159,8 @@ const near = (value: bigint) =>
     fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map((offset) => value + offset),
   );
 const expectBound = (outcome: Outcome, value: bigint, min: bigint, max: bigint) => {
-  if (min <= value && value <= max) expect(outcome).toEqual({ ok: true });
+  // A maximum of type(int256).min is no maximum (the cheap way to say so in calldata).
+  if (min <= value && (value <= max || max === minInt256)) expect(outcome).toEqual({ ok: true });
   else expect(outcome).toEqual({ ok: false, error: 'BoundBroken', args: [0n, value, min, max] });
 };
 
@@ -271,8 +269,8 @@ describe('SextantBundleGuard', () => {
 
   it('reverts with ReadFailed for a read that reverts, returns too little, or names no read', async () => {
     const good = balanceRead(token, account);
-    const reverting: Read = { target: token, data: '0xdeadbeef', word: 0n };
-    const noCode: Read = { target: SINK, data: good.data, word: 0n };
+    const reverting: Read = { ...good, selector: '0xdeadbeef' };
+    const noCode: Read = { ...good, target: SINK };
     const shortWord: Read = { ...good, word: 1n };
     const hugeWord: Read = { ...good, word: maxUint256 };
     const failed = (index: bigint) => ({ ok: false, error: 'ReadFailed', args: [index] });
@@ -354,6 +352,81 @@ describe('SextantBundleGuard', () => {
     expect(await balance()).toBe(start);
     expect((await send(account, pays(-40n))).status).toBe('success');
     expect(await balance()).toBe(start - 40n);
+  });
+
+  it('forwards exactly what the bundle brought in since the snapshot, at most atMost, and returns the rest', async () => {
+    const read = balanceRead(token, account);
+    // The target is the token itself: transfer(SINK, amount) from the guard, whose amount (at byte 36)
+    // the guard writes. Checked inside the batch: the account kept exactly what was not forwarded.
+    const forward = (atMost: bigint): Call => ({
+      to: guard,
+      data: encodeFunctionData({
+        abi: BUNDLE_GUARD_ABI,
+        functionName: 'forwardReceived',
+        args: [0n, token, token, transfer(token, 0n).data, 36n, atMost],
+      }),
+    });
+    const approveGuard = (value: bigint): Call => ({
+      to: token,
+      data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [guard, value] }),
+    });
+    await fc.assert(
+      fc.asyncProperty(amount, fc.bigInt({ min: 1n, max: 2n ** 128n }), amount, async (held, received, atMost) => {
+        // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
+        const forwarded = received < atMost ? received : atMost;
+        const kept = [{ read: 0n, relative: true, min: received - forwarded, max: received - forwarded }];
+        const outcome = await simulate([
+          mint(token, account, held),
+          snapshot([read]),
+          mint(token, account, received),
+          approveGuard(atMost),
+          forward(atMost),
+          approveGuard(0n),
+          check([read], kept),
+        ]);
+        if (forwarded === 0n) expect(outcome).toMatchObject({ ok: false, error: 'ForwardFailed' });
+        else expect(outcome).toEqual({ ok: true });
+      }),
+      { numRuns: 60 },
+    );
+    // Mined: the sink gets what arrived, the guard keeps nothing.
+    const sinkBefore = await publicClient.readContract({
+      address: token,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [SINK],
+    });
+    const receipt = await send(
+      account,
+      batch([snapshot([read]), mint(token, account, 777n), approveGuard(1000n), forward(1000n), approveGuard(0n)]),
+    );
+    expect(receipt.status).toBe('success');
+    const balanceOf = (holder: Address) =>
+      publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
+    expect((await balanceOf(SINK)) - sinkBefore).toBe(777n);
+    expect(await balanceOf(guard)).toBe(0n);
+  });
+
+  it('refuses to forward from a read that is not the balance of the token, or with nothing received', async () => {
+    const forwardOf = (readIndex: bigint, forwardToken: Address): Call => ({
+      to: guard,
+      data: encodeFunctionData({
+        abi: BUNDLE_GUARD_ABI,
+        functionName: 'forwardReceived',
+        args: [readIndex, forwardToken, forwardToken, transfer(forwardToken, 0n).data, 36n, 10n],
+      }),
+    });
+    const weth = manifest.contracts.weth;
+    expect(await simulate([snapshot([balanceRead(token, account)]), forwardOf(0n, weth)])).toEqual({
+      ok: false,
+      error: 'NotSnapshotted',
+      args: [0n],
+    });
+    expect(await simulate([snapshot([ETH_READ]), forwardOf(0n, token)])).toMatchObject({ error: 'NotSnapshotted' });
+    expect(await simulate([forwardOf(0n, token)])).toMatchObject({ error: 'NotSnapshotted' });
+    expect(await simulate([snapshot([balanceRead(token, account)]), forwardOf(0n, token)])).toMatchObject({
+      error: 'ForwardFailed',
+    });
   });
 
   it('costs little gas: snapshot and check of three ERC-20 balances', async () => {

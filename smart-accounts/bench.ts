@@ -22,12 +22,11 @@ import {
   http,
   parseEther,
   parseUnits,
-  zeroAddress,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
-import { type GuardRead, guardCalls } from '../common/contracts/bundle-guard-calls.ts';
+import { GUARD_NO_MAX, type GuardRead, guardCalls, guardReads } from '../common/contracts/bundle-guard-calls.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { findFreePort } from '../common/ports.ts';
 import { startDevnet } from '../devnet/devnet.ts';
@@ -37,6 +36,7 @@ import { execute } from './execute.ts';
 import type { Call } from './executions.ts';
 import { createOwnerKey, unlockOwnerKey } from './keystore.ts';
 import { migrateSmartAccounts } from './migrations.ts';
+import { simulateAccountCalls } from './simulate.ts';
 import { DEFAULT_ACCOUNT_KIND } from './smart-account.ts';
 import { benchEip7702 } from './testing/eip7702-bench.ts';
 import { devnetNetwork } from './testing/environment.ts';
@@ -125,8 +125,8 @@ try {
   );
   // The guard's cost: the same batch again unguarded (the first supply also sets up the account's Aave
   // position, so compare two later ones), then inside the guard's snapshot and check, with the reads the
-  // planner makes for it (agent-core/plan/guard.ts): ETH and every token the account holds or the calls
-  // move, the supply token, and the allowance the batch sets.
+  // planner makes for it (agent-core/plan/guard.ts): the token the calls move (USDC; ETH only leaves
+  // as the calls' own value, and a supply that grows is not read), and the allowance the batch sets.
   const batchCalls = threeCalls(account.address).map(
     (c): Call => ({
       to: c.to,
@@ -135,30 +135,9 @@ try {
     }),
   );
   const unguarded = await run(batchCalls);
-  const aUsdc = (
-    (await env.publicClient.readContract({
-      address: pool,
-      abi: poolAbi,
-      functionName: 'getReserveData',
-      args: [usdc.address],
-    })) as { aTokenAddress: Address }
-  ).aTokenAddress;
-  const balanceRead = (tokenAddress: Address): GuardRead => ({
-    target: tokenAddress,
-    data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [account.address] }),
-    word: 0n,
-  });
-  const snapshotReads: GuardRead[] = [
-    { target: zeroAddress, data: '0x', word: 0n },
-    ...manifest.tokens.map((t) => balanceRead(t.address)),
-    balanceRead(aUsdc),
-  ];
-  const allowanceRead: GuardRead = {
-    target: usdc.address,
-    data: encodeFunctionData({ abi: erc20Abi, functionName: 'allowance', args: [account.address, pool] }),
-    word: 0n,
-  };
-  const loose = { relative: true, min: -(2n ** 255n), max: 2n ** 255n - 1n };
+  const snapshotReads: GuardRead[] = [guardReads.balanceOf(usdc.address)];
+  const allowanceRead = guardReads.allowance(usdc.address, pool);
+  const loose = { relative: true, min: -(2n ** 255n), max: GUARD_NO_MAX };
   const guardCallsFor = guardCalls(manifest.contracts.bundleGuard, {
     snapshotReads,
     reads: [...snapshotReads, allowanceRead],
@@ -167,7 +146,32 @@ try {
       { read: BigInt(snapshotReads.length), relative: false, min: 0n, max: 0n },
     ],
   });
-  const guarded = await run([guardCallsFor.snapshot, ...batchCalls, guardCallsFor.check]);
+  const guardedCalls = [guardCallsFor.snapshot, ...batchCalls, guardCallsFor.check];
+  // The same two batches simulated as the EntryPoint runs them, from the same state: the batch's own
+  // gas, its calldata included, without the bundler's limits (the EntryPoint charges 10% of unused
+  // execution gas, so two operations' receipts also differ by how generously each was estimated).
+  const [plainSimulated, guardedSimulated] = await Promise.all([
+    simulateAccountCalls(env, owner.address, batchCalls),
+    simulateAccountCalls(env, owner.address, guardedCalls),
+  ]);
+  if (!plainSimulated.ok || !guardedSimulated.ok) throw new Error('the benchmark batch would revert in simulation');
+  const guarded = await run(guardedCalls);
+  // BENCH_TRACE_GUARD=1 prints the guard's own call frames (gas, calldata), to see where its gas goes.
+  if (process.env.BENCH_TRACE_GUARD) {
+    type Frame = { to: string; input: string; gasUsed: string; calls?: Frame[] };
+    const trace = (await env.publicClient.request({
+      method: 'debug_traceTransaction' as never,
+      params: [guarded.txHash, { tracer: 'callTracer' }] as never,
+    })) as Frame;
+    const frames = (frame: Frame): Frame[] => [frame, ...(frame.calls ?? []).flatMap(frames)];
+    for (const frame of frames(trace).filter(
+      (f) => f.to.toLowerCase() === manifest.contracts.bundleGuard.toLowerCase(),
+    )) {
+      log(
+        `guard frame ${frame.input.slice(0, 10)} gas ${Number(frame.gasUsed)} calldata ${(frame.input.length - 2) / 2} bytes`,
+      );
+    }
+  }
   const eoa = privateKeyToAccount(generatePrivateKey());
   await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, eoa.address);
   const wallet = createWalletClient({
@@ -259,7 +263,10 @@ try {
           batch_approve_swap_supply_unguarded: Number(unguarded.gasUsed),
           batch_approve_swap_supply_guarded: Number(guarded.gasUsed),
           reads: snapshotReads.length + 1,
-          added_gas_3_call_bundle: Number((guarded.gasUsed ?? 0n) - (unguarded.gasUsed ?? 0n)),
+          // The batch executed with and without the guard, simulated from the same state.
+          added_gas_3_call_bundle: Number(guardedSimulated.gas.execution - plainSimulated.gas.execution),
+          // The same, as two mined operations' receipts (the second with the EntryPoint's unused-gas penalty).
+          added_gas_user_operation_receipts: Number((guarded.gasUsed ?? 0n) - (unguarded.gasUsed ?? 0n)),
         },
         eip7702,
         latency_ms: {

@@ -402,12 +402,12 @@ function guardWords(
   const symbol = isEth ? 'ETH' : (known?.symbol ?? read.target);
   const decimals = isEth ? 18 : (known?.decimals ?? 0);
   const units = (value: bigint) => formatUnits(value, decimals) + (known || isEth ? '' : ' base units');
-  const selector = read.data.slice(0, 10);
+  const selector = read.selector.toLowerCase();
   if (isEth || selector === BALANCE_OF) {
     const change = `${symbol} changed by ${units(broken.value)}`;
     const allowed =
       broken.min < 0n ? `at most ${units(-broken.min)} to leave` : `at least ${units(broken.min)} to arrive`;
-    return bound.relative && broken.value < broken.min
+    return broken.value < broken.min
       ? `${lead}: ${change} where the preview allowed ${allowed}`
       : `${lead}: ${change}, more than the preview's ${units(broken.max)}`;
   }

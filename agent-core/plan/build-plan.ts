@@ -137,6 +137,8 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
           });
       return live + tally.change(token.address);
     };
+    /** The token and minimum an earlier step brings in, when this step takes "it". */
+    let received: { token: Token; minimum: bigint } | undefined;
     if (intent.amount === undefined && intent.amountOut === undefined) {
       const token = intent.token ? await resolveToken(ctx, intent.token, 'token', index) : undefined;
       const chained = token && previousReceives.find((r) => isAddressEqual(r.token, token.address));
@@ -144,6 +146,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
         throw new ClarifyError(questionFor({ ...intent, token: token?.symbol }, 'amount'), 'amount', index);
       }
       intent.amount = formatUnits(chained.amount, token.decimals);
+      received = { token, minimum: chained.amount };
     } else if (
       intent.amount !== undefined &&
       (intent.amount === 'all' || intent.amount.endsWith('%')) &&
@@ -184,6 +187,16 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       }
       throw error;
     }
+    // Built with the minimum; run with what actually arrives, when the amount can be found in the call.
+    const forward = received
+      ? await forwardOf(build, received, async (amount) =>
+          buildSkillCalls(
+            skill,
+            await skillInput(skill, { ...intent, amount }, index, ctx, planner, { balanceOf, prices }),
+            ctx,
+          ),
+        )
+      : undefined;
     const approve = planner.catalog.require('erc20/approve');
     const approvalCalls: SkillCall[] = [];
     for (const approval of build.approvals) {
@@ -221,8 +234,58 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       // Who the step pays or lets spend, as the skill declares it: the new-recipient rule's address.
       recipient: bounds.payee ?? bounds.allowances?.[0]?.spender,
       slippageBps,
+      // The approval calls come first in the step: the call that takes the amount is after them.
+      forward: forward && {
+        ...forward,
+        call: approvalCalls.length + forward.call,
+        approvalCalls: approvalCalls.length,
+      },
     });
   }
+}
+
+/**
+ * Where a step built with an earlier step's minimum takes that amount, so the guard can pass on what
+ * actually arrived: the skill is built again with one base unit more, and the amount must be one
+ * 32-byte word, going from the minimum to one more, of the one call that changes, the call the skill
+ * approves for exactly the minimum. Any other shape (a native token, the amount in two places, another
+ * call changing, an approval of another spender) is not forwarded: the step keeps the minimum.
+ */
+async function forwardOf(
+  build: { calls: SkillCall[]; approvals: { token: Address; spender: Address; amount: bigint }[] },
+  received: { token: Token; minimum: bigint },
+  rebuild: (amount: string) => Promise<{ calls: SkillCall[]; approvals: { amount: bigint }[] }>,
+): Promise<{ token: Address; call: number; offset: number; minimum: bigint } | undefined> {
+  const { token, minimum } = received;
+  if (isAddressEqual(token.address, NATIVE_TOKEN)) return undefined;
+  const [approval, ...others] = build.approvals;
+  if (!approval || others.length > 0 || approval.amount !== minimum || !isAddressEqual(approval.token, token.address)) {
+    return undefined;
+  }
+  const more = await rebuild(formatUnits(minimum + 1n, token.decimals)).catch(() => undefined);
+  if (!more || more.calls.length !== build.calls.length) return undefined;
+  const word = (value: bigint) => value.toString(16).padStart(64, '0');
+  let found: { call: number; offset: number } | undefined;
+  for (const [i, call] of build.calls.entries()) {
+    const other = more.calls[i];
+    if (!other || other.to !== call.to || other.value !== call.value || other.data.length !== call.data.length) {
+      return undefined;
+    }
+    if (other.data === call.data) continue;
+    if (found || !isAddressEqual(call.to, approval.spender)) return undefined;
+    // At any byte (a call wrapped in a multicall carries its own selector, so its words are not on
+    // the outer call's 32-byte grid). Other words may change with the amount (a swap's minimum
+    // output): they stay as built for the minimum, the stricter reading.
+    for (let at = 10; at + 64 <= call.data.length; at += 2) {
+      if (call.data.slice(at, at + 64) !== word(minimum) || other.data.slice(at, at + 64) !== word(minimum + 1n)) {
+        continue;
+      }
+      if (found) return undefined;
+      found = { call: i, offset: (at - 2) / 2 };
+    }
+    if (!found) return undefined;
+  }
+  return found && { token: token.address, ...found, minimum };
 }
 
 async function isNativeEth(ctx: SkillContext, name: string): Promise<boolean> {

@@ -1,13 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { type Address, encodeFunctionData, erc20Abi, isAddressEqual, parseAbi, parseUnits } from 'viem';
+import {
+  type Address,
+  encodeFunctionData,
+  erc20Abi,
+  type Hex,
+  isAddressEqual,
+  parseAbi,
+  parseUnits,
+  toFunctionSelector,
+} from 'viem';
 import { describe, expect, it } from 'vitest';
 import { fundedAccount } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { createSkillContext } from '../../skills/sdk/context.ts';
 import { execute } from '../../smart-accounts/execute.ts';
 import { simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { confirmPlan, handleMessage } from '../agent.ts';
+import { parseEmbedded } from '../parse/embedded/parse.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
+import { buildPlan } from './build-plan.ts';
 import { guardBundle } from './guard.ts';
+import { previewPlan } from './preview.ts';
+import { protocolContracts } from './protocol-contracts.ts';
 import { getPlan } from './store.ts';
 import type { PlanStep } from './types.ts';
 
@@ -74,6 +88,53 @@ describe('the on-chain guard around every bundle', async () => {
     expect(await balanceOf(token('USDC').address, user.account)).toBeGreaterThanOrEqual(parseUnits('100', 6));
   });
 
+  it('runs a step that takes "it" with what arrived, unless its contract would pay the guard instead of the account', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const ctx = createSkillContext({ chain: deps.env.chain, client, account: user.account });
+    const protocols = [...protocolContracts(deps.catalog, deps.env.chain).values()].flat();
+    const plan = async () => {
+      const draft = await buildPlan(parseEmbedded('swap 100 DAI for WBTC').intents, {
+        chain: deps.env.chain,
+        client,
+        account: user.account,
+        catalog: deps.catalog,
+        lookupAddress: () => undefined,
+      });
+      if (draft.kind !== 'plan') throw new Error(`expected a plan, got ${draft.kind}`);
+      return draft;
+    };
+    const weth = token('WETH').address;
+    const wbtc = token('WBTC').address;
+    const isForward = (data: string) =>
+      data.startsWith(toFunctionSelector('forwardReceived(uint256,address,address,bytes,uint256,uint256)'));
+    const draft = await plan();
+    expect(draft.steps[1]?.forward).toMatchObject({ token: weth });
+    const forwarded = await previewPlan(deps.env, user.ownerAddress, draft.steps, ctx, draft.prices, protocols);
+    expect(forwarded.calls.some((call) => isForward(call.data))).toBe(true);
+    expect(forwarded.preview.changes.find((c) => isAddressEqual(c.token, weth))).toBeUndefined();
+
+    // The second swap made out to "the caller" (SwapRouter02's MSG_SENDER, address 1), as a careless
+    // skill might build it: from the account it pays the account, from the guard it would pay the
+    // guard. The guarded simulation shows the WBTC missing, so the step runs from the account with
+    // its minimum, and the WBTC arrives.
+    const careless = await plan();
+    const second = careless.steps[1];
+    const call = second?.forward && second.calls[second.forward.call];
+    if (!second || !call) throw new Error('no forwarded call');
+    const recipient = user.account.slice(2).toLowerCase().padStart(64, '0');
+    expect(call.data.split(recipient).length - 1).toBe(1);
+    second.calls[second.forward?.call ?? 0] = {
+      ...call,
+      data: call.data.replace(recipient, '1'.padStart(64, '0')) as Hex,
+    };
+    const fallback = await previewPlan(deps.env, user.ownerAddress, careless.steps, ctx, careless.prices, protocols);
+    expect(fallback.preview.ok, fallback.preview.problem).toBe(true);
+    expect(fallback.calls.some((c) => isForward(c.data))).toBe(false);
+    expect(
+      BigInt(fallback.preview.changes.find((c) => isAddressEqual(c.token, wbtc))?.baseUnits ?? '0'),
+    ).toBeGreaterThan(0n);
+  });
+
   it('reverts on chain, naming the token, when the market moves past the preview and the swap itself would not stop it', async () => {
     // A swap with no minimum of its own (as a careless or hostile skill might build it): only the
     // guard holds it to what the preview promised.
@@ -122,6 +183,7 @@ describe('the on-chain guard around every bundle', async () => {
       account: user.account,
       steps: [step],
       simulation,
+      exposed: [],
       changes: simulation.assetChanges.map((c) => ({ token: c.token, kind: 'wallet', baseUnits: c.diff.toString() })),
       healthFactor: undefined,
       describe: {

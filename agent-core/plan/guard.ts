@@ -1,5 +1,13 @@
-import { type Address, encodeFunctionData, erc20Abi, formatUnits, isAddressEqual, parseAbi, zeroAddress } from 'viem';
-import { type GuardBound, type GuardRead, guardCalls } from '../../common/contracts/bundle-guard-calls.ts';
+import { type Address, encodeFunctionData, erc20Abi, formatUnits, isAddressEqual, zeroAddress } from 'viem';
+import {
+  forwardReceivedCall,
+  GUARD_NO_MAX,
+  GUARD_SELECTORS,
+  type GuardBound,
+  type GuardRead,
+  guardCalls,
+  guardReads,
+} from '../../common/contracts/bundle-guard-calls.ts';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
 import { NATIVE_TOKEN, type SkillCall } from '../../skills/sdk/define-skill.ts';
 import type { Simulation } from '../../smart-accounts/simulate.ts';
@@ -12,9 +20,9 @@ import type { PlanStep } from './types.ts';
  * What is checked is what the preview said, so a contract that behaves one way in simulation and
  * another on chain, or a market that moved past the steps' limits, reverts the whole bundle:
  *
- * - every token the plan moves or the account holds (and ETH): the change is at least what the
- *   skills' bounds promise (receives minus gives): at most what the preview said leaves, at least what
- *   it said arrives;
+ * - every token (and ETH) the plan moves, and every other token a contract it calls is already
+ *   allowed to spend: the change is at least what the skills' bounds promise (receives minus gives):
+ *   at most what the preview said leaves, at least what it said arrives;
  * - a lending position's supply token: it falls by no more than the preview showed; its debt token:
  *   it grows by no more than the preview showed (plus a day of interest on the debt already owed);
  * - every allowance the bundle sets: left exactly as the preview showed;
@@ -33,6 +41,12 @@ export type GuardInput = {
   account: Address;
   steps: readonly PlanStep[];
   simulation: Pick<Simulation, 'assetChanges' | 'approvals' | 'holdings'>;
+  /**
+   * Tokens the account holds that the plan does not touch but a contract it calls could take anyway:
+   * one the account already allows to spend them. Untouched tokens no call may spend are not read (a
+   * read costs gas, and no call of the bundle can move them).
+   */
+  exposed: readonly Address[];
   /** The preview's changes, with what each token is (a wallet token, a supply, a debt). */
   changes: readonly {
     token: Address;
@@ -48,9 +62,6 @@ export type GuardInput = {
 
 const INT256_MIN = -(2n ** 255n);
 const INT256_MAX = 2n ** 255n - 1n;
-const POOL_ABI = parseAbi([
-  'function getUserAccountData(address user) view returns (uint256 totalCollateralBase, uint256 totalDebtBase, uint256 availableBorrowsBase, uint256 currentLiquidationThreshold, uint256 ltv, uint256 healthFactor)',
-]);
 /** getUserAccountData's sixth word is the health factor. */
 const HEALTH_FACTOR_WORD = 5n;
 /** A supply token's balance may come out a unit or two apart from the simulation (Aave's index rounding). */
@@ -59,29 +70,28 @@ const ROUNDING_UNITS = 2n;
 const INTEREST_ALLOWANCE_DIVISOR = 10_000n;
 
 export function guardBundle(input: GuardInput): BundleGuard {
-  const { account, describe } = input;
+  const { describe } = input;
   const relative: { read: GuardRead; min: bigint; max: bigint; words: string }[] = [];
   const absolute: { read: GuardRead; min: bigint; max: bigint; words: string }[] = [];
   const balanceRead = (token: Address): GuardRead =>
-    isAddressEqual(token, NATIVE_TOKEN)
-      ? { target: zeroAddress, data: '0x', word: 0n }
-      : {
-          target: token,
-          data: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [account] }),
-          word: 0n,
-        };
+    isAddressEqual(token, NATIVE_TOKEN) ? guardReads.eth() : guardReads.balanceOf(token);
   const amount = (token: Address, units: bigint, symbol = describe.symbol(token)) =>
     `${roundDecimal(formatUnits(units < 0n ? -units : units, describe.decimals(token)))} ${symbol}`;
 
   const promised = BoundsTally.of(input.steps);
   const kindOf = (token: Address) => input.changes.find((c) => isAddressEqual(c.token, token));
   const watched = unique([
-    NATIVE_TOKEN,
     ...promised.tokens(),
     ...input.simulation.assetChanges.map((c) => c.token),
-    ...input.simulation.holdings.map((h) => h.token),
+    ...input.exposed,
   ]);
+  // ETH leaves an account only as the value of its own calls, which the bundle fixes: it needs
+  // reading only when a step is to bring ETH in.
+  const receivesEth = input.steps.some((step) =>
+    step.bounds.receives.some((r) => isAddressEqual(r.token, NATIVE_TOKEN)),
+  );
   for (const token of watched) {
+    if (isAddressEqual(token, NATIVE_TOKEN) && !receivesEth) continue;
     const change = kindOf(token);
     const simulated = change ? BigInt(change.baseUnits) : 0n;
     // A position token counts in its asset, one for one (Aave's are), and is named by it.
@@ -98,6 +108,8 @@ export function guardBundle(input: GuardInput): BundleGuard {
       });
       continue;
     }
+    // A supply that grows loses nothing if it grows less: only a supply that falls is bounded.
+    if (change?.kind === 'supplied' && simulated >= 0n) continue;
     if (change?.kind === 'supplied') {
       const min = simulated - ROUNDING_UNITS - (simulated < 0n ? -simulated : simulated) / 1_000_000n;
       relative.push({
@@ -126,18 +138,20 @@ export function guardBundle(input: GuardInput): BundleGuard {
   }
   for (const approval of input.simulation.approvals) {
     absolute.push({
-      read: {
-        target: approval.token,
-        data: encodeFunctionData({
-          abi: erc20Abi,
-          functionName: 'allowance',
-          args: [account, approval.spender],
-        }),
-        word: 0n,
-      },
+      read: guardReads.allowance(approval.token, approval.spender),
       min: approval.remaining,
       max: approval.remaining,
       words: `${describe.symbol(approval.token)} allowance of ${approval.spender}: ${approval.remaining === 0n ? 'none left' : `exactly ${amount(approval.token, approval.remaining)}`}`,
+    });
+  }
+  for (const [index, step] of input.steps.entries()) {
+    if (!step.forward) continue;
+    const { token, minimum } = step.forward;
+    absolute.push({
+      read: guardReads.allowance(token, input.guard),
+      min: 0n,
+      max: 0n,
+      words: `${describe.symbol(token)}: step ${index + 1} takes all that arrived (at least ${amount(token, minimum)}), and the guard may spend none after`,
     });
   }
   if (input.healthFactor) {
@@ -146,7 +160,8 @@ export function guardBundle(input: GuardInput): BundleGuard {
     absolute.push({
       read: {
         target: input.healthFactor.pool,
-        data: encodeFunctionData({ abi: POOL_ABI, functionName: 'getUserAccountData', args: [account] }),
+        selector: GUARD_SELECTORS.getUserAccountData,
+        arg: zeroAddress,
         word: HEALTH_FACTOR_WORD,
       },
       min: floor,
@@ -158,20 +173,59 @@ export function guardBundle(input: GuardInput): BundleGuard {
   const snapshotReads = relative.map((r) => r.read);
   const reads = [...snapshotReads, ...absolute.map((a) => a.read)];
   const bounds: GuardBound[] = [
-    ...relative.map((r, index) => ({ read: BigInt(index), relative: true, min: clamp(r.min), max: clamp(r.max) })),
+    ...relative.map((r, index) => ({ read: BigInt(index), relative: true, min: clamp(r.min), max: upTo(r.max) })),
     ...absolute.map((a, index) => ({
       read: BigInt(relative.length + index),
       relative: false,
       min: clamp(a.min),
-      max: clamp(a.max),
+      max: upTo(a.max),
     })),
   ];
+  // A step that takes what an earlier one brought in runs through the guard with the amount that
+  // arrived; the account approves the guard for at most twice the minimum, and takes that back after.
+  const stepCalls: SkillCall[] = [];
+  for (const step of input.steps) {
+    const forward = step.forward;
+    const read = forward && snapshotReads.findIndex((r) => isAddressEqual(r.target, forward.token));
+    const call = forward && step.calls[forward.call];
+    if (!forward || read === undefined || read < 0 || !call) {
+      stepCalls.push(...step.calls);
+      continue;
+    }
+    const atMost = forward.minimum * 2n;
+    stepCalls.push(
+      approveCall(forward.token, input.guard, atMost),
+      ...step.calls.slice(forward.approvalCalls, forward.call),
+      forwardReceivedCall(input.guard, {
+        read: BigInt(read),
+        token: forward.token,
+        call,
+        offset: BigInt(forward.offset),
+        atMost,
+      }),
+      ...step.calls.slice(forward.call + 1),
+      approveCall(forward.token, input.guard, 0n),
+    );
+  }
   const { snapshot, check } = guardCalls(input.guard, { snapshotReads, reads, bounds });
   return {
     address: input.guard,
-    calls: [snapshot, ...input.steps.flatMap((step) => step.calls), check],
+    calls: [snapshot, ...stepCalls, check],
     checks: [...relative, ...absolute].map((b) => b.words),
   };
+}
+
+function approveCall(token: Address, spender: Address, amount: bigint): SkillCall {
+  return {
+    to: token,
+    value: 0n,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [spender, amount] }),
+  };
+}
+
+/** A bound's maximum; none at all (int256's largest) is sent as the guard's cheaper GUARD_NO_MAX. */
+function upTo(max: bigint): bigint {
+  return max >= INT256_MAX ? GUARD_NO_MAX : clamp(max);
 }
 
 function clamp(value: bigint): bigint {

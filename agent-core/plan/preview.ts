@@ -1,9 +1,9 @@
-import { type Address, formatUnits, type Hex, isAddressEqual } from 'viem';
+import { type Address, erc20Abi, formatUnits, type Hex, isAddressEqual } from 'viem';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
 import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { describeRevert, explainRevert } from '../../smart-accounts/revert-reason.ts';
-import { simulateAccountCalls } from '../../smart-accounts/simulate.ts';
+import { type Simulation, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
 import { guardBundle } from './guard.ts';
 import { positionTokenOf } from './position-tokens.ts';
@@ -89,47 +89,57 @@ export async function previewPlan(
 
   const listed = (token: Address) =>
     isAddressEqual(token, NATIVE_TOKEN) || ctx.chain.tokens.some((t) => isAddressEqual(t.address, token));
-  const changes: BalanceChange[] = [];
-  for (const change of simulation.assetChanges) {
-    const decimals = await decimalsOf(change.token);
-    const position = listed(change.token) ? undefined : await positionTokenOf(ctx.client, change.token, positionPools);
-    const magnitude = change.diff < 0n ? -change.diff : change.diff;
-    // A position token is worth its asset one for one (Aave's aTokens and debt tokens are).
-    const usd = await prices.value(position?.asset ?? change.token, magnitude);
-    const worthMore = position?.kind === 'debt' ? change.diff < 0n : change.diff > 0n;
-    const symbol = position ? (await ctx.token(change.token).catch(() => undefined))?.symbol : undefined;
-    const asset = position
-      ? { token: position.asset, symbol: await symbolOf(position.asset), protocol: position.protocol }
-      : undefined;
-    const amount = formatUnits(change.diff, decimals);
-    changes.push({
-      token: change.token,
-      symbol: symbol ?? (await symbolOf(change.token)),
-      amount,
-      baseUnits: change.diff.toString(),
-      usd: usd === undefined ? undefined : worthMore ? usd : -usd,
-      kind: position?.kind ?? 'wallet',
-      asset,
-      description: describeChange(position?.kind ?? 'wallet', {
+  const describeChanges = async (assetChanges: Simulation['assetChanges']) => {
+    const changes: BalanceChange[] = [];
+    for (const change of assetChanges) {
+      const decimals = await decimalsOf(change.token);
+      const position = listed(change.token)
+        ? undefined
+        : await positionTokenOf(ctx.client, change.token, positionPools);
+      const magnitude = change.diff < 0n ? -change.diff : change.diff;
+      // A position token is worth its asset one for one (Aave's aTokens and debt tokens are).
+      const usd = await prices.value(position?.asset ?? change.token, magnitude);
+      const worthMore = position?.kind === 'debt' ? change.diff < 0n : change.diff > 0n;
+      const symbol = position ? (await ctx.token(change.token).catch(() => undefined))?.symbol : undefined;
+      const asset = position
+        ? { token: position.asset, symbol: await symbolOf(position.asset), protocol: position.protocol }
+        : undefined;
+      const amount = formatUnits(change.diff, decimals);
+      changes.push({
+        token: change.token,
+        symbol: symbol ?? (await symbolOf(change.token)),
         amount,
-        before: formatUnits(change.before, decimals),
-        after: formatUnits(change.after, decimals),
-        symbol: asset?.symbol ?? symbol ?? (await symbolOf(change.token)),
-        protocol: asset?.protocol,
-      }),
-    });
-  }
-  const approvals = [];
-  for (const approval of simulation.approvals) {
-    const decimals = await decimalsOf(approval.token);
-    approvals.push({
-      token: approval.token,
-      symbol: await symbolOf(approval.token),
-      spender: approval.spender,
-      amount: formatUnits(approval.amount, decimals),
-      remaining: formatUnits(approval.remaining, decimals),
-    });
-  }
+        baseUnits: change.diff.toString(),
+        usd: usd === undefined ? undefined : worthMore ? usd : -usd,
+        kind: position?.kind ?? 'wallet',
+        asset,
+        description: describeChange(position?.kind ?? 'wallet', {
+          amount,
+          before: formatUnits(change.before, decimals),
+          after: formatUnits(change.after, decimals),
+          symbol: asset?.symbol ?? symbol ?? (await symbolOf(change.token)),
+          protocol: asset?.protocol,
+        }),
+      });
+    }
+    return changes;
+  };
+  let changes = await describeChanges(simulation.assetChanges);
+  const describeApprovals = async (granted: Simulation['approvals']) => {
+    const approvals = [];
+    for (const approval of granted) {
+      const decimals = await decimalsOf(approval.token);
+      approvals.push({
+        token: approval.token,
+        symbol: await symbolOf(approval.token),
+        spender: approval.spender,
+        amount: formatUnits(approval.amount, decimals),
+        remaining: formatUnits(approval.remaining, decimals),
+      });
+    }
+    return approvals;
+  };
+  let approvals = await describeApprovals(simulation.approvals);
   const sponsored = env.paymasterUrl !== undefined;
   const ledger = await buildValueLedger(steps, {
     token: (address) => ctx.token(address),
@@ -163,21 +173,42 @@ export async function previewPlan(
     const named = (token: Address) => names.get(token.toLowerCase()) ?? { symbol: token, decimals: 18 };
     const lowest = ledger.healthFactor?.after;
     const pool = ctx.chain.contracts.aaveV3?.pool;
-    const guarded = guardBundle({
-      guard: guardAddress,
-      account: simulation.account,
-      steps,
-      simulation,
-      changes,
-      healthFactor: lowest && pool ? { after: BigInt(lowest), pool } : undefined,
-      describe: { symbol: (token) => named(token).symbol, decimals: (token) => named(token).decimals },
-    });
-    const checked = await simulateAccountCalls(env, owner, guarded.calls, {
-      tokens: boundTokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)),
-    });
+    const exposed = await exposedHoldings(ctx.client, simulation.account, simulation.holdings, calls);
+    const guardOf = (guardedSteps: readonly PlanStep[]) =>
+      guardBundle({
+        guard: guardAddress,
+        account: simulation.account,
+        steps: guardedSteps,
+        simulation,
+        exposed,
+        changes,
+        healthFactor: lowest && pool ? { after: BigInt(lowest), pool } : undefined,
+        describe: { symbol: (token) => named(token).symbol, decimals: (token) => named(token).decimals },
+      });
+    const simulateGuarded = (guardedCalls: SkillCall[]) =>
+      simulateAccountCalls(env, owner, guardedCalls, {
+        tokens: boundTokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)),
+      });
+    let guarded = guardOf(steps);
+    let checked = await simulateGuarded(guarded.calls);
+    // A step the guard runs with what arrived calls its contract from the guard: if anything the
+    // plain bundle brought the account arrives less (a contract that pays its caller, not the
+    // account), run the steps with their minimums instead.
+    const forwarded = steps.flatMap((step) => (step.forward ? [step.forward.token] : []));
+    if (
+      forwarded.length > 0 &&
+      (!checked.ok || arrivesLess(simulation.assetChanges, checked.assetChanges, forwarded))
+    ) {
+      guarded = guardOf(steps.map((step) => ({ ...step, forward: undefined })));
+      checked = await simulateGuarded(guarded.calls);
+    }
     if (checked.ok) {
       bundle = { calls: guarded.calls, gas: checked.gas };
       guard = { address: guarded.address, checks: guarded.checks };
+      // What the guarded bundle does is what runs: a step that takes what arrived moves more than the
+      // minimum it was built with, and leaves nothing idle.
+      changes = await describeChanges(checked.assetChanges);
+      approvals = await describeApprovals(checked.approvals);
     } else {
       problem = `The on-chain guard would stop this bundle even now: ${describeRevert(checked.revertData, guarded.calls, ctx.chain.tokens)}. Not offered.`;
     }
@@ -292,4 +323,50 @@ function undeclaredApproval(
     }
   }
   return undefined;
+}
+
+/**
+ * Whether a token the first simulation brought into the account comes in less in the second, other
+ * than the tokens passed on (which are meant to: what sat idle is now used).
+ */
+function arrivesLess(
+  plain: readonly { token: Address; diff: bigint }[],
+  guarded: readonly { token: Address; diff: bigint }[],
+  passedOn: readonly Address[],
+): boolean {
+  return plain.some(
+    (change) =>
+      change.diff > 0n &&
+      !passedOn.some((token) => isAddressEqual(token, change.token)) &&
+      (guarded.find((g) => isAddressEqual(g.token, change.token))?.diff ?? 0n) < change.diff,
+  );
+}
+
+/**
+ * Tokens the account holds that a contract the bundle calls is already allowed to spend (a standing
+ * allowance from before): a hostile one could take them on chain though the simulation showed nothing,
+ * so the guard reads them too.
+ */
+async function exposedHoldings(
+  client: SkillContext['client'],
+  account: Address,
+  holdings: readonly { token: Address }[],
+  calls: readonly SkillCall[],
+): Promise<Address[]> {
+  const targets = calls
+    .map((call) => call.to)
+    .filter((to, i, all) => all.findIndex((t) => isAddressEqual(t, to)) === i);
+  const exposed = await Promise.all(
+    holdings.map(async ({ token }) => {
+      const allowances = await Promise.all(
+        targets.map((spender) =>
+          client
+            .readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [account, spender] })
+            .catch(() => 0n),
+        ),
+      );
+      return allowances.some((allowed) => allowed > 0n) ? token : undefined;
+    }),
+  );
+  return exposed.filter((token): token is Address => token !== undefined);
 }

@@ -20,6 +20,14 @@ export type PlanStep = {
   /** The address a transfer pays, for the new-recipient rule. */
   recipient: Address | undefined;
   slippageBps: number | undefined;
+  /**
+   * A step that uses what the step before it brought in ("…and supply it"): built with that step's
+   * minimum, and run through the guard's forwardReceived with the amount actually received
+   * (plan/guard.ts). `call` is the index in `calls` of the call that takes the amount, `offset` the
+   * byte in its data where the amount is; `approvalCalls` is how many calls at the start of `calls`
+   * approve its target for the minimum (the guard approves the target itself instead).
+   */
+  forward?: { token: Address; call: number; offset: number; minimum: bigint; approvalCalls: number } | undefined;
 };
 
 /** What the planner makes of a message's intents. */

@@ -1,9 +1,37 @@
-import { type Address, decodeFunctionData, encodeFunctionData, type Hex } from 'viem';
+import { type Address, decodeFunctionData, encodeFunctionData, type Hex, toFunctionSelector, zeroAddress } from 'viem';
 import { BUNDLE_GUARD_ABI } from './bundle-guard.ts';
 
-/** What the guard reads: word `word` of `target.staticcall(data)`; target 0 reads the account's ETH. */
-export type GuardRead = { target: Address; data: Hex; word: bigint };
+/**
+ * What the guard reads about the account calling it: word `word` of
+ * `target.staticcall(selector, account[, arg])` (`arg` when not zero: a spender); target 0 reads its ETH.
+ */
+export type GuardRead = { target: Address; selector: Hex; arg: Address; word: bigint };
+
+export const GUARD_SELECTORS = {
+  balanceOf: toFunctionSelector('balanceOf(address)'),
+  allowance: toFunctionSelector('allowance(address,address)'),
+  getUserAccountData: toFunctionSelector('getUserAccountData(address)'),
+} as const;
+
+/** The account's ETH, its balance of a token, its allowance of a token to a spender. */
+export const guardReads = {
+  eth: (): GuardRead => ({ target: zeroAddress, selector: '0x00000000', arg: zeroAddress, word: 0n }),
+  balanceOf: (token: Address): GuardRead => ({
+    target: token,
+    selector: GUARD_SELECTORS.balanceOf,
+    arg: zeroAddress,
+    word: 0n,
+  }),
+  allowance: (token: Address, spender: Address): GuardRead => ({
+    target: token,
+    selector: GUARD_SELECTORS.allowance,
+    arg: spender,
+    word: 0n,
+  }),
+};
 /** A bound on read number `read`: its change since the snapshot (relative) or its value, within [min, max]. */
+/** `max` for a bound with no maximum (the guard reads type(int256).min there so; cheap in calldata). */
+export const GUARD_NO_MAX = -(2n ** 255n);
 export type GuardBound = { read: bigint; relative: boolean; min: bigint; max: bigint };
 export type GuardSpec = {
   snapshotReads: readonly GuardRead[];
@@ -42,4 +70,25 @@ export function decodeGuardCheck(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A call that runs `call` with the amount of `token` the bundle has brought in so far (since the
+ * snapshot's read number `read`, the account's balanceOf `token`) written at byte `offset` of its data,
+ * at most `atMost`: the guard takes it from the account, approves `call.to` for it, calls, and returns
+ * what is left. The account must approve the guard for `atMost` before (and reset it to 0 after).
+ */
+export function forwardReceivedCall(
+  guard: Address,
+  forward: { read: bigint; token: Address; call: { to: Address; data: Hex }; offset: bigint; atMost: bigint },
+): { to: Address; value: bigint; data: Hex } {
+  return {
+    to: guard,
+    value: 0n,
+    data: encodeFunctionData({
+      abi: BUNDLE_GUARD_ABI,
+      functionName: 'forwardReceived',
+      args: [forward.read, forward.token, forward.call.to, forward.call.data, forward.offset, forward.atMost],
+    }),
+  };
 }

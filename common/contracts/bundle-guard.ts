@@ -9,13 +9,15 @@ import { deterministicDeployment } from './deterministic-deployer.ts';
  * checks it is the artifact's ABI.
  */
 export const BUNDLE_GUARD_ABI = parseAbi([
-  'struct Read { address target; bytes data; uint256 word; }',
+  'struct Read { address target; bytes4 selector; address arg; uint256 word; }',
   'struct Bound { uint256 read; bool relative; int256 min; int256 max; }',
   'function snapshot(Read[] reads)',
   'function check(Read[] reads, Bound[] bounds)',
+  'function forwardReceived(uint256 read, address token, address target, bytes data, uint256 offset, uint256 atMost) returns (uint256 amount)',
   'error BoundBroken(uint256 bound, int256 value, int256 min, int256 max)',
   'error ReadFailed(uint256 read)',
   'error NotSnapshotted(uint256 read)',
+  'error ForwardFailed(uint256 read, bytes reason)',
 ]);
 
 /**
