@@ -18,6 +18,7 @@ import {
   createWalletClient,
   encodeFunctionData,
   erc20Abi,
+  formatUnits,
   type Hex,
   http,
   parseEther,
@@ -26,7 +27,13 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
-import { GUARD_NO_MAX, type GuardRead, guardCalls, guardReads } from '../common/contracts/bundle-guard-calls.ts';
+import {
+  forwardReceivedCall,
+  GUARD_NO_MAX,
+  type GuardRead,
+  guardCalls,
+  guardReads,
+} from '../common/contracts/bundle-guard-calls.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { findFreePort } from '../common/ports.ts';
 import { startDevnet } from '../devnet/devnet.ts';
@@ -172,6 +179,73 @@ try {
       );
     }
   }
+  // Chaining: "swap 0.1 ETH to USDC and supply it to Aave". The swap promises its quote less 0.5%;
+  // supplying that minimum leaves the rest idle in the account, supplying through the guard's
+  // forwardReceived supplies what arrived. Idle USDC is the account's USDC change, read on chain.
+  const minimumOut = (parseUnits('300', 6) * 995n) / 1000n;
+  const swapToAccount: Call = {
+    to: router,
+    value: parseEther('0.1'),
+    data: encodeFunctionData({
+      abi: routerAbi,
+      functionName: 'exactInputSingle',
+      args: [
+        {
+          tokenIn: manifest.contracts.weth,
+          tokenOut: usdc.address,
+          fee: 500,
+          recipient: account.address,
+          amountIn: parseEther('0.1'),
+          amountOutMinimum: minimumOut,
+          sqrtPriceLimitX96: 0n,
+        },
+      ],
+    } as never),
+  };
+  const supplyData = encodeFunctionData({
+    abi: poolAbi,
+    functionName: 'supply',
+    args: [usdc.address, minimumOut, account.address, 0],
+  } as never);
+  const approve = (spender: Address, amount: bigint): Call => ({
+    to: usdc.address,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [spender, amount] }),
+  });
+  const usdcOf = () =>
+    env.publicClient.readContract({
+      address: usdc.address,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [account.address],
+    });
+  const idleAfter = async (calls: Call[]) => {
+    const before = await usdcOf();
+    const record = await run(calls);
+    return { idle: (await usdcOf()) - before, gas: record.gasUsed ?? 0n };
+  };
+  const atMinimum = await idleAfter([swapToAccount, approve(pool, minimumOut), { to: pool, data: supplyData }]);
+  const guard = manifest.contracts.bundleGuard;
+  const usdcRead = [guardReads.balanceOf(usdc.address)];
+  const chainedGuard = guardCalls(guard, {
+    snapshotReads: usdcRead,
+    reads: usdcRead,
+    bounds: [{ read: 0n, relative: true, min: 0n, max: GUARD_NO_MAX }],
+  });
+  const chained = await idleAfter([
+    chainedGuard.snapshot,
+    swapToAccount,
+    approve(guard, minimumOut * 2n),
+    forwardReceivedCall(guard, {
+      read: 0n,
+      token: usdc.address,
+      call: { to: pool, data: supplyData },
+      // supply(asset, amount, onBehalfOf, referralCode): the amount is the second word.
+      offset: 36n,
+      atMost: minimumOut * 2n,
+    }),
+    approve(guard, 0n),
+    chainedGuard.check,
+  ]);
   const eoa = privateKeyToAccount(generatePrivateKey());
   await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, eoa.address);
   const wallet = createWalletClient({
@@ -267,6 +341,14 @@ try {
           added_gas_3_call_bundle: Number(guardedSimulated.gas.execution - plainSimulated.gas.execution),
           // The same, as two mined operations' receipts (the second with the EntryPoint's unused-gas penalty).
           added_gas_user_operation_receipts: Number((guarded.gasUsed ?? 0n) - (unguarded.gasUsed ?? 0n)),
+        },
+        chaining: {
+          swap_minimum_usdc: Number(formatUnits(minimumOut, 6)),
+          // USDC left idle in the account by swap-then-supply, supplying the swap's minimum / what arrived.
+          idle_dust_usdc_supplying_minimum: Number(formatUnits(atMinimum.idle, 6)),
+          idle_dust_usdc: Number(formatUnits(chained.idle, 6)),
+          gas_supplying_minimum: Number(atMinimum.gas),
+          gas_chained_through_guard: Number(chained.gas),
         },
         eip7702,
         latency_ms: {
