@@ -14,7 +14,17 @@ export async function readPassphrase(purpose: string): Promise<string> {
       hint: 'Set SEXTANT_PASSPHRASE in the environment (or .env).',
     });
   }
-  process.stderr.write(`Keystore passphrase (to ${purpose}): `);
+  return readHidden(`Keystore passphrase (to ${purpose}): `);
+}
+
+/**
+ * A line typed at the terminal after `prompt`, not echoed (a passphrase, a private key, a mnemonic):
+ * the terminal in raw mode, so what is typed or pasted never shows and stays out of the scrollback.
+ * Only with a terminal; Ctrl-C cancels.
+ */
+export async function readHidden(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new KeystoreError('There is no terminal to type in.');
+  process.stderr.write(prompt);
   const stdin = process.stdin;
   stdin.setRawMode(true);
   stdin.resume();

@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Address, erc20Abi, getAddress, parseUnits } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { describe, expect, it } from 'vitest';
+import { publicClientFor } from '../common/network.ts';
+import { fundFromFaucet } from '../devnet/faucet.ts';
+import { writeManifest } from '../devnet/manifest.ts';
+import { runSextant } from '../devnet/testing/processes.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
+import { delegationCode } from '../smart-accounts/eip7702.ts';
+import { devnetNetwork } from '../smart-accounts/testing/environment.ts';
+
+/**
+ * `sextant account import`, `upgrade` and `downgrade` as a person runs them, on the shared devnet:
+ * a funded address's key imported from a file becomes the user's account in simple-account mode,
+ * the upgrade makes the address itself the account, a plan then moves USDC out of that very address,
+ * and the downgrade clears its code again.
+ */
+
+const manifest = testDevnet();
+const client = publicClientFor(devnetNetwork(manifest));
+const usdc = manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address; decimals: number };
+const DEAD = '0x000000000000000000000000000000000000dEaD';
+const usdcOf = (holder: Address) =>
+  client.readContract({ address: usdc.address, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
+
+async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+  const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
+  const code = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+describe('sextant account import, upgrade and downgrade', () => {
+  it('imports a funded key from a file, upgrades its address into the account, sends USDC from it, and downgrades', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-7702-cli-'));
+    writeManifest(dataDir, manifest);
+    const privateKey = generatePrivateKey();
+    const address = privateKeyToAccount(privateKey).address;
+    await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, address);
+    const keyFile = join(dataDir, 'owner.key');
+    writeFileSync(keyFile, `${privateKey}\n`, { mode: 0o600 });
+    const env = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: 'a passphrase for tests', SEXTANT_USER: 'erin' };
+
+    const imported = await sextant(['account', 'import', '--key', keyFile], env);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain(`Imported ${address} as the owner key of user "erin"`);
+    expect(imported.stdout).toContain('in simple-account mode');
+    expect(imported.stdout).toContain('Next: `sextant account upgrade`');
+    // Nothing of the secret is ever printed.
+    expect(imported.stdout + imported.stderr).not.toContain(privateKey.slice(2, 20));
+
+    const simple = JSON.parse((await sextant(['account', '--json'], env)).stdout);
+    expect(simple).toMatchObject({ user: 'erin', owner: address, accountMode: 'simple-account', implementation: null });
+    expect(simple.account).not.toBe(address);
+
+    const upgrade = await sextant(['account', 'upgrade', '--yes'], env);
+    expect(upgrade.code, upgrade.stderr).toBe(0);
+    expect(upgrade.stdout).toContain("Upgrade user erin's account: simple-account → eip7702");
+    expect(upgrade.stdout).toMatch(/Sent now as one type-4 transaction from 0x[0-9a-fA-F]{40} to itself: about 46,000 gas/);
+    expect(upgrade.stdout).toContain(`Upgraded (type-4 transaction 0x`);
+    const implementation = manifest.contracts.simple7702Account as Address;
+    expect(await client.getCode({ address })).toBe(delegationCode(implementation).toLowerCase());
+
+    const shown = await sextant(['account'], env);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(
+      `mode      EIP-7702: your own address ${address}, delegated to Simple7702Account ${getAddress(implementation)}`,
+    );
+    expect(shown.stdout).toMatch(new RegExp(`account {3}${address} {2}\\(your own address\\)`));
+
+    const before = await usdcOf(address);
+    const deadBefore = await usdcOf(DEAD);
+    const sent = await sextant(
+      ['run', `send 1 USDC to ${DEAD}`, '--yes', '--allow-new-recipient', '--llm', 'embedded', '--json'],
+      env,
+    );
+    expect(sent.code, `${sent.stdout}\n${sent.stderr}`).toBe(0);
+    const result = JSON.parse(sent.stdout);
+    expect(result.execution.status).toBe('succeeded');
+    expect(result.plan.preview.guard?.checks.length).toBeGreaterThan(0);
+    // From the address the key controls, not a SimpleAccount.
+    expect(await usdcOf(address)).toBe(before - parseUnits('1', usdc.decimals));
+    expect(await usdcOf(DEAD)).toBe(deadBefore + parseUnits('1', usdc.decimals));
+    expect(await usdcOf(simple.account)).toBe(0n);
+
+    const downgrade = await sextant(['account', 'downgrade', '--yes', '--json'], env);
+    expect(downgrade.code, downgrade.stderr).toBe(0);
+    expect(JSON.parse(downgrade.stdout)).toMatchObject({
+      applied: true,
+      change: { action: 'downgrade', modeBefore: 'eip7702', modeAfter: 'simple-account' },
+      result: { mode: 'simple-account', delegatedTo: null },
+      account: simple.account,
+    });
+    expect(await client.getCode({ address })).toBeUndefined();
+
+    // The user has a key now: a second import is refused before anything is read, and names the way out.
+    const again = await sextant(['account', 'import', '--key', keyFile], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`User "erin" already has an owner key (${address}); it is never replaced.`);
+    expect(again.stderr).toContain('--user NEW_ID');
+  });
+});
