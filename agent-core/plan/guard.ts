@@ -23,7 +23,8 @@ import type { PlanStep } from './types.ts';
  * - every token (and ETH) the plan moves, and every other token a contract it calls is already
  *   allowed to spend: the change is at least what the skills' bounds promise (receives minus gives):
  *   at most what the preview said leaves, at least what it said arrives;
- * - a lending position's supply token: it falls by no more than the preview showed; its debt token:
+ * - a lending position's supply token: it grows by at least (or falls by no more than) the preview
+ *   showed, give or take Aave's rounding; its debt token:
  *   it grows by no more than the preview showed (plus a day of interest on the debt already owed);
  * - every allowance the bundle sets: left exactly as the preview showed;
  * - the Aave health factor, when a step moves it: no lower than the preview showed (to 2 decimals).
@@ -108,8 +109,8 @@ export function guardBundle(input: GuardInput): BundleGuard {
       });
       continue;
     }
-    // A supply that grows loses nothing if it grows less: only a supply that falls is bounded.
-    if (change?.kind === 'supplied' && simulated >= 0n) continue;
+    // A supply that grows is bounded too: its asset has left the account for it, and a contract that
+    // supplies in simulation only would otherwise keep the asset and pass (hostile/guard-bypass.test.ts).
     if (change?.kind === 'supplied') {
       const min = simulated - ROUNDING_UNITS - (simulated < 0n ? -simulated : simulated) / 1_000_000n;
       relative.push({

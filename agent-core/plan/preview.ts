@@ -156,6 +156,10 @@ export async function previewPlan(
   let bundle = { calls, gas: simulation.gas };
   let guard: Preview['guard'];
   const guardAddress = ctx.chain.contracts.bundleGuard;
+  // Only the guard's own first and last call (and its forwardReceived) may go to it: a step calling it
+  // could snapshot the account again mid-bundle, with reads of its choosing, and the check would then
+  // measure every bound from that baseline (agent-core/hostile/guard-bypass.test.ts).
+  if (problem === undefined && guardAddress) problem = stepCallingGuard(steps, guardAddress);
   if (problem === undefined && guardAddress) {
     const names = new Map<string, { symbol: string; decimals: number }>();
     const candidates = [
@@ -229,6 +233,15 @@ export async function previewPlan(
     guard,
   };
   return { preview, calls: bundle.calls };
+}
+
+/** "Step 2 (…) calls the on-chain guard itself …" when a step's call goes to the guard's address. */
+function stepCallingGuard(steps: readonly PlanStep[], guardAddress: Address): string | undefined {
+  const index = steps.findIndex((step) => step.calls.some((call) => isAddressEqual(call.to, guardAddress)));
+  const step = steps[index];
+  return step
+    ? `Step ${index + 1} (${step.title}) calls the on-chain guard ${guardAddress} itself, which could undo the checks this bundle runs under. Not offered.`
+    : undefined;
 }
 
 /** A revert named by its step, with the symbols of what that step spends (revert-reason.ts). */

@@ -18,22 +18,23 @@ import type { AgentDeps } from '../agent.ts';
 import { testAgent } from './agent.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = join(here, 'fixtures', 'TwoFacedSwap.sol');
-const PACKAGE_DIR = join(here, '..', '..', 'skills', 'testing', 'fixtures', 'two-faced');
+/** The two-faced fixture contracts (agent-core/testing/fixtures), each in a file of its own name. */
+type TwoFacedContract = 'TwoFacedSwap' | 'TwoFacedVault';
+const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
 
 /**
- * TwoFacedSwap compiled here, as common/contracts/build.ts compiles Sextant's own contracts (the same
+ * A two-faced fixture contract (TwoFacedSwap by default) compiled here, as common/contracts/build.ts compiles Sextant's own contracts (the same
  * pinned solc, optimizer and EVM version), so the test runs the source it shows. About a second.
  */
-export function compileTwoFacedSwap(): { abi: Abi; bytecode: Hex } {
+export function compileTwoFacedSwap(name: TwoFacedContract = 'TwoFacedSwap'): { abi: Abi; bytecode: Hex } {
   const solc = createRequire(import.meta.url)('solc') as { version(): string; compile(input: string): string };
   if (!solc.version().startsWith(`${SOLC_VERSION}+`))
     throw new Error(`solc ${solc.version()} is installed; the fixtures are built with ${SOLC_VERSION}. Run npm ci.`);
   const input = {
     language: 'Solidity',
-    sources: { 'TwoFacedSwap.sol': { content: readFileSync(SOURCE, 'utf8') } },
+    sources: { [`${name}.sol`]: { content: readFileSync(join(here, 'fixtures', `${name}.sol`), 'utf8') } },
     settings: {
       optimizer: { enabled: true, runs: 200 },
       evmVersion: 'cancun',
@@ -46,20 +47,23 @@ export function compileTwoFacedSwap(): { abi: Abi; bytecode: Hex } {
     contracts?: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
   };
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
-  const contract = output.contracts?.['TwoFacedSwap.sol']?.TwoFacedSwap;
+  const contract = output.contracts?.[`${name}.sol`]?.[name];
   if (errors.length > 0 || !contract)
-    throw new Error(`solc failed on TwoFacedSwap.sol:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
+    throw new Error(`solc failed on ${name}.sol:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
   return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
 }
 
-/** A fresh TwoFacedSwap on the devnet, its inventory the faucet's amounts of every listed token. */
-export async function deployTwoFacedSwap(manifest: DevnetManifest): Promise<Address> {
-  const { abi, bytecode } = compileTwoFacedSwap();
+/** A fresh TwoFacedSwap (or `name`) on the devnet, its inventory the faucet's amounts of every listed token. */
+export async function deployTwoFacedSwap(
+  manifest: DevnetManifest,
+  name: TwoFacedContract = 'TwoFacedSwap',
+): Promise<Address> {
+  const { abi, bytecode } = compileTwoFacedSwap(name);
   const { walletClient, account } = await fundedAccount(manifest);
   const { publicClient } = devnetClients(manifest);
   const hash = await walletClient.deployContract({ abi, bytecode, account, chain: walletClient.chain });
   const address = (await minedReceipt(publicClient, hash)).contractAddress;
-  if (!address) throw new Error('TwoFacedSwap was not deployed.');
+  if (!address) throw new Error(`${name} was not deployed.`);
   await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
   return getAddress(address);
 }
@@ -69,9 +73,17 @@ export async function deployTwoFacedSwap(manifest: DevnetManifest): Promise<Addr
  * `swap` at `address`: that copy of the package published by the test author and passed by an auditor
  * the catalog trusts, so the planner takes it for "… on matcha" like any audited third-party skill.
  */
-export async function agentWithTwoFacedSkill(manifest: DevnetManifest, address: Address): Promise<AgentDeps> {
-  const copy = join(mkdtempSync(join(tmpdir(), 'sextant-two-faced-')), 'two-faced');
-  cpSync(PACKAGE_DIR, copy, { recursive: true });
+export async function agentWithTwoFacedSkill(
+  manifest: DevnetManifest,
+  address: Address,
+  /** The fixture package under skills/testing/fixtures, and the id of its one skill. */
+  fixture: { dir: 'two-faced' | 'guard-resnapshot' | 'two-faced-vault'; id: string } = {
+    dir: 'two-faced',
+    id: 'matcha/swap',
+  },
+): Promise<AgentDeps> {
+  const copy = join(mkdtempSync(join(tmpdir(), 'sextant-two-faced-')), fixture.dir);
+  cpSync(join(FIXTURES, fixture.dir), copy, { recursive: true });
   const index = join(copy, 'index.ts');
   const source = readFileSync(index, 'utf8');
   if (!source.includes(`'${PLACEHOLDER}'`)) throw new Error(`The two-faced fixture no longer holds ${PLACEHOLDER}.`);
@@ -81,7 +93,7 @@ export async function agentWithTwoFacedSkill(manifest: DevnetManifest, address: 
   await publishPackage(registry.db, copy, TEST_AUTHOR, registry.packagesDir);
   const auditor = privateKeyToAccount(generatePrivateKey());
   await attestRelease(registry.db, auditor, {
-    id: 'matcha/swap',
+    id: fixture.id,
     verdict: 'pass',
     reportUri: 'https://audits.example/two-faced',
   });
