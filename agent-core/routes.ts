@@ -6,7 +6,9 @@ import { describeError, SextantError } from '../common/errors.ts';
 import { validate } from '../common/http-edge.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
 import { accountSummary } from '../smart-accounts/balances.ts';
+import { readDelegation } from '../smart-accounts/eip7702.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
+import { accountModeOf } from '../smart-accounts/users.ts';
 import type { AccountResponse } from '../smart-accounts/views.ts';
 import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, planView } from './agent.ts';
 import type { ChatEvent } from './chat-events.ts';
@@ -119,8 +121,13 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
     const { owner, account } = await deps.userAccount(userId);
     const { env, catalog } = deps.agent;
     const prices = priceBook(catalog, createSkillContext({ chain: env.chain, client: env.publicClient, account }));
-    const summary = await accountSummary({ client: env.publicClient, chain: env.chain, account, prices });
-    const body: AccountResponse = { user: userId, address: account, owner, ...summary };
+    const accountMode = accountModeOf(deps.agent.db, userId);
+    const [summary, delegation] = await Promise.all([
+      accountSummary({ client: env.publicClient, chain: env.chain, account, prices }),
+      accountMode === 'eip7702' ? readDelegation(env.publicClient, account) : undefined,
+    ]);
+    const implementation = delegation?.kind === 'delegated' ? delegation.implementation : null;
+    const body: AccountResponse = { user: userId, address: account, owner, accountMode, implementation, ...summary };
     return c.json(body);
   });
 

@@ -13,7 +13,7 @@ import { loadSkillCatalog, openSkillRegistry, skillPackagesDir } from '../skills
 import type { SkillRoutesDependencies } from '../skills/routes.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { ownerAddress } from '../smart-accounts/keystore.ts';
-import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
+import { accountKindFor, smartAccountAddress } from '../smart-accounts/smart-account.ts';
 import { type UnlockedKeys, unlockedKeys } from '../smart-accounts/unlocked-keys.ts';
 import { openUserAccount } from '../smart-accounts/user-account.ts';
 
@@ -61,6 +61,8 @@ export async function serverRuntime(
   const agent = await assembleAgent(db, network, settings, 'auto');
   const { env, catalog } = agent;
   const trustedAuditors = settings.skillAuditors;
+  // By user and account mode: `sextant account upgrade` (or downgrade) in another process changes
+  // the mode, and with it the account, while the server runs.
   const accounts = new Map<string, { owner: Address; account: Address }>();
   const keys = unlockedKeys(db, { passphrase, idleMs: settings.unlockIdleMinutes * 60_000 });
   return {
@@ -70,7 +72,9 @@ export async function serverRuntime(
     agent: {
       agent,
       async userAccount(userId) {
-        const known = accounts.get(userId);
+        const kind = accountKindFor(db, userId);
+        const key = `${userId}:${kind.mode}`;
+        const known = accounts.get(key);
         if (known) return known;
         const owner = ownerAddress(db, userId);
         if (!owner) {
@@ -78,8 +82,8 @@ export async function serverRuntime(
             hint: `Create it with \`sextant account --user ${userId}\`.`,
           });
         }
-        const entry = { owner, account: await smartAccountAddress(env.publicClient, env.chain, owner) };
-        accounts.set(userId, entry);
+        const entry = { owner, account: await smartAccountAddress(env.publicClient, env.chain, owner, kind) };
+        accounts.set(key, entry);
         return entry;
       },
       unlock: (userId) => keys.forSigning(userId),

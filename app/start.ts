@@ -82,26 +82,24 @@ export const startCommand: Command = {
       paymasterUrl: settings.paymasterUrl,
       isDevnet: settings.chain === 'devnet',
     };
-    if (deps.bundlerUrl) {
-      const report = await reconcileExecutions(executionEnvironment(db, network));
-      if (report.checked > 0) {
-        stderr(
-          `Reconciled ${report.checked} unfinished execution(s): ${report.settled.map((s) => `${s.id} → ${s.status}`).join(', ') || 'none settled yet'}${report.unreachable ? ' (the bundler or the chain did not answer; they are checked again while the server runs)' : ''}\n`,
-        );
-      }
+    // With or without a bundler: a transaction an address in EIP-7702 mode sent itself (no bundler)
+    // is settled from the chain alone, and so is an operation once its nonce is used.
+    const report = await reconcileExecutions(executionEnvironment(db, network));
+    if (report.checked > 0) {
+      stderr(
+        `Reconciled ${report.checked} unfinished execution(s): ${report.settled.map((s) => `${s.id} → ${s.status}`).join(', ') || 'none settled yet'}${report.unreachable ? ' (the bundler or the chain did not answer; they are checked again while the server runs)' : ''}\n`,
+      );
     }
     // And while it runs: an operation whose answer was lost, or that a bundler forgot, is settled
     // from the chain within a pass or two, not at the next start.
-    const reconciler = deps.bundlerUrl
-      ? startReconciliation(executionEnvironment(db, network), {
-          intervalMs: network.isDevnet ? 5_000 : 30_000,
-          onReport: (report) => {
-            if (report.settled.length === 0) return;
-            stderr(`Reconciled: ${report.settled.map((s) => `${s.id} → ${s.status}`).join(', ')}\n`);
-          },
-          onError: (error) => stderr(`Reconciliation failed: ${(error as Error).message}\n`),
-        })
-      : undefined;
+    const reconciler = startReconciliation(executionEnvironment(db, network), {
+      intervalMs: network.isDevnet ? 5_000 : 30_000,
+      onReport: (report) => {
+        if (report.settled.length === 0) return;
+        stderr(`Reconciled: ${report.settled.map((s) => `${s.id} → ${s.status}`).join(', ')}\n`);
+      },
+      onError: (error) => stderr(`Reconciliation failed: ${(error as Error).message}\n`),
+    });
 
     let server: Awaited<ReturnType<typeof listen>>;
     let url: string;
@@ -131,7 +129,7 @@ export const startCommand: Command = {
       url = `${server.url}/?token=${accessToken(settings.dataDir, settings.user)}`;
     } catch (error) {
       runtime?.keys.close();
-      await reconciler?.stop();
+      await reconciler.stop();
       db.close();
       await devnet?.stop();
       throw error;
@@ -151,7 +149,7 @@ ${keys ? `  keys     ${keys}\n` : ''}${network.isDevnet ? `  funds    test funds
       async () => {
         await server.close();
         runtime?.keys.close();
-        await reconciler?.stop();
+        await reconciler.stop();
         db.close();
         await devnet?.stop();
       },

@@ -92,10 +92,22 @@ export const AccountSummarySchema = z.object({
   }),
 });
 
+/**
+ * Which account the owner key drives (users.account_mode): a SimpleAccount at its own address, or
+ * the owner's own address delegated to Simple7702Account (EIP-7702).
+ */
+export const AccountModeSchema = z.enum(['simple-account', 'eip7702']);
+
 /** GET /v1/account: the signed-in user, their owner and smart account, and the account summary. */
 export const AccountResponseSchema = AccountSummarySchema.extend({
   user: z.string(),
   address: AddressJson,
   owner: AddressJson,
+  accountMode: AccountModeSchema.describe(
+    "'simple-account': a SimpleAccount (EntryPoint v0.8) at `address`, owned by `owner`; 'eip7702': `address` is the owner's own, delegated to Simple7702Account.",
+  ),
+  implementation: AddressJson.nullable().describe(
+    'The contract the address delegates to on chain (EIP-7702), or null when it delegates to none (always null for a SimpleAccount; in eip7702 mode null until the first operation carries the authorization).',
+  ),
 });
 export type AccountResponse = z.output<typeof AccountResponseSchema>;

@@ -441,6 +441,8 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
       address: FAKE_ACCOUNT,
       deployed: true,
       owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      accountMode: 'simple-account',
+      implementation: null,
       chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
       balances,
       positions: [],

@@ -323,6 +323,10 @@ export type AccountResponse = {
   user: string;
   address: `0x${string}`;
   owner: `0x${string}`;
+  /** 'simple-account': a SimpleAccount (EntryPoint v0.8) at `address`, owned by `owner`; 'eip7702': `address` is the owner's own, delegated to Simple7702Account. */
+  accountMode: 'simple-account' | 'eip7702';
+  /** The contract the address delegates to on chain (EIP-7702), or null when it delegates to none (always null for a SimpleAccount; in eip7702 mode null until the first operation carries the authorization). */
+  implementation: `0x${string}` | null;
 };
 
 /** The user's limits. */

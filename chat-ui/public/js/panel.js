@@ -189,6 +189,31 @@ function createEmissions() {
  */
 
 /**
+ * Which account the owner key drives, in words: a SimpleAccount at its own address, or the owner's
+ * own address as the account (EIP-7702), delegated to Simple7702Account (or about to be, by its next
+ * operation).
+ * @param {AccountResponse} account
+ */
+function accountModeLine(account) {
+  const text =
+    account.accountMode === 'eip7702'
+      ? account.implementation
+        ? `Your own address (EIP-7702), delegated to Simple7702Account ${shortHex(account.implementation)}`
+        : 'Your own address (EIP-7702): its next operation delegates it to Simple7702Account'
+      : `SimpleAccount (EntryPoint v0.8), owned by your key ${shortHex(account.owner)}`;
+  const title =
+    account.accountMode === 'eip7702'
+      ? 'Your funds stay on the address your key controls; batches run from it. `sextant account downgrade` undoes it.'
+      : 'A contract account of its own address. `sextant account upgrade` makes your key’s own address the account instead (EIP-7702).';
+  return h('p', {
+    class: 'muted small account-mode',
+    text,
+    title,
+    dataset: { testid: 'account-mode', mode: account.accountMode },
+  });
+}
+
+/**
  * The account as GET /v1/account answers it: address, total value (wallet + positions − debt), the
  * wallet's balances (the reward token among them), Aave V3 supply and debt with the health factor,
  * and the deposit pool's shares.
@@ -219,6 +244,7 @@ function renderAccount(container, account) {
             dataset: { testid: 'account-undeployed' },
           }),
     ),
+    accountModeLine(account),
     h(
       'div',
       { class: 'account-total' },
