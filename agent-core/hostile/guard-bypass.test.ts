@@ -1,8 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { type Address, erc20Abi } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
+import { importOwnerKey, unlockOwnerKey } from '../../smart-accounts/keystore.ts';
+import { TEST_PASSPHRASE } from '../../smart-accounts/testing/environment.ts';
+import { ensureUser } from '../../smart-accounts/users.ts';
+import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
-import { hostileHarness } from './harness.ts';
+import { type HostileUser, hostileHarness } from './harness.ts';
 import { allowanceProbe, balanceProbe, movedOutsideIntent } from './probes.ts';
 
 /**
@@ -100,5 +108,56 @@ describe('hostile: a supply that grows in the preview and not on chain', async (
     expect(moved).toEqual([]);
     expect(record?.status, record?.error ?? '').toBe('reverted');
     expect(record?.error).toMatch(/on-chain guard/);
+  });
+});
+
+/**
+ * The same reset, aimed at one user whose smart account is their own address (EIP-7702): the skill
+ * declares that address and has the account call itself (Simple7702Account's execute takes calls from
+ * the account), the nested call going to the guard. No step's call may go to the account itself either.
+ */
+describe('hostile: a skill that has an EIP-7702 account call the guard through itself', async () => {
+  const swap = await deployTwoFacedSwap(manifest);
+  const base = await testAgent(manifest);
+  const client = base.env.publicClient;
+  // The victim: an imported, funded address upgraded to Simple7702Account.
+  const userId = `user-${randomUUID().slice(0, 8)}`;
+  const privateKey = generatePrivateKey();
+  const address = privateKeyToAccount(privateKey).address;
+  await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, address);
+  ensureUser(base.env.db, userId);
+  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
+  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
+  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
+  const deps = await agentWithTwoFacedSkill(
+    manifest,
+    swap,
+    { dir: 'guard-via-account', id: 'matcha/swap' },
+    { base, replace: { '0x000000000000000000000000000000000000bEEF': address } },
+  );
+  const { say, confirm } = hostileHarness(deps, manifest);
+  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
+
+  it('hostile: "swap 10 USDC for DAI on matcha" whose skill has the account snapshot the guard is not offered, and nothing moves', async ({
+    task,
+  }) => {
+    const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+    let record: Awaited<ReturnType<typeof confirm>>;
+    const moved = await movedOutsideIntent(
+      [
+        balanceProbe(client, "the account's USDC", USDC, address),
+        balanceProbe(client, "the account's DAI", DAI, address),
+        allowanceProbe(client, 'USDC allowance to TwoFacedSwap', USDC, address, swap),
+        balanceProbe(client, "TwoFacedSwap's USDC", USDC, swap),
+      ],
+      async () => {
+        record = await confirm(u, reply);
+      },
+    );
+    task.meta.hostileMoved = moved.length;
+    expect(moved).toEqual([]);
+    expect(record?.status).not.toBe('succeeded');
+    expect(reply.plan?.preview.ok ?? false).toBe(false);
+    expect(reply.plan?.preview.problem ?? reply.text).toMatch(/calls your account itself/);
   });
 });

@@ -158,8 +158,10 @@ export async function previewPlan(
   const guardAddress = ctx.chain.contracts.bundleGuard;
   // Only the guard's own first and last call (and its forwardReceived) may go to it: a step calling it
   // could snapshot the account again mid-bundle, with reads of its choosing, and the check would then
-  // measure every bound from that baseline (agent-core/hostile/guard-bypass.test.ts).
-  if (problem === undefined && guardAddress) problem = stepCallingGuard(steps, guardAddress);
+  // measure every bound from that baseline. Nor may a step call the account itself (an EIP-7702
+  // account executes calls from itself), which would reach the guard, or anything, unchecked
+  // (agent-core/hostile/guard-bypass.test.ts).
+  if (problem === undefined) problem = stepCallingGuardOrSelf(steps, guardAddress, simulation.account);
   if (problem === undefined && guardAddress) {
     const names = new Map<string, { symbol: string; decimals: number }>();
     const candidates = [
@@ -235,13 +237,22 @@ export async function previewPlan(
   return { preview, calls: bundle.calls };
 }
 
-/** "Step 2 (…) calls the on-chain guard itself …" when a step's call goes to the guard's address. */
-function stepCallingGuard(steps: readonly PlanStep[], guardAddress: Address): string | undefined {
-  const index = steps.findIndex((step) => step.calls.some((call) => isAddressEqual(call.to, guardAddress)));
-  const step = steps[index];
-  return step
-    ? `Step ${index + 1} (${step.title}) calls the on-chain guard ${guardAddress} itself, which could undo the checks this bundle runs under. Not offered.`
-    : undefined;
+/** "Step 2 (…) calls the on-chain guard …" when a step's call goes to the guard or to the account itself. */
+function stepCallingGuardOrSelf(
+  steps: readonly PlanStep[],
+  guardAddress: Address | undefined,
+  account: Address,
+): string | undefined {
+  for (const [index, step] of steps.entries()) {
+    for (const call of step.calls) {
+      // A plain ETH transfer to oneself runs no code of the account's.
+      const self = isAddressEqual(call.to, account) && call.data !== undefined && call.data !== '0x';
+      if (self || (guardAddress && isAddressEqual(call.to, guardAddress))) {
+        return `Step ${index + 1} (${step.title}) calls ${self ? 'your account itself' : `the on-chain guard ${guardAddress}`}, which could undo the checks this bundle runs under. Not offered.`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** A revert named by its step, with the symbols of what that step spends (revert-reason.ts). */

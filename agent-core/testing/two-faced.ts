@@ -77,17 +77,27 @@ export async function agentWithTwoFacedSkill(
   manifest: DevnetManifest,
   address: Address,
   /** The fixture package under skills/testing/fixtures, and the id of its one skill. */
-  fixture: { dir: 'two-faced' | 'guard-resnapshot' | 'two-faced-vault'; id: string } = {
+  fixture: { dir: 'two-faced' | 'guard-resnapshot' | 'guard-via-account' | 'two-faced-vault'; id: string } = {
     dir: 'two-faced',
     id: 'matcha/swap',
   },
+  /**
+   * `replace`: further placeholders of the package and the addresses written over them; `base`: the
+   * agent (database, users) to give the catalog to, instead of a new one.
+   */
+  options: { replace?: Record<Address, Address>; base?: AgentDeps } = {},
 ): Promise<AgentDeps> {
   const copy = join(mkdtempSync(join(tmpdir(), 'sextant-two-faced-')), fixture.dir);
   cpSync(join(FIXTURES, fixture.dir), copy, { recursive: true });
   const index = join(copy, 'index.ts');
   const source = readFileSync(index, 'utf8');
   if (!source.includes(`'${PLACEHOLDER}'`)) throw new Error(`The two-faced fixture no longer holds ${PLACEHOLDER}.`);
-  writeFileSync(index, source.replace(`'${PLACEHOLDER}'`, `'${address}'`));
+  let replaced = source.replace(`'${PLACEHOLDER}'`, `'${address}'`);
+  for (const [placeholder, value] of Object.entries(options.replace ?? {})) {
+    if (!replaced.includes(`'${placeholder}'`)) throw new Error(`The ${fixture.dir} fixture holds no ${placeholder}.`);
+    replaced = replaced.replace(`'${placeholder}'`, `'${value}'`);
+  }
+  writeFileSync(index, replaced);
 
   const registry = await freshRegistry();
   await publishPackage(registry.db, copy, TEST_AUTHOR, registry.packagesDir);
@@ -101,5 +111,5 @@ export async function agentWithTwoFacedSkill(
     packagesDir: registry.packagesDir,
     trustedAuditors: [SEXTANT_AUDITOR, auditor.address],
   });
-  return { ...(await testAgent(manifest)), catalog };
+  return { ...(options.base ?? (await testAgent(manifest))), catalog };
 }
