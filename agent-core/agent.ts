@@ -1,10 +1,11 @@
-import type { LocalAccount } from 'viem';
+import { isAddressEqual, type LocalAccount } from 'viem';
 import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
 import type { SkillCatalog } from '../skills/registry/catalog.ts';
 import { SkillRefusedError } from '../skills/sdk/errors.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { type ExecutionRecord, getExecution, nothingWasSent } from '../smart-accounts/executions.ts';
+import { accountKindFor, smartAccountAddress } from '../smart-accounts/smart-account.ts';
 import type { ParseResult } from './intents/schema.ts';
 import { draftPlan } from './pipeline/draft.ts';
 import { checkFunds, planNeeds } from './pipeline/funds.ts';
@@ -104,7 +105,10 @@ export async function confirmPlan(
   // the plan was built (tampered) or lost its audit refuses the confirmation before anything is reserved.
   const previous = found.executionId ? getExecution(db, request.userId, found.executionId) : undefined;
   const mayRun = found.status === 'proposed' || (found.status === 'confirmed' && previous?.status !== 'succeeded');
-  if (mayRun && (!previous || nothingWasSent(previous))) await verifySkills(deps.catalog, found);
+  if (mayRun && (!previous || nothingWasSent(previous))) {
+    await verifySkills(deps.catalog, found);
+    await assertSameAccount(deps, found, request);
+  }
 
   // Whoever reserves the plan executes it; a concurrent second confirmation finds it reserved and
   // gets the same execution through the idempotency key.
@@ -152,6 +156,27 @@ export async function confirmPlan(
     throw error;
   }
   return run(reserved.plan, reserved.key);
+}
+
+/**
+ * A plan is built, previewed and guarded for one account. After `sextant account upgrade` or
+ * `downgrade` the user's account is another one, and the plan's calls would run from there, against
+ * a preview of the other: refused, nothing reserved, so the person asks again.
+ */
+async function assertSameAccount(
+  deps: AgentDeps,
+  plan: StoredPlan,
+  request: { userId: string; owner: LocalAccount },
+): Promise<void> {
+  const kind = accountKindFor(deps.db, request.userId);
+  const account = await smartAccountAddress(deps.env.publicClient, deps.env.chain, request.owner.address, kind);
+  if (!isAddressEqual(account, plan.account)) {
+    throw new PlanError(
+      `Not executed: this plan was built for the account ${plan.account}, and your account is now ${account} (${kind.name}).`,
+      409,
+      { hint: 'The account mode changed since the preview: ask again for a plan from the account you have now.' },
+    );
+  }
 }
 
 async function verifySkills(catalog: SkillCatalog, plan: StoredPlan): Promise<void> {

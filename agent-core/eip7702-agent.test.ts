@@ -105,4 +105,19 @@ describe('the agent for a user in eip7702 mode', async () => {
     expect(report.settled.map((s) => s.id)).not.toContain(record.id);
     expect(getExecution(deps.db, userId, record.id).status).toBe('succeeded');
   });
+
+  it('refuses a plan built for the address once the user has downgraded, with nothing sent', async () => {
+    const to = privateKeyToAccount(generatePrivateKey()).address;
+    const reply = await handleMessage(deps, { userId, owner: address, account: address, text: `send 5 USDC to ${to}` });
+    const plan = reply.plan as NonNullable<typeof reply.plan>;
+    await applyDelegationChange(deps.env, owner, await previewDelegationChange(deps.env, userId, address, 'downgrade'));
+    const simpleAccount = (await runtime.agent.userAccount(userId)).account;
+    expect(simpleAccount).not.toBe(address);
+    const usdcBefore = await balanceOf('USDC', address);
+    await expect(confirmPlan(deps, { userId, planId: plan.id, owner, allowNewRecipients: true })).rejects.toThrow(
+      `this plan was built for the account ${address}, and your account is now ${simpleAccount}`,
+    );
+    expect(await balanceOf('USDC', address)).toBe(usdcBefore);
+    expect(await balanceOf('USDC', to)).toBe(0n);
+  });
 });
