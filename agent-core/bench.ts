@@ -18,7 +18,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { findFreePort } from '../common/ports.ts';
 import { startDevnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
-import { DEFAULT_ACCOUNT_KIND } from '../smart-accounts/smart-account.ts';
+import { accountKindFor } from '../smart-accounts/smart-account.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { confirmPlan, handleMessage } from './agent.ts';
 import { parseEmbedded } from './parse/embedded/parse.ts';
@@ -85,7 +85,12 @@ try {
   await confirmPlan(deps, { userId: user.userId, planId: first.plan?.id as string, owner: user.owner });
 
   const bareOwner = privateKeyToAccount(generatePrivateKey());
-  const bareAccount = await DEFAULT_ACCOUNT_KIND.create(deps.env.publicClient, deps.env.chain, bareOwner);
+  // The same kind of account as the user's, so the two differ only in what Sextant adds.
+  const bareAccount = await accountKindFor(deps.env.db, user.userId).create(
+    deps.env.publicClient,
+    deps.env.chain,
+    bareOwner,
+  );
   await fundFromFaucet(deps.env.publicClient, manifest.rpcUrl, manifest.tokens, bareAccount.address);
   const pimlico = createPimlicoClient({
     chain: deps.env.publicClient.chain,
