@@ -58,7 +58,9 @@ describe('sextant account import, upgrade and downgrade', () => {
     const upgrade = await sextant(['account', 'upgrade', '--yes'], env);
     expect(upgrade.code, upgrade.stderr).toBe(0);
     expect(upgrade.stdout).toContain("Upgrade user erin's account: simple-account → eip7702");
-    expect(upgrade.stdout).toMatch(/Sent now as one type-4 transaction from 0x[0-9a-fA-F]{40} to itself: about 46,000 gas/);
+    expect(upgrade.stdout).toMatch(
+      /Sent now as one type-4 transaction from 0x[0-9a-fA-F]{40} to itself: about 46,000 gas/,
+    );
     expect(upgrade.stdout).toContain(`Upgraded (type-4 transaction 0x`);
     const implementation = manifest.contracts.simple7702Account as Address;
     expect(await client.getCode({ address })).toBe(delegationCode(implementation).toLowerCase());
