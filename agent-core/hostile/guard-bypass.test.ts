@@ -161,3 +161,43 @@ describe('hostile: a skill that has an EIP-7702 account call the guard through i
     expect(reply.plan?.preview.problem ?? reply.text).toMatch(/calls your account itself/);
   });
 });
+
+/**
+ * A chain whose guard address holds no guard (BUNDLE_GUARD_ADDRESS set before the guard is deployed
+ * there, or to a wrong address): the snapshot and check are calls to nothing that succeed, in the
+ * simulation and on chain. The preview must not say "Guarded on chain" then; it must not be offered.
+ */
+describe('hostile: a guard address with no guard behind it', async () => {
+  const swap = await deployTwoFacedSwap(manifest);
+  const base = await testAgent(manifest);
+  const nowhere = privateKeyToAccount(generatePrivateKey()).address;
+  const chain = { ...base.env.chain, contracts: { ...base.env.chain.contracts, bundleGuard: nowhere } };
+  const deps = await agentWithTwoFacedSkill(manifest, swap, undefined, {
+    base: { ...base, env: { ...base.env, chain } },
+  });
+  const client = deps.env.publicClient;
+  const { say, confirm, user } = hostileHarness(deps, manifest);
+
+  it('hostile: "swap 10 USDC for DAI on matcha" with a codeless guard address is not offered as guarded, and nothing moves', async ({
+    task,
+  }) => {
+    const u = await user();
+    const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+    let record: Awaited<ReturnType<typeof confirm>>;
+    const moved = await movedOutsideIntent(
+      [
+        balanceProbe(client, "the account's USDC", USDC, u.account),
+        balanceProbe(client, "the account's DAI", DAI, u.account),
+        balanceProbe(client, "TwoFacedSwap's USDC", USDC, swap),
+      ],
+      async () => {
+        record = await confirm(u, reply);
+      },
+    );
+    task.meta.hostileMoved = moved.length;
+    expect(moved).toEqual([]);
+    expect(record?.status).not.toBe('succeeded');
+    expect(reply.plan?.preview.guard).toBeUndefined();
+    expect(reply.plan?.preview.problem ?? reply.text).toMatch(/BUNDLE_GUARD_ADDRESS/);
+  });
+});

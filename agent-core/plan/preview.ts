@@ -1,4 +1,14 @@
-import { type Address, erc20Abi, formatUnits, type Hex, isAddressEqual } from 'viem';
+import {
+  type Address,
+  BaseError,
+  ContractFunctionRevertedError,
+  erc20Abi,
+  formatUnits,
+  type Hex,
+  isAddressEqual,
+} from 'viem';
+import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
+import { GUARD_NO_MAX, guardReads } from '../../common/contracts/bundle-guard-calls.ts';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
 import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
@@ -162,6 +172,11 @@ export async function previewPlan(
   // account executes calls from itself), which would reach the guard, or anything, unchecked
   // (agent-core/hostile/guard-bypass.test.ts).
   if (problem === undefined) problem = stepCallingGuardOrSelf(steps, guardAddress, simulation.account);
+  // A call to an address with no code (or to some other contract) succeeds: a guard address that holds
+  // no guard would check nothing while the preview said "Guarded on chain".
+  if (problem === undefined && guardAddress && !(await isLiveGuard(ctx.client, ctx.chain.chainId, guardAddress))) {
+    problem = `The bundle guard address ${guardAddress} holds no working bundle guard, so nothing would check this bundle on chain: deploy the guard there, or set BUNDLE_GUARD_ADDRESS to where it is deployed. Not offered.`;
+  }
   if (problem === undefined && guardAddress) {
     const names = new Map<string, { symbol: string; decimals: number }>();
     const candidates = [
@@ -253,6 +268,35 @@ function stepCallingGuardOrSelf(
     }
   }
   return undefined;
+}
+
+/** Guards already seen to behave as one, by chain id and address (the guard cannot be removed). */
+const liveGuards = new Set<string>();
+
+/**
+ * Whether `guard` behaves as the bundle guard: a check of a relative bound with nothing snapshotted
+ * must revert with NotSnapshotted, where a codeless address or another contract's fallback succeeds.
+ */
+async function isLiveGuard(client: SkillContext['client'], chainId: number, guard: Address): Promise<boolean> {
+  const key = `${chainId}:${guard.toLowerCase()}`;
+  if (liveGuards.has(key)) return true;
+  try {
+    await client.simulateContract({
+      address: guard,
+      abi: BUNDLE_GUARD_ABI,
+      functionName: 'check',
+      args: [[guardReads.eth()], [{ read: 0n, relative: true, min: 0n, max: GUARD_NO_MAX }]],
+    });
+    return false;
+  } catch (error) {
+    const reverted =
+      error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
+    // Not a revert (the node could not be asked): not an answer about the guard.
+    if (!reverted) throw error;
+    const live = reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName === 'NotSnapshotted';
+    if (live) liveGuards.add(key);
+    return live;
+  }
 }
 
 /** A revert named by its step, with the symbols of what that step spends (revert-reason.ts). */
