@@ -132,8 +132,8 @@ try {
   );
   // The guard's cost: the same batch again unguarded (the first supply also sets up the account's Aave
   // position, so compare two later ones), then inside the guard's snapshot and check, with the reads the
-  // planner makes for it (agent-core/plan/guard.ts): the token the calls move (USDC; ETH only leaves
-  // as the calls' own value, and a supply that grows is not read), and the allowance the batch sets.
+  // planner makes for it (agent-core/plan/guard.ts): the tokens the calls move (USDC and the supply
+  // token; ETH only leaves as the calls' own value), and the allowance the batch sets.
   const batchCalls = threeCalls(account.address).map(
     (c): Call => ({
       to: c.to,
@@ -142,7 +142,15 @@ try {
     }),
   );
   const unguarded = await run(batchCalls);
-  const snapshotReads: GuardRead[] = [guardReads.balanceOf(usdc.address)];
+  const aUsdc = (
+    (await env.publicClient.readContract({
+      address: pool,
+      abi: poolAbi,
+      functionName: 'getReserveData',
+      args: [usdc.address],
+    })) as { aTokenAddress: Address }
+  ).aTokenAddress;
+  const snapshotReads: GuardRead[] = [guardReads.balanceOf(usdc.address), guardReads.balanceOf(aUsdc)];
   const allowanceRead = guardReads.allowance(usdc.address, pool);
   const loose = { relative: true, min: -(2n ** 255n), max: GUARD_NO_MAX };
   const guardCallsFor = guardCalls(manifest.contracts.bundleGuard, {
