@@ -54,6 +54,9 @@ describe('sextant account import, upgrade and downgrade', () => {
     const simple = JSON.parse((await sextant(['account', '--json'], env)).stdout);
     expect(simple).toMatchObject({ user: 'erin', owner: address, accountMode: 'simple-account', implementation: null });
     expect(simple.account).not.toBe(address);
+    // Funds on the SimpleAccount too: the upgrade says they stay there.
+    await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, simple.account);
+    const simpleUsdc = await usdcOf(simple.account);
 
     const upgrade = await sextant(['account', 'upgrade', '--yes'], env);
     expect(upgrade.code, upgrade.stderr).toBe(0);
@@ -61,6 +64,7 @@ describe('sextant account import, upgrade and downgrade', () => {
     expect(upgrade.stdout).toMatch(
       /Sent now as one type-4 transaction from 0x[0-9a-fA-F]{40} to itself: about 46,000 gas/,
     );
+    expect(upgrade.stdout).toContain(`Your SimpleAccount ${simple.account} holds 10 ETH, 5 WETH, 10000 USDC`);
     expect(upgrade.stdout).toContain(`Upgraded (type-4 transaction 0x`);
     const implementation = manifest.contracts.simple7702Account as Address;
     expect(await client.getCode({ address })).toBe(delegationCode(implementation).toLowerCase());
@@ -85,7 +89,7 @@ describe('sextant account import, upgrade and downgrade', () => {
     // From the address the key controls, not a SimpleAccount.
     expect(await usdcOf(address)).toBe(before - parseUnits('1', usdc.decimals));
     expect(await usdcOf(DEAD)).toBe(deadBefore + parseUnits('1', usdc.decimals));
-    expect(await usdcOf(simple.account)).toBe(0n);
+    expect(await usdcOf(simple.account)).toBe(simpleUsdc);
 
     const downgrade = await sextant(['account', 'downgrade', '--yes', '--json'], env);
     expect(downgrade.code, downgrade.stderr).toBe(0);

@@ -12,7 +12,7 @@ import {
 import { databasePath, openDatabase } from '../common/database.ts';
 import { loadSkillCatalog, openSkillRegistry, skillPackagesDir } from '../skills/registry/catalog.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
-import { accountSummary, accountSummaryTable, formatUsdText } from '../smart-accounts/balances.ts';
+import { accountBalances, accountSummary, accountSummaryTable, formatUsdText } from '../smart-accounts/balances.ts';
 import { userAccountCommand } from '../smart-accounts/command.ts';
 import {
   applyDelegationChange,
@@ -334,6 +334,16 @@ function delegationCommand(action: 'upgrade' | 'downgrade') {
         context.stdout(
           `${action === 'upgrade' ? 'Upgrade' : 'Downgrade'} user ${userId}'s account: ${change.modeBefore} → ${change.modeAfter}\n${change.summary.map((line) => `  ${line}`).join('\n')}\n`,
         );
+      }
+      if (action === 'upgrade' && change.modeBefore === 'simple-account') {
+        // What the SimpleAccount holds stays there: said before the person confirms, not discovered after.
+        const simpleAccount = await smartAccountAddress(env.publicClient, env.chain, owner, simpleAccountV08);
+        const held = (await accountBalances(env.publicClient, env.chain, simpleAccount)).filter((b) => b.raw > 0n);
+        if (held.length > 0 && !values.json) {
+          context.stdout(
+            `  Your SimpleAccount ${simpleAccount} holds ${held.map((b) => `${b.amount} ${b.symbol}`).join(', ')}: it stays there (send it to ${owner} first, or downgrade later to use it again).\n`,
+          );
+        }
       }
       if (!change.sendsAuthorization && change.modeBefore === change.modeAfter) {
         if (values.json) context.stdout(json({ change, applied: false, result: null }));
