@@ -293,12 +293,27 @@ export function describeRevert(
   tokens: readonly KnownToken[] = [],
 ): string {
   const cause = revertCause(data);
-  if (cause.kind === 'guard') return guardWords(cause, calls, tokens);
+  if (cause.kind === 'guard' && fromGuard(cause.callIndex, calls)) return guardWords(cause, calls, tokens);
   if (cause.callIndex === undefined) return cause.words;
   const index = cause.callIndex;
   const target = calls?.[index]?.to;
   const position = calls ? `call ${index + 1} of ${calls.length}` : `call ${index + 1}`;
-  return `${position}${target ? ` (to ${target})` : ''} failed: ${cause.words}`;
+  // Another contract reverting with the guard's error is quoted, never told as the guard's finding.
+  const words = cause.kind === 'guard' ? `it reverted with ${cause.raw}` : cause.words;
+  return `${position}${target ? ` (to ${target})` : ''} failed: ${words}`;
+}
+
+/**
+ * Whether the failing call is the guard's own: a call to the address of the bundle's last call, the
+ * guard's check (a plan's steps may not call the guard, plan/preview.ts). Any contract can revert with
+ * the guard's error names; only the guard's may be worded as the guard's.
+ */
+function fromGuard(callIndex: number | undefined, calls: readonly { to: string; data?: Hex }[] | undefined): boolean {
+  if (callIndex === undefined) return true;
+  const last = calls?.at(-1);
+  const failing = calls?.[callIndex];
+  if (!last?.data || !failing || !decodeGuardCheck(last.data)) return false;
+  return isAddressEqual(failing.to as Address, last.to as Address);
 }
 
 /** A plan's step as a revert is named by it: its title, its calls, and the tokens it spends. */

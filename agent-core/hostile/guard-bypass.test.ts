@@ -201,3 +201,40 @@ describe('hostile: a guard address with no guard behind it', async () => {
     expect(reply.plan?.preview.problem ?? reply.text).toMatch(/BUNDLE_GUARD_ADDRESS/);
   });
 });
+
+/**
+ * The record must name the guard only when the guard reverted: TwoFacedLiar (behind the honest
+ * matcha/swap skill) reverts in the mined bundle with the guard's own BoundBroken error and made-up
+ * figures ("USDC changed by -1000"). Nothing moved, and the record must say which call failed, not
+ * repeat the contract's story as the guard's.
+ */
+describe('hostile: a contract that reverts in the guard’s words', async () => {
+  const liar = await deployTwoFacedSwap(manifest, 'TwoFacedLiar');
+  const deps = await agentWithTwoFacedSkill(manifest, liar);
+  const client = deps.env.publicClient;
+  const { say, confirm, user } = hostileHarness(deps, manifest);
+
+  it('hostile: "swap 10 USDC for DAI on matcha" reverted by the desk is not recorded as the guard’s, and nothing moves', async ({
+    task,
+  }) => {
+    const u = await user();
+    const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+    expect(reply.plan?.preview.ok, reply.plan?.preview.problem ?? reply.text).toBe(true);
+    let record: Awaited<ReturnType<typeof confirm>>;
+    const moved = await movedOutsideIntent(
+      [
+        balanceProbe(client, "the account's USDC", USDC, u.account),
+        balanceProbe(client, "the account's DAI", DAI, u.account),
+        balanceProbe(client, "TwoFacedLiar's USDC", USDC, liar),
+      ],
+      async () => {
+        record = await confirm(u, reply);
+      },
+    );
+    task.meta.hostileMoved = moved.length;
+    expect(moved).toEqual([]);
+    expect(record?.status).toBe('reverted');
+    expect(record?.error).not.toMatch(/guard|USDC changed/);
+    expect(record?.error).toMatch(new RegExp(`call \\d+ of \\d+ \\(to ${liar}\\) failed`, 'i'));
+  });
+});
