@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Address, erc20Abi, getAddress, parseUnits } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { english, generateMnemonic, generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { publicClientFor } from '../common/network.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { writeManifest } from '../devnet/manifest.ts';
-import { runSextant } from '../devnet/testing/processes.ts';
+import { runSextant, SEXTANT_BIN } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { delegationCode } from '../smart-accounts/eip7702.ts';
 import { devnetNetwork } from '../smart-accounts/testing/environment.ts';
@@ -32,7 +33,54 @@ async function sextant(args: string[], env: NodeJS.ProcessEnv) {
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
+/**
+ * `sextant account import --user ID` at a real terminal (a pseudo-terminal from util-linux `script`):
+ * each prompt is answered once it shows, as a person types; returns everything the terminal displayed.
+ */
+function importAtTerminal(dataDir: string, userId: string, answers: string[], extra: string[] = []) {
+  const command = [process.execPath, SEXTANT_BIN, 'account', 'import', '--user', userId, ...extra].join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { ...process.env, DATA_DIR: dataDir, RPC_URL: '', BUNDLER_URL: '', SEXTANT_PASSPHRASE: '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let shown = '';
+  let answered = 0;
+  child.stdout.on('data', (chunk) => {
+    shown += chunk;
+    const prompts = (shown.match(/\(not shown\): |\(to [^)]*\): /g) ?? []).length;
+    if (prompts > answered && answered < answers.length) child.stdin.write(`${answers[answered++]}\r`);
+  });
+  return new Promise<{ code: number | null; shown: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, shown })),
+  );
+}
+
 describe('sextant account import, upgrade and downgrade', () => {
+  it.skipIf(!existsSync('/usr/bin/script'))(
+    'imports a mnemonic (--mnemonic-index) typed at the terminal, with the passphrase, neither of them echoed',
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'sextant-7702-tty-'));
+      writeManifest(dataDir, manifest);
+      const mnemonic = generateMnemonic(english);
+      const expected = mnemonicToAccount(mnemonic, { addressIndex: 2 }).address;
+      const passphrase = 'typed passphrase 42';
+      const { code, shown } = await importAtTerminal(
+        dataDir,
+        'tty-user',
+        [mnemonic, passphrase],
+        ['--mnemonic-index', '2'],
+      );
+      expect(code, shown).toBe(0);
+      expect(shown).toContain('Private key or mnemonic (not shown): ');
+      expect(shown).toContain('Keystore passphrase (to encrypt the imported owner key of user "tty-user"): ');
+      expect(shown).toContain(`Imported ${expected} as the owner key of user "tty-user"`);
+      // Any three of its words in a row would be an echo (single words, like "account", occur in the text).
+      const words = mnemonic.split(' ');
+      for (let i = 0; i + 3 <= words.length; i++) expect(shown).not.toContain(words.slice(i, i + 3).join(' '));
+      expect(shown).not.toContain(passphrase);
+    },
+  );
+
   it('imports a funded key from a file, upgrades its address into the account, sends USDC from it, and downgrades', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sextant-7702-cli-'));
     writeManifest(dataDir, manifest);

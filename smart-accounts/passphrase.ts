@@ -24,10 +24,11 @@ export async function readPassphrase(purpose: string): Promise<string> {
  */
 export async function readHidden(prompt: string): Promise<string> {
   if (!process.stdin.isTTY) throw new KeystoreError('There is no terminal to type in.');
-  process.stderr.write(prompt);
   const stdin = process.stdin;
+  // Raw (no echo) before the prompt shows: whatever is typed or pasted once it shows is never echoed.
   stdin.setRawMode(true);
   stdin.resume();
+  process.stderr.write(prompt);
   let typed = '';
   try {
     return await new Promise<string>((resolve, reject) => {
