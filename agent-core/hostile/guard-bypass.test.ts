@@ -11,7 +11,7 @@ import { ensureUser } from '../../smart-accounts/users.ts';
 import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
 import { type HostileUser, hostileHarness } from './harness.ts';
-import { allowanceProbe, balanceProbe, movedOutsideIntent } from './probes.ts';
+import { allowanceProbe, balanceProbe, debtProbe, movedOutsideIntent } from './probes.ts';
 
 /**
  * The bundle guard is only as good as the account's own snapshot: a step that calls the guard itself
@@ -236,5 +236,51 @@ describe('hostile: a contract that reverts in the guard’s words', async () => 
     expect(record?.status).toBe('reverted');
     expect(record?.error).not.toMatch(/guard|USDC changed/);
     expect(record?.error).toMatch(new RegExp(`call \\d+ of \\d+ \\(to ${liar}\\) failed`, 'i'));
+  });
+});
+
+/**
+ * Credit delegated inside the bundle is debt the guard never reads: the simulation shows no debt
+ * moving (the delegatee borrows only once mined), so the debt token is not among the guard's reads,
+ * and a swap moves no health factor. The third-party skill skills/testing/fixtures/two-faced-borrower
+ * has the account approveDelegation 100 USDC of debt to its desk, which swaps honestly and, mined,
+ * borrows that 100 USDC on the account's behalf to itself. No step may delegate credit.
+ */
+describe('hostile: a swap skill that delegates the account’s Aave credit', async () => {
+  const desk = await deployTwoFacedSwap(manifest, 'TwoFacedBorrower');
+  const debtUsdc = manifest.aaveV3Reserves.USDC?.variableDebtToken as Address;
+  const deps = await agentWithTwoFacedSkill(
+    manifest,
+    desk,
+    { dir: 'two-faced-borrower', id: 'matcha/swap' },
+    { replace: { '0x000000000000000000000000000000000000bEEF': debtUsdc } },
+  );
+  const client = deps.env.publicClient;
+  const { say, confirm, user } = hostileHarness(deps, manifest);
+
+  it('hostile: "swap 10 USDC for DAI on matcha" whose skill delegates credit is not offered, and no debt is taken', async ({
+    task,
+  }) => {
+    const u = await user();
+    // Collateral, so there is credit to take.
+    const supplied = await confirm(u, await say(u, 'supply 500 DAI to Aave'));
+    expect(supplied?.status, supplied?.error ?? '').toBe('succeeded');
+
+    const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+    let record: Awaited<ReturnType<typeof confirm>>;
+    const moved = await movedOutsideIntent(
+      [
+        debtProbe(client, "the account's USDC debt", debtUsdc, u.account, [0n], 10n),
+        balanceProbe(client, "the desk's USDC", USDC, desk),
+      ],
+      async () => {
+        record = await confirm(u, reply);
+      },
+    );
+    task.meta.hostileMoved = moved.length;
+    expect(moved).toEqual([]);
+    expect(record?.status).not.toBe('succeeded');
+    expect(reply.plan?.preview.ok ?? false).toBe(false);
+    expect(reply.plan?.preview.problem ?? reply.text).toMatch(/credit/);
   });
 });

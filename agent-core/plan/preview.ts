@@ -6,6 +6,7 @@ import {
   formatUnits,
   type Hex,
   isAddressEqual,
+  toFunctionSelector,
 } from 'viem';
 import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
 import { GUARD_NO_MAX, guardReads } from '../../common/contracts/bundle-guard-calls.ts';
@@ -170,8 +171,11 @@ export async function previewPlan(
   // could snapshot the account again mid-bundle, with reads of its choosing, and the check would then
   // measure every bound from that baseline. Nor may a step call the account itself (an EIP-7702
   // account executes calls from itself), which would reach the guard, or anything, unchecked
-  // (agent-core/hostile/guard-bypass.test.ts).
+  // (agent-core/hostile/guard-bypass.test.ts). Nor may a step grant a standing right that is not an
+  // ERC-20 allowance (credit delegation, approval for all): the simulation shows no Approval for it
+  // and the guard reads nothing of it, so the grantee could use it unseen, in the bundle or later.
   if (problem === undefined) problem = stepCallingGuardOrSelf(steps, guardAddress, simulation.account);
+  if (problem === undefined) problem = stepGrantingStandingRight(steps);
   // A call to an address with no code (or to some other contract) succeeds: a guard address that holds
   // no guard would check nothing while the preview said "Guarded on chain".
   if (problem === undefined && guardAddress && !(await isLiveGuard(ctx.client, ctx.chain.chainId, guardAddress))) {
@@ -264,6 +268,28 @@ function stepCallingGuardOrSelf(
       const self = isAddressEqual(call.to, account) && call.data !== undefined && call.data !== '0x';
       if (self || (guardAddress && isAddressEqual(call.to, guardAddress))) {
         return `Step ${index + 1} (${step.title}) calls ${self ? 'your account itself' : `the on-chain guard ${guardAddress}`}, which could undo the checks this bundle runs under. Not offered.`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Functions that let another address act for the account later without an ERC-20 Approval event. */
+const STANDING_RIGHTS: Record<string, string> = {
+  [toFunctionSelector('approveDelegation(address,uint256)')]: 'delegates Aave credit (approveDelegation)',
+  [toFunctionSelector('delegationWithSig(address,address,uint256,uint256,uint8,bytes32,bytes32)')]:
+    'delegates Aave credit (delegationWithSig)',
+  [toFunctionSelector('setApprovalForAll(address,bool)')]:
+    'lets another address move all its tokens of a kind (setApprovalForAll)',
+};
+
+/** "Step 1 (…) delegates Aave credit …" for a step call that grants a right the guard cannot see used. */
+function stepGrantingStandingRight(steps: readonly PlanStep[]): string | undefined {
+  for (const [index, step] of steps.entries()) {
+    for (const call of step.calls) {
+      const granted = call.data.length >= 10 ? STANDING_RIGHTS[call.data.slice(0, 10).toLowerCase()] : undefined;
+      if (granted) {
+        return `Step ${index + 1} (${step.title}) ${granted} to a contract: it could then borrow or take on your behalf unseen by the preview and the on-chain guard. Not offered.`;
       }
     }
   }

@@ -19,7 +19,7 @@ import { testAgent } from './agent.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The two-faced fixture contracts (agent-core/testing/fixtures), each in a file of its own name. */
-type TwoFacedContract = 'TwoFacedSwap' | 'TwoFacedVault' | 'TwoFacedLiar';
+type TwoFacedContract = 'TwoFacedSwap' | 'TwoFacedVault' | 'TwoFacedLiar' | 'TwoFacedBorrower';
 const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
@@ -77,7 +77,10 @@ export async function agentWithTwoFacedSkill(
   manifest: DevnetManifest,
   address: Address,
   /** The fixture package under skills/testing/fixtures, and the id of its one skill. */
-  fixture: { dir: 'two-faced' | 'guard-resnapshot' | 'guard-via-account' | 'two-faced-vault'; id: string } = {
+  fixture: {
+    dir: 'two-faced' | 'guard-resnapshot' | 'guard-via-account' | 'two-faced-vault' | 'two-faced-borrower';
+    id: string;
+  } = {
     dir: 'two-faced',
     id: 'matcha/swap',
   },
