@@ -155,4 +155,42 @@ describe('sextant account import, upgrade and downgrade', () => {
     expect(again.stderr).toContain(`User "erin" already has an owner key (${address}); it is never replaced.`);
     expect(again.stderr).toContain('--user NEW_ID');
   });
+
+  it('upgrades --via first-operation: nothing sent, and the next plan carries the delegation', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-7702-first-'));
+    writeManifest(dataDir, manifest);
+    const privateKey = generatePrivateKey();
+    const address = privateKeyToAccount(privateKey).address;
+    await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, address);
+    const env = {
+      DATA_DIR: dataDir,
+      SEXTANT_PASSPHRASE: 'a passphrase for tests',
+      SEXTANT_USER: 'finn',
+      OWNER_SECRET: privateKey,
+    };
+    expect((await sextant(['account', 'import', '--key', 'env:OWNER_SECRET'], env)).code).toBe(0);
+
+    const upgrade = await sextant(['account', 'upgrade', '--via', 'first-operation', '--yes', '--json'], env);
+    expect(upgrade.code, upgrade.stderr).toBe(0);
+    expect(JSON.parse(upgrade.stdout)).toMatchObject({
+      applied: true,
+      change: { via: 'first-operation', sendsAuthorization: false, gas: null },
+      result: { mode: 'eip7702', txHash: null, delegatedTo: null },
+      account: address,
+    });
+    expect(await client.getCode({ address })).toBeUndefined();
+    const shown = JSON.parse((await sextant(['account', '--json'], env)).stdout);
+    expect(shown).toMatchObject({ account: address, accountMode: 'eip7702', implementation: null });
+
+    const wrapped = await sextant(['run', 'wrap 1 ETH', '--yes', '--llm', 'embedded', '--json'], env);
+    expect(wrapped.code, `${wrapped.stdout}\n${wrapped.stderr}`).toBe(0);
+    expect(JSON.parse(wrapped.stdout).execution.status).toBe('succeeded');
+    expect(await client.getCode({ address })).toBe(
+      delegationCode(manifest.contracts.simple7702Account as Address).toLowerCase(),
+    );
+    const weth = manifest.tokens.find((t) => t.symbol === 'WETH') as { address: Address };
+    expect(
+      await client.readContract({ address: weth.address, abi: erc20Abi, functionName: 'balanceOf', args: [address] }),
+    ).toBe(parseUnits('6', 18));
+  });
 });
