@@ -36,7 +36,7 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'account',
-    summary: "show the user's smart account: balances, positions and total value (creates it on first use)",
+    summary: "show the user's account (mode, balances, total value); import a key, upgrade it to EIP-7702, downgrade",
     load: async () => (await import('../agent-core/account-command.ts')).accountCommand,
   },
   {
