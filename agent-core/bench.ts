@@ -142,9 +142,15 @@ try {
     );
   }
 
+  /**
+   * The plan's steps' own calls, without the bundle guard's snapshot and check: the guard's bounds are
+   * the user's account's, and the floor is what the protocol calls alone cost to land.
+   */
   async function callsFor(planId: string) {
     const plan = getPlan(deps.db, user.userId, planId);
-    return (plan?.calls ?? []).map((call) => ({ to: call.to, value: call.value, data: call.data }));
+    return (plan?.steps ?? []).flatMap((step) =>
+      step.calls.map((call) => ({ to: call.to, value: call.value, data: call.data })),
+    );
   }
 
   const ms = (value: number) => Math.round(value);

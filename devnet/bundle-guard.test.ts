@@ -40,6 +40,7 @@ const TOKEN_ABI = parseAbi([
   'function transfer(address to, uint256 value) returns (bool)',
 ]);
 const WETH_ABI = parseAbi(['function deposit() payable', 'function withdraw(uint256 wad)']);
+const VAULT_ABI = parseAbi(['function deposit(uint256 assets, address receiver) returns (uint256 shares)']);
 const SINK: Address = '0x000000000000000000000000000000000000dEaD';
 
 type Call = { to: Address; value?: bigint; data: Hex };
@@ -355,30 +356,40 @@ describe('SextantBundleGuard', () => {
   });
 
   it('forwards exactly what the bundle brought in since the snapshot, at most atMost, and returns the rest', async () => {
-    const read = balanceRead(token, account);
-    // The target is the token itself: transfer(SINK, amount) from the guard, whose amount (at byte 36)
-    // the guard writes. Checked inside the batch: the account kept exactly what was not forwarded.
+    // The token is WETH (the bundle "brings it in" by wrapping ETH); the step is a deposit into the
+    // devnet's ERC-4626 pool, deposit(assets, receiver), whose amount (at byte 4) the guard writes and
+    // whose shares go to SINK. Checked inside the batch: the account kept exactly what was not forwarded.
+    const weth = manifest.contracts.weth;
+    const vault = manifest.contracts.emissions.depositPool;
+    const read = balanceRead(weth, account);
+    const wrap = (value: bigint): Call => ({
+      to: weth,
+      value,
+      data: encodeFunctionData({ abi: WETH_ABI, functionName: 'deposit' }),
+    });
+    const deposit = encodeFunctionData({ abi: VAULT_ABI, functionName: 'deposit', args: [0n, SINK] });
     const forward = (atMost: bigint): Call => ({
       to: guard,
       data: encodeFunctionData({
         abi: BUNDLE_GUARD_ABI,
         functionName: 'forwardReceived',
-        args: [0n, token, token, transfer(token, 0n).data, 36n, atMost],
+        args: [0n, weth, vault, deposit, 4n, atMost],
       }),
     });
     const approveGuard = (value: bigint): Call => ({
-      to: token,
+      to: weth,
       data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [guard, value] }),
     });
+    const wei = fc.bigInt({ min: 0n, max: parseEther('5') });
     await fc.assert(
-      fc.asyncProperty(amount, fc.bigInt({ min: 1n, max: 2n ** 128n }), amount, async (held, received, atMost) => {
+      fc.asyncProperty(wei, fc.bigInt({ min: 1n, max: parseEther('5') }), wei, async (held, received, atMost) => {
         // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
         const forwarded = received < atMost ? received : atMost;
         const kept = [{ read: 0n, relative: true, min: received - forwarded, max: received - forwarded }];
         const outcome = await simulate([
-          mint(token, account, held),
+          wrap(held),
           snapshot([read]),
-          mint(token, account, received),
+          wrap(received),
           approveGuard(atMost),
           forward(atMost),
           approveGuard(0n),
@@ -387,24 +398,27 @@ describe('SextantBundleGuard', () => {
         if (forwarded === 0n) expect(outcome).toMatchObject({ ok: false, error: 'ForwardFailed' });
         else expect(outcome).toEqual({ ok: true });
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
-    // Mined: the sink gets what arrived, the guard keeps nothing.
-    const sinkBefore = await publicClient.readContract({
-      address: token,
-      abi: erc20Abi,
-      functionName: 'balanceOf',
-      args: [SINK],
-    });
+    // Mined: the vault's shares for what arrived go to SINK, and the guard keeps nothing.
+    const balanceOf = (tokenAddress: Address, holder: Address) =>
+      publicClient.readContract({ address: tokenAddress, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
+    const sharesBefore = await balanceOf(vault, SINK);
     const receipt = await send(
       account,
-      batch([snapshot([read]), mint(token, account, 777n), approveGuard(1000n), forward(1000n), approveGuard(0n)]),
+      batch([snapshot([read]), wrap(777n), approveGuard(1000n), forward(1000n), approveGuard(0n)]),
     );
     expect(receipt.status).toBe('success');
-    const balanceOf = (holder: Address) =>
-      publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
-    expect((await balanceOf(SINK)) - sinkBefore).toBe(777n);
-    expect(await balanceOf(guard)).toBe(0n);
+    expect((await balanceOf(vault, SINK)) - sharesBefore).toBeGreaterThan(0n);
+    expect(await balanceOf(weth, guard)).toBe(0n);
+    expect(
+      await publicClient.readContract({
+        address: weth,
+        abi: erc20Abi,
+        functionName: 'allowance',
+        args: [guard, vault],
+      }),
+    ).toBe(0n);
   });
 
   it('refuses to forward from a read that is not the balance of the token, or with nothing received', async () => {
@@ -425,6 +439,36 @@ describe('SextantBundleGuard', () => {
     expect(await simulate([snapshot([ETH_READ]), forwardOf(0n, token)])).toMatchObject({ error: 'NotSnapshotted' });
     expect(await simulate([forwardOf(0n, token)])).toMatchObject({ error: 'NotSnapshotted' });
     expect(await simulate([snapshot([balanceRead(token, account)]), forwardOf(0n, token)])).toMatchObject({
+      error: 'ForwardFailed',
+    });
+  });
+
+  it('refuses a second snapshot before the check, and a forward whose target is the token itself', async () => {
+    const read = balanceRead(token, account);
+    expect(await simulate([snapshot([read]), mint(token, account, 5n), snapshot([read])])).toEqual({
+      ok: false,
+      error: 'AlreadySnapshotted',
+      args: [],
+    });
+    // After a check the account may open a new one (a second bundle in the same transaction).
+    const none = [{ read: 0n, relative: true, min: 0n, max: 0n }];
+    expect(await simulate([snapshot([read]), check([read], none), snapshot([read]), check([read], none)])).toEqual({
+      ok: true,
+    });
+    const forwardToToken: Call = {
+      to: guard,
+      data: encodeFunctionData({
+        abi: BUNDLE_GUARD_ABI,
+        functionName: 'forwardReceived',
+        args: [0n, token, token, transfer(token, 0n).data, 36n, 10n],
+      }),
+    };
+    const approveGuard: Call = {
+      to: token,
+      data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [guard, 10n] }),
+    };
+    expect(await simulate([snapshot([read]), mint(token, account, 10n), approveGuard, forwardToToken])).toMatchObject({
+      ok: false,
       error: 'ForwardFailed',
     });
   });

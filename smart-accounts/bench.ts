@@ -23,6 +23,7 @@ import {
   http,
   parseEther,
   parseUnits,
+  zeroAddress,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
@@ -30,6 +31,7 @@ import { loadArtifact } from '../common/contracts/artifacts.ts';
 import {
   forwardReceivedCall,
   GUARD_NO_MAX,
+  GUARD_SELECTORS,
   type GuardRead,
   guardCalls,
   guardReads,
@@ -150,7 +152,11 @@ try {
       args: [usdc.address],
     })) as { aTokenAddress: Address }
   ).aTokenAddress;
-  const snapshotReads: GuardRead[] = [guardReads.balanceOf(usdc.address), guardReads.balanceOf(aUsdc)];
+  // A supply is read in Aave's scaled units, as the planner reads it.
+  const snapshotReads: GuardRead[] = [
+    guardReads.balanceOf(usdc.address),
+    { target: aUsdc, selector: GUARD_SELECTORS.scaledBalanceOf, arg: zeroAddress, word: 0n },
+  ];
   const allowanceRead = guardReads.allowance(usdc.address, pool);
   const loose = { relative: true, min: -(2n ** 255n), max: GUARD_NO_MAX };
   const guardCallsFor = guardCalls(manifest.contracts.bundleGuard, {

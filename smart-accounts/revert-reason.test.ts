@@ -42,6 +42,34 @@ describe('describeRevert', () => {
   });
 });
 
+describe('describeRevert, the guard’s own errors', () => {
+  const guardAbi = parseAbi(['error ForwardFailed(uint256 read, bytes reason)', 'error AlreadySnapshotted()']);
+  // A guarded bundle: the guard's snapshot, a step, the guard's forward, the guard's check (its data
+  // decodes as check(reads, bounds) with nothing in them).
+  const GUARD = '0x0000000000000000000000000000000000000a11';
+  const check = `0x2d4a6b79${'0'.repeat(62)}40${'0'.repeat(62)}60${'0'.repeat(128)}` as const;
+  const calls = [{ to: GUARD }, { to: BURN }, { to: GUARD }, { to: GUARD, data: check }];
+
+  it('words a forward that failed with the step’s own reason, and a second snapshot', () => {
+    const forward = encodeErrorResult({
+      abi: guardAbi,
+      errorName: 'ForwardFailed',
+      args: [0n, errorString('ERC20: transfer amount exceeds balance')],
+    });
+    expect(describeRevert(inCall(2n, forward), calls)).toBe(
+      'the on-chain guard reverted the bundle, so nothing moved: it could not pass on what arrived to the step: the token balance is too small (ERC20: transfer amount exceeds balance)',
+    );
+    const again = encodeErrorResult({ abi: guardAbi, errorName: 'AlreadySnapshotted' });
+    expect(describeRevert(inCall(0n, again), calls)).toBe(
+      'the on-chain guard reverted the bundle, so nothing moved: a second snapshot inside one bundle',
+    );
+    // The same error from a step's own contract is quoted, not told as the guard's.
+    expect(describeRevert(inCall(1n, again), calls)).toBe(
+      `call 2 of 4 (to ${BURN}) failed: it reverted with AlreadySnapshotted()`,
+    );
+  });
+});
+
 describe('explainRevert', () => {
   it("names the step of the failing call and the token it lacks for Uniswap's STF", () => {
     const { text } = explainRevert(inCall(3n, errorString('STF')), [SUPPLY, SWAP]);

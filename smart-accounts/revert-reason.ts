@@ -27,6 +27,8 @@ const KNOWN_ERRORS: Abi = parseAbi([
   'error BoundBroken(uint256 bound, int256 value, int256 min, int256 max)',
   'error ReadFailed(uint256 read)',
   'error NotSnapshotted(uint256 read)',
+  'error ForwardFailed(uint256 read, bytes reason)',
+  'error AlreadySnapshotted()',
 ]);
 
 const PANICS: Record<number, string> = {
@@ -213,11 +215,29 @@ export function revertCause(data: Hex | undefined): RevertCause {
         broken: { bound: Number(bound), value, min, max },
       };
     }
+    case 'ForwardFailed': {
+      // The step's own revert, when the guard passed one on, in its own words.
+      const inner = args[1] as Hex;
+      const reason = inner.length > 2 ? revertCause(inner).words : 'it received nothing to pass on';
+      return {
+        kind: 'guard',
+        words: `it could not pass on what arrived to the step: ${reason}`,
+        raw: `ForwardFailed(${args[0]})`,
+        callIndex: undefined,
+      };
+    }
+    case 'AlreadySnapshotted':
+      return {
+        kind: 'guard',
+        words: 'a second snapshot inside one bundle',
+        raw: 'AlreadySnapshotted()',
+        callIndex: undefined,
+      };
     case 'ReadFailed':
     case 'NotSnapshotted':
       return {
         kind: 'guard',
-        words: `the on-chain guard reverted the bundle: it could not read what it checks (${decoded.errorName}(${args[0]}))`,
+        words: `it could not read what it checks (${decoded.errorName}(${args[0]}))`,
         raw: `${decoded.errorName}(${args[0]})`,
         callIndex: undefined,
       };
@@ -411,7 +431,8 @@ function guardWords(
   const broken = cause.broken;
   const bound = broken && check?.bounds[broken.bound];
   const read = bound && check?.reads[Number(bound.read)];
-  if (!broken || !bound || !read) return `${lead}: ${cause.raw}`;
+  if (!broken) return `${lead}: ${cause.words}`;
+  if (!bound || !read) return `${lead}: ${cause.raw}`;
   const known = tokens.find((t) => isAddressEqual(t.address, read.target));
   const isEth = isAddressEqual(read.target, '0x0000000000000000000000000000000000000000');
   const symbol = isEth ? 'ETH' : (known?.symbol ?? read.target);

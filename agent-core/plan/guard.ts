@@ -55,6 +55,8 @@ export type GuardInput = {
     baseUnits: string;
     /** For a position: the asset it counts in ("USDC" for Aave's variable debt USDC) and the protocol. */
     asset?: { symbol: string; protocol: string } | undefined;
+    /** For an Aave position: the reserve's index now (ray), to bound it in scaled units. */
+    index?: bigint | undefined;
   }[];
   /** The lowest health factor the steps leave (18 decimals), when one moves it; and the pool to read it from. */
   healthFactor: { after: bigint; pool: Address } | undefined;
@@ -67,8 +69,14 @@ const INT256_MAX = 2n ** 255n - 1n;
 const HEALTH_FACTOR_WORD = 5n;
 /** A supply token's balance may come out a unit or two apart from the simulation (Aave's index rounding). */
 const ROUNDING_UNITS = 2n;
-/** Debt already owed accrues interest between preview and execution: allow a day at 3.65% a year. */
-const INTEREST_ALLOWANCE_DIVISOR = 10_000n;
+/** Aave's indexes are rays (27 decimals). */
+const RAY = 10n ** 27n;
+/**
+ * Slack on a position's scaled change: a hundred-thousandth of it (the index grows about that much in
+ * an hour and a half at 5% a year, more than a plan lives), so a fake repay or supply slips through
+ * only by that share of its own amount.
+ */
+const SCALED_SLACK_DIVISOR = 100_000n;
 
 export function guardBundle(input: GuardInput): BundleGuard {
   const { describe } = input;
@@ -98,30 +106,41 @@ export function guardBundle(input: GuardInput): BundleGuard {
     // A position token counts in its asset, one for one (Aave's are), and is named by it.
     const asset = change?.asset ? `${change.asset.symbol}` : describe.symbol(token);
     const on = change?.asset ? ` on ${change.asset.protocol}` : '';
-    if (change?.kind === 'debt') {
-      const owed = input.simulation.holdings.find((h) => isAddressEqual(h.token, token))?.amount ?? 0n;
-      const max = simulated + owed / INTEREST_ALLOWANCE_DIVISOR + ROUNDING_UNITS;
-      relative.push({
-        read: balanceRead(token),
-        min: INT256_MIN,
-        max,
-        words: `${asset} debt${on}: grows by at most ${amount(token, max > 0n ? max : 0n, asset)}`,
-      });
-      continue;
-    }
-    // A supply that grows is bounded too: its asset has left the account for it, and a contract that
-    // supplies in simulation only would otherwise keep the asset and pass (hostile/guard-bypass.test.ts).
-    if (change?.kind === 'supplied') {
-      const min = simulated - ROUNDING_UNITS - (simulated < 0n ? -simulated : simulated) / 1_000_000n;
-      relative.push({
-        read: balanceRead(token),
-        min,
-        max: INT256_MAX,
-        words:
-          min < 0n
-            ? `${asset} supplied${on}: falls by at most ${amount(token, min, asset)}`
-            : `${asset} supplied${on}: grows by at least ${amount(token, min, asset)}`,
-      });
+    // A position is read in Aave's scaled units (scaledBalanceOf), which interest does not move, so
+    // its slack follows the amount this plan moves, not what the account already owes or supplies:
+    // with balanceOf, a day's interest on a large debt let a fake repay of that much pass.
+    if (change?.kind === 'debt' || change?.kind === 'supplied') {
+      const index = change.index;
+      const scaled = (value: bigint, up: boolean) =>
+        index ? (up ? ceilDiv(value * RAY, index) : floorDiv(value * RAY, index)) : value;
+      const read: GuardRead = index
+        ? { target: token, selector: GUARD_SELECTORS.scaledBalanceOf, arg: zeroAddress, word: 0n }
+        : balanceRead(token);
+      // The index grows between preview and inclusion: the same amount is then fewer scaled units.
+      const slack = (value: bigint) => (value < 0n ? -value : value) / SCALED_SLACK_DIVISOR + ROUNDING_UNITS;
+      if (change.kind === 'debt') {
+        const max = scaled(simulated, true);
+        relative.push({
+          read,
+          min: INT256_MIN,
+          max: max + slack(max),
+          words:
+            simulated >= 0n
+              ? `${asset} debt${on}: grows by at most ${amount(token, simulated, asset)}`
+              : `${asset} debt${on}: falls by at least ${amount(token, simulated, asset)}`,
+        });
+      } else {
+        const min = scaled(simulated, false);
+        relative.push({
+          read,
+          min: min - slack(min),
+          max: INT256_MAX,
+          words:
+            simulated < 0n
+              ? `${asset} supplied${on}: falls by at most ${amount(token, simulated, asset)}`
+              : `${asset} supplied${on}: grows by at least ${amount(token, simulated, asset)}`,
+        });
+      }
       continue;
     }
     const floor = promised.change(token);
@@ -235,4 +254,13 @@ function clamp(value: bigint): bigint {
 
 function unique(tokens: readonly Address[]): Address[] {
   return tokens.filter((token, index) => tokens.findIndex((t) => isAddressEqual(t, token)) === index);
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return -floorDiv(-a, b);
 }

@@ -6,6 +6,7 @@ import {
   formatUnits,
   type Hex,
   isAddressEqual,
+  parseAbi,
   toFunctionSelector,
 } from 'viem';
 import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
@@ -139,6 +140,10 @@ export async function previewPlan(
   const describeApprovals = async (granted: Simulation['approvals']) => {
     const approvals = [];
     for (const approval of granted) {
+      // The guard's own approval to pass on what arrived is taken back in the bundle, and its check
+      // holds it to none: plumbing, not a right anyone keeps.
+      const guardAddress = ctx.chain.contracts.bundleGuard;
+      if (guardAddress && isAddressEqual(approval.spender, guardAddress) && approval.remaining === 0n) continue;
       const decimals = await decimalsOf(approval.token);
       approvals.push({
         token: approval.token,
@@ -199,6 +204,7 @@ export async function previewPlan(
     const lowest = ledger.healthFactor?.after;
     const pool = ctx.chain.contracts.aaveV3?.pool;
     const exposed = await exposedHoldings(ctx.client, simulation.account, simulation.holdings, calls);
+    const indexed = await withReserveIndexes(ctx.client, pool, changes);
     const guardOf = (guardedSteps: readonly PlanStep[]) =>
       guardBundle({
         guard: guardAddress,
@@ -206,7 +212,7 @@ export async function previewPlan(
         steps: guardedSteps,
         simulation,
         exposed,
-        changes,
+        changes: indexed,
         healthFactor: lowest && pool ? { after: BigInt(lowest), pool } : undefined,
         describe: { symbol: (token) => named(token).symbol, decimals: (token) => named(token).decimals },
       });
@@ -214,12 +220,19 @@ export async function previewPlan(
       simulateAccountCalls(env, owner, guardedCalls, {
         tokens: boundTokens.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)),
       });
-    let guarded = guardOf(steps);
+    // A step passes on what arrived only when the plain bundle leaves some of it idle: after a wrap
+    // (exactly what it promises) the guard's approvals and transfers would cost gas for nothing.
+    const idle = (token: Address) =>
+      (simulation.assetChanges.find((c) => isAddressEqual(c.token, token))?.diff ?? 0n) > 0n;
+    const chained = steps.map((step) =>
+      step.forward && !idle(step.forward.token) ? { ...step, forward: undefined } : step,
+    );
+    let guarded = guardOf(chained);
     let checked = await simulateGuarded(guarded.calls);
     // A step the guard runs with what arrived calls its contract from the guard: if anything the
     // plain bundle brought the account arrives less (a contract that pays its caller, not the
     // account), run the steps with their minimums instead.
-    const forwarded = steps.flatMap((step) => (step.forward ? [step.forward.token] : []));
+    const forwarded = chained.flatMap((step) => (step.forward ? [step.forward.token] : []));
     if (
       forwarded.length > 0 &&
       (!checked.ok || arrivesLess(simulation.assetChanges, checked.assetChanges, forwarded))
@@ -433,6 +446,36 @@ function arrivesLess(
       change.diff > 0n &&
       !passedOn.some((token) => isAddressEqual(token, change.token)) &&
       (guarded.find((g) => isAddressEqual(g.token, change.token))?.diff ?? 0n) < change.diff,
+  );
+}
+
+const RESERVE_INDEX_ABI = parseAbi([
+  'function getReserveNormalizedIncome(address asset) view returns (uint256)',
+  'function getReserveNormalizedVariableDebt(address asset) view returns (uint256)',
+]);
+
+/**
+ * The preview's changes, each Aave position with its reserve's index now (the supply's liquidity
+ * index, the debt's variable borrow index), so the guard can bound it in scaled units.
+ */
+async function withReserveIndexes(
+  client: SkillContext['client'],
+  pool: Address | undefined,
+  changes: readonly BalanceChange[],
+): Promise<(BalanceChange & { index?: bigint })[]> {
+  return Promise.all(
+    changes.map(async (change) => {
+      if (!pool || !change.asset || change.kind === 'wallet') return change;
+      const index = await client
+        .readContract({
+          address: pool,
+          abi: RESERVE_INDEX_ABI,
+          functionName: change.kind === 'supplied' ? 'getReserveNormalizedIncome' : 'getReserveNormalizedVariableDebt',
+          args: [change.asset.token],
+        })
+        .catch(() => undefined);
+      return index ? { ...change, index } : change;
+    }),
   );
 }
 

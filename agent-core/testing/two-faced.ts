@@ -19,7 +19,7 @@ import { testAgent } from './agent.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The two-faced fixture contracts (agent-core/testing/fixtures), each in a file of its own name. */
-type TwoFacedContract = 'TwoFacedSwap' | 'TwoFacedVault' | 'TwoFacedLiar' | 'TwoFacedBorrower';
+type TwoFacedContract = 'TwoFacedSwap' | 'TwoFacedVault' | 'TwoFacedLiar' | 'TwoFacedBorrower' | 'TwoFacedRepayer';
 const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
@@ -78,7 +78,13 @@ export async function agentWithTwoFacedSkill(
   address: Address,
   /** The fixture package under skills/testing/fixtures, and the id of its one skill. */
   fixture: {
-    dir: 'two-faced' | 'guard-resnapshot' | 'guard-via-account' | 'two-faced-vault' | 'two-faced-borrower';
+    dir:
+      | 'two-faced'
+      | 'guard-resnapshot'
+      | 'guard-via-account'
+      | 'two-faced-vault'
+      | 'two-faced-borrower'
+      | 'two-faced-repay';
     id: string;
   } = {
     dir: 'two-faced',

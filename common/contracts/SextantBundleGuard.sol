@@ -39,12 +39,16 @@ contract SextantBundleGuard {
     error ReadFailed(uint256 read);
     error NotSnapshotted(uint256 read);
     error ForwardFailed(uint256 read, bytes reason);
+    error AlreadySnapshotted();
 
     bytes4 private constant BALANCE_OF = 0x70a08231;
 
     /// @notice Records the value of each read (and what it reads) in transient storage keyed by
     /// msg.sender, so one account's snapshot can never satisfy (or spoil) another's check.
     function snapshot(Read[] calldata reads) external {
+        // One snapshot per bundle: a second one (a call inside the bundle reaching the guard again)
+        // would move the baseline every bound is measured from.
+        if (_tload(_slot(msg.sender, type(uint256).max, 0)) != 0) revert AlreadySnapshotted();
         for (uint256 i; i < reads.length; ++i) {
             _tstore(_slot(msg.sender, i, 0), _read(reads[i], i));
             _tstore(_slot(msg.sender, i, 1), _what(reads[i].target, reads[i].selector));
@@ -93,6 +97,8 @@ contract SextantBundleGuard {
         amount = now_ > before ? now_ - before : 0;
         if (amount > atMost) amount = atMost;
         if (amount == 0 || offset + 32 > data.length) revert ForwardFailed(read, "nothing received");
+        // The guard calls only the step's own contract, never the token it would then move at will.
+        if (target == token) revert ForwardFailed(read, "target is the token");
         _call(read, token, abi.encodeWithSignature("transferFrom(address,address,uint256)", msg.sender, address(this), amount));
         _call(read, token, abi.encodeWithSignature("approve(address,uint256)", target, amount));
         bytes memory patched = data;

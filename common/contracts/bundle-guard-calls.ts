@@ -11,6 +11,7 @@ export const GUARD_SELECTORS = {
   balanceOf: toFunctionSelector('balanceOf(address)'),
   allowance: toFunctionSelector('allowance(address,address)'),
   getUserAccountData: toFunctionSelector('getUserAccountData(address)'),
+  scaledBalanceOf: toFunctionSelector('scaledBalanceOf(address)'),
 } as const;
 
 /** The account's ETH, its balance of a token, its allowance of a token to a spender. */

@@ -18,6 +18,7 @@ export const BUNDLE_GUARD_ABI = parseAbi([
   'error ReadFailed(uint256 read)',
   'error NotSnapshotted(uint256 read)',
   'error ForwardFailed(uint256 read, bytes reason)',
+  'error AlreadySnapshotted()',
 ]);
 
 /**
