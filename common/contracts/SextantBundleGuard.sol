@@ -115,16 +115,26 @@ contract SextantBundleGuard {
     /// A read's value; reverts with ReadFailed(index) when the call fails or returns too little,
     /// because a bound on a value that cannot be read would otherwise pass or fail by accident.
     function _read(Read calldata r, uint256 index) private view returns (uint256 value) {
-        if (r.target == address(0)) return msg.sender.balance;
-        bytes memory data = r.arg == address(0)
-            ? abi.encodeWithSelector(r.selector, msg.sender)
-            : abi.encodeWithSelector(r.selector, msg.sender, r.arg);
-        (bool ok, bytes memory returned) = r.target.staticcall(data);
-        // Compared by whole words, so a huge `word` cannot overflow into a passing length check.
-        if (!ok || returned.length / 32 <= r.word) revert ReadFailed(index);
-        uint256 offset = 32 + r.word * 32;
+        address target = r.target;
+        if (target == address(0)) return msg.sender.balance;
+        (bytes4 selector, address arg, uint256 word) = (r.selector, r.arg, r.word);
+        bool ok;
+        uint256 size;
+        // The call is written at the free memory pointer without moving it, and the word is copied
+        // out of the return data alone: a read allocates nothing, however many a bundle makes.
         assembly {
-            value := mload(add(returned, offset))
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 4), caller())
+            mstore(add(p, 36), arg)
+            ok := staticcall(gas(), target, p, add(36, mul(iszero(iszero(arg)), 32)), 0, 0)
+            size := returndatasize()
+        }
+        // Compared by whole words, so a huge `word` cannot overflow into a passing length check.
+        if (!ok || size / 32 <= word) revert ReadFailed(index);
+        assembly {
+            returndatacopy(0, mul(word, 32), 32)
+            value := mload(0)
         }
     }
 
@@ -150,8 +160,13 @@ contract SextantBundleGuard {
         return value > uint256(type(int256).max) ? type(int256).max : int256(value);
     }
 
-    function _slot(address account, uint256 index, uint256 field) private pure returns (bytes32) {
-        return keccak256(abi.encode(account, index, field));
+    /// A transient slot of `account`'s: keccak(account, index) + field, hashed in scratch memory.
+    function _slot(address account, uint256 index, uint256 field) private pure returns (bytes32 slot) {
+        assembly {
+            mstore(0, account)
+            mstore(32, index)
+            slot := add(keccak256(0, 64), field)
+        }
     }
 
     function _tstore(bytes32 slot, uint256 value) private {
