@@ -2,8 +2,8 @@ import type { Address } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
-import { hostileHarness } from './harness.ts';
-import { balanceProbe, debtProbe, movedOutsideIntent } from './probes.ts';
+import { confirmWatched, hostileHarness } from './harness.ts';
+import { balanceProbe, debtProbe } from './probes.ts';
 
 /**
  * The guard's debt bound allows a day of interest on the debt already owed (owed / 10,000): for a
@@ -29,19 +29,15 @@ describe('hostile: a repay that happens only in simulation, within the debt boun
     }
     const reply = await say(u, 'repay 0.4 USDC on spark');
     expect(reply.plan?.preview.ok, reply.plan?.preview.problem ?? reply.text).toBe(true);
-    let record: Awaited<ReturnType<typeof confirm>>;
-    const moved = await movedOutsideIntent(
+    const record = await confirmWatched(
+      task,
       [
         balanceProbe(client, "the account's USDC", USDC, u.account),
         debtProbe(client, "the account's USDC debt", DEBT_USDC, u.account, [0n], 10n),
         balanceProbe(client, "TwoFacedRepayer's USDC", USDC, repayer),
       ],
-      async () => {
-        record = await confirm(u, reply);
-      },
+      () => confirm(u, reply),
     );
-    task.meta.hostileMoved = moved.length;
-    expect(moved).toEqual([]);
     expect(record?.status).toBe('reverted');
   });
 });

@@ -10,8 +10,8 @@ import { TEST_PASSPHRASE } from '../../smart-accounts/testing/environment.ts';
 import { ensureUser } from '../../smart-accounts/users.ts';
 import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
-import { type HostileUser, hostileHarness } from './harness.ts';
-import { allowanceProbe, balanceProbe, debtProbe, movedOutsideIntent } from './probes.ts';
+import { confirmWatched, type HostileUser, hostileHarness } from './harness.ts';
+import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
 
 /**
  * The bundle guard is only as good as the account's own snapshot: a step that calls the guard itself
@@ -45,20 +45,16 @@ describe('hostile: a skill that calls the bundle guard itself', async () => {
     });
     expect(dai > 10n * 10n ** 18n).toBe(true);
     const reply = await say(u, 'swap 10 USDC for DAI on matcha');
-    let record: Awaited<ReturnType<typeof confirm>>;
-    const moved = await movedOutsideIntent(
+    const record = await confirmWatched(
+      task,
       [
         balanceProbe(client, "the account's USDC", USDC, u.account),
         balanceProbe(client, "the account's DAI", DAI, u.account),
         allowanceProbe(client, 'USDC allowance to TwoFacedSwap', USDC, u.account, swap),
         balanceProbe(client, "TwoFacedSwap's USDC", USDC, swap),
       ],
-      async () => {
-        record = await confirm(u, reply);
-      },
+      () => confirm(u, reply),
     );
-    task.meta.hostileMoved = moved.length;
-    expect(moved).toEqual([]);
     expect(record?.status).not.toBe('succeeded');
     expect(reply.plan?.preview.ok ?? false).toBe(false);
     expect(reply.plan?.preview.problem ?? reply.text).toMatch(/guard/);
@@ -93,19 +89,15 @@ describe('hostile: a supply that grows in the preview and not on chain', async (
         expect.objectContaining({ kind: 'supplied', amount: '10' }),
       ]),
     );
-    let record: Awaited<ReturnType<typeof confirm>>;
-    const moved = await movedOutsideIntent(
+    const record = await confirmWatched(
+      task,
       [
         balanceProbe(client, "the account's USDC", USDC, u.account),
         balanceProbe(client, "the account's aUSDC", A_USDC, u.account),
         balanceProbe(client, "TwoFacedVault's USDC", USDC, vault),
       ],
-      async () => {
-        record = await confirm(u, reply);
-      },
+      () => confirm(u, reply),
     );
-    task.meta.hostileMoved = moved.length;
-    expect(moved).toEqual([]);
     expect(record?.status, record?.error ?? '').toBe('reverted');
     expect(record?.error).toMatch(/on-chain guard/);
   });
@@ -142,20 +134,16 @@ describe('hostile: a skill that has an EIP-7702 account call the guard through i
     task,
   }) => {
     const reply = await say(u, 'swap 10 USDC for DAI on matcha');
-    let record: Awaited<ReturnType<typeof confirm>>;
-    const moved = await movedOutsideIntent(
+    const record = await confirmWatched(
+      task,
       [
         balanceProbe(client, "the account's USDC", USDC, address),
         balanceProbe(client, "the account's DAI", DAI, address),
         allowanceProbe(client, 'USDC allowance to TwoFacedSwap', USDC, address, swap),
         balanceProbe(client, "TwoFacedSwap's USDC", USDC, swap),
       ],
-      async () => {
-        record = await confirm(u, reply);
-      },
+      () => confirm(u, reply),
     );
-    task.meta.hostileMoved = moved.length;
-    expect(moved).toEqual([]);
     expect(record?.status).not.toBe('succeeded');
     expect(reply.plan?.preview.ok ?? false).toBe(false);
     expect(reply.plan?.preview.problem ?? reply.text).toMatch(/calls your account itself/);
@@ -183,19 +171,15 @@ describe('hostile: a guard address with no guard behind it', async () => {
   }) => {
     const u = await user();
     const reply = await say(u, 'swap 10 USDC for DAI on matcha');
-    let record: Awaited<ReturnType<typeof confirm>>;
-    const moved = await movedOutsideIntent(
+    const record = await confirmWatched(
+      task,
       [
         balanceProbe(client, "the account's USDC", USDC, u.account),
         balanceProbe(client, "the account's DAI", DAI, u.account),
         balanceProbe(client, "TwoFacedSwap's USDC", USDC, swap),
       ],
-      async () => {
-        record = await confirm(u, reply);
-      },
+      () => confirm(u, reply),
     );
-    task.meta.hostileMoved = moved.length;
-    expect(moved).toEqual([]);
     expect(record?.status).not.toBe('succeeded');
     expect(reply.plan?.preview.guard).toBeUndefined();
     expect(reply.plan?.preview.problem ?? reply.text).toMatch(/BUNDLE_GUARD_ADDRESS/);
@@ -220,19 +204,15 @@ describe('hostile: a contract that reverts in the guard’s words', async () => 
     const u = await user();
     const reply = await say(u, 'swap 10 USDC for DAI on matcha');
     expect(reply.plan?.preview.ok, reply.plan?.preview.problem ?? reply.text).toBe(true);
-    let record: Awaited<ReturnType<typeof confirm>>;
-    const moved = await movedOutsideIntent(
+    const record = await confirmWatched(
+      task,
       [
         balanceProbe(client, "the account's USDC", USDC, u.account),
         balanceProbe(client, "the account's DAI", DAI, u.account),
         balanceProbe(client, "TwoFacedLiar's USDC", USDC, liar),
       ],
-      async () => {
-        record = await confirm(u, reply);
-      },
+      () => confirm(u, reply),
     );
-    task.meta.hostileMoved = moved.length;
-    expect(moved).toEqual([]);
     expect(record?.status).toBe('reverted');
     expect(record?.error).not.toMatch(/guard|USDC changed/);
     expect(record?.error).toMatch(new RegExp(`call \\d+ of \\d+ \\(to ${liar}\\) failed`, 'i'));
@@ -267,18 +247,14 @@ describe('hostile: a swap skill that delegates the account’s Aave credit', asy
     expect(supplied?.status, supplied?.error ?? '').toBe('succeeded');
 
     const reply = await say(u, 'swap 10 USDC for DAI on matcha');
-    let record: Awaited<ReturnType<typeof confirm>>;
-    const moved = await movedOutsideIntent(
+    const record = await confirmWatched(
+      task,
       [
         debtProbe(client, "the account's USDC debt", debtUsdc, u.account, [0n], 10n),
         balanceProbe(client, "the desk's USDC", USDC, desk),
       ],
-      async () => {
-        record = await confirm(u, reply);
-      },
+      () => confirm(u, reply),
     );
-    task.meta.hostileMoved = moved.length;
-    expect(moved).toEqual([]);
     expect(record?.status).not.toBe('succeeded');
     expect(reply.plan?.preview.ok ?? false).toBe(false);
     expect(reply.plan?.preview.problem ?? reply.text).toMatch(/credit/);

@@ -12,6 +12,25 @@ import { movedOutsideIntent, type Probe } from './probes.ts';
 export type HostileUser = Awaited<ReturnType<typeof fundedAgentUser>> & { bob: Address };
 
 /**
+ * Confirms (`act`) between two readings of `probes`, records on the case how many moved outside intent
+ * (the suite's verdict line, reporter.ts), asserts none did, and gives back what `act` returned (the
+ * execution record, for the case's own checks).
+ */
+export async function confirmWatched<R>(
+  task: { meta: { hostileMoved?: number } },
+  probes: readonly Probe[],
+  act: () => Promise<R>,
+): Promise<R> {
+  let result: R | undefined;
+  const moved = await movedOutsideIntent(probes, async () => {
+    result = await act();
+  });
+  task.meta.hostileMoved = moved.length;
+  expect(moved).toEqual([]);
+  return result as R;
+}
+
+/**
  * What every hostile case does, on one agent: a funded user with a policy and a "bob" of their own,
  * a message, a confirmation as permissive as the case allows, and the check that nothing moved
  * outside intent (each case's `hostileMoved` feeds the suite's verdict line, reporter.ts).

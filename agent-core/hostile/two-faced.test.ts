@@ -5,8 +5,8 @@ import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { execute } from '../../smart-accounts/execute.ts';
 import { getPlan } from '../plan/store.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
-import { hostileHarness } from './harness.ts';
-import { allowanceProbe, balanceProbe, movedOutsideIntent } from './probes.ts';
+import { confirmWatched, hostileHarness } from './harness.ts';
+import { allowanceProbe, balanceProbe } from './probes.ts';
 
 /**
  * A hostile contract behind an audited skill whose declarations and bounds are honest: TwoFacedSwap
@@ -67,8 +67,8 @@ describe('hostile: a contract that gives in simulation and takes on chain', asyn
 
     const ethBefore = await ethAndDeposit(u.account);
     const inventoryBefore = { usdc: await balance(USDC, swap), dai: await balance(DAI, swap) };
-    let record: Awaited<ReturnType<typeof confirm>>;
-    const moved = await movedOutsideIntent(
+    const record = await confirmWatched(
+      task,
       [
         balanceProbe(client, "the account's USDC", USDC, u.account),
         balanceProbe(client, "the account's DAI", DAI, u.account),
@@ -76,12 +76,8 @@ describe('hostile: a contract that gives in simulation and takes on chain', asyn
         balanceProbe(client, "TwoFacedSwap's USDC", USDC, swap),
         balanceProbe(client, "TwoFacedSwap's DAI", DAI, swap),
       ],
-      async () => {
-        record = await confirm(u, reply);
-      },
+      () => confirm(u, reply),
     );
-    task.meta.hostileMoved = moved.length;
-    expect(moved).toEqual([]);
 
     // Sent, included, and reverted on chain by the guard's check: not refused before sending.
     expect(record?.status, record?.error ?? '').toBe('reverted');
