@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Address,
+  decodeFunctionData,
   encodeFunctionData,
   erc20Abi,
   type Hex,
@@ -10,6 +11,7 @@ import {
   toFunctionSelector,
 } from 'viem';
 import { describe, expect, it } from 'vitest';
+import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
 import { fundedAccount } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { createSkillContext } from '../../skills/sdk/context.ts';
@@ -111,6 +113,11 @@ describe('the on-chain guard around every bundle', async () => {
     expect(draft.steps[1]?.forward).toMatchObject({ token: weth });
     const forwarded = await previewPlan(deps.env, user.ownerAddress, draft.steps, ctx, draft.prices, protocols);
     expect(forwarded.calls.some((call) => isForward(call.data))).toBe(true);
+    // What it may pass on is the minimum the ledger and policy counted, plus 2% at most.
+    const forwardCall = forwarded.calls.find((call) => isForward(call.data));
+    const minimum = draft.steps[1]?.forward?.minimum ?? 0n;
+    const { args } = decodeFunctionData({ abi: BUNDLE_GUARD_ABI, data: forwardCall?.data ?? '0x' });
+    expect(args?.[5]).toBe(minimum + minimum / 50n);
     expect(forwarded.preview.changes.find((c) => isAddressEqual(c.token, weth))).toBeUndefined();
 
     // The second swap made out to "the caller" (SwapRouter02's MSG_SENDER, address 1), as a careless
@@ -180,7 +187,6 @@ describe('the on-chain guard around every bundle', async () => {
     } as unknown as PlanStep;
     const guarded = guardBundle({
       guard,
-      account: user.account,
       steps: [step],
       simulation,
       exposed: [],

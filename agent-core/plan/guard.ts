@@ -39,7 +39,6 @@ export type BundleGuard = {
 
 export type GuardInput = {
   guard: Address;
-  account: Address;
   steps: readonly PlanStep[];
   simulation: Pick<Simulation, 'assetChanges' | 'approvals' | 'holdings'>;
   /**
@@ -69,6 +68,12 @@ const INT256_MAX = 2n ** 255n - 1n;
 const HEALTH_FACTOR_WORD = 5n;
 /** A supply token's balance may come out a unit or two apart from the simulation (Aave's index rounding). */
 const ROUNDING_UNITS = 2n;
+/**
+ * What a step that takes "it" may pass on beyond the earlier step's minimum: 2% (a swap's default
+ * slippage is 0.5%). The limit keeps the policy's count, made on the minimum, within 2% of what moves.
+ */
+const FORWARD_MARGIN_DIVISOR = 50n;
+
 /** Aave's indexes are rays (27 decimals). */
 const RAY = 10n ** 27n;
 /**
@@ -202,7 +207,9 @@ export function guardBundle(input: GuardInput): BundleGuard {
     })),
   ];
   // A step that takes what an earlier one brought in runs through the guard with the amount that
-  // arrived; the account approves the guard for at most twice the minimum, and takes that back after.
+  // arrived, at most the minimum plus FORWARD_MARGIN: the ledger and the policy counted the minimum, so
+  // what a step passes on may exceed what they saw by that share only (more stays in the account).
+  // The account approves the guard for that much, and takes the approval back after.
   const stepCalls: SkillCall[] = [];
   for (const step of input.steps) {
     const forward = step.forward;
@@ -212,7 +219,7 @@ export function guardBundle(input: GuardInput): BundleGuard {
       stepCalls.push(...step.calls);
       continue;
     }
-    const atMost = forward.minimum * 2n;
+    const atMost = forward.minimum + forward.minimum / FORWARD_MARGIN_DIVISOR;
     stepCalls.push(
       approveCall(forward.token, input.guard, atMost),
       ...step.calls.slice(forward.approvalCalls, forward.call),

@@ -208,7 +208,6 @@ export async function previewPlan(
     const guardOf = (guardedSteps: readonly PlanStep[]) =>
       guardBundle({
         guard: guardAddress,
-        account: simulation.account,
         steps: guardedSteps,
         simulation,
         exposed,
