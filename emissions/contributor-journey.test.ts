@@ -7,17 +7,15 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { writeManifest } from '../devnet/manifest.ts';
 import { devnetClients } from '../devnet/testing/clients.ts';
-import { runSextant } from '../devnet/testing/processes.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { verifyProof } from './merkle.ts';
 
 const manifest = testDevnet();
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
-  const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
-  const code = await run.exited;
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
+// In process: emissions/settle-command.test.ts runs these commands through the real binary.
+const sextant = (args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
 
 /**
  * A contributor who is not a local account, following emissions/README.md's commands from a DATA_DIR

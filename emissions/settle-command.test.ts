@@ -5,16 +5,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { writeManifest } from '../devnet/manifest.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 
 const manifest = testDevnet();
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+/** Through the real binary: the settlement itself. */
+async function sextantBinary(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** The rest in process (devnet/testing/in-process.ts): the same commands, without a child's start-up each. */
+const sextant = (args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
 
 describe('sextant emissions settle, report and claim', () => {
   it('settles a finished epoch on the devnet, reports it, and lets the referrer claim once', async () => {
@@ -62,7 +68,7 @@ describe('sextant emissions settle, report and claim', () => {
     writeSchedule(interval);
     await sleep(Math.max(0, (startedAt + interval) * 1000 - Date.now()) + 1000);
 
-    const settled = await sextant(['emissions', 'settle', '--epoch', '0', '--json'], env);
+    const settled = await sextantBinary(['emissions', 'settle', '--epoch', '0', '--json'], env);
     expect(settled.code, settled.stderr).toBe(0);
     expect(settled.stderr).toMatch(/epoch 0: distributed; claims are open/);
     const report = JSON.parse(settled.stdout);
