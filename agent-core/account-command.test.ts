@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { publicClientFor } from '../common/network.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { writeManifest } from '../devnet/manifest.ts';
-import { runSextant, SEXTANT_BIN } from '../devnet/testing/processes.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
+import { SEXTANT_BIN } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { delegationCode } from '../smart-accounts/eip7702.ts';
 import { devnetNetwork } from '../smart-accounts/testing/environment.ts';
@@ -27,11 +28,12 @@ const DEAD = '0x000000000000000000000000000000000000dEaD';
 const usdcOf = (holder: Address) =>
   client.readContract({ address: usdc.address, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
-  const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
-  const code = await run.exited;
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
+/**
+ * In process (devnet/testing/in-process.ts), without a child's start-up each: the terminal test below
+ * runs `account import` through the real binary.
+ */
+const sextant = (args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
 
 /**
  * `sextant account import --user ID` at a real terminal (a pseudo-terminal from util-linux `script`):

@@ -5,17 +5,23 @@ import { getAddress } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { writeManifest } from '../devnet/manifest.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { getPlan } from './plan/store.ts';
 
 const manifest = testDevnet();
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+/** Through the real binary: the run end to end. */
+async function sextantBinary(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** The rest in process (devnet/testing/in-process.ts), without a child's start-up each. */
+const sextant = (args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
 
 describe('sextant run and sextant policy', () => {
   it('runs "wrap 1 ETH" end to end with --yes --json, and refuses what the policy forbids', async () => {
@@ -29,7 +35,7 @@ describe('sextant run and sextant policy', () => {
     expect(badReferrer.stderr).toMatch(/--referrer: Referrer "my-frontend" is not an Ethereum address/);
 
     const referrer = '0x5c0ff1c1a1b2c3d4e5f60718293a4b5c6d7e8f90';
-    const run = await sextant(
+    const run = await sextantBinary(
       ['run', 'wrap 1 ETH', '--yes', '--json', '--llm', 'embedded', '--referrer', referrer],
       env,
     );
