@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
+import { sextantInProcess } from '../../devnet/testing/in-process.ts';
 import { runSextant, servingSextant } from '../../devnet/testing/processes.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { SEXTANT_AUDITOR } from '../project-keys.ts';
@@ -12,11 +13,16 @@ import { TEST_AUTHOR_KEY } from '../testing/registry.ts';
 
 const manifest = testDevnet();
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+/** Through the real binary, as `endpoint serve` (servingSextant) is. */
+async function sextantBinary(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** The short commands in process (devnet/testing/in-process.ts), without a child's start-up each. */
+const sextant = (args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
 
 /** `sextant endpoint serve …`, running until stopped; resolves once it says where it listens. */
 const serving = (args: string[], env: NodeJS.ProcessEnv) =>
@@ -120,7 +126,7 @@ describe('sextant endpoint and sextant endpoints', () => {
   it('says which URL could not be reached and what to check, in words', async () => {
     const env = { DATA_DIR: mkdtempSync(join(tmpdir(), 'sextant-endpoints-down-')) };
     const url = `http://127.0.0.1:${await findFreePort()}`;
-    const added = await sextant(['endpoints', 'add', url], env);
+    const added = await sextantBinary(['endpoints', 'add', url], env);
     expect(added.code).not.toBe(0);
     expect(added.stderr).toContain(
       `${url} could not be reached for its manifest (${url}/.well-known/sextant-skills.json): nothing is listening there (connection refused).`,
