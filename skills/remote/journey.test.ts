@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
+import { sextantInProcess } from '../../devnet/testing/in-process.ts';
 import { runSextant, servingSextant } from '../../devnet/testing/processes.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { SEXTANT_AUDITOR } from '../project-keys.ts';
@@ -29,11 +30,16 @@ const balanceOf = (token: Address, holder: Address) =>
 const sextantIn = (cwd: string, args: string[], env: NodeJS.ProcessEnv) =>
   runSextant(args, { RPC_URL: '', BUNDLER_URL: '', CHAIN: '', ...env }, { cwd });
 
-async function sextant(cwd: string, args: string[], env: NodeJS.ProcessEnv) {
+/** Through the real binary: the first plan through the endpoint, and `endpoint serve` below. */
+async function sextantBinary(cwd: string, args: string[], env: NodeJS.ProcessEnv) {
   const run = sextantIn(cwd, args, env);
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** The other steps in process (devnet/testing/in-process.ts), from `cwd` too, without a child's start-up each. */
+const sextant = (cwd: string, args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', CHAIN: '', ...env }, { cwd });
 
 /** `sextant endpoint serve …` until stopped; resolves once it says where it listens. */
 const serving = (cwd: string, args: string[], env: NodeJS.ProcessEnv) =>
@@ -102,7 +108,7 @@ describe('the protocol journey, following skills/remote/README.md from a directo
     const usdcFunded = await balanceOf(USDC, account);
 
     // The agent uses it: plan → confirm → succeeded, and the chain shows the position.
-    const supplied = await sextant(
+    const supplied = await sextantBinary(
       home,
       ['run', 'supply 1000 USDC on spark', '--yes', '--json', '--llm', 'embedded'],
       user,
