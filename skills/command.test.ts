@@ -3,15 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
 import { SEXTANT_AUDITOR } from './project-keys.ts';
 import { TEST_AUTHOR_KEY, TIP_JAR_DIR } from './testing/registry.ts';
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+/** Through the real binary: `skills verify`, which loads packages through the CLI's module hooks. */
+async function sextantBinary(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, env);
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** The rest in process (devnet/testing/in-process.ts), without a child's start-up each. */
+const sextant = (args: string[], env: NodeJS.ProcessEnv) => sextantInProcess(args, env);
 
 function keyFile(dir: string, name: string, key: string): string {
   const path = join(dir, name);
@@ -66,7 +71,7 @@ describe('sextant skills', () => {
     expect(attested.stdout).toContain(`attested tip-jar/wrap@1.0.0 PASS by ${auditor}`);
 
     // verify loads every audited package: this one from DATA_DIR/skill-packages, through the CLI's module hooks.
-    const verified = await sextant(['skills', 'verify', '--json'], env);
+    const verified = await sextantBinary(['skills', 'verify', '--json'], env);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     const report = JSON.parse(verified.stdout);
     expect(report.ok).toBe(true);

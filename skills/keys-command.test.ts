@@ -3,19 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv = {}) {
+/** Through the real binary: the first key each test makes. */
+async function sextantBinary(args: string[], env: NodeJS.ProcessEnv = {}) {
   const run = runSextant(args, env);
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
+/** The rest in process (devnet/testing/in-process.ts), without a child's start-up each. */
+const sextant = (args: string[], env: NodeJS.ProcessEnv = {}) => sextantInProcess(args, env);
+
 describe('sextant keys', () => {
   it('writes a new key with mode 600, prints its address and how to use it, and never overwrites a file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sextant-keys-'));
     const path = join(dir, 'auditor.key');
-    const made = await sextant(['keys', 'new', '--out', path, '--role', 'auditor', '--json']);
+    const made = await sextantBinary(['keys', 'new', '--out', path, '--role', 'auditor', '--json']);
     expect(made.code, made.stderr).toBe(0);
     const { address, role } = JSON.parse(made.stdout);
     expect(role).toBe('auditor');
