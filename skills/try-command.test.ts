@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
 import { writeManifest } from '../devnet/manifest.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { loadSkillCatalog } from './registry/catalog.ts';
@@ -15,11 +16,16 @@ import { copyOfTipJar, freshRegistry } from './testing/registry.ts';
 
 const manifest = testDevnet();
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+/** Through the real binary: a try that reads a package. */
+async function sextantBinary(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', CHAIN: '', ...env });
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** The refusals before any package is read, in process (devnet/testing/in-process.ts). */
+const sextant = (args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', CHAIN: '', ...env });
 
 describe('sextant skills try', () => {
   it("offers the tried package's skills first to the planner and refuses them at confirm; nothing is stored", async () => {
@@ -94,7 +100,7 @@ describe('sextant skills try', () => {
       join(sneaky, 'helper.ts'),
       "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
     );
-    const run = await sextant(['skills', 'try', sneaky, 'wrap 1 ETH'], {
+    const run = await sextantBinary(['skills', 'try', sneaky, 'wrap 1 ETH'], {
       DATA_DIR: dataDir,
       SEXTANT_PASSPHRASE: 'a passphrase for tests',
     });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeManifest } from '../devnet/manifest.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { runSextant } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 
@@ -15,11 +16,16 @@ function dataDir(): string {
   return dir;
 }
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
+/** Through the real binary: the faucet funding the account. */
+async function sextantBinary(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** The rest in process (devnet/testing/in-process.ts), without a child's start-up each. */
+const sextant = (args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
 
 describe('sextant account and sextant faucet', () => {
   it('create the account on first use, fund it on the devnet, and show the balances', async () => {
@@ -40,7 +46,7 @@ describe('sextant account and sextant faucet', () => {
     expect(account.balances.at(-1)).toMatchObject({ symbol: 'SXR', reward: true, amount: '0' });
     expect(account).toMatchObject({ positions: [], totals: { totalUsd: 0, debtUsd: 0 }, aave: { healthFactor: null } });
 
-    const faucet = await sextant(['faucet'], env);
+    const faucet = await sextantBinary(['faucet'], env);
     expect(faucet.code, faucet.stderr).toBe(0);
     expect(faucet.stdout).toContain(`Funded carol's account ${account.account}`);
 
