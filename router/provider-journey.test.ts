@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
 import { type FakeOllama, startFakeOllama } from '../common/testing/fake-ollama.ts';
 import { writeManifest } from '../devnet/manifest.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, runSextant } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { PROVIDER_HEADER } from './server.ts';
@@ -32,11 +33,12 @@ afterAll(async () => {
   for (const fake of fakes) await fake.close();
 });
 
-async function sextant(args: string[], env: NodeJS.ProcessEnv) {
-  const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
-  const code = await run.exited;
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
+/**
+ * The short commands in process (devnet/testing/in-process.ts), without a child's start-up each; the
+ * router and the providers below run as real `sextant` processes.
+ */
+const sextant = (args: string[], env: NodeJS.ProcessEnv) =>
+  sextantInProcess(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
 
 /** Starts a long-running command and waits for the line that says it is up. */
 async function serve(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<Run> {
