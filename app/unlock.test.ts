@@ -1,5 +1,5 @@
 import { type Address, erc20Abi } from 'viem';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getPlan } from '../agent-core/plan/store.ts';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
@@ -13,8 +13,6 @@ import { FaucetResponseSchema, LockResponseSchema, UnlockResponseSchema } from '
 const manifest = testDevnet();
 /** How long an unlocked key may go unused here: short, so the test sees it dropped. */
 const IDLE_MS = 2_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A server started without SEXTANT_PASSPHRASE, on the devnet: confirming never waits on a terminal.
@@ -101,8 +99,14 @@ describe('a server without SEXTANT_PASSPHRASE', async () => {
   });
 
   it('asks again once the key has gone unused for the idle time, and at once after a lock', async () => {
-    expect((await post('/v1/session/unlock', { passphrase: TEST_PASSPHRASE })).status).toBe(200);
-    await sleep(IDLE_MS + 500);
+    // The idle clock is a timer: faked while the key is open, so the test moves it past the idle time at once.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      expect((await post('/v1/session/unlock', { passphrase: TEST_PASSPHRASE })).status).toBe(200);
+      vi.advanceTimersByTime(IDLE_MS + 500);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(keys.isUnlocked(alice.userId)).toBe(false);
     const planId = await wrapPlan();
     const asked = await confirm(planId);
@@ -119,14 +123,20 @@ describe('a server without SEXTANT_PASSPHRASE', async () => {
   });
 
   it('restarts the idle clock on every use', async () => {
-    await keys.unlock(alice.userId, TEST_PASSPHRASE);
-    await sleep(IDLE_MS * 0.6);
-    await keys.forSigning(alice.userId);
-    await sleep(IDLE_MS * 0.6);
-    // 1.2 idle times since the unlock, 0.6 since the last use: still open.
-    expect((await keys.forSigning(alice.userId)).address).toBe(alice.owner.address);
-    await sleep(IDLE_MS + 300);
-    await expect(keys.forSigning(alice.userId)).rejects.toMatchObject({ code: 'passphrase-required' });
+    // The idle clock's timers, faked: the test moves them exactly, instead of sleeping through them.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await keys.unlock(alice.userId, TEST_PASSPHRASE);
+      vi.advanceTimersByTime(IDLE_MS * 0.6);
+      await keys.forSigning(alice.userId);
+      vi.advanceTimersByTime(IDLE_MS * 0.6);
+      // 1.2 idle times since the unlock, 0.6 since the last use: still open.
+      expect((await keys.forSigning(alice.userId)).address).toBe(alice.owner.address);
+      vi.advanceTimersByTime(IDLE_MS + 300);
+      await expect(keys.forSigning(alice.userId)).rejects.toMatchObject({ code: 'passphrase-required' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses the MCP token (403) and limits tries to 10 a minute per user', async () => {
