@@ -5,6 +5,7 @@ import {
   decodeErrorResult,
   encodeFunctionData,
   erc20Abi,
+  getAddress,
   type Hex,
   maxInt256,
   maxUint256,
@@ -15,7 +16,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { BUNDLE_GUARD_ABI, bundleGuardAddress } from '../common/contracts/bundle-guard.ts';
-import { type GuardRead, guardReads } from '../common/contracts/bundle-guard-calls.ts';
+import { type GuardRead, guardData, guardReads, packBound, packRead } from '../common/contracts/bundle-guard-calls.ts';
 import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
 import { minedReceipt } from './mined-receipt.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
@@ -51,14 +52,21 @@ type Outcome = { ok: true } | { ok: false; error: string; args: readonly unknown
 const ETH_READ: Read = guardReads.eth();
 /** The caller's balance of `token` (a read always names the account that calls the guard). */
 const balanceRead = (token: Address, _holder?: Address): Read => guardReads.balanceOf(token);
+/** Packed by hand, not by guardCalls, so the tests can also send what guardCalls would refuse. */
 const snapshot = (reads: Read[]): Call => ({
   to: guard,
-  data: encodeFunctionData({ abi: BUNDLE_GUARD_ABI, functionName: 'snapshot', args: [reads] }),
+  data: guardData('snapshot', reads.flatMap(packRead)),
 });
+/** A relative bound names a snapshot read; an absolute one carries `reads[bound.read]`. */
 const check = (reads: Read[], bounds: Bound[]): Call => ({
   to: guard,
-  data: encodeFunctionData({ abi: BUNDLE_GUARD_ABI, functionName: 'check', args: [reads, bounds] }),
+  data: guardData(
+    'check',
+    bounds.flatMap((b) => packBound(b, reads[Number(b.read)] ?? ETH_READ)),
+  ),
 });
+/** What a BoundBroken names of its read. */
+const named = (read: Read) => [getAddress(read.target), read.selector] as const;
 const mint = (token: Address, to: Address, amount: bigint): Call => ({
   to: token,
   data: encodeFunctionData({ abi: TOKEN_ABI, functionName: 'mint', args: [to, amount] }),
@@ -159,10 +167,9 @@ const near = (value: bigint) =>
     fc.bigInt({ min: -3n, max: 3n }).map((offset) => value + offset),
     fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }).map((offset) => value + offset),
   );
-const expectBound = (outcome: Outcome, value: bigint, min: bigint, max: bigint) => {
-  // A maximum of type(int256).min is no maximum (the cheap way to say so in calldata).
-  if (min <= value && (value <= max || max === minInt256)) expect(outcome).toEqual({ ok: true });
-  else expect(outcome).toEqual({ ok: false, error: 'BoundBroken', args: [0n, value, min, max] });
+const expectBound = (outcome: Outcome, read: Read, value: bigint, min: bigint, max: bigint) => {
+  if (min <= value && value <= max) expect(outcome).toEqual({ ok: true });
+  else expect(outcome).toEqual({ ok: false, error: 'BoundBroken', args: [0n, ...named(read), value, min, max] });
 };
 
 describe('SextantBundleGuard', () => {
@@ -182,9 +189,9 @@ describe('SextantBundleGuard', () => {
           mint(token, account, before),
           snapshot([read]),
           move,
-          check([read], [{ read: 0n, relative: true, min, max }]),
+          check([], [{ read: 0n, relative: true, min, max }]),
         ]);
-        expectBound(outcome, delta, min, max);
+        expectBound(outcome, read, delta, min, max);
       }),
       { numRuns: 300 },
     );
@@ -209,9 +216,9 @@ describe('SextantBundleGuard', () => {
             data: encodeFunctionData({ abi: WETH_ABI, functionName: 'withdraw', args: [withdrawn] }),
           },
           { to: SINK, value: sent, data: '0x' },
-          check([ETH_READ], [{ read: 0n, relative: true, min, max }]),
+          check([], [{ read: 0n, relative: true, min, max }]),
         ]);
-        expectBound(outcome, delta, min, max);
+        expectBound(outcome, ETH_READ, delta, min, max);
       }),
       { numRuns: 150 },
     );
@@ -228,7 +235,7 @@ describe('SextantBundleGuard', () => {
             mint(token, account, balance),
             check([read], [{ read: 0n, relative: false, min, max }]),
           ]);
-          expectBound(outcome, balance, min, max);
+          expectBound(outcome, read, balance, min, max);
         },
       ),
       { numRuns: 200 },
@@ -262,25 +269,59 @@ describe('SextantBundleGuard', () => {
           ...steps,
           check([read], [{ read: 0n, relative: true, min: minInt256, max: delta - 1n }]),
         ]);
-        expect(below).toEqual({ ok: false, error: 'BoundBroken', args: [0n, delta, minInt256, delta - 1n] });
+        expect(below).toEqual({
+          ok: false,
+          error: 'BoundBroken',
+          args: [0n, ...named(read), delta, minInt256, delta - 1n],
+        });
       }),
       { numRuns: 100 },
     );
   });
 
-  it('reverts with ReadFailed for a read that reverts, returns too little, or names no read', async () => {
+  it('reverts with ReadFailed for a read that reverts or returns too little, naming it', async () => {
     const good = balanceRead(token, account);
     const reverting: Read = { ...good, selector: '0xdeadbeef' };
     const noCode: Read = { ...good, target: SINK };
     const shortWord: Read = { ...good, word: 1n };
-    const hugeWord: Read = { ...good, word: maxUint256 };
-    const failed = (index: bigint) => ({ ok: false, error: 'ReadFailed', args: [index] });
-    expect(await simulate([snapshot([good, reverting])])).toEqual(failed(1n));
-    expect(await simulate([snapshot([noCode])])).toEqual(failed(0n));
-    expect(await simulate([snapshot([good, good, shortWord])])).toEqual(failed(2n));
-    expect(await simulate([check([hugeWord], [])])).toEqual(failed(0n));
-    expect(await simulate([check([good], [{ read: 1n, relative: false, min: 0n, max: 0n }])])).toEqual(failed(1n));
-    expect(await simulate([snapshot([good]), check([good], [])])).toEqual({ ok: true });
+    const lastWord: Read = { ...good, word: 255n };
+    const failed = (read: Read) => ({ ok: false, error: 'ReadFailed', args: [...named(read)] });
+    expect(await simulate([snapshot([good, reverting])])).toEqual(failed(reverting));
+    expect(await simulate([snapshot([noCode])])).toEqual(failed(noCode));
+    expect(await simulate([snapshot([good, good, shortWord])])).toEqual(failed(shortWord));
+    expect(await simulate([check([lastWord], [{ read: 0n, relative: false, min: 0n, max: 0n }])])).toEqual(
+      failed(lastWord),
+    );
+    expect(await simulate([snapshot([good]), check([], [])])).toEqual({ ok: true });
+  });
+
+  it('reverts with Malformed for a read or bound cut short', async () => {
+    const [balance] = packRead(balanceRead(token, account)) as [bigint];
+    const [allowance] = packRead(guardReads.allowance(token, SINK)) as [bigint, bigint];
+    const [HAS_MIN, HAS_MAX, MIN_NEGATIVE] = [1n << 129n, 1n << 130n, 1n << 131n];
+    const raw = (functionName: 'snapshot' | 'check', words: readonly bigint[]): Call => ({
+      to: guard,
+      data: guardData(functionName, words),
+    });
+    const malformed = { ok: false, error: 'Malformed', args: [] };
+    // A read that says it has an arg, without one.
+    expect(await simulate([raw('snapshot', [balance, allowance])])).toEqual(malformed);
+    expect(await simulate([raw('check', [0n, allowance])])).toEqual(malformed);
+    // An absolute bound without its read; a bound that says it has a min or a max, without it.
+    expect(await simulate([raw('check', [0n])])).toEqual(malformed);
+    expect(await simulate([raw('check', [HAS_MIN, balance])])).toEqual(malformed);
+    expect(await simulate([raw('check', [HAS_MIN | HAS_MAX, balance, 0n])])).toEqual(malformed);
+    // A partial word after the last whole one.
+    const trailing = (call: Call): Call => ({ ...call, data: `${call.data}ff` });
+    expect(await simulate([trailing(raw('snapshot', [balance]))])).toEqual(malformed);
+    expect(await simulate([trailing(raw('check', [HAS_MIN, balance, 0n]))])).toEqual(malformed);
+    // Complete, the same words pass: the balance is at least 0, and the allowance (to SINK, none) is 0.
+    expect(await simulate([raw('check', [HAS_MIN | HAS_MAX, balance, 0n, maxInt256])])).toEqual({ ok: true });
+    // A limit beyond int256: 2**255 is only int256's least, negated.
+    expect(await simulate([raw('check', [HAS_MAX, balance, 2n ** 255n])])).toEqual(malformed);
+    expect(await simulate([raw('check', [HAS_MIN | MIN_NEGATIVE, balance, 2n ** 255n + 1n])])).toEqual(malformed);
+    expect(await simulate([raw('check', [HAS_MIN | MIN_NEGATIVE, balance, 2n ** 255n])])).toEqual({ ok: true });
+    expect(await simulate([raw('check', [HAS_MAX, allowance, BigInt(SINK), 0n])])).toEqual({ ok: true });
   });
 
   it('reverts with NotSnapshotted for a relative bound on a read the sender did not snapshot', async () => {

@@ -21,6 +21,7 @@ import {
   formatUnits,
   type Hex,
   http,
+  parseAbi,
   parseEther,
   parseUnits,
   zeroAddress,
@@ -30,7 +31,6 @@ import { toViemChain } from '../common/chains/viem-chain.ts';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import {
   forwardReceivedCall,
-  GUARD_NO_MAX,
   GUARD_SELECTORS,
   type GuardRead,
   guardCalls,
@@ -158,13 +158,24 @@ try {
     { target: aUsdc, selector: GUARD_SELECTORS.scaledBalanceOf, arg: zeroAddress, word: 0n },
   ];
   const allowanceRead = guardReads.allowance(usdc.address, pool);
-  const loose = { relative: true, min: -(2n ** 255n), max: GUARD_NO_MAX };
+  // The bounds the planner would set (agent-core/plan/guard.ts): USDC changes by at least the swap's
+  // minimum less the supply (-210), the supply grows by at least 500 USDC in scaled units less a
+  // hundred-thousandth, the pool's allowance ends at exactly 0; no maximum on the first two.
+  const income = (await env.publicClient.readContract({
+    address: pool,
+    abi: parseAbi(['function getReserveNormalizedIncome(address asset) view returns (uint256)']),
+    functionName: 'getReserveNormalizedIncome',
+    args: [usdc.address],
+  })) as bigint;
+  const suppliedScaled = (parseUnits('500', 6) * 10n ** 27n) / income;
+  const noMax = 2n ** 255n - 1n;
   const guardCallsFor = guardCalls(manifest.contracts.bundleGuard, {
     snapshotReads,
     reads: [...snapshotReads, allowanceRead],
     bounds: [
-      ...snapshotReads.map((_, index) => ({ read: BigInt(index), ...loose })),
-      { read: BigInt(snapshotReads.length), relative: false, min: 0n, max: 0n },
+      { read: 0n, relative: true, min: parseUnits('290', 6) - parseUnits('500', 6), max: noMax },
+      { read: 1n, relative: true, min: suppliedScaled - suppliedScaled / 100_000n - 2n, max: noMax },
+      { read: 2n, relative: false, min: 0n, max: 0n },
     ],
   });
   const guardedCalls = [guardCallsFor.snapshot, ...batchCalls, guardCallsFor.check];
@@ -191,6 +202,9 @@ try {
       log(
         `guard frame ${frame.input.slice(0, 10)} gas ${Number(frame.gasUsed)} calldata ${(frame.input.length - 2) / 2} bytes`,
       );
+      for (const read of frame.calls ?? []) {
+        log(`  read ${read.to} ${read.input.slice(0, 10)} gas ${Number(read.gasUsed)}`);
+      }
     }
   }
   // Chaining: "swap 0.1 ETH to USDC and supply it to Aave". The swap promises its quote less 0.5%;
@@ -243,7 +257,7 @@ try {
   const chainedGuard = guardCalls(guard, {
     snapshotReads: usdcRead,
     reads: usdcRead,
-    bounds: [{ read: 0n, relative: true, min: 0n, max: GUARD_NO_MAX }],
+    bounds: [{ read: 0n, relative: true, min: 0n, max: 2n ** 255n - 1n }],
   });
   const chained = await idleAfter([
     chainedGuard.snapshot,

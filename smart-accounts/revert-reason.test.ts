@@ -1,5 +1,6 @@
 import { encodeErrorResult, parseAbi } from 'viem';
 import { describe, expect, it } from 'vitest';
+import { guardData } from '../common/contracts/bundle-guard-calls.ts';
 import { describeRevert, explainRevert, revertDataOf } from './revert-reason.ts';
 
 const abi = parseAbi([
@@ -44,10 +45,10 @@ describe('describeRevert', () => {
 
 describe('describeRevert, the guard’s own errors', () => {
   const guardAbi = parseAbi(['error ForwardFailed(uint256 read, bytes reason)', 'error AlreadySnapshotted()']);
-  // A guarded bundle: the guard's snapshot, a step, the guard's forward, the guard's check (its data
-  // decodes as check(reads, bounds) with nothing in them).
+  // A guarded bundle: the guard's snapshot, a step, the guard's forward, the guard's check (with no
+  // bounds after its selector).
   const GUARD = '0x0000000000000000000000000000000000000a11';
-  const check = `0x2d4a6b79${'0'.repeat(62)}40${'0'.repeat(62)}60${'0'.repeat(128)}` as const;
+  const check = guardData('check', []);
   const calls = [{ to: GUARD }, { to: BURN }, { to: GUARD }, { to: GUARD, data: check }];
 
   it('words a forward that failed with the step’s own reason, and a second snapshot', () => {

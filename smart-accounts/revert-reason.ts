@@ -9,7 +9,7 @@ import {
   parseAbi,
   toFunctionSelector,
 } from 'viem';
-import { decodeGuardCheck } from '../common/contracts/bundle-guard-calls.ts';
+import { isGuardCheck } from '../common/contracts/bundle-guard-calls.ts';
 
 /**
  * Errors a bundle's revert data may carry, outermost first: SimpleAccount's ExecuteError wraps the
@@ -24,11 +24,12 @@ const KNOWN_ERRORS: Abi = parseAbi([
   'error ERC20InvalidReceiver(address receiver)',
   'error SafeERC20FailedOperation(address token)',
   // Sextant's bundle guard (common/contracts/SextantBundleGuard.sol).
-  'error BoundBroken(uint256 bound, int256 value, int256 min, int256 max)',
-  'error ReadFailed(uint256 read)',
+  'error BoundBroken(uint256 bound, address target, bytes4 selector, int256 value, int256 min, int256 max)',
+  'error ReadFailed(address target, bytes4 selector)',
   'error NotSnapshotted(uint256 read)',
   'error ForwardFailed(uint256 read, bytes reason)',
   'error AlreadySnapshotted()',
+  'error Malformed()',
 ]);
 
 const PANICS: Record<number, string> = {
@@ -156,8 +157,8 @@ export type RevertCause = {
   /** From ERC20InsufficientBalance / Allowance: what there was and what was needed, in base units. */
   have?: bigint;
   need?: bigint;
-  /** From the guard's BoundBroken: which bound, the value the chain gave, and the range allowed. */
-  broken?: { bound: number; value: bigint; min: bigint; max: bigint };
+  /** From the guard's BoundBroken: which bound, what it read, the value the chain gave, and the range allowed. */
+  broken?: { bound: number; target: Address; selector: Hex; value: bigint; min: bigint; max: bigint };
 };
 
 /** Reads revert data into its cause; `callIndex` is set when the account's ExecuteError wraps it. */
@@ -206,13 +207,13 @@ export function revertCause(data: Hex | undefined): RevertCause {
         need: args[2] as bigint,
       };
     case 'BoundBroken': {
-      const [bound, value, min, max] = args as [bigint, bigint, bigint, bigint];
+      const [bound, target, selector, value, min, max] = args as [bigint, Address, Hex, bigint, bigint, bigint];
       return {
         kind: 'guard',
         words: `the on-chain guard reverted the bundle: bound ${bound} gave ${value}, outside ${min}..${max}`,
         raw: `BoundBroken(${args.map(String).join(', ')})`,
         callIndex: undefined,
-        broken: { bound: Number(bound), value, min, max },
+        broken: { bound: Number(bound), target, selector, value, min, max },
       };
     }
     case 'ForwardFailed': {
@@ -235,10 +236,11 @@ export function revertCause(data: Hex | undefined): RevertCause {
       };
     case 'ReadFailed':
     case 'NotSnapshotted':
+    case 'Malformed':
       return {
         kind: 'guard',
-        words: `it could not read what it checks (${decoded.errorName}(${args[0]}))`,
-        raw: `${decoded.errorName}(${args[0]})`,
+        words: `it could not read what it checks (${decoded.errorName}(${args.map(String).join(', ')}))`,
+        raw: `${decoded.errorName}(${args.map(String).join(', ')})`,
         callIndex: undefined,
       };
     case 'SafeERC20FailedOperation':
@@ -305,7 +307,7 @@ function fromMessage(message: string): RevertCause {
 
 /**
  * Revert data in words: "call 2 of 3 (to 0x…) failed: Uniswap could not take the tokens (STF: …)". A
- * bound the guard found broken is named from the bundle's own check call, with `tokens` for symbols.
+ * bound the guard found broken is named from the guard's error, with `tokens` for symbols.
  */
 export function describeRevert(
   data: Hex | undefined,
@@ -313,7 +315,7 @@ export function describeRevert(
   tokens: readonly KnownToken[] = [],
 ): string {
   const cause = revertCause(data);
-  if (cause.kind === 'guard' && fromGuard(cause.callIndex, calls)) return guardWords(cause, calls, tokens);
+  if (cause.kind === 'guard' && fromGuard(cause.callIndex, calls)) return guardWords(cause, tokens);
   if (cause.callIndex === undefined) return cause.words;
   const index = cause.callIndex;
   const target = calls?.[index]?.to;
@@ -332,7 +334,7 @@ function fromGuard(callIndex: number | undefined, calls: readonly { to: string; 
   if (callIndex === undefined) return true;
   const last = calls?.at(-1);
   const failing = calls?.[callIndex];
-  if (!last?.data || !failing || !decodeGuardCheck(last.data)) return false;
+  if (!last?.data || !failing || !isGuardCheck(last.data)) return false;
   return isAddressEqual(failing.to as Address, last.to as Address);
 }
 
@@ -417,22 +419,15 @@ const ACCOUNT_DATA = toFunctionSelector('getUserAccountData(address)');
 
 /**
  * "The on-chain guard reverted the bundle, so nothing moved: USDC changed by -120 where the preview
- * allowed at most 100 to leave". Read from the bundle's last call (the guard's check), which holds
- * every read and bound; without it, the bound's number and values.
+ * allowed at most 100 to leave". The guard's BoundBroken names what it read (a token's balanceOf, an
+ * allowance, Aave's account data) and the range it allowed.
  */
-function guardWords(
-  cause: RevertCause,
-  calls: readonly { to: string; data?: Hex }[] | undefined,
-  tokens: readonly KnownToken[],
-): string {
+function guardWords(cause: RevertCause, tokens: readonly KnownToken[]): string {
   const lead = 'the on-chain guard reverted the bundle, so nothing moved';
-  const last = calls?.at(-1)?.data;
-  const check = last ? decodeGuardCheck(last) : undefined;
   const broken = cause.broken;
-  const bound = broken && check?.bounds[broken.bound];
-  const read = bound && check?.reads[Number(bound.read)];
   if (!broken) return `${lead}: ${cause.words}`;
-  if (!bound || !read) return `${lead}: ${cause.raw}`;
+  // The guard's error names what it read; a revert only counts as the guard's when fromGuard says so.
+  const read = { target: broken.target, selector: broken.selector };
   const known = tokens.find((t) => isAddressEqual(t.address, read.target));
   const isEth = isAddressEqual(read.target, '0x0000000000000000000000000000000000000000');
   const symbol = isEth ? 'ETH' : (known?.symbol ?? read.target);

@@ -1,7 +1,6 @@
 import { type Address, encodeFunctionData, erc20Abi, formatUnits, isAddressEqual, zeroAddress } from 'viem';
 import {
   forwardReceivedCall,
-  GUARD_NO_MAX,
   GUARD_SELECTORS,
   type GuardBound,
   type GuardRead,
@@ -198,12 +197,12 @@ export function guardBundle(input: GuardInput): BundleGuard {
   const snapshotReads = relative.map((r) => r.read);
   const reads = [...snapshotReads, ...absolute.map((a) => a.read)];
   const bounds: GuardBound[] = [
-    ...relative.map((r, index) => ({ read: BigInt(index), relative: true, min: clamp(r.min), max: upTo(r.max) })),
+    ...relative.map((r, index) => ({ read: BigInt(index), relative: true, min: clamp(r.min), max: clamp(r.max) })),
     ...absolute.map((a, index) => ({
       read: BigInt(relative.length + index),
       relative: false,
       min: clamp(a.min),
-      max: upTo(a.max),
+      max: clamp(a.max),
     })),
   ];
   // A step that takes what an earlier one brought in runs through the guard with the amount that
@@ -248,11 +247,6 @@ function approveCall(token: Address, spender: Address, amount: bigint): SkillCal
     value: 0n,
     data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [spender, amount] }),
   };
-}
-
-/** A bound's maximum; none at all (int256's largest) is sent as the guard's cheaper GUARD_NO_MAX. */
-function upTo(max: bigint): bigint {
-  return max >= INT256_MAX ? GUARD_NO_MAX : clamp(max);
 }
 
 function clamp(value: bigint): bigint {

@@ -1,16 +1,18 @@
 import {
   type Address,
   BaseError,
-  ContractFunctionRevertedError,
+  decodeErrorResult,
+  ExecutionRevertedError,
   erc20Abi,
   formatUnits,
   type Hex,
   isAddressEqual,
   parseAbi,
+  RawContractError,
   toFunctionSelector,
 } from 'viem';
 import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
-import { GUARD_NO_MAX, guardReads } from '../../common/contracts/bundle-guard-calls.ts';
+import { guardData, guardReads, packBound } from '../../common/contracts/bundle-guard-calls.ts';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
 import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
@@ -318,20 +320,27 @@ const liveGuards = new Set<string>();
 async function isLiveGuard(client: SkillContext['client'], chainId: number, guard: Address): Promise<boolean> {
   const key = `${chainId}:${guard.toLowerCase()}`;
   if (liveGuards.has(key)) return true;
+  // One bound, relative to snapshot read 0, with nothing snapshotted.
+  const probe = guardData('check', packBound({ read: 0n, relative: true, min: 0n, max: 0n }, guardReads.eth()));
   try {
-    await client.simulateContract({
-      address: guard,
-      abi: BUNDLE_GUARD_ABI,
-      functionName: 'check',
-      args: [[guardReads.eth()], [{ read: 0n, relative: true, min: 0n, max: GUARD_NO_MAX }]],
-    });
+    await client.call({ to: guard, data: probe });
     return false;
   } catch (error) {
     const reverted =
-      error instanceof BaseError ? error.walk((e) => e instanceof ContractFunctionRevertedError) : undefined;
+      error instanceof BaseError
+        ? error.walk((e) => e instanceof RawContractError || e instanceof ExecutionRevertedError)
+        : undefined;
     // Not a revert (the node could not be asked): not an answer about the guard.
     if (!reverted) throw error;
-    const live = reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName === 'NotSnapshotted';
+    // The revert's data, wherever viem keeps it (the node's error for a plain call).
+    const withData = (error as BaseError).walk((e) => typeof (e as { data?: unknown }).data === 'string');
+    const data = (withData as { data?: Hex } | null)?.data;
+    let live = false;
+    try {
+      live = !!data && decodeErrorResult({ abi: BUNDLE_GUARD_ABI, data }).errorName === 'NotSnapshotted';
+    } catch {
+      live = false;
+    }
     if (live) liveGuards.add(key);
     return live;
   }

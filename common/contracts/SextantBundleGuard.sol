@@ -13,71 +13,128 @@ pragma solidity 0.8.26;
 /// values read while it runs, a false one undoing every call, and parameters resolved at run time (an
 /// amount received). Values live in transient storage (EIP-1153), so they last one transaction and
 /// never cost a storage write. No owner, no constructor arguments: one CREATE2 address on every chain.
+///
+/// `snapshot()` and `check()` take packed 32-byte words straight after their selector, not ABI
+/// arguments: the guard runs in every bundle, and padded structs, offsets and lengths are calldata
+/// every user pays for.
+/// - A read: `target | selector << 160 | word << 192 | hasArg << 200`, then `arg` if hasArg. It reads
+///   word `word` of `target.staticcall(selector, msg.sender[, arg])` (arg: a spender); target 0 reads
+///   msg.sender's ETH. Every read names the caller, so a bundle can only check its own account.
+///   snapshot's words are reads, numbered from 0.
+/// - A bound: `head = index | relative << 128 | hasMin << 129 | hasMax << 130 | minNegative << 131 |
+///   maxNegative << 132`; an absolute bound's read follows the head; then |min| if hasMin, then |max|
+///   if hasMax (below 2**255, or 2**255 negated; absent: no limit). Signs ride in the head because a
+///   small negative int256 is thirty-two non-zero bytes of calldata. Relative: the change of snapshot
+///   read `index` since the snapshot lies in [min, max]; absolute: the value of its read now does.
+///   Values >= 2**255 count as type(int256).max. check's words are bounds.
 contract SextantBundleGuard {
-    /// A uint256 read about the caller: word `word` of `target.staticcall(selector, msg.sender[, arg])`
-    /// (`arg` is passed when it is not zero: a spender). target == address(0) reads msg.sender's ETH.
-    /// Every read names the caller itself, so a bundle can only ever check its own account.
-    struct Read {
-        address target;
-        bytes4 selector;
-        address arg;
-        uint256 word;
-    }
-
-    /// Bound on read number `read` (an index into the `reads` given to check): relative: (value now -
-    /// value at snapshot) in [min, max]; absolute: value now in [min, max]. Values >= 2**255 count as
-    /// type(int256).max. `max == type(int256).min` means no maximum: it costs a fraction of
-    /// type(int256).max in calldata (one non-zero byte, not thirty-two), and no value could meet it.
-    struct Bound {
-        uint256 read;
-        bool relative;
-        int256 min;
-        int256 max;
-    }
-
-    error BoundBroken(uint256 bound, int256 value, int256 min, int256 max);
-    error ReadFailed(uint256 read);
+    error BoundBroken(uint256 bound, address target, bytes4 selector, int256 value, int256 min, int256 max);
+    error ReadFailed(address target, bytes4 selector);
     error NotSnapshotted(uint256 read);
     error ForwardFailed(uint256 read, bytes reason);
     error AlreadySnapshotted();
+    error Malformed();
 
     bytes4 private constant BALANCE_OF = 0x70a08231;
 
-    /// @notice Records the value of each read (and what it reads) in transient storage keyed by
-    /// msg.sender, so one account's snapshot can never satisfy (or spoil) another's check.
-    function snapshot(Read[] calldata reads) external {
+    /// @notice Records each read (what it reads, and its value) in transient storage keyed by
+    /// msg.sender, so one account's snapshot can never satisfy (or spoil) another's check. The reads
+    /// follow the selector (see above).
+    function snapshot() external {
+        uint256 base = _base();
         // One snapshot per bundle: a second one (a call inside the bundle reaching the guard again)
         // would move the baseline every bound is measured from.
-        if (_tload(_slot(msg.sender, type(uint256).max, 0)) != 0) revert AlreadySnapshotted();
-        for (uint256 i; i < reads.length; ++i) {
-            _tstore(_slot(msg.sender, i, 0), _read(reads[i], i));
-            _tstore(_slot(msg.sender, i, 1), _what(reads[i].target, reads[i].selector));
+        if (_tload(base) != 0) revert AlreadySnapshotted();
+        uint256 count;
+        for (uint256 p = 4; p < msg.data.length; ) {
+            uint256 what;
+            uint256 arg;
+            (what, arg, p) = _readAt(p);
+            uint256 value = _read(what, arg);
+            // Slots base + 1 + 3i: value, what, and arg only for a read that has one (`what` says so).
+            assembly {
+                let slot := add(add(base, 1), mul(3, count))
+                tstore(slot, value)
+                tstore(add(slot, 1), what)
+                if and(shr(200, what), 1) { tstore(add(slot, 2), arg) }
+                count := add(count, 1)
+            }
         }
-        _tstore(_slot(msg.sender, type(uint256).max, 0), reads.length);
+        _tstore(base, count);
     }
 
-    /// @notice Reads every entry of `reads` again and checks every bound (a relative one needs its read
-    /// snapshotted); reverts with BoundBroken for the first that fails. Clears the caller's snapshot.
-    function check(Read[] calldata reads, Bound[] calldata bounds) external {
-        uint256 recorded = _tload(_slot(msg.sender, type(uint256).max, 0));
-        int256[] memory values = new int256[](reads.length);
-        for (uint256 i; i < reads.length; ++i) {
-            values[i] = _signed(_read(reads[i], i));
-        }
-        for (uint256 j; j < bounds.length; ++j) {
-            Bound calldata bound = bounds[j];
-            if (bound.read >= reads.length) revert ReadFailed(bound.read);
-            int256 value = values[bound.read];
-            if (bound.relative) {
-                if (bound.read >= recorded) revert NotSnapshotted(bound.read);
-                // Both sides lie in [0, 2**255 - 1], so the difference cannot overflow.
-                value -= _signed(_tload(_slot(msg.sender, bound.read, 0)));
+    /// @notice Checks every bound (they follow the selector) against the value of its read now, a
+    /// relative bound's change since the snapshot; reverts with BoundBroken for the first that fails.
+    /// Clears the caller's snapshot.
+    function check() external {
+        uint256 base = _base();
+        uint256 recorded = _tload(base);
+        for ((uint256 p, uint256 n) = (4, 0); p < msg.data.length; ++n) {
+            uint256 index;
+            uint256 what;
+            uint256 arg;
+            uint256 before;
+            int256 min;
+            int256 max;
+            bool malformed;
+            // One bound, parsed in assembly: it runs for every bound of every bundle. A relative bound's
+            // read and value come from the snapshot (past the snapshot's count its slots hold 0, and
+            // the bound is refused below).
+            assembly {
+                let head := calldataload(p)
+                p := add(p, 32)
+                switch and(shr(128, head), 1)
+                case 0 {
+                    index := not(0) // absolute: it names no snapshot read
+                    what := calldataload(p)
+                    p := add(p, 32)
+                    if and(shr(200, what), 1) {
+                        arg := calldataload(p)
+                        p := add(p, 32)
+                    }
+                }
+                default {
+                    index := and(head, 0xffffffffffffffffffffffffffffffff)
+                    let slot := add(add(base, 1), mul(3, index))
+                    before := tload(slot)
+                    what := tload(add(slot, 1))
+                    if and(shr(200, what), 1) { arg := tload(add(slot, 2)) }
+                }
+                min := shl(255, 1) // type(int256).min: no minimum
+                max := not(min) // type(int256).max: no maximum
+                // A limit is a magnitude below 2**255, or 2**255 negated (type(int256).min).
+                if and(shr(129, head), 1) {
+                    let m := calldataload(p)
+                    p := add(p, 32)
+                    let negative := and(shr(131, head), 1)
+                    malformed := gt(m, sub(shl(255, 1), iszero(negative)))
+                    min := m
+                    if negative { min := sub(0, m) }
+                }
+                if and(shr(130, head), 1) {
+                    let m := calldataload(p)
+                    p := add(p, 32)
+                    let negative := and(shr(132, head), 1)
+                    malformed := or(malformed, gt(m, sub(shl(255, 1), iszero(negative))))
+                    max := m
+                    if negative { max := sub(0, m) }
+                }
+                // Words past the end of calldata read as 0: a bound cut short is refused, not zero.
+                malformed := or(malformed, gt(p, calldatasize()))
             }
-            if (value < bound.min || (value > bound.max && bound.max != type(int256).min)) {
-                revert BoundBroken(j, value, bound.min, bound.max);
+            if (malformed) revert Malformed();
+            bool relative = index != type(uint256).max;
+            if (relative && index >= recorded) revert NotSnapshotted(index);
+            int256 value = _signed(_read(what, arg));
+            // Both values lie in [0, 2**255 - 1] (clamped), so the difference cannot overflow.
+            unchecked {
+                if (relative) value -= _signed(before);
+            }
+            if (value < min || value > max) {
+                revert BoundBroken(n, address(uint160(what)), bytes4(uint32(what >> 160)), value, min, max);
             }
         }
-        _tstore(_slot(msg.sender, type(uint256).max, 0), 0);
+        _tstore(base, 0);
     }
 
     /// @notice Calls `target` with `data` whose 32-byte word at byte `offset` becomes the amount of
@@ -88,11 +145,9 @@ contract SextantBundleGuard {
         external
         returns (uint256 amount)
     {
-        bool snapshotted = read < _tload(_slot(msg.sender, type(uint256).max, 0));
-        if (!snapshotted || _tload(_slot(msg.sender, read, 1)) != _what(token, BALANCE_OF)) {
-            revert NotSnapshotted(read);
-        }
-        uint256 before = _tload(_slot(msg.sender, read, 0));
+        uint256 slot = _base() + 1 + 3 * read;
+        if (read >= _tload(_base()) || _tload(slot + 1) != _balanceOfRead(token)) revert NotSnapshotted(read);
+        uint256 before = _tload(slot);
         uint256 now_ = _balanceOf(token, msg.sender);
         amount = now_ > before ? now_ - before : 0;
         if (amount > atMost) amount = atMost;
@@ -112,35 +167,41 @@ contract SextantBundleGuard {
         if (left > 0) _call(read, token, abi.encodeWithSignature("transfer(address,uint256)", msg.sender, left));
     }
 
-    /// A read's value; reverts with ReadFailed(index) when the call fails or returns too little,
-    /// because a bound on a value that cannot be read would otherwise pass or fail by accident.
-    function _read(Read calldata r, uint256 index) private view returns (uint256 value) {
-        address target = r.target;
-        if (target == address(0)) return msg.sender.balance;
-        (bytes4 selector, address arg, uint256 word) = (r.selector, r.arg, r.word);
+    /// A read's value; reverts with ReadFailed when the call fails or returns too little, because a
+    /// bound on a value that cannot be read would otherwise pass or fail by accident.
+    function _read(uint256 what, uint256 arg) private view returns (uint256 value) {
         bool ok;
-        uint256 size;
-        // The call is written at the free memory pointer without moving it, and the word is copied
-        // out of the return data alone: a read allocates nothing, however many a bundle makes.
+        // One block of assembly, as it runs once per read and bound of every bundle. The call is
+        // written at the free memory pointer without moving it, and only the wanted word is copied
+        // out of the return data: a read allocates nothing, however many a bundle makes.
         assembly {
-            let p := mload(0x40)
-            mstore(p, selector)
-            mstore(add(p, 4), caller())
-            mstore(add(p, 36), arg)
-            ok := staticcall(gas(), target, p, add(36, mul(iszero(iszero(arg)), 32)), 0, 0)
-            size := returndatasize()
+            let target := and(what, 0xffffffffffffffffffffffffffffffffffffffff)
+            switch target
+            case 0 {
+                value := balance(caller())
+                ok := 1
+            }
+            default {
+                let p := mload(0x40)
+                mstore(p, shl(224, shr(160, what)))
+                mstore(add(p, 4), caller())
+                mstore(add(p, 36), arg)
+                ok := staticcall(gas(), target, p, add(36, shl(5, and(shr(200, what), 1))), 0, 0)
+                let word := and(shr(192, what), 0xff)
+                // Too short a return fails the read like a revert: returndatacopy past the end would.
+                ok := and(ok, iszero(lt(returndatasize(), shl(5, add(word, 1)))))
+                if ok {
+                    returndatacopy(0, shl(5, word), 32)
+                    value := mload(0)
+                }
+            }
         }
-        // Compared by whole words, so a huge `word` cannot overflow into a passing length check.
-        if (!ok || size / 32 <= word) revert ReadFailed(index);
-        assembly {
-            returndatacopy(0, mul(word, 32), 32)
-            value := mload(0)
-        }
+        if (!ok) revert ReadFailed(address(uint160(what)), bytes4(uint32(what >> 160)));
     }
 
-    /// What a snapshotted read read, for forwardReceived to check: its target and selector, packed.
-    function _what(address target, bytes4 selector) private pure returns (uint256) {
-        return uint256(uint160(target)) | (uint256(uint32(selector)) << 160);
+    /// The packed read of the caller's balance of `token` (word 0, no arg).
+    function _balanceOfRead(address token) private pure returns (uint256) {
+        return uint256(uint160(token)) | (uint256(uint32(BALANCE_OF)) << 160);
     }
 
     function _balanceOf(address token, address holder) private view returns (uint256) {
@@ -160,22 +221,36 @@ contract SextantBundleGuard {
         return value > uint256(type(int256).max) ? type(int256).max : int256(value);
     }
 
-    /// A transient slot of `account`'s: keccak(account, index) + field, hashed in scratch memory.
-    function _slot(address account, uint256 index, uint256 field) private pure returns (bytes32 slot) {
+    /// The read at calldata position `p`: what it reads, its arg (0 without), and where the next word
+    /// is. Malformed when the calldata stops short of it.
+    function _readAt(uint256 p) private pure returns (uint256 what, uint256 arg, uint256 next) {
         assembly {
-            mstore(0, account)
-            mstore(32, index)
-            slot := add(keccak256(0, 64), field)
+            what := calldataload(p)
+            next := add(p, 32)
+            if and(shr(200, what), 1) {
+                arg := calldataload(next)
+                next := add(next, 32)
+            }
+        }
+        if (next > msg.data.length) revert Malformed();
+    }
+
+    /// The caller's transient area: its number of snapshot reads at `base`, then three slots per read
+    /// (value, what, arg). keccak-separated, so accounts cannot reach each other's.
+    function _base() private view returns (uint256 base) {
+        assembly {
+            mstore(0, caller())
+            base := keccak256(0, 32)
         }
     }
 
-    function _tstore(bytes32 slot, uint256 value) private {
+    function _tstore(uint256 slot, uint256 value) private {
         assembly {
             tstore(slot, value)
         }
     }
 
-    function _tload(bytes32 slot) private view returns (uint256 value) {
+    function _tload(uint256 slot) private view returns (uint256 value) {
         assembly {
             value := tload(slot)
         }

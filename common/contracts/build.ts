@@ -56,28 +56,37 @@ function findImport(path: string): { contents: string } | { error: string } {
   }
 }
 
+/**
+ * How each contract is optimised. The guard runs inside every bundle, so it is compiled for the least
+ * gas per call (the IR pipeline inlines its small helpers; many runs favour cheap calls over size).
+ */
+const SETTINGS: Record<ContractName, { runs: number; viaIR: boolean }> = {
+  SextantDepositPool: { runs: 200, viaIR: false },
+  SextantRewardToken: { runs: 200, viaIR: false },
+  SextantBundleGuard: { runs: 1_000_000, viaIR: true },
+};
+
 export function compileContracts(): CompiledContract[] {
   const solc = require('solc') as { version(): string; compile(input: string, options: object): string };
   const compiler = solc.version();
   if (!compiler.startsWith(`${SOLC_VERSION}+`))
     throw new Error(`solc ${compiler} is installed; these contracts are built with ${SOLC_VERSION}. Run npm ci.`);
-  const input = {
-    language: 'Solidity',
-    sources: Object.fromEntries(
-      CONTRACTS.map((name) => [`${name}.sol`, { content: readFileSync(join(here, `${name}.sol`), 'utf8') }]),
-    ),
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: 'cancun',
-      // No metadata hash: the bytecode then depends on the sources alone, not on file paths.
-      metadata: { bytecodeHash: 'none' },
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
-    },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as SolcOutput;
-  const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
-  if (errors.length > 0) throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
   return CONTRACTS.map((name) => {
+    const input = {
+      language: 'Solidity',
+      sources: { [`${name}.sol`]: { content: readFileSync(join(here, `${name}.sol`), 'utf8') } },
+      settings: {
+        optimizer: { enabled: true, runs: SETTINGS[name].runs },
+        viaIR: SETTINGS[name].viaIR,
+        evmVersion: 'cancun',
+        // No metadata hash: the bytecode then depends on the sources alone, not on file paths.
+        metadata: { bytecodeHash: 'none' },
+        outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+      },
+    };
+    const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as SolcOutput;
+    const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
+    if (errors.length > 0) throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
     const contract = output.contracts[`${name}.sol`]?.[name];
     if (!contract) throw new Error(`solc produced no ${name}.`);
     return {

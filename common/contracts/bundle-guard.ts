@@ -3,22 +3,22 @@ import { sextantArtifact } from './artifacts.ts';
 import { deterministicDeployment } from './deterministic-deployer.ts';
 
 /**
- * Sextant's bundle guard (SextantBundleGuard.sol): a bundle opens with `snapshot(reads)` and closes with
- * `check(reads, bounds)`, both sent by the smart account, so the batch reverts unless it did what the
- * user confirmed. Written out (not loaded from the artifact) so viem types the calls and errors; a test
+ * Sextant's bundle guard (SextantBundleGuard.sol): a bundle opens with `snapshot` and closes with `check`
+ * (reads and bounds packed in words after the selector: see the contract, and bundle-guard-calls.ts),
+ * both sent by the smart account, so the batch reverts unless it did what the user confirmed. Written out (not loaded from the artifact) so viem types the calls and errors; a test
  * checks it is the artifact's ABI.
  */
 export const BUNDLE_GUARD_ABI = parseAbi([
-  'struct Read { address target; bytes4 selector; address arg; uint256 word; }',
-  'struct Bound { uint256 read; bool relative; int256 min; int256 max; }',
-  'function snapshot(Read[] reads)',
-  'function check(Read[] reads, Bound[] bounds)',
+  // Their inputs are packed words after the selector, not ABI arguments (bundle-guard-calls.ts).
+  'function snapshot()',
+  'function check()',
   'function forwardReceived(uint256 read, address token, address target, bytes data, uint256 offset, uint256 atMost) returns (uint256 amount)',
-  'error BoundBroken(uint256 bound, int256 value, int256 min, int256 max)',
-  'error ReadFailed(uint256 read)',
+  'error BoundBroken(uint256 bound, address target, bytes4 selector, int256 value, int256 min, int256 max)',
+  'error ReadFailed(address target, bytes4 selector)',
   'error NotSnapshotted(uint256 read)',
   'error ForwardFailed(uint256 read, bytes reason)',
   'error AlreadySnapshotted()',
+  'error Malformed()',
 ]);
 
 /**
