@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../common/ports.ts';
 import { writeManifest } from '../devnet/manifest.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, runSextant } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import type { Health } from './health.ts';
@@ -64,8 +65,9 @@ describe('sextant start', () => {
     };
     // The owner key exists already (made with the passphrase at an earlier run, on this devnet).
     writeManifest(dataDir, manifest);
-    const created = runSextant(['account'], { ...env, SEXTANT_PASSPHRASE: 'a passphrase for tests' });
-    expect(await created.exited, created.stderr()).toBe(0);
+    // In process (devnet/testing/in-process.ts): only `start` needs to be a process of its own here.
+    const created = await sextantInProcess(['account'], { ...env, SEXTANT_PASSPHRASE: 'a passphrase for tests' });
+    expect(created.code, created.stderr).toBe(0);
 
     const run = runSextant(['start'], { ...env, PORT: String(port), SEXTANT_PASSPHRASE: '' });
     try {
@@ -121,15 +123,16 @@ describe('sextant start', () => {
     }
   });
 
+  // The refusals come before anything starts: in process, without a child's start-up each.
   it('refuses a real network without RPC_URL, saying what to set', async () => {
-    const run = runSextant(['start'], { CHAIN: 'base', RPC_URL: '', BUNDLER_URL: '' });
-    expect(await run.exited).toBe(2);
-    expect(run.stderr()).toContain('CHAIN=base needs RPC_URL');
+    const run = await sextantInProcess(['start'], { CHAIN: 'base', RPC_URL: '', BUNDLER_URL: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('CHAIN=base needs RPC_URL');
   });
 
   it('refuses an RPC that serves another chain than CHAIN', async () => {
-    const run = runSextant(['start'], { CHAIN: 'ethereum', RPC_URL: manifest.rpcUrl });
-    expect(await run.exited).toBe(2);
-    expect(run.stderr()).toContain('RPC_URL serves chain 31337, but CHAIN=ethereum is chain 1');
+    const run = await sextantInProcess(['start'], { CHAIN: 'ethereum', RPC_URL: manifest.rpcUrl });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('RPC_URL serves chain 31337, but CHAIN=ethereum is chain 1');
   });
 });
