@@ -12,6 +12,7 @@ import { listen } from '../../app/server.ts';
 import { testAgentApp } from '../../app/testing/agent-app.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { writeManifest } from '../../devnet/manifest.ts';
+import { sextantInProcess } from '../../devnet/testing/in-process.ts';
 import { runSextant, SEXTANT_BIN } from '../../devnet/testing/processes.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { listExecutions } from '../../smart-accounts/executions.ts';
@@ -130,9 +131,10 @@ describe('Sextant as an MCP server', () => {
     expect(user).toBe(alice.userId);
     expect(url).toMatch(/\/mcp$/);
     expect(mcpToken).not.toBe(accessToken(dataDir, alice.userId));
-    const bare = runSextant(['token', '--mcp'], env);
-    expect(await bare.exited).toBe(0);
-    expect(bare.stdout()).toBe(`${mcpToken}\n`);
+    // The rest of the commands in process (devnet/testing/in-process.ts), without a child's start-up each.
+    const bare = await sextantInProcess(['token', '--mcp'], env);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toBe(`${mcpToken}\n`);
 
     const client = new Client({ name: 'sextant-test', version: '1.0.0' });
     await client.connect(
@@ -193,8 +195,9 @@ describe('Sextant as an MCP server', () => {
       RPC_URL: '',
       BUNDLER_URL: '',
     };
-    const faucet = runSextant(['faucet'], env);
-    expect(await faucet.exited, faucet.stderr()).toBe(0);
+    // In process (devnet/testing/in-process.ts); `sextant mcp` and the confirmation below are real processes.
+    const faucet = await sextantInProcess(['faucet'], env);
+    expect(faucet.code, faucet.stderr).toBe(0);
 
     const client = new Client({ name: 'sextant-test', version: '1.0.0' });
     await client.connect(
@@ -213,9 +216,9 @@ describe('Sextant as an MCP server', () => {
     expect((await call(client, 'execute_plan', { planId })).isError).toBe(true);
 
     // Without a terminal and without --yes, `plans confirm` executes nothing either.
-    const unasked = runSextant(['plans', 'confirm', planId], env);
-    expect(await unasked.exited).toBe(1);
-    expect(unasked.stdout()).toContain('Not executed: there is no terminal to confirm in');
+    const unasked = await sextantInProcess(['plans', 'confirm', planId], env);
+    expect(unasked.code).toBe(1);
+    expect(unasked.stdout).toContain('Not executed: there is no terminal to confirm in');
     const confirm = runSextant(['plans', 'confirm', planId, '--yes', '--json'], env);
     expect(await confirm.exited, confirm.stderr()).toBe(0);
     expect(JSON.parse(confirm.stdout())).toMatchObject({
