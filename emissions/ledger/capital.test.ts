@@ -1,8 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Abi,
   type Address,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
   type Hex,
+  http,
   type PrivateKeyAccount,
   parseAbi,
   parseEther,
@@ -10,18 +13,31 @@ import {
   type TransactionReceipt,
   type WalletClient,
 } from 'viem';
-import { describe, expect, it } from 'vitest';
-import { sextantArtifact } from '../../common/contracts/artifacts.ts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toViemChain } from '../../common/chains/viem-chain.ts';
+import { loadArtifact, sextantArtifact } from '../../common/contracts/artifacts.ts';
 import { openDatabase } from '../../common/database.ts';
-import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
-import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { findFreePort } from '../../common/ports.ts';
+import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from '../../devnet/anvil.ts';
+import { WETH9_ARTIFACT } from '../../devnet/deploy-tokens.ts';
 import { EmissionsError } from '../config.ts';
 import { DEFAULT_SCHEDULE, dayStart, type Schedule } from '../schedule.ts';
 import { collectCapitalContributions } from './capital.ts';
 import { bucketWeights, type Contribution, recordContributions } from './ledger.ts';
 import { migrateEmissions } from './migrations.ts';
 
-const manifest = testDevnet();
+/**
+ * A chain of this file's own: a bare anvil, with WETH9. The test moves its clock, so the two epochs
+ * pass in a moment instead of half a minute; the shared devnet's clock, which other files read
+ * against the wall clock, is left alone.
+ */
+let anvil: Anvil | undefined;
+beforeAll(async () => {
+  anvil = await startAnvil({ host: '127.0.0.1', port: await findFreePort() });
+});
+afterAll(async () => anvil?.process.stop());
+
 const { abi: poolAbi, bytecode: poolBytecode } = sextantArtifact('SextantDepositPool');
 const poolEvents = parseAbi([
   'event Deposit(address indexed sender, address indexed owner, uint256 assets, uint256 shares)',
@@ -38,8 +54,17 @@ type Holding = { holder: Address; balance: bigint; from: number; to?: number; tx
 
 describe('the capital bucket', () => {
   it('weights pool shares by the seconds held in each epoch, per holding, once', async () => {
-    const { publicClient } = devnetClients(manifest);
-    const fund = () => fundedAccount(manifest, '10');
+    const rpcUrl = (anvil as Anvil).rpcUrl;
+    const chain = toViemChain(DEVNET_CHAIN_ID, rpcUrl);
+    const publicClient = createPublicClient({ chain, transport: http(rpcUrl), pollingInterval: 50 });
+    const testClient = createTestClient({ chain, transport: http(rpcUrl), mode: 'anvil' });
+    /** The chain's clock `seconds` on: the next block is at least that much later than the last. */
+    const advance = (seconds: number) => testClient.increaseTime({ seconds });
+    const fund = async (): Promise<Actor> => {
+      const account = privateKeyToAccount(generatePrivateKey());
+      await testClient.setBalance({ address: account.address, value: parseEther('10') });
+      return { account, walletClient: createWalletClient({ chain, account, transport: http(rpcUrl) }) };
+    };
     const [alice, bob, carol, dave] = await Promise.all([fund(), fund(), fund(), fund()]);
     const [a, b, c, d] = [alice.account.address, bob.account.address, carol.account.address, dave.account.address];
 
@@ -66,12 +91,22 @@ describe('the capital bucket', () => {
       return { txHash: receipt.transactionHash, logIndex: log?.logIndex as number };
     };
 
-    // A pool of our own, so other test files' deposits on the shared devnet stay out of it.
+    const weth9 = loadArtifact(WETH9_ARTIFACT);
+    const weth = (
+      await confirm(
+        alice.walletClient.deployContract({
+          abi: weth9.abi,
+          bytecode: weth9.bytecode,
+          account: alice.account,
+          chain: alice.walletClient.chain,
+        }),
+      )
+    ).receipt.contractAddress as Address;
     const deployed = await confirm(
       alice.walletClient.deployContract({
         abi: poolAbi,
         bytecode: poolBytecode,
-        args: [manifest.contracts.weth],
+        args: [weth],
         account: alice.account,
         chain: alice.walletClient.chain,
       }),
@@ -82,13 +117,13 @@ describe('the capital bucket', () => {
         actor.walletClient.writeContract({
           account: actor.account,
           chain: actor.walletClient.chain,
-          address: manifest.contracts.weth,
+          address: weth,
           abi: wethAbi,
           functionName: 'deposit',
           value: amount,
         }),
       );
-      await write(actor, manifest.contracts.weth, wethAbi, 'approve', [pool, amount]);
+      await write(actor, weth, wethAbi, 'approve', [pool, amount]);
     };
     await Promise.all([wrap(alice, parseEther('3')), wrap(bob, parseEther('1')), wrap(dave, parseEther('0.5'))]);
 
@@ -98,13 +133,13 @@ describe('the capital bucket', () => {
     const collect = (epoch: number, fromBlock?: bigint) =>
       collectCapitalContributions(publicClient, { pool, schedule, epoch, fromBlock });
 
-    // Each step a second apart, so every holding lasts a while. Shares are 1:1 with WETH throughout.
+    // Each step a second apart on the chain's clock, so every holding lasts a while. Shares are 1:1 with WETH throughout.
     const t1 = await write(alice, pool, poolAbi, 'deposit', [parseEther('3'), a]);
-    await sleep(1100);
+    await advance(1);
     const t2 = await write(bob, pool, poolAbi, 'deposit', [parseEther('1'), b]);
-    await sleep(1100);
+    await advance(1);
     const t3 = await write(alice, pool, poolAbi, 'transfer', [c, parseEther('1')]);
-    await sleep(1100);
+    await advance(1);
     const [t4, t5] = await Promise.all([
       write(bob, pool, poolAbi, 'redeem', [parseEther('0.5'), b, b]),
       // Dave deposits for Carol: the shares, and so the weight, are Carol's.
@@ -142,13 +177,13 @@ describe('the capital bucket', () => {
         .filter((row) => row.weight > 0n)
         .sort((x, y) => (x.sourceId < y.sourceId ? -1 : 1));
 
-    // Finish epoch 1 without touching the chain's clock: wait, then mine any transaction after its end.
+    // Finish epoch 1: move the clock to its end, then mine any transaction after it.
     for (;;) {
       const { at } = await confirm(
         dave.walletClient.sendTransaction({ account: dave.account, chain: dave.walletClient.chain, to: d, value: 0n }),
       );
       if (at >= start(2)) break;
-      await sleep((start(2) - at) * 1000 + 100);
+      await advance(start(2) - at);
     }
 
     const epoch0 = await collect(0);
