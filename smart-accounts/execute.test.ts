@@ -7,7 +7,7 @@ import { fundFromFaucet } from '../devnet/faucet.ts';
 import { fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { bundlerClientFor, execute } from './execute.ts';
-import { getExecution, listExecutions } from './executions.ts';
+import { getExecution, insertOrGetExecution, listExecutions, updateExecution } from './executions.ts';
 import { newUser, testEnvironment } from './testing/environment.ts';
 
 const manifest = testDevnet();
@@ -304,5 +304,52 @@ describe('execute', () => {
       `No execution ${record.id} for user ${bob.userId}`,
     );
     expect(listExecutions(env.db, bob.userId)).toEqual([]);
+  });
+
+  it("takes the account's sequential nonce (key 0) when nothing else of it may land, and a fresh key beside an unfinished one", async () => {
+    const { userId, owner, account } = await newUser(env);
+    await fund(account);
+    const nonceOf = (key: bigint) =>
+      env.publicClient.readContract({
+        address: manifest.contracts.entryPointV08,
+        abi: parseAbi(['function getNonce(address sender, uint192 key) view returns (uint256)']),
+        functionName: 'getNonce',
+        args: [account, key],
+      });
+    const sentNonce = (id: string) => {
+      const row = env.db.prepare('SELECT user_operation FROM executions WHERE id = ?').get(id) as {
+        user_operation: string;
+      };
+      return BigInt((JSON.parse(row.user_operation) as { nonce: string }).nonce);
+    };
+    const pay = () =>
+      execute(env, owner, {
+        userId,
+        idempotencyKey: randomUUID(),
+        calls: [{ to: privateKeyToAccount(generatePrivateKey()).address, value: 1n }],
+      });
+    // Deploying, then again: key 0, its sequence 0 then 1, both used on chain.
+    for (const sequence of [0n, 1n]) {
+      const record = await pay();
+      expect(record.status, record.error ?? '').toBe('succeeded');
+      expect(sentNonce(record.id)).toBe(sequence);
+    }
+    expect(await nonceOf(0n)).toBe(2n);
+    // An operation of the account that may still land (a record not settled): the next takes a fresh key.
+    const { record: unsettled } = insertOrGetExecution(env.db, {
+      userId,
+      idempotencyKey: randomUUID(),
+      chainId: env.chain.chainId,
+      account,
+      calls: [],
+    });
+    const beside = await pay();
+    expect(beside.status, beside.error ?? '').toBe('succeeded');
+    const key = sentNonce(beside.id) >> 64n;
+    expect(key).not.toBe(0n);
+    expect(await nonceOf(key)).toBe((key << 64n) | 1n);
+    expect(await nonceOf(0n)).toBe(2n);
+    updateExecution(env.db, unsettled.id, { status: 'failed', sent: 'no', error: 'test record' });
+    expect(sentNonce((await pay()).id)).toBe(2n);
   });
 });

@@ -143,6 +143,19 @@ export type UnfinishedExecution = ExecutionRecord & {
   signedTransaction: Hex | null;
 };
 
+/**
+ * Whether `account` has another record on `chainId` with no final status: an operation that may still
+ * land, so a new one must not take the same nonce.
+ */
+export function hasOtherUnfinished(db: Db, chainId: number, account: Address, exceptId: string): boolean {
+  const row = db
+    .prepare(
+      "SELECT 1 FROM executions WHERE chain_id = ? AND lower(account) = lower(?) AND id != ? AND status IN ('pending', 'submitted') LIMIT 1",
+    )
+    .get(chainId, account, exceptId);
+  return row !== undefined;
+}
+
 /** Records with no final status yet, across users: what reconciliation looks at. */
 export function unfinishedExecutions(db: Db): UnfinishedExecution[] {
   return (
