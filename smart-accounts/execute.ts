@@ -168,7 +168,7 @@ export async function execute(
     const data = revertDataOf(error);
     if (data || /reverted during simulation/.test(String((error as Error).message))) {
       return fail(
-        `The bundle would revert, so it was not sent: ${describeRevert(data, request.calls, env.chain.tokens)}`,
+        `The bundle would revert, so it was not sent: ${describeRevert(data, request.calls, env.chain.tokens, env.chain.contracts.bundleGuard)}`,
       );
     }
     return fail(bundlerProblem(env, error, 'preparing the operation'));
@@ -204,7 +204,7 @@ export async function execute(
     if (failure.kind === 'refused') {
       const data = revertDataOf(error);
       return fail(
-        `The bundler refused the operation: ${data ? describeRevert(data, request.calls, env.chain.tokens) : failure.reason}`,
+        `The bundler refused the operation: ${data ? describeRevert(data, request.calls, env.chain.tokens, env.chain.contracts.bundleGuard) : failure.reason}`,
         'yes',
       );
     }

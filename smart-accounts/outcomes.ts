@@ -27,7 +27,7 @@ export function recordOutcome(
     return updateExecution(env.db, id, { status: 'succeeded', ...common, error: null }, UNFINISHED);
   }
   const reason = outcome.revertReason
-    ? describeRevert(outcome.revertReason, calls, env.chain.tokens)
+    ? describeRevert(outcome.revertReason, calls, env.chain.tokens, env.chain.contracts.bundleGuard)
     : (outcome.reason ?? 'reverted without a reason');
   return updateExecution(env.db, id, { status: 'reverted', ...common, error: reason }, UNFINISHED);
 }

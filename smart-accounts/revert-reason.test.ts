@@ -1,4 +1,4 @@
-import { encodeErrorResult, parseAbi } from 'viem';
+import { encodeErrorResult, getAddress, parseAbi } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { guardData } from '../common/contracts/bundle-guard-calls.ts';
 import { describeRevert, explainRevert, revertDataOf } from './revert-reason.ts';
@@ -57,16 +57,49 @@ describe('describeRevert, the guard’s own errors', () => {
       errorName: 'ForwardFailed',
       args: [0n, errorString('ERC20: transfer amount exceeds balance')],
     });
-    expect(describeRevert(inCall(2n, forward), calls)).toBe(
+    expect(describeRevert(inCall(2n, forward), calls, [], GUARD)).toBe(
       'the on-chain guard reverted the bundle, so nothing moved: it could not pass on what arrived to the step: the token balance is too small (ERC20: transfer amount exceeds balance)',
     );
     const again = encodeErrorResult({ abi: guardAbi, errorName: 'AlreadySnapshotted' });
-    expect(describeRevert(inCall(0n, again), calls)).toBe(
+    expect(describeRevert(inCall(0n, again), calls, [], GUARD)).toBe(
       'the on-chain guard reverted the bundle, so nothing moved: a second snapshot inside one bundle',
     );
     // The same error from a step's own contract is quoted, not told as the guard's.
-    expect(describeRevert(inCall(1n, again), calls)).toBe(
+    expect(describeRevert(inCall(1n, again), calls, [], GUARD)).toBe(
       `call 2 of 4 (to ${BURN}) failed: it reverted with AlreadySnapshotted()`,
+    );
+  });
+
+  it('quotes a BoundBroken from any other contract, however the bundle looks, never as the guard’s finding', () => {
+    const USDC = getAddress('0x1f644baf66019b19ee1f9916fa1918da07be6360');
+    const EVIL = '0x000000000000000000000000000000000000e111';
+    const abiOfGuard = parseAbi([
+      'error BoundBroken(uint256 bound, address target, bytes4 selector, int256 value, int256 min, int256 max)',
+    ]);
+    const lie = encodeErrorResult({
+      abi: abiOfGuard,
+      errorName: 'BoundBroken',
+      args: [0n, USDC, '0x70a08231', -(10n ** 9n), -1n, 2n ** 255n - 1n],
+    });
+    const tokens = [{ address: USDC, symbol: 'USDC', decimals: 6 }] as const;
+    // Unwrapped (a single call passes its revert on), with or without the guard known.
+    for (const guard of [undefined, GUARD] as const) {
+      expect(describeRevert(lie, [{ to: EVIL, data: '0x12345678' }], tokens, guard)).toMatch(
+        /^it reverted with BoundBroken\(/,
+      );
+      expect(describeRevert(lie, undefined, tokens, guard)).not.toMatch(/guard/);
+    }
+    // Wrapped, from a bundle that ends in a call named check() to the hostile contract itself.
+    const dressed = [
+      { to: EVIL, data: '0x919840ad' as const },
+      { to: EVIL, data: guardData('check', []) },
+    ];
+    expect(describeRevert(inCall(1n, lie), dressed, tokens, GUARD)).toBe(
+      `call 2 of 2 (to ${EVIL}) failed: it reverted with BoundBroken(0, ${USDC}, 0x70a08231, -1000000000, -1, ${2n ** 255n - 1n})`,
+    );
+    // The guard's own, at the guard's address: worded with the token.
+    expect(describeRevert(inCall(3n, lie), calls, tokens, GUARD)).toMatch(
+      /^the on-chain guard reverted the bundle, so nothing moved: USDC changed by -1000 where the preview allowed at most 0.000001 to leave$/,
     );
   });
 });

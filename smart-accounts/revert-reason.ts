@@ -9,7 +9,6 @@ import {
   parseAbi,
   toFunctionSelector,
 } from 'viem';
-import { isGuardCheck } from '../common/contracts/bundle-guard-calls.ts';
 
 /**
  * Errors a bundle's revert data may carry, outermost first: SimpleAccount's ExecuteError wraps the
@@ -307,35 +306,38 @@ function fromMessage(message: string): RevertCause {
 
 /**
  * Revert data in words: "call 2 of 3 (to 0x…) failed: Uniswap could not take the tokens (STF: …)". A
- * bound the guard found broken is named from the guard's error, with `tokens` for symbols.
+ * bound the guard found broken is named from the guard's error, with `tokens` for symbols, but only
+ * when the failing call went to `guard` (the chain's bundle guard): any contract can revert with the
+ * guard's error names, and such a revert is quoted, never told as the guard's finding.
  */
 export function describeRevert(
   data: Hex | undefined,
   calls?: readonly { to: string; data?: Hex }[],
   tokens: readonly KnownToken[] = [],
+  guard?: Address,
 ): string {
   const cause = revertCause(data);
-  if (cause.kind === 'guard' && fromGuard(cause.callIndex, calls)) return guardWords(cause, tokens);
-  if (cause.callIndex === undefined) return cause.words;
+  if (cause.kind === 'guard' && fromGuard(cause.callIndex, calls, guard)) return guardWords(cause, tokens);
+  const words = cause.kind === 'guard' ? `it reverted with ${cause.raw}` : cause.words;
+  if (cause.callIndex === undefined) return words;
   const index = cause.callIndex;
   const target = calls?.[index]?.to;
   const position = calls ? `call ${index + 1} of ${calls.length}` : `call ${index + 1}`;
-  // Another contract reverting with the guard's error is quoted, never told as the guard's finding.
-  const words = cause.kind === 'guard' ? `it reverted with ${cause.raw}` : cause.words;
   return `${position}${target ? ` (to ${target})` : ''} failed: ${words}`;
 }
 
 /**
- * Whether the failing call is the guard's own: a call to the address of the bundle's last call, the
- * guard's check (a plan's steps may not call the guard, plan/preview.ts). Any contract can revert with
- * the guard's error names; only the guard's may be worded as the guard's.
+ * Whether the failing call is the guard's own: a call to the guard's address, named by the account's
+ * ExecuteError (a guarded bundle has several calls, so the account always wraps the revert; a plan's
+ * steps may not call the guard, plan/preview.ts).
  */
-function fromGuard(callIndex: number | undefined, calls: readonly { to: string; data?: Hex }[] | undefined): boolean {
-  if (callIndex === undefined) return true;
-  const last = calls?.at(-1);
-  const failing = calls?.[callIndex];
-  if (!last?.data || !failing || !isGuardCheck(last.data)) return false;
-  return isAddressEqual(failing.to as Address, last.to as Address);
+function fromGuard(
+  callIndex: number | undefined,
+  calls: readonly { to: string; data?: Hex }[] | undefined,
+  guard: Address | undefined,
+): boolean {
+  const failing = callIndex === undefined ? undefined : calls?.[callIndex];
+  return !!guard && !!failing && isAddressEqual(failing.to as Address, guard);
 }
 
 /** A plan's step as a revert is named by it: its title, its calls, and the tokens it spends. */

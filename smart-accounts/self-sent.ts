@@ -130,7 +130,7 @@ export async function executeSelfSent(
     const data = revertDataOf(error);
     if (data || /revert/i.test(String((error as Error).message))) {
       return fail(
-        `The bundle would revert, so it was not sent: ${describeRevert(data ?? '0x', request.calls, env.chain.tokens)}`,
+        `The bundle would revert, so it was not sent: ${describeRevert(data ?? '0x', request.calls, env.chain.tokens, env.chain.contracts.bundleGuard)}`,
       );
     }
     return fail(

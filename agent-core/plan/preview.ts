@@ -249,7 +249,7 @@ export async function previewPlan(
       changes = await describeChanges(checked.assetChanges);
       approvals = await describeApprovals(checked.approvals);
     } else {
-      problem = `The on-chain guard would stop this bundle even now: ${describeRevert(checked.revertData, guarded.calls, ctx.chain.tokens)}. Not offered.`;
+      problem = `The on-chain guard would stop this bundle even now: ${describeRevert(checked.revertData, guarded.calls, ctx.chain.tokens, guarded.address)}. Not offered.`;
     }
   }
   const preview: Preview = {

@@ -118,11 +118,6 @@ export function guardData(functionName: 'snapshot' | 'check', words: readonly bi
   ]);
 }
 
-/** Whether `data` is a guard's check call (the last call of a guarded bundle). */
-export function isGuardCheck(data: Hex): boolean {
-  return data.slice(0, 10).toLowerCase() === encodeFunctionData({ abi: BUNDLE_GUARD_ABI, functionName: 'check' });
-}
-
 function sameRead(a: GuardRead, b: GuardRead): boolean {
   const [x, y] = [packRead(a), packRead(b)];
   return x.length === y.length && x.every((w, i) => w === y[i]);
