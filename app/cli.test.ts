@@ -12,8 +12,10 @@ describe('the sextant CLI', () => {
 
   it('shows the settings in force in --help: PORT and HOST from the environment, not the defaults', async () => {
     const env = { PORT: '9123', HOST: 'localhost', DATA_DIR: '/tmp/sextant-help', OLLAMA_HOST: '127.0.0.1:9999' };
-    for (const args of [['--help'], ['start', '--help']]) {
-      const run = runSextant(args, env);
+    // Started together, so their start-ups overlap instead of following one another.
+    const runs = [['--help'], ['start', '--help']].map((args) => runSextant(args, env));
+    const real = runSextant(['--help'], { CHAIN: 'base', RPC_URL: 'https://rpc.example.com/v2/SECRET' });
+    for (const run of runs) {
       expect(await run.exited).toBe(0);
       expect(run.stdout()).toContain('Settings in force');
       expect(run.stdout()).toMatch(/^ {2}HOST, PORT +localhost, 9123 /m);
@@ -22,7 +24,6 @@ describe('the sextant CLI', () => {
       expect(run.stdout()).not.toContain('8787');
     }
     // An RPC URL's path (often an API key) stays out of the help.
-    const real = runSextant(['--help'], { CHAIN: 'base', RPC_URL: 'https://rpc.example.com/v2/SECRET' });
     expect(await real.exited).toBe(0);
     expect(real.stdout()).toMatch(/^ {2}RPC_URL +https:\/\/rpc\.example\.com\/…$/m);
     expect(real.stdout()).not.toContain('SECRET');
