@@ -100,8 +100,8 @@ export function packBound(bound: GuardBound, read: GuardRead): bigint[] {
     (bound.relative ? bound.read | RELATIVE : 0n) |
     (hasMin ? HAS_MIN : 0n) |
     (hasMax ? HAS_MAX : 0n) |
-    (bound.min < 0n ? MIN_NEGATIVE : 0n) |
-    (bound.max < 0n ? MAX_NEGATIVE : 0n);
+    (hasMin && bound.min < 0n ? MIN_NEGATIVE : 0n) |
+    (hasMax && bound.max < 0n ? MAX_NEGATIVE : 0n);
   return [
     head,
     ...(bound.relative ? [] : packRead(read)),
