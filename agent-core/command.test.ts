@@ -12,7 +12,7 @@ import { getPlan } from './plan/store.ts';
 
 const manifest = testDevnet();
 
-/** Through the real binary: the run end to end. */
+/** Through the real binary: the run end to end, and a policy change. */
 async function sextantBinary(args: string[], env: NodeJS.ProcessEnv) {
   const run = runSextant(args, { RPC_URL: '', BUNDLER_URL: '', ...env });
   const code = await run.exited;
@@ -57,7 +57,7 @@ describe('sextant run and sextant policy', () => {
     expect(getPlan(db, 'dora', result.plan.id)?.referrer).toBe(getAddress(referrer));
     db.close();
 
-    const set = await sextant(['policy', 'set', '--max-plan-usd', '10'], env);
+    const set = await sextantBinary(['policy', 'set', '--max-plan-usd', '10'], env);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toContain('max per plan        $10');
     const refused = await sextant(['run', 'wrap 1 ETH', '--yes'], env);
