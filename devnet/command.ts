@@ -110,6 +110,7 @@ export function describeDevnet(devnet: Devnet, dataDir: string): string {
   entrypoint v0.7 ${manifest.contracts.entryPointV07}, v0.8 ${manifest.contracts.entryPointV08}
   uniswap    SwapRouter02 ${manifest.contracts.uniswapV3.swapRouter02}, QuoterV2 ${manifest.contracts.uniswapV3.quoterV2}
   aave       Pool ${manifest.contracts.aaveV3.pool}
+  delegation DelegationManager ${manifest.contracts.delegation.delegationManager} (MetaMask 1.3.0, with its caveat enforcers)
   tokens     ${tokens}
   manifest   ${relative(process.cwd(), manifestPath(dataDir)) || manifestPath(dataDir)}
 `;

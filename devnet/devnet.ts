@@ -7,6 +7,7 @@ import { type Alto, startAlto } from './alto.ts';
 import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from './anvil.ts';
 import { deployAaveV3 } from './deploy-aave-v3.ts';
 import { deployBundleGuard } from './deploy-bundle-guard.ts';
+import { deployDelegationFramework } from './deploy-delegation-framework.ts';
 import { deployEmissionsContracts } from './deploy-emissions.ts';
 import { deployErc4337 } from './deploy-erc4337.ts';
 import { deployTokens } from './deploy-tokens.ts';
@@ -161,6 +162,7 @@ export async function deployProtocols(
   const { reserves, ...aaveV3 } = await deployAaveV3(deployer, tokens);
   const emissions = await deployEmissionsContracts(deployer, weth);
   const bundleGuard = await deployBundleGuard(deployer);
+  const delegation = await deployDelegationFramework(deployer, erc4337.entryPointV07);
   return {
     contracts: {
       deterministicDeployer: DETERMINISTIC_DEPLOYER,
@@ -170,6 +172,7 @@ export async function deployProtocols(
       aaveV3,
       emissions,
       bundleGuard,
+      delegation,
     },
     tokens,
     aaveV3Reserves: reserves,

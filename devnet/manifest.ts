@@ -47,6 +47,21 @@ export const DevnetManifestSchema = z.object({
     emissions: z.object({ depositPool: address, rewardToken: address }),
     /** Sextant's bundle guard, at its CREATE2 address (the same on every chain). */
     bundleGuard: address,
+    /** MetaMask's delegation framework 1.3.0, at its own addresses (devnet/deploy-delegation-framework.ts). */
+    delegation: z.object({
+      delegationManager: address,
+      eip7702StatelessDeleGator: address,
+      enforcers: z.object({
+        AllowedTargetsEnforcer: address,
+        AllowedMethodsEnforcer: address,
+        ERC20PeriodTransferEnforcer: address,
+        NativeTokenPeriodTransferEnforcer: address,
+        TimestampEnforcer: address,
+        LimitedCallsEnforcer: address,
+        RedeemerEnforcer: address,
+        ValueLteEnforcer: address,
+      }),
+    }),
   }),
   aaveV3Reserves: z.record(
     z.string(),

@@ -1,0 +1,127 @@
+import {
+  type Address,
+  concat,
+  encodeAbiParameters,
+  encodeFunctionData,
+  encodePacked,
+  type Hex,
+  numberToHex,
+  parseAbi,
+  parseAbiParameters,
+} from 'viem';
+
+/**
+ * Delegations of MetaMask's delegation framework (1.3.0): an account (the delegator) lets another
+ * key (the delegate) act for it, within caveats that enforcer contracts check on chain at every
+ * redemption. Sextant's autonomy (issue 20) rests on this: a stolen agent key can do no more than
+ * the caveats the user signed. This file encodes what the framework takes; it holds no policy.
+ */
+
+export type Caveat = { enforcer: Address; terms: Hex; args: Hex };
+
+export type Delegation = {
+  delegate: Address;
+  delegator: Address;
+  /** ROOT_AUTHORITY for a delegation the delegator grants directly (not re-delegated). */
+  authority: Hex;
+  caveats: readonly Caveat[];
+  /** Tells apart two delegations with the same terms, so one can be revoked alone. */
+  salt: bigint;
+  signature: Hex;
+};
+
+export const ROOT_AUTHORITY: Hex = '0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff';
+
+/** The EIP-712 message a delegator signs (the framework hashes a delegation without its signature or caveats' args). */
+export function delegationTypedData(
+  delegationManager: Address,
+  chainId: number,
+  delegation: Omit<Delegation, 'signature'>,
+) {
+  return {
+    domain: { name: 'DelegationManager', version: '1', chainId, verifyingContract: delegationManager },
+    types: {
+      Delegation: [
+        { name: 'delegate', type: 'address' },
+        { name: 'delegator', type: 'address' },
+        { name: 'authority', type: 'bytes32' },
+        { name: 'caveats', type: 'Caveat[]' },
+        { name: 'salt', type: 'uint256' },
+      ],
+      Caveat: [
+        { name: 'enforcer', type: 'address' },
+        { name: 'terms', type: 'bytes' },
+      ],
+    },
+    primaryType: 'Delegation',
+    message: {
+      delegate: delegation.delegate,
+      delegator: delegation.delegator,
+      authority: delegation.authority,
+      caveats: delegation.caveats.map((c) => ({ enforcer: c.enforcer, terms: c.terms })),
+      salt: delegation.salt,
+    },
+  } as const;
+}
+
+/** The terms each enforcer reads (their getTermsInfo), packed as the framework packs them. */
+export const caveatTerms = {
+  /** Only calls to these contracts. */
+  allowedTargets: (targets: readonly Address[]): Hex => concat([...targets]),
+  /** Only these functions (4-byte selectors). */
+  allowedMethods: (selectors: readonly Hex[]): Hex => concat([...selectors]),
+  /** ERC-20 `transfer`s of `token` of at most `amount` per `periodSeconds`, counted from `start`. */
+  erc20PeriodTransfer: (token: Address, amount: bigint, periodSeconds: bigint, start: bigint): Hex =>
+    encodePacked(['address', 'uint256', 'uint256', 'uint256'], [token, amount, periodSeconds, start]),
+  /** ETH sent of at most `amount` per `periodSeconds`, counted from `start`. */
+  nativeTokenPeriodTransfer: (amount: bigint, periodSeconds: bigint, start: bigint): Hex =>
+    encodePacked(['uint256', 'uint256', 'uint256'], [amount, periodSeconds, start]),
+  /** Only after `after` and before `before` (unix seconds; 0: no limit on that side). */
+  timestamp: (after: bigint, before: bigint): Hex => encodePacked(['uint128', 'uint128'], [after, before]),
+  /** At most `limit` redemptions. */
+  limitedCalls: (limit: bigint): Hex => numberToHex(limit, { size: 32 }),
+  /** Only these addresses may redeem. */
+  redeemer: (redeemers: readonly Address[]): Hex => concat([...redeemers]),
+  /** Calls carrying at most `value` wei. */
+  valueLte: (value: bigint): Hex => numberToHex(value, { size: 32 }),
+};
+
+const DELEGATION_MANAGER_ABI = parseAbi([
+  'struct Caveat { address enforcer; bytes terms; bytes args; }',
+  'struct Delegation { address delegate; address delegator; bytes32 authority; Caveat[] caveats; uint256 salt; bytes signature; }',
+  'function redeemDelegations(bytes[] permissionContexts, bytes32[] modes, bytes[] executionCallDatas)',
+  'function disableDelegation(Delegation delegation)',
+  'function disabledDelegations(bytes32 delegationHash) view returns (bool)',
+]);
+
+const DELEGATIONS = parseAbiParameters(
+  '(address delegate, address delegator, bytes32 authority, (address enforcer, bytes terms, bytes args)[] caveats, uint256 salt, bytes signature)[]',
+);
+
+/** ERC-7579's mode for one call, reverting on failure. */
+const SINGLE_CALL: Hex = '0x0000000000000000000000000000000000000000000000000000000000000000';
+
+/**
+ * The data of a DelegationManager call that has the delegator of `chain` (leaf first: the delegation
+ * to the caller, then the ones it rests on) make `call`. Sent by the delegate.
+ */
+export function redeemCalldata(chain: readonly Delegation[], call: { to: Address; value?: bigint; data: Hex }): Hex {
+  const context = encodeAbiParameters(DELEGATIONS, [chain.map((d) => ({ ...d, caveats: [...d.caveats] }))]);
+  const execution = encodePacked(['address', 'uint256', 'bytes'], [call.to, call.value ?? 0n, call.data]);
+  return encodeFunctionData({
+    abi: DELEGATION_MANAGER_ABI,
+    functionName: 'redeemDelegations',
+    args: [[context], [SINGLE_CALL], [execution]],
+  });
+}
+
+/** The data of the call by which the delegator disables (revokes) `delegation` on chain. */
+export function disableCalldata(delegation: Delegation): Hex {
+  return encodeFunctionData({
+    abi: DELEGATION_MANAGER_ABI,
+    functionName: 'disableDelegation',
+    args: [{ ...delegation, caveats: [...delegation.caveats] }],
+  });
+}
+
+export { DELEGATION_MANAGER_ABI };
