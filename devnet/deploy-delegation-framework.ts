@@ -15,6 +15,9 @@ import { type Address, encodeAbiParameters, type Hex, pad } from 'viem';
 import type { Deployer } from './deployer.ts';
 import { DeploymentError } from './errors.ts';
 
+/** Sends no transaction, ever: its nonce stays 0, so what is constructed "from" it is always the same. */
+const CONSTRUCTING_SENDER: Address = '0x00000000000000000000000000000000005e7a17';
+
 /** The release of MetaMask's delegation framework whose addresses the devnet mirrors. */
 export const DELEGATION_FRAMEWORK_VERSION = '1.3.0';
 
@@ -87,7 +90,10 @@ export async function deployDelegationFramework(
   };
   const place = async (name: string, creation: Hex) => {
     const address = at(name);
-    const runtime = await deployer.publicClient.call({ data: creation, account: deployer.admin.address });
+    // Constructed as if by a fixed sender that never sends anything: the code a constructor returns
+    // embeds the address it was built at (EIP-712's cached domain), so the same sender and nonce give
+    // the same code on every start, and a chain that has it already is left as it is.
+    const runtime = await deployer.publicClient.call({ data: creation, account: CONSTRUCTING_SENDER });
     if (!runtime.data || runtime.data === '0x') {
       throw new DeploymentError(`Constructing ${name} from @metamask/delegation-abis returned no code.`);
     }
@@ -105,11 +111,11 @@ export async function deployDelegationFramework(
     `${DelegationManager}${encodeAbiParameters([{ type: 'address' }], [deployer.admin.address]).slice(2)}`,
   );
   // Ownable's owner, slot 0: the constructor's only storage write that matters (pausing is the owner's).
-  await deployer.testClient.setStorageAt({
-    address: delegationManager,
-    index: pad('0x0', { size: 32 }),
-    value: pad(deployer.admin.address, { size: 32 }),
-  });
+  const ownerSlot = pad('0x0', { size: 32 });
+  const owner = pad(deployer.admin.address.toLowerCase() as Hex, { size: 32 });
+  if ((await deployer.publicClient.getStorageAt({ address: delegationManager, slot: ownerSlot })) !== owner) {
+    await deployer.testClient.setStorageAt({ address: delegationManager, index: ownerSlot, value: owner });
+  }
   const eip7702StatelessDeleGator = await place(
     'EIP7702StatelessDeleGator',
     `${EIP7702StatelessDeleGator}${encodeAbiParameters(
