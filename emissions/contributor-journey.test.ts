@@ -40,9 +40,10 @@ describe('the contributor journey: settle → proof → claim --for a plain addr
     const wrap = await sextant(['run', 'wrap 0.1 ETH', '--yes', '--llm', 'embedded', '--referrer', referrer], env);
     expect(wrap.code, wrap.stdout + wrap.stderr).toBe(0);
 
-    // The README's trial configuration: epochs of a few seconds from just before the wrap; the rest
-    // (buckets, cap, treasury, reward token) stays at the defaults and the devnet's own.
-    const interval = Math.ceil(Date.now() / 1000) - startedAt + 5;
+    // The README's trial configuration: epochs of a few seconds from just before the wrap, the first
+    // ending a second from now (it holds the wrap, already done; the test then waits for its end); the
+    // rest (buckets, cap, treasury, reward token) stays at the defaults and the devnet's own.
+    const interval = Math.ceil(Date.now() / 1000) - startedAt + 1;
     writeFileSync(
       join(dataDir, 'emissions.json'),
       JSON.stringify({ schedule: { start: startedAt, intervalSeconds: interval } }),
