@@ -18,8 +18,15 @@ describe('the devnet anvil', () => {
     // ~/.foundry/anvil/tmp and leaves them there when it stops: tens of gigabytes after a day of tests.
     const home = mkdtempSync(join(tmpdir(), 'sextant-anvil-home-'));
     anvil = await startAnvil({ host: '127.0.0.1', port: await findFreePort(), env: { ...process.env, HOME: home } });
+    let last = '';
     for (let nonce = 0; nonce < 700; nonce++) {
-      await jsonRpc(anvil.rpcUrl, 'eth_sendTransaction', [{ from: FUNDED, to: OTHER, value: '0x1' }]);
+      last = await jsonRpc<string>(anvil.rpcUrl, 'eth_sendTransaction', [{ from: FUNDED, to: OTHER, value: '0x1' }]);
+    }
+    // Automine mines each transaction as it comes, but may answer before the block is in: on a busy
+    // machine the last two were not yet counted. Wait for the last one's receipt.
+    for (let tries = 0; tries < 100; tries++) {
+      if (await jsonRpc<unknown>(anvil.rpcUrl, 'eth_getTransactionReceipt', [last])) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(Number(await jsonRpc<string>(anvil.rpcUrl, 'eth_blockNumber'))).toBeGreaterThan(600);
     const stateDir = join(home, '.foundry', 'anvil', 'tmp');
