@@ -183,10 +183,12 @@ describe('the user’s own address as the smart account (EIP-7702)', () => {
         },
       ),
     ).rejects.toBe(crash);
+    const [left] = listExecutions(env.db, userId);
+    // Sent before the crash, not necessarily mined yet (automine may answer first on a busy machine).
+    await client.waitForTransactionReceipt({ hash: left?.txHash as Hex });
     // The one transaction carried the delegation and the call.
     expect(await client.getCode({ address })).toBe(delegationCode(manifest.contracts.simple7702Account).toLowerCase());
     expect(await balanceOf(to)).toBe(parseUnits('7', 6));
-    const [left] = listExecutions(env.db, userId);
     expect(left).toMatchObject({ status: 'submitted', sent: 'yes', gasUsed: null });
     // Executing again with the same key sends nothing: it returns the record as it is.
     expect((await execute(selfSending, owner, { userId, idempotencyKey, calls: [] })).id).toBe(left?.id);
