@@ -1,4 +1,5 @@
 import {
+  AllowedCalldataEnforcer,
   AllowedMethodsEnforcer,
   AllowedTargetsEnforcer,
   DelegationManager,
@@ -23,12 +24,13 @@ export const DELEGATION_FRAMEWORK_VERSION = '1.3.0';
 
 /**
  * The caveat enforcers the devnet carries: what a delegation to Sextant's agent key is limited by
- * (targets and methods, per-period amounts, a time window, a call count, who may redeem, the value
- * of a call).
+ * (targets, methods and fixed arguments, per-period amounts, a time window, a call count, who may
+ * redeem, the value of a call).
  */
 export const DELEGATION_ENFORCERS = [
   'AllowedTargetsEnforcer',
   'AllowedMethodsEnforcer',
+  'AllowedCalldataEnforcer',
   'ERC20PeriodTransferEnforcer',
   'NativeTokenPeriodTransferEnforcer',
   'TimestampEnforcer',
@@ -42,6 +44,7 @@ export type DelegationEnforcer = (typeof DELEGATION_ENFORCERS)[number];
 const ENFORCER_CREATION: Record<DelegationEnforcer, string> = {
   AllowedTargetsEnforcer,
   AllowedMethodsEnforcer,
+  AllowedCalldataEnforcer,
   ERC20PeriodTransferEnforcer,
   NativeTokenPeriodTransferEnforcer,
   TimestampEnforcer,

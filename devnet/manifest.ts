@@ -54,6 +54,7 @@ export const DevnetManifestSchema = z.object({
       enforcers: z.object({
         AllowedTargetsEnforcer: address,
         AllowedMethodsEnforcer: address,
+        AllowedCalldataEnforcer: address,
         ERC20PeriodTransferEnforcer: address,
         NativeTokenPeriodTransferEnforcer: address,
         TimestampEnforcer: address,

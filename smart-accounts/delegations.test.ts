@@ -7,6 +7,7 @@ import {
   http,
   parseAbi,
   parseUnits,
+  slice,
   toFunctionSelector,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -19,6 +20,7 @@ import {
   caveatTerms,
   type Delegation,
   delegationTypedData,
+  periodDelegations,
   ROOT_AUTHORITY,
   redeemCalldata,
 } from './delegations.ts';
@@ -41,6 +43,13 @@ const DELEGATOR_ABI = parseAbi([
   'function disableDelegation(Delegation delegation)',
 ]);
 const usdcUnits = (amount: string) => parseUnits(amount, usdc.decimals);
+const ROUTER_ABI = parseAbi([
+  'struct ExactInputSingleParams { address tokenIn; address tokenOut; uint24 fee; address recipient; uint256 amountIn; uint256 amountOutMinimum; uint160 sqrtPriceLimitX96; }',
+  'function exactInputSingle(ExactInputSingleParams params) payable returns (uint256 amountOut)',
+]);
+const EXACT_INPUT_SINGLE = toFunctionSelector(
+  'exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))',
+);
 
 const user = privateKeyToAccount(generatePrivateKey());
 const agent = privateKeyToAccount(generatePrivateKey());
@@ -56,7 +65,11 @@ const transferCall = (token: Address, to: Address, amount: bigint) => ({
 
 /** A delegation from the user to the agent key with `caveats`, signed by the user's key. */
 async function grant(caveats: Caveat[], salt: bigint): Promise<Delegation> {
-  const unsigned = { delegate: agent.address, delegator: user.address, authority: ROOT_AUTHORITY, caveats, salt };
+  return sign({ delegate: agent.address, delegator: user.address, authority: ROOT_AUTHORITY, caveats, salt });
+}
+
+/** The user's signature on a delegation it grants. */
+async function sign(unsigned: Omit<Delegation, 'signature'>): Promise<Delegation> {
   const signature = await user.signTypedData(
     delegationTypedData(framework.delegationManager, manifest.chainId, unsigned),
   );
@@ -198,5 +211,85 @@ describe('delegations with caveats, enforced by the chain', () => {
     const before = await balanceOf(usdc.address, user.address);
     expect(await redeem(agent, delegation, transferCall(usdc.address, agent.address, usdcUnits('1')))).toBe('reverted');
     expect(await balanceOf(usdc.address, user.address)).toBe(before);
+  });
+
+  it('holds a daily swap grant to one swap a day of exactly 50 USDC into WETH, paid to the user', async () => {
+    const router = manifest.contracts.uniswapV3.swapRouter02;
+    const weth = manifest.contracts.weth;
+    const pool = manifest.uniswapV3Pools.find((p) => p.symbols.includes('USDC') && p.symbols.includes('WETH'));
+    if (!pool) throw new Error('The devnet has no USDC/WETH pool.');
+    const swap = (amountIn: bigint, recipient: Address) =>
+      encodeFunctionData({
+        abi: ROUTER_ABI,
+        functionName: 'exactInputSingle',
+        args: [
+          {
+            tokenIn: usdc.address,
+            tokenOut: weth,
+            fee: pool.fee,
+            recipient,
+            amountIn,
+            amountOutMinimum: 0n,
+            sqrtPriceLimitX96: 0n,
+          },
+        ],
+      });
+    // Pinned: tokenIn, tokenOut, fee, recipient and amountIn, the call's bytes 4 to 164.
+    const pinned = slice(swap(usdcUnits('50'), user.address), 4, 164);
+    const { enforcers } = framework;
+    const now = (await publicClient.getBlock()).timestamp;
+    const daily = (salt: bigint) =>
+      Promise.all(
+        periodDelegations({
+          delegate: agent.address,
+          delegator: user.address,
+          caveats: [
+            { enforcer: enforcers.AllowedTargetsEnforcer, terms: caveatTerms.allowedTargets([router]), args: '0x' },
+            {
+              enforcer: enforcers.AllowedMethodsEnforcer,
+              terms: caveatTerms.allowedMethods([EXACT_INPUT_SINGLE]),
+              args: '0x',
+            },
+            { enforcer: enforcers.AllowedCalldataEnforcer, terms: caveatTerms.allowedCalldata(4n, pinned), args: '0x' },
+            { enforcer: enforcers.RedeemerEnforcer, terms: caveatTerms.redeemer([agent.address]), args: '0x' },
+          ],
+          enforcers: { timestamp: enforcers.TimestampEnforcer, limitedCalls: enforcers.LimitedCallsEnforcer },
+          start: now - 10n,
+          periodSeconds: 86_400n,
+          periods: 2,
+          callsPerPeriod: 1n,
+          salt,
+        }).map(sign),
+      );
+    const [today, tomorrow] = (await daily(100n)) as [Delegation, Delegation];
+    const [todayAgain] = (await daily(200n)) as [Delegation, Delegation];
+    // The router may take the grant's total from the user's address, once (a plain transaction).
+    const approve = await wallet(user).writeContract({
+      address: usdc.address,
+      abi: erc20Abi,
+      functionName: 'approve',
+      args: [router, usdcUnits('100')],
+    });
+    expect((await publicClient.waitForTransactionReceipt({ hash: approve })).status).toBe('success');
+    const usdcBefore = await balanceOf(usdc.address, user.address);
+    const wethBefore = await balanceOf(weth, user.address);
+
+    // Today's swap: WETH arrives at the user's address.
+    expect(await redeem(agent, today, { to: router, data: swap(usdcUnits('50'), user.address) })).toBe('success');
+    const wethAfterOne = await balanceOf(weth, user.address);
+    expect(wethAfterOne).toBeGreaterThan(wethBefore);
+    // A second today, and tomorrow's today: refused.
+    expect(await redeem(agent, today, { to: router, data: swap(usdcUnits('50'), user.address) })).toBe('reverted');
+    expect(await redeem(agent, tomorrow, { to: router, data: swap(usdcUnits('50'), user.address) })).toBe('reverted');
+    // Another amount, or the WETH paid to the agent key: refused; then the pinned swap is taken.
+    expect(await redeem(agent, todayAgain, { to: router, data: swap(usdcUnits('60'), user.address) })).toBe('reverted');
+    expect(await redeem(agent, todayAgain, { to: router, data: swap(usdcUnits('50'), agent.address) })).toBe(
+      'reverted',
+    );
+    expect(await redeem(agent, todayAgain, { to: router, data: swap(usdcUnits('50'), user.address) })).toBe('success');
+
+    expect(await balanceOf(usdc.address, user.address)).toBe(usdcBefore - usdcUnits('100'));
+    expect(await balanceOf(weth, user.address)).toBeGreaterThan(wethAfterOne);
+    expect(await balanceOf(weth, agent.address)).toBe(0n);
   });
 });

@@ -70,6 +70,8 @@ export const caveatTerms = {
   allowedTargets: (targets: readonly Address[]): Hex => concat([...targets]),
   /** Only these functions (4-byte selectors). */
   allowedMethods: (selectors: readonly Hex[]): Hex => concat([...selectors]),
+  /** The call's data, from byte `start` (the selector is bytes 0-3), must be exactly `value`. */
+  allowedCalldata: (start: bigint, value: Hex): Hex => concat([numberToHex(start, { size: 32 }), value]),
   /** ERC-20 `transfer`s of `token` of at most `amount` per `periodSeconds`, counted from `start`. */
   erc20PeriodTransfer: (token: Address, amount: bigint, periodSeconds: bigint, start: bigint): Hex =>
     encodePacked(['address', 'uint256', 'uint256', 'uint256'], [token, amount, periodSeconds, start]),
@@ -85,6 +87,46 @@ export const caveatTerms = {
   /** Calls carrying at most `value` wei. */
   valueLte: (value: bigint): Hex => numberToHex(value, { size: 32 }),
 };
+
+/**
+ * One delegation per period: each valid only within its own window (a TimestampEnforcer caveat) and
+ * for `callsPerPeriod` redemptions (LimitedCallsEnforcer), all with `caveats`. This is how a limit per
+ * period is held by the chain for calls no period enforcer understands (a swap through a router): the
+ * user signs them all at once, and on any day only that day's can be redeemed, that many times.
+ */
+export function periodDelegations(grant: {
+  delegate: Address;
+  delegator: Address;
+  caveats: readonly Caveat[];
+  enforcers: { timestamp: Address; limitedCalls: Address };
+  /** Unix seconds: the first period's start. */
+  start: bigint;
+  periodSeconds: bigint;
+  periods: number;
+  callsPerPeriod: bigint;
+  /** The first delegation's salt; the others follow it. */
+  salt: bigint;
+}): Omit<Delegation, 'signature'>[] {
+  return Array.from({ length: grant.periods }, (_, index) => {
+    const from = grant.start + BigInt(index) * grant.periodSeconds;
+    return {
+      delegate: grant.delegate,
+      delegator: grant.delegator,
+      authority: ROOT_AUTHORITY,
+      caveats: [
+        ...grant.caveats,
+        // The TimestampEnforcer's window is open on both ends: after `from - 1`, before `from + period`.
+        {
+          enforcer: grant.enforcers.timestamp,
+          terms: caveatTerms.timestamp(from - 1n, from + grant.periodSeconds),
+          args: '0x',
+        },
+        { enforcer: grant.enforcers.limitedCalls, terms: caveatTerms.limitedCalls(grant.callsPerPeriod), args: '0x' },
+      ],
+      salt: grant.salt + BigInt(index),
+    };
+  });
+}
 
 const DELEGATION_MANAGER_ABI = parseAbi([
   'struct Caveat { address enforcer; bytes terms; bytes args; }',
