@@ -1,29 +1,8 @@
-import {
-  type Address,
-  createWalletClient,
-  encodeFunctionData,
-  erc20Abi,
-  type Hex,
-  http,
-  parseAbi,
-  parseUnits,
-  slice,
-  toFunctionSelector,
-} from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits, toFunctionSelector } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fundFromFaucet } from '../devnet/faucet.ts';
-import { devnetClients } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
-import {
-  type Caveat,
-  caveatTerms,
-  type Delegation,
-  delegationTypedData,
-  periodDelegations,
-  ROOT_AUTHORITY,
-  redeemCalldata,
-} from './delegations.ts';
+import { type Caveat, caveatTerms, type Delegation, ROOT_AUTHORITY } from './delegations.ts';
+import { delegationParties } from './testing/delegation-parties.ts';
 
 /**
  * MetaMask's delegation framework on the devnet, driven from outside Sextant: a user's own address
@@ -32,8 +11,7 @@ import {
  * nothing else. Every refusal is the chain's (the redemption reverts), and balances show it.
  */
 const manifest = testDevnet();
-const { chain, publicClient } = devnetClients(manifest);
-const framework = manifest.contracts.delegation;
+const { publicClient, framework, user, agent, stranger, wallet, setUp, sign, redeem } = delegationParties(manifest);
 const usdc = manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address; decimals: number };
 const dai = manifest.tokens.find((t) => t.symbol === 'DAI') as { address: Address; decimals: number };
 const TRANSFER = toFunctionSelector('transfer(address,uint256)');
@@ -43,18 +21,6 @@ const DELEGATOR_ABI = parseAbi([
   'function disableDelegation(Delegation delegation)',
 ]);
 const usdcUnits = (amount: string) => parseUnits(amount, usdc.decimals);
-const ROUTER_ABI = parseAbi([
-  'struct ExactInputSingleParams { address tokenIn; address tokenOut; uint24 fee; address recipient; uint256 amountIn; uint256 amountOutMinimum; uint160 sqrtPriceLimitX96; }',
-  'function exactInputSingle(ExactInputSingleParams params) payable returns (uint256 amountOut)',
-]);
-const EXACT_INPUT_SINGLE = toFunctionSelector(
-  'exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))',
-);
-
-const user = privateKeyToAccount(generatePrivateKey());
-const agent = privateKeyToAccount(generatePrivateKey());
-const stranger = privateKeyToAccount(generatePrivateKey());
-const wallet = (account: typeof user) => createWalletClient({ account, chain, transport: http(manifest.rpcUrl) });
 
 const balanceOf = (token: Address, holder: Address) =>
   publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
@@ -66,25 +32,6 @@ const transferCall = (token: Address, to: Address, amount: bigint) => ({
 /** A delegation from the user to the agent key with `caveats`, signed by the user's key. */
 async function grant(caveats: Caveat[], salt: bigint): Promise<Delegation> {
   return sign({ delegate: agent.address, delegator: user.address, authority: ROOT_AUTHORITY, caveats, salt });
-}
-
-/** The user's signature on a delegation it grants. */
-async function sign(unsigned: Omit<Delegation, 'signature'>): Promise<Delegation> {
-  const signature = await user.signTypedData(
-    delegationTypedData(framework.delegationManager, manifest.chainId, unsigned),
-  );
-  return { ...unsigned, signature };
-}
-
-/** The redemption as `by` sends it, outside Sextant: whether the chain took it. */
-async function redeem(by: typeof agent, delegation: Delegation, call: { to: Address; data: Hex }) {
-  const hash = await wallet(by).sendTransaction({
-    to: framework.delegationManager,
-    data: redeemCalldata([delegation], call),
-    // Given, so a redemption the chain refuses is mined (and seen to revert) rather than refused by estimation.
-    gas: 1_000_000n,
-  });
-  return (await publicClient.waitForTransactionReceipt({ hash })).status;
 }
 
 /** The caveats a "Sextant may send up to 50 USDC a day, to nothing but USDC.transfer" grant would carry. */
@@ -105,18 +52,9 @@ async function usdcAllowance(calls: bigint): Promise<Caveat[]> {
   ];
 }
 
-beforeAll(async () => {
-  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, user.address);
-  for (const account of [agent, stranger]) await fundFromFaucet(publicClient, manifest.rpcUrl, [], account.address);
-  // The user's address takes the framework's EIP-7702 DeleGator as its code (a type-4 transaction it
-  // sends itself), so it can hold delegations and check their signatures (ERC-1271).
-  const authorization = await wallet(user).signAuthorization({
-    contractAddress: framework.eip7702StatelessDeleGator,
-    executor: 'self',
-  });
-  const hash = await wallet(user).sendTransaction({ authorizationList: [authorization], to: user.address, data: '0x' });
-  expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success');
-});
+// The user's address takes the framework's EIP-7702 DeleGator as its code, so it can hold delegations
+// and check their signatures (ERC-1271).
+beforeAll(setUp);
 
 describe('delegations with caveats, enforced by the chain', () => {
   it('is deployed at the framework’s own 1.3.0 addresses', async () => {
@@ -211,85 +149,5 @@ describe('delegations with caveats, enforced by the chain', () => {
     const before = await balanceOf(usdc.address, user.address);
     expect(await redeem(agent, delegation, transferCall(usdc.address, agent.address, usdcUnits('1')))).toBe('reverted');
     expect(await balanceOf(usdc.address, user.address)).toBe(before);
-  });
-
-  it('holds a daily swap grant to one swap a day of exactly 50 USDC into WETH, paid to the user', async () => {
-    const router = manifest.contracts.uniswapV3.swapRouter02;
-    const weth = manifest.contracts.weth;
-    const pool = manifest.uniswapV3Pools.find((p) => p.symbols.includes('USDC') && p.symbols.includes('WETH'));
-    if (!pool) throw new Error('The devnet has no USDC/WETH pool.');
-    const swap = (amountIn: bigint, recipient: Address) =>
-      encodeFunctionData({
-        abi: ROUTER_ABI,
-        functionName: 'exactInputSingle',
-        args: [
-          {
-            tokenIn: usdc.address,
-            tokenOut: weth,
-            fee: pool.fee,
-            recipient,
-            amountIn,
-            amountOutMinimum: 0n,
-            sqrtPriceLimitX96: 0n,
-          },
-        ],
-      });
-    // Pinned: tokenIn, tokenOut, fee, recipient and amountIn, the call's bytes 4 to 164.
-    const pinned = slice(swap(usdcUnits('50'), user.address), 4, 164);
-    const { enforcers } = framework;
-    const now = (await publicClient.getBlock()).timestamp;
-    const daily = (salt: bigint) =>
-      Promise.all(
-        periodDelegations({
-          delegate: agent.address,
-          delegator: user.address,
-          caveats: [
-            { enforcer: enforcers.AllowedTargetsEnforcer, terms: caveatTerms.allowedTargets([router]), args: '0x' },
-            {
-              enforcer: enforcers.AllowedMethodsEnforcer,
-              terms: caveatTerms.allowedMethods([EXACT_INPUT_SINGLE]),
-              args: '0x',
-            },
-            { enforcer: enforcers.AllowedCalldataEnforcer, terms: caveatTerms.allowedCalldata(4n, pinned), args: '0x' },
-            { enforcer: enforcers.RedeemerEnforcer, terms: caveatTerms.redeemer([agent.address]), args: '0x' },
-          ],
-          enforcers: { timestamp: enforcers.TimestampEnforcer, limitedCalls: enforcers.LimitedCallsEnforcer },
-          start: now - 10n,
-          periodSeconds: 86_400n,
-          periods: 2,
-          callsPerPeriod: 1n,
-          salt,
-        }).map(sign),
-      );
-    const [today, tomorrow] = (await daily(100n)) as [Delegation, Delegation];
-    const [todayAgain] = (await daily(200n)) as [Delegation, Delegation];
-    // The router may take the grant's total from the user's address, once (a plain transaction).
-    const approve = await wallet(user).writeContract({
-      address: usdc.address,
-      abi: erc20Abi,
-      functionName: 'approve',
-      args: [router, usdcUnits('100')],
-    });
-    expect((await publicClient.waitForTransactionReceipt({ hash: approve })).status).toBe('success');
-    const usdcBefore = await balanceOf(usdc.address, user.address);
-    const wethBefore = await balanceOf(weth, user.address);
-
-    // Today's swap: WETH arrives at the user's address.
-    expect(await redeem(agent, today, { to: router, data: swap(usdcUnits('50'), user.address) })).toBe('success');
-    const wethAfterOne = await balanceOf(weth, user.address);
-    expect(wethAfterOne).toBeGreaterThan(wethBefore);
-    // A second today, and tomorrow's today: refused.
-    expect(await redeem(agent, today, { to: router, data: swap(usdcUnits('50'), user.address) })).toBe('reverted');
-    expect(await redeem(agent, tomorrow, { to: router, data: swap(usdcUnits('50'), user.address) })).toBe('reverted');
-    // Another amount, or the WETH paid to the agent key: refused; then the pinned swap is taken.
-    expect(await redeem(agent, todayAgain, { to: router, data: swap(usdcUnits('60'), user.address) })).toBe('reverted');
-    expect(await redeem(agent, todayAgain, { to: router, data: swap(usdcUnits('50'), agent.address) })).toBe(
-      'reverted',
-    );
-    expect(await redeem(agent, todayAgain, { to: router, data: swap(usdcUnits('50'), user.address) })).toBe('success');
-
-    expect(await balanceOf(usdc.address, user.address)).toBe(usdcBefore - usdcUnits('100'));
-    expect(await balanceOf(weth, user.address)).toBeGreaterThan(wethAfterOne);
-    expect(await balanceOf(weth, agent.address)).toBe(0n);
   });
 });

@@ -157,6 +157,22 @@ export function redeemCalldata(chain: readonly Delegation[], call: { to: Address
   });
 }
 
+const EXECUTIONS = parseAbiParameters('(address target, uint256 value, bytes callData)[]');
+/** ERC-7579's mode for a batch, reverting on any failure. */
+const BATCH: Hex = '0x0100000000000000000000000000000000000000000000000000000000000000';
+const DELEGATOR_ABI = parseAbi(['function execute(bytes32 mode, bytes executionCalldata) payable']);
+
+/**
+ * The data of a transaction a DeleGator address (EIP-7702) sends to itself to make `calls` as one
+ * batch: its `execute` takes calls from the address itself.
+ */
+export function selfBatchCalldata(calls: readonly { to: Address; value?: bigint; data: Hex }[]): Hex {
+  const executions = encodeAbiParameters(EXECUTIONS, [
+    calls.map((call) => ({ target: call.to, value: call.value ?? 0n, callData: call.data })),
+  ]);
+  return encodeFunctionData({ abi: DELEGATOR_ABI, functionName: 'execute', args: [BATCH, executions] });
+}
+
 /** The data of the call by which the delegator disables (revokes) `delegation` on chain. */
 export function disableCalldata(delegation: Delegation): Hex {
   return encodeFunctionData({
