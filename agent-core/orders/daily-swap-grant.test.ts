@@ -1,4 +1,4 @@
-import { type Address, erc20Abi, parseUnits } from 'viem';
+import { type Address, erc20Abi, parseEther, parseUnits } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { type Delegation, selfBatchCalldata } from '../../smart-accounts/delegations.ts';
@@ -90,6 +90,12 @@ describe('a daily swap grant: one delegation a day, held by the chain', () => {
       dailySwapCall({ ...again, amountIn, user: recipient }, 0n);
     expect(await parties.redeem(agent, fresh, twisted(parseUnits('60', 6), user.address))).toBe('reverted');
     expect(await parties.redeem(agent, fresh, twisted(parseUnits('50', 6), agent.address))).toBe('reverted');
+    // The pinned swap carrying ETH (the router would keep it for anyone to take): refused, no ETH moves.
+    const ethBefore = await publicClient.getBalance({ address: user.address });
+    expect(await parties.redeem(agent, fresh, { ...dailySwapCall(again, 0n), value: parseEther('1') })).toBe(
+      'reverted',
+    );
+    expect(await publicClient.getBalance({ address: user.address })).toBe(ethBefore);
     expect(await parties.redeem(agent, fresh, dailySwapCall(again, 0n))).toBe('success');
 
     expect(await balanceOf(usdc.address, user.address)).toBe(usdcBefore - parseUnits('100', 6));

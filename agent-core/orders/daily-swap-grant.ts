@@ -15,8 +15,9 @@ import { type Caveat, caveatTerms, type Delegation, periodDelegations } from '..
  * as delegations the chain enforces (smart-accounts/delegations.ts, MetaMask's framework 1.3.0): one
  * delegation per day, each valid only that day and for one call, and that call only the router's
  * exactInputSingle with its token pair, fee tier, amount and recipient (the user's own address)
- * pinned. The router is allowed the total once, from the user's address. A stolen agent key can make
- * at most that one swap a day, at a price it chooses (the minimum out is not pinned), and nothing else.
+ * pinned, and no ETH sent with it. The router is allowed the total once, from the user's address. A
+ * stolen agent key can make at most that one swap a day, at a price it chooses (the minimum out is not
+ * pinned), and nothing else.
  */
 export type DailySwapGrant = {
   /** The user's own address, delegated to the framework's EIP-7702 DeleGator. */
@@ -42,6 +43,7 @@ export type DailySwapGrant = {
     AllowedMethodsEnforcer: Address;
     AllowedCalldataEnforcer: Address;
     RedeemerEnforcer: Address;
+    ValueLteEnforcer: Address;
     TimestampEnforcer: Address;
     LimitedCallsEnforcer: Address;
   };
@@ -89,6 +91,9 @@ export function dailySwapGrant(grant: DailySwapGrant): {
     { enforcer: enforcers.AllowedMethodsEnforcer, terms: caveatTerms.allowedMethods([EXACT_INPUT_SINGLE]), args: '0x' },
     { enforcer: enforcers.AllowedCalldataEnforcer, terms: caveatTerms.allowedCalldata(4n, pinned), args: '0x' },
     { enforcer: enforcers.RedeemerEnforcer, terms: caveatTerms.redeemer([grant.agent]), args: '0x' },
+    // No ETH with the call: exactInputSingle is payable, and ETH left in the router is anyone's to take
+    // (its refundETH pays the caller), so a redemption carrying value would drain the address.
+    { enforcer: enforcers.ValueLteEnforcer, terms: caveatTerms.valueLte(0n), args: '0x' },
   ];
   const delegations = periodDelegations({
     delegate: grant.agent,

@@ -49,7 +49,11 @@ export function delegationParties(manifest: DevnetManifest) {
   }
 
   /** A redemption sent by `by`: whether the chain took it ('success') or refused it ('reverted'). */
-  async function redeem(by: PrivateKeyAccount, delegation: Delegation, call: { to: Address; data: Hex }) {
+  async function redeem(
+    by: PrivateKeyAccount,
+    delegation: Delegation,
+    call: { to: Address; value?: bigint; data: Hex },
+  ) {
     const hash = await wallet(by).sendTransaction({
       to: framework.delegationManager,
       data: redeemCalldata([delegation], call),
