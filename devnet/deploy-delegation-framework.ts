@@ -4,6 +4,7 @@ import {
   AllowedTargetsEnforcer,
   DelegationManager,
   EIP7702StatelessDeleGator,
+  ERC20BalanceChangeEnforcer,
   ERC20PeriodTransferEnforcer,
   LimitedCallsEnforcer,
   NativeTokenPeriodTransferEnforcer,
@@ -24,13 +25,14 @@ export const DELEGATION_FRAMEWORK_VERSION = '1.3.0';
 
 /**
  * The caveat enforcers the devnet carries: what a delegation to Sextant's agent key is limited by
- * (targets, methods and fixed arguments, per-period amounts, a time window, a call count, who may
+ * (targets, methods and fixed arguments, a balance that must grow, per-period amounts, a time window, a call count, who may
  * redeem, the value of a call).
  */
 export const DELEGATION_ENFORCERS = [
   'AllowedTargetsEnforcer',
   'AllowedMethodsEnforcer',
   'AllowedCalldataEnforcer',
+  'ERC20BalanceChangeEnforcer',
   'ERC20PeriodTransferEnforcer',
   'NativeTokenPeriodTransferEnforcer',
   'TimestampEnforcer',
@@ -45,6 +47,7 @@ const ENFORCER_CREATION: Record<DelegationEnforcer, string> = {
   AllowedTargetsEnforcer,
   AllowedMethodsEnforcer,
   AllowedCalldataEnforcer,
+  ERC20BalanceChangeEnforcer,
   ERC20PeriodTransferEnforcer,
   NativeTokenPeriodTransferEnforcer,
   TimestampEnforcer,

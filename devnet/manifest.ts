@@ -55,6 +55,7 @@ export const DevnetManifestSchema = z.object({
         AllowedTargetsEnforcer: address,
         AllowedMethodsEnforcer: address,
         AllowedCalldataEnforcer: address,
+        ERC20BalanceChangeEnforcer: address,
         ERC20PeriodTransferEnforcer: address,
         NativeTokenPeriodTransferEnforcer: address,
         TimestampEnforcer: address,

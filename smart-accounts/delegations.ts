@@ -72,6 +72,12 @@ export const caveatTerms = {
   allowedMethods: (selectors: readonly Hex[]): Hex => concat([...selectors]),
   /** The call's data, from byte `start` (the selector is bytes 0-3), must be exactly `value`. */
   allowedCalldata: (start: bigint, value: Hex): Hex => concat([numberToHex(start, { size: 32 }), value]),
+  /**
+   * Across each redemption, `holder`'s balance of `token` grows by at least `amount` ('increase'), or
+   * falls by at most `amount` ('decrease').
+   */
+  erc20BalanceChange: (direction: 'increase' | 'decrease', token: Address, holder: Address, amount: bigint): Hex =>
+    encodePacked(['bool', 'address', 'address', 'uint256'], [direction === 'decrease', token, holder, amount]),
   /** ERC-20 `transfer`s of `token` of at most `amount` per `periodSeconds`, counted from `start`. */
   erc20PeriodTransfer: (token: Address, amount: bigint, periodSeconds: bigint, start: bigint): Hex =>
     encodePacked(['address', 'uint256', 'uint256', 'uint256'], [token, amount, periodSeconds, start]),

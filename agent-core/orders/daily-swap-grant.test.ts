@@ -19,8 +19,11 @@ const balanceOf = (address: Address, holder: Address) =>
 const allowance = (address: Address, owner: Address, spender: Address) =>
   publicClient.readContract({ address, abi: erc20Abi, functionName: 'allowance', args: [owner, spender] });
 
-/** "Swap 50 USDC into WETH every day for `days` days", starting a little before now. */
-async function order(days: number, salt: bigint): Promise<DailySwapGrant> {
+/**
+ * "Swap 50 USDC into WETH every day for `days` days", starting a little before now, for at least
+ * `floor` WETH a day (the devnet's pool gives about 0.01666: 3,000 USDC a WETH, less its 0.05% fee).
+ */
+async function order(days: number, salt: bigint, floor = parseEther('0.0158')): Promise<DailySwapGrant> {
   if (!pool) throw new Error('The devnet has no USDC/WETH pool.');
   return {
     user: user.address,
@@ -28,6 +31,7 @@ async function order(days: number, salt: bigint): Promise<DailySwapGrant> {
     tokenIn: usdc,
     tokenOut: weth,
     amountIn: parseUnits('50', 6),
+    minAmountOut: floor,
     fee: pool.fee,
     router: manifest.contracts.uniswapV3.swapRouter02,
     protocol: 'Uniswap V3',
@@ -55,6 +59,7 @@ describe('a daily swap grant: one delegation a day, held by the chain', () => {
       tokenIn: usdc,
       tokenOut: weth,
       amountIn: parseUnits('50', 6),
+      minAmountOut: parseEther('0.0158'),
       fee: 500,
       router: '0x00000000000000000000000000000000000000cc',
       protocol: 'Uniswap V3',
@@ -63,8 +68,25 @@ describe('a daily swap grant: one delegation a day, held by the chain', () => {
       salt: 1n,
       enforcers: framework.enforcers,
     }).words;
+    expect(() =>
+      dailySwapGrant({
+        user: user.address,
+        agent: agent.address,
+        tokenIn: usdc,
+        tokenOut: weth,
+        amountIn: 1n,
+        minAmountOut: 1n,
+        fee: 500,
+        router: manifest.contracts.uniswapV3.swapRouter02,
+        protocol: 'Uniswap V3',
+        start: 1_000n,
+        days: 32,
+        salt: 1n,
+        enforcers: framework.enforcers,
+      }),
+    ).toThrow(/at most 31 days/);
     expect(words).toBe(
-      'Sextant may swap 50 USDC into WETH on Uniswap V3 once a day for 30 days, from 5 December 2026, 00:00 UTC until 4 January 2027, 00:00 UTC, paid to your address 0x00000000000000000000000000000000000000aa; nothing else. Your address allows the Uniswap V3 router 1500 USDC for it.',
+      'Sextant may swap 50 USDC into at least 0.0158 WETH on Uniswap V3 (its 0.05% pool) once a day for 30 days, from 5 December 2026, 00:00 UTC until 4 January 2027, 00:00 UTC, paid to your address 0x00000000000000000000000000000000000000aa; nothing else. Your address allows the Uniswap V3 router 1500 USDC for it.',
     );
   });
 
@@ -101,6 +123,24 @@ describe('a daily swap grant: one delegation a day, held by the chain', () => {
     expect(await balanceOf(usdc.address, user.address)).toBe(usdcBefore - parseUnits('100', 6));
     expect(await balanceOf(weth.address, user.address)).toBeGreaterThan(wethAfter);
     expect(await balanceOf(weth.address, agent.address)).toBe(0n);
+  });
+
+  it('refuses a day whose swap would bring in less than the grant’s floor (a bad or moved pool), and moves nothing', async () => {
+    // A floor above what the pool gives stands for a pool moved against the user, or a thin one.
+    const grant = await order(1, 5_000n, parseEther('0.02'));
+    const [today] = (await confirmGrant(grant)) as [Delegation];
+    const usdcBefore = await balanceOf(usdc.address, user.address);
+    const wethBefore = await balanceOf(weth.address, user.address);
+    // The router's own minimum written as 0 by the key: the chain's floor still holds.
+    expect(await parties.redeem(agent, today, dailySwapCall(grant, 0n))).toBe('reverted');
+    expect(await balanceOf(usdc.address, user.address)).toBe(usdcBefore);
+    expect(await balanceOf(weth.address, user.address)).toBe(wethBefore);
+    // Revoked, so the allowance it set does not outlive this test.
+    await parties.send(
+      user,
+      { to: user.address, data: selfBatchCalldata(revokeDailySwapGrant(grant, [today])) },
+      'revoke',
+    );
   });
 
   it('is revoked in one transaction from the user’s address: every day refused, the router allowed nothing', async () => {

@@ -15,9 +15,14 @@ import { type Caveat, caveatTerms, type Delegation, periodDelegations } from '..
  * as delegations the chain enforces (smart-accounts/delegations.ts, MetaMask's framework 1.3.0): one
  * delegation per day, each valid only that day and for one call, and that call only the router's
  * exactInputSingle with its token pair, fee tier, amount and recipient (the user's own address)
- * pinned, and no ETH sent with it. The router is allowed the total once, from the user's address. A
- * stolen agent key can make at most that one swap a day, at a price it chooses (the minimum out is not
- * pinned), and nothing else.
+ * pinned, and no ETH sent with it; across each swap the user's tokenOut must grow by at least the
+ * grant's floor (a price the user accepts, shown in the words), so a swap through a bad or moved pool
+ * reverts. The router is allowed the total once, from the user's address. A stolen agent key can make
+ * at most that one swap a day, at no worse than that price, and nothing else.
+ *
+ * Known limits, for the orders that will use it: two grants on the same token and router share one
+ * allowance (approve sets it, it does not add), and what is left of the allowance after the last day
+ * stays until revoked.
  */
 export type DailySwapGrant = {
   /** The user's own address, delegated to the framework's EIP-7702 DeleGator. */
@@ -28,6 +33,8 @@ export type DailySwapGrant = {
   tokenOut: Token;
   /** Base units of tokenIn each day. */
   amountIn: bigint;
+  /** The least tokenOut (base units) each day's swap must bring the user: the worst price accepted. */
+  minAmountOut: bigint;
   /** The Uniswap V3 pool's fee tier (hundredths of a basis point). */
   fee: number;
   router: Address;
@@ -44,6 +51,7 @@ export type DailySwapGrant = {
     AllowedCalldataEnforcer: Address;
     RedeemerEnforcer: Address;
     ValueLteEnforcer: Address;
+    ERC20BalanceChangeEnforcer: Address;
     TimestampEnforcer: Address;
     LimitedCallsEnforcer: Address;
   };
@@ -53,6 +61,11 @@ type Token = { address: Address; symbol: string; decimals: number };
 type Call = { to: Address; value: bigint; data: Hex };
 
 const DAY = 86_400n;
+/**
+ * Revoking disables every day's delegation in one transaction from the user's address; a month's
+ * fits (about 70 KB of calldata, 2.8M gas). A longer order is granted again when this one ends.
+ */
+export const MAX_GRANT_DAYS = 31;
 
 export const ROUTER_ABI = parseAbi([
   'struct ExactInputSingleParams { address tokenIn; address tokenOut; uint24 fee; address recipient; uint256 amountIn; uint256 amountOutMinimum; uint160 sqrtPriceLimitX96; }',
@@ -67,8 +80,14 @@ const DELEGATOR_ABI = parseAbi([
   'function disableDelegation(Delegation delegation)',
 ]);
 
-/** The day's swap as the agent key makes it: only `amountOutMinimum` is its choice. */
-export function dailySwapCall(grant: DailySwapGrant, amountOutMinimum: bigint): { to: Address; data: Hex } {
+/**
+ * The day's swap as the agent key makes it: the router's own minimum is the grant's floor unless a
+ * higher one is given (the chain holds the floor either way).
+ */
+export function dailySwapCall(
+  grant: DailySwapGrant,
+  amountOutMinimum = grant.minAmountOut,
+): { to: Address; data: Hex } {
   return { to: grant.router, data: swapData(grant, grant.amountIn, grant.user, amountOutMinimum) };
 }
 
@@ -81,8 +100,15 @@ export function dailySwapGrant(grant: DailySwapGrant): {
   approval: Call;
   words: string;
 } {
-  if (grant.days < 1 || grant.amountIn <= 0n)
-    throw new Error('A daily swap grant needs at least one day and an amount.');
+  if (grant.days < 1 || grant.amountIn <= 0n || grant.minAmountOut <= 0n) {
+    throw new Error('A daily swap grant needs at least one day, an amount and the least it must bring in.');
+  }
+  if (grant.days > MAX_GRANT_DAYS) {
+    throw new Error(
+      `A daily swap grant lasts at most ${MAX_GRANT_DAYS} days (so that one transaction revokes it); grant again after.`,
+    );
+  }
+  if (grant.start <= 1n) throw new Error('A daily swap grant needs its start time.');
   // tokenIn, tokenOut, fee, recipient and amountIn: the call's bytes 4 to 164 (the selector is 0 to 3).
   const pinned = slice(swapData(grant, grant.amountIn, grant.user, 0n), 4, 164);
   const { enforcers } = grant;
@@ -94,6 +120,12 @@ export function dailySwapGrant(grant: DailySwapGrant): {
     // No ETH with the call: exactInputSingle is payable, and ETH left in the router is anyone's to take
     // (its refundETH pays the caller), so a redemption carrying value would drain the address.
     { enforcer: enforcers.ValueLteEnforcer, terms: caveatTerms.valueLte(0n), args: '0x' },
+    // The price: the swap's minimum out is the agent's to write, so the chain checks what arrived.
+    {
+      enforcer: enforcers.ERC20BalanceChangeEnforcer,
+      terms: caveatTerms.erc20BalanceChange('increase', grant.tokenOut.address, grant.user, grant.minAmountOut),
+      args: '0x',
+    },
   ];
   const delegations = periodDelegations({
     delegate: grant.agent,
@@ -108,8 +140,10 @@ export function dailySwapGrant(grant: DailySwapGrant): {
   });
   const total = grant.amountIn * BigInt(grant.days);
   const amount = (units: bigint) => `${formatUnits(units, grant.tokenIn.decimals)} ${grant.tokenIn.symbol}`;
+  const floor = `${formatUnits(grant.minAmountOut, grant.tokenOut.decimals)} ${grant.tokenOut.symbol}`;
   const words =
-    `Sextant may swap ${amount(grant.amountIn)} into ${grant.tokenOut.symbol} on ${grant.protocol} once a day ` +
+    `Sextant may swap ${amount(grant.amountIn)} into at least ${floor} on ${grant.protocol} ` +
+    `(its ${grant.fee / 10_000}% pool) once a day ` +
     `for ${grant.days} day${grant.days === 1 ? '' : 's'}, from ${when(grant.start)} until ` +
     `${when(grant.start + DAY * BigInt(grant.days))}, paid to your address ${grant.user}; nothing else. ` +
     `Your address allows the ${grant.protocol} router ${amount(total)} for it.`;
@@ -125,11 +159,17 @@ export function dailySwapGrant(grant: DailySwapGrant): {
 }
 
 /**
- * Revoking the grant: every day's delegation disabled on chain and the router's allowance taken back,
- * as calls the user's address makes to itself and the token (one batch).
+ * Revoking the grant: the router's allowance taken back first (alone, it already stops every swap),
+ * then every day's delegation disabled on chain, as calls the user's address makes to the token and
+ * to itself (one batch).
  */
 export function revokeDailySwapGrant(grant: DailySwapGrant, delegations: readonly Delegation[]): Call[] {
   return [
+    {
+      to: grant.tokenIn.address,
+      value: 0n,
+      data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [grant.router, 0n] }),
+    },
     ...delegations.map((delegation) => ({
       to: grant.user,
       value: 0n,
@@ -139,11 +179,6 @@ export function revokeDailySwapGrant(grant: DailySwapGrant, delegations: readonl
         args: [{ ...delegation, caveats: [...delegation.caveats] }],
       }),
     })),
-    {
-      to: grant.tokenIn.address,
-      value: 0n,
-      data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [grant.router, 0n] }),
-    },
   ];
 }
 
