@@ -1,7 +1,7 @@
-import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits, toFunctionSelector } from 'viem';
+import { type Address, encodeFunctionData, erc20Abi, parseUnits, toFunctionSelector } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
-import { type Caveat, caveatTerms, type Delegation, ROOT_AUTHORITY } from './delegations.ts';
+import { type Caveat, caveatTerms, type Delegation, disableCalldata, ROOT_AUTHORITY } from './delegations.ts';
 import { delegationParties } from './testing/delegation-parties.ts';
 
 /**
@@ -15,11 +15,6 @@ const { publicClient, framework, user, agent, stranger, wallet, setUp, sign, red
 const usdc = manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address; decimals: number };
 const dai = manifest.tokens.find((t) => t.symbol === 'DAI') as { address: Address; decimals: number };
 const TRANSFER = toFunctionSelector('transfer(address,uint256)');
-const DELEGATOR_ABI = parseAbi([
-  'struct Caveat { address enforcer; bytes terms; bytes args; }',
-  'struct Delegation { address delegate; address delegator; bytes32 authority; Caveat[] caveats; uint256 salt; bytes signature; }',
-  'function disableDelegation(Delegation delegation)',
-]);
 const usdcUnits = (amount: string) => parseUnits(amount, usdc.decimals);
 
 const balanceOf = (token: Address, holder: Address) =>
@@ -139,11 +134,7 @@ describe('delegations with caveats, enforced by the chain', () => {
     // Revoked by the user's own address (the DeleGator takes calls from itself).
     const hash = await wallet(user).sendTransaction({
       to: user.address,
-      data: encodeFunctionData({
-        abi: DELEGATOR_ABI,
-        functionName: 'disableDelegation',
-        args: [{ ...delegation, caveats: [...delegation.caveats] }],
-      }),
+      data: disableCalldata(delegation),
     });
     expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success');
     const before = await balanceOf(usdc.address, user.address);

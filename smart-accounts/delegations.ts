@@ -179,7 +179,11 @@ export function selfBatchCalldata(calls: readonly { to: Address; value?: bigint;
   return encodeFunctionData({ abi: DELEGATOR_ABI, functionName: 'execute', args: [BATCH, executions] });
 }
 
-/** The data of the call by which the delegator disables (revokes) `delegation` on chain. */
+/**
+ * The data of the call by which the delegator disables (revokes) `delegation` on chain: sent to the
+ * DelegationManager by the delegator, or to the delegator's own address (a DeleGator has the same
+ * function and passes it on), as part of a batch the address sends itself.
+ */
 export function disableCalldata(delegation: Delegation): Hex {
   return encodeFunctionData({
     abi: DELEGATION_MANAGER_ABI,

@@ -9,27 +9,25 @@ import {
   parseAbi,
   toFunctionSelector,
 } from 'viem';
+import { BUNDLE_GUARD_ABI } from '../common/contracts/bundle-guard.ts';
 
 /**
  * Errors a bundle's revert data may carry, outermost first: SimpleAccount's ExecuteError wraps the
  * failing call of a batch; the rest are what tokens and protocols commonly revert with.
  */
-const KNOWN_ERRORS: Abi = parseAbi([
-  'error ExecuteError(uint256 index, bytes reason)',
-  'error FailedOp(uint256 opIndex, string reason)',
-  'error FailedOpWithRevert(uint256 opIndex, string reason, bytes inner)',
-  'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
-  'error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)',
-  'error ERC20InvalidReceiver(address receiver)',
-  'error SafeERC20FailedOperation(address token)',
-  // Sextant's bundle guard (common/contracts/SextantBundleGuard.sol).
-  'error BoundBroken(uint256 bound, address target, bytes4 selector, int256 value, int256 min, int256 max)',
-  'error ReadFailed(address target, bytes4 selector)',
-  'error NotSnapshotted(uint256 read)',
-  'error ForwardFailed(uint256 read, bytes reason)',
-  'error AlreadySnapshotted()',
-  'error Malformed()',
-]);
+const KNOWN_ERRORS: Abi = [
+  ...parseAbi([
+    'error ExecuteError(uint256 index, bytes reason)',
+    'error FailedOp(uint256 opIndex, string reason)',
+    'error FailedOpWithRevert(uint256 opIndex, string reason, bytes inner)',
+    'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
+    'error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)',
+    'error ERC20InvalidReceiver(address receiver)',
+    'error SafeERC20FailedOperation(address token)',
+  ]),
+  // Sextant's bundle guard's own (common/contracts/SextantBundleGuard.sol), from its one ABI.
+  ...BUNDLE_GUARD_ABI.filter((item) => item.type === 'error'),
+];
 
 const PANICS: Record<number, string> = {
   1: 'assertion failed',

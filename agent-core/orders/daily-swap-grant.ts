@@ -1,14 +1,12 @@
+import { type Address, encodeFunctionData, erc20Abi, formatUnits, type Hex, slice, toFunctionSelector } from 'viem';
+import { swapRouter02Abi } from '../../skills/uniswap-v3/abi.ts';
 import {
-  type Address,
-  encodeFunctionData,
-  erc20Abi,
-  formatUnits,
-  type Hex,
-  parseAbi,
-  slice,
-  toFunctionSelector,
-} from 'viem';
-import { type Caveat, caveatTerms, type Delegation, periodDelegations } from '../../smart-accounts/delegations.ts';
+  type Caveat,
+  caveatTerms,
+  type Delegation,
+  disableCalldata,
+  periodDelegations,
+} from '../../smart-accounts/delegations.ts';
 
 /**
  * What a standing order "swap 50 USDC into WETH every day for 30 days" lets Sextant's agent key do,
@@ -67,18 +65,9 @@ const DAY = 86_400n;
  */
 export const MAX_GRANT_DAYS = 31;
 
-export const ROUTER_ABI = parseAbi([
-  'struct ExactInputSingleParams { address tokenIn; address tokenOut; uint24 fee; address recipient; uint256 amountIn; uint256 amountOutMinimum; uint160 sqrtPriceLimitX96; }',
-  'function exactInputSingle(ExactInputSingleParams params) payable returns (uint256 amountOut)',
-]);
 const EXACT_INPUT_SINGLE = toFunctionSelector(
   'exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))',
 );
-const DELEGATOR_ABI = parseAbi([
-  'struct Caveat { address enforcer; bytes terms; bytes args; }',
-  'struct Delegation { address delegate; address delegator; bytes32 authority; Caveat[] caveats; uint256 salt; bytes signature; }',
-  'function disableDelegation(Delegation delegation)',
-]);
 
 /**
  * The day's swap as the agent key makes it: the router's own minimum is the grant's floor unless a
@@ -173,18 +162,14 @@ export function revokeDailySwapGrant(grant: DailySwapGrant, delegations: readonl
     ...delegations.map((delegation) => ({
       to: grant.user,
       value: 0n,
-      data: encodeFunctionData({
-        abi: DELEGATOR_ABI,
-        functionName: 'disableDelegation',
-        args: [{ ...delegation, caveats: [...delegation.caveats] }],
-      }),
+      data: disableCalldata(delegation),
     })),
   ];
 }
 
 function swapData(grant: DailySwapGrant, amountIn: bigint, recipient: Address, amountOutMinimum: bigint): Hex {
   return encodeFunctionData({
-    abi: ROUTER_ABI,
+    abi: swapRouter02Abi,
     functionName: 'exactInputSingle',
     args: [
       {
