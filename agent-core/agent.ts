@@ -5,7 +5,7 @@ import type { SkillCatalog } from '../skills/registry/catalog.ts';
 import { SkillRefusedError } from '../skills/sdk/errors.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { type ExecutionRecord, getExecution, nothingWasSent } from '../smart-accounts/executions.ts';
-import { accountKindFor, simple7702AccountV08, smartAccountAddress } from '../smart-accounts/smart-account.ts';
+import { accountKindFor, smartAccountAddress } from '../smart-accounts/smart-account.ts';
 import type { ParseResult } from './intents/schema.ts';
 import { draftPlan } from './pipeline/draft.ts';
 import { checkFunds, planNeeds } from './pipeline/funds.ts';
@@ -172,7 +172,7 @@ async function assertSameAccount(
   // Told apart without the chain (a confirm must not fail on a node that is down before it reserves):
   // in EIP-7702 mode the account is the owner's own address; a SimpleAccount never is.
   const ownAddress = isAddressEqual(plan.account, request.owner.address);
-  if (ownAddress !== (kind === simple7702AccountV08)) {
+  if (ownAddress !== (kind.mode === 'eip7702')) {
     // The address, for the message only (a node that is down leaves it in words).
     const account = await smartAccountAddress(deps.env.publicClient, deps.env.chain, request.owner.address, kind).catch(
       () => 'a SimpleAccount owned by your key',

@@ -146,6 +146,7 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
       simpleAccountFactoryV07: contracts.simpleAccountFactoryV07,
       simpleAccountFactoryV08: contracts.simpleAccountFactoryV08,
       simple7702Account: contracts.simple7702Account,
+      eip7702StatelessDeleGator: contracts.delegation.eip7702StatelessDeleGator,
       weth: contracts.weth,
       uniswapV3: {
         factory: contracts.uniswapV3.factory,

@@ -10,7 +10,7 @@ import {
 } from 'viem/account-abstraction';
 import type { Db } from '../common/database.ts';
 import { networkReason, redactUrl } from '../common/json-rpc.ts';
-import { isDelegatedTo, signDelegation, simple7702Implementation } from './eip7702.ts';
+import { implementationAddress, isDelegatedTo, signDelegation } from './eip7702.ts';
 import { type ExecutionEnvironment, requireBundler } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
 import {
@@ -28,7 +28,7 @@ import { classifySendFailure, recordOutcome } from './outcomes.ts';
 import { describeRevert, revertDataOf } from './revert-reason.ts';
 import { executeSelfSent } from './self-sent.ts';
 import { assertNoShortfall, type Spend } from './shortfall.ts';
-import { accountKindFor } from './smart-account.ts';
+import { accountKindFor, sendsOwnTransactions } from './smart-account.ts';
 
 export type ExecuteRequest = {
   userId: string;
@@ -82,8 +82,9 @@ export async function execute(
   options: ExecuteOptions = {},
 ): Promise<ExecutionRecord> {
   const kind = accountKindFor(env.db, request.userId);
-  // An address delegated to Simple7702Account can send its own batch; a SimpleAccount needs a bundler.
-  if (kind.mode === 'eip7702' && !env.bundlerUrl) return executeSelfSent(env, owner, request, options);
+  // An address in 7702 mode can send its own batch (the DeleGator's always does); a SimpleAccount
+  // needs a bundler.
+  if (sendsOwnTransactions(kind, env.bundlerUrl)) return executeSelfSent(env, owner, request, options);
   const bundlerUrl = requireBundler(env);
   const account = await kind.create(env.publicClient, env.chain, owner);
   const { record, created } = insertOrGetExecution(
@@ -120,12 +121,12 @@ export async function execute(
     const fees = await userOperationFees(env);
     // The owner's own address, not yet delegated: this operation carries the delegation (eip7702Auth),
     // signed here, as viem would otherwise put a placeholder in its place.
+    const implementation = kind.implementation ? implementationAddress(env.chain, kind.implementation) : undefined;
     const authorization =
-      kind.mode === 'eip7702' &&
-      !(await isDelegatedTo(env.publicClient, account.address, simple7702Implementation(env.chain)))
-        ? await signDelegation(env.publicClient, env.chain, owner, simple7702Implementation(env.chain), {
-            selfSent: false,
-          })
+      kind.implementation &&
+      implementation &&
+      !(await isDelegatedTo(env.publicClient, account.address, implementation, kind.implementation))
+        ? await signDelegation(env.publicClient, env.chain, owner, implementation, { selfSent: false })
         : undefined;
     // The account's sequential nonce (key 0) when no other operation of it may still land: its slot
     // in the EntryPoint is then written already, where a fresh key (viem's default, which lets

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../common/database.ts';
 import { getExecution } from './executions.ts';
 import { migrateSmartAccounts, SMART_ACCOUNTS_MIGRATIONS } from './migrations.ts';
-import { accountModeOf, setAccountMode } from './users.ts';
+import { accountChoiceOf, accountModeOf, setAccountMode } from './users.ts';
 
 describe('the executions migration that adds `sent`', () => {
   it('never turns an old record into "nothing was sent" unless it was unsigned, and reopens lost sends', () => {
@@ -48,5 +48,26 @@ describe('the migration that adds account modes', () => {
     setAccountMode(db, 'u', 'eip7702');
     expect(accountModeOf(db, 'u')).toBe('eip7702');
     expect(() => db.prepare("UPDATE users SET account_mode = 'safe' WHERE id = 'u'").run()).toThrow(/CHECK/);
+  });
+});
+
+describe('the migration that adds the EIP-7702 implementation', () => {
+  it('keeps every user in eip7702 mode on Simple7702Account, and only the two implementations are accepted', () => {
+    const db = openDatabase(':memory:');
+    migrate(db, 'smart-accounts', SMART_ACCOUNTS_MIGRATIONS.slice(0, 3));
+    db.prepare(
+      "INSERT INTO users (id, display_name, created_at, account_mode) VALUES ('u', 'u', 'now', 'eip7702'), ('v', 'v', 'now', 'simple-account')",
+    ).run();
+    migrateSmartAccounts(db);
+    expect(accountChoiceOf(db, 'u')).toEqual({ mode: 'eip7702', implementation: 'simple7702' });
+    expect(accountChoiceOf(db, 'v')).toEqual({ mode: 'simple-account', implementation: null });
+    setAccountMode(db, 'v', 'eip7702', 'delegator');
+    expect(accountChoiceOf(db, 'v')).toEqual({ mode: 'eip7702', implementation: 'delegator' });
+    // A downgrade keeps the column as it is, and the mode alone decides.
+    setAccountMode(db, 'v', 'simple-account');
+    expect(accountChoiceOf(db, 'v')).toEqual({ mode: 'simple-account', implementation: null });
+    expect(() => db.prepare("UPDATE users SET eip7702_implementation = 'kernel' WHERE id = 'u'").run()).toThrow(
+      /CHECK/,
+    );
   });
 });

@@ -59,6 +59,10 @@ export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
   `ALTER TABLE users ADD COLUMN account_mode TEXT NOT NULL DEFAULT 'simple-account'
     CHECK (account_mode IN ('simple-account', 'eip7702'));
   ALTER TABLE executions ADD COLUMN signed_transaction TEXT;`,
+  // In eip7702 mode, which contract the address delegates to: Simple7702Account (every such user so
+  // far), or MetaMask's EIP-7702 DeleGator, which can grant delegations with caveats.
+  `ALTER TABLE users ADD COLUMN eip7702_implementation TEXT NOT NULL DEFAULT 'simple7702'
+    CHECK (eip7702_implementation IN ('simple7702', 'delegator'));`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {

@@ -7,7 +7,7 @@ import {
   type TransactionReceipt,
 } from 'viem';
 import { redactUrl } from '../common/json-rpc.ts';
-import { delegationCode, isDelegatedTo, signDelegation, simple7702Implementation } from './eip7702.ts';
+import { delegationCode, implementationAddress, isDelegatedTo, readDelegation, signDelegation } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
 import {
@@ -22,7 +22,7 @@ import {
 import { classifySendFailure, recordOutcome } from './outcomes.ts';
 import { describeRevert, revertDataOf } from './revert-reason.ts';
 import { assertNoShortfall } from './shortfall.ts';
-import { simple7702AccountV08 } from './smart-account.ts';
+import { accountKindFor, accountKindForOwner } from './smart-account.ts';
 
 /** What execute() passes on: the request and the options that apply to a transaction too. */
 type SelfSentRequest = {
@@ -44,10 +44,11 @@ type SelfSentOptions = {
 const GAS_MARGIN = 10_000n;
 
 /**
- * Executes the calls as one transaction the user's address sends itself, calling its own
- * Simple7702Account `execute`/`executeBatch` (which the address itself may call); when the address is
- * not delegated yet, the same type-4 transaction carries the authorization first. This is 7702 mode
- * with no bundler: the address pays its gas in ETH. The record is kept as for a UserOperation:
+ * Executes the calls as one transaction the user's address sends itself, calling its own batch
+ * (which the address itself may call): Simple7702Account's `execute`/`executeBatch`, or the
+ * DeleGator's ERC-7579 `execute(BATCH, executions)`; when the address is not delegated yet, the same
+ * type-4 transaction carries the authorization first. This is 7702 mode with no bundler, and the
+ * DeleGator's always (smart-account.ts sendsOwnTransactions): the address pays its gas in ETH. The record is kept as for a UserOperation:
  * exactly once per idempotency key; the signed transaction and its hash are written before it is
  * sent, so reconciliation settles a crash between sending and the receipt from the chain.
  */
@@ -58,7 +59,10 @@ export async function executeSelfSent(
   options: SelfSentOptions = {},
 ): Promise<ExecutionRecord> {
   const client = env.publicClient;
-  const account = await simple7702AccountV08.create(client, env.chain, owner);
+  const kind = accountKindFor(env.db, request.userId);
+  const which = kind.implementation;
+  if (which === null) throw new SmartAccountError(`User "${request.userId}" is not in eip7702 mode.`);
+  const account = await kind.create(client, env.chain, owner);
   const address = account.address;
   const { record, created } = insertOrGetExecution(
     env.db,
@@ -88,8 +92,8 @@ export async function executeSelfSent(
       ...(request.spends ? { spends: request.spends } : {}),
       ...(request.credits ? { credits: request.credits } : {}),
     });
-    const implementation = simple7702Implementation(env.chain);
-    const authorizationList: SignedAuthorization[] = (await isDelegatedTo(client, address, implementation))
+    const implementation = implementationAddress(env.chain, which);
+    const authorizationList: SignedAuthorization[] = (await isDelegatedTo(client, address, implementation, which))
       ? []
       : [await signDelegation(client, env.chain, owner, implementation, { selfSent: true })];
     const data = await account.encodeCalls(
@@ -198,7 +202,8 @@ const AUTHORIZATION_GAS = 25_000n;
 
 /**
  * Settles a self-sent execution from its transaction's receipt, once (false when it was already
- * settled). A revert is explained by replaying the calls against the block before, delegated.
+ * settled). A revert is explained by replaying the calls against the block before, delegated to the
+ * implementation the address ran them with.
  */
 export async function recordTransactionReceipt(
   env: ExecutionEnvironment,
@@ -222,12 +227,20 @@ export async function recordTransactionReceipt(
 async function replayRevert(env: ExecutionEnvironment, receipt: TransactionReceipt): Promise<Hex | undefined> {
   try {
     const transaction = await env.publicClient.getTransaction({ hash: receipt.transactionHash });
+    // The delegation at the end of the transaction's block (its own authorization, if it carried one,
+    // applied before its calls ran, revert or not); failing that, the user's implementation now.
+    const after = await readDelegation(env.publicClient, transaction.from, receipt.blockNumber);
+    const kind = accountKindForOwner(env.db, transaction.from);
+    const implementation =
+      after.kind === 'delegated'
+        ? after.implementation
+        : implementationAddress(env.chain, kind.implementation ?? 'simple7702');
     await env.publicClient.call({
       account: transaction.from,
       to: transaction.to ?? transaction.from,
       data: transaction.input,
       blockNumber: receipt.blockNumber - 1n,
-      stateOverride: [{ address: transaction.from, code: delegationCode(simple7702Implementation(env.chain)) }],
+      stateOverride: [{ address: transaction.from, code: delegationCode(implementation) }],
     });
     return undefined;
   } catch (error) {

@@ -14,7 +14,7 @@ import {
 } from 'viem';
 import { simulateBlocks } from 'viem/actions';
 import { NATIVE_TOKEN } from '../skills/sdk/define-skill.ts';
-import { delegationCode, isDelegatedTo, simple7702Implementation } from './eip7702.ts';
+import { delegationCode, implementationAddress, isDelegatedTo } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import type { Call } from './executions.ts';
 import { userOperationFees } from './fees.ts';
@@ -27,7 +27,12 @@ import {
   topicAddress,
   uniqueAddresses,
 } from './simulated-logs.ts';
-import { accountKindForOwner, DEFAULT_ACCOUNT_KIND, watchOnlySmartAccount } from './smart-account.ts';
+import {
+  accountKindForOwner,
+  DEFAULT_ACCOUNT_KIND,
+  sendsOwnTransactions,
+  watchOnlySmartAccount,
+} from './smart-account.ts';
 
 /** `token` is NATIVE_TOKEN for ETH (the 0xEeee… convention, which is also how eth_simulateV1 traces ETH transfers). */
 export type AssetChange = { token: Address; before: bigint; after: bigint; diff: bigint };
@@ -97,10 +102,15 @@ export async function simulateAccountCalls(
   const account = smartAccount.address;
   const entryPoint = smartAccount.entryPoint.address;
   const eip7702 = kind.mode === 'eip7702';
-  const implementation = eip7702 ? simple7702Implementation(env.chain) : undefined;
-  const deployed = implementation
-    ? await isDelegatedTo(client, account, implementation)
-    : ((await client.getCode({ address: account })) ?? '0x') !== '0x';
+  const selfSent = sendsOwnTransactions(kind, env.bundlerUrl);
+  const implementation = kind.implementation ? implementationAddress(env.chain, kind.implementation) : undefined;
+  const deployed =
+    implementation && kind.implementation
+      ? await isDelegatedTo(client, account, implementation, kind.implementation)
+      : ((await client.getCode({ address: account })) ?? '0x') !== '0x';
+  // Who calls the account's batch: the EntryPoint (Simple7702Account takes its calls either way), or
+  // for the DeleGator, which only ever sends its own, the address itself.
+  const caller = kind.implementation === 'delegator' ? account : entryPoint;
   const callData = await smartAccount.encodeCalls(
     calls.map((call) => ({ to: call.to, value: call.value ?? 0n, data: call.data ?? '0x' })),
   );
@@ -140,7 +150,7 @@ export async function simulateAccountCalls(
       validation: false,
       blocks: [
         {
-          calls: [...setup, ...reads, { account: entryPoint, to: account, data: callData }, ...reads],
+          calls: [...setup, ...reads, { account: caller, to: account, data: callData }, ...reads],
           ...(stateOverrides.length > 0 ? { stateOverrides } : {}),
         },
       ],
@@ -196,7 +206,7 @@ export async function simulateAccountCalls(
   // A 7702 account's first use carries its authorization (25,000 gas); sent by the address itself
   // (no bundler), there is no EntryPoint: a transaction's own 21,000 and its calldata instead.
   const deployment = eip7702 && !deployed ? AUTHORIZATION_GAS : outcome.deployment;
-  const overhead = eip7702 && !env.bundlerUrl ? SELF_SENT_OVERHEAD_GAS : OPERATION_OVERHEAD_GAS;
+  const overhead = selfSent ? SELF_SENT_OVERHEAD_GAS : OPERATION_OVERHEAD_GAS;
   const total = execution.gasUsed + deployment + overhead;
   return {
     account,

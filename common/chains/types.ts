@@ -19,6 +19,9 @@ export type ChainContracts = {
   simpleAccountFactoryV08?: Address;
   /** Simple7702Account (EntryPoint v0.8), which an owner's own address delegates to with EIP-7702. */
   simple7702Account?: Address;
+  /** MetaMask's EIP7702StatelessDeleGator (delegation framework 1.3.0, EntryPoint v0.7): the other
+   *  implementation an owner's address can delegate to, the one that can grant delegations with caveats. */
+  eip7702StatelessDeleGator?: Address;
   weth?: Address;
   uniswapV3?: {
     factory: Address;
