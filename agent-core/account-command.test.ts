@@ -158,6 +158,76 @@ describe('sextant account import, upgrade and downgrade', () => {
     expect(again.stderr).toContain('--user NEW_ID');
   });
 
+  it('upgrades to the DeleGator (--implementation delegator), sends USDC from the address itself with a bundler configured, and switches back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-7702-delegator-'));
+    writeManifest(dataDir, manifest);
+    const privateKey = generatePrivateKey();
+    const address = privateKeyToAccount(privateKey).address;
+    await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, address);
+    const env = {
+      DATA_DIR: dataDir,
+      SEXTANT_PASSPHRASE: 'a passphrase for tests',
+      SEXTANT_USER: 'gwen',
+      OWNER_SECRET: privateKey,
+    };
+    expect((await sextant(['account', 'import', '--key', 'env:OWNER_SECRET'], env)).code).toBe(0);
+    const deleGator = manifest.contracts.delegation.eip7702StatelessDeleGator;
+
+    const help = await sextant(['account', 'upgrade', '--help'], env);
+    expect(help.stdout).toContain('--implementation simple7702|delegator');
+    const wrong = await sextant(['account', 'upgrade', '--implementation', 'kernel', '--yes'], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--implementation takes simple7702 or delegator, not "kernel".');
+
+    const upgrade = await sextant(['account', 'upgrade', '--implementation', 'delegator', '--yes'], env);
+    expect(upgrade.code, upgrade.stderr).toBe(0);
+    expect(upgrade.stdout).toContain("Upgrade user gwen's account: simple-account → eip7702 (delegator)");
+    expect(upgrade.stdout).toContain(`it delegates to MetaMask's EIP-7702 DeleGator ${deleGator}`);
+    expect(upgrade.stdout).toContain('it can hold delegations with caveats, which standing');
+    expect(upgrade.stdout).toContain(`delegated to MetaMask's EIP-7702 DeleGator ${deleGator} (eip7702 mode)`);
+    expect(await client.getCode({ address })).toBe(delegationCode(deleGator).toLowerCase());
+
+    const shown = await sextant(['account'], env);
+    expect(shown.stdout).toContain(
+      `mode      EIP-7702: your own address ${address}, delegated to MetaMask's EIP-7702 DeleGator ${getAddress(deleGator)}`,
+    );
+    expect(JSON.parse((await sextant(['account', '--json'], env)).stdout)).toMatchObject({
+      account: address,
+      accountMode: 'eip7702',
+      eip7702Implementation: 'delegator',
+      implementation: getAddress(deleGator),
+    });
+    const again = await sextant(['account', 'upgrade', '--implementation', 'delegator', '--yes'], env);
+    expect(again.stdout).toContain('Nothing to do: the account is already in eip7702 (delegator) mode.');
+
+    // The chat path, with the devnet's bundler configured: the address sends the batch itself.
+    const before = await usdcOf(address);
+    const deadBefore = await usdcOf(DEAD);
+    const sent = await sextant(
+      ['run', `send 2 USDC to ${DEAD}`, '--yes', '--allow-new-recipient', '--llm', 'embedded', '--json'],
+      env,
+    );
+    expect(sent.code, `${sent.stdout}\n${sent.stderr}`).toBe(0);
+    const { execution, plan } = JSON.parse(sent.stdout);
+    expect(execution.status).toBe('succeeded');
+    expect(plan.preview.guard?.checks.length).toBeGreaterThan(0);
+    const receipt = await client.getTransactionReceipt({ hash: execution.txHash });
+    expect([receipt.from, receipt.to]).toEqual([address.toLowerCase(), address.toLowerCase()]);
+    expect(await usdcOf(address)).toBe(before - parseUnits('2', usdc.decimals));
+    expect(await usdcOf(DEAD)).toBe(deadBefore + parseUnits('2', usdc.decimals));
+
+    const back = await sextant(['account', 'upgrade', '--yes', '--json'], env);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout)).toMatchObject({
+      applied: true,
+      change: { current: deleGator, implementationBefore: 'delegator', implementationAfter: 'simple7702' },
+      result: { mode: 'eip7702', implementation: 'simple7702' },
+    });
+    expect(await client.getCode({ address })).toBe(
+      delegationCode(manifest.contracts.simple7702Account as Address).toLowerCase(),
+    );
+  });
+
   it('upgrades --via first-operation: nothing sent, and the next plan carries the delegation', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sextant-7702-first-'));
     writeManifest(dataDir, manifest);

@@ -18,6 +18,7 @@ import {
   applyDelegationChange,
   type DelegationChange,
   type DelegationChangeResult,
+  IMPLEMENTATION_NAMES,
   previewDelegationChange,
   readDelegation,
 } from '../smart-accounts/eip7702.ts';
@@ -28,12 +29,11 @@ import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
 import { readHidden, readPassphrase } from '../smart-accounts/passphrase.ts';
 import {
   type AccountKind,
-  accountKindOfMode,
-  simple7702AccountV08,
+  accountKindOf,
   simpleAccountV08,
   smartAccountAddress,
 } from '../smart-accounts/smart-account.ts';
-import { type AccountMode, ensureUser } from '../smart-accounts/users.ts';
+import { type AccountMode, type Eip7702Implementation, ensureUser } from '../smart-accounts/users.ts';
 import { confirmedAtTerminal, notExecuted, unlockOwner } from './command-session.ts';
 import { priceBook } from './plan/prices.ts';
 
@@ -44,11 +44,17 @@ import { priceBook } from './plan/prices.ts';
  */
 
 /** The account mode in one line: which contract the account is, and where. */
-function modeLine(mode: AccountMode, account: Address, implementation: Address | null): string {
-  if (mode === 'simple-account') return `SimpleAccount (EntryPoint v0.8) at ${account}`;
+function modeLine(kind: AccountKind, account: Address, implementation: Address | null): string {
+  if (kind.implementation === null) return `SimpleAccount (EntryPoint v0.8) at ${account}`;
+  const name = IMPLEMENTATION_NAMES[kind.implementation];
   return implementation
-    ? `EIP-7702: your own address ${account}, delegated to Simple7702Account ${implementation}`
-    : `EIP-7702: your own address ${account}, delegated to Simple7702Account by its next operation`;
+    ? `EIP-7702: your own address ${account}, delegated to ${name} ${implementation}`
+    : `EIP-7702: your own address ${account}, delegated to ${name} by its next ${kind.implementation === 'delegator' ? 'transaction' : 'operation'}`;
+}
+
+/** A mode with its implementation, as the upgrade and downgrade say it ("eip7702 (delegator)"). */
+function modeWords(mode: AccountMode, implementation: Eip7702Implementation | null): string {
+  return implementation === null ? mode : `${mode} (${implementation})`;
 }
 
 const showCommand = userAccountCommand({
@@ -62,8 +68,9 @@ positions - debt). On first use it creates the user and an owner key, encrypted 
 passphrase (SEXTANT_PASSPHRASE, or asked in the terminal).
 
 The mode: "simple-account" (the default) is a SimpleAccount (EntryPoint v0.8) at an address of its
-own, owned by the key; "eip7702" is the key's own address, delegated to Simple7702Account, so plans
-run from where your funds already are. \`sextant account upgrade\` and \`downgrade\` switch.`,
+own, owned by the key; "eip7702" is the key's own address, delegated to Simple7702Account or to
+MetaMask's EIP-7702 DeleGator (which can hold delegations with caveats, for standing orders), so
+plans run from where your funds already are. \`sextant account upgrade\` and \`downgrade\` switch.`,
   async show({ db, userId, owner, account, kind, created, network, client }, context) {
     // Priced as the server prices it: the audited price skill of the same catalog.
     await openSkillRegistry(db);
@@ -89,6 +96,7 @@ run from where your funds already are. \`sextant account upgrade\` and \`downgra
         account,
         kind: kind.name,
         accountMode: kind.mode,
+        eip7702Implementation: kind.implementation,
         implementation,
         owner,
         ...summary,
@@ -96,7 +104,7 @@ run from where your funds already are. \`sextant account upgrade\` and \`downgra
       },
       text: `${created ? `Created user "${userId}" with a new owner key.\n` : ''}User ${userId} on ${network.chain.name} (chain ${network.chain.chainId})
   account   ${account}  (${state})
-  mode      ${modeLine(kind.mode, account, implementation)}
+  mode      ${modeLine(kind, account, implementation)}
   owner     ${owner}
   total     ${formatUsdText(summary.totals.totalUsd)}
 
@@ -252,19 +260,29 @@ stay where they are and plans run from there (it sends one transaction from ${ow
 
 function delegationHelp(action: 'upgrade' | 'downgrade'): string {
   if (action === 'upgrade') {
-    return `Usage: sextant account upgrade [--via transaction|first-operation] [--yes] [--user ID] [--json]
+    return `Usage: sextant account upgrade [--implementation simple7702|delegator] [--via transaction|first-operation]
+                              [--yes] [--user ID] [--json]
 
-Makes the owner key's own address the user's smart account (EIP-7702): it delegates to
-Simple7702Account, so plans run as one batch from the address your funds are on, and it stays a
+Makes the owner key's own address the user's smart account (EIP-7702): it delegates to an
+implementation, so plans run as one batch from the address your funds are on, and it stays a
 normal address for your key (account mode "eip7702"). Shows what will happen (the delegation
 before and after, the gas and the fee) and asks for a confirmation, like a plan.
 
+--implementation simple7702 (the default): Simple7702Account (EntryPoint v0.8); with a bundler its
+batches are UserOperations (a paymaster can sponsor them), without one the address sends them itself.
+--implementation delegator: MetaMask's EIP-7702 DeleGator (delegation framework 1.3.0), which can
+hold delegations with caveats, which standing orders need; its batches are always transactions the
+address sends itself and pays for in ETH, even with a bundler configured. Upgrading to one while
+the address delegates to the other replaces that delegation (sent as a type-4 transaction).
+
 --via transaction (the default): the address sends itself one type-4 transaction carrying the
-authorization now, and pays its gas. --via first-operation: nothing is sent now; the next operation
-carries the authorization, through the bundler (a paymaster can sponsor it).
+authorization now, and pays its gas. --via first-operation: nothing is sent now; the next batch
+carries the authorization: an operation through the bundler for Simple7702Account (a paymaster can
+sponsor it), the address's own transaction for the DeleGator.
 \`sextant account downgrade\` undoes it.
 
 Options:
+  --implementation simple7702|delegator   what the address delegates to (default simple7702)
   --via transaction|first-operation   how the authorization goes on chain (default transaction)
   --yes        confirm without asking (without a terminal, nothing is sent unless given)
   --user ID    the local user (default: SEXTANT_USER, "default")
@@ -298,18 +316,20 @@ function changed(change: DelegationChange, result: DelegationChangeResult, simpl
 The account is the SimpleAccount at ${simpleAccount} (simple-account mode); funds on ${change.address} stay there.
 `;
   }
+  const which = change.implementationAfter ?? 'simple7702';
+  const name = IMPLEMENTATION_NAMES[which];
   if (result.delegatedTo) {
-    return `Upgraded${sent}: the account is your own address ${change.address}, delegated to Simple7702Account ${result.delegatedTo} (eip7702 mode).
+    return `Upgraded${sent}: the account is your own address ${change.address}, delegated to ${name} ${result.delegatedTo} (eip7702 mode).
 `;
   }
-  return `Upgraded: the account is your own address ${change.address} (eip7702 mode); its next operation carries the delegation to Simple7702Account.
+  return `Upgraded: the account is your own address ${change.address} (eip7702 mode); its next ${which === 'delegator' ? 'transaction' : 'operation'} carries the delegation to ${name}.
 `;
 }
 
 function delegationCommand(action: 'upgrade' | 'downgrade') {
   return async (argv: string[], context: CommandContext): Promise<number> => {
     const { values } = parseCommandArgs(`account ${action}`, argv, {
-      ...(action === 'upgrade' ? { via: { type: 'string' } } : {}),
+      ...(action === 'upgrade' ? { via: { type: 'string' }, implementation: { type: 'string' } } : {}),
       yes: { type: 'boolean' },
       user: { type: 'string' },
       json: { type: 'boolean' },
@@ -319,6 +339,11 @@ function delegationCommand(action: 'upgrade' | 'downgrade') {
       throw new UsageError(`--via takes transaction or first-operation, not "${viaFlag}".`);
     }
     const via = viaFlag ?? 'transaction';
+    const implementationFlag = (values as { implementation?: string }).implementation;
+    if (implementationFlag !== undefined && implementationFlag !== 'simple7702' && implementationFlag !== 'delegator') {
+      throw new UsageError(`--implementation takes simple7702 or delegator, not "${implementationFlag}".`);
+    }
+    const implementation: Eip7702Implementation = implementationFlag ?? 'simple7702';
     const { db, userId } = openAccounts(context, values.user);
     try {
       const owner = ownerAddress(db, userId);
@@ -328,15 +353,16 @@ function delegationCommand(action: 'upgrade' | 'downgrade') {
         });
       }
       const env = executionEnvironment(db, context.network());
-      if (via === 'first-operation' && !env.bundlerUrl) {
+      // The DeleGator's first batch is the address's own transaction: no bundler needed.
+      if (via === 'first-operation' && !env.bundlerUrl && implementation === 'simple7702') {
         throw new UsageError('--via first-operation needs a bundler to carry the authorization in an operation.', {
           hint: 'Set BUNDLER_URL (and PAYMASTER_URL to sponsor it), or leave --via out to send a transaction.',
         });
       }
-      const change = await previewDelegationChange(env, userId, owner, action, { via });
+      const change = await previewDelegationChange(env, userId, owner, action, { via, implementation });
       if (!values.json) {
         context.stdout(
-          `${action === 'upgrade' ? 'Upgrade' : 'Downgrade'} user ${userId}'s account: ${change.modeBefore} → ${change.modeAfter}\n${change.summary.map((line) => `  ${line}`).join('\n')}\n`,
+          `${action === 'upgrade' ? 'Upgrade' : 'Downgrade'} user ${userId}'s account: ${modeWords(change.modeBefore, change.implementationBefore)} → ${modeWords(change.modeAfter, change.implementationAfter)}\n${change.summary.map((line) => `  ${line}`).join('\n')}\n`,
         );
       }
       if (action === 'upgrade' && change.modeBefore === 'simple-account') {
@@ -349,9 +375,17 @@ function delegationCommand(action: 'upgrade' | 'downgrade') {
           );
         }
       }
-      if (!change.sendsAuthorization && change.modeBefore === change.modeAfter) {
+      if (
+        !change.sendsAuthorization &&
+        change.modeBefore === change.modeAfter &&
+        change.implementationBefore === change.implementationAfter
+      ) {
         if (values.json) context.stdout(json({ change, applied: false, result: null }));
-        else context.stdout(`Nothing to do: the account is already in ${change.modeAfter} mode.\n`);
+        else {
+          context.stdout(
+            `Nothing to do: the account is already in ${modeWords(change.modeAfter, change.implementationAfter)} mode.\n`,
+          );
+        }
         return 0;
       }
       if (change.sendsAuthorization && change.fee !== null) {
@@ -375,12 +409,12 @@ function delegationCommand(action: 'upgrade' | 'downgrade') {
       }
       const key = await unlockOwner(db, userId);
       const result = await applyDelegationChange(env, key, change);
-      const kind: AccountKind = accountKindOfMode(result.mode);
+      const kind: AccountKind = accountKindOf({ mode: result.mode, implementation: result.implementation });
       const account = await smartAccountAddress(env.publicClient, env.chain, owner, kind);
       if (values.json) {
         context.stdout(json({ change, applied: true, result, account, kind: kind.name }));
       } else {
-        context.stdout(changed(change, result, kind === simple7702AccountV08 ? null : account));
+        context.stdout(changed(change, result, kind.mode === 'eip7702' ? null : account));
       }
       return 0;
     } finally {
@@ -401,7 +435,8 @@ export const accountCommand: Command = {
 
 Subcommands (each has its --help):
   import      make an existing private key or mnemonic the user's owner key (never from the command line)
-  upgrade     make the owner key's own address the smart account (EIP-7702), after a confirmation
+  upgrade     make the owner key's own address the smart account (EIP-7702: Simple7702Account or
+              MetaMask's DeleGator, --implementation), after a confirmation
   downgrade   undo the upgrade: clear the delegation, back to the SimpleAccount`,
   helpFor: subcommandHelp(subcommands),
   run(argv, context) {
