@@ -8,7 +8,7 @@ import { createSkillContext } from '../skills/sdk/context.ts';
 import { accountSummary } from '../smart-accounts/balances.ts';
 import { readDelegation } from '../smart-accounts/eip7702.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
-import { accountModeOf } from '../smart-accounts/users.ts';
+import { accountChoiceOf } from '../smart-accounts/users.ts';
 import type { AccountResponse } from '../smart-accounts/views.ts';
 import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, planView } from './agent.ts';
 import type { ChatEvent } from './chat-events.ts';
@@ -121,13 +121,21 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
     const { owner, account } = await deps.userAccount(userId);
     const { env, catalog } = deps.agent;
     const prices = priceBook(catalog, createSkillContext({ chain: env.chain, client: env.publicClient, account }));
-    const accountMode = accountModeOf(deps.agent.db, userId);
+    const { mode: accountMode, implementation: eip7702Implementation } = accountChoiceOf(deps.agent.db, userId);
     const [summary, delegation] = await Promise.all([
       accountSummary({ client: env.publicClient, chain: env.chain, account, prices }),
       accountMode === 'eip7702' ? readDelegation(env.publicClient, account) : undefined,
     ]);
     const implementation = delegation?.kind === 'delegated' ? delegation.implementation : null;
-    const body: AccountResponse = { user: userId, address: account, owner, accountMode, implementation, ...summary };
+    const body: AccountResponse = {
+      user: userId,
+      address: account,
+      owner,
+      accountMode,
+      eip7702Implementation,
+      implementation,
+      ...summary,
+    };
     return c.json(body);
   });
 

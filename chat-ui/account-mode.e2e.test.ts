@@ -40,6 +40,22 @@ describe('the account mode on the page', async () => {
   // And a user of a Sextant-made key, in the default mode.
   const alice = await fundedAgentUser(deps, manifest);
   const simple = await serveChatPage(manifest, deps, [alice]);
+  // And an address delegated to MetaMask's EIP-7702 DeleGator instead.
+  const gatorId = 'page-delegator';
+  const gatorKey = generatePrivateKey();
+  const gatorAddress = privateKeyToAccount(gatorKey).address;
+  await fundFromFaucet(client, manifest.rpcUrl, [], gatorAddress);
+  ensureUser(deps.db, gatorId);
+  await importOwnerKey(deps.db, gatorId, TEST_PASSPHRASE, gatorKey);
+  const gatorOwner = await unlockOwnerKey(deps.db, gatorId, TEST_PASSPHRASE);
+  await applyDelegationChange(
+    deps.env,
+    gatorOwner,
+    await previewDelegationChange(deps.env, gatorId, gatorAddress, 'upgrade', { implementation: 'delegator' }),
+  );
+  const gator = await serveChatPage(manifest, deps, [
+    { userId: gatorId, owner: gatorOwner, ownerAddress: gatorAddress, account: gatorAddress },
+  ]);
 
   it('shows "your own address (EIP-7702)" with its implementation, and a swap confirmed there moves funds off that address', async () => {
     const response = await delegated.api('/v1/account');
@@ -48,6 +64,7 @@ describe('the account mode on the page', async () => {
       address,
       owner: address,
       accountMode: 'eip7702',
+      eip7702Implementation: 'simple7702',
       implementation,
       deployed: true,
     });
@@ -77,6 +94,7 @@ describe('the account mode on the page', async () => {
       address: alice.account,
       owner: alice.ownerAddress,
       accountMode: 'simple-account',
+      eip7702Implementation: null,
       implementation: null,
     });
     const { context, page, errors } = await signedIn(simple);
@@ -84,6 +102,22 @@ describe('the account mode on the page', async () => {
     expect(await mode.getAttribute('data-mode')).toBe('simple-account');
     expect(await mode.textContent()).toBe(
       `SimpleAccount (EntryPoint v0.8), owned by your key ${alice.ownerAddress.slice(0, 6)}…${alice.ownerAddress.slice(-4)}`,
+    );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("names MetaMask's DeleGator for an address delegated to it", async () => {
+    const deleGator = manifest.contracts.delegation.eip7702StatelessDeleGator;
+    expect(await (await gator.api('/v1/account')).json()).toMatchObject({
+      address: gatorAddress,
+      accountMode: 'eip7702',
+      eip7702Implementation: 'delegator',
+      implementation: deleGator,
+    });
+    const { context, page, errors } = await signedIn(gator);
+    expect(await page.getByTestId('account-mode').textContent()).toBe(
+      `Your own address (EIP-7702), delegated to MetaMask’s EIP-7702 DeleGator ${deleGator.slice(0, 6)}…${deleGator.slice(-4)}`,
     );
     expect(errors).toEqual([]);
     await context.close();

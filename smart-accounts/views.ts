@@ -94,9 +94,12 @@ export const AccountSummarySchema = z.object({
 
 /**
  * Which account the owner key drives (users.account_mode): a SimpleAccount at its own address, or
- * the owner's own address delegated to Simple7702Account (EIP-7702).
+ * the owner's own address delegated (EIP-7702) to Simple7702Account or MetaMask's DeleGator.
  */
 export const AccountModeSchema = z.enum(['simple-account', 'eip7702']);
+
+/** In eip7702 mode, which contract the address delegates to (users.eip7702_implementation). */
+export const Eip7702ImplementationSchema = z.enum(['simple7702', 'delegator']);
 
 /** GET /v1/account: the signed-in user, their owner and smart account, and the account summary. */
 export const AccountResponseSchema = AccountSummarySchema.extend({
@@ -104,7 +107,10 @@ export const AccountResponseSchema = AccountSummarySchema.extend({
   address: AddressJson,
   owner: AddressJson,
   accountMode: AccountModeSchema.describe(
-    "'simple-account': a SimpleAccount (EntryPoint v0.8) at `address`, owned by `owner`; 'eip7702': `address` is the owner's own, delegated to Simple7702Account.",
+    "'simple-account': a SimpleAccount (EntryPoint v0.8) at `address`, owned by `owner`; 'eip7702': `address` is the owner's own, delegated to Simple7702Account or MetaMask's EIP-7702 DeleGator (eip7702Implementation).",
+  ),
+  eip7702Implementation: Eip7702ImplementationSchema.nullable().describe(
+    "In eip7702 mode, what the address delegates to (or will, by its next batch): 'simple7702' (Simple7702Account) or 'delegator' (MetaMask's EIP-7702 DeleGator, which can hold delegations with caveats); null for a SimpleAccount.",
   ),
   implementation: AddressJson.nullable().describe(
     'The contract the address delegates to on chain (EIP-7702), or null when it delegates to none (always null for a SimpleAccount; in eip7702 mode null until the first operation carries the authorization).',

@@ -442,6 +442,7 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
       deployed: true,
       owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
       accountMode: 'simple-account',
+      eip7702Implementation: null,
       implementation: null,
       chain: { slug: 'devnet', name: 'Sextant devnet', chainId: 31337 },
       balances,

@@ -323,8 +323,10 @@ export type AccountResponse = {
   user: string;
   address: `0x${string}`;
   owner: `0x${string}`;
-  /** 'simple-account': a SimpleAccount (EntryPoint v0.8) at `address`, owned by `owner`; 'eip7702': `address` is the owner's own, delegated to Simple7702Account. */
+  /** 'simple-account': a SimpleAccount (EntryPoint v0.8) at `address`, owned by `owner`; 'eip7702': `address` is the owner's own, delegated to Simple7702Account or MetaMask's EIP-7702 DeleGator (eip7702Implementation). */
   accountMode: 'simple-account' | 'eip7702';
+  /** In eip7702 mode, what the address delegates to (or will, by its next batch): 'simple7702' (Simple7702Account) or 'delegator' (MetaMask's EIP-7702 DeleGator, which can hold delegations with caveats); null for a SimpleAccount. */
+  eip7702Implementation: 'simple7702' | 'delegator' | null;
   /** The contract the address delegates to on chain (EIP-7702), or null when it delegates to none (always null for a SimpleAccount; in eip7702 mode null until the first operation carries the authorization). */
   implementation: `0x${string}` | null;
 };

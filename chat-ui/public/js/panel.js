@@ -190,16 +190,18 @@ function createEmissions() {
 
 /**
  * Which account the owner key drives, in words: a SimpleAccount at its own address, or the owner's
- * own address as the account (EIP-7702), delegated to Simple7702Account (or about to be, by its next
- * operation).
+ * own address as the account (EIP-7702), delegated to Simple7702Account or MetaMask's DeleGator (or
+ * about to be, by its next batch).
  * @param {AccountResponse} account
  */
 function accountModeLine(account) {
+  const implementation =
+    account.eip7702Implementation === 'delegator' ? 'MetaMask’s EIP-7702 DeleGator' : 'Simple7702Account';
   const text =
     account.accountMode === 'eip7702'
       ? account.implementation
-        ? `Your own address (EIP-7702), delegated to Simple7702Account ${shortHex(account.implementation)}`
-        : 'Your own address (EIP-7702): its next operation delegates it to Simple7702Account'
+        ? `Your own address (EIP-7702), delegated to ${implementation} ${shortHex(account.implementation)}`
+        : `Your own address (EIP-7702): its next ${account.eip7702Implementation === 'delegator' ? 'transaction' : 'operation'} delegates it to ${implementation}`
       : `SimpleAccount (EntryPoint v0.8), owned by your key ${shortHex(account.owner)}`;
   const title =
     account.accountMode === 'eip7702'
