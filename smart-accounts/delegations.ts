@@ -5,6 +5,7 @@ import {
   encodeFunctionData,
   encodePacked,
   type Hex,
+  hashStruct,
   numberToHex,
   parseAbi,
   parseAbiParameters,
@@ -63,6 +64,17 @@ export function delegationTypedData(
     },
   } as const;
 }
+
+/**
+ * The delegation's hash as the DelegationManager keys it (its EIP-712 struct hash, no domain): what
+ * `disabledDelegations` is asked with.
+ */
+export function delegationHash(delegation: Omit<Delegation, 'signature'>): Hex {
+  const { types, primaryType, message } = delegationTypedData(ZERO_ADDRESS, 0, delegation);
+  return hashStruct({ data: message, primaryType, types });
+}
+
+const ZERO_ADDRESS: Address = '0x0000000000000000000000000000000000000000';
 
 /** The terms each enforcer reads (their getTermsInfo), packed as the framework packs them. */
 export const caveatTerms = {

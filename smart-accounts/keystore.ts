@@ -28,21 +28,73 @@ export async function createOwnerKey(
 ): Promise<Address> {
   requirePassphrase(passphrase);
   const address = privateKeyToAccount(privateKey).address;
-  const salt = randomBytes(16);
-  const iv = randomBytes(12);
-  const key = await deriveKey(passphrase, salt, SCRYPT);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(associatedData(userId, address));
-  const ciphertext = Buffer.concat([cipher.update(Buffer.from(privateKey.slice(2), 'hex')), cipher.final()]);
-  const kdf: KdfParams = { name: 'scrypt', ...SCRYPT };
+  const sealed = await sealPrivateKey(privateKey, passphrase, associatedData(userId, address));
   const inserted = db
     .prepare(
       `INSERT OR IGNORE INTO owner_keys (user_id, address, kdf, salt, iv, ciphertext, tag, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(userId, address, JSON.stringify(kdf), salt, iv, ciphertext, cipher.getAuthTag(), new Date().toISOString());
+    .run(
+      userId,
+      address,
+      sealed.kdf,
+      sealed.salt,
+      sealed.iv,
+      sealed.ciphertext,
+      sealed.tag,
+      new Date().toISOString(),
+    );
   // Two processes creating the same user's key at once: the first one wins, and both use it.
   return inserted.changes === 1 ? address : (ownerAddress(db, userId) as Address);
+}
+
+/** A private key as stored: the scrypt parameters (JSON), salt, AES-256-GCM iv, ciphertext and tag. */
+export type SealedKey = { kdf: string; salt: Buffer; iv: Buffer; ciphertext: Buffer; tag: Buffer };
+
+/**
+ * Encrypts a private key with the passphrase, binding `associatedData` in (a record copied onto
+ * another owner then fails to open). For any key Sextant keeps: owner keys here, agent keys in orders.
+ */
+export async function sealPrivateKey(privateKey: Hex, passphrase: string, associatedData: Buffer): Promise<SealedKey> {
+  requirePassphrase(passphrase);
+  const salt = randomBytes(16);
+  const iv = randomBytes(12);
+  const key = await deriveKey(passphrase, salt, SCRYPT);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(associatedData);
+  const ciphertext = Buffer.concat([cipher.update(Buffer.from(privateKey.slice(2), 'hex')), cipher.final()]);
+  const kdf: KdfParams = { name: 'scrypt', ...SCRYPT };
+  return { kdf: JSON.stringify(kdf), salt, iv, ciphertext, tag: cipher.getAuthTag() };
+}
+
+/**
+ * Opens a sealed key: WrongPassphraseError when the passphrase (or the associated data: a record
+ * moved to another owner) does not match, `whose` naming the key in that message.
+ */
+export async function openSealedKey(
+  sealed: SealedKey,
+  passphrase: string,
+  associatedData: Buffer,
+  whose: string,
+): Promise<PrivateKeyAccount> {
+  // A passphrase shorter than any key was created with is simply a wrong one.
+  requirePassphrase(passphrase, WrongPassphraseError);
+  const kdf = JSON.parse(sealed.kdf) as KdfParams;
+  if (kdf.name !== 'scrypt') throw new KeystoreError(`Unknown key derivation "${kdf.name}" in the keystore.`);
+  const key = await deriveKey(passphrase, sealed.salt, kdf);
+  let privateKey: Hex;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv);
+    decipher.setAAD(associatedData);
+    decipher.setAuthTag(sealed.tag);
+    privateKey = `0x${Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]).toString('hex')}`;
+  } catch {
+    // GCM's tag check fails alike for a wrong passphrase and a tampered record; the first is likelier.
+    throw new WrongPassphraseError(`Wrong passphrase for ${whose} (or the keystore record was altered).`, {
+      hint: 'Check SEXTANT_PASSPHRASE; it is the passphrase the key was created with.',
+    });
+  }
+  return privateKeyToAccount(privateKey);
 }
 
 export type ImportOptions = {
@@ -145,29 +197,13 @@ export function ownerAddress(db: Db, userId: string): Address | undefined {
 }
 
 export async function unlockOwnerKey(db: Db, userId: string, passphrase: string): Promise<PrivateKeyAccount> {
-  // A passphrase shorter than any key was created with is simply a wrong one.
   requirePassphrase(passphrase, WrongPassphraseError);
   const row = db.prepare('SELECT * FROM owner_keys WHERE user_id = ?').get(userId) as
-    | { address: Address; kdf: string; salt: Buffer; iv: Buffer; ciphertext: Buffer; tag: Buffer }
+    | (SealedKey & { address: Address })
     | undefined;
   if (!row)
     throw new KeystoreError(`User "${userId}" has no owner key yet.`, { hint: 'Run `sextant account` to create one.' });
-  const kdf = JSON.parse(row.kdf) as KdfParams;
-  if (kdf.name !== 'scrypt') throw new KeystoreError(`Unknown key derivation "${kdf.name}" in the keystore.`);
-  const key = await deriveKey(passphrase, row.salt, kdf);
-  let privateKey: Hex;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, row.iv);
-    decipher.setAAD(associatedData(userId, row.address));
-    decipher.setAuthTag(row.tag);
-    privateKey = `0x${Buffer.concat([decipher.update(row.ciphertext), decipher.final()]).toString('hex')}`;
-  } catch {
-    // GCM's tag check fails alike for a wrong passphrase and a tampered record; the first is likelier.
-    throw new WrongPassphraseError(`Wrong passphrase for ${userId}'s key (or the keystore record was altered).`, {
-      hint: 'Check SEXTANT_PASSPHRASE; it is the passphrase the key was created with.',
-    });
-  }
-  const account = privateKeyToAccount(privateKey);
+  const account = await openSealedKey(row, passphrase, associatedData(userId, row.address), `${userId}'s key`);
   if (account.address !== row.address) throw new KeystoreError(`The keystore record of ${userId} is inconsistent.`);
   return account;
 }

@@ -7,6 +7,8 @@ import {
   parseAbi,
   parseEventLogs,
   parseTransaction,
+  recoverTransactionAddress,
+  type TransactionSerialized,
 } from 'viem';
 import { jsonRpc } from '../common/json-rpc.ts';
 import type { ExecutionEnvironment } from './environment.ts';
@@ -239,8 +241,9 @@ async function settleSelfSent(
   let receipt = await receiptOf();
   if (!receipt) {
     const { nonce } = parseTransaction(signed);
-    const used = async () =>
-      (await client.getTransactionCount({ address: record.account, blockTag: 'latest' })) > (nonce ?? 0);
+    // The sender's nonce: the account's own address, or the agent key that redeems a standing order.
+    const sender = await recoverTransactionAddress({ serializedTransaction: signed as TransactionSerialized });
+    const used = async () => (await client.getTransactionCount({ address: sender, blockTag: 'latest' })) > (nonce ?? 0);
     if (await used()) {
       await new Promise((resolve) => setTimeout(resolve, SUPERSEDED_RECHECK_MS));
       receipt = await receiptOf();
@@ -250,7 +253,7 @@ async function settleSelfSent(
           record.id,
           {
             status: 'dropped',
-            error: `It never landed, and its nonce was used by another transaction of ${record.account}, so it never can. Nothing of it moved.`,
+            error: `It never landed, and its nonce was used by another transaction of ${sender}, so it never can. Nothing of it moved.`,
           },
           UNFINISHED,
         );

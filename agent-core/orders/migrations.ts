@@ -1,0 +1,57 @@
+import { type Db, migrate } from '../../common/database.ts';
+
+/** Standing orders' tables. Append new migrations; never edit a released one. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    chain_id INTEGER NOT NULL,
+    -- The user's own address (the delegator) and the agent key that redeems (the delegate).
+    account TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('daily-swap')),
+    -- What was granted (JSON, base units as decimal strings) and the delegations the user signed.
+    terms TEXT NOT NULL,
+    delegations TEXT NOT NULL,
+    words TEXT NOT NULL,
+    -- granting: signed, the approval not yet landed. active/paused: the runner runs it (or not).
+    -- cancelled: revoked on chain. finished: every period ran. stopped: the runner gave up (reason).
+    status TEXT NOT NULL CHECK (status IN ('granting', 'active', 'paused', 'cancelled', 'finished', 'stopped')),
+    status_reason TEXT,
+    grant_execution_id TEXT,
+    revoke_execution_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX orders_user ON orders (user_id, created_at);
+  -- Each attempt at a period's run: its execution (executions table, idempotency key
+  -- order:<id>:<period>:<attempt>) is written in the same SQLite transaction, so a run exists if and
+  -- only if its execution record does, whatever kills the process.
+  CREATE TABLE order_runs (
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    period INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    execution_id TEXT NOT NULL,
+    value_usd REAL NOT NULL,
+    -- After a failure: not retried before this time (ms since the epoch).
+    retry_after INTEGER,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (order_id, period, attempt)
+  );
+  -- The agent key each user's orders are redeemed with, sealed with the user's passphrase like the
+  -- owner key (smart-accounts/keystore.ts). What it can do is what the user's delegations allow.
+  CREATE TABLE agent_keys (
+    user_id TEXT PRIMARY KEY,
+    address TEXT NOT NULL,
+    kdf TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    iv BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    tag BLOB NOT NULL,
+    created_at TEXT NOT NULL
+  );`,
+];
+
+export function migrateOrders(db: Db): void {
+  migrate(db, 'orders', MIGRATIONS);
+}

@@ -1,0 +1,404 @@
+import { type Address, erc20Abi, formatUnits, type Hex, keccak256, type LocalAccount, parseTransaction } from 'viem';
+import { DELEGATION_MANAGER_ABI, delegationHash, redeemCalldata } from '../../smart-accounts/delegations.ts';
+import { readDelegation } from '../../smart-accounts/eip7702.ts';
+import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
+import {
+  FINAL_EXECUTION_STATUSES,
+  getExecution,
+  UNFINISHED,
+  type UnfinishedExecution,
+  unfinishedExecutions,
+  updateExecution,
+} from '../../smart-accounts/executions.ts';
+import { classifySendFailure } from '../../smart-accounts/outcomes.ts';
+import { describeRevert, revertDataOf } from '../../smart-accounts/revert-reason.ts';
+import { recordTransactionReceipt } from '../../smart-accounts/self-sent.ts';
+import { spentInLastDay } from '../plan/store.ts';
+import { checkPolicy } from '../policy/check-policy.ts';
+import { getPolicy } from '../policy/policy.ts';
+import { type DailySwapGrant, dailySwapCall } from './daily-swap-grant.ts';
+import { aaveOraclePrices, type OraclePrices, usdValue } from './oracle-price.ts';
+import {
+  insertRun,
+  liveOrders,
+  type Order,
+  type OrderRun,
+  orderRuns,
+  orderRunsUsdSince,
+  setOrderStatus,
+  setRunRetryAfter,
+} from './store.ts';
+
+/**
+ * The runner: what turns a standing order into redemptions while the user is away. Each pass looks
+ * at every live order on the chain and, for the period the chain's clock is in, makes at most one
+ * redemption land: the day's swap, with its minimum from the Aave oracle's price less the user's
+ * slippage ceiling (never below the grant's floor), valued and held to the user's policy, simulated,
+ * then signed by the agent key and sent. Exactly once per period, across crashes: the attempt's
+ * records are written before anything is signed, the signed transaction before it is sent
+ * (write-ahead, as executions do), and an attempt is only followed by another once the last one
+ * certainly moved nothing. The chain holds the limits regardless (one redemption a day, pinned call,
+ * floor): this code only decides when, and at what minimum, within them.
+ */
+export type RunnerEnvironment = ExecutionEnvironment & {
+  /** The framework's DelegationManager, which the agent key redeems through. */
+  delegationManager: Address;
+  /** The framework's EIP-7702 DeleGator the user's address must run for its delegations to work. */
+  deleGator: Address;
+  /** The user's agent key, or undefined when it cannot be opened now (the order waits). */
+  agentKey(userId: string): Promise<LocalAccount | undefined>;
+  /** Wall-clock ms for back-off (tests move it). */
+  now?: () => number;
+  /** Fault injection for crash tests: called once the signed run is written, before it is sent... */
+  beforeSend?: () => Promise<void>;
+  /** ...and once the node has taken it, before its receipt. */
+  afterSend?: () => Promise<void>;
+};
+
+/** What one pass did, order by order, for the CLI and the logs. */
+export type RunnerReport = { orderId: string; outcome: string }[];
+
+const DAY = 86_400n;
+/** A period's run is tried at most this many times; the first retry waits a minute, then doubling. */
+export const MAX_ATTEMPTS = 3;
+const FIRST_BACKOFF_MS = 60_000;
+/** Added to 120% of the estimate, as for a transaction the user's address sends (self-sent.ts). */
+const GAS_MARGIN = 10_000n;
+
+/** One pass over every live order on the chain; each order's failure is its own. */
+export async function runOrders(env: RunnerEnvironment): Promise<RunnerReport> {
+  const report: RunnerReport = [];
+  const orders = liveOrders(env.db, env.chain.chainId);
+  if (orders.length === 0) return report;
+  const prices = await aaveOraclePrices(env.publicClient, env.chain);
+  for (const order of orders) {
+    try {
+      report.push({ orderId: order.id, outcome: await runOrder(env, prices, order) });
+    } catch (error) {
+      report.push({ orderId: order.id, outcome: `not checked: ${(error as Error).message}` });
+    }
+  }
+  return report;
+}
+
+async function runOrder(env: RunnerEnvironment, prices: OraclePrices, order: Order): Promise<string> {
+  if (order.status === 'granting') return settleGrant(env, order);
+  const terms = order.terms;
+  const block = await env.publicClient.getBlock({ blockTag: 'latest' });
+  const chainTime = block.timestamp;
+  if (chainTime < terms.start) return 'waiting for its first day';
+  const period = Number((chainTime - terms.start) / DAY);
+  const runs = orderRuns(env.db, order.id);
+  const executions = runs.map((run) => ({ run, execution: getExecution(env.db, order.userId, run.executionId) }));
+  const inFlight = executions.find(({ execution }) => !FINAL_EXECUTION_STATUSES.has(execution.status));
+  if (inFlight) {
+    const unfinished = unfinishedExecutions(env.db).find((e) => e.id === inFlight.execution.id);
+    if (unfinished) return settleInFlight(env, order, inFlight.run, unfinished);
+  }
+  if (period >= terms.days) {
+    const landed = executions.filter(({ execution }) => execution.status === 'succeeded').length;
+    setOrderStatus(env.db, order.id, 'finished', ['active'], {
+      reason: `Ran ${landed} of ${terms.days} days; its last day has passed.`,
+    });
+    return 'finished';
+  }
+  const todays = executions.filter(({ run }) => run.period === period);
+  const last = todays.at(-1);
+  if (last?.execution.status === 'succeeded') return `day ${period + 1} done; next on ${nextDay(terms, period)}`;
+  if (last && last.run.attempt >= MAX_ATTEMPTS) return `day ${period + 1} given up after ${MAX_ATTEMPTS} attempts`;
+  const now = env.now?.() ?? Date.now();
+  if (last?.run.retryAfter && now < last.run.retryAfter) return `day ${period + 1} retried after a back-off`;
+
+  // Before anything is recorded: what would stop the order for good, rather than fail one day.
+  const stop = await stopReason(env, order, period);
+  if (stop) {
+    setOrderStatus(env.db, order.id, 'stopped', ['active'], { reason: stop });
+    return `stopped: ${stop}`;
+  }
+  const agent = await env.agentKey(order.userId);
+  if (!agent) return 'waiting for the agent key to be unlocked';
+  return attempt(env, prices, order, agent, period, (last?.run.attempt ?? 0) + 1);
+}
+
+/** An order whose grant (the approval from the user's address) was sent: active once it landed. */
+function settleGrant(env: RunnerEnvironment, order: Order): string {
+  if (!order.grantExecutionId) return 'granting';
+  const grant = getExecution(env.db, order.userId, order.grantExecutionId);
+  if (grant.status === 'succeeded') {
+    setOrderStatus(env.db, order.id, 'active', ['granting']);
+    return 'active';
+  }
+  if (FINAL_EXECUTION_STATUSES.has(grant.status)) {
+    setOrderStatus(env.db, order.id, 'stopped', ['granting'], {
+      reason: `Its grant did not land (${grant.status}${grant.error ? `: ${grant.error}` : ''}), so it never ran.`,
+    });
+    return 'stopped: its grant did not land';
+  }
+  return 'granting';
+}
+
+/**
+ * A run whose transaction may be out. Its receipt settles it. A signed run the node does not have
+ * (the process died between writing it and sending it, or the node lost it) is sent again, the same
+ * bytes, while the agent key's nonce is unused: the same transaction can land only once. Once that
+ * nonce is used by another, it never can: dropped, nothing of it moved. No new attempt starts meanwhile.
+ */
+async function settleInFlight(
+  env: RunnerEnvironment,
+  order: Order,
+  run: OrderRun,
+  execution: UnfinishedExecution,
+): Promise<string> {
+  const client = env.publicClient;
+  const day = `day ${run.period + 1}`;
+  if (!execution.txHash || !execution.signedTransaction) {
+    // Interrupted before it was signed: nothing can have left.
+    updateExecution(
+      env.db,
+      execution.id,
+      { status: 'failed', sent: 'no', error: 'Interrupted before the run was signed; nothing was sent.' },
+      ['pending'],
+    );
+    return `${day} interrupted before signing; nothing was sent`;
+  }
+  const signed = execution.signedTransaction;
+  const receipt = await client.getTransactionReceipt({ hash: execution.txHash }).catch(() => undefined);
+  if (receipt) {
+    await recordTransactionReceipt(env, execution.id, receipt, execution.calls);
+    const settled = getExecution(env.db, order.userId, execution.id);
+    if (settled.status !== 'succeeded') backOff(env, run);
+    return `${day} ${settled.status}`;
+  }
+  if (await client.getTransaction({ hash: execution.txHash }).catch(() => undefined)) {
+    return `${day} sent, waiting for it to land`;
+  }
+  const { nonce } = parseTransaction(signed);
+  const used = (await client.getTransactionCount({ address: order.agent, blockTag: 'latest' })) > (nonce ?? 0);
+  if (used) {
+    updateExecution(
+      env.db,
+      execution.id,
+      {
+        status: 'dropped',
+        error: `It never landed, and the agent key's nonce was used by another transaction, so it never can. Nothing of it moved.`,
+      },
+      UNFINISHED,
+    );
+    backOff(env, run);
+    return `${day} dropped`;
+  }
+  try {
+    await client.request({ method: 'eth_sendRawTransaction', params: [signed] });
+  } catch (error) {
+    return `${day} could not be sent again yet: ${classifySendFailure(error).reason}`;
+  }
+  updateExecution(env.db, execution.id, { status: 'submitted', sent: 'yes' }, UNFINISHED);
+  return `${day} sent again (the same transaction), waiting for it to land`;
+}
+
+/** Why the order can never run again, read from the chain; undefined while it can. */
+async function stopReason(env: RunnerEnvironment, order: Order, period: number): Promise<string | undefined> {
+  const client = env.publicClient;
+  const delegation = await readDelegation(client, order.account);
+  if (delegation.kind !== 'delegated' || delegation.implementation.toLowerCase() !== env.deleGator.toLowerCase()) {
+    return `Your address ${order.account} no longer runs the DeleGator its delegations need (it was downgraded or upgraded to another implementation).`;
+  }
+  const today = order.delegations[period];
+  if (!today) return `It has no delegation for day ${period + 1}.`;
+  const hash = delegationHash(today);
+  const disabled = await client.readContract({
+    address: env.delegationManager,
+    abi: DELEGATION_MANAGER_ABI,
+    functionName: 'disabledDelegations',
+    args: [hash],
+  });
+  if (disabled) return 'Its delegation was revoked on chain.';
+  const allowance = await client.readContract({
+    address: order.terms.tokenIn.address,
+    abi: erc20Abi,
+    functionName: 'allowance',
+    args: [order.account, order.terms.router],
+  });
+  if (allowance < order.terms.amountIn) {
+    return `The ${order.terms.protocol} router may spend only ${formatUnits(allowance, order.terms.tokenIn.decimals)} ${order.terms.tokenIn.symbol} of your address now (the allowance was used up or taken back).`;
+  }
+  return undefined;
+}
+
+/**
+ * One attempt at a period's run. Its records are written first; a check that fails records why and
+ * backs off, with nothing sent; past the checks the signed transaction is written, then sent.
+ */
+async function attempt(
+  env: RunnerEnvironment,
+  prices: OraclePrices,
+  order: Order,
+  agent: LocalAccount,
+  period: number,
+  attemptNumber: number,
+): Promise<string> {
+  const terms = order.terms;
+  const client = env.publicClient;
+  const delegation = order.delegations[period];
+  if (!delegation) return `no delegation for day ${period + 1}`;
+  const [priceIn, priceOut] = await Promise.all([prices.usd(terms.tokenIn), prices.usd(terms.tokenOut)]);
+  const valueUsd = priceIn === undefined ? 0 : usdValue(terms.amountIn, terms.tokenIn.decimals, priceIn);
+  const policy = getPolicy(env.db, order.userId);
+  // The day's minimum: what the oracle says amountIn is worth in tokenOut, less the user's slippage
+  // ceiling; never below the floor the user granted (the chain holds that one regardless).
+  const minimum =
+    priceIn === undefined || priceOut === undefined
+      ? undefined
+      : maxBigint(terms.minAmountOut, oracleMinimum(terms, priceIn, priceOut, policy.maxSlippageBps));
+  const redemption = minimum === undefined ? undefined : redeemCalldata([delegation], dailySwapCall(terms, minimum));
+  const { run, execution, created } = insertRun(env.db, order, {
+    period,
+    attempt: attemptNumber,
+    valueUsd,
+    calls: [{ to: env.delegationManager, value: 0n, data: redemption ?? '0x' }],
+  });
+  if (!created) return `day ${period + 1} already started`;
+  const fail = (reason: string): string => {
+    updateExecution(env.db, execution.id, { status: 'failed', sent: 'no', error: reason }, ['pending']);
+    backOff(env, run);
+    return `day ${period + 1} not run: ${reason}`;
+  };
+
+  if (minimum === undefined || redemption === undefined || priceIn === undefined) {
+    return fail(
+      `The Aave oracle has no price for ${priceIn === undefined ? terms.tokenIn.symbol : terms.tokenOut.symbol}, so the day's minimum cannot be set. Nothing was sent.`,
+    );
+  }
+  // The day so far: plans and order runs, this attempt's own value (recorded above) left out, since
+  // the check adds it.
+  const verdict = checkPolicy(policy, {
+    ledger: { totalUsd: valueUsd, unpriced: [] },
+    spentTodayUsd: spentInLastDay(env.db, order.userId) + orderRunsUsdSince(env.db, order.userId) - valueUsd,
+    slippages: [],
+    approvals: [],
+  });
+  if (!verdict.ok) return fail(`${verdict.message} Nothing was sent.`);
+  const balance = await client.readContract({
+    address: terms.tokenIn.address,
+    abi: erc20Abi,
+    functionName: 'balanceOf',
+    args: [order.account],
+  });
+  if (balance < terms.amountIn) {
+    return fail(
+      `Your address holds ${formatUnits(balance, terms.tokenIn.decimals)} ${terms.tokenIn.symbol}, less than the day's ${formatUnits(terms.amountIn, terms.tokenIn.decimals)}. Nothing was sent.`,
+    );
+  }
+
+  let signed: Hex;
+  let fromBlock: bigint;
+  try {
+    fromBlock = await client.getBlockNumber({ cacheTime: 0 });
+    const request = { account: agent.address, to: env.delegationManager, data: redemption } as const;
+    // The simulation: the redemption as the agent key would send it, against the latest state.
+    const estimate = await client.estimateGas(request);
+    const fees = await client.estimateFeesPerGas();
+    const gas = estimate + estimate / 5n + GAS_MARGIN;
+    const ether = await client.getBalance({ address: agent.address });
+    if (ether < gas * fees.maxFeePerGas) {
+      return fail(
+        `The agent key ${agent.address} has ${formatUnits(ether, 18)} ETH, too little for the run's gas (up to ${formatUnits(gas * fees.maxFeePerGas, 18)}). Send it some ETH. Nothing was sent.`,
+      );
+    }
+    signed = await agent.signTransaction({
+      type: 'eip1559',
+      chainId: env.chain.chainId,
+      nonce: await client.getTransactionCount({ address: agent.address, blockTag: 'pending' }),
+      to: env.delegationManager,
+      value: 0n,
+      data: redemption,
+      gas,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+  } catch (error) {
+    const data = revertDataOf(error);
+    if (data || /revert/i.test(String((error as Error).message))) {
+      return fail(
+        `The day's swap would revert, so it was not sent: ${describeRevert(data ?? '0x', [], env.chain.tokens)} (the pool may give less than the minimum of ${formatUnits(minimum, terms.tokenOut.decimals)} ${terms.tokenOut.symbol}).`,
+      );
+    }
+    return fail(`The node failed while preparing the run: ${(error as Error).message}. Nothing was sent.`);
+  }
+
+  const txHash = keccak256(signed);
+  // Write-ahead: from here on the transaction may have left.
+  if (
+    !updateExecution(env.db, execution.id, { signedTransaction: signed, txHash, fromBlock, sent: 'unknown' }, [
+      'pending',
+    ])
+  ) {
+    return `day ${period + 1} taken by another runner`;
+  }
+  await env.beforeSend?.();
+  try {
+    await client.request({ method: 'eth_sendRawTransaction', params: [signed] });
+  } catch (error) {
+    const failure = classifySendFailure(error);
+    if (failure.kind === 'not-sent') {
+      return fail(`The node could not be reached to send the run: ${failure.reason}. Nothing was sent.`);
+    }
+    if (failure.kind === 'refused') {
+      updateExecution(
+        env.db,
+        execution.id,
+        { status: 'failed', sent: 'yes', error: `The node refused the run: ${failure.reason}` },
+        UNFINISHED,
+      );
+      backOff(env, run);
+      return `day ${period + 1} refused by the node`;
+    }
+    updateExecution(
+      env.db,
+      execution.id,
+      { status: 'submitted', error: `No clear answer from the node (${failure.reason}); settled from the chain.` },
+      UNFINISHED,
+    );
+    return `day ${period + 1} sent, unclear`;
+  }
+  updateExecution(env.db, execution.id, { status: 'submitted', sent: 'yes' }, UNFINISHED);
+  await env.afterSend?.();
+  try {
+    const receipt = await client.waitForTransactionReceipt({
+      hash: txHash,
+      pollingInterval: env.pollingIntervalMs,
+      timeout: 60_000,
+    });
+    await recordTransactionReceipt(env, execution.id, receipt, execution.calls);
+  } catch {
+    return `day ${period + 1} sent, waiting for it to land`;
+  }
+  const settled = getExecution(env.db, order.userId, execution.id);
+  if (settled.status !== 'succeeded') backOff(env, run);
+  return `day ${period + 1} ${settled.status}`;
+}
+
+function backOff(env: RunnerEnvironment, run: OrderRun): void {
+  const now = env.now?.() ?? Date.now();
+  setRunRetryAfter(env.db, run, now + FIRST_BACKOFF_MS * 2 ** (run.attempt - 1));
+}
+
+/** amountIn's worth of tokenOut at the oracle's prices, less `slippageBps`. */
+function oracleMinimum(terms: DailySwapGrant, usdIn: number, usdOut: number, slippageBps: number): bigint {
+  // In micro-dollars, so the arithmetic stays in integers.
+  const inMicro = BigInt(Math.round(usdIn * 1e6));
+  const outMicro = BigInt(Math.round(usdOut * 1e6));
+  if (outMicro === 0n) return terms.minAmountOut;
+  const fair =
+    (terms.amountIn * inMicro * 10n ** BigInt(terms.tokenOut.decimals)) /
+    (outMicro * 10n ** BigInt(terms.tokenIn.decimals));
+  return (fair * BigInt(10_000 - slippageBps)) / 10_000n;
+}
+
+function maxBigint(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function nextDay(terms: DailySwapGrant, period: number): string {
+  return new Date(Number(terms.start + DAY * BigInt(period + 1)) * 1000).toISOString();
+}
