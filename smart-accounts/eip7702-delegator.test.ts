@@ -19,7 +19,9 @@ import { caveatTerms, type Delegation, delegationTypedData, ROOT_AUTHORITY, rede
 import { applyDelegationChange, delegationCode, previewDelegationChange } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
+import { listExecutions } from './executions.ts';
 import { importOwnerKey, unlockOwnerKey } from './keystore.ts';
+import { reconcileExecutions } from './reconcile.ts';
 import { simulateAccountCalls } from './simulate.ts';
 import { accountKindFor, deleGator7702, smartAccountAddress } from './smart-account.ts';
 import { TEST_PASSPHRASE, testEnvironment } from './testing/environment.ts';
@@ -248,6 +250,67 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     expect(await codeOf(address)).toBe(delegationCode(deleGator).toLowerCase());
     expect(await balanceOf(usdc.address, to)).toBe(parseUnits('5', 6));
     expect(await client.getBalance({ address: to })).toBe(parseEther('0.1'));
+  });
+
+  it('records a batch the chain reverts with the reason, replayed through the DeleGator, and settles one left by a crash', async () => {
+    const user = await importedUser();
+    const { userId, address, owner } = user;
+    await upgrade(user, 'delegator');
+    // Someone the address lets take its USDC, and takes it all between signing and sending.
+    const taker = privateKeyToAccount(generatePrivateKey());
+    await fundFromFaucet(client, manifest.rpcUrl, [], taker.address);
+    const approve = encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [taker.address, 2n ** 255n] });
+    const approved = await execute(env, owner, {
+      userId,
+      idempotencyKey: randomUUID(),
+      calls: [{ to: usdc.address, data: approve }],
+    });
+    expect(approved.status, approved.error ?? '').toBe('succeeded');
+    const to = stranger();
+    const reverted = await execute(
+      env,
+      owner,
+      { userId, idempotencyKey: randomUUID(), calls: [transfer(usdc.address, to, parseUnits('10', 6))] },
+      {
+        beforeSend: async () => {
+          const all = await balanceOf(usdc.address, address);
+          const hash = await createWalletClient({ account: taker, transport: http(manifest.rpcUrl) }).writeContract({
+            chain: null,
+            address: usdc.address,
+            abi: erc20Abi,
+            functionName: 'transferFrom',
+            args: [address, taker.address, all],
+          });
+          await client.waitForTransactionReceipt({ hash });
+        },
+      },
+    );
+    expect(reverted.status).toBe('reverted');
+    expect(reverted.error).toContain('the token balance is too small (ERC20: transfer amount exceeds balance)');
+    expect((await client.getTransactionReceipt({ hash: reverted.txHash as Hex })).status).toBe('reverted');
+    expect(await balanceOf(usdc.address, to)).toBe(0n);
+
+    // Sent, then a crash before the receipt: reconciliation settles it from the chain.
+    await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, address);
+    const crash = new Error('crashed after sending');
+    await expect(
+      execute(
+        env,
+        owner,
+        { userId, idempotencyKey: randomUUID(), calls: [transfer(usdc.address, to, parseUnits('4', 6))] },
+        {
+          afterSubmit: () => {
+            throw crash;
+          },
+        },
+      ),
+    ).rejects.toBe(crash);
+    const [left] = listExecutions(env.db, userId).filter((r) => r.status === 'submitted');
+    expect(left).toMatchObject({ sent: 'yes', userOpHash: null });
+    await client.waitForTransactionReceipt({ hash: left?.txHash as Hex });
+    const report = await reconcileExecutions(env, { waitMs: 0 });
+    expect(report.settled).toContainEqual({ id: left?.id, status: 'succeeded' });
+    expect(await balanceOf(usdc.address, to)).toBe(parseUnits('4', 6));
   });
 
   it('names the DeleGator when the address delegates to another contract, and sends nothing', async () => {
