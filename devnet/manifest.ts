@@ -157,6 +157,10 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
       aaveV3: { pool: contracts.aaveV3.pool, poolAddressesProvider: contracts.aaveV3.poolAddressesProvider },
       emissions: contracts.emissions,
       bundleGuard: contracts.bundleGuard,
+      delegationFramework: {
+        delegationManager: contracts.delegation.delegationManager,
+        enforcers: contracts.delegation.enforcers,
+      },
     },
     tokens: manifest.tokens,
   };

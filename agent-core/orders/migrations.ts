@@ -14,9 +14,12 @@ const MIGRATIONS: readonly string[] = [
     terms TEXT NOT NULL,
     delegations TEXT NOT NULL,
     words TEXT NOT NULL,
-    -- granting: signed, the approval not yet landed. active/paused: the runner runs it (or not).
+    -- Wei the grant sends the agent key for the gas of its runs (decimal string).
+    agent_gas TEXT NOT NULL,
+    -- proposed: shown, not confirmed. granting: signed, the grant's transaction not yet landed.
+    -- active/paused: the runner runs it (or not).
     -- cancelled: revoked on chain. finished: every period ran. stopped: the runner gave up (reason).
-    status TEXT NOT NULL CHECK (status IN ('granting', 'active', 'paused', 'cancelled', 'finished', 'stopped')),
+    status TEXT NOT NULL CHECK (status IN ('proposed', 'granting', 'active', 'paused', 'cancelled', 'finished', 'stopped')),
     status_reason TEXT,
     grant_execution_id TEXT,
     revoke_execution_id TEXT,

@@ -34,8 +34,6 @@ let snapshot: Hex;
 let clock = Date.now();
 const env = testEnvironment(manifest, undefined) as RunnerEnvironment & { dbPath: string };
 Object.assign(env, {
-  delegationManager: framework.delegationManager,
-  deleGator: framework.eip7702StatelessDeleGator,
   agentKey: async () => agent,
   now: () => clock,
 });
@@ -84,6 +82,7 @@ async function activeOrder(days: number, salt: bigint): Promise<Order> {
     terms,
     delegations,
     words: built.words,
+    agentGas: 0n,
     status: 'active',
     grantExecutionId: null,
   });

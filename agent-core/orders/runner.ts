@@ -17,6 +17,8 @@ import { spentInLastDay } from '../plan/store.ts';
 import { checkPolicy } from '../policy/check-policy.ts';
 import { getPolicy } from '../policy/policy.ts';
 import { type DailySwapGrant, dailySwapCall } from './daily-swap-grant.ts';
+import { OrderError } from './errors.ts';
+import { settleGrant } from './lifecycle.ts';
 import { aaveOraclePrices, type OraclePrices, usdValue } from './oracle-price.ts';
 import {
   insertRun,
@@ -41,10 +43,6 @@ import {
  * floor): this code only decides when, and at what minimum, within them.
  */
 export type RunnerEnvironment = ExecutionEnvironment & {
-  /** The framework's DelegationManager, which the agent key redeems through. */
-  delegationManager: Address;
-  /** The framework's EIP-7702 DeleGator the user's address must run for its delegations to work. */
-  deleGator: Address;
   /** The user's agent key, or undefined when it cannot be opened now (the order waits). */
   agentKey(userId: string): Promise<LocalAccount | undefined>;
   /** Wall-clock ms for back-off (tests move it). */
@@ -70,10 +68,11 @@ export async function runOrders(env: RunnerEnvironment): Promise<RunnerReport> {
   const report: RunnerReport = [];
   const orders = liveOrders(env.db, env.chain.chainId);
   if (orders.length === 0) return report;
+  const framework = frameworkOf(env);
   const prices = await aaveOraclePrices(env.publicClient, env.chain);
   for (const order of orders) {
     try {
-      report.push({ orderId: order.id, outcome: await runOrder(env, prices, order) });
+      report.push({ orderId: order.id, outcome: await runOrder(env, framework, prices, order) });
     } catch (error) {
       report.push({ orderId: order.id, outcome: `not checked: ${(error as Error).message}` });
     }
@@ -81,8 +80,13 @@ export async function runOrders(env: RunnerEnvironment): Promise<RunnerReport> {
   return report;
 }
 
-async function runOrder(env: RunnerEnvironment, prices: OraclePrices, order: Order): Promise<string> {
-  if (order.status === 'granting') return settleGrant(env, order);
+async function runOrder(
+  env: RunnerEnvironment,
+  framework: Framework,
+  prices: OraclePrices,
+  order: Order,
+): Promise<string> {
+  if (order.status === 'granting') return settleGrant(env, order).status;
   const terms = order.terms;
   const block = await env.publicClient.getBlock({ blockTag: 'latest' });
   const chainTime = block.timestamp;
@@ -110,31 +114,14 @@ async function runOrder(env: RunnerEnvironment, prices: OraclePrices, order: Ord
   if (last?.run.retryAfter && now < last.run.retryAfter) return `day ${period + 1} retried after a back-off`;
 
   // Before anything is recorded: what would stop the order for good, rather than fail one day.
-  const stop = await stopReason(env, order, period);
+  const stop = await stopReason(env, framework, order, period);
   if (stop) {
     setOrderStatus(env.db, order.id, 'stopped', ['active'], { reason: stop });
     return `stopped: ${stop}`;
   }
   const agent = await env.agentKey(order.userId);
   if (!agent) return 'waiting for the agent key to be unlocked';
-  return attempt(env, prices, order, agent, period, (last?.run.attempt ?? 0) + 1);
-}
-
-/** An order whose grant (the approval from the user's address) was sent: active once it landed. */
-function settleGrant(env: RunnerEnvironment, order: Order): string {
-  if (!order.grantExecutionId) return 'granting';
-  const grant = getExecution(env.db, order.userId, order.grantExecutionId);
-  if (grant.status === 'succeeded') {
-    setOrderStatus(env.db, order.id, 'active', ['granting']);
-    return 'active';
-  }
-  if (FINAL_EXECUTION_STATUSES.has(grant.status)) {
-    setOrderStatus(env.db, order.id, 'stopped', ['granting'], {
-      reason: `Its grant did not land (${grant.status}${grant.error ? `: ${grant.error}` : ''}), so it never ran.`,
-    });
-    return 'stopped: its grant did not land';
-  }
-  return 'granting';
+  return attempt(env, framework, prices, order, agent, period, (last?.run.attempt ?? 0) + 1);
 }
 
 /**
@@ -197,17 +184,25 @@ async function settleInFlight(
 }
 
 /** Why the order can never run again, read from the chain; undefined while it can. */
-async function stopReason(env: RunnerEnvironment, order: Order, period: number): Promise<string | undefined> {
+async function stopReason(
+  env: RunnerEnvironment,
+  framework: Framework,
+  order: Order,
+  period: number,
+): Promise<string | undefined> {
   const client = env.publicClient;
   const delegation = await readDelegation(client, order.account);
-  if (delegation.kind !== 'delegated' || delegation.implementation.toLowerCase() !== env.deleGator.toLowerCase()) {
+  if (
+    delegation.kind !== 'delegated' ||
+    delegation.implementation.toLowerCase() !== framework.deleGator.toLowerCase()
+  ) {
     return `Your address ${order.account} no longer runs the DeleGator its delegations need (it was downgraded or upgraded to another implementation).`;
   }
   const today = order.delegations[period];
   if (!today) return `It has no delegation for day ${period + 1}.`;
   const hash = delegationHash(today);
   const disabled = await client.readContract({
-    address: env.delegationManager,
+    address: framework.delegationManager,
     abi: DELEGATION_MANAGER_ABI,
     functionName: 'disabledDelegations',
     args: [hash],
@@ -231,6 +226,7 @@ async function stopReason(env: RunnerEnvironment, order: Order, period: number):
  */
 async function attempt(
   env: RunnerEnvironment,
+  framework: Framework,
   prices: OraclePrices,
   order: Order,
   agent: LocalAccount,
@@ -255,7 +251,7 @@ async function attempt(
     period,
     attempt: attemptNumber,
     valueUsd,
-    calls: [{ to: env.delegationManager, value: 0n, data: redemption ?? '0x' }],
+    calls: [{ to: framework.delegationManager, value: 0n, data: redemption ?? '0x' }],
   });
   if (!created) return `day ${period + 1} already started`;
   const fail = (reason: string): string => {
@@ -294,7 +290,7 @@ async function attempt(
   let fromBlock: bigint;
   try {
     fromBlock = await client.getBlockNumber({ cacheTime: 0 });
-    const request = { account: agent.address, to: env.delegationManager, data: redemption } as const;
+    const request = { account: agent.address, to: framework.delegationManager, data: redemption } as const;
     // The simulation: the redemption as the agent key would send it, against the latest state.
     const estimate = await client.estimateGas(request);
     const fees = await client.estimateFeesPerGas();
@@ -309,7 +305,7 @@ async function attempt(
       type: 'eip1559',
       chainId: env.chain.chainId,
       nonce: await client.getTransactionCount({ address: agent.address, blockTag: 'pending' }),
-      to: env.delegationManager,
+      to: framework.delegationManager,
       value: 0n,
       data: redemption,
       gas,
@@ -376,6 +372,17 @@ async function attempt(
   const settled = getExecution(env.db, order.userId, execution.id);
   if (settled.status !== 'succeeded') backOff(env, run);
   return `day ${period + 1} ${settled.status}`;
+}
+
+type Framework = { delegationManager: Address; deleGator: Address };
+
+/** The chain's DelegationManager and the DeleGator a user's address must run for its delegations. */
+function frameworkOf(env: RunnerEnvironment): Framework {
+  const { delegationFramework, eip7702StatelessDeleGator } = env.chain.contracts;
+  if (!delegationFramework || !eip7702StatelessDeleGator) {
+    throw new OrderError(`${env.chain.name} has no delegation framework: its standing orders cannot run.`);
+  }
+  return { delegationManager: delegationFramework.delegationManager, deleGator: eip7702StatelessDeleGator };
 }
 
 function backOff(env: RunnerEnvironment, run: OrderRun): void {

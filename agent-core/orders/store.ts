@@ -11,7 +11,7 @@ import {
 import type { DailySwapGrant } from './daily-swap-grant.ts';
 import { OrderNotFoundError } from './errors.ts';
 
-export type OrderStatus = 'granting' | 'active' | 'paused' | 'cancelled' | 'finished' | 'stopped';
+export type OrderStatus = 'proposed' | 'granting' | 'active' | 'paused' | 'cancelled' | 'finished' | 'stopped';
 
 /** A standing order: what the user granted, the delegations they signed, and where it stands. */
 export type Order = {
@@ -24,6 +24,8 @@ export type Order = {
   terms: DailySwapGrant;
   delegations: Delegation[];
   words: string;
+  /** Wei the grant sends the agent key for its runs' gas. */
+  agentGas: bigint;
   status: OrderStatus;
   statusReason: string | null;
   grantExecutionId: string | null;
@@ -56,9 +58,9 @@ export function insertOrder(
 ): Order {
   const now = new Date().toISOString();
   db.prepare(
-    `INSERT INTO orders (id, user_id, chain_id, account, agent, kind, terms, delegations, words, status,
+    `INSERT INTO orders (id, user_id, chain_id, account, agent, kind, terms, delegations, words, agent_gas, status,
        grant_execution_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     order.id,
     order.userId,
@@ -69,6 +71,7 @@ export function insertOrder(
     toJson(order.terms),
     toJson(order.delegations),
     order.words,
+    order.agentGas.toString(),
     order.status,
     order.grantExecutionId,
     now,
@@ -120,6 +123,20 @@ export function setOrderStatus(
        WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
     )
     .run(status, changes.reason ?? null, changes.revokeExecutionId ?? null, new Date().toISOString(), id, ...from);
+  return result.changes === 1;
+}
+
+/**
+ * The confirmed grant: the delegations as the user signed them, and its execution (the approval and
+ * the agent key's gas), written in the execution record's own SQLite transaction. Only from proposed.
+ */
+export function recordGrant(db: Db, orderId: string, delegations: readonly Delegation[], executionId: string): boolean {
+  const result = db
+    .prepare(
+      `UPDATE orders SET status = 'granting', delegations = ?, grant_execution_id = ?, updated_at = ?
+       WHERE id = ? AND status = 'proposed'`,
+    )
+    .run(toJson(delegations), executionId, new Date().toISOString(), orderId);
   return result.changes === 1;
 }
 
@@ -206,6 +223,7 @@ type Row = {
   terms: string;
   delegations: string;
   words: string;
+  agent_gas: string;
   status: OrderStatus;
   status_reason: string | null;
   grant_execution_id: string | null;
@@ -235,6 +253,7 @@ function fromRow(row: Row): Order {
     terms: fromJson<DailySwapGrant>(row.terms),
     delegations: fromJson<Delegation[]>(row.delegations),
     words: row.words,
+    agentGas: BigInt(row.agent_gas),
     status: row.status,
     statusReason: row.status_reason,
     grantExecutionId: row.grant_execution_id,

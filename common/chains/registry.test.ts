@@ -26,9 +26,7 @@ describe('the chain registry', () => {
   it('holds only checksummed addresses, and every token once per chain', () => {
     for (const chain of knownNetworks) {
       const addresses = [
-        ...Object.values(chain.contracts).flatMap((value) =>
-          typeof value === 'string' ? [value] : Object.values(value),
-        ),
+        ...addressesIn(chain.contracts),
         ...chain.tokens.map((token) => token.address),
       ];
       for (const address of addresses) expect(getAddress(address), `${chain.slug} ${address}`).toBe(address);
@@ -39,3 +37,9 @@ describe('the chain registry', () => {
     }
   });
 });
+
+/** Every address in a contracts entry, however deeply grouped. */
+function addressesIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return value && typeof value === 'object' ? Object.values(value).flatMap(addressesIn) : [];
+}

@@ -11,6 +11,19 @@ export type Token = {
   listed?: boolean;
 };
 
+/** The caveat enforcers of MetaMask's delegation framework that Sextant's grants use. */
+export type DelegationEnforcer =
+  | 'AllowedTargetsEnforcer'
+  | 'AllowedMethodsEnforcer'
+  | 'AllowedCalldataEnforcer'
+  | 'ERC20BalanceChangeEnforcer'
+  | 'ERC20PeriodTransferEnforcer'
+  | 'NativeTokenPeriodTransferEnforcer'
+  | 'TimestampEnforcer'
+  | 'LimitedCallsEnforcer'
+  | 'RedeemerEnforcer'
+  | 'ValueLteEnforcer';
+
 /** The contracts the runtime knows how to use on a chain; a missing entry means "not on this chain". */
 export type ChainContracts = {
   entryPointV07?: Address;
@@ -37,6 +50,13 @@ export type ChainContracts = {
   emissions?: {
     depositPool: Address;
     rewardToken: Address;
+  };
+  /** MetaMask's delegation framework 1.3.0 (the same addresses on every chain it is deployed to): the
+   *  DelegationManager standing orders are redeemed through, and the caveat enforcers their grants use.
+   *  Absent = no standing orders on this chain. */
+  delegationFramework?: {
+    delegationManager: Address;
+    enforcers: Record<DelegationEnforcer, Address>;
   };
   /** Sextant's bundle guard (snapshot and check around each bundle); absent = bundles on this chain
    *  run unguarded. */
