@@ -158,7 +158,7 @@ describe('sextant account import, upgrade and downgrade', () => {
     expect(again.stderr).toContain('--user NEW_ID');
   });
 
-  it('upgrades to the DeleGator (--implementation delegator), sends USDC from the address itself with a bundler configured, and switches back', async () => {
+  it('upgrades to the DeleGator (--implementation delegator), sends USDC from the address through the bundler, and switches back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sextant-7702-delegator-'));
     writeManifest(dataDir, manifest);
     const privateKey = generatePrivateKey();
@@ -200,7 +200,7 @@ describe('sextant account import, upgrade and downgrade', () => {
     const again = await sextant(['account', 'upgrade', '--implementation', 'delegator', '--yes'], env);
     expect(again.stdout).toContain('Nothing to do: the account is already in eip7702 (delegator) mode.');
 
-    // The chat path, with the devnet's bundler configured: the address sends the batch itself.
+    // The chat path: a UserOperation of the DeleGator (EntryPoint v0.7) through the devnet's bundler.
     const before = await usdcOf(address);
     const deadBefore = await usdcOf(DEAD);
     const sent = await sextant(
@@ -211,8 +211,7 @@ describe('sextant account import, upgrade and downgrade', () => {
     const { execution, plan } = JSON.parse(sent.stdout);
     expect(execution.status).toBe('succeeded');
     expect(plan.preview.guard?.checks.length).toBeGreaterThan(0);
-    const receipt = await client.getTransactionReceipt({ hash: execution.txHash });
-    expect([receipt.from, receipt.to]).toEqual([address.toLowerCase(), address.toLowerCase()]);
+    expect(execution.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await usdcOf(address)).toBe(before - parseUnits('2', usdc.decimals));
     expect(await usdcOf(DEAD)).toBe(deadBefore + parseUnits('2', usdc.decimals));
 

@@ -49,7 +49,7 @@ function modeLine(kind: AccountKind, account: Address, implementation: Address |
   const name = IMPLEMENTATION_NAMES[kind.implementation];
   return implementation
     ? `EIP-7702: your own address ${account}, delegated to ${name} ${implementation}`
-    : `EIP-7702: your own address ${account}, delegated to ${name} by its next ${kind.implementation === 'delegator' ? 'transaction' : 'operation'}`;
+    : `EIP-7702: your own address ${account}, delegated to ${name} by its next operation`;
 }
 
 /** A mode with its implementation, as the upgrade and downgrade say it ("eip7702 (delegator)"). */
@@ -268,17 +268,16 @@ implementation, so plans run as one batch from the address your funds are on, an
 normal address for your key (account mode "eip7702"). Shows what will happen (the delegation
 before and after, the gas and the fee) and asks for a confirmation, like a plan.
 
---implementation simple7702 (the default): Simple7702Account (EntryPoint v0.8); with a bundler its
-batches are UserOperations (a paymaster can sponsor them), without one the address sends them itself.
---implementation delegator: MetaMask's EIP-7702 DeleGator (delegation framework 1.3.0), which can
-hold delegations with caveats, which standing orders need; its batches are always transactions the
-address sends itself and pays for in ETH, even with a bundler configured. Upgrading to one while
-the address delegates to the other replaces that delegation (sent as a type-4 transaction).
+--implementation simple7702 (the default): Simple7702Account (EntryPoint v0.8).
+--implementation delegator: MetaMask's EIP-7702 DeleGator (delegation framework 1.3.0, EntryPoint
+v0.7), which can hold delegations with caveats, which standing orders need.
+Either way a batch is a UserOperation through the bundler (a paymaster can sponsor it) or, with no
+bundler, one transaction the address sends itself. Upgrading to one while the address delegates to
+the other replaces that delegation (sent as a type-4 transaction).
 
 --via transaction (the default): the address sends itself one type-4 transaction carrying the
-authorization now, and pays its gas. --via first-operation: nothing is sent now; the next batch
-carries the authorization: an operation through the bundler for Simple7702Account (a paymaster can
-sponsor it), the address's own transaction for the DeleGator.
+authorization now, and pays its gas. --via first-operation: nothing is sent now; the next operation
+carries the authorization, through the bundler (a paymaster can sponsor it).
 \`sextant account downgrade\` undoes it.
 
 Options:
@@ -322,7 +321,7 @@ The account is the SimpleAccount at ${simpleAccount} (simple-account mode); fund
     return `Upgraded${sent}: the account is your own address ${change.address}, delegated to ${name} ${result.delegatedTo} (eip7702 mode).
 `;
   }
-  return `Upgraded: the account is your own address ${change.address} (eip7702 mode); its next ${which === 'delegator' ? 'transaction' : 'operation'} carries the delegation to ${name}.
+  return `Upgraded: the account is your own address ${change.address} (eip7702 mode); its next operation carries the delegation to ${name}.
 `;
 }
 
@@ -353,8 +352,7 @@ function delegationCommand(action: 'upgrade' | 'downgrade') {
         });
       }
       const env = executionEnvironment(db, context.network());
-      // The DeleGator's first batch is the address's own transaction: no bundler needed.
-      if (via === 'first-operation' && !env.bundlerUrl && implementation === 'simple7702') {
+      if (via === 'first-operation' && !env.bundlerUrl) {
         throw new UsageError('--via first-operation needs a bundler to carry the authorization in an operation.', {
           hint: 'Set BUNDLER_URL (and PAYMASTER_URL to sponsor it), or leave --via out to send a transaction.',
         });

@@ -18,7 +18,7 @@ import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { caveatTerms, type Delegation, delegationTypedData, ROOT_AUTHORITY, redeemCalldata } from './delegations.ts';
 import { applyDelegationChange, delegationCode, previewDelegationChange } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
-import { execute } from './execute.ts';
+import { bundlerClientFor, execute } from './execute.ts';
 import { listExecutions } from './executions.ts';
 import { importOwnerKey, unlockOwnerKey } from './keystore.ts';
 import { reconcileExecutions } from './reconcile.ts';
@@ -30,8 +30,9 @@ import { accountChoiceOf, type Eip7702Implementation, ensureUser } from './users
 /**
  * The user's own address delegated (EIP-7702) to MetaMask's EIP-7702 DeleGator instead of
  * Simple7702Account, on the shared devnet: Sextant's batches run from it as transactions the address
- * sends itself (also with a bundler configured), it grants delegations with caveats that an agent key
- * redeems, and it switches back and forth with Simple7702Account.
+ * sends itself (no bundler) or as UserOperations of EntryPoint v0.7 through the bundler, it grants
+ * delegations with caveats that an agent key redeems, and it switches back and forth with
+ * Simple7702Account.
  */
 const manifest = testDevnet();
 const usdc = manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address; decimals: number };
@@ -45,7 +46,6 @@ const transfer = (token: Address, to: Address, amount: bigint) => ({
 const stranger = () => privateKeyToAccount(generatePrivateKey()).address;
 
 describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", () => {
-  // With the devnet's bundler configured: the DeleGator sends its own transactions all the same.
   const env = testEnvironment(manifest);
   const selfSending: ExecutionEnvironment = { ...env, bundlerUrl: undefined };
   const client = env.publicClient;
@@ -73,7 +73,7 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     return { change, result: await applyDelegationChange(env, user.owner, change) };
   }
 
-  it('upgrades to the DeleGator, runs a transfer and a 2-call batch from the address itself although a bundler is configured, and switches back to Simple7702Account', async () => {
+  it('upgrades to the DeleGator, runs a transfer and a 2-call batch as its own transactions (no bundler), and switches back to Simple7702Account', async () => {
     const user = await importedUser();
     const { userId, address, owner } = user;
 
@@ -90,7 +90,6 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     const words = preview.summary.join(' ');
     expect(words).toContain(`it delegates to MetaMask's EIP-7702 DeleGator ${deleGator}`);
     expect(words).toContain('it can hold delegations with caveats, which standing orders need');
-    expect(words).toContain('even with a bundler configured');
     expect(await client.getCode({ address })).toBeUndefined();
 
     const upgraded = await applyDelegationChange(env, owner, preview);
@@ -102,13 +101,15 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
 
     // One ERC-20 transfer, simulated through the DeleGator's batch, then run.
     const to = stranger();
-    const simulation = await simulateAccountCalls(env, address, [transfer(usdc.address, to, parseUnits('12.5', 6))]);
+    const simulation = await simulateAccountCalls(selfSending, address, [
+      transfer(usdc.address, to, parseUnits('12.5', 6)),
+    ]);
     expect(simulation.ok, simulation.revertReason).toBe(true);
     expect(simulation).toMatchObject({ account: address, deployed: true });
     expect(simulation.assetChanges.find((c) => c.token === usdc.address)?.diff).toBe(-parseUnits('12.5', 6));
 
     const usdcBefore = await balanceOf(usdc.address, address);
-    const single = await execute(env, owner, {
+    const single = await execute(selfSending, owner, {
       userId,
       idempotencyKey: randomUUID(),
       calls: [transfer(usdc.address, to, parseUnits('12.5', 6))],
@@ -128,7 +129,7 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     // Two calls in one transaction: ETH and DAI to the same stranger.
     const eth = await client.getBalance({ address });
     const daiBefore = await balanceOf(dai.address, address);
-    const batch = await execute(env, owner, {
+    const batch = await execute(selfSending, owner, {
       userId,
       idempotencyKey: randomUUID(),
       calls: [{ to, value: parseEther('0.25') }, transfer(dai.address, to, parseUnits('3', dai.decimals))],
@@ -157,7 +158,6 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     await applyDelegationChange(env, owner, back);
     expect(await codeOf(address)).toBe(delegationCode(simple7702).toLowerCase());
     expect(accountChoiceOf(env.db, userId)).toEqual({ mode: 'eip7702', implementation: 'simple7702' });
-    // Simple7702Account goes through the bundler again.
     const viaBundler = await execute(env, owner, {
       userId,
       idempotencyKey: randomUUID(),
@@ -166,6 +166,56 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     expect(viaBundler.status, viaBundler.error ?? '').toBe('succeeded');
     expect(viaBundler.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await balanceOf(usdc.address, to)).toBe(parseUnits('13.5', 6));
+  });
+
+  it('runs batches through the bundler (EntryPoint v0.7): the first carries the delegation, the paymaster sponsors it', async () => {
+    const user = await importedUser();
+    const { userId, address, owner } = user;
+    await upgrade(user, 'delegator', 'first-operation');
+    expect(await client.getCode({ address })).toBeUndefined();
+    const to = stranger();
+    const sponsored: ExecutionEnvironment = { ...env, paymasterUrl: manifest.paymasterUrl ?? undefined };
+    const eth = await client.getBalance({ address });
+    const first = await execute(sponsored, owner, {
+      userId,
+      idempotencyKey: randomUUID(),
+      calls: [transfer(usdc.address, to, parseUnits('5', 6)), { to, value: parseEther('0.1') }],
+    });
+    expect(first.status, first.error ?? '').toBe('succeeded');
+    expect(first.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await codeOf(address)).toBe(delegationCode(deleGator).toLowerCase());
+    expect(await balanceOf(usdc.address, to)).toBe(parseUnits('5', 6));
+    expect(await client.getBalance({ address })).toBe(eth - parseEther('0.1'));
+
+    const second = await execute(env, owner, {
+      userId,
+      idempotencyKey: randomUUID(),
+      calls: [transfer(usdc.address, to, parseUnits('1', 6))],
+    });
+    expect(second.status, second.error ?? '').toBe('succeeded');
+    expect(second.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await balanceOf(usdc.address, to)).toBe(parseUnits('6', 6));
+
+    // Sent, then a crash; reconciled with no bundler to ask, from the EntryPoint v0.7's nonce and logs.
+    const crash = new Error('crashed after sending');
+    await expect(
+      execute(
+        env,
+        owner,
+        { userId, idempotencyKey: randomUUID(), calls: [transfer(usdc.address, to, parseUnits('2', 6))] },
+        {
+          afterSubmit: () => {
+            throw crash;
+          },
+        },
+      ),
+    ).rejects.toBe(crash);
+    const [left] = listExecutions(env.db, userId).filter((r) => r.status === 'submitted');
+    expect(left?.userOpHash).toMatch(/^0x[0-9a-f]{64}$/);
+    await bundlerClientFor(env).waitForUserOperationReceipt({ hash: left?.userOpHash as Hex, pollingInterval: 100 });
+    const report = await reconcileExecutions(selfSending, { waitMs: 0 });
+    expect(report.settled).toContainEqual({ id: left?.id, status: 'succeeded' });
+    expect(await balanceOf(usdc.address, to)).toBe(parseUnits('8', 6));
   });
 
   it('grants a delegation with caveats that the agent key redeems, refused while the address delegates to Simple7702Account', async () => {
@@ -226,13 +276,11 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     expect(await balanceOf(usdc.address, to)).toBe(parseUnits('20', 6));
   });
 
-  it("carries the delegation in the first batch's own type-4 transaction (--via first-operation), without a bundler too", async () => {
+  it("carries the delegation in the first batch's own type-4 transaction when there is no bundler (--via first-operation)", async () => {
     const user = await importedUser();
     const { userId, address, owner } = user;
     const { change, result } = await upgrade(user, 'delegator', 'first-operation');
-    expect(change.summary.join(' ')).toContain(
-      'Nothing is sent now: your next batch, a transaction from the address itself, carries the authorization.',
-    );
+    expect(change.summary.join(' ')).toContain('Nothing is sent now: your next operation carries the authorization');
     expect(result).toMatchObject({ mode: 'eip7702', implementation: 'delegator', txHash: null, delegatedTo: null });
     expect(await client.getCode({ address })).toBeUndefined();
 
@@ -268,7 +316,7 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     expect(approved.status, approved.error ?? '').toBe('succeeded');
     const to = stranger();
     const reverted = await execute(
-      env,
+      selfSending,
       owner,
       { userId, idempotencyKey: randomUUID(), calls: [transfer(usdc.address, to, parseUnits('10', 6))] },
       {
@@ -295,7 +343,7 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     const crash = new Error('crashed after sending');
     await expect(
       execute(
-        env,
+        selfSending,
         owner,
         { userId, idempotencyKey: randomUUID(), calls: [transfer(usdc.address, to, parseUnits('4', 6))] },
         {
@@ -308,7 +356,7 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     const [left] = listExecutions(env.db, userId).filter((r) => r.status === 'submitted');
     expect(left).toMatchObject({ sent: 'yes', userOpHash: null });
     await client.waitForTransactionReceipt({ hash: left?.txHash as Hex });
-    const report = await reconcileExecutions(env, { waitMs: 0 });
+    const report = await reconcileExecutions(selfSending, { waitMs: 0 });
     expect(report.settled).toContainEqual({ id: left?.id, status: 'succeeded' });
     expect(await balanceOf(usdc.address, to)).toBe(parseUnits('4', 6));
   });
@@ -319,13 +367,15 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     await upgrade(user, 'delegator');
     await jsonRpc(manifest.rpcUrl, 'anvil_setCode', [address, delegationCode(simple7702)]);
     const nonce = await client.getTransactionCount({ address });
-    const record = await execute(env, owner, {
-      userId,
-      idempotencyKey: randomUUID(),
-      calls: [{ to: stranger(), value: 1n }],
-    });
-    expect(record).toMatchObject({ status: 'failed', sent: 'no', userOpHash: null, txHash: null });
-    expect(record.error).toContain(`delegates to ${simple7702}, not to MetaMask's EIP-7702 DeleGator (${deleGator})`);
+    for (const environment of [env, selfSending]) {
+      const record = await execute(environment, owner, {
+        userId,
+        idempotencyKey: randomUUID(),
+        calls: [{ to: stranger(), value: 1n }],
+      });
+      expect(record).toMatchObject({ status: 'failed', sent: 'no', userOpHash: null, txHash: null });
+      expect(record.error).toContain(`delegates to ${simple7702}, not to MetaMask's EIP-7702 DeleGator (${deleGator})`);
+    }
     expect(await client.getTransactionCount({ address })).toBe(nonce);
     // Replacing a delegation is the address's own transaction: a first-operation upgrade is refused.
     await expect(

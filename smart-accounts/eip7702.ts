@@ -227,8 +227,6 @@ export async function previewDelegationChange(
       summary.push(
         "(EIP-7702, MetaMask's delegation framework 1.3.0): it can hold delegations with caveats, which standing",
         'orders need, batches run from the address your funds are on, and it stays a normal address for your key.',
-        'Its batches are transactions the address sends itself and pays for in ETH, even with a bundler configured',
-        '(Sextant sends the DeleGator no UserOperations, so a paymaster does not sponsor them).',
       );
     } else {
       summary.push(
@@ -251,11 +249,7 @@ export async function previewDelegationChange(
   }
   if (done) summary.push('The chain already shows this; only the account mode changes, nothing is sent.');
   else if (via === 'first-operation') {
-    summary.push(
-      which === 'delegator'
-        ? 'Nothing is sent now: your next batch, a transaction from the address itself, carries the authorization.'
-        : 'Nothing is sent now: your next operation carries the authorization (a paymaster can sponsor it).',
-    );
+    summary.push('Nothing is sent now: your next operation carries the authorization (a paymaster can sponsor it).');
   } else {
     summary.push(
       `Sent now as one type-4 transaction from ${owner} to itself: about ${gas?.toLocaleString('en-US')} gas, at most ${formatEther(fee ?? 0n)} ${env.chain.nativeSymbol}.`,

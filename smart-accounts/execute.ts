@@ -82,8 +82,7 @@ export async function execute(
   options: ExecuteOptions = {},
 ): Promise<ExecutionRecord> {
   const kind = accountKindFor(env.db, request.userId);
-  // An address in 7702 mode can send its own batch (the DeleGator's always does); a SimpleAccount
-  // needs a bundler.
+  // An address in 7702 mode can send its own batch; a SimpleAccount needs a bundler.
   if (sendsOwnTransactions(kind, env.bundlerUrl)) return executeSelfSent(env, owner, request, options);
   const bundlerUrl = requireBundler(env);
   const account = await kind.create(env.publicClient, env.chain, owner);

@@ -10,6 +10,7 @@ import {
   recoverTransactionAddress,
   type TransactionSerialized,
 } from 'viem';
+import { formatUserOperation, getUserOperationHash } from 'viem/account-abstraction';
 import { jsonRpc } from '../common/json-rpc.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { bundlerClientFor, recordReceipt } from './execute.ts';
@@ -295,8 +296,7 @@ async function findOnChain(
   pageBlocks: bigint,
 ): Promise<OnChain> {
   const client = env.publicClient;
-  // The EntryPoint of both account kinds execute() uses (SimpleAccount and Simple7702Account, v0.8).
-  const entryPoint = env.chain.contracts.entryPointV08 as Address;
+  const entryPoint = entryPointOf(env, record);
   const hash = record.userOpHash as Hex;
   const latest = await client.getBlockNumber({ cacheTime: 0 });
   const operation = record.userOperation ? (JSON.parse(record.userOperation) as { sender: Address; nonce: Hex }) : null;
@@ -343,6 +343,26 @@ async function findOnChain(
   }
   // Without the signed operation its nonce is unknown, so "not in the logs" proves nothing.
   return operation ? { kind: 'superseded' } : { kind: 'open' };
+}
+
+/**
+ * The EntryPoint the record's operation was sent to: v0.8 (SimpleAccount, Simple7702Account) unless
+ * the signed operation's hash is its v0.7 hash (MetaMask's DeleGator). Read from the record itself,
+ * not from the user's account now, which an upgrade may have changed since.
+ */
+function entryPointOf(env: ExecutionEnvironment, record: UnfinishedExecution): Address {
+  const { entryPointV07, entryPointV08 } = env.chain.contracts;
+  if (entryPointV07 && record.userOperation && record.userOpHash) {
+    const userOperation = formatUserOperation(JSON.parse(record.userOperation));
+    const v07 = getUserOperationHash({
+      chainId: env.chain.chainId,
+      entryPointAddress: entryPointV07,
+      entryPointVersion: '0.7',
+      userOperation,
+    });
+    if (v07.toLowerCase() === record.userOpHash.toLowerCase()) return entryPointV07;
+  }
+  return entryPointV08 as Address;
 }
 
 /** The last block at or before `time` (ms), by bisection: where a record from before `from_block` starts. */

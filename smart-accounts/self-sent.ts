@@ -47,10 +47,10 @@ const GAS_MARGIN = 10_000n;
  * Executes the calls as one transaction the user's address sends itself, calling its own batch
  * (which the address itself may call): Simple7702Account's `execute`/`executeBatch`, or the
  * DeleGator's ERC-7579 `execute(BATCH, executions)`; when the address is not delegated yet, the same
- * type-4 transaction carries the authorization first. This is 7702 mode with no bundler, and the
- * DeleGator's always (smart-account.ts sendsOwnTransactions): the address pays its gas in ETH. The record is kept as for a UserOperation:
- * exactly once per idempotency key; the signed transaction and its hash are written before it is
- * sent, so reconciliation settles a crash between sending and the receipt from the chain.
+ * type-4 transaction carries the authorization first. This is 7702 mode with no bundler: the address
+ * pays its gas in ETH. The record is kept as for a UserOperation: exactly once per idempotency key;
+ * the signed transaction and its hash are written before it is sent, so reconciliation settles a
+ * crash between sending and the receipt from the chain.
  */
 export async function executeSelfSent(
   env: ExecutionEnvironment,

@@ -108,9 +108,9 @@ export async function simulateAccountCalls(
     implementation && kind.implementation
       ? await isDelegatedTo(client, account, implementation, kind.implementation)
       : ((await client.getCode({ address: account })) ?? '0x') !== '0x';
-  // Who calls the account's batch: the EntryPoint (Simple7702Account takes its calls either way), or
-  // for the DeleGator, which only ever sends its own, the address itself.
-  const caller = kind.implementation === 'delegator' ? account : entryPoint;
+  // Who calls the account's batch: its EntryPoint (Simple7702Account's v0.8 or the DeleGator's v0.7,
+  // each taking calls from it), or the DeleGator address itself when it sends its own transaction.
+  const caller = kind.implementation === 'delegator' && selfSent ? account : entryPoint;
   const callData = await smartAccount.encodeCalls(
     calls.map((call) => ({ to: call.to, value: call.value ?? 0n, data: call.data ?? '0x' })),
   );

@@ -1,13 +1,14 @@
 import { toSimpleSmartAccount } from 'permissionless/accounts';
-import type { Address, Hex, LocalAccount, PrivateKeyAccount, PublicClient } from 'viem';
+import type { Address, LocalAccount, PrivateKeyAccount, PublicClient } from 'viem';
 import {
   entryPoint07Abi,
   entryPoint08Abi,
   type SmartAccount,
+  toPackedUserOperation,
   toSimple7702SmartAccount,
   toSmartAccount,
 } from 'viem/account-abstraction';
-import { toAccount } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount, toAccount } from 'viem/accounts';
 import type { Chain } from '../common/chains/types.ts';
 import type { Db } from '../common/database.ts';
 import { selfBatchCalldata } from './delegations.ts';
@@ -75,19 +76,40 @@ export const simple7702AccountV08: AccountKind = {
   },
 };
 
-/** A well-formed 65-byte ECDSA signature, for gas estimates only. */
-const STUB_SIGNATURE: Hex = `0x${'ff'.repeat(32)}${'7f'.repeat(32)}1c`;
+/**
+ * A signature for gas estimates: a well-formed one by a throwaway key, so the DeleGator's check
+ * recovers some other signer and answers "invalid" instead of reverting (OpenZeppelin's recover
+ * reverts on a malformed signature), at the gas the real one costs.
+ */
+const STUB_SIGNER = privateKeyToAccount(generatePrivateKey());
+const stubSignature = () => STUB_SIGNER.sign({ hash: `0x${'00'.repeat(32)}` });
+
+/** The DeleGator's EIP-712 type of a UserOperation (its PACKED_USER_OP_TYPEHASH), with its EntryPoint. */
+const PACKED_USER_OPERATION_TYPES = {
+  PackedUserOperation: [
+    { name: 'sender', type: 'address' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'initCode', type: 'bytes' },
+    { name: 'callData', type: 'bytes' },
+    { name: 'accountGasLimits', type: 'bytes32' },
+    { name: 'preVerificationGas', type: 'uint256' },
+    { name: 'gasFees', type: 'bytes32' },
+    { name: 'paymasterAndData', type: 'bytes' },
+    { name: 'entryPoint', type: 'address' },
+  ],
+} as const;
 
 /**
  * The owner's own address delegated to MetaMask's EIP7702StatelessDeleGator (delegation framework
  * 1.3.0): it can grant delegations with caveats that the DelegationManager redeems through it, which
- * Simple7702Account cannot (the manager calls `executeFromExecutor` on the delegator). Its batches are
- * always transactions the address sends itself, calling its own ERC-7579 `execute` (self-sent.ts):
- * the DeleGator signs UserOperations for EntryPoint v0.7 as EIP-712 typed data over the packed
- * operation, which Sextant does not produce, so this kind never goes through a bundler.
+ * Simple7702Account cannot (the manager calls `executeFromExecutor` on the delegator). Its batch is its
+ * ERC-7579 `execute(BATCH, executions)`, which the EntryPoint v0.7 it was built with, or the address
+ * itself, may call: a UserOperation through the bundler (signed as the DeleGator checks it: EIP-712
+ * typed data over the packed operation and the EntryPoint, in the domain of the address itself), or,
+ * with no bundler, a transaction the address sends itself (self-sent.ts).
  */
 export const deleGator7702: AccountKind = {
-  name: "MetaMask's EIP-7702 DeleGator (EIP-7702, sent by the address itself)",
+  name: "MetaMask's EIP-7702 DeleGator (EIP-7702, EntryPoint v0.7)",
   mode: 'eip7702',
   implementation: 'delegator',
   async create(client, chain, owner) {
@@ -99,24 +121,41 @@ export const deleGator7702: AccountKind = {
     }
     return toSmartAccount({
       client,
-      // The EntryPoint the DeleGator was built for (its `execute` takes calls from it or from the
-      // address itself); Sextant sends it no operation.
+      // The EntryPoint the DeleGator was built with: 1.3.0's is v0.7 (the registry's).
       entryPoint: { abi: entryPoint07Abi, address: entryPointV07, version: '0.7' },
       getAddress: async () => owner.address,
       encodeCalls: async (calls) =>
         selfBatchCalldata(calls.map((call) => ({ to: call.to, value: call.value ?? 0n, data: call.data ?? '0x' }))),
-      // Nothing to deploy: the delegation is the address's code (the first transaction carries it).
+      // Nothing to deploy: the delegation is the address's code (the first batch carries it).
       getFactoryArgs: async () => ({ factory: undefined, factoryData: undefined }),
-      getStubSignature: async () => STUB_SIGNATURE,
+      getStubSignature: stubSignature,
       // The stateless DeleGator's ERC-1271 check recovers the signer of the hash: the owner's own signature.
       signMessage: ({ message }) => owner.signMessage({ message }),
       signTypedData: (typedData) => owner.signTypedData(typedData),
-      signUserOperation: () =>
-        Promise.reject(
-          new SmartAccountError(
-            'An address delegated to the DeleGator sends its own transactions, not UserOperations.',
-          ),
-        ),
+      async signUserOperation({ chainId: _chainId, ...userOperation }) {
+        const packed = toPackedUserOperation({ ...userOperation, sender: owner.address, signature: '0x' });
+        return owner.signTypedData({
+          domain: {
+            name: 'EIP7702StatelessDeleGator',
+            version: '1',
+            chainId: chain.chainId,
+            verifyingContract: owner.address,
+          },
+          types: PACKED_USER_OPERATION_TYPES,
+          primaryType: 'PackedUserOperation',
+          message: {
+            sender: packed.sender,
+            nonce: packed.nonce,
+            initCode: packed.initCode,
+            callData: packed.callData,
+            accountGasLimits: packed.accountGasLimits,
+            preVerificationGas: packed.preVerificationGas,
+            gasFees: packed.gasFees,
+            paymasterAndData: packed.paymasterAndData,
+            entryPoint: entryPointV07,
+          },
+        });
+      },
     }) as Promise<SmartAccount>;
   },
 };
@@ -141,10 +180,10 @@ export function accountKindForOwner(db: Db, owner: Address): AccountKind {
 
 /**
  * Whether the account's batches are transactions the address sends itself rather than UserOperations:
- * in eip7702 mode with no bundler, and always for the DeleGator.
+ * in eip7702 mode (either implementation) with no bundler.
  */
 export function sendsOwnTransactions(kind: AccountKind, bundlerUrl: string | undefined): boolean {
-  return kind.mode === 'eip7702' && (!bundlerUrl || kind.implementation === 'delegator');
+  return kind.mode === 'eip7702' && !bundlerUrl;
 }
 
 /**
