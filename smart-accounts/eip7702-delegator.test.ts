@@ -274,6 +274,18 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     await upgrade(user, 'delegator');
     expect(await redeem(transfer(usdc.address, to, parseUnits('10', 6)))).toBe('success');
     expect(await balanceOf(usdc.address, to)).toBe(parseUnits('20', 6));
+
+    // A downgrade says so too, and leaves a plain address that nothing can be redeemed through.
+    const downgrade = await previewDelegationChange(env, user.userId, address, 'downgrade');
+    expect(downgrade.summary.join(' ')).toContain('Delegations it granted as the DeleGator cannot be redeemed');
+    expect(await applyDelegationChange(env, owner, downgrade)).toMatchObject({
+      mode: 'simple-account',
+      implementation: null,
+      delegatedTo: null,
+    });
+    expect(await client.getCode({ address })).toBeUndefined();
+    expect(await redeem(transfer(usdc.address, to, parseUnits('10', 6)))).toBe('reverted');
+    expect(await balanceOf(usdc.address, to)).toBe(parseUnits('20', 6));
   });
 
   it("carries the delegation in the first batch's own type-4 transaction when there is no bundler (--via first-operation)", async () => {
