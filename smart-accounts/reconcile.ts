@@ -353,14 +353,18 @@ async function findOnChain(
 function entryPointOf(env: ExecutionEnvironment, record: UnfinishedExecution): Address {
   const { entryPointV07, entryPointV08 } = env.chain.contracts;
   if (entryPointV07 && record.userOperation && record.userOpHash) {
-    const userOperation = formatUserOperation(JSON.parse(record.userOperation));
-    const v07 = getUserOperationHash({
-      chainId: env.chain.chainId,
-      entryPointAddress: entryPointV07,
-      entryPointVersion: '0.7',
-      userOperation,
-    });
-    if (v07.toLowerCase() === record.userOpHash.toLowerCase()) return entryPointV07;
+    try {
+      const userOperation = formatUserOperation(JSON.parse(record.userOperation));
+      const v07 = getUserOperationHash({
+        chainId: env.chain.chainId,
+        entryPointAddress: entryPointV07,
+        entryPointVersion: '0.7',
+        userOperation,
+      });
+      if (v07.toLowerCase() === record.userOpHash.toLowerCase()) return entryPointV07;
+    } catch {
+      // Not a v0.7 operation Sextant signed: v0.8, as every record before the DeleGator.
+    }
   }
   return entryPointV08 as Address;
 }
