@@ -25,6 +25,11 @@ export type AgentRoutesDependencies = {
   userAccount: (userId: string) => Promise<{ owner: Address; account: Address }>;
   /** The user's owner key, unlocked, to sign a confirmed plan; PassphraseRequiredError (a 423) when it is locked. */
   unlock: (userId: string) => Promise<LocalAccount>;
+  /**
+   * The passphrase the server was started with (SEXTANT_PASSPHRASE), if any: standing orders
+   * (agent-core/orders/routes.ts) seal the agent key with it and run while the user is away.
+   */
+  passphrase?: string | undefined;
 };
 
 export const ChatRequestSchema = z.object({

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ChatEventSchema } from '../agent-core/chat-events.ts';
 import { ConversationListResponseSchema, ConversationResponseSchema } from '../agent-core/conversations/views.ts';
+import { OrderRequestSchema } from '../agent-core/orders/routes.ts';
+import { OrderListResponseSchema, OrderResponseSchema } from '../agent-core/orders/view.ts';
 import { PlanResponseSchema } from '../agent-core/plan/view.ts';
 import { PolicyUpdateSchema } from '../agent-core/policy/policy.ts';
 import { PolicyResponseSchema } from '../agent-core/policy/view.ts';
@@ -141,6 +143,59 @@ export const OPERATIONS: readonly Operation[] = [
     path: '/v1/account',
     summary: "The user's smart account: address, deployment, balances with USD.",
     response: AccountResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/orders',
+    summary:
+      "The user's standing orders, newest first: each one's grant in words, terms, status (and why), next check, grant and revocation transactions, and runs with their transactions.",
+    response: OrderListResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/orders',
+    summary:
+      "Proposes a standing order (a daily swap): the grant in words, stored as proposed; nothing is signed or sent until POST /v1/orders/{id}/confirm. Needs the user's address on MetaMask's EIP-7702 DeleGator (409 otherwise) and a server started with SEXTANT_PASSPHRASE, which seals the agent key that runs orders while the user is away (423 {code: 'server-passphrase-required'} otherwise).",
+    body: OrderRequestSchema,
+    status: 201,
+    response: OrderResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/orders/{id}',
+    summary: 'A standing order of the signed-in user, with its runs.',
+    params: ['id'],
+    response: OrderResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/orders/{id}/confirm',
+    summary:
+      "Grants a proposed order: the owner key signs each day's delegation, and the user's address sends the approval and the agent key's gas (idempotent). 423 {code: 'passphrase-required'} when the owner key is locked: unlock it, then confirm again.",
+    params: ['id'],
+    response: OrderResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/orders/{id}/pause',
+    summary: 'Pauses an active order: the runner skips it; the grant stays on chain (cancel revokes it).',
+    params: ['id'],
+    response: OrderResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/orders/{id}/resume',
+    summary: 'Resumes a paused order.',
+    params: ['id'],
+    response: OrderResponseSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/orders/{id}/cancel',
+    summary:
+      "Cancels an order: a proposal is dropped; a grant is revoked on chain first (the router's allowance back to 0, every live day's delegation disabled), from the user's address. Cancelled once that landed.",
+    params: ['id'],
+    response: OrderResponseSchema,
   },
   { method: 'get', path: '/v1/policy', summary: "The user's limits.", response: PolicyResponseSchema },
   {

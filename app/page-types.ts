@@ -12,6 +12,12 @@ import {
 } from '../agent-core/conversations/views.ts';
 import { IntentSchema, ParseResultSchema } from '../agent-core/intents/schema.ts';
 import { LlmStatusSchema } from '../agent-core/llm-status.ts';
+import {
+  OrderListResponseSchema,
+  OrderResponseSchema,
+  OrderRunViewSchema,
+  OrderViewSchema,
+} from '../agent-core/orders/view.ts';
 import { PlanResponseSchema, PlanViewSchema } from '../agent-core/plan/view.ts';
 import { PolicyResponseSchema, PolicySchema } from '../agent-core/policy/view.ts';
 import { ClaimProofSchema, EpochListResponseSchema, EpochReportSchema } from '../emissions/views.ts';
@@ -80,6 +86,16 @@ export const PAGE_TYPES = {
   ConversationTurn: { schema: ConversationTurnSchema, doc: 'A turn of a conversation, with its plan and execution.' },
   ConversationListResponse: { schema: ConversationListResponseSchema, doc: 'GET /v1/conversations.' },
   ConversationResponse: { schema: ConversationResponseSchema, doc: 'GET /v1/conversations/:id.' },
+  OrderRunView: { schema: OrderRunViewSchema, doc: "One attempt at a standing order's day: its transaction." },
+  OrderView: {
+    schema: OrderViewSchema,
+    doc: 'A standing order: its grant in words, terms, status, next check and runs.',
+  },
+  OrderListResponse: { schema: OrderListResponseSchema, doc: 'GET /v1/orders.' },
+  OrderResponse: {
+    schema: OrderResponseSchema,
+    doc: 'GET /v1/orders/:id, POST /v1/orders (201) and /v1/orders/:id/confirm|pause|resume|cancel.',
+  },
   EpochListResponse: { schema: EpochListResponseSchema, doc: 'GET /v1/emissions/epochs.' },
   EpochReport: { schema: EpochReportSchema, doc: 'GET /v1/emissions/epochs/:epoch.' },
   ClaimProof: { schema: ClaimProofSchema, doc: 'GET /v1/emissions/epochs/:epoch/claims/:address.' },

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import type { AgentDeps } from '../agent-core/agent.ts';
 import { migrateAgentCore } from '../agent-core/migrations.ts';
+import { migrateOrders } from '../agent-core/orders/migrations.ts';
 import type { AgentRoutesDependencies } from '../agent-core/routes.ts';
 import { type AgentSession, type LlmChoice, parserFor } from '../agent-core/session.ts';
 import type { CommandContext } from '../common/command.ts';
@@ -24,6 +25,7 @@ import { openUserAccount } from '../smart-accounts/user-account.ts';
  */
 async function assembleAgent(db: Db, network: Network, settings: Settings, llm: LlmChoice): Promise<AgentDeps> {
   migrateAgentCore(db);
+  migrateOrders(db);
   await openSkillRegistry(db);
   const trustedAuditors = settings.skillAuditors;
   const catalog = await loadSkillCatalog(db, {
@@ -87,6 +89,7 @@ export async function serverRuntime(
         return entry;
       },
       unlock: (userId) => keys.forSigning(userId),
+      passphrase: passphrase || undefined,
     },
   };
 }

@@ -3,6 +3,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { conversationRoutes } from '../agent-core/conversations/routes.ts';
 import { mcpRoutes } from '../agent-core/mcp/routes.ts';
+import { orderRoutes } from '../agent-core/orders/routes.ts';
 import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
 import { SextantError } from '../common/errors.ts';
 import { errorBody } from '../common/http-edge.ts';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDependencies): Hono {
     app.route('/', agentRoutes(deps.agent));
     app.route('/', executionRoutes({ db: deps.agent.agent.db }));
     app.route('/', conversationRoutes({ db: deps.agent.agent.db }));
+    app.route('/', orderRoutes(deps.agent));
     app.route('/', emissionsRoutes({ db: deps.agent.agent.db, client: deps.agent.agent.env.publicClient }));
     app.route(
       '/',

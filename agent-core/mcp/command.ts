@@ -8,8 +8,10 @@ const help = `Usage: sextant mcp [--user ID] [--llm auto|embedded|ollama]
 
 Sextant as an MCP server on standard input and output, for an agent on this machine (the same
 tools as the server's /mcp): parse_request, build_plan (a plan with its simulated preview),
-list_skills, get_balances, get_plan and execute_plan. No tool executes anything on the agent's
-word: execute_plan refuses a plan until you confirm it yourself (\`sextant plans confirm ID\`).
+list_skills, get_balances, get_plan, execute_plan, propose_order (a standing order, proposed; it
+needs SEXTANT_PASSPHRASE) and list_orders. No tool executes anything on the agent's word:
+execute_plan refuses a plan until you confirm it yourself (\`sextant plans confirm ID\`), and an
+order's grant is yours to confirm on the page or with \`sextant orders\`.
 For an agent that reaches the running server instead, give it /mcp and the MCP token
 (\`sextant token --mcp\`): it can build and read plans there, never confirm them.
 
@@ -32,7 +34,12 @@ export function mcpCommand(openAgentSession: OpenAgentSession): Command {
       const quiet = { ...context, stdout: context.stderr };
       const session = await openAgentSession(quiet, sessionOptions(values));
       const server = sextantMcpServer(
-        { agent: session.deps, userAccount: async () => ({ owner: session.owner, account: session.account }) },
+        {
+          agent: session.deps,
+          userAccount: async () => ({ owner: session.owner, account: session.account }),
+          // propose_order seals the agent key with it; without it, proposing is refused with how to set it.
+          passphrase: process.env.SEXTANT_PASSPHRASE || undefined,
+        },
         session.userId,
       );
       const closed = new Promise<void>((resolve) => {

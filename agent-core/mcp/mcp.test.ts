@@ -16,12 +16,23 @@ import { sextantInProcess } from '../../devnet/testing/in-process.ts';
 import { runSextant, SEXTANT_BIN } from '../../devnet/testing/processes.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { listExecutions } from '../../smart-accounts/executions.ts';
+import { TEST_PASSPHRASE } from '../../smart-accounts/testing/environment.ts';
+import { delegatorUser } from '../orders/testing/delegator-user.ts';
 import { getPlan } from '../plan/store.ts';
 import { getPolicy } from '../policy/policy.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
 
 const manifest = testDevnet();
-const TOOLS = ['build_plan', 'execute_plan', 'get_balances', 'get_plan', 'list_skills', 'parse_request'];
+const TOOLS = [
+  'build_plan',
+  'execute_plan',
+  'get_balances',
+  'get_plan',
+  'list_orders',
+  'list_skills',
+  'parse_request',
+  'propose_order',
+];
 
 /** A tool's answer, parsed from its JSON text, with whether it is an error. */
 async function call(client: Client, name: string, args: Record<string, unknown> = {}) {
@@ -183,6 +194,89 @@ describe('Sextant as an MCP server', () => {
     const executed = await call(client, 'execute_plan', { planId, waitSeconds: 30 });
     expect(executed.body).toMatchObject({ planId, status: 'confirmed', execution: { status: 'succeeded' } });
     expect(listExecutions(deps.db, alice.userId)).toHaveLength(1);
+  });
+
+  it('proposes a standing order and lists it, and can never grant it: the grant stays the user’s to confirm', async () => {
+    const deps = await testAgent(manifest);
+    const alice = await delegatorUser(deps.env, manifest);
+    const agent = {
+      agent: deps,
+      userAccount: async () => ({ owner: alice.ownerAddress, account: alice.account }),
+      unlock: async () => alice.owner,
+    };
+    const { app, dataDir } = testAgentApp(manifest, deps, [alice], {
+      agent: { ...agent, passphrase: TEST_PASSPHRASE },
+    });
+    const server = await listen(app, '127.0.0.1', await findFreePort());
+    closers.push(server.close);
+    const printed = runSextant(['token', '--mcp', '--json'], {
+      DATA_DIR: dataDir,
+      SEXTANT_USER: alice.userId,
+      SEXTANT_PASSPHRASE: 'a passphrase for tests',
+    });
+    expect(await printed.exited, printed.stderr()).toBe(0);
+    const mcpToken = (JSON.parse(printed.stdout()) as { token: string }).token;
+    const client = new Client({ name: 'sextant-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${mcpToken}` } },
+      }),
+    );
+    closers.push(() => client.close());
+
+    const bad = await client.callTool({
+      name: 'propose_order',
+      arguments: { kind: 'daily-swap', amount: '50', spend: 'USDC', buy: 'ETH', days: 90 },
+    });
+    expect(bad.isError).toBe(true);
+    expect(JSON.stringify(bad.content)).toMatch(/days/);
+    const proposed = await call(client, 'propose_order', {
+      kind: 'daily-swap',
+      amount: '50',
+      spend: 'USDC',
+      buy: 'ETH',
+      days: 3,
+    });
+    expect(proposed.isError, JSON.stringify(proposed.body)).toBe(false);
+    const orderId = proposed.body.orderId as string;
+    expect(proposed.body).toMatchObject({
+      status: 'proposed',
+      words: expect.stringMatching(/^Sextant may swap 50 USDC/),
+    });
+    expect(proposed.body.toGrant).toContain(`/v1/orders/${orderId}/confirm`);
+    const listed = await call(client, 'list_orders');
+    expect(listed.body.orders).toEqual([
+      expect.objectContaining({ id: orderId, status: 'proposed', words: proposed.body.words, runs: [] }),
+    ]);
+
+    // The MCP token cannot grant it over REST either: 403, and nothing was signed or sent.
+    const confirm = await fetch(`${server.url}/v1/orders/${orderId}/confirm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${mcpToken}`, 'content-type': 'application/json' },
+    });
+    expect(confirm.status).toBe(403);
+    expect(listExecutions(deps.db, alice.userId)).toEqual([]);
+    expect((await call(client, 'list_orders')).body.orders[0].status).toBe('proposed');
+
+    // Without the passphrase on the server, proposing is refused with how to set it.
+    const unsealed = testAgentApp(manifest, deps, [alice], { agent });
+    const plain = await listen(unsealed.app, '127.0.0.1', await findFreePort());
+    closers.push(plain.close);
+    const other = new Client({ name: 'sextant-test', version: '1.0.0' });
+    await other.connect(
+      new StreamableHTTPClientTransport(new URL(`${plain.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${unsealed.token}` } },
+      }),
+    );
+    closers.push(() => other.close());
+    const refused = await call(other, 'propose_order', {
+      kind: 'daily-swap',
+      amount: '5',
+      spend: 'USDC',
+      buy: 'DAI',
+      days: 1,
+    });
+    expect(refused).toMatchObject({ isError: true, body: { hint: expect.stringMatching(/SEXTANT_PASSPHRASE/) } });
   });
 
   it('over stdio (`sextant mcp`): previews a plan, refuses to execute it, and reports it once confirmed with `sextant plans confirm`', async () => {

@@ -10,6 +10,7 @@ import { FINAL_EXECUTION_STATUSES } from '../../smart-accounts/executions.ts';
 import { executionJson } from '../../smart-accounts/routes.ts';
 import { listAddresses } from '../address-book.ts';
 import { type AgentDeps, handleMessage, planExecution, planView } from '../agent.ts';
+import { OrderRequestSchema, orderViews, proposeOrder } from '../orders/routes.ts';
 import { priceBook } from '../plan/prices.ts';
 import { getPlan, type StoredPlan } from '../plan/store.ts';
 import { ReferrerSchema } from '../referrer.ts';
@@ -18,6 +19,8 @@ export type McpDependencies = {
   agent: AgentDeps;
   /** The user's owner address and smart account. */
   userAccount: (userId: string) => Promise<{ owner: Address; account: Address }>;
+  /** The server's passphrase (SEXTANT_PASSPHRASE): propose_order needs it to seal the agent key. */
+  passphrase?: string | undefined;
 };
 
 /** How a person confirms a plan in Sextant itself; an agent is told this, never able to do it. */
@@ -227,8 +230,45 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
       }),
   );
 
+  server.registerTool(
+    'propose_order',
+    {
+      title: 'Propose a standing order',
+      description:
+        'Proposes a daily swap the agent key runs while the user is away ("swap 50 USDC into ETH every day for 30 days"): returns the order id and the grant in words (what the chain will let Sextant do, and nothing else). Nothing is signed or granted: only the user can confirm the grant, in Sextant (the page or `sextant orders`), never through a tool.',
+      inputSchema: OrderRequestSchema.shape,
+      annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    (request) =>
+      guarded(async () => {
+        const order = await proposeOrder(deps, userId, OrderRequestSchema.parse(request));
+        return json({
+          orderId: order.id,
+          status: order.status,
+          words: order.words,
+          toGrant: CONFIRM_ORDER_IN_SEXTANT(order.id),
+        });
+      }),
+  );
+
+  server.registerTool(
+    'list_orders',
+    {
+      title: 'Standing orders',
+      description:
+        'The user’s standing orders: each one’s grant in words, limits, status (and why), next check, and its runs with their transactions.',
+      inputSchema: {},
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    () => guarded(async () => json({ orders: await orderViews(deps, userId) })),
+  );
+
   return server;
 }
+
+/** How a person grants a proposed order; an agent is told this, never able to do it. */
+export const CONFIRM_ORDER_IN_SEXTANT = (orderId: string) =>
+  `the user reads the grant and confirms it in Sextant: the Orders card of the chat page, \`sextant orders\` in their terminal, or POST /v1/orders/${orderId}/confirm from the page's session`;
 
 function executionAnswer(plan: StoredPlan, execution: ReturnType<typeof executionJson> | null): CallToolResult {
   switch (plan.status) {

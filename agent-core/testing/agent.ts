@@ -8,6 +8,7 @@ import { loadSkillCatalog } from '../../skills/registry/catalog.ts';
 import { newUser, testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import type { AgentDeps } from '../agent.ts';
 import { migrateAgentCore } from '../migrations.ts';
+import { migrateOrders } from '../orders/migrations.ts';
 import { parseEmbedded } from '../parse/embedded/parse.ts';
 import type { RewardsSource } from '../plan/rewards.ts';
 
@@ -21,6 +22,7 @@ export async function testAgent(
 ): Promise<AgentDeps> {
   const env = testEnvironment(manifest);
   migrateAgentCore(env.db);
+  migrateOrders(env.db);
   const catalog = await loadSkillCatalog(env.db, {
     packagesDir: join(mkdtempSync(join(tmpdir(), 'sextant-agent-')), 'skill-packages'),
   });

@@ -580,6 +580,76 @@ export type ConversationResponse = {
   };
 };
 
+/** One attempt at a standing order's day: its transaction. */
+export type OrderRunView = {
+  day: number;
+  attempt: number;
+  status: 'pending' | 'submitted' | 'succeeded' | 'reverted' | 'failed' | 'dropped';
+  txHash: `0x${string}` | null;
+  error: string | null;
+  valueUsd: number;
+  retryAfter: string | null;
+  createdAt: string;
+};
+
+/** A standing order: its grant in words, terms, status, next check and runs. */
+export type OrderView = {
+  id: string;
+  kind: 'daily-swap';
+  status: 'proposed' | 'granting' | 'active' | 'paused' | 'cancelled' | 'finished' | 'stopped';
+  statusReason: string | null;
+  chainId: number;
+  account: `0x${string}`;
+  agent: `0x${string}`;
+  words: string;
+  terms: {
+    spend: {
+      amount: string;
+      symbol: string;
+      total: string;
+    };
+    buy: {
+      symbol: string;
+      atLeast: string;
+    };
+    protocol: string;
+    feeTier: number;
+    days: number;
+    start: string;
+    end: string;
+  };
+  agentGas: string;
+  grant: {
+    executionId: string;
+    status: 'pending' | 'submitted' | 'succeeded' | 'reverted' | 'failed' | 'dropped';
+    txHash: `0x${string}` | null;
+    error: string | null;
+  } | null;
+  revoke: {
+    executionId: string;
+    status: 'pending' | 'submitted' | 'succeeded' | 'reverted' | 'failed' | 'dropped';
+    txHash: `0x${string}` | null;
+    error: string | null;
+  } | null;
+  runs: OrderRunView[];
+  nextCheck: {
+    at: string | null;
+    what: string;
+  };
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** GET /v1/orders. */
+export type OrderListResponse = {
+  orders: OrderView[];
+};
+
+/** GET /v1/orders/:id, POST /v1/orders (201) and /v1/orders/:id/confirm|pause|resume|cancel. */
+export type OrderResponse = {
+  order: OrderView;
+};
+
 /** GET /v1/emissions/epochs. */
 export type EpochListResponse = {
   epochs: {
@@ -684,6 +754,10 @@ export type PageTypes = {
   ConversationTurn: ConversationTurn;
   ConversationListResponse: ConversationListResponse;
   ConversationResponse: ConversationResponse;
+  OrderRunView: OrderRunView;
+  OrderView: OrderView;
+  OrderListResponse: OrderListResponse;
+  OrderResponse: OrderResponse;
   EpochListResponse: EpochListResponse;
   EpochReport: EpochReport;
   ClaimProof: ClaimProof;
