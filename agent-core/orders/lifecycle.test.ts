@@ -1,0 +1,120 @@
+import { type Address, erc20Abi, type Hex, parseUnits } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fundFromFaucet } from '../../devnet/faucet.ts';
+import { devnetClients } from '../../devnet/testing/clients.ts';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { applyDelegationChange, previewDelegationChange, readDelegation } from '../../smart-accounts/eip7702.ts';
+import { getExecution } from '../../smart-accounts/executions.ts';
+import { newUser, TEST_PASSPHRASE, testEnvironment } from '../../smart-accounts/testing/environment.ts';
+import { migrateAgentCore } from '../migrations.ts';
+import { ensureAgentKey, unlockAgentKey } from './agent-key.ts';
+import { cancelOrder, confirmOrder, pauseOrder, resumeOrder } from './lifecycle.ts';
+import { migrateOrders } from './migrations.ts';
+import { proposeDailySwap } from './propose-daily-swap.ts';
+import { type RunnerEnvironment, runOrders } from './runner.ts';
+import { getOrder, orderRuns } from './store.ts';
+
+/**
+ * An order's life through Sextant's own code, as a user lives it: their address upgraded to the
+ * DeleGator, a daily swap proposed in words, confirmed (delegations signed, the grant sent from
+ * their address), run by the runner with the agent key, paused, resumed, and cancelled (revoked on
+ * chain). Inside an anvil snapshot, reverted at the end.
+ */
+const manifest = testDevnet();
+const { testClient, publicClient } = devnetClients(manifest);
+const env = testEnvironment(manifest) as RunnerEnvironment & { dbPath: string };
+migrateAgentCore(env.db);
+migrateOrders(env.db);
+const usdc = manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
+const weth = manifest.contracts.weth;
+const router = manifest.contracts.uniswapV3.swapRouter02;
+const balanceOf = (token: Address, holder: Address) =>
+  publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
+const allowance = (holder: Address) =>
+  publicClient.readContract({
+    address: usdc.address,
+    abi: erc20Abi,
+    functionName: 'allowance',
+    args: [holder, router],
+  });
+
+let snapshot: Hex;
+beforeAll(async () => {
+  snapshot = await testClient.snapshot();
+});
+afterAll(async () => {
+  await testClient.revert({ id: snapshot });
+  await testClient.mine({ blocks: 1 });
+});
+
+describe('a standing order’s life', () => {
+  it('is proposed in words, granted from the user’s address, run by the agent key, and revoked on chain when cancelled', async () => {
+    const { userId, owner } = await newUser(env);
+    const address = owner.address;
+    await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
+    const change = await previewDelegationChange(env, userId, address, 'upgrade', { implementation: 'delegator' });
+    await applyDelegationChange(env, owner, change);
+    expect(await readDelegation(publicClient, address)).toEqual({
+      kind: 'delegated',
+      implementation: manifest.contracts.delegation.eip7702StatelessDeleGator,
+    });
+    const agent = await ensureAgentKey(env.db, userId, TEST_PASSPHRASE);
+    env.agentKey = () => unlockAgentKey(env.db, userId, TEST_PASSPHRASE);
+
+    const proposed = await proposeDailySwap(env, userId, address, { amount: '50', spend: 'USDC', buy: 'ETH', days: 3 });
+    expect(proposed.status).toBe('proposed');
+    expect(proposed.words).toMatch(
+      /^Sextant may swap 50 USDC into at least 0\.01\d+ WETH on Uniswap V3 .* once a day for 3 days/,
+    );
+    expect(proposed.words).toContain('Your address allows the Uniswap V3 router 150 USDC for it.');
+    expect(proposed.words).toContain(`sends the agent key ${agent}`);
+    // Nothing is signed or sent by a proposal.
+    expect(await allowance(address)).toBe(0n);
+
+    const usdcBefore = await balanceOf(usdc.address, address);
+    const granted = await confirmOrder(env, owner, userId, proposed.id);
+    expect(granted.status).toBe('active');
+    expect(getExecution(env.db, userId, granted.grantExecutionId as string).status).toBe('succeeded');
+    expect(await allowance(address)).toBe(parseUnits('150', 6));
+    expect(await publicClient.getBalance({ address: agent })).toBe(granted.agentGas);
+    // Confirming again changes nothing.
+    expect((await confirmOrder(env, owner, userId, proposed.id)).grantExecutionId).toBe(granted.grantExecutionId);
+
+    const wethBefore = await balanceOf(weth, address);
+    expect((await runOrders(env)).find((r) => r.orderId === granted.id)?.outcome).toBe('day 1 succeeded');
+    expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('50', 6));
+    expect(await balanceOf(weth, address)).toBeGreaterThan(wethBefore);
+
+    // Paused: the next day passes without a run; resumed: the day after runs.
+    pauseOrder(env, userId, granted.id);
+    await testClient.increaseTime({ seconds: 86_400 });
+    await testClient.mine({ blocks: 1 });
+    expect(await runOrders(env)).toEqual([]);
+    expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('50', 6));
+    resumeOrder(env, userId, granted.id);
+
+    const cancelled = await cancelOrder(env, owner, userId, granted.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(await allowance(address)).toBe(0n);
+    expect(await runOrders(env)).toEqual([]);
+    expect(orderRuns(env.db, granted.id)).toHaveLength(1);
+    expect(getOrder(env.db, userId, granted.id).statusReason).toMatch(/^Revoked on chain/);
+    expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('50', 6));
+  });
+
+  it('refuses to confirm for an address that cannot hold delegations, and a day over the policy’s limits', async () => {
+    const { userId, owner } = await newUser(env);
+    await ensureAgentKey(env.db, userId, TEST_PASSPHRASE);
+    await expect(
+      proposeDailySwap(env, userId, owner.address, { amount: '20000', spend: 'USDC', buy: 'WETH', days: 2 }),
+    ).rejects.toThrow(/over your limit of \$10000 per plan/);
+    const proposed = await proposeDailySwap(env, userId, owner.address, {
+      amount: '5',
+      spend: 'USDC',
+      buy: 'WETH',
+      days: 2,
+    });
+    await expect(confirmOrder(env, owner, userId, proposed.id)).rejects.toThrow(/DeleGator/);
+    expect(getOrder(env.db, userId, proposed.id).status).toBe('proposed');
+  });
+});

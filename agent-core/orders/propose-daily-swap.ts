@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type Address,
+  formatEther,
+  formatUnits,
+  isAddressEqual,
+  type PublicClient,
+  parseUnits,
+  zeroAddress,
+} from 'viem';
+import type { Chain, Token } from '../../common/chains/types.ts';
+import type { Db } from '../../common/database.ts';
+import { factoryAbi, poolAbi } from '../../skills/uniswap-v3/abi.ts';
+import { FEE_TIERS } from '../../skills/uniswap-v3/fee-tiers.ts';
+import { getPolicy } from '../policy/policy.ts';
+import { agentKeyAddress } from './agent-key.ts';
+import { type DailySwapGrant, dailySwapGrant, MAX_GRANT_DAYS } from './daily-swap-grant.ts';
+import { OrderError } from './errors.ts';
+import { aaveOraclePrices, usdValue } from './oracle-price.ts';
+import { insertOrder, listOrders, newOrderId, type Order } from './store.ts';
+
+/** "Swap 50 USDC into WETH every day for 30 days", as the CLI, the API and chat give it. */
+export type DailySwapRequest = {
+  /** The amount of `spend` each day, in whole tokens ("50"). */
+  amount: string;
+  /** The listed token spent (a symbol: USDC). */
+  spend: string;
+  /** The listed token bought (a symbol; ETH buys WETH, which the swap delivers). */
+  buy: string;
+  days: number;
+  /**
+   * The most the user will pay for one `buy` token, in `spend` tokens: the grant's floor. Without it,
+   * 10% above the oracle's price now (shown in the words, so the user sees what they accept).
+   */
+  maxPrice?: string;
+};
+
+export type OrdersChain = { db: Db; chain: Chain; publicClient: PublicClient };
+
+/** Above the oracle's price now, what a daily swap accepts unless the user names a maximum. */
+const DEFAULT_PRICE_HEADROOM = 0.1;
+/**
+ * Gas of one run as the runner limits it: a redemption with the grant's eight caveats and the swap
+ * uses about 391,000 (npm run bench:orders), and the runner sends it with 120% of its estimate.
+ */
+const RUN_GAS = 500_000n;
+
+/**
+ * A daily swap order, proposed: the grant it would make (delegations to sign, the router's
+ * allowance, the agent key's gas) in words, held to the user's policy, stored as `proposed`. Nothing
+ * is signed or sent until the user confirms (lifecycle.ts).
+ */
+export async function proposeDailySwap(
+  env: OrdersChain,
+  userId: string,
+  account: Address,
+  request: DailySwapRequest,
+): Promise<Order> {
+  const framework = env.chain.contracts.delegationFramework;
+  const router = env.chain.contracts.uniswapV3?.swapRouter02;
+  if (!framework || !router) {
+    throw new OrderError(
+      `${env.chain.name} has no delegation framework or no Uniswap V3: standing orders cannot run here.`,
+    );
+  }
+  const agent = agentKeyAddress(env.db, userId);
+  if (!agent)
+    throw new OrderError('The agent key is made when the passphrase is at hand (ensureAgentKey) before proposing.');
+  if (!Number.isInteger(request.days) || request.days < 1 || request.days > MAX_GRANT_DAYS) {
+    throw new OrderError(`A daily swap runs for 1 to ${MAX_GRANT_DAYS} days.`, {
+      hint: `Ask for ${MAX_GRANT_DAYS} days or fewer; grant again when it ends (one transaction must be able to revoke it).`,
+    });
+  }
+  const tokenIn = listedToken(env.chain, request.spend);
+  const tokenOut = listedToken(env.chain, request.buy === 'ETH' ? 'WETH' : request.buy);
+  if (isAddressEqual(tokenIn.address, tokenOut.address)) throw new OrderError('A swap needs two different tokens.');
+  const amountIn = parseAmount(request.amount, tokenIn);
+  const overlapping = listOrders(env.db, userId).find(
+    (o) =>
+      ['proposed', 'granting', 'active', 'paused'].includes(o.status) &&
+      isAddressEqual(o.terms.tokenIn.address, tokenIn.address) &&
+      isAddressEqual(o.terms.router, router),
+  );
+  if (overlapping && overlapping.status !== 'proposed') {
+    // Two grants would share one allowance: approving for the second resets the first's.
+    throw new OrderError(`Order ${overlapping.id} already spends ${tokenIn.symbol} through the Uniswap V3 router.`, {
+      hint: `Cancel it first (\`sextant orders cancel ${overlapping.id}\`); one order per token spent, for now.`,
+    });
+  }
+
+  const prices = await aaveOraclePrices(env.publicClient, env.chain);
+  const [usdIn, usdOut] = await Promise.all([prices.usd(tokenIn), prices.usd(tokenOut)]);
+  if (usdIn === undefined || usdOut === undefined) {
+    throw new OrderError(
+      `The Aave oracle has no price for ${usdIn === undefined ? tokenIn.symbol : tokenOut.symbol}; a standing order acts only on prices from the chain.`,
+    );
+  }
+  const oraclePrice = usdOut / usdIn; // spend tokens per buy token
+  const maxPrice =
+    request.maxPrice === undefined ? oraclePrice * (1 + DEFAULT_PRICE_HEADROOM) : Number(request.maxPrice);
+  if (!Number.isFinite(maxPrice) || maxPrice <= 0) {
+    throw new OrderError(`"${request.maxPrice}" is not a price.`, {
+      hint: `Give the most you will pay for 1 ${tokenOut.symbol}, in ${tokenIn.symbol}.`,
+    });
+  }
+  if (maxPrice < oraclePrice) {
+    throw new OrderError(
+      `At most ${maxPrice} ${tokenIn.symbol} per ${tokenOut.symbol} is below the oracle's ${round(oraclePrice)} now: no day would run.`,
+      { hint: 'Give a maximum above the price now, or wait for a price order (not built yet).' },
+    );
+  }
+  // The floor: amountIn buys at least amountIn / maxPrice of tokenOut.
+  const minAmountOut = parseUnits(
+    trimDecimals(Number(formatUnits(amountIn, tokenIn.decimals)) / maxPrice, tokenOut.decimals),
+    tokenOut.decimals,
+  );
+
+  const dailyUsd = usdValue(amountIn, tokenIn.decimals, usdIn);
+  const policy = getPolicy(env.db, userId);
+  if (dailyUsd > policy.maxPlanUsd || dailyUsd > policy.maxDailyUsd) {
+    throw new OrderError(
+      `Each day would move $${round(dailyUsd)}, over your limit of $${Math.min(policy.maxPlanUsd, policy.maxDailyUsd)} ${dailyUsd > policy.maxPlanUsd ? 'per plan' : 'a day'}.`,
+      { hint: 'Ask for a smaller amount, or raise the limit with `sextant policy set`.' },
+    );
+  }
+
+  const pool = await deepestPool(env.publicClient, env.chain, tokenIn.address, tokenOut.address);
+  const start = (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+  const terms: DailySwapGrant = {
+    user: account,
+    agent,
+    tokenIn: { address: tokenIn.address, symbol: tokenIn.symbol, decimals: tokenIn.decimals },
+    tokenOut: { address: tokenOut.address, symbol: tokenOut.symbol, decimals: tokenOut.decimals },
+    amountIn,
+    minAmountOut,
+    fee: pool.fee,
+    router,
+    protocol: 'Uniswap V3',
+    start,
+    days: request.days,
+    salt: BigInt(`0x${randomBytes(8).toString('hex')}`) << 64n,
+    enforcers: framework.enforcers,
+  };
+  const built = dailySwapGrant(terms);
+  const fees = await env.publicClient.estimateFeesPerGas();
+  // Twice today's maximum fee, and one run more than the days: the runner sends a run only while the
+  // agent key holds its gas limit at the maximum fee, which is above what a run then pays.
+  const agentGas = RUN_GAS * BigInt(request.days + 1) * fees.maxFeePerGas * 2n;
+  const words = `${built.words} Your address also sends the agent key ${agent} ${formatEther(agentGas)} ETH for the gas of its ${request.days} swap${request.days === 1 ? '' : 's'} (a stolen agent key could spend that ETH, and nothing more).`;
+  return insertOrder(env.db, {
+    id: newOrderId(),
+    userId,
+    chainId: env.chain.chainId,
+    account,
+    agent,
+    kind: 'daily-swap',
+    terms,
+    // Unsigned until confirmed; the signed ones replace them (recordGrant).
+    delegations: built.delegations.map((d) => ({ ...d, signature: '0x' })),
+    words,
+    status: 'proposed',
+    grantExecutionId: null,
+    agentGas,
+  });
+}
+
+function listedToken(chain: Chain, symbol: string): Token {
+  const token = chain.tokens.find((t) => t.symbol.toUpperCase() === symbol.toUpperCase() && t.listed !== false);
+  if (!token) {
+    throw new OrderError(`${symbol} is not a listed token on ${chain.name}.`, {
+      hint: `Use one of ${chain.tokens.map((t) => t.symbol).join(', ')}.`,
+    });
+  }
+  return token;
+}
+
+function parseAmount(amount: string, token: Token): bigint {
+  if (!/^\d+(\.\d+)?$/.test(amount.trim())) {
+    throw new OrderError(`"${amount}" is not an amount.`, {
+      hint: `Give the ${token.symbol} to spend each day, as a number: 50.`,
+    });
+  }
+  const units = parseUnits(amount.trim(), token.decimals);
+  if (units <= 0n) throw new OrderError('A daily swap needs an amount above 0.');
+  return units;
+}
+
+/** The pool of the pair with the most liquidity in range, across the fee tiers. */
+async function deepestPool(client: PublicClient, chain: Chain, a: Address, b: Address): Promise<{ fee: number }> {
+  const factory = chain.contracts.uniswapV3?.factory as Address;
+  const pools = await Promise.all(
+    FEE_TIERS.map(async (fee) => {
+      const address = await client.readContract({
+        address: factory,
+        abi: factoryAbi,
+        functionName: 'getPool',
+        args: [a, b, fee],
+      });
+      if (address === zeroAddress) return { fee, liquidity: 0n };
+      return { fee, liquidity: await client.readContract({ address, abi: poolAbi, functionName: 'liquidity' }) };
+    }),
+  );
+  const best = pools.reduce((x, y) => (y.liquidity > x.liquidity ? y : x));
+  if (best.liquidity === 0n) throw new OrderError('There is no Uniswap V3 pool with liquidity for this pair.');
+  return best;
+}
+
+function trimDecimals(value: number, decimals: number): string {
+  return value.toFixed(Math.min(decimals, 18)).replace(/\.?0+$/, '');
+}
+
+function round(value: number): string {
+  return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
