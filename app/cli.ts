@@ -60,6 +60,12 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('../agent-core/plans-command.ts')).plansCommand(await agentSession()),
   },
   {
+    name: 'orders',
+    summary:
+      'standing orders: a daily swap the agent key runs within limits the chain enforces (new, list, cancel, run)',
+    load: async () => (await import('../agent-core/orders/command.ts')).ordersCommand,
+  },
+  {
     name: 'policy',
     summary: "show or change the user's limits (per plan, per day, slippage, new recipients)",
     load: async () => (await import('../agent-core/command.ts')).policyCommand(await agentSession()),

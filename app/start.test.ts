@@ -75,6 +75,10 @@ describe('sextant start', () => {
       expect(run.stdout()).toMatch(
         /^ {2}keys +no SEXTANT_PASSPHRASE: confirming a plan asks for it in the page \(.*5 minutes unused\)$/m,
       );
+      // Agent keys open with the passphrase only: without it the server runs no standing orders, and says so once.
+      expect(run.stdout()).toMatch(
+        /^ {2}orders +standing orders wait: the runner opens agent keys with SEXTANT_PASSPHRASE/m,
+      );
       const token = /\?token=([\w-]+)/.exec(run.stdout())?.[1];
       const post = (path: string, body: unknown) =>
         fetch(`http://127.0.0.1:${port}${path}`, {

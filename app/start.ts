@@ -1,4 +1,11 @@
 import { detectLlm } from '../agent-core/llm-status.ts';
+import type { RunnerEnvironment } from '../agent-core/orders/runner.ts';
+import {
+  agentKeysFor,
+  ordersIntervalSeconds,
+  outcomeChanges,
+  startOrderRunner,
+} from '../agent-core/orders/schedule.ts';
 import { chatUiRoutes } from '../chat-ui/routes.ts';
 import type { Chain } from '../common/chains/types.ts';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
@@ -38,6 +45,11 @@ the terminal (or the start stops, saying to set it, when there is no terminal), 
 asks for the passphrase in the page: the key then stays unlocked in memory until it has gone unused
 for SEXTANT_UNLOCK_IDLE_MINUTES (15). On the devnet, \`sextant faucet\` or the page's "Get test funds"
 button (POST /v1/faucet) funds the account.
+
+Standing orders (\`sextant orders\`) run inside the server: a pass every ORDERS_INTERVAL_SECONDS
+(30 on the devnet, 60 elsewhere; 0 turns it off) makes each live order's swap of the day. It opens
+each user's agent key with SEXTANT_PASSPHRASE, so without it no order runs here (the start says
+so; \`sextant orders run\` runs them from a terminal).
 
 Options:
   --port N      the server's port (default: PORT); it listens on HOST
@@ -104,6 +116,8 @@ export const startCommand: Command = {
     let server: Awaited<ReturnType<typeof listen>>;
     let url: string;
     let runtime: Awaited<ReturnType<typeof serverRuntime>> | undefined;
+    let orders: { stop: () => Promise<void> } | undefined;
+    let ordersLine: string;
     try {
       // The user the printed link signs in: their owner key is created on first start.
       ensureUser(db, settings.user);
@@ -127,7 +141,9 @@ export const startCommand: Command = {
       });
       server = await listen(app, host, port);
       url = `${server.url}/?token=${accessToken(settings.dataDir, settings.user)}`;
+      ({ orders, line: ordersLine } = startStandingOrders(executionEnvironment(db, network), settings, stderr));
     } catch (error) {
+      await orders?.stop();
       runtime?.keys.close();
       await reconciler.stop();
       db.close();
@@ -142,12 +158,14 @@ export const startCommand: Command = {
   api      ${server.url}/openapi.json (Authorization: Bearer <the token>)
   mcp      ${server.url}/mcp (MCP over streamable HTTP; give agents the MCP token, \`sextant token --mcp\`: it builds plans, never confirms them)
   llm      ${llm.provider === 'ollama' ? `Ollama ${llm.model} at ${llm.host}` : `embedded parser — ${llm.detail}`}
-${keys ? `  keys     ${keys}\n` : ''}${network.isDevnet ? `  funds    test funds: \`sextant faucet\` (another terminal), or the page's "Get test funds" button\n` : ''}Press Ctrl-C to stop.
+${keys ? `  keys     ${keys}\n` : ''}  orders   ${ordersLine}
+${network.isDevnet ? `  funds    test funds: \`sextant faucet\` (another terminal), or the page's "Get test funds" button\n` : ''}Press Ctrl-C to stop.
 `);
     return serveUntilStopped(
       stderr,
       async () => {
         await server.close();
+        await orders?.stop();
         runtime?.keys.close();
         await reconciler.stop();
         db.close();
@@ -157,6 +175,38 @@ ${keys ? `  keys     ${keys}\n` : ''}${network.isDevnet ? `  funds    test funds
     );
   },
 };
+
+/**
+ * The standing orders' runner inside the server, and the banner's line about it. It runs only with
+ * SEXTANT_PASSPHRASE: the agent keys must open unattended, and the server never asks its terminal.
+ * Passes never overlap; what changes is logged, a failed pass too, and neither stops the server.
+ */
+function startStandingOrders(
+  env: ReturnType<typeof executionEnvironment>,
+  settings: Settings,
+  stderr: (text: string) => void,
+  passphrase: string | undefined = process.env.SEXTANT_PASSPHRASE,
+): { orders: { stop: () => Promise<void> } | undefined; line: string } {
+  const seconds = ordersIntervalSeconds(settings.ordersIntervalSeconds, { isDevnet: settings.chain === 'devnet' });
+  if (seconds === 0) return { orders: undefined, line: 'the runner is off (ORDERS_INTERVAL_SECONDS=0)' };
+  if (!passphrase) {
+    return {
+      orders: undefined,
+      line: 'standing orders wait: the runner opens agent keys with SEXTANT_PASSPHRASE, which is not set (`sextant orders run` runs them from a terminal)',
+    };
+  }
+  const runnerEnv: RunnerEnvironment = { ...env, agentKey: agentKeysFor(env.db, passphrase).agentKey };
+  const changes = outcomeChanges();
+  const orders = startOrderRunner(runnerEnv, {
+    intervalMs: seconds * 1000,
+    onPass: ({ orders: report }) => {
+      for (const { orderId, outcome } of changes(report)) stderr(`Standing order ${orderId}: ${outcome}\n`);
+    },
+    onError: (error) =>
+      stderr(`Standing orders' pass failed (the next one tries again): ${(error as Error).message}\n`),
+  });
+  return { orders, line: `the runner checks them every ${seconds} s (\`sextant orders list\`)` };
+}
 
 /** A real network from the registry (through resolveNetwork), checked against the RPC it is reached through. */
 async function realNetwork(settings: Settings): Promise<HealthDependencies & { chain: Chain }> {

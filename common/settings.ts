@@ -36,6 +36,13 @@ const SettingsSchema = z.object({
     .number({ error: 'expected a number of minutes' })
     .positive('expected a number of minutes above 0')
     .default(15),
+  // Seconds between the standing orders' runner passes in `sextant start` (unset: 30 on the devnet,
+  // 60 elsewhere); 0 turns the runner off.
+  ORDERS_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int('expected a whole number of seconds')
+    .min(0, 'expected a number of seconds, 0 or more')
+    .optional(),
   // Comma-separated auditor addresses; unset means the project's own auditor (skills/project-keys.ts).
   SKILL_AUDITORS: z
     .string()
@@ -66,6 +73,8 @@ export type Settings = {
   user: string;
   /** Minutes an owner key unlocked over the page stays in the server's memory unused. */
   unlockIdleMinutes: number;
+  /** Seconds between the standing orders' runner passes in the server; undefined: the network's default; 0: off. */
+  ordersIntervalSeconds: number | undefined;
   /** The auditors whose attestations let a skill run; undefined means the project's own auditor. */
   skillAuditors: `0x${string}`[] | undefined;
   /** The bundle guard's address on a real network; undefined there means bundles run unguarded. */
@@ -102,6 +111,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     ollama: { host: normalizeOllamaHost(s.OLLAMA_HOST), model: s.OLLAMA_MODEL },
     user: s.SEXTANT_USER,
     unlockIdleMinutes: s.SEXTANT_UNLOCK_IDLE_MINUTES,
+    ordersIntervalSeconds: s.ORDERS_INTERVAL_SECONDS,
     skillAuditors: s.SKILL_AUDITORS?.split(',').map((address) => address.trim() as `0x${string}`),
     bundleGuardAddress: s.BUNDLE_GUARD_ADDRESS as `0x${string}` | undefined,
   };
