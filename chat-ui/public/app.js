@@ -4,6 +4,7 @@
 import { api, onConnection } from './js/api.js';
 import { createChat } from './js/chat.js';
 import { $, h, icon, replaceChildren } from './js/dom.js';
+import { createOrders } from './js/orders.js';
 import { createPanel } from './js/panel.js';
 import { rememberReferrer } from './js/referrer.js';
 
@@ -49,10 +50,12 @@ function clearBanner(key) {
 }
 
 const panel = createPanel();
+const orders = createOrders();
 const chat = createChat({
   referrer: rememberReferrer(location.search),
   onSettled: () => {
     panel.loadAccount();
+    orders.load();
     checkHealth();
   },
   onAccountChanged: () => panel.loadAccount(),
@@ -154,6 +157,7 @@ async function loadEverything() {
   if (locked) return;
   await Promise.all([
     panel.loadAccount(),
+    orders.load(),
     panel.loadPolicy(),
     panel.loadSkills(),
     panel.loadEmissions(),

@@ -18,6 +18,7 @@ import type {
   HealthResponse,
   Intent,
   LlmStatus,
+  OrderListResponse,
   PlanResponse,
   PlanView,
   Policy,
@@ -662,6 +663,8 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
 
   // The fake keeps no history (the real one is tested on the devnet, chat-ui/history.e2e.test.ts).
   app.get('/v1/conversations', (c) => c.json({ conversations: [] } satisfies ConversationListResponse));
+  // No standing orders: the Orders card's own tests run against the real server (chat-ui/orders.e2e.test.ts).
+  app.get('/v1/orders', (c) => c.json({ orders: [] } satisfies OrderListResponse));
   app.get('/v1/conversations/:id', (c) =>
     c.json({ error: 'There is no such conversation.', hint: 'Start a new one, or pick one from the list.' }, 404),
   );

@@ -200,6 +200,8 @@ export async function requestEvents(path, options, onEvent) {
  * @typedef {import('./api-types.js').FaucetResponse} FaucetResponse
  * @typedef {import('./api-types.js').PlanResponse} PlanResponse
  * @typedef {import('./api-types.js').ExecutionResponse} ExecutionResponse
+ * @typedef {import('./api-types.js').OrderListResponse} OrderListResponse
+ * @typedef {import('./api-types.js').OrderResponse} OrderResponse
  */
 
 /**
@@ -217,6 +219,8 @@ const path = {
   execution: (id) => `/v1/executions/${encodeURIComponent(id)}`,
   /** @param {string} id */
   conversation: (id) => `/v1/conversations/${encodeURIComponent(id)}`,
+  /** @param {string} id */
+  order: (id) => `/v1/orders/${encodeURIComponent(id)}`,
 };
 
 export const api = {
@@ -290,6 +294,33 @@ export const api = {
    * @returns {Promise<PlanResponse>}
    */
   cancel: (planId) => requestJson(`${path.plan(planId)}/cancel`, { method: 'POST', body: {} }),
+  /**
+   * The user's standing orders, newest first, each with its runs (GET /v1/orders).
+   * @returns {Promise<OrderListResponse>}
+   */
+  orders: () => requestJson('/v1/orders'),
+  /**
+   * Grants a proposed order: the owner key signs, the user's address sends the grant (a 423 when the key is locked).
+   * @param {string} id
+   * @returns {Promise<OrderResponse>}
+   */
+  confirmOrder: (id) => requestJson(`${path.order(id)}/confirm`, { method: 'POST', body: {} }),
+  /**
+   * @param {string} id
+   * @returns {Promise<OrderResponse>}
+   */
+  pauseOrder: (id) => requestJson(`${path.order(id)}/pause`, { method: 'POST', body: {} }),
+  /**
+   * @param {string} id
+   * @returns {Promise<OrderResponse>}
+   */
+  resumeOrder: (id) => requestJson(`${path.order(id)}/resume`, { method: 'POST', body: {} }),
+  /**
+   * Cancels an order: a granted one is revoked on chain first, from the user's address (a 423 when the key is locked).
+   * @param {string} id
+   * @returns {Promise<OrderResponse>}
+   */
+  cancelOrder: (id) => requestJson(`${path.order(id)}/cancel`, { method: 'POST', body: {} }),
   /**
    * @param {string} id
    * @returns {Promise<ExecutionResponse>}
