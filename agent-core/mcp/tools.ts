@@ -235,7 +235,7 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
     {
       title: 'Propose a standing order',
       description:
-        'Proposes a daily swap the agent key runs while the user is away ("swap 50 USDC into ETH every day for 30 days"): returns the order id and the grant in words (what the chain will let Sextant do, and nothing else). Nothing is signed or granted: only the user can confirm the grant, in Sextant (the page or `sextant orders`), never through a tool.',
+        'Proposes a daily swap the agent key runs while the user is away ("swap 50 USDC into ETH every day for 30 days"): returns the order id and the grant in words (what the chain will let Sextant do, and nothing else). Nothing is signed or granted: only the user can confirm the grant, in Sextant (the page’s Orders card or `sextant orders confirm ID`), never through a tool.',
       inputSchema: OrderRequestSchema.shape,
       annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: true },
     },
@@ -268,7 +268,7 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
 
 /** How a person grants a proposed order; an agent is told this, never able to do it. */
 export const CONFIRM_ORDER_IN_SEXTANT = (orderId: string) =>
-  `the user reads the grant and confirms it in Sextant: the Orders card of the chat page, \`sextant orders\` in their terminal, or POST /v1/orders/${orderId}/confirm from the page's session`;
+  `the user reads the grant and confirms it in Sextant: the Orders card of the chat page, \`sextant orders confirm ${orderId}\` in their terminal, or POST /v1/orders/${orderId}/confirm from the page's session`;
 
 function executionAnswer(plan: StoredPlan, execution: ReturnType<typeof executionJson> | null): CallToolResult {
   switch (plan.status) {

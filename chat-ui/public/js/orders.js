@@ -70,9 +70,9 @@ export function createOrders() {
         h(
           'p',
           { class: 'muted small', dataset: { testid: 'orders-empty' } },
-          'No standing orders. Propose one with ',
-          h('code', { text: 'sextant orders' }),
-          ' or an agent (MCP); you grant it here.',
+          'No standing orders. Make one with ',
+          h('code', { text: 'sextant orders new' }),
+          ', or let an agent propose one (MCP) and grant it here.',
         ),
       );
       return;
