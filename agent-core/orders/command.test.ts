@@ -137,6 +137,32 @@ describe('sextant orders', () => {
     expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('50', usdc.decimals));
   });
 
+  it('runs passes with `orders run --watch` until stopped, one JSON line each', async () => {
+    const env = userEnv('wes');
+    const run = runSextant(['orders', 'run', '--watch', '--interval', '1', '--json'], {
+      ...env,
+      RPC_URL: manifest.rpcUrl,
+    });
+    try {
+      await eventually(
+        () => run.stdout().trim().split('\n').length >= 2,
+        20_000,
+        `two passes\n${run.stdout()}\n${run.stderr()}`,
+      );
+      expect(run.stderr()).toContain('Running standing orders on Sextant devnet every 1 s; Ctrl-C stops.');
+      const passes = run
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(passes[0]).toMatchObject({ reconciled: { unreachable: false }, orders: [] });
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toContain('Stopped.');
+  });
+
   it('runs inside `sextant start`: a pass makes day 1’s swap, and the runner stops with the server', async () => {
     const env = userEnv('tess');
     const address = await delegatorUser(env);

@@ -543,6 +543,8 @@ async function run(argv: string[], context: CommandContext): Promise<number> {
   const runner = startOrderRunner(env, {
     intervalMs: intervalSeconds * 1000,
     reconcile: true,
+    // Nothing else holds the process open until Ctrl-C.
+    keepAlive: true,
     onPass: (pass) => {
       if (values.json)
         return context.stdout(`${JSON.stringify(pass, (_key, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);

@@ -60,14 +60,15 @@ export async function orderPass(env: RunnerEnvironment, options: { reconcile?: b
 /**
  * Runs a pass now and then every `intervalMs` after the last one ended, until `stop`: passes never
  * overlap, a failed pass is handed to `onError` and the schedule goes on. `stop` resolves once a pass
- * under way has finished, so the database can be closed after it; the timer never keeps the process
- * alive on its own.
+ * under way has finished, so the database can be closed after it. The timer does not keep the
+ * process alive (the server does) unless `keepAlive`, for a runner that is all the process does.
  */
 export function startOrderRunner(
   env: RunnerEnvironment,
   options: {
     intervalMs: number;
     reconcile?: boolean;
+    keepAlive?: boolean;
     onPass?: (pass: OrderPass) => void;
     onError?: (error: unknown) => void;
   },
@@ -85,7 +86,7 @@ export function startOrderRunner(
           if (!stopped) schedule(options.intervalMs);
         });
     }, delayMs);
-    timer.unref();
+    if (!options.keepAlive) timer.unref();
   };
   schedule(0);
   return {
