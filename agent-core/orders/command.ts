@@ -176,15 +176,18 @@ Subcommands (each has its --help):
   cancel    revoke it on chain (allowance back to 0, delegations disabled)
   run       one runner pass over every user's orders (--watch: until Ctrl-C)`;
 
-/** The data directory's database with the tables orders need, and the user (created if new). */
-function openOrders(context: CommandContext, userFlag: string | undefined) {
+/**
+ * The data directory's database with the tables orders need, and the user (created if new); with
+ * `userFlag` null (the runner, which acts for every user), no user.
+ */
+function openOrders(context: CommandContext, userFlag: string | undefined | null) {
   const userId = userFlag || context.settings.user;
   const db = openDatabase(databasePath(context.settings.dataDir));
   try {
     migrateSmartAccounts(db);
     migrateAgentCore(db);
     migrateOrders(db);
-    ensureUser(db, userId);
+    if (userFlag !== null) ensureUser(db, userId);
   } catch (error) {
     db.close();
     throw error;
@@ -525,7 +528,7 @@ async function run(argv: string[], context: CommandContext): Promise<number> {
       throw new UsageError(`--interval takes a number of seconds above 0, not "${values.interval}".`);
     }
   }
-  const { db } = openOrders(context, undefined);
+  const { db } = openOrders(context, null);
   // Asked once, at the first agent key a live order needs: a pass with nothing to run asks nothing.
   const keys = agentKeysFor(db, () => readPassphrase('open the agent keys of standing orders'));
   const env: RunnerEnvironment = { ...executionEnvironment(db, network), agentKey: keys.agentKey };
