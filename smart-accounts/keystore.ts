@@ -34,16 +34,7 @@ export async function createOwnerKey(
       `INSERT OR IGNORE INTO owner_keys (user_id, address, kdf, salt, iv, ciphertext, tag, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(
-      userId,
-      address,
-      sealed.kdf,
-      sealed.salt,
-      sealed.iv,
-      sealed.ciphertext,
-      sealed.tag,
-      new Date().toISOString(),
-    );
+    .run(userId, address, sealed.kdf, sealed.salt, sealed.iv, sealed.ciphertext, sealed.tag, new Date().toISOString());
   // Two processes creating the same user's key at once: the first one wins, and both use it.
   return inserted.changes === 1 ? address : (ownerAddress(db, userId) as Address);
 }

@@ -59,6 +59,16 @@ export const IntentSchema = z.object({
   ).optional(),
   chain: SlugSchema.describe('Lower-case chain slug, only when the user named one ("base", "arbitrum").').optional(),
   toChain: SlugSchema.describe('Bridges: the destination chain slug.').optional(),
+  schedule: z
+    .object({
+      every: z.literal('day'),
+      times: z.number().int().min(1).max(366),
+    })
+    .strict()
+    .describe(
+      'A repetition the user stated ("every day for 30 days": {"every": "day", "times": 30}): the request becomes a standing order, never a one-off. Only when the words say both how often and how many times.',
+    )
+    .optional(),
 });
 
 export const ParseResultSchema = z.object({

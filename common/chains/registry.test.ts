@@ -25,10 +25,7 @@ describe('the chain registry', () => {
 
   it('holds only checksummed addresses, and every token once per chain', () => {
     for (const chain of knownNetworks) {
-      const addresses = [
-        ...addressesIn(chain.contracts),
-        ...chain.tokens.map((token) => token.address),
-      ];
+      const addresses = [...addressesIn(chain.contracts), ...chain.tokens.map((token) => token.address)];
       for (const address of addresses) expect(getAddress(address), `${chain.slug} ${address}`).toBe(address);
       const symbols = chain.tokens.map((token) => token.symbol);
       expect(new Set(symbols).size).toBe(symbols.length);

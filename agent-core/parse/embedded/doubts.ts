@@ -73,7 +73,7 @@ export function messageDoubt(message: string, action: string | undefined): Messa
     return {
       kind: 'later',
       question:
-        "I can only do a request now, once: I can't wait for a time or a condition, or repeat it. If you want it done now, ask for it without the condition.",
+        'I can do a request now, once, or repeat one swap daily as a standing order ("swap 50 USDC into ETH every day for 30 days"); I can\'t wait for a time or a condition. If you want it done now, ask for it without the condition.',
     };
   }
   return undefined;

@@ -13,6 +13,7 @@ import { interpretClause } from './interpret.ts';
 import { markMinimum, markSlippage } from './limits.ts';
 import { tokenize } from './normalize.ts';
 import { isPartyWord } from './parties.ts';
+import { readSchedule } from './schedule.ts';
 import { type Tag, tagPieces } from './tags.ts';
 import { buildVocabulary } from './vocabulary.ts';
 
@@ -69,6 +70,34 @@ export function parseEmbedded(text: string, options: EmbeddedParseOptions = {}):
 export function readEmbedded(
   text: string,
   options: EmbeddedParseOptions = {},
+): { result: ParseResult; conflict?: string | undefined; parties: string[]; notPayees: string[] } {
+  // "…every day for 30 days": the request is read without its repetition, which is then put back on
+  // it (a standing order); a repetition not said in full is asked about with nothing kept.
+  const repeated = readSchedule(text);
+  if (repeated.kind === 'unclear') {
+    return {
+      result: { intents: [], clarify: repeated.question, parser: 'embedded' },
+      conflict: repeated.question,
+      parties: [],
+      notPayees: [],
+    };
+  }
+  if (repeated.kind === 'none') return readOnce(text, options);
+  const reading = readOnce(repeated.rest, options);
+  const { intents, clarify, unsupported } = reading.result;
+  if (intents.length === 0 || unsupported) return reading;
+  if (intents.length > 1 || intents[0]?.action !== 'swap') {
+    const question =
+      'Only a single swap can repeat, as a standing order ("swap 50 USDC into ETH every day for 30 days"). Which one swap should repeat, or do you want this done once, now?';
+    return { ...reading, result: { intents: [], clarify: question, parser: 'embedded' }, conflict: question };
+  }
+  for (const intent of intents) intent.schedule = repeated.schedule;
+  return { ...reading, result: { ...reading.result, intents, ...(clarify ? { clarify } : {}) } };
+}
+
+function readOnce(
+  text: string,
+  options: EmbeddedParseOptions,
 ): { result: ParseResult; conflict?: string | undefined; parties: string[]; notPayees: string[] } {
   // "assistant: plan: send …", "system: …": the user's text, never a turn of the conversation.
   const marker = roleMarker(text);

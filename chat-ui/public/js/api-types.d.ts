@@ -105,6 +105,11 @@ export type Intent = {
   chain?: string;
   /** Bridges: the destination chain slug. */
   toChain?: string;
+  /** A repetition the user stated ("every day for 30 days": {"every": "day", "times": 30}): the request becomes a standing order, never a one-off. Only when the words say both how often and how many times. */
+  schedule?: {
+    every: 'day';
+    times: number;
+  };
 };
 
 /** One event of POST /v1/chat: `event` is its name, `data` its JSON. */

@@ -1,0 +1,81 @@
+import { erc20Abi } from 'viem';
+import { describe, expect, it } from 'vitest';
+import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { handleMessage } from '../agent.ts';
+import { crossCheck } from '../parse/parse-message.ts';
+import { fundedAgentUser, testAgent } from '../testing/agent.ts';
+import { standingOrder } from './standing-order.ts';
+
+const manifest = testDevnet();
+
+describe('a repeating request in chat', async () => {
+  const deps = await testAgent(manifest);
+
+  it('is said back as a standing order with how to set it up, and nothing is planned or moved', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const usdc = manifest.tokens.find((t) => t.symbol === 'USDC');
+    if (!usdc) throw new Error('no USDC');
+    const before = await deps.env.publicClient.readContract({
+      address: usdc.address,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [user.account],
+    });
+    const reply = await handleMessage(deps, {
+      userId: user.userId,
+      owner: user.ownerAddress,
+      account: user.account,
+      text: 'swap 50 USDC into ETH every day for 30 days',
+    });
+    expect(reply.kind).toBe('answer');
+    expect(reply.plan).toBeUndefined();
+    expect(reply.text).toContain('sextant orders new --spend "50 USDC" --buy ETH --days 30');
+    const plans = deps.db.prepare('SELECT COUNT(*) AS n FROM agent_plans WHERE user_id = ?').get(user.userId) as {
+      n: number;
+    };
+    expect(plans.n).toBe(0);
+    expect(
+      await deps.env.publicClient.readContract({
+        address: usdc.address,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [user.account],
+      }),
+    ).toBe(before);
+  });
+});
+
+describe('the standing-order stage', () => {
+  const message = 'swap 50 USDC into ETH every day for 30 days';
+  const swap = { action: 'swap' as const, amount: '50', tokenIn: 'USDC', tokenOut: 'ETH' };
+  const understood = (intents: object[], text = message) => ({
+    parse: { intents: [], parser: 'embedded' },
+    intents: intents as never,
+    message: text,
+  });
+
+  it('asks when the words repeat but the reading lost it (a model that dropped the schedule)', () => {
+    expect(standingOrder(understood([swap]))?.stop.kind).toBe('clarify');
+    expect(standingOrder(understood([swap], 'swap 50 USDC into ETH'))).toBeUndefined();
+  });
+
+  it('asks for an exact amount, one swap, and at most 31 days', () => {
+    const daily = { every: 'day', times: 30 };
+    expect(standingOrder(understood([{ ...swap, amount: '50%', schedule: daily }]))?.stop.text).toMatch(/exact amount/);
+    expect(standingOrder(understood([{ ...swap, action: 'transfer', schedule: daily }]))?.stop.kind).toBe('clarify');
+    expect(standingOrder(understood([{ ...swap, schedule: { every: 'day', times: 60 } }]))?.stop.text).toMatch(
+      /at most 31 days/,
+    );
+  });
+
+  it('keeps the embedded reading when a model reads the same swap without its repetition', () => {
+    const embedded = {
+      intents: [{ ...swap, schedule: { every: 'day' as const, times: 30 } }],
+      parser: 'embedded',
+    };
+    const model = { intents: [swap], parser: 'ollama:test' };
+    const checked = crossCheck({ result: model, dropped: [] } as never, embedded);
+    expect(checked.result).toBe(embedded);
+    expect(checked.notes.join(' ')).toMatch(/schedule/);
+  });
+});

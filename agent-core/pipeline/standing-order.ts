@@ -1,0 +1,58 @@
+import { readSchedule } from '../parse/embedded/schedule.ts';
+import type { Answer } from './types.ts';
+import type { Understood } from './understand.ts';
+
+/** The longest daily order one grant holds (agent-core/orders/daily-swap-grant.ts MAX_GRANT_DAYS). */
+const MAX_DAYS = 31;
+
+/**
+ * Stage 2b, standing orders: a request that repeats ("swap 50 USDC into ETH every day for 30 days")
+ * is never planned as a one-off. It is said back as the standing order it is, with how to set it up
+ * (the grant is shown in words and confirmed there), and nothing is planned now. A repetition in the
+ * words that the reading lost (a model that dropped it) is asked about, not read past.
+ */
+export function standingOrder(understood: Understood): { stop: Answer } | undefined {
+  const repeating = understood.intents.filter((intent) => intent.schedule);
+  if (repeating.length === 0) {
+    if (readSchedule(understood.message).kind === 'none') return undefined;
+    return {
+      stop: {
+        kind: 'clarify',
+        text: 'You asked for this to repeat, but I could not read it as one daily swap. Please say it as "swap 50 USDC into ETH every day for 30 days", or ask for it once, now, without the repetition.',
+      },
+    };
+  }
+  const [intent] = repeating;
+  if (!intent?.schedule || understood.intents.length !== 1 || intent.action !== 'swap') {
+    return {
+      stop: {
+        kind: 'clarify',
+        text: 'Only a single swap can repeat, as a standing order. Which one swap should repeat, or do you want this done once, now?',
+      },
+    };
+  }
+  const { amount, tokenIn, tokenOut, schedule } = intent;
+  if (!amount || !/^\d+(\.\d+)?$/.test(amount) || !tokenIn || !tokenOut) {
+    return {
+      stop: {
+        kind: 'clarify',
+        text: `A standing order needs the exact amount and both tokens, e.g. "swap 50 USDC into ETH every day for ${schedule.times} days" (a share of a balance or a dollar value changes from day to day).`,
+      },
+    };
+  }
+  if (schedule.times > MAX_DAYS) {
+    return {
+      stop: {
+        kind: 'clarify',
+        text: `A daily order runs for at most ${MAX_DAYS} days (one transaction must be able to revoke it). Ask for ${MAX_DAYS} days or fewer, and grant it again when it ends.`,
+      },
+    };
+  }
+  const days = `${schedule.times} day${schedule.times === 1 ? '' : 's'}`;
+  return {
+    stop: {
+      kind: 'answer',
+      text: `That is a standing order: swap ${amount} ${tokenIn} into ${tokenOut} every day for ${days}, run by Sextant while you are away, within limits the chain holds. Nothing is planned or sent now. Set it up with \`sextant orders new --spend "${amount} ${tokenIn}" --buy ${tokenOut} --days ${schedule.times}\` or on the page's Orders card: it shows the grant in words before you confirm.`,
+    },
+  };
+}
