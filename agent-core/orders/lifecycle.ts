@@ -12,6 +12,7 @@ import { type Call, FINAL_EXECUTION_STATUSES, getExecution } from '../../smart-a
 import { accountChoiceOf } from '../../smart-accounts/users.ts';
 import { dailySwapGrant, revokeDailySwapGrant } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
+import { assertGrantable } from './grant-checks.ts';
 import { getOrder, type Order, recordGrant, setOrderStatus } from './store.ts';
 
 const DAY = 86_400n;
@@ -43,6 +44,8 @@ export async function confirmOrder(
       hint: 'Propose it again.',
     });
   }
+  // Before anything is signed: a proposal whose first day is over, or a second grant on the token.
+  assertGrantable(env.db, order, (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp);
   const framework = env.chain.contracts.delegationFramework;
   if (!framework || !owner.signTypedData) throw new OrderError(`${env.chain.name} has no delegation framework.`);
   const signTypedData = owner.signTypedData;

@@ -40,6 +40,12 @@ export type OrdersChain = { db: Db; chain: Chain; publicClient: PublicClient };
 /** Above the oracle's price now, what a daily swap accepts unless the user names a maximum. */
 const DEFAULT_PRICE_HEADROOM = 0.1;
 /**
+ * The most a daily swap's maximum price may be, as a multiple of the oracle's now: the floor it sets
+ * is what a stolen agent key could sell each day's amount for, so far above the price it protects
+ * nothing (and at 1e30 it rounds to no floor at all).
+ */
+const MAX_PRICE_OVER_ORACLE = 2;
+/**
  * Gas of one run as the runner limits it: a redemption with the grant's eight caveats and the swap
  * uses about 391,000 (npm run bench:orders), and the runner sends it with 120% of its estimate.
  */
@@ -107,6 +113,14 @@ export async function proposeDailySwap(
     throw new OrderError(
       `At most ${maxPrice} ${tokenIn.symbol} per ${tokenOut.symbol} is below the oracle's ${round(oraclePrice)} now: no day would run.`,
       { hint: 'Give a maximum above the price now, or wait for a price order (not built yet).' },
+    );
+  }
+  if (maxPrice > oraclePrice * MAX_PRICE_OVER_ORACLE) {
+    throw new OrderError(
+      `At most ${maxPrice} ${tokenIn.symbol} per ${tokenOut.symbol} is over ${MAX_PRICE_OVER_ORACLE} times the oracle's ${round(oraclePrice)} now: a floor that low would let a stolen agent key sell each day's ${tokenIn.symbol} for almost nothing.`,
+      {
+        hint: `Give a maximum of at most ${round(oraclePrice * MAX_PRICE_OVER_ORACLE)}, or leave it out (10% above the price now).`,
+      },
     );
   }
   // The floor: amountIn buys at least amountIn / maxPrice of tokenOut.

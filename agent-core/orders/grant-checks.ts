@@ -1,0 +1,85 @@
+import { type Address, hexToBigInt, isAddressEqual, slice } from 'viem';
+import type { Db } from '../../common/database.ts';
+import type { Delegation } from '../../smart-accounts/delegations.ts';
+import type { DailySwapGrant } from './daily-swap-grant.ts';
+import { OrderError } from './errors.ts';
+import { listOrders, type Order } from './store.ts';
+
+/**
+ * Checks a grant must pass before the user's address signs and sends it, and the order it would
+ * collide with. Two grants on one token and router share one allowance (approve sets it), and every
+ * signed delegation stays redeemable by the agent key until its window closes or it is disabled on
+ * chain, whatever the order's status says: a stopped order's days come back to life as soon as any
+ * later grant allows the router again.
+ */
+
+/** Unix seconds when the delegation's TimestampEnforcer window closes (undefined: it has none). */
+function windowEnd(terms: Pick<DailySwapGrant, 'enforcers'>, delegation: Delegation): bigint | undefined {
+  const caveat = delegation.caveats.find((c) => isAddressEqual(c.enforcer, terms.enforcers.TimestampEnforcer));
+  // The terms are (uint128 after, uint128 before), packed.
+  return caveat ? hexToBigInt(slice(caveat.terms, 16, 32)) : undefined;
+}
+
+/**
+ * Whether the order's signed delegations may still be redeemed: it is granted and not revoked
+ * (cancelled) or run to its end (finished), and its last window has not closed by `chainTime`. A
+ * stopped order counts: the runner stopped, the delegations did not.
+ */
+export function grantMayBeLive(order: Order, chainTime: bigint): boolean {
+  if (['granting', 'active', 'paused'].includes(order.status)) return true;
+  if (order.status !== 'stopped') return false;
+  const ends = order.delegations.map((d) => windowEnd(order.terms, d));
+  return ends.some((end) => end === undefined || end > chainTime);
+}
+
+/** The user's other order whose grant may still spend `tokenIn` through `router`. */
+export function orderOnSameAllowance(
+  db: Db,
+  userId: string,
+  grant: { tokenIn: { address: Address }; router: Address },
+  chainTime: bigint,
+  exceptOrderId?: string,
+): Order | undefined {
+  return listOrders(db, userId).find(
+    (o) =>
+      o.id !== exceptOrderId &&
+      isAddressEqual(o.terms.tokenIn.address, grant.tokenIn.address) &&
+      isAddressEqual(o.terms.router, grant.router) &&
+      grantMayBeLive(o, chainTime),
+  );
+}
+
+/** Refused with what to do when another order's live grant would share this one's allowance. */
+export function assertNoSharedAllowance(
+  db: Db,
+  userId: string,
+  grant: { tokenIn: { address: Address; symbol: string }; router: Address },
+  chainTime: bigint,
+  exceptOrderId?: string,
+): void {
+  const other = orderOnSameAllowance(db, userId, grant, chainTime, exceptOrderId);
+  if (!other) return;
+  throw new OrderError(
+    `Order ${other.id} (${other.status}) already spends ${grant.tokenIn.symbol} through the ${other.terms.protocol} router, and its grant still stands on chain.`,
+    {
+      hint: `Cancel it first (\`sextant orders cancel ${other.id}\` revokes it on chain); one order per token spent, for now: a second approval would reset the first's allowance${other.status === 'stopped' ? ', and bring its remaining days back to life' : ''}.`,
+    },
+  );
+}
+
+/**
+ * Before a proposal is granted: its first window must still be open (a proposal confirmed after it
+ * would allow the router the whole total, and send gas for every day, for days that can no longer
+ * run), and no other grant may share its allowance.
+ */
+export function assertGrantable(db: Db, order: Order, chainTime: bigint): void {
+  const first = order.delegations[0];
+  const firstEnds = first ? windowEnd(order.terms, first) : undefined;
+  if (firstEnds !== undefined && firstEnds <= chainTime) {
+    throw new OrderError(
+      `Order ${order.id} was proposed for a first day that ended at ${new Date(Number(firstEnds) * 1000).toISOString()}; granted now it would allow the router its whole total for days that can no longer run.`,
+      { hint: `Cancel it (\`sextant orders cancel ${order.id}\`) and propose it again.` },
+    );
+  }
+  assertNoSharedAllowance(db, order.userId, order.terms, chainTime, order.id);
+}
