@@ -9,6 +9,9 @@ import { approveExact, fundAdmin, rawAmountForUsd } from './funding.ts';
 import { PRICES_USD, SEEDED_POOLS } from './market.ts';
 import { fullRangeTicks, sqrtPriceX96 } from './pool-math.ts';
 
+/** Observations each seeded pool keeps (one per block with a swap): enough for a TWAP on the devnet. */
+const OBSERVATIONS = 32;
+
 export type SeededPool = { token0: Address; token1: Address; symbols: [string, string]; fee: number; address: Address };
 
 /**
@@ -93,6 +96,14 @@ export async function seedUniswapV3Pools(
         functionName: 'getPool',
         args: [token0.address, token1.address, spec.fee],
       })) as Address;
+      // Room for a time-weighted average price (standing orders read one): a new pool keeps only its
+      // latest observation. Real networks' busy pools already keep hundreds.
+      await deployer.write(`keep ${OBSERVATIONS} price observations in ${label}`, {
+        address: pool,
+        abi: poolAbi,
+        functionName: 'increaseObservationCardinalityNext',
+        args: [OBSERVATIONS],
+      });
     }
     seeded.push({
       token0: token0.address,

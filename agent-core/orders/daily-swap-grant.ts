@@ -43,6 +43,12 @@ export type DailySwapGrant = {
   days: number;
   /** The first day's delegation salt (the others follow); a new grant takes new salts. */
   salt: bigint;
+  /**
+   * A price order (price-swap-grant.ts): one period of `periodSeconds` (from start to expiry) with a
+   * single swap, made only once the pool's average price crosses `price`. Absent: one swap a day.
+   */
+  condition?: PriceCondition;
+  periodSeconds?: bigint;
   enforcers: {
     AllowedTargetsEnforcer: Address;
     AllowedMethodsEnforcer: Address;
@@ -56,6 +62,9 @@ export type DailySwapGrant = {
 };
 
 type Token = { address: Address; symbol: string; decimals: number };
+
+/** "If ETH goes above 3,300 USDC": the pool's average price of tokenIn, in tokenOut, crossing `price`. */
+export type PriceCondition = { direction: 'above' | 'below'; price: number; pool: Address };
 type Call = { to: Address; value: bigint; data: Hex };
 
 const DAY = 86_400n;
@@ -98,24 +107,8 @@ export function dailySwapGrant(grant: DailySwapGrant): {
     );
   }
   if (grant.start <= 1n) throw new Error('A daily swap grant needs its start time.');
-  // tokenIn, tokenOut, fee, recipient and amountIn: the call's bytes 4 to 164 (the selector is 0 to 3).
-  const pinned = slice(swapData(grant, grant.amountIn, grant.user, 0n), 4, 164);
+  const caveats = pinnedSwapCaveats(grant);
   const { enforcers } = grant;
-  const caveats: Caveat[] = [
-    { enforcer: enforcers.AllowedTargetsEnforcer, terms: caveatTerms.allowedTargets([grant.router]), args: '0x' },
-    { enforcer: enforcers.AllowedMethodsEnforcer, terms: caveatTerms.allowedMethods([EXACT_INPUT_SINGLE]), args: '0x' },
-    { enforcer: enforcers.AllowedCalldataEnforcer, terms: caveatTerms.allowedCalldata(4n, pinned), args: '0x' },
-    { enforcer: enforcers.RedeemerEnforcer, terms: caveatTerms.redeemer([grant.agent]), args: '0x' },
-    // No ETH with the call: exactInputSingle is payable, and ETH left in the router is anyone's to take
-    // (its refundETH pays the caller), so a redemption carrying value would drain the address.
-    { enforcer: enforcers.ValueLteEnforcer, terms: caveatTerms.valueLte(0n), args: '0x' },
-    // The price: the swap's minimum out is the agent's to write, so the chain checks what arrived.
-    {
-      enforcer: enforcers.ERC20BalanceChangeEnforcer,
-      terms: caveatTerms.erc20BalanceChange('increase', grant.tokenOut.address, grant.user, grant.minAmountOut),
-      args: '0x',
-    },
-  ];
   const delegations = periodDelegations({
     delegate: grant.agent,
     delegator: grant.user,
@@ -167,6 +160,32 @@ export function revokeDailySwapGrant(grant: DailySwapGrant, delegations: readonl
   ];
 }
 
+/**
+ * The caveats every swap grant carries: only the router's exactInputSingle, with its token pair, fee
+ * tier, amount and recipient (the user's own address) pinned, no ETH with it, only the agent key as
+ * redeemer, and across the swap the user's tokenOut must grow by at least the grant's floor.
+ */
+export function pinnedSwapCaveats(grant: DailySwapGrant): Caveat[] {
+  // tokenIn, tokenOut, fee, recipient and amountIn: the call's bytes 4 to 164 (the selector is 0 to 3).
+  const pinned = slice(swapData(grant, grant.amountIn, grant.user, 0n), 4, 164);
+  const { enforcers } = grant;
+  return [
+    { enforcer: enforcers.AllowedTargetsEnforcer, terms: caveatTerms.allowedTargets([grant.router]), args: '0x' },
+    { enforcer: enforcers.AllowedMethodsEnforcer, terms: caveatTerms.allowedMethods([EXACT_INPUT_SINGLE]), args: '0x' },
+    { enforcer: enforcers.AllowedCalldataEnforcer, terms: caveatTerms.allowedCalldata(4n, pinned), args: '0x' },
+    { enforcer: enforcers.RedeemerEnforcer, terms: caveatTerms.redeemer([grant.agent]), args: '0x' },
+    // No ETH with the call: exactInputSingle is payable, and ETH left in the router is anyone's to take
+    // (its refundETH pays the caller), so a redemption carrying value would drain the address.
+    { enforcer: enforcers.ValueLteEnforcer, terms: caveatTerms.valueLte(0n), args: '0x' },
+    // The price: the swap's minimum out is the agent's to write, so the chain checks what arrived.
+    {
+      enforcer: enforcers.ERC20BalanceChangeEnforcer,
+      terms: caveatTerms.erc20BalanceChange('increase', grant.tokenOut.address, grant.user, grant.minAmountOut),
+      args: '0x',
+    },
+  ];
+}
+
 function swapData(grant: DailySwapGrant, amountIn: bigint, recipient: Address, amountOutMinimum: bigint): Hex {
   return encodeFunctionData({
     abi: swapRouter02Abi,
@@ -186,7 +205,7 @@ function swapData(grant: DailySwapGrant, amountIn: bigint, recipient: Address, a
 }
 
 /** "6 December 2026, 15:57 UTC". */
-function when(seconds: bigint): string {
+export function when(seconds: bigint): string {
   const date = new Date(Number(seconds) * 1000);
   const day = date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
   const time = date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });

@@ -22,7 +22,9 @@ import { getOrder, orderRuns } from './store.ts';
  */
 const manifest = testDevnet();
 const { testClient, publicClient } = devnetClients(manifest);
-const env = testEnvironment(manifest) as RunnerEnvironment & { dbPath: string };
+// No bundler: the file reverts its anvil snapshot at the end, and a bundler that sent bundles inside
+// it would keep nonces the reverted chain no longer has (later files' operations would wait forever).
+const env = { ...testEnvironment(manifest), bundlerUrl: undefined } as RunnerEnvironment & { dbPath: string };
 migrateAgentCore(env.db);
 migrateOrders(env.db);
 const usdc = manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address };

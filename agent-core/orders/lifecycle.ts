@@ -10,9 +10,10 @@ import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { execute } from '../../smart-accounts/execute.ts';
 import { type Call, FINAL_EXECUTION_STATUSES, getExecution } from '../../smart-accounts/executions.ts';
 import { accountChoiceOf } from '../../smart-accounts/users.ts';
-import { dailySwapGrant, revokeDailySwapGrant } from './daily-swap-grant.ts';
+import { revokeDailySwapGrant } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
 import { assertGrantable } from './grant-checks.ts';
+import { grantOf } from './price-swap-grant.ts';
 import { getOrder, type Order, recordGrant, setOrderStatus } from './store.ts';
 
 const DAY = 86_400n;
@@ -56,7 +57,7 @@ export async function confirmOrder(
     );
     signed.push({ ...delegation, signature });
   }
-  const { approval } = dailySwapGrant(order.terms);
+  const { approval } = grantOf(order.terms);
   const calls: Call[] = [approval];
   if (order.agentGas > 0n) calls.push({ to: order.agent, value: order.agentGas, data: '0x' });
   await execute(
@@ -127,7 +128,7 @@ export async function cancelOrder(
   const now = (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
   const live: Delegation[] = [];
   for (const [day, delegation] of order.delegations.entries()) {
-    if (order.terms.start + DAY * BigInt(day + 1) <= now) continue;
+    if (order.terms.start + (order.terms.periodSeconds ?? DAY) * BigInt(day + 1) <= now) continue;
     const disabled = await env.publicClient.readContract({
       address: framework.delegationManager,
       abi: DELEGATION_MANAGER_ABI,

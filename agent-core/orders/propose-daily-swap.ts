@@ -14,9 +14,11 @@ import { factoryAbi, poolAbi } from '../../skills/uniswap-v3/abi.ts';
 import { FEE_TIERS } from '../../skills/uniswap-v3/fee-tiers.ts';
 import { getPolicy } from '../policy/policy.ts';
 import { agentKeyAddress } from './agent-key.ts';
-import { type DailySwapGrant, dailySwapGrant, MAX_GRANT_DAYS } from './daily-swap-grant.ts';
+import { type DailySwapGrant, MAX_GRANT_DAYS } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
 import { aaveOraclePrices, usdValue } from './oracle-price.ts';
+import { poolTwapPrice } from './pool-twap.ts';
+import { grantOf } from './price-swap-grant.ts';
 import { insertOrder, listOrders, newOrderId, type Order } from './store.ts';
 
 /** "Swap 50 USDC into WETH every day for 30 days", as the CLI, the API and chat give it. */
@@ -33,6 +35,12 @@ export type DailySwapRequest = {
    * 10% above the oracle's price now (shown in the words, so the user sees what they accept).
    */
   maxPrice?: string;
+  /**
+   * A price order instead ("sell 1 WETH for USDC if WETH goes above 3,300"): one swap of `amount`, made
+   * when the pool's average price of one `spend` token, in `buy` tokens, crosses `price`; `days` is
+   * how long it waits. Its floor is that price less the user's slippage ceiling.
+   */
+  when?: { direction: 'above' | 'below'; price: string };
 };
 
 export type OrdersChain = { db: Db; chain: Chain; publicClient: PublicClient };
@@ -50,6 +58,7 @@ const MAX_PRICE_OVER_ORACLE = 2;
  * uses about 391,000 (npm run bench:orders), and the runner sends it with 120% of its estimate.
  */
 const RUN_GAS = 500_000n;
+const DAY = 86_400n;
 
 /**
  * A daily swap order, proposed: the grant it would make (delegations to sign, the router's
@@ -101,7 +110,91 @@ export async function proposeDailySwap(
       `The Aave oracle has no price for ${usdIn === undefined ? tokenIn.symbol : tokenOut.symbol}; a standing order acts only on prices from the chain.`,
     );
   }
-  const oraclePrice = usdOut / usdIn; // spend tokens per buy token
+  const pool = await deepestPool(env.publicClient, env.chain, tokenIn.address, tokenOut.address);
+  const policy = getPolicy(env.db, userId);
+  let minAmountOut: bigint;
+  let condition: DailySwapGrant['condition'];
+  if (request.when) {
+    if (request.maxPrice !== undefined)
+      throw new OrderError('A price order takes its price from `when`, not a maximum.');
+    const price = Number(request.when.price);
+    if (!Number.isFinite(price) || price <= 0) {
+      throw new OrderError(`"${request.when.price}" is not a price.`, {
+        hint: `Give the price of 1 ${tokenIn.symbol} in ${tokenOut.symbol}, e.g. 3300.`,
+      });
+    }
+    const now = await poolTwapPrice(env.publicClient, pool.address, tokenIn, tokenOut);
+    if (now !== undefined && (request.when.direction === 'above' ? now > price : now < price)) {
+      throw new OrderError(
+        `${tokenIn.symbol} is already ${request.when.direction} ${price} ${tokenOut.symbol} (its 10-minute average is ${round(now)}), so this would run at once.`,
+        { hint: 'Ask for the swap now instead, or give a price it has not reached.' },
+      );
+    }
+    condition = { direction: request.when.direction, price, pool: pool.address };
+    // The floor: the order's own price, less the user's slippage ceiling.
+    const atPrice = Number(formatUnits(amountIn, tokenIn.decimals)) * price * (1 - policy.maxSlippageBps / 10_000);
+    minAmountOut = parseUnits(trimDecimals(atPrice, tokenOut.decimals), tokenOut.decimals);
+  } else {
+    minAmountOut = dailyFloor(request, amountIn, tokenIn, tokenOut, usdOut / usdIn);
+  }
+
+  const dailyUsd = usdValue(amountIn, tokenIn.decimals, usdIn);
+  if (dailyUsd > policy.maxPlanUsd || dailyUsd > policy.maxDailyUsd) {
+    throw new OrderError(
+      `${request.when ? 'The swap' : 'Each day'} would move $${round(dailyUsd)}, over your limit of $${Math.min(policy.maxPlanUsd, policy.maxDailyUsd)} ${dailyUsd > policy.maxPlanUsd ? 'per plan' : 'a day'}.`,
+      { hint: 'Ask for a smaller amount, or raise the limit with `sextant policy set`.' },
+    );
+  }
+
+  const start = (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+  const terms: DailySwapGrant = {
+    user: account,
+    agent,
+    tokenIn: { address: tokenIn.address, symbol: tokenIn.symbol, decimals: tokenIn.decimals },
+    tokenOut: { address: tokenOut.address, symbol: tokenOut.symbol, decimals: tokenOut.decimals },
+    amountIn,
+    minAmountOut,
+    fee: pool.fee,
+    router,
+    protocol: 'Uniswap V3',
+    start,
+    days: request.days,
+    salt: BigInt(`0x${randomBytes(8).toString('hex')}`) << 64n,
+    enforcers: framework.enforcers,
+    ...(condition ? { condition, periodSeconds: DAY * BigInt(request.days) } : {}),
+  };
+  const built = grantOf(terms);
+  const runs = condition ? 1 : request.days;
+  const fees = await env.publicClient.estimateFeesPerGas();
+  // Twice today's maximum fee, and one run more than the runs: the runner sends a run only while the
+  // agent key holds its gas limit at the maximum fee, which is above what a run then pays.
+  const agentGas = RUN_GAS * BigInt(runs + 1) * fees.maxFeePerGas * 2n;
+  const words = `${built.words} Your address also sends the agent key ${agent} ${formatEther(agentGas)} ETH for the gas of its ${runs === 1 ? 'swap' : `${runs} swaps`} (a stolen agent key could spend that ETH, and nothing more).`;
+  return insertOrder(env.db, {
+    id: newOrderId(),
+    userId,
+    chainId: env.chain.chainId,
+    account,
+    agent,
+    kind: condition ? 'price-swap' : 'daily-swap',
+    terms,
+    // Unsigned until confirmed; the signed ones replace them (recordGrant).
+    delegations: built.delegations.map((d) => ({ ...d, signature: '0x' })),
+    words,
+    status: 'proposed',
+    grantExecutionId: null,
+    agentGas,
+  });
+}
+
+/** A daily swap's floor: amountIn buys at least amountIn / maxPrice of tokenOut. */
+function dailyFloor(
+  request: DailySwapRequest,
+  amountIn: bigint,
+  tokenIn: Token,
+  tokenOut: Token,
+  oraclePrice: number,
+): bigint {
   const maxPrice =
     request.maxPrice === undefined ? oraclePrice * (1 + DEFAULT_PRICE_HEADROOM) : Number(request.maxPrice);
   if (!Number.isFinite(maxPrice) || maxPrice <= 0) {
@@ -123,59 +216,10 @@ export async function proposeDailySwap(
       },
     );
   }
-  // The floor: amountIn buys at least amountIn / maxPrice of tokenOut.
-  const minAmountOut = parseUnits(
+  return parseUnits(
     trimDecimals(Number(formatUnits(amountIn, tokenIn.decimals)) / maxPrice, tokenOut.decimals),
     tokenOut.decimals,
   );
-
-  const dailyUsd = usdValue(amountIn, tokenIn.decimals, usdIn);
-  const policy = getPolicy(env.db, userId);
-  if (dailyUsd > policy.maxPlanUsd || dailyUsd > policy.maxDailyUsd) {
-    throw new OrderError(
-      `Each day would move $${round(dailyUsd)}, over your limit of $${Math.min(policy.maxPlanUsd, policy.maxDailyUsd)} ${dailyUsd > policy.maxPlanUsd ? 'per plan' : 'a day'}.`,
-      { hint: 'Ask for a smaller amount, or raise the limit with `sextant policy set`.' },
-    );
-  }
-
-  const pool = await deepestPool(env.publicClient, env.chain, tokenIn.address, tokenOut.address);
-  const start = (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
-  const terms: DailySwapGrant = {
-    user: account,
-    agent,
-    tokenIn: { address: tokenIn.address, symbol: tokenIn.symbol, decimals: tokenIn.decimals },
-    tokenOut: { address: tokenOut.address, symbol: tokenOut.symbol, decimals: tokenOut.decimals },
-    amountIn,
-    minAmountOut,
-    fee: pool.fee,
-    router,
-    protocol: 'Uniswap V3',
-    start,
-    days: request.days,
-    salt: BigInt(`0x${randomBytes(8).toString('hex')}`) << 64n,
-    enforcers: framework.enforcers,
-  };
-  const built = dailySwapGrant(terms);
-  const fees = await env.publicClient.estimateFeesPerGas();
-  // Twice today's maximum fee, and one run more than the days: the runner sends a run only while the
-  // agent key holds its gas limit at the maximum fee, which is above what a run then pays.
-  const agentGas = RUN_GAS * BigInt(request.days + 1) * fees.maxFeePerGas * 2n;
-  const words = `${built.words} Your address also sends the agent key ${agent} ${formatEther(agentGas)} ETH for the gas of its ${request.days} swap${request.days === 1 ? '' : 's'} (a stolen agent key could spend that ETH, and nothing more).`;
-  return insertOrder(env.db, {
-    id: newOrderId(),
-    userId,
-    chainId: env.chain.chainId,
-    account,
-    agent,
-    kind: 'daily-swap',
-    terms,
-    // Unsigned until confirmed; the signed ones replace them (recordGrant).
-    delegations: built.delegations.map((d) => ({ ...d, signature: '0x' })),
-    words,
-    status: 'proposed',
-    grantExecutionId: null,
-    agentGas,
-  });
 }
 
 function listedToken(chain: Chain, symbol: string): Token {
@@ -200,7 +244,12 @@ function parseAmount(amount: string, token: Token): bigint {
 }
 
 /** The pool of the pair with the most liquidity in range, across the fee tiers. */
-async function deepestPool(client: PublicClient, chain: Chain, a: Address, b: Address): Promise<{ fee: number }> {
+async function deepestPool(
+  client: PublicClient,
+  chain: Chain,
+  a: Address,
+  b: Address,
+): Promise<{ fee: number; address: Address }> {
   const factory = chain.contracts.uniswapV3?.factory as Address;
   const pools = await Promise.all(
     FEE_TIERS.map(async (fee) => {
@@ -210,8 +259,12 @@ async function deepestPool(client: PublicClient, chain: Chain, a: Address, b: Ad
         functionName: 'getPool',
         args: [a, b, fee],
       });
-      if (address === zeroAddress) return { fee, liquidity: 0n };
-      return { fee, liquidity: await client.readContract({ address, abi: poolAbi, functionName: 'liquidity' }) };
+      if (address === zeroAddress) return { fee, address, liquidity: 0n };
+      return {
+        fee,
+        address,
+        liquidity: await client.readContract({ address, abi: poolAbi, functionName: 'liquidity' }),
+      };
     }),
   );
   const best = pools.reduce((x, y) => (y.liquidity > x.liquidity ? y : x));

@@ -12,6 +12,7 @@ import { type DailySwapGrant, dailySwapGrant } from './daily-swap-grant.ts';
 import { migrateOrders } from './migrations.ts';
 import { MAX_ATTEMPTS, type RunnerEnvironment, runOrders } from './runner.ts';
 import { getOrder, insertOrder, newOrderId, type Order, orderRuns } from './store.ts';
+import { buyWethInPool } from './testing/move-pool.ts';
 
 /**
  * The runner against the devnet, with the chain's clock moved through anvil. The whole file runs in
@@ -32,7 +33,9 @@ const balanceOf = (token: Address, holder: Address) =>
 
 let snapshot: Hex;
 let clock = Date.now();
-const env = testEnvironment(manifest, undefined) as RunnerEnvironment & { dbPath: string };
+// No bundler: the file reverts its anvil snapshot at the end, and a bundler that sent bundles inside
+// it would keep nonces the reverted chain no longer has (later files' operations would wait forever).
+const env = { ...testEnvironment(manifest), bundlerUrl: undefined } as RunnerEnvironment & { dbPath: string };
 Object.assign(env, {
   agentKey: async () => agent,
   now: () => clock,
@@ -158,6 +161,9 @@ describe('the order runner', () => {
 
   it('does not swap when the pool gives less than the oracle’s price allows, backs off, and gives up for the day', async () => {
     const order = await activeOrder(1, 30_000n);
+    // Someone buys WETH in the pool: it now costs more there than the oracle says, whatever earlier
+    // trades on this devnet left its price at.
+    await buyWethInPool(manifest, 20_000);
     const usdcBefore = await balanceOf(usdc.address, user.address);
     const wethBefore = await balanceOf(weth.address, user.address);
     // The day's minimum comes from the oracle; with the user's slippage ceiling at 0 the pool's fee

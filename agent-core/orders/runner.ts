@@ -20,6 +20,7 @@ import { type DailySwapGrant, dailySwapCall } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
 import { settleGrant } from './lifecycle.ts';
 import { aaveOraclePrices, type OraclePrices, usdValue } from './oracle-price.ts';
+import { poolTwapPrice } from './pool-twap.ts';
 import {
   insertRun,
   liveOrders,
@@ -91,7 +92,7 @@ async function runOrder(
   const block = await env.publicClient.getBlock({ blockTag: 'latest' });
   const chainTime = block.timestamp;
   if (chainTime < terms.start) return 'waiting for its first day';
-  const period = Number((chainTime - terms.start) / DAY);
+  const period = Number((chainTime - terms.start) / periodOf(terms));
   const runs = orderRuns(env.db, order.id);
   const executions = runs.map((run) => ({ run, execution: getExecution(env.db, order.userId, run.executionId) }));
   const inFlight = executions.find(({ execution }) => !FINAL_EXECUTION_STATUSES.has(execution.status));
@@ -99,19 +100,27 @@ async function runOrder(
     const unfinished = unfinishedExecutions(env.db).find((e) => e.id === inFlight.execution.id);
     if (unfinished) return settleInFlight(env, order, inFlight.run, unfinished);
   }
-  if (period >= terms.days) {
-    const landed = executions.filter(({ execution }) => execution.status === 'succeeded').length;
+  const landed = executions.filter(({ execution }) => execution.status === 'succeeded').length;
+  if (terms.condition && landed > 0) {
+    setOrderStatus(env.db, order.id, 'finished', ['active'], { reason: 'Its price was reached and the swap made.' });
+    return 'finished';
+  }
+  if (period >= periodsOf(terms)) {
     setOrderStatus(env.db, order.id, 'finished', ['active'], {
-      reason: `Ran ${landed} of ${terms.days} days; its last day has passed.`,
+      reason: terms.condition
+        ? `Expired: ${terms.tokenIn.symbol}'s price did not go ${terms.condition.direction} ${terms.condition.price} ${terms.tokenOut.symbol} in time; nothing was swapped.`
+        : `Ran ${landed} of ${terms.days} days; its last day has passed.`,
     });
     return 'finished';
   }
   const todays = executions.filter(({ run }) => run.period === period);
   const last = todays.at(-1);
-  if (last?.execution.status === 'succeeded') return `day ${period + 1} done; next on ${nextDay(terms, period)}`;
-  if (last && last.run.attempt >= MAX_ATTEMPTS) return `day ${period + 1} given up after ${MAX_ATTEMPTS} attempts`;
+  if (last?.execution.status === 'succeeded')
+    return `${runLabel(terms, period)} done; next on ${nextDay(terms, period)}`;
+  if (last && last.run.attempt >= MAX_ATTEMPTS)
+    return `${runLabel(terms, period)} given up after ${MAX_ATTEMPTS} attempts`;
   const now = env.now?.() ?? Date.now();
-  if (last?.run.retryAfter && now < last.run.retryAfter) return `day ${period + 1} retried after a back-off`;
+  if (last?.run.retryAfter && now < last.run.retryAfter) return `${runLabel(terms, period)} retried after a back-off`;
 
   // Before anything is recorded: what would stop the order for good, rather than fail one day.
   const stop = await stopReason(env, framework, order, period);
@@ -119,9 +128,19 @@ async function runOrder(
     setOrderStatus(env.db, order.id, 'stopped', ['active'], { reason: stop });
     return `stopped: ${stop}`;
   }
+  let poolPrice: number | undefined;
+  if (terms.condition) {
+    // The trigger, from the pool's own average price: never a price anyone told the agent.
+    poolPrice = await poolTwapPrice(env.publicClient, terms.condition.pool, terms.tokenIn, terms.tokenOut);
+    if (poolPrice === undefined) return 'waiting: the pool keeps too little price history for its average yet';
+    const { direction, price } = terms.condition;
+    if (direction === 'above' ? poolPrice <= price : poolPrice >= price) {
+      return `waiting for ${terms.tokenIn.symbol} to go ${direction} ${price} ${terms.tokenOut.symbol} (its 10-minute average is ${round(poolPrice)})`;
+    }
+  }
   const agent = await env.agentKey(order.userId);
   if (!agent) return 'waiting for the agent key to be unlocked';
-  return attempt(env, framework, prices, order, agent, period, (last?.run.attempt ?? 0) + 1);
+  return attempt(env, framework, prices, order, agent, period, (last?.run.attempt ?? 0) + 1, poolPrice);
 }
 
 /**
@@ -137,7 +156,7 @@ async function settleInFlight(
   execution: UnfinishedExecution,
 ): Promise<string> {
   const client = env.publicClient;
-  const day = `day ${run.period + 1}`;
+  const day = runLabel(order.terms, run.period);
   if (!execution.txHash || !execution.signedTransaction) {
     // Interrupted before it was signed: nothing can have left.
     updateExecution(
@@ -232,6 +251,7 @@ async function attempt(
   agent: LocalAccount,
   period: number,
   attemptNumber: number,
+  poolPrice?: number,
 ): Promise<string> {
   const terms = order.terms;
   const client = env.publicClient;
@@ -242,10 +262,17 @@ async function attempt(
   const policy = getPolicy(env.db, order.userId);
   // The day's minimum: what the oracle says amountIn is worth in tokenOut, less the user's slippage
   // ceiling; never below the floor the user granted (the chain holds that one regardless).
+  // A price order's minimum comes from the pool's average price that triggered it instead.
+  const fair =
+    poolPrice !== undefined
+      ? poolPrice
+      : priceIn === undefined || priceOut === undefined
+        ? undefined
+        : priceIn / priceOut;
   const minimum =
-    priceIn === undefined || priceOut === undefined
+    fair === undefined || priceIn === undefined
       ? undefined
-      : maxBigint(terms.minAmountOut, oracleMinimum(terms, priceIn, priceOut, policy.maxSlippageBps));
+      : maxBigint(terms.minAmountOut, minimumAt(terms, fair, policy.maxSlippageBps));
   const redemption = minimum === undefined ? undefined : redeemCalldata([delegation], dailySwapCall(terms, minimum));
   const { run, execution, created } = insertRun(env.db, order, {
     period,
@@ -253,11 +280,11 @@ async function attempt(
     valueUsd,
     calls: [{ to: framework.delegationManager, value: 0n, data: redemption ?? '0x' }],
   });
-  if (!created) return `day ${period + 1} already started`;
+  if (!created) return `${runLabel(terms, period)} already started`;
   const fail = (reason: string): string => {
     updateExecution(env.db, execution.id, { status: 'failed', sent: 'no', error: reason }, ['pending']);
     backOff(env, run);
-    return `day ${period + 1} not run: ${reason}`;
+    return `${runLabel(terms, period)} not run: ${reason}`;
   };
 
   if (minimum === undefined || redemption === undefined || priceIn === undefined) {
@@ -329,7 +356,7 @@ async function attempt(
       'pending',
     ])
   ) {
-    return `day ${period + 1} taken by another runner`;
+    return `${runLabel(terms, period)} taken by another runner`;
   }
   await env.beforeSend?.();
   try {
@@ -347,7 +374,7 @@ async function attempt(
         UNFINISHED,
       );
       backOff(env, run);
-      return `day ${period + 1} refused by the node`;
+      return `${runLabel(terms, period)} refused by the node`;
     }
     updateExecution(
       env.db,
@@ -355,7 +382,7 @@ async function attempt(
       { status: 'submitted', error: `No clear answer from the node (${failure.reason}); settled from the chain.` },
       UNFINISHED,
     );
-    return `day ${period + 1} sent, unclear`;
+    return `${runLabel(terms, period)} sent, unclear`;
   }
   updateExecution(env.db, execution.id, { status: 'submitted', sent: 'yes' }, UNFINISHED);
   await env.afterSend?.();
@@ -367,11 +394,11 @@ async function attempt(
     });
     await recordTransactionReceipt(env, execution.id, receipt, execution.calls);
   } catch {
-    return `day ${period + 1} sent, waiting for it to land`;
+    return `${runLabel(terms, period)} sent, waiting for it to land`;
   }
   const settled = getExecution(env.db, order.userId, execution.id);
   if (settled.status !== 'succeeded') backOff(env, run);
-  return `day ${period + 1} ${settled.status}`;
+  return `${runLabel(terms, period)} ${settled.status}`;
 }
 
 type Framework = { delegationManager: Address; deleGator: Address };
@@ -390,15 +417,14 @@ function backOff(env: RunnerEnvironment, run: OrderRun): void {
   setRunRetryAfter(env.db, run, now + FIRST_BACKOFF_MS * 2 ** (run.attempt - 1));
 }
 
-/** amountIn's worth of tokenOut at the oracle's prices, less `slippageBps`. */
-function oracleMinimum(terms: DailySwapGrant, usdIn: number, usdOut: number, slippageBps: number): bigint {
-  // In micro-dollars, so the arithmetic stays in integers.
-  const inMicro = BigInt(Math.round(usdIn * 1e6));
-  const outMicro = BigInt(Math.round(usdOut * 1e6));
-  if (outMicro === 0n) return terms.minAmountOut;
+/** amountIn's worth of tokenOut at `tokenOutPerIn` (whole tokens), less `slippageBps`. */
+function minimumAt(terms: DailySwapGrant, tokenOutPerIn: number, slippageBps: number): bigint {
+  // Scaled by 10^18, so the arithmetic stays in integers at the float's own precision (a price of
+  // 1/3000 scaled by only 10^6 would lose a tenth of a percent).
+  const scaled = BigInt(Math.floor(tokenOutPerIn * 1e18));
   const fair =
-    (terms.amountIn * inMicro * 10n ** BigInt(terms.tokenOut.decimals)) /
-    (outMicro * 10n ** BigInt(terms.tokenIn.decimals));
+    (terms.amountIn * scaled * 10n ** BigInt(terms.tokenOut.decimals)) /
+    (10n ** 18n * 10n ** BigInt(terms.tokenIn.decimals));
   return (fair * BigInt(10_000 - slippageBps)) / 10_000n;
 }
 
@@ -407,5 +433,23 @@ function maxBigint(a: bigint, b: bigint): bigint {
 }
 
 function nextDay(terms: DailySwapGrant, period: number): string {
-  return new Date(Number(terms.start + DAY * BigInt(period + 1)) * 1000).toISOString();
+  return new Date(Number(terms.start + periodOf(terms) * BigInt(period + 1)) * 1000).toISOString();
+}
+
+/** A daily order's period is a day; a price order has one period, from its start to its expiry. */
+function periodOf(terms: DailySwapGrant): bigint {
+  return terms.periodSeconds ?? DAY;
+}
+
+function periodsOf(terms: DailySwapGrant): number {
+  return terms.condition ? 1 : terms.days;
+}
+
+/** "day 3" of a daily order; "the swap" of a price order. */
+function runLabel(terms: DailySwapGrant, period: number): string {
+  return terms.condition ? 'the swap' : `day ${period + 1}`;
+}
+
+function round(value: number): string {
+  return value.toLocaleString('en-US', { maximumSignificantDigits: 6 });
 }

@@ -20,7 +20,7 @@ export type Order = {
   chainId: number;
   account: Address;
   agent: Address;
-  kind: 'daily-swap';
+  kind: 'daily-swap' | 'price-swap';
   terms: DailySwapGrant;
   delegations: Delegation[];
   words: string;
@@ -219,7 +219,7 @@ type Row = {
   chain_id: number;
   account: Address;
   agent: Address;
-  kind: 'daily-swap';
+  kind: 'daily-swap' | 'price-swap';
   terms: string;
   delegations: string;
   words: string;

@@ -49,7 +49,7 @@ export type OrderRunView = z.output<typeof OrderRunViewSchema>;
  */
 export const OrderViewSchema = z.object({
   id: z.string(),
-  kind: z.literal('daily-swap'),
+  kind: z.enum(['daily-swap', 'price-swap']),
   status: z.enum(ORDER_STATUSES),
   statusReason: z.string().nullable(),
   chainId: z.number().int(),
@@ -68,6 +68,8 @@ export const OrderViewSchema = z.object({
     days: z.number().int(),
     start: z.string(),
     end: z.string(),
+    /** A price order's trigger: the pool's 10-minute average price of `spend`, in `buy`, crossing `price`. */
+    when: z.object({ direction: z.enum(['above', 'below']), price: z.number() }).nullable(),
   }),
   /** ETH the grant sends the agent key for its runs' gas. */
   agentGas: DecimalString,
@@ -128,14 +130,15 @@ export function orderView(db: Db, order: Order, chainTime?: bigint, now = Date.n
       spend: {
         amount: tokens(terms.amountIn, terms.tokenIn),
         symbol: terms.tokenIn.symbol,
-        total: tokens(terms.amountIn * BigInt(terms.days), terms.tokenIn),
+        total: tokens(terms.amountIn * BigInt(terms.condition ? 1 : terms.days), terms.tokenIn),
       },
       buy: { symbol: terms.tokenOut.symbol, atLeast: tokens(terms.minAmountOut, terms.tokenOut) },
       protocol: terms.protocol,
       feeTier: terms.fee,
       days: terms.days,
       start: iso(terms.start),
-      end: iso(terms.start + DAY * BigInt(terms.days)),
+      end: iso(terms.start + (terms.periodSeconds ?? DAY) * BigInt(terms.condition ? 1 : terms.days)),
+      when: terms.condition ? { direction: terms.condition.direction, price: terms.condition.price } : null,
     },
     agentGas: formatEther(order.agentGas),
     grant: execution(order.grantExecutionId),
@@ -166,6 +169,13 @@ function nextCheck(order: Order, runs: OrderRunView[], chainTime: bigint, now: n
   const inFlight = runs.find((run) => !FINAL_EXECUTION_STATUSES.has(run.status));
   if (inFlight) return { at: null, what: `${nextPass}, which settles day ${inFlight.day}'s run` };
   if (chainTime < terms.start) return { at: iso(terms.start), what: 'its first day' };
+  if (terms.condition) {
+    const { direction, price } = terms.condition;
+    return {
+      at: null,
+      what: `${nextPass}: swaps once ${terms.tokenIn.symbol}'s average price goes ${direction} ${price} ${terms.tokenOut.symbol}`,
+    };
+  }
   const period = Number((chainTime - terms.start) / DAY);
   if (period >= terms.days) return { at: null, what: `${nextPass}, which marks it finished` };
   const today = runs.filter((run) => run.day === period + 1);
@@ -183,6 +193,10 @@ function nextCheck(order: Order, runs: OrderRunView[], chainTime: bigint, now: n
 
 /** One line per order, for a list. */
 export function renderOrderLine(view: OrderView): string {
+  const { when } = view.terms;
+  if (when) {
+    return `${view.id}  ${view.status.padEnd(9)}  ${view.terms.spend.amount} ${view.terms.spend.symbol} → ${view.terms.buy.symbol} when ${view.terms.spend.symbol} goes ${when.direction} ${when.price} ${view.terms.buy.symbol}, until ${view.terms.end}`;
+  }
   const done = view.runs.filter((run) => run.status === 'succeeded').length;
   return `${view.id}  ${view.status.padEnd(9)}  ${view.terms.spend.amount} ${view.terms.spend.symbol} → ${view.terms.buy.symbol} daily, ${done}/${view.terms.days} days run${view.nextCheck.at ? `; next ${view.nextCheck.at}` : ''}`;
 }
@@ -192,8 +206,10 @@ export function renderOrder(view: OrderView): string {
   const lines = [
     `Order ${view.id}: ${view.status}${view.statusReason ? ` (${view.statusReason})` : ''}`,
     `  ${view.words}`,
-    `  spends   ${view.terms.spend.amount} ${view.terms.spend.symbol} a day (${view.terms.spend.total} in all) for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol} each, on ${view.terms.protocol}`,
-    `  days     ${view.terms.days}, from ${view.terms.start} until ${view.terms.end}`,
+    view.terms.when
+      ? `  swaps    ${view.terms.spend.amount} ${view.terms.spend.symbol} once, for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol}, when its average price goes ${view.terms.when.direction} ${view.terms.when.price} ${view.terms.buy.symbol}, on ${view.terms.protocol}`
+      : `  spends   ${view.terms.spend.amount} ${view.terms.spend.symbol} a day (${view.terms.spend.total} in all) for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol} each, on ${view.terms.protocol}`,
+    `  ${view.terms.when ? 'waits' : 'days '}    ${view.terms.days} day${view.terms.days === 1 ? '' : 's'}, from ${view.terms.start} until ${view.terms.end}`,
     `  account  ${view.account}`,
     `  agent    ${view.agent} (sent ${view.agentGas} ETH for its gas)`,
   ];

@@ -600,7 +600,7 @@ export type OrderRunView = {
 /** A standing order: its grant in words, terms, status, next check and runs. */
 export type OrderView = {
   id: string;
-  kind: 'daily-swap';
+  kind: 'daily-swap' | 'price-swap';
   status: 'proposed' | 'granting' | 'active' | 'paused' | 'cancelled' | 'finished' | 'stopped';
   statusReason: string | null;
   chainId: number;
@@ -622,6 +622,10 @@ export type OrderView = {
     days: number;
     start: string;
     end: string;
+    when: {
+      direction: 'above' | 'below';
+      price: number;
+    } | null;
   };
   agentGas: string;
   grant: {
