@@ -46,7 +46,7 @@ import { orderView, renderOrder, renderOrderLine } from './view.ts';
 const USER_OPTION = '  --user ID    the local user (default: SEXTANT_USER, "default")';
 
 const NEW_HELP = `Usage: sextant orders new --spend "AMOUNT TOKEN" --buy TOKEN --days N [--max-price PRICE]
-                         [--yes] [--json] [--user ID]
+                         [--when-above PRICE | --when-below PRICE] [--yes] [--json] [--user ID]
 
 Proposes a standing order that swaps AMOUNT TOKEN into the bought token once a day for N days
 (1 to 31) on Uniswap V3, and grants it once you confirm: "sextant orders new --spend '50 USDC'
@@ -60,6 +60,13 @@ address: it allows the router the total and sends the agent key a little ETH for
 The agent key is made (and sealed with your passphrase) at your first order. The runner then makes
 each day's swap: inside \`sextant start\` with SEXTANT_PASSPHRASE set, or \`sextant orders run\`.
 
+With --when-above or --when-below it is a price order instead: ONE swap of AMOUNT TOKEN, made when
+the Uniswap V3 pool's 10-minute average price of one spent token, in the bought token, crosses
+PRICE; --days is how long it waits. "sextant orders new --spend '1 WETH' --buy USDC --when-above
+3300 --days 7" takes profit; --when-below is a stop. The chain holds its floor (PRICE less your
+slippage ceiling), not the trigger: a stolen agent key could sell early but never for less, and a
+stop whose price falls through the floor before the runner acts does not sell.
+
 Needs your own address on MetaMask's EIP-7702 DeleGator, which can hold delegations:
 \`sextant account upgrade --implementation delegator\`. One order per token spent, for now.
 
@@ -69,6 +76,8 @@ Options:
   --days N                 how many days (1 to 31)
   --max-price PRICE        the most paid for one bought token, in the spent token (default: 10%
                            above the Aave oracle's price now)
+  --when-above PRICE       a price order: swap once when the spent token's average price goes above
+  --when-below PRICE       ...or below PRICE (in the bought token); --days is how long it waits
   --yes                    grant without asking (without a terminal, nothing is granted unless given)
   --json                   print one JSON object
 ${USER_OPTION}
@@ -338,6 +347,8 @@ async function newOrder(argv: string[], context: CommandContext): Promise<number
     buy: { type: 'string' },
     days: { type: 'string' },
     'max-price': { type: 'string' },
+    'when-above': { type: 'string' },
+    'when-below': { type: 'string' },
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
     user: { type: 'string' },
@@ -345,6 +356,15 @@ async function newOrder(argv: string[], context: CommandContext): Promise<number
   const spend = parseSpend(values.spend);
   if (!values.buy) throw new UsageError('Give the token bought: --buy ETH.');
   const days = parseDays(values.days);
+  if (values['when-above'] !== undefined && values['when-below'] !== undefined) {
+    throw new UsageError('Give one trigger: --when-above PRICE or --when-below PRICE, not both.');
+  }
+  const when =
+    values['when-above'] !== undefined
+      ? { direction: 'above' as const, price: values['when-above'] }
+      : values['when-below'] !== undefined
+        ? { direction: 'below' as const, price: values['when-below'] }
+        : undefined;
   const user = await openUserAccount(context, values.user || undefined);
   const { db, userId, network } = user;
   try {
@@ -361,6 +381,7 @@ async function newOrder(argv: string[], context: CommandContext): Promise<number
       buy: values.buy,
       days,
       ...(values['max-price'] === undefined ? {} : { maxPrice: values['max-price'] }),
+      ...(when ? { when } : {}),
     });
     return await grant(context, env, owner, userId, order, values);
   } finally {

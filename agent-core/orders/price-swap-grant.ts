@@ -40,7 +40,7 @@ export function priceSwapGrant(grant: DailySwapGrant): ReturnType<typeof dailySw
   });
   const amount = `${formatUnits(grant.amountIn, grant.tokenIn.decimals)} ${grant.tokenIn.symbol}`;
   const floor = `${formatUnits(grant.minAmountOut, grant.tokenOut.decimals)} ${grant.tokenOut.symbol}`;
-  const trigger = `${condition.price.toLocaleString('en-US')} ${grant.tokenOut.symbol}`;
+  const trigger = `${condition.price.toLocaleString('en-US', { maximumSignificantDigits: 8 })} ${grant.tokenOut.symbol}`;
   const words =
     `Sextant may swap ${amount} into at least ${floor} on ${grant.protocol} (its ${grant.fee / 10_000}% pool), once, ` +
     `when ${grant.tokenIn.symbol}'s 10-minute average price in its pool goes ${condition.direction} ${trigger}, ` +

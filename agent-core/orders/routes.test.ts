@@ -66,6 +66,8 @@ describe('standing orders over HTTP, on the devnet', async () => {
       [{ ...daily, kind: 'price' }, 'kind'],
       [{ ...daily, amount: '' }, 'amount'],
       [{ ...daily, extra: 1 }, 'body'],
+      [{ ...daily, kind: 'price-swap' }, 'when'],
+      [{ ...daily, when: { direction: 'above', price: '3300' } }, 'when'],
     ] as const) {
       const response = await post('/v1/orders', aliceToken, body);
       expect(response.status, JSON.stringify(body)).toBe(400);
@@ -153,5 +155,23 @@ describe('standing orders over HTTP, on the devnet', async () => {
     });
     expect(await allowance(alice.account)).toBe(0n);
     expect((await post(`/v1/orders/${proposed.id}/resume`, aliceToken)).status).toBe(409);
+
+    // A price order is proposed the same way: one swap, waiting for its price (far above today's).
+    const price = await orderOf(
+      await post('/v1/orders', aliceToken, {
+        kind: 'price-swap',
+        amount: '50',
+        spend: 'USDC',
+        buy: 'WETH',
+        days: 7,
+        when: { direction: 'below', price: '0.0001' },
+      }),
+    );
+    expect(price).toMatchObject({
+      kind: 'price-swap',
+      status: 'proposed',
+      terms: { when: { direction: 'below', price: 0.0001 }, spend: { total: '50' } },
+    });
+    expect(price.words).toMatch(/once, when USDC's 10-minute average price in its pool goes below 0\.0001 WETH/);
   });
 });

@@ -34,7 +34,7 @@ const Amount = z.union([z.string().trim().min(1).max(40), z.number().positive()]
 /** POST /v1/orders: "swap 50 USDC into ETH every day for 30 days", field by field. */
 export const OrderRequestSchema = z
   .object({
-    kind: z.literal('daily-swap'),
+    kind: z.enum(['daily-swap', 'price-swap']),
     amount: Amount.describe('The `spend` tokens swapped each day ("50").'),
     spend: z.string().trim().min(1).max(20).describe('The listed token spent (a symbol: USDC).'),
     buy: z.string().trim().min(1).max(20).describe('The listed token bought (ETH buys WETH).'),
@@ -42,8 +42,19 @@ export const OrderRequestSchema = z
     maxPrice: Amount.optional().describe(
       'The most paid for one `buy` token, in `spend` tokens; 10% above the Aave oracle’s price now when left out.',
     ),
+    when: z
+      .object({ direction: z.enum(['above', 'below']), price: Amount })
+      .strict()
+      .optional()
+      .describe(
+        'price-swap only: swap `amount` once when the pool’s 10-minute average price of one `spend` token, in `buy` tokens, goes above or below `price`; `days` is how long it waits.',
+      ),
   })
-  .strict();
+  .strict()
+  .refine((body) => (body.kind === 'price-swap') === (body.when !== undefined), {
+    message: 'a price-swap order needs `when`, and only it takes one',
+    path: ['when'],
+  });
 export type OrderRequest = z.output<typeof OrderRequestSchema>;
 
 /**
@@ -79,6 +90,7 @@ export async function proposeOrder(deps: OrderDependencies, userId: string, requ
     buy: request.buy,
     days: request.days,
     ...(request.maxPrice === undefined ? {} : { maxPrice: request.maxPrice }),
+    ...(request.when ? { when: request.when } : {}),
   });
 }
 
