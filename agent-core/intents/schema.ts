@@ -69,6 +69,17 @@ export const IntentSchema = z.object({
       'A repetition the user stated ("every day for 30 days": {"every": "day", "times": 30}): the request becomes a standing order, never a one-off. Only when the words say both how often and how many times.',
     )
     .optional(),
+  condition: z
+    .object({
+      token: z.string().min(1),
+      direction: z.enum(['above', 'below']),
+      price: DecimalSchema,
+    })
+    .strict()
+    .describe(
+      'A price the user made the request wait for ("sell 1 ETH for USDC if ETH goes above 3,300": {"token": "ETH", "direction": "above", "price": "3300"}): the request becomes a standing price order, never done now.',
+    )
+    .optional(),
 });
 
 export const ParseResultSchema = z.object({

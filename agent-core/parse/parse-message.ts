@@ -159,15 +159,24 @@ export function materialDifferences(a: ParseResult, b: ParseResult): string[] {
       return;
     }
     // A repetition read by one and not the other decides between a standing order and a one-off.
-    if (JSON.stringify(left.schedule ?? null) !== JSON.stringify(right.schedule ?? null)) {
-      differences.push(
-        `${step}schedule ${JSON.stringify(left.schedule ?? 'none')} against ${JSON.stringify(right.schedule ?? 'none')}`,
-      );
+    for (const field of ['schedule', 'condition'] as const) {
+      if (JSON.stringify(left[field] ?? null) !== JSON.stringify(right[field] ?? null)) {
+        differences.push(
+          `${step}${field} ${JSON.stringify(left[field] ?? 'none')} against ${JSON.stringify(right[field] ?? 'none')}`,
+        );
+      }
     }
     for (const field of Object.keys(left) as (keyof Intent)[]) {
       const mine = left[field];
       const theirs = right[field];
-      if (field === 'action' || field === 'schedule' || mine === undefined || theirs === undefined) continue;
+      if (
+        field === 'action' ||
+        field === 'schedule' ||
+        field === 'condition' ||
+        mine === undefined ||
+        theirs === undefined
+      )
+        continue;
       if (!sameValue(field, mine, theirs)) {
         differences.push(`${step}${field} ${clip(String(mine))} against ${clip(String(theirs))}`);
       }

@@ -68,6 +68,18 @@ describe('the standing-order stage', () => {
     );
   });
 
+  it('says a price order back with its command, and asks when the words wait for a price the reading lost', () => {
+    const text = 'sell 1 ETH for USDC if ETH goes above 3,300';
+    const sell = { action: 'swap' as const, amount: '1', tokenIn: 'ETH', tokenOut: 'USDC' };
+    const answer = standingOrder(
+      understood([{ ...sell, condition: { token: 'ETH', direction: 'above', price: '3300' } }], text),
+    );
+    expect(answer?.stop.kind).toBe('answer');
+    expect(answer?.stop.text).toContain('sextant orders new --spend "1 WETH" --buy USDC --when-above 3300 --days 7');
+    expect(answer?.stop.text).toContain('wrap the ETH first');
+    expect(standingOrder(understood([sell], text))?.stop.kind).toBe('clarify');
+  });
+
   it('keeps the embedded reading when a model reads the same swap without its repetition', () => {
     const embedded = {
       intents: [{ ...swap, schedule: { every: 'day' as const, times: 30 } }],

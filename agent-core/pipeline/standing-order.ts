@@ -1,3 +1,4 @@
+import { readPriceCondition } from '../parse/embedded/price-condition.ts';
 import { readSchedule } from '../parse/embedded/schedule.ts';
 import type { Answer } from './types.ts';
 import type { Understood } from './understand.ts';
@@ -12,6 +13,16 @@ const MAX_DAYS = 31;
  * words that the reading lost (a model that dropped it) is asked about, not read past.
  */
 export function standingOrder(understood: Understood): { stop: Answer } | undefined {
+  const waiting = understood.intents.filter((intent) => intent.condition);
+  if (waiting.length > 0) return priceOrder(understood);
+  if (readPriceCondition(understood.message).kind !== 'none') {
+    return {
+      stop: {
+        kind: 'clarify',
+        text: 'You asked for this to wait for a price, but I could not read it as one price order. Please say it as "sell 1 ETH for USDC if ETH goes above 3,300", or ask for it now, without the condition.',
+      },
+    };
+  }
   const repeating = understood.intents.filter((intent) => intent.schedule);
   if (repeating.length === 0) {
     if (readSchedule(understood.message).kind === 'none') return undefined;
@@ -53,6 +64,30 @@ export function standingOrder(understood: Understood): { stop: Answer } | undefi
     stop: {
       kind: 'answer',
       text: `That is a standing order: swap ${amount} ${tokenIn} into ${tokenOut} every day for ${days}, run by Sextant while you are away, within limits the chain holds. Nothing is planned or sent now. Set it up with \`sextant orders new --spend "${amount} ${tokenIn}" --buy ${tokenOut} --days ${schedule.times}\` or on the page's Orders card: it shows the grant in words before you confirm.`,
+    },
+  };
+}
+
+/** "Sell 1 ETH for USDC if ETH goes above 3,300": said back as the price order it is. */
+function priceOrder(understood: Understood): { stop: Answer } {
+  const [intent] = understood.intents;
+  const ask = (text: string) => ({ stop: { kind: 'clarify' as const, text } });
+  if (!intent?.condition || understood.intents.length !== 1 || intent.action !== 'swap') {
+    return ask('Only a single swap can wait for a price. Which one swap should wait, or do you want this done now?');
+  }
+  const { amount, tokenIn, tokenOut, condition } = intent;
+  if (!amount || !/^\d+(\.\d+)?$/.test(amount) || !tokenIn || !tokenOut) {
+    return ask(
+      `A price order needs the exact amount and both tokens, e.g. "sell 1 ETH for USDC if ETH goes above ${condition.price}".`,
+    );
+  }
+  // The order swaps an ERC-20: ETH is sold as WETH (wrap it first), and bought as WETH.
+  const spend = tokenIn.toUpperCase() === 'ETH' ? 'WETH' : tokenIn;
+  const wrap = spend !== tokenIn ? ' It sells WETH: wrap the ETH first ("wrap 1 ETH").' : '';
+  return {
+    stop: {
+      kind: 'answer',
+      text: `That is a price order: swap ${amount} ${spend} into ${tokenOut} once ${condition.token}'s price goes ${condition.direction} ${condition.price} ${tokenOut}, run by Sextant while you are away, at no less than that price (the chain holds it). Nothing is planned or sent now.${wrap} Set it up with \`sextant orders new --spend "${amount} ${spend}" --buy ${tokenOut} --when-${condition.direction} ${condition.price} --days 7\` (--days: how long it waits, 1 to 31) or on the page's Orders card: it shows the grant in words before you confirm.`,
     },
   };
 }

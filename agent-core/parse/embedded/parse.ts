@@ -13,6 +13,7 @@ import { interpretClause } from './interpret.ts';
 import { markMinimum, markSlippage } from './limits.ts';
 import { tokenize } from './normalize.ts';
 import { isPartyWord } from './parties.ts';
+import { type PriceCondition, readPriceCondition } from './price-condition.ts';
 import { readSchedule } from './schedule.ts';
 import { type Tag, tagPieces } from './tags.ts';
 import { buildVocabulary } from './vocabulary.ts';
@@ -71,6 +72,10 @@ export function readEmbedded(
   text: string,
   options: EmbeddedParseOptions = {},
 ): { result: ParseResult; conflict?: string | undefined; parties: string[]; notPayees: string[] } {
+  // "…if ETH goes above 3,300": the request is read without its condition, which is then put back on
+  // the one swap that sells that token (a standing price order).
+  const conditioned = readPriceCondition(text);
+  if (conditioned.kind === 'price') return withCondition(conditioned.rest, conditioned.condition, options);
   // "…every day for 30 days": the request is read without its repetition, which is then put back on
   // it (a standing order); a repetition not said in full is asked about with nothing kept.
   const repeated = readSchedule(text);
@@ -93,6 +98,36 @@ export function readEmbedded(
   }
   for (const intent of intents) intent.schedule = repeated.schedule;
   return { ...reading, result: { ...reading.result, intents, ...(clarify ? { clarify } : {}) } };
+}
+
+function withCondition(
+  rest: string,
+  condition: PriceCondition,
+  options: EmbeddedParseOptions,
+): ReturnType<typeof readEmbedded> {
+  const ask = (question: string) => ({
+    result: { intents: [], clarify: question, parser: 'embedded' as const },
+    conflict: question,
+    parties: [],
+    notPayees: [],
+  });
+  if (readSchedule(rest).kind !== 'none') {
+    return ask('A request can wait for a price or repeat daily, not both at once. Which one do you want?');
+  }
+  const reading = readOnce(rest, options);
+  const { intents, unsupported } = reading.result;
+  if (intents.length === 0 || unsupported) return reading;
+  const [intent] = intents;
+  const sells = intent?.tokenIn?.toUpperCase();
+  const same = (a: string | undefined, b: string) =>
+    a === b || (a === 'WETH' && b === 'ETH') || (a === 'ETH' && b === 'WETH');
+  if (intents.length > 1 || intent?.action !== 'swap' || !same(sells, condition.token.toUpperCase())) {
+    return ask(
+      `A price order watches the price of the one token it sells ("sell 1 ETH for USDC if ETH goes above 3,300"). Please say it that way, or ask for it now, without the condition.`,
+    );
+  }
+  intent.condition = condition;
+  return reading;
 }
 
 function readOnce(

@@ -110,6 +110,12 @@ export type Intent = {
     every: 'day';
     times: number;
   };
+  /** A price the user made the request wait for ("sell 1 ETH for USDC if ETH goes above 3,300": {"token": "ETH", "direction": "above", "price": "3300"}): the request becomes a standing price order, never done now. */
+  condition?: {
+    token: string;
+    direction: 'above' | 'below';
+    price: string;
+  };
 };
 
 /** One event of POST /v1/chat: `event` is its name, `data` its JSON. */
