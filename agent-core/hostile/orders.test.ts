@@ -38,7 +38,9 @@ import { allowanceProbe, balanceProbe, movedOutsideIntent, type Probe } from './
  */
 const manifest = testDevnet();
 const { chain, publicClient, testClient } = devnetClients(manifest);
-const env = testEnvironment(manifest) as RunnerEnvironment & { dbPath: string };
+// No bundler: the file reverts its anvil snapshot at the end, and a bundler that sent bundles inside
+// it would keep nonces the reverted chain no longer has (later files' operations would wait forever).
+const env = { ...testEnvironment(manifest), bundlerUrl: undefined } as RunnerEnvironment & { dbPath: string };
 migrateAgentCore(env.db);
 migrateOrders(env.db);
 const USDC = manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
