@@ -1,4 +1,5 @@
 import { type Address, encodeFunctionData, erc20Abi, formatUnits, type Hex, slice, toFunctionSelector } from 'viem';
+import type { DelegationEnforcer } from '../../common/chains/types.ts';
 import { swapRouter02Abi } from '../../skills/uniswap-v3/abi.ts';
 import {
   type Caveat,
@@ -49,19 +50,14 @@ export type DailySwapGrant = {
    */
   condition?: PriceCondition;
   periodSeconds?: bigint;
-  enforcers: {
-    AllowedTargetsEnforcer: Address;
-    AllowedMethodsEnforcer: Address;
-    AllowedCalldataEnforcer: Address;
-    RedeemerEnforcer: Address;
-    ValueLteEnforcer: Address;
-    ERC20BalanceChangeEnforcer: Address;
-    TimestampEnforcer: Address;
-    LimitedCallsEnforcer: Address;
-  };
+  /** The framework's caveat enforcers on this chain (the chain registry's delegationFramework). */
+  enforcers: GrantEnforcers;
 };
 
 type Token = { address: Address; symbol: string; decimals: number };
+
+/** The caveat enforcers a grant names, by their framework names. */
+export type GrantEnforcers = Record<DelegationEnforcer, Address>;
 
 /** "If ETH goes above 3,300 USDC": the pool's average price of tokenIn, in tokenOut, crossing `price`. */
 export type PriceCondition = { direction: 'above' | 'below'; price: number; pool: Address };

@@ -1,6 +1,7 @@
-import { type Address, erc20Abi, type Hex, parseUnits } from 'viem';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Address, erc20Abi, parseUnits } from 'viem';
+import { describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
+import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { applyDelegationChange, previewDelegationChange, readDelegation } from '../../smart-accounts/eip7702.ts';
@@ -22,8 +23,7 @@ import { getOrder, orderRuns } from './store.ts';
  */
 const manifest = testDevnet();
 const { testClient, publicClient } = devnetClients(manifest);
-// No bundler: the file reverts its anvil snapshot at the end, and a bundler that sent bundles inside
-// it would keep nonces the reverted chain no longer has (later files' operations would wait forever).
+// No bundler inside a reverted snapshot (devnet/testing/chain-snapshot.ts says why).
 const env = { ...testEnvironment(manifest), bundlerUrl: undefined } as RunnerEnvironment & { dbPath: string };
 migrateAgentCore(env.db);
 migrateOrders(env.db);
@@ -40,14 +40,7 @@ const allowance = (holder: Address) =>
     args: [holder, router],
   });
 
-let snapshot: Hex;
-beforeAll(async () => {
-  snapshot = await testClient.snapshot();
-});
-afterAll(async () => {
-  await testClient.revert({ id: snapshot });
-  await testClient.mine({ blocks: 1 });
-});
+revertChainAfterFile(testClient);
 
 describe('a standing order’s life', () => {
   it('is proposed in words, granted from the user’s address, run by the agent key, and revoked on chain when cancelled', async () => {

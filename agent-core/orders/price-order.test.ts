@@ -1,6 +1,7 @@
-import { type Address, erc20Abi, type Hex, parseEther } from 'viem';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Address, erc20Abi, parseEther } from 'viem';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
+import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
@@ -23,8 +24,7 @@ import { buyWethInPool } from './testing/move-pool.ts';
  */
 const manifest = testDevnet();
 const { testClient, publicClient } = devnetClients(manifest);
-// No bundler: the file reverts its anvil snapshot at the end, and a bundler that sent bundles inside
-// it would keep nonces the reverted chain no longer has (later files' operations would wait forever).
+// No bundler inside a reverted snapshot (devnet/testing/chain-snapshot.ts says why).
 const env = { ...testEnvironment(manifest), bundlerUrl: undefined } as RunnerEnvironment & { dbPath: string };
 migrateAgentCore(env.db);
 migrateOrders(env.db);
@@ -40,15 +40,10 @@ const later = async (seconds: number) => {
   await testClient.mine({ blocks: 1 });
 };
 
-let snapshot: Hex;
+revertChainAfterFile(testClient);
 beforeAll(async () => {
-  snapshot = await testClient.snapshot();
   // The pool's average needs ten minutes of history behind it.
   await later(11 * 60);
-});
-afterAll(async () => {
-  await testClient.revert({ id: snapshot });
-  await testClient.mine({ blocks: 1 });
 });
 
 describe('a price order', () => {

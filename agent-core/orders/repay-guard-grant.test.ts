@@ -1,6 +1,7 @@
 import { type Address, encodeFunctionData, erc20Abi, type Hex, parseEther, parseUnits } from 'viem';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
+import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { poolAbi, VARIABLE_RATE } from '../../skills/aave-v3/abi.ts';
@@ -39,9 +40,8 @@ const healthFactor = async () =>
   ) / 1e18;
 const call = (to: Address, data: Hex) => parties.send(user, { to, data }, 'the user’s own call');
 
-let snapshot: Hex;
+revertChainAfterFile(testClient);
 beforeAll(async () => {
-  snapshot = await testClient.snapshot();
   await parties.setUp();
   // The position: 2 WETH supplied, 3,000 USDC borrowed (health factor about 1.6).
   await call(weth, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [pool, parseEther('2')] }));
@@ -73,10 +73,6 @@ beforeAll(async () => {
       args: [usdc.address, parseUnits('100', 6), VARIABLE_RATE, 0, stranger.address],
     }),
   );
-});
-afterAll(async () => {
-  await testClient.revert({ id: snapshot });
-  await testClient.mine({ blocks: 1 });
 });
 
 async function guard(

@@ -10,7 +10,7 @@ import {
 } from 'viem';
 import { poolAbi, VARIABLE_RATE } from '../../skills/aave-v3/abi.ts';
 import { type Caveat, caveatTerms, type Delegation, periodDelegations } from '../../smart-accounts/delegations.ts';
-import { when } from './daily-swap-grant.ts';
+import { type GrantEnforcers, when } from './daily-swap-grant.ts';
 
 /**
  * What a position guard "if my Aave health factor drops below 1.5, repay up to 1,000 USDC of debt"
@@ -37,16 +37,7 @@ export type RepayGuardGrant = {
   start: bigint;
   days: number;
   salt: bigint;
-  enforcers: {
-    AllowedTargetsEnforcer: Address;
-    AllowedMethodsEnforcer: Address;
-    AllowedCalldataEnforcer: Address;
-    RedeemerEnforcer: Address;
-    ValueLteEnforcer: Address;
-    ERC20BalanceChangeEnforcer: Address;
-    TimestampEnforcer: Address;
-    LimitedCallsEnforcer: Address;
-  };
+  enforcers: GrantEnforcers;
 };
 
 /** A guard waits a month at most, as a daily grant lasts (one transaction must revoke it). */

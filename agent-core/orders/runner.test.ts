@@ -1,5 +1,6 @@
-import { type Address, encodeFunctionData, erc20Abi, type Hex, parseEther, parseUnits } from 'viem';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Address, encodeFunctionData, erc20Abi, parseEther, parseUnits } from 'viem';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { type Delegation, disableCalldata, selfBatchCalldata } from '../../smart-accounts/delegations.ts';
@@ -31,10 +32,8 @@ const DAY = 86_400;
 const balanceOf = (token: Address, holder: Address) =>
   publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
 
-let snapshot: Hex;
 let clock = Date.now();
-// No bundler: the file reverts its anvil snapshot at the end, and a bundler that sent bundles inside
-// it would keep nonces the reverted chain no longer has (later files' operations would wait forever).
+// No bundler inside a reverted snapshot (devnet/testing/chain-snapshot.ts says why).
 const env = { ...testEnvironment(manifest), bundlerUrl: undefined } as RunnerEnvironment & { dbPath: string };
 Object.assign(env, {
   agentKey: async () => agent,
@@ -45,13 +44,9 @@ migrateOrders(env.db);
 const userId = 'orders-user';
 ensureUser(env.db, userId);
 
+revertChainAfterFile(testClient);
 beforeAll(async () => {
-  snapshot = await testClient.snapshot();
   await parties.setUp();
-});
-afterAll(async () => {
-  await testClient.revert({ id: snapshot });
-  await testClient.mine({ blocks: 1 });
 });
 
 /** An order as the user confirmed it: the day delegations signed, the router allowed the total. */
