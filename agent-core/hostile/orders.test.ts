@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { type Delegation, redeemCalldata } from '../../smart-accounts/delegations.ts';
+import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
 import { execute } from '../../smart-accounts/execute.ts';
 import { TEST_PASSPHRASE, testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { migrateAgentCore } from '../migrations.ts';
@@ -364,4 +365,55 @@ describe('hostile: a stolen agent key, a late or second grant, and a moved pool 
       };
     },
   );
+
+  hostile(
+    'orders 12. cancelled while the address is off the DeleGator: its days are not left to revive when it is back',
+    async () => {
+      const u = await grantedUser({ days: 3 });
+      const move = async (action: 'upgrade' | 'downgrade') =>
+        applyDelegationChange(
+          env,
+          u.owner,
+          await previewDelegationChange(env, u.userId, u.account, action, { implementation: 'delegator' }),
+        );
+      await move('downgrade');
+      return {
+        probes: userProbes(u).filter((p) => !p.label.includes('allowance')),
+        act: async () => {
+          // Off the DeleGator, the calls that disable each day reach a plain address and do nothing.
+          const offDeleGator = await cancelOrder(env, u.owner, u.userId, u.order.id).catch((error: unknown) => error);
+          await move('upgrade');
+          if (offDeleGator instanceof OrderError) await cancelOrder(env, u.owner, u.userId, u.order.id);
+          expect(getOrder(env.db, u.userId, u.order.id).status).toBe('cancelled');
+          // A new order on the token allows the router again; the cancelled order's day must stay dead.
+          const next = await propose(u, { amount: '60', days: 2 });
+          expect((await confirmOrder(env, u.owner, u.userId, next.id)).status).toBe('active');
+          const redeemed = await redeemAs(u.agent, today(u.order), dailySwapCall(u.order.terms, 0n));
+          expect(offDeleGator).toBeInstanceOf(OrderError);
+          expect(redeemed).toBe('reverted');
+        },
+      };
+    },
+  );
+
+  hostile('orders 13. a revocation that failed can be tried again: the grant does not stand for good', async () => {
+    const u = await grantedUser({ days: 3 });
+    const eth = await publicClient.getBalance({ address: u.account });
+    return {
+      probes: userProbes(u).map((p) =>
+        p.label.includes('allowance to the router') ? { ...p, allowed: [-usdc('150')] } : p,
+      ),
+      act: async () => {
+        // The address cannot pay the revocation's gas: it fails with nothing sent, and says to try again.
+        await testClient.setBalance({ address: u.account, value: 0n });
+        const first = await cancelOrder(env, u.owner, u.userId, u.order.id).catch((error: unknown) => error);
+        await testClient.setBalance({ address: u.account, value: eth });
+        const again = await cancelOrder(env, u.owner, u.userId, u.order.id).catch((error: unknown) => error);
+        const redeemed = await redeemAs(u.agent, today(u.order), dailySwapCall(u.order.terms, 0n));
+        expect(first).toBeInstanceOf(OrderError);
+        expect((again as Order).status).toBe('cancelled');
+        expect(redeemed).toBe('reverted');
+      },
+    };
+  });
 });

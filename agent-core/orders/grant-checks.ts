@@ -1,6 +1,8 @@
 import { type Address, hexToBigInt, isAddressEqual, slice } from 'viem';
 import type { Db } from '../../common/database.ts';
 import type { Delegation } from '../../smart-accounts/delegations.ts';
+import { type ExecutionStatus, FINAL_EXECUTION_STATUSES } from '../../smart-accounts/executions.ts';
+import { accountChoiceOf } from '../../smart-accounts/users.ts';
 import type { DailySwapGrant } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
 import { listOrders, type Order } from './store.ts';
@@ -82,4 +84,42 @@ export function assertGrantable(db: Db, order: Order, chainTime: bigint): void {
     );
   }
   assertNoSharedAllowance(db, order.userId, order.terms, chainTime, order.id);
+}
+
+/**
+ * Before a revocation is sent: it must come from the order's own address running the DeleGator. In
+ * another account mode the calls would leave from another account (the smart account's approve
+ * changes nothing of the address's allowance), and on another implementation the calls that disable
+ * each day do nothing or revert; either way the order would be called revoked while its grant stands
+ * and comes back with the DeleGator. Meanwhile nothing can be redeemed through the address.
+ */
+export function assertRevocable(db: Db, order: Order): void {
+  const choice = accountChoiceOf(db, order.userId);
+  if (choice.mode === 'eip7702' && choice.implementation === 'delegator') return;
+  throw new OrderError(
+    `Your address ${order.account} is not on MetaMask's DeleGator now, so the grant of order ${order.id} cannot be revoked from it (nothing can be redeemed through it until it is back on the DeleGator).`,
+    {
+      hint: `Run \`sextant account upgrade --implementation delegator\`, then \`sextant orders cancel ${order.id}\` at once: that takes the router's allowance back and disables every day left.`,
+    },
+  );
+}
+
+/**
+ * The idempotency key of the order's revocation: the last one's while it may still land (a retry
+ * then finds it), a new one once it certainly did not, so that "try again" sends a new revocation
+ * instead of finding the failed one forever.
+ */
+export function revocationKey(db: Db, userId: string, orderId: string): string {
+  const base = `order-revoke:${orderId}`;
+  const rows = db
+    .prepare(
+      `SELECT idempotency_key AS key, status FROM executions
+       WHERE user_id = ? AND (idempotency_key = ? OR idempotency_key LIKE ?)`,
+    )
+    .all(userId, base, `${base}:%`) as { key: string; status: ExecutionStatus }[];
+  if (rows.length === 0) return base;
+  const attempt = (key: string) => (key === base ? 1 : Number(key.slice(base.length + 1)));
+  const last = rows.reduce((a, b) => (attempt(b.key) > attempt(a.key) ? b : a));
+  if (!FINAL_EXECUTION_STATUSES.has(last.status) || last.status === 'succeeded') return last.key;
+  return `${base}:${attempt(last.key) + 1}`;
 }

@@ -12,7 +12,7 @@ import { type Call, FINAL_EXECUTION_STATUSES, getExecution } from '../../smart-a
 import { accountChoiceOf } from '../../smart-accounts/users.ts';
 import { revokeDailySwapGrant } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
-import { assertGrantable } from './grant-checks.ts';
+import { assertGrantable, assertRevocable, revocationKey } from './grant-checks.ts';
 import { grantOf } from './price-swap-grant.ts';
 import { getOrder, type Order, recordGrant, setOrderStatus } from './store.ts';
 
@@ -125,6 +125,7 @@ export async function cancelOrder(
   }
   const framework = env.chain.contracts.delegationFramework;
   if (!framework) throw new OrderError(`${env.chain.name} has no delegation framework.`);
+  assertRevocable(env.db, order);
   const now = (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
   const live: Delegation[] = [];
   for (const [day, delegation] of order.delegations.entries()) {
@@ -139,7 +140,7 @@ export async function cancelOrder(
   }
   const record = await execute(env, owner, {
     userId,
-    idempotencyKey: `order-revoke:${order.id}`,
+    idempotencyKey: revocationKey(env.db, userId, order.id),
     calls: revokeDailySwapGrant(order.terms, live),
   });
   if (record.status !== 'succeeded') {
