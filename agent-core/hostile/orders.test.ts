@@ -9,7 +9,8 @@ import {
   parseAbi,
   parseUnits,
 } from 'viem';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { type Delegation, redeemCalldata } from '../../smart-accounts/delegations.ts';
@@ -39,8 +40,7 @@ import { allowanceProbe, balanceProbe, movedOutsideIntent, type Probe } from './
  */
 const manifest = testDevnet();
 const { chain, publicClient, testClient } = devnetClients(manifest);
-// No bundler: the file reverts its anvil snapshot at the end, and a bundler that sent bundles inside
-// it would keep nonces the reverted chain no longer has (later files' operations would wait forever).
+// No bundler inside the reverted snapshot (devnet/testing/chain-snapshot.ts says why).
 const env = { ...testEnvironment(manifest), bundlerUrl: undefined } as RunnerEnvironment & { dbPath: string };
 migrateAgentCore(env.db);
 migrateOrders(env.db);
@@ -54,14 +54,7 @@ const DAY = 86_400;
 const agentKeys = new Map<string, PrivateKeyAccount>();
 env.agentKey = async (userId) => agentKeys.get(userId);
 
-let snapshot: Hex;
-beforeAll(async () => {
-  snapshot = await testClient.snapshot();
-});
-afterAll(async () => {
-  await testClient.revert({ id: snapshot });
-  await testClient.mine({ blocks: 1 });
-});
+revertChainAfterFile(testClient);
 
 type Granted = Awaited<ReturnType<typeof delegatorUser>> & { agent: PrivateKeyAccount; order: Order };
 
