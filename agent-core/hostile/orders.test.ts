@@ -289,6 +289,8 @@ describe('hostile: a stolen agent key, a late or second grant, and a moved pool 
         probes: userProbes(u, [balanceProbe(publicClient, "the agent key's ETH", 'ETH', u.agent.address)]),
         act: async () => {
           await expect(confirmOrder(env, u.owner, u.userId, second.id)).rejects.toThrow(/already spends USDC/);
+          // A third proposal is refused up front, though the newest order on the token is a proposal.
+          await expect(propose(u, { amount: '10' })).rejects.toThrow(/already spends USDC/);
           expect(getOrder(env.db, u.userId, second.id).status).toBe('proposed');
         },
       };

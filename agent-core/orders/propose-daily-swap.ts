@@ -16,10 +16,11 @@ import { getPolicy } from '../policy/policy.ts';
 import { agentKeyAddress } from './agent-key.ts';
 import { type DailySwapGrant, MAX_GRANT_DAYS } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
+import { assertNoSharedAllowance } from './grant-checks.ts';
 import { aaveOraclePrices, usdValue } from './oracle-price.ts';
 import { poolTwapPrice } from './pool-twap.ts';
 import { grantOf } from './price-swap-grant.ts';
-import { insertOrder, listOrders, newOrderId, type Order } from './store.ts';
+import { insertOrder, newOrderId, type Order } from './store.ts';
 
 /** "Swap 50 USDC into WETH every day for 30 days", as the CLI, the API and chat give it. */
 export type DailySwapRequest = {
@@ -90,18 +91,14 @@ export async function proposeDailySwap(
   const tokenOut = listedToken(env.chain, request.buy === 'ETH' ? 'WETH' : request.buy);
   if (isAddressEqual(tokenIn.address, tokenOut.address)) throw new OrderError('A swap needs two different tokens.');
   const amountIn = parseAmount(request.amount, tokenIn);
-  const overlapping = listOrders(env.db, userId).find(
-    (o) =>
-      ['proposed', 'granting', 'active', 'paused'].includes(o.status) &&
-      isAddressEqual(o.terms.tokenIn.address, tokenIn.address) &&
-      isAddressEqual(o.terms.router, router),
+  // Another order whose grant may still spend this token through the router (a stopped one's days
+  // included): refused now rather than at confirmation. A proposal next to a proposal is allowed.
+  assertNoSharedAllowance(
+    env.db,
+    userId,
+    { tokenIn, router },
+    (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp,
   );
-  if (overlapping && overlapping.status !== 'proposed') {
-    // Two grants would share one allowance: approving for the second resets the first's.
-    throw new OrderError(`Order ${overlapping.id} already spends ${tokenIn.symbol} through the Uniswap V3 router.`, {
-      hint: `Cancel it first (\`sextant orders cancel ${overlapping.id}\`); one order per token spent, for now.`,
-    });
-  }
 
   const prices = await aaveOraclePrices(env.publicClient, env.chain);
   const [usdIn, usdOut] = await Promise.all([prices.usd(tokenIn), prices.usd(tokenOut)]);
