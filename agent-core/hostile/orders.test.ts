@@ -315,6 +315,7 @@ describe('hostile: a stolen agent key, a late or second grant, and a moved pool 
         ],
       });
       expect((await runOrders(env)).find((r) => r.orderId === u.order.id)?.outcome).toMatch(/^stopped: /);
+      expect(getOrder(env.db, u.userId, u.order.id).statusReason).toContain(`sextant orders cancel ${u.order.id}`);
       return {
         probes: userProbes(u),
         act: async () => {

@@ -125,7 +125,10 @@ async function runOrder(
   // Before anything is recorded: what would stop the order for good, rather than fail one day.
   const stop = await stopReason(env, framework, order, period);
   if (stop) {
-    setOrderStatus(env.db, order.id, 'stopped', ['active'], { reason: stop });
+    // The runner stops; the signed days do not: any later allowance to the router brings them back.
+    setOrderStatus(env.db, order.id, 'stopped', ['active'], {
+      reason: `${stop} The days it has left stay signed until you cancel it (\`sextant orders cancel ${order.id}\` revokes them on chain).`,
+    });
     return `stopped: ${stop}`;
   }
   let poolPrice: number | undefined;
