@@ -54,7 +54,7 @@ const DAY = 86_400;
 const agentKeys = new Map<string, PrivateKeyAccount>();
 env.agentKey = async (userId) => agentKeys.get(userId);
 
-revertChainAfterFile(testClient);
+revertChainAfterFile({ testClient, publicClient });
 
 type Granted = Awaited<ReturnType<typeof delegatorUser>> & { agent: PrivateKeyAccount; order: Order };
 

@@ -40,7 +40,7 @@ const allowance = (holder: Address) =>
     args: [holder, router],
   });
 
-revertChainAfterFile(testClient);
+revertChainAfterFile({ testClient, publicClient });
 
 describe('a standing order’s life', () => {
   it('is proposed in words, granted from the user’s address, run by the agent key, and revoked on chain when cancelled', async () => {

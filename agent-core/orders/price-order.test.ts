@@ -40,7 +40,7 @@ const later = async (seconds: number) => {
   await testClient.mine({ blocks: 1 });
 };
 
-revertChainAfterFile(testClient);
+revertChainAfterFile({ testClient, publicClient });
 beforeAll(async () => {
   // The pool's average needs ten minutes of history behind it.
   await later(11 * 60);

@@ -40,7 +40,7 @@ const healthFactor = async () =>
   ) / 1e18;
 const call = (to: Address, data: Hex) => parties.send(user, { to, data }, 'the user’s own call');
 
-revertChainAfterFile(testClient);
+revertChainAfterFile({ testClient, publicClient });
 beforeAll(async () => {
   await parties.setUp();
   // The position: 2 WETH supplied, 3,000 USDC borrowed (health factor about 1.6).

@@ -44,7 +44,7 @@ migrateOrders(env.db);
 const userId = 'orders-user';
 ensureUser(env.db, userId);
 
-revertChainAfterFile(testClient);
+revertChainAfterFile({ testClient, publicClient });
 beforeAll(async () => {
   await parties.setUp();
 });

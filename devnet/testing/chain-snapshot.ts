@@ -1,4 +1,4 @@
-import type { Hex, TestClient } from 'viem';
+import type { Hex, PublicClient, TestClient } from 'viem';
 import { afterAll, beforeAll } from 'vitest';
 
 /**
@@ -10,7 +10,13 @@ import { afterAll, beforeAll } from 'vitest';
  * the transactions that used them off the chain, so every later operation on that devnet would wait
  * forever. Execute with `bundlerUrl: undefined` (an EIP-7702 address sends its own transactions).
  */
-export function revertChainAfterFile(testClient: TestClient): void {
+export function revertChainAfterFile({
+  testClient,
+  publicClient,
+}: {
+  testClient: TestClient;
+  publicClient: PublicClient;
+}): void {
   let snapshot: Hex | undefined;
   beforeAll(async () => {
     snapshot = await testClient.snapshot();
@@ -18,7 +24,13 @@ export function revertChainAfterFile(testClient: TestClient): void {
   afterAll(async () => {
     if (snapshot === undefined) return;
     await testClient.revert({ id: snapshot });
-    // A block after the revert, so that the next file's first reads see the restored state and clock.
+    // The revert takes the clock back to the snapshot's time too, behind the wall clock by however long
+    // the file ran; later files (an emissions epoch that ends in a few seconds) expect the two together.
+    // So the next block is stamped now (or just after the latest, if the chain was ahead), and anvil's
+    // clock follows the wall clock from there.
+    const latestTime = (await publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    await testClient.setNextBlockTimestamp({ timestamp: now > latestTime ? now : latestTime + 1n });
     await testClient.mine({ blocks: 1 });
   });
 }
