@@ -18,9 +18,10 @@ import { openTurn, reply } from './pipeline/turn.ts';
 import type { AgentDeps, AgentReply, Answer, MessageRequest } from './pipeline/types.ts';
 import { understand } from './pipeline/understand.ts';
 import { CLAIM_REWARDS_STEP } from './plan/rewards.ts';
-import { getPlan, type StoredPlan, setPlanExecution, spentInLastDay, transitionPlan } from './plan/store.ts';
+import { getPlan, type StoredPlan, setPlanExecution, transitionPlan } from './plan/store.ts';
 import { checkPolicy, policyFacts } from './policy/check-policy.ts';
 import { getPolicy } from './policy/policy.ts';
+import { spentToday } from './policy/spent-today.ts';
 import { tokenLabel } from './policy/value-flow.ts';
 
 // The message's stages live in pipeline/; what the rest of Sextant imports from the agent stays here.
@@ -223,7 +224,7 @@ function assertConfirmable(
     });
   }
   const policy = getPolicy(db, request.userId);
-  const spent = spentInLastDay(db, request.userId, Date.now(), plan.id);
+  const spent = spentToday(db, request.userId, Date.now(), plan.id);
   const verdict = checkPolicy(policy, policyFacts(plan.steps, ledger, spent));
   if (!verdict.ok) throw new PolicyRefusal(`${verdict.message} (policy: ${verdict.rule})`);
   const recipients = recipientsToConfirm(db, request.userId, policy, ledger);

@@ -1,4 +1,5 @@
 import { type Db, migrate } from '../common/database.ts';
+import { migrateOrders } from './orders/migrations.ts';
 
 /** agent-core's tables: policies, the address book, conversations and plans. Append; never edit a released one. */
 const MIGRATIONS = [
@@ -65,4 +66,7 @@ const MIGRATIONS = [
 
 export function migrateAgentCore(db: Db): void {
   migrate(db, 'agent-core', MIGRATIONS);
+  // The policy's daily limit counts standing orders' runs too (policy/spent-today.ts): their tables
+  // exist wherever plans are judged.
+  migrateOrders(db);
 }

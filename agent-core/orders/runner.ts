@@ -13,9 +13,9 @@ import {
 import { classifySendFailure } from '../../smart-accounts/outcomes.ts';
 import { describeRevert, revertDataOf } from '../../smart-accounts/revert-reason.ts';
 import { recordTransactionReceipt } from '../../smart-accounts/self-sent.ts';
-import { spentInLastDay } from '../plan/store.ts';
 import { checkPolicy } from '../policy/check-policy.ts';
 import { getPolicy } from '../policy/policy.ts';
+import { spentToday } from '../policy/spent-today.ts';
 import { type DailySwapGrant, dailySwapCall } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
 import { settleGrant } from './lifecycle.ts';
@@ -27,7 +27,6 @@ import {
   type Order,
   type OrderRun,
   orderRuns,
-  orderRunsUsdSince,
   setOrderStatus,
   setRunRetryAfter,
 } from './store.ts';
@@ -299,7 +298,7 @@ async function attempt(
   // the check adds it.
   const verdict = checkPolicy(policy, {
     ledger: { totalUsd: valueUsd, unpriced: [] },
-    spentTodayUsd: spentInLastDay(env.db, order.userId) + orderRunsUsdSince(env.db, order.userId) - valueUsd,
+    spentTodayUsd: spentToday(env.db, order.userId) - valueUsd,
     slippages: [],
     approvals: [],
   });

@@ -2,10 +2,11 @@ import type { Address } from 'viem';
 import type { Db } from '../../common/database.ts';
 import { listAddresses } from '../address-book.ts';
 import type { Preview } from '../plan/preview.ts';
-import { pastRecipients, spentInLastDay } from '../plan/store.ts';
+import { pastRecipients } from '../plan/store.ts';
 import type { PlanStep } from '../plan/types.ts';
 import { checkPolicy, policyFacts } from '../policy/check-policy.ts';
 import { getPolicy, type Policy } from '../policy/policy.ts';
+import { spentToday } from '../policy/spent-today.ts';
 import type { ValueLedger } from '../policy/value-flow.ts';
 
 /** The policy's word on a simulated plan. */
@@ -24,7 +25,7 @@ export function judge(db: Db, userId: string, steps: PlanStep[], preview: Previe
   const policy = getPolicy(db, userId);
   const newRecipients = recipientsToConfirm(db, userId, policy, preview.ledger);
   if (!preview.ok) return { newRecipients, refusal: preview.problem };
-  const verdict = checkPolicy(policy, policyFacts(steps, preview.ledger, spentInLastDay(db, userId)));
+  const verdict = checkPolicy(policy, policyFacts(steps, preview.ledger, spentToday(db, userId)));
   return { newRecipients, refusal: verdict.ok ? undefined : `${verdict.message} (policy: ${verdict.rule})` };
 }
 
