@@ -26,7 +26,7 @@ import { migrateOrders } from '../orders/migrations.ts';
 import { aaveOraclePrices } from '../orders/oracle-price.ts';
 import { type DailySwapRequest, proposeDailySwap } from '../orders/propose-daily-swap.ts';
 import { type RunnerEnvironment, runOrders } from '../orders/runner.ts';
-import { getOrder, type Order } from '../orders/store.ts';
+import { asSwapOrder, getOrder, type Order, type SwapOrder } from '../orders/store.ts';
 import { delegatorUser } from '../orders/testing/delegator-user.ts';
 import { allowanceProbe, balanceProbe, movedOutsideIntent, type Probe } from './probes.ts';
 
@@ -56,7 +56,7 @@ env.agentKey = async (userId) => agentKeys.get(userId);
 
 revertChainAfterFile({ testClient, publicClient });
 
-type Granted = Awaited<ReturnType<typeof delegatorUser>> & { agent: PrivateKeyAccount; order: Order };
+type Granted = Awaited<ReturnType<typeof delegatorUser>> & { agent: PrivateKeyAccount; order: SwapOrder };
 
 /** A DeleGator user with their agent key, and (unless `confirm` is false) a daily swap granted. */
 async function grantedUser(request: Partial<DailySwapRequest> = {}, confirm = true): Promise<Granted> {
@@ -65,7 +65,7 @@ async function grantedUser(request: Partial<DailySwapRequest> = {}, confirm = tr
   const agent = await unlockAgentKey(env.db, user.userId, TEST_PASSPHRASE);
   agentKeys.set(user.userId, agent);
   const proposed = await propose(user, request);
-  const order = confirm ? await confirmOrder(env, user.owner, user.userId, proposed.id) : proposed;
+  const order = confirm ? asSwapOrder(await confirmOrder(env, user.owner, user.userId, proposed.id)) : proposed;
   if (confirm) expect(order.status).toBe('active');
   return { ...user, agent, order };
 }
@@ -288,9 +288,9 @@ describe('hostile: a stolen agent key, a late or second grant, and a moved pool 
       return {
         probes: userProbes(u, [balanceProbe(publicClient, "the agent key's ETH", 'ETH', u.agent.address)]),
         act: async () => {
-          await expect(confirmOrder(env, u.owner, u.userId, second.id)).rejects.toThrow(/already spends USDC/);
+          await expect(confirmOrder(env, u.owner, u.userId, second.id)).rejects.toThrow(/spend your USDC/);
           // A third proposal is refused up front, though the newest order on the token is a proposal.
-          await expect(propose(u, { amount: '10' })).rejects.toThrow(/already spends USDC/);
+          await expect(propose(u, { amount: '10' })).rejects.toThrow(/spend your USDC/);
           expect(getOrder(env.db, u.userId, second.id).status).toBe('proposed');
         },
       };

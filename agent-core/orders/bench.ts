@@ -31,7 +31,7 @@ import { confirmOrder } from './lifecycle.ts';
 import { migrateOrders } from './migrations.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
 import { runOrders } from './runner.ts';
-import { orderRuns } from './store.ts';
+import { asSwapOrder, orderRuns } from './store.ts';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '10' }, 'interval-ms': { type: 'string', default: '1000' } },
@@ -82,7 +82,7 @@ try {
     buy: 'WETH',
     days,
   });
-  const order = await confirmOrder(env, owner, userId, proposed.id);
+  const order = asSwapOrder(await confirmOrder(env, owner, userId, proposed.id));
   if (order.status !== 'active') throw new Error(`the grant did not land: ${order.status} ${order.statusReason}`);
 
   // The runner as `sextant start` runs it, polling; each pass's outcome for this order is kept.

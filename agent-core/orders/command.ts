@@ -21,6 +21,7 @@ import { confirmedAtTerminal } from '../command-session.ts';
 import { migrateAgentCore } from '../migrations.ts';
 import { ensureAgentKey } from './agent-key.ts';
 import { OrderError } from './errors.ts';
+import { allowanceOf } from './grant.ts';
 import { cancelOrder, confirmOrder, pauseOrder, resumeOrder } from './lifecycle.ts';
 import { migrateOrders } from './migrations.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
@@ -492,7 +493,7 @@ async function cancel(argv: string[], context: CommandContext): Promise<number> 
       if (!values.json) {
         context.stdout(`Cancel standing order ${id} (${order.status}):
   ${order.words}
-  Revoked on chain first: one transaction from your address ${order.account} sets the router's allowance of ${order.terms.tokenIn.symbol} back to 0 and disables each day's delegation not yet past (you pay its gas).
+  Revoked on chain first: one transaction from your address ${order.account} sets the ${allowanceOf(order).protocol} ${allowanceOf(order).spenderName}'s allowance of ${allowanceOf(order).token.symbol} back to 0 and disables each delegation not yet past (you pay its gas).
 `);
       }
       if (!(await confirmedAtTerminal(values.yes))) {

@@ -1,10 +1,11 @@
-import { type Address, hexToBigInt, isAddressEqual, slice } from 'viem';
+import { hexToBigInt, isAddressEqual, slice } from 'viem';
 import type { Db } from '../../common/database.ts';
 import type { Delegation } from '../../smart-accounts/delegations.ts';
 import { type ExecutionStatus, FINAL_EXECUTION_STATUSES } from '../../smart-accounts/executions.ts';
 import { accountChoiceOf } from '../../smart-accounts/users.ts';
 import type { DailySwapGrant } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
+import { allowanceOf, type GrantAllowance } from './grant.ts';
 import { listOrders, type Order } from './store.ts';
 
 /**
@@ -38,33 +39,35 @@ export function grantMayBeLive(order: Order, chainTime: bigint): boolean {
 export function orderOnSameAllowance(
   db: Db,
   userId: string,
-  grant: { tokenIn: { address: Address }; router: Address },
+  grant: Pick<GrantAllowance, 'token' | 'spender'>,
   chainTime: bigint,
   exceptOrderId?: string,
 ): Order | undefined {
-  return listOrders(db, userId).find(
-    (o) =>
+  return listOrders(db, userId).find((o) => {
+    const theirs = allowanceOf(o);
+    return (
       o.id !== exceptOrderId &&
-      isAddressEqual(o.terms.tokenIn.address, grant.tokenIn.address) &&
-      isAddressEqual(o.terms.router, grant.router) &&
-      grantMayBeLive(o, chainTime),
-  );
+      isAddressEqual(theirs.token.address, grant.token.address) &&
+      isAddressEqual(theirs.spender, grant.spender) &&
+      grantMayBeLive(o, chainTime)
+    );
+  });
 }
 
 /** Refused with what to do when another order's live grant would share this one's allowance. */
 export function assertNoSharedAllowance(
   db: Db,
   userId: string,
-  grant: { tokenIn: { address: Address; symbol: string }; router: Address },
+  grant: GrantAllowance,
   chainTime: bigint,
   exceptOrderId?: string,
 ): void {
   const other = orderOnSameAllowance(db, userId, grant, chainTime, exceptOrderId);
   if (!other) return;
   throw new OrderError(
-    `Order ${other.id} (${other.status}) already spends ${grant.tokenIn.symbol} through the ${other.terms.protocol} router, and its grant still stands on chain.`,
+    `Order ${other.id} (${other.status}) already lets the ${grant.protocol} ${grant.spenderName} spend your ${grant.token.symbol}, and its grant still stands on chain.`,
     {
-      hint: `Cancel it first (\`sextant orders cancel ${other.id}\` revokes it on chain); one order per token spent, for now: a second approval would reset the first's allowance${other.status === 'stopped' ? ', and bring its remaining days back to life' : ''}.`,
+      hint: `Cancel it first (\`sextant orders cancel ${other.id}\` revokes it on chain); one order per token and contract, for now: a second approval would reset the first's allowance${other.status === 'stopped' ? ', and bring its remaining days back to life' : ''}.`,
     },
   );
 }
@@ -83,7 +86,7 @@ export function assertGrantable(db: Db, order: Order, chainTime: bigint): void {
       { hint: `Cancel it (\`sextant orders cancel ${order.id}\`) and propose it again.` },
     );
   }
-  assertNoSharedAllowance(db, order.userId, order.terms, chainTime, order.id);
+  assertNoSharedAllowance(db, order.userId, allowanceOf(order), chainTime, order.id);
 }
 
 /**

@@ -10,13 +10,10 @@ import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { execute } from '../../smart-accounts/execute.ts';
 import { type Call, FINAL_EXECUTION_STATUSES, getExecution } from '../../smart-accounts/executions.ts';
 import { accountChoiceOf } from '../../smart-accounts/users.ts';
-import { revokeDailySwapGrant } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
+import { grantOf, periodSecondsOf, revokeCallsOf } from './grant.ts';
 import { assertGrantable, assertRevocable, revocationKey } from './grant-checks.ts';
-import { grantOf } from './price-swap-grant.ts';
 import { getOrder, type Order, recordGrant, setOrderStatus } from './store.ts';
-
-const DAY = 86_400n;
 
 /**
  * Confirms a proposed order: the user's owner key signs each day's delegation, and the user's
@@ -57,7 +54,7 @@ export async function confirmOrder(
     );
     signed.push({ ...delegation, signature });
   }
-  const { approval } = grantOf(order.terms);
+  const { approval } = grantOf(order);
   const calls: Call[] = [approval];
   if (order.agentGas > 0n) calls.push({ to: order.agent, value: order.agentGas, data: '0x' });
   await execute(
@@ -129,7 +126,7 @@ export async function cancelOrder(
   const now = (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
   const live: Delegation[] = [];
   for (const [day, delegation] of order.delegations.entries()) {
-    if (order.terms.start + (order.terms.periodSeconds ?? DAY) * BigInt(day + 1) <= now) continue;
+    if (order.terms.start + periodSecondsOf(order) * BigInt(day + 1) <= now) continue;
     const disabled = await env.publicClient.readContract({
       address: framework.delegationManager,
       abi: DELEGATION_MANAGER_ABI,
@@ -141,7 +138,7 @@ export async function cancelOrder(
   const record = await execute(env, owner, {
     userId,
     idempotencyKey: revocationKey(env.db, userId, order.id),
-    calls: revokeDailySwapGrant(order.terms, live),
+    calls: revokeCallsOf(order, live),
   });
   if (record.status !== 'succeeded') {
     throw new OrderError(`The revocation did not land (${record.status}): ${record.error ?? 'no reason given'}.`, {

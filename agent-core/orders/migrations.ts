@@ -9,7 +9,7 @@ const MIGRATIONS: readonly string[] = [
     -- The user's own address (the delegator) and the agent key that redeems (the delegate).
     account TEXT NOT NULL,
     agent TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('daily-swap', 'price-swap')),
+    kind TEXT NOT NULL CHECK (kind IN ('daily-swap', 'price-swap', 'repay-guard')),
     -- What was granted (JSON, base units as decimal strings) and the delegations the user signed.
     terms TEXT NOT NULL,
     delegations TEXT NOT NULL,

@@ -13,7 +13,7 @@ import { migrateOrders } from './migrations.ts';
 import { poolTwapPrice } from './pool-twap.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
 import { type RunnerEnvironment, runOrders } from './runner.ts';
-import { getOrder, orderRuns } from './store.ts';
+import { asSwapOrder, getOrder, orderRuns } from './store.ts';
 import { buyWethInPool } from './testing/move-pool.ts';
 
 /**
@@ -100,7 +100,7 @@ describe('a price order', () => {
     expect(await outcome()).toBe('the swap succeeded');
     expect(await balanceOf(weth.address, address)).toBe(wethBefore - parseEther('1'));
     const received = (await balanceOf(usdc.address, address)) - usdcBefore;
-    expect(received).toBeGreaterThanOrEqual(getOrder(env.db, userId, order.id).terms.minAmountOut);
+    expect(received).toBeGreaterThanOrEqual(asSwapOrder(getOrder(env.db, userId, order.id)).terms.minAmountOut);
     expect(Number(received) / 1e6).toBeGreaterThan(trigger * 0.99);
 
     expect(await outcome()).toBe('finished');

@@ -1,6 +1,6 @@
 import { encodeFunctionData, erc20Abi, formatUnits } from 'viem';
 import { periodDelegations } from '../../smart-accounts/delegations.ts';
-import { type DailySwapGrant, dailySwapGrant, pinnedSwapCaveats, when } from './daily-swap-grant.ts';
+import { type DailySwapGrant, type dailySwapGrant, pinnedSwapCaveats, when } from './daily-swap-grant.ts';
 
 /** Longest a price order waits for its price: a month, as a daily grant. */
 export const MAX_PRICE_ORDER_DAYS = 31;
@@ -57,9 +57,4 @@ export function priceSwapGrant(grant: DailySwapGrant): ReturnType<typeof dailySw
     },
     words,
   };
-}
-
-/** The grant an order's terms make: a price order's single delegation, or a daily order's one a day. */
-export function grantOf(grant: DailySwapGrant): ReturnType<typeof dailySwapGrant> {
-  return grant.condition ? priceSwapGrant(grant) : dailySwapGrant(grant);
 }

@@ -16,11 +16,11 @@ import { getPolicy } from '../policy/policy.ts';
 import { agentKeyAddress } from './agent-key.ts';
 import { type DailySwapGrant, MAX_GRANT_DAYS } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
+import { grantOf } from './grant.ts';
 import { assertNoSharedAllowance } from './grant-checks.ts';
 import { aaveOraclePrices, usdValue } from './oracle-price.ts';
 import { poolTwapPrice } from './pool-twap.ts';
-import { grantOf } from './price-swap-grant.ts';
-import { insertOrder, newOrderId, type Order } from './store.ts';
+import { asSwapOrder, insertOrder, newOrderId, type SwapOrder } from './store.ts';
 
 /** "Swap 50 USDC into WETH every day for 30 days", as the CLI, the API and chat give it. */
 export type DailySwapRequest = {
@@ -58,7 +58,7 @@ const MAX_PRICE_OVER_ORACLE = 2;
  * Gas of one run as the runner limits it: a redemption with the grant's eight caveats and the swap
  * uses about 391,000 (npm run bench:orders), and the runner sends it with 120% of its estimate.
  */
-const RUN_GAS = 500_000n;
+export const RUN_GAS = 500_000n;
 const DAY = 86_400n;
 
 /**
@@ -71,7 +71,7 @@ export async function proposeDailySwap(
   userId: string,
   account: Address,
   request: DailySwapRequest,
-): Promise<Order> {
+): Promise<SwapOrder> {
   const framework = env.chain.contracts.delegationFramework;
   const router = env.chain.contracts.uniswapV3?.swapRouter02;
   if (!framework || !router) {
@@ -96,7 +96,7 @@ export async function proposeDailySwap(
   assertNoSharedAllowance(
     env.db,
     userId,
-    { tokenIn, router },
+    { token: tokenIn, spender: router, protocol: 'Uniswap V3', spenderName: 'router' },
     (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp,
   );
 
@@ -160,14 +160,14 @@ export async function proposeDailySwap(
     enforcers: framework.enforcers,
     ...(condition ? { condition, periodSeconds: DAY * BigInt(request.days) } : {}),
   };
-  const built = grantOf(terms);
+  const built = grantOf({ kind: condition ? 'price-swap' : 'daily-swap', terms });
   const runs = condition ? 1 : request.days;
   const fees = await env.publicClient.estimateFeesPerGas();
   // Twice today's maximum fee, and one run more than the runs: the runner sends a run only while the
   // agent key holds its gas limit at the maximum fee, which is above what a run then pays.
   const agentGas = RUN_GAS * BigInt(runs + 1) * fees.maxFeePerGas * 2n;
   const words = `${built.words} Your address also sends the agent key ${agent} ${formatEther(agentGas)} ETH for the gas of its ${runs === 1 ? 'swap' : `${runs} swaps`} (a stolen agent key could spend that ETH, and nothing more).`;
-  return insertOrder(env.db, {
+  const order = insertOrder(env.db, {
     id: newOrderId(),
     userId,
     chainId: env.chain.chainId,
@@ -182,6 +182,7 @@ export async function proposeDailySwap(
     grantExecutionId: null,
     agentGas,
   });
+  return asSwapOrder(order);
 }
 
 /** A daily swap's floor: amountIn buys at least amountIn / maxPrice of tokenOut. */
@@ -219,7 +220,7 @@ function dailyFloor(
   );
 }
 
-function listedToken(chain: Chain, symbol: string): Token {
+export function listedToken(chain: Chain, symbol: string): Token {
   const token = chain.tokens.find((t) => t.symbol.toUpperCase() === symbol.toUpperCase() && t.listed !== false);
   if (!token) {
     throw new OrderError(`${symbol} is not a listed token on ${chain.name}.`, {
@@ -229,7 +230,7 @@ function listedToken(chain: Chain, symbol: string): Token {
   return token;
 }
 
-function parseAmount(amount: string, token: Token): bigint {
+export function parseAmount(amount: string, token: Token): bigint {
   if (!/^\d+(\.\d+)?$/.test(amount.trim())) {
     throw new OrderError(`"${amount}" is not an amount.`, {
       hint: `Give the ${token.symbol} to spend each day, as a number: 50.`,

@@ -16,17 +16,22 @@ import { recordTransactionReceipt } from '../../smart-accounts/self-sent.ts';
 import { checkPolicy } from '../policy/check-policy.ts';
 import { getPolicy } from '../policy/policy.ts';
 import { spentToday } from '../policy/spent-today.ts';
+import { readGuardedPosition } from './aave-position.ts';
 import { type DailySwapGrant, dailySwapCall } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
+import { allowanceOf, periodSecondsOf, periodsOf } from './grant.ts';
 import { settleGrant } from './lifecycle.ts';
 import { aaveOraclePrices, type OraclePrices, usdValue } from './oracle-price.ts';
 import { poolTwapPrice } from './pool-twap.ts';
+import { repayCall } from './repay-guard-grant.ts';
 import {
   insertRun,
   liveOrders,
   type Order,
   type OrderRun,
   orderRuns,
+  type RepayGuardOrder,
+  type SwapOrder,
   setOrderStatus,
   setRunRetryAfter,
 } from './store.ts';
@@ -56,7 +61,6 @@ export type RunnerEnvironment = ExecutionEnvironment & {
 /** What one pass did, order by order, for the CLI and the logs. */
 export type RunnerReport = { orderId: string; outcome: string }[];
 
-const DAY = 86_400n;
 /** A period's run is tried at most this many times; the first retry waits a minute, then doubling. */
 export const MAX_ATTEMPTS = 3;
 const FIRST_BACKOFF_MS = 60_000;
@@ -91,7 +95,7 @@ async function runOrder(
   const block = await env.publicClient.getBlock({ blockTag: 'latest' });
   const chainTime = block.timestamp;
   if (chainTime < terms.start) return 'waiting for its first day';
-  const period = Number((chainTime - terms.start) / periodOf(terms));
+  const period = Number((chainTime - terms.start) / periodSecondsOf(order));
   const runs = orderRuns(env.db, order.id);
   const executions = runs.map((run) => ({ run, execution: getExecution(env.db, order.userId, run.executionId) }));
   const inFlight = executions.find(({ execution }) => !FINAL_EXECUTION_STATUSES.has(execution.status));
@@ -100,26 +104,28 @@ async function runOrder(
     if (unfinished) return settleInFlight(env, order, inFlight.run, unfinished);
   }
   const landed = executions.filter(({ execution }) => execution.status === 'succeeded').length;
-  if (terms.condition && landed > 0) {
-    setOrderStatus(env.db, order.id, 'finished', ['active'], { reason: 'Its price was reached and the swap made.' });
+  const once = periodsOf(order) === 1 && order.kind !== 'daily-swap';
+  if (once && landed > 0) {
+    setOrderStatus(env.db, order.id, 'finished', ['active'], {
+      reason:
+        order.kind === 'repay-guard'
+          ? 'Its health factor fell and the debt was repaid.'
+          : 'Its price was reached and the swap made.',
+    });
     return 'finished';
   }
-  if (period >= periodsOf(terms)) {
-    setOrderStatus(env.db, order.id, 'finished', ['active'], {
-      reason: terms.condition
-        ? `Expired: ${terms.tokenIn.symbol}'s price did not go ${terms.condition.direction} ${terms.condition.price} ${terms.tokenOut.symbol} in time; nothing was swapped.`
-        : `Ran ${landed} of ${terms.days} days; its last day has passed.`,
-    });
+  if (period >= periodsOf(order)) {
+    setOrderStatus(env.db, order.id, 'finished', ['active'], { reason: expiryReason(order, landed) });
     return 'finished';
   }
   const todays = executions.filter(({ run }) => run.period === period);
   const last = todays.at(-1);
   if (last?.execution.status === 'succeeded')
-    return `${runLabel(terms, period)} done; next on ${nextDay(terms, period)}`;
+    return `${runLabel(order, period)} done; next on ${nextDay(order, period)}`;
   if (last && last.run.attempt >= MAX_ATTEMPTS)
-    return `${runLabel(terms, period)} given up after ${MAX_ATTEMPTS} attempts`;
+    return `${runLabel(order, period)} given up after ${MAX_ATTEMPTS} attempts`;
   const now = env.now?.() ?? Date.now();
-  if (last?.run.retryAfter && now < last.run.retryAfter) return `${runLabel(terms, period)} retried after a back-off`;
+  if (last?.run.retryAfter && now < last.run.retryAfter) return `${runLabel(order, period)} retried after a back-off`;
 
   // Before anything is recorded: what would stop the order for good, rather than fail one day.
   const stop = await stopReason(env, framework, order, period);
@@ -130,19 +136,23 @@ async function runOrder(
     });
     return `stopped: ${stop}`;
   }
+  if (order.kind === 'repay-guard')
+    return guardRun(env, framework, prices, order, period, (last?.run.attempt ?? 0) + 1);
+  const swap = order.terms;
   let poolPrice: number | undefined;
-  if (terms.condition) {
+  if (swap.condition) {
     // The trigger, from the pool's own average price: never a price anyone told the agent.
-    poolPrice = await poolTwapPrice(env.publicClient, terms.condition.pool, terms.tokenIn, terms.tokenOut);
+    poolPrice = await poolTwapPrice(env.publicClient, swap.condition.pool, swap.tokenIn, swap.tokenOut);
     if (poolPrice === undefined) return 'waiting: the pool keeps too little price history for its average yet';
-    const { direction, price } = terms.condition;
+    const { direction, price } = swap.condition;
     if (direction === 'above' ? poolPrice <= price : poolPrice >= price) {
-      return `waiting for ${terms.tokenIn.symbol} to go ${direction} ${price} ${terms.tokenOut.symbol} (its 10-minute average is ${round(poolPrice)})`;
+      return `waiting for ${swap.tokenIn.symbol} to go ${direction} ${price} ${swap.tokenOut.symbol} (its 10-minute average is ${round(poolPrice)})`;
     }
   }
   const agent = await env.agentKey(order.userId);
   if (!agent) return 'waiting for the agent key to be unlocked';
-  return attempt(env, framework, prices, order, agent, period, (last?.run.attempt ?? 0) + 1, poolPrice);
+  const plan = await swapRunPlan(env, prices, order, poolPrice);
+  return attempt(env, framework, order, agent, period, (last?.run.attempt ?? 0) + 1, plan);
 }
 
 /**
@@ -158,7 +168,7 @@ async function settleInFlight(
   execution: UnfinishedExecution,
 ): Promise<string> {
   const client = env.publicClient;
-  const day = runLabel(order.terms, run.period);
+  const day = runLabel(order, run.period);
   if (!execution.txHash || !execution.signedTransaction) {
     // Interrupted before it was signed: nothing can have left.
     updateExecution(
@@ -229,16 +239,118 @@ async function stopReason(
     args: [hash],
   });
   if (disabled) return 'Its delegation was revoked on chain.';
+  const granted = allowanceOf(order);
   const allowance = await client.readContract({
-    address: order.terms.tokenIn.address,
+    address: granted.token.address,
     abi: erc20Abi,
     functionName: 'allowance',
-    args: [order.account, order.terms.router],
+    args: [order.account, granted.spender],
   });
-  if (allowance < order.terms.amountIn) {
-    return `The ${order.terms.protocol} router may spend only ${formatUnits(allowance, order.terms.tokenIn.decimals)} ${order.terms.tokenIn.symbol} of your address now (the allowance was used up or taken back).`;
+  // A swap needs its whole amount allowed; a repayment, anything at all (it repays what is allowed).
+  const needed = order.kind === 'repay-guard' ? 1n : order.terms.amountIn;
+  if (allowance < needed) {
+    return `The ${granted.protocol} ${granted.spenderName} may spend only ${formatUnits(allowance, granted.token.decimals)} ${granted.token.symbol} of your address now (the allowance was used up or taken back).`;
   }
   return undefined;
+}
+
+/**
+ * One attempt at a period's run. Its records are written first; a check that fails records why and
+ * backs off, with nothing sent; past the checks the signed transaction is written, then sent.
+ */
+/** What one run would do, worked out before anything is recorded. */
+type RunPlan = {
+  /** The call the agent key redeems; undefined when it cannot be set (`unavailable` says why). */
+  call: { to: Address; data: Hex } | undefined;
+  unavailable?: string;
+  valueUsd: number;
+  /** What the user's address must hold for it. */
+  spends: { token: { address: Address; symbol: string; decimals: number }; amount: bigint };
+  /** Said after a simulated revert: what most likely made it revert. */
+  revertHint: string;
+};
+
+/**
+ * The day's swap: its minimum is what the oracle says amountIn is worth in tokenOut, less the user's
+ * slippage ceiling, never below the floor the user granted (the chain holds that one regardless); a
+ * price order's minimum comes from the pool's average price that triggered it instead.
+ */
+async function swapRunPlan(
+  env: RunnerEnvironment,
+  prices: OraclePrices,
+  order: SwapOrder,
+  poolPrice: number | undefined,
+): Promise<RunPlan> {
+  const terms = order.terms;
+  const [priceIn, priceOut] = await Promise.all([prices.usd(terms.tokenIn), prices.usd(terms.tokenOut)]);
+  const valueUsd = priceIn === undefined ? 0 : usdValue(terms.amountIn, terms.tokenIn.decimals, priceIn);
+  const policy = getPolicy(env.db, order.userId);
+  const fair =
+    poolPrice !== undefined
+      ? poolPrice
+      : priceIn === undefined || priceOut === undefined
+        ? undefined
+        : priceIn / priceOut;
+  const spends = { token: terms.tokenIn, amount: terms.amountIn };
+  if (fair === undefined || priceIn === undefined) {
+    return {
+      call: undefined,
+      unavailable: `The Aave oracle has no price for ${priceIn === undefined ? terms.tokenIn.symbol : terms.tokenOut.symbol}, so the day's minimum cannot be set. Nothing was sent.`,
+      valueUsd,
+      spends,
+      revertHint: '',
+    };
+  }
+  const minimum = maxBigint(terms.minAmountOut, minimumAt(terms, fair, policy.maxSlippageBps));
+  return {
+    call: dailySwapCall(terms, minimum),
+    valueUsd,
+    spends,
+    revertHint: `the pool may give less than the minimum of ${formatUnits(minimum, terms.tokenOut.decimals)} ${terms.tokenOut.symbol}`,
+  };
+}
+
+/**
+ * A position guard's pass: when the user's Aave health factor (Aave's own, from its oracle) is below
+ * the guard's, one repayment of the guarded debt, of the least of the cap, the debt, what the address
+ * holds and what it still allows the pool.
+ */
+async function guardRun(
+  env: RunnerEnvironment,
+  framework: Framework,
+  prices: OraclePrices,
+  order: RepayGuardOrder,
+  period: number,
+  attemptNumber: number,
+): Promise<string> {
+  const { terms } = order;
+  const reading = await readGuardedPosition(env.publicClient, env.chain, terms);
+  if (reading.healthFactor >= terms.healthFactorBelow) {
+    return `waiting for the health factor to fall below ${terms.healthFactorBelow} (it is ${round(reading.healthFactor)})`;
+  }
+  const allowed = await env.publicClient.readContract({
+    address: terms.asset.address,
+    abi: erc20Abi,
+    functionName: 'allowance',
+    args: [order.account, terms.pool],
+  });
+  const amount = reading.repayable < allowed ? reading.repayable : allowed;
+  if (amount === 0n)
+    return `the health factor is ${round(reading.healthFactor)}, but there is no ${terms.asset.symbol} debt or balance to repay with`;
+  const agent = await env.agentKey(order.userId);
+  if (!agent) return 'waiting for the agent key to be unlocked';
+  const price = await prices.usd(terms.asset);
+  const plan: RunPlan = {
+    call: repayCall(terms, amount),
+    valueUsd: price === undefined ? 0 : usdValue(amount, terms.asset.decimals, price),
+    spends: { token: terms.asset, amount },
+    revertHint: 'the debt or the balance may have changed since the reading',
+  };
+  if (price === undefined) {
+    plan.call = undefined;
+    plan.unavailable = `The Aave oracle has no price for ${terms.asset.symbol}, so the repayment cannot be held to your limits. Nothing was sent.`;
+  }
+  return attempt(env, framework, order, agent, period, attemptNumber, plan);
 }
 
 /**
@@ -248,70 +360,50 @@ async function stopReason(
 async function attempt(
   env: RunnerEnvironment,
   framework: Framework,
-  prices: OraclePrices,
   order: Order,
   agent: LocalAccount,
   period: number,
   attemptNumber: number,
-  poolPrice?: number,
+  plan: RunPlan,
 ): Promise<string> {
-  const terms = order.terms;
   const client = env.publicClient;
   const delegation = order.delegations[period];
-  if (!delegation) return `no delegation for day ${period + 1}`;
-  const [priceIn, priceOut] = await Promise.all([prices.usd(terms.tokenIn), prices.usd(terms.tokenOut)]);
-  const valueUsd = priceIn === undefined ? 0 : usdValue(terms.amountIn, terms.tokenIn.decimals, priceIn);
-  const policy = getPolicy(env.db, order.userId);
-  // The day's minimum: what the oracle says amountIn is worth in tokenOut, less the user's slippage
-  // ceiling; never below the floor the user granted (the chain holds that one regardless).
-  // A price order's minimum comes from the pool's average price that triggered it instead.
-  const fair =
-    poolPrice !== undefined
-      ? poolPrice
-      : priceIn === undefined || priceOut === undefined
-        ? undefined
-        : priceIn / priceOut;
-  const minimum =
-    fair === undefined || priceIn === undefined
-      ? undefined
-      : maxBigint(terms.minAmountOut, minimumAt(terms, fair, policy.maxSlippageBps));
-  const redemption = minimum === undefined ? undefined : redeemCalldata([delegation], dailySwapCall(terms, minimum));
+  if (!delegation) return `no delegation for ${runLabel(order, period)}`;
+  const { valueUsd } = plan;
+  const redemption = plan.call === undefined ? undefined : redeemCalldata([delegation], plan.call);
   const { run, execution, created } = insertRun(env.db, order, {
     period,
     attempt: attemptNumber,
     valueUsd,
     calls: [{ to: framework.delegationManager, value: 0n, data: redemption ?? '0x' }],
   });
-  if (!created) return `${runLabel(terms, period)} already started`;
+  if (!created) return `${runLabel(order, period)} already started`;
   const fail = (reason: string): string => {
     updateExecution(env.db, execution.id, { status: 'failed', sent: 'no', error: reason }, ['pending']);
     backOff(env, run);
-    return `${runLabel(terms, period)} not run: ${reason}`;
+    return `${runLabel(order, period)} not run: ${reason}`;
   };
 
-  if (minimum === undefined || redemption === undefined || priceIn === undefined) {
-    return fail(
-      `The Aave oracle has no price for ${priceIn === undefined ? terms.tokenIn.symbol : terms.tokenOut.symbol}, so the day's minimum cannot be set. Nothing was sent.`,
-    );
-  }
+  if (redemption === undefined) return fail(plan.unavailable ?? 'Its call could not be set. Nothing was sent.');
   // The day so far: plans and order runs, this attempt's own value (recorded above) left out, since
   // the check adds it.
-  const verdict = checkPolicy(policy, {
+  const verdict = checkPolicy(getPolicy(env.db, order.userId), {
     ledger: { totalUsd: valueUsd, unpriced: [] },
     spentTodayUsd: spentToday(env.db, order.userId) - valueUsd,
     slippages: [],
     approvals: [],
   });
   if (!verdict.ok) return fail(`${verdict.message} Nothing was sent.`);
+  const { token, amount } = plan.spends;
   const balance = await client.readContract({
-    address: terms.tokenIn.address,
+    address: token.address,
     abi: erc20Abi,
     functionName: 'balanceOf',
     args: [order.account],
   });
-  if (balance < terms.amountIn) {
+  if (balance < amount) {
     return fail(
-      `Your address holds ${formatUnits(balance, terms.tokenIn.decimals)} ${terms.tokenIn.symbol}, less than the day's ${formatUnits(terms.amountIn, terms.tokenIn.decimals)}. Nothing was sent.`,
+      `Your address holds ${formatUnits(balance, token.decimals)} ${token.symbol}, less than the ${formatUnits(amount, token.decimals)} this run needs. Nothing was sent.`,
     );
   }
 
@@ -345,7 +437,7 @@ async function attempt(
     const data = revertDataOf(error);
     if (data || /revert/i.test(String((error as Error).message))) {
       return fail(
-        `The day's swap would revert, so it was not sent: ${describeRevert(data ?? '0x', [], env.chain.tokens)} (the pool may give less than the minimum of ${formatUnits(minimum, terms.tokenOut.decimals)} ${terms.tokenOut.symbol}).`,
+        `The ${order.kind === 'repay-guard' ? 'repayment' : order.kind === 'price-swap' ? 'swap' : "day's swap"} would revert, so it was not sent: ${describeRevert(data ?? '0x', [], env.chain.tokens)} (${plan.revertHint}).`,
       );
     }
     return fail(`The node failed while preparing the run: ${(error as Error).message}. Nothing was sent.`);
@@ -358,7 +450,7 @@ async function attempt(
       'pending',
     ])
   ) {
-    return `${runLabel(terms, period)} taken by another runner`;
+    return `${runLabel(order, period)} taken by another runner`;
   }
   await env.beforeSend?.();
   try {
@@ -376,7 +468,7 @@ async function attempt(
         UNFINISHED,
       );
       backOff(env, run);
-      return `${runLabel(terms, period)} refused by the node`;
+      return `${runLabel(order, period)} refused by the node`;
     }
     updateExecution(
       env.db,
@@ -384,7 +476,7 @@ async function attempt(
       { status: 'submitted', error: `No clear answer from the node (${failure.reason}); settled from the chain.` },
       UNFINISHED,
     );
-    return `${runLabel(terms, period)} sent, unclear`;
+    return `${runLabel(order, period)} sent, unclear`;
   }
   updateExecution(env.db, execution.id, { status: 'submitted', sent: 'yes' }, UNFINISHED);
   await env.afterSend?.();
@@ -396,11 +488,11 @@ async function attempt(
     });
     await recordTransactionReceipt(env, execution.id, receipt, execution.calls);
   } catch {
-    return `${runLabel(terms, period)} sent, waiting for it to land`;
+    return `${runLabel(order, period)} sent, waiting for it to land`;
   }
   const settled = getExecution(env.db, order.userId, execution.id);
   if (settled.status !== 'succeeded') backOff(env, run);
-  return `${runLabel(terms, period)} ${settled.status}`;
+  return `${runLabel(order, period)} ${settled.status}`;
 }
 
 type Framework = { delegationManager: Address; deleGator: Address };
@@ -434,22 +526,25 @@ function maxBigint(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
 
-function nextDay(terms: DailySwapGrant, period: number): string {
-  return new Date(Number(terms.start + periodOf(terms) * BigInt(period + 1)) * 1000).toISOString();
+function nextDay(order: Order, period: number): string {
+  return new Date(Number(order.terms.start + periodSecondsOf(order) * BigInt(period + 1)) * 1000).toISOString();
 }
 
-/** A daily order's period is a day; a price order has one period, from its start to its expiry. */
-function periodOf(terms: DailySwapGrant): bigint {
-  return terms.periodSeconds ?? DAY;
+/** "day 3" of a daily order; "the swap" of a price order; "the repayment" of a position guard. */
+function runLabel(order: Order, period: number): string {
+  if (order.kind === 'repay-guard') return 'the repayment';
+  return order.terms.condition ? 'the swap' : `day ${period + 1}`;
 }
 
-function periodsOf(terms: DailySwapGrant): number {
-  return terms.condition ? 1 : terms.days;
-}
-
-/** "day 3" of a daily order; "the swap" of a price order. */
-function runLabel(terms: DailySwapGrant, period: number): string {
-  return terms.condition ? 'the swap' : `day ${period + 1}`;
+/** Why an order whose last period passed is finished, in its own terms. */
+function expiryReason(order: Order, landed: number): string {
+  if (order.kind === 'repay-guard') {
+    return `Expired: the health factor did not fall below ${order.terms.healthFactorBelow} in time; nothing was repaid.`;
+  }
+  const { terms } = order;
+  return terms.condition
+    ? `Expired: ${terms.tokenIn.symbol}'s price did not go ${terms.condition.direction} ${terms.condition.price} ${terms.tokenOut.symbol} in time; nothing was swapped.`
+    : `Ran ${landed} of ${terms.days} days; its last day has passed.`;
 }
 
 function round(value: number): string {

@@ -9,19 +9,18 @@ import {
   insertOrGetExecution,
 } from '../../smart-accounts/executions.ts';
 import type { DailySwapGrant } from './daily-swap-grant.ts';
-import { OrderNotFoundError } from './errors.ts';
+import { OrderError, OrderNotFoundError } from './errors.ts';
+import type { RepayGuardGrant } from './repay-guard-grant.ts';
 
 export type OrderStatus = 'proposed' | 'granting' | 'active' | 'paused' | 'cancelled' | 'finished' | 'stopped';
 
-/** A standing order: what the user granted, the delegations they signed, and where it stands. */
-export type Order = {
+/** What every standing order has: who granted what to which agent key, and where it stands. */
+type OrderCommon = {
   id: string;
   userId: string;
   chainId: number;
   account: Address;
   agent: Address;
-  kind: 'daily-swap' | 'price-swap';
-  terms: DailySwapGrant;
   delegations: Delegation[];
   words: string;
   /** Wei the grant sends the agent key for its runs' gas. */
@@ -33,6 +32,22 @@ export type Order = {
   createdAt: string;
   updatedAt: string;
 };
+
+/** A daily swap, or a price order (one swap when the pool's average price crosses). */
+export type SwapOrder = OrderCommon & { kind: 'daily-swap' | 'price-swap'; terms: DailySwapGrant };
+/** A position guard: one repayment of the user's own Aave debt when the health factor falls. */
+export type RepayGuardOrder = OrderCommon & { kind: 'repay-guard'; terms: RepayGuardGrant };
+
+/** A standing order: what the user granted, the delegations they signed, and where it stands. */
+export type Order = SwapOrder | RepayGuardOrder;
+
+/** What an order grants, by kind (narrows on `kind`, as Pick<Order, …> would not). */
+export type OrderGrant = Pick<SwapOrder, 'kind' | 'terms'> | Pick<RepayGuardOrder, 'kind' | 'terms'>;
+
+/** An order as it is first written: what the database fills in left out (kept per kind). */
+export type NewOrder =
+  | Omit<SwapOrder, 'createdAt' | 'updatedAt' | 'statusReason' | 'revokeExecutionId'>
+  | Omit<RepayGuardOrder, 'createdAt' | 'updatedAt' | 'statusReason' | 'revokeExecutionId'>;
 
 /** One attempt at one period's run, with its execution record (the redemption the agent key sent). */
 export type OrderRun = {
@@ -52,10 +67,19 @@ export function newOrderId(): string {
   return `ord_${randomBytes(8).toString('hex')}`;
 }
 
-export function insertOrder(
-  db: Db,
-  order: Omit<Order, 'createdAt' | 'updatedAt' | 'statusReason' | 'revokeExecutionId'>,
-): Order {
+/** The order as a swap order (daily or price); an OrderError for any other kind. */
+export function asSwapOrder(order: Order): SwapOrder {
+  if (order.kind === 'repay-guard') throw new OrderError(`Order ${order.id} is a position guard, not a swap.`);
+  return order;
+}
+
+/** The order as a position guard; an OrderError for any other kind. */
+export function asRepayGuardOrder(order: Order): RepayGuardOrder {
+  if (order.kind !== 'repay-guard') throw new OrderError(`Order ${order.id} is a swap, not a position guard.`);
+  return order;
+}
+
+export function insertOrder(db: Db, order: NewOrder): Order {
   const now = new Date().toISOString();
   db.prepare(
     `INSERT INTO orders (id, user_id, chain_id, account, agent, kind, terms, delegations, words, agent_gas, status,
@@ -219,7 +243,7 @@ type Row = {
   chain_id: number;
   account: Address;
   agent: Address;
-  kind: 'daily-swap' | 'price-swap';
+  kind: Order['kind'];
   terms: string;
   delegations: string;
   words: string;
@@ -249,8 +273,9 @@ function fromRow(row: Row): Order {
     chainId: row.chain_id,
     account: row.account,
     agent: row.agent,
-    kind: row.kind,
-    terms: fromJson<DailySwapGrant>(row.terms),
+    ...(row.kind === 'repay-guard'
+      ? { kind: row.kind, terms: fromJson<RepayGuardGrant>(row.terms) }
+      : { kind: row.kind, terms: fromJson<DailySwapGrant>(row.terms) }),
     delegations: fromJson<Delegation[]>(row.delegations),
     words: row.words,
     agentGas: BigInt(row.agent_gas),

@@ -4,6 +4,7 @@ import type { Db } from '../../common/database.ts';
 import { AddressJson, DecimalString, HexJson } from '../../common/json-schemas.ts';
 import { FINAL_EXECUTION_STATUSES, getExecution } from '../../smart-accounts/executions.ts';
 import { ExecutionStatusSchema } from '../../smart-accounts/views.ts';
+import { periodSecondsOf, periodsOf } from './grant.ts';
 import { MAX_ATTEMPTS } from './runner.ts';
 import { type Order, type OrderStatus, orderRuns } from './store.ts';
 
@@ -49,7 +50,7 @@ export type OrderRunView = z.output<typeof OrderRunViewSchema>;
  */
 export const OrderViewSchema = z.object({
   id: z.string(),
-  kind: z.enum(['daily-swap', 'price-swap']),
+  kind: z.enum(['daily-swap', 'price-swap', 'repay-guard']),
   status: z.enum(ORDER_STATUSES),
   statusReason: z.string().nullable(),
   chainId: z.number().int(),
@@ -70,6 +71,9 @@ export const OrderViewSchema = z.object({
     end: z.string(),
     /** A price order's trigger: the pool's 10-minute average price of `spend`, in `buy`, crossing `price`. */
     when: z.object({ direction: z.enum(['above', 'below']), price: z.number() }).nullable(),
+    /** A position guard's trigger: repays (spend: at most the cap of the asset) once the user's Aave
+     *  health factor is below `healthFactorBelow`; `buy` then names the debt it pays down. */
+    guard: z.object({ healthFactorBelow: z.number() }).nullable(),
   }),
   /** ETH the grant sends the agent key for its runs' gas. */
   agentGas: DecimalString,
@@ -97,8 +101,6 @@ const DAY = 86_400n;
  * the runner does; without it the wall clock stands in (the devnet's clock may be ahead of it).
  */
 export function orderView(db: Db, order: Order, chainTime?: bigint, now = Date.now()): OrderView {
-  const { terms } = order;
-  const tokens = (units: bigint, token: { decimals: number }) => formatUnits(units, token.decimals);
   const execution = (id: string | null): ExecutionSummary | null => {
     if (!id) return null;
     const record = getExecution(db, order.userId, id);
@@ -126,20 +128,7 @@ export function orderView(db: Db, order: Order, chainTime?: bigint, now = Date.n
     account: order.account,
     agent: order.agent,
     words: order.words,
-    terms: {
-      spend: {
-        amount: tokens(terms.amountIn, terms.tokenIn),
-        symbol: terms.tokenIn.symbol,
-        total: tokens(terms.amountIn * BigInt(terms.condition ? 1 : terms.days), terms.tokenIn),
-      },
-      buy: { symbol: terms.tokenOut.symbol, atLeast: tokens(terms.minAmountOut, terms.tokenOut) },
-      protocol: terms.protocol,
-      feeTier: terms.fee,
-      days: terms.days,
-      start: iso(terms.start),
-      end: iso(terms.start + (terms.periodSeconds ?? DAY) * BigInt(terms.condition ? 1 : terms.days)),
-      when: terms.condition ? { direction: terms.condition.direction, price: terms.condition.price } : null,
-    },
+    terms: termsView(order),
     agentGas: formatEther(order.agentGas),
     grant: execution(order.grantExecutionId),
     revoke: execution(order.revokeExecutionId),
@@ -150,9 +139,45 @@ export function orderView(db: Db, order: Order, chainTime?: bigint, now = Date.n
   };
 }
 
+/** The order's terms in figures, whole tokens and ISO times, whatever its kind. */
+function termsView(order: Order): OrderView['terms'] {
+  const tokens = (units: bigint, token: { decimals: number }) => formatUnits(units, token.decimals);
+  const end = iso(order.terms.start + periodSecondsOf(order) * BigInt(periodsOf(order)));
+  if (order.kind === 'repay-guard') {
+    const { terms } = order;
+    const cap = tokens(terms.maxRepay, terms.asset);
+    return {
+      spend: { amount: cap, symbol: terms.asset.symbol, total: cap },
+      buy: { symbol: `${terms.asset.symbol} debt`, atLeast: '0' },
+      protocol: terms.protocol,
+      feeTier: 0,
+      days: terms.days,
+      start: iso(terms.start),
+      end,
+      when: null,
+      guard: { healthFactorBelow: terms.healthFactorBelow },
+    };
+  }
+  const { terms } = order;
+  return {
+    spend: {
+      amount: tokens(terms.amountIn, terms.tokenIn),
+      symbol: terms.tokenIn.symbol,
+      total: tokens(terms.amountIn * BigInt(periodsOf(order)), terms.tokenIn),
+    },
+    buy: { symbol: terms.tokenOut.symbol, atLeast: tokens(terms.minAmountOut, terms.tokenOut) },
+    protocol: terms.protocol,
+    feeTier: terms.fee,
+    days: terms.days,
+    start: iso(terms.start),
+    end,
+    when: terms.condition ? { direction: terms.condition.direction, price: terms.condition.price } : null,
+    guard: null,
+  };
+}
+
 /** When the runner does something about the order next, in its terms (runner.ts's order of checks). */
 function nextCheck(order: Order, runs: OrderRunView[], chainTime: bigint, now: number): OrderView['nextCheck'] {
-  const { terms } = order;
   const nextPass = 'at the runner’s next pass';
   switch (order.status) {
     case 'proposed':
@@ -168,7 +193,14 @@ function nextCheck(order: Order, runs: OrderRunView[], chainTime: bigint, now: n
   }
   const inFlight = runs.find((run) => !FINAL_EXECUTION_STATUSES.has(run.status));
   if (inFlight) return { at: null, what: `${nextPass}, which settles day ${inFlight.day}'s run` };
-  if (chainTime < terms.start) return { at: iso(terms.start), what: 'its first day' };
+  if (chainTime < order.terms.start) return { at: iso(order.terms.start), what: 'its first day' };
+  if (order.kind === 'repay-guard') {
+    return {
+      at: null,
+      what: `${nextPass}: repays once your health factor is below ${order.terms.healthFactorBelow}`,
+    };
+  }
+  const { terms } = order;
   if (terms.condition) {
     const { direction, price } = terms.condition;
     return {
@@ -193,7 +225,10 @@ function nextCheck(order: Order, runs: OrderRunView[], chainTime: bigint, now: n
 
 /** One line per order, for a list. */
 export function renderOrderLine(view: OrderView): string {
-  const { when } = view.terms;
+  const { when, guard } = view.terms;
+  if (guard) {
+    return `${view.id}  ${view.status.padEnd(9)}  repays up to ${view.terms.spend.amount} ${view.terms.buy.symbol} when the health factor is below ${guard.healthFactorBelow}, until ${view.terms.end}`;
+  }
   if (when) {
     return `${view.id}  ${view.status.padEnd(9)}  ${view.terms.spend.amount} ${view.terms.spend.symbol} → ${view.terms.buy.symbol} when ${view.terms.spend.symbol} goes ${when.direction} ${when.price} ${view.terms.buy.symbol}, until ${view.terms.end}`;
   }
@@ -206,10 +241,12 @@ export function renderOrder(view: OrderView): string {
   const lines = [
     `Order ${view.id}: ${view.status}${view.statusReason ? ` (${view.statusReason})` : ''}`,
     `  ${view.words}`,
-    view.terms.when
-      ? `  swaps    ${view.terms.spend.amount} ${view.terms.spend.symbol} once, for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol}, when its average price goes ${view.terms.when.direction} ${view.terms.when.price} ${view.terms.buy.symbol}, on ${view.terms.protocol}`
-      : `  spends   ${view.terms.spend.amount} ${view.terms.spend.symbol} a day (${view.terms.spend.total} in all) for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol} each, on ${view.terms.protocol}`,
-    `  ${view.terms.when ? 'waits' : 'days '}    ${view.terms.days} day${view.terms.days === 1 ? '' : 's'}, from ${view.terms.start} until ${view.terms.end}`,
+    view.terms.guard
+      ? `  repays   up to ${view.terms.spend.amount} ${view.terms.spend.symbol} of your ${view.terms.buy.symbol} once, when your health factor is below ${view.terms.guard.healthFactorBelow}, on ${view.terms.protocol}`
+      : view.terms.when
+        ? `  swaps    ${view.terms.spend.amount} ${view.terms.spend.symbol} once, for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol}, when its average price goes ${view.terms.when.direction} ${view.terms.when.price} ${view.terms.buy.symbol}, on ${view.terms.protocol}`
+        : `  spends   ${view.terms.spend.amount} ${view.terms.spend.symbol} a day (${view.terms.spend.total} in all) for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol} each, on ${view.terms.protocol}`,
+    `  ${view.terms.when || view.terms.guard ? 'waits' : 'days '}    ${view.terms.days} day${view.terms.days === 1 ? '' : 's'}, from ${view.terms.start} until ${view.terms.end}`,
     `  account  ${view.account}`,
     `  agent    ${view.agent} (sent ${view.agentGas} ETH for its gas)`,
   ];

@@ -606,7 +606,7 @@ export type OrderRunView = {
 /** A standing order: its grant in words, terms, status, next check and runs. */
 export type OrderView = {
   id: string;
-  kind: 'daily-swap' | 'price-swap';
+  kind: 'daily-swap' | 'price-swap' | 'repay-guard';
   status: 'proposed' | 'granting' | 'active' | 'paused' | 'cancelled' | 'finished' | 'stopped';
   statusReason: string | null;
   chainId: number;
@@ -631,6 +631,9 @@ export type OrderView = {
     when: {
       direction: 'above' | 'below';
       price: number;
+    } | null;
+    guard: {
+      healthFactorBelow: number;
     } | null;
   };
   agentGas: string;

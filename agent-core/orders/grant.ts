@@ -1,0 +1,65 @@
+import { type Address, encodeFunctionData, erc20Abi } from 'viem';
+import { type Delegation, disableCalldata } from '../../smart-accounts/delegations.ts';
+import type { Call } from '../../smart-accounts/executions.ts';
+import { dailySwapGrant, revokeDailySwapGrant } from './daily-swap-grant.ts';
+import { priceSwapGrant } from './price-swap-grant.ts';
+import { repayGuardGrant } from './repay-guard-grant.ts';
+import type { OrderGrant } from './store.ts';
+
+const DAY = 86_400n;
+
+/** What an order's grant is, by its kind: the delegations to sign, the approval, the words. */
+export function grantOf(order: OrderGrant): ReturnType<typeof dailySwapGrant> {
+  if (order.kind === 'repay-guard') return repayGuardGrant(order.terms);
+  return order.terms.condition ? priceSwapGrant(order.terms) : dailySwapGrant(order.terms);
+}
+
+/** How long each of the order's delegations is valid: a day, or the whole order for a one-call order. */
+export function periodSecondsOf(order: OrderGrant): bigint {
+  if (order.kind === 'repay-guard') return DAY * BigInt(order.terms.days);
+  return order.terms.periodSeconds ?? DAY;
+}
+
+/** How many periods (one delegation each) the order has. */
+export function periodsOf(order: OrderGrant): number {
+  if (order.kind === 'repay-guard' || order.terms.condition) return 1;
+  return order.terms.days;
+}
+
+/**
+ * The revocation, as calls the user's address makes: the allowance the grant set taken back first
+ * (alone, it already stops every run), then each of `live` disabled on chain.
+ */
+export function revokeCallsOf(order: OrderGrant, live: readonly Delegation[]): Call[] {
+  if (order.kind !== 'repay-guard') return revokeDailySwapGrant(order.terms, live);
+  const { terms } = order;
+  return [
+    {
+      to: terms.asset.address,
+      value: 0n,
+      data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [terms.pool, 0n] }),
+    },
+    ...live.map((delegation) => ({ to: terms.user, value: 0n, data: disableCalldata(delegation) })),
+  ];
+}
+
+/** The allowance an order's grant sets: which token, for which spender (what two grants must not share). */
+export type GrantAllowance = {
+  token: { address: Address; symbol: string; decimals: number };
+  spender: Address;
+  protocol: string;
+  /** The spender as the user knows it: "router", "pool". */
+  spenderName: string;
+};
+
+export function allowanceOf(order: OrderGrant): GrantAllowance {
+  if (order.kind === 'repay-guard') {
+    return { token: order.terms.asset, spender: order.terms.pool, protocol: order.terms.protocol, spenderName: 'pool' };
+  }
+  return {
+    token: order.terms.tokenIn,
+    spender: order.terms.router,
+    protocol: order.terms.protocol,
+    spenderName: 'router',
+  };
+}
