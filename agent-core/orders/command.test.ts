@@ -67,6 +67,15 @@ describe('sextant orders', () => {
     const bad = await sextant(['orders', 'new', '--spend', 'fifty', '--buy', 'ETH', '--days', '3'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--spend takes an amount and a token, like "50 USDC"');
+    const guard = await sextant(['orders', 'new', '--repay', '1000 USDC', '--days', '30'], env);
+    expect(guard.code).toBe(2);
+    expect(guard.stderr).toContain('--when-health-below 1.5');
+    const guardRefused = await sextant(
+      ['orders', 'new', '--repay', '1000 USDC', '--when-health-below', '1.5', '--days', '30', '--yes'],
+      env,
+    );
+    expect(guardRefused.code).toBe(1);
+    expect(guardRefused.stderr).toContain("MetaMask's EIP-7702 DeleGator");
   });
 
   it('proposes and grants a daily swap, runs day 1 on chain, shows the run, pauses, resumes and cancels (allowance back to 0)', async () => {

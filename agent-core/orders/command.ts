@@ -25,6 +25,7 @@ import { allowanceOf } from './grant.ts';
 import { cancelOrder, confirmOrder, pauseOrder, resumeOrder } from './lifecycle.ts';
 import { migrateOrders } from './migrations.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
+import { proposeRepayGuard } from './propose-repay-guard.ts';
 import type { RunnerEnvironment } from './runner.ts';
 import {
   agentKeysFor,
@@ -48,6 +49,7 @@ const USER_OPTION = '  --user ID    the local user (default: SEXTANT_USER, "defa
 
 const NEW_HELP = `Usage: sextant orders new --spend "AMOUNT TOKEN" --buy TOKEN --days N [--max-price PRICE]
                          [--when-above PRICE | --when-below PRICE] [--yes] [--json] [--user ID]
+       sextant orders new --repay "AMOUNT TOKEN" --when-health-below HF --days N [--yes] [--json] [--user ID]
 
 Proposes a standing order that swaps AMOUNT TOKEN into the bought token once a day for N days
 (1 to 31) on Uniswap V3, and grants it once you confirm: "sextant orders new --spend '50 USDC'
@@ -79,6 +81,8 @@ Options:
                            above the Aave oracle's price now)
   --when-above PRICE       a price order: swap once when the spent token's average price goes above
   --when-below PRICE       ...or below PRICE (in the bought token); --days is how long it waits
+  --repay "AMOUNT TOKEN"   a position guard instead: repay up to AMOUNT of your TOKEN debt on Aave V3,
+  --when-health-below HF   once, when your health factor falls below HF; --days is how long it waits
   --yes                    grant without asking (without a terminal, nothing is granted unless given)
   --json                   print one JSON object
 ${USER_OPTION}
@@ -350,10 +354,13 @@ async function newOrder(argv: string[], context: CommandContext): Promise<number
     'max-price': { type: 'string' },
     'when-above': { type: 'string' },
     'when-below': { type: 'string' },
+    repay: { type: 'string' },
+    'when-health-below': { type: 'string' },
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
     user: { type: 'string' },
   });
+  if (values.repay !== undefined || values['when-health-below'] !== undefined) return newGuard(values, context);
   const spend = parseSpend(values.spend);
   if (!values.buy) throw new UsageError('Give the token bought: --buy ETH.');
   const days = parseDays(values.days);
@@ -383,6 +390,47 @@ async function newOrder(argv: string[], context: CommandContext): Promise<number
       days,
       ...(values['max-price'] === undefined ? {} : { maxPrice: values['max-price'] }),
       ...(when ? { when } : {}),
+    });
+    return await grant(context, env, owner, userId, order, values);
+  } finally {
+    db.close();
+  }
+}
+
+/** `orders new --repay "1000 USDC" --when-health-below 1.5 --days 30`: a position guard. */
+async function newGuard(
+  values: {
+    repay?: string | undefined;
+    'when-health-below'?: string | undefined;
+    days?: string | undefined;
+    spend?: string | undefined;
+    buy?: string | undefined;
+    yes?: boolean | undefined;
+    json?: boolean | undefined;
+    user?: string | undefined;
+  },
+  context: CommandContext,
+): Promise<number> {
+  if (values.spend !== undefined || values.buy !== undefined) {
+    throw new UsageError('A position guard takes --repay and --when-health-below, not --spend or --buy.');
+  }
+  const repay = parseSpend(values.repay);
+  const below = values['when-health-below'];
+  if (below === undefined) throw new UsageError('Give the health factor to act below: --when-health-below 1.5.');
+  const days = parseDays(values.days);
+  const user = await openUserAccount(context, values.user || undefined);
+  const { db, userId, network } = user;
+  try {
+    migrateAgentCore(db);
+    requireDeleGator(db, userId, context);
+    const env = executionEnvironment(db, network);
+    const { owner, passphrase } = await unlockWithPassphrase(db, userId, 'sign the position guard');
+    await ensureAgentKey(db, userId, passphrase);
+    const order = await proposeRepayGuard(env, userId, user.account, {
+      amount: repay.amount,
+      asset: repay.token,
+      healthFactorBelow: below,
+      days,
     });
     return await grant(context, env, owner, userId, order, values);
   } finally {

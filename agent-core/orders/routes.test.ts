@@ -68,6 +68,8 @@ describe('standing orders over HTTP, on the devnet', async () => {
       [{ ...daily, extra: 1 }, 'body'],
       [{ ...daily, kind: 'price-swap' }, 'when'],
       [{ ...daily, when: { direction: 'above', price: '3300' } }, 'when'],
+      [{ kind: 'repay-guard', amount: '1000', days: 30 }, 'asset'],
+      [{ ...daily, asset: 'USDC', healthFactorBelow: '1.5' }, 'asset'],
     ] as const) {
       const response = await post('/v1/orders', aliceToken, body);
       expect(response.status, JSON.stringify(body)).toBe(400);
@@ -76,6 +78,17 @@ describe('standing orders over HTTP, on the devnet', async () => {
     const notAnAmount = await post('/v1/orders', aliceToken, { ...daily, amount: 'lots' });
     expect(notAnAmount.status).toBe(409);
     expect(await notAnAmount.json()).toMatchObject({ error: '"lots" is not an amount.' });
+
+    // A position guard for an address with no Aave debt guards nothing.
+    const noDebt = await post('/v1/orders', aliceToken, {
+      kind: 'repay-guard',
+      amount: '1000',
+      asset: 'USDC',
+      healthFactorBelow: 1.5,
+      days: 30,
+    });
+    expect(noDebt.status).toBe(409);
+    expect(await noDebt.json()).toMatchObject({ error: expect.stringMatching(/no debt on Aave V3/) });
 
     const simpleAccount = await post('/v1/orders', bobToken, daily);
     expect(simpleAccount.status).toBe(409);

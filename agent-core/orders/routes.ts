@@ -9,6 +9,7 @@ import { MAX_GRANT_DAYS } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
 import { cancelOrder, confirmOrder, pauseOrder, resumeOrder } from './lifecycle.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
+import { proposeRepayGuard } from './propose-repay-guard.ts';
 import { getOrder, listOrders, type Order } from './store.ts';
 import { type OrderView, orderView } from './view.ts';
 
@@ -34,10 +35,22 @@ const Amount = z.union([z.string().trim().min(1).max(40), z.number().positive()]
 /** POST /v1/orders: "swap 50 USDC into ETH every day for 30 days", field by field. */
 export const OrderRequestSchema = z
   .object({
-    kind: z.enum(['daily-swap', 'price-swap']),
-    amount: Amount.describe('The `spend` tokens swapped each day ("50").'),
-    spend: z.string().trim().min(1).max(20).describe('The listed token spent (a symbol: USDC).'),
-    buy: z.string().trim().min(1).max(20).describe('The listed token bought (ETH buys WETH).'),
+    kind: z.enum(['daily-swap', 'price-swap', 'repay-guard']),
+    amount: Amount.describe(
+      'The `spend` tokens swapped each day ("50"); for a repay-guard, the most of `asset` repaid ("1000").',
+    ),
+    spend: z.string().trim().min(1).max(20).optional().describe('Swaps: the listed token spent (a symbol: USDC).'),
+    buy: z.string().trim().min(1).max(20).optional().describe('Swaps: the listed token bought (ETH buys WETH).'),
+    asset: z
+      .string()
+      .trim()
+      .min(1)
+      .max(20)
+      .optional()
+      .describe('repay-guard only: the listed token whose Aave V3 variable debt is repaid (USDC).'),
+    healthFactorBelow: Amount.optional().describe(
+      'repay-guard only: repay once the user’s Aave health factor is below this (1.5).',
+    ),
     days: z.number().int().min(1).max(MAX_GRANT_DAYS),
     maxPrice: Amount.optional().describe(
       'The most paid for one `buy` token, in `spend` tokens; 10% above the Aave oracle’s price now when left out.',
@@ -54,7 +67,24 @@ export const OrderRequestSchema = z
   .refine((body) => (body.kind === 'price-swap') === (body.when !== undefined), {
     message: 'a price-swap order needs `when`, and only it takes one',
     path: ['when'],
-  });
+  })
+  .refine((body) => body.kind === 'repay-guard' || (body.spend !== undefined && body.buy !== undefined), {
+    message: 'a swap order needs `spend` and `buy`',
+    path: ['spend'],
+  })
+  .refine(
+    (body) =>
+      body.kind === 'repay-guard'
+        ? body.asset !== undefined &&
+          body.healthFactorBelow !== undefined &&
+          body.spend === undefined &&
+          body.buy === undefined
+        : body.asset === undefined && body.healthFactorBelow === undefined,
+    {
+      message: 'a repay-guard takes `asset` and `healthFactorBelow` (and no `spend` or `buy`), and only it does',
+      path: ['asset'],
+    },
+  );
 export type OrderRequest = z.output<typeof OrderRequestSchema>;
 
 /**
@@ -84,10 +114,19 @@ export async function proposeOrder(deps: OrderDependencies, userId: string, requ
   }
   const { account } = await deps.userAccount(userId);
   await ensureAgentKey(db, userId, deps.passphrase);
-  return proposeDailySwap({ db, chain: env.chain, publicClient: env.publicClient }, userId, account, {
+  const chain = { db, chain: env.chain, publicClient: env.publicClient };
+  if (request.kind === 'repay-guard') {
+    return proposeRepayGuard(chain, userId, account, {
+      amount: request.amount,
+      asset: request.asset ?? '',
+      healthFactorBelow: request.healthFactorBelow ?? '',
+      days: request.days,
+    });
+  }
+  return proposeDailySwap(chain, userId, account, {
     amount: request.amount,
-    spend: request.spend,
-    buy: request.buy,
+    spend: request.spend ?? '',
+    buy: request.buy ?? '',
     days: request.days,
     ...(request.maxPrice === undefined ? {} : { maxPrice: request.maxPrice }),
     ...(request.when ? { when: request.when } : {}),

@@ -73,7 +73,7 @@ export function messageDoubt(message: string, action: string | undefined): Messa
     return {
       kind: 'later',
       question:
-        'I can do a request now, once, or repeat one swap daily as a standing order ("swap 50 USDC into ETH every day for 30 days"); I can\'t wait for a time or a condition. If you want it done now, ask for it without the condition.',
+        'I can do a request now, once, or set one up as a standing order: a daily swap ("swap 50 USDC into ETH every day for 30 days"), a price order ("sell 1 ETH for USDC if ETH goes above 3,300"), or a guard on your Aave health factor (`sextant orders new --repay "1000 USDC" --when-health-below 1.5 --days 30`). I can\'t wait for other times or conditions. If you want it done now, ask for it without the condition.',
     };
   }
   return undefined;

@@ -186,9 +186,11 @@ export function createOrders() {
         { class: 'order-line' },
         h('span', {
           class: 'order-title',
-          text: terms.when
-            ? `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} → ${terms.buy.symbol}, when ${terms.spend.symbol} goes ${terms.when.direction} ${terms.when.price} ${terms.buy.symbol}`
-            : `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} → ${terms.buy.symbol}, daily for ${terms.days} day${terms.days === 1 ? '' : 's'}`,
+          text: terms.guard
+            ? `Repay up to ${formatAmount(terms.spend.amount)} ${terms.spend.symbol} of debt when the health factor is below ${terms.guard.healthFactorBelow}`
+            : terms.when
+              ? `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} → ${terms.buy.symbol}, when ${terms.spend.symbol} goes ${terms.when.direction} ${terms.when.price} ${terms.buy.symbol}`
+              : `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} → ${terms.buy.symbol}, daily for ${terms.days} day${terms.days === 1 ? '' : 's'}`,
         }),
         h('span', {
           class: `badge badge-${status.tone}`,
@@ -208,11 +210,11 @@ export function createOrders() {
         'dl',
         { class: 'order-terms' },
         term(
-          terms.when ? 'Once' : 'Each day',
+          terms.guard ? 'At most' : terms.when ? 'Once' : 'Each day',
           `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} for at least ${formatAmount(terms.buy.atLeast)} ${terms.buy.symbol}`,
         ),
         term('In all', `${formatAmount(terms.spend.total)} ${terms.spend.symbol} on ${terms.protocol}`),
-        term(terms.when ? 'Waits' : 'Days', `${when(terms.start)} – ${when(terms.end)}`),
+        term(terms.when || terms.guard ? 'Waits' : 'Days', `${when(terms.start)} – ${when(terms.end)}`),
         term(
           'Agent key',
           hexWithCopy(order.agent, { label: 'the agent key' }),
