@@ -3,9 +3,10 @@
  * On a fresh devnet, a user whose address runs MetaMask's DeleGator grants a daily swap of 50 USDC
  * into WETH for N days (N at most 31). Gas: one redemption (the agent key's transaction through the
  * DelegationManager, with the grant's eight caveats checked) next to the same swap the user's address
- * sends the router itself. Delay: each day the chain's clock is moved to the day's start (the trigger)
- * while a runner polls every --interval-ms, as the one inside `sextant start` does every 30 s; the
- * time from the trigger's block to the run's receipt, median over the N days.
+ * sends the router itself. Delay: each day the chain's clock is moved to the day's start (the trigger),
+ * and the time from the trigger's block to the run's receipt is taken, median over the N days, with
+ * the runner `sextant start` runs (schedule.ts) polling every --interval-ms (the server's default is
+ * 30 s on the devnet: the delay is about the interval plus one pass).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ import { dailySwapCall } from './daily-swap-grant.ts';
 import { confirmOrder } from './lifecycle.ts';
 import { migrateOrders } from './migrations.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
-import { runOrders } from './runner.ts';
+import { startOrderRunner } from './schedule.ts';
 import { asSwapOrder, orderRuns } from './store.ts';
 
 const { values } = parseArgs({
@@ -85,17 +86,19 @@ try {
   const order = asSwapOrder(await confirmOrder(env, owner, userId, proposed.id));
   if (order.status !== 'active') throw new Error(`the grant did not land: ${order.status} ${order.statusReason}`);
 
-  // The runner as `sextant start` runs it, polling; each pass's outcome for this order is kept.
-  let stopped = false;
+  // The runner as `sextant start` runs it (schedule.ts, with its reconciliation), every --interval-ms;
+  // each pass's outcome for this order is kept.
   const outcomes: { at: number; outcome: string }[] = [];
-  const loop = (async () => {
-    while (!stopped) {
-      const report = await runOrders(env);
-      const mine = report.find((r) => r.orderId === order.id);
+  const runner = startOrderRunner(env, {
+    intervalMs,
+    reconcile: true,
+    keepAlive: true,
+    onPass: (pass) => {
+      const mine = pass.orders.find((r) => r.orderId === order.id);
       if (mine) outcomes.push({ at: performance.now(), outcome: mine.outcome });
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  })();
+    },
+    onError: (error) => log(`a pass failed: ${(error as Error).message}`),
+  });
   const succeeded = async (day: number) => {
     for (;;) {
       const done = outcomes.find((o) => o.outcome === `day ${day} succeeded`);
@@ -121,8 +124,7 @@ try {
       `day ${day}: ran ${day > 1 ? `${Math.round(at - trigger)} ms after the trigger` : '(at once: the grant starts now)'}`,
     );
   }
-  stopped = true;
-  await loop;
+  await runner.stop();
 
   const runs = orderRuns(db, order.id).map((run) => getExecution(db, userId, run.executionId));
   const redeemGas = runs.map((r) => Number(r.gasUsed));
