@@ -80,6 +80,20 @@ describe('the standing-order stage', () => {
     expect(standingOrder(understood([sell], text))?.stop.kind).toBe('clarify');
   });
 
+  it('says a position guard back with its command, whatever the parser made of the words', () => {
+    for (const text of [
+      'if my Aave health factor drops below 1.5, repay up to 1,000 USDC of debt',
+      'repay 500 USDC when my health factor falls under 1.3',
+    ]) {
+      const answer = standingOrder(understood([], text));
+      expect(answer?.stop.kind, text).toBe('answer');
+      expect(answer?.stop.text).toMatch(
+        /sextant orders new --repay "(1000|500) USDC" --when-health-below 1\.[35] --days 30/,
+      );
+    }
+    expect(standingOrder(understood([], 'what is my health factor?'))).toBeUndefined();
+  });
+
   it('keeps the embedded reading when a model reads the same swap without its repetition', () => {
     const embedded = {
       intents: [{ ...swap, schedule: { every: 'day' as const, times: 30 } }],

@@ -1,3 +1,4 @@
+import { readHealthGuard } from '../parse/embedded/health-guard.ts';
 import { readPriceCondition } from '../parse/embedded/price-condition.ts';
 import { readSchedule } from '../parse/embedded/schedule.ts';
 import type { Answer } from './types.ts';
@@ -13,6 +14,17 @@ const MAX_DAYS = 31;
  * words that the reading lost (a model that dropped it) is asked about, not read past.
  */
 export function standingOrder(understood: Understood): { stop: Answer } | undefined {
+  // "If my Aave health factor drops below 1.5, repay up to 1,000 USDC": read from the words alone (the
+  // parser asks about any condition), and said back as the position guard it is.
+  const guard = readHealthGuard(understood.message);
+  if (guard) {
+    return {
+      stop: {
+        kind: 'answer',
+        text: `That is a position guard: repay up to ${guard.amount} ${guard.token} of your ${guard.token} debt on Aave V3, once, when your health factor falls below ${guard.healthFactorBelow}, run by Sextant while you are away (the chain holds the cap and that it is your own debt). Nothing is planned or sent now. Set it up with \`sextant orders new --repay "${guard.amount} ${guard.token}" --when-health-below ${guard.healthFactorBelow} --days 30\` (--days: how long it waits, 1 to 31) or on the page's Orders card: it shows the grant in words before you confirm.`,
+      },
+    };
+  }
   const waiting = understood.intents.filter((intent) => intent.condition);
   if (waiting.length > 0) return priceOrder(understood);
   if (readPriceCondition(understood.message).kind !== 'none') {
