@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { type Address, erc20Abi, parseUnits } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
@@ -22,6 +24,7 @@ import { getOrder, orderRuns } from './store.ts';
  * chain). Inside an anvil snapshot, reverted at the end.
  */
 const manifest = testDevnet();
+const KILLER = fileURLToPath(new URL('./testing/kill-during-run.ts', import.meta.url));
 const { testClient, publicClient } = devnetClients(manifest);
 // No bundler inside a reverted snapshot (devnet/testing/chain-snapshot.ts says why).
 const env = { ...testEnvironment(manifest), bundlerUrl: undefined } as RunnerEnvironment & { dbPath: string };
@@ -95,6 +98,59 @@ describe('a standing order’s life', () => {
     expect(orderRuns(env.db, granted.id)).toHaveLength(1);
     expect(getOrder(env.db, userId, granted.id).statusReason).toMatch(/^Revoked on chain/);
     expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('50', 6));
+  });
+
+  it('leaves exactly one transaction a day when the runner’s process is killed after sending, or before', async () => {
+    const { userId, owner } = await newUser(env);
+    const address = owner.address;
+    await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
+    await applyDelegationChange(
+      env,
+      owner,
+      await previewDelegationChange(env, userId, address, 'upgrade', { implementation: 'delegator' }),
+    );
+    const agent = await ensureAgentKey(env.db, userId, TEST_PASSPHRASE);
+    env.agentKey = () => unlockAgentKey(env.db, userId, TEST_PASSPHRASE);
+    const proposed = await proposeDailySwap(env, userId, address, { amount: '50', spend: 'USDC', buy: 'ETH', days: 2 });
+    const order = await confirmOrder(env, owner, userId, proposed.id);
+    const usdcBefore = await balanceOf(usdc.address, address);
+    const nonceBefore = await publicClient.getTransactionCount({ address: agent });
+
+    const killedAt = async (at: 'before-send' | 'after-send') => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          KILLER,
+          JSON.stringify({ dbPath: env.dbPath, manifest, userId, passphrase: TEST_PASSPHRASE, at }),
+        ],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      );
+      return new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    };
+    const outcome = async () => (await runOrders(env)).find((r) => r.orderId === order.id)?.outcome;
+
+    // Day 1: killed once the node had the run. The restart settles it from its receipt; no second run.
+    expect(await killedAt('after-send')).toBe('SIGKILL');
+    expect(await outcome()).toBe('day 1 succeeded');
+    expect(await outcome()).toMatch(/^day 1 done/);
+    expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('50', 6));
+
+    // Day 2: killed after the signed run was written, before it was sent. The restart sends those bytes.
+    await testClient.increaseTime({ seconds: 86_400 });
+    await testClient.mine({ blocks: 1 });
+    expect(await killedAt('before-send')).toBe('SIGKILL');
+    expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('50', 6));
+    expect(await outcome()).toMatch(/^day 2 sent again/);
+    expect(await outcome()).toBe('day 2 succeeded');
+
+    expect(await publicClient.getTransactionCount({ address: agent })).toBe(nonceBefore + 2);
+    expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('100', 6));
+    expect(orderRuns(env.db, order.id).map((run) => [run.period, run.attempt])).toEqual([
+      [0, 1],
+      [1, 1],
+    ]);
   });
 
   it('refuses to confirm for an address that cannot hold delegations, and a day over the policy’s limits', async () => {
