@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { type Delegation, selfBatchCalldata } from '../../smart-accounts/delegations.ts';
 import { delegationParties } from '../../smart-accounts/testing/delegation-parties.ts';
-import { type DailySwapGrant, dailySwapCall, dailySwapGrant, revokeDailySwapGrant } from './daily-swap-grant.ts';
+import { type DailySwapGrant, dailySwapCall, dailySwapGrant } from './daily-swap-grant.ts';
+import { revokeCallsOf } from './grant.ts';
 
 const manifest = testDevnet();
 const parties = delegationParties(manifest);
@@ -138,7 +139,7 @@ describe('a daily swap grant: one delegation a day, held by the chain', () => {
     // Revoked, so the allowance it set does not outlive this test.
     await parties.send(
       user,
-      { to: user.address, data: selfBatchCalldata(revokeDailySwapGrant(grant, [today])) },
+      { to: user.address, data: selfBatchCalldata(revokeCallsOf({ kind: 'daily-swap', terms: grant }, [today])) },
       'revoke',
     );
   });
@@ -149,7 +150,7 @@ describe('a daily swap grant: one delegation a day, held by the chain', () => {
     expect(await allowance(usdc.address, user.address, grant.router)).toBe(parseUnits('150', 6));
     await parties.send(
       user,
-      { to: user.address, data: selfBatchCalldata(revokeDailySwapGrant(grant, delegations)) },
+      { to: user.address, data: selfBatchCalldata(revokeCallsOf({ kind: 'daily-swap', terms: grant }, delegations)) },
       'revoke',
     );
     const before = await balanceOf(usdc.address, user.address);

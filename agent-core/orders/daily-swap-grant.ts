@@ -1,13 +1,7 @@
 import { type Address, encodeFunctionData, erc20Abi, formatUnits, type Hex, slice, toFunctionSelector } from 'viem';
 import type { DelegationEnforcer } from '../../common/chains/types.ts';
 import { swapRouter02Abi } from '../../skills/uniswap-v3/abi.ts';
-import {
-  type Caveat,
-  caveatTerms,
-  type Delegation,
-  disableCalldata,
-  periodDelegations,
-} from '../../smart-accounts/delegations.ts';
+import { type Caveat, caveatTerms, type Delegation, periodDelegations } from '../../smart-accounts/delegations.ts';
 
 /**
  * What a standing order "swap 50 USDC into WETH every day for 30 days" lets Sextant's agent key do,
@@ -134,26 +128,6 @@ export function dailySwapGrant(grant: DailySwapGrant): {
     },
     words,
   };
-}
-
-/**
- * Revoking the grant: the router's allowance taken back first (alone, it already stops every swap),
- * then every day's delegation disabled on chain, as calls the user's address makes to the token and
- * to itself (one batch).
- */
-export function revokeDailySwapGrant(grant: DailySwapGrant, delegations: readonly Delegation[]): Call[] {
-  return [
-    {
-      to: grant.tokenIn.address,
-      value: 0n,
-      data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [grant.router, 0n] }),
-    },
-    ...delegations.map((delegation) => ({
-      to: grant.user,
-      value: 0n,
-      data: disableCalldata(delegation),
-    })),
-  ];
 }
 
 /**

@@ -1,7 +1,6 @@
-import { type Address, encodeFunctionData, erc20Abi } from 'viem';
+import { type Address, encodeFunctionData, erc20Abi, type Hex } from 'viem';
 import { type Delegation, disableCalldata } from '../../smart-accounts/delegations.ts';
-import type { Call } from '../../smart-accounts/executions.ts';
-import { dailySwapGrant, revokeDailySwapGrant } from './daily-swap-grant.ts';
+import { dailySwapGrant } from './daily-swap-grant.ts';
 import { priceSwapGrant } from './price-swap-grant.ts';
 import { repayGuardGrant } from './repay-guard-grant.ts';
 import type { OrderGrant } from './store.ts';
@@ -28,18 +27,21 @@ export function periodsOf(order: OrderGrant): number {
 
 /**
  * The revocation, as calls the user's address makes: the allowance the grant set taken back first
- * (alone, it already stops every run), then each of `live` disabled on chain.
+ * (alone, it already stops every run), then each of `live` disabled on chain (the DeleGator passes
+ * `disableDelegation` from the address itself on to the DelegationManager).
  */
-export function revokeCallsOf(order: OrderGrant, live: readonly Delegation[]): Call[] {
-  if (order.kind !== 'repay-guard') return revokeDailySwapGrant(order.terms, live);
-  const { terms } = order;
+export function revokeCallsOf(
+  order: OrderGrant,
+  live: readonly Delegation[],
+): { to: Address; value: bigint; data: Hex }[] {
+  const { token, spender } = allowanceOf(order);
   return [
     {
-      to: terms.asset.address,
+      to: token.address,
       value: 0n,
-      data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [terms.pool, 0n] }),
+      data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [spender, 0n] }),
     },
-    ...live.map((delegation) => ({ to: terms.user, value: 0n, data: disableCalldata(delegation) })),
+    ...live.map((delegation) => ({ to: order.terms.user, value: 0n, data: disableCalldata(delegation) })),
   ];
 }
 

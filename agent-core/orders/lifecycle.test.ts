@@ -2,20 +2,20 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Address, erc20Abi, parseUnits } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
-import { applyDelegationChange, previewDelegationChange, readDelegation } from '../../smart-accounts/eip7702.ts';
+import { readDelegation } from '../../smart-accounts/eip7702.ts';
 import { getExecution } from '../../smart-accounts/executions.ts';
 import { newUser, TEST_PASSPHRASE, testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { migrateAgentCore } from '../migrations.ts';
-import { ensureAgentKey, unlockAgentKey } from './agent-key.ts';
+import { ensureAgentKey } from './agent-key.ts';
 import { cancelOrder, confirmOrder, pauseOrder, resumeOrder } from './lifecycle.ts';
 import { migrateOrders } from './migrations.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
 import { type RunnerEnvironment, runOrders } from './runner.ts';
 import { getOrder, orderRuns } from './store.ts';
+import { delegatorUser, withAgentKey } from './testing/delegator-user.ts';
 
 /**
  * An order's life through Sextant's own code, as a user lives it: their address upgraded to the
@@ -47,17 +47,12 @@ revertChainAfterFile({ testClient, publicClient });
 
 describe('a standing order’s life', () => {
   it('is proposed in words, granted from the user’s address, run by the agent key, and revoked on chain when cancelled', async () => {
-    const { userId, owner } = await newUser(env);
-    const address = owner.address;
-    await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
-    const change = await previewDelegationChange(env, userId, address, 'upgrade', { implementation: 'delegator' });
-    await applyDelegationChange(env, owner, change);
+    const { userId, owner, ownerAddress: address } = await delegatorUser(env, manifest);
+    const agent = await withAgentKey(env, userId);
     expect(await readDelegation(publicClient, address)).toEqual({
       kind: 'delegated',
       implementation: manifest.contracts.delegation.eip7702StatelessDeleGator,
     });
-    const agent = await ensureAgentKey(env.db, userId, TEST_PASSPHRASE);
-    env.agentKey = () => unlockAgentKey(env.db, userId, TEST_PASSPHRASE);
 
     const proposed = await proposeDailySwap(env, userId, address, { amount: '50', spend: 'USDC', buy: 'ETH', days: 3 });
     expect(proposed.status).toBe('proposed');
@@ -101,16 +96,8 @@ describe('a standing order’s life', () => {
   });
 
   it('leaves exactly one transaction a day when the runner’s process is killed after sending, or before', async () => {
-    const { userId, owner } = await newUser(env);
-    const address = owner.address;
-    await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
-    await applyDelegationChange(
-      env,
-      owner,
-      await previewDelegationChange(env, userId, address, 'upgrade', { implementation: 'delegator' }),
-    );
-    const agent = await ensureAgentKey(env.db, userId, TEST_PASSPHRASE);
-    env.agentKey = () => unlockAgentKey(env.db, userId, TEST_PASSPHRASE);
+    const { userId, owner, ownerAddress: address } = await delegatorUser(env, manifest);
+    const agent = await withAgentKey(env, userId);
     const proposed = await proposeDailySwap(env, userId, address, { amount: '50', spend: 'USDC', buy: 'ETH', days: 2 });
     const order = await confirmOrder(env, owner, userId, proposed.id);
     const usdcBefore = await balanceOf(usdc.address, address);

@@ -9,19 +9,17 @@ import {
   parseUnits,
 } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { poolAbi, VARIABLE_RATE } from '../../skills/aave-v3/abi.ts';
-import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
-import { newUser, TEST_PASSPHRASE, testEnvironment } from '../../smart-accounts/testing/environment.ts';
+import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { migrateAgentCore } from '../migrations.ts';
-import { ensureAgentKey, unlockAgentKey } from './agent-key.ts';
 import { confirmOrder } from './lifecycle.ts';
 import { proposeRepayGuard } from './propose-repay-guard.ts';
 import { type RunnerEnvironment, runOrders } from './runner.ts';
 import { getOrder, orderRuns } from './store.ts';
+import { delegatorUser, withAgentKey } from './testing/delegator-user.ts';
 
 /**
  * A position guard through Sextant's own code: a user whose address runs the DeleGator supplies WETH
@@ -46,14 +44,8 @@ revertChainAfterFile(clients);
 
 describe('a position guard', () => {
   it('repays up to its cap of the user’s own debt once the health factor has fallen, and not before', async () => {
-    const { userId, owner } = await newUser(env);
-    const address = owner.address;
-    await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
-    await applyDelegationChange(
-      env,
-      owner,
-      await previewDelegationChange(env, userId, address, 'upgrade', { implementation: 'delegator' }),
-    );
+    const { userId, owner, ownerAddress: address } = await delegatorUser(env, manifest);
+    await withAgentKey(env, userId);
     // The user's own position: 2 WETH supplied, 3,000 USDC borrowed (a health factor about 1.6).
     const wallet = createWalletClient({ account: owner, chain: clients.chain, transport: http(manifest.rpcUrl) });
     const own = async (to: Address, data: Hex) =>
@@ -72,8 +64,6 @@ describe('a position guard', () => {
       }),
     );
 
-    await ensureAgentKey(env.db, userId, TEST_PASSPHRASE);
-    env.agentKey = () => unlockAgentKey(env.db, userId, TEST_PASSPHRASE);
     await expect(
       proposeRepayGuard(env, userId, address, { amount: '1000', asset: 'USDC', healthFactorBelow: '5', days: 30 }),
     ).rejects.toThrow(/already below 5/);

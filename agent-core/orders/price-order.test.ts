@@ -1,19 +1,17 @@
 import { type Address, erc20Abi, parseEther } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
-import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
-import { newUser, TEST_PASSPHRASE, testEnvironment } from '../../smart-accounts/testing/environment.ts';
+import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { migrateAgentCore } from '../migrations.ts';
-import { ensureAgentKey, unlockAgentKey } from './agent-key.ts';
 import { confirmOrder } from './lifecycle.ts';
 import { migrateOrders } from './migrations.ts';
 import { poolTwapPrice } from './pool-twap.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
 import { type RunnerEnvironment, runOrders } from './runner.ts';
 import { asSwapOrder, getOrder, orderRuns } from './store.ts';
+import { delegatorUser, withAgentKey } from './testing/delegator-user.ts';
 import { buyWethInPool } from './testing/move-pool.ts';
 
 /**
@@ -48,16 +46,8 @@ beforeAll(async () => {
 
 describe('a price order', () => {
   it('sells only once the pool’s average price has crossed, at no less than its floor, and then is done', async () => {
-    const { userId, owner } = await newUser(env);
-    const address = owner.address;
-    await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
-    await applyDelegationChange(
-      env,
-      owner,
-      await previewDelegationChange(env, userId, address, 'upgrade', { implementation: 'delegator' }),
-    );
-    await ensureAgentKey(env.db, userId, TEST_PASSPHRASE);
-    env.agentKey = () => unlockAgentKey(env.db, userId, TEST_PASSPHRASE);
+    const { userId, owner, ownerAddress: address } = await delegatorUser(env, manifest);
+    await withAgentKey(env, userId);
 
     const now = (await poolTwapPrice(publicClient, pool.address, weth, usdc)) as number;
     expect(now).toBeGreaterThan(2900);

@@ -1,25 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type Address,
-  formatEther,
-  formatUnits,
-  isAddressEqual,
-  type PublicClient,
-  parseUnits,
-  zeroAddress,
-} from 'viem';
+import { type Address, formatUnits, isAddressEqual, type PublicClient, parseUnits, zeroAddress } from 'viem';
 import type { Chain, Token } from '../../common/chains/types.ts';
-import type { Db } from '../../common/database.ts';
 import { factoryAbi, poolAbi } from '../../skills/uniswap-v3/abi.ts';
 import { FEE_TIERS } from '../../skills/uniswap-v3/fee-tiers.ts';
 import { getPolicy } from '../policy/policy.ts';
-import { agentKeyAddress } from './agent-key.ts';
 import { type DailySwapGrant, MAX_GRANT_DAYS } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
 import { grantOf } from './grant.ts';
 import { assertNoSharedAllowance } from './grant-checks.ts';
 import { aaveOraclePrices, usdValue } from './oracle-price.ts';
 import { poolTwapPrice } from './pool-twap.ts';
+import { agentGasFund, type OrdersChain, proposalBasics } from './proposal-basics.ts';
 import { asSwapOrder, insertOrder, newOrderId, type SwapOrder } from './store.ts';
 
 /** "Swap 50 USDC into WETH every day for 30 days", as the CLI, the API and chat give it. */
@@ -44,8 +35,6 @@ export type DailySwapRequest = {
   when?: { direction: 'above' | 'below'; price: string };
 };
 
-export type OrdersChain = { db: Db; chain: Chain; publicClient: PublicClient };
-
 /** Above the oracle's price now, what a daily swap accepts unless the user names a maximum. */
 const DEFAULT_PRICE_HEADROOM = 0.1;
 /**
@@ -54,11 +43,6 @@ const DEFAULT_PRICE_HEADROOM = 0.1;
  * nothing (and at 1e30 it rounds to no floor at all).
  */
 const MAX_PRICE_OVER_ORACLE = 2;
-/**
- * Gas of one run as the runner limits it: a redemption with the grant's eight caveats and the swap
- * uses about 391,000 (npm run bench:orders), and the runner sends it with 120% of its estimate.
- */
-export const RUN_GAS = 500_000n;
 const DAY = 86_400n;
 
 /**
@@ -72,16 +56,9 @@ export async function proposeDailySwap(
   account: Address,
   request: DailySwapRequest,
 ): Promise<SwapOrder> {
-  const framework = env.chain.contracts.delegationFramework;
+  const { enforcers, agent } = proposalBasics(env, userId, 'standing orders');
   const router = env.chain.contracts.uniswapV3?.swapRouter02;
-  if (!framework || !router) {
-    throw new OrderError(
-      `${env.chain.name} has no delegation framework or no Uniswap V3: standing orders cannot run here.`,
-    );
-  }
-  const agent = agentKeyAddress(env.db, userId);
-  if (!agent)
-    throw new OrderError('The agent key is made when the passphrase is at hand (ensureAgentKey) before proposing.');
+  if (!router) throw new OrderError(`${env.chain.name} has no Uniswap V3: standing orders cannot run here.`);
   if (!Number.isInteger(request.days) || request.days < 1 || request.days > MAX_GRANT_DAYS) {
     throw new OrderError(`A daily swap runs for 1 to ${MAX_GRANT_DAYS} days.`, {
       hint: `Ask for ${MAX_GRANT_DAYS} days or fewer; grant again when it ends (one transaction must be able to revoke it).`,
@@ -157,16 +134,14 @@ export async function proposeDailySwap(
     start,
     days: request.days,
     salt: BigInt(`0x${randomBytes(8).toString('hex')}`) << 64n,
-    enforcers: framework.enforcers,
+    enforcers,
     ...(condition ? { condition, periodSeconds: DAY * BigInt(request.days) } : {}),
   };
   const built = grantOf({ kind: condition ? 'price-swap' : 'daily-swap', terms });
   const runs = condition ? 1 : request.days;
-  const fees = await env.publicClient.estimateFeesPerGas();
-  // Twice today's maximum fee, and one run more than the runs: the runner sends a run only while the
-  // agent key holds its gas limit at the maximum fee, which is above what a run then pays.
-  const agentGas = RUN_GAS * BigInt(runs + 1) * fees.maxFeePerGas * 2n;
-  const words = `${built.words} Your address also sends the agent key ${agent} ${formatEther(agentGas)} ETH for the gas of its ${runs === 1 ? 'swap' : `${runs} swaps`} (a stolen agent key could spend that ETH, and nothing more).`;
+  const fund = await agentGasFund(env, agent, runs, runs === 1 ? 'swap' : `${runs} swaps`);
+  const { agentGas } = fund;
+  const words = `${built.words} ${fund.words}`;
   const order = insertOrder(env.db, {
     id: newOrderId(),
     userId,

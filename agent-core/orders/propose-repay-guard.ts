@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { type Address, formatEther } from 'viem';
+import type { Address } from 'viem';
 import { getPolicy } from '../policy/policy.ts';
 import { readGuardedPosition } from './aave-position.ts';
-import { agentKeyAddress } from './agent-key.ts';
 import { OrderError } from './errors.ts';
 import { grantOf } from './grant.ts';
 import { assertNoSharedAllowance } from './grant-checks.ts';
 import { aaveOraclePrices, usdValue } from './oracle-price.ts';
-import { listedToken, type OrdersChain, parseAmount, RUN_GAS } from './propose-daily-swap.ts';
+import { agentGasFund, type OrdersChain, proposalBasics } from './proposal-basics.ts';
+import { listedToken, parseAmount } from './propose-daily-swap.ts';
 import { MAX_GUARD_DAYS, type RepayGuardGrant } from './repay-guard-grant.ts';
 import { asRepayGuardOrder, insertOrder, newOrderId, type RepayGuardOrder } from './store.ts';
 
@@ -33,17 +33,9 @@ export async function proposeRepayGuard(
   account: Address,
   request: RepayGuardRequest,
 ): Promise<RepayGuardOrder> {
-  const framework = env.chain.contracts.delegationFramework;
+  const { enforcers, agent } = proposalBasics(env, userId, 'a position guard');
   const pool = env.chain.contracts.aaveV3?.pool;
-  if (!framework || !pool) {
-    throw new OrderError(
-      `${env.chain.name} has no delegation framework or no Aave V3: a position guard cannot run here.`,
-    );
-  }
-  const agent = agentKeyAddress(env.db, userId);
-  if (!agent) {
-    throw new OrderError('The agent key is made when the passphrase is at hand (ensureAgentKey) before proposing.');
-  }
+  if (!pool) throw new OrderError(`${env.chain.name} has no Aave V3: a position guard cannot run here.`);
   if (!Number.isInteger(request.days) || request.days < 1 || request.days > MAX_GUARD_DAYS) {
     throw new OrderError(`A position guard waits 1 to ${MAX_GUARD_DAYS} days.`);
   }
@@ -66,7 +58,7 @@ export async function proposeRepayGuard(
     start: (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp,
     days: request.days,
     salt: BigInt(`0x${randomBytes(8).toString('hex')}`) << 64n,
-    enforcers: framework.enforcers,
+    enforcers,
   };
   const now = await readGuardedPosition(env.publicClient, env.chain, terms);
   if (now.healthFactor < threshold) {
@@ -96,9 +88,7 @@ export async function proposeRepayGuard(
     );
   }
   const built = grantOf({ kind: 'repay-guard', terms });
-  const fees = await env.publicClient.estimateFeesPerGas();
-  // As for a price order: one run, with a run's worth more at twice today's maximum fee.
-  const agentGas = RUN_GAS * 2n * fees.maxFeePerGas * 2n;
+  const { agentGas, words } = await agentGasFund(env, agent, 1, 'repayment');
   const order = insertOrder(env.db, {
     id: newOrderId(),
     userId,
@@ -108,7 +98,7 @@ export async function proposeRepayGuard(
     kind: 'repay-guard',
     terms,
     delegations: built.delegations.map((d) => ({ ...d, signature: '0x' })),
-    words: `${built.words} Your address also sends the agent key ${agent} ${formatEther(agentGas)} ETH for the gas of its repayment (a stolen agent key could spend that ETH, and nothing more).`,
+    words: `${built.words} ${words}`,
     status: 'proposed',
     grantExecutionId: null,
     agentGas,
