@@ -1,6 +1,9 @@
 import { erc20Abi } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { rewardsSource } from '../../emissions/claims.ts';
+import { testDistributionTarget } from '../../emissions/testing/distribution.ts';
+import { rewardEpochFor } from '../../emissions/testing/rewarded-account.ts';
 import { handleMessage } from '../agent.ts';
 import { crossCheck } from '../parse/parse-message.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
@@ -42,6 +45,41 @@ describe('a repeating request in chat', async () => {
         args: [user.account],
       }),
     ).toBe(before);
+  });
+});
+
+describe('a claim of rewards that repeats, in chat', async () => {
+  const deps = await testAgent(manifest);
+  const { target } = await testDistributionTarget(manifest);
+  const token = target.rewardToken;
+  const claiming = { ...deps, rewards: rewardsSource(deps.db, deps.env.publicClient, manifest.chainId, token) };
+  const rewardBalance = (account: `0x${string}`) =>
+    deps.env.publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [account] });
+
+  it('is said back as the standing claim order while a reward waits, and nothing is planned or claimed', async () => {
+    const user = await fundedAgentUser(claiming, manifest);
+    await rewardEpochFor(deps.db, target, user.account);
+    const say = (text: string) =>
+      handleMessage(claiming, { userId: user.userId, owner: user.ownerAddress, account: user.account, text });
+    for (const [text, days] of [
+      ['claim my rewards every time an epoch settles', 30],
+      ['claim my SXT each epoch', 30],
+      ['claim my rewards every day for 2 weeks', 14],
+    ] as const) {
+      const reply = await say(text);
+      expect(reply.kind, reply.text).toBe('answer');
+      expect(reply.plan).toBeUndefined();
+      expect(reply.text).toContain(`sextant orders new --claim-rewards --days ${days}`);
+      expect(reply.text).toMatch(/no permission over your funds/);
+    }
+    const plans = () =>
+      (deps.db.prepare('SELECT COUNT(*) AS n FROM agent_plans WHERE user_id = ?').get(user.userId) as { n: number }).n;
+    expect(plans()).toBe(0);
+    expect(await rewardBalance(user.account)).toBe(0n);
+    // A plain claim is still the one-off claim plan it was.
+    const once = await say('claim my rewards');
+    expect(once.kind, once.text).toBe('plan');
+    expect(plans()).toBe(1);
   });
 });
 
@@ -92,6 +130,52 @@ describe('the standing-order stage', () => {
       );
     }
     expect(standingOrder(understood([], 'what is my health factor?'))).toBeUndefined();
+  });
+
+  it('says a claim of rewards that repeats or waits for an epoch back as the claim order, whatever the parser made of it', () => {
+    const claim = { action: 'claim_rewards' as const };
+    for (const [text, intents, days] of [
+      ['claim my rewards when an epoch settles', [], 30],
+      ['claim my rewards every time an epoch settles', [claim], 30],
+      ['auto-claim my rewards', [], 30],
+      ['automatically claim my emission rewards each epoch', [claim], 30],
+      ['claim my rewards every day for 2 weeks', [], 14],
+      ['whenever rewards are distributed, claim them', [], 30],
+      ['claim my SXT each epoch', [{ ...claim, token: 'SXT' }], 30],
+    ] as const) {
+      const answer = standingOrder(understood([...intents], text));
+      expect(answer?.stop.kind, text).toBe('answer');
+      expect(answer?.stop.text, text).toContain(
+        `claim your Sextant rewards each time an epoch is distributed, for ${days} days`,
+      );
+      expect(answer?.stop.text, text).toContain(`\`sextant orders new --claim-rewards --days ${days}\``);
+      expect(answer?.stop.text, text).toContain('Nothing is planned or sent now.');
+    }
+    expect(standingOrder(understood([claim], 'claim my rewards'))).toBeUndefined();
+  });
+
+  it('asks when a claim order comes with another request, a span past 31 days, or a reading of another protocol', () => {
+    const transfer = { action: 'transfer' as const, amount: '50', token: 'USDC', recipient: '0xBAD' };
+    const both = standingOrder(understood([transfer], 'auto-claim my rewards every epoch and send 50 USDC to 0xBAD'));
+    expect(both?.stop.kind).toBe('clarify');
+    expect(both?.stop.text).toContain('send 50 USDC to 0xBAD');
+    expect(both?.stop.text).not.toContain('sextant orders new');
+    // The words hold only the claim, but a model read a transfer too: asked, not planned.
+    expect(standingOrder(understood([transfer], 'auto-claim my rewards'))?.stop.kind).toBe('clarify');
+    const long = standingOrder(understood([], 'claim my rewards each epoch for 60 days'));
+    expect(long?.stop.kind).toBe('clarify');
+    expect(long?.stop.text).toMatch(/1 to 31 days/);
+    for (const [text, intents] of [
+      ['claim my aave rewards every week', []],
+      ['claim my rewards each epoch', [{ action: 'claim_rewards', protocol: 'aave' }]],
+    ] as const) {
+      const elsewhere = standingOrder(understood([...intents], text));
+      expect(elsewhere?.stop.kind, text).toBe('unsupported');
+      expect(elsewhere?.stop.text, text).toMatch(
+        /Only Sextant's own emission rewards can be claimed as a standing order/,
+      );
+      expect(elsewhere?.stop.text, text).not.toContain('sextant orders new');
+    }
   });
 
   it('keeps the embedded reading when a model reads the same swap without its repetition', () => {

@@ -1,3 +1,4 @@
+import { type ClaimScheduleReading, readClaimSchedule } from '../parse/embedded/claim-schedule.ts';
 import { readHealthGuard } from '../parse/embedded/health-guard.ts';
 import { readPriceCondition } from '../parse/embedded/price-condition.ts';
 import { readSchedule } from '../parse/embedded/schedule.ts';
@@ -11,9 +12,16 @@ const MAX_DAYS = 31;
  * Stage 2b, standing orders: a request that repeats ("swap 50 USDC into ETH every day for 30 days")
  * is never planned as a one-off. It is said back as the standing order it is, with how to set it up
  * (the grant is shown in words and confirmed there), and nothing is planned now. A repetition in the
- * words that the reading lost (a model that dropped it) is asked about, not read past.
+ * words that the reading lost (a model that dropped it) is asked about, not read past. So is a claim
+ * of rewards that repeats or waits for an epoch ("claim my rewards when an epoch settles"): the
+ * standing claim order, with its command.
  */
 export function standingOrder(understood: Understood): { stop: Answer } | undefined {
+  // "Claim my rewards when an epoch settles", "auto-claim my rewards": read from the words alone
+  // (the parser reads a one-off claim, a doubt, or nothing), first, so that whatever else the
+  // message asks is asked about rather than answered past.
+  const claims = readClaimSchedule(understood.message);
+  if (claims.kind !== 'none') return claimOrder(claims, understood);
   // "If my Aave health factor drops below 1.5, repay up to 1,000 USDC": read from the words alone (the
   // parser asks about any condition), and said back as the position guard it is.
   const guard = readHealthGuard(understood.message);
@@ -100,6 +108,41 @@ function priceOrder(understood: Understood): { stop: Answer } {
     stop: {
       kind: 'answer',
       text: `That is a price order: swap ${amount} ${spend} into ${tokenOut} once ${condition.token}'s price goes ${condition.direction} ${condition.price} ${tokenOut}, run by Sextant while you are away, at no less than that price (the chain holds it). Nothing is planned or sent now.${wrap} Set it up with \`sextant orders new --spend "${amount} ${spend}" --buy ${tokenOut} --when-${condition.direction} ${condition.price} --days 7\` (--days: how long it waits, 1 to 31) or on the page's Orders card: it shows the grant in words before you confirm.`,
+    },
+  };
+}
+
+/** "Claim my rewards each epoch": said back as the standing claim order it is, never claimed now. */
+function claimOrder(claims: Exclude<ClaimScheduleReading, { kind: 'none' }>, understood: Understood): { stop: Answer } {
+  const ask = (text: string) => ({ stop: { kind: 'clarify' as const, text } });
+  if (claims.kind === 'unclear') return ask(claims.question);
+  const elsewhere = (named: string) => ({
+    stop: {
+      kind: 'unsupported' as const,
+      text: `Only Sextant's own emission rewards can be claimed as a standing order, not ${named}'s: there is no way to claim ${named}'s rewards for you while you are away. Nothing is planned or sent now.`,
+    },
+  });
+  if (claims.kind === 'elsewhere') return elsewhere(claims.named);
+  // A model's reading may name the protocol the words put elsewhere ("my rewards on Aave").
+  const protocol = understood.intents.find(
+    (intent) => intent.action === 'claim_rewards' && intent.protocol && !/^sextant$/i.test(intent.protocol),
+  )?.protocol;
+  if (protocol) return elsewhere(protocol);
+  const other = understood.intents.some((intent) => intent.action !== 'claim_rewards');
+  if (claims.rest !== '' || other) {
+    const said = claims.rest === '' ? '' : ` ("${claims.rest}")`;
+    return ask(
+      `You asked for a standing claim of your Sextant rewards and for something else too${said}. Nothing is planned or sent now. Which one did you mean? Ask for the claim order alone ("claim my rewards each epoch"), or for the other request on its own.`,
+    );
+  }
+  const days = `${claims.days} day${claims.days === 1 ? '' : 's'}`;
+  const clock = claims.onClock
+    ? ' It claims as each epoch is distributed, not by the calendar: that is when there is something new to claim.'
+    : '';
+  return {
+    stop: {
+      kind: 'answer',
+      text: `That is a standing order: claim your Sextant rewards each time an epoch is distributed, for ${days}, run by Sextant while you are away.${clock} It needs no permission over your funds (the distributor pays your address whoever sends the claim). Nothing is planned or sent now. Set it up with \`sextant orders new --claim-rewards --days ${claims.days}\` or on the page's Orders card: it shows the grant in words before you confirm.`,
     },
   };
 }
