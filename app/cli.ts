@@ -62,8 +62,17 @@ export const commands: readonly CommandEntry[] = [
   {
     name: 'orders',
     summary:
-      'standing orders: a daily swap the agent key runs within limits the chain enforces (new, list, cancel, run)',
-    load: async () => (await import('../agent-core/orders/command.ts')).ordersCommand,
+      'standing orders the agent key runs within limits the chain enforces: daily swaps, price orders, position guards, reward claims',
+    load: async () => {
+      const [{ ordersCommand }, { rewardsForNetwork }] = await Promise.all([
+        import('../agent-core/orders/command.ts'),
+        import('../emissions/claims.ts'),
+      ]);
+      // Claim orders read the emissions' settlements, which sit above agent-core: handed in from here.
+      return ordersCommand({
+        rewardsFor: (env, dataDir) => rewardsForNetwork(env.db, env.publicClient, env.chain, dataDir),
+      });
+    },
   },
   {
     name: 'policy',

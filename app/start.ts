@@ -141,7 +141,11 @@ export const startCommand: Command = {
       });
       server = await listen(app, host, port);
       url = `${server.url}/?token=${accessToken(settings.dataDir, settings.user)}`;
-      ({ orders, line: ordersLine } = startStandingOrders(executionEnvironment(db, network), settings, stderr));
+      ({ orders, line: ordersLine } = startStandingOrders(
+        { ...executionEnvironment(db, network), rewards: runtime.agent.agent.rewards },
+        settings,
+        stderr,
+      ));
     } catch (error) {
       await orders?.stop();
       runtime?.keys.close();
@@ -182,7 +186,7 @@ ${network.isDevnet ? `  funds    test funds: \`sextant faucet\` (another termina
  * Passes never overlap; what changes is logged, a failed pass too, and neither stops the server.
  */
 function startStandingOrders(
-  env: ReturnType<typeof executionEnvironment>,
+  env: Omit<RunnerEnvironment, 'agentKey'>,
   settings: Settings,
   stderr: (text: string) => void,
   passphrase: string | undefined = process.env.SEXTANT_PASSPHRASE,

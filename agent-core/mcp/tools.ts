@@ -235,7 +235,7 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
     {
       title: 'Propose a standing order',
       description:
-        'Proposes a daily swap the agent key runs while the user is away ("swap 50 USDC into ETH every day for 30 days"): returns the order id and the grant in words (what the chain will let Sextant do, and nothing else). Nothing is signed or granted: only the user can confirm the grant, in Sextant (the page’s Orders card or `sextant orders confirm ID`), never through a tool.',
+        'Proposes a standing order the agent key runs while the user is away: a daily-swap ("swap 50 USDC into ETH every day for 30 days"), a price-swap ("sell 1 ETH if ETH goes above 3,300"), a repay-guard ("if my Aave health factor drops below 1.5, repay up to 1,000 USDC") or a claim-rewards order ("claim my rewards when an epoch settles": only `days`). Returns the order id and the grant in words (what the chain will let Sextant do, and nothing else). Nothing is signed or granted: only the user can confirm the grant, in Sextant (the page’s Orders card or `sextant orders confirm ID`), never through a tool.',
       inputSchema: OrderRequestSchema.shape,
       annotations: { readOnlyHint: false, idempotentHint: false, openWorldHint: true },
     },

@@ -19,11 +19,13 @@ import { openUserAccount } from '../../smart-accounts/user-account.ts';
 import { accountChoiceOf, ensureUser } from '../../smart-accounts/users.ts';
 import { confirmedAtTerminal } from '../command-session.ts';
 import { migrateAgentCore } from '../migrations.ts';
+import type { RewardsSource } from '../plan/rewards.ts';
 import { ensureAgentKey } from './agent-key.ts';
 import { OrderError } from './errors.ts';
 import { allowanceOf } from './grant.ts';
 import { cancelOrder, confirmOrder, pauseOrder, resumeOrder } from './lifecycle.ts';
 import { migrateOrders } from './migrations.ts';
+import { proposeClaimRewards } from './propose-claim-rewards.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
 import { proposeRepayGuard } from './propose-repay-guard.ts';
 import type { RunnerEnvironment } from './runner.ts';
@@ -50,6 +52,7 @@ const USER_OPTION = '  --user ID    the local user (default: SEXTANT_USER, "defa
 const NEW_HELP = `Usage: sextant orders new --spend "AMOUNT TOKEN" --buy TOKEN --days N [--max-price PRICE]
                          [--when-above PRICE | --when-below PRICE] [--yes] [--json] [--user ID]
        sextant orders new --repay "AMOUNT TOKEN" --when-health-below HF --days N [--yes] [--json] [--user ID]
+       sextant orders new --claim-rewards --days N [--yes] [--json] [--user ID]
 
 Proposes a standing order that swaps AMOUNT TOKEN into the bought token once a day for N days
 (1 to 31) on Uniswap V3, and grants it once you confirm: "sextant orders new --spend '50 USDC'
@@ -70,8 +73,16 @@ PRICE; --days is how long it waits. "sextant orders new --spend '1 WETH' --buy U
 slippage ceiling), not the trigger: a stolen agent key could sell early but never for less, and a
 stop whose price falls through the floor before the runner acts does not sell.
 
+With --repay and --when-health-below it is a position guard: one repayment of up to AMOUNT of
+your own TOKEN debt on Aave V3, made when your Aave health factor falls below HF.
+
 Needs your own address on MetaMask's EIP-7702 DeleGator, which can hold delegations:
 \`sextant account upgrade --implementation delegator\`. One order per token spent, for now.
+
+With --claim-rewards it is a claim order: for N days, each epoch distributed with Sextant emission
+rewards for your account is claimed by the agent key as soon as the runner sees it. It needs no
+permission over your funds and no DeleGator: a distributor pays the account a claim names whoever
+sends it, so the agent key sends the claims itself, paying their gas from the ETH the grant sends it.
 
 Options:
   --spend "AMOUNT TOKEN"   what each day spends: "50 USDC"
@@ -83,6 +94,8 @@ Options:
   --when-below PRICE       ...or below PRICE (in the bought token); --days is how long it waits
   --repay "AMOUNT TOKEN"   a position guard instead: repay up to AMOUNT of your TOKEN debt on Aave V3,
   --when-health-below HF   once, when your health factor falls below HF; --days is how long it waits
+  --claim-rewards          a claim order instead: claim your emission rewards as each epoch is
+                           distributed, for --days days
   --yes                    grant without asking (without a terminal, nothing is granted unless given)
   --json                   print one JSON object
 ${USER_OPTION}
@@ -144,9 +157,10 @@ ${USER_OPTION}
 const CANCEL_HELP = `Usage: sextant orders cancel ID [--yes] [--json] [--user ID]
 
 Cancels an order. A granted one is revoked on chain first: one transaction from your address (you
-pay its gas) sets the router's allowance of the spent token back to 0 and disables every day's
-delegation not yet past; the order says cancelled once that landed. A proposed one is dropped, with
-nothing sent. Asks you to confirm a revocation (or takes --yes); opens your owner key with the
+pay its gas) sets the router's (or the pool's) allowance of the spent token back to 0 and disables
+every delegation not yet past; the order says cancelled once that landed. A proposed one is dropped,
+with nothing sent. A claim order holds no permission to revoke: it is cancelled at once, and the
+runner sends no more claims. Asks you to confirm a revocation (or takes --yes); opens your owner key with the
 passphrase (SEXTANT_PASSPHRASE, or asked in the terminal).
 
 Options:
@@ -174,16 +188,20 @@ Options:
 const HELP = `Usage: sextant orders [list|show|new|confirm|pause|resume|cancel|run] ...
 
 Standing orders: what Sextant's agent key does for you while you are away, within limits the chain
-enforces. Today one kind: a daily swap ("swap 50 USDC into ETH every day for 30 days"). You confirm
-its grant in words, like a plan: delegations from your own address (on MetaMask's EIP-7702
-DeleGator) that let the agent key make exactly that swap, once a day, at no worse than a price you
-accept, and nothing else. The runner (inside \`sextant start\` with SEXTANT_PASSPHRASE, or
-\`sextant orders run\`) makes each day's swap; cancel revokes the grant on chain.
+enforces. Four kinds: a daily swap ("swap 50 USDC into ETH every day for 30 days"), a price order
+("sell 1 ETH if ETH goes above 3,300"), a position guard ("if my Aave health factor drops below
+1.5, repay up to 1,000 USDC") and a claim order ("claim my rewards when an epoch settles"). You
+confirm each grant in words, like a plan: delegations from your own address (on MetaMask's
+EIP-7702 DeleGator) that let the agent key make exactly that call, within the amounts and times
+you accept, and nothing else (a claim order needs none: anyone may send a claim that pays you).
+The runner (inside \`sextant start\` with SEXTANT_PASSPHRASE, or \`sextant orders run\`) makes the
+runs; cancel revokes the grant on chain.
 
 Subcommands (each has its --help):
   list      the user's orders (the default)
   show      one order: terms, status and why, its runs and their transactions, the next check
-  new       propose a daily swap and grant it after a confirmation
+  new       propose an order (a daily swap, a price order, a position guard, a claim order)
+            and grant it after a confirmation
   confirm   grant an order proposed earlier (by an agent over MCP, say)
   pause     the runner skips it until resumed
   resume    the runner runs it again
@@ -346,7 +364,7 @@ async function grant(
   return after.status === 'active' || after.status === 'granting' ? 0 : 1;
 }
 
-async function newOrder(argv: string[], context: CommandContext): Promise<number> {
+async function newOrder(argv: string[], context: CommandContext, deps: OrdersCommandDeps): Promise<number> {
   const { values } = parseCommandArgs('orders new', argv, {
     spend: { type: 'string' },
     buy: { type: 'string' },
@@ -356,10 +374,12 @@ async function newOrder(argv: string[], context: CommandContext): Promise<number
     'when-below': { type: 'string' },
     repay: { type: 'string' },
     'when-health-below': { type: 'string' },
+    'claim-rewards': { type: 'boolean' },
     yes: { type: 'boolean' },
     json: { type: 'boolean' },
     user: { type: 'string' },
   });
+  if (values['claim-rewards']) return newClaimOrder(values, context, deps);
   if (values.repay !== undefined || values['when-health-below'] !== undefined) return newGuard(values, context);
   const spend = parseSpend(values.spend);
   if (!values.buy) throw new UsageError('Give the token bought: --buy ETH.');
@@ -438,6 +458,40 @@ async function newGuard(
   }
 }
 
+/** `orders new --claim-rewards --days 30`: a claim order (any account mode: it signs no delegation). */
+async function newClaimOrder(
+  values: Record<string, string | boolean | undefined>,
+  context: CommandContext,
+  deps: OrdersCommandDeps,
+): Promise<number> {
+  const others = ['spend', 'buy', 'max-price', 'when-above', 'when-below', 'repay', 'when-health-below'].filter(
+    (name) => values[name] !== undefined,
+  );
+  if (others.length > 0) {
+    throw new UsageError(
+      `A claim order takes --claim-rewards and --days only, not ${others.map((n) => `--${n}`).join(', ')}.`,
+    );
+  }
+  const days = parseDays(values.days as string | undefined);
+  const user = await openUserAccount(context, (values.user as string | undefined) || undefined);
+  const { db, userId, network } = user;
+  try {
+    migrateAgentCore(db);
+    migrateOrders(db);
+    const env = executionEnvironment(db, network);
+    const rewards = deps.rewardsFor(env, context.settings.dataDir);
+    const { owner, passphrase } = await unlockWithPassphrase(db, userId, 'grant the claim order');
+    await ensureAgentKey(db, userId, passphrase);
+    const order = await proposeClaimRewards(env, rewards, userId, user.account, { days });
+    return await grant(context, env, owner, userId, order, {
+      yes: values.yes === true,
+      json: values.json === true,
+    });
+  } finally {
+    db.close();
+  }
+}
+
 async function confirm(argv: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     'orders confirm',
@@ -450,7 +504,7 @@ async function confirm(argv: string[], context: CommandContext): Promise<number>
   try {
     const order = getOrder(db, userId, id);
     const env = executionEnvironment(db, context.network());
-    if (order.status === 'proposed') requireDeleGator(db, userId, context);
+    if (order.status === 'proposed' && order.kind !== 'claim-rewards') requireDeleGator(db, userId, context);
     const { owner } = await unlockWithPassphrase(db, userId, 'sign the standing order');
     return await grant(context, env, owner, userId, order, values);
   } finally {
@@ -537,11 +591,12 @@ async function cancel(argv: string[], context: CommandContext): Promise<number> 
       else context.stdout(`Order ${id} is already cancelled${order.statusReason ? `: ${order.statusReason}` : '.'}\n`);
       return 0;
     }
-    if (order.status !== 'proposed') {
+    const allowance = allowanceOf(order);
+    if (order.status !== 'proposed' && allowance) {
       if (!values.json) {
         context.stdout(`Cancel standing order ${id} (${order.status}):
   ${order.words}
-  Revoked on chain first: one transaction from your address ${order.account} sets the ${allowanceOf(order).protocol} ${allowanceOf(order).spenderName}'s allowance of ${allowanceOf(order).token.symbol} back to 0 and disables each delegation not yet past (you pay its gas).
+  Revoked on chain first: one transaction from your address ${order.account} sets the ${allowance.protocol} ${allowance.spenderName}'s allowance of ${allowance.token.symbol} back to 0 and disables each delegation not yet past (you pay its gas).
 `);
       }
       if (!(await confirmedAtTerminal(values.yes))) {
@@ -583,7 +638,7 @@ export function renderPass(pass: OrderPass, chainName: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function run(argv: string[], context: CommandContext): Promise<number> {
+async function run(argv: string[], context: CommandContext, deps: OrdersCommandDeps): Promise<number> {
   const { values } = parseCommandArgs('orders run', argv, {
     watch: { type: 'boolean' },
     interval: { type: 'string' },
@@ -601,7 +656,12 @@ async function run(argv: string[], context: CommandContext): Promise<number> {
   const { db } = openOrders(context, null);
   // Asked once, at the first agent key a live order needs: a pass with nothing to run asks nothing.
   const keys = agentKeysFor(db, () => readPassphrase('open the agent keys of standing orders'));
-  const env: RunnerEnvironment = { ...executionEnvironment(db, network), agentKey: keys.agentKey };
+  const execution = executionEnvironment(db, network);
+  const env: RunnerEnvironment = {
+    ...execution,
+    agentKey: keys.agentKey,
+    rewards: deps.rewardsFor(execution, context.settings.dataDir),
+  };
   if (!values.watch) {
     try {
       const pass = await orderPass(env, { reconcile: true });
@@ -634,29 +694,42 @@ async function run(argv: string[], context: CommandContext): Promise<number> {
   });
 }
 
-const subcommands: Subcommands = {
-  list: { help: LIST_HELP, run: list },
-  show: { help: SHOW_HELP, run: show },
-  new: { help: NEW_HELP, run: newOrder },
-  confirm: { help: CONFIRM_HELP, run: confirm },
-  pause: { help: PAUSE_HELP, run: pauseOrResume('pause') },
-  resume: { help: RESUME_HELP, run: pauseOrResume('resume') },
-  cancel: { help: CANCEL_HELP, run: cancel },
-  run: { help: RUN_HELP, run },
+/**
+ * What the command is handed from above: where claim orders find the rewards to claim (the emissions'
+ * settlements, emissions/claims.ts rewardsForNetwork), which sits above agent-core.
+ */
+export type OrdersCommandDeps = {
+  rewardsFor(env: ExecutionEnvironment, dataDir: string): RewardsSource | undefined;
 };
 
-export const ordersCommand: Command = {
-  name: 'orders',
-  help: HELP,
-  helpFor: subcommandHelp(subcommands),
-  run(argv, context) {
-    // `sextant orders` alone (or with options only) lists them.
-    const [first] = argv;
-    if (first === undefined || first.startsWith('-')) return list(argv, context);
-    return dispatchSubcommand(
-      'orders',
-      subcommands,
-      'sextant orders new --spend "50 USDC" --buy ETH --days 30',
-    )(argv, context);
-  },
-};
+function subcommandsWith(deps: OrdersCommandDeps): Subcommands {
+  return {
+    list: { help: LIST_HELP, run: list },
+    show: { help: SHOW_HELP, run: show },
+    new: { help: NEW_HELP, run: (argv, context) => newOrder(argv, context, deps) },
+    confirm: { help: CONFIRM_HELP, run: confirm },
+    pause: { help: PAUSE_HELP, run: pauseOrResume('pause') },
+    resume: { help: RESUME_HELP, run: pauseOrResume('resume') },
+    cancel: { help: CANCEL_HELP, run: cancel },
+    run: { help: RUN_HELP, run: (argv, context) => run(argv, context, deps) },
+  };
+}
+
+export function ordersCommand(deps: OrdersCommandDeps): Command {
+  const subcommands = subcommandsWith(deps);
+  return {
+    name: 'orders',
+    help: HELP,
+    helpFor: subcommandHelp(subcommands),
+    run(argv, context) {
+      // `sextant orders` alone (or with options only) lists them.
+      const [first] = argv;
+      if (first === undefined || first.startsWith('-')) return list(argv, context);
+      return dispatchSubcommand(
+        'orders',
+        subcommands,
+        'sextant orders new --spend "50 USDC" --buy ETH --days 30',
+      )(argv, context);
+    },
+  };
+}

@@ -30,8 +30,9 @@ function windowEnd(terms: Pick<DailySwapGrant, 'enforcers'>, delegation: Delegat
  */
 export function grantMayBeLive(order: Order, chainTime: bigint): boolean {
   if (['granting', 'active', 'paused'].includes(order.status)) return true;
-  if (order.status !== 'stopped') return false;
-  const ends = order.delegations.map((d) => windowEnd(order.terms, d));
+  if (order.status !== 'stopped' || order.kind === 'claim-rewards') return false;
+  const { terms } = order;
+  const ends = order.delegations.map((d) => windowEnd(terms, d));
   return ends.some((end) => end === undefined || end > chainTime);
 }
 
@@ -46,6 +47,7 @@ export function orderOnSameAllowance(
   return listOrders(db, userId).find((o) => {
     const theirs = allowanceOf(o);
     return (
+      theirs !== undefined &&
       o.id !== exceptOrderId &&
       isAddressEqual(theirs.token.address, grant.token.address) &&
       isAddressEqual(theirs.spender, grant.spender) &&
@@ -78,6 +80,8 @@ export function assertNoSharedAllowance(
  * run), and no other grant may share its allowance.
  */
 export function assertGrantable(db: Db, order: Order, chainTime: bigint): void {
+  // A claim order signs no delegation and sets no allowance: nothing of this can happen to it.
+  if (order.kind === 'claim-rewards') return;
   const first = order.delegations[0];
   const firstEnds = first ? windowEnd(order.terms, first) : undefined;
   if (firstEnds !== undefined && firstEnds <= chainTime) {
@@ -86,7 +90,8 @@ export function assertGrantable(db: Db, order: Order, chainTime: bigint): void {
       { hint: `Cancel it (\`sextant orders cancel ${order.id}\`) and propose it again.` },
     );
   }
-  assertNoSharedAllowance(db, order.userId, allowanceOf(order), chainTime, order.id);
+  const allowance = allowanceOf(order);
+  if (allowance) assertNoSharedAllowance(db, order.userId, allowance, chainTime, order.id);
 }
 
 /**

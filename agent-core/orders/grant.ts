@@ -1,5 +1,7 @@
 import { type Address, encodeFunctionData, erc20Abi, type Hex } from 'viem';
 import { type Delegation, disableCalldata } from '../../smart-accounts/delegations.ts';
+import type { Call } from '../../smart-accounts/executions.ts';
+import { claimRewardsGrant } from './claim-rewards-grant.ts';
 import { dailySwapGrant } from './daily-swap-grant.ts';
 import { priceSwapGrant } from './price-swap-grant.ts';
 import { repayGuardGrant } from './repay-guard-grant.ts';
@@ -7,22 +9,35 @@ import type { OrderGrant } from './store.ts';
 
 const DAY = 86_400n;
 
-/** What an order's grant is, by its kind: the delegations to sign, the approval, the words. */
-export function grantOf(order: OrderGrant): ReturnType<typeof dailySwapGrant> {
+/** What a grant is: the delegations to sign, the approval the user's address makes (if any), the words. */
+export type Grant = {
+  delegations: Omit<Delegation, 'signature'>[];
+  approval: Call | undefined;
+  words: string;
+};
+
+/** What an order's grant is, by its kind. */
+export function grantOf(order: OrderGrant): Grant {
   if (order.kind === 'repay-guard') return repayGuardGrant(order.terms);
+  if (order.kind === 'claim-rewards') return claimRewardsGrant(order.terms);
   return order.terms.condition ? priceSwapGrant(order.terms) : dailySwapGrant(order.terms);
 }
 
-/** How long each of the order's delegations is valid: a day, or the whole order for a one-call order. */
+/**
+ * How long each of the order's periods is (one delegation each, where it has delegations): a day,
+ * or the whole order for a one-call order. A claim order's days are its periods only for its end.
+ */
 export function periodSecondsOf(order: OrderGrant): bigint {
   if (order.kind === 'repay-guard') return DAY * BigInt(order.terms.days);
+  if (order.kind === 'claim-rewards') return DAY;
   return order.terms.periodSeconds ?? DAY;
 }
 
-/** How many periods (one delegation each) the order has. */
+/** How many periods the order has. */
 export function periodsOf(order: OrderGrant): number {
-  if (order.kind === 'repay-guard' || order.terms.condition) return 1;
-  return order.terms.days;
+  if (order.kind === 'repay-guard') return 1;
+  if (order.kind === 'claim-rewards') return order.terms.days;
+  return order.terms.condition ? 1 : order.terms.days;
 }
 
 /**
@@ -34,7 +49,10 @@ export function revokeCallsOf(
   order: OrderGrant,
   live: readonly Delegation[],
 ): { to: Address; value: bigint; data: Hex }[] {
-  const { token, spender } = allowanceOf(order);
+  const allowance = allowanceOf(order);
+  // A claim order grants nothing on chain: there is nothing to take back.
+  if (!allowance) return [];
+  const { token, spender } = allowance;
   return [
     {
       to: token.address,
@@ -54,7 +72,9 @@ export type GrantAllowance = {
   spenderName: string;
 };
 
-export function allowanceOf(order: OrderGrant): GrantAllowance {
+/** The allowance the order's grant sets; undefined for a claim order, which sets none. */
+export function allowanceOf(order: OrderGrant): GrantAllowance | undefined {
+  if (order.kind === 'claim-rewards') return undefined;
   if (order.kind === 'repay-guard') {
     return { token: order.terms.asset, spender: order.terms.pool, protocol: order.terms.protocol, spenderName: 'pool' };
   }

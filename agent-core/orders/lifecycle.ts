@@ -28,6 +28,41 @@ export async function confirmOrder(
 ): Promise<Order> {
   const order = getOrder(env.db, userId, orderId);
   if (order.status !== 'proposed') return settleGrant(env, order);
+  // A claim order signs nothing and allows nothing: it runs for whichever account earns the rewards.
+  if (order.kind !== 'claim-rewards') assertDelegatingAddress(env, owner, userId, order);
+  // Before anything is signed: a proposal whose first day is over, or a second grant on the token.
+  assertGrantable(env.db, order, (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp);
+  const signed: Delegation[] = [];
+  if (order.delegations.length > 0) {
+    const framework = env.chain.contracts.delegationFramework;
+    if (!framework || !owner.signTypedData) throw new OrderError(`${env.chain.name} has no delegation framework.`);
+    const signTypedData = owner.signTypedData;
+    for (const delegation of order.delegations) {
+      const signature = await signTypedData(
+        delegationTypedData(framework.delegationManager, env.chain.chainId, delegation),
+      );
+      signed.push({ ...delegation, signature });
+    }
+  }
+  const { approval } = grantOf(order);
+  const calls: Call[] = approval ? [approval] : [];
+  if (order.agentGas > 0n) calls.push({ to: order.agent, value: order.agentGas, data: '0x' });
+  await execute(
+    env,
+    owner,
+    {
+      userId,
+      idempotencyKey: `order-grant:${order.id}`,
+      calls,
+      spends: order.agentGas > 0n ? [{ token: NATIVE_TOKEN, amount: order.agentGas }] : [],
+    },
+    { onRecordCreated: (db, executionId) => recordGrant(db, order.id, signed, executionId) },
+  );
+  return settleGrant(env, getOrder(env.db, userId, orderId));
+}
+
+/** Delegations are signed by the user's own address, which must run the DeleGator to honour them. */
+function assertDelegatingAddress(env: ExecutionEnvironment, owner: LocalAccount, userId: string, order: Order): void {
   const choice = accountChoiceOf(env.db, userId);
   if (choice.mode !== 'eip7702' || choice.implementation !== 'delegator') {
     throw new OrderError(
@@ -42,33 +77,6 @@ export async function confirmOrder(
       hint: 'Propose it again.',
     });
   }
-  // Before anything is signed: a proposal whose first day is over, or a second grant on the token.
-  assertGrantable(env.db, order, (await env.publicClient.getBlock({ blockTag: 'latest' })).timestamp);
-  const framework = env.chain.contracts.delegationFramework;
-  if (!framework || !owner.signTypedData) throw new OrderError(`${env.chain.name} has no delegation framework.`);
-  const signTypedData = owner.signTypedData;
-  const signed: Delegation[] = [];
-  for (const delegation of order.delegations) {
-    const signature = await signTypedData(
-      delegationTypedData(framework.delegationManager, env.chain.chainId, delegation),
-    );
-    signed.push({ ...delegation, signature });
-  }
-  const { approval } = grantOf(order);
-  const calls: Call[] = [approval];
-  if (order.agentGas > 0n) calls.push({ to: order.agent, value: order.agentGas, data: '0x' });
-  await execute(
-    env,
-    owner,
-    {
-      userId,
-      idempotencyKey: `order-grant:${order.id}`,
-      calls,
-      spends: order.agentGas > 0n ? [{ token: NATIVE_TOKEN, amount: order.agentGas }] : [],
-    },
-    { onRecordCreated: (db, executionId) => recordGrant(db, order.id, signed, executionId) },
-  );
-  return settleGrant(env, getOrder(env.db, userId, orderId));
 }
 
 /** A granting order moves on once its grant's execution is final: active, or stopped with why. */
@@ -118,6 +126,14 @@ export async function cancelOrder(
   if (order.status === 'cancelled') return order;
   if (order.status === 'proposed') {
     setOrderStatus(env.db, order.id, 'cancelled', ['proposed'], { reason: 'Cancelled before it was granted.' });
+    return getOrder(env.db, userId, orderId);
+  }
+  if (order.kind === 'claim-rewards') {
+    // Nothing on chain to take back: the runner stops sending claims, and that is all the order did.
+    setOrderStatus(env.db, order.id, 'cancelled', ['granting', 'active', 'paused', 'stopped', 'finished'], {
+      reason:
+        'Cancelled: the runner sends no more claims. The order held no permission over your address, so nothing was revoked on chain.',
+    });
     return getOrder(env.db, userId, orderId);
   }
   const framework = env.chain.contracts.delegationFramework;

@@ -53,6 +53,48 @@ const MIGRATIONS: readonly string[] = [
     tag BLOB NOT NULL,
     created_at TEXT NOT NULL
   );`,
+  // A fourth kind, claim-rewards. SQLite cannot change a CHECK in place, so both tables are rebuilt
+  // (order_runs too: its key refers to orders, and dropping orders under it would break that key),
+  // the rows copied, and the new tables renamed into place (which renames the reference as well).
+  `CREATE TABLE orders_v2 (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    chain_id INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('daily-swap', 'price-swap', 'repay-guard', 'claim-rewards')),
+    terms TEXT NOT NULL,
+    delegations TEXT NOT NULL,
+    words TEXT NOT NULL,
+    agent_gas TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('proposed', 'granting', 'active', 'paused', 'cancelled', 'finished', 'stopped')),
+    status_reason TEXT,
+    grant_execution_id TEXT,
+    revoke_execution_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  INSERT INTO orders_v2 (id, user_id, chain_id, account, agent, kind, terms, delegations, words, agent_gas, status,
+      status_reason, grant_execution_id, revoke_execution_id, created_at, updated_at)
+    SELECT id, user_id, chain_id, account, agent, kind, terms, delegations, words, agent_gas, status,
+      status_reason, grant_execution_id, revoke_execution_id, created_at, updated_at FROM orders;
+  CREATE TABLE order_runs_v2 (
+    order_id TEXT NOT NULL REFERENCES orders_v2(id),
+    period INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    execution_id TEXT NOT NULL,
+    value_usd REAL NOT NULL,
+    retry_after INTEGER,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (order_id, period, attempt)
+  );
+  INSERT INTO order_runs_v2 (order_id, period, attempt, execution_id, value_usd, retry_after, created_at)
+    SELECT order_id, period, attempt, execution_id, value_usd, retry_after, created_at FROM order_runs;
+  DROP TABLE order_runs;
+  DROP TABLE orders;
+  ALTER TABLE orders_v2 RENAME TO orders;
+  ALTER TABLE order_runs_v2 RENAME TO order_runs;
+  CREATE INDEX orders_user ON orders (user_id, created_at);`,
 ];
 
 export function migrateOrders(db: Db): void {

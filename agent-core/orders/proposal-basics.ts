@@ -43,9 +43,10 @@ export async function agentGasFund(
   agent: Address,
   runs: number,
   what: string,
+  gasPerRun: bigint = RUN_GAS,
 ): Promise<{ agentGas: bigint; words: string }> {
   const fees = await env.publicClient.estimateFeesPerGas();
-  const agentGas = RUN_GAS * BigInt(runs + 1) * fees.maxFeePerGas * 2n;
+  const agentGas = gasPerRun * BigInt(runs + 1) * fees.maxFeePerGas * 2n;
   return {
     agentGas,
     words: `Your address also sends the agent key ${agent} ${formatEther(agentGas)} ETH for the gas of its ${what} (a stolen agent key could spend that ETH, and nothing more).`,

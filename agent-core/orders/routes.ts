@@ -8,6 +8,7 @@ import { ensureAgentKey } from './agent-key.ts';
 import { MAX_GRANT_DAYS } from './daily-swap-grant.ts';
 import { OrderError } from './errors.ts';
 import { cancelOrder, confirmOrder, pauseOrder, resumeOrder } from './lifecycle.ts';
+import { proposeClaimRewards } from './propose-claim-rewards.ts';
 import { proposeDailySwap } from './propose-daily-swap.ts';
 import { proposeRepayGuard } from './propose-repay-guard.ts';
 import { getOrder, listOrders, type Order } from './store.ts';
@@ -35,9 +36,9 @@ const Amount = z.union([z.string().trim().min(1).max(40), z.number().positive()]
 /** POST /v1/orders: "swap 50 USDC into ETH every day for 30 days", field by field. */
 export const OrderRequestSchema = z
   .object({
-    kind: z.enum(['daily-swap', 'price-swap', 'repay-guard']),
-    amount: Amount.describe(
-      'The `spend` tokens swapped each day ("50"); for a repay-guard, the most of `asset` repaid ("1000").',
+    kind: z.enum(['daily-swap', 'price-swap', 'repay-guard', 'claim-rewards']),
+    amount: Amount.optional().describe(
+      'The `spend` tokens swapped each day ("50"); for a repay-guard, the most of `asset` repaid ("1000"); a claim-rewards order takes none.',
     ),
     spend: z.string().trim().min(1).max(20).optional().describe('Swaps: the listed token spent (a symbol: USDC).'),
     buy: z.string().trim().min(1).max(20).optional().describe('Swaps: the listed token bought (ETH buys WETH).'),
@@ -68,10 +69,28 @@ export const OrderRequestSchema = z
     message: 'a price-swap order needs `when`, and only it takes one',
     path: ['when'],
   })
-  .refine((body) => body.kind === 'repay-guard' || (body.spend !== undefined && body.buy !== undefined), {
-    message: 'a swap order needs `spend` and `buy`',
-    path: ['spend'],
+  .refine(
+    (body) => body.kind !== 'claim-rewards' || Object.keys(body).every((key) => key === 'kind' || key === 'days'),
+    {
+      message:
+        'a claim-rewards order takes only `days` (it claims the user’s emission rewards as each epoch is distributed)',
+      path: ['kind'],
+    },
+  )
+  .refine((body) => body.kind === 'claim-rewards' || body.amount !== undefined, {
+    message: 'an order other than claim-rewards needs `amount`',
+    path: ['amount'],
   })
+  .refine(
+    (body) =>
+      body.kind === 'repay-guard' ||
+      body.kind === 'claim-rewards' ||
+      (body.spend !== undefined && body.buy !== undefined),
+    {
+      message: 'a swap order needs `spend` and `buy`',
+      path: ['spend'],
+    },
+  )
   .refine(
     (body) =>
       body.kind === 'repay-guard'
@@ -104,7 +123,8 @@ export async function proposeOrder(deps: OrderDependencies, userId: string, requ
     );
   }
   const choice = accountChoiceOf(db, userId);
-  if (choice.mode !== 'eip7702' || choice.implementation !== 'delegator') {
+  // A claim order signs no delegation (anyone may send a claim that pays the account): any mode will do.
+  if (request.kind !== 'claim-rewards' && (choice.mode !== 'eip7702' || choice.implementation !== 'delegator')) {
     throw new OrderError(
       "Standing orders run from your own address delegated to MetaMask's EIP-7702 DeleGator, which can hold delegations.",
       {
@@ -115,16 +135,20 @@ export async function proposeOrder(deps: OrderDependencies, userId: string, requ
   const { account } = await deps.userAccount(userId);
   await ensureAgentKey(db, userId, deps.passphrase);
   const chain = { db, chain: env.chain, publicClient: env.publicClient };
+  if (request.kind === 'claim-rewards') {
+    return proposeClaimRewards(chain, deps.agent.rewards, userId, account, { days: request.days });
+  }
+  const amount = request.amount ?? '';
   if (request.kind === 'repay-guard') {
     return proposeRepayGuard(chain, userId, account, {
-      amount: request.amount,
+      amount,
       asset: request.asset ?? '',
       healthFactorBelow: request.healthFactorBelow ?? '',
       days: request.days,
     });
   }
   return proposeDailySwap(chain, userId, account, {
-    amount: request.amount,
+    amount,
     spend: request.spend ?? '',
     buy: request.buy ?? '',
     days: request.days,

@@ -13,6 +13,7 @@ import {
 import { classifySendFailure } from '../../smart-accounts/outcomes.ts';
 import { describeRevert, revertDataOf } from '../../smart-accounts/revert-reason.ts';
 import { recordTransactionReceipt } from '../../smart-accounts/self-sent.ts';
+import type { RewardsSource } from '../plan/rewards.ts';
 import { checkPolicy } from '../policy/check-policy.ts';
 import { getPolicy } from '../policy/policy.ts';
 import { spentToday } from '../policy/spent-today.ts';
@@ -25,6 +26,7 @@ import { aaveOraclePrices, type OraclePrices, usdValue } from './oracle-price.ts
 import { poolTwapPrice } from './pool-twap.ts';
 import { repayCall } from './repay-guard-grant.ts';
 import {
+  type ClaimRewardsOrder,
   insertRun,
   liveOrders,
   type Order,
@@ -50,6 +52,8 @@ import {
 export type RunnerEnvironment = ExecutionEnvironment & {
   /** The user's agent key, or undefined when it cannot be opened now (the order waits). */
   agentKey(userId: string): Promise<LocalAccount | undefined>;
+  /** Where claim orders find the rewards to claim (the emissions' settlements); none: no reward token here. */
+  rewards?: RewardsSource | undefined;
   /** Wall-clock ms for back-off (tests move it). */
   now?: () => number;
   /** Fault injection for crash tests: called once the signed run is written, before it is sent... */
@@ -104,7 +108,7 @@ async function runOrder(
     if (unfinished) return settleInFlight(env, order, inFlight.run, unfinished);
   }
   const landed = executions.filter(({ execution }) => execution.status === 'succeeded').length;
-  const once = periodsOf(order) === 1 && order.kind !== 'daily-swap';
+  const once = order.kind === 'price-swap' || order.kind === 'repay-guard';
   if (once && landed > 0) {
     setOrderStatus(env.db, order.id, 'finished', ['active'], {
       reason:
@@ -118,6 +122,7 @@ async function runOrder(
     setOrderStatus(env.db, order.id, 'finished', ['active'], { reason: expiryReason(order, landed) });
     return 'finished';
   }
+  if (order.kind === 'claim-rewards') return claimRun(env, framework, order, executions);
   const todays = executions.filter(({ run }) => run.period === period);
   const last = todays.at(-1);
   if (last?.execution.status === 'succeeded')
@@ -218,7 +223,7 @@ async function settleInFlight(
 async function stopReason(
   env: RunnerEnvironment,
   framework: Framework,
-  order: Order,
+  order: SwapOrder | RepayGuardOrder,
   period: number,
 ): Promise<string | undefined> {
   const client = env.publicClient;
@@ -240,6 +245,7 @@ async function stopReason(
   });
   if (disabled) return 'Its delegation was revoked on chain.';
   const granted = allowanceOf(order);
+  if (!granted) return undefined;
   const allowance = await client.readContract({
     address: granted.token.address,
     abi: erc20Abi,
@@ -260,12 +266,15 @@ async function stopReason(
  */
 /** What one run would do, worked out before anything is recorded. */
 type RunPlan = {
-  /** The call the agent key redeems; undefined when it cannot be set (`unavailable` says why). */
+  /**
+   * The call: the one the agent key redeems a delegation for (made from the user's address), or a
+   * claim order's, which the agent key sends itself. Undefined when it cannot be set (`unavailable` says why).
+   */
   call: { to: Address; data: Hex } | undefined;
   unavailable?: string;
   valueUsd: number;
-  /** What the user's address must hold for it. */
-  spends: { token: { address: Address; symbol: string; decimals: number }; amount: bigint };
+  /** What the user's address must hold for it; undefined when nothing leaves it (a claim). */
+  spends?: { token: { address: Address; symbol: string; decimals: number }; amount: bigint };
   /** Said after a simulated revert: what most likely made it revert. */
   revertHint: string;
 };
@@ -354,6 +363,50 @@ async function guardRun(
 }
 
 /**
+ * A claim order's pass: the first epoch distributed with an open claim for the user's account (the
+ * distributor says so on chain) that is not waiting for a back-off, claimed by the agent key; one per
+ * pass, since a run in flight holds the next back. Its value is 0: nothing leaves the user's address.
+ */
+async function claimRun(
+  env: RunnerEnvironment,
+  framework: Framework,
+  order: ClaimRewardsOrder,
+  executions: { run: OrderRun; execution: { status: string } }[],
+): Promise<string> {
+  const { rewardToken } = order.terms;
+  const stop = (reason: string) => {
+    setOrderStatus(env.db, order.id, 'stopped', ['active'], { reason });
+    return `stopped: ${reason}`;
+  };
+  if (!env.rewards) return stop('There is no reward token on this network now, so there is nothing to claim.');
+  const { token, rewards } = await env.rewards(order.account);
+  if (token.toLowerCase() !== rewardToken.address.toLowerCase()) {
+    return stop(
+      `The network's reward token is ${token} now, not the ${rewardToken.symbol} (${rewardToken.address}) this order claims.`,
+    );
+  }
+  const open = rewards.filter((r) => !r.claimed && !r.unavailable).sort((a, b) => a.epoch - b.epoch);
+  if (open.length === 0) return `waiting for an epoch distributed with rewards for ${order.account}`;
+  const now = env.now?.() ?? Date.now();
+  for (const reward of open) {
+    const last = executions.filter(({ run }) => run.period === reward.epoch).at(-1);
+    // Landed, yet open on chain: never sent again by this order (the distributor pays each claim once).
+    if (last?.execution.status === 'succeeded') continue;
+    if (last && last.run.attempt >= MAX_ATTEMPTS) continue;
+    if (last?.run.retryAfter && now < last.run.retryAfter) continue;
+    if ((reward.call.value ?? 0n) !== 0n) continue;
+    const agent = await env.agentKey(order.userId);
+    if (!agent) return 'waiting for the agent key to be unlocked';
+    return attempt(env, framework, order, agent, reward.epoch, (last?.run.attempt ?? 0) + 1, {
+      call: { to: reward.call.to, data: reward.call.data },
+      valueUsd: 0,
+      revertHint: 'it may have been claimed meanwhile',
+    });
+  }
+  return `${open.length} epoch${open.length === 1 ? '' : 's'} to claim, each waiting for a back-off or given up after ${MAX_ATTEMPTS} attempts`;
+}
+
+/**
  * One attempt at a period's run. Its records are written first; a check that fails records why and
  * backs off, with nothing sent; past the checks the signed transaction is written, then sent.
  */
@@ -367,15 +420,21 @@ async function attempt(
   plan: RunPlan,
 ): Promise<string> {
   const client = env.publicClient;
-  const delegation = order.delegations[period];
-  if (!delegation) return `no delegation for ${runLabel(order, period)}`;
   const { valueUsd } = plan;
-  const redemption = plan.call === undefined ? undefined : redeemCalldata([delegation], plan.call);
+  // What the agent key sends: a claim as it is (the distributor pays the user whoever sends it);
+  // any other call only as the redemption of the period's delegation, from the user's address.
+  let transaction: { to: Address; data: Hex } | undefined;
+  if (order.kind === 'claim-rewards') transaction = plan.call;
+  else {
+    const delegation = order.delegations[period];
+    if (!delegation) return `no delegation for ${runLabel(order, period)}`;
+    transaction = plan.call && { to: framework.delegationManager, data: redeemCalldata([delegation], plan.call) };
+  }
   const { run, execution, created } = insertRun(env.db, order, {
     period,
     attempt: attemptNumber,
     valueUsd,
-    calls: [{ to: framework.delegationManager, value: 0n, data: redemption ?? '0x' }],
+    calls: [{ to: transaction?.to ?? framework.delegationManager, value: 0n, data: transaction?.data ?? '0x' }],
   });
   if (!created) return `${runLabel(order, period)} already started`;
   const fail = (reason: string): string => {
@@ -384,7 +443,7 @@ async function attempt(
     return `${runLabel(order, period)} not run: ${reason}`;
   };
 
-  if (redemption === undefined) return fail(plan.unavailable ?? 'Its call could not be set. Nothing was sent.');
+  if (transaction === undefined) return fail(plan.unavailable ?? 'Its call could not be set. Nothing was sent.');
   // The day so far: plans and order runs, this attempt's own value (recorded above) left out, since
   // the check adds it.
   const verdict = checkPolicy(getPolicy(env.db, order.userId), {
@@ -394,24 +453,26 @@ async function attempt(
     approvals: [],
   });
   if (!verdict.ok) return fail(`${verdict.message} Nothing was sent.`);
-  const { token, amount } = plan.spends;
-  const balance = await client.readContract({
-    address: token.address,
-    abi: erc20Abi,
-    functionName: 'balanceOf',
-    args: [order.account],
-  });
-  if (balance < amount) {
-    return fail(
-      `Your address holds ${formatUnits(balance, token.decimals)} ${token.symbol}, less than the ${formatUnits(amount, token.decimals)} this run needs. Nothing was sent.`,
-    );
+  if (plan.spends) {
+    const { token, amount } = plan.spends;
+    const balance = await client.readContract({
+      address: token.address,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [order.account],
+    });
+    if (balance < amount) {
+      return fail(
+        `Your address holds ${formatUnits(balance, token.decimals)} ${token.symbol}, less than the ${formatUnits(amount, token.decimals)} this run needs. Nothing was sent.`,
+      );
+    }
   }
 
   let signed: Hex;
   let fromBlock: bigint;
   try {
     fromBlock = await client.getBlockNumber({ cacheTime: 0 });
-    const request = { account: agent.address, to: framework.delegationManager, data: redemption } as const;
+    const request = { account: agent.address, ...transaction } as const;
     // The simulation: the redemption as the agent key would send it, against the latest state.
     const estimate = await client.estimateGas(request);
     const fees = await client.estimateFeesPerGas();
@@ -426,9 +487,8 @@ async function attempt(
       type: 'eip1559',
       chainId: env.chain.chainId,
       nonce: await client.getTransactionCount({ address: agent.address, blockTag: 'pending' }),
-      to: framework.delegationManager,
+      ...transaction,
       value: 0n,
-      data: redemption,
       gas,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
@@ -437,7 +497,7 @@ async function attempt(
     const data = revertDataOf(error);
     if (data || /revert/i.test(String((error as Error).message))) {
       return fail(
-        `The ${order.kind === 'repay-guard' ? 'repayment' : order.kind === 'price-swap' ? 'swap' : "day's swap"} would revert, so it was not sent: ${describeRevert(data ?? '0x', [], env.chain.tokens)} (${plan.revertHint}).`,
+        `The ${RUN_NOUNS[order.kind]} would revert, so it was not sent: ${describeRevert(data ?? '0x', [], env.chain.tokens)} (${plan.revertHint}).`,
       );
     }
     return fail(`The node failed while preparing the run: ${(error as Error).message}. Nothing was sent.`);
@@ -497,6 +557,13 @@ async function attempt(
 
 type Framework = { delegationManager: Address; deleGator: Address };
 
+const RUN_NOUNS: Record<Order['kind'], string> = {
+  'daily-swap': "day's swap",
+  'price-swap': 'swap',
+  'repay-guard': 'repayment',
+  'claim-rewards': 'claim',
+};
+
 /** The chain's DelegationManager and the DeleGator a user's address must run for its delegations. */
 function frameworkOf(env: RunnerEnvironment): Framework {
   const { delegationFramework, eip7702StatelessDeleGator } = env.chain.contracts;
@@ -530,9 +597,13 @@ function nextDay(order: Order, period: number): string {
   return new Date(Number(order.terms.start + periodSecondsOf(order) * BigInt(period + 1)) * 1000).toISOString();
 }
 
-/** "day 3" of a daily order; "the swap" of a price order; "the repayment" of a position guard. */
+/**
+ * "day 3" of a daily order; "the swap" of a price order; "the repayment" of a position guard; "epoch
+ * 4's claim" of a claim order (whose runs are counted by epoch).
+ */
 function runLabel(order: Order, period: number): string {
   if (order.kind === 'repay-guard') return 'the repayment';
+  if (order.kind === 'claim-rewards') return `epoch ${period}'s claim`;
   return order.terms.condition ? 'the swap' : `day ${period + 1}`;
 }
 
@@ -540,6 +611,9 @@ function runLabel(order: Order, period: number): string {
 function expiryReason(order: Order, landed: number): string {
   if (order.kind === 'repay-guard') {
     return `Expired: the health factor did not fall below ${order.terms.healthFactorBelow} in time; nothing was repaid.`;
+  }
+  if (order.kind === 'claim-rewards') {
+    return `Ran its ${order.terms.days} day${order.terms.days === 1 ? '' : 's'}; it claimed ${landed} epoch${landed === 1 ? "'s" : "s'"} rewards.`;
   }
   const { terms } = order;
   return terms.condition

@@ -8,6 +8,7 @@ import {
   getExecution,
   insertOrGetExecution,
 } from '../../smart-accounts/executions.ts';
+import type { ClaimRewardsGrant } from './claim-rewards-grant.ts';
 import type { DailySwapGrant } from './daily-swap-grant.ts';
 import { OrderError, OrderNotFoundError } from './errors.ts';
 import type { RepayGuardGrant } from './repay-guard-grant.ts';
@@ -38,16 +39,24 @@ export type SwapOrder = OrderCommon & { kind: 'daily-swap' | 'price-swap'; terms
 /** A position guard: one repayment of the user's own Aave debt when the health factor falls. */
 export type RepayGuardOrder = OrderCommon & { kind: 'repay-guard'; terms: RepayGuardGrant };
 
+/** A claim order: the user's emission rewards claimed as each epoch is distributed (no delegation). */
+export type ClaimRewardsOrder = OrderCommon & { kind: 'claim-rewards'; terms: ClaimRewardsGrant };
+
 /** A standing order: what the user granted, the delegations they signed, and where it stands. */
-export type Order = SwapOrder | RepayGuardOrder;
+export type Order = SwapOrder | RepayGuardOrder | ClaimRewardsOrder;
 
 /** What an order grants, by kind (narrows on `kind`, as Pick<Order, …> would not). */
-export type OrderGrant = Pick<SwapOrder, 'kind' | 'terms'> | Pick<RepayGuardOrder, 'kind' | 'terms'>;
+export type OrderGrant =
+  | Pick<SwapOrder, 'kind' | 'terms'>
+  | Pick<RepayGuardOrder, 'kind' | 'terms'>
+  | Pick<ClaimRewardsOrder, 'kind' | 'terms'>;
 
+type Unwritten = 'createdAt' | 'updatedAt' | 'statusReason' | 'revokeExecutionId';
 /** An order as it is first written: what the database fills in left out (kept per kind). */
 export type NewOrder =
-  | Omit<SwapOrder, 'createdAt' | 'updatedAt' | 'statusReason' | 'revokeExecutionId'>
-  | Omit<RepayGuardOrder, 'createdAt' | 'updatedAt' | 'statusReason' | 'revokeExecutionId'>;
+  | Omit<SwapOrder, Unwritten>
+  | Omit<RepayGuardOrder, Unwritten>
+  | Omit<ClaimRewardsOrder, Unwritten>;
 
 /** One attempt at one period's run, with its execution record (the redemption the agent key sent). */
 export type OrderRun = {
@@ -69,15 +78,29 @@ export function newOrderId(): string {
 
 /** The order as a swap order (daily or price); an OrderError for any other kind. */
 export function asSwapOrder(order: Order): SwapOrder {
-  if (order.kind === 'repay-guard') throw new OrderError(`Order ${order.id} is a position guard, not a swap.`);
-  return order;
+  if (order.kind === 'daily-swap' || order.kind === 'price-swap') return order;
+  throw new OrderError(`Order ${order.id} is ${KIND_NAMES[order.kind]}, not a swap.`);
 }
 
 /** The order as a position guard; an OrderError for any other kind. */
 export function asRepayGuardOrder(order: Order): RepayGuardOrder {
-  if (order.kind !== 'repay-guard') throw new OrderError(`Order ${order.id} is a swap, not a position guard.`);
-  return order;
+  if (order.kind === 'repay-guard') return order;
+  throw new OrderError(`Order ${order.id} is ${KIND_NAMES[order.kind]}, not a position guard.`);
 }
+
+/** The order as a claim order; an OrderError for any other kind. */
+export function asClaimRewardsOrder(order: Order): ClaimRewardsOrder {
+  if (order.kind === 'claim-rewards') return order;
+  throw new OrderError(`Order ${order.id} is ${KIND_NAMES[order.kind]}, not a claim order.`);
+}
+
+/** Each kind as a sentence names it. */
+export const KIND_NAMES: Record<Order['kind'], string> = {
+  'daily-swap': 'a daily swap',
+  'price-swap': 'a price order',
+  'repay-guard': 'a position guard',
+  'claim-rewards': 'a claim order',
+};
 
 export function insertOrder(db: Db, order: NewOrder): Order {
   const now = new Date().toISOString();
@@ -273,9 +296,7 @@ function fromRow(row: Row): Order {
     chainId: row.chain_id,
     account: row.account,
     agent: row.agent,
-    ...(row.kind === 'repay-guard'
-      ? { kind: row.kind, terms: fromJson<RepayGuardGrant>(row.terms) }
-      : { kind: row.kind, terms: fromJson<DailySwapGrant>(row.terms) }),
+    ...kindAndTerms(row),
     delegations: fromJson<Delegation[]>(row.delegations),
     words: row.words,
     agentGas: BigInt(row.agent_gas),
@@ -286,6 +307,17 @@ function fromRow(row: Row): Order {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+function kindAndTerms(row: Row): OrderGrant {
+  switch (row.kind) {
+    case 'repay-guard':
+      return { kind: row.kind, terms: fromJson<RepayGuardGrant>(row.terms) };
+    case 'claim-rewards':
+      return { kind: row.kind, terms: fromJson<ClaimRewardsGrant>(row.terms) };
+    default:
+      return { kind: row.kind, terms: fromJson<DailySwapGrant>(row.terms) };
+  }
 }
 
 function runFromRow(row: RunRow): OrderRun {

@@ -26,10 +26,12 @@ const ExecutionSummarySchema = z.object({
 });
 type ExecutionSummary = z.output<typeof ExecutionSummarySchema>;
 
-/** One attempt at one day's swap: the redemption the agent key sent, and how it ended. */
+/** One attempt at one period's run: the transaction the agent key sent, and how it ended. */
 export const OrderRunViewSchema = z.object({
-  /** 1 for the first day. */
-  day: z.number().int(),
+  /** 1 for the first day; null for a claim order's run, which is counted by epoch. */
+  day: z.number().int().nullable(),
+  /** The epoch a claim order's run claims; null for the other kinds. */
+  epoch: z.number().int().nullable(),
   attempt: z.number().int(),
   status: ExecutionStatusSchema,
   txHash: HexJson.nullable(),
@@ -50,7 +52,7 @@ export type OrderRunView = z.output<typeof OrderRunViewSchema>;
  */
 export const OrderViewSchema = z.object({
   id: z.string(),
-  kind: z.enum(['daily-swap', 'price-swap', 'repay-guard']),
+  kind: z.enum(['daily-swap', 'price-swap', 'repay-guard', 'claim-rewards']),
   status: z.enum(ORDER_STATUSES),
   statusReason: z.string().nullable(),
   chainId: z.number().int(),
@@ -74,6 +76,9 @@ export const OrderViewSchema = z.object({
     /** A position guard's trigger: repays (spend: at most the cap of the asset) once the user's Aave
      *  health factor is below `healthFactorBelow`; `buy` then names the debt it pays down. */
     guard: z.object({ healthFactorBelow: z.number() }).nullable(),
+    /** A claim order's reward token: each epoch's rewards claimed as it is distributed; nothing is
+     *  spent (`spend` and `buy` then name the reward token, with amounts 0). */
+    claim: z.object({ rewardToken: AddressJson, symbol: z.string() }).nullable(),
   }),
   /** ETH the grant sends the agent key for its runs' gas. */
   agentGas: DecimalString,
@@ -108,8 +113,10 @@ export function orderView(db: Db, order: Order, chainTime?: bigint, now = Date.n
   };
   const runs = orderRuns(db, order.id).map((run): OrderRunView => {
     const record = getExecution(db, order.userId, run.executionId);
+    const claims = order.kind === 'claim-rewards';
     return {
-      day: run.period + 1,
+      day: claims ? null : run.period + 1,
+      epoch: claims ? run.period : null,
       attempt: run.attempt,
       status: record.status,
       txHash: record.txHash,
@@ -156,6 +163,22 @@ function termsView(order: Order): OrderView['terms'] {
       end,
       when: null,
       guard: { healthFactorBelow: terms.healthFactorBelow },
+      claim: null,
+    };
+  }
+  if (order.kind === 'claim-rewards') {
+    const { terms } = order;
+    return {
+      spend: { amount: '0', symbol: terms.rewardToken.symbol, total: '0' },
+      buy: { symbol: terms.rewardToken.symbol, atLeast: '0' },
+      protocol: 'Sextant emissions',
+      feeTier: 0,
+      days: terms.days,
+      start: iso(terms.start),
+      end,
+      when: null,
+      guard: null,
+      claim: { rewardToken: terms.rewardToken.address, symbol: terms.rewardToken.symbol },
     };
   }
   const { terms } = order;
@@ -173,6 +196,7 @@ function termsView(order: Order): OrderView['terms'] {
     end,
     when: terms.condition ? { direction: terms.condition.direction, price: terms.condition.price } : null,
     guard: null,
+    claim: null,
   };
 }
 
@@ -192,8 +216,16 @@ function nextCheck(order: Order, runs: OrderRunView[], chainTime: bigint, now: n
       return { at: null, what: 'none: it is over' };
   }
   const inFlight = runs.find((run) => !FINAL_EXECUTION_STATUSES.has(run.status));
-  if (inFlight) return { at: null, what: `${nextPass}, which settles day ${inFlight.day}'s run` };
+  if (inFlight) {
+    const run = inFlight.epoch === null ? `day ${inFlight.day}'s run` : `epoch ${inFlight.epoch}'s claim`;
+    return { at: null, what: `${nextPass}, which settles ${run}` };
+  }
   if (chainTime < order.terms.start) return { at: iso(order.terms.start), what: 'its first day' };
+  if (order.kind === 'claim-rewards') {
+    const end = order.terms.start + DAY * BigInt(order.terms.days);
+    if (chainTime >= end) return { at: null, what: `${nextPass}, which marks it finished` };
+    return { at: null, what: `${nextPass}: claims each epoch distributed with rewards for your address` };
+  }
   if (order.kind === 'repay-guard') {
     return {
       at: null,
@@ -225,7 +257,11 @@ function nextCheck(order: Order, runs: OrderRunView[], chainTime: bigint, now: n
 
 /** One line per order, for a list. */
 export function renderOrderLine(view: OrderView): string {
-  const { when, guard } = view.terms;
+  const { when, guard, claim } = view.terms;
+  if (claim) {
+    const claimed = view.runs.filter((run) => run.status === 'succeeded').length;
+    return `${view.id}  ${view.status.padEnd(9)}  claims ${claim.symbol} rewards as each epoch is distributed, until ${view.terms.end}; ${claimed} claimed`;
+  }
   if (guard) {
     return `${view.id}  ${view.status.padEnd(9)}  repays up to ${view.terms.spend.amount} ${view.terms.buy.symbol} when the health factor is below ${guard.healthFactorBelow}, until ${view.terms.end}`;
   }
@@ -241,11 +277,13 @@ export function renderOrder(view: OrderView): string {
   const lines = [
     `Order ${view.id}: ${view.status}${view.statusReason ? ` (${view.statusReason})` : ''}`,
     `  ${view.words}`,
-    view.terms.guard
-      ? `  repays   up to ${view.terms.spend.amount} ${view.terms.spend.symbol} of your ${view.terms.buy.symbol} once, when your health factor is below ${view.terms.guard.healthFactorBelow}, on ${view.terms.protocol}`
-      : view.terms.when
-        ? `  swaps    ${view.terms.spend.amount} ${view.terms.spend.symbol} once, for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol}, when its average price goes ${view.terms.when.direction} ${view.terms.when.price} ${view.terms.buy.symbol}, on ${view.terms.protocol}`
-        : `  spends   ${view.terms.spend.amount} ${view.terms.spend.symbol} a day (${view.terms.spend.total} in all) for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol} each, on ${view.terms.protocol}`,
+    view.terms.claim
+      ? `  claims   your ${view.terms.claim.symbol} rewards (${view.terms.claim.rewardToken}) as each epoch is distributed; spends nothing of yours`
+      : view.terms.guard
+        ? `  repays   up to ${view.terms.spend.amount} ${view.terms.spend.symbol} of your ${view.terms.buy.symbol} once, when your health factor is below ${view.terms.guard.healthFactorBelow}, on ${view.terms.protocol}`
+        : view.terms.when
+          ? `  swaps    ${view.terms.spend.amount} ${view.terms.spend.symbol} once, for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol}, when its average price goes ${view.terms.when.direction} ${view.terms.when.price} ${view.terms.buy.symbol}, on ${view.terms.protocol}`
+          : `  spends   ${view.terms.spend.amount} ${view.terms.spend.symbol} a day (${view.terms.spend.total} in all) for at least ${view.terms.buy.atLeast} ${view.terms.buy.symbol} each, on ${view.terms.protocol}`,
     `  ${view.terms.when || view.terms.guard ? 'waits' : 'days '}    ${view.terms.days} day${view.terms.days === 1 ? '' : 's'}, from ${view.terms.start} until ${view.terms.end}`,
     `  account  ${view.account}`,
     `  agent    ${view.agent} (sent ${view.agentGas} ETH for its gas)`,
@@ -257,7 +295,7 @@ export function renderOrder(view: OrderView): string {
     lines.push('  runs');
     for (const run of view.runs) {
       lines.push(
-        `    day ${run.day}, attempt ${run.attempt}: ${run.status}${run.txHash ? `  tx ${run.txHash}` : ''}${run.error ? `\n      ${run.error}` : ''}`,
+        `    ${run.epoch === null ? `day ${run.day}` : `epoch ${run.epoch}`}, attempt ${run.attempt}: ${run.status}${run.txHash ? `  tx ${run.txHash}` : ''}${run.error ? `\n      ${run.error}` : ''}`,
       );
     }
   }

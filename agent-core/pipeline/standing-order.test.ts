@@ -1,9 +1,6 @@
 import { erc20Abi } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
-import { rewardsSource } from '../../emissions/claims.ts';
-import { testDistributionTarget } from '../../emissions/testing/distribution.ts';
-import { rewardEpochFor } from '../../emissions/testing/rewarded-account.ts';
 import { handleMessage } from '../agent.ts';
 import { crossCheck } from '../parse/parse-message.ts';
 import { fundedAgentUser, testAgent } from '../testing/agent.ts';
@@ -45,41 +42,6 @@ describe('a repeating request in chat', async () => {
         args: [user.account],
       }),
     ).toBe(before);
-  });
-});
-
-describe('a claim of rewards that repeats, in chat', async () => {
-  const deps = await testAgent(manifest);
-  const { target } = await testDistributionTarget(manifest);
-  const token = target.rewardToken;
-  const claiming = { ...deps, rewards: rewardsSource(deps.db, deps.env.publicClient, manifest.chainId, token) };
-  const rewardBalance = (account: `0x${string}`) =>
-    deps.env.publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [account] });
-
-  it('is said back as the standing claim order while a reward waits, and nothing is planned or claimed', async () => {
-    const user = await fundedAgentUser(claiming, manifest);
-    await rewardEpochFor(deps.db, target, user.account);
-    const say = (text: string) =>
-      handleMessage(claiming, { userId: user.userId, owner: user.ownerAddress, account: user.account, text });
-    for (const [text, days] of [
-      ['claim my rewards every time an epoch settles', 30],
-      ['claim my SXT each epoch', 30],
-      ['claim my rewards every day for 2 weeks', 14],
-    ] as const) {
-      const reply = await say(text);
-      expect(reply.kind, reply.text).toBe('answer');
-      expect(reply.plan).toBeUndefined();
-      expect(reply.text).toContain(`sextant orders new --claim-rewards --days ${days}`);
-      expect(reply.text).toMatch(/no permission over your funds/);
-    }
-    const plans = () =>
-      (deps.db.prepare('SELECT COUNT(*) AS n FROM agent_plans WHERE user_id = ?').get(user.userId) as { n: number }).n;
-    expect(plans()).toBe(0);
-    expect(await rewardBalance(user.account)).toBe(0n);
-    // A plain claim is still the one-off claim plan it was.
-    const once = await say('claim my rewards');
-    expect(once.kind, once.text).toBe('plan');
-    expect(plans()).toBe(1);
   });
 });
 

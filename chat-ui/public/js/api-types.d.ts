@@ -593,7 +593,8 @@ export type ConversationResponse = {
 
 /** One attempt at a standing order's day: its transaction. */
 export type OrderRunView = {
-  day: number;
+  day: number | null;
+  epoch: number | null;
   attempt: number;
   status: 'pending' | 'submitted' | 'succeeded' | 'reverted' | 'failed' | 'dropped';
   txHash: `0x${string}` | null;
@@ -606,7 +607,7 @@ export type OrderRunView = {
 /** A standing order: its grant in words, terms, status, next check and runs. */
 export type OrderView = {
   id: string;
-  kind: 'daily-swap' | 'price-swap' | 'repay-guard';
+  kind: 'daily-swap' | 'price-swap' | 'repay-guard' | 'claim-rewards';
   status: 'proposed' | 'granting' | 'active' | 'paused' | 'cancelled' | 'finished' | 'stopped';
   statusReason: string | null;
   chainId: number;
@@ -634,6 +635,10 @@ export type OrderView = {
     } | null;
     guard: {
       healthFactorBelow: number;
+    } | null;
+    claim: {
+      rewardToken: `0x${string}`;
+      symbol: string;
     } | null;
   };
   agentGas: string;

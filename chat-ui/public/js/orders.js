@@ -160,14 +160,16 @@ export function createOrders() {
             { class: 'order-confirm', dataset: { testid: 'order-cancel-confirm' }, attrs: { role: 'group' } },
             h('p', {
               class: 'small',
-              text: granted
-                ? `Cancel this order? Your address sends one transaction that takes back the router's ${terms.spend.symbol} allowance and disables every day still to come; the agent key can do nothing after it lands.`
-                : 'Discard this proposal? Nothing was granted, so nothing is sent.',
+              text: !granted
+                ? 'Discard this proposal? Nothing was granted, so nothing is sent.'
+                : terms.claim
+                  ? 'Cancel this order? It holds no permission over your address, so nothing is sent: the runner just stops claiming.'
+                  : `Cancel this order? Your address sends one transaction that takes back the ${terms.guard ? 'pool' : 'router'}'s ${terms.spend.symbol} allowance and disables every delegation still to come; the agent key can do nothing after it lands.`,
             }),
             h(
               'div',
               { class: 'order-actions' },
-              button(granted ? 'Revoke and cancel' : 'Discard', 'order-cancel-yes', () =>
+              button(granted ? (terms.claim ? 'Cancel' : 'Revoke and cancel') : 'Discard', 'order-cancel-yes', () =>
                 act(order, () => withPassphrase(() => api.cancelOrder(order.id))),
               ),
               button('Keep it', 'order-cancel-no', () => {
@@ -186,11 +188,13 @@ export function createOrders() {
         { class: 'order-line' },
         h('span', {
           class: 'order-title',
-          text: terms.guard
-            ? `Repay up to ${formatAmount(terms.spend.amount)} ${terms.spend.symbol} of debt when the health factor is below ${terms.guard.healthFactorBelow}`
-            : terms.when
-              ? `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} → ${terms.buy.symbol}, when ${terms.spend.symbol} goes ${terms.when.direction} ${terms.when.price} ${terms.buy.symbol}`
-              : `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} → ${terms.buy.symbol}, daily for ${terms.days} day${terms.days === 1 ? '' : 's'}`,
+          text: terms.claim
+            ? `Claim ${terms.claim.symbol} rewards as each epoch is distributed, for ${terms.days} day${terms.days === 1 ? '' : 's'}`
+            : terms.guard
+              ? `Repay up to ${formatAmount(terms.spend.amount)} ${terms.spend.symbol} of debt when the health factor is below ${terms.guard.healthFactorBelow}`
+              : terms.when
+                ? `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} → ${terms.buy.symbol}, when ${terms.spend.symbol} goes ${terms.when.direction} ${terms.when.price} ${terms.buy.symbol}`
+                : `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} → ${terms.buy.symbol}, daily for ${terms.days} day${terms.days === 1 ? '' : 's'}`,
         }),
         h('span', {
           class: `badge badge-${status.tone}`,
@@ -209,11 +213,15 @@ export function createOrders() {
       h(
         'dl',
         { class: 'order-terms' },
-        term(
-          terms.guard ? 'At most' : terms.when ? 'Once' : 'Each day',
-          `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} for at least ${formatAmount(terms.buy.atLeast)} ${terms.buy.symbol}`,
-        ),
-        term('In all', `${formatAmount(terms.spend.total)} ${terms.spend.symbol} on ${terms.protocol}`),
+        terms.claim
+          ? term('Claims', `${terms.claim.symbol} rewards of your address; spends nothing of yours`)
+          : term(
+              terms.guard ? 'At most' : terms.when ? 'Once' : 'Each day',
+              `${formatAmount(terms.spend.amount)} ${terms.spend.symbol} for at least ${formatAmount(terms.buy.atLeast)} ${terms.buy.symbol}`,
+            ),
+        terms.claim
+          ? null
+          : term('In all', `${formatAmount(terms.spend.total)} ${terms.spend.symbol} on ${terms.protocol}`),
         term(terms.when || terms.guard ? 'Waits' : 'Days', `${when(terms.start)} – ${when(terms.end)}`),
         term(
           'Agent key',
@@ -294,8 +302,15 @@ function runLine(run) {
   return h(
     'li',
     { class: 'order-run small', dataset: { testid: 'order-run', status: run.status } },
-    h('span', { text: `Day ${run.day}${run.attempt > 1 ? `, attempt ${run.attempt}` : ''}: ${run.status}` }),
-    run.txHash ? hexWithCopy(run.txHash, { label: `day ${run.day}'s transaction hash`, testid: 'order-run-tx' }) : null,
+    h('span', {
+      text: `${run.epoch === null ? `Day ${run.day}` : `Epoch ${run.epoch}`}${run.attempt > 1 ? `, attempt ${run.attempt}` : ''}: ${run.status}`,
+    }),
+    run.txHash
+      ? hexWithCopy(run.txHash, {
+          label: `${run.epoch === null ? `day ${run.day}` : `epoch ${run.epoch}`}'s transaction hash`,
+          testid: 'order-run-tx',
+        })
+      : null,
     run.error ? h('span', { class: 'order-error', text: run.error }) : null,
     run.retryAfter && run.status !== 'succeeded'
       ? h('span', { class: 'muted', text: `retried after ${when(run.retryAfter)}` })
