@@ -330,7 +330,7 @@ function granted(order: Order, view: ReturnType<typeof orderView>): string {
   if (order.status === 'active') {
     return `Granted: order ${order.id} is active.
 ${tx}  next    ${view.nextCheck.at ? `${view.nextCheck.at}: ` : ''}${view.nextCheck.what}
-The runner makes each day's swap: \`sextant start\` with SEXTANT_PASSPHRASE set, or \`sextant orders run\`.
+The runner ${order.kind === 'claim-rewards' ? 'claims each epoch as it is distributed' : "makes each day's swap"}: \`sextant start\` with SEXTANT_PASSPHRASE set, or \`sextant orders run\`.
 `;
   }
   if (order.status === 'granting') {
