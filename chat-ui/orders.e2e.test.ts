@@ -1,4 +1,4 @@
-import { type Address, erc20Abi, parseUnits } from 'viem';
+import { type Address, erc20Abi, parseEther, parseUnits } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { unlockAgentKey } from '../agent-core/orders/agent-key.ts';
 import { runOrders } from '../agent-core/orders/runner.ts';
@@ -7,6 +7,10 @@ import { OrderResponseSchema } from '../agent-core/orders/view.ts';
 import { testAgent } from '../agent-core/testing/agent.ts';
 import { serveChatPage, snap, useChromium, WAIT } from '../app/testing/browser.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
+import { rewardsSource } from '../emissions/claims.ts';
+import { migrateEmissions } from '../emissions/ledger/migrations.ts';
+import { testDistributionTarget } from '../emissions/testing/distribution.ts';
+import { rewardEpochFor } from '../emissions/testing/rewarded-account.ts';
 import { TEST_PASSPHRASE } from '../smart-accounts/testing/environment.ts';
 
 /**
@@ -14,7 +18,9 @@ import { TEST_PASSPHRASE } from '../smart-accounts/testing/environment.ts';
  * swap proposed and granted through the API, run once by the agent key, shows with its words, limits,
  * next check and the run's transaction; it pauses and resumes from the page, and cancelling from the
  * page (after saying yes) revokes the grant on chain. A proposal granted with the page's own button
- * sets the router's allowance on chain.
+ * sets the router's allowance on chain. A claim order (in a reward token of the test's own) granted
+ * with the page's button sends the agent key its gas, shows the epoch it claimed, and is cancelled
+ * from the page with nothing sent.
  */
 
 const manifest = testDevnet();
@@ -23,7 +29,11 @@ const usdc = manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Addr
 const router = manifest.contracts.uniswapV3.swapRouter02;
 
 describe('the Orders card', async () => {
-  const deps = await testAgent(manifest);
+  const { target } = await testDistributionTarget(manifest);
+  const deps = await testAgent(manifest, {
+    rewards: (env) => rewardsSource(env.db, env.publicClient, env.chain.chainId, target.rewardToken),
+  });
+  migrateEmissions(deps.db);
   const client = deps.env.publicClient;
   const alice = await delegatorUser(deps.env, manifest);
   const chat = await serveChatPage(manifest, deps, [alice], {
@@ -112,6 +122,67 @@ describe('the Orders card', async () => {
     await expect.poll(() => card.getAttribute('data-status'), WAIT).toBe('active');
     expect(await card.getByTestId('order-grant-tx').getAttribute('data-status')).toBe('succeeded');
     expect(await allowance()).toBe(parseUnits('60', 6));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('grants a claim order with the page’s button, shows the epoch it claimed, and cancels it with nothing sent', async () => {
+    const created = await chat.api('/v1/orders', {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'claim-rewards', days: 2 }),
+    });
+    expect(created.status).toBe(201);
+    const proposed = OrderResponseSchema.parse(await created.json()).order;
+    const rewardBalance = () =>
+      client.readContract({
+        address: target.rewardToken,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [alice.account],
+      });
+    const { context, page, errors } = await signedIn(chat);
+    const card = page.locator(`[data-testid="order"][data-order-id="${proposed.id}"]`);
+    await card.waitFor();
+    expect(await card.getAttribute('data-status')).toBe('proposed');
+    expect(await card.textContent()).toContain('Claim SXR rewards as each epoch is distributed, for 2 days');
+    expect(await card.textContent()).toContain('SXR rewards of your address; spends nothing of yours');
+    expect(await card.getByTestId('order-words').textContent()).toMatch(/It needs no permission over your funds/);
+    // Alice's agent key already ran her daily swaps: the grant adds exactly this order's gas to it.
+    const agentEth = await client.getBalance({ address: proposed.agent as Address });
+    await card.getByTestId('order-grant').click();
+    await expect.poll(() => card.getAttribute('data-status'), WAIT).toBe('active');
+    expect(await card.getByTestId('order-grant-tx').getAttribute('data-status')).toBe('succeeded');
+    expect(await client.getBalance({ address: proposed.agent as Address })).toBe(
+      agentEth + parseEther(proposed.agentGas),
+    );
+
+    const epoch = await rewardEpochFor(deps.db, target, alice.account);
+    const before = await rewardBalance();
+    const report = await runOrders({
+      ...deps.env,
+      rewards: deps.rewards,
+      agentKey: (userId) => unlockAgentKey(deps.db, userId, TEST_PASSPHRASE),
+    });
+    expect(report.find((r) => r.orderId === proposed.id)?.outcome).toBe(`epoch ${epoch.epoch}'s claim succeeded`);
+    expect(await rewardBalance()).toBe(before + epoch.amount);
+    const shown = OrderResponseSchema.parse(await (await chat.api(`/v1/orders/${proposed.id}`)).json()).order;
+    await page.locator('#refresh-orders').click();
+    await expect.poll(() => card.getByTestId('order-run').count(), WAIT).toBe(1);
+    expect(await card.getByTestId('order-run').textContent()).toContain(`Epoch ${epoch.epoch}: succeeded`);
+    expect(await card.getByTestId('order-run-tx').getAttribute('title')).toBe(shown.runs[0]?.txHash);
+
+    const ethBefore = await client.getBalance({ address: alice.account });
+    await card.getByTestId('order-cancel').click();
+    expect(await card.getByTestId('order-cancel-confirm').textContent()).toContain(
+      'It holds no permission over your address, so nothing is sent',
+    );
+    expect(await card.getByTestId('order-cancel-yes').textContent()).toBe('Cancel');
+    await card.getByTestId('order-cancel-yes').click();
+    await expect.poll(() => card.getAttribute('data-status'), WAIT).toBe('cancelled');
+    expect(await card.getByTestId('order-reason').textContent()).toMatch(/nothing was revoked on chain/);
+    expect(await card.getByTestId('order-revoke-tx').count()).toBe(0);
+    expect(await client.getBalance({ address: alice.account })).toBe(ethBefore);
+    await snap(page, 'orders-claim-cancelled', page.locator('#orders-card'));
     expect(errors).toEqual([]);
     await context.close();
   });
