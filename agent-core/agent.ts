@@ -13,7 +13,7 @@ import { judge, recipientsToConfirm } from './pipeline/policy.ts';
 import { present } from './pipeline/present.ts';
 import { savePlanOf } from './pipeline/save.ts';
 import { simulate } from './pipeline/simulate.ts';
-import { standingOrder } from './pipeline/standing-order.ts';
+import { offerStandingOrder, standingOrder } from './pipeline/standing-order.ts';
 import { openTurn, reply } from './pipeline/turn.ts';
 import type { AgentDeps, AgentReply, Answer, MessageRequest } from './pipeline/types.ts';
 import { understand } from './pipeline/understand.ts';
@@ -56,7 +56,7 @@ export async function handleMessage(deps: AgentDeps, request: MessageRequest): P
   const understood = await understand(deps, request, turn);
   if ('stop' in understood) return answer(understood.parse, understood.stop);
   const repeats = standingOrder(understood);
-  if (repeats) return answer(understood.parse, repeats.stop);
+  if (repeats) return answer(understood.parse, await offerStandingOrder(deps, request.userId, repeats));
   const { parse } = understood;
   request.onStage?.('planning');
   const draft = await draftPlan(deps, request, turn, understood);

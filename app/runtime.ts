@@ -2,6 +2,7 @@ import type { Address } from 'viem';
 import type { AgentDeps } from '../agent-core/agent.ts';
 import { migrateAgentCore } from '../agent-core/migrations.ts';
 import { migrateOrders } from '../agent-core/orders/migrations.ts';
+import { OrderRequestSchema, proposeOrder } from '../agent-core/orders/routes.ts';
 import type { AgentRoutesDependencies } from '../agent-core/routes.ts';
 import { type AgentSession, type LlmChoice, parserFor } from '../agent-core/session.ts';
 import type { CommandContext } from '../common/command.ts';
@@ -67,27 +68,34 @@ export async function serverRuntime(
   // the mode, and with it the account, while the server runs.
   const accounts = new Map<string, { owner: Address; account: Address }>();
   const keys = unlockedKeys(db, { passphrase, idleMs: settings.unlockIdleMinutes * 60_000 });
+  const userAccount = async (userId: string) => {
+    const kind = accountKindFor(db, userId);
+    const key = `${userId}:${kind.mode}`;
+    const known = accounts.get(key);
+    if (known) return known;
+    const owner = ownerAddress(db, userId);
+    if (!owner) {
+      throw new SextantError(`User "${userId}" has no owner key yet.`, {
+        hint: `Create it with \`sextant account --user ${userId}\`.`,
+      });
+    }
+    const entry = { owner, account: await smartAccountAddress(env.publicClient, env.chain, owner, kind) };
+    accounts.set(key, entry);
+    return entry;
+  };
+  // The chat proposes the standing orders it reads, as POST /v1/orders would (nothing signed): only
+  // here, where the passphrase that seals the agent key is at hand.
+  if (passphrase) {
+    const orders = { agent, userAccount, passphrase };
+    agent.proposeStandingOrder = (userId, request) => proposeOrder(orders, userId, OrderRequestSchema.parse(request));
+  }
   return {
     keys,
     // One catalog for the planner, MCP and /v1/skills: what the list shows is what a plan may use.
     skills: { db, packagesDir: skillPackagesDir(settings.dataDir), trustedAuditors, catalog },
     agent: {
       agent,
-      async userAccount(userId) {
-        const kind = accountKindFor(db, userId);
-        const key = `${userId}:${kind.mode}`;
-        const known = accounts.get(key);
-        if (known) return known;
-        const owner = ownerAddress(db, userId);
-        if (!owner) {
-          throw new SextantError(`User "${userId}" has no owner key yet.`, {
-            hint: `Create it with \`sextant account --user ${userId}\`.`,
-          });
-        }
-        const entry = { owner, account: await smartAccountAddress(env.publicClient, env.chain, owner, kind) };
-        accounts.set(key, entry);
-        return entry;
-      },
+      userAccount,
       unlock: (userId) => keys.forSigning(userId),
       passphrase: passphrase || undefined,
     },

@@ -1,8 +1,9 @@
+import { SextantError } from '../../common/errors.ts';
 import { type ClaimScheduleReading, readClaimSchedule } from '../parse/embedded/claim-schedule.ts';
 import { readHealthGuard } from '../parse/embedded/health-guard.ts';
 import { readPriceCondition } from '../parse/embedded/price-condition.ts';
 import { readSchedule } from '../parse/embedded/schedule.ts';
-import type { Answer } from './types.ts';
+import type { AgentDeps, Answer, StandingOrderRequest } from './types.ts';
 import type { Understood } from './understand.ts';
 
 /** The longest daily order one grant holds (agent-core/orders/daily-swap-grant.ts MAX_GRANT_DAYS). */
@@ -16,7 +17,7 @@ const MAX_DAYS = 31;
  * of rewards that repeats or waits for an epoch ("claim my rewards when an epoch settles"): the
  * standing claim order, with its command.
  */
-export function standingOrder(understood: Understood): { stop: Answer } | undefined {
+export function standingOrder(understood: Understood): StandingOrderReading | undefined {
   // "Claim my rewards when an epoch settles", "auto-claim my rewards": read from the words alone
   // (the parser reads a one-off claim, a doubt, or nothing), first, so that whatever else the
   // message asks is asked about rather than answered past.
@@ -26,12 +27,18 @@ export function standingOrder(understood: Understood): { stop: Answer } | undefi
   // parser asks about any condition), and said back as the position guard it is.
   const guard = readHealthGuard(understood.message);
   if (guard) {
-    return {
-      stop: {
-        kind: 'answer',
-        text: `That is a position guard: repay up to ${guard.amount} ${guard.token} of your ${guard.token} debt on Aave V3, once, when your health factor falls below ${guard.healthFactorBelow}, run by Sextant while you are away (the chain holds the cap and that it is your own debt). Nothing is planned or sent now. Set it up with \`sextant orders new --repay "${guard.amount} ${guard.token}" --when-health-below ${guard.healthFactorBelow} --days 30\` (--days: how long it waits, 1 to 31) or on the page's Orders card: it shows the grant in words before you confirm.`,
+    return standing(
+      `That is a position guard: repay up to ${guard.amount} ${guard.token} of your ${guard.token} debt on Aave V3, once, when your health factor falls below ${guard.healthFactorBelow}, run by Sextant while you are away (the chain holds the cap and that it is your own debt), for 30 days.`,
+      `sextant orders new --repay "${guard.amount} ${guard.token}" --when-health-below ${guard.healthFactorBelow} --days 30`,
+      '(--days: how long it waits, 1 to 31)',
+      {
+        kind: 'repay-guard',
+        amount: guard.amount,
+        asset: guard.token,
+        healthFactorBelow: guard.healthFactorBelow,
+        days: 30,
       },
-    };
+    );
   }
   const waiting = understood.intents.filter((intent) => intent.condition);
   if (waiting.length > 0) return priceOrder(understood);
@@ -80,16 +87,16 @@ export function standingOrder(understood: Understood): { stop: Answer } | undefi
     };
   }
   const days = `${schedule.times} day${schedule.times === 1 ? '' : 's'}`;
-  return {
-    stop: {
-      kind: 'answer',
-      text: `That is a standing order: swap ${amount} ${tokenIn} into ${tokenOut} every day for ${days}, run by Sextant while you are away, within limits the chain holds. Nothing is planned or sent now. Set it up with \`sextant orders new --spend "${amount} ${tokenIn}" --buy ${tokenOut} --days ${schedule.times}\` or on the page's Orders card: it shows the grant in words before you confirm.`,
-    },
-  };
+  return standing(
+    `That is a standing order: swap ${amount} ${tokenIn} into ${tokenOut} every day for ${days}, run by Sextant while you are away, within limits the chain holds.`,
+    `sextant orders new --spend "${amount} ${tokenIn}" --buy ${tokenOut} --days ${schedule.times}`,
+    '',
+    { kind: 'daily-swap', amount, spend: tokenIn, buy: tokenOut, days: schedule.times },
+  );
 }
 
 /** "Sell 1 ETH for USDC if ETH goes above 3,300": said back as the price order it is. */
-function priceOrder(understood: Understood): { stop: Answer } {
+function priceOrder(understood: Understood): StandingOrderReading {
   const [intent] = understood.intents;
   const ask = (text: string) => ({ stop: { kind: 'clarify' as const, text } });
   if (!intent?.condition || understood.intents.length !== 1 || intent.action !== 'swap') {
@@ -104,16 +111,26 @@ function priceOrder(understood: Understood): { stop: Answer } {
   // The order swaps an ERC-20: ETH is sold as WETH (wrap it first), and bought as WETH.
   const spend = tokenIn.toUpperCase() === 'ETH' ? 'WETH' : tokenIn;
   const wrap = spend !== tokenIn ? ' It sells WETH: wrap the ETH first ("wrap 1 ETH").' : '';
-  return {
-    stop: {
-      kind: 'answer',
-      text: `That is a price order: swap ${amount} ${spend} into ${tokenOut} once ${condition.token}'s price goes ${condition.direction} ${condition.price} ${tokenOut}, run by Sextant while you are away, at no less than that price (the chain holds it). Nothing is planned or sent now.${wrap} Set it up with \`sextant orders new --spend "${amount} ${spend}" --buy ${tokenOut} --when-${condition.direction} ${condition.price} --days 7\` (--days: how long it waits, 1 to 31) or on the page's Orders card: it shows the grant in words before you confirm.`,
+  return standing(
+    `That is a price order: swap ${amount} ${spend} into ${tokenOut} once ${condition.token}'s price goes ${condition.direction} ${condition.price} ${tokenOut}, run by Sextant while you are away, at no less than that price (the chain holds it), waiting 7 days.${wrap}`,
+    `sextant orders new --spend "${amount} ${spend}" --buy ${tokenOut} --when-${condition.direction} ${condition.price} --days 7`,
+    '(--days: how long it waits, 1 to 31)',
+    {
+      kind: 'price-swap',
+      amount,
+      spend,
+      buy: tokenOut,
+      days: 7,
+      when: { direction: condition.direction, price: String(condition.price) },
     },
-  };
+  );
 }
 
 /** "Claim my rewards each epoch": said back as the standing claim order it is, never claimed now. */
-function claimOrder(claims: Exclude<ClaimScheduleReading, { kind: 'none' }>, understood: Understood): { stop: Answer } {
+function claimOrder(
+  claims: Exclude<ClaimScheduleReading, { kind: 'none' }>,
+  understood: Understood,
+): StandingOrderReading {
   const ask = (text: string) => ({ stop: { kind: 'clarify' as const, text } });
   if (claims.kind === 'unclear') return ask(claims.question);
   const elsewhere = (named: string) => ({
@@ -139,10 +156,60 @@ function claimOrder(claims: Exclude<ClaimScheduleReading, { kind: 'none' }>, und
   const clock = claims.onClock
     ? ' It claims as each epoch is distributed, not by the calendar: that is when there is something new to claim.'
     : '';
+  return standing(
+    `That is a standing order: claim your Sextant rewards each time an epoch is distributed, for ${days}, run by Sextant while you are away.${clock} It needs no permission over your funds (the distributor pays your address whoever sends the claim).`,
+    `sextant orders new --claim-rewards --days ${claims.days}`,
+    '',
+    { kind: 'claim-rewards', days: claims.days },
+  );
+}
+
+/**
+ * What the stage read: its answer, and for an order it can name in full, that order and the command
+ * that sets it up (the answer as it stands names the command; `offerStandingOrder` proposes it instead
+ * where the agent can).
+ */
+export type StandingOrderReading = {
+  stop: Answer;
+  order?: { request: StandingOrderRequest; said: string; command: string; note: string };
+};
+
+function standing(said: string, command: string, note: string, request: StandingOrderRequest): StandingOrderReading {
   return {
     stop: {
       kind: 'answer',
-      text: `That is a standing order: claim your Sextant rewards each time an epoch is distributed, for ${days}, run by Sextant while you are away.${clock} It needs no permission over your funds (the distributor pays your address whoever sends the claim). Nothing is planned or sent now. Set it up with \`sextant orders new --claim-rewards --days ${claims.days}\` or on the page's Orders card: it shows the grant in words before you confirm.`,
+      text: `${said} Nothing is planned or sent now. Set it up with \`${command}\`${note ? ` ${note}` : ''}: it shows the grant in words before you confirm.`,
     },
+    order: { request, said, command, note },
   };
+}
+
+/**
+ * The answer to a standing order read in chat. Where the agent can propose orders (the server, which
+ * holds the passphrase that seals the agent key), the order is proposed, with nothing signed or sent,
+ * and the answer gives its grant in words and how to grant it: the page's Orders card or `sextant
+ * orders confirm`. Elsewhere, or when the proposal is refused (an address not on the DeleGator, a
+ * limit, a token not listed), the answer names the command, with the refusal's reason.
+ */
+export async function offerStandingOrder(
+  deps: Pick<AgentDeps, 'proposeStandingOrder'>,
+  userId: string,
+  reading: StandingOrderReading,
+): Promise<Answer> {
+  const { order } = reading;
+  if (!order || !deps.proposeStandingOrder) return reading.stop;
+  try {
+    const proposed = await deps.proposeStandingOrder(userId, order.request);
+    return {
+      kind: 'answer',
+      text: `${order.said} Nothing is planned or sent now. I proposed it as order ${proposed.id}, with nothing signed: ${proposed.words} Grant it on the page's Orders card or with \`sextant orders confirm ${proposed.id}\`; until you do, it does nothing.`,
+    };
+  } catch (error) {
+    if (!(error instanceof SextantError)) throw error;
+    const why = `${error.message}${error.hint ? ` ${error.hint}` : ''}`;
+    return {
+      kind: 'answer',
+      text: `${order.said} Nothing is planned or sent now. It could not be proposed here: ${why} Once that is settled, set it up with \`${order.command}\`${order.note ? ` ${order.note}` : ''}: it shows the grant in words before you confirm.`,
+    };
+  }
 }

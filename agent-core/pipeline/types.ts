@@ -28,7 +28,27 @@ export type AgentDeps = {
   parse: ParseFunction;
   /** The emission rewards a user can claim ("claim my rewards"); absent where none are settled. */
   rewards?: RewardsSource;
+  /**
+   * Proposes a standing order the chat read (agent-core/orders: nothing signed or sent; only the user
+   * grants it). Where the agent can run orders (the server with its passphrase); absent elsewhere, and
+   * the chat names the command instead.
+   */
+  proposeStandingOrder?: (userId: string, request: StandingOrderRequest) => Promise<{ id: string; words: string }>;
 };
+
+/** A standing order as the chat reads it, in the fields POST /v1/orders takes (orders/routes.ts). */
+export type StandingOrderRequest =
+  | { kind: 'daily-swap'; amount: string; spend: string; buy: string; days: number }
+  | {
+      kind: 'price-swap';
+      amount: string;
+      spend: string;
+      buy: string;
+      days: number;
+      when: { direction: 'above' | 'below'; price: string };
+    }
+  | { kind: 'repay-guard'; amount: string; asset: string; healthFactorBelow: string; days: number }
+  | { kind: 'claim-rewards'; days: number };
 
 /** One message from a user, as handleMessage takes it. */
 export type MessageRequest = {
