@@ -1,4 +1,15 @@
-import { type Address, erc20Abi, formatUnits, type Hex, keccak256, type LocalAccount, parseTransaction } from 'viem';
+import {
+  type Address,
+  decodeFunctionData,
+  erc20Abi,
+  formatUnits,
+  type Hex,
+  isAddressEqual,
+  keccak256,
+  type LocalAccount,
+  parseAbi,
+  parseTransaction,
+} from 'viem';
 import { DELEGATION_MANAGER_ABI, delegationHash, redeemCalldata } from '../../smart-accounts/delegations.ts';
 import { readDelegation } from '../../smart-accounts/eip7702.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
@@ -388,13 +399,19 @@ async function claimRun(
   const open = rewards.filter((r) => !r.claimed && !r.unavailable).sort((a, b) => a.epoch - b.epoch);
   if (open.length === 0) return `waiting for an epoch distributed with rewards for ${order.account}`;
   const now = env.now?.() ?? Date.now();
+  const refused: number[] = [];
   for (const reward of open) {
+    // The agent key is also the delegate of the user's other orders: whatever the rewards source hands
+    // over, it sends nothing but a claim paying this order's account (never a redemption, an approval...).
+    if ((reward.call.value ?? 0n) !== 0n || !claimPaying(reward.call.data, order.account)) {
+      refused.push(reward.epoch);
+      continue;
+    }
     const last = executions.filter(({ run }) => run.period === reward.epoch).at(-1);
     // Landed, yet open on chain: never sent again by this order (the distributor pays each claim once).
     if (last?.execution.status === 'succeeded') continue;
     if (last && last.run.attempt >= MAX_ATTEMPTS) continue;
     if (last?.run.retryAfter && now < last.run.retryAfter) continue;
-    if ((reward.call.value ?? 0n) !== 0n) continue;
     const agent = await env.agentKey(order.userId);
     if (!agent) return 'waiting for the agent key to be unlocked';
     return attempt(env, framework, order, agent, reward.epoch, (last?.run.attempt ?? 0) + 1, {
@@ -403,7 +420,23 @@ async function claimRun(
       revertHint: 'it may have been claimed meanwhile',
     });
   }
+  if (refused.length > 0) {
+    return `the call given for epoch ${refused.join(', ')} is not a claim that pays ${order.account}, so nothing was sent`;
+  }
   return `${open.length} epoch${open.length === 1 ? '' : 's'} to claim, each waiting for a back-off or given up after ${MAX_ATTEMPTS} attempts`;
+}
+
+/** A MerkleDistributor's claim (Uniswap's): it pays `account` whoever sends it. */
+const CLAIM_ABI = parseAbi(['function claim(uint256 index, address account, uint256 amount, bytes32[] merkleProof)']);
+
+/** Whether `data` is a distributor claim paying `account`. */
+function claimPaying(data: Hex, account: Address): boolean {
+  try {
+    const { args } = decodeFunctionData({ abi: CLAIM_ABI, data });
+    return isAddressEqual(args[1], account);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -444,15 +477,19 @@ async function attempt(
   };
 
   if (transaction === undefined) return fail(plan.unavailable ?? 'Its call could not be set. Nothing was sent.');
-  // The day so far: plans and order runs, this attempt's own value (recorded above) left out, since
-  // the check adds it.
-  const verdict = checkPolicy(getPolicy(env.db, order.userId), {
-    ledger: { totalUsd: valueUsd, unpriced: [] },
-    spentTodayUsd: spentToday(env.db, order.userId) - valueUsd,
-    slippages: [],
-    approvals: [],
-  });
-  if (!verdict.ok) return fail(`${verdict.message} Nothing was sent.`);
+  // A claim moves nothing out of the user's address, and the limits hold only what does: a day over
+  // its limit already (the limit lowered since) must not hold claims back until they are given up.
+  if (order.kind !== 'claim-rewards') {
+    // The day so far: plans and order runs, this attempt's own value (recorded above) left out, since
+    // the check adds it.
+    const verdict = checkPolicy(getPolicy(env.db, order.userId), {
+      ledger: { totalUsd: valueUsd, unpriced: [] },
+      spentTodayUsd: spentToday(env.db, order.userId) - valueUsd,
+      slippages: [],
+      approvals: [],
+    });
+    if (!verdict.ok) return fail(`${verdict.message} Nothing was sent.`);
+  }
   if (plan.spends) {
     const { token, amount } = plan.spends;
     const balance = await client.readContract({
