@@ -1,7 +1,7 @@
 import { type Db, migrate } from '../../common/database.ts';
 
 /** Standing orders' tables. Append new migrations; never edit a released one. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE orders (
     id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,
