@@ -1,11 +1,12 @@
 import { type Address, erc20Abi, parseEther, parseUnits } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { unlockAgentKey } from '../agent-core/orders/agent-key.ts';
+import { OrderRequestSchema, proposeOrder } from '../agent-core/orders/routes.ts';
 import { runOrders } from '../agent-core/orders/runner.ts';
 import { delegatorUser } from '../agent-core/orders/testing/delegator-user.ts';
 import { OrderResponseSchema } from '../agent-core/orders/view.ts';
 import { testAgent } from '../agent-core/testing/agent.ts';
-import { serveChatPage, snap, useChromium, WAIT } from '../app/testing/browser.ts';
+import { lastReply, send, serveChatPage, snap, useChromium, WAIT } from '../app/testing/browser.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { rewardsSource } from '../emissions/claims.ts';
 import { migrateEmissions } from '../emissions/ledger/migrations.ts';
@@ -183,6 +184,37 @@ describe('the Orders card', async () => {
     expect(await card.getByTestId('order-revoke-tx').count()).toBe(0);
     expect(await client.getBalance({ address: alice.account })).toBe(ethBefore);
     await snap(page, 'orders-claim-cancelled', page.locator('#orders-card'));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the order the chat proposed, without a reload, and grants it with the page’s button', async () => {
+    // As app/runtime.ts wires it on a server with the passphrase.
+    const userAccount = async () => ({ owner: alice.ownerAddress, account: alice.account });
+    deps.proposeStandingOrder = (userId, request) =>
+      proposeOrder(
+        { agent: deps, userAccount, passphrase: TEST_PASSPHRASE },
+        userId,
+        OrderRequestSchema.parse(request),
+      );
+    const weth = manifest.contracts.weth as Address;
+    const wethAllowance = () =>
+      client.readContract({ address: weth, abi: erc20Abi, functionName: 'allowance', args: [alice.account, router] });
+    const { context, page, errors } = await signedIn(chat);
+    await send(page, 'swap 0.01 WETH into USDC every day for 2 days');
+    const reply = await lastReply(page);
+    const text = (await reply.getByTestId('assistant-text').textContent()) ?? '';
+    const id = /I proposed it as order (ord_[0-9a-f]+)/.exec(text)?.[1];
+    expect(id, text).toBeDefined();
+    const card = page.locator(`[data-testid="order"][data-order-id="${id}"]`);
+    // Well within the card's own 30 s refresh: the chat's answer reloads it.
+    await card.waitFor({ timeout: 5_000 });
+    expect(await card.getAttribute('data-status')).toBe('proposed');
+    expect(await card.textContent()).toContain('0.01 WETH → USDC, daily for 2 days');
+    expect(await wethAllowance()).toBe(0n);
+    await card.getByTestId('order-grant').click();
+    await expect.poll(() => card.getAttribute('data-status'), WAIT).toBe('active');
+    expect(await wethAllowance()).toBe(parseEther('0.02'));
     expect(errors).toEqual([]);
     await context.close();
   });

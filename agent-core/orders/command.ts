@@ -21,6 +21,7 @@ import { confirmedAtTerminal } from '../command-session.ts';
 import { migrateAgentCore } from '../migrations.ts';
 import type { RewardsSource } from '../plan/rewards.ts';
 import { ensureAgentKey } from './agent-key.ts';
+import { MAX_CLAIM_DAYS } from './claim-rewards-grant.ts';
 import { OrderError } from './errors.ts';
 import { allowanceOf } from './grant.ts';
 import { cancelOrder, confirmOrder, pauseOrder, resumeOrder } from './lifecycle.ts';
@@ -324,13 +325,21 @@ Order ${order.id} stays proposed, with nothing signed or sent: \`sextant orders 
 `;
 }
 
+/** What the runner does for each kind, as the grant's confirmation says it. */
+const RUNNER_DOES: Record<Order['kind'], string> = {
+  'daily-swap': "makes each day's swap",
+  'price-swap': "makes the swap once the pool's average price crosses",
+  'repay-guard': 'repays once your health factor falls below the guard',
+  'claim-rewards': 'claims each epoch as it is distributed',
+};
+
 /** What a grant that was sent prints: the order's id and status, the grant's transaction, what comes next. */
 function granted(order: Order, view: ReturnType<typeof orderView>): string {
   const tx = view.grant?.txHash ? `  grant   ${view.grant.status}, tx ${view.grant.txHash}\n` : '';
   if (order.status === 'active') {
     return `Granted: order ${order.id} is active.
 ${tx}  next    ${view.nextCheck.at ? `${view.nextCheck.at}: ` : ''}${view.nextCheck.what}
-The runner ${order.kind === 'claim-rewards' ? 'claims each epoch as it is distributed' : "makes each day's swap"}: \`sextant start\` with SEXTANT_PASSPHRASE set, or \`sextant orders run\`.
+The runner ${RUNNER_DOES[order.kind]}: \`sextant start\` with SEXTANT_PASSPHRASE set, or \`sextant orders run\`.
 `;
   }
   if (order.status === 'granting') {
@@ -473,6 +482,9 @@ async function newClaimOrder(
     );
   }
   const days = parseDays(values.days as string | undefined);
+  if (days < 1 || days > MAX_CLAIM_DAYS) {
+    throw new UsageError(`A claim order runs 1 to ${MAX_CLAIM_DAYS} days, not ${days}.`);
+  }
   const user = await openUserAccount(context, (values.user as string | undefined) || undefined);
   const { db, userId, network } = user;
   try {
@@ -611,8 +623,13 @@ async function cancel(argv: string[], context: CommandContext): Promise<number> 
         return 1;
       }
     }
-    const { owner } = await unlockWithPassphrase(db, userId, 'sign the revocation');
-    const after = await cancelOrder(env, owner, userId, id);
+    // A proposal or a claim order is cancelled with nothing signed: the passphrase only when a revocation is sent.
+    const after = await cancelOrder(
+      env,
+      async () => (await unlockWithPassphrase(db, userId, 'sign the revocation')).owner,
+      userId,
+      id,
+    );
     const view = orderView(db, after, await chainTime(env));
     if (values.json) context.stdout(json({ cancelled: true, order: view }));
     else {

@@ -118,7 +118,8 @@ export function resumeOrder(env: Pick<ExecutionEnvironment, 'db'>, userId: strin
  */
 export async function cancelOrder(
   env: ExecutionEnvironment,
-  owner: LocalAccount,
+  /** The owner key, or how to open it: opened only when there is a revocation to send. */
+  owner: LocalAccount | (() => Promise<LocalAccount>),
   userId: string,
   orderId: string,
 ): Promise<Order> {
@@ -132,7 +133,7 @@ export async function cancelOrder(
     // Nothing on chain to take back: the runner stops sending claims, and that is all the order did.
     setOrderStatus(env.db, order.id, 'cancelled', ['granting', 'active', 'paused', 'stopped', 'finished'], {
       reason:
-        'Cancelled: the runner sends no more claims. The order held no permission over your address, so nothing was revoked on chain.',
+        'The runner sends no more claims. The order held no permission over your address, so nothing was revoked on chain.',
     });
     return getOrder(env.db, userId, orderId);
   }
@@ -151,7 +152,7 @@ export async function cancelOrder(
     });
     if (!disabled) live.push(delegation);
   }
-  const record = await execute(env, owner, {
+  const record = await execute(env, typeof owner === 'function' ? await owner() : owner, {
     userId,
     idempotencyKey: revocationKey(env.db, userId, order.id),
     calls: revokeCallsOf(order, live),

@@ -210,8 +210,8 @@ export function orderRoutes(deps: OrderRoutesDependencies): Hono<Env> {
   app.post('/v1/orders/:id/cancel', async (c) => {
     const userId = c.get('userId');
     const order = getOrder(db, userId, c.req.param('id'));
-    const owner = await deps.unlock(userId);
-    return c.json(await answer(await cancelOrder(deps.agent.env, owner, userId, order.id)));
+    // Unlocked only when a revocation is sent (a proposal or a claim order needs none).
+    return c.json(await answer(await cancelOrder(deps.agent.env, () => deps.unlock(userId), userId, order.id)));
   });
 
   return app;

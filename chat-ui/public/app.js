@@ -59,6 +59,7 @@ const chat = createChat({
     checkHealth();
   },
   onAccountChanged: () => panel.loadAccount(),
+  onAnswered: () => orders.load(),
 });
 
 let locked = false;

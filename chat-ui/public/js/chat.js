@@ -51,10 +51,11 @@ function rememberInAddress(id) {
 
 /**
  * @param {{ referrer?: string, onSettled: (execution: import('./plan-card.js').Execution) => void,
- *   onAccountChanged?: () => void }} hooks
+ *   onAccountChanged?: () => void, onAnswered?: () => void }} hooks
  *   referrer: the address of the front end that linked here (`?ref=`), sent with every message;
  *   onSettled: an execution reached a final status (balances and health should refresh);
- *   onAccountChanged: the account was funded from the faucet (balances should refresh)
+ *   onAccountChanged: the account was funded from the faucet (balances should refresh);
+ *   onAnswered: a turn ended in an answer (it may have proposed a standing order: the Orders card reloads)
  */
 export function createChat(hooks) {
   const messages = $('#messages');
@@ -286,6 +287,7 @@ export function createChat(hooks) {
           replaceChildren(plan, planCard(data.plan, cardHooks));
         } else if (name === 'done') {
           finish(typeof data?.kind === 'string' ? data.kind : 'answer', true);
+          if (data?.kind === 'answer') hooks.onAnswered?.();
           if (element.dataset.kind === 'clarify') input.focus();
         } else if (name === 'error') {
           showError(error, typeof data?.error === 'string' ? data.error : 'Something went wrong.', data?.hint);
