@@ -287,6 +287,21 @@ describe('a claim order under attack', () => {
     await u.done();
   });
 
+  it('runs on a network with neither the delegation framework nor an Aave market (it needs neither)', async () => {
+    const { target } = await testDistributionTarget(manifest);
+    const u = await claimOrderUser(target, rewardsSource(env.db, publicClient, env.chain.chainId, target.rewardToken));
+    const epoch = await rewardEpochFor(env.db, target, u.account);
+    // Ethereum, Base, OP and Arbitrum as the runtime knows them: no delegationFramework, and Base Sepolia no Aave.
+    const bare = {
+      ...env,
+      chain: { ...env.chain, contracts: { ...env.chain.contracts, delegationFramework: undefined, aaveV3: undefined } },
+    } as RunnerEnvironment;
+    expect(await u.outcome(bare)).toBe(`epoch ${epoch.epoch}'s claim succeeded`);
+    expect(await u.rewardBalance()).toBe(epoch.amount);
+    expect(await u.agentNonce()).toBe(1);
+    await u.done();
+  });
+
   it('claims though the day already moved more than the daily limit allows (a claim moves nothing out)', async () => {
     const { target } = await testDistributionTarget(manifest);
     const u = await claimOrderUser(target, rewardsSource(env.db, publicClient, env.chain.chainId, target.rewardToken));

@@ -87,11 +87,19 @@ export async function runOrders(env: RunnerEnvironment): Promise<RunnerReport> {
   const report: RunnerReport = [];
   const orders = liveOrders(env.db, env.chain.chainId);
   if (orders.length === 0) return report;
-  const framework = frameworkOf(env);
-  const prices = await aaveOraclePrices(env.publicClient, env.chain);
+  // Read once, and only for an order that redeems delegations: a claim order needs neither the
+  // framework nor Aave's oracle, so a network without them still runs it.
+  let redeeming: Promise<Redeeming> | undefined;
+  const needs = () => {
+    redeeming ??= (async () => ({
+      framework: frameworkOf(env),
+      prices: await aaveOraclePrices(env.publicClient, env.chain),
+    }))();
+    return redeeming;
+  };
   for (const order of orders) {
     try {
-      report.push({ orderId: order.id, outcome: await runOrder(env, framework, prices, order) });
+      report.push({ orderId: order.id, outcome: await runOrder(env, needs, order) });
     } catch (error) {
       report.push({ orderId: order.id, outcome: `not checked: ${(error as Error).message}` });
     }
@@ -99,12 +107,7 @@ export async function runOrders(env: RunnerEnvironment): Promise<RunnerReport> {
   return report;
 }
 
-async function runOrder(
-  env: RunnerEnvironment,
-  framework: Framework,
-  prices: OraclePrices,
-  order: Order,
-): Promise<string> {
+async function runOrder(env: RunnerEnvironment, needs: () => Promise<Redeeming>, order: Order): Promise<string> {
   if (order.status === 'granting') return settleGrant(env, order).status;
   const terms = order.terms;
   const block = await env.publicClient.getBlock({ blockTag: 'latest' });
@@ -133,7 +136,8 @@ async function runOrder(
     setOrderStatus(env.db, order.id, 'finished', ['active'], { reason: expiryReason(order, landed) });
     return 'finished';
   }
-  if (order.kind === 'claim-rewards') return claimRun(env, framework, order, executions);
+  if (order.kind === 'claim-rewards') return claimRun(env, order, executions);
+  const { framework, prices } = await needs();
   const todays = executions.filter(({ run }) => run.period === period);
   const last = todays.at(-1);
   if (last?.execution.status === 'succeeded')
@@ -380,7 +384,6 @@ async function guardRun(
  */
 async function claimRun(
   env: RunnerEnvironment,
-  framework: Framework,
   order: ClaimRewardsOrder,
   executions: { run: OrderRun; execution: { status: string } }[],
 ): Promise<string> {
@@ -414,7 +417,7 @@ async function claimRun(
     if (last?.run.retryAfter && now < last.run.retryAfter) continue;
     const agent = await env.agentKey(order.userId);
     if (!agent) return 'waiting for the agent key to be unlocked';
-    return attempt(env, framework, order, agent, reward.epoch, (last?.run.attempt ?? 0) + 1, {
+    return attempt(env, undefined, order, agent, reward.epoch, (last?.run.attempt ?? 0) + 1, {
       call: { to: reward.call.to, data: reward.call.data },
       valueUsd: 0,
       revertHint: 'it may have been claimed meanwhile',
@@ -445,7 +448,8 @@ function claimPaying(data: Hex, account: Address): boolean {
  */
 async function attempt(
   env: RunnerEnvironment,
-  framework: Framework,
+  /** The delegation framework an order's redemption goes through; none for a claim order. */
+  framework: Framework | undefined,
   order: Order,
   agent: LocalAccount,
   period: number,
@@ -460,14 +464,20 @@ async function attempt(
   if (order.kind === 'claim-rewards') transaction = plan.call;
   else {
     const delegation = order.delegations[period];
-    if (!delegation) return `no delegation for ${runLabel(order, period)}`;
+    if (!delegation || !framework) return `no delegation for ${runLabel(order, period)}`;
     transaction = plan.call && { to: framework.delegationManager, data: redeemCalldata([delegation], plan.call) };
   }
   const { run, execution, created } = insertRun(env.db, order, {
     period,
     attempt: attemptNumber,
     valueUsd,
-    calls: [{ to: transaction?.to ?? framework.delegationManager, value: 0n, data: transaction?.data ?? '0x' }],
+    calls: [
+      {
+        to: transaction?.to ?? framework?.delegationManager ?? order.agent,
+        value: 0n,
+        data: transaction?.data ?? '0x',
+      },
+    ],
   });
   if (!created) return `${runLabel(order, period)} already started`;
   const fail = (reason: string): string => {
@@ -593,6 +603,8 @@ async function attempt(
 }
 
 type Framework = { delegationManager: Address; deleGator: Address };
+/** What the orders that redeem delegations need from the network. */
+type Redeeming = { framework: Framework; prices: OraclePrices };
 
 const RUN_NOUNS: Record<Order['kind'], string> = {
   'daily-swap': "day's swap",
