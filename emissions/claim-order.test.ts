@@ -134,6 +134,22 @@ describe('a claim order', () => {
     expect(await publicClient.getTransactionCount({ address: agent })).toBe(0);
   });
 
+  it('refuses to grant a second claim order proposed before the first was granted, with nothing sent', async () => {
+    const { target } = await testDistributionTarget(manifest);
+    const rewards = rewardsSource(env.db, publicClient, env.chain.chainId, target.rewardToken);
+    const { userId, owner, ownerAddress: address } = await delegatorUser(env, manifest);
+    await withAgentKey(env, userId);
+    const first = await proposeClaimRewards(env, rewards, userId, address, { days: 5 });
+    const second = await proposeClaimRewards(env, rewards, userId, address, { days: 5 });
+    const sent = await publicClient.getTransactionCount({ address });
+    expect((await confirmOrder(env, owner, userId, first.id)).status).toBe('active');
+    await expect(confirmOrder(env, owner, userId, second.id)).rejects.toThrow(
+      new RegExp(`Order ${first.id} \\(active\\) already claims your rewards`),
+    );
+    expect(await publicClient.getTransactionCount({ address })).toBe(sent + 1);
+    expect(getOrder(env.db, userId, second.id).status).toBe('proposed');
+  });
+
   it('stops with the reason when the network’s reward token is no longer the one it claims', async () => {
     const { target } = await testDistributionTarget(manifest);
     const rewards = rewardsSource(env.db, publicClient, env.chain.chainId, target.rewardToken);

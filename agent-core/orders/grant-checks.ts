@@ -80,8 +80,26 @@ export function assertNoSharedAllowance(
  * run), and no other grant may share its allowance.
  */
 export function assertGrantable(db: Db, order: Order, chainTime: bigint): void {
-  // A claim order signs no delegation and sets no allowance: nothing of this can happen to it.
-  if (order.kind === 'claim-rewards') return;
+  if (order.kind === 'claim-rewards') {
+    // It signs no delegation and sets no allowance; but two granted claim orders would only race each
+    // other for the same claims, each paying gas for the reverts of the other's.
+    const other = listOrders(db, order.userId).find(
+      (o) =>
+        o.id !== order.id &&
+        o.kind === 'claim-rewards' &&
+        o.chainId === order.chainId &&
+        ['granting', 'active', 'paused'].includes(o.status),
+    );
+    if (other) {
+      throw new OrderError(
+        `Order ${other.id} (${other.status}) already claims your rewards as each epoch is distributed.`,
+        {
+          hint: `Cancel one of them (\`sextant orders cancel ${order.id}\` drops this proposal).`,
+        },
+      );
+    }
+    return;
+  }
   const first = order.delegations[0];
   const firstEnds = first ? windowEnd(order.terms, first) : undefined;
   if (firstEnds !== undefined && firstEnds <= chainTime) {
