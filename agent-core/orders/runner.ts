@@ -79,6 +79,8 @@ export type RunnerReport = { orderId: string; outcome: string }[];
 /** A period's run is tried at most this many times; the first retry waits a minute, then doubling. */
 export const MAX_ATTEMPTS = 3;
 const FIRST_BACKOFF_MS = 60_000;
+/** How long a pass waits for the receipt of a run the node already has before moving on. */
+const IN_FLIGHT_WAIT_MS = 5_000;
 /** Added to 120% of the estimate, as for a transaction the user's address sends (self-sent.ts). */
 const GAS_MARGIN = 10_000n;
 
@@ -200,16 +202,23 @@ async function settleInFlight(
     return `${day} interrupted before signing; nothing was sent`;
   }
   const signed = execution.signedTransaction;
-  const receipt = await client.getTransactionReceipt({ hash: execution.txHash }).catch(() => undefined);
+  const hash = execution.txHash;
+  let receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined);
+  const known = !receipt && (await client.getTransaction({ hash }).catch(() => undefined)) !== undefined;
+  // The node has it and is about to include it (a block being mined as the pass looks): a moment's
+  // wait settles it now instead of a pass later.
+  if (known) {
+    receipt = await client
+      .waitForTransactionReceipt({ hash, timeout: IN_FLIGHT_WAIT_MS, pollingInterval: env.pollingIntervalMs })
+      .catch(() => undefined);
+  }
   if (receipt) {
     await recordTransactionReceipt(env, execution.id, receipt, execution.calls);
     const settled = getExecution(env.db, order.userId, execution.id);
     if (settled.status !== 'succeeded') backOff(env, run);
     return `${day} ${settled.status}`;
   }
-  if (await client.getTransaction({ hash: execution.txHash }).catch(() => undefined)) {
-    return `${day} sent, waiting for it to land`;
-  }
+  if (known) return `${day} sent, waiting for it to land`;
   const { nonce } = parseTransaction(signed);
   const used = (await client.getTransactionCount({ address: order.agent, blockTag: 'latest' })) > (nonce ?? 0);
   if (used) {
