@@ -145,10 +145,19 @@ describe('sextant orders new --claim-rewards', () => {
     } finally {
       db2.close();
     }
+    // The pass claims nothing more; what it does is send the agent key's unused gas back to the
+    // account (a SimpleAccount: its receive takes it), once.
+    const accountEth = await publicClient.getBalance({ address: account });
+    const agentEth = await publicClient.getBalance({ address: order.agent });
     const after = await sextant(['orders', 'run', '--json'], env);
-    expect(JSON.parse(after.stdout).orders).toEqual([]);
+    expect(JSON.parse(after.stdout).orders).toMatchObject([
+      { orderId: order.id, outcome: expect.stringMatching(/^its agent key returned 0\.\d+ ETH of unused gas to /) },
+    ]);
     expect(await rewardBalance()).toBe(before + epoch.amount);
-    expect(await publicClient.getTransactionCount({ address: order.agent })).toBe(1);
+    expect(await publicClient.getTransactionCount({ address: order.agent })).toBe(2);
+    const returned = (await publicClient.getBalance({ address: account })) - accountEth;
+    expect(returned).toBeGreaterThan((agentEth * 9n) / 10n);
+    expect(JSON.parse((await sextant(['orders', 'run', '--json'], env)).stdout).orders).toEqual([]);
   }, 180_000);
 
   it('shown without --yes is only proposed, with nothing sent; confirmed later from the SimpleAccount, it says what the runner does', async () => {

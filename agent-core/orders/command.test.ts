@@ -142,6 +142,10 @@ describe('sextant orders', () => {
     expect(await allowance(address)).toBe(0n);
     const after = JSON.parse((await sextant(['orders', 'show', id, '--json'], env)).stdout).order;
     expect(after).toMatchObject({ status: 'cancelled', revoke: { status: 'succeeded' } });
+    // The next pass sends the agent key's unused gas back to the address, once.
+    expect((await sextant(['orders', 'run'], env)).stdout).toMatch(
+      new RegExp(`^${id} {2}its agent key returned 0\\.\\d+ ETH of unused gas to ${address}`, 'm'),
+    );
     expect((await sextant(['orders', 'run'], env)).stdout).toContain('No live standing orders on');
     expect(await balanceOf(usdc.address, address)).toBe(usdcBefore - parseUnits('50', usdc.decimals));
   });

@@ -3,6 +3,7 @@ import type { Db } from '../../common/database.ts';
 import { WrongPassphraseError } from '../../smart-accounts/errors.ts';
 import { type ReconcileReport, reconcileExecutions } from '../../smart-accounts/reconcile.ts';
 import { unlockAgentKey } from './agent-key.ts';
+import { returnIdleAgentGas } from './return-agent-gas.ts';
 import { type RunnerEnvironment, type RunnerReport, runOrders } from './runner.ts';
 
 /**
@@ -50,11 +51,13 @@ export type OrderPass = { reconciled?: ReconcileReport; orders: RunnerReport };
 
 /**
  * One pass as `sextant orders run` makes it: with `reconcile`, every execution left in flight (a
- * run, a grant, a plan) is settled from the chain first, without waiting on any; then runOrders.
+ * run, a grant, a plan) is settled from the chain first, without waiting on any; then runOrders;
+ * then the unused gas of agent keys no order needs any more goes back to their users.
  */
 export async function orderPass(env: RunnerEnvironment, options: { reconcile?: boolean } = {}): Promise<OrderPass> {
   const reconciled = options.reconcile ? await reconcileExecutions(env, { waitMs: 0 }) : undefined;
-  return { ...(reconciled ? { reconciled } : {}), orders: await runOrders(env) };
+  const orders = await runOrders(env);
+  return { ...(reconciled ? { reconciled } : {}), orders: [...orders, ...(await returnIdleAgentGas(env))] };
 }
 
 /**
