@@ -1,3 +1,4 @@
+import { isDevnetSlug } from '../common/chains/registry.ts';
 import { asksForHelp, type Command, type CommandContext, UsageError } from '../common/command.ts';
 import { describeError } from '../common/errors.ts';
 import { loadDotEnv, loadSettings, type Settings } from '../common/settings.ts';
@@ -179,11 +180,11 @@ export function settingsInForce(): string {
   } catch (error) {
     return `Settings in force: unreadable. ${describeError(error)}`;
   }
-  const devnet = settings.chain === 'devnet';
+  const devnet = isDevnetSlug(settings.chain);
   const rpc = settings.rpcUrl
     ? originOnly(settings.rpcUrl)
     : devnet
-      ? `unset: the embedded devnet's anvil on 127.0.0.1:${settings.devnet.anvilPort}`
+      ? `unset: the embedded devnet's anvil on 127.0.0.1:${settings.chain === 'devnet' ? settings.devnet.anvilPort : (settings.devnet.l2?.anvilPort ?? 'none: DEVNET_L2=0')}`
       : `unset: CHAIN=${settings.chain} needs it`;
   return `Settings in force (environment, .env, defaults):
   CHAIN        ${settings.chain}

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { requireKnownNetwork } from '../common/chains/registry.ts';
+import { isDevnetSlug, requireKnownNetwork } from '../common/chains/registry.ts';
 import { UsageError } from '../common/command.ts';
 import { SextantError } from '../common/errors.ts';
 import type { Network } from '../common/network.ts';
@@ -11,18 +11,22 @@ import { manifestPath, manifestToChain, readManifest } from '../devnet/manifest.
  * with `sextant devnet` or `npm start`); elsewhere, the registry's entry and RPC_URL.
  */
 export function resolveNetwork(settings: Settings): Network {
-  if (settings.chain === 'devnet') {
-    if (!existsSync(manifestPath(settings.dataDir))) {
+  if (isDevnetSlug(settings.chain)) {
+    const slug = settings.chain;
+    if (!existsSync(manifestPath(settings.dataDir, slug))) {
       // Not a usage error (exit 1, not 2): the command is right, the devnet is not there yet.
       throw new SextantError(
-        `CHAIN=devnet (the default), and there is no devnet manifest at ${manifestPath(settings.dataDir)}.`,
+        `CHAIN=${slug}${slug === 'devnet' ? ' (the default)' : ''}, and there is no devnet manifest at ${manifestPath(settings.dataDir, slug)}.`,
         {
           code: 'no-devnet',
-          hint: 'Start the devnet with this DATA_DIR (`sextant devnet`, or `npm start`), or set DATA_DIR to the one it runs with; on a real network, set CHAIN (`sextant chains`) and RPC_URL.',
+          hint:
+            slug === 'devnet'
+              ? 'Start the devnet with this DATA_DIR (`sextant devnet`, or `npm start`), or set DATA_DIR to the one it runs with; on a real network, set CHAIN (`sextant chains`) and RPC_URL.'
+              : 'Start the devnet with its second chain (`sextant devnet` or `npm start`, with DEVNET_L2 unset or 1) and this DATA_DIR.',
         },
       );
     }
-    const manifest = readManifest(settings.dataDir);
+    const manifest = readManifest(settings.dataDir, slug);
     return {
       chain: manifestToChain(manifest),
       rpcUrl: manifest.rpcUrl,

@@ -5,6 +5,7 @@ import { conversationRoutes } from '../agent-core/conversations/routes.ts';
 import { mcpRoutes } from '../agent-core/mcp/routes.ts';
 import { orderRoutes } from '../agent-core/orders/routes.ts';
 import { type AgentRoutesDependencies, agentRoutes } from '../agent-core/routes.ts';
+import { isDevnetSlug } from '../common/chains/registry.ts';
 import { SextantError } from '../common/errors.ts';
 import { errorBody } from '../common/http-edge.ts';
 import { assertPortFree } from '../common/ports.ts';
@@ -99,7 +100,7 @@ export function createApp(deps: AppDependencies): Hono {
     app.route(
       '/',
       faucetRoutes({
-        isDevnet: deps.chain.slug === 'devnet',
+        isDevnet: isDevnetSlug(deps.chain.slug),
         rpcUrl: deps.rpcUrl,
         env: deps.agent.agent.env,
         userAccount: deps.agent.userAccount,

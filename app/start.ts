@@ -7,6 +7,7 @@ import {
   startOrderRunner,
 } from '../agent-core/orders/schedule.ts';
 import { chatUiRoutes } from '../chat-ui/routes.ts';
+import { isDevnetSlug } from '../common/chains/registry.ts';
 import type { Chain } from '../common/chains/types.ts';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
@@ -71,13 +72,20 @@ export const startCommand: Command = {
 
     let devnet: Devnet | undefined;
     let deps: HealthDependencies & { chain: Chain };
-    if (settings.chain === 'devnet') {
+    if (isDevnetSlug(settings.chain)) {
       devnet = await startDevnetWithProgress(devnetOptionsFrom(settings), stderr);
-      const chain = manifestToChain(devnet.manifest);
+      // The home chain: the devnet's first, or its second with CHAIN=devnet-l2.
+      const home = settings.chain === 'devnet' ? devnet.manifest : devnet.l2?.manifest;
+      if (!home) {
+        await devnet.stop();
+        throw new UsageError('CHAIN=devnet-l2 selects the devnet’s second chain, and DEVNET_L2=0 turns it off.', {
+          hint: 'Unset DEVNET_L2 (or set it to 1), or unset CHAIN.',
+        });
+      }
       deps = {
-        chain,
-        rpcUrl: devnet.manifest.rpcUrl,
-        bundlerUrl: devnet.manifest.bundlerUrl,
+        chain: manifestToChain(home),
+        rpcUrl: home.rpcUrl,
+        bundlerUrl: home.bundlerUrl,
         llm: () => detectLlm(settings.ollama),
       };
     } else {
@@ -92,7 +100,7 @@ export const startCommand: Command = {
       rpcUrl: deps.rpcUrl,
       bundlerUrl: deps.bundlerUrl ?? '',
       paymasterUrl: settings.paymasterUrl,
-      isDevnet: settings.chain === 'devnet',
+      isDevnet: isDevnetSlug(settings.chain),
     };
     // With or without a bundler: a transaction an address in EIP-7702 mode sent itself (no bundler)
     // is settled from the chain alone, and so is an operation once its nonce is used.
@@ -163,7 +171,7 @@ export const startCommand: Command = {
   mcp      ${server.url}/mcp (MCP over streamable HTTP; give agents the MCP token, \`sextant token --mcp\`: it builds plans, never confirms them)
   llm      ${llm.provider === 'ollama' ? `Ollama ${llm.model} at ${llm.host}` : `embedded parser — ${llm.detail}`}
 ${keys ? `  keys     ${keys}\n` : ''}  orders   ${ordersLine}
-${network.isDevnet ? `  funds    test funds: \`sextant faucet\` (another terminal), or the page's "Get test funds" button\n` : ''}Press Ctrl-C to stop.
+${network.isDevnet ? `  funds    test funds: \`sextant faucet\` (another terminal), or the page's "Get test funds" button\n` : ''}${devnet?.l2 ? `  chains   ${devnet.manifest.name} ${devnet.manifest.chainId} at ${devnet.manifest.rpcUrl}; ${devnet.l2.manifest.name} ${devnet.l2.manifest.chainId} at ${devnet.l2.manifest.rpcUrl} (CHAIN=devnet-l2 acts there)\n` : ''}Press Ctrl-C to stop.
 `);
     return serveUntilStopped(
       stderr,
@@ -191,7 +199,7 @@ function startStandingOrders(
   stderr: (text: string) => void,
   passphrase: string | undefined = process.env.SEXTANT_PASSPHRASE,
 ): { orders: { stop: () => Promise<void> } | undefined; line: string } {
-  const seconds = ordersIntervalSeconds(settings.ordersIntervalSeconds, { isDevnet: settings.chain === 'devnet' });
+  const seconds = ordersIntervalSeconds(settings.ordersIntervalSeconds, { isDevnet: isDevnetSlug(settings.chain) });
   if (seconds === 0) return { orders: undefined, line: 'the runner is off (ORDERS_INTERVAL_SECONDS=0)' };
   if (!passphrase) {
     return {

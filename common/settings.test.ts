@@ -14,7 +14,13 @@ describe('loadSettings', () => {
       dataDir: resolve('.sextant'),
       host: '127.0.0.1',
       port: 8787,
-      devnet: { anvilPort: 8545, bundlerPort: 4337, paymasterPort: 4338, blockTimeSeconds: 0 },
+      devnet: {
+        anvilPort: 8545,
+        bundlerPort: 4337,
+        paymasterPort: 4338,
+        blockTimeSeconds: 0,
+        l2: { chainId: 31338, anvilPort: 8546, bundlerPort: 4339, paymasterPort: 4340 },
+      },
       ollama: { host: 'http://127.0.0.1:11434', model: 'qwen2.5:7b-instruct' },
       user: 'default',
       unlockIdleMinutes: 15,
@@ -82,11 +88,14 @@ describe('loadSettings', () => {
       expect((error as SettingsError).hint).toContain('.env.example');
     }
     expect(() => loadSettings({ DEVNET_ANVIL_PORT: '70000' })).toThrow(/port number from 1 to 65535/);
+    expect(loadSettings({ DEVNET_L2: '0' }).devnet.l2).toBeUndefined();
+    expect(() => loadSettings({ DEVNET_L2: 'yes' })).toThrow(/DEVNET_L2="yes" is not valid: expected 1/);
+    expect(() => loadSettings({ DEVNET_L2_CHAIN_ID: '31337' })).toThrow(/other than the devnet’s own 31337/);
   });
 
   it('documents every setting in .env.example', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
-    const documented = new Set([...example.matchAll(/^#?\s*([A-Z_]+)=/gm)].map((match) => match[1]));
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]));
     expect(SETTING_NAMES.length).toBeGreaterThan(10);
     for (const name of SETTING_NAMES) expect(documented.has(name), `${name} is missing from .env.example`).toBe(true);
   });

@@ -26,6 +26,17 @@ const SettingsSchema = z.object({
   DEVNET_BUNDLER_PORT: port.default(4337),
   DEVNET_PAYMASTER_PORT: port.default(4338),
   DEVNET_BLOCK_TIME: z.coerce.number().min(0).default(0),
+  // The devnet's second chain, an L2-like one (`devnet-l2`): on unless DEVNET_L2=0.
+  DEVNET_L2: z.enum(['0', '1'], { error: 'expected 1 (run the second chain) or 0 (do not)' }).default('1'),
+  DEVNET_L2_CHAIN_ID: z.coerce
+    .number({ error: 'expected a chain id' })
+    .int('expected a whole number')
+    .min(1, 'expected a chain id above 0')
+    .refine((id) => id !== 31337, 'expected a chain id other than the devnet’s own 31337')
+    .default(31338),
+  DEVNET_L2_ANVIL_PORT: port.default(8546),
+  DEVNET_L2_BUNDLER_PORT: port.default(4339),
+  DEVNET_L2_PAYMASTER_PORT: port.default(4340),
   // Accepts what Ollama's own OLLAMA_HOST accepts: "0.0.0.0", "127.0.0.1:11434", "http://host:port".
   OLLAMA_HOST: z.string().min(1).default('http://127.0.0.1:11434'),
   OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
@@ -67,7 +78,14 @@ export type Settings = {
   dataDir: string;
   host: string;
   port: number;
-  devnet: { anvilPort: number; bundlerPort: number; paymasterPort: number; blockTimeSeconds: number };
+  devnet: {
+    anvilPort: number;
+    bundlerPort: number;
+    paymasterPort: number;
+    blockTimeSeconds: number;
+    /** The second chain (`devnet-l2`); undefined with DEVNET_L2=0. */
+    l2: { chainId: number; anvilPort: number; bundlerPort: number; paymasterPort: number } | undefined;
+  };
   ollama: { host: string; model: string };
   /** The local user the CLI acts as (`--user` overrides it). */
   user: string;
@@ -107,6 +125,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       bundlerPort: s.DEVNET_BUNDLER_PORT,
       paymasterPort: s.DEVNET_PAYMASTER_PORT,
       blockTimeSeconds: s.DEVNET_BLOCK_TIME,
+      l2:
+        s.DEVNET_L2 === '1'
+          ? {
+              chainId: s.DEVNET_L2_CHAIN_ID,
+              anvilPort: s.DEVNET_L2_ANVIL_PORT,
+              bundlerPort: s.DEVNET_L2_BUNDLER_PORT,
+              paymasterPort: s.DEVNET_L2_PAYMASTER_PORT,
+            }
+          : undefined,
     },
     ollama: { host: normalizeOllamaHost(s.OLLAMA_HOST), model: s.OLLAMA_MODEL },
     user: s.SEXTANT_USER,

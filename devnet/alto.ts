@@ -34,9 +34,11 @@ export async function startAlto(options: {
   entryPoints: readonly Address[];
   executorPrivateKey: Hex;
   utilityPrivateKey: Hex;
+  /** The setting that names the port, for the message when it is taken. */
+  portSetting?: string;
 }): Promise<Alto> {
   const cli = altoCliPath();
-  await assertPortFree(options.host, options.port, 'the Alto bundler', 'DEVNET_BUNDLER_PORT');
+  await assertPortFree(options.host, options.port, 'the Alto bundler', options.portSetting ?? 'DEVNET_BUNDLER_PORT');
   const args = [
     '--import',
     new URL('./alto-listen-host.mjs', import.meta.url).href,

@@ -41,13 +41,18 @@ export function anvilBinaryPath(): string {
 export async function startAnvil(options: {
   host: string;
   port: number;
+  /** The devnet's own (31337) unless given: the L2-like chain has its own. */
+  chainId?: number;
+  /** The setting that names the port, for the message when it is taken. */
+  portSetting?: string;
   binary?: string;
   env?: NodeJS.ProcessEnv;
 }): Promise<Anvil> {
   const binary = options.binary ?? anvilBinaryPath();
-  await assertPortFree(options.host, options.port, 'anvil', 'DEVNET_ANVIL_PORT');
+  await assertPortFree(options.host, options.port, 'anvil', options.portSetting ?? 'DEVNET_ANVIL_PORT');
   // Automine: every transaction is mined at once (startDevnet switches to interval mining later if asked).
-  const args = ['--host', options.host, '--port', String(options.port), '--chain-id', String(DEVNET_CHAIN_ID)];
+  const chainId = options.chainId ?? DEVNET_CHAIN_ID;
+  const args = ['--host', options.host, '--port', String(options.port), '--chain-id', String(chainId)];
   // Keep the last states in memory and none on disk. By default anvil moves older states to
   // ~/.foundry/anvil/tmp, which grows by gigabytes over a day of tests and is left behind when anvil
   // is killed; nothing in Sextant reads state at an old block (reconcile reads old block headers only).

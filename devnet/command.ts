@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { isDevnetSlug } from '../common/chains/registry.ts';
 import { type Command, parseCommandArgs, parsePort, serveUntilStopped, UsageError } from '../common/command.ts';
 import type { Settings } from '../common/settings.ts';
 import { type Devnet, type DevnetOptions, startDevnet } from './devnet.ts';
@@ -10,6 +11,11 @@ Starts the embedded devnet and keeps it running until Ctrl-C: anvil (chain id 31
 deployed from their npm artifacts (EntryPoint v0.7/v0.8, SimpleAccountFactory, WETH9, USDC, USDT,
 DAI, WBTC, Uniswap V3 with seeded pools, Aave V3), and the Alto bundler. Writes the manifest and the
 token list into the data directory (DATA_DIR/devnet/).
+
+Beside it, unless DEVNET_L2=0, a second, L2-like chain (devnet-l2, chain id DEVNET_L2_CHAIN_ID, 31338)
+with its own anvil (DEVNET_L2_ANVIL_PORT, 8546), the same protocols at the same addresses, and its
+own Alto (DEVNET_L2_BUNDLER_PORT, 4339) and paymaster (DEVNET_L2_PAYMASTER_PORT, 4340); its manifest
+goes to DATA_DIR/devnet-l2/. CHAIN=devnet-l2 makes it the chain Sextant acts on.
 
 Options:
   --json               print the manifest as JSON on stdout once ready (progress stays on stderr)
@@ -40,7 +46,7 @@ export const devnetCommand: Command = {
       'rpc-url': { type: 'string' },
       'bundler-url': { type: 'string' },
     });
-    if (settings.chain !== 'devnet') {
+    if (!isDevnetSlug(settings.chain)) {
       throw new UsageError(`CHAIN is "${settings.chain}", and the devnet is a chain of its own.`, {
         hint: 'Unset CHAIN (or set CHAIN=devnet) to run the devnet.',
       });
@@ -78,6 +84,7 @@ export function devnetOptionsFrom(settings: Settings): DevnetOptions {
     blockTimeSeconds: settings.devnet.blockTimeSeconds,
     rpcUrl: settings.rpcUrl,
     bundlerUrl: settings.bundlerUrl,
+    l2: settings.devnet.l2,
     dataDir: settings.dataDir,
   };
 }
@@ -113,5 +120,15 @@ export function describeDevnet(devnet: Devnet, dataDir: string): string {
   delegation DelegationManager ${manifest.contracts.delegation.delegationManager} (MetaMask 1.3.0, with its caveat enforcers)
   tokens     ${tokens}
   manifest   ${relative(process.cwd(), manifestPath(dataDir)) || manifestPath(dataDir)}
+${devnet.l2 ? describeL2(devnet.l2, dataDir) : '  second chain  none (DEVNET_L2=0)\n'}`;
+}
+
+function describeL2(l2: NonNullable<Devnet['l2']>, dataDir: string): string {
+  const path = manifestPath(dataDir, 'devnet-l2');
+  return `Sextant devnet L2 (CHAIN=devnet-l2; the same protocols at the same addresses)
+  chain      ${l2.manifest.chainId} at ${l2.manifest.rpcUrl}
+  bundler    ${l2.manifest.bundlerUrl} (Alto)
+  paymaster  ${l2.manifest.paymasterUrl ?? 'none'}
+  manifest   ${relative(process.cwd(), path) || path}
 `;
 }

@@ -5,6 +5,7 @@ import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
 import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { type Alto, startAlto } from './alto.ts';
 import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from './anvil.ts';
+import type { SupervisedProcess } from './child-process.ts';
 import { deployAaveV3 } from './deploy-aave-v3.ts';
 import { deployBundleGuard } from './deploy-bundle-guard.ts';
 import { deployDelegationFramework } from './deploy-delegation-framework.ts';
@@ -14,7 +15,7 @@ import { deployTokens } from './deploy-tokens.ts';
 import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
 import { createDeployer, type Deployer } from './deployer.ts';
 import { ChildProcessError, DevnetError } from './errors.ts';
-import { type DevnetManifest, writeManifest } from './manifest.ts';
+import { type DevnetManifest, type DevnetSlug, writeManifest } from './manifest.ts';
 import { type MockPaymaster, startMockPaymaster } from './paymaster.ts';
 import { seedUniswapV3Pools } from './seed-uniswap-v3.ts';
 
@@ -29,102 +30,98 @@ export type DevnetOptions = {
   rpcUrl?: string;
   /** Use this running bundler instead of starting Alto. */
   bundlerUrl?: string;
-  /** Where to write the manifest and token list; nothing is written when absent. */
+  /**
+   * The second, L2-like chain (`devnet-l2`), started beside the first with its own anvil, the same
+   * protocols at the same addresses, and its own Alto and paymaster; none when absent, and none when
+   * joining a running chain (`rpcUrl`): a devnet joined is joined as it is.
+   */
+  l2?: { chainId: number; anvilPort: number; bundlerPort: number; paymasterPort: number } | undefined;
+  /** Where to write the manifests and token lists; nothing is written when absent. */
   dataDir?: string;
   progress?: (message: string) => void;
 };
 
-export type Devnet = {
+/** One of the devnet's chains, as it runs. */
+export type DevnetChain = {
   manifest: DevnetManifest;
-  /** What deployment did on this start: contracts deployed and reused, transactions sent. */
-  deployment: Deployer['stats'];
   anvil: Anvil | undefined;
   alto: Alto | undefined;
   paymaster: MockPaymaster | undefined;
+};
+
+export type Devnet = DevnetChain & {
+  /** The second chain, when it was asked for. */
+  l2: DevnetChain | undefined;
+  /** What deployment did on this start, both chains together: contracts deployed and reused, transactions sent. */
+  deployment: Deployer['stats'];
   /** Stops what this devnet started (never a chain or bundler it was only pointed at). */
   stop(): Promise<void>;
-  /** Resolves, with what happened, if anvil or Alto ends while the devnet runs (not on stop()). */
+  /** Resolves, with what happened, if an anvil or an Alto ends while the devnet runs (not on stop()). */
   crashed: Promise<string>;
 };
 
-/** Starts (or joins) the devnet: anvil, the protocols, Alto; then writes the manifest. */
+/** What one chain of the devnet is, before it runs. */
+type ChainPlan = {
+  slug: DevnetSlug;
+  name: string;
+  chainId: number;
+  anvilPort: number;
+  bundlerPort: number;
+  paymasterPort: number;
+  /** The settings that name its ports, for the message when one is taken. */
+  portSettings: { anvil: string; bundler: string; paymaster: string };
+  rpcUrl?: string | undefined;
+  bundlerUrl?: string | undefined;
+};
+
+/**
+ * Starts (or joins) the devnet: for each chain, anvil, the protocols, Alto; then writes each chain's
+ * manifest. The second chain, when asked for, starts at the same time as the first.
+ */
 export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const host = options.host ?? '127.0.0.1';
   const progress = options.progress ?? (() => {});
-  let anvil: Anvil | undefined;
-  let alto: Alto | undefined;
-  let paymaster: MockPaymaster | undefined;
+  const children: { stop(): Promise<void>; process: SupervisedProcess | undefined }[] = [];
   let stopping = false;
   const stop = async () => {
     stopping = true;
-    await paymaster?.stop();
-    await alto?.process.stop();
-    await anvil?.process.stop();
+    // Paymasters and bundlers before the chains they use.
+    for (const child of [...children].reverse()) await child.stop();
   };
-  try {
-    let rpcUrl = options.rpcUrl;
-    if (rpcUrl === undefined) {
-      progress(`anvil: starting on ${host}:${options.anvilPort}`);
-      // Automine while deploying (147 transactions would otherwise wait a block each); the block
-      // time, if any, starts once the protocols are in place.
-      anvil = await startAnvil({ host, port: options.anvilPort });
-      rpcUrl = anvil.rpcUrl;
-    } else {
-      progress(`chain: using ${rpcUrl}`);
-    }
-    const chainId = await readChainId(rpcUrl);
-    if (chainId !== DEVNET_CHAIN_ID) {
-      const known = findKnownNetwork(chainId);
-      throw new DevnetError(
-        `The chain at ${redactUrl(rpcUrl)} is chain ${chainId}${known ? ` (${known.name})` : ''}, not a devnet (${DEVNET_CHAIN_ID}); the devnet deploys test contracts with public keys, so it refuses.`,
-        {
-          hint: known
-            ? `To use ${known.name}, set CHAIN=${known.slug}. To run the devnet, unset RPC_URL.`
-            : 'Point RPC_URL at an anvil devnet, or unset it to let the devnet start its own.',
-        },
-      );
-    }
-    const deployer = createDeployer({
-      rpcUrl,
-      chain: toViemChain(chainId, rpcUrl),
-      admin: devnetAccount('admin'),
-      progress,
+  const plans: ChainPlan[] = [
+    {
+      slug: 'devnet',
+      name: 'Sextant devnet',
+      chainId: DEVNET_CHAIN_ID,
+      anvilPort: options.anvilPort,
+      bundlerPort: options.bundlerPort,
+      paymasterPort: options.paymasterPort,
+      portSettings: { anvil: 'DEVNET_ANVIL_PORT', bundler: 'DEVNET_BUNDLER_PORT', paymaster: 'DEVNET_PAYMASTER_PORT' },
+      rpcUrl: options.rpcUrl,
+      bundlerUrl: options.bundlerUrl,
+    },
+  ];
+  if (options.l2 && options.rpcUrl === undefined) {
+    plans.push({
+      slug: 'devnet-l2',
+      name: 'Sextant devnet L2',
+      ...options.l2,
+      portSettings: {
+        anvil: 'DEVNET_L2_ANVIL_PORT',
+        bundler: 'DEVNET_L2_BUNDLER_PORT',
+        paymaster: 'DEVNET_L2_PAYMASTER_PORT',
+      },
     });
-    const deployed = await deployProtocols(deployer);
-    if (anvil && (options.blockTimeSeconds ?? 0) > 0) {
-      await jsonRpc(rpcUrl, 'evm_setIntervalMining', [options.blockTimeSeconds]);
-    }
-
-    let bundlerUrl = options.bundlerUrl;
-    if (bundlerUrl === undefined) {
-      progress(`alto: starting the bundler on ${host}:${options.bundlerPort}`);
-      alto = await startAlto({
-        host,
-        port: options.bundlerPort,
-        rpcUrl,
-        entryPoints: [deployed.contracts.entryPointV07, deployed.contracts.entryPointV08],
-        executorPrivateKey: devnetPrivateKey('bundlerExecutor'),
-        utilityPrivateKey: devnetPrivateKey('bundlerUtility'),
-      });
-      bundlerUrl = alto.bundlerUrl;
-      progress(`paymaster: starting the mock paymaster on ${host}:${options.paymasterPort}`);
-      paymaster = await startMockPaymaster({ host, port: options.paymasterPort, rpcUrl, bundlerUrl });
-    } else {
-      progress(`bundler: using ${bundlerUrl}`);
-    }
-
-    const manifest: DevnetManifest = {
-      version: 1,
-      chainId,
-      rpcUrl,
-      bundlerUrl,
-      paymasterUrl: paymaster?.paymasterUrl ?? null,
-      admin: deployer.admin.address,
-      ...deployed,
-    };
-    if (options.dataDir) writeManifest(options.dataDir, manifest);
+  }
+  const starting = plans.map((plan) =>
+    startChain(plan, { host, blockTimeSeconds: options.blockTimeSeconds, children, progress, label: plans.length > 1 }),
+  );
+  try {
+    const chains = await Promise.all(starting);
+    const [home, l2] = chains as [StartedChain, StartedChain | undefined];
+    if (options.dataDir) for (const chain of chains) writeManifest(options.dataDir, chain.manifest);
     const crashed = new Promise<string>((resolve) => {
-      for (const child of [anvil?.process, alto?.process]) {
+      for (const { process: child } of children) {
         child?.exited.then(({ code, signal }) => {
           if (stopping) return;
           resolve(
@@ -133,10 +130,25 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         });
       }
     });
-    return { manifest, deployment: { ...deployer.stats }, anvil, alto, paymaster, stop, crashed };
+    const deployment = { deployed: 0, reused: 0, transactions: 0 };
+    for (const chain of chains) {
+      deployment.deployed += chain.deployment.deployed;
+      deployment.reused += chain.deployment.reused;
+      deployment.transactions += chain.deployment.transactions;
+    }
+    const { deployment: _home, ...homeChain } = home;
+    return {
+      ...homeChain,
+      l2: l2 ? { manifest: l2.manifest, anvil: l2.anvil, alto: l2.alto, paymaster: l2.paymaster } : undefined,
+      deployment,
+      stop,
+      crashed,
+    };
   } catch (error) {
+    // Both chains start together: let the other finish starting (or fail) before stopping it too.
+    await Promise.allSettled(starting);
     // A child that died explains the failure better than the step that noticed it.
-    const dead = [anvil?.process, alto?.process].find((child) => child?.hasExited());
+    const dead = children.map((child) => child.process).find((child) => child?.hasExited());
     await stop();
     if (dead && !(error instanceof ChildProcessError)) {
       throw new ChildProcessError(
@@ -149,6 +161,108 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     }
     throw error;
   }
+}
+
+type StartedChain = DevnetChain & { deployment: Deployer['stats'] };
+
+/** One chain of the devnet: its anvil (or the chain it joins), the protocols, its Alto and paymaster. */
+async function startChain(
+  plan: ChainPlan,
+  context: {
+    host: string;
+    blockTimeSeconds: number | undefined;
+    /** Every child started, in order, so that a failure anywhere stops them all. */
+    children: { stop(): Promise<void>; process: SupervisedProcess | undefined }[];
+    progress: (message: string) => void;
+    /** Whether to name the chain in progress lines (when there are two). */
+    label: boolean;
+  },
+): Promise<StartedChain> {
+  const { host } = context;
+  const progress = (message: string) => context.progress(context.label ? `[${plan.slug}] ${message}` : message);
+  let anvil: Anvil | undefined;
+  let rpcUrl = plan.rpcUrl;
+  if (rpcUrl === undefined) {
+    progress(`anvil: starting on ${host}:${plan.anvilPort}`);
+    // Automine while deploying (147 transactions would otherwise wait a block each); the block
+    // time, if any, starts once the protocols are in place.
+    anvil = await startAnvil({
+      host,
+      port: plan.anvilPort,
+      chainId: plan.chainId,
+      portSetting: plan.portSettings.anvil,
+    });
+    const started = anvil;
+    context.children.push({ stop: () => started.process.stop(), process: started.process });
+    rpcUrl = anvil.rpcUrl;
+  } else {
+    progress(`chain: using ${rpcUrl}`);
+  }
+  const chainId = await readChainId(rpcUrl);
+  if (chainId !== plan.chainId) {
+    const known = findKnownNetwork(chainId);
+    throw new DevnetError(
+      `The chain at ${redactUrl(rpcUrl)} is chain ${chainId}${known ? ` (${known.name})` : ''}, not a devnet (${plan.chainId}); the devnet deploys test contracts with public keys, so it refuses.`,
+      {
+        hint: known
+          ? `To use ${known.name}, set CHAIN=${known.slug}. To run the devnet, unset RPC_URL.`
+          : 'Point RPC_URL at an anvil devnet, or unset it to let the devnet start its own.',
+      },
+    );
+  }
+  const deployer = createDeployer({
+    rpcUrl,
+    chain: toViemChain(chainId, rpcUrl),
+    admin: devnetAccount('admin'),
+    progress,
+  });
+  const deployed = await deployProtocols(deployer);
+  if (anvil && (context.blockTimeSeconds ?? 0) > 0) {
+    await jsonRpc(rpcUrl, 'evm_setIntervalMining', [context.blockTimeSeconds]);
+  }
+
+  let alto: Alto | undefined;
+  let paymaster: MockPaymaster | undefined;
+  let bundlerUrl = plan.bundlerUrl;
+  if (bundlerUrl === undefined) {
+    progress(`alto: starting the bundler on ${host}:${plan.bundlerPort}`);
+    alto = await startAlto({
+      host,
+      port: plan.bundlerPort,
+      rpcUrl,
+      entryPoints: [deployed.contracts.entryPointV07, deployed.contracts.entryPointV08],
+      executorPrivateKey: devnetPrivateKey('bundlerExecutor'),
+      utilityPrivateKey: devnetPrivateKey('bundlerUtility'),
+      portSetting: plan.portSettings.bundler,
+    });
+    const started = alto;
+    context.children.push({ stop: () => started.process.stop(), process: started.process });
+    bundlerUrl = alto.bundlerUrl;
+    progress(`paymaster: starting the mock paymaster on ${host}:${plan.paymasterPort}`);
+    paymaster = await startMockPaymaster({
+      host,
+      port: plan.paymasterPort,
+      rpcUrl,
+      bundlerUrl,
+      portSetting: plan.portSettings.paymaster,
+    });
+    const mock = paymaster;
+    context.children.push({ stop: () => mock.stop(), process: undefined });
+  } else {
+    progress(`bundler: using ${bundlerUrl}`);
+  }
+  const manifest: DevnetManifest = {
+    version: 1,
+    slug: plan.slug,
+    name: plan.name,
+    chainId,
+    rpcUrl,
+    bundlerUrl,
+    paymasterUrl: paymaster?.paymasterUrl ?? null,
+    admin: deployer.admin.address,
+    ...deployed,
+  };
+  return { manifest, anvil, alto, paymaster, deployment: { ...deployer.stats } };
 }
 
 /** Deploys (or finds) every protocol the devnet carries; the manifest's contract sections. */

@@ -1,5 +1,6 @@
 import { type Address, createWalletClient, http, type PublicClient, parseEther, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { findKnownNetwork } from '../common/chains/registry.ts';
 import type { Token } from '../common/chains/types.ts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
@@ -28,7 +29,13 @@ export async function fundFromFaucet(
   recipient: Address,
 ): Promise<{ symbol: string; amount: string }[]> {
   const chainId = await publicClient.getChainId();
-  if (chainId !== 31337) {
+  // The devnet's chains (31337, and the second one's own id) are anvils with test tokens: a chain
+  // with a real network's id (a fork of it, say) or that is no anvil is refused.
+  const anvil = await publicClient
+    .request({ method: 'anvil_nodeInfo' } as never)
+    .then(() => true)
+    .catch(() => false);
+  if (findKnownNetwork(chainId) || !anvil) {
     throw new DevnetError(`The faucet runs on the devnet only (this chain is ${chainId}).`, {
       hint: 'On a real network, send funds to the account from a wallet.',
     });

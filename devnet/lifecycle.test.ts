@@ -31,6 +31,8 @@ async function startDevnetProcess() {
       DATA_DIR: dataDir,
       RPC_URL: '',
       BUNDLER_URL: '',
+      // One chain: its process lifecycle is what this file tests (app/two-chain-devnet.test.ts has both).
+      DEVNET_L2: '0',
     },
   );
   await eventually(() => run.stderr().includes('Press Ctrl-C'), 60_000, `the devnet is ready\n${run.stderr()}`);
@@ -77,6 +79,7 @@ describe('the devnet process', () => {
     try {
       const run = runSextant(['devnet', '--anvil-port', String(port)], {
         DATA_DIR: mkdtempSync(join(tmpdir(), 'sx-')),
+        DEVNET_L2: '0',
       });
       expect(await run.exited).toBe(1);
       expect(run.stderr()).toContain(`Port ${port} on 127.0.0.1 is already in use`);

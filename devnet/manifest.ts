@@ -13,6 +13,9 @@ const TokenSchema = z.object({ symbol: z.string(), name: z.string(), address, de
 
 export const DevnetManifestSchema = z.object({
   version: z.literal(1),
+  /** Which of the devnet's chains: `devnet` (left out by manifests written before there were two) or `devnet-l2`. */
+  slug: z.enum(['devnet', 'devnet-l2']).default('devnet'),
+  name: z.string().default('Sextant devnet'),
   chainId: z.number().int(),
   rpcUrl: z.string(),
   bundlerUrl: z.string(),
@@ -87,32 +90,37 @@ export const DevnetManifestSchema = z.object({
   tokens: z.array(TokenSchema),
 });
 
-/** What `sextant devnet --json` prints and the runtime reads: where everything on the devnet is. */
-export type DevnetManifest = z.infer<typeof DevnetManifestSchema>;
+/** What `sextant devnet --json` prints and the runtime reads: where everything on one devnet chain is. */
+export type DevnetManifest = z.output<typeof DevnetManifestSchema>;
+/** A manifest as written (a test's may leave out what has a default). */
+export type DevnetManifestInput = z.input<typeof DevnetManifestSchema>;
+export type DevnetSlug = DevnetManifest['slug'];
 
-export function manifestPath(dataDir: string): string {
-  return join(dataDir, 'devnet', 'manifest.json');
+/** DATA_DIR/devnet/manifest.json, and DATA_DIR/devnet-l2/manifest.json for the second chain. */
+export function manifestPath(dataDir: string, slug: DevnetSlug = 'devnet'): string {
+  return join(dataDir, slug, 'manifest.json');
 }
 
-export function tokenListPath(dataDir: string): string {
-  return join(dataDir, 'devnet', 'tokenlist.json');
+export function tokenListPath(dataDir: string, slug: DevnetSlug = 'devnet'): string {
+  return join(dataDir, slug, 'tokenlist.json');
 }
 
 /** Writes the manifest and the token list (Uniswap token-list format) atomically into the data directory. */
-export function writeManifest(dataDir: string, manifest: DevnetManifest): void {
-  mkdirSync(join(dataDir, 'devnet'), { recursive: true });
-  writeAtomically(manifestPath(dataDir), `${JSON.stringify(manifest, null, 2)}\n`);
+export function writeManifest(dataDir: string, input: DevnetManifestInput): void {
+  const manifest = DevnetManifestSchema.parse(input);
+  mkdirSync(join(dataDir, manifest.slug), { recursive: true });
+  writeAtomically(manifestPath(dataDir, manifest.slug), `${JSON.stringify(manifest, null, 2)}\n`);
   const tokenList = {
     name: 'Sextant devnet',
     timestamp: new Date().toISOString(),
     version: { major: 1, minor: 0, patch: 0 },
     tokens: manifest.tokens.map((token) => ({ chainId: manifest.chainId, ...token })),
   };
-  writeAtomically(tokenListPath(dataDir), `${JSON.stringify(tokenList, null, 2)}\n`);
+  writeAtomically(tokenListPath(dataDir, manifest.slug), `${JSON.stringify(tokenList, null, 2)}\n`);
 }
 
-export function readManifest(dataDir: string): DevnetManifest {
-  const path = manifestPath(dataDir);
+export function readManifest(dataDir: string, slug: DevnetSlug = 'devnet'): DevnetManifest {
+  const path = manifestPath(dataDir, slug);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -134,8 +142,8 @@ export function readManifest(dataDir: string): DevnetManifest {
 export function manifestToChain(manifest: DevnetManifest): Chain {
   const { contracts } = manifest;
   return {
-    slug: 'devnet',
-    name: 'Sextant devnet',
+    slug: manifest.slug,
+    name: manifest.name,
     chainId: manifest.chainId,
     testnet: true,
     hasEns: false,

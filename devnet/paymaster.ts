@@ -14,8 +14,15 @@ export async function startMockPaymaster(options: {
   port: number;
   rpcUrl: string;
   bundlerUrl: string;
+  /** The setting that names the port, for the message when it is taken. */
+  portSetting?: string;
 }): Promise<MockPaymaster> {
-  await assertPortFree(options.host, options.port, 'the mock paymaster', 'DEVNET_PAYMASTER_PORT');
+  await assertPortFree(
+    options.host,
+    options.port,
+    'the mock paymaster',
+    options.portSetting ?? 'DEVNET_PAYMASTER_PORT',
+  );
   // Its instance helper (prool) uses Promise.withResolvers, which Node 22 added; give Node 20 the
   // same small function so it runs here too.
   if (!('withResolvers' in Promise)) {

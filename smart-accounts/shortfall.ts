@@ -1,4 +1,5 @@
 import { type Address, decodeFunctionData, erc20Abi, formatUnits } from 'viem';
+import { isDevnetSlug } from '../common/chains/registry.ts';
 import { roundDecimal } from '../skills/sdk/amounts.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { ShortfallError } from './errors.ts';
@@ -29,7 +30,7 @@ export async function assertNoShortfall(
   if (missing.length > 0) {
     throw new ShortfallError(
       missing.map(({ symbol, needed, available, short }) => ({ symbol, needed, available, short })),
-      env.chain.slug === 'devnet'
+      isDevnetSlug(env.chain.slug)
         ? 'Fund the account with `sextant faucet`.'
         : 'Send the missing funds to the account first.',
     );

@@ -1,4 +1,5 @@
 import { isAddressEqual } from 'viem';
+import { isDevnetSlug } from '../../common/chains/registry.ts';
 import { NATIVE_TOKEN } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { describeShortfall, findShortfall, type Spend } from '../../smart-accounts/shortfall.ts';
@@ -19,7 +20,7 @@ export async function checkFunds(
   const calls = steps.flatMap((step) => step.calls);
   const missing = await findShortfall(env, request.account, calls, planNeeds({ steps, calls }));
   if (missing.length === 0) return undefined;
-  return { stop: { kind: 'not-offered', text: describeShortfall(missing, { devnet: env.chain.slug === 'devnet' }) } };
+  return { stop: { kind: 'not-offered', text: describeShortfall(missing, { devnet: isDevnetSlug(env.chain.slug) }) } };
 }
 
 /**

@@ -5,7 +5,7 @@ import { chainSlugs, findKnownNetwork, requireKnownNetwork, UnknownChainError } 
 
 describe('the chain registry', () => {
   it('knows the devnet and the real networks the runtime supports', () => {
-    expect(chainSlugs()).toEqual(['devnet', 'ethereum', 'base', 'base-sepolia', 'optimism', 'arbitrum']);
+    expect(chainSlugs()).toEqual(['devnet', 'devnet-l2', 'ethereum', 'base', 'base-sepolia', 'optimism', 'arbitrum']);
     expect(findKnownNetwork('ethereum')?.chainId).toBe(1);
     expect(findKnownNetwork('Base')?.chainId).toBe(8453);
     expect(findKnownNetwork(84532)?.slug).toBe('base-sepolia');

@@ -4,6 +4,13 @@ import type { Chain } from './types.ts';
 
 /** The slug of the embedded devnet; its contracts come from the devnet's manifest, not from this file. */
 export const DEVNET_SLUG = 'devnet';
+/** The devnet's second, L2-like chain (DEVNET_L2_*), from its own manifest likewise. */
+export const DEVNET_L2_SLUG = 'devnet-l2';
+
+/** Whether `CHAIN=slug` selects one of the devnet's chains (each read from its manifest). */
+export function isDevnetSlug(slug: string): slug is typeof DEVNET_SLUG | typeof DEVNET_L2_SLUG {
+  return slug === DEVNET_SLUG || slug === DEVNET_L2_SLUG;
+}
 
 /** Other names people use for the same networks. */
 const ALIASES: Readonly<Record<string, string>> = {
@@ -19,7 +26,7 @@ const ALIASES: Readonly<Record<string, string>> = {
 
 /** Every slug `CHAIN=` accepts, the devnet first. */
 export function chainSlugs(): string[] {
-  return [DEVNET_SLUG, ...knownNetworks.map((chain) => chain.slug)];
+  return [DEVNET_SLUG, DEVNET_L2_SLUG, ...knownNetworks.map((chain) => chain.slug)];
 }
 
 /** A real network by slug, alias or chain id; undefined when unknown (and for the devnet). */

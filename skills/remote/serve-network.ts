@@ -38,6 +38,8 @@ export async function servingNetwork(
     chain: manifestToChain({
       ...found,
       version: 1,
+      slug: 'devnet',
+      name: 'Sextant devnet',
       chainId: DEVNET_CHAIN_ID,
       rpcUrl: settings.rpcUrl,
       bundlerUrl: settings.bundlerUrl ?? '',
