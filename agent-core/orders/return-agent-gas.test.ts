@@ -1,4 +1,4 @@
-import type { Address } from 'viem';
+import type { Address, PublicClient } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
@@ -57,5 +57,32 @@ describe("the agent key's unused gas", () => {
     const nonce = await publicClient.getTransactionCount({ address: agent });
     expect(await mine()).toEqual([]);
     expect(await publicClient.getTransactionCount({ address: agent })).toBe(nonce);
+  });
+
+  it("keeps the gas of an order granted while the pass reads the agent key's balance", async () => {
+    const { userId, owner, ownerAddress: address } = await delegatorUser(env, manifest);
+    const agent: Address = await withAgentKey(env, userId);
+    const first = await proposeDailySwap(env, userId, address, { amount: '10', spend: 'USDC', buy: 'ETH', days: 2 });
+    await confirmOrder(env, owner, userId, first.id);
+    await cancelOrder(env, owner, userId, first.id);
+    const next = await proposeDailySwap(env, userId, address, { amount: '10', spend: 'USDC', buy: 'ETH', days: 2 });
+    // The user grants the next order (the page's Grant, in the server that runs the runner) just as
+    // the pass, having found no order that needs gas, asks the node for the key's balance: the
+    // grant's gas lands first. The node, the grant and the pass are all real; only the moment is chosen.
+    let granted: Awaited<ReturnType<typeof confirmOrder>> | undefined;
+    const racing = new Proxy(publicClient, {
+      get(target, property, receiver) {
+        if (property !== 'getBalance') return Reflect.get(target, property, receiver);
+        return async (args: { address: Address }) => {
+          if (!granted && args.address === agent) granted = await confirmOrder(env, owner, userId, next.id);
+          return target.getBalance(args);
+        };
+      },
+    }) as PublicClient;
+    const pass = await orderPass({ ...env, publicClient: racing });
+    expect(granted?.status).toBe('active');
+    expect(pass.orders.filter((r) => r.orderId === first.id)).toEqual([]);
+    // The next order's runs still have their gas: nothing left the key.
+    expect(await publicClient.getBalance({ address: agent })).toBeGreaterThanOrEqual(next.agentGas);
   });
 });

@@ -18,11 +18,14 @@ const DUST_TRANSFERS = 3n;
 export async function returnIdleAgentGas(env: RunnerEnvironment): Promise<{ orderId: string; outcome: string }[]> {
   const report: { orderId: string; outcome: string }[] = [];
   for (const { userId, agent } of agentKeysOnChain(env)) {
-    const orders = listOrders(env.db, userId).filter((o) => o.chainId === env.chain.chainId);
-    const latest = orders.filter((o) => o.status !== 'proposed')[0];
-    if (!latest || orders.some((o) => NEEDS_GAS.includes(o.status))) continue;
+    const idle = () => {
+      const orders = listOrders(env.db, userId).filter((o) => o.chainId === env.chain.chainId);
+      return orders.some((o) => NEEDS_GAS.includes(o.status)) ? undefined : orders.find((o) => o.status !== 'proposed');
+    };
+    const latest = idle();
+    if (!latest) continue;
     try {
-      const outcome = await returnGas(env, userId, agent, latest.account);
+      const outcome = await returnGas(env, userId, agent, latest.account, () => idle() !== undefined);
       if (outcome) report.push({ orderId: latest.id, outcome });
     } catch (error) {
       report.push({ orderId: latest.id, outcome: `its agent key's gas not returned: ${(error as Error).message}` });
@@ -36,6 +39,7 @@ async function returnGas(
   userId: string,
   agentAddress: Address,
   account: Address,
+  stillIdle: () => boolean,
 ): Promise<string | undefined> {
   const client = env.publicClient;
   const [balance, latest, pending, fees] = await Promise.all([
@@ -45,6 +49,9 @@ async function returnGas(
     client.estimateFeesPerGas(),
   ]);
   if (balance === 0n || pending !== latest) return undefined;
+  // A grant is recorded ('granting') before its gas is sent: one that confirmed while the balance was
+  // read shows here, and that balance then holds the gas of an order about to run.
+  if (!stillIdle()) return undefined;
   // The account may be a contract (a SimpleAccount, or the user's address on a 7702 implementation):
   // its receive costs more than a plain transfer's 21,000.
   const gas = ((await client.estimateGas({ account: agentAddress, to: account, value: 1n })) * 6n) / 5n;
