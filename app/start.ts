@@ -73,14 +73,14 @@ export const startCommand: Command = {
     let devnet: Devnet | undefined;
     let deps: HealthDependencies & { chain: Chain };
     if (isDevnetSlug(settings.chain)) {
+      // Before any chain starts: a second chain the settings do not start cannot be the home chain.
+      assertSecondChainStarts(settings);
       devnet = await startDevnetWithProgress(devnetOptionsFrom(settings), stderr);
       // The home chain: the devnet's first, or its second with CHAIN=devnet-l2.
       const home = settings.chain === 'devnet' ? devnet.manifest : devnet.l2?.manifest;
       if (!home) {
         await devnet.stop();
-        throw new UsageError('CHAIN=devnet-l2 selects the devnet’s second chain, and DEVNET_L2=0 turns it off.', {
-          hint: 'Unset DEVNET_L2 (or set it to 1), or unset CHAIN.',
-        });
+        throw new Error('The devnet started without its second chain.');
       }
       deps = {
         chain: manifestToChain(home),
@@ -187,6 +187,24 @@ ${network.isDevnet ? `  funds    test funds: \`sextant faucet\` (another termina
     );
   },
 };
+
+/** With CHAIN=devnet-l2, the devnet must start its second chain: on (DEVNET_L2), and not a chain joined. */
+function assertSecondChainStarts(settings: Settings): void {
+  if (settings.chain !== 'devnet-l2') return;
+  if (!settings.devnet.l2) {
+    throw new UsageError('CHAIN=devnet-l2 selects the devnet’s second chain, and DEVNET_L2=0 turns it off.', {
+      hint: 'Unset DEVNET_L2 (or set it to 1), or unset CHAIN.',
+    });
+  }
+  if (settings.rpcUrl !== undefined) {
+    throw new UsageError(
+      'CHAIN=devnet-l2 with RPC_URL: `sextant start` joins a running chain as the devnet’s first chain only, so it has no second chain to act on.',
+      {
+        hint: 'Unset RPC_URL to start both chains here, or set CHAIN=devnet to join the chain at RPC_URL.',
+      },
+    );
+  }
+}
 
 /**
  * The standing orders' runner inside the server, and the banner's line about it. It runs only with
