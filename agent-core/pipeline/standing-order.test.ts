@@ -80,6 +80,36 @@ describe('the standing-order stage', () => {
     expect(standingOrder(understood([sell], text))?.stop.kind).toBe('clarify');
   });
 
+  it('asks, with no order, when a reading waits for a price the words do not say (a model that misread them)', () => {
+    const buy = { action: 'swap' as const, amount: '3000', tokenIn: 'USDC', tokenOut: 'ETH' };
+    const sell = { action: 'swap' as const, amount: '1', tokenIn: 'ETH', tokenOut: 'USDC' };
+    const misread = [
+      // The price of the token bought: the order would watch USDC's price in WETH, below 2500 at once.
+      [
+        { ...buy, condition: { token: 'ETH', direction: 'below', price: '2500' } },
+        'buy ETH with 3000 USDC if ETH dips below 2500',
+      ],
+      // A direction, a price or a token the words do not give.
+      [
+        { ...sell, condition: { token: 'ETH', direction: 'below', price: '3300' } },
+        'sell 1 ETH for USDC if ETH goes above 3,300',
+      ],
+      [
+        { ...sell, condition: { token: 'ETH', direction: 'above', price: '330' } },
+        'sell 1 ETH for USDC if ETH goes above 3,300',
+      ],
+      [
+        { ...sell, condition: { token: 'ETH', direction: 'above', price: '3300' } },
+        'sell 1 ETH for USDC later, at a good price',
+      ],
+    ] as const;
+    for (const [intent, text] of misread) {
+      const reading = standingOrder(understood([intent], text));
+      expect(reading?.stop.kind, text).toBe('clarify');
+      expect(reading?.order, text).toBeUndefined();
+    }
+  });
+
   it('says a position guard back with its command, whatever the parser made of the words', () => {
     for (const text of [
       'if my Aave health factor drops below 1.5, repay up to 1,000 USDC of debt',

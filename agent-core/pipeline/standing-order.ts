@@ -108,6 +108,21 @@ function priceOrder(understood: Understood): StandingOrderReading {
       `A price order needs the exact amount and both tokens, e.g. "sell 1 ETH for USDC if ETH goes above ${condition.price}".`,
     );
   }
+  // The order watches the pool's price of the token it sells: the condition must be the one the words
+  // give, on that token (a model's reading is not grounded in its token, direction or price).
+  const words = readPriceCondition(understood.message);
+  const sells = (token: string) => sameToken(token, tokenIn);
+  if (
+    words.kind !== 'price' ||
+    !sells(words.condition.token) ||
+    !sells(condition.token) ||
+    words.condition.direction !== condition.direction ||
+    Number(words.condition.price) !== Number(condition.price)
+  ) {
+    return ask(
+      'A price order waits for the price of the one token it sells, as your words give it ("sell 1 ETH for USDC if ETH goes above 3,300"). Please say it that way, or ask for it now, without the condition.',
+    );
+  }
   // The order swaps an ERC-20: ETH is sold as WETH (wrap it first), and bought as WETH.
   const spend = tokenIn.toUpperCase() === 'ETH' ? 'WETH' : tokenIn;
   const wrap = spend !== tokenIn ? ' It sells WETH: wrap the ETH first ("wrap 1 ETH").' : '';
@@ -124,6 +139,12 @@ function priceOrder(understood: Understood): StandingOrderReading {
       when: { direction: condition.direction, price: String(condition.price) },
     },
   );
+}
+
+/** One token, with ETH and WETH as one (a price order sells ETH as WETH). */
+function sameToken(a: string, b: string): boolean {
+  const [x, y] = [a.toUpperCase(), b.toUpperCase()];
+  return x === y || (x === 'ETH' && y === 'WETH') || (x === 'WETH' && y === 'ETH');
 }
 
 /** "Claim my rewards each epoch": said back as the standing claim order it is, never claimed now. */
