@@ -1,20 +1,32 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, encodeFunctionData, erc20Abi, parseUnits } from 'viem';
+import {
+  type Address,
+  createWalletClient,
+  encodeFunctionData,
+  erc20Abi,
+  http,
+  parseEther,
+  parseUnits,
+  zeroAddress,
+} from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toViemChain } from '../common/chains/viem-chain.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
+import { publicClientFor } from '../common/network.ts';
 import { findFreePort } from '../common/ports.ts';
 import { loadSettings } from '../common/settings.ts';
+import { spokePoolAbi, toBytes32 } from '../devnet/across-relayer.ts';
 import { type Devnet, startDevnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { type DevnetManifest, readManifest } from '../devnet/manifest.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
-import { isAlive } from '../devnet/testing/processes.ts';
+import { eventually, isAlive } from '../devnet/testing/processes.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
-import { newUser, testEnvironment } from '../smart-accounts/testing/environment.ts';
+import { devnetNetwork, newUser, testEnvironment } from '../smart-accounts/testing/environment.ts';
 import { resolveNetwork } from './network.ts';
 
 /**
@@ -24,6 +36,7 @@ import { resolveNetwork } from './network.ts';
  * directory, `CHAIN=devnet-l2` selecting the second, `sextant chains --json` listing both; a
  * UserOperation on the second chain moves tokens there and nothing on the first.
  */
+const RELAYER_DELAY_MS = 300;
 let devnet: Devnet;
 let l2: DevnetManifest;
 let startSeconds: number;
@@ -41,6 +54,7 @@ beforeAll(async () => {
       bundlerPort: await findFreePort(),
       paymasterPort: await findFreePort(),
     },
+    relayer: { delayMs: RELAYER_DELAY_MS, minFeeBps: 10 },
     dataDir,
   });
   startSeconds = (performance.now() - started) / 1000;
@@ -119,6 +133,121 @@ describe('the devnet with two chains', () => {
     expect(await balance(second, to)).toBe(parseUnits('25', 6));
     expect(await balance(home, to)).toBe(0n);
     expect(await balance(home, account)).toBe(homeBefore);
+  });
+
+  it('bridges with Across for real: a deposit on one chain is filled on the other by the relayer, after its delay', async () => {
+    const { spokePool } = devnet.manifest.contracts.across;
+    expect(l2.contracts.across.spokePool).toBe(spokePool);
+    expect(devnet.manifest.contracts.across.relayer).toEqual({
+      address: devnet.relayer?.address,
+      delayMs: RELAYER_DELAY_MS,
+      minFeeBps: 10,
+    });
+    const home = publicClientFor(devnetNetwork(devnet.manifest));
+    const second = publicClientFor(devnetNetwork(l2));
+    const user = privateKeyToAccount(generatePrivateKey());
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    await fundFromFaucet(home, devnet.manifest.rpcUrl, devnet.manifest.tokens, user.address);
+    await fundFromFaucet(second, l2.rpcUrl, l2.tokens, user.address);
+    const usdc = (m: DevnetManifest) => m.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
+    const weth = (m: DevnetManifest) => m.tokens.find((t) => t.symbol === 'WETH') as { address: Address };
+    const send = async (
+      m: DevnetManifest,
+      request: Parameters<typeof encodeFunctionData>[0] & { to: Address; value?: bigint },
+    ) => {
+      const wallet = createWalletClient({ account: user, transport: http(m.rpcUrl) });
+      const client = m === l2 ? second : home;
+      const { to, value, ...call } = request;
+      const hash = await wallet.sendTransaction({
+        chain: toViemChain(m.chainId, m.rpcUrl),
+        to,
+        data: encodeFunctionData(call),
+        ...(value ? { value } : {}),
+      });
+      return client.waitForTransactionReceipt({ hash });
+    };
+    const deposit = async (
+      from: DevnetManifest,
+      to: DevnetManifest,
+      token: (m: DevnetManifest) => { address: Address },
+      amounts: { input: bigint; output: bigint; value?: bigint; deadlineIn?: number },
+    ) => {
+      const client = from === l2 ? second : home;
+      const now = Number((await client.getBlock({ blockTag: 'latest' })).timestamp);
+      return send(from, {
+        to: spokePool,
+        abi: spokePoolAbi,
+        functionName: 'deposit',
+        args: [
+          toBytes32(user.address),
+          toBytes32(recipient),
+          toBytes32(token(from).address),
+          toBytes32(token(to).address),
+          amounts.input,
+          amounts.output,
+          BigInt(to.chainId),
+          toBytes32(zeroAddress),
+          now,
+          now + (amounts.deadlineIn ?? 3600),
+          0,
+          '0x',
+        ],
+        ...(amounts.value ? { value: amounts.value } : {}),
+      });
+    };
+    const balanceOf = (client: typeof home, token: Address, holder: Address) =>
+      client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
+
+    // 100 USDC from the devnet to its L2, for 99.9 there (a 10 bps fee).
+    await send(devnet.manifest, {
+      to: usdc(devnet.manifest).address,
+      abi: erc20Abi,
+      functionName: 'approve',
+      args: [spokePool, parseUnits('1000', 6)],
+    });
+    const userUsdc = await balanceOf(home, usdc(devnet.manifest).address, user.address);
+    const sentAt = performance.now();
+    await deposit(devnet.manifest, l2, usdc, { input: parseUnits('100', 6), output: parseUnits('99.9', 6) });
+    expect(await balanceOf(home, usdc(devnet.manifest).address, user.address)).toBe(userUsdc - parseUnits('100', 6));
+    // The relayer filled the deposit on the L2.
+    await expect
+      .poll(() => balanceOf(second, usdc(l2).address, recipient), { timeout: 20_000, interval: 100 })
+      .toBe(parseUnits('99.9', 6));
+    expect(performance.now() - sentAt).toBeGreaterThanOrEqual(RELAYER_DELAY_MS);
+    expect(await balanceOf(home, usdc(devnet.manifest).address, recipient)).toBe(0n);
+
+    // ETH the other way: 1 ETH deposited as WETH on the L2, 0.999 ETH to a plain address on the devnet.
+    const ethBefore = await home.getBalance({ address: recipient });
+    await deposit(l2, devnet.manifest, weth, {
+      input: parseEther('1'),
+      output: parseEther('0.999'),
+      value: parseEther('1'),
+    });
+    await expect
+      .poll(() => home.getBalance({ address: recipient }), { timeout: 20_000, interval: 100 })
+      .toBe(ethBefore + parseEther('0.999'));
+
+    // What a relayer does not take: a fee under its minimum, a deadline already past. Nothing arrives.
+    await deposit(devnet.manifest, l2, usdc, { input: parseUnits('10', 6), output: parseUnits('10', 6) });
+    await deposit(devnet.manifest, l2, usdc, {
+      input: parseUnits('10', 6),
+      output: parseUnits('9.9', 6),
+      deadlineIn: -10,
+    });
+    await eventually(
+      () => (devnet.relayer?.outcomes.filter((o) => o.outcome === 'skipped').length ?? 0) >= 2,
+      20_000,
+      'the relayer passed over the two deposits',
+    );
+    expect(devnet.relayer?.outcomes.map((o) => [o.outcome, o.reason ?? ''])).toEqual([
+      ['filled', ''],
+      ['filled', ''],
+      ['skipped', 'a fee under its 10 bps'],
+      ['skipped', 'its fill deadline has passed'],
+    ]);
+    expect(await balanceOf(second, usdc(l2).address, recipient)).toBe(parseUnits('99.9', 6));
+    const filled = devnet.relayer?.outcomes.filter((o) => o.outcome === 'filled') ?? [];
+    for (const fill of filled) expect(fill.fillMs).toBeGreaterThanOrEqual(RELAYER_DELAY_MS);
   });
 
   it('stops both chains’ anvils and Altos', async () => {

@@ -20,6 +20,7 @@ describe('loadSettings', () => {
         paymasterPort: 4338,
         blockTimeSeconds: 0,
         l2: { chainId: 31338, anvilPort: 8546, bundlerPort: 4339, paymasterPort: 4340 },
+        relayer: { delayMs: 2000, minFeeBps: 10 },
       },
       ollama: { host: 'http://127.0.0.1:11434', model: 'qwen2.5:7b-instruct' },
       user: 'default',

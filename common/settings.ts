@@ -37,6 +37,19 @@ const SettingsSchema = z.object({
   DEVNET_L2_ANVIL_PORT: port.default(8546),
   DEVNET_L2_BUNDLER_PORT: port.default(4339),
   DEVNET_L2_PAYMASTER_PORT: port.default(4340),
+  // The devnet's Across relayer between its two chains: milliseconds before it fills a deposit, and
+  // the least fee it takes (basis points of the amount).
+  DEVNET_RELAYER_DELAY_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds' })
+    .int('expected a whole number of milliseconds')
+    .min(0, 'expected 0 or more milliseconds')
+    .default(2000),
+  DEVNET_RELAYER_FEE_BPS: z.coerce
+    .number({ error: 'expected basis points' })
+    .int('expected a whole number of basis points')
+    .min(0, 'expected 0 or more basis points')
+    .max(10_000, 'expected at most 10000 basis points')
+    .default(10),
   // Accepts what Ollama's own OLLAMA_HOST accepts: "0.0.0.0", "127.0.0.1:11434", "http://host:port".
   OLLAMA_HOST: z.string().min(1).default('http://127.0.0.1:11434'),
   OLLAMA_MODEL: z.string().min(1).default('qwen2.5:7b-instruct'),
@@ -85,6 +98,8 @@ export type Settings = {
     blockTimeSeconds: number;
     /** The second chain (`devnet-l2`); undefined with DEVNET_L2=0. */
     l2: { chainId: number; anvilPort: number; bundlerPort: number; paymasterPort: number } | undefined;
+    /** The Across relayer between the two chains. */
+    relayer: { delayMs: number; minFeeBps: number };
   };
   ollama: { host: string; model: string };
   /** The local user the CLI acts as (`--user` overrides it). */
@@ -134,6 +149,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
               paymasterPort: s.DEVNET_L2_PAYMASTER_PORT,
             }
           : undefined,
+      relayer: { delayMs: s.DEVNET_RELAYER_DELAY_MS, minFeeBps: s.DEVNET_RELAYER_FEE_BPS },
     },
     ollama: { host: normalizeOllamaHost(s.OLLAMA_HOST), model: s.OLLAMA_MODEL },
     user: s.SEXTANT_USER,

@@ -15,6 +15,8 @@ export const DEVNET_ROLES = {
   bundlerExecutor: 1,
   /** Alto's utility account: deploys its simulation contracts, refills the executor. */
   bundlerUtility: 2,
+  /** The devnet's Across relayer (devnet/across-relayer.ts): fills deposits from its own inventory. */
+  acrossRelayer: 3,
 } as const;
 
 export function devnetAccount(role: keyof typeof DEVNET_ROLES): HDAccount {

@@ -3,10 +3,12 @@ import { toViemChain } from '../common/chains/viem-chain.ts';
 import { DETERMINISTIC_DEPLOYER } from '../common/contracts/deterministic-deployer.ts';
 import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
 import { devnetAccount, devnetPrivateKey } from './accounts.ts';
+import { type Relayer, startAcrossRelayer } from './across-relayer.ts';
 import { type Alto, startAlto } from './alto.ts';
 import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from './anvil.ts';
 import type { SupervisedProcess } from './child-process.ts';
 import { deployAaveV3 } from './deploy-aave-v3.ts';
+import { deployAcross } from './deploy-across.ts';
 import { deployBundleGuard } from './deploy-bundle-guard.ts';
 import { deployDelegationFramework } from './deploy-delegation-framework.ts';
 import { deployEmissionsContracts } from './deploy-emissions.ts';
@@ -36,6 +38,11 @@ export type DevnetOptions = {
    * joining a running chain (`rpcUrl`): a devnet joined is joined as it is.
    */
   l2?: { chainId: number; anvilPort: number; bundlerPort: number; paymasterPort: number } | undefined;
+  /**
+   * Across' relayer between the two chains (devnet/across-relayer.ts), when there are two: how long it
+   * waits before filling a deposit, and the least fee it takes.
+   */
+  relayer?: { delayMs: number; minFeeBps: number } | undefined;
   /** Where to write the manifests and token lists; nothing is written when absent. */
   dataDir?: string;
   progress?: (message: string) => void;
@@ -52,6 +59,8 @@ export type DevnetChain = {
 export type Devnet = DevnetChain & {
   /** The second chain, when it was asked for. */
   l2: DevnetChain | undefined;
+  /** The Across relayer between the two chains, when there are two. */
+  relayer: Relayer | undefined;
   /** What deployment did on this start, both chains together: contracts deployed and reused, transactions sent. */
   deployment: Deployer['stats'];
   /** Stops what this devnet started (never a chain or bundler it was only pointed at). */
@@ -119,6 +128,23 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   try {
     const chains = await Promise.all(starting);
     const [home, l2] = chains as [StartedChain, StartedChain | undefined];
+    let relayer: Relayer | undefined;
+    if (l2 && options.relayer) {
+      progress(
+        `across relayer: filling deposits between the two chains after ${options.relayer.delayMs} ms, for a fee of at least ${options.relayer.minFeeBps} bps`,
+      );
+      relayer = await startAcrossRelayer({
+        chains: [home.manifest, l2.manifest],
+        account: devnetAccount('acrossRelayer'),
+        ...options.relayer,
+        log: progress,
+      });
+      const started = relayer;
+      children.push({ stop: () => started.stop(), process: undefined });
+      for (const chain of chains) {
+        chain.manifest.contracts.across.relayer = { address: relayer.address, ...options.relayer };
+      }
+    }
     if (options.dataDir) for (const chain of chains) writeManifest(options.dataDir, chain.manifest);
     const crashed = new Promise<string>((resolve) => {
       for (const { process: child } of children) {
@@ -140,6 +166,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     return {
       ...homeChain,
       l2: l2 ? { manifest: l2.manifest, anvil: l2.anvil, alto: l2.alto, paymaster: l2.paymaster } : undefined,
+      relayer,
       deployment,
       stop,
       crashed,
@@ -277,6 +304,7 @@ export async function deployProtocols(
   const emissions = await deployEmissionsContracts(deployer, weth);
   const bundleGuard = await deployBundleGuard(deployer);
   const delegation = await deployDelegationFramework(deployer, erc4337.entryPointV07);
+  const across = await deployAcross(deployer, weth);
   return {
     contracts: {
       deterministicDeployer: DETERMINISTIC_DEPLOYER,
@@ -287,6 +315,7 @@ export async function deployProtocols(
       emissions,
       bundleGuard,
       delegation,
+      across,
     },
     tokens,
     aaveV3Reserves: reserves,

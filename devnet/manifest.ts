@@ -67,6 +67,13 @@ export const DevnetManifestSchema = z.object({
         ValueLteEnforcer: address,
       }),
     }),
+    /** Across' SpokePool (devnet/deploy-across.ts): the proxy every deposit and fill goes to, and its implementation. */
+    across: z.object({
+      spokePool: address,
+      spokePoolImplementation: address,
+      /** The devnet's relayer between its two chains, when it runs: who fills, after how long, for what fee. */
+      relayer: z.object({ address, delayMs: z.number().int(), minFeeBps: z.number().int() }).optional(),
+    }),
   }),
   aaveV3Reserves: z.record(
     z.string(),
@@ -169,6 +176,7 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
         delegationManager: contracts.delegation.delegationManager,
         enforcers: contracts.delegation.enforcers,
       },
+      acrossSpokePool: contracts.across.spokePool,
     },
     tokens: manifest.tokens,
   };

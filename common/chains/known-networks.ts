@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { type Address, getAddress, isAddress } from 'viem';
 import type { Chain, ChainContracts } from './types.ts';
 
 /**
@@ -21,7 +23,19 @@ const uniswapV3Canonical = {
   nonfungiblePositionManager: '0xC36442b4a4522E871399CD717aBDD847Ab11FE88',
 } as const;
 
-export const knownNetworks: readonly Chain[] = [
+/**
+ * Across' SpokePool on a real network, from the deployment file `@across-protocol/contracts` ships
+ * (the addresses Across itself publishes); undefined where it has none.
+ */
+function acrossSpokePool(chainId: number): { acrossSpokePool?: Address } {
+  const deployed = createRequire(import.meta.url)(
+    '@across-protocol/contracts/dist/broadcast/deployed-addresses.json',
+  ) as { chains: Record<string, { contracts?: { SpokePool?: { address: string } } }> };
+  const address = deployed.chains[String(chainId)]?.contracts?.SpokePool?.address;
+  return address && isAddress(address) ? { acrossSpokePool: getAddress(address) } : {};
+}
+
+const networks: readonly Chain[] = [
   {
     slug: 'ethereum',
     name: 'Ethereum',
@@ -144,3 +158,8 @@ export const knownNetworks: readonly Chain[] = [
     ],
   },
 ];
+
+export const knownNetworks: readonly Chain[] = networks.map((chain) => ({
+  ...chain,
+  contracts: { ...chain.contracts, ...acrossSpokePool(chain.chainId) },
+}));

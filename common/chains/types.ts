@@ -61,6 +61,8 @@ export type ChainContracts = {
   /** Sextant's bundle guard (snapshot and check around each bundle); absent = bundles on this chain
    *  run unguarded. */
   bundleGuard?: Address;
+  /** Across' SpokePool, where bridge deposits are made and fills land; absent = no bridging here. */
+  acrossSpokePool?: Address;
 };
 
 export type Chain = {

@@ -1,0 +1,281 @@
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  erc20Abi,
+  getAddress,
+  type Hex,
+  http,
+  isAddressEqual,
+  type LocalAccount,
+  maxUint256,
+  type PublicClient,
+  padHex,
+  parseAbi,
+  parseAbiItem,
+  sliceHex,
+  type WalletClient,
+} from 'viem';
+import { toViemChain } from '../common/chains/viem-chain.ts';
+import { fundFromFaucet } from './faucet.ts';
+import type { DevnetManifest } from './manifest.ts';
+
+/**
+ * The devnet's Across relayer: what Across' own relayers do on real networks, for the devnet's two
+ * chains. It watches each chain's SpokePool for deposits to the other, waits its configured delay (a
+ * real relayer's reaction time), and fills each one on the destination from its own inventory, once,
+ * if the deposit is one a relayer would take: an output token it holds on the destination that is the
+ * input token's counterpart (the same symbol), a fee of at least `minFeeBps`, a deadline not yet past
+ * on the destination's clock, and no other relayer's exclusivity. It never fills on the wrong chain
+ * (the SpokePool would take that fill and the money would be lost). Repayment through the HubPool is
+ * not run on the devnet: its inventory on the origin is not paid back (docs/research/across-devnet.md).
+ */
+export const FUNDS_DEPOSITED = parseAbiItem(
+  'event FundsDeposited(bytes32 inputToken, bytes32 outputToken, uint256 inputAmount, uint256 outputAmount, uint256 indexed destinationChainId, uint256 indexed depositId, uint32 quoteTimestamp, uint32 fillDeadline, uint32 exclusivityDeadline, bytes32 indexed depositor, bytes32 recipient, bytes32 exclusiveRelayer, bytes message)',
+);
+
+export const spokePoolAbi = parseAbi([
+  'struct V3RelayData { bytes32 depositor; bytes32 recipient; bytes32 exclusiveRelayer; bytes32 inputToken; bytes32 outputToken; uint256 inputAmount; uint256 outputAmount; uint256 originChainId; uint256 depositId; uint32 fillDeadline; uint32 exclusivityDeadline; bytes message; }',
+  'function deposit(bytes32 depositor, bytes32 recipient, bytes32 inputToken, bytes32 outputToken, uint256 inputAmount, uint256 outputAmount, uint256 destinationChainId, bytes32 exclusiveRelayer, uint32 quoteTimestamp, uint32 fillDeadline, uint32 exclusivityParameter, bytes message) payable',
+  'function fillRelay(V3RelayData relayData, uint256 repaymentChainId, bytes32 repaymentAddress)',
+  'function fillStatuses(bytes32) view returns (uint256)',
+  'event FilledRelay(bytes32 inputToken, bytes32 outputToken, uint256 inputAmount, uint256 outputAmount, uint256 repaymentChainId, uint256 indexed originChainId, uint256 indexed depositId, uint32 fillDeadline, uint32 exclusivityDeadline, bytes32 exclusiveRelayer, bytes32 indexed relayer, bytes32 depositor, bytes32 recipient, bytes32 messageHash, (bytes32 updatedRecipient, bytes32 updatedMessageHash, uint256 updatedOutputAmount, uint8 fillType) relayExecutionInfo)',
+]);
+
+/** An address as the SpokePool's bytes32 fields carry it, and back. */
+export const toBytes32 = (address: Address): Hex => padHex(address, { size: 32 });
+export const fromBytes32 = (value: Hex): Address => getAddress(sliceHex(value, 12));
+
+export type RelayerOptions = {
+  chains: readonly [DevnetManifest, DevnetManifest];
+  account: LocalAccount;
+  /** How long after it sees a deposit it fills it. */
+  delayMs: number;
+  /** The least fee it takes: inputAmount − outputAmount, in basis points of inputAmount. */
+  minFeeBps: number;
+  pollingIntervalMs?: number;
+  log?: (line: string) => void;
+};
+
+/** What the relayer did with one deposit. */
+export type RelayOutcome = {
+  originChainId: number;
+  destinationChainId: number;
+  depositId: bigint;
+  outcome: 'filled' | 'skipped' | 'failed';
+  reason?: string;
+  fillTxHash?: Hex;
+  /** ms from seeing the deposit to the fill's receipt. */
+  fillMs?: number;
+};
+
+export type Relayer = {
+  address: Address;
+  outcomes: RelayOutcome[];
+  stop(): Promise<void>;
+};
+
+type Side = { manifest: DevnetManifest; client: PublicClient; wallet: WalletClient; spokePool: Address };
+
+export async function startAcrossRelayer(options: RelayerOptions): Promise<Relayer> {
+  const log = options.log ?? (() => {});
+  const sides: Side[] = options.chains.map((manifest) => {
+    const chain = toViemChain(manifest.chainId, manifest.rpcUrl, manifest.name);
+    return {
+      manifest,
+      client: createPublicClient({ chain, transport: http(manifest.rpcUrl), pollingInterval: 100 }),
+      wallet: createWalletClient({ account: options.account, chain, transport: http(manifest.rpcUrl) }),
+      spokePool: manifest.contracts.across.spokePool,
+    };
+  });
+  // Inventory on both chains: the faucet's test tokens and ETH, each allowed to the SpokePool.
+  for (const side of sides) {
+    await fundFromFaucet(side.client, side.manifest.rpcUrl, side.manifest.tokens, options.account.address);
+    for (const token of side.manifest.tokens) {
+      const hash = await side.wallet.writeContract({
+        address: token.address,
+        abi: erc20Abi,
+        functionName: 'approve',
+        args: [side.spokePool, maxUint256],
+        account: options.account,
+        chain: side.wallet.chain,
+      });
+      await side.client.waitForTransactionReceipt({ hash });
+    }
+  }
+  const outcomes: RelayOutcome[] = [];
+  const pending = new Set<Promise<void>>();
+  const seen = new Set<string>();
+  const nextBlock = await Promise.all(sides.map(async (side) => (await side.client.getBlockNumber()) + 1n));
+  let stopped = false;
+  // One fill at a time per destination: the relayer's nonces stay in order.
+  const queues = sides.map(() => Promise.resolve());
+
+  const poll = async () => {
+    for (const [index, origin] of sides.entries()) {
+      const latest = await origin.client.getBlockNumber();
+      if (latest < (nextBlock[index] as bigint)) continue;
+      const logs = await origin.client.getLogs({
+        address: origin.spokePool,
+        event: FUNDS_DEPOSITED,
+        fromBlock: nextBlock[index],
+        toBlock: latest,
+      });
+      nextBlock[index] = latest + 1n;
+      for (const deposit of logs) {
+        const key = `${origin.manifest.chainId}:${deposit.args.depositId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const destinationIndex = sides.findIndex(
+          (side) => BigInt(side.manifest.chainId) === deposit.args.destinationChainId,
+        );
+        const destination = sides[destinationIndex];
+        const seenAt = performance.now();
+        const record = (outcome: Omit<RelayOutcome, 'originChainId' | 'destinationChainId' | 'depositId'>) => {
+          const full = {
+            originChainId: origin.manifest.chainId,
+            destinationChainId: Number(deposit.args.destinationChainId),
+            depositId: deposit.args.depositId as bigint,
+            ...outcome,
+          };
+          outcomes.push(full);
+          log(
+            `across relayer: deposit ${full.depositId} on ${origin.manifest.slug}: ${full.outcome}${full.reason ? ` (${full.reason})` : ''}`,
+          );
+        };
+        if (!destination || destination === origin) {
+          record({
+            outcome: 'skipped',
+            reason: `destination chain ${deposit.args.destinationChainId} is not the devnet's other chain`,
+          });
+          continue;
+        }
+        const task = new Promise<void>((resolve) => setTimeout(resolve, options.delayMs))
+          .then(() => {
+            queues[destinationIndex] = (queues[destinationIndex] as Promise<void>).then(async () => {
+              if (stopped) return;
+              const refusal = await refusalOf(origin, destination, deposit.args, options);
+              if (refusal) return record({ outcome: 'skipped', reason: refusal });
+              try {
+                const hash = await destination.wallet.writeContract({
+                  address: destination.spokePool,
+                  abi: spokePoolAbi,
+                  functionName: 'fillRelay',
+                  args: [
+                    relayDataOf(origin.manifest.chainId, deposit.args),
+                    BigInt(origin.manifest.chainId),
+                    toBytes32(options.account.address),
+                  ],
+                  account: options.account,
+                  chain: destination.wallet.chain,
+                });
+                const receipt = await destination.client.waitForTransactionReceipt({ hash });
+                if (receipt.status !== 'success')
+                  return record({ outcome: 'failed', reason: 'the fill reverted', fillTxHash: hash });
+                record({ outcome: 'filled', fillTxHash: hash, fillMs: Math.round(performance.now() - seenAt) });
+              } catch (error) {
+                record({ outcome: 'failed', reason: (error as Error).message.split('\n')[0] ?? 'the fill failed' });
+              }
+            });
+            return queues[destinationIndex];
+          })
+          .finally(() => pending.delete(task));
+        pending.add(task);
+      }
+    }
+  };
+
+  const interval = options.pollingIntervalMs ?? 200;
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = poll()
+      .catch((error: unknown) => log(`across relayer: a pass failed: ${(error as Error).message.split('\n')[0]}`))
+      .finally(() => {
+        running = undefined;
+      });
+  }, interval);
+  timer.unref();
+
+  return {
+    address: options.account.address,
+    outcomes,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+/** A FundsDeposited event's arguments, as viem decodes them. */
+type DepositArgs = {
+  inputToken?: Hex;
+  outputToken?: Hex;
+  inputAmount?: bigint;
+  outputAmount?: bigint;
+  destinationChainId?: bigint;
+  depositId?: bigint;
+  quoteTimestamp?: number;
+  fillDeadline?: number;
+  exclusivityDeadline?: number;
+  depositor?: Hex;
+  recipient?: Hex;
+  exclusiveRelayer?: Hex;
+  message?: Hex;
+};
+
+function relayDataOf(originChainId: number, d: DepositArgs) {
+  return {
+    depositor: d.depositor as Hex,
+    recipient: d.recipient as Hex,
+    exclusiveRelayer: d.exclusiveRelayer as Hex,
+    inputToken: d.inputToken as Hex,
+    outputToken: d.outputToken as Hex,
+    inputAmount: d.inputAmount as bigint,
+    outputAmount: d.outputAmount as bigint,
+    originChainId: BigInt(originChainId),
+    depositId: d.depositId as bigint,
+    fillDeadline: d.fillDeadline as number,
+    exclusivityDeadline: d.exclusivityDeadline as number,
+    message: d.message as Hex,
+  };
+}
+
+/** Why the relayer will not fill this deposit; undefined when it will. */
+async function refusalOf(
+  origin: Side,
+  destination: Side,
+  d: DepositArgs,
+  options: RelayerOptions,
+): Promise<string | undefined> {
+  const input = origin.manifest.tokens.find((t) => isAddressEqual(t.address, fromBytes32(d.inputToken as Hex)));
+  const output = destination.manifest.tokens.find((t) => isAddressEqual(t.address, fromBytes32(d.outputToken as Hex)));
+  if (!input || !output) return 'a token it does not carry';
+  if (input.symbol !== output.symbol) return `${input.symbol} in for ${output.symbol} out: not the same token`;
+  const inputAmount = d.inputAmount as bigint;
+  const outputAmount = d.outputAmount as bigint;
+  if (outputAmount <= 0n || outputAmount > inputAmount) return 'an output amount above the input';
+  if ((inputAmount - outputAmount) * 10_000n < inputAmount * BigInt(options.minFeeBps)) {
+    return `a fee under its ${options.minFeeBps} bps`;
+  }
+  const now = (await destination.client.getBlock({ blockTag: 'latest' })).timestamp;
+  if (BigInt(d.fillDeadline as number) <= now) return 'its fill deadline has passed';
+  const exclusive = fromBytes32(d.exclusiveRelayer as Hex);
+  if (
+    !isAddressEqual(exclusive, '0x0000000000000000000000000000000000000000') &&
+    !isAddressEqual(exclusive, options.account.address) &&
+    BigInt(d.exclusivityDeadline as number) > now
+  ) {
+    return 'another relayer has it exclusively';
+  }
+  const balance = await destination.client.readContract({
+    address: output.address,
+    abi: erc20Abi,
+    functionName: 'balanceOf',
+    args: [options.account.address],
+  });
+  if (balance < outputAmount) return `not enough ${output.symbol} on ${destination.manifest.slug}`;
+  return undefined;
+}
