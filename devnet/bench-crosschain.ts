@@ -1,0 +1,165 @@
+/**
+ * `npm run bench:crosschain [-- --runs N] [-- --deposits N] [-- --delay-ms MS]`: the devnet with both
+ * chains and its Across relayer, as JSON.
+ * - `devnet.start_s_two_chains`: startDevnet with both chains and the relayer, to ready (median of runs);
+ * - `bridge.relayer_delay_ms`: the relayer's configured delay;
+ * - `bridge.deposit_to_fill_ms_median`: from a USDC deposit's receipt on the devnet to the recipient's
+ *   balance on the L2 (median of the deposits), beside the delay;
+ * - `bridge.message_to_destination_ms_median`: null until the bridge skill and two-leg plans exist
+ *   (from a chat message to the destination's receipt, issue 21).
+ */
+import { parseArgs } from 'node:util';
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  encodeFunctionData,
+  erc20Abi,
+  http,
+  parseUnits,
+  zeroAddress,
+} from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { toViemChain } from '../common/chains/viem-chain.ts';
+import { findFreePort } from '../common/ports.ts';
+import { spokePoolAbi, toBytes32 } from './across-relayer.ts';
+import { type Devnet, startDevnet } from './devnet.ts';
+import { fundFromFaucet } from './faucet.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    deposits: { type: 'string', default: '10' },
+    'delay-ms': { type: 'string', default: '2000' },
+  },
+});
+const runs = Number(values.runs);
+const deposits = Number(values.deposits);
+const delayMs = Number(values['delay-ms']);
+for (const [name, value] of [
+  ['--runs', runs],
+  ['--deposits', deposits],
+  ['--delay-ms', delayMs],
+] as const) {
+  if (!Number.isInteger(value) || value < (name === '--delay-ms' ? 0 : 1))
+    throw new Error(`${name} takes a whole number`);
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+const start = async (): Promise<Devnet> =>
+  startDevnet({
+    anvilPort: await findFreePort(),
+    bundlerPort: await findFreePort(),
+    paymasterPort: await findFreePort(),
+    l2: {
+      chainId: 31338,
+      anvilPort: await findFreePort(),
+      bundlerPort: await findFreePort(),
+      paymasterPort: await findFreePort(),
+    },
+    relayer: { delayMs, minFeeBps: 10 },
+  });
+
+const starts: number[] = [];
+let devnet: Devnet | undefined;
+for (let run = 0; run < runs; run++) {
+  const started = performance.now();
+  const running = await start();
+  starts.push(performance.now() - started);
+  log(`start ${run + 1}/${runs}: ${(starts.at(-1) as number) / 1000} s`);
+  if (run < runs - 1) await running.stop();
+  else devnet = running;
+}
+if (!devnet?.l2) throw new Error('the devnet did not start its second chain');
+
+const home = devnet.manifest;
+const l2 = devnet.l2.manifest;
+const user = privateKeyToAccount(generatePrivateKey());
+const homeClient = createPublicClient({ transport: http(home.rpcUrl), pollingInterval: 50 });
+const l2Client = createPublicClient({ transport: http(l2.rpcUrl), pollingInterval: 50 });
+const wallet = createWalletClient({
+  account: user,
+  chain: toViemChain(home.chainId, home.rpcUrl),
+  transport: http(home.rpcUrl),
+});
+await fundFromFaucet(homeClient, home.rpcUrl, home.tokens, user.address);
+const usdc = home.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
+const l2Usdc = l2.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
+const spokePool = home.contracts.across.spokePool;
+await homeClient.waitForTransactionReceipt({
+  hash: await wallet.sendTransaction({
+    to: usdc.address,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [spokePool, parseUnits('100000', 6)] }),
+  }),
+});
+
+const latencies: number[] = [];
+for (let i = 0; i < deposits; i++) {
+  const recipient = privateKeyToAccount(generatePrivateKey()).address;
+  const now = Number((await homeClient.getBlock({ blockTag: 'latest' })).timestamp);
+  const hash = await wallet.sendTransaction({
+    to: spokePool,
+    data: encodeFunctionData({
+      abi: spokePoolAbi,
+      functionName: 'deposit',
+      args: [
+        toBytes32(user.address),
+        toBytes32(recipient),
+        toBytes32(usdc.address),
+        toBytes32(l2Usdc.address),
+        parseUnits('10', 6),
+        parseUnits('9.99', 6),
+        BigInt(l2.chainId),
+        toBytes32(zeroAddress),
+        now,
+        now + 3600,
+        0,
+        '0x',
+      ],
+    }),
+  });
+  await homeClient.waitForTransactionReceipt({ hash, pollingInterval: 10 });
+  const deposited = performance.now();
+  for (;;) {
+    const balance = await l2Client.readContract({
+      address: l2Usdc.address,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [recipient],
+    });
+    if (balance === parseUnits('9.99', 6)) break;
+    if (performance.now() - deposited > 60_000) throw new Error(`deposit ${i + 1} was not filled within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  latencies.push(performance.now() - deposited);
+  log(`deposit ${i + 1}/${deposits}: filled after ${Math.round(latencies.at(-1) as number)} ms`);
+}
+await devnet.stop();
+
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'cross-chain on the devnet (two chains, Across relayer)',
+      'devnet.start_s_two_chains': Math.round(median(starts)) / 1000,
+      'bridge.relayer_delay_ms': delayMs,
+      'bridge.deposit_to_fill_ms_median': Math.round(median(latencies)),
+      'bridge.message_to_destination_ms_median': null,
+      not_measured: {
+        'bridge.message_to_destination_ms_median':
+          'from a chat message to the destination receipt needs the bridge skill and two-leg plans, not built yet',
+      },
+      runs,
+      deposits,
+      start_s_all: starts.map((ms) => Math.round(ms) / 1000),
+      deposit_to_fill_ms_all: latencies.map(Math.round),
+    },
+    null,
+    2,
+  ),
+);
