@@ -75,6 +75,22 @@ describe('standing orders said in chat, on the server', async () => {
     expect(claim.text).toContain(`I proposed it as order ${order?.id}, with nothing signed: Sextant may claim`);
   });
 
+  it('answers, proposing nothing, when the terms read do not fit an order (a token that is an address, an amount past 40 characters)', async () => {
+    const user = await delegatorUser(deps.env, manifest);
+    for (const text of [
+      'swap 50 USDC into 0x1111111111111111111111111111111111111111 every day for 3 days',
+      'swap 0.000000000000000000000000000000000000000001 USDC into ETH every day for 3 days',
+    ]) {
+      const reply = await say(user, text);
+      expect(reply.kind, text).toBe('answer');
+      expect(reply.text, text).toContain(
+        'It could not be proposed here: The order read from your words does not fit one',
+      );
+      expect(reply.text, text).toContain('set it up with `sextant orders new --spend');
+    }
+    expect(listOrders(deps.db, user.userId)).toEqual([]);
+  });
+
   it('proposes nothing without the passphrase, and names the command', async () => {
     const user = await delegatorUser(deps.env, manifest);
     const locked = await serverRuntime(probe.db, devnetNetwork(manifest), settings, '');

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import type { AgentDeps } from '../agent-core/agent.ts';
 import { migrateAgentCore } from '../agent-core/migrations.ts';
+import { OrderError } from '../agent-core/orders/errors.ts';
 import { migrateOrders } from '../agent-core/orders/migrations.ts';
 import { OrderRequestSchema, proposeOrder } from '../agent-core/orders/routes.ts';
 import type { AgentRoutesDependencies } from '../agent-core/routes.ts';
@@ -87,7 +88,22 @@ export async function serverRuntime(
   // here, where the passphrase that seals the agent key is at hand.
   if (passphrase) {
     const orders = { agent, userAccount, passphrase };
-    agent.proposeStandingOrder = (userId, request) => proposeOrder(orders, userId, OrderRequestSchema.parse(request));
+    agent.proposeStandingOrder = async (userId, request) => {
+      // Terms the words gave that no order can take (a token written as an address, an amount past 40
+      // characters) are a refusal the chat says with its reason, not a failed turn.
+      const parsed = OrderRequestSchema.safeParse(request);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = issue?.path.join('.') || 'order';
+        throw new OrderError(
+          `The order read from your words does not fit one: ${field}: ${issue?.message ?? 'not valid'}.`,
+          {
+            hint: 'Name listed tokens by their symbol, and amounts in plain digits.',
+          },
+        );
+      }
+      return proposeOrder(orders, userId, parsed.data);
+    };
   }
   return {
     keys,
