@@ -85,4 +85,28 @@ describe("the agent key's unused gas", () => {
     // The next order's runs still have their gas: nothing left the key.
     expect(await publicClient.getBalance({ address: agent })).toBeGreaterThanOrEqual(next.agentGas);
   });
+
+  it('is returned once when two passes run at once (the server and `sextant orders run`)', async () => {
+    const { userId, owner, ownerAddress: address } = await delegatorUser(env, manifest);
+    const agent: Address = await withAgentKey(env, userId);
+    const proposed = await proposeDailySwap(env, userId, address, { amount: '10', spend: 'USDC', buy: 'ETH', days: 2 });
+    await confirmOrder(env, owner, userId, proposed.id);
+    await cancelOrder(env, owner, userId, proposed.id);
+    const held = await publicClient.getBalance({ address: agent });
+    const nonce = await publicClient.getTransactionCount({ address: agent });
+    const before = await publicClient.getBalance({ address });
+    const passes = await Promise.all([orderPass(env), orderPass(env)]);
+    const mine = passes.flatMap((pass) => pass.orders).filter((r) => r.orderId === proposed.id);
+    // The pass that lost the race may say its transfer was refused (its nonce was just used): never a second.
+    expect(
+      mine.filter((r) => r.outcome.startsWith('its agent key returned')),
+      JSON.stringify(mine),
+    ).toHaveLength(1);
+    // One transfer: the key's nonce moved by one, and the address got what it sent, once.
+    expect(await publicClient.getTransactionCount({ address: agent })).toBe(nonce + 1);
+    const back = (await publicClient.getBalance({ address })) - before;
+    const left = await publicClient.getBalance({ address: agent });
+    expect(back).toBeGreaterThan((held * 9n) / 10n);
+    expect(back + left).toBeLessThan(held);
+  });
 });
