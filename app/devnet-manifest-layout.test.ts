@@ -35,6 +35,7 @@ describe('a devnet manifest written before the second chain', () => {
       } catch (caught) {
         return caught;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(SextantError);
     expect((error as SextantError).message).toContain(
