@@ -52,7 +52,8 @@ describe("the agent key's unused gas", () => {
     const back = (await publicClient.getBalance({ address })) - before;
     expect(back + left).toBeLessThan(afterRun);
     expect(back).toBeGreaterThan((afterRun * 9n) / 10n);
-    expect(left).toBeLessThan(afterRun / 100n);
+    // What stays is about one transfer's fee (twice its gas is kept back, for an L1 data fee).
+    expect(left).toBeLessThan((afterRun * 3n) / 100n);
     // Once: the dust left is not worth a transfer.
     const nonce = await publicClient.getTransactionCount({ address: agent });
     expect(await mine()).toEqual([]);

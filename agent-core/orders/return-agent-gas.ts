@@ -59,7 +59,9 @@ async function returnGas(
   if (balance <= fee * DUST_TRANSFERS) return undefined;
   const agent = await env.agentKey(userId);
   if (!agent) return undefined;
-  const value = balance - fee;
+  // Twice the execution gas stays behind: on an OP Stack chain (Base, Optimism) the sender also pays
+  // an L1 data fee the estimate leaves out, and a transfer of everything but the L2 fee would be refused.
+  const value = balance - fee * 2n;
   const signed = await agent.signTransaction({
     type: 'eip1559',
     chainId: env.chain.chainId,
