@@ -8,20 +8,21 @@ import {
   erc20Abi,
   http,
   parseEther,
+  parseEventLogs,
   parseUnits,
   zeroAddress,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toViemChain } from '../common/chains/viem-chain.ts';
+import { depositFromLog, depositStatus, FUNDS_DEPOSITED, spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { publicClientFor } from '../common/network.ts';
 import { findFreePort } from '../common/ports.ts';
 import { loadSettings } from '../common/settings.ts';
-import { spokePoolAbi, toBytes32 } from '../devnet/across-relayer.ts';
 import { type Devnet, startDevnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
-import { type DevnetManifest, readManifest } from '../devnet/manifest.ts';
+import { type DevnetManifest, readManifest, spokePoolOf } from '../devnet/manifest.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, isAlive } from '../devnet/testing/processes.ts';
 import { execute } from '../smart-accounts/execute.ts';
@@ -136,9 +137,9 @@ describe('the devnet with two chains', () => {
   });
 
   it('bridges with Across for real: a deposit on one chain is filled on the other by the relayer, after its delay', async () => {
-    const { spokePool } = devnet.manifest.contracts.across;
-    expect(l2.contracts.across.spokePool).toBe(spokePool);
-    expect(devnet.manifest.contracts.across.relayer).toEqual({
+    const spokePool = spokePoolOf(devnet.manifest);
+    expect(spokePoolOf(l2)).toBe(spokePool);
+    expect(devnet.manifest.contracts.across?.relayer).toEqual({
       address: devnet.relayer?.address,
       delayMs: RELAYER_DELAY_MS,
       minFeeBps: 10,
@@ -248,6 +249,83 @@ describe('the devnet with two chains', () => {
     expect(await balanceOf(second, usdc(l2).address, recipient)).toBe(parseUnits('99.9', 6));
     const filled = devnet.relayer?.outcomes.filter((o) => o.outcome === 'filled') ?? [];
     for (const fill of filled) expect(fill.fillMs).toBeGreaterThanOrEqual(RELAYER_DELAY_MS);
+  });
+
+  it('refunds a deposit that expires unfilled on its origin, and says so from both chains, once', async () => {
+    // The relayer is gone: nothing fills.
+    await devnet.relayer?.stop();
+    const home = publicClientFor(devnetNetwork(devnet.manifest));
+    const second = publicClientFor(devnetNetwork(l2));
+    const spokePool = spokePoolOf(devnet.manifest);
+    const user = privateKeyToAccount(generatePrivateKey());
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    await fundFromFaucet(home, devnet.manifest.rpcUrl, devnet.manifest.tokens, user.address);
+    const usdc = devnet.manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
+    const wallet = createWalletClient({
+      account: user,
+      chain: toViemChain(devnet.manifest.chainId, devnet.manifest.rpcUrl),
+      transport: http(devnet.manifest.rpcUrl),
+    });
+    const balance = () =>
+      home.readContract({ address: usdc.address, abi: erc20Abi, functionName: 'balanceOf', args: [user.address] });
+    await home.waitForTransactionReceipt({
+      hash: await wallet.writeContract({
+        address: usdc.address,
+        abi: erc20Abi,
+        functionName: 'approve',
+        args: [spokePool, parseUnits('50', 6)],
+      }),
+    });
+    const before = await balance();
+    const now = Number((await home.getBlock({ blockTag: 'latest' })).timestamp);
+    const receipt = await home.waitForTransactionReceipt({
+      hash: await wallet.writeContract({
+        address: spokePool,
+        abi: spokePoolAbi,
+        functionName: 'deposit',
+        args: [
+          toBytes32(user.address),
+          toBytes32(recipient),
+          toBytes32(usdc.address),
+          toBytes32(usdc.address),
+          parseUnits('50', 6),
+          parseUnits('49.9', 6),
+          BigInt(l2.chainId),
+          toBytes32(zeroAddress),
+          now,
+          now + 20,
+          0,
+          '0x',
+        ],
+      }),
+    });
+    const [log] = parseEventLogs({ abi: [FUNDS_DEPOSITED], logs: receipt.logs });
+    const deposit = depositFromLog(devnet.manifest.chainId, log?.args ?? {});
+    const sides = [
+      { client: home, spokePool },
+      { client: second, spokePool },
+    ] as const;
+    expect(await depositStatus(...sides, deposit)).toBe('pending');
+    expect(await balance()).toBe(before - parseUnits('50', 6));
+
+    // Both chains' clocks past the deadline: it can never be filled now, and the refund comes.
+    for (const manifest of [devnet.manifest, l2]) {
+      await jsonRpc(manifest.rpcUrl, 'evm_increaseTime', [30]);
+      await jsonRpc(manifest.rpcUrl, 'evm_mine', []);
+    }
+    await expect.poll(() => balance(), { timeout: 20_000, interval: 100 }).toBe(before);
+    expect(await depositStatus(...sides, deposit)).toBe('refunded');
+    // Counted once: a second expired deposit of the same depositor would need a payment of its own.
+    expect(await depositStatus(...sides, deposit, deposit.inputAmount)).toBe('expired');
+    // This one, and the earlier deposit whose deadline had already passed (the relayer passed over it).
+    expect(devnet.refunds?.refunded).toHaveLength(2);
+    expect(devnet.refunds?.refunded).toContainEqual({
+      originChainId: devnet.manifest.chainId,
+      depositId: deposit.depositId,
+    });
+    expect(
+      await second.readContract({ address: usdc.address, abi: erc20Abi, functionName: 'balanceOf', args: [recipient] }),
+    ).toBe(0n);
   });
 
   it('stops both chains’ anvils and Altos', async () => {

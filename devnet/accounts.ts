@@ -17,6 +17,8 @@ export const DEVNET_ROLES = {
   bundlerUtility: 2,
   /** The devnet's Across relayer (devnet/across-relayer.ts): fills deposits from its own inventory. */
   acrossRelayer: 3,
+  /** The SpokePools' owner, in the HubPool's place (devnet/across-refunds.ts): relays refund roots. */
+  acrossOwner: 4,
 } as const;
 
 export function devnetAccount(role: keyof typeof DEVNET_ROLES): HDAccount {

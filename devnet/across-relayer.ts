@@ -3,22 +3,26 @@ import {
   createPublicClient,
   createWalletClient,
   erc20Abi,
-  getAddress,
   type Hex,
   http,
   isAddressEqual,
   type LocalAccount,
   maxUint256,
   type PublicClient,
-  padHex,
-  parseAbi,
-  parseAbiItem,
-  sliceHex,
   type WalletClient,
 } from 'viem';
 import { toViemChain } from '../common/chains/viem-chain.ts';
+import {
+  type AcrossDeposit,
+  depositFromLog,
+  FUNDS_DEPOSITED,
+  fromBytes32,
+  relayDataOf,
+  spokePoolAbi,
+  toBytes32,
+} from '../common/contracts/across.ts';
 import { fundFromFaucet } from './faucet.ts';
-import type { DevnetManifest } from './manifest.ts';
+import { type DevnetManifest, spokePoolOf } from './manifest.ts';
 
 /**
  * The devnet's Across relayer: what Across' own relayers do on real networks, for the devnet's two
@@ -30,22 +34,6 @@ import type { DevnetManifest } from './manifest.ts';
  * (the SpokePool would take that fill and the money would be lost). Repayment through the HubPool is
  * not run on the devnet: its inventory on the origin is not paid back (docs/research/across-devnet.md).
  */
-export const FUNDS_DEPOSITED = parseAbiItem(
-  'event FundsDeposited(bytes32 inputToken, bytes32 outputToken, uint256 inputAmount, uint256 outputAmount, uint256 indexed destinationChainId, uint256 indexed depositId, uint32 quoteTimestamp, uint32 fillDeadline, uint32 exclusivityDeadline, bytes32 indexed depositor, bytes32 recipient, bytes32 exclusiveRelayer, bytes message)',
-);
-
-export const spokePoolAbi = parseAbi([
-  'struct V3RelayData { bytes32 depositor; bytes32 recipient; bytes32 exclusiveRelayer; bytes32 inputToken; bytes32 outputToken; uint256 inputAmount; uint256 outputAmount; uint256 originChainId; uint256 depositId; uint32 fillDeadline; uint32 exclusivityDeadline; bytes message; }',
-  'function deposit(bytes32 depositor, bytes32 recipient, bytes32 inputToken, bytes32 outputToken, uint256 inputAmount, uint256 outputAmount, uint256 destinationChainId, bytes32 exclusiveRelayer, uint32 quoteTimestamp, uint32 fillDeadline, uint32 exclusivityParameter, bytes message) payable',
-  'function fillRelay(V3RelayData relayData, uint256 repaymentChainId, bytes32 repaymentAddress)',
-  'function fillStatuses(bytes32) view returns (uint256)',
-  'event FilledRelay(bytes32 inputToken, bytes32 outputToken, uint256 inputAmount, uint256 outputAmount, uint256 repaymentChainId, uint256 indexed originChainId, uint256 indexed depositId, uint32 fillDeadline, uint32 exclusivityDeadline, bytes32 exclusiveRelayer, bytes32 indexed relayer, bytes32 depositor, bytes32 recipient, bytes32 messageHash, (bytes32 updatedRecipient, bytes32 updatedMessageHash, uint256 updatedOutputAmount, uint8 fillType) relayExecutionInfo)',
-]);
-
-/** An address as the SpokePool's bytes32 fields carry it, and back. */
-export const toBytes32 = (address: Address): Hex => padHex(address, { size: 32 });
-export const fromBytes32 = (value: Hex): Address => getAddress(sliceHex(value, 12));
-
 export type RelayerOptions = {
   chains: readonly [DevnetManifest, DevnetManifest];
   account: LocalAccount;
@@ -85,7 +73,7 @@ export async function startAcrossRelayer(options: RelayerOptions): Promise<Relay
       manifest,
       client: createPublicClient({ chain, transport: http(manifest.rpcUrl), pollingInterval: 100 }),
       wallet: createWalletClient({ account: options.account, chain, transport: http(manifest.rpcUrl) }),
-      spokePool: manifest.contracts.across.spokePool,
+      spokePool: spokePoolOf(manifest),
     };
   });
   // Inventory on both chains: the faucet's test tokens and ETH, each allowed to the SpokePool.
@@ -154,18 +142,15 @@ export async function startAcrossRelayer(options: RelayerOptions): Promise<Relay
           .then(() => {
             queues[destinationIndex] = (queues[destinationIndex] as Promise<void>).then(async () => {
               if (stopped) return;
-              const refusal = await refusalOf(origin, destination, deposit.args, options);
+              const found = depositFromLog(origin.manifest.chainId, deposit.args);
+              const refusal = await refusalOf(origin, destination, found, options);
               if (refusal) return record({ outcome: 'skipped', reason: refusal });
               try {
                 const hash = await destination.wallet.writeContract({
                   address: destination.spokePool,
                   abi: spokePoolAbi,
                   functionName: 'fillRelay',
-                  args: [
-                    relayDataOf(origin.manifest.chainId, deposit.args),
-                    BigInt(origin.manifest.chainId),
-                    toBytes32(options.account.address),
-                  ],
+                  args: [relayDataOf(found), BigInt(origin.manifest.chainId), toBytes32(options.account.address)],
                   account: options.account,
                   chain: destination.wallet.chain,
                 });
@@ -209,64 +194,29 @@ export async function startAcrossRelayer(options: RelayerOptions): Promise<Relay
   };
 }
 
-/** A FundsDeposited event's arguments, as viem decodes them. */
-type DepositArgs = {
-  inputToken?: Hex;
-  outputToken?: Hex;
-  inputAmount?: bigint;
-  outputAmount?: bigint;
-  destinationChainId?: bigint;
-  depositId?: bigint;
-  quoteTimestamp?: number;
-  fillDeadline?: number;
-  exclusivityDeadline?: number;
-  depositor?: Hex;
-  recipient?: Hex;
-  exclusiveRelayer?: Hex;
-  message?: Hex;
-};
-
-function relayDataOf(originChainId: number, d: DepositArgs) {
-  return {
-    depositor: d.depositor as Hex,
-    recipient: d.recipient as Hex,
-    exclusiveRelayer: d.exclusiveRelayer as Hex,
-    inputToken: d.inputToken as Hex,
-    outputToken: d.outputToken as Hex,
-    inputAmount: d.inputAmount as bigint,
-    outputAmount: d.outputAmount as bigint,
-    originChainId: BigInt(originChainId),
-    depositId: d.depositId as bigint,
-    fillDeadline: d.fillDeadline as number,
-    exclusivityDeadline: d.exclusivityDeadline as number,
-    message: d.message as Hex,
-  };
-}
-
 /** Why the relayer will not fill this deposit; undefined when it will. */
 async function refusalOf(
   origin: Side,
   destination: Side,
-  d: DepositArgs,
+  d: AcrossDeposit,
   options: RelayerOptions,
 ): Promise<string | undefined> {
-  const input = origin.manifest.tokens.find((t) => isAddressEqual(t.address, fromBytes32(d.inputToken as Hex)));
-  const output = destination.manifest.tokens.find((t) => isAddressEqual(t.address, fromBytes32(d.outputToken as Hex)));
+  const input = origin.manifest.tokens.find((t) => isAddressEqual(t.address, fromBytes32(d.inputToken)));
+  const output = destination.manifest.tokens.find((t) => isAddressEqual(t.address, fromBytes32(d.outputToken)));
   if (!input || !output) return 'a token it does not carry';
   if (input.symbol !== output.symbol) return `${input.symbol} in for ${output.symbol} out: not the same token`;
-  const inputAmount = d.inputAmount as bigint;
-  const outputAmount = d.outputAmount as bigint;
+  const { inputAmount, outputAmount } = d;
   if (outputAmount <= 0n || outputAmount > inputAmount) return 'an output amount above the input';
   if ((inputAmount - outputAmount) * 10_000n < inputAmount * BigInt(options.minFeeBps)) {
     return `a fee under its ${options.minFeeBps} bps`;
   }
   const now = (await destination.client.getBlock({ blockTag: 'latest' })).timestamp;
-  if (BigInt(d.fillDeadline as number) <= now) return 'its fill deadline has passed';
-  const exclusive = fromBytes32(d.exclusiveRelayer as Hex);
+  if (BigInt(d.fillDeadline) <= now) return 'its fill deadline has passed';
+  const exclusive = fromBytes32(d.exclusiveRelayer);
   if (
     !isAddressEqual(exclusive, '0x0000000000000000000000000000000000000000') &&
     !isAddressEqual(exclusive, options.account.address) &&
-    BigInt(d.exclusivityDeadline as number) > now
+    BigInt(d.exclusivityDeadline) > now
   ) {
     return 'another relayer has it exclusively';
   }

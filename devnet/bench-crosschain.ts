@@ -21,10 +21,11 @@ import {
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
+import { spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
 import { findFreePort } from '../common/ports.ts';
-import { spokePoolAbi, toBytes32 } from './across-relayer.ts';
 import { type Devnet, startDevnet } from './devnet.ts';
 import { fundFromFaucet } from './faucet.ts';
+import { spokePoolOf } from './manifest.ts';
 
 const { values } = parseArgs({
   options: {
@@ -91,7 +92,7 @@ const wallet = createWalletClient({
 await fundFromFaucet(homeClient, home.rpcUrl, home.tokens, user.address);
 const usdc = home.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
 const l2Usdc = l2.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
-const spokePool = home.contracts.across.spokePool;
+const spokePool = spokePoolOf(home);
 await homeClient.waitForTransactionReceipt({
   hash: await wallet.sendTransaction({
     to: usdc.address,

@@ -119,7 +119,7 @@ export function describeDevnet(devnet: Devnet, dataDir: string): string {
   uniswap    SwapRouter02 ${manifest.contracts.uniswapV3.swapRouter02}, QuoterV2 ${manifest.contracts.uniswapV3.quoterV2}
   aave       Pool ${manifest.contracts.aaveV3.pool}
   delegation DelegationManager ${manifest.contracts.delegation.delegationManager} (MetaMask 1.3.0, with its caveat enforcers)
-  across     SpokePool ${manifest.contracts.across.spokePool}${devnet.relayer ? ` (the relayer ${devnet.relayer.address} fills between the two chains)` : ''}
+  across     SpokePool ${manifest.contracts.across?.spokePool ?? 'none'}${devnet.relayer ? ` (the relayer ${devnet.relayer.address} fills between the two chains)` : ''}
   tokens     ${tokens}
   manifest   ${relative(process.cwd(), manifestPath(dataDir)) || manifestPath(dataDir)}
 ${devnet.l2 ? describeL2(devnet.l2, dataDir) : '  second chain  none (DEVNET_L2=0)\n'}`;

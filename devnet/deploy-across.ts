@@ -1,5 +1,6 @@
 import { type Address, parseAbi, zeroAddress } from 'viem';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { devnetAccount } from './accounts.ts';
 import type { Deployer } from './deployer.ts';
 import { DeploymentError } from './errors.ts';
 
@@ -41,18 +42,24 @@ export async function deployAcross(deployer: Deployer, weth: Address): Promise<A
     args: [spokePoolImplementation, '0x'],
   });
   const owner = await deployer.publicClient.readContract({ address: spokePool, abi: ownable, functionName: 'owner' });
-  if (owner !== zeroAddress && owner.toLowerCase() !== deployer.admin.address.toLowerCase()) {
-    throw new DeploymentError(`The SpokePool at ${spokePool} is owned by ${owner}, not the devnet's admin.`, {
+  // Its owner plays the HubPool's part on the devnet (relaying refund roots, devnet/across-refunds.ts):
+  // an account of its own, so that its transactions never race the admin's nonces.
+  const acrossOwner = devnetAccount('acrossOwner').address;
+  if (owner !== zeroAddress && owner.toLowerCase() !== acrossOwner.toLowerCase()) {
+    throw new DeploymentError(`The SpokePool at ${spokePool} is owned by ${owner}, not the devnet's Across owner.`, {
       hint: 'Start the devnet on a fresh chain (unset RPC_URL).',
     });
   }
   if (owner === zeroAddress) {
-    await deployer.write('Across: initialise the SpokePool (owner and withdrawal recipient: the admin)', {
-      address: spokePool,
-      abi: ownable,
-      functionName: 'initialize',
-      args: [0, deployer.admin.address],
-    });
+    await deployer.impersonating(acrossOwner, (from) =>
+      deployer.write('Across: initialise the SpokePool (owner and withdrawal recipient: the Across owner)', {
+        address: spokePool,
+        abi: ownable,
+        functionName: 'initialize',
+        args: [0, from],
+        from,
+      }),
+    );
   }
   return { spokePool, spokePoolImplementation };
 }

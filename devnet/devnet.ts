@@ -3,6 +3,7 @@ import { toViemChain } from '../common/chains/viem-chain.ts';
 import { DETERMINISTIC_DEPLOYER } from '../common/contracts/deterministic-deployer.ts';
 import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
 import { devnetAccount, devnetPrivateKey } from './accounts.ts';
+import { type AcrossRefunds, startAcrossRefunds } from './across-refunds.ts';
 import { type Relayer, startAcrossRelayer } from './across-relayer.ts';
 import { type Alto, startAlto } from './alto.ts';
 import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from './anvil.ts';
@@ -61,6 +62,8 @@ export type Devnet = DevnetChain & {
   l2: DevnetChain | undefined;
   /** The Across relayer between the two chains, when there are two. */
   relayer: Relayer | undefined;
+  /** The refund of deposits that expire unfilled, in the HubPool's place, when there are two chains. */
+  refunds: AcrossRefunds | undefined;
   /** What deployment did on this start, both chains together: contracts deployed and reused, transactions sent. */
   deployment: Deployer['stats'];
   /** Stops what this devnet started (never a chain or bundler it was only pointed at). */
@@ -129,7 +132,15 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const chains = await Promise.all(starting);
     const [home, l2] = chains as [StartedChain, StartedChain | undefined];
     let relayer: Relayer | undefined;
+    let refunds: AcrossRefunds | undefined;
     if (l2 && options.relayer) {
+      const running = startAcrossRefunds({
+        chains: [home.manifest, l2.manifest],
+        owner: devnetAccount('acrossOwner'),
+        log: progress,
+      });
+      refunds = running;
+      children.push({ stop: () => running.stop(), process: undefined });
       progress(
         `across relayer: filling deposits between the two chains after ${options.relayer.delayMs} ms, for a fee of at least ${options.relayer.minFeeBps} bps`,
       );
@@ -142,7 +153,8 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       const started = relayer;
       children.push({ stop: () => started.stop(), process: undefined });
       for (const chain of chains) {
-        chain.manifest.contracts.across.relayer = { address: relayer.address, ...options.relayer };
+        const across = chain.manifest.contracts.across;
+        if (across) across.relayer = { address: relayer.address, ...options.relayer };
       }
     }
     if (options.dataDir) for (const chain of chains) writeManifest(options.dataDir, chain.manifest);
@@ -167,6 +179,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       ...homeChain,
       l2: l2 ? { manifest: l2.manifest, anvil: l2.anvil, alto: l2.alto, paymaster: l2.paymaster } : undefined,
       relayer,
+      refunds,
       deployment,
       stop,
       crashed,

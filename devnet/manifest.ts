@@ -68,12 +68,15 @@ export const DevnetManifestSchema = z.object({
       }),
     }),
     /** Across' SpokePool (devnet/deploy-across.ts): the proxy every deposit and fill goes to, and its implementation. */
-    across: z.object({
-      spokePool: address,
-      spokePoolImplementation: address,
-      /** The devnet's relayer between its two chains, when it runs: who fills, after how long, for what fee. */
-      relayer: z.object({ address, delayMs: z.number().int(), minFeeBps: z.number().int() }).optional(),
-    }),
+    // Optional: a manifest written before Across was on the devnet still reads (it has no bridge).
+    across: z
+      .object({
+        spokePool: address,
+        spokePoolImplementation: address,
+        /** The devnet's relayer between its two chains, when it runs: who fills, after how long, for what fee. */
+        relayer: z.object({ address, delayMs: z.number().int(), minFeeBps: z.number().int() }).optional(),
+      })
+      .optional(),
   }),
   aaveV3Reserves: z.record(
     z.string(),
@@ -145,6 +148,16 @@ export function readManifest(dataDir: string, slug: DevnetSlug = 'devnet'): Devn
   return parsed.data;
 }
 
+/** The chain's Across SpokePool; a manifest written before the devnet had one is refused with what to do. */
+export function spokePoolOf(manifest: DevnetManifest): Address {
+  if (!manifest.contracts.across) {
+    throw new DevnetError(`The devnet manifest of ${manifest.slug} predates Across: it names no SpokePool.`, {
+      hint: 'Start the devnet again (`sextant devnet` or `npm start`): it deploys Across and rewrites the manifest.',
+    });
+  }
+  return manifest.contracts.across.spokePool;
+}
+
 /** The devnet as an entry of the chain registry, so the rest of the runtime sees one shape. */
 export function manifestToChain(manifest: DevnetManifest): Chain {
   const { contracts } = manifest;
@@ -176,7 +189,7 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
         delegationManager: contracts.delegation.delegationManager,
         enforcers: contracts.delegation.enforcers,
       },
-      acrossSpokePool: contracts.across.spokePool,
+      ...(contracts.across ? { acrossSpokePool: contracts.across.spokePool } : {}),
     },
     tokens: manifest.tokens,
   };

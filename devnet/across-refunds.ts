@@ -1,0 +1,167 @@
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  encodeAbiParameters,
+  type Hex,
+  http,
+  keccak256,
+  type LocalAccount,
+  parseAbiParameters,
+  parseEventLogs,
+  zeroHash,
+} from 'viem';
+import { toViemChain } from '../common/chains/viem-chain.ts';
+import {
+  type AcrossDeposit,
+  depositFromLog,
+  FILL_STATUS,
+  FUNDS_DEPOSITED,
+  fromBytes32,
+  relayHashOf,
+  spokePoolAbi,
+} from '../common/contracts/across.ts';
+import { type DevnetManifest, spokePoolOf } from './manifest.ts';
+
+/**
+ * The refund of a deposit that expired unfilled, as the devnet gives it. On real networks Across'
+ * dataworker puts the depositor in a relayer-refund leaf of a root bundle the HubPool proposes, the
+ * optimistic oracle lets through and relays to the origin's SpokePool, and anyone executes the leaf.
+ * The devnet has no HubPool or oracle; the SpokePool's owner (`acrossOwner`, in the HubPool's place)
+ * relays a root of one leaf per expired deposit — the depositor paid back its input amount in its input
+ * token on the origin — and executes it. Sextant recognises the refund from the SpokePool's
+ * ExecutedRelayerRefundRoot event, as it would on a real network (common/contracts/across.ts).
+ */
+export type AcrossRefunds = { refunded: { originChainId: number; depositId: bigint }[]; stop(): Promise<void> };
+
+const REFUND_LEAF = parseAbiParameters(
+  '(uint256 amountToReturn, uint256 chainId, uint256[] refundAmounts, uint32 leafId, address l2TokenAddress, address[] refundAddresses)',
+);
+
+export function startAcrossRefunds(options: {
+  chains: readonly [DevnetManifest, DevnetManifest];
+  owner: LocalAccount;
+  pollingIntervalMs?: number;
+  log?: (line: string) => void;
+}): AcrossRefunds {
+  const log = options.log ?? (() => {});
+  const sides = options.chains.map((manifest) => {
+    const chain = toViemChain(manifest.chainId, manifest.rpcUrl, manifest.name);
+    return {
+      manifest,
+      client: createPublicClient({ chain, transport: http(manifest.rpcUrl), pollingInterval: 100 }),
+      wallet: createWalletClient({ account: options.owner, chain, transport: http(manifest.rpcUrl) }),
+      spokePool: spokePoolOf(manifest),
+    };
+  });
+  const refunded: AcrossRefunds['refunded'] = [];
+  // Deposits neither filled nor refunded yet, by origin; scanned from each chain's first block.
+  const open: AcrossDeposit[] = [];
+  const nextBlock = sides.map(() => 0n);
+
+  const pass = async () => {
+    for (const [index, origin] of sides.entries()) {
+      const latest = await origin.client.getBlockNumber();
+      if (latest < (nextBlock[index] as bigint)) continue;
+      const logs = await origin.client.getLogs({
+        address: origin.spokePool,
+        event: FUNDS_DEPOSITED,
+        fromBlock: nextBlock[index],
+        toBlock: latest,
+      });
+      nextBlock[index] = latest + 1n;
+      for (const { args } of logs) open.push(depositFromLog(origin.manifest.chainId, args));
+    }
+    for (const deposit of [...open]) {
+      const origin = sides.find((side) => side.manifest.chainId === deposit.originChainId);
+      const destination = sides.find((side) => side.manifest.chainId === deposit.destinationChainId);
+      if (!origin || !destination) {
+        open.splice(open.indexOf(deposit), 1);
+        continue;
+      }
+      const status = await destination.client.readContract({
+        address: destination.spokePool,
+        abi: spokePoolAbi,
+        functionName: 'fillStatuses',
+        args: [relayHashOf(deposit)],
+      });
+      if (status === FILL_STATUS.filled) {
+        open.splice(open.indexOf(deposit), 1);
+        continue;
+      }
+      const now = (await destination.client.getBlock({ blockTag: 'latest' })).timestamp;
+      if (BigInt(deposit.fillDeadline) >= now) continue;
+      await refund(origin, deposit);
+      open.splice(open.indexOf(deposit), 1);
+      refunded.push({ originChainId: deposit.originChainId, depositId: deposit.depositId });
+      log(
+        `across refunds: deposit ${deposit.depositId} on ${origin.manifest.slug} expired unfilled; its depositor was paid back`,
+      );
+    }
+  };
+
+  const refund = async (origin: (typeof sides)[number], deposit: AcrossDeposit) => {
+    const leaf = {
+      amountToReturn: 0n,
+      chainId: BigInt(deposit.originChainId),
+      refundAmounts: [deposit.inputAmount],
+      leafId: 0,
+      l2TokenAddress: fromBytes32(deposit.inputToken) as Address,
+      refundAddresses: [fromBytes32(deposit.depositor) as Address],
+    };
+    // A tree of one leaf: its root is the leaf's hash, and its proof is empty.
+    const root: Hex = keccak256(encodeAbiParameters(REFUND_LEAF, [leaf]));
+    const relayed = await origin.client.waitForTransactionReceipt({
+      hash: await origin.wallet.writeContract({
+        address: origin.spokePool,
+        abi: spokePoolAbi,
+        functionName: 'relayRootBundle',
+        args: [root, zeroHash],
+        account: options.owner,
+        chain: origin.wallet.chain,
+      }),
+    });
+    const [bundle] = parseEventLogs({ abi: RELAYED_ROOT_BUNDLE, logs: relayed.logs });
+    if (!bundle) throw new Error('relayRootBundle emitted no RelayedRootBundle');
+    await origin.client.waitForTransactionReceipt({
+      hash: await origin.wallet.writeContract({
+        address: origin.spokePool,
+        abi: spokePoolAbi,
+        functionName: 'executeRelayerRefundLeaf',
+        args: [bundle.args.rootBundleId, leaf, []],
+        account: options.owner,
+        chain: origin.wallet.chain,
+      }),
+    });
+  };
+
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = pass()
+      .catch((error: unknown) => log(`across refunds: a pass failed: ${(error as Error).message.split('\n')[0]}`))
+      .finally(() => {
+        running = undefined;
+      });
+  }, options.pollingIntervalMs ?? 500);
+  timer.unref();
+  return {
+    refunded,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+const RELAYED_ROOT_BUNDLE = [
+  {
+    type: 'event',
+    name: 'RelayedRootBundle',
+    inputs: [
+      { name: 'rootBundleId', type: 'uint32', indexed: true },
+      { name: 'relayerRefundRoot', type: 'bytes32', indexed: true },
+      { name: 'slowRelayRoot', type: 'bytes32', indexed: true },
+    ],
+  },
+] as const;
