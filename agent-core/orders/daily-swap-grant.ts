@@ -1,7 +1,8 @@
-import { type Address, encodeFunctionData, erc20Abi, formatUnits, type Hex, slice, toFunctionSelector } from 'viem';
+import { type Address, encodeFunctionData, erc20Abi, formatUnits, type Hex, slice } from 'viem';
 import type { DelegationEnforcer } from '../../common/chains/types.ts';
 import { swapRouter02Abi } from '../../skills/uniswap-v3/abi.ts';
 import { type Caveat, caveatTerms, type Delegation, periodDelegations } from '../../smart-accounts/delegations.ts';
+import { declaredSelector, SWAP_CALL } from './skill-declarations.ts';
 
 /**
  * What a standing order "swap 50 USDC into WETH every day for 30 days" lets Sextant's agent key do,
@@ -64,9 +65,8 @@ const DAY = 86_400n;
  */
 export const MAX_GRANT_DAYS = 31;
 
-const EXACT_INPUT_SINGLE = toFunctionSelector(
-  'exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))',
-);
+/** The one function a swap grant allows: the one the audited swap skill declares (skill-declarations.ts). */
+const EXACT_INPUT_SINGLE = declaredSelector(SWAP_CALL);
 
 /**
  * The day's swap as the agent key makes it: the router's own minimum is the grant's floor unless a

@@ -11,6 +11,7 @@ import { assertNoSharedAllowance } from './grant-checks.ts';
 import { aaveOraclePrices, usdValue } from './oracle-price.ts';
 import { poolTwapPrice } from './pool-twap.ts';
 import { agentGasFund, type OrdersChain, proposalBasics } from './proposal-basics.ts';
+import { declaredCall, SWAP_CALL } from './skill-declarations.ts';
 import { asSwapOrder, insertOrder, newOrderId, type SwapOrder } from './store.ts';
 
 /** "Swap 50 USDC into WETH every day for 30 days", as the CLI, the API and chat give it. */
@@ -57,8 +58,11 @@ export async function proposeDailySwap(
   request: DailySwapRequest,
 ): Promise<SwapOrder> {
   const { enforcers, agent } = proposalBasics(env, userId, 'standing orders');
-  const router = env.chain.contracts.uniswapV3?.swapRouter02;
-  if (!router) throw new OrderError(`${env.chain.name} has no Uniswap V3: standing orders cannot run here.`);
+  if (!env.chain.contracts.uniswapV3) {
+    throw new OrderError(`${env.chain.name} has no Uniswap V3: standing orders cannot run here.`);
+  }
+  // The router, as the audited swap skill declares it on this chain.
+  const router = declaredCall(SWAP_CALL, env.chain).target;
   if (!Number.isInteger(request.days) || request.days < 1 || request.days > MAX_GRANT_DAYS) {
     throw new OrderError(`A daily swap runs for 1 to ${MAX_GRANT_DAYS} days.`, {
       hint: `Ask for ${MAX_GRANT_DAYS} days or fewer; grant again when it ends (one transaction must be able to revoke it).`,

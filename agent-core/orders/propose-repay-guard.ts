@@ -9,6 +9,7 @@ import { aaveOraclePrices, usdValue } from './oracle-price.ts';
 import { agentGasFund, type OrdersChain, proposalBasics } from './proposal-basics.ts';
 import { listedToken, parseAmount } from './propose-daily-swap.ts';
 import { MAX_GUARD_DAYS, type RepayGuardGrant } from './repay-guard-grant.ts';
+import { declaredCall, REPAY_CALL } from './skill-declarations.ts';
 import { asRepayGuardOrder, insertOrder, newOrderId, type RepayGuardOrder } from './store.ts';
 
 /** "If my Aave health factor drops below 1.5, repay up to 1,000 USDC of debt", for `days`. */
@@ -34,8 +35,11 @@ export async function proposeRepayGuard(
   request: RepayGuardRequest,
 ): Promise<RepayGuardOrder> {
   const { enforcers, agent } = proposalBasics(env, userId, 'a position guard');
-  const pool = env.chain.contracts.aaveV3?.pool;
-  if (!pool) throw new OrderError(`${env.chain.name} has no Aave V3: a position guard cannot run here.`);
+  if (!env.chain.contracts.aaveV3) {
+    throw new OrderError(`${env.chain.name} has no Aave V3: a position guard cannot run here.`);
+  }
+  // The Pool, as the audited repay skill declares it on this chain.
+  const pool = declaredCall(REPAY_CALL, env.chain).target;
   if (!Number.isInteger(request.days) || request.days < 1 || request.days > MAX_GUARD_DAYS) {
     throw new OrderError(`A position guard waits 1 to ${MAX_GUARD_DAYS} days.`);
   }

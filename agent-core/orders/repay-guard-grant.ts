@@ -1,16 +1,8 @@
-import {
-  type Address,
-  encodeFunctionData,
-  erc20Abi,
-  formatUnits,
-  type Hex,
-  numberToHex,
-  pad,
-  toFunctionSelector,
-} from 'viem';
+import { type Address, encodeFunctionData, erc20Abi, formatUnits, type Hex, numberToHex, pad } from 'viem';
 import { poolAbi, VARIABLE_RATE } from '../../skills/aave-v3/abi.ts';
 import { type Caveat, caveatTerms, type Delegation, periodDelegations } from '../../smart-accounts/delegations.ts';
 import { type GrantEnforcers, when } from './daily-swap-grant.ts';
+import { declaredSelector, REPAY_CALL } from './skill-declarations.ts';
 
 /**
  * What a position guard "if my Aave health factor drops below 1.5, repay up to 1,000 USDC of debt"
@@ -43,7 +35,8 @@ export type RepayGuardGrant = {
 /** A guard waits a month at most, as a daily grant lasts (one transaction must revoke it). */
 export const MAX_GUARD_DAYS = 31;
 const DAY = 86_400n;
-const REPAY = toFunctionSelector('repay(address,uint256,uint256,address)');
+/** The one function a guard allows: the one the audited repay skill declares (skill-declarations.ts). */
+const REPAY = declaredSelector(REPAY_CALL);
 
 /** The repayment the agent key makes when the guard fires: `amount` of the asset, for the user. */
 export function repayCall(grant: RepayGuardGrant, amount: bigint): { to: Address; data: Hex } {
