@@ -13,7 +13,8 @@ DAI, WBTC, Uniswap V3 with seeded pools, Aave V3), and the Alto bundler. Writes 
 token list into the data directory (DATA_DIR/devnet/).
 
 Beside it, unless DEVNET_L2=0, a second, L2-like chain (devnet-l2, chain id DEVNET_L2_CHAIN_ID, 31338)
-with its own anvil (DEVNET_L2_ANVIL_PORT, 8546), the same protocols at the same addresses, and its
+with its own anvil (DEVNET_L2_ANVIL_PORT, 8546), the same protocols (tokens and protocols at addresses
+of their own, the account stack at its one address), and its
 own Alto (DEVNET_L2_BUNDLER_PORT, 4339) and paymaster (DEVNET_L2_PAYMASTER_PORT, 4340); its manifest
 goes to DATA_DIR/devnet-l2/. CHAIN=devnet-l2 makes it the chain Sextant acts on.
 
@@ -127,7 +128,7 @@ ${devnet.l2 ? describeL2(devnet.l2, dataDir) : '  second chain  none (DEVNET_L2=
 
 function describeL2(l2: NonNullable<Devnet['l2']>, dataDir: string): string {
   const path = manifestPath(dataDir, 'devnet-l2');
-  return `Sextant devnet L2 (CHAIN=devnet-l2; the same protocols at the same addresses)
+  return `Sextant devnet L2 (CHAIN=devnet-l2; the same protocols, its own token addresses)
   chain      ${l2.manifest.chainId} at ${l2.manifest.rpcUrl}
   bundler    ${l2.manifest.bundlerUrl} (Alto)
   paymaster  ${l2.manifest.paymasterUrl ?? 'none'}

@@ -65,6 +65,13 @@ export function createDeployer(options: {
   chain: Chain;
   admin: Account;
   progress?: (message: string) => void;
+  /**
+   * What the default salts are derived from, with each label: `sextant.devnet` (so the devnet's
+   * addresses never change), or another chain's own, so that its contracts and tokens have addresses
+   * of their own, as a real L2's do (contracts with a salt of their own, the EntryPoints, the account
+   * factories, the bundle guard, the delegation framework, keep their one address everywhere).
+   */
+  saltPrefix?: string;
 }): Deployer {
   const transport = http(options.rpcUrl, { retryCount: 0, timeout: 30_000 });
   const publicClient = createPublicClient({ chain: options.chain, transport, pollingInterval: 50 });
@@ -111,7 +118,7 @@ export function createDeployer(options: {
       }
       const bytecode = deployOptions.libraries ? linkBytecode(artifact, deployOptions.libraries) : artifact.bytecode;
       const initCode = encodeDeployData({ abi: artifact.abi, bytecode, args: deployOptions.args ?? [] } as never);
-      const salt = deployOptions.salt ?? keccak256(toHex(`sextant.devnet:${label}`));
+      const salt = deployOptions.salt ?? keccak256(toHex(`${options.saltPrefix ?? 'sextant.devnet'}:${label}`));
       const { address, data } = deterministicDeployment(initCode, salt);
       const existing = await publicClient.getCode({ address });
       if (existing && existing !== '0x') {

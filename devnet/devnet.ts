@@ -35,7 +35,8 @@ export type DevnetOptions = {
   bundlerUrl?: string;
   /**
    * The second, L2-like chain (`devnet-l2`), started beside the first with its own anvil, the same
-   * protocols at the same addresses, and its own Alto and paymaster; none when absent, and none when
+   * protocols (at addresses of their own but for the account stack), and its own Alto and paymaster;
+   * none when absent, and none when
    * joining a running chain (`rpcUrl`): a devnet joined is joined as it is.
    */
   l2?: { chainId: number; anvilPort: number; bundlerPort: number; paymasterPort: number } | undefined;
@@ -255,6 +256,9 @@ async function startChain(
     chain: toViemChain(chainId, rpcUrl),
     admin: devnetAccount('admin'),
     progress,
+    // The second chain's tokens and protocols at addresses of their own, as on a real L2: a bridge
+    // that mixed up the two chains' tokens could not pass unseen.
+    ...(plan.slug === 'devnet' ? {} : { saltPrefix: `sextant.${plan.slug}` }),
   });
   const deployed = await deployProtocols(deployer);
   if (anvil && (context.blockTimeSeconds ?? 0) > 0) {
