@@ -79,6 +79,11 @@ export function startAcrossRefunds(options: {
         open.splice(open.indexOf(deposit), 1);
         continue;
       }
+      // The clock first, then the fill status: once the destination's clock is past the deadline no
+      // fill can land, so an unfilled status read after it is final. Read the other way round, a fill
+      // could land between the two reads and the depositor be paid back as well.
+      const now = (await destination.client.getBlock({ blockTag: 'latest' })).timestamp;
+      if (BigInt(deposit.fillDeadline) >= now) continue;
       const status = await destination.client.readContract({
         address: destination.spokePool,
         abi: spokePoolAbi,
@@ -89,8 +94,6 @@ export function startAcrossRefunds(options: {
         open.splice(open.indexOf(deposit), 1);
         continue;
       }
-      const now = (await destination.client.getBlock({ blockTag: 'latest' })).timestamp;
-      if (BigInt(deposit.fillDeadline) >= now) continue;
       await refund(origin, deposit);
       open.splice(open.indexOf(deposit), 1);
       refunded.push({ originChainId: deposit.originChainId, depositId: deposit.depositId });

@@ -142,10 +142,12 @@ export async function startAcrossRelayer(options: RelayerOptions): Promise<Relay
           .then(() => {
             queues[destinationIndex] = (queues[destinationIndex] as Promise<void>).then(async () => {
               if (stopped) return;
-              const found = depositFromLog(origin.manifest.chainId, deposit.args);
-              const refusal = await refusalOf(origin, destination, found, options);
-              if (refusal) return record({ outcome: 'skipped', reason: refusal });
+              // Whatever fails here is this deposit's: a rejection would stop every later fill queued
+              // behind it on this destination, and nothing awaits the queue to handle it.
               try {
+                const found = depositFromLog(origin.manifest.chainId, deposit.args);
+                const refusal = await refusalOf(origin, destination, found, options);
+                if (refusal) return record({ outcome: 'skipped', reason: refusal });
                 const hash = await destination.wallet.writeContract({
                   address: destination.spokePool,
                   abi: spokePoolAbi,
