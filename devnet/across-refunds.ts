@@ -58,6 +58,8 @@ export function startAcrossRefunds(options: {
   // Deposits neither filled nor refunded yet, by origin; scanned from each chain's first block.
   const open: AcrossDeposit[] = [];
   const nextBlock = sides.map(() => 0n);
+  // The refund executions sent whose receipts were not read yet, by deposit.
+  const sent = new Map<AcrossDeposit, Hex>();
 
   const pass = async () => {
     for (const [index, origin] of sides.entries()) {
@@ -94,7 +96,16 @@ export function startAcrossRefunds(options: {
         open.splice(open.indexOf(deposit), 1);
         continue;
       }
-      await refund(origin, deposit);
+      // A refund executed on an earlier pass whose receipt could not be read then: it is done once its
+      // receipt says so (relaying and executing again would pay the depositor twice, or fail forever).
+      const executed = sent.get(deposit);
+      if (executed) {
+        const receipt = await origin.client.getTransactionReceipt({ hash: executed });
+        sent.delete(deposit);
+        if (receipt.status !== 'success') continue;
+      } else {
+        await refund(origin, deposit);
+      }
       open.splice(open.indexOf(deposit), 1);
       refunded.push({ originChainId: deposit.originChainId, depositId: deposit.depositId });
       log(
@@ -126,16 +137,18 @@ export function startAcrossRefunds(options: {
     });
     const [bundle] = parseEventLogs({ abi: RELAYED_ROOT_BUNDLE, logs: relayed.logs });
     if (!bundle) throw new Error('relayRootBundle emitted no RelayedRootBundle');
-    await origin.client.waitForTransactionReceipt({
-      hash: await origin.wallet.writeContract({
-        address: origin.spokePool,
-        abi: spokePoolAbi,
-        functionName: 'executeRelayerRefundLeaf',
-        args: [bundle.args.rootBundleId, leaf, []],
-        account: options.owner,
-        chain: origin.wallet.chain,
-      }),
+    const hash = await origin.wallet.writeContract({
+      address: origin.spokePool,
+      abi: spokePoolAbi,
+      functionName: 'executeRelayerRefundLeaf',
+      args: [bundle.args.rootBundleId, leaf, []],
+      account: options.owner,
+      chain: origin.wallet.chain,
     });
+    sent.set(deposit, hash);
+    const executed = await origin.client.waitForTransactionReceipt({ hash });
+    sent.delete(deposit);
+    if (executed.status !== 'success') throw new Error(`executeRelayerRefundLeaf reverted (${hash})`);
   };
 
   let running: Promise<void> | undefined;

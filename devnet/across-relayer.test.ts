@@ -4,11 +4,13 @@ import {
   createPublicClient,
   createWalletClient,
   erc20Abi,
+  getAbiItem,
   type Hex,
   http,
   type PublicClient,
   parseEventLogs,
   parseUnits,
+  toFunctionSelector,
   zeroAddress,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -138,6 +140,46 @@ describe('the devnet refund stand-in', () => {
     } finally {
       proxy.after = undefined;
       await refunds.stop();
+    }
+  });
+});
+
+describe('the devnet refund stand-in, when a receipt cannot be read', () => {
+  it('pays an expired deposit back once when the receipt of its executed refund could not be read', async () => {
+    const origin = await startRpcProxy(devnet.manifest.rpcUrl);
+    const user = await fundedUser();
+    const now = Number((await clients.second.getBlock({ blockTag: 'latest' })).timestamp);
+    const found = await deposit(user, { input: parseUnits('40', 6), output: parseUnits('40', 6), deadline: now + 30 });
+    await jsonRpc(l2.rpcUrl, 'evm_increaseTime', [60]);
+    await jsonRpc(l2.rpcUrl, 'evm_mine', []);
+    const usdc = tokenOf(devnet.manifest);
+    const before = await balanceOf(clients.home, usdc, user.address);
+    // Once the refund's execution is sent, the origin's receipts cannot be read for 4 s (longer than viem's retries).
+    const execute = toFunctionSelector(getAbiItem({ abi: spokePoolAbi, name: 'executeRelayerRefundLeaf' })).slice(2);
+    let failingUntil = 0;
+    origin.after = async (method, body) => {
+      if (method === 'eth_sendRawTransaction' && body.includes(execute) && failingUntil === 0) {
+        failingUntil = Date.now() + 4000;
+      }
+    };
+    origin.fail = (method) => method === 'eth_getTransactionReceipt' && Date.now() < failingUntil;
+    const refunds = startAcrossRefunds({
+      chains: [{ ...devnet.manifest, rpcUrl: origin.url }, l2],
+      owner: devnetAccount('acrossOwner'),
+      pollingIntervalMs: 100,
+    });
+    try {
+      await expect
+        .poll(() => balanceOf(clients.home, usdc, user.address), { timeout: 10_000, interval: 100 })
+        .toBe(before + found.inputAmount);
+      expect(failingUntil).toBeGreaterThan(0);
+      // Well after the receipts answer again: paid once, not once more for each retry.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, failingUntil - Date.now()) + 3000));
+      expect(await balanceOf(clients.home, usdc, user.address)).toBe(before + found.inputAmount);
+      expect(refunds.refunded.filter((r) => r.depositId === found.depositId)).toHaveLength(1);
+    } finally {
+      await refunds.stop();
+      await new Promise((resolve) => origin.server.close(resolve));
     }
   });
 });
