@@ -125,6 +125,10 @@ export async function depositStatus(
   deposit: AcrossDeposit,
   alreadyCounted = 0n,
 ): Promise<DepositStatus> {
+  // The clock first: once the deadline has passed no fill can land, so the status read after it is
+  // final (read the other way round, a fill landing between the two reads would look expired).
+  // A deadline equal to the latest block's time still counts as open: the safe side for a refund.
+  const now = (await destination.client.getBlock({ blockTag: 'latest' })).timestamp;
   const status = await destination.client.readContract({
     address: destination.spokePool,
     abi: spokePoolAbi,
@@ -132,7 +136,6 @@ export async function depositStatus(
     args: [relayHashOf(deposit)],
   });
   if (status === FILL_STATUS.filled) return 'filled';
-  const now = (await destination.client.getBlock({ blockTag: 'latest' })).timestamp;
   if (BigInt(deposit.fillDeadline) >= now) return 'pending';
   const depositor = fromBytes32(deposit.depositor);
   const token = fromBytes32(deposit.inputToken);
