@@ -9,7 +9,9 @@ import { dirname, join, relative, resolve } from 'node:path';
  */
 
 const SKIP = new Set(['node_modules', '.git', 'scratch', '.sextant', 'test-artifacts']);
-const NEEDS_CHAIN = /\btestDevnet(?:DataDir)?\(|\bstartDevnet\(|\bstartAnvil\(|\bcreateAnvil\(/;
+// …or spawn `sextant devnet`, which starts chains of its own (runSextant(['devnet', …])).
+const NEEDS_CHAIN =
+  /\btestDevnet(?:DataDir)?\(|\bstartDevnet\(|\bstartAnvil\(|\bcreateAnvil\(|\brunSextant\(\s*\[\s*'devnet'/;
 const RELATIVE_IMPORT =
   /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
