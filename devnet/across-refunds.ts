@@ -1,27 +1,16 @@
 import {
   type Address,
-  createPublicClient,
-  createWalletClient,
   encodeAbiParameters,
   type Hex,
-  http,
   keccak256,
   type LocalAccount,
   parseAbiParameters,
   parseEventLogs,
   zeroHash,
 } from 'viem';
-import { toViemChain } from '../common/chains/viem-chain.ts';
-import {
-  type AcrossDeposit,
-  depositFromLog,
-  FILL_STATUS,
-  FUNDS_DEPOSITED,
-  fromBytes32,
-  relayHashOf,
-  spokePoolAbi,
-} from '../common/contracts/across.ts';
-import { type DevnetManifest, spokePoolOf } from './manifest.ts';
+import { type AcrossDeposit, FILL_STATUS, fromBytes32, relayHashOf, spokePoolAbi } from '../common/contracts/across.ts';
+import { depositScanner, type SpokeSide, spokeSides } from './across-sides.ts';
+import type { DevnetManifest } from './manifest.ts';
 
 /**
  * The refund of a deposit that expired unfilled, as the devnet gives it. On real networks Across'
@@ -45,35 +34,19 @@ export function startAcrossRefunds(options: {
   log?: (line: string) => void;
 }): AcrossRefunds {
   const log = options.log ?? (() => {});
-  const sides = options.chains.map((manifest) => {
-    const chain = toViemChain(manifest.chainId, manifest.rpcUrl, manifest.name);
-    return {
-      manifest,
-      client: createPublicClient({ chain, transport: http(manifest.rpcUrl), pollingInterval: 100 }),
-      wallet: createWalletClient({ account: options.owner, chain, transport: http(manifest.rpcUrl) }),
-      spokePool: spokePoolOf(manifest),
-    };
-  });
+  const sides = spokeSides(options.chains, options.owner);
   const refunded: AcrossRefunds['refunded'] = [];
   // Deposits neither filled nor refunded yet, by origin; scanned from each chain's first block.
   const open: AcrossDeposit[] = [];
-  const nextBlock = sides.map(() => 0n);
+  const newDeposits = depositScanner(
+    sides,
+    sides.map(() => 0n),
+  );
   // The refund executions sent whose receipts were not read yet, by deposit.
   const sent = new Map<AcrossDeposit, Hex>();
 
   const pass = async () => {
-    for (const [index, origin] of sides.entries()) {
-      const latest = await origin.client.getBlockNumber();
-      if (latest < (nextBlock[index] as bigint)) continue;
-      const logs = await origin.client.getLogs({
-        address: origin.spokePool,
-        event: FUNDS_DEPOSITED,
-        fromBlock: nextBlock[index],
-        toBlock: latest,
-      });
-      nextBlock[index] = latest + 1n;
-      for (const { args } of logs) open.push(depositFromLog(origin.manifest.chainId, args));
-    }
+    open.push(...(await newDeposits()));
     for (const deposit of [...open]) {
       const origin = sides.find((side) => side.manifest.chainId === deposit.originChainId);
       const destination = sides.find((side) => side.manifest.chainId === deposit.destinationChainId);
@@ -114,7 +87,7 @@ export function startAcrossRefunds(options: {
     }
   };
 
-  const refund = async (origin: (typeof sides)[number], deposit: AcrossDeposit) => {
+  const refund = async (origin: SpokeSide, deposit: AcrossDeposit) => {
     const leaf = {
       amountToReturn: 0n,
       chainId: BigInt(deposit.originChainId),

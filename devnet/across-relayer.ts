@@ -1,28 +1,8 @@
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  erc20Abi,
-  type Hex,
-  http,
-  isAddressEqual,
-  type LocalAccount,
-  maxUint256,
-  type PublicClient,
-  type WalletClient,
-} from 'viem';
-import { toViemChain } from '../common/chains/viem-chain.ts';
-import {
-  type AcrossDeposit,
-  depositFromLog,
-  FUNDS_DEPOSITED,
-  fromBytes32,
-  relayDataOf,
-  spokePoolAbi,
-  toBytes32,
-} from '../common/contracts/across.ts';
+import { type Address, erc20Abi, type Hex, isAddressEqual, type LocalAccount, maxUint256 } from 'viem';
+import { type AcrossDeposit, fromBytes32, relayDataOf, spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
+import { depositScanner, type SpokeSide, spokeSides } from './across-sides.ts';
 import { fundFromFaucet } from './faucet.ts';
-import { type DevnetManifest, spokePoolOf } from './manifest.ts';
+import type { DevnetManifest } from './manifest.ts';
 
 /**
  * The devnet's Across relayer: what Across' own relayers do on real networks, for the devnet's two
@@ -63,19 +43,9 @@ export type Relayer = {
   stop(): Promise<void>;
 };
 
-type Side = { manifest: DevnetManifest; client: PublicClient; wallet: WalletClient; spokePool: Address };
-
 export async function startAcrossRelayer(options: RelayerOptions): Promise<Relayer> {
   const log = options.log ?? (() => {});
-  const sides: Side[] = options.chains.map((manifest) => {
-    const chain = toViemChain(manifest.chainId, manifest.rpcUrl, manifest.name);
-    return {
-      manifest,
-      client: createPublicClient({ chain, transport: http(manifest.rpcUrl), pollingInterval: 100 }),
-      wallet: createWalletClient({ account: options.account, chain, transport: http(manifest.rpcUrl) }),
-      spokePool: spokePoolOf(manifest),
-    };
-  });
+  const sides = spokeSides(options.chains, options.account);
   // Inventory on both chains: the faucet's test tokens and ETH, each allowed to the SpokePool.
   for (const side of sides) {
     await fundFromFaucet(side.client, side.manifest.rpcUrl, side.manifest.tokens, options.account.address);
@@ -94,81 +64,72 @@ export async function startAcrossRelayer(options: RelayerOptions): Promise<Relay
   const outcomes: RelayOutcome[] = [];
   const pending = new Set<Promise<void>>();
   const seen = new Set<string>();
-  const nextBlock = await Promise.all(sides.map(async (side) => (await side.client.getBlockNumber()) + 1n));
+  const newDeposits = depositScanner(
+    sides,
+    await Promise.all(sides.map(async (side) => (await side.client.getBlockNumber()) + 1n)),
+  );
   let stopped = false;
   // One fill at a time per destination: the relayer's nonces stay in order.
   const queues = sides.map(() => Promise.resolve());
 
   const poll = async () => {
-    for (const [index, origin] of sides.entries()) {
-      const latest = await origin.client.getBlockNumber();
-      if (latest < (nextBlock[index] as bigint)) continue;
-      const logs = await origin.client.getLogs({
-        address: origin.spokePool,
-        event: FUNDS_DEPOSITED,
-        fromBlock: nextBlock[index],
-        toBlock: latest,
-      });
-      nextBlock[index] = latest + 1n;
-      for (const deposit of logs) {
-        const key = `${origin.manifest.chainId}:${deposit.args.depositId}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const destinationIndex = sides.findIndex(
-          (side) => BigInt(side.manifest.chainId) === deposit.args.destinationChainId,
-        );
-        const destination = sides[destinationIndex];
-        const seenAt = performance.now();
-        const record = (outcome: Omit<RelayOutcome, 'originChainId' | 'destinationChainId' | 'depositId'>) => {
-          const full = {
-            originChainId: origin.manifest.chainId,
-            destinationChainId: Number(deposit.args.destinationChainId),
-            depositId: deposit.args.depositId as bigint,
-            ...outcome,
-          };
-          outcomes.push(full);
-          log(
-            `across relayer: deposit ${full.depositId} on ${origin.manifest.slug}: ${full.outcome}${full.reason ? ` (${full.reason})` : ''}`,
-          );
+    for (const deposit of await newDeposits()) {
+      const origin = sides.find((side) => side.manifest.chainId === deposit.originChainId) as SpokeSide;
+      const key = `${deposit.originChainId}:${deposit.depositId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const destinationIndex = sides.findIndex((side) => side.manifest.chainId === deposit.destinationChainId);
+      const destination = sides[destinationIndex];
+      const seenAt = performance.now();
+      const record = (outcome: Omit<RelayOutcome, 'originChainId' | 'destinationChainId' | 'depositId'>) => {
+        const full = {
+          originChainId: origin.manifest.chainId,
+          destinationChainId: deposit.destinationChainId,
+          depositId: deposit.depositId,
+          ...outcome,
         };
-        if (!destination || destination === origin) {
-          record({
-            outcome: 'skipped',
-            reason: `destination chain ${deposit.args.destinationChainId} is not the devnet's other chain`,
-          });
-          continue;
-        }
-        const task = new Promise<void>((resolve) => setTimeout(resolve, options.delayMs))
-          .then(() => {
-            queues[destinationIndex] = (queues[destinationIndex] as Promise<void>).then(async () => {
-              if (stopped) return;
-              // Whatever fails here is this deposit's: a rejection would stop every later fill queued
-              // behind it on this destination, and nothing awaits the queue to handle it.
-              try {
-                const found = depositFromLog(origin.manifest.chainId, deposit.args);
-                const refusal = await refusalOf(origin, destination, found, options);
-                if (refusal) return record({ outcome: 'skipped', reason: refusal });
-                const hash = await destination.wallet.writeContract({
-                  address: destination.spokePool,
-                  abi: spokePoolAbi,
-                  functionName: 'fillRelay',
-                  args: [relayDataOf(found), BigInt(origin.manifest.chainId), toBytes32(options.account.address)],
-                  account: options.account,
-                  chain: destination.wallet.chain,
-                });
-                const receipt = await destination.client.waitForTransactionReceipt({ hash });
-                if (receipt.status !== 'success')
-                  return record({ outcome: 'failed', reason: 'the fill reverted', fillTxHash: hash });
-                record({ outcome: 'filled', fillTxHash: hash, fillMs: Math.round(performance.now() - seenAt) });
-              } catch (error) {
-                record({ outcome: 'failed', reason: (error as Error).message.split('\n')[0] ?? 'the fill failed' });
-              }
-            });
-            return queues[destinationIndex];
-          })
-          .finally(() => pending.delete(task));
-        pending.add(task);
+        outcomes.push(full);
+        log(
+          `across relayer: deposit ${full.depositId} on ${origin.manifest.slug}: ${full.outcome}${full.reason ? ` (${full.reason})` : ''}`,
+        );
+      };
+      if (!destination || destination === origin) {
+        record({
+          outcome: 'skipped',
+          reason: `destination chain ${deposit.destinationChainId} is not the devnet's other chain`,
+        });
+        continue;
       }
+      const task = new Promise<void>((resolve) => setTimeout(resolve, options.delayMs))
+        .then(() => {
+          queues[destinationIndex] = (queues[destinationIndex] as Promise<void>).then(async () => {
+            if (stopped) return;
+            // Whatever fails here is this deposit's: a rejection would stop every later fill queued
+            // behind it on this destination, and nothing awaits the queue to handle it.
+            try {
+              const found = deposit;
+              const refusal = await refusalOf(origin, destination, found, options);
+              if (refusal) return record({ outcome: 'skipped', reason: refusal });
+              const hash = await destination.wallet.writeContract({
+                address: destination.spokePool,
+                abi: spokePoolAbi,
+                functionName: 'fillRelay',
+                args: [relayDataOf(found), BigInt(origin.manifest.chainId), toBytes32(options.account.address)],
+                account: options.account,
+                chain: destination.wallet.chain,
+              });
+              const receipt = await destination.client.waitForTransactionReceipt({ hash });
+              if (receipt.status !== 'success')
+                return record({ outcome: 'failed', reason: 'the fill reverted', fillTxHash: hash });
+              record({ outcome: 'filled', fillTxHash: hash, fillMs: Math.round(performance.now() - seenAt) });
+            } catch (error) {
+              record({ outcome: 'failed', reason: (error as Error).message.split('\n')[0] ?? 'the fill failed' });
+            }
+          });
+          return queues[destinationIndex];
+        })
+        .finally(() => pending.delete(task));
+      pending.add(task);
     }
   };
 
@@ -198,8 +159,8 @@ export async function startAcrossRelayer(options: RelayerOptions): Promise<Relay
 
 /** Why the relayer will not fill this deposit; undefined when it will. */
 async function refusalOf(
-  origin: Side,
-  destination: Side,
+  origin: SpokeSide,
+  destination: SpokeSide,
   d: AcrossDeposit,
   options: RelayerOptions,
 ): Promise<string | undefined> {
