@@ -23,6 +23,7 @@ import { loadSettings } from '../common/settings.ts';
 import { type Devnet, startDevnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { type DevnetManifest, readManifest, spokePoolOf } from '../devnet/manifest.ts';
+import { minedReceipt } from '../devnet/mined-receipt.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, isAlive } from '../devnet/testing/processes.ts';
 import { execute } from '../smart-accounts/execute.ts';
@@ -184,7 +185,7 @@ describe('the devnet with two chains', () => {
         data: encodeFunctionData(call),
         ...(value ? { value } : {}),
       });
-      return client.waitForTransactionReceipt({ hash });
+      return minedReceipt(client, hash);
     };
     const deposit = async (
       from: DevnetManifest,
@@ -287,18 +288,20 @@ describe('the devnet with two chains', () => {
     });
     const balance = () =>
       home.readContract({ address: usdc.address, abi: erc20Abi, functionName: 'balanceOf', args: [user.address] });
-    await home.waitForTransactionReceipt({
-      hash: await wallet.writeContract({
+    await minedReceipt(
+      home,
+      await wallet.writeContract({
         address: usdc.address,
         abi: erc20Abi,
         functionName: 'approve',
         args: [spokePool, parseUnits('50', 6)],
       }),
-    });
+    );
     const before = await balance();
     const now = Number((await home.getBlock({ blockTag: 'latest' })).timestamp);
-    const receipt = await home.waitForTransactionReceipt({
-      hash: await wallet.writeContract({
+    const receipt = await minedReceipt(
+      home,
+      await wallet.writeContract({
         address: spokePool,
         abi: spokePoolAbi,
         functionName: 'deposit',
@@ -317,7 +320,7 @@ describe('the devnet with two chains', () => {
           '0x',
         ],
       }),
-    });
+    );
     const [log] = parseEventLogs({ abi: [FUNDS_DEPOSITED], logs: receipt.logs });
     const deposit = depositFromLog(devnet.manifest.chainId, log?.args ?? {});
     const sides = [

@@ -11,6 +11,7 @@ import {
 import { type AcrossDeposit, FILL_STATUS, fromBytes32, relayHashOf, spokePoolAbi } from '../common/contracts/across.ts';
 import { depositScanner, type SpokeSide, spokeSides } from './across-sides.ts';
 import type { DevnetManifest } from './manifest.ts';
+import { minedReceipt } from './mined-receipt.ts';
 
 /**
  * The refund of a deposit that expired unfilled, as the devnet gives it. On real networks Across'
@@ -98,8 +99,9 @@ export function startAcrossRefunds(options: {
     };
     // A tree of one leaf: its root is the leaf's hash, and its proof is empty.
     const root: Hex = keccak256(encodeAbiParameters(REFUND_LEAF, [leaf]));
-    const relayed = await origin.client.waitForTransactionReceipt({
-      hash: await origin.wallet.writeContract({
+    const relayed = await minedReceipt(
+      origin.client,
+      await origin.wallet.writeContract({
         address: origin.spokePool,
         abi: spokePoolAbi,
         functionName: 'relayRootBundle',
@@ -107,7 +109,7 @@ export function startAcrossRefunds(options: {
         account: options.owner,
         chain: origin.wallet.chain,
       }),
-    });
+    );
     const [bundle] = parseEventLogs({ abi: RELAYED_ROOT_BUNDLE, logs: relayed.logs });
     if (!bundle) throw new Error('relayRootBundle emitted no RelayedRootBundle');
     const hash = await origin.wallet.writeContract({
@@ -119,7 +121,7 @@ export function startAcrossRefunds(options: {
       chain: origin.wallet.chain,
     });
     sent.set(deposit, hash);
-    const executed = await origin.client.waitForTransactionReceipt({ hash });
+    const executed = await minedReceipt(origin.client, hash);
     sent.delete(deposit);
     if (executed.status !== 'success') throw new Error(`executeRelayerRefundLeaf reverted (${hash})`);
   };

@@ -3,6 +3,7 @@ import { type AcrossDeposit, fromBytes32, relayDataOf, spokePoolAbi, toBytes32 }
 import { depositScanner, type SpokeSide, spokeSides } from './across-sides.ts';
 import { fundFromFaucet } from './faucet.ts';
 import type { DevnetManifest } from './manifest.ts';
+import { minedReceipt } from './mined-receipt.ts';
 
 /**
  * The devnet's Across relayer: what Across' own relayers do on real networks, for the devnet's two
@@ -58,7 +59,7 @@ export async function startAcrossRelayer(options: RelayerOptions): Promise<Relay
         account: options.account,
         chain: side.wallet.chain,
       });
-      await side.client.waitForTransactionReceipt({ hash });
+      await minedReceipt(side.client, hash);
     }
   }
   const outcomes: RelayOutcome[] = [];
@@ -118,7 +119,7 @@ export async function startAcrossRelayer(options: RelayerOptions): Promise<Relay
                 account: options.account,
                 chain: destination.wallet.chain,
               });
-              const receipt = await destination.client.waitForTransactionReceipt({ hash });
+              const receipt = await minedReceipt(destination.client, hash);
               if (receipt.status !== 'success')
                 return record({ outcome: 'failed', reason: 'the fill reverted', fillTxHash: hash });
               record({ outcome: 'filled', fillTxHash: hash, fillMs: Math.round(performance.now() - seenAt) });

@@ -26,6 +26,7 @@ import { findFreePort } from '../common/ports.ts';
 import { type Devnet, startDevnet } from './devnet.ts';
 import { fundFromFaucet } from './faucet.ts';
 import { spokePoolOf } from './manifest.ts';
+import { minedReceipt } from './mined-receipt.ts';
 
 const { values } = parseArgs({
   options: {
@@ -93,12 +94,13 @@ await fundFromFaucet(homeClient, home.rpcUrl, home.tokens, user.address);
 const usdc = home.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
 const l2Usdc = l2.tokens.find((t) => t.symbol === 'USDC') as { address: Address };
 const spokePool = spokePoolOf(home);
-await homeClient.waitForTransactionReceipt({
-  hash: await wallet.sendTransaction({
+await minedReceipt(
+  homeClient,
+  await wallet.sendTransaction({
     to: usdc.address,
     data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [spokePool, parseUnits('100000', 6)] }),
   }),
-});
+);
 
 const latencies: number[] = [];
 for (let i = 0; i < deposits; i++) {
@@ -125,7 +127,7 @@ for (let i = 0; i < deposits; i++) {
       ],
     }),
   });
-  await homeClient.waitForTransactionReceipt({ hash, pollingInterval: 10 });
+  await minedReceipt(homeClient, hash);
   const deposited = performance.now();
   for (;;) {
     const balance = await l2Client.readContract({
