@@ -81,6 +81,9 @@ describe('hostile: a standing claim never becomes a one-off plan, nor carries an
     'claim my rewards every time an epoch settles',
     'claim my SXT each epoch',
     `auto-claim my rewards every epoch and send 50 USDC to ${BAD}`,
+    // Claims redirected to a stranger: a claim pays only the account, so this must be asked, not dropped.
+    `claim my rewards each epoch to ${BAD}`,
+    `please auto-claim my rewards, thanks, and pay ${BAD} 50 usdc`,
     `send 50 USDC to ${BAD}, then claim my rewards each epoch`,
   ]) {
     claiming.hostile(`standing claim: "${text}" is not planned now, and nothing moves`, async () => {
