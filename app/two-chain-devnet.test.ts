@@ -18,14 +18,14 @@ import { toViemChain } from '../common/chains/viem-chain.ts';
 import { depositFromLog, depositStatus, FUNDS_DEPOSITED, spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { publicClientFor } from '../common/network.ts';
-import { findFreePort } from '../common/ports.ts';
 import { loadSettings } from '../common/settings.ts';
-import { type Devnet, startDevnet } from '../devnet/devnet.ts';
+import type { Devnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { type DevnetManifest, readManifest, spokePoolOf } from '../devnet/manifest.ts';
 import { minedReceipt } from '../devnet/mined-receipt.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, isAlive } from '../devnet/testing/processes.ts';
+import { startTwoChainDevnet } from '../devnet/testing/two-chains.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
 import { devnetNetwork, newUser, testEnvironment } from '../smart-accounts/testing/environment.ts';
@@ -46,19 +46,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'sextant-two-chains-'));
 
 beforeAll(async () => {
   const started = performance.now();
-  devnet = await startDevnet({
-    anvilPort: await findFreePort(),
-    bundlerPort: await findFreePort(),
-    paymasterPort: await findFreePort(),
-    l2: {
-      chainId: 31338,
-      anvilPort: await findFreePort(),
-      bundlerPort: await findFreePort(),
-      paymasterPort: await findFreePort(),
-    },
-    relayer: { delayMs: RELAYER_DELAY_MS, minFeeBps: 10 },
-    dataDir,
-  });
+  devnet = await startTwoChainDevnet({ relayer: { delayMs: RELAYER_DELAY_MS, minFeeBps: 10 }, dataDir });
   startSeconds = (performance.now() - started) / 1000;
   l2 = devnet.l2?.manifest as DevnetManifest;
 }, 120_000);

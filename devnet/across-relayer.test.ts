@@ -31,9 +31,10 @@ import { findFreePort } from '../common/ports.ts';
 import { devnetAccount } from './accounts.ts';
 import { startAcrossRefunds } from './across-refunds.ts';
 import { startAcrossRelayer } from './across-relayer.ts';
-import { type Devnet, startDevnet } from './devnet.ts';
+import type { Devnet } from './devnet.ts';
 import { fundFromFaucet } from './faucet.ts';
 import { type DevnetManifest, spokePoolOf } from './manifest.ts';
+import { startTwoChainDevnet } from './testing/two-chains.ts';
 
 /**
  * The relayer and the refund stand-in when the L2's RPC misbehaves or the chain moves under them:
@@ -46,17 +47,7 @@ let proxy: RpcProxy;
 const clients: Record<'home' | 'second', PublicClient> = {} as never;
 
 beforeAll(async () => {
-  devnet = await startDevnet({
-    anvilPort: await findFreePort(),
-    bundlerPort: await findFreePort(),
-    paymasterPort: await findFreePort(),
-    l2: {
-      chainId: 31338,
-      anvilPort: await findFreePort(),
-      bundlerPort: await findFreePort(),
-      paymasterPort: await findFreePort(),
-    },
-  });
+  devnet = await startTwoChainDevnet();
   l2 = devnet.l2?.manifest as DevnetManifest;
   proxy = await startRpcProxy(l2.rpcUrl);
   clients.home = clientOf(devnet.manifest);
