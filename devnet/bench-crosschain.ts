@@ -22,11 +22,11 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
-import type { Devnet } from './devnet.ts';
+import { findFreePort } from '../common/ports.ts';
+import { type Devnet, startDevnet } from './devnet.ts';
 import { fundFromFaucet } from './faucet.ts';
 import { spokePoolOf } from './manifest.ts';
 import { minedReceipt } from './mined-receipt.ts';
-import { startTwoChainDevnet } from './testing/two-chains.ts';
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +54,19 @@ const median = (xs: number[]) => {
 };
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-const start = async (): Promise<Devnet> => startTwoChainDevnet({ relayer: { delayMs, minFeeBps: 10 } });
+const start = async (): Promise<Devnet> =>
+  startDevnet({
+    anvilPort: await findFreePort(),
+    bundlerPort: await findFreePort(),
+    paymasterPort: await findFreePort(),
+    l2: {
+      chainId: 31338,
+      anvilPort: await findFreePort(),
+      bundlerPort: await findFreePort(),
+      paymasterPort: await findFreePort(),
+    },
+    relayer: { delayMs, minFeeBps: 10 },
+  });
 
 const starts: number[] = [];
 let devnet: Devnet | undefined;
