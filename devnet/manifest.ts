@@ -192,6 +192,7 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
       ...(contracts.across ? { acrossSpokePool: contracts.across.spokePool } : {}),
     },
     tokens: manifest.tokens,
+    ...(contracts.across?.relayer ? { acrossRelayerFeeBps: contracts.across.relayer.minFeeBps } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Skill, SkillBuild, SkillContext, SkillReading } from './sdk/define-skill.ts';
 import { SkillError, SkillRefusedError } from './sdk/errors.ts';
 import { assertCallsDeclared } from './sdk/permissions.ts';
+import { servesChain } from './sdk/serves-chain.ts';
 
 /**
  * The one way the runtime runs a skill's `build`: the input is checked against the skill's schema,
@@ -42,7 +43,7 @@ export function parseInput(skill: Skill, input: unknown): unknown {
 }
 
 function assertChainSupported(skill: Skill, ctx: SkillContext): void {
-  if (!skill.chains.includes(ctx.chain.slug)) {
+  if (!servesChain(skill.chains, ctx.chain.slug)) {
     throw new SkillRefusedError(skill.id, 'unsupported-chain', `${skill.id} does not support ${ctx.chain.name}.`, {
       hint: `It supports ${skill.chains.join(', ')}.`,
     });

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hex } from 'viem';
 import * as aaveV3 from './aave-v3/index.ts';
+import * as across from './across/index.ts';
 import * as erc20 from './erc20/index.ts';
 import * as native from './native/index.ts';
 import type { Skill } from './sdk/define-skill.ts';
@@ -45,6 +46,7 @@ export const BUILTIN_PACKAGES: readonly BuiltinPackage[] = [
   builtin('weth', weth),
   builtin('uniswap-v3', uniswapV3),
   builtin('aave-v3', aaveV3),
+  builtin('across', across),
 ];
 
 /**

@@ -33,9 +33,14 @@ describe('sextant skills', () => {
 
     const listed = await sextant(['skills', 'list', '--json'], env);
     expect(listed.code, listed.stderr).toBe(0);
-    const builtins = JSON.parse(listed.stdout).skills as { id: string; status: string }[];
+    const builtins = JSON.parse(listed.stdout).skills as { manifest: { id: string }; status: string }[];
     expect(builtins.length).toBeGreaterThanOrEqual(7);
-    expect(builtins.every((skill) => skill.status === 'audited')).toBe(true);
+    // Every built-in the maintainers signed is audited; across/bridge is written and awaits their signature.
+    const statusOf = (id: string) => builtins.find((skill) => skill.manifest.id === id)?.status;
+    expect(builtins.filter((skill) => skill.status !== 'audited').map((skill) => skill.manifest.id)).toEqual([
+      'across/bridge',
+    ]);
+    expect(statusOf('across/bridge')).toBe('not-published');
 
     const published = await sextant(
       ['skills', 'publish', TIP_JAR_DIR, '--key', keyFile(dir, 'author.key', TEST_AUTHOR_KEY)],
@@ -75,6 +80,7 @@ describe('sextant skills', () => {
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     const report = JSON.parse(verified.stdout);
     expect(report.ok).toBe(true);
+    expect(report.awaitingSignature).toEqual(['across/bridge@1.0.0']);
     expect(report.skills).toContainEqual(
       expect.objectContaining({ id: 'tip-jar/wrap', status: 'audited', loaded: true }),
     );

@@ -220,9 +220,13 @@ async function verify(argv: string[], context: CommandContext): Promise<number> 
       }
     }
   }
+  // A built-in written but never signed is not a fault: it does not run until the maintainers sign it.
+  const awaitingSignature: string[] = [];
   for (const entry of catalog.entries) {
-    if (entry.status === 'tampered' || (entry.origin === 'builtin' && entry.status !== 'audited')) {
-      problems.push(`${entry.manifest.id}@${entry.manifest.version}: ${entry.detail}`);
+    const name = `${entry.manifest.id}@${entry.manifest.version}`;
+    if (entry.origin === 'builtin' && entry.status === 'not-published') awaitingSignature.push(name);
+    else if (entry.status === 'tampered' || (entry.origin === 'builtin' && entry.status !== 'audited')) {
+      problems.push(`${name}: ${entry.detail}`);
     }
   }
   if (values.json) {
@@ -233,14 +237,19 @@ async function verify(argv: string[], context: CommandContext): Promise<number> 
       detail: e.detail,
       loaded: e.skill !== undefined,
     }));
-    context.stdout(`${JSON.stringify({ ok: problems.length === 0, problems, skills }, null, 2)}\n`);
+    context.stdout(`${JSON.stringify({ ok: problems.length === 0, problems, awaitingSignature, skills }, null, 2)}\n`);
   } else {
     context.stdout(`${listLines(catalog.entries)}\n\n`);
     context.stdout(
       problems.length === 0
-        ? 'All signatures verify; every built-in skill is audited and unchanged.\n'
+        ? 'All signatures verify; every signed built-in skill is audited and unchanged.\n'
         : `${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
     );
+    if (awaitingSignature.length > 0) {
+      context.stdout(
+        `Not yet signed, so not run: ${awaitingSignature.join(', ')} (the maintainers sign new built-ins with \`npm run skills:sign-builtins\`).\n`,
+      );
+    }
   }
   return problems.length === 0 ? 0 : 1;
 }

@@ -7,6 +7,7 @@ import { createSkillContext } from '../../skills/sdk/context.ts';
 import { NATIVE_TOKEN, type SkillCall, type SkillContext, type SkillReading } from '../../skills/sdk/define-skill.ts';
 import { SkillError, SkillRefusedError } from '../../skills/sdk/errors.ts';
 import { inputFromIntent, type ResolvedIntent } from '../../skills/sdk/intent-input.ts';
+import { servesChain } from '../../skills/sdk/serves-chain.ts';
 import { accountSummary, accountSummaryTable } from '../../smart-accounts/balances.ts';
 import { missingField, questionFor } from '../intents/requirements.ts';
 import type { Intent } from '../intents/schema.ts';
@@ -364,7 +365,7 @@ async function tokenOfIntent(intent: Intent, ctx: SkillContext, index: number): 
  * the first audited one that supports this chain (ETH transfers go to native/transfer).
  */
 function chooseSkill(intent: Intent, index: number, planner: PlannerContext, token: Token | undefined): CatalogEntry {
-  const onChain = (entry: CatalogEntry) => entry.manifest.chains.includes(planner.chain.slug);
+  const onChain = (entry: CatalogEntry) => servesChain(entry.manifest.chains, planner.chain.slug);
   // An approve's protocol names the spender ("approve uniswap to spend …"), not the skill: approvals
   // are always erc20/approve.
   const protocol = intent.action === 'approve' ? undefined : intent.protocol;

@@ -2,6 +2,7 @@ import { type Address, getAddress, isAddress } from 'viem';
 import type { Chain } from '../../common/chains/types.ts';
 import type { SkillCatalog } from '../../skills/registry/catalog.ts';
 import { contractByName, permissionsOn } from '../../skills/sdk/permissions.ts';
+import { servesChain } from '../../skills/sdk/serves-chain.ts';
 
 /**
  * The contracts the audited skills declare on `chain`, by protocol: the only spenders an approval may
@@ -12,7 +13,7 @@ import { contractByName, permissionsOn } from '../../skills/sdk/permissions.ts';
 export function protocolContracts(catalog: SkillCatalog, chain: Chain): Map<string, Address[]> {
   const byProtocol = new Map<string, Address[]>();
   for (const entry of catalog.entries) {
-    if (entry.status !== 'audited' || !entry.manifest.chains.includes(chain.slug)) continue;
+    if (entry.status !== 'audited' || !servesChain(entry.manifest.chains, chain.slug)) continue;
     for (const permission of permissionsOn(entry.manifest.contracts, chain)) {
       if (permission.contract === 'token-list' || permission.contract === 'any') continue;
       const address = contractByName(chain, permission.contract);

@@ -76,4 +76,11 @@ export type Chain = {
   nativeSymbol: 'ETH';
   contracts: ChainContracts;
   tokens: Token[];
+  /**
+   * The fee, in basis points of the amount, that fills an Across deposit from here, when it is known
+   * without asking Across: the devnet's own relayer (DEVNET_RELAYER_FEE_BPS). Absent on real networks,
+   * where each deposit's fee is quoted by Across' API, which Sextant does not call yet (so it does not
+   * bridge there).
+   */
+  acrossRelayerFeeBps?: number;
 };

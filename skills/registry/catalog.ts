@@ -76,7 +76,9 @@ function hintFor(status: Exclude<TrustStatus, 'audited'>, entry: CatalogEntry): 
     case 'failed-audit':
       return 'Use another skill; this code was reviewed and rejected.';
     case 'not-published':
-      return 'Publish it (`sextant skills publish`) and have it audited.';
+      return entry.origin === 'builtin'
+        ? 'It is a built-in skill not yet signed: it runs once the maintainers audit it against skills/AUDIT.md and sign it (`npm run skills:sign-builtins`, with their keys).'
+        : 'Publish it (`sextant skills publish`) and have it audited.';
     case 'suspect':
       return 'Look into its endpoint (`sextant endpoints list`), then clear the mark or remove the endpoint.';
   }

@@ -21,10 +21,19 @@ import { signAttestation, signRelease } from './typed-data.ts';
 const manifest = testDevnet();
 
 describe('the skill registry', () => {
-  it('ships every built-in skill audited by the project auditor, through the ordinary loading rule', async () => {
+  it('ships every signed built-in skill audited by the project auditor, through the ordinary loading rule', async () => {
     const { db, packagesDir } = await freshRegistry();
     const catalog = await loadSkillCatalog(db, { packagesDir });
-    const builtinIds = BUILTIN_PACKAGES.flatMap((pkg) => pkg.skills.map((skill) => skill.id));
+    // across/bridge is written and awaits the maintainers' signature: refused until then, with what to do.
+    const awaiting = ['across/bridge'];
+    for (const id of awaiting) {
+      expect(catalog.get(id)?.status).toBe('not-published');
+      expect(() => catalog.require(id)).toThrow(expect.objectContaining({ reason: 'not-published' }));
+      expect(getRelease(db, id)).toBeUndefined();
+    }
+    const builtinIds = BUILTIN_PACKAGES.flatMap((pkg) => pkg.skills.map((skill) => skill.id)).filter(
+      (id) => !awaiting.includes(id),
+    );
     expect(builtinIds.length).toBeGreaterThanOrEqual(7);
     for (const id of builtinIds) {
       const entry = catalog.get(id);

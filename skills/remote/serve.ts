@@ -11,6 +11,7 @@ import { createSkillContext } from '../sdk/context.ts';
 import type { Skill, SkillBuild } from '../sdk/define-skill.ts';
 import { SkillError } from '../sdk/errors.ts';
 import { skillManifest } from '../sdk/manifest.ts';
+import { servesChain } from '../sdk/serves-chain.ts';
 import {
   BUILD_PATH,
   BuildRequestSchema,
@@ -61,7 +62,7 @@ export async function localEndpoint(options: LocalEndpointOptions): Promise<Loca
         `${skill.id} is ${skill.protocol}'s, not ${skills[0]?.protocol}'s: an endpoint serves one protocol.`,
       );
     }
-    if (!skill.chains.includes(chain.slug)) throw new SextantError(`${skill.id} does not support ${chain.name}.`);
+    if (!servesChain(skill.chains, chain.slug)) throw new SextantError(`${skill.id} does not support ${chain.name}.`);
   }
   const protocol = skills[0]?.protocol as string;
   let buildVersion =

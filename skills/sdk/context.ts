@@ -15,6 +15,8 @@ export function createSkillContext(options: {
   userTokens?: readonly Address[];
   /** Sextant's own tokens beyond the token list (the emissions' reward token a claim pays): not strangers. */
   ownTokens?: readonly Address[];
+  /** The other chains the runtime knows (the devnet's second chain; the registry's networks). */
+  otherChains?: readonly Chain[];
 }): SkillContext {
   const { chain, client, account } = options;
   const cache = new Map<string, Promise<Token>>();
@@ -86,5 +88,8 @@ export function createSkillContext(options: {
     return address;
   };
 
-  return { chain, account, client, token, contract, userTokens: options.userTokens ?? [] };
+  const otherChain = (slug: string): Chain | undefined =>
+    (options.otherChains ?? []).find((other) => other.slug === slug.toLowerCase() && other.chainId !== chain.chainId);
+
+  return { chain, account, client, token, contract, otherChain, userTokens: options.userTokens ?? [] };
 }

@@ -34,6 +34,21 @@ export type AssetBounds = {
   debt?: AssetAmount[];
   withdrawals?: AssetAmount[];
   healthFactor?: { before: bigint | undefined; after: bigint | undefined };
+  /**
+   * What the calls send to the account on another chain (a bridge): at least `amount` of `token` there,
+   * by `deadline` (unix seconds). Nothing arrives on this chain for it; the gives still count here.
+   */
+  arrives?: Arrival[];
+};
+
+/** Value the account receives on another chain: at least `amount` of `token` (an address there) by `deadline`. */
+export type Arrival = {
+  chainId: number;
+  chain: string;
+  token: Address;
+  symbol: string;
+  amount: bigint;
+  deadline: number;
 };
 
 /** An ERC-20 allowance the calls need beforehand; the planner inserts it with `erc20/approve`, exactly. */
@@ -63,6 +78,9 @@ export type SkillContext = {
   userTokens?: readonly Address[];
   /** A contract by its name in the chain's contracts ('weth', 'uniswapV3.swapRouter02', 'aaveV3.pool'). */
   contract(name: string): Address;
+  /** Another chain this runtime knows, by slug (a bridge's destination: its id, contracts and token list);
+   *  undefined when it knows none by that name. */
+  otherChain?(slug: string): Chain | undefined;
 };
 
 type SkillFields<Input extends z.ZodType> = {

@@ -11,6 +11,7 @@ import {
 } from 'viem';
 import type { Chain } from '../../common/chains/types.ts';
 import { SkillRefusedError } from './errors.ts';
+import { declarationKeysFor } from './serves-chain.ts';
 
 /**
  * What a skill may call on a chain. `contract` is one of:
@@ -60,12 +61,12 @@ export function contractByName(chain: Chain, name: string): Address | undefined 
   return typeof value === 'string' && isAddress(value, { strict: false }) ? (value as Address) : undefined;
 }
 
-/** The permissions a manifest declares for `chain` (its own entry plus '*'). */
+/** The permissions a manifest declares for `chain` (its own entry plus '*'; `devnet`'s on every devnet chain). */
 export function permissionsOn(
   contracts: Readonly<Record<string, readonly ContractPermission[]>>,
   chain: Chain,
 ): ParsedPermission[] {
-  return parsePermissions([...(contracts['*'] ?? []), ...(contracts[chain.slug] ?? [])]);
+  return parsePermissions(declarationKeysFor(chain.slug).flatMap((key) => contracts[key] ?? []));
 }
 
 const MULTICALL_ABI = parseAbi([

@@ -1,0 +1,1 @@
+export { acrossBridge } from './bridge.ts';
