@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isDevnetSlug, requireKnownNetwork } from '../common/chains/registry.ts';
+import { DEVNET_L2_SLUG, DEVNET_SLUG, isDevnetSlug, requireKnownNetwork } from '../common/chains/registry.ts';
 import { UsageError } from '../common/command.ts';
 import { SextantError } from '../common/errors.ts';
 import type { Network } from '../common/network.ts';
@@ -27,6 +27,10 @@ export function resolveNetwork(settings: Settings): Network {
       );
     }
     const manifest = readManifest(settings.dataDir, slug);
+    const other = slug === DEVNET_SLUG ? DEVNET_L2_SLUG : DEVNET_SLUG;
+    const otherChains = existsSync(manifestPath(settings.dataDir, other))
+      ? [manifestToChain(readManifest(settings.dataDir, other))]
+      : [];
     return {
       chain: manifestToChain(manifest),
       rpcUrl: manifest.rpcUrl,
@@ -34,6 +38,7 @@ export function resolveNetwork(settings: Settings): Network {
       // Sponsorship is opt-in: the devnet's mock paymaster is used only when PAYMASTER_URL names it.
       paymasterUrl: settings.paymasterUrl,
       isDevnet: true,
+      otherChains,
     };
   }
   const known = requireKnownNetwork(settings.chain);

@@ -145,6 +145,76 @@ describe('the devnet with two chains', () => {
     expect(await balance(home, account)).toBe(homeBefore);
   });
 
+  it('plans and executes with the audited skills on the second chain (CHAIN=devnet-l2): a supply leaves the position there', async () => {
+    const env = {
+      DATA_DIR: dataDir,
+      CHAIN: 'devnet-l2',
+      SEXTANT_PASSPHRASE: 'a passphrase for tests',
+      SEXTANT_USER: 'l2-user',
+    };
+    expect((await sextantInProcess(['faucet'], env)).code).toBe(0);
+    const run = await sextantInProcess(['run', 'supply 100 USDC to aave', '--yes', '--json', '--llm', 'embedded'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({
+      plan: { steps: [{ skillId: 'aave-v3/supply' }] },
+      execution: { status: 'succeeded' },
+    });
+    // Mined on the second chain, and only there.
+    const receipt = await publicClientFor(devnetNetwork(l2)).getTransactionReceipt({ hash: result.execution.txHash });
+    expect(receipt.status).toBe('success');
+    await expect(
+      publicClientFor(devnetNetwork(devnet.manifest)).getTransactionReceipt({ hash: result.execution.txHash }),
+    ).rejects.toThrow();
+    const shown = await sextantInProcess(['account', '--json'], env);
+    const account = JSON.parse(shown.stdout).account as Address;
+    const aToken = (manifest: DevnetManifest) => manifest.aaveV3Reserves.USDC?.aToken as Address;
+    const position = (manifest: DevnetManifest) =>
+      publicClientFor(devnetNetwork(manifest)).readContract({
+        address: aToken(manifest),
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [account],
+      });
+    expect(await position(l2)).toBeGreaterThanOrEqual(parseUnits('100', 6));
+    expect(await position(devnet.manifest)).toBe(0n);
+  });
+
+  it('knows the other chain from each side, and refuses a bridge while across/bridge awaits its signature: nothing moves', async () => {
+    const home = resolveNetwork(loadSettings({ DATA_DIR: dataDir }));
+    expect(home.otherChains?.map((chain) => chain.slug)).toEqual(['devnet-l2']);
+    expect(home.chain.acrossRelayerFeeBps).toBe(10);
+    const second = resolveNetwork(loadSettings({ DATA_DIR: dataDir, CHAIN: 'devnet-l2' }));
+    expect(second.otherChains?.map((chain) => chain.slug)).toEqual(['devnet']);
+
+    const env = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: 'a passphrase for tests', SEXTANT_USER: 'bridger' };
+    expect((await sextantInProcess(['faucet'], env)).code).toBe(0);
+    const run = await sextantInProcess(
+      ['run', 'bridge 100 USDC to devnet-l2', '--yes', '--json', '--llm', 'embedded'],
+      env,
+    );
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({
+      kind: 'unsupported',
+      parse: { intents: [{ action: 'bridge', token: 'USDC', amount: '100', toChain: 'devnet-l2' }] },
+    });
+    expect(result.text).toMatch(/across\/bridge@1\.0\.0/);
+    expect(result.text).toMatch(/not yet signed/);
+    expect(result.execution ?? null).toBeNull();
+    // The faucet's 10,000 USDC still there, and none on the second chain.
+    const shown = await sextantInProcess(['account', '--json'], env);
+    const account = JSON.parse(shown.stdout).account as Address;
+    const usdcOf = (manifest: DevnetManifest) =>
+      publicClientFor(devnetNetwork(manifest)).readContract({
+        address: manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [account],
+      });
+    expect(await usdcOf(devnet.manifest)).toBe(parseUnits('10000', 6));
+    expect(await usdcOf(l2)).toBe(0n);
+  });
+
   it('bridges with Across for real: a deposit on one chain is filled on the other by the relayer, after its delay', async () => {
     const spokePool = spokePoolOf(devnet.manifest);
     expect(devnet.manifest.contracts.across?.relayer).toEqual({

@@ -15,6 +15,8 @@ export type ExecutionEnvironment = {
   paymasterUrl: string | undefined;
   /** How often to poll for receipts (fast on the devnet, gentler on real networks). */
   pollingIntervalMs: number;
+  /** The other chains plans may bridge to (common/network.ts). */
+  otherChains?: readonly Chain[];
 };
 
 export function executionEnvironment(db: Db, network: Network): ExecutionEnvironment {
@@ -25,6 +27,7 @@ export function executionEnvironment(db: Db, network: Network): ExecutionEnviron
     bundlerUrl: network.bundlerUrl,
     paymasterUrl: network.paymasterUrl,
     pollingIntervalMs: network.isDevnet ? 100 : 2000,
+    otherChains: network.otherChains ?? [],
   };
 }
 

@@ -42,7 +42,10 @@ export async function buildPlan(intents: Intent[], planner: PlannerContext): Pro
       return { kind: 'clarify', intents, question: error.message, field: error.field, intentIndex: error.intentIndex };
     }
     if (error instanceof UnsupportedError) return { kind: 'unsupported', intents, reason: error.message };
-    if (error instanceof SkillRefusedError) return { kind: 'unsupported', intents, reason: error.message };
+    // Why the skill may not run, and what a person does about it.
+    if (error instanceof SkillRefusedError) {
+      return { kind: 'unsupported', intents, reason: error.hint ? `${error.message} ${error.hint}` : error.message };
+    }
     throw error;
   }
 }
@@ -79,7 +82,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     if (missing) throw new ClarifyError(missing.question, missing.field, index);
 
     const client = clientAfterCalls(planner.client, account, calls);
-    const ctx = createSkillContext({ chain, client, account, userTokens });
+    const ctx = createSkillContext({ chain, client, account, userTokens, otherChains: planner.otherChains ?? [] });
 
     if (READ_ONLY_ACTIONS.includes(intent.action)) {
       readings.push(await readIntent(intent, index, planner, ctx));
@@ -117,7 +120,13 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
 
   /** A context that sees the chain as the calls so far leave it. */
   function clientCtx(): SkillContext {
-    return createSkillContext({ chain, client: clientAfterCalls(planner.client, account, calls), account, userTokens });
+    return createSkillContext({
+      chain,
+      client: clientAfterCalls(planner.client, account, calls),
+      account,
+      userTokens,
+      otherChains: planner.otherChains ?? [],
+    });
   }
 
   /** One intent to one step: resolved, built by its skill, approvals inserted, added to the plan. */

@@ -12,6 +12,8 @@ export type PlannerContext = {
   catalog: SkillCatalog;
   /** The user's address book. */
   lookupAddress: (label: string) => Address | undefined;
+  /** The other chains a bridge may go to (the devnet's second chain); none when absent. */
+  otherChains?: readonly Chain[];
   /** The emission rewards the account can claim (claim_rewards); absent where none are settled. */
   rewards?: RewardsSource;
 };

@@ -305,6 +305,9 @@ const CURATED_CHAINS: readonly ChainEntry[] = [
   c('base-sepolia', ['base sepolia']),
   c('arbitrum-sepolia', ['arbitrum sepolia']),
   c('optimism-sepolia', ['optimism sepolia', 'op sepolia']),
+  // Sextant's own devnet and its second chain (`sextant chains`), which a bridge on the devnet names.
+  c('devnet-l2', ['devnet l2', 'sextant devnet l2']),
+  c('devnet', ['sextant devnet']),
 ];
 
 /** Every chain the parser knows by name: our list, then viem's chains it does not name (./chain-names.ts). */
