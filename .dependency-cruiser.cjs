@@ -13,7 +13,7 @@
  */
 
 /** The built-in skills: signed packages whose files (their tests too) do not change without a new release. */
-const BUILTIN_SKILLS = '(erc20|aave-v3|native|weth|uniswap-v3)';
+const BUILTIN_SKILLS = '(erc20|aave-v3|native|weth|uniswap-v3|across)';
 
 /** From the ground up. `path` is a regular expression on the file's path from the project's root. */
 const LAYERS = [

@@ -5,7 +5,6 @@ import type { Chain } from '../../common/chains/types.ts';
 import type { Devnet } from '../../devnet/devnet.ts';
 import { type DevnetManifest, manifestToChain } from '../../devnet/manifest.ts';
 import { startTwoChainDevnet } from '../../devnet/testing/two-chains.ts';
-import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls, quoteSkill } from '../build.ts';
 import { createSkillContext } from '../sdk/context.ts';
@@ -21,7 +20,7 @@ import { bridgeRoute } from './route.ts';
  */
 const FEE_BPS = 10;
 let devnet: Devnet;
-let sides: { manifest: DevnetManifest; env: ExecutionEnvironment; chain: Chain }[];
+let sides: { manifest: DevnetManifest; env: ReturnType<typeof testEnvironment>; chain: Chain }[];
 
 beforeAll(async () => {
   devnet = await startTwoChainDevnet({ relayer: { delayMs: 100, minFeeBps: FEE_BPS } });

@@ -5,9 +5,15 @@
  * - `bridge.relayer_delay_ms`: the relayer's configured delay;
  * - `bridge.deposit_to_fill_ms_median`: from a USDC deposit's receipt on the devnet to the recipient's
  *   balance on the L2 (median of the deposits), beside the delay;
- * - `bridge.message_to_destination_ms_median`: null until the bridge skill and two-leg plans exist
- *   (from a chat message to the destination's receipt, issue 21).
+ * - `bridge.skill_to_destination_ms_median`: from building `across/bridge` (10 USDC to devnet-l2) to
+ *   the amount on the account's balance there, through the user's smart account (a UserOperation
+ *   through Alto: the exact approval and the deposit), median of the deposits;
+ * - `bridge.message_to_destination_ms_median`: null while across/bridge awaits the maintainers'
+ *   signature (the chat refuses an unsigned skill) and two-leg plans do not exist.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type Address,
@@ -22,11 +28,22 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
+import { databasePath, openDatabase } from '../common/database.ts';
 import { findFreePort } from '../common/ports.ts';
-import { type Devnet, startDevnet } from './devnet.ts';
-import { fundFromFaucet } from './faucet.ts';
-import { spokePoolOf } from './manifest.ts';
-import { minedReceipt } from './mined-receipt.ts';
+import { type Devnet, startDevnet } from '../devnet/devnet.ts';
+import { fundFromFaucet } from '../devnet/faucet.ts';
+import { manifestToChain, spokePoolOf } from '../devnet/manifest.ts';
+import { minedReceipt } from '../devnet/mined-receipt.ts';
+import { acrossBridge } from '../skills/across/bridge.ts';
+import { buildSkillCalls } from '../skills/build.ts';
+import { erc20Approve } from '../skills/erc20/approve.ts';
+import { createSkillContext } from '../skills/sdk/context.ts';
+import { executionEnvironment } from '../smart-accounts/environment.ts';
+import { execute } from '../smart-accounts/execute.ts';
+import { createOwnerKey, unlockOwnerKey } from '../smart-accounts/keystore.ts';
+import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
+import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
+import { ensureUser } from '../smart-accounts/users.ts';
 
 const { values } = parseArgs({
   options: {
@@ -143,6 +160,72 @@ for (let i = 0; i < deposits; i++) {
   latencies.push(performance.now() - deposited);
   log(`deposit ${i + 1}/${deposits}: filled after ${Math.round(latencies.at(-1) as number)} ms`);
 }
+
+// The same bridge as a user makes it: across/bridge built for their smart account, executed as one
+// UserOperation (the exact approval, then the deposit), until the amount is theirs on the L2.
+const dataDir = mkdtempSync(join(tmpdir(), 'sextant-bench-crosschain-'));
+const db = openDatabase(databasePath(dataDir));
+migrateSmartAccounts(db);
+const homeEnv = executionEnvironment(db, {
+  chain: manifestToChain(home),
+  rpcUrl: home.rpcUrl,
+  bundlerUrl: home.bundlerUrl,
+  paymasterUrl: undefined,
+  isDevnet: true,
+});
+ensureUser(db, 'bench');
+const passphrase = 'bench passphrase, devnet only';
+await createOwnerKey(db, 'bench', passphrase);
+const owner = await unlockOwnerKey(db, 'bench', passphrase);
+const account = await smartAccountAddress(homeEnv.publicClient, homeEnv.chain, owner.address);
+await fundFromFaucet(homeClient, home.rpcUrl, home.tokens, account);
+const ctx = createSkillContext({
+  chain: homeEnv.chain,
+  client: homeEnv.publicClient,
+  account,
+  otherChains: [manifestToChain(l2)],
+});
+const throughSkill: number[] = [];
+for (let i = 0; i < deposits; i++) {
+  const before = await l2Client.readContract({
+    address: l2Usdc.address,
+    abi: erc20Abi,
+    functionName: 'balanceOf',
+    args: [account],
+  });
+  const started = performance.now();
+  const build = await buildSkillCalls(acrossBridge, { token: 'USDC', amount: '10', toChain: l2.slug }, ctx);
+  const calls = [];
+  for (const approval of build.approvals) {
+    const approve = await buildSkillCalls(
+      erc20Approve,
+      { token: approval.token, spender: approval.spender, amount: approval.amount.toString() },
+      ctx,
+    );
+    calls.push(...approve.calls);
+  }
+  calls.push(...build.calls);
+  const record = await execute(homeEnv, owner, { userId: 'bench', idempotencyKey: `bench-bridge-${i}`, calls });
+  if (record.status !== 'succeeded') throw new Error(`bridge ${i + 1} did not execute: ${record.error}`);
+  const expected = before + (build.bounds.arrives?.[0]?.amount ?? 0n);
+  for (;;) {
+    const balance = await l2Client.readContract({
+      address: l2Usdc.address,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [account],
+    });
+    if (balance === expected) break;
+    if (performance.now() - started > 60_000) throw new Error(`bridge ${i + 1} did not arrive within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throughSkill.push(performance.now() - started);
+  log(
+    `bridge ${i + 1}/${deposits} through across/bridge and the smart account: arrived after ${Math.round(throughSkill.at(-1) as number)} ms`,
+  );
+}
+db.close();
+rmSync(dataDir, { recursive: true, force: true });
 await devnet.stop();
 
 console.log(
@@ -152,15 +235,17 @@ console.log(
       'devnet.start_s_two_chains': Math.round(median(starts)) / 1000,
       'bridge.relayer_delay_ms': delayMs,
       'bridge.deposit_to_fill_ms_median': Math.round(median(latencies)),
+      'bridge.skill_to_destination_ms_median': Math.round(median(throughSkill)),
       'bridge.message_to_destination_ms_median': null,
       not_measured: {
         'bridge.message_to_destination_ms_median':
-          'from a chat message to the destination receipt needs the bridge skill and two-leg plans, not built yet',
+          "from a chat message: across/bridge awaits the maintainers' signature, so the chat refuses it; two-leg plans are not built",
       },
       runs,
       deposits,
       start_s_all: starts.map((ms) => Math.round(ms) / 1000),
       deposit_to_fill_ms_all: latencies.map(Math.round),
+      skill_to_destination_ms_all: throughSkill.map(Math.round),
     },
     null,
     2,
