@@ -32,8 +32,9 @@ export async function testAgent(
 
 /** A new user whose account holds the faucet's amounts, optionally with `eth` ETH instead of 10. */
 export async function fundedAgentUser(deps: AgentDeps, manifest: DevnetManifest, eth?: string) {
-  const user = await newUser(deps.env);
-  await fundFromFaucet(deps.env.publicClient, manifest.rpcUrl, manifest.tokens, user.account);
+  const user = await newUser(deps.env, (account) =>
+    fundFromFaucet(deps.env.publicClient, manifest.rpcUrl, manifest.tokens, account),
+  );
   if (eth !== undefined) {
     const request = deps.env.publicClient.request as unknown as (args: {
       method: string;

@@ -16,8 +16,9 @@ import { type AssetBounds, NATIVE_TOKEN, type SkillBuild, type SkillContext } fr
 export type TestUser = { userId: string; owner: LocalAccount; account: Address; ctx: SkillContext };
 
 export async function fundedTestUser(env: ExecutionEnvironment, manifest: DevnetManifest): Promise<TestUser> {
-  const user = await newUser(env);
-  await fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, user.account);
+  const user = await newUser(env, (account) =>
+    fundFromFaucet(env.publicClient, manifest.rpcUrl, manifest.tokens, account),
+  );
   const ctx = createSkillContext({ chain: manifestToChain(manifest), client: env.publicClient, account: user.account });
   return { ...user, ctx };
 }

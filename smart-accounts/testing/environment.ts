@@ -3,11 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalAccount } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { databasePath, openDatabase } from '../../common/database.ts';
 import type { Network } from '../../common/network.ts';
 import { type DevnetManifest, manifestToChain } from '../../devnet/manifest.ts';
 import { type ExecutionEnvironment, executionEnvironment } from '../environment.ts';
-import { createOwnerKey, unlockOwnerKey } from '../keystore.ts';
+import { createOwnerKey } from '../keystore.ts';
 import { migrateSmartAccounts } from '../migrations.ts';
 import { smartAccountAddress } from '../smart-account.ts';
 import { ensureUser } from '../users.ts';
@@ -35,13 +36,26 @@ export function testEnvironment(
   return { ...executionEnvironment(db, devnetNetwork(manifest, bundlerUrl)), dbPath };
 }
 
-/** A new user with an owner key, unlocked, and the address of their (not yet deployed) account. */
+/**
+ * A new user with an owner key (sealed in the keystore as `sextant account` stores it), unlocked, and
+ * the address of their (not yet deployed) account. The owner returned is the key that was sealed, not
+ * a second opening of the record: each scrypt costs ~65 ms, and a full run makes hundreds of users
+ * (keystore.test.ts is where sealing and unlocking are tested). `whileSealing` (funding the account,
+ * say) runs during the sealing's scrypt.
+ */
 export async function newUser(
   env: ExecutionEnvironment,
+  whileSealing?: (account: `0x${string}`) => Promise<unknown>,
 ): Promise<{ userId: string; owner: LocalAccount; account: `0x${string}` }> {
   const userId = `user-${randomUUID().slice(0, 8)}`;
   ensureUser(env.db, userId);
-  const ownerAddress = await createOwnerKey(env.db, userId, TEST_PASSPHRASE);
-  const owner = await unlockOwnerKey(env.db, userId, TEST_PASSPHRASE);
-  return { userId, owner, account: await smartAccountAddress(env.publicClient, env.chain, ownerAddress) };
+  const privateKey = generatePrivateKey();
+  const owner = privateKeyToAccount(privateKey);
+  const account = await smartAccountAddress(env.publicClient, env.chain, owner.address);
+  const [stored] = await Promise.all([
+    createOwnerKey(env.db, userId, TEST_PASSPHRASE, privateKey),
+    whileSealing?.(account),
+  ]);
+  if (stored !== owner.address) throw new Error(`${userId}'s stored owner key is ${stored}, not ${owner.address}`);
+  return { userId, owner, account };
 }
