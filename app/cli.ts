@@ -46,6 +46,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('../smart-accounts/command.ts')).faucetCommand,
   },
   {
+    name: 'bridges',
+    summary: "the user's bridge deposits (Across) and where each stands on both chains",
+    load: async () => (await import('../smart-accounts/bridges-command.ts')).bridgesCommand,
+  },
+  {
     name: 'run',
     summary: 'one request, end to end: parse, plan, simulate, confirm, execute',
     load: async () => (await import('../agent-core/command.ts')).runCommand(await agentSession()),

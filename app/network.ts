@@ -28,9 +28,17 @@ export function resolveNetwork(settings: Settings): Network {
     }
     const manifest = readManifest(settings.dataDir, slug);
     const other = slug === DEVNET_SLUG ? DEVNET_L2_SLUG : DEVNET_SLUG;
-    const otherChains = existsSync(manifestPath(settings.dataDir, other))
-      ? [manifestToChain(readManifest(settings.dataDir, other))]
-      : [];
+    const otherNetworks: Network[] = [];
+    if (existsSync(manifestPath(settings.dataDir, other))) {
+      const there = readManifest(settings.dataDir, other);
+      otherNetworks.push({
+        chain: manifestToChain(there),
+        rpcUrl: there.rpcUrl,
+        bundlerUrl: there.bundlerUrl,
+        paymasterUrl: settings.paymasterUrl,
+        isDevnet: true,
+      });
+    }
     return {
       chain: manifestToChain(manifest),
       rpcUrl: manifest.rpcUrl,
@@ -38,7 +46,7 @@ export function resolveNetwork(settings: Settings): Network {
       // Sponsorship is opt-in: the devnet's mock paymaster is used only when PAYMASTER_URL names it.
       paymasterUrl: settings.paymasterUrl,
       isDevnet: true,
-      otherChains,
+      otherNetworks,
     };
   }
   const known = requireKnownNetwork(settings.chain);

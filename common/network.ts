@@ -9,9 +9,9 @@ export type Network = {
   bundlerUrl: string | undefined;
   paymasterUrl: string | undefined;
   isDevnet: boolean;
-  /** The other chains this runtime can bridge to from here: on the devnet, its other chain while it
+  /** The other networks this runtime can bridge to from here: on the devnet, its other chain while it
    *  runs; none on real networks yet (Sextant does not quote Across there). */
-  otherChains?: readonly Chain[];
+  otherNetworks?: readonly Network[];
 };
 
 /** A viem public client for the network's RPC. */

@@ -15,8 +15,8 @@ export type ExecutionEnvironment = {
   paymasterUrl: string | undefined;
   /** How often to poll for receipts (fast on the devnet, gentler on real networks). */
   pollingIntervalMs: number;
-  /** The other chains plans may bridge to (common/network.ts). */
-  otherChains?: readonly Chain[];
+  /** The other networks plans may bridge to, and where a bridge's arrival is read (common/network.ts). */
+  otherNetworks?: readonly Network[];
 };
 
 export function executionEnvironment(db: Db, network: Network): ExecutionEnvironment {
@@ -27,7 +27,7 @@ export function executionEnvironment(db: Db, network: Network): ExecutionEnviron
     bundlerUrl: network.bundlerUrl,
     paymasterUrl: network.paymasterUrl,
     pollingIntervalMs: network.isDevnet ? 100 : 2000,
-    otherChains: network.otherChains ?? [],
+    otherNetworks: network.otherNetworks ?? [],
   };
 }
 

@@ -63,6 +63,22 @@ export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
   // far), or MetaMask's EIP-7702 DeleGator, which can grant delegations with caveats.
   `ALTER TABLE users ADD COLUMN eip7702_implementation TEXT NOT NULL DEFAULT 'simple7702'
     CHECK (eip7702_implementation IN ('simple7702', 'delegator'));`,
+  // Across deposits an execution made (bridge-deposits.ts): one row per deposit, keyed as Across keys
+  // it (origin chain, deposit id), so reading the same receipt again never makes a second; its status
+  // follows both chains until it is final (filled there, or refunded here).
+  `CREATE TABLE bridge_deposits (
+    origin_chain_id INTEGER NOT NULL,
+    deposit_id TEXT NOT NULL,
+    execution_id TEXT NOT NULL REFERENCES executions(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    destination_chain_id INTEGER NOT NULL,
+    deposit TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'filled', 'expired', 'refunded')),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (origin_chain_id, deposit_id)
+  );
+  CREATE INDEX bridge_deposits_by_user ON bridge_deposits (user_id, status);`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {

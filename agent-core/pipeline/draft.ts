@@ -29,7 +29,7 @@ export async function draftPlan(
     account: request.account,
     catalog: deps.catalog,
     lookupAddress: (label) => lookupAddress(deps.db, request.userId, label),
-    otherChains: deps.env.otherChains ?? [],
+    otherChains: (deps.env.otherNetworks ?? []).map((network) => network.chain),
     ...(deps.rewards ? { rewards: deps.rewards } : {}),
   });
   switch (draft.kind) {

@@ -1,0 +1,165 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Address, erc20Abi, type PublicClient, parseUnits } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databasePath, openDatabase } from '../common/database.ts';
+import { jsonRpc } from '../common/json-rpc.ts';
+import { type Network, publicClientFor } from '../common/network.ts';
+import { devnetAccount } from '../devnet/accounts.ts';
+import { startAcrossRefunds } from '../devnet/across-refunds.ts';
+import type { Devnet } from '../devnet/devnet.ts';
+import { type DevnetManifest, manifestToChain } from '../devnet/manifest.ts';
+import { sextantInProcess } from '../devnet/testing/in-process.ts';
+import { startTwoChainDevnet } from '../devnet/testing/two-chains.ts';
+import { acrossBridge } from '../skills/across/bridge.ts';
+import { buildSkillCalls } from '../skills/build.ts';
+import { erc20Approve } from '../skills/erc20/approve.ts';
+import { createSkillContext } from '../skills/sdk/context.ts';
+import { followBridgeDeposits, listBridgeDeposits, recordBridgeDeposits } from './bridge-deposits.ts';
+import { type ExecutionEnvironment, executionEnvironment } from './environment.ts';
+import { execute } from './execute.ts';
+import { unlockOwnerKey } from './keystore.ts';
+import { migrateSmartAccounts } from './migrations.ts';
+import { smartAccountAddress } from './smart-account.ts';
+
+/**
+ * A user's bridge deposits, recorded once from their executions' own transactions and followed on
+ * both chains of the devnet (the real SpokePools, the devnet's relayer and refund stand-in): filled
+ * when the relayer fills; with the relayer gone, expired at the deadline and then refunded, each
+ * refund counted once; the same after a restart; `sextant bridges` says so.
+ */
+const PASSPHRASE = 'a passphrase for tests';
+const dataDir = mkdtempSync(join(tmpdir(), 'sextant-bridge-deposits-'));
+const cli = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: PASSPHRASE, SEXTANT_USER: 'bridger' };
+let devnet: Devnet;
+let l2: DevnetManifest;
+let network: Network;
+let env: ExecutionEnvironment;
+let account: Address;
+
+const networkOf = (manifest: DevnetManifest, others: Network[] = []): Network => ({
+  chain: manifestToChain(manifest),
+  rpcUrl: manifest.rpcUrl,
+  bundlerUrl: manifest.bundlerUrl,
+  paymasterUrl: undefined,
+  isDevnet: true,
+  otherNetworks: others,
+});
+
+beforeAll(async () => {
+  devnet = await startTwoChainDevnet({ relayer: { delayMs: 100, minFeeBps: 10 }, dataDir });
+  l2 = devnet.l2?.manifest as DevnetManifest;
+  network = networkOf(devnet.manifest, [networkOf(l2)]);
+  // The user as the CLI makes them (its database, its owner key), funded by the faucet.
+  expect((await sextantInProcess(['faucet'], cli)).code).toBe(0);
+  const db = openDatabase(databasePath(dataDir));
+  migrateSmartAccounts(db);
+  env = executionEnvironment(db, network);
+  const owner = await unlockOwnerKey(db, 'bridger', PASSPHRASE);
+  account = await smartAccountAddress(env.publicClient, env.chain, owner.address);
+}, 120_000);
+
+afterAll(async () => {
+  await devnet?.stop();
+});
+
+const usdcOn = (manifest: DevnetManifest) => manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
+const usdcOf = (client: PublicClient, manifest: DevnetManifest) =>
+  client.readContract({ address: usdcOn(manifest), abi: erc20Abi, functionName: 'balanceOf', args: [account] });
+
+/** Bridges `amount` USDC to devnet-l2 with across/bridge, executed through the user's smart account. */
+async function bridge(amount: string, key: string) {
+  const db = env.db;
+  const owner = await unlockOwnerKey(db, 'bridger', PASSPHRASE);
+  const ctx = createSkillContext({
+    chain: env.chain,
+    client: env.publicClient,
+    account,
+    otherChains: [manifestToChain(l2)],
+  });
+  const build = await buildSkillCalls(acrossBridge, { token: 'USDC', amount, toChain: 'devnet-l2' }, ctx);
+  const calls = [];
+  for (const approval of build.approvals) {
+    const approve = await buildSkillCalls(
+      erc20Approve,
+      { token: approval.token, spender: approval.spender, amount: approval.amount.toString() },
+      ctx,
+    );
+    calls.push(...approve.calls);
+  }
+  calls.push(...build.calls);
+  const record = await execute(env, owner, { userId: 'bridger', idempotencyKey: key, calls });
+  expect(record.status, record.error ?? '').toBe('succeeded');
+  return { record, build };
+}
+
+describe('bridge deposits', () => {
+  it('records a deposit once from its execution, and follows it to filled when the amount arrives there', async () => {
+    expect(env.otherNetworks?.map((other) => other.chain.slug)).toEqual(['devnet-l2']);
+    const there = publicClientFor(networkOf(l2));
+    const before = await usdcOf(there, l2);
+    const { record } = await bridge('100', 'bridge-filled');
+    const recorded = await recordBridgeDeposits(env, record);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      originChainId: 31337,
+      destinationChainId: 31338,
+      executionId: record.id,
+      status: 'pending',
+    });
+    expect(recorded[0]?.deposit.inputAmount).toBe(parseUnits('100', 6));
+    // Read again (a second process, a restart): still one row.
+    expect(await recordBridgeDeposits(env, record)).toHaveLength(1);
+    await expect.poll(() => usdcOf(there, l2), { timeout: 20_000, interval: 50 }).toBe(before + parseUnits('99.9', 6));
+    const followed = await followBridgeDeposits(env, 'bridger');
+    expect(followed.map((d) => d.status)).toEqual(['filled']);
+  });
+
+  it('with the relayer gone: two deposits expire at their deadline, then each refund is recognised once; a restart finds the same', async () => {
+    await devnet.relayer?.stop();
+    // The refund stand-in is stopped too for now, so the expiry is seen before any refund.
+    await devnet.refunds?.stop();
+    const home = env.publicClient;
+    const before = await usdcOf(home, devnet.manifest);
+    await bridge('50', 'bridge-expires-1');
+    await bridge('30', 'bridge-expires-2');
+    expect(await usdcOf(home, devnet.manifest)).toBe(before - parseUnits('80', 6));
+    // Not recorded yet: following finds them from the executions.
+    let deposits = await followBridgeDeposits(env, 'bridger');
+    expect(deposits.map((d) => d.status)).toEqual(['filled', 'pending', 'pending']);
+
+    // Both clocks past the hour the relayers had: nothing can fill them now.
+    for (const manifest of [devnet.manifest, l2]) {
+      await jsonRpc(manifest.rpcUrl, 'evm_increaseTime', [3601]);
+      await jsonRpc(manifest.rpcUrl, 'evm_mine', []);
+    }
+    deposits = await followBridgeDeposits(env, 'bridger');
+    expect(deposits.map((d) => d.status)).toEqual(['filled', 'expired', 'expired']);
+    const shown = await sextantInProcess(['bridges'], cli);
+    expect(shown.stdout).toMatch(/50 USDC → Sextant devnet L2; expired: not filled by/);
+
+    // The refunds come (in the HubPool's place on the devnet): 50 and 30 back, each counted once.
+    const refunds = startAcrossRefunds({ chains: [devnet.manifest, l2], owner: devnetAccount('acrossOwner') });
+    try {
+      await expect.poll(() => usdcOf(home, devnet.manifest), { timeout: 20_000, interval: 100 }).toBe(before);
+    } finally {
+      await refunds.stop();
+    }
+    deposits = await followBridgeDeposits(env, 'bridger');
+    expect(deposits.map((d) => d.status)).toEqual(['filled', 'refunded', 'refunded']);
+
+    // A restart: a new handle on the same file reads the same, and makes no new rows.
+    const reopened = executionEnvironment(openDatabase(databasePath(dataDir)), network);
+    const again = await followBridgeDeposits(reopened, 'bridger');
+    expect(again.map((d) => [d.depositId, d.status])).toEqual(deposits.map((d) => [d.depositId, d.status]));
+    expect(listBridgeDeposits(reopened.db, 'bridger')).toHaveLength(3);
+
+    const json = JSON.parse((await sextantInProcess(['bridges', '--json'], cli)).stdout);
+    expect(json.deposits.map((d: { status: string; input: string }) => [d.status, d.input])).toEqual([
+      ['filled', '100 USDC'],
+      ['refunded', '50 USDC'],
+      ['refunded', '30 USDC'],
+    ]);
+  });
+});
