@@ -1,4 +1,13 @@
-import { type Address, decodeFunctionData, erc20Abi, type PublicClient, padHex, parseEther, parseUnits } from 'viem';
+import {
+  type Address,
+  decodeFunctionData,
+  erc20Abi,
+  type PublicClient,
+  padHex,
+  parseEther,
+  parseUnits,
+  toFunctionSelector,
+} from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Chain } from '../../common/chains/types.ts';
 import type { Devnet } from '../../devnet/devnet.ts';
@@ -332,5 +341,21 @@ describe('across/bridge: a deposit no relayer fills (last: it moves both chains 
     // Paid back in full, as WETH: the account's ETH is not restored.
     expect(await holding(here, wethHere, user.account)).toBe(wethBefore + parseEther('6'));
     expect(await holding(here, NATIVE_TOKEN, user.account)).toBe(ethBefore);
+  });
+
+  it('a deposit built more than the SpokePool’s quote buffer (1 h) before it is sent is refused on chain, and nothing leaves (held)', async () => {
+    const user = await userOn(0);
+    const here = side(0).env.publicClient;
+    const usdcHere = tokenOn(0, 'USDC');
+    const build = await buildSkillCalls(acrossBridge, { token: 'USDC', amount: '10', toChain: 'devnet-l2' }, user.ctx);
+    const request = here.request as (args: { method: string; params: unknown[] }) => Promise<unknown>;
+    await request({ method: 'evm_increaseTime', params: [3_700] });
+    await request({ method: 'evm_mine', params: [] });
+    const before = await holding(here, usdcHere, user.account);
+    const { record } = await executeBuilds(side(0).env, user, [build]);
+    expect(record.status).toBe('failed');
+    // The SpokePool's InvalidQuoteTimestamp(), found when the bundle is simulated: nothing was sent.
+    expect(record.error).toContain(toFunctionSelector('InvalidQuoteTimestamp()'));
+    expect(await holding(here, usdcHere, user.account)).toBe(before);
   });
 });
