@@ -190,6 +190,34 @@ describe('across/bridge: fees at the rounding edge, filled on chain', () => {
   });
 });
 
+describe('across/bridge: the fee against the relayer’s own rule, over many amounts', () => {
+  it('every amount’s fee meets (in − out) · 10 000 ≥ in · bps, the relayer’s test, and by less than one base unit (held)', async () => {
+    const user = await userOn(0);
+    const amounts = ['0.000011', '0.000999', '1.000001', '3.333333', '99.999999', '12345.678901', '0.1', '7'];
+    for (const [token, decimals] of [
+      ['USDC', 6],
+      ['DAI', 18],
+      ['ETH', 18],
+    ] as const) {
+      for (const amount of [...amounts, '0.000000000000000011', '1.000000000000000001'].filter(
+        (a) => (a.split('.')[1] ?? '').length <= decimals,
+      )) {
+        const route = await bridgeRoute({ token, amount, toChain: 'devnet-l2' }, user.ctx);
+        const { inputAmount, outputAmount } = route;
+        expect(inputAmount).toBe(parseUnits(amount, decimals));
+        expect(outputAmount, `${amount} ${token}`).toBeLessThan(inputAmount);
+        expect((inputAmount - outputAmount) * 10_000n >= inputAmount * BigInt(FEE_BPS), `${amount} ${token}`).toBe(
+          true,
+        );
+        // Rounded up by less than one base unit: not a unit more than the rate.
+        expect((inputAmount - outputAmount - 1n) * 10_000n < inputAmount * BigInt(FEE_BPS), `${amount} ${token}`).toBe(
+          true,
+        );
+      }
+    }
+  });
+});
+
 describe('across/bridge: is what arrives what bounds.arrives declares?', () => {
   it('BROKEN (reported): WETH bridged to an account with no code on the destination arrives as ETH, while bounds.arrives declares WETH', async () => {
     const user = await userOn(0);
