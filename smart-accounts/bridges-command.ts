@@ -1,9 +1,12 @@
 import { type Address, formatUnits, isAddressEqual } from 'viem';
 import type { Chain } from '../common/chains/types.ts';
 import { fromBytes32 } from '../common/contracts/across.ts';
+import { listContinuations, runContinuations } from './bridge-continuations.ts';
 import { type BridgeDeposit, followBridgeDeposits } from './bridge-deposits.ts';
 import { userAccountCommand } from './command.ts';
 import { executionEnvironment } from './environment.ts';
+import { unlockOwnerKey } from './keystore.ts';
+import { readPassphrase } from './passphrase.ts';
 
 /**
  * `sextant bridges`: the Across deposits the user's executions made, each read again from both chains
@@ -15,17 +18,36 @@ export const bridgesCommand = userAccountCommand({
 "pending" until a relayer fills it on the destination or its fill deadline passes; "filled" when the
 amount arrived there; "expired" when the deadline passed unfilled (the input comes back on the
 origin); "refunded" once that refund is seen. Each deposit is recorded once, from its execution's
-own transaction, so this is right after a restart too.`,
+own transaction, so this is right after a restart too. A plan's leg waiting on the other chain for a
+deposit ("… and supply it there") runs here, once, when its deposit has been filled (this asks for
+the passphrase then), and is dropped with the reason when the bridge failed or expired.`,
   async show({ db, userId, network }) {
     const env = executionEnvironment(db, network);
+    let continuations = listContinuations(db, userId);
+    if (continuations.some((c) => c.status === 'waiting')) {
+      const owner = await unlockOwnerKey(db, userId, await readPassphrase('run the legs waiting on a bridge'));
+      continuations = await runContinuations(env, userId, owner);
+    }
     const deposits = await followBridgeDeposits(env, userId);
     const chains = [network.chain, ...(network.otherNetworks ?? []).map((other) => other.chain)];
     const views = deposits.map((deposit) => view(deposit, chains));
+    const legs = continuations.map((c) => ({
+      id: c.id,
+      afterExecutionId: c.afterExecutionId,
+      destinationChainId: c.destinationChainId,
+      status: c.status,
+      executionId: c.executionId,
+      reason: c.reason,
+    }));
+    const legLines = legs.map(
+      (leg) =>
+        `  leg on chain ${leg.destinationChainId} after execution ${leg.afterExecutionId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId}` : ''}`,
+    );
     const text =
       views.length === 0
         ? `No bridge deposits for ${userId} on ${network.chain.name}.\n`
-        : `Bridge deposits of ${userId}:\n${views.map((v) => `  ${v.line}`).join('\n')}\n`;
-    return { json: { user: userId, deposits: views.map(({ line: _line, ...rest }) => rest) }, text };
+        : `Bridge deposits of ${userId}:\n${views.map((v) => `  ${v.line}`).join('\n')}\n${legLines.length ? `Legs waiting on a bridge:\n${legLines.join('\n')}\n` : ''}`;
+    return { json: { user: userId, deposits: views.map(({ line: _line, ...rest }) => rest), legs }, text };
   },
 });
 

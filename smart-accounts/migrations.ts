@@ -79,6 +79,24 @@ export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (origin_chain_id, deposit_id)
   );
   CREATE INDEX bridge_deposits_by_user ON bridge_deposits (user_id, status);`,
+  // What runs on the destination once a bridge's deposit is filled there (bridge-continuations.ts):
+  // written before the bridge is sent, keyed to the execution that makes the deposit; run once, as an
+  // execution of its own with the key `continuation:<id>`.
+  `CREATE TABLE bridge_continuations (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    plan_id TEXT,
+    after_execution_id TEXT NOT NULL,
+    destination_chain_id INTEGER NOT NULL,
+    calls TEXT NOT NULL,
+    spends TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'executed', 'abandoned')),
+    execution_id TEXT,
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX bridge_continuations_waiting ON bridge_continuations (user_id, status);`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {

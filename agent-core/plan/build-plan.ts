@@ -44,7 +44,8 @@ export async function buildPlan(intents: Intent[], planner: PlannerContext): Pro
     if (error instanceof UnsupportedError) return { kind: 'unsupported', intents, reason: error.message };
     // Why the skill may not run, and what a person does about it.
     if (error instanceof SkillRefusedError) {
-      return { kind: 'unsupported', intents, reason: error.hint ? `${error.message} ${error.hint}` : error.message };
+      const hint = error.hint && !error.message.includes(error.hint) ? ` ${error.hint}` : '';
+      return { kind: 'unsupported', intents, reason: `${error.message}${hint}` };
     }
     throw error;
   }

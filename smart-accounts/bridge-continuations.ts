@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { LocalAccount } from 'viem';
+import type { Db } from '../common/database.ts';
+import { followBridgeDeposits } from './bridge-deposits.ts';
+import { type ExecutionEnvironment, executionEnvironment } from './environment.ts';
+import { execute } from './execute.ts';
+import { type Call, type ExecutionRecord, getExecution } from './executions.ts';
+import type { Spend } from './shortfall.ts';
+
+/**
+ * The second leg of a plan that continues on another chain ("bridge 100 USDC to devnet-l2 and supply
+ * it to Aave there"): calls to run on the destination once the bridge's deposit is filled there.
+ *
+ * - Written before the bridge is sent, in the same SQLite transaction that creates the bridge's
+ *   execution record (`scheduleContinuation` from execute's `onRecordCreated`): one exists if and only
+ *   if the bridge's execution does.
+ * - Run once: as an execution of its own on the destination, with the key `continuation:<id>`, so a
+ *   crash between sending it and marking it finds the same execution again, never a second.
+ * - Waits while the deposit is pending; is abandoned, with the reason, when the bridge's execution did
+ *   not succeed or its deposit expired (its input comes back on the origin, the calls never run).
+ */
+export type BridgeContinuation = {
+  id: string;
+  userId: string;
+  planId: string | null;
+  afterExecutionId: string;
+  destinationChainId: number;
+  calls: Call[];
+  spends: Spend[];
+  status: 'waiting' | 'executed' | 'abandoned';
+  executionId: string | null;
+  reason: string | null;
+};
+
+type Row = {
+  id: string;
+  user_id: string;
+  plan_id: string | null;
+  after_execution_id: string;
+  destination_chain_id: number;
+  calls: string;
+  spends: string;
+  status: BridgeContinuation['status'];
+  execution_id: string | null;
+  reason: string | null;
+};
+
+/** Writes a continuation for the bridge whose execution is `afterExecutionId` (inside its transaction). */
+export function scheduleContinuation(
+  db: Db,
+  continuation: Pick<BridgeContinuation, 'userId' | 'afterExecutionId' | 'destinationChainId' | 'calls' | 'spends'> & {
+    planId?: string;
+  },
+): string {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  db.prepare(
+    `INSERT INTO bridge_continuations (id, user_id, plan_id, after_execution_id, destination_chain_id, calls, spends,
+       status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)`,
+  ).run(
+    id,
+    continuation.userId,
+    continuation.planId ?? null,
+    continuation.afterExecutionId,
+    continuation.destinationChainId,
+    json(continuation.calls),
+    json(continuation.spends),
+    now,
+    now,
+  );
+  return id;
+}
+
+/**
+ * Runs the user's continuations whose deposit has been filled, each once, and abandons those whose
+ * bridge failed or expired; returns them all as they now stand. `owner` signs on the destination.
+ */
+export async function runContinuations(
+  env: ExecutionEnvironment,
+  userId: string,
+  owner: LocalAccount,
+): Promise<BridgeContinuation[]> {
+  const waiting = listContinuations(env.db, userId).filter((c) => c.status === 'waiting');
+  if (waiting.length > 0) {
+    const deposits = await followBridgeDeposits(env, userId);
+    for (const continuation of waiting) {
+      const bridge = getExecution(env.db, userId, continuation.afterExecutionId);
+      if (bridge.status === 'reverted' || bridge.status === 'failed' || bridge.status === 'dropped') {
+        settle(env.db, continuation.id, 'abandoned', null, `the bridge did not happen (${bridge.status})`);
+        continue;
+      }
+      const deposit = deposits.find((d) => d.executionId === bridge.id);
+      if (!deposit) continue; // not sent or not recorded yet: wait
+      if (deposit.status === 'expired' || deposit.status === 'refunded') {
+        settle(
+          env.db,
+          continuation.id,
+          'abandoned',
+          null,
+          `the bridge's deposit ${deposit.status === 'refunded' ? 'expired and was refunded' : 'expired unfilled (its refund comes on the origin)'}`,
+        );
+        continue;
+      }
+      if (deposit.status !== 'filled') continue;
+      const destination = (env.otherNetworks ?? []).find((n) => n.chain.chainId === continuation.destinationChainId);
+      if (!destination) continue; // the destination is not reachable from here now: wait
+      const record: ExecutionRecord = await execute(executionEnvironment(env.db, destination), owner, {
+        userId,
+        idempotencyKey: `continuation:${continuation.id}`,
+        ...(continuation.planId ? { planId: continuation.planId } : {}),
+        calls: continuation.calls,
+        spends: continuation.spends,
+      });
+      if (record.status === 'failed') {
+        // Nothing was sent (execute says `failed` only then): the bridged funds wait there, untouched.
+        settle(
+          env.db,
+          continuation.id,
+          'abandoned',
+          record.id,
+          `the leg on the destination could not be sent: ${record.error}`,
+        );
+      } else {
+        // Settled by its own record from here on (reconciliation finishes one left `submitted`).
+        settle(env.db, continuation.id, 'executed', record.id, null);
+      }
+    }
+  }
+  return listContinuations(env.db, userId);
+}
+
+export function listContinuations(db: Db, userId: string): BridgeContinuation[] {
+  const rows = db
+    .prepare(`SELECT * FROM bridge_continuations WHERE user_id = ? ORDER BY created_at, id`)
+    .all(userId) as Row[];
+  return rows.map((row) => ({
+    id: row.id,
+    userId: row.user_id,
+    planId: row.plan_id,
+    afterExecutionId: row.after_execution_id,
+    destinationChainId: row.destination_chain_id,
+    calls: parseCalls(row.calls),
+    spends: (JSON.parse(row.spends) as { token: `0x${string}`; amount: string }[]).map((s) => ({
+      token: s.token,
+      amount: BigInt(s.amount),
+    })),
+    status: row.status,
+    executionId: row.execution_id,
+    reason: row.reason,
+  }));
+}
+
+function settle(
+  db: Db,
+  id: string,
+  status: 'executed' | 'abandoned',
+  executionId: string | null,
+  reason: string | null,
+): void {
+  db.prepare(
+    `UPDATE bridge_continuations SET status = ?, execution_id = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'waiting'`,
+  ).run(status, executionId, reason, new Date().toISOString(), id);
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+function parseCalls(text: string): Call[] {
+  return (JSON.parse(text) as { to: `0x${string}`; value?: string; data?: `0x${string}` }[]).map((call) => ({
+    to: call.to,
+    ...(call.value !== undefined ? { value: BigInt(call.value) } : {}),
+    ...(call.data !== undefined ? { data: call.data } : {}),
+  }));
+}
