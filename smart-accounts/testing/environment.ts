@@ -25,7 +25,11 @@ export function devnetNetwork(manifest: DevnetManifest, bundlerUrl = manifest.bu
   };
 }
 
-/** A fresh SQLite file, migrated, and an execution environment on the shared devnet. */
+/**
+ * A fresh SQLite file, migrated, and an execution environment on the shared devnet. It asks for an
+ * operation's receipt every 20 ms instead of the devnet's 100: Alto bundles within 10 ms here, and
+ * the wait for the next ask was ~40 ms of every execution in the tests.
+ */
 export function testEnvironment(
   manifest: DevnetManifest,
   bundlerUrl?: string,
@@ -33,7 +37,7 @@ export function testEnvironment(
   const dbPath = databasePath(mkdtempSync(join(tmpdir(), 'sextant-accounts-')));
   const db = openDatabase(dbPath);
   migrateSmartAccounts(db);
-  return { ...executionEnvironment(db, devnetNetwork(manifest, bundlerUrl)), dbPath };
+  return { ...executionEnvironment(db, devnetNetwork(manifest, bundlerUrl)), pollingIntervalMs: 20, dbPath };
 }
 
 /**
