@@ -22,6 +22,7 @@ import {
   encodeFunctionData,
   erc20Abi,
   http,
+  type PublicClient,
   parseUnits,
   zeroAddress,
 } from 'viem';
@@ -184,6 +185,7 @@ const ctx = createSkillContext({
   client: homeEnv.publicClient,
   account,
   otherChains: [manifestToChain(l2)],
+  clientOn: () => l2Client as PublicClient,
 });
 const throughSkill: number[] = [];
 for (let i = 0; i < deposits; i++) {

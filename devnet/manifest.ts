@@ -192,7 +192,9 @@ export function manifestToChain(manifest: DevnetManifest): Chain {
       ...(contracts.across ? { acrossSpokePool: contracts.across.spokePool } : {}),
     },
     tokens: manifest.tokens,
-    ...(contracts.across?.relayer ? { acrossRelayerFeeBps: contracts.across.relayer.minFeeBps } : {}),
+    ...(contracts.across?.relayer
+      ? { acrossRelayerFeeBps: contracts.across.relayer.minFeeBps, acrossRelayer: contracts.across.relayer.address }
+      : {}),
   };
 }
 

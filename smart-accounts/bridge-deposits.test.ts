@@ -80,6 +80,7 @@ async function bridge(amount: string, key: string, onRecordCreated?: (db: Db, ex
     client: env.publicClient,
     account,
     otherChains: [manifestToChain(l2)],
+    clientOn: () => publicClientFor(networkOf(l2)),
   });
   const build = await buildSkillCalls(acrossBridge, { token: 'USDC', amount, toChain: 'devnet-l2' }, ctx);
   const calls = [];

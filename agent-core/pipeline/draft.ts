@@ -1,3 +1,4 @@
+import { publicClientFor } from '../../common/network.ts';
 import { lookupAddress } from '../address-book.ts';
 import { questionFor, type RequiredField } from '../intents/requirements.ts';
 import { buildPlan } from '../plan/build-plan.ts';
@@ -30,6 +31,10 @@ export async function draftPlan(
     catalog: deps.catalog,
     lookupAddress: (label) => lookupAddress(deps.db, request.userId, label),
     otherChains: (deps.env.otherNetworks ?? []).map((network) => network.chain),
+    clientOn: (chain) => {
+      const network = deps.env.otherNetworks?.find((other) => other.chain.chainId === chain.chainId);
+      return network ? publicClientFor(network) : undefined;
+    },
     ...(deps.rewards ? { rewards: deps.rewards } : {}),
   });
   switch (draft.kind) {

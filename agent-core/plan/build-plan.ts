@@ -67,6 +67,11 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
   const userTokens = namedAddresses(intents);
   // Prices of the chain as it is now, read once per plan whatever the number of steps.
   const prices = priceBook(planner.catalog, createSkillContext({ chain, client: planner.client, account, userTokens }));
+  // The other chains a bridge may go to, and how to read them (what would arrive there).
+  const others = {
+    otherChains: planner.otherChains ?? [],
+    ...(planner.clientOn ? { clientOn: planner.clientOn } : {}),
+  };
 
   for (const [index, original] of intents.entries()) {
     const intent = { ...original };
@@ -83,7 +88,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     if (missing) throw new ClarifyError(missing.question, missing.field, index);
 
     const client = clientAfterCalls(planner.client, account, calls);
-    const ctx = createSkillContext({ chain, client, account, userTokens, otherChains: planner.otherChains ?? [] });
+    const ctx = createSkillContext({ chain, client, account, userTokens, ...others });
 
     if (READ_ONLY_ACTIONS.includes(intent.action)) {
       readings.push(await readIntent(intent, index, planner, ctx));
@@ -126,7 +131,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       client: clientAfterCalls(planner.client, account, calls),
       account,
       userTokens,
-      otherChains: planner.otherChains ?? [],
+      ...others,
     });
   }
 

@@ -14,6 +14,8 @@ export type PlannerContext = {
   lookupAddress: (label: string) => Address | undefined;
   /** The other chains a bridge may go to (the devnet's second chain); none when absent. */
   otherChains?: readonly Chain[];
+  /** A read client on one of the other chains, where the runtime can reach it. */
+  clientOn?: (chain: Chain) => PublicClient | undefined;
   /** The emission rewards the account can claim (claim_rewards); absent where none are settled. */
   rewards?: RewardsSource;
 };

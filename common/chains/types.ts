@@ -83,4 +83,7 @@ export type Chain = {
    * bridge there).
    */
   acrossRelayerFeeBps?: number;
+  /** The relayer that fills here when one is known (the devnet's): what it holds bounds what a deposit
+   *  may ask it to pay out. */
+  acrossRelayer?: Address;
 };

@@ -14,8 +14,7 @@ import type { Devnet } from '../../devnet/devnet.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { type DevnetManifest, manifestToChain } from '../../devnet/manifest.ts';
 import { startTwoChainDevnet } from '../../devnet/testing/two-chains.ts';
-import { type ExecutionEnvironment, executionEnvironment } from '../../smart-accounts/environment.ts';
-import { devnetNetwork, testEnvironment } from '../../smart-accounts/testing/environment.ts';
+import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls } from '../build.ts';
 import { erc20Approve } from '../erc20/approve.ts';
 import { createSkillContext } from '../sdk/context.ts';
@@ -32,13 +31,12 @@ import { spokePoolDepositAbi } from './spoke-pool-abi.ts';
  * across/bridge under attack: what a deposit names (recipient, chain, tokens, amounts, value) read
  * back from its calldata, fees at the rounding edge filled or not by the devnet's relayer, and whether
  * what `bounds.arrives` declares is what the account holds on the other chain afterwards, read from
- * that chain. Two findings are pinned here as they are (see the tests marked BROKEN): the SpokePool
- * decides ETH or WETH on the destination by whether the recipient has code there, which the skill
- * does not know, so for ETH and WETH the declared arrival can name the wrong asset.
+ * that chain. The SpokePool decides ETH or WETH on the destination by whether the recipient has code
+ * there: the skill reads the account there and declares what will arrive (found by this review, fixed).
  */
 const FEE_BPS = 10;
 let devnet: Devnet;
-let sides: { manifest: DevnetManifest; env: ExecutionEnvironment; chain: Chain }[];
+let sides: { manifest: DevnetManifest; env: ReturnType<typeof testEnvironment>; chain: Chain }[];
 
 beforeAll(async () => {
   devnet = await startTwoChainDevnet({ relayer: { delayMs: 100, minFeeBps: FEE_BPS } });
@@ -70,6 +68,7 @@ async function userOn(from: 0 | 1): Promise<TestUser> {
     client: here.env.publicClient,
     account: user.account,
     otherChains: [side(from === 0 ? 1 : 0).chain],
+    clientOn: (chain) => sides.find((s) => s.chain.chainId === chain.chainId)?.env.publicClient,
   });
   return user;
 }
@@ -193,14 +192,17 @@ describe('across/bridge: fees at the rounding edge, filled on chain', () => {
 describe('across/bridge: the fee against the relayer’s own rule, over many amounts', () => {
   it('every amount’s fee meets (in − out) · 10 000 ≥ in · bps, the relayer’s test, and by less than one base unit (held)', async () => {
     const user = await userOn(0);
-    const amounts = ['0.000011', '0.000999', '1.000001', '3.333333', '99.999999', '12345.678901', '0.1', '7'];
+    const amounts = ['0.000011', '0.000999', '1.000001', '3.333333', '99.999999', '4321.678901', '0.1', '7'];
     for (const [token, decimals] of [
       ['USDC', 6],
       ['DAI', 18],
       ['ETH', 18],
     ] as const) {
+      // Within what the devnet's relayer holds there (it holds 5 WETH, 10,000 of each token): a larger
+      // deposit is refused before any fee is worked out.
+      const holds = token === 'ETH' ? 4 : 5_000;
       for (const amount of [...amounts, '0.000000000000000011', '1.000000000000000001'].filter(
-        (a) => (a.split('.')[1] ?? '').length <= decimals,
+        (a) => (a.split('.')[1] ?? '').length <= decimals && Number(a) < holds,
       )) {
         const route = await bridgeRoute({ token, amount, toChain: 'devnet-l2' }, user.ctx);
         const { inputAmount, outputAmount } = route;
@@ -219,14 +221,14 @@ describe('across/bridge: the fee against the relayer’s own rule, over many amo
 });
 
 describe('across/bridge: is what arrives what bounds.arrives declares?', () => {
-  it('BROKEN (reported): WETH bridged to an account with no code on the destination arrives as ETH, while bounds.arrives declares WETH', async () => {
+  it('WETH bridged to an account with no code on the destination arrives as ETH, and bounds.arrives declares ETH (was broken: it declared WETH)', async () => {
     const user = await userOn(0);
     const wethThere = tokenOn(1, 'WETH');
     expect(wethThere).toBe(side(1).chain.contracts.weth);
     const build = await buildSkillCalls(acrossBridge, { token: 'WETH', amount: '1', toChain: 'devnet-l2' }, user.ctx);
     const declared = build.bounds.arrives?.[0];
-    expect(declared?.token).toBe(wethThere);
-    expect(declared?.symbol).toBe('WETH');
+    expect(declared?.token).toBe(NATIVE_TOKEN);
+    expect(declared?.symbol).toBe('ETH');
     const client = side(1).env.publicClient;
     expect(await client.getCode({ address: user.account })).toBeUndefined();
     const [ethBefore, wethBefore] = await Promise.all([
@@ -239,17 +241,22 @@ describe('across/bridge: is what arrives what bounds.arrives declares?', () => {
     expect(deltas.get(tokenOn(0, 'WETH'))).toBe(-parseEther('1'));
     await relayerDealtWith(dealt);
     expect(devnet.relayer?.outcomes.at(-1)?.outcome).toBe('filled');
-    // The SpokePool unwraps a WETH fill for a recipient without code: not one wei of the declared WETH.
+    // The SpokePool unwraps a WETH fill for a recipient without code: ETH, as declared.
     expect(await holding(client, wethThere, user.account)).toBe(wethBefore);
     expect(await holding(client, NATIVE_TOKEN, user.account)).toBe(ethBefore + parseEther('0.999'));
   });
 
-  it('BROKEN (reported): ETH bridged to an account already deployed on the destination arrives as WETH, while bounds.arrives declares ETH', async () => {
+  it('ETH bridged to an account already deployed on the destination arrives as WETH, and bounds.arrives declares WETH (was broken: it declared ETH)', async () => {
     const user = await userOn(0);
     const there = side(1);
     // The same owner's account on the destination (same factory, same address), deployed by one
     // UserOperation there, as any earlier use of Sextant on that chain would have deployed it.
-    const envThere = executionEnvironment(side(0).env.db, devnetNetwork(there.manifest));
+    const envThere = {
+      ...side(0).env,
+      chain: there.chain,
+      publicClient: there.env.publicClient,
+      bundlerUrl: there.manifest.bundlerUrl,
+    };
     const ctxThere = createSkillContext({ chain: there.chain, client: there.env.publicClient, account: user.account });
     expect(envThere.chain.chainId).toBe(there.chain.chainId);
     await fundFromFaucet(there.env.publicClient, there.manifest.rpcUrl, there.manifest.tokens, user.account);
@@ -264,9 +271,9 @@ describe('across/bridge: is what arrives what bounds.arrives declares?', () => {
 
     const build = await buildSkillCalls(acrossBridge, { token: 'ETH', amount: '1', toChain: 'devnet-l2' }, user.ctx);
     const declared = build.bounds.arrives?.[0];
-    expect(declared?.token).toBe(NATIVE_TOKEN);
-    expect(declared?.symbol).toBe('ETH');
     const wethThere = tokenOn(1, 'WETH');
+    expect(declared?.token).toBe(wethThere);
+    expect(declared?.symbol).toBe('WETH');
     const [ethBefore, wethBefore] = await Promise.all([
       holding(there.env.publicClient, NATIVE_TOKEN, user.account),
       holding(there.env.publicClient, wethThere, user.account),
@@ -277,7 +284,7 @@ describe('across/bridge: is what arrives what bounds.arrives declares?', () => {
     expect(deltas.get(NATIVE_TOKEN)).toBe(-parseEther('1'));
     await relayerDealtWith(dealt);
     expect(devnet.relayer?.outcomes.at(-1)?.outcome).toBe('filled');
-    // The SpokePool pays a contract recipient WETH: no ETH arrives, as declared, but 0.999 WETH.
+    // The SpokePool pays a contract recipient WETH: 0.999 WETH, as declared, and no ETH.
     expect(await holding(there.env.publicClient, NATIVE_TOKEN, user.account)).toBe(ethBefore);
     expect(await holding(there.env.publicClient, wethThere, user.account)).toBe(wethBefore + parseEther('0.999'));
   });
@@ -331,44 +338,23 @@ describe('servesChain and the permissions on devnet-l2 (held)', () => {
   });
 });
 
-describe('across/bridge: a deposit no relayer fills (last: it moves both chains past the fill deadline)', () => {
-  it('BROKEN (reported): 6 ETH, more than the relayer holds as WETH there, is built and sent unchecked, sits an hour, and comes back as WETH, not the ETH that left', async () => {
+describe('across/bridge: what the relayer cannot fill, and a quote that went stale', () => {
+  it('6 ETH, more than the relayer holds as WETH there, is refused when built, and nothing leaves (was broken: it was sent, sat an hour and came back as WETH)', async () => {
     const user = await userOn(0);
-    const wethHere = tokenOn(0, 'WETH');
-    const here = side(0).env.publicClient;
-    const build = await buildSkillCalls(acrossBridge, { token: 'ETH', amount: '6', toChain: 'devnet-l2' }, user.ctx);
-    expect(build.summary).toMatch(/or the deposit is refunded here/);
     const relayerWeth = await holding(side(1).env.publicClient, tokenOn(1, 'WETH'), devnet.relayer?.address as Address);
-    expect(relayerWeth).toBeLessThan(build.bounds.arrives?.[0]?.amount ?? 0n);
-    const dealt = devnet.relayer?.outcomes.length ?? 0;
-    const { record, deltas } = await executeBuilds(side(0).env, user, [build]);
-    expect(record.status).toBe('succeeded');
-    expect(deltas.get(NATIVE_TOKEN)).toBe(-parseEther('6'));
-    await relayerDealtWith(dealt);
-    expect(devnet.relayer?.outcomes.at(-1)).toMatchObject({
-      outcome: 'skipped',
-      reason: 'not enough WETH on devnet-l2',
-    });
-
-    // Both chains past the fill deadline; the devnet's refunds pay the depositor back on the origin.
-    const refundedBefore = devnet.refunds?.refunded.length ?? 0;
-    const [ethBefore, wethBefore] = await Promise.all([
-      holding(here, NATIVE_TOKEN, user.account),
-      holding(here, wethHere, user.account),
-    ]);
-    for (const client of [here, side(1).env.publicClient]) {
-      const request = client.request as (args: { method: string; params: unknown[] }) => Promise<unknown>;
-      await request({ method: 'evm_increaseTime', params: [3_700] });
-      await request({ method: 'evm_mine', params: [] });
-    }
-    const deadline = Date.now() + 20_000;
-    while ((devnet.refunds?.refunded.length ?? 0) <= refundedBefore && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(devnet.refunds?.refunded.length ?? 0).toBeGreaterThan(refundedBefore);
-    // Paid back in full, as WETH: the account's ETH is not restored.
-    expect(await holding(here, wethHere, user.account)).toBe(wethBefore + parseEther('6'));
-    expect(await holding(here, NATIVE_TOKEN, user.account)).toBe(ethBefore);
+    expect(relayerWeth).toBeLessThan(parseEther('6'));
+    const error = await buildSkillCalls(
+      acrossBridge,
+      { token: 'ETH', amount: '6', toChain: 'devnet-l2' },
+      user.ctx,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SkillError);
+    expect((error as Error).message).toMatch(
+      /The relayer holds .* WETH on Sextant devnet L2, less than the 5\.994 WETH/,
+    );
+    // An ETH deposit that does expire comes back as WETH, and the preview says so.
+    const build = await buildSkillCalls(acrossBridge, { token: 'ETH', amount: '1', toChain: 'devnet-l2' }, user.ctx);
+    expect(build.summary).toMatch(/or the deposit is refunded here as WETH/);
   });
 
   it('a deposit built more than the SpokePool’s quote buffer (1 h) before it is sent is refused on chain, and nothing leaves (held)', async () => {

@@ -45,6 +45,7 @@ async function userOn(from: 0 | 1): Promise<TestUser> {
     client: side.env.publicClient,
     account: user.account,
     otherChains: [other.chain],
+    clientOn: (chain) => (chain.chainId === other.chain.chainId ? other.env.publicClient : undefined),
   });
   return user;
 }

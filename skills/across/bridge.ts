@@ -93,5 +93,7 @@ export const acrossBridge = defineSkill({
 
 function summaryOf(route: BridgeRoute, origin: string): string {
   const minutes = Math.round(FILL_WITHIN_SECONDS / 60);
-  return `Bridge ${formatAmount(route.inputAmount, route.given)} from ${origin} to ${route.destination.name} through Across: at least ${formatAmount(route.outputAmount, route.received)} arrives there within ${minutes} minutes, or the deposit is refunded here (fee ${formatAmount(route.fee, route.given)})`;
+  // An expired deposit is refunded in the token the SpokePool took: ETH comes back as WETH.
+  const refund = isAddressEqual(route.given.address, NATIVE_TOKEN) ? ' as WETH' : '';
+  return `Bridge ${formatAmount(route.inputAmount, route.given)} from ${origin} to ${route.destination.name} through Across: at least ${formatAmount(route.outputAmount, route.received)} arrives there within ${minutes} minutes, or the deposit is refunded here${refund} (fee ${formatAmount(route.fee, route.given)})`;
 }

@@ -1,5 +1,5 @@
-import { type Address, isAddressEqual } from 'viem';
-import { toBaseUnits } from '../sdk/amounts.ts';
+import { type Address, erc20Abi, isAddressEqual } from 'viem';
+import { formatAmount, toBaseUnits } from '../sdk/amounts.ts';
 import { NATIVE_TOKEN, type SkillContext } from '../sdk/define-skill.ts';
 import { SkillError } from '../sdk/errors.ts';
 
@@ -68,10 +68,15 @@ export async function bridgeRoute(
       hint: 'Name a token from the token list (`sextant chains`).',
     });
   }
+  const there = ctx.otherClient?.(destination.slug);
+  if (!there) {
+    throw new SkillError(`Sextant cannot read ${destination.name} from here, so it cannot tell what would arrive.`, {
+      hint: 'Start the devnet with both chains (`sextant devnet`, DEVNET_L2 unset or 1).',
+    });
+  }
   const native = isAddressEqual(token.address, NATIVE_TOKEN);
   let inputToken: Address;
   let outputToken: Address;
-  let received: BridgeRoute['received'];
   if (native) {
     inputToken = ctx.contract('weth');
     const weth = destination.contracts.weth;
@@ -81,27 +86,38 @@ export async function bridgeRoute(
       });
     }
     outputToken = weth;
-    // The SpokePool pays ETH to an address without code (and to an EIP-7702 account), WETH to a contract.
-    received = { address: NATIVE_TOKEN, symbol: 'ETH', decimals: 18 };
   } else {
     inputToken = token.address;
-    const there = destination.tokens.filter((t) => t.symbol.toLowerCase() === token.symbol.toLowerCase());
-    if (there.length !== 1 || !there[0]) {
+    const counterpart = destination.tokens.filter((t) => t.symbol.toLowerCase() === token.symbol.toLowerCase());
+    if (counterpart.length !== 1 || !counterpart[0]) {
       throw new SkillError(
-        `${destination.name}'s token list has ${there.length === 0 ? 'no' : 'more than one'} ${token.symbol}.`,
-        {
-          hint: `Bridge a token both chains list (${destination.tokens.map((t) => t.symbol).join(', ')}).`,
-        },
+        `${destination.name}'s token list has ${counterpart.length === 0 ? 'no' : 'more than one'} ${token.symbol}.`,
+        { hint: `Bridge a token both chains list (${destination.tokens.map((t) => t.symbol).join(', ')}).` },
       );
     }
-    if (there[0].decimals !== token.decimals) {
+    if (counterpart[0].decimals !== token.decimals) {
       throw new SkillError(
-        `${token.symbol} has ${token.decimals} decimals on ${ctx.chain.name} but ${there[0].decimals} on ${destination.name}; Sextant does not bridge it.`,
+        `${token.symbol} has ${token.decimals} decimals on ${ctx.chain.name} but ${counterpart[0].decimals} on ${destination.name}; Sextant does not bridge it.`,
         { hint: 'Bridge another token.' },
       );
     }
-    outputToken = there[0].address;
-    received = { address: there[0].address, symbol: there[0].symbol, decimals: there[0].decimals };
+    outputToken = counterpart[0].address;
+  }
+  // The SpokePool pays its wrapped native token out as ETH to an address without code (or with an
+  // EIP-7702 delegation), and as WETH to a contract: what arrives depends on the account there now.
+  let received: BridgeRoute['received'];
+  if (destination.contracts.weth && isAddressEqual(outputToken, destination.contracts.weth)) {
+    const code = (await there.getCode({ address: ctx.account })) ?? '0x';
+    const contract = code !== '0x' && !code.toLowerCase().startsWith('0xef0100');
+    received = contract
+      ? { address: outputToken, symbol: 'WETH', decimals: 18 }
+      : { address: NATIVE_TOKEN, symbol: 'ETH', decimals: 18 };
+  } else {
+    const listed = destination.tokens.find((t) => isAddressEqual(t.address, outputToken)) as {
+      symbol: string;
+      decimals: number;
+    };
+    received = { address: outputToken, symbol: listed.symbol, decimals: listed.decimals };
   }
   const inputAmount = toBaseUnits(input.amount, token);
   if (inputAmount <= 0n)
@@ -112,6 +128,28 @@ export async function bridgeRoute(
     throw new SkillError(`${input.amount} ${token.symbol} does not cover the relayer's ${feeBps} bps fee.`, {
       hint: 'Bridge a larger amount.',
     });
+  }
+  // A relayer fills only from what it holds there: a deposit it cannot pay out would wait an hour and
+  // come back. Where the relayer is known (the devnet's), ask no more of it than it holds.
+  const relayer = destination.acrossRelayer ?? ctx.chain.acrossRelayer;
+  if (relayer) {
+    const held = await there.readContract({
+      address: outputToken,
+      abi: erc20Abi,
+      functionName: 'balanceOf',
+      args: [relayer],
+    });
+    if (held < outputAmount) {
+      // It pays out of its output token (WETH for ETH), whatever form arrives.
+      const paid = {
+        decimals: received.decimals,
+        symbol: native || received.symbol === 'WETH' ? 'WETH' : received.symbol,
+      };
+      throw new SkillError(
+        `The relayer holds ${formatAmount(held, paid)} on ${destination.name}, less than the ${formatAmount(outputAmount, paid)} this bridge would need it to pay out.`,
+        { hint: 'Bridge a smaller amount.' },
+      );
+    }
   }
   const quoteTimestamp = Number((await ctx.client.getBlock({ blockTag: 'latest' })).timestamp);
   return {

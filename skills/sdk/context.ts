@@ -17,6 +17,8 @@ export function createSkillContext(options: {
   ownTokens?: readonly Address[];
   /** The other chains the runtime knows (the devnet's second chain; the registry's networks). */
   otherChains?: readonly Chain[];
+  /** A read client on one of them, where the runtime can reach it. */
+  clientOn?: (chain: Chain) => PublicClient | undefined;
 }): SkillContext {
   const { chain, client, account } = options;
   const cache = new Map<string, Promise<Token>>();
@@ -91,5 +93,10 @@ export function createSkillContext(options: {
   const otherChain = (slug: string): Chain | undefined =>
     (options.otherChains ?? []).find((other) => other.slug === slug.toLowerCase() && other.chainId !== chain.chainId);
 
-  return { chain, account, client, token, contract, otherChain, userTokens: options.userTokens ?? [] };
+  const otherClient = (slug: string): PublicClient | undefined => {
+    const other = otherChain(slug);
+    return other ? options.clientOn?.(other) : undefined;
+  };
+
+  return { chain, account, client, token, contract, otherChain, otherClient, userTokens: options.userTokens ?? [] };
 }

@@ -81,6 +81,8 @@ export type SkillContext = {
   /** Another chain this runtime knows, by slug (a bridge's destination: its id, contracts and token list);
    *  undefined when it knows none by that name. */
   otherChain?(slug: string): Chain | undefined;
+  /** A read client on another chain this runtime knows, by slug; undefined when it cannot read it. */
+  otherClient?(slug: string): PublicClient | undefined;
 };
 
 type SkillFields<Input extends z.ZodType> = {
