@@ -55,7 +55,12 @@ function view(deposit: BridgeDeposit, chains: readonly Chain[]) {
   const origin = chains.find((chain) => chain.chainId === deposit.originChainId);
   const destination = chains.find((chain) => chain.chainId === deposit.destinationChainId);
   const input = amountOf(origin, fromBytes32(deposit.deposit.inputToken), deposit.deposit.inputAmount);
-  const output = amountOf(destination, fromBytes32(deposit.deposit.outputToken), deposit.deposit.outputAmount);
+  const outputToken = fromBytes32(deposit.deposit.outputToken);
+  // The SpokePool pays WETH out as ETH to an address without code, as WETH to a contract.
+  const output =
+    destination?.contracts.weth && isAddressEqual(destination.contracts.weth, outputToken)
+      ? `${formatUnits(deposit.deposit.outputAmount, 18)} ETH (as WETH to a contract)`
+      : amountOf(destination, outputToken, deposit.deposit.outputAmount);
   const deadline = new Date(deposit.deposit.fillDeadline * 1000).toISOString();
   const originName = origin?.name ?? `chain ${deposit.originChainId}`;
   const destinationName = destination?.name ?? `chain ${deposit.destinationChainId}`;
