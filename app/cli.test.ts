@@ -41,7 +41,7 @@ describe('the sextant CLI', () => {
     expect(await run.exited).toBe(2);
     expect(run.stderr()).toContain('Unknown command "deploy"');
     expect(run.stderr()).toContain(
-      'start, token, devnet, account, faucet, run, chat, plans, orders, policy, contacts, parse, eval, skills, endpoints, endpoint, mcp, router, provider, emissions, chains',
+      'start, token, devnet, account, faucet, bridges, run, chat, plans, orders, policy, contacts, parse, eval, skills, endpoints, endpoint, mcp, router, provider, emissions, chains',
     );
   });
 
