@@ -312,8 +312,96 @@ export function interpretClause(tags: readonly Tag[], context: InterpretContext)
   else if (action === 'transfer_nft') fillNft(intent, facts);
   else fillAsset(intent, facts, carried, notes);
   fillPartiesAndPlace(intent, facts, notes);
+  if (action === 'bridge') askIfPaidAfterChain(facts, notes);
   checkAmounts(intent, facts, notes);
   return { intent, notes };
+}
+
+/** Words that may follow a destination chain without naming anyone: "… to arbitrum please", "… to base for me". */
+const AFTER_CHAIN_FILLER = new Set([
+  'please',
+  'pls',
+  'plz',
+  'thanks',
+  'thank',
+  'thx',
+  'ty',
+  'now',
+  'asap',
+  'today',
+  'chain',
+  'network',
+  'mainnet',
+  'l2',
+  'there',
+  'then',
+  'and',
+  'for',
+  'me',
+  'my',
+  'myself',
+  'account',
+  'wallet',
+  'too',
+  'also',
+  'with',
+  'via',
+  'using',
+  'through',
+  'across',
+  'bridge',
+  'quickly',
+  'fast',
+  'same',
+  'address',
+  'it',
+  'them',
+  'from',
+  'on',
+  'to',
+  'into',
+  'onto',
+  'at',
+  'in',
+  'over',
+  'by',
+  'so',
+  'before',
+  'after',
+  'if',
+  'when',
+  'but',
+  'or',
+  'the',
+  'a',
+  'an',
+  'side',
+]);
+
+/**
+ * "send 5 usdc to arbitrum bob", "… to devnet, 0xB0B…": a payment verb read as a bridge because a
+ * chain follows "to", with someone named right after the chain. Whether the user meant their own
+ * account there or bob is not clear: both are noted as candidate recipients, so the message is asked
+ * about rather than bridged with the name dropped.
+ */
+function askIfPaidAfterChain(facts: ClauseFacts, notes: ClauseNotes): void {
+  const { tags } = facts;
+  const to = facts.chains.find((chain) => chain.role === 'to');
+  if (!to) return;
+  let next = to.index + 1;
+  // "… to devnet, bob": past a comma only; a full stop ends what the clause says about the chain.
+  while (tags[next]?.type === 'punct' && word(tags[next]) === ',') next++;
+  const tag = tags[next];
+  const named =
+    tag?.type === 'address' || tag?.type === 'ens'
+      ? tag.raw
+      : tag?.type === 'word' &&
+          /^[a-z][\w.-]*$/i.test(tag.raw) &&
+          !AFTER_CHAIN_FILLER.has(tag.text.toLowerCase()) &&
+          !COMMON.has(tag.text.toLowerCase())
+        ? tag.raw
+        : undefined;
+  if (named) notes.parties = [`${to.slug} (your own account there)`, named];
 }
 
 /**
