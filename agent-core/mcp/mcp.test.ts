@@ -209,13 +209,14 @@ describe('Sextant as an MCP server', () => {
     });
     const server = await listen(app, '127.0.0.1', await findFreePort());
     closers.push(server.close);
-    const printed = runSextant(['token', '--mcp', '--json'], {
+    // In process: the test above gets its MCP token from the real binary.
+    const printed = await sextantInProcess(['token', '--mcp', '--json'], {
       DATA_DIR: dataDir,
       SEXTANT_USER: alice.userId,
       SEXTANT_PASSPHRASE: 'a passphrase for tests',
     });
-    expect(await printed.exited, printed.stderr()).toBe(0);
-    const mcpToken = (JSON.parse(printed.stdout()) as { token: string }).token;
+    expect(printed.code, printed.stderr).toBe(0);
+    const mcpToken = (JSON.parse(printed.stdout) as { token: string }).token;
     const client = new Client({ name: 'sextant-test', version: '1.0.0' });
     await client.connect(
       new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
