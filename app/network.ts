@@ -35,7 +35,8 @@ export function resolveNetwork(settings: Settings): Network {
         chain: manifestToChain(there),
         rpcUrl: there.rpcUrl,
         bundlerUrl: there.bundlerUrl,
-        paymasterUrl: settings.paymasterUrl,
+        // PAYMASTER_URL names a paymaster of the chain Sextant runs on, not of this one.
+        paymasterUrl: undefined,
         isDevnet: true,
       });
     }
