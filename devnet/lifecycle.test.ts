@@ -48,7 +48,8 @@ async function startDevnetProcess() {
 }
 
 describe('the devnet process', () => {
-  it('stops anvil and Alto when it gets SIGTERM, and exits cleanly', async () => {
+  // The three lifecycles each start their own \`sextant devnet\` on free ports: they run side by side.
+  it.concurrent('stops anvil and Alto when it gets SIGTERM, and exits cleanly', async () => {
     const { run, anvil, alto } = await startDevnetProcess();
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
@@ -57,14 +58,14 @@ describe('the devnet process', () => {
     expect(isAlive(alto)).toBe(false);
   });
 
-  it('leaves no anvil or Alto behind even when killed outright (SIGKILL)', async () => {
+  it.concurrent('leaves no anvil or Alto behind even when killed outright (SIGKILL)', async () => {
     const { run, anvil, alto } = await startDevnetProcess();
     run.child.kill('SIGKILL');
     await run.exited;
     await eventually(() => !isAlive(anvil) && !isAlive(alto), 10_000, 'the reaper has ended anvil and Alto');
   });
 
-  it('stops Alto and exits with the reason when anvil dies under it', async () => {
+  it.concurrent('stops Alto and exits with the reason when anvil dies under it', async () => {
     const { run, anvil, alto } = await startDevnetProcess();
     process.kill(anvil, 'SIGKILL');
     expect(await run.exited).toBe(1);
