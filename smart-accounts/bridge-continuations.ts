@@ -89,9 +89,24 @@ export async function runContinuations(
         settle(env.db, continuation.id, 'abandoned', null, `the bridge did not happen (${bridge.status})`);
         continue;
       }
-      const deposit = deposits.find((d) => d.executionId === bridge.id);
-      if (!deposit) continue; // not sent or not recorded yet: wait
-      if (deposit.status === 'expired' || deposit.status === 'refunded') {
+      // Every deposit the bridge made to this leg's chain must have been filled there (one execution may
+      // make several; a leg built for what they all bring must not run on the first fill).
+      const made = deposits.filter((d) => d.executionId === bridge.id);
+      if (made.length === 0) continue; // not sent or not recorded yet: wait
+      const toHere = made.filter((d) => d.destinationChainId === continuation.destinationChainId);
+      if (toHere.length === 0) {
+        const elsewhere = [...new Set(made.map((d) => d.destinationChainId))].join(', ');
+        settle(
+          env.db,
+          continuation.id,
+          'abandoned',
+          null,
+          `the bridge's deposit goes to chain ${elsewhere}, not ${continuation.destinationChainId}`,
+        );
+        continue;
+      }
+      const deposit = toHere.find((d) => d.status === 'expired' || d.status === 'refunded');
+      if (deposit) {
         settle(
           env.db,
           continuation.id,
@@ -101,7 +116,7 @@ export async function runContinuations(
         );
         continue;
       }
-      if (deposit.status !== 'filled') continue;
+      if (!toHere.every((d) => d.status === 'filled')) continue;
       const destination = (env.otherNetworks ?? []).find((n) => n.chain.chainId === continuation.destinationChainId);
       if (!destination) continue; // the destination is not reachable from here now: wait
       const record: ExecutionRecord = await execute(executionEnvironment(env.db, destination), owner, {
@@ -111,17 +126,23 @@ export async function runContinuations(
         calls: continuation.calls,
         spends: continuation.spends,
       });
-      if (record.status === 'failed') {
-        // Nothing was sent (execute says `failed` only then): the bridged funds wait there, untouched.
+      if (record.status === 'pending') {
+        // Another run is sending it right now, or one was interrupted before it was sent: not settled
+        // here until its record is (reconciliation fails one interrupted before it was signed).
+        continue;
+      }
+      if (record.status === 'failed' || record.status === 'dropped') {
+        // Refused, or never sent (`failed`), or its nonce taken by another operation (`dropped`): it did
+        // not run and never will. The bridged funds wait there, untouched.
         settle(
           env.db,
           continuation.id,
           'abandoned',
           record.id,
-          `the leg on the destination could not be sent: ${record.error}`,
+          `the leg on the destination ${record.status === 'dropped' ? 'was dropped' : 'could not be sent'}: ${record.error}`,
         );
       } else {
-        // Settled by its own record from here on (reconciliation finishes one left `submitted`).
+        // Sent: settled by its own record from here on (reconciliation finishes one left `submitted`).
         settle(env.db, continuation.id, 'executed', record.id, null);
       }
     }

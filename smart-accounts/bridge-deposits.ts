@@ -1,4 +1,13 @@
-import { type Address, isAddressEqual, type PublicClient, parseEventLogs } from 'viem';
+import {
+  type Address,
+  type Hex,
+  isAddressEqual,
+  type Log,
+  type PublicClient,
+  parseAbiItem,
+  parseEventLogs,
+  toEventSelector,
+} from 'viem';
 import type { Chain } from '../common/chains/types.ts';
 import {
   type AcrossDeposit,
@@ -65,8 +74,11 @@ export async function recordBridgeDeposits(
     return depositsOfExecution(env.db, record.id);
   }
   const receipt = await env.publicClient.getTransactionReceipt({ hash: record.txHash });
-  // One bundle may carry other accounts' operations: only this account's deposits, from this SpokePool.
-  const deposits = parseEventLogs({ abi: [FUNDS_DEPOSITED], logs: receipt.logs })
+  // One bundle may carry other operations, of other accounts or of this one (another execution): only
+  // the logs of this execution's own operation, then only this account's deposits, from this SpokePool.
+  // (Without an operation hash the account sent the transaction itself: all of it is this execution.)
+  const logs = record.userOpHash ? logsOfOperation(receipt.logs, record.userOpHash) : receipt.logs;
+  const deposits = parseEventLogs({ abi: [FUNDS_DEPOSITED], logs })
     .filter((log) => isAddressEqual(log.address, spokePool))
     .map((log) => depositFromLog(env.chain.chainId, log.args))
     .filter((deposit) => isAddressEqual(fromBytes32(deposit.depositor), record.account));
@@ -88,6 +100,38 @@ export async function recordBridgeDeposits(
     );
   }
   return depositsOfExecution(env.db, record.id);
+}
+
+const USER_OPERATION_EVENT = toEventSelector(
+  parseAbiItem(
+    'event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed)',
+  ),
+);
+const BEFORE_EXECUTION = toEventSelector(parseAbiItem('event BeforeExecution()'));
+
+/**
+ * The logs one UserOperation's execution emitted in its bundle transaction, as bundlers give them in
+ * its receipt: after the EntryPoint's BeforeExecution or the previous operation's UserOperationEvent,
+ * up to its own UserOperationEvent. None when its event is not in the transaction.
+ */
+function logsOfOperation<T extends Log>(logs: readonly T[], userOpHash: Hex): T[] {
+  const end = logs.findIndex(
+    (log) => log.topics[0] === USER_OPERATION_EVENT && log.topics[1]?.toLowerCase() === userOpHash.toLowerCase(),
+  );
+  if (end < 0) return [];
+  const entryPoint = logs[end]?.address as Address;
+  let start = end;
+  while (start > 0) {
+    const log = logs[start - 1] as T;
+    if (
+      isAddressEqual(log.address, entryPoint) &&
+      (log.topics[0] === USER_OPERATION_EVENT || log.topics[0] === BEFORE_EXECUTION)
+    ) {
+      break;
+    }
+    start -= 1;
+  }
+  return logs.slice(start, end);
 }
 
 /**
@@ -112,39 +156,62 @@ export async function followBridgeDeposits(env: ExecutionEnvironment, userId: st
   addSide(env.chain, () => env.publicClient);
   for (const network of env.otherNetworks ?? []) addSide(network.chain, () => publicClientFor(network));
 
-  // Refunds are paid per depositor and token, possibly several deposits in one payment: what the
-  // deposits before this one (in deposit order) took of them is not counted again.
-  const counted = new Map<string, bigint>();
+  // Refunds are paid per depositor and token, possibly several deposits in one payment, and name no
+  // deposit: what deposits already seen refunded took of them is not counted again, whatever order
+  // they were recognised in (read again from the database before each deposit and checked again when
+  // writing, as another process may follow the same deposits), and the open ones are read in the order
+  // they expire (fill deadline, then deposit id), the order their refunds are paid in: a deposit whose
+  // deadline is still ahead cannot have been refunded yet, so it does not take an earlier one's refund.
   const deposits = listBridgeDeposits(env.db, userId);
-  for (const deposit of deposits) {
-    const key = `${deposit.originChainId}:${deposit.deposit.depositor}:${deposit.deposit.inputToken}`.toLowerCase();
-    const already = counted.get(key) ?? 0n;
-    if (!FINAL.includes(deposit.status)) {
-      const origin = sides.get(deposit.originChainId);
-      const destination = sides.get(deposit.destinationChainId);
-      // A chain that does not answer now: the deposit keeps its last status until the next read.
-      const status =
-        origin && destination
-          ? await depositStatus(origin, destination, deposit.deposit, already).catch(() => undefined)
-          : undefined;
-      if (status) {
-        if (status !== deposit.status) {
-          deposit.status = status;
-          deposit.updatedAt = new Date().toISOString();
-          env.db
-            .prepare(
-              `UPDATE bridge_deposits SET status = ?, updated_at = ? WHERE origin_chain_id = ? AND deposit_id = ?`,
-            )
-            .run(status, deposit.updatedAt, deposit.originChainId, deposit.depositId.toString());
-        }
-      }
-    }
-    if (deposit.status === 'refunded') counted.set(key, already + deposit.deposit.inputAmount);
+  const open = deposits
+    .filter((deposit) => !FINAL.includes(deposit.status))
+    .sort(
+      (a, b) =>
+        a.deposit.fillDeadline - b.deposit.fillDeadline ||
+        a.originChainId - b.originChainId ||
+        (a.depositId < b.depositId ? -1 : a.depositId > b.depositId ? 1 : 0),
+    );
+  for (const deposit of open) {
+    const origin = sides.get(deposit.originChainId);
+    const destination = sides.get(deposit.destinationChainId);
+    if (!origin || !destination) continue;
+    const already = refundedBefore(env.db, userId, deposit);
+    // A chain that does not answer now: the deposit keeps its last status until the next read.
+    const status = await depositStatus(origin, destination, deposit.deposit, already).catch(() => undefined);
+    if (!status || status === deposit.status) continue;
+    const updatedAt = new Date().toISOString();
+    env.db.transaction(() => {
+      // Not when another process gave those refunds to another deposit meanwhile (read again next time),
+      // and never over a final status another process wrote meanwhile.
+      if (status === 'refunded' && refundedBefore(env.db, userId, deposit) !== already) return;
+      env.db
+        .prepare(
+          `UPDATE bridge_deposits SET status = ?, updated_at = ?
+           WHERE origin_chain_id = ? AND deposit_id = ? AND status NOT IN ('filled', 'refunded')`,
+        )
+        .run(status, updatedAt, deposit.originChainId, deposit.depositId.toString());
+    })();
+    const row = env.db
+      .prepare(`SELECT status, updated_at FROM bridge_deposits WHERE origin_chain_id = ? AND deposit_id = ?`)
+      .get(deposit.originChainId, deposit.depositId.toString()) as Pick<Row, 'status' | 'updated_at'>;
+    deposit.status = row.status;
+    deposit.updatedAt = row.updated_at;
   }
   return deposits;
 }
 
-/** A user's deposits, oldest first (by origin chain and deposit id, the order refunds are counted in). */
+/** What the user's deposits already refunded, of the same origin, depositor and input token as `deposit`, took of the refunds paid. */
+function refundedBefore(db: Db, userId: string, deposit: BridgeDeposit): bigint {
+  const key = keyOf(deposit);
+  return listBridgeDeposits(db, userId)
+    .filter((other) => other.status === 'refunded' && keyOf(other) === key && other.depositId !== deposit.depositId)
+    .reduce((sum, other) => sum + other.deposit.inputAmount, 0n);
+}
+
+const keyOf = (deposit: BridgeDeposit) =>
+  `${deposit.originChainId}:${deposit.deposit.depositor}:${deposit.deposit.inputToken}`.toLowerCase();
+
+/** A user's deposits, oldest first (by origin chain and deposit id). */
 export function listBridgeDeposits(db: Db, userId: string): BridgeDeposit[] {
   const rows = db
     .prepare(`SELECT * FROM bridge_deposits WHERE user_id = ? ORDER BY origin_chain_id, CAST(deposit_id AS INTEGER)`)

@@ -5,6 +5,7 @@ import { listContinuations, runContinuations } from './bridge-continuations.ts';
 import { type BridgeDeposit, followBridgeDeposits } from './bridge-deposits.ts';
 import { userAccountCommand } from './command.ts';
 import { executionEnvironment } from './environment.ts';
+import { getExecution } from './executions.ts';
 import { unlockOwnerKey } from './keystore.ts';
 import { readPassphrase } from './passphrase.ts';
 
@@ -37,16 +38,20 @@ the passphrase then), and is dropped with the reason when the bridge failed or e
       destinationChainId: c.destinationChainId,
       status: c.status,
       executionId: c.executionId,
+      // What the leg's own execution says now (an executed leg may have reverted there, or not landed yet).
+      executionStatus: c.executionId ? getExecution(db, userId, c.executionId).status : null,
       reason: c.reason,
     }));
     const legLines = legs.map(
       (leg) =>
-        `  leg on chain ${leg.destinationChainId} after execution ${leg.afterExecutionId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId}` : ''}`,
+        `  leg on chain ${leg.destinationChainId} after execution ${leg.afterExecutionId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId} (${leg.executionStatus})` : ''}`,
     );
-    const text =
+    // The legs are listed even before any deposit is recorded (a bridge still being settled).
+    const text = `${
       views.length === 0
         ? `No bridge deposits for ${userId} on ${network.chain.name}.\n`
-        : `Bridge deposits of ${userId}:\n${views.map((v) => `  ${v.line}`).join('\n')}\n${legLines.length ? `Legs waiting on a bridge:\n${legLines.join('\n')}\n` : ''}`;
+        : `Bridge deposits of ${userId}:\n${views.map((v) => `  ${v.line}`).join('\n')}\n`
+    }${legLines.length ? `Legs waiting on a bridge:\n${legLines.join('\n')}\n` : ''}`;
     return { json: { user: userId, deposits: views.map(({ line: _line, ...rest }) => rest), legs }, text };
   },
 });
