@@ -163,11 +163,15 @@ describe('hostile: review of the issue-14 fixes (funds outside intent or policy)
     env: {
       ...deps.env,
       publicClient: createPublicClient({
-        transport: custom({
-          request: async () => {
-            throw new Error('connect ECONNREFUSED 127.0.0.1:8545');
+        // Refused at once: viem's retries (~1 s of backoff) would only refuse the same way again.
+        transport: custom(
+          {
+            request: async () => {
+              throw new Error('connect ECONNREFUSED 127.0.0.1:8545');
+            },
           },
-        }),
+          { retryCount: 0 },
+        ),
       }) as typeof client,
     },
   };
