@@ -24,7 +24,7 @@ import {
 import { getUserOperationHash, toPackedUserOperation, type UserOperation } from 'viem/account-abstraction';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromBytes32, spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
+import { depositFromLog, FUNDS_DEPOSITED, fromBytes32, spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { type Network, publicClientFor } from '../common/network.ts';
@@ -466,5 +466,38 @@ describe('bridge records, hostile', () => {
     expect(listBridgeDeposits(db, 'victim').filter((d) => d.deposit.inputAmount === parseUnits('5', 6))).toHaveLength(
       0,
     );
+  });
+
+  it('BROKEN (pinned; common/contracts/across.ts depositStatus): a refund paid to the account for a deposit not made through Sextant makes a Sextant deposit "refunded" when it expires, before anything of it came back', async () => {
+    // Another account deposits 5 USDC naming the victim's account as depositor (the SpokePool allows
+    // it: the funds come from the caller), with 10 minutes to fill and no fee: it expires unfilled.
+    const attackerOwner = await unlockOwnerKey(env.db, 'attacker', PASSPHRASE);
+    const attacker = await smartAccountAddress(env.publicClient, env.chain, attackerOwner.address);
+    const foreign = await execute(env, attackerOwner, {
+      userId: 'attacker',
+      idempotencyKey: 'foreign-deposit',
+      calls: await bridgeCalls('5', attacker, { noFee: true, depositor: account, fillWithin: 600 }),
+    });
+    expect(foreign.status, foreign.error ?? '').toBe('succeeded');
+    const receipt = await env.publicClient.getTransactionReceipt({ hash: foreign.txHash as `0x${string}` });
+    const [foreignLog] = parseEventLogs({ abi: [FUNDS_DEPOSITED], logs: receipt.logs });
+    const foreignDeposit = depositFromLog(env.chain.chainId, foreignLog?.args ?? {});
+    expect(fromBytes32(foreignDeposit.depositor)).toBe(account);
+    // The victim's own deposit through Sextant: 5 USDC, the full hour, no fee (never filled).
+    const { deposit: own } = await run('own-after-foreign', await bridgeCalls('5', account, { noFee: true }));
+    const before = await usdcOf(env.publicClient, devnet.manifest);
+    // The foreign deposit expires and is refunded, to the victim's account.
+    await passTime(601);
+    await refund({ originChainId: env.chain.chainId, deposit: foreignDeposit } as BridgeDeposit);
+    expect(await usdcOf(env.publicClient, devnet.manifest)).toBe(before + parseUnits('5', 6));
+    await followBridgeDeposits(env, 'victim');
+    expect(statusOf(own.depositId)).toBe('pending');
+    // The victim's deposit expires; no refund of it is paid (the balance does not move).
+    await passTime(3000);
+    await followBridgeDeposits(env, 'victim');
+    expect(await usdcOf(env.publicClient, devnet.manifest)).toBe(before + parseUnits('5', 6));
+    // BROKEN: it reads refunded ("5 USDC came back") on the strength of the foreign deposit's refund,
+    // paid before it even expired. Should be 'expired' until its own refund is paid.
+    expect(statusOf(own.depositId)).toBe('refunded');
   });
 });
