@@ -500,4 +500,95 @@ describe('bridge records, hostile', () => {
     // paid before it even expired. Should be 'expired' until its own refund is paid.
     expect(statusOf(own.depositId)).toBe('refunded');
   });
+
+  it("FIXED: a leg scheduled for another chain than its bridge's deposit goes to is dropped, saying so, and nothing runs anywhere", async () => {
+    const owner = await unlockOwnerKey(env.db, 'victim', PASSPHRASE);
+    const usdcThere = await usdcOf(there, l2);
+    let legId = '';
+    const { record } = await run('wrong-chain-leg', await bridgeCalls('10', account), {
+      onRecordCreated: (db, executionId) => {
+        legId = scheduleContinuation(db, {
+          userId: 'victim',
+          afterExecutionId: executionId,
+          // The origin's chain id: the deposit goes to devnet-l2.
+          destinationChainId: devnet.manifest.chainId,
+          calls: [{ to: usdcOn(devnet.manifest), data: '0x' }],
+          spends: [],
+        });
+      },
+    });
+    await expect
+      .poll(() => usdcOf(there, l2), { timeout: 20_000, interval: 50 })
+      .toBe(usdcThere + parseUnits('9.99', 6));
+    const executionsBefore = listExecutions(env.db, 'victim').length;
+    // Even with the origin listed among the other networks, the leg does not run there.
+    const both = { ...env, otherNetworks: [networkOf(l2), networkOf(devnet.manifest)] };
+    const leg = (await runContinuations(both, 'victim', owner)).find((c) => c.id === legId);
+    expect(leg).toMatchObject({ status: 'abandoned', executionId: null, afterExecutionId: record.id });
+    expect(leg?.reason).toBe(`the bridge's deposit goes to chain ${l2.chainId}, not ${devnet.manifest.chainId}`);
+    expect(listExecutions(env.db, 'victim')).toHaveLength(executionsBefore);
+  });
+
+  it("WEAKNESS (by design, pinned): a leg whose fill landed is dropped for good when the destination's bundler is down at that moment; the bridged funds stay idle there", async () => {
+    const owner = await unlockOwnerKey(env.db, 'victim', PASSPHRASE);
+    const usdcThere = await usdcOf(there, l2);
+    const sink = privateKeyToAccount(generatePrivateKey()).address;
+    const amount = parseUnits('9.99', 6);
+    let legId = '';
+    await run('bundler-down-leg', await bridgeCalls('10', account), {
+      onRecordCreated: (db, executionId) => {
+        legId = scheduleContinuation(db, {
+          userId: 'victim',
+          afterExecutionId: executionId,
+          destinationChainId: l2.chainId,
+          calls: [
+            {
+              to: usdcOn(l2),
+              data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [sink, amount] }),
+            },
+          ],
+          spends: [{ token: usdcOn(l2), amount }],
+        });
+      },
+    });
+    await expect.poll(() => usdcOf(there, l2), { timeout: 20_000, interval: 50 }).toBe(usdcThere + amount);
+    // The destination's bundler does not answer (a port nothing listens on).
+    const down = { ...env, otherNetworks: [{ ...networkOf(l2), bundlerUrl: 'http://127.0.0.1:9' }] };
+    const [dropped] = (await runContinuations(down, 'victim', owner)).filter((c) => c.id === legId);
+    expect(dropped?.status).toBe('abandoned');
+    expect(dropped?.reason).toMatch(/could not be sent: .*Nothing was sent/);
+    // The bundler is back: the leg is not tried again; the 9.99 USDC stay idle on devnet-l2.
+    const [again] = (await runContinuations(env, 'victim', owner)).filter((c) => c.id === legId);
+    expect(again?.status).toBe('abandoned');
+    expect(await usdcOf(there, l2, sink)).toBe(0n);
+    expect(await usdcOf(there, l2)).toBe(usdcThere + amount);
+  });
+
+  it('held: the CHECK constraints refuse a status the code does not know', () => {
+    const { record } = insertOrGetExecution(env.db, {
+      userId: 'victim',
+      idempotencyKey: 'check-constraints',
+      chainId: env.chain.chainId,
+      account,
+      calls: [],
+    });
+    const now = new Date().toISOString();
+    expect(() =>
+      env.db
+        .prepare(
+          `INSERT INTO bridge_deposits (origin_chain_id, deposit_id, execution_id, user_id, destination_chain_id, deposit, status, created_at, updated_at)
+           VALUES (1, '1', ?, 'victim', 2, '{}', 'lost', ?, ?)`,
+        )
+        .run(record.id, now, now),
+    ).toThrow(/CHECK constraint failed/);
+    expect(() =>
+      env.db
+        .prepare(
+          `INSERT INTO bridge_continuations (id, user_id, after_execution_id, destination_chain_id, calls, spends, status, created_at, updated_at)
+           VALUES ('x', 'victim', ?, 2, '[]', '[]', 'running', ?, ?)`,
+        )
+        .run(record.id, now, now),
+    ).toThrow(/CHECK constraint failed/);
+    updateExecution(env.db, record.id, { status: 'failed', sent: 'no', error: 'test record' });
+  });
 });
