@@ -16,6 +16,8 @@ import {
   depositStatus,
   FUNDS_DEPOSITED,
   fromBytes32,
+  type RefundPayment,
+  refundPayments,
 } from '../common/contracts/across.ts';
 import type { Db } from '../common/database.ts';
 import { publicClientFor } from '../common/network.ts';
@@ -175,15 +177,17 @@ export async function followBridgeDeposits(env: ExecutionEnvironment, userId: st
     const origin = sides.get(deposit.originChainId);
     const destination = sides.get(deposit.destinationChainId);
     if (!origin || !destination) continue;
-    const already = refundedBefore(env.db, userId, deposit);
     // A chain that does not answer now: the deposit keeps its last status until the next read.
+    const payments = await refundPayments(origin, deposit.deposit).catch(() => undefined);
+    if (!payments) continue;
+    const already = takenFromWindow(env.db, userId, deposit, payments);
     const status = await depositStatus(origin, destination, deposit.deposit, already).catch(() => undefined);
     if (!status || status === deposit.status) continue;
     const updatedAt = new Date().toISOString();
     env.db.transaction(() => {
       // Not when another process gave those refunds to another deposit meanwhile (read again next time),
       // and never over a final status another process wrote meanwhile.
-      if (status === 'refunded' && refundedBefore(env.db, userId, deposit) !== already) return;
+      if (status === 'refunded' && takenFromWindow(env.db, userId, deposit, payments) !== already) return;
       env.db
         .prepare(
           `UPDATE bridge_deposits SET status = ?, updated_at = ?
@@ -200,12 +204,27 @@ export async function followBridgeDeposits(env: ExecutionEnvironment, userId: st
   return deposits;
 }
 
-/** What the user's deposits already refunded, of the same origin, depositor and input token as `deposit`, took of the refunds paid. */
-function refundedBefore(db: Db, userId: string, deposit: BridgeDeposit): bigint {
+/**
+ * What the user's deposits already refunded (same origin, depositor and input token) must have taken
+ * of the refunds paid after `deposit`'s deadline, the only ones that can be its own: all of its input
+ * for one whose deadline is not earlier (its refund came after its deadline, so after this one's too);
+ * for one with an earlier deadline, what the refunds paid between the two deadlines could not cover.
+ * It errs on the side of taking more, so a deposit is never read refunded on another's refund.
+ */
+function takenFromWindow(db: Db, userId: string, deposit: BridgeDeposit, payments: readonly RefundPayment[]): bigint {
   const key = keyOf(deposit);
+  const deadline = BigInt(deposit.deposit.fillDeadline);
   return listBridgeDeposits(db, userId)
     .filter((other) => other.status === 'refunded' && keyOf(other) === key && other.depositId !== deposit.depositId)
-    .reduce((sum, other) => sum + other.deposit.inputAmount, 0n);
+    .reduce((sum, other) => {
+      const otherDeadline = BigInt(other.deposit.fillDeadline);
+      if (otherDeadline >= deadline) return sum + other.deposit.inputAmount;
+      const between = payments
+        .filter((payment) => payment.time > otherDeadline && payment.time <= deadline)
+        .reduce((total, payment) => total + payment.amount, 0n);
+      const rest = other.deposit.inputAmount - between;
+      return sum + (rest > 0n ? rest : 0n);
+    }, 0n);
 }
 
 const keyOf = (deposit: BridgeDeposit) =>

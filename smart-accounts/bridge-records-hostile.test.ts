@@ -468,7 +468,7 @@ describe('bridge records, hostile', () => {
     );
   });
 
-  it('BROKEN (pinned; common/contracts/across.ts depositStatus): a refund paid to the account for a deposit not made through Sextant makes a Sextant deposit "refunded" when it expires, before anything of it came back', async () => {
+  it('FIXED (common/contracts/across.ts depositStatus): a refund paid to the account for a deposit not made through Sextant, before a Sextant deposit expired, is not taken for its refund', async () => {
     // Another account deposits 5 USDC naming the victim's account as depositor (the SpokePool allows
     // it: the funds come from the caller), with 10 minutes to fill and no fee: it expires unfilled.
     const attackerOwner = await unlockOwnerKey(env.db, 'attacker', PASSPHRASE);
@@ -496,9 +496,9 @@ describe('bridge records, hostile', () => {
     await passTime(3000);
     await followBridgeDeposits(env, 'victim');
     expect(await usdcOf(env.publicClient, devnet.manifest)).toBe(before + parseUnits('5', 6));
-    // BROKEN: it reads refunded ("5 USDC came back") on the strength of the foreign deposit's refund,
-    // paid before it even expired. Should be 'expired' until its own refund is paid.
-    expect(statusOf(own.depositId)).toBe('refunded');
+    // Before the fix it read refunded ("5 USDC came back") on the strength of the foreign deposit's
+    // refund, paid before it even expired. Only refunds executed after its deadline count now.
+    expect(statusOf(own.depositId)).toBe('expired');
   });
 
   it("FIXED: a leg scheduled for another chain than its bridge's deposit goes to is dropped, saying so, and nothing runs anywhere", async () => {

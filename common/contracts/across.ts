@@ -112,10 +112,11 @@ export const FILL_STATUS = { unfilled: 0n, slowFillRequested: 1n, filled: 2n } a
  * - `filled`: the destination's SpokePool says so (the recipient was paid there);
  * - `pending`: not filled, and its deadline has not passed on the destination's clock;
  * - `expired`: the deadline passed unfilled (it never can be now), and no refund of it is seen yet;
- * - `refunded`: expired, and a relayer-refund leaf on the origin paid the depositor at least the
- *   deposit's input in its input token after it. Refunds are aggregated (one payment can cover several
- *   deposits of the same depositor and token), so `alreadyCounted` carries what earlier expired
- *   deposits of the same depositor and token have taken of those payments: nothing is counted twice.
+ * - `refunded`: expired, and relayer-refund leaves on the origin executed after its deadline paid the
+ *   depositor at least the deposit's input in its input token. Refunds are aggregated (one payment can
+ *   cover several deposits of the same depositor and token) and name no deposit, so `alreadyCounted`
+ *   carries what other deposits of the same depositor and token have taken of the payments made after
+ *   this one's deadline: nothing is counted twice.
  */
 export type DepositStatus = 'pending' | 'filled' | 'expired' | 'refunded';
 
@@ -137,6 +138,26 @@ export async function depositStatus(
   });
   if (status === FILL_STATUS.filled) return 'filled';
   if (BigInt(deposit.fillDeadline) >= now) return 'pending';
+  // A refund of this deposit can only be executed once its deadline has passed: one paid earlier (for
+  // another deposit naming the same depositor, made through Sextant or not) is not its refund.
+  const paid = (await refundPayments(origin, deposit))
+    .filter((payment) => payment.time > BigInt(deposit.fillDeadline))
+    .reduce((sum, payment) => sum + payment.amount, 0n);
+  return paid - alreadyCounted >= deposit.inputAmount ? 'refunded' : 'expired';
+}
+
+/** One relayer-refund payment to a deposit's depositor in its input token, on its origin, and when. */
+export type RefundPayment = { time: bigint; blockNumber: bigint; amount: bigint };
+
+/**
+ * Every refund the origin's SpokePool paid to the deposit's depositor in the deposit's input token
+ * (relayer-refund leaves executed, deferred ones left out), oldest first, with the time of its block.
+ * Refunds name no deposit: which deposit a payment was for is for the caller to work out.
+ */
+export async function refundPayments(
+  origin: { client: PublicClient; spokePool: Address },
+  deposit: Pick<AcrossDeposit, 'originChainId' | 'depositor' | 'inputToken'>,
+): Promise<RefundPayment[]> {
   const depositor = fromBytes32(deposit.depositor);
   const token = fromBytes32(deposit.inputToken);
   const refunds = await origin.client.getLogs({
@@ -145,12 +166,22 @@ export async function depositStatus(
     args: { chainId: BigInt(deposit.originChainId) },
     fromBlock: 0n,
   });
-  let paid = 0n;
-  for (const { args } of refunds) {
-    if (!args.l2TokenAddress || getAddress(args.l2TokenAddress) !== token || args.deferredRefunds) continue;
+  const payments: RefundPayment[] = [];
+  const times = new Map<bigint, bigint>();
+  for (const { args, blockNumber } of refunds) {
+    if (blockNumber === null || !args.l2TokenAddress || getAddress(args.l2TokenAddress) !== token) continue;
+    if (args.deferredRefunds) continue;
+    let amount = 0n;
     for (const [index, address] of (args.refundAddresses ?? []).entries()) {
-      if (getAddress(address) === depositor) paid += args.refundAmounts?.[index] ?? 0n;
+      if (getAddress(address) === depositor) amount += args.refundAmounts?.[index] ?? 0n;
     }
+    if (amount === 0n) continue;
+    let time = times.get(blockNumber);
+    if (time === undefined) {
+      time = (await origin.client.getBlock({ blockNumber })).timestamp;
+      times.set(blockNumber, time);
+    }
+    payments.push({ time, blockNumber, amount });
   }
-  return paid - alreadyCounted >= deposit.inputAmount ? 'refunded' : 'expired';
+  return payments;
 }
