@@ -15,7 +15,9 @@ import type { Spend } from './shortfall.ts';
  *   execution record (`scheduleContinuation` from execute's `onRecordCreated`): one exists if and only
  *   if the bridge's execution does.
  * - Run once: as an execution of its own on the destination, with the key `continuation:<id>`, so a
- *   crash between sending it and marking it finds the same execution again, never a second.
+ *   crash between sending it and marking it finds the same execution again, never a second. Only an
+ *   attempt certainly not sent (`failed` with nothing sent: a bundler that did not answer) is tried
+ *   again, under a new key, on a later run, up to three tries.
  * - Waits while the deposit is pending; is abandoned, with the reason, when the bridge's execution did
  *   not succeed or its deposit expired (its input comes back on the origin, the calls never run).
  */
@@ -30,6 +32,8 @@ export type BridgeContinuation = {
   status: 'waiting' | 'executed' | 'abandoned';
   executionId: string | null;
   reason: string | null;
+  /** Tries certainly not sent so far (each its own execution). */
+  attempts: number;
 };
 
 type Row = {
@@ -43,6 +47,7 @@ type Row = {
   status: BridgeContinuation['status'];
   execution_id: string | null;
   reason: string | null;
+  attempts: number;
 };
 
 /** Writes a continuation for the bridge whose execution is `afterExecutionId` (inside its transaction). */
@@ -121,7 +126,10 @@ export async function runContinuations(
       if (!destination) continue; // the destination is not reachable from here now: wait
       const record: ExecutionRecord = await execute(executionEnvironment(env.db, destination), owner, {
         userId,
-        idempotencyKey: `continuation:${continuation.id}`,
+        idempotencyKey:
+          continuation.attempts === 0
+            ? `continuation:${continuation.id}`
+            : `continuation:${continuation.id}:${continuation.attempts}`,
         ...(continuation.planId ? { planId: continuation.planId } : {}),
         calls: continuation.calls,
         spends: continuation.spends,
@@ -129,6 +137,22 @@ export async function runContinuations(
       if (record.status === 'pending') {
         // Another run is sending it right now, or one was interrupted before it was sent: not settled
         // here until its record is (reconciliation fails one interrupted before it was signed).
+        continue;
+      }
+      if (record.status === 'failed' && record.sent === 'no' && continuation.attempts + 1 < MAX_ATTEMPTS) {
+        // Certainly not sent (the bundler did not answer, say): tried again, as a new execution, on the
+        // next run; the bridged funds wait there meanwhile.
+        env.db
+          .prepare(
+            `UPDATE bridge_continuations SET attempts = attempts + 1, reason = ?, updated_at = ?
+             WHERE id = ? AND status = 'waiting' AND attempts = ?`,
+          )
+          .run(
+            `attempt ${continuation.attempts + 1} could not be sent (${record.error}); tried again on the next run`,
+            new Date().toISOString(),
+            continuation.id,
+            continuation.attempts,
+          );
         continue;
       }
       if (record.status === 'failed' || record.status === 'dropped') {
@@ -150,6 +174,9 @@ export async function runContinuations(
   return listContinuations(env.db, userId);
 }
 
+/** How many times a leg certainly not sent is tried before it is dropped. */
+const MAX_ATTEMPTS = 3;
+
 export function listContinuations(db: Db, userId: string): BridgeContinuation[] {
   const rows = db
     .prepare(`SELECT * FROM bridge_continuations WHERE user_id = ? ORDER BY created_at, id`)
@@ -168,6 +195,7 @@ export function listContinuations(db: Db, userId: string): BridgeContinuation[] 
     status: row.status,
     executionId: row.execution_id,
     reason: row.reason,
+    attempts: row.attempts,
   }));
 }
 

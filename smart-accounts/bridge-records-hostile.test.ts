@@ -396,16 +396,21 @@ describe('bridge records, hostile', () => {
     ]);
     expect(await usdcOf(there, l2, sink)).toBe(parseUnits('2', 6));
 
-    // Reconciliation closes the interrupted record (nothing was sent): then the leg is dropped, saying so.
+    // Reconciliation closes the interrupted record (nothing was sent, certainly): the leg is tried again,
+    // as a new execution, and runs once; the interrupted record stays failed.
     await reconcileExecutions(l2Env, { staleAfterMs: 0 });
+    expect(listExecutions(env.db, 'victim').find((e) => e.id === interrupted.id)?.status).toBe('failed');
+    const [retried] = (await runContinuations(env, 'victim', owner)).filter((c) => c.id === legIds[0]);
+    expect(retried).toMatchObject({ status: 'waiting', attempts: 1 });
+    expect(retried?.reason).toMatch(/attempt 1 could not be sent \(Interrupted before the operation was signed/);
     const [settled] = (await runContinuations(env, 'victim', owner)).filter((c) => c.id === legIds[0]);
-    expect(settled).toMatchObject({ status: 'abandoned', executionId: interrupted.id });
-    expect(settled?.reason).toMatch(/could not be sent: Interrupted before the operation was signed; nothing was sent/);
-    expect(await usdcOf(there, l2, sink)).toBe(parseUnits('2', 6));
+    expect(settled?.status).toBe('executed');
+    expect(settled?.executionId).not.toBe(interrupted.id);
+    expect(await usdcOf(there, l2, sink)).toBe(parseUnits('3', 6));
     // The CLI says what each leg's execution did.
     const shown = await sextantInProcess(['bridges'], cli);
     expect(shown.stdout).toContain(`execution ${second?.executionId} (succeeded)`);
-    expect(shown.stdout).toContain(`execution ${interrupted.id} (failed)`);
+    expect(shown.stdout).toContain(`execution ${settled?.executionId} (succeeded)`);
   });
 
   it("FIXED: a deposit another account made in the same bundle, naming this account its depositor, is not recorded as this execution's", async () => {
@@ -529,7 +534,7 @@ describe('bridge records, hostile', () => {
     expect(listExecutions(env.db, 'victim')).toHaveLength(executionsBefore);
   });
 
-  it("WEAKNESS (by design, pinned): a leg whose fill landed is dropped for good when the destination's bundler is down at that moment; the bridged funds stay idle there", async () => {
+  it("FIXED: a leg whose fill landed while the destination's bundler was down waits and is tried again when it is back: it runs once (was: dropped for good, the funds idle there)", async () => {
     const owner = await unlockOwnerKey(env.db, 'victim', PASSPHRASE);
     const usdcThere = await usdcOf(there, l2);
     const sink = privateKeyToAccount(generatePrivateKey()).address;
@@ -554,14 +559,20 @@ describe('bridge records, hostile', () => {
     await expect.poll(() => usdcOf(there, l2), { timeout: 20_000, interval: 50 }).toBe(usdcThere + amount);
     // The destination's bundler does not answer (a port nothing listens on).
     const down = { ...env, otherNetworks: [{ ...networkOf(l2), bundlerUrl: 'http://127.0.0.1:9' }] };
-    const [dropped] = (await runContinuations(down, 'victim', owner)).filter((c) => c.id === legId);
-    expect(dropped?.status).toBe('abandoned');
-    expect(dropped?.reason).toMatch(/could not be sent: .*Nothing was sent/);
-    // The bundler is back: the leg is not tried again; the 9.99 USDC stay idle on devnet-l2.
-    const [again] = (await runContinuations(env, 'victim', owner)).filter((c) => c.id === legId);
-    expect(again?.status).toBe('abandoned');
+    const [waiting] = (await runContinuations(down, 'victim', owner)).filter((c) => c.id === legId);
+    expect(waiting).toMatchObject({ status: 'waiting', attempts: 1 });
+    expect(waiting?.reason).toMatch(
+      /attempt 1 could not be sent \(.*Nothing was sent.*\); tried again on the next run/,
+    );
     expect(await usdcOf(there, l2, sink)).toBe(0n);
-    expect(await usdcOf(there, l2)).toBe(usdcThere + amount);
+    // The bundler is back: the leg runs, once, as a new execution.
+    const [ran] = (await runContinuations(env, 'victim', owner)).filter((c) => c.id === legId);
+    expect(ran?.status).toBe('executed');
+    expect(await usdcOf(there, l2, sink)).toBe(amount);
+    expect(await usdcOf(there, l2)).toBe(usdcThere);
+    const [after] = (await runContinuations(env, 'victim', owner)).filter((c) => c.id === legId);
+    expect(after?.executionId).toBe(ran?.executionId);
+    expect(await usdcOf(there, l2, sink)).toBe(amount);
   });
 
   it('held: the CHECK constraints refuse a status the code does not know', () => {

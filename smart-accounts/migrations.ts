@@ -97,6 +97,9 @@ export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   CREATE INDEX bridge_continuations_waiting ON bridge_continuations (user_id, status);`,
+  // How many times a leg was tried and certainly not sent (a bundler that did not answer): each try
+  // is an execution of its own, keyed `continuation:<id>` then `continuation:<id>:<attempt>`.
+  `ALTER TABLE bridge_continuations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {
