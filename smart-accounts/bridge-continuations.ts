@@ -89,7 +89,20 @@ export async function runContinuations(
   if (waiting.length > 0) {
     const deposits = await followBridgeDeposits(env, userId);
     for (const continuation of waiting) {
-      const bridge = getExecution(env.db, userId, continuation.afterExecutionId);
+      let bridge: ExecutionRecord;
+      try {
+        bridge = getExecution(env.db, userId, continuation.afterExecutionId);
+      } catch {
+        // Not this user's execution (or none at all): nothing can bring its funds there.
+        settle(
+          env.db,
+          continuation.id,
+          'abandoned',
+          null,
+          `the bridge ${continuation.afterExecutionId} is not an execution of ${userId}`,
+        );
+        continue;
+      }
       if (bridge.status === 'reverted' || bridge.status === 'failed' || bridge.status === 'dropped') {
         settle(env.db, continuation.id, 'abandoned', null, `the bridge did not happen (${bridge.status})`);
         continue;
@@ -97,7 +110,14 @@ export async function runContinuations(
       // Every deposit the bridge made to this leg's chain must have been filled there (one execution may
       // make several; a leg built for what they all bring must not run on the first fill).
       const made = deposits.filter((d) => d.executionId === bridge.id);
-      if (made.length === 0) continue; // not sent or not recorded yet: wait
+      if (made.length === 0) {
+        // Succeeded without a deposit of this account: nothing is coming. Otherwise not settled yet: wait.
+        // (Read only from the bridge's own chain: run from another chain, it waits.)
+        if (bridge.status === 'succeeded' && bridge.chainId === env.chain.chainId) {
+          settle(env.db, continuation.id, 'abandoned', null, 'the bridge made no deposit');
+        }
+        continue;
+      }
       const toHere = made.filter((d) => d.destinationChainId === continuation.destinationChainId);
       if (toHere.length === 0) {
         const elsewhere = [...new Set(made.map((d) => d.destinationChainId))].join(', ');

@@ -51,7 +51,7 @@ the passphrase then), and is dropped with the reason when the bridge failed or e
       views.length === 0
         ? `No bridge deposits for ${userId} on ${network.chain.name}.\n`
         : `Bridge deposits of ${userId}:\n${views.map((v) => `  ${v.line}`).join('\n')}\n`
-    }${legLines.length ? `Legs waiting on a bridge:\n${legLines.join('\n')}\n` : ''}`;
+    }${legLines.length ? `Legs after a bridge:\n${legLines.join('\n')}\n` : ''}`;
     return { json: { user: userId, deposits: views.map(({ line: _line, ...rest }) => rest), legs }, text };
   },
 });
