@@ -182,7 +182,9 @@ describe('the devnet with two chains', () => {
 
   it('knows the other chain from each side, and refuses a bridge while across/bridge awaits its signature: nothing moves', async () => {
     const home = resolveNetwork(loadSettings({ DATA_DIR: dataDir }));
-    expect(home.otherNetworks?.map((network) => [network.chain.slug, network.rpcUrl])).toEqual([['devnet-l2', l2.rpcUrl]]);
+    expect(home.otherNetworks?.map((network) => [network.chain.slug, network.rpcUrl])).toEqual([
+      ['devnet-l2', l2.rpcUrl],
+    ]);
     expect(home.chain.acrossRelayerFeeBps).toBe(10);
     const second = resolveNetwork(loadSettings({ DATA_DIR: dataDir, CHAIN: 'devnet-l2' }));
     expect(second.otherNetworks?.map((network) => network.chain.slug)).toEqual(['devnet']);
