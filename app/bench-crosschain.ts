@@ -34,7 +34,7 @@ import { findFreePort } from '../common/ports.ts';
 import { type Devnet, startDevnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { manifestToChain, spokePoolOf } from '../devnet/manifest.ts';
-import { minedReceipt } from '../devnet/mined-receipt.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { acrossBridge } from '../skills/across/bridge.ts';
 import { buildSkillCalls } from '../skills/build.ts';
 import { erc20Approve } from '../skills/erc20/approve.ts';

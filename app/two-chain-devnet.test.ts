@@ -22,7 +22,7 @@ import { loadSettings } from '../common/settings.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { type DevnetManifest, readManifest, spokePoolOf } from '../devnet/manifest.ts';
-import { minedReceipt } from '../devnet/mined-receipt.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, isAlive } from '../devnet/testing/processes.ts';
 import { startTwoChainDevnet } from '../devnet/testing/two-chains.ts';

@@ -9,9 +9,9 @@ import {
   zeroHash,
 } from 'viem';
 import { type AcrossDeposit, FILL_STATUS, fromBytes32, relayHashOf, spokePoolAbi } from '../common/contracts/across.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { depositScanner, type SpokeSide, spokeSides } from './across-sides.ts';
 import type { DevnetManifest } from './manifest.ts';
-import { minedReceipt } from './mined-receipt.ts';
 
 /**
  * The refund of a deposit that expired unfilled, as the devnet gives it. On real networks Across'

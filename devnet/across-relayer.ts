@@ -1,9 +1,9 @@
 import { type Address, erc20Abi, type Hex, isAddressEqual, type LocalAccount, maxUint256 } from 'viem';
 import { type AcrossDeposit, fromBytes32, relayDataOf, spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { depositScanner, type SpokeSide, spokeSides } from './across-sides.ts';
 import { fundFromFaucet } from './faucet.ts';
 import type { DevnetManifest } from './manifest.ts';
-import { minedReceipt } from './mined-receipt.ts';
 
 /**
  * The devnet's Across relayer: what Across' own relayers do on real networks, for the devnet's two

@@ -17,8 +17,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { BUNDLE_GUARD_ABI, bundleGuardAddress } from '../common/contracts/bundle-guard.ts';
 import { type GuardRead, guardData, guardReads, packBound, packRead } from '../common/contracts/bundle-guard-calls.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
-import { minedReceipt } from './mined-receipt.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
 import { testDevnet } from './testing/test-devnet.ts';
 

@@ -20,6 +20,7 @@ import {
 } from 'viem';
 import { type Artifact, linkBytecode } from '../common/contracts/artifacts.ts';
 import { DETERMINISTIC_DEPLOYER, deterministicDeployment } from '../common/contracts/deterministic-deployer.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { DeploymentError } from './errors.ts';
 
 /**
@@ -82,7 +83,7 @@ export function createDeployer(options: {
 
   const confirm = async (label: string, hash: Hex): Promise<TransactionReceipt> => {
     stats.transactions += 1;
-    const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20, timeout: 60_000 });
+    const receipt = await minedReceipt(publicClient, hash, 60_000);
     if (receipt.status !== 'success') {
       const why = await explainRevert(publicClient, hash);
       throw new DeploymentError(`Devnet set-up step "${label}" reverted (transaction ${hash}): ${why}`);

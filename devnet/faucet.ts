@@ -4,9 +4,9 @@ import { findKnownNetwork } from '../common/chains/registry.ts';
 import type { Token } from '../common/chains/types.ts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { MINTABLE_ERC20_ARTIFACT, WETH9_ARTIFACT } from './deploy-tokens.ts';
 import { DevnetError } from './errors.ts';
-import { minedReceipt } from './mined-receipt.ts';
 
 /** What one `sextant faucet` gives, in human units. */
 export const FAUCET_AMOUNTS: Readonly<Record<string, string>> = {

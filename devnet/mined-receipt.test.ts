@@ -1,8 +1,8 @@
 import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import { DevnetError } from './errors.ts';
-import { minedReceipt } from './mined-receipt.ts';
+import { SextantError } from '../common/errors.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
 import { testDevnet } from './testing/test-devnet.ts';
 
@@ -29,7 +29,7 @@ describe('minedReceipt', () => {
     const nowhere = `0x${'ab'.repeat(32)}` as const;
     const started = Date.now();
     const error = await minedReceipt(publicClient, nowhere, 300).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DevnetError);
+    expect(error).toBeInstanceOf(SextantError);
     expect((error as Error).message).toContain('was not mined within 0.3 s');
     expect(Date.now() - started).toBeLessThan(5_000);
   });

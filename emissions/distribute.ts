@@ -18,6 +18,7 @@ import {
 import { loadArtifact } from '../common/contracts/artifacts.ts';
 import { DETERMINISTIC_DEPLOYER, deterministicDeployment } from '../common/contracts/deterministic-deployer.ts';
 import type { Db } from '../common/database.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { EmissionsError } from './config.ts';
 import {
   type EpochRecord,
@@ -250,9 +251,9 @@ async function broadcastAndWait(
       });
     }
   }
-  let receipt: Awaited<ReturnType<PublicClient['waitForTransactionReceipt']>>;
+  let receipt: Awaited<ReturnType<typeof minedReceipt>>;
   try {
-    receipt = await target.publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
+    receipt = await minedReceipt(target.publicClient, hash, 120_000, 100);
   } catch (cause) {
     throw new EmissionsError(`The ${step} transaction of epoch ${epoch} (${hash}) was not mined within 2 minutes.`, {
       hint: 'It is stored: running settle again waits for it, or re-signs the step if its nonce went to another transaction.',

@@ -13,6 +13,7 @@ import {
   zeroAddress,
 } from 'viem';
 import type { Chain } from '../common/chains/types.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
 import { type AccountMode, accountChoiceOf, type Eip7702Implementation, setAccountMode } from './users.ts';
@@ -322,10 +323,7 @@ export async function applyDelegationChange(
       authorizationList: [authorization],
     });
     txHash = await env.publicClient.sendRawTransaction({ serializedTransaction: signed });
-    const receipt = await env.publicClient.waitForTransactionReceipt({
-      hash: txHash,
-      pollingInterval: env.pollingIntervalMs,
-    });
+    const receipt = await minedReceipt(env.publicClient, txHash, 180_000, env.pollingIntervalMs);
     if (receipt.status !== 'success') {
       throw new SmartAccountError(
         `The ${change.action} transaction ${txHash} reverted; the account mode is unchanged.`,

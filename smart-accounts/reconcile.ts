@@ -12,6 +12,7 @@ import {
 } from 'viem';
 import { formatUserOperation, getUserOperationHash } from 'viem/account-abstraction';
 import { jsonRpc } from '../common/json-rpc.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { bundlerClientFor, recordReceipt } from './execute.ts';
 import {
@@ -264,9 +265,7 @@ async function settleSelfSent(
   }
   if (!receipt && waitMs > 0 && (await client.getTransaction({ hash }).catch(notFound))) {
     // The node still has it: it may be mined any moment.
-    receipt = await client
-      .waitForTransactionReceipt({ hash, pollingInterval: env.pollingIntervalMs, timeout: waitMs })
-      .catch(() => undefined);
+    receipt = await minedReceipt(client, hash, waitMs, env.pollingIntervalMs).catch(() => undefined);
   }
   if (receipt) {
     const status = receipt.status === 'success' ? 'succeeded' : 'reverted';

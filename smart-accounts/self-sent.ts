@@ -7,6 +7,7 @@ import {
   type TransactionReceipt,
 } from 'viem';
 import { redactUrl } from '../common/json-rpc.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { delegationCode, implementationAddress, isDelegatedTo, readDelegation, signDelegation } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
@@ -172,11 +173,7 @@ export async function executeSelfSent(
   options.afterSubmit?.(current());
 
   try {
-    const receipt = await client.waitForTransactionReceipt({
-      hash: txHash,
-      pollingInterval: env.pollingIntervalMs,
-      timeout: options.receiptTimeoutMs ?? 120_000,
-    });
+    const receipt = await minedReceipt(client, txHash, options.receiptTimeoutMs ?? 120_000, env.pollingIntervalMs);
     await recordTransactionReceipt(env, record.id, receipt, request.calls);
   } catch {
     // No receipt yet: the record stays `submitted`, and reconciliation finishes it later.

@@ -10,6 +10,7 @@ import {
   parseUnits,
 } from 'viem';
 import { describe, expect, it } from 'vitest';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
@@ -83,7 +84,7 @@ async function redeemAs(agent: PrivateKeyAccount, delegation: Delegation, call: 
     data: redeemCalldata([delegation], call),
     gas: 1_000_000n,
   });
-  return (await publicClient.waitForTransactionReceipt({ hash })).status;
+  return (await minedReceipt(publicClient, hash)).status;
 }
 
 /** What a daily swap's user holds that no refused attempt may move. */

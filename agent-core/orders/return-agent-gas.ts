@@ -1,4 +1,5 @@
 import { type Address, formatEther, keccak256 } from 'viem';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import type { RunnerEnvironment } from './runner.ts';
 import { listOrders, type Order } from './store.ts';
 
@@ -74,9 +75,7 @@ async function returnGas(
   });
   const hash = keccak256(signed);
   await client.request({ method: 'eth_sendRawTransaction', params: [signed] });
-  const receipt = await client
-    .waitForTransactionReceipt({ hash, pollingInterval: env.pollingIntervalMs, timeout: 60_000 })
-    .catch(() => undefined);
+  const receipt = await minedReceipt(client, hash, 60_000, env.pollingIntervalMs).catch(() => undefined);
   if (!receipt) return `its agent key is returning ${formatEther(value)} ETH of unused gas to ${account} (tx ${hash})`;
   if (receipt.status !== 'success') return `its agent key's return of unused gas reverted (tx ${hash})`;
   return `its agent key returned ${formatEther(value)} ETH of unused gas to ${account} (tx ${hash})`;

@@ -10,6 +10,7 @@ import {
   parseAbi,
   parseTransaction,
 } from 'viem';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { DELEGATION_MANAGER_ABI, delegationHash, redeemCalldata } from '../../smart-accounts/delegations.ts';
 import { readDelegation } from '../../smart-accounts/eip7702.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
@@ -208,9 +209,7 @@ async function settleInFlight(
   // The node has it and is about to include it (a block being mined as the pass looks): a moment's
   // wait settles it now instead of a pass later.
   if (known) {
-    receipt = await client
-      .waitForTransactionReceipt({ hash, timeout: IN_FLIGHT_WAIT_MS, pollingInterval: env.pollingIntervalMs })
-      .catch(() => undefined);
+    receipt = await minedReceipt(client, hash, IN_FLIGHT_WAIT_MS, env.pollingIntervalMs).catch(() => undefined);
   }
   if (receipt) {
     await recordTransactionReceipt(env, execution.id, receipt, execution.calls);
@@ -597,11 +596,7 @@ async function attempt(
   updateExecution(env.db, execution.id, { status: 'submitted', sent: 'yes' }, UNFINISHED);
   await env.afterSend?.();
   try {
-    const receipt = await client.waitForTransactionReceipt({
-      hash: txHash,
-      pollingInterval: env.pollingIntervalMs,
-      timeout: 60_000,
-    });
+    const receipt = await minedReceipt(client, txHash, 60_000, env.pollingIntervalMs);
     await recordTransactionReceipt(env, execution.id, receipt, execution.calls);
   } catch {
     return `${runLabel(order, period)} sent, waiting for it to land`;

@@ -8,7 +8,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { SOLC_VERSION } from '../../common/contracts/build.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
-import { minedReceipt } from '../../devnet/mined-receipt.ts';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
 import { SEXTANT_AUDITOR } from '../../skills/project-keys.ts';
 import { loadSkillCatalog } from '../../skills/registry/catalog.ts';

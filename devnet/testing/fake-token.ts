@@ -1,8 +1,8 @@
 import { type Address, parseAbi, parseUnits } from 'viem';
 import { loadArtifact } from '../../common/contracts/artifacts.ts';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { MINTABLE_ERC20_ARTIFACT } from '../deploy-tokens.ts';
 import type { DevnetManifest } from '../manifest.ts';
-import { minedReceipt } from '../mined-receipt.ts';
 import { devnetClients, fundedAccount } from './clients.ts';
 
 const MINT_ABI = parseAbi(['function mint(address account, uint256 value) returns (bool)']);

@@ -1,5 +1,6 @@
 import type { Address, Hex, PrivateKeyAccount, PublicClient, WalletClient } from 'viem';
 import { sextantArtifact } from '../../common/contracts/artifacts.ts';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { REWARD_TOKEN_CAP } from '../../devnet/deploy-emissions.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
 import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
@@ -22,7 +23,7 @@ export async function testDistributionTarget(
     bytecode: artifact.bytecode,
     args: [REWARD_TOKEN_CAP, operator.account.address],
   });
-  const rewardToken = (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address;
+  const rewardToken = (await minedReceipt(publicClient, hash)).contractAddress as Address;
   return {
     target: {
       publicClient,

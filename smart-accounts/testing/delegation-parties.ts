@@ -1,5 +1,6 @@
 import { type Address, createWalletClient, type Hex, http, type PrivateKeyAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
@@ -36,7 +37,7 @@ export function delegationParties(manifest: DevnetManifest) {
     what: string,
   ): Promise<void> {
     const hash = await wallet(from).sendTransaction(request);
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const receipt = await minedReceipt(publicClient, hash);
     if (receipt.status !== 'success') throw new Error(`The ${what} transaction reverted.`);
   }
 
@@ -60,7 +61,7 @@ export function delegationParties(manifest: DevnetManifest) {
       // Given, so a redemption the chain refuses is mined (and seen to revert), not refused by estimation.
       gas: 1_000_000n,
     });
-    return (await publicClient.waitForTransactionReceipt({ hash })).status;
+    return (await minedReceipt(publicClient, hash)).status;
   }
 
   return { publicClient, framework, user, agent, stranger, wallet, setUp, send, sign, redeem };

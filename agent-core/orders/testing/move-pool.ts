@@ -1,5 +1,6 @@
 import { type Address, createWalletClient, encodeFunctionData, erc20Abi, type Hex, http, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { minedReceipt } from '../../../common/mined-receipt.ts';
 import { fundFromFaucet } from '../../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../../devnet/manifest.ts';
 import { devnetClients } from '../../../devnet/testing/clients.ts';
@@ -20,7 +21,7 @@ export async function buyWethInPool(manifest: DevnetManifest, usdc: number): Pro
   const router = manifest.contracts.uniswapV3.swapRouter02;
   const amount = parseUnits(String(usdc), 6);
   const send = async (to: Address, data: Hex) => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.sendTransaction({ to, data }) });
+    const receipt = await minedReceipt(publicClient, await wallet.sendTransaction({ to, data }));
     if (receipt.status !== 'success') throw new Error('The trade that moves the pool reverted.');
   };
   await send(token.address, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [router, amount] }));
