@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { type Address, erc20Abi, formatEther, getAddress, parseAbi, parseEther } from 'viem';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fundedAgentUser, testAgent } from '../agent-core/testing/agent.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { findFreePort } from '../common/ports.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
@@ -148,7 +149,7 @@ describe('GET /v1/account: positions, debt and total value, on the devnet', asyn
     // Someone else deposits 1 WETH into the pool for Alice, and the operator mints her 12.5 rewards.
     const { account: depositor, walletClient } = await fundedAccount(manifest, '10');
     const weth = manifest.contracts.weth;
-    const landed = async (hash: Promise<`0x${string}`>) => publicClient.waitForTransactionReceipt({ hash: await hash });
+    const landed = async (hash: Promise<`0x${string}`>) => minedReceipt(publicClient, await hash);
     const wethAbi = parseAbi(['function deposit() payable', 'function approve(address, uint256) returns (bool)']);
     const from = { account: depositor, chain: walletClient.chain } as const;
     await landed(
@@ -188,7 +189,7 @@ describe('GET /v1/account: positions, debt and total value, on the devnet', asyn
       functionName: 'mint',
       args: [alice.account, parseEther('12.5')],
     });
-    await publicClient.waitForTransactionReceipt({ hash });
+    await minedReceipt(publicClient, hash);
     await testClient.stopImpersonatingAccount({ address: manifest.admin });
     expect(
       await publicClient.readContract({

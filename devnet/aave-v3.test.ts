@@ -1,6 +1,7 @@
 import { type Abi, type Address, erc20Abi, maxUint256, parseUnits } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { MINTABLE_ERC20_ARTIFACT } from './deploy-tokens.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
 import { testDevnet } from './testing/test-devnet.ts';
@@ -31,7 +32,7 @@ describe('Aave V3 on the devnet', () => {
         args,
         gas: (estimate * 13n) / 10n,
       });
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      const receipt = await minedReceipt(publicClient, hash);
       expect(receipt.status, functionName).toBe('success');
     };
     const balanceOf = (token: Address) =>

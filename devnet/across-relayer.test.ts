@@ -27,6 +27,7 @@ import {
   toBytes32,
 } from '../common/contracts/across.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { findFreePort } from '../common/ports.ts';
 import { devnetAccount } from './accounts.ts';
 import { startAcrossRefunds } from './across-refunds.ts';
@@ -239,7 +240,7 @@ async function send(
   const client = manifest === l2 ? clients.second : clients.home;
   const wallet = createWalletClient({ account, chain: client.chain, transport: http(manifest.rpcUrl) });
   const hash = await wallet.writeContract({ ...call, account, chain: client.chain } as never);
-  const receipt = await client.waitForTransactionReceipt({ hash });
+  const receipt = await minedReceipt(client, hash);
   expect(receipt.status).toBe('success');
   return receipt;
 }

@@ -1,6 +1,7 @@
 import { type Address, erc20Abi, formatUnits, parseEther } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { UNISWAP_ARTIFACTS } from './deploy-uniswap-v3.ts';
 import { devnetClients, fundedAccount } from './testing/clients.ts';
 import { testDevnet } from './testing/test-devnet.ts';
@@ -69,7 +70,7 @@ describe('Uniswap V3 on the devnet', () => {
       ],
       value: parseEther('0.1'),
     });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const receipt = await minedReceipt(publicClient, hash);
     expect(receipt.status).toBe('success');
     const balance = await publicClient.readContract({
       address: usdc,

@@ -12,6 +12,7 @@ import type { RewardsSource } from '../agent-core/plan/rewards.ts';
 import { savePlan } from '../agent-core/plan/store.ts';
 import { updatePolicy } from '../agent-core/policy/policy.ts';
 import { openDatabase } from '../common/database.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { revertChainAfterFile } from '../devnet/testing/chain-snapshot.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
@@ -76,7 +77,7 @@ async function claimOrderUser(target: DistributionTarget, rewards: RewardsSource
 async function sendRaw(from: PrivateKeyAccount, call: { to: Address; data: Hex; value?: bigint }) {
   const wallet = createWalletClient({ chain: clients.chain, account: from, transport: http(manifest.rpcUrl) });
   const hash = await wallet.sendTransaction({ ...call, gas: 600_000n, chain: clients.chain, account: from });
-  return publicClient.waitForTransactionReceipt({ hash });
+  return minedReceipt(publicClient, hash);
 }
 
 describe('a claim order under attack', () => {

@@ -6,6 +6,7 @@ import { proposeClaimRewards } from '../agent-core/orders/propose-claim-rewards.
 import { type RunnerEnvironment, runOrders } from '../agent-core/orders/runner.ts';
 import { getOrder, orderRuns, runExecution } from '../agent-core/orders/store.ts';
 import { delegatorUser, withAgentKey } from '../agent-core/orders/testing/delegator-user.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { revertChainAfterFile } from '../devnet/testing/chain-snapshot.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
@@ -78,13 +79,14 @@ describe('a claim order', () => {
     const [open] = (
       await rewardClaimsOf(env.db, publicClient, address, { chainId: env.chain.chainId, rewardToken: token })
     ).filter((claim) => !claim.claimed);
-    await publicClient.waitForTransactionReceipt({
-      hash: await stranger.walletClient.sendTransaction({
+    await minedReceipt(
+      publicClient,
+      await stranger.walletClient.sendTransaction({
         account: stranger.account,
         chain: stranger.walletClient.chain,
         ...claimCall(open as NonNullable<typeof open>),
       }),
-    });
+    );
     expect(await outcome()).toMatch(/^waiting/);
     expect(await agentNonce()).toBe(2);
     expect(await rewardBalance()).toBe(first.amount + second.amount + third.amount);

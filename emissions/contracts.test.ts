@@ -1,6 +1,7 @@
 import { type Hex, parseAbi, parseEther } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { sextantArtifact } from '../common/contracts/artifacts.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { REWARD_TOKEN_CAP } from '../devnet/deploy-emissions.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
@@ -18,7 +19,7 @@ describe('the emissions contracts on the devnet', () => {
       manifest.contracts.weth,
     );
     const confirm = async (sent: Promise<Hex>) => {
-      const receipt = await publicClient.waitForTransactionReceipt({ hash: await sent });
+      const receipt = await minedReceipt(publicClient, await sent);
       expect(receipt.status).toBe('success');
     };
     const amount = parseEther('2');

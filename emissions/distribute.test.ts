@@ -2,6 +2,7 @@ import { parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../common/database.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { devnetClients } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { distributeEpoch } from './distribute.ts';
@@ -68,7 +69,7 @@ describe('distributing an epoch', () => {
       to: operator.account.address,
       value: 0n,
     });
-    await publicClient.waitForTransactionReceipt({ hash: other });
+    await minedReceipt(publicClient, other);
     const done = await distributeEpoch(db, 103, target);
     expect(done.status).toBe('distributed');
     expect(done.fundTx).not.toBe(stuck);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { confirmPlan, handleMessage } from '../agent-core/agent.ts';
 import { fundedAgentUser } from '../agent-core/testing/agent.ts';
 import { sextantArtifact } from '../common/contracts/artifacts.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { recordTestReceipt } from '../router/testing/receipts.ts';
@@ -64,7 +65,7 @@ describe('settling an epoch', () => {
     // Capital: WETH deposited in a deposit pool of this test's own.
     const depositor = await fundedAccount(manifest, '10');
     const send = async (sent: Promise<Hex>) =>
-      expect((await publicClient.waitForTransactionReceipt({ hash: await sent })).status).toBe('success');
+      expect((await minedReceipt(publicClient, await sent)).status).toBe('success');
     const as = { account: depositor.account, chain: depositor.walletClient.chain } as const;
     const poolArtifact = sextantArtifact('SextantDepositPool');
     const deployHash = await depositor.walletClient.deployContract({
@@ -73,7 +74,7 @@ describe('settling an epoch', () => {
       bytecode: poolArtifact.bytecode,
       args: [manifest.contracts.weth],
     });
-    const pool = (await publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress as Address;
+    const pool = (await minedReceipt(publicClient, deployHash)).contractAddress as Address;
     const weth = manifest.contracts.weth;
     await send(
       depositor.walletClient.writeContract({

@@ -4,6 +4,7 @@ import { type Address, encodeFunctionData, getAddress, type Hex, parseAbi } from
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
@@ -112,7 +113,7 @@ describe('the Merkle distribution on the devnet', () => {
         account: deployer,
         chain: walletClient.chain,
       });
-      return (await publicClient.waitForTransactionReceipt({ hash })).contractAddress as Address;
+      return (await minedReceipt(publicClient, hash)).contractAddress as Address;
     };
     const total = claims.reduce((sum, c) => sum + c.amount, 0n);
     const token = await deploy('TestERC20', ['Sextant reward', 'SXT', 0n]);
@@ -121,8 +122,9 @@ describe('the Merkle distribution on the devnet', () => {
       'function setBalance(address,uint256)',
       'function balanceOf(address) view returns (uint256)',
     ]);
-    await publicClient.waitForTransactionReceipt({
-      hash: await walletClient.writeContract({
+    await minedReceipt(
+      publicClient,
+      await walletClient.writeContract({
         address: token,
         abi: erc20,
         functionName: 'setBalance',
@@ -130,7 +132,7 @@ describe('the Merkle distribution on the devnet', () => {
         account: deployer,
         chain: walletClient.chain,
       }),
-    });
+    );
 
     const mine = claims.find((c) => c.account === user.account) as Claim;
     const claimAbi = parseAbi([
@@ -157,7 +159,7 @@ describe('the Merkle distribution on the devnet', () => {
       chain: walletClient.chain,
       gas: 200_000n,
     });
-    expect((await publicClient.waitForTransactionReceipt({ hash: onChain })).status).toBe('reverted');
+    expect((await minedReceipt(publicClient, onChain)).status).toBe('reverted');
     // Through the smart account, the bundler's simulation refuses it first, with the contract's reason.
     const refused = await execute(env, user.owner, {
       userId: user.userId,

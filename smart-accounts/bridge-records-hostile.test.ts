@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { depositFromLog, FUNDS_DEPOSITED, fromBytes32, spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { type Network, publicClientFor } from '../common/network.ts';
 import { devnetAccount } from '../devnet/accounts.ts';
 import type { Devnet } from '../devnet/devnet.ts';
@@ -137,25 +138,27 @@ async function refund(deposit: BridgeDeposit) {
     refundAddresses: [fromBytes32(deposit.deposit.depositor)],
   };
   const root = keccak256(encodeAbiParameters(REFUND_LEAF, [leaf]));
-  const relayed = await env.publicClient.waitForTransactionReceipt({
-    hash: await wallet.writeContract({
+  const relayed = await minedReceipt(
+    env.publicClient,
+    await wallet.writeContract({
       chain: null,
       address: spokePool,
       abi: spokePoolAbi,
       functionName: 'relayRootBundle',
       args: [root, zeroHash],
     }),
-  });
+  );
   const [bundle] = parseEventLogs({ abi: [RELAYED_ROOT_BUNDLE], logs: relayed.logs });
-  const executed = await env.publicClient.waitForTransactionReceipt({
-    hash: await wallet.writeContract({
+  const executed = await minedReceipt(
+    env.publicClient,
+    await wallet.writeContract({
       chain: null,
       address: spokePool,
       abi: spokePoolAbi,
       functionName: 'executeRelayerRefundLeaf',
       args: [bundle?.args.rootBundleId as number, leaf, []],
     }),
-  });
+  );
   expect(executed.status).toBe('success');
 }
 
@@ -446,7 +449,7 @@ describe('bridge records, hostile', () => {
       functionName: 'handleOps',
       args: [[toPackedUserOperation(attackerOp), toPackedUserOperation(victimOp)], bundler.address],
     } as never);
-    const receipt = await env.publicClient.waitForTransactionReceipt({ hash: txHash });
+    const receipt = await minedReceipt(env.publicClient, txHash);
     expect(receipt.status).toBe('success');
     const userOpHash = getUserOperationHash({
       chainId: env.chain.chainId,

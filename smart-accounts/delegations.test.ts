@@ -1,5 +1,6 @@
 import { type Address, encodeFunctionData, erc20Abi, parseUnits, toFunctionSelector } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { type Caveat, caveatTerms, type Delegation, disableCalldata, ROOT_AUTHORITY } from './delegations.ts';
 import { delegationParties } from './testing/delegation-parties.ts';
@@ -136,7 +137,7 @@ describe('delegations with caveats, enforced by the chain', () => {
       to: user.address,
       data: disableCalldata(delegation),
     });
-    expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success');
+    expect((await minedReceipt(publicClient, hash)).status).toBe('success');
     const before = await balanceOf(usdc.address, user.address);
     expect(await redeem(agent, delegation, transferCall(usdc.address, agent.address, usdcUnits('1')))).toBe('reverted');
     expect(await balanceOf(usdc.address, user.address)).toBe(before);

@@ -13,6 +13,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { jsonRpc } from '../common/json-rpc.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { caveatTerms, type Delegation, delegationTypedData, ROOT_AUTHORITY, redeemCalldata } from './delegations.ts';
@@ -255,7 +256,7 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
         // Given, so a redemption the chain refuses is mined (and seen to revert), not refused by estimation.
         gas: 1_000_000n,
       });
-      return (await client.waitForTransactionReceipt({ hash })).status;
+      return (await minedReceipt(client, hash)).status;
     };
 
     const to = stranger();
@@ -341,7 +342,7 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
             functionName: 'transferFrom',
             args: [address, taker.address, all],
           });
-          await client.waitForTransactionReceipt({ hash });
+          await minedReceipt(client, hash);
         },
       },
     );
@@ -367,7 +368,7 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
     ).rejects.toBe(crash);
     const [left] = listExecutions(env.db, userId).filter((r) => r.status === 'submitted');
     expect(left).toMatchObject({ sent: 'yes', userOpHash: null });
-    await client.waitForTransactionReceipt({ hash: left?.txHash as Hex });
+    await minedReceipt(client, left?.txHash as Hex);
     const report = await reconcileExecutions(selfSending, { waitMs: 0 });
     expect(report.settled).toContainEqual({ id: left?.id, status: 'succeeded' });
     expect(await balanceOf(usdc.address, to)).toBe(parseUnits('4', 6));

@@ -3,6 +3,7 @@ import { type Address, encodeFunctionData, erc20Abi, type Hex, parseAbi, parseEt
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { jsonRpc } from '../common/json-rpc.ts';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { applyDelegationChange, delegationCode, previewDelegationChange } from './eip7702.ts';
@@ -185,7 +186,7 @@ describe('the user’s own address as the smart account (EIP-7702)', () => {
     ).rejects.toBe(crash);
     const [left] = listExecutions(env.db, userId);
     // Sent before the crash, not necessarily mined yet (automine may answer first on a busy machine).
-    await client.waitForTransactionReceipt({ hash: left?.txHash as Hex });
+    await minedReceipt(client, left?.txHash as Hex);
     // The one transaction carried the delegation and the call.
     expect(await client.getCode({ address })).toBe(delegationCode(manifest.contracts.simple7702Account).toLowerCase());
     expect(await balanceOf(to)).toBe(parseUnits('7', 6));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseEther, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { findFreePort } from '../common/ports.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { fundedAccount } from '../devnet/testing/clients.ts';
@@ -168,7 +169,7 @@ describe('execute', () => {
               to: dai.address,
               data,
             });
-            await env.publicClient.waitForTransactionReceipt({ hash });
+            await minedReceipt(env.publicClient, hash);
           }
           const hash = await trader.walletClient.sendTransaction({
             account: trader.account,
@@ -176,7 +177,7 @@ describe('execute', () => {
             to: router,
             data: swap(trader.account.address, big, 0n),
           });
-          await env.publicClient.waitForTransactionReceipt({ hash });
+          await minedReceipt(env.publicClient, hash);
         },
       },
     );

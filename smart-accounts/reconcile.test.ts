@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Address, encodeFunctionData, erc20Abi, type Hex, keccak256, parseEther, parseUnits, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { bundlerClientFor, execute } from './execute.ts';
@@ -244,7 +245,7 @@ describe('an operation the bundler took while its answer was lost', () => {
           method: 'eth_sendTransaction',
           params: [{ from: payment.account, to: usdc.address, data }],
         });
-        await env.publicClient.waitForTransactionReceipt({ hash });
+        await minedReceipt(env.publicClient, hash);
         await anvil({ method: 'anvil_stopImpersonatingAccount', params: [payment.account] });
       },
     });

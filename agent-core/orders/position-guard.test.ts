@@ -9,6 +9,7 @@ import {
   parseUnits,
 } from 'viem';
 import { describe, expect, it } from 'vitest';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
@@ -49,7 +50,7 @@ describe('a position guard', () => {
     // The user's own position: 2 WETH supplied, 3,000 USDC borrowed (a health factor about 1.6).
     const wallet = createWalletClient({ account: owner, chain: clients.chain, transport: http(manifest.rpcUrl) });
     const own = async (to: Address, data: Hex) =>
-      publicClient.waitForTransactionReceipt({ hash: await wallet.sendTransaction({ to, data }) });
+      minedReceipt(publicClient, await wallet.sendTransaction({ to, data }));
     await own(weth, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [pool, parseEther('2')] }));
     await own(
       pool,

@@ -12,6 +12,7 @@ import {
 } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { fundedAccount } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { createSkillContext } from '../../skills/sdk/context.ts';
@@ -209,14 +210,15 @@ describe('the on-chain guard around every bundle', async () => {
         beforeSend: async () => {
           const big = parseUnits('100000', 18);
           const send = async (to: Address, data: `0x${string}`) =>
-            client.waitForTransactionReceipt({
-              hash: await trader.walletClient.sendTransaction({
+            minedReceipt(
+              client,
+              await trader.walletClient.sendTransaction({
                 account: trader.account,
                 chain: trader.walletClient.chain,
                 to,
                 data,
               }),
-            });
+            );
           await send(
             dai.address,
             encodeFunctionData({ abi: MINT_ABI, functionName: 'mint', args: [trader.account.address, big] }),
@@ -248,14 +250,15 @@ describe('the on-chain guard around every bundle', async () => {
       [weth.address, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [router, bought] })],
       [router, swap(trader.account.address, bought, 0n, true)],
     ] as const) {
-      await client.waitForTransactionReceipt({
-        hash: await trader.walletClient.sendTransaction({
+      await minedReceipt(
+        client,
+        await trader.walletClient.sendTransaction({
           account: trader.account,
           chain: trader.walletClient.chain,
           to,
           data,
         }),
-      });
+      );
     }
   });
 });

@@ -1,5 +1,6 @@
 import { type Address, encodeFunctionData, erc20Abi } from 'viem';
 import { describe, expect, it } from 'vitest';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { createSkillContext } from '../../skills/sdk/context.ts';
@@ -92,7 +93,7 @@ describe('a plan that reverts in simulation is told in words, by step', async ()
             },
           ],
         } as never);
-        await publicClient.waitForTransactionReceipt({ hash: hash as `0x${string}` });
+        await minedReceipt(publicClient, hash as `0x${string}`);
       }
     } finally {
       await testClient.stopImpersonatingAccount({ address: account });

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toViemChain } from '../../common/chains/viem-chain.ts';
 import { loadArtifact, sextantArtifact } from '../../common/contracts/artifacts.ts';
 import { openDatabase } from '../../common/database.ts';
+import { minedReceipt } from '../../common/mined-receipt.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from '../../devnet/anvil.ts';
 import { WETH9_ARTIFACT } from '../../devnet/deploy-tokens.ts';
@@ -69,7 +70,7 @@ describe('the capital bucket', () => {
     const [a, b, c, d] = [alice.account.address, bob.account.address, carol.account.address, dave.account.address];
 
     const confirm = async (sent: Promise<Hex>) => {
-      const receipt = await publicClient.waitForTransactionReceipt({ hash: await sent });
+      const receipt = await minedReceipt(publicClient, await sent);
       expect(receipt.status).toBe('success');
       const block = await publicClient.getBlock({ blockNumber: receipt.blockNumber });
       return { receipt, at: Number(block.timestamp) };
