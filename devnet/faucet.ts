@@ -57,6 +57,18 @@ export async function fundFromFaucet(
   given.push({ symbol: 'ETH', amount: FAUCET_AMOUNTS.ETH ?? '0' });
   await setBalance(sender.address, parseEther('1000'));
 
+  // The sender is a fresh key, so its nonces start at 0: every transaction is signed and sent at once,
+  // with its nonce, gas and fees given (no estimate, no nonce lookup each), and the receipts are read
+  // together after. Anvil mines them in nonce order, so the WETH deposit lands before its transfer.
+  const fees = await publicClient.estimateFeesPerGas();
+  let nonce = 0;
+  const sendOptions = () => ({
+    nonce: nonce++,
+    gas: 200_000n,
+    maxFeePerGas: fees.maxFeePerGas,
+    maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+  });
+  const sent: { symbol: string; amount: string; hashes: `0x${string}`[] }[] = [];
   for (const token of tokens) {
     const amountText = FAUCET_AMOUNTS[token.symbol];
     if (!amountText) continue;
@@ -69,12 +81,14 @@ export async function fundFromFaucet(
               abi: loadArtifact(WETH9_ARTIFACT).abi,
               functionName: 'deposit',
               value: amount,
+              ...sendOptions(),
             }),
             await wallet.writeContract({
               address: token.address,
               abi: loadArtifact(WETH9_ARTIFACT).abi,
               functionName: 'transfer',
               args: [recipient, amount],
+              ...sendOptions(),
             }),
           ]
         : [
@@ -83,13 +97,19 @@ export async function fundFromFaucet(
               abi: loadArtifact(MINTABLE_ERC20_ARTIFACT).abi,
               functionName: 'mint',
               args: [recipient, amount],
+              ...sendOptions(),
             }),
           ];
-    for (const hash of hashes) {
-      const receipt = await minedReceipt(publicClient, hash);
-      if (receipt.status !== 'success') throw new DevnetError(`The faucet could not give ${token.symbol}.`);
+    sent.push({ symbol: token.symbol, amount: amountText, hashes });
+  }
+  const receipts = await Promise.all(
+    sent.map(({ hashes }) => Promise.all(hashes.map((hash) => minedReceipt(publicClient, hash)))),
+  );
+  for (const [index, { symbol, amount }] of sent.entries()) {
+    if (receipts[index]?.some((receipt) => receipt.status !== 'success')) {
+      throw new DevnetError(`The faucet could not give ${symbol}.`);
     }
-    given.push({ symbol: token.symbol, amount: amountText });
+    given.push({ symbol, amount });
   }
   return given;
 }
