@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { quoterV2Abi } from '../../skills/uniswap-v3/abi.ts';
 import { type Delegation, disableCalldata, selfBatchCalldata } from '../../smart-accounts/delegations.ts';
 import { getExecution } from '../../smart-accounts/executions.ts';
 import { delegationParties } from '../../smart-accounts/testing/delegation-parties.ts';
@@ -11,6 +12,7 @@ import { ensureUser } from '../../smart-accounts/users.ts';
 import { migrateAgentCore } from '../migrations.ts';
 import { type DailySwapGrant, dailySwapGrant } from './daily-swap-grant.ts';
 import { migrateOrders } from './migrations.ts';
+import { aaveOraclePrices } from './oracle-price.ts';
 import { MAX_ATTEMPTS, type RunnerEnvironment, runOrders } from './runner.ts';
 import { getOrder, insertOrder, newOrderId, type Order, orderRuns } from './store.ts';
 import { buyWethInPool } from './testing/move-pool.ts';
@@ -158,7 +160,32 @@ describe('the order runner', () => {
     const order = await activeOrder(1, 30_000n);
     // Someone buys WETH in the pool: it now costs more there than the oracle says, whatever earlier
     // trades on this devnet left its price at.
-    await buyWethInPool(manifest, 20_000);
+    // The case's premise, checked: the pool gives less for the day's 50 USDC than the oracle's price
+    // (earlier files on this devnet may have left WETH cheap there; one trade was not always enough).
+    const prices = await aaveOraclePrices(publicClient, env.chain);
+    const [usdIn, usdOut] = await Promise.all([prices.usd(usdc), prices.usd(weth)]);
+    const oracleOut = parseEther(((50 * (usdIn as number)) / (usdOut as number)).toFixed(18));
+    const quote = async () =>
+      (
+        await publicClient.simulateContract({
+          address: manifest.contracts.uniswapV3.quoterV2,
+          abi: quoterV2Abi,
+          functionName: 'quoteExactInputSingle',
+          args: [
+            {
+              tokenIn: usdc.address,
+              tokenOut: weth.address,
+              amountIn: parseUnits('50', 6),
+              fee: pool?.fee ?? 500,
+              sqrtPriceLimitX96: 0n,
+            },
+          ],
+        })
+      ).result[0];
+    for (let moves = 0; moves === 0 || (await quote()) >= oracleOut; moves++) {
+      if (moves >= 10) throw new Error('The pool still gives the oracle price after ten trades against it.');
+      await buyWethInPool(manifest, 20_000);
+    }
     const usdcBefore = await balanceOf(usdc.address, user.address);
     const wethBefore = await balanceOf(weth.address, user.address);
     // The day's minimum comes from the oracle; with the user's slippage ceiling at 0 the pool's fee
