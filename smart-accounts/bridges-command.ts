@@ -44,7 +44,7 @@ the passphrase then), and is dropped with the reason when the bridge failed or e
     }));
     const legLines = legs.map(
       (leg) =>
-        `  leg on chain ${leg.destinationChainId} after execution ${leg.afterExecutionId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId} (${leg.executionStatus})` : ''}`,
+        `  leg on ${chains.find((chain) => chain.chainId === leg.destinationChainId)?.name ?? `chain ${leg.destinationChainId}`} after execution ${leg.afterExecutionId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId} (${leg.executionStatus})` : ''}`,
     );
     // The legs are listed even before any deposit is recorded (a bridge still being settled).
     const text = `${
