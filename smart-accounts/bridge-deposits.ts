@@ -173,15 +173,23 @@ export async function followBridgeDeposits(env: ExecutionEnvironment, userId: st
         a.originChainId - b.originChainId ||
         (a.depositId < b.depositId ? -1 : a.depositId > b.depositId ? 1 : 0),
     );
+  // The refund logs are read once per origin, depositor and token in a pass (from block 0: one read).
+  const paymentsOf = new Map<string, Promise<RefundPayment[] | undefined>>();
   for (const deposit of open) {
     const origin = sides.get(deposit.originChainId);
     const destination = sides.get(deposit.destinationChainId);
     if (!origin || !destination) continue;
+    const key = keyOf(deposit);
+    if (!paymentsOf.has(key))
+      paymentsOf.set(
+        key,
+        refundPayments(origin, deposit.deposit).catch(() => undefined),
+      );
     // A chain that does not answer now: the deposit keeps its last status until the next read.
-    const payments = await refundPayments(origin, deposit.deposit).catch(() => undefined);
+    const payments = await paymentsOf.get(key);
     if (!payments) continue;
     const already = takenFromWindow(env.db, userId, deposit, payments);
-    const status = await depositStatus(origin, destination, deposit.deposit, already).catch(() => undefined);
+    const status = await depositStatus(origin, destination, deposit.deposit, already, payments).catch(() => undefined);
     if (!status || status === deposit.status) continue;
     const updatedAt = new Date().toISOString();
     env.db.transaction(() => {

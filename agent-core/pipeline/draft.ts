@@ -1,4 +1,5 @@
-import { publicClientFor } from '../../common/network.ts';
+import type { PublicClient } from 'viem';
+import { type Network, publicClientFor } from '../../common/network.ts';
 import { lookupAddress } from '../address-book.ts';
 import { questionFor, type RequiredField } from '../intents/requirements.ts';
 import { buildPlan } from '../plan/build-plan.ts';
@@ -6,6 +7,9 @@ import type { PlanDraft } from '../plan/types.ts';
 import type { OpenTurn } from './turn.ts';
 import type { AgentDeps, Answer, MessageRequest } from './types.ts';
 import type { Understood } from './understand.ts';
+
+/** One read client per other network for the process, not one per step or per read. */
+const otherClients = new WeakMap<Network, PublicClient>();
 
 const FIELDS: readonly RequiredField[] = ['token', 'tokenIn', 'tokenOut', 'amount', 'recipient', 'spender'];
 
@@ -33,7 +37,10 @@ export async function draftPlan(
     otherChains: (deps.env.otherNetworks ?? []).map((network) => network.chain),
     clientOn: (chain) => {
       const network = deps.env.otherNetworks?.find((other) => other.chain.chainId === chain.chainId);
-      return network ? publicClientFor(network) : undefined;
+      if (!network) return undefined;
+      let client = otherClients.get(network);
+      if (!client) otherClients.set(network, (client = publicClientFor(network)));
+      return client;
     },
     ...(deps.rewards ? { rewards: deps.rewards } : {}),
   });

@@ -125,6 +125,8 @@ export async function depositStatus(
   destination: { client: PublicClient; spokePool: Address },
   deposit: AcrossDeposit,
   alreadyCounted = 0n,
+  /** The refund payments to its depositor (`refundPayments`), when the caller has read them already. */
+  payments?: readonly RefundPayment[],
 ): Promise<DepositStatus> {
   // The clock first: once the deadline has passed no fill can land, so the status read after it is
   // final (read the other way round, a fill landing between the two reads would look expired).
@@ -140,7 +142,7 @@ export async function depositStatus(
   if (BigInt(deposit.fillDeadline) >= now) return 'pending';
   // A refund of this deposit can only be executed once its deadline has passed: one paid earlier (for
   // another deposit naming the same depositor, made through Sextant or not) is not its refund.
-  const paid = (await refundPayments(origin, deposit))
+  const paid = (payments ?? (await refundPayments(origin, deposit)))
     .filter((payment) => payment.time > BigInt(deposit.fillDeadline))
     .reduce((sum, payment) => sum + payment.amount, 0n);
   return paid - alreadyCounted >= deposit.inputAmount ? 'refunded' : 'expired';
