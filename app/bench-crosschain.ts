@@ -31,10 +31,10 @@ import { toViemChain } from '../common/chains/viem-chain.ts';
 import { spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
-import { findFreePort } from '../common/ports.ts';
-import { type Devnet, startDevnet } from '../devnet/devnet.ts';
+import type { Devnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { manifestToChain, spokePoolOf } from '../devnet/manifest.ts';
+import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
 import { acrossBridge } from '../skills/across/bridge.ts';
 import { buildSkillCalls } from '../skills/build.ts';
 import { erc20Approve } from '../skills/erc20/approve.ts';
@@ -72,19 +72,7 @@ const median = (xs: number[]) => {
 };
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-const start = async (): Promise<Devnet> =>
-  startDevnet({
-    anvilPort: await findFreePort(),
-    bundlerPort: await findFreePort(),
-    paymasterPort: await findFreePort(),
-    l2: {
-      chainId: 31338,
-      anvilPort: await findFreePort(),
-      bundlerPort: await findFreePort(),
-      paymasterPort: await findFreePort(),
-    },
-    relayer: { delayMs, minFeeBps: 10 },
-  });
+const start = (): Promise<Devnet> => startTwoChainDevnet({ relayer: { delayMs, minFeeBps: 10 } });
 
 const starts: number[] = [];
 let devnet: Devnet | undefined;

@@ -25,7 +25,7 @@ import { fundFromFaucet } from '../devnet/faucet.ts';
 import { type DevnetManifest, readManifest, spokePoolOf } from '../devnet/manifest.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, isAlive } from '../devnet/testing/processes.ts';
-import { startTwoChainDevnet } from '../devnet/testing/two-chains.ts';
+import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
 import { devnetNetwork, newUser, testEnvironment } from '../smart-accounts/testing/environment.ts';

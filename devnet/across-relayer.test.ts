@@ -35,7 +35,7 @@ import { startAcrossRelayer } from './across-relayer.ts';
 import type { Devnet } from './devnet.ts';
 import { fundFromFaucet } from './faucet.ts';
 import { type DevnetManifest, spokePoolOf } from './manifest.ts';
-import { startTwoChainDevnet } from './testing/two-chains.ts';
+import { startTwoChainDevnet } from './two-chains-on-free-ports.ts';
 
 /**
  * The relayer and the refund stand-in when the L2's RPC misbehaves or the chain moves under them:

@@ -11,7 +11,7 @@ import { startAcrossRefunds } from '../devnet/across-refunds.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { type DevnetManifest, manifestToChain } from '../devnet/manifest.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
-import { startTwoChainDevnet } from '../devnet/testing/two-chains.ts';
+import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
 import { aaveSupply } from '../skills/aave-v3/supply.ts';
 import { acrossBridge } from '../skills/across/bridge.ts';
 import { buildSkillCalls } from '../skills/build.ts';
@@ -25,6 +25,7 @@ import { type Call, listExecutions } from './executions.ts';
 import { unlockOwnerKey } from './keystore.ts';
 import { migrateSmartAccounts } from './migrations.ts';
 import { smartAccountAddress } from './smart-account.ts';
+import { devnetNetwork } from './testing/environment.ts';
 
 /**
  * A user's bridge deposits, recorded once from their executions' own transactions and followed on
@@ -41,14 +42,8 @@ let network: Network;
 let env: ExecutionEnvironment;
 let account: Address;
 
-const networkOf = (manifest: DevnetManifest, others: Network[] = []): Network => ({
-  chain: manifestToChain(manifest),
-  rpcUrl: manifest.rpcUrl,
-  bundlerUrl: manifest.bundlerUrl,
-  paymasterUrl: undefined,
-  isDevnet: true,
-  otherNetworks: others,
-});
+const networkOf = (manifest: DevnetManifest, others: Network[] = []): Network =>
+  devnetNetwork(manifest, manifest.bundlerUrl, others);
 
 beforeAll(async () => {
   devnet = await startTwoChainDevnet({ relayer: { delayMs: 100, minFeeBps: 10 }, dataDir });

@@ -33,7 +33,7 @@ import { devnetAccount } from '../devnet/accounts.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { type DevnetManifest, manifestToChain } from '../devnet/manifest.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
-import { startTwoChainDevnet } from '../devnet/testing/two-chains.ts';
+import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
 import { acrossBridge } from '../skills/across/bridge.ts';
 import { buildSkillCalls } from '../skills/build.ts';
 import { erc20Approve } from '../skills/erc20/approve.ts';
@@ -52,6 +52,7 @@ import { unlockOwnerKey } from './keystore.ts';
 import { migrateSmartAccounts } from './migrations.ts';
 import { reconcileExecutions } from './reconcile.ts';
 import { accountKindFor, smartAccountAddress } from './smart-account.ts';
+import { devnetNetwork } from './testing/environment.ts';
 
 /**
  * Hostile review of the bridge records (bridge-deposits.ts, bridge-continuations.ts, bridges-command.ts)
@@ -69,14 +70,8 @@ let env: ExecutionEnvironment;
 let account: Address;
 let there: PublicClient;
 
-const networkOf = (manifest: DevnetManifest, others: Network[] = []): Network => ({
-  chain: manifestToChain(manifest),
-  rpcUrl: manifest.rpcUrl,
-  bundlerUrl: manifest.bundlerUrl,
-  paymasterUrl: undefined,
-  isDevnet: true,
-  otherNetworks: others,
-});
+const networkOf = (manifest: DevnetManifest, others: Network[] = []): Network =>
+  devnetNetwork(manifest, manifest.bundlerUrl, others);
 
 beforeAll(async () => {
   devnet = await startTwoChainDevnet({ relayer: { delayMs: 100, minFeeBps: 10 }, dataDir });

@@ -14,7 +14,6 @@ import { minedReceipt } from '../../common/mined-receipt.ts';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
-import { quoterV2Abi } from '../../skills/uniswap-v3/abi.ts';
 import { type Delegation, redeemCalldata } from '../../smart-accounts/delegations.ts';
 import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
 import { execute } from '../../smart-accounts/execute.ts';
@@ -30,7 +29,7 @@ import { type DailySwapRequest, proposeDailySwap } from '../orders/propose-daily
 import { type RunnerEnvironment, runOrders } from '../orders/runner.ts';
 import { asSwapOrder, getOrder, type Order, type SwapOrder } from '../orders/store.ts';
 import { delegatorUser } from '../orders/testing/delegator-user.ts';
-import { buyWethInPool } from '../orders/testing/move-pool.ts';
+import { buyWethUntilPoolGivesLess } from '../orders/testing/move-pool.ts';
 import { allowanceProbe, balanceProbe, movedOutsideIntent, type Probe } from './probes.ts';
 
 /**
@@ -257,27 +256,11 @@ describe('hostile: a stolen agent key, a late or second grant, and a moved pool 
       // The case's premise, whatever earlier files on this devnet did to the pool (a trade selling WETH
       // there leaves it paying more than the oracle's price): the pool gives less than the floor.
       const { terms } = u.order;
-      const quote = async () =>
-        (
-          await publicClient.simulateContract({
-            address: manifest.contracts.uniswapV3.quoterV2,
-            abi: quoterV2Abi,
-            functionName: 'quoteExactInputSingle',
-            args: [
-              {
-                tokenIn: terms.tokenIn.address,
-                tokenOut: terms.tokenOut.address,
-                amountIn: terms.amountIn,
-                fee: terms.fee,
-                sqrtPriceLimitX96: 0n,
-              },
-            ],
-          })
-        ).result[0];
-      for (let moves = 0; (await quote()) >= terms.minAmountOut; moves++) {
-        if (moves >= 10) throw new Error('The pool still gives the floor after ten trades against it.');
-        await buyWethInPool(manifest, 20_000);
-      }
+      await buyWethUntilPoolGivesLess(
+        manifest,
+        { tokenIn: terms.tokenIn.address, tokenOut: terms.tokenOut.address, amountIn: terms.amountIn, fee: terms.fee },
+        terms.minAmountOut,
+      );
       return {
         probes: userProbes(u),
         act: async () => {

@@ -13,7 +13,7 @@ import type { Chain } from '../../common/chains/types.ts';
 import type { Devnet } from '../../devnet/devnet.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { type DevnetManifest, manifestToChain } from '../../devnet/manifest.ts';
-import { startTwoChainDevnet } from '../../devnet/testing/two-chains.ts';
+import { startTwoChainDevnet } from '../../devnet/two-chains-on-free-ports.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls } from '../build.ts';
 import { erc20Approve } from '../erc20/approve.ts';

@@ -4,7 +4,7 @@ import { knownNetworks } from '../../common/chains/known-networks.ts';
 import type { Chain } from '../../common/chains/types.ts';
 import type { Devnet } from '../../devnet/devnet.ts';
 import { type DevnetManifest, manifestToChain } from '../../devnet/manifest.ts';
-import { startTwoChainDevnet } from '../../devnet/testing/two-chains.ts';
+import { startTwoChainDevnet } from '../../devnet/two-chains-on-free-ports.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { buildSkillCalls, quoteSkill } from '../build.ts';
 import { createSkillContext } from '../sdk/context.ts';

@@ -15,13 +15,19 @@ import { ensureUser } from '../users.ts';
 
 export const TEST_PASSPHRASE = 'correct horse battery staple';
 
-export function devnetNetwork(manifest: DevnetManifest, bundlerUrl = manifest.bundlerUrl): Network {
+export function devnetNetwork(
+  manifest: DevnetManifest,
+  bundlerUrl = manifest.bundlerUrl,
+  /** The other chains a bridge from it may go to (the devnet's second chain). */
+  otherNetworks: Network[] = [],
+): Network {
   return {
     chain: manifestToChain(manifest),
     rpcUrl: manifest.rpcUrl,
     bundlerUrl,
     paymasterUrl: undefined,
     isDevnet: true,
+    otherNetworks,
   };
 }
 

@@ -4,7 +4,7 @@ import { minedReceipt } from '../../../common/mined-receipt.ts';
 import { fundFromFaucet } from '../../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../../devnet/manifest.ts';
 import { devnetClients } from '../../../devnet/testing/clients.ts';
-import { swapRouter02Abi } from '../../../skills/uniswap-v3/abi.ts';
+import { quoterV2Abi, swapRouter02Abi } from '../../../skills/uniswap-v3/abi.ts';
 
 /**
  * Someone else trades in the devnet's deepest WETH/USDC pool (0.05%): buys WETH with `usdc` whole
@@ -43,4 +43,30 @@ export async function buyWethInPool(manifest: DevnetManifest, usdc: number): Pro
       ],
     }),
   );
+}
+
+/**
+ * Buys WETH in the pool (20,000 USDC a trade, at most ten) until `amountIn` of `tokenIn` gets less
+ * than `floor` of `tokenOut` there, as QuoterV2 quotes it: a case whose premise is a pool worse than a
+ * floor checks it, whatever earlier files on the same devnet left the pool at.
+ */
+export async function buyWethUntilPoolGivesLess(
+  manifest: DevnetManifest,
+  swap: { tokenIn: Address; tokenOut: Address; amountIn: bigint; fee: number },
+  floor: bigint,
+): Promise<void> {
+  const { publicClient } = devnetClients(manifest);
+  const quote = async () =>
+    (
+      await publicClient.simulateContract({
+        address: manifest.contracts.uniswapV3.quoterV2,
+        abi: quoterV2Abi,
+        functionName: 'quoteExactInputSingle',
+        args: [{ ...swap, sqrtPriceLimitX96: 0n }],
+      })
+    ).result[0];
+  for (let moves = 0; (await quote()) >= floor; moves++) {
+    if (moves >= 10) throw new Error('The pool still gives the floor after ten trades against it.');
+    await buyWethInPool(manifest, 20_000);
+  }
 }

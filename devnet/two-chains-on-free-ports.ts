@@ -1,9 +1,9 @@
-import { findFreePort } from '../../common/ports.ts';
-import { type Devnet, type DevnetOptions, startDevnet } from '../devnet.ts';
+import { findFreePort } from '../common/ports.ts';
+import { type Devnet, type DevnetOptions, startDevnet } from './devnet.ts';
 
 /**
  * The devnet with its second chain (chain id 31338), every service on a free port, as a test or a
- * bench starts it beside the shared devnets; `options` adds the relayer, a data directory, ...
+ * bench starts it beside whatever else runs; `options` adds the relayer, a data directory, ...
  */
 export async function startTwoChainDevnet(
   options: Omit<DevnetOptions, 'anvilPort' | 'bundlerPort' | 'paymasterPort' | 'l2'> = {},
