@@ -391,9 +391,13 @@ function askIfPaidAfterChain(facts: ClauseFacts, notes: ClauseNotes): void {
   let next = to.index + 1;
   // "… to devnet, bob": past a comma only; a full stop ends what the clause says about the chain.
   while (tags[next]?.type === 'punct' && word(tags[next]) === ',') next++;
+  // "… to devnet l2 for bob", "… via bob": past filler words too, to the first word that is not one
+  // (an everyday word there, "what is the best way", ends the search: it names no one).
+  const first = next;
+  while (tags[next]?.type === 'word' && AFTER_CHAIN_FILLER.has(word(tags[next])?.toLowerCase() ?? '')) next++;
   const tag = tags[next];
   const named =
-    tag?.type === 'address' || tag?.type === 'ens'
+    (tag?.type === 'address' || tag?.type === 'ens') && next === first
       ? tag.raw
       : tag?.type === 'word' &&
           /^[a-z][\w.-]*$/i.test(tag.raw) &&
