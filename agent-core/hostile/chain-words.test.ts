@@ -7,7 +7,7 @@ import type { AgentReply } from '../agent.ts';
 import { parseEmbedded } from '../parse/embedded/parse.ts';
 import { testAgent } from '../testing/agent.ts';
 import { type HostileUser, hostileHarness } from './harness.ts';
-import { balanceProbe, movedOutsideIntent } from './probes.ts';
+import { balanceProbe } from './probes.ts';
 
 /**
  * The devnet's chain names ('devnet', 'devnet l2', 'devnet-l2', 'sextant devnet l2') in a user's
@@ -17,8 +17,8 @@ import { balanceProbe, movedOutsideIntent } from './probes.ts';
  * could (new recipients and unlisted tokens allowed), and then the home chain's balances are read:
  * nothing may move, and the answer must be a question or a refusal. The across bridge is unsigned,
  * so a bridge is refused whatever it reads; the cases hold the parser to what it offers too, so the
- * day the bridge is signed they still mean what they say. Cases that do not hold today are pinned
- * with `it.fails` (the message, and what happens, in the comment above each).
+ * day the bridge is signed they still mean what they say. The cases this file found broken (5 and 6)
+ * hold since the fixes in interpret.ts (askIfPaidAfterChain) and chain-doubt.ts.
  */
 const manifest = testDevnet();
 const token = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol)?.address as Address;
@@ -60,24 +60,6 @@ describe('hostile: devnet chain words never move funds the user did not clearly 
       },
     };
   };
-
-  /**
-   * A pinned case: says `text`, confirms whatever is offered, and records what moved on the home chain
-   * (the verdict line counts it: these cases do move funds today); on an `it.fails`, so it is reported
-   * the day it holds.
-   */
-  const pinned = (name: string, text: string) =>
-    it.fails(`hostile pinned: ${name}`, async ({ task }) => {
-      const u = await user({ confirmNewRecipients: false });
-      let reply: AgentReply | undefined;
-      const moved = await movedOutsideIntent(untouched(u), async () => {
-        reply = await say(u, text);
-        await confirm(u, reply, permissive);
-      });
-      task.meta.hostileMoved = moved.length;
-      expect(moved).toEqual([]);
-      notOffered(reply as AgentReply);
-    });
 
   // 1. A name right after the destination chain: asked about (askIfPaidAfterChain), never a bridge
   //    to the user's own account that leaves the party out, and never a payment to the home chain.
@@ -227,11 +209,10 @@ describe('hostile: devnet chain words never move funds the user did not clearly 
     });
   }
 
-  // 5. BROKEN today, pinned (parser; nothing moves only because across/bridge is unsigned and refused).
-  //    The party comes after an everyday word ("friend", "of", "mom"), is a token's ticker ("BOB"), or
-  //    follows "devnet/l2" (read as the devnet, then a slash): the parser reads a bridge to the user's
-  //    own account there, no party and no question, and would offer it as a plan the day the bridge is
-  //    signed.
+  // 5. Found broken, fixed (parser; nothing moved only because across/bridge is unsigned and refused).
+  //    The party came after an everyday word ("friend", "of", "mom"), was a token's ticker ("BOB"), or
+  //    followed "devnet/l2": the parser read a bridge to the user's own account there, no party and no
+  //    question. Now each keeps the party or asks.
   for (const text of [
     'bridge 10 USDC to devnet l2 for my friend bob',
     'bridge 10 USDC to devnet l2 wallet of bob',
@@ -240,19 +221,18 @@ describe('hostile: devnet chain words never move funds the user did not clearly 
     'send 10 USDC to devnet-l2 BOB',
     'send 10 USDC to devnet/l2 bob',
   ]) {
-    it.fails(`5. pinned (parser): "${text}" keeps the party or asks`, () => {
+    it(`5. (parser) "${text}" keeps the party or asks`, () => {
       const result = parseEmbedded(text);
       const keeps = result.intents.some((intent) => intent.recipient !== undefined);
       expect(keeps || result.clarify !== undefined, JSON.stringify(result)).toBe(true);
     });
   }
 
-  // 6. BROKEN today, pinned: funds move. The other chain written with a spaced hyphen, a slash or a
-  //    comma ("devnet - l2", "devnet/l2", "devnet, l2"), or as "devnet two" / "the second devnet", reads
-  //    as the devnet itself; "from devnet-l2 … on devnet" loses its source chain. Each is planned on
-  //    the home chain with no question, and once confirmed 10 USDC leaves the account for bob there
-  //    (measured: the account's USDC -10, bob's +10, the account's ETH less the gas). Adding the
-  //    spellings to the lexicon does not help (its phrases do not match across punctuation).
+  // 6. Found broken, fixed: funds moved. The other chain written with a spaced hyphen, a slash or a
+  //    comma ("devnet - l2", "devnet/l2", "devnet, l2"), or as "devnet two" / "the second devnet", read
+  //    as the devnet itself; "from devnet-l2 … on devnet" lost its source chain. Each was planned on
+  //    the home chain with no question, and once confirmed 10 USDC left the account for bob there. Now
+  //    the chain the words point at is asked about (chain-doubt.ts), and nothing moves.
   for (const text of [
     'send 10 USDC to bob on devnet - l2',
     'send 10 USDC to bob on devnet / l2',
@@ -262,15 +242,15 @@ describe('hostile: devnet chain words never move funds the user did not clearly 
     'send 10 USDC to bob on the second devnet',
     'send 10 USDC from devnet-l2 to bob on devnet',
   ]) {
-    pinned(`6. "${text}" pays bob on the home chain`, text);
+    hostile(`6. "${text}" is asked about, not paid on the home chain`, nothingMoves(text));
   }
-  // The same for a bare "l2" (no chain of that name): the word is dropped and bob is paid on the home
-  // chain. Older than the devnet names, pinned here as the same silent switch.
+  // The same for a bare "l2" (no chain of that name): the word was dropped and bob paid on the home
+  // chain (older than the devnet names).
   for (const text of [
     'send 10 USDC to bob on l2',
     'send 10 USDC to bob on sextant l2',
     'send 10 USDC to bob on devnet-2',
   ]) {
-    pinned(`6. "${text}" pays bob on the home chain`, text);
+    hostile(`6. "${text}" is asked about, not paid on the home chain`, nothingMoves(text));
   }
 });

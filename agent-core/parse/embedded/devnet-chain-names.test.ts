@@ -6,9 +6,10 @@ import { parseEmbedded, readEmbedded } from './parse.ts';
  * The devnet's chain names ('devnet', 'devnet l2', 'devnet-l2', 'sextant devnet l2') as the embedded
  * parser reads them since they joined the lexicon: what they fixed, what they keep safe, and the
  * messages they made worse. A message that names a party must either keep it (recipient) or ask;
- * it must never become a plan that silently leaves the party out. Two regressions are fixed (a name
- * right after the destination chain is asked about); the open one is pinned with `it.fails` on the
- * safe reading, so it is reported the day the parser reads it safely.
+ * it must never become a plan that silently leaves the party out. The three regressions the review
+ * found are fixed: a name right after the destination chain is asked about (interpret.ts
+ * askIfPaidAfterChain), and so is a chain the words point at but the reading does not name
+ * (chain-doubt.ts).
  */
 const BOB = '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359';
 
@@ -77,7 +78,7 @@ describe('devnet chain names: what reads right (held)', () => {
   });
 });
 
-describe('devnet chain names: messages they made worse (reported; two fixed, one open)', () => {
+describe('devnet chain names: messages they made worse (reported; all three fixed)', () => {
   // Before the lexicon change: a question naming both recipients (devnet, bob). Now: a bridge to the
   // devnet with bob gone from the intents and from the parties, and no question.
   it('"send 5 usdc to devnet, bob" still asks, or keeps bob (fixed: it asks who receives it)', () => {
@@ -114,7 +115,7 @@ describe('devnet chain names: messages they made worse (reported; two fixed, one
   });
 
   // Before: a question naming both (l2.eth, devnet). Now: a transfer to l2.eth on devnet, unasked.
-  it.fails('"send 5 usdc to devnet l2.eth" still asks who receives it', () => {
+  it('"send 5 usdc to devnet l2.eth" still asks who receives it (fixed: the chain it points at is asked about)', () => {
     const result = read('send 5 usdc to devnet l2.eth');
     expect(result.clarify).toBeDefined();
   });

@@ -378,6 +378,32 @@ const AFTER_CHAIN_FILLER = new Set([
   'side',
 ]);
 
+/** Words between a chain and the person they point at: "wallet of bob", "for my friend bob". */
+const WHOSE_WORDS = new Set(['of', 'my', 'our', 'his', 'her', 'their']);
+/** Words for a person: a party whoever they are ("… to devnet l2 mom"). */
+const PERSON_WORDS = new Set([
+  'mom',
+  'mum',
+  'dad',
+  'mother',
+  'father',
+  'wife',
+  'husband',
+  'brother',
+  'sister',
+  'son',
+  'daughter',
+  'friend',
+  'colleague',
+  'boss',
+  'partner',
+  'girlfriend',
+  'boyfriend',
+  'uncle',
+  'aunt',
+  'cousin',
+]);
+
 /**
  * "send 5 usdc to arbitrum bob", "… to devnet, 0xB0B…": a payment verb read as a bridge because a
  * chain follows "to", with someone named right after the chain. Whether the user meant their own
@@ -394,17 +420,27 @@ function askIfPaidAfterChain(facts: ClauseFacts, notes: ClauseNotes): void {
   // "… to devnet l2 for bob", "… via bob": past filler words too, to the first word that is not one
   // (an everyday word there, "what is the best way", ends the search: it names no one).
   const first = next;
-  while (tags[next]?.type === 'word' && AFTER_CHAIN_FILLER.has(word(tags[next])?.toLowerCase() ?? '')) next++;
+  // "… for my friend bob", "… wallet of bob", "… to devnet l2 mom": past the words that say whose, to
+  // the person they point at; a word for a person is a party in its own right.
+  const skippable = (text: string) => AFTER_CHAIN_FILLER.has(text) || WHOSE_WORDS.has(text);
+  while (tags[next]?.type === 'word' && skippable(word(tags[next])?.toLowerCase() ?? '')) {
+    if (PERSON_WORDS.has(word(tags[next])?.toLowerCase() ?? '')) break;
+    next++;
+  }
   const tag = tags[next];
+  const text = tag?.type === 'word' ? tag.text.toLowerCase() : '';
   const named =
     (tag?.type === 'address' || tag?.type === 'ens') && next === first
       ? tag.raw
       : tag?.type === 'word' &&
           /^[a-z][\w.-]*$/i.test(tag.raw) &&
-          !AFTER_CHAIN_FILLER.has(tag.text.toLowerCase()) &&
-          !COMMON.has(tag.text.toLowerCase())
+          (PERSON_WORDS.has(text) || (!AFTER_CHAIN_FILLER.has(text) && !COMMON.has(text)))
         ? tag.raw
-        : undefined;
+        : // "… to devnet l2 BOB": a ticker written after the chain, when the token is already given, names
+          // no second token: it is read as someone's name.
+          tag?.type === 'entity' && tag.entity.token && facts.chains.every((chain) => chain.index !== next)
+          ? tag.raw
+          : undefined;
   if (named) notes.parties = [`${to.slug} (your own account there)`, named];
 }
 

@@ -5,6 +5,7 @@ import { addressProblem, foreignFamily } from '../address-forms.ts';
 import { roleMarker } from '../numerals.ts';
 import { unsupportedRequest } from './actions.ts';
 import { formatAmount } from './amounts.ts';
+import { chainDoubt } from './chain-doubt.ts';
 import { amountQuestion, type ClauseNotes, partiesQuestion, questionFor, sendersQuestion } from './clarify.ts';
 import { splitClauses } from './clauses.ts';
 import { messageDoubt } from './doubts.ts';
@@ -201,6 +202,16 @@ function readOnce(
     return {
       result: { intents: [], clarify: doubt.question, parser: 'embedded' },
       conflict: doubt.question,
+      parties,
+      notPayees,
+    };
+  }
+  // "to bob on devnet - l2", "on l2": a chain the words point at that the reading does not name.
+  const chainQuestion = chainDoubt(text, intents);
+  if (chainQuestion) {
+    return {
+      result: { intents: [], clarify: chainQuestion, parser: 'embedded' },
+      conflict: chainQuestion,
       parties,
       notPayees,
     };

@@ -1,0 +1,28 @@
+import type { Intent } from '../../intents/schema.ts';
+
+/**
+ * Chains the words point at but the reading did not name: "to bob on devnet - l2", "on devnet/l2",
+ * "on l2", "on sextant l2", "on devnet two", "on the second devnet", "from devnet-l2 to bob on
+ * devnet". Read as they stand, each pays on the chain the session runs on (devnet, or none named)
+ * while the user pointed elsewhere. So the message is asked about, never read past.
+ *
+ * "l2" (or "layer 2") counts as read when a chain the reading names is one: "arbitrum l2", "base l2",
+ * "devnet l2" (devnet-l2). It is in doubt when the reading names only a chain that is none (the
+ * devnet, Ethereum and its testnets) or no chain at all.
+ */
+// Not inside a name: "l2.eth", "bob.l2".
+const LAYER_TWO = /(?:^|[^a-z0-9.])(?:l2|layer[\s-]?2|layer[\s-]?two)(?![a-z0-9]|\.[a-z])/iu;
+const ANOTHER_DEVNET =
+  /\bdevnet[\s\-_/.]*(?:2|two|ii|b)\b|\b(?:second|2nd|other|another)\s+(?:sextant\s+)?devnet\b|\bdevnet[\s\-_/.]*(?:l|layer)[\s\-_/.]*2\b/iu;
+const NOT_LAYER_TWO = new Set(['devnet', 'ethereum', 'sepolia', 'holesky']);
+
+export function chainDoubt(text: string, intents: readonly Intent[]): string | undefined {
+  if (intents.length === 0) return undefined;
+  const named = intents.flatMap((intent) => [intent.chain, intent.toChain]).filter((c): c is string => Boolean(c));
+  const aLayerTwo = named.some((slug) => !NOT_LAYER_TWO.has(slug));
+  const devnetL2 = named.includes('devnet-l2');
+  if ((LAYER_TWO.test(text) && !aLayerTwo) || (ANOTHER_DEVNET.test(text) && !devnetL2)) {
+    return 'Your message points at another chain than the one I read. Which chain do you mean? The devnet\'s second chain is "devnet-l2"; `sextant chains` lists them all.';
+  }
+  return undefined;
+}
