@@ -38,8 +38,10 @@ export async function draftPlan(
     clientOn: (chain) => {
       const network = deps.env.otherNetworks?.find((other) => other.chain.chainId === chain.chainId);
       if (!network) return undefined;
-      let client = otherClients.get(network);
-      if (!client) otherClients.set(network, (client = publicClientFor(network)));
+      const known = otherClients.get(network);
+      if (known) return known;
+      const client = publicClientFor(network);
+      otherClients.set(network, client);
       return client;
     },
     ...(deps.rewards ? { rewards: deps.rewards } : {}),
