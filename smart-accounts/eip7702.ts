@@ -14,6 +14,7 @@ import {
 } from 'viem';
 import type { Chain } from '../common/chains/types.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
+import { nextNonce } from '../common/next-nonce.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
 import { type AccountMode, accountChoiceOf, type Eip7702Implementation, setAccountMode } from './users.ts';
@@ -136,7 +137,7 @@ export async function signDelegation(
   if (!owner.signAuthorization) {
     throw new SmartAccountError('This owner key cannot sign an EIP-7702 authorization.');
   }
-  const nonce = await client.getTransactionCount({ address: owner.address, blockTag: 'pending' });
+  const nonce = await nextNonce(client, owner.address);
   return owner.signAuthorization({
     address: implementation,
     chainId: chain.chainId,
@@ -304,7 +305,7 @@ export async function applyDelegationChange(
       selfSent: true,
     });
     const fees = await env.publicClient.estimateFeesPerGas();
-    const nonce = await env.publicClient.getTransactionCount({ address: owner.address, blockTag: 'pending' });
+    const nonce = await nextNonce(env.publicClient, owner.address);
     const gas = await env.publicClient.estimateGas({
       account: owner.address,
       to: owner.address,

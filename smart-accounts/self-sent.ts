@@ -8,6 +8,7 @@ import {
 } from 'viem';
 import { redactUrl } from '../common/json-rpc.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
+import { nextNonce } from '../common/next-nonce.ts';
 import { delegationCode, implementationAddress, isDelegatedTo, readDelegation, signDelegation } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
@@ -100,7 +101,7 @@ export async function executeSelfSent(
     const data = await account.encodeCalls(
       request.calls.map((call) => ({ to: call.to, value: call.value ?? 0n, data: call.data ?? '0x' })),
     );
-    const nonce = await client.getTransactionCount({ address, blockTag: 'pending' });
+    const nonce = await nextNonce(client, address);
     const fees = await client.estimateFeesPerGas();
     // Estimated as the delegated address (a state override), whether or not it is delegated yet;
     // the authorization's own intrinsic gas is added below.

@@ -11,6 +11,7 @@ import {
   parseTransaction,
 } from 'viem';
 import { minedReceipt } from '../../common/mined-receipt.ts';
+import { nextNonce } from '../../common/next-nonce.ts';
 import { DELEGATION_MANAGER_ABI, delegationHash, redeemCalldata } from '../../smart-accounts/delegations.ts';
 import { readDelegation } from '../../smart-accounts/eip7702.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
@@ -541,7 +542,7 @@ async function attempt(
     signed = await agent.signTransaction({
       type: 'eip1559',
       chainId: env.chain.chainId,
-      nonce: await client.getTransactionCount({ address: agent.address, blockTag: 'pending' }),
+      nonce: await nextNonce(client, agent.address),
       ...transaction,
       value: 0n,
       gas,

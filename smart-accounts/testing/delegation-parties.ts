@@ -1,6 +1,7 @@
 import { type Address, createWalletClient, type Hex, http, type PrivateKeyAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { minedReceipt } from '../../common/mined-receipt.ts';
+import { nextNonce } from '../../common/next-nonce.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
@@ -36,7 +37,9 @@ export function delegationParties(manifest: DevnetManifest) {
     request: Parameters<ReturnType<typeof wallet>['sendTransaction']>[0],
     what: string,
   ): Promise<void> {
-    const hash = await wallet(from).sendTransaction(request);
+    // The nonce given: right after the user's own upgrade (a type-4 transaction carrying its own
+    // authorization) the node's pending count can lag the mined one (common/next-nonce.ts).
+    const hash = await wallet(from).sendTransaction({ ...request, nonce: await nextNonce(publicClient, from.address) });
     const receipt = await minedReceipt(publicClient, hash);
     if (receipt.status !== 'success') throw new Error(`The ${what} transaction reverted.`);
   }
@@ -56,6 +59,7 @@ export function delegationParties(manifest: DevnetManifest) {
     call: { to: Address; value?: bigint; data: Hex },
   ) {
     const hash = await wallet(by).sendTransaction({
+      nonce: await nextNonce(publicClient, by.address),
       to: framework.delegationManager,
       data: redeemCalldata([delegation], call),
       // Given, so a redemption the chain refuses is mined (and seen to revert), not refused by estimation.
