@@ -3,6 +3,7 @@ import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
 import type { SkillCatalog } from '../skills/registry/catalog.ts';
 import { SkillRefusedError } from '../skills/sdk/errors.ts';
+import { scheduleContinuation } from '../smart-accounts/bridge-continuations.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { type ExecutionRecord, getExecution, nothingWasSent } from '../smart-accounts/executions.ts';
 import { accountKindFor, smartAccountAddress } from '../smart-accounts/smart-account.ts';
@@ -64,9 +65,11 @@ export async function handleMessage(deps: AgentDeps, request: MessageRequest): P
   const shortfall = await checkFunds(deps.env, request, draft.steps);
   if (shortfall) return answer(parse, shortfall.stop);
   request.onStage?.('simulating');
-  const { preview, calls } = await simulate(deps, request, draft);
-  const judgement = judge(deps.db, request.userId, draft.steps, preview);
-  const view = savePlanOf(deps, request, turn, understood, draft, { preview, calls }, judgement);
+  const simulated = await simulate(deps, request, draft);
+  const { preview } = simulated;
+  // Both legs' steps: the slippage and approvals of a leg on another chain are held to the policy too.
+  const judgement = judge(deps.db, request.userId, [...draft.steps, ...(simulated.destination?.steps ?? [])], preview);
+  const view = savePlanOf(deps, request, turn, understood, draft, simulated, judgement);
   return answer(parse, present(draft, preview, judgement, view));
 }
 
@@ -98,7 +101,23 @@ export async function confirmPlan(
       { userId: request.userId, idempotencyKey, planId: plan.id, calls: plan.calls, ...planNeeds(plan) },
       // In the transaction that creates the execution: a crash at any later instant (a SIGKILL while
       // it is sent) still leaves the plan pointing at it, for reconciliation and the next confirm.
-      { onRecordCreated: (tx, executionId) => setPlanExecution(tx, plan.id, executionId) },
+      // A plan that continues on another chain writes that leg here too: it exists if and only if the
+      // bridge's execution does, and runs once the bridge is filled (smart-accounts/bridge-continuations.ts).
+      {
+        onRecordCreated: (tx, executionId) => {
+          setPlanExecution(tx, plan.id, executionId);
+          if (plan.destination) {
+            scheduleContinuation(tx, {
+              userId: request.userId,
+              planId: plan.id,
+              afterExecutionId: executionId,
+              destinationChainId: plan.destination.chainId,
+              calls: plan.destination.calls,
+              spends: planNeeds(plan.destination).spends,
+            });
+          }
+        },
+      },
     );
     // A plan confirmed by an earlier version may have an execution but not its id.
     if (!plan.executionId) setPlanExecution(db, plan.id, record.id);
@@ -190,7 +209,7 @@ async function assertSameAccount(
 }
 
 async function verifySkills(catalog: SkillCatalog, plan: StoredPlan): Promise<void> {
-  for (const step of plan.steps) {
+  for (const step of [...plan.steps, ...(plan.destination?.steps ?? [])]) {
     if (step.skillId === CLAIM_REWARDS_STEP.skillId) continue; // Sextant's own step, not a catalog skill
     try {
       await catalog.verify(step.skillId, step.skillVersion);
@@ -225,7 +244,8 @@ function assertConfirmable(
   }
   const policy = getPolicy(db, request.userId);
   const spent = spentToday(db, request.userId, Date.now(), plan.id);
-  const verdict = checkPolicy(policy, policyFacts(plan.steps, ledger, spent));
+  const steps = [...plan.steps, ...(plan.destination?.steps ?? [])];
+  const verdict = checkPolicy(policy, policyFacts(steps, ledger, spent));
   if (!verdict.ok) throw new PolicyRefusal(`${verdict.message} (policy: ${verdict.rule})`);
   const recipients = recipientsToConfirm(db, request.userId, policy, ledger);
   const newRecipients = [...new Set([...plan.newRecipients, ...recipients])];

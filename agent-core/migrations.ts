@@ -62,6 +62,9 @@ const MIGRATIONS = [
   `CREATE INDEX agent_conversations_user ON agent_conversations (user_id, created_at);
   CREATE INDEX agent_turns_conversation ON agent_turns (conversation_id, id);
   CREATE INDEX agent_plans_conversation ON agent_plans (conversation_id, created_at);`,
+  // A plan that continues on another chain after a bridge: that leg's chain, steps and calls (JSON),
+  // run there once the bridge is filled (smart-accounts/bridge-continuations.ts).
+  'ALTER TABLE agent_plans ADD COLUMN destination TEXT;',
 ];
 
 export function migrateAgentCore(db: Db): void {

@@ -225,7 +225,8 @@ function startStandingOrders(
       line: 'standing orders wait: the runner opens agent keys with SEXTANT_PASSPHRASE, which is not set (`sextant orders run` runs them from a terminal)',
     };
   }
-  const runnerEnv: RunnerEnvironment = { ...env, agentKey: agentKeysFor(env.db, passphrase).agentKey };
+  const keys = agentKeysFor(env.db, passphrase);
+  const runnerEnv: RunnerEnvironment = { ...env, agentKey: keys.agentKey, ownerKey: keys.ownerKey };
   const changes = outcomeChanges();
   const orders = startOrderRunner(runnerEnv, {
     intervalMs: seconds * 1000,

@@ -16,6 +16,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { depositFromLog, depositStatus, FUNDS_DEPOSITED, spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
+import { databasePath, openDatabase } from '../common/database.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
 import { publicClientFor } from '../common/network.ts';
@@ -26,6 +27,8 @@ import { type DevnetManifest, readManifest, spokePoolOf } from '../devnet/manife
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, isAlive } from '../devnet/testing/processes.ts';
 import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
+import { TEST_TRUSTED_AUDITORS } from '../skills/testing/endpoints.ts';
+import { standInForBuiltinSignature } from '../skills/testing/stand-in-signature.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
 import { devnetNetwork, newUser, testEnvironment } from '../smart-accounts/testing/environment.ts';
@@ -329,6 +332,81 @@ describe('the devnet with two chains', () => {
     expect(await balanceOf(second, usdc(l2).address, recipient)).toBe(parseUnits('99.9', 6));
     const filled = devnet.relayer?.outcomes.filter((o) => o.outcome === 'filled') ?? [];
     for (const fill of filled) expect(fill.fillMs).toBeGreaterThanOrEqual(RELAYER_DELAY_MS);
+  });
+
+  it('plans "bridge 100 USDC to devnet-l2 and supply it to aave there" as two legs, previews both, and runs the second once the fill lands: the position is there, nothing idle', async () => {
+    // across/bridge awaits the maintainers' signature: stood in for here (skills/testing/stand-in-signature.ts),
+    // attested by the test auditor, whom this runtime trusts through SKILL_AUDITORS.
+    const db = openDatabase(databasePath(dataDir));
+    await standInForBuiltinSignature(db, 'across/bridge');
+    db.close();
+    const env = {
+      DATA_DIR: dataDir,
+      SEXTANT_PASSPHRASE: 'a passphrase for tests',
+      SEXTANT_USER: 'two-legs',
+      SKILL_AUDITORS: TEST_TRUSTED_AUDITORS.join(','),
+    };
+    expect((await sextantInProcess(['faucet'], env)).code).toBe(0);
+    const shown = await sextantInProcess(['account', '--json'], env);
+    const account = JSON.parse(shown.stdout).account as Address;
+    const home = publicClientFor(devnetNetwork(devnet.manifest));
+    const second = publicClientFor(devnetNetwork(l2));
+    const usdcOn = (m: DevnetManifest) => m.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
+    const balanceOf = (client: typeof home, token: Address) =>
+      client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [account] });
+    const aUsdcThere = l2.aaveV3Reserves.USDC?.aToken as Address;
+    const message = 'bridge 100 USDC to devnet-l2 and supply it to aave there';
+
+    // No ETH on the L2 for the second leg's gas (no paymaster there): not offered, nothing moves.
+    const unfunded = await sextantInProcess(['run', message, '--yes', '--json', '--llm', 'embedded'], env);
+    const refused = JSON.parse(unfunded.stdout);
+    expect(refused.kind, unfunded.stdout).toBe('not-offered');
+    expect(refused.text).toMatch(/On Sextant devnet L2: .*gas/);
+    expect(await balanceOf(home, usdcOn(devnet.manifest))).toBe(parseUnits('10000', 6));
+
+    expect((await sextantInProcess(['faucet'], { ...env, CHAIN: 'devnet-l2' })).code).toBe(0);
+    const usdcThereBefore = await balanceOf(second, usdcOn(l2));
+    const run = await sextantInProcess(['run', message, '--yes', '--json', '--llm', 'embedded'], env);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.plan.steps.map((s: { skillId: string; chainId?: number }) => [s.skillId, s.chainId])).toEqual([
+      ['across/bridge', undefined],
+      ['aave-v3/supply', l2.chainId],
+    ]);
+    // Both legs previewed, each on its own chain, each guarded there; the bridged 100 USDC counted once.
+    const { preview } = result.plan;
+    expect(preview.destination).toMatchObject({
+      chainId: l2.chainId,
+      arrives: [{ token: usdcOn(l2), symbol: 'USDC', amount: '99.9' }],
+    });
+    expect(preview.changes).toContainEqual(expect.objectContaining({ token: usdcOn(devnet.manifest), amount: '-100' }));
+    expect(preview.destination.preview.changes).toContainEqual(
+      expect.objectContaining({ token: usdcOn(l2), amount: '-99.9' }),
+    );
+    expect(preview.destination.preview.guard?.checks.length).toBeGreaterThan(0);
+    expect(preview.valueOutUsd).toBeCloseTo(100, 1);
+    expect(result.execution.status).toBe('succeeded');
+    expect(await balanceOf(home, usdcOn(devnet.manifest))).toBe(parseUnits('9900', 6));
+
+    // The relayer fills it after its delay; `sextant bridges` then runs the leg there, once.
+    await expect
+      .poll(
+        async () => {
+          const bridges = await sextantInProcess(['bridges', '--json'], env);
+          return (JSON.parse(bridges.stdout).legs as { status: string; executionStatus: string | null }[]).map(
+            (leg) => [leg.status, leg.executionStatus],
+          );
+        },
+        { timeout: 20_000, interval: 200 },
+      )
+      .toEqual([['executed', 'succeeded']]);
+    expect(await balanceOf(second, aUsdcThere)).toBeGreaterThanOrEqual(parseUnits('99.9', 6));
+    // All 99.9 that arrived went into the position: the account's USDC there is as before the bridge.
+    expect(await balanceOf(second, usdcOn(l2))).toBe(usdcThereBefore);
+    expect(await balanceOf(home, devnet.manifest.aaveV3Reserves.USDC?.aToken as Address)).toBe(0n);
+    const again = await sextantInProcess(['bridges', '--json'], env);
+    expect(JSON.parse(again.stdout).legs).toHaveLength(1);
+    expect(await balanceOf(second, aUsdcThere)).toBeLessThan(parseUnits('99.91', 6));
   });
 
   it('refunds a deposit that expires unfilled on its origin, and says so from both chains, once', async () => {

@@ -194,6 +194,37 @@ export async function runContinuations(
   return listContinuations(env.db, userId);
 }
 
+/** Per user with legs waiting on a bridge: how those legs stand after a pass, or why they were not run. */
+export type LegReport = { userId: string; legs: BridgeContinuation[] | undefined; problem: string | undefined }[];
+
+/**
+ * Every user's legs waiting on a bridge, each user's run as `runContinuations` runs them (the
+ * server's periodic pass). A user whose key cannot be opened now keeps their legs waiting; a user's
+ * failure is reported and does not stop the others'.
+ */
+export async function runWaitingLegs(
+  env: ExecutionEnvironment,
+  ownerKey: (userId: string) => Promise<LocalAccount | undefined>,
+): Promise<LegReport> {
+  const users = env.db
+    .prepare(`SELECT DISTINCT user_id FROM bridge_continuations WHERE status = 'waiting' ORDER BY user_id`)
+    .all() as { user_id: string }[];
+  const report: LegReport = [];
+  for (const { user_id: userId } of users) {
+    try {
+      const owner = await ownerKey(userId);
+      if (!owner) {
+        report.push({ userId, legs: undefined, problem: 'the key could not be opened with this passphrase' });
+        continue;
+      }
+      report.push({ userId, legs: await runContinuations(env, userId, owner), problem: undefined });
+    } catch (error) {
+      report.push({ userId, legs: undefined, problem: (error as Error).message });
+    }
+  }
+  return report;
+}
+
 /** How many times a leg certainly not sent is tried before it is dropped. */
 const MAX_ATTEMPTS = 3;
 

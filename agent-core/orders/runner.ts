@@ -65,6 +65,11 @@ import {
 export type RunnerEnvironment = ExecutionEnvironment & {
   /** The user's agent key, or undefined when it cannot be opened now (the order waits). */
   agentKey(userId: string): Promise<LocalAccount | undefined>;
+  /**
+   * The user's own key, for the legs of their plans waiting on a bridge (run in the same pass);
+   * absent: those legs wait for `sextant bridges`.
+   */
+  ownerKey?: ((userId: string) => Promise<LocalAccount | undefined>) | undefined;
   /** Where claim orders find the rewards to claim (the emissions' settlements); none: no reward token here. */
   rewards?: RewardsSource | undefined;
   /** Wall-clock ms for back-off (tests move it). */

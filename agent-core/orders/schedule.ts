@@ -1,6 +1,9 @@
 import type { LocalAccount } from 'viem';
 import type { Db } from '../../common/database.ts';
+import type { LegReport } from '../../smart-accounts/bridge-continuations.ts';
+import { runWaitingLegs } from '../../smart-accounts/bridge-continuations.ts';
 import { WrongPassphraseError } from '../../smart-accounts/errors.ts';
+import { unlockOwnerKey } from '../../smart-accounts/keystore.ts';
 import { type ReconcileReport, reconcileExecutions } from '../../smart-accounts/reconcile.ts';
 import { unlockAgentKey } from './agent-key.ts';
 import { returnIdleAgentGas } from './return-agent-gas.ts';
@@ -10,24 +13,45 @@ import { type RunnerEnvironment, type RunnerReport, runOrders } from './runner.t
  * Each user's agent key, opened with `passphrase` (or what it resolves to, asked once, at the first
  * key needed) and kept for the process's life: the runner opens them unattended, pass after pass,
  * and scrypt is slow on purpose. A key this passphrase does not open (a user who chose another one)
- * is undefined, so their orders wait, and is not tried again until `forget`.
+ * is undefined, so their orders wait, and is not tried again until `forget`. `ownerKey` opens the
+ * users' own keys the same way, for the legs of their plans that wait on a bridge.
  */
 export function agentKeysFor(
   db: Db,
   passphrase: string | (() => Promise<string>),
-): { agentKey: (userId: string) => Promise<LocalAccount | undefined>; forget: () => void } {
-  const opened = new Map<string, Promise<LocalAccount | undefined>>();
+): {
+  agentKey: (userId: string) => Promise<LocalAccount | undefined>;
+  ownerKey: (userId: string) => Promise<LocalAccount | undefined>;
+  forget: () => void;
+} {
   let resolved: Promise<string> | undefined;
   const passphraseNow = () => {
     resolved ??= typeof passphrase === 'string' ? Promise.resolve(passphrase) : passphrase();
     return resolved;
   };
+  const agent = keptKeys(passphraseNow, (userId, text) => unlockAgentKey(db, userId, text));
+  const owner = keptKeys(passphraseNow, (userId, text) => unlockOwnerKey(db, userId, text));
   return {
-    agentKey(userId) {
+    agentKey: agent.open,
+    ownerKey: owner.open,
+    forget: () => {
+      agent.forget();
+      owner.forget();
+    },
+  };
+}
+
+function keptKeys(
+  passphraseNow: () => Promise<string>,
+  unlock: (userId: string, passphrase: string) => Promise<LocalAccount>,
+) {
+  const opened = new Map<string, Promise<LocalAccount | undefined>>();
+  return {
+    open(userId: string): Promise<LocalAccount | undefined> {
       let key = opened.get(userId);
       if (!key) {
         key = passphraseNow()
-          .then((text) => unlockAgentKey(db, userId, text))
+          .then((text) => unlock(userId, text))
           .catch((error: unknown) => {
             if (error instanceof WrongPassphraseError) return undefined;
             // Anything else (no key yet, a passphrase that could not be read) is tried again next time.
@@ -47,7 +71,7 @@ export function ordersIntervalSeconds(configured: number | undefined, network: {
   return configured ?? (network.isDevnet ? 30 : 60);
 }
 
-export type OrderPass = { reconciled?: ReconcileReport; orders: RunnerReport };
+export type OrderPass = { reconciled?: ReconcileReport; orders: RunnerReport; legs?: LegReport };
 
 /**
  * One pass as `sextant orders run` makes it: with `reconcile`, every execution left in flight (a
@@ -57,7 +81,13 @@ export type OrderPass = { reconciled?: ReconcileReport; orders: RunnerReport };
 export async function orderPass(env: RunnerEnvironment, options: { reconcile?: boolean } = {}): Promise<OrderPass> {
   const reconciled = options.reconcile ? await reconcileExecutions(env, { waitMs: 0 }) : undefined;
   const orders = await runOrders(env);
-  return { ...(reconciled ? { reconciled } : {}), orders: [...orders, ...(await returnIdleAgentGas(env))] };
+  // The legs of plans that continue on another chain, run there once their bridge is filled.
+  const legs = env.ownerKey ? await runWaitingLegs(env, env.ownerKey) : undefined;
+  return {
+    ...(reconciled ? { reconciled } : {}),
+    orders: [...orders, ...(await returnIdleAgentGas(env))],
+    ...(legs ? { legs } : {}),
+  };
 }
 
 /**

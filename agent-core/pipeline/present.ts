@@ -15,6 +15,16 @@ export function present(draft: Drafted, preview: Preview, judgement: Judgement, 
   }
   if (judgement.refusal) return { kind: 'refused', text: judgement.refusal, plan: view };
   const lines = draft.steps.map((step, i) => `${i + 1}. ${roundAmountsInText(step.summary)}`);
+  const leg = draft.destination;
+  const then = preview.destination;
+  if (leg && then) {
+    // The second leg waits for the bridge: when it runs, and what it runs on.
+    const arrives = then.arrives.map((a) => `${roundAmountsInText(a.amount)} ${a.symbol}`).join(' and ');
+    lines.push(
+      `Then on ${leg.chain.name}, once at least ${arrives} ${then.arrives.length === 1 ? 'has' : 'have'} arrived there:`,
+    );
+    lines.push(...leg.steps.map((step, i) => `${draft.steps.length + i + 1}. ${roundAmountsInText(step.summary)}`));
+  }
   const { newRecipients } = judgement;
   const unlisted = preview.ledger.unlistedTokens;
   const confirmations =

@@ -1,7 +1,9 @@
 import type { PreviewedBundle } from '../plan/preview.ts';
 import { type StoredPlan, savePlan } from '../plan/store.ts';
+import type { PlanStep } from '../plan/types.ts';
 import type { Drafted } from './draft.ts';
 import type { Judgement } from './policy.ts';
+import type { DestinationBundle } from './simulate.ts';
 import type { OpenTurn } from './turn.ts';
 import type { AgentDeps, MessageRequest, PlanView } from './types.ts';
 import type { Understood } from './understand.ts';
@@ -16,7 +18,7 @@ export function savePlanOf(
   turn: OpenTurn,
   understood: Understood,
   draft: Drafted,
-  { preview, calls }: PreviewedBundle,
+  { preview, calls, destination }: PreviewedBundle & { destination?: DestinationBundle },
   judgement: Judgement,
 ): PlanView {
   const plan = savePlan(deps.db, {
@@ -30,6 +32,7 @@ export function savePlanOf(
     steps: draft.steps,
     // The bundle as it runs: the steps' calls, inside the guard's snapshot and check when there is one.
     calls,
+    destination,
     preview,
     valueUsd: preview.valueOutUsd,
     newRecipients: judgement.newRecipients,
@@ -43,14 +46,10 @@ export function planView(plan: StoredPlan): PlanView {
   return {
     id: plan.id,
     status: plan.status,
-    steps: plan.steps.map((step) => ({
-      skillId: step.skillId,
-      version: step.skillVersion,
-      protocol: step.protocol,
-      title: step.title,
-      summary: step.summary,
-      quote: step.quote,
-    })),
+    steps: [
+      ...plan.steps.map((step) => stepView(step)),
+      ...(plan.destination?.steps ?? []).map((step) => stepView(step, plan.destination?.chainId)),
+    ],
     preview: plan.preview,
     valueUsd: plan.valueUsd,
     newRecipients: plan.newRecipients,
@@ -58,5 +57,17 @@ export function planView(plan: StoredPlan): PlanView {
     refusal: plan.refusal,
     expiresAt: plan.expiresAt,
     executionId: plan.executionId,
+  };
+}
+
+function stepView(step: PlanStep, chainId?: number): PlanView['steps'][number] {
+  return {
+    skillId: step.skillId,
+    version: step.skillVersion,
+    protocol: step.protocol,
+    title: step.title,
+    summary: step.summary,
+    quote: step.quote,
+    ...(chainId !== undefined ? { chainId } : {}),
   };
 }

@@ -1,10 +1,25 @@
-import { type Address, erc20Abi, formatUnits, isAddress, isAddressEqual, parseUnits } from 'viem';
-import type { Token } from '../../common/chains/types.ts';
+import {
+  type Address,
+  erc20Abi,
+  formatUnits,
+  isAddress,
+  isAddressEqual,
+  type PublicClient,
+  parseUnits,
+  type RpcStateOverride,
+} from 'viem';
+import type { Chain, Token } from '../../common/chains/types.ts';
 import { READ_ONLY_ACTIONS } from '../../common/intent-actions.ts';
 import { buildSkillCalls, parseInput, quoteSkill, readSkill } from '../../skills/build.ts';
 import type { CatalogEntry } from '../../skills/registry/catalog.ts';
 import { createSkillContext } from '../../skills/sdk/context.ts';
-import { NATIVE_TOKEN, type SkillCall, type SkillContext, type SkillReading } from '../../skills/sdk/define-skill.ts';
+import {
+  type Arrival,
+  NATIVE_TOKEN,
+  type SkillCall,
+  type SkillContext,
+  type SkillReading,
+} from '../../skills/sdk/define-skill.ts';
 import { SkillError, SkillRefusedError } from '../../skills/sdk/errors.ts';
 import { inputFromIntent, type ResolvedIntent } from '../../skills/sdk/intent-input.ts';
 import { servesChain } from '../../skills/sdk/serves-chain.ts';
@@ -13,16 +28,34 @@ import { missingField, questionFor } from '../intents/requirements.ts';
 import type { Intent } from '../intents/schema.ts';
 import { boundsWithCallFlows } from '../policy/call-flows.ts';
 import { BoundsTally } from '../policy/value-flow.ts';
+import { arrivalState, clientWithState } from './arrival-state.ts';
 import { clientAfterCalls } from './client-after-calls.ts';
 import { ClarifyError, UnsupportedError } from './errors.ts';
 import type { PlannerContext } from './planner-context.ts';
-import { priceBook } from './prices.ts';
+import { type PriceBook, priceBook } from './prices.ts';
 import { resolveRecipient, resolveToken } from './resolve.ts';
 import { claimRewardsStep } from './rewards.ts';
 import { given, skillInput, symbolOrAddress } from './skill-input.ts';
 import type { PlanDraft, PlanStep } from './types.ts';
 
 export type { PlannerContext } from './planner-context.ts';
+
+/**
+ * The steps on one chain, as the planner builds them: the home chain's, or those on the chain a
+ * bridge earlier in the plan goes to. Later steps of a leg see the chain as its earlier calls leave it.
+ */
+type Leg = {
+  chain: Chain;
+  /** The chain as the leg starts: on a destination, with what the bridge brings already there. */
+  client: PublicClient;
+  steps: PlanStep[];
+  calls: SkillCall[];
+  /** What earlier steps give (−) and receive (+ at least), per token: later steps see it. */
+  tally: BoundsTally;
+  /** What the step before received, for "…and supply it". */
+  previousReceives: { token: Address; amount: bigint }[];
+  prices: PriceBook;
+};
 
 /** Chains named the way people name them, to the registry's slugs. */
 const CHAIN_ALIASES: Record<string, string> = { mainnet: 'ethereum', eth: 'ethereum', op: 'optimism', arb: 'arbitrum' };
@@ -56,96 +89,167 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
   if (intents.length === 0) {
     throw new ClarifyError('What would you like to do? For example: "swap 100 USDC for ETH".', 'action', 0);
   }
-  const steps: PlanStep[] = [];
   const readings: SkillReading[] = [];
-  const calls: SkillCall[] = [];
-  /** What earlier steps give (−) and receive (+ at least), per token: later steps see it. */
-  const tally = new BoundsTally();
-  /** What the step before received, for "…and supply it". */
-  let previousReceives: { token: Address; amount: bigint }[] = [];
   // Tokens the user named by their address: the only unlisted tokens any skill may touch.
   const userTokens = namedAddresses(intents);
-  // Prices of the chain as it is now, read once per plan whatever the number of steps.
-  const prices = priceBook(planner.catalog, createSkillContext({ chain, client: planner.client, account, userTokens }));
   // The other chains a bridge may go to, and how to read them (what would arrive there).
   const others = {
     otherChains: planner.otherChains ?? [],
     ...(planner.clientOn ? { clientOn: planner.clientOn } : {}),
   };
+  const contextOn = (leg: Leg, client: PublicClient = leg.client): SkillContext =>
+    createSkillContext({ chain: leg.chain, client, account, userTokens, ...others });
+  const home = newLeg(chain, planner.client);
+  /** The steps on the chain a bridge in this plan goes to, once an intent names it. */
+  let destination: (Leg & { arrivals: Arrival[]; state: RpcStateOverride }) | undefined;
 
   for (const [index, original] of intents.entries()) {
     const intent = { ...original };
-    if (intent.chain) {
-      const slug = CHAIN_ALIASES[intent.chain] ?? intent.chain;
-      if (slug !== chain.slug) {
-        throw new UnsupportedError(
-          `This session runs on ${chain.name}; ${intent.chain} is not available here. Start Sextant with CHAIN=${slug} to use it.`,
-        );
-      }
-    }
-    const canChain = previousReceives.length > 0;
+    const leg = await legOf(intent, index);
+    // Chosen: the chain is the leg's from here on (skills read their chain from the context).
+    delete intent.chain;
+    const canChain = leg.previousReceives.length > 0;
     const missing = missingField(intent, canChain);
     if (missing) throw new ClarifyError(missing.question, missing.field, index);
 
-    const client = clientAfterCalls(planner.client, account, calls);
-    const ctx = createSkillContext({ chain, client, account, userTokens, ...others });
+    const ctx = contextOn(leg, clientAfterCalls(leg.client, account, leg.calls));
 
     if (READ_ONLY_ACTIONS.includes(intent.action)) {
-      readings.push(await readIntent(intent, index, planner, ctx));
+      readings.push(await readIntent(intent, index, plannerOn(leg), ctx));
       continue;
     }
 
     if (intent.action === 'claim_rewards') {
+      if (leg !== home) throw new UnsupportedError(`Rewards are claimed on ${chain.name}, where this session runs.`);
       const step = await claimRewardsStep(planner.rewards, planner.client, account, index, intent.protocol);
-      calls.push(...step.calls);
-      tally.add(step.bounds);
-      previousReceives = step.bounds.receives;
-      steps.push(step);
+      leg.calls.push(...step.calls);
+      leg.tally.add(step.bounds);
+      leg.previousReceives = step.bounds.receives;
+      leg.steps.push(step);
       continue;
     }
 
     // Do what was meant: ETH supplied to Aave is wrapped first, in the same bundle; a swap with no
     // direct pool goes through WETH (two swaps, the second selling what the first guarantees).
     if (intent.action === 'supply' && intent.token !== undefined && (await isNativeEth(ctx, intent.token))) {
-      await buildStep({ action: 'wrap', amount: intent.amount, token: 'ETH' } as Intent, index, ctx);
+      await buildStep(leg, { action: 'wrap', amount: intent.amount, token: 'ETH' } as Intent, index, ctx);
       const weth = ctx.contract('weth');
-      await buildStep({ ...intent, token: weth, amount: undefined }, index, clientCtx());
+      await buildStep(leg, { ...intent, token: weth, amount: undefined }, index, clientCtx(leg));
       continue;
     }
     try {
-      await buildStep(intent, index, ctx);
+      await buildStep(leg, intent, index, ctx);
     } catch (error) {
       const legs = await wethRoute(intent, ctx, error);
       if (!legs) throw error;
-      await buildStep(legs[0], index, ctx);
-      await buildStep(legs[1], index, clientCtx());
+      await buildStep(leg, legs[0], index, ctx);
+      await buildStep(leg, legs[1], index, clientCtx(leg));
     }
   }
-  if (steps.length === 0) return { kind: 'answer', intents, readings };
-  return { kind: 'plan', intents, steps, readings, prices };
+  if (home.steps.length === 0 && !destination) return { kind: 'answer', intents, readings };
+  return {
+    kind: 'plan',
+    intents,
+    steps: home.steps,
+    readings,
+    prices: home.prices,
+    ...(destination
+      ? {
+          destination: {
+            chain: destination.chain,
+            client: destination.client,
+            state: destination.state,
+            arrivals: destination.arrivals,
+            steps: destination.steps,
+            prices: destination.prices,
+          },
+        }
+      : {}),
+  };
 
-  /** A context that sees the chain as the calls so far leave it. */
-  function clientCtx(): SkillContext {
-    return createSkillContext({
-      chain,
-      client: clientAfterCalls(planner.client, account, calls),
-      account,
-      userTokens,
-      ...others,
-    });
+  function newLeg(on: Chain, client: PublicClient): Leg {
+    return {
+      chain: on,
+      client,
+      steps: [],
+      calls: [],
+      tally: new BoundsTally(),
+      previousReceives: [],
+      // Prices of the chain as it is now, read once per plan whatever the number of steps.
+      prices: priceBook(planner.catalog, createSkillContext({ chain: on, client, account, userTokens })),
+    };
   }
 
-  /** One intent to one step: resolved, built by its skill, approvals inserted, added to the plan. */
-  async function buildStep(asked: Intent, index: number, ctx: SkillContext): Promise<void> {
+  /** The planner as a step on `leg` sees it: that chain, read as the leg starts. */
+  function plannerOn(leg: Leg): PlannerContext {
+    return leg === home ? planner : { ...planner, chain: leg.chain, client: leg.client };
+  }
+
+  /**
+   * The chain an intent runs on: the home chain, unless it names the chain a bridge earlier in this
+   * plan goes to ("…and supply it to Aave there"), which starts the destination leg: built and
+   * previewed on that chain as it will be once the bridged funds have arrived, run there once the
+   * bridge is filled (smart-accounts/bridge-continuations.ts).
+   */
+  async function legOf(intent: Intent, index: number): Promise<Leg> {
+    const named = intent.chain === undefined ? undefined : (CHAIN_ALIASES[intent.chain] ?? intent.chain);
+    if (named === undefined || named === chain.slug) {
+      if (destination && named === undefined) {
+        throw new UnsupportedError(
+          `Step ${index + 1} names no chain, after a step on ${destination.chain.name}: say "on ${destination.chain.slug}" or "on ${chain.slug}" for it, or ask for it separately.`,
+        );
+      }
+      return home;
+    }
+    if (destination) {
+      if (destination.chain.slug === named) return destination;
+      throw new UnsupportedError(
+        `This plan already continues on ${destination.chain.name}; one plan continues on one other chain. Ask for what happens on ${intent.chain} separately.`,
+      );
+    }
+    const other = (planner.otherChains ?? []).find((c) => c.slug === named);
+    if (!other) {
+      throw new UnsupportedError(
+        `This session runs on ${chain.name}; ${intent.chain} is not available here. Start Sextant with CHAIN=${named} to use it.`,
+      );
+    }
+    const arrivals = home.steps.flatMap((step) => step.bounds.arrives ?? []).filter((a) => a.chainId === other.chainId);
+    if (arrivals.length === 0) {
+      throw new UnsupportedError(
+        `Nothing earlier in this request brings funds to ${other.name}, so step ${index + 1} cannot run there as part of it. Bridge first ("bridge 100 USDC to ${other.slug} and supply it to Aave there"), or start Sextant with CHAIN=${other.slug} to act there.`,
+      );
+    }
+    const client = planner.clientOn?.(other);
+    if (!client)
+      throw new UnsupportedError(`${other.name} cannot be reached from this session to plan what happens there.`);
+    const state = await arrivalState(client, account, arrivals);
+    const leg = newLeg(other, clientWithState(client, state));
+    // "…and supply it there": what the bridge brings is what the first step there takes, at its least
+    // (Across fills exactly the output amount it declares).
+    leg.previousReceives = arrivals.map((arrival) => ({ token: arrival.token, amount: arrival.amount }));
+    destination = { ...leg, arrivals, state };
+    return destination;
+  }
+
+  /** A context that sees the leg's chain as the calls so far leave it. */
+  function clientCtx(leg: Leg): SkillContext {
+    return contextOn(leg, clientAfterCalls(leg.client, account, leg.calls));
+  }
+
+  /** One intent to one step: resolved, built by its skill, approvals inserted, added to the leg. */
+  async function buildStep(leg: Leg, asked: Intent, index: number, ctx: SkillContext): Promise<void> {
     const intent = { ...asked };
+    const { tally } = leg;
+    const legPlanner = plannerOn(leg);
     // "…and supply it": the token and amount the step before guaranteed.
-    if (intent.token === undefined && previousReceives.length === 1 && previousReceives[0]) {
-      intent.token = previousReceives[0].token;
+    if (intent.token === undefined && leg.previousReceives.length === 1 && leg.previousReceives[0]) {
+      intent.token = leg.previousReceives[0].token;
     }
+    const previousReceives = leg.previousReceives;
     const balanceOf = async (token: Token) => {
       const live = isAddressEqual(token.address, NATIVE_TOKEN)
-        ? await planner.client.getBalance({ address: account })
-        : await planner.client.readContract({
+        ? await leg.client.getBalance({ address: account })
+        : await leg.client.readContract({
             address: token.address,
             abi: erc20Abi,
             functionName: 'balanceOf',
@@ -182,12 +286,12 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       }
     }
 
-    const entry = chooseSkill(intent, index, planner, await tokenOfIntent(intent, ctx, index));
+    const entry = chooseSkill(intent, index, legPlanner, await tokenOfIntent(intent, ctx, index));
     const skill = planner.catalog.require(entry.manifest.id);
-    const input = (await skillInput(skill, intent, index, ctx, planner, { balanceOf, prices })) as Record<
-      string,
-      unknown
-    >;
+    const input = (await skillInput(skill, intent, index, ctx, legPlanner, {
+      balanceOf,
+      prices: leg.prices,
+    })) as Record<string, unknown>;
     let build: Awaited<ReturnType<typeof buildSkillCalls>>;
     let quote: SkillReading | undefined;
     let slippageBps: number | undefined;
@@ -204,15 +308,17 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       throw error;
     }
     // Built with the minimum; run with what actually arrives, when the amount can be found in the call.
-    const forward = received
-      ? await forwardOf(build, received, async (amount) =>
-          buildSkillCalls(
-            skill,
-            await skillInput(skill, { ...intent, amount }, index, ctx, planner, { balanceOf, prices }),
-            ctx,
-          ),
-        )
-      : undefined;
+    // Not on a destination leg: what the bridge brings is there before its bundle starts, exactly.
+    const forward =
+      received && leg === home
+        ? await forwardOf(build, received, async (amount) =>
+            buildSkillCalls(
+              skill,
+              await skillInput(skill, { ...intent, amount }, index, ctx, legPlanner, { balanceOf, prices: leg.prices }),
+              ctx,
+            ),
+          )
+        : undefined;
     const approve = planner.catalog.require('erc20/approve');
     const approvalCalls: SkillCall[] = [];
     for (const approval of build.approvals) {
@@ -230,12 +336,12 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       account,
     );
     assertNamedTokensUsed(intent, bounds, build.approvals, index);
-    calls.push(...stepCalls);
+    leg.calls.push(...stepCalls);
     const health = healthFactorOf(quote);
     if (health && !bounds.healthFactor) bounds.healthFactor = health;
     tally.add(bounds);
-    previousReceives = build.bounds.receives;
-    steps.push({
+    leg.previousReceives = build.bounds.receives;
+    leg.steps.push({
       intentIndex: index,
       skillId: skill.id,
       skillVersion: skill.version,

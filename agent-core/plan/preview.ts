@@ -67,6 +67,21 @@ export type Preview = {
    * with no guard deployed (the bundle then runs unguarded, and the preview says so).
    */
   guard: { address: Address; checks: string[] } | undefined;
+  /**
+   * A plan that continues on another chain after a bridge: that leg's own preview, simulated there as
+   * the chain will be once the bridged funds have arrived (what `arrives` says, at least, by its
+   * deadline). Its changes are that chain's; `ledger` and `valueOutUsd` above count both legs.
+   */
+  destination?: DestinationPreview | undefined;
+};
+
+/** The destination leg of a plan, as previewed on its own chain. */
+export type DestinationPreview = {
+  chainId: number;
+  chain: string;
+  /** What the bridge brings there, at least, and by when (unix seconds): the leg runs once it has. */
+  arrives: { token: Address; symbol: string; amount: string; deadline: number }[];
+  preview: Preview;
 };
 
 /** A preview, and the calls that execute exactly what it shows (the plan's calls inside the guard's). */
@@ -86,6 +101,8 @@ export async function previewPlan(
   prices: PriceBook,
   /** Contracts the audited skills declare here: a spender among them is not a third party. */
   protocolContracts: readonly Address[],
+  /** What is there before the first step, paid for elsewhere (a destination leg: what the bridge brings). */
+  broughtIn: readonly { token: Address; amount: bigint }[] = [],
 ): Promise<PreviewedBundle> {
   const calls = steps.flatMap((step) => step.calls);
   const positionPools = protocolContracts;
@@ -159,11 +176,15 @@ export async function previewPlan(
   };
   let approvals = await describeApprovals(simulation.approvals);
   const sponsored = env.paymasterUrl !== undefined;
-  const ledger = await buildValueLedger(steps, {
-    token: (address) => ctx.token(address),
-    value: (token, amount) => prices.value(token, amount),
-    protocolContracts,
-  });
+  const ledger = await buildValueLedger(
+    steps,
+    {
+      token: (address) => ctx.token(address),
+      value: (token, amount) => prices.value(token, amount),
+      protocolContracts,
+    },
+    broughtIn,
+  );
   let problem = simulation.ok
     ? (outsideBounds(steps, simulation.assetChanges, ctx) ?? undeclaredApproval(steps, simulation.approvals))
     : failure(await explainStepRevert(simulation.revertData, steps, calls.length, symbolOf));

@@ -5,6 +5,13 @@ import type { Intent } from '../intents/schema.ts';
 import type { Preview } from './preview.ts';
 import type { PlanStep } from './types.ts';
 
+/** A plan's leg on the chain its bridge goes to. */
+export type PlanDestination = {
+  chainId: number;
+  steps: PlanStep[];
+  calls: { to: Address; value: bigint; data: Hex }[];
+};
+
 export type PlanStatus = 'proposed' | 'refused' | 'confirmed' | 'cancelled' | 'expired';
 
 /** A plan as stored: what was asked, the steps, the exact calls, the preview the user saw. */
@@ -19,6 +26,11 @@ export type StoredPlan = {
   intents: Intent[];
   steps: PlanStep[];
   calls: { to: Address; value: bigint; data: Hex }[];
+  /**
+   * What the plan does on another chain once its bridge is filled there ("…and supply it to Aave
+   * there"): that chain, the steps and the exact calls previewed there (inside that chain's guard).
+   */
+  destination?: PlanDestination | undefined;
   preview: Preview;
   valueUsd: number;
   newRecipients: Address[];
@@ -48,8 +60,8 @@ export function savePlan(db: Db, plan: Omit<StoredPlan, 'id' | 'createdAt' | 'ex
   };
   db.prepare(
     `INSERT INTO agent_plans (id, user_id, conversation_id, message, status, chain_id, account, intents, steps, calls,
-       preview, value_usd, new_recipients, refusal, execution_id, referrer, created_at, updated_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+       preview, value_usd, new_recipients, refusal, execution_id, referrer, created_at, updated_at, expires_at, destination)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)`,
   ).run(
     stored.id,
     stored.userId,
@@ -69,6 +81,7 @@ export function savePlan(db: Db, plan: Omit<StoredPlan, 'id' | 'createdAt' | 'ex
     stored.createdAt,
     stored.createdAt,
     stored.expiresAt,
+    stored.destination ? toJson(stored.destination) : null,
   );
   return stored;
 }
@@ -92,6 +105,7 @@ type PlanRow = {
   referrer: Address | null;
   created_at: string;
   expires_at: string;
+  destination: string | null;
 };
 
 function fromRow(row: PlanRow): StoredPlan {
@@ -106,6 +120,7 @@ function fromRow(row: PlanRow): StoredPlan {
     intents: fromJson(row.intents),
     steps: fromJson(row.steps),
     calls: fromJson(row.calls),
+    ...(row.destination ? { destination: fromJson<PlanDestination>(row.destination) } : {}),
     preview: fromJson(row.preview),
     valueUsd: row.value_usd,
     newRecipients: fromJson(row.new_recipients),
@@ -172,13 +187,14 @@ export function spentInLastDay(db: Db, userId: string, now = Date.now(), exceptP
 /** Every address this user's confirmed plans have paid, and every one they let spend: paying someone is
  *  not letting them take, so the two are kept apart. */
 export function pastRecipients(db: Db, userId: string): { payees: Set<string>; spenders: Set<string> } {
-  const rows = db.prepare("SELECT steps FROM agent_plans WHERE user_id = ? AND status = 'confirmed'").all(userId) as {
-    steps: string;
-  }[];
+  const rows = db
+    .prepare("SELECT steps, destination FROM agent_plans WHERE user_id = ? AND status = 'confirmed'")
+    .all(userId) as { steps: string; destination: string | null }[];
   const payees = new Set<string>();
   const spenders = new Set<string>();
   for (const row of rows) {
-    for (const step of fromJson<PlanStep[]>(row.steps)) {
+    const there = row.destination ? fromJson<PlanDestination>(row.destination).steps : [];
+    for (const step of [...fromJson<PlanStep[]>(row.steps), ...there]) {
       if (step.bounds.payee) payees.add(step.bounds.payee.toLowerCase());
       else if (step.recipient && !step.bounds.allowances?.length) payees.add(step.recipient.toLowerCase());
       for (const allowance of step.bounds.allowances ?? []) spenders.add(allowance.spender.toLowerCase());

@@ -44,7 +44,7 @@ const ValueLedgerSchema = z.object({
   healthFactor: z.object({ before: IntegerString.nullable(), after: IntegerString.nullable() }).optional(),
 });
 
-export const PreviewSchema = z.object({
+const LegPreviewSchema = z.object({
   ok: z.boolean(),
   problem: z.string().optional(),
   changes: z.array(BalanceChangeSchema),
@@ -64,6 +64,24 @@ export const PreviewSchema = z.object({
   guard: z.object({ address: AddressJson, checks: z.array(z.string()) }).optional(),
 });
 
+export const PreviewSchema = LegPreviewSchema.extend({
+  /**
+   * A plan that continues on another chain after a bridge: that leg's preview, simulated on its chain
+   * as it will be once the bridged funds arrive. The ledger and valueOutUsd above count both legs.
+   */
+  destination: z
+    .object({
+      chainId: z.number().int(),
+      chain: z.string(),
+      /** What the bridge brings there, at least, by `deadline` (unix seconds); the leg runs once it has. */
+      arrives: z.array(
+        z.object({ token: AddressJson, symbol: z.string(), amount: z.string(), deadline: z.number().int() }),
+      ),
+      preview: LegPreviewSchema,
+    })
+    .optional(),
+});
+
 export const PlanStatusSchema = z.enum(['proposed', 'refused', 'confirmed', 'cancelled', 'expired']);
 
 export const PlanViewSchema = z.object({
@@ -77,6 +95,8 @@ export const PlanViewSchema = z.object({
       title: z.string(),
       summary: z.string(),
       quote: SkillReadingSchema.optional(),
+      /** Set on the steps that run on another chain once the plan's bridge is filled there. */
+      chainId: z.number().int().optional(),
     }),
   ),
   preview: PreviewSchema,

@@ -107,11 +107,23 @@ export class BoundsTally {
   }
 }
 
-/** The ledger of a plan's steps, valued with `readers`. */
-export async function buildValueLedger(steps: readonly LedgerStep[], readers: LedgerReaders): Promise<ValueLedger> {
+/**
+ * The ledger of a plan's steps, valued with `readers`. `broughtIn`: what is already paid for before
+ * the first step (what a bridge in the same plan brings to the chain of a destination leg; its
+ * deposit is counted on the origin), which the steps may spend without counting it again.
+ */
+export async function buildValueLedger(
+  steps: readonly LedgerStep[],
+  readers: LedgerReaders,
+  broughtIn: readonly AssetAmount[] = [],
+): Promise<ValueLedger> {
   const flows: ValueFlow[] = [];
   /** What earlier steps brought in and later steps have not used yet, per token. */
   const available = new Map<string, bigint>();
+  for (const asset of broughtIn) {
+    const key = asset.token.toLowerCase();
+    available.set(key, (available.get(key) ?? 0n) + asset.amount);
+  }
   const recipients: Address[] = [];
   const addRecipient = (address: Address) => {
     if (!recipients.some((known) => isAddressEqual(known, address))) recipients.push(getAddress(address));

@@ -172,6 +172,7 @@ export type PlanView = {
       summary: string;
       values: Record<string, string>;
     };
+    chainId?: number;
   }[];
   preview: {
     ok: boolean;
@@ -232,6 +233,77 @@ export type PlanView = {
     guard?: {
       address: `0x${string}`;
       checks: string[];
+    };
+    destination?: {
+      chainId: number;
+      chain: string;
+      arrives: {
+        token: `0x${string}`;
+        symbol: string;
+        amount: string;
+        deadline: number;
+      }[];
+      preview: {
+        ok: boolean;
+        problem?: string;
+        changes: {
+          token: `0x${string}`;
+          symbol: string;
+          amount: string;
+          baseUnits: string;
+          usd?: number;
+          kind: 'wallet' | 'supplied' | 'debt';
+          asset?: {
+            token: `0x${string}`;
+            symbol: string;
+            protocol: string;
+          };
+          description: string;
+        }[];
+        approvals: {
+          token: `0x${string}`;
+          symbol: string;
+          spender: `0x${string}`;
+          amount: string;
+          remaining: string;
+        }[];
+        gas: {
+          units: string;
+          fee: string;
+          feeUsd?: number;
+          sponsored: boolean;
+        };
+        ledger: {
+          flows: {
+            kind: 'give' | 'transfer' | 'allowance' | 'debt' | 'withdrawal';
+            step: number;
+            token: `0x${string}`;
+            label: string;
+            listed: boolean;
+            amount: string;
+            baseUnits: string;
+            usd?: number;
+            countedUsd?: number;
+            to?: `0x${string}`;
+          }[];
+          totalUsd: number;
+          unpriced: `0x${string}`[];
+          unlistedTokens: {
+            address: `0x${string}`;
+            symbol: string;
+          }[];
+          recipients: `0x${string}`[];
+          healthFactor?: {
+            before: string | null;
+            after: string | null;
+          };
+        };
+        valueOutUsd: number;
+        guard?: {
+          address: `0x${string}`;
+          checks: string[];
+        };
+      };
     };
   };
   valueUsd: number;
