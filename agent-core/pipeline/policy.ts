@@ -1,4 +1,4 @@
-import type { Address } from 'viem';
+import { type Address, isAddressEqual } from 'viem';
 import type { Db } from '../../common/database.ts';
 import { listAddresses } from '../address-book.ts';
 import type { Preview } from '../plan/preview.ts';
@@ -24,6 +24,11 @@ export type Judgement = {
 export function judge(db: Db, userId: string, steps: PlanStep[], preview: Preview): Judgement {
   const policy = getPolicy(db, userId);
   const newRecipients = recipientsToConfirm(db, userId, policy, preview.ledger);
+  // A third party paid (or let spend) on the other chain of a plan that continues there always needs
+  // an explicit yes: an address paid before on one chain may be a contract nobody controls on the other.
+  for (const address of preview.destination?.preview.ledger.recipients ?? []) {
+    if (!newRecipients.some((known) => isAddressEqual(known, address))) newRecipients.push(address);
+  }
   if (!preview.ok) return { newRecipients, refusal: preview.problem };
   const verdict = checkPolicy(policy, policyFacts(steps, preview.ledger, spentToday(db, userId)));
   return { newRecipients, refusal: verdict.ok ? undefined : `${verdict.message} (policy: ${verdict.rule})` };
