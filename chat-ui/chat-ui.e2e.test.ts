@@ -416,6 +416,32 @@ describe('the chat page in the states the fake API scripts', () => {
     await close(context);
   });
 
+  it('shows a plan that continues on another chain: its steps there marked, and that leg’s own changes, fee and guard', async () => {
+    const url = await fakeServer();
+    const { context, page, errors } = await openPage();
+    await page.goto(url);
+    await send(page, 'bridge 100 USDC to devnet-l2 and supply it to aave there');
+    const card = (await lastReply(page)).getByTestId('plan-card');
+    const steps = card.getByTestId('plan-step');
+    expect(await steps.count()).toBe(2);
+    expect(await steps.nth(0).getAttribute('data-chain-id')).toBeNull();
+    expect(await steps.nth(1).getAttribute('data-chain-id')).toBe('31338');
+    expect(await steps.nth(1).locator('.pill-chain').textContent()).toBe('on Sextant devnet L2');
+    const leg = card.getByTestId('plan-destination');
+    expect(await leg.getAttribute('data-chain-id')).toBe('31338');
+    expect(await leg.locator('.plan-section-title').first().textContent()).toBe('Then on Sextant devnet L2');
+    expect(await leg.textContent()).toContain('once at least 99.9 USDC has arrived');
+    const there = leg.locator('[data-testid="balance-change"][data-symbol="USDC"]');
+    expect(await there.getAttribute('data-direction')).toBe('out');
+    expect(await there.textContent()).toContain('\u221299.9');
+    expect(await leg.textContent()).toContain('Guarded on chain');
+    // The origin's own change is shown once, outside the leg.
+    expect(await card.locator('[data-testid="balance-change"][data-symbol="USDC"]').count()).toBe(2);
+    await snap(page, 'bridge-two-legs');
+    expect(errors).toEqual([]);
+    await close(context);
+  });
+
   it('colors each skill by its audit status', async () => {
     const url = await fakeServer();
     const { context, page } = await openPage();

@@ -70,6 +70,9 @@ const TOKENS = {
   aDAI: '0x018008bfb33d285247A21d44E50697654f754e63',
 } as const;
 const ROUTER = '0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45';
+const GUARD = '0x5e7a0000000000000000000000000000000b0a4d';
+/** USDC on the devnet's second chain (another address, as on a real L2). */
+const L2_USDC = '0x2c7D4B196Cb0C7B01d743Fbc6116a902379C7238';
 const AAVE_POOL = '0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2';
 const AUTHOR = '0x8ba1f109551bD432803012645Ac136ddd64DBA72';
 export const FAKE_ACCOUNT = '0x4E83362442B8d1beC281594cEa3050c8EB01311C';
@@ -187,14 +190,56 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
       };
     }
     if (text.includes('bridge')) {
-      return {
-        events: [
-          ...stages.slice(0, 1),
-          parse([{ action: 'bridge', token: 'ETH', toChain: 'base' }]),
-          ...words('Bridging is not supported yet.'),
+      // A plan that continues on the other chain, as the planner makes it: the bridge here, the supply
+      // there once the fill lands, each leg previewed (and guarded) on its own chain.
+      const plan = makePlan({
+        steps: [
+          step(
+            'across/bridge',
+            'across',
+            'Bridge with Across',
+            'Bridge 100 USDC to Sextant devnet L2: at least 99.9 USDC arrives',
+          ),
+          {
+            ...step('aave-v3/supply', 'aave-v3', 'Supply USDC to Aave', 'Supply 99.9 USDC to Aave V3'),
+            chainId: 31338,
+          },
         ],
-        kind: 'unsupported',
+        changes: [{ token: TOKENS.USDC, symbol: 'USDC', amount: '-100', baseUnits: '-100000000', usd: -100 }],
+      });
+      plan.preview.guard = { address: GUARD, checks: ['USDC: at most 100 leaves'] };
+      plan.preview.destination = {
+        chainId: 31338,
+        chain: 'Sextant devnet L2',
+        arrives: [{ token: L2_USDC, symbol: 'USDC', amount: '99.9', deadline: Math.floor(Date.now() / 1000) + 3600 }],
+        preview: {
+          ...plan.preview,
+          changes: [
+            {
+              token: L2_USDC,
+              symbol: 'USDC',
+              amount: '-99.9',
+              baseUnits: '-99900000',
+              usd: -99.9,
+              kind: 'wallet',
+              asset: undefined,
+              description: '-99.9 USDC',
+            },
+          ],
+          gas: { units: '201544', fee: '0.000398', feeUsd: 1.19, sponsored: false },
+          ledger: { ...plan.preview.ledger, totalUsd: 0 },
+          valueOutUsd: 0,
+          guard: { address: GUARD, checks: ['USDC: at most 99.9 leaves'] },
+        },
       };
+      return planned(
+        plan,
+        [
+          { action: 'bridge', token: 'USDC', amount: '100', toChain: 'devnet-l2' },
+          { action: 'supply', token: 'USDC', protocol: 'aave', chain: 'devnet-l2' },
+        ],
+        'Here is the plan:\n1. Bridge 100 USDC to Sextant devnet L2\nThen on Sextant devnet L2, once at least 99.9 USDC has arrived there:\n2. Supply 99.9 USDC to Aave V3\nConfirm to execute it.',
+      );
     }
     if (text.includes('price')) {
       return {

@@ -79,6 +79,7 @@ export function planCard(plan, hooks) {
     if (plan.preview?.ledger?.flows?.length > 0) card.append(ledgerSection(plan.preview.ledger.flows));
     card.append(costsSection(plan));
     card.append(guardSection(plan.preview?.guard));
+    if (plan.preview?.destination) card.append(destinationSection(plan.preview.destination));
   }
 
   if (plan.status !== 'proposed' || blocked) return card;
@@ -261,7 +262,14 @@ function stepsSection(plan) {
       plan.steps.map((step, index) =>
         h(
           'li',
-          { class: 'step', dataset: { testid: 'plan-step', skill: step.skillId } },
+          {
+            class: `step${step.chainId === undefined ? '' : ' step-destination'}`,
+            dataset: {
+              testid: 'plan-step',
+              skill: step.skillId,
+              ...(step.chainId ? { chainId: String(step.chainId) } : {}),
+            },
+          },
           h('span', { class: 'step-index', text: String(index + 1), attrs: { 'aria-hidden': 'true' } }),
           h(
             'div',
@@ -271,6 +279,13 @@ function stepsSection(plan) {
               { class: 'step-line' },
               h('span', { class: 'step-title', text: step.title }),
               h('span', { class: 'pill pill-protocol', text: step.protocol, title: 'Protocol' }),
+              step.chainId !== undefined && plan.preview?.destination?.chainId === step.chainId
+                ? h('span', {
+                    class: 'pill pill-chain',
+                    text: `on ${plan.preview.destination.chain}`,
+                    title: 'Runs on that chain once the bridge is filled there',
+                  })
+                : null,
             ),
             // Amounts rounded for people; the exact sentence on hover.
             h('p', {
@@ -291,6 +306,34 @@ function stepsSection(plan) {
         ),
       ),
     ),
+  );
+}
+
+/**
+ * The leg of a plan that runs on another chain once its bridge is filled there: what arrives, by
+ * when, and that leg's own simulated changes, fee and on-chain guard.
+ * @param {NonNullable<PlanView['preview']['destination']>} destination
+ */
+function destinationSection(destination) {
+  const arrives = destination.arrives.map((a) => `${formatAmount(a.amount)} ${a.symbol}`).join(' and ');
+  const by = new Date(Math.min(...destination.arrives.map((a) => a.deadline)) * 1000).toLocaleString();
+  const leg = /** @type {PlanView} */ (/** @type {unknown} */ ({ preview: destination.preview, valueUsd: 0 }));
+  return h(
+    'section',
+    {
+      class: 'plan-section plan-destination',
+      dataset: { testid: 'plan-destination', chainId: String(destination.chainId) },
+      attrs: { 'aria-label': `Then on ${destination.chain}` },
+    },
+    h('h4', { class: 'plan-section-title', text: `Then on ${destination.chain}` }),
+    h('p', {
+      class: 'muted small',
+      text: `Runs there once at least ${arrives} ${destination.arrives.length === 1 ? 'has' : 'have'} arrived (by ${by}); simulated as if it had.`,
+    }),
+    changesSection(leg),
+    destination.preview.approvals.length > 0 ? approvalsSection(destination.preview.approvals) : null,
+    costsSection(leg),
+    guardSection(destination.preview.guard),
   );
 }
 
