@@ -44,7 +44,7 @@ const LAYERS = [
 ];
 
 /** Test code: test files, `testing/` helpers, benches and the hostile suite's harness. */
-const TEST_CODE = '(\\.test\\.ts$|/testing/|/bench\\.ts$|^agent-core/hostile/)';
+const TEST_CODE = '(\\.test\\.ts$|/testing/|/bench\\.ts$|/bench-[a-z]+\\.ts$|^agent-core/hostile/)';
 
 const layerRules = LAYERS.flatMap((layer, index) => {
   return LAYERS.slice(index + 1).map((higher) => ({

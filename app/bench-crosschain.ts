@@ -8,8 +8,12 @@
  * - `bridge.skill_to_destination_ms_median`: from building `across/bridge` (10 USDC to devnet-l2) to
  *   the amount on the account's balance there, through the user's smart account (a UserOperation
  *   through Alto: the exact approval and the deposit), median of the deposits;
- * - `bridge.message_to_destination_ms_median`: null while across/bridge awaits the maintainers'
- *   signature (the chat refuses an unsigned skill) and two-leg plans do not exist.
+ * - `bridge.message_to_destination_ms_median`: from the message "bridge 10 USDC to devnet-l2 and
+ *   supply it to aave there" (parse, both legs planned and previewed, the policy) through its
+ *   confirmation (the bridge's UserOperation on the devnet), the relayer's fill after its delay, and
+ *   the supply leg run there as soon as it is due, to that leg's receipt on the L2; median of the
+ *   deposits. across/bridge awaits the maintainers' signature, so its release here is stood in for
+ *   and attested by the test auditor this agent trusts (skills/testing/stand-in-signature.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +31,10 @@ import {
   zeroAddress,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { confirmPlan, handleMessage } from '../agent-core/agent.ts';
+import { migrateAgentCore } from '../agent-core/migrations.ts';
+import { parseEmbedded } from '../agent-core/parse/embedded/parse.ts';
+import type { AgentDeps } from '../agent-core/pipeline/types.ts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { spokePoolAbi, toBytes32 } from '../common/contracts/across.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
@@ -38,12 +46,18 @@ import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
 import { acrossBridge } from '../skills/across/bridge.ts';
 import { buildSkillCalls } from '../skills/build.ts';
 import { erc20Approve } from '../skills/erc20/approve.ts';
+import { loadSkillCatalog } from '../skills/registry/catalog.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
+import { TEST_TRUSTED_AUDITORS } from '../skills/testing/endpoints.ts';
+import { standInForBuiltinSignature } from '../skills/testing/stand-in-signature.ts';
+import { runContinuations } from '../smart-accounts/bridge-continuations.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { execute } from '../smart-accounts/execute.ts';
+import { getExecution } from '../smart-accounts/executions.ts';
 import { createOwnerKey, unlockOwnerKey } from '../smart-accounts/keystore.ts';
 import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
 import { smartAccountAddress } from '../smart-accounts/smart-account.ts';
+import { devnetNetwork, newUser } from '../smart-accounts/testing/environment.ts';
 import { ensureUser } from '../smart-accounts/users.ts';
 
 const { values } = parseArgs({
@@ -216,6 +230,62 @@ for (let i = 0; i < deposits; i++) {
 }
 db.close();
 rmSync(dataDir, { recursive: true, force: true });
+
+// The same from a message: both legs planned, previewed and confirmed as the chat does it; the leg
+// on the L2 run as soon as it is due (the server's pass does the same, every ORDERS_INTERVAL_SECONDS).
+const agentDir = mkdtempSync(join(tmpdir(), 'sextant-bench-crosschain-agent-'));
+const agentDb = openDatabase(databasePath(agentDir));
+migrateSmartAccounts(agentDb);
+migrateAgentCore(agentDb);
+await standInForBuiltinSignature(agentDb, 'across/bridge');
+const l2Network = devnetNetwork(l2);
+const agentEnv = {
+  ...executionEnvironment(agentDb, devnetNetwork(home, home.bundlerUrl, [l2Network])),
+  pollingIntervalMs: 20,
+};
+const deps: AgentDeps = {
+  db: agentDb,
+  env: agentEnv,
+  catalog: await loadSkillCatalog(agentDb, {
+    packagesDir: join(agentDir, 'skill-packages'),
+    trustedAuditors: TEST_TRUSTED_AUDITORS,
+  }),
+  parse: async (text) => parseEmbedded(text),
+};
+const chatter = await newUser(agentEnv);
+await fundFromFaucet(homeClient, home.rpcUrl, home.tokens, chatter.account);
+// Gas for the leg there: no paymaster sponsors another chain's operation.
+await fundFromFaucet(l2Client, l2.rpcUrl, [], chatter.account);
+const fromMessage: number[] = [];
+for (let i = 0; i < deposits; i++) {
+  const started = performance.now();
+  const reply = await handleMessage(deps, {
+    userId: chatter.userId,
+    owner: chatter.owner.address,
+    account: chatter.account,
+    text: 'bridge 10 USDC to devnet-l2 and supply it to aave there',
+  });
+  if (reply.kind !== 'plan' || !reply.plan) throw new Error(`message ${i + 1} was not planned: ${reply.text}`);
+  const bridged = await confirmPlan(deps, { userId: chatter.userId, planId: reply.plan.id, owner: chatter.owner });
+  if (bridged.status !== 'succeeded') throw new Error(`bridge ${i + 1} did not execute: ${bridged.error}`);
+  for (;;) {
+    const legs = await runContinuations(agentEnv, chatter.userId, chatter.owner);
+    const leg = legs.find((c) => c.afterExecutionId === bridged.id);
+    if (leg?.status === 'executed' && leg.executionId) {
+      const record = getExecution(agentDb, chatter.userId, leg.executionId);
+      if (record.status !== 'succeeded')
+        throw new Error(`the leg of message ${i + 1} did not succeed: ${record.error}`);
+      break;
+    }
+    if (leg?.status === 'abandoned') throw new Error(`the leg of message ${i + 1} was dropped: ${leg.reason}`);
+    if (performance.now() - started > 60_000) throw new Error(`the leg of message ${i + 1} did not run within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  fromMessage.push(performance.now() - started);
+  log(`message ${i + 1}/${deposits} to the supply's receipt on the L2: ${Math.round(fromMessage.at(-1) as number)} ms`);
+}
+agentDb.close();
+rmSync(agentDir, { recursive: true, force: true });
 await devnet.stop();
 
 console.log(
@@ -226,16 +296,15 @@ console.log(
       'bridge.relayer_delay_ms': delayMs,
       'bridge.deposit_to_fill_ms_median': Math.round(median(latencies)),
       'bridge.skill_to_destination_ms_median': Math.round(median(throughSkill)),
-      'bridge.message_to_destination_ms_median': null,
-      not_measured: {
-        'bridge.message_to_destination_ms_median':
-          "from a chat message: across/bridge awaits the maintainers' signature, so the chat refuses it; two-leg plans are not built",
-      },
+      'bridge.message_to_destination_ms_median': Math.round(median(fromMessage)),
+      message_to_destination_note:
+        "across/bridge's release stood in for (awaits the maintainers' signature), attested by the test auditor",
       runs,
       deposits,
       start_s_all: starts.map((ms) => Math.round(ms) / 1000),
       deposit_to_fill_ms_all: latencies.map(Math.round),
       skill_to_destination_ms_all: throughSkill.map(Math.round),
+      message_to_destination_ms_all: fromMessage.map(Math.round),
     },
     null,
     2,
