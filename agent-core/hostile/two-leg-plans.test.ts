@@ -515,6 +515,30 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     expect(eoaAfter.others[0]?.l2Usdc).toBe(0n);
   });
 
+  // HOLE: the destination leg's gas check (agent-core/plan/destination-preview.ts previewDestination)
+  // compares the account's ETH there *with the arriving ETH added* (arrival-state.ts) to the leg's gas
+  // fee alone, not to the fee plus the ETH the leg itself spends (the wrap before a supply). Message:
+  // "bridge 1 ETH to devnet-l2 and supply it to aave there" from an account with no ETH on devnet-l2.
+  // Offered and confirmed: 1 ETH leaves the devnet, 0.999 ETH arrives, and the leg can never be sent
+  // ("ETH needs 0.9997 (including gas), has 0.999"): dropped after its tries, the ETH idle there,
+  // against a preview that showed it supplied.
+  it.fails('ETH bridged to an account with no ETH there: the leg is offered only if what arrives also pays its gas, and then it runs as previewed', async () => {
+    const name = 'hostile-eth-no-gas';
+    expect((await sextantInProcess(['faucet'], envOf(name))).code).toBe(0);
+    const account = JSON.parse((await sextantInProcess(['account', '--json'], envOf(name))).stdout).account as Address;
+    expect(await eth(l2, account)).toBe(0n);
+    const before = await snapshot(account);
+    const reply = await run(name, 'bridge 1 ETH to devnet-l2 and supply it to aave there', ['--yes']);
+    if (reply.execution === null) {
+      expect(await snapshot(account)).toEqual(before);
+      return;
+    }
+    expect(reply.execution.status, reply.text).toBe('succeeded');
+    const settled = await settledLegs(name);
+    expect(settled.map((l) => [l.status, l.executionStatus])).toEqual([['executed', 'succeeded']]);
+    expect(await erc20(l2, aTokenOn(l2, 'WETH'), account)).toBeGreaterThanOrEqual(parseEther('0.999'));
+  });
+
   // Last: it stops the relayer and moves both chains' clocks.
   it('a bridge that expires unfilled and is refunded: the leg is dropped, never run, and the input comes back', async () => {
     const u = await newUser('hostile-expired');
