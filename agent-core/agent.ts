@@ -112,6 +112,7 @@ export async function confirmPlan(
               planId: plan.id,
               afterExecutionId: executionId,
               destinationChainId: plan.destination.chainId,
+              account: plan.account,
               calls: plan.destination.calls,
               spends: planNeeds(plan.destination).spends,
             });

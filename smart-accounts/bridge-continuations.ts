@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { LocalAccount } from 'viem';
+import { type Address, isAddressEqual, type LocalAccount } from 'viem';
 import type { Db } from '../common/database.ts';
 import { followBridgeDeposits } from './bridge-deposits.ts';
 import { type ExecutionEnvironment, executionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
 import { type Call, type ExecutionRecord, getExecution } from './executions.ts';
 import type { Spend } from './shortfall.ts';
+import { accountKindFor, smartAccountAddress } from './smart-account.ts';
 
 /**
  * The second leg of a plan that continues on another chain ("bridge 100 USDC to devnet-l2 and supply
@@ -27,6 +28,8 @@ export type BridgeContinuation = {
   planId: string | null;
   afterExecutionId: string;
   destinationChainId: number;
+  /** The account the calls were built and previewed for (null: written before this was kept). */
+  account: Address | null;
   calls: Call[];
   spends: Spend[];
   status: 'waiting' | 'executed' | 'abandoned';
@@ -42,6 +45,7 @@ type Row = {
   plan_id: string | null;
   after_execution_id: string;
   destination_chain_id: number;
+  account: Address | null;
   calls: string;
   spends: string;
   status: BridgeContinuation['status'];
@@ -55,19 +59,22 @@ export function scheduleContinuation(
   db: Db,
   continuation: Pick<BridgeContinuation, 'userId' | 'afterExecutionId' | 'destinationChainId' | 'calls' | 'spends'> & {
     planId?: string;
+    /** The account the calls were built for: the leg runs from it or not at all. */
+    account: Address;
   },
 ): string {
   const id = randomUUID();
   const now = new Date().toISOString();
   db.prepare(
-    `INSERT INTO bridge_continuations (id, user_id, plan_id, after_execution_id, destination_chain_id, calls, spends,
-       status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)`,
+    `INSERT INTO bridge_continuations (id, user_id, plan_id, after_execution_id, destination_chain_id, account, calls,
+       spends, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)`,
   ).run(
     id,
     continuation.userId,
     continuation.planId ?? null,
     continuation.afterExecutionId,
     continuation.destinationChainId,
+    continuation.account,
     json(continuation.calls),
     json(continuation.spends),
     now,
@@ -144,7 +151,26 @@ export async function runContinuations(
       if (!toHere.every((d) => d.status === 'filled')) continue;
       const destination = (env.otherNetworks ?? []).find((n) => n.chain.chainId === continuation.destinationChainId);
       if (!destination) continue; // the destination is not reachable from here now: wait
-      const record: ExecutionRecord = await execute(executionEnvironment(env.db, destination), owner, {
+      const there = executionEnvironment(env.db, destination);
+      // The calls were built and previewed for one account: from any other (the user changed account
+      // mode since, `sextant account upgrade`) they would move that account's funds, never previewed.
+      const now = await smartAccountAddress(
+        there.publicClient,
+        there.chain,
+        owner.address,
+        accountKindFor(env.db, userId),
+      );
+      if (continuation.account && !isAddressEqual(now, continuation.account)) {
+        settle(
+          env.db,
+          continuation.id,
+          'abandoned',
+          null,
+          `it was built for the account ${continuation.account}, and your account is now ${now}; what the bridge brought waits at ${continuation.account}`,
+        );
+        continue;
+      }
+      const record: ExecutionRecord = await execute(there, owner, {
         userId,
         idempotencyKey:
           continuation.attempts === 0
@@ -238,6 +264,7 @@ export function listContinuations(db: Db, userId: string): BridgeContinuation[] 
     planId: row.plan_id,
     afterExecutionId: row.after_execution_id,
     destinationChainId: row.destination_chain_id,
+    account: row.account,
     calls: parseCalls(row.calls),
     spends: (JSON.parse(row.spends) as { token: `0x${string}`; amount: string }[]).map((s) => ({
       token: s.token,

@@ -146,6 +146,7 @@ describe('bridge deposits', () => {
     const { record } = await bridge('100', 'bridge-then-supply', (db, executionId) => {
       scheduleContinuation(db, {
         userId: 'bridger',
+        account,
         afterExecutionId: executionId,
         destinationChainId: l2.chainId,
         calls: legCalls,
@@ -186,6 +187,7 @@ describe('bridge deposits', () => {
     await bridge('50', 'bridge-expires-1', (db, executionId) => {
       scheduleContinuation(db, {
         userId: 'bridger',
+        account,
         afterExecutionId: executionId,
         destinationChainId: l2.chainId,
         calls: [{ to: usdcOn(l2), data: '0x' }],

@@ -310,6 +310,7 @@ describe('bridge records, hostile', () => {
         onRecordCreated: (db, executionId) => {
           scheduleContinuation(db, {
             userId: 'victim',
+            account,
             afterExecutionId: executionId,
             destinationChainId: l2.chainId,
             calls: leg,
@@ -354,6 +355,7 @@ describe('bridge records, hostile', () => {
         legIds.push(
           scheduleContinuation(db, {
             userId: 'victim',
+            account,
             afterExecutionId: executionId,
             destinationChainId: l2.chainId,
             calls: leg(amount),
@@ -512,6 +514,7 @@ describe('bridge records, hostile', () => {
       onRecordCreated: (db, executionId) => {
         legId = scheduleContinuation(db, {
           userId: 'victim',
+          account,
           afterExecutionId: executionId,
           // The origin's chain id: the deposit goes to devnet-l2.
           destinationChainId: devnet.manifest.chainId,
@@ -542,6 +545,7 @@ describe('bridge records, hostile', () => {
       onRecordCreated: (db, executionId) => {
         legId = scheduleContinuation(db, {
           userId: 'victim',
+          account,
           afterExecutionId: executionId,
           destinationChainId: l2.chainId,
           calls: [

@@ -100,6 +100,9 @@ export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
   // How many times a leg was tried and certainly not sent (a bundler that did not answer): each try
   // is an execution of its own, keyed `continuation:<id>` then `continuation:<id>:<attempt>`.
   `ALTER TABLE bridge_continuations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;`,
+  // The account the leg was built and previewed for: it runs from that account or not at all (a user
+  // who changed account mode since, with \`sextant account upgrade\`, has another one).
+  `ALTER TABLE bridge_continuations ADD COLUMN account TEXT;`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {

@@ -221,13 +221,13 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     expect(await legs(u.name)).toHaveLength(1);
   });
 
-  // HOLE: an address paid only on devnet-l2 (the destination leg of a bridge plan) becomes a "known
+  // Was a hole: an address paid only on devnet-l2 (the destination leg of a bridge plan) becomes a "known
   // payee" on the home chain: pastRecipients (agent-core/plan/store.ts) reads every confirmed plan's
   // steps, destination steps included, with no chain, and recipientsToConfirm (pipeline/policy.ts)
   // then lets the home chain pay it with no explicit yes. 6ad88f3 holds exactly this the other way
   // round ("an address paid before on one chain may be a contract nobody controls on the other").
   // What moves: 50 USDC from the account to carol on the devnet, confirmed with --yes only.
-  it.fails('an address paid only on the destination leg is not a known payee on the home chain: paying it there needs the yes', async () => {
+  it('an address paid only on the destination leg is not a known payee on the home chain: paying it there needs the yes', async () => {
     const u = await newUser('hostile-known-there');
     const carol = newAddress();
     const bridged = await run(u.name, `bridge 20 USDC to devnet-l2 and send it to ${carol} there`, [
@@ -240,9 +240,13 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     const before = await erc20(home, tokenOn(home, 'USDC'), carol);
     expect(before).toBe(0n);
     // Never paid on the devnet: --yes alone must not pay carol there.
-    const reply = await run(u.name, `send 50 USDC to ${carol}`, ['--yes']);
+    const refused = await sextantInProcess(
+      ['run', `send 50 USDC to ${carol}`, '--yes', '--json', '--llm', 'embedded'],
+      envOf(u.name),
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/has never been paid from this account/);
     expect(await erc20(home, tokenOn(home, 'USDC'), carol)).toBe(0n);
-    expect(reply.plan?.newRecipients.map((a) => a.toLowerCase()) ?? []).toContain(carol.toLowerCase());
   });
 
   it('the policy counts both legs once: what the bridge brings is not counted again, what the leg adds from the account there is', async () => {
@@ -356,39 +360,40 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     expect(after.account.l2Usdc).toBe(before.account.l2Usdc);
   });
 
-  // HOLE: what arrives for bridged ETH is decided at plan time from the account's code there
-  // (skills/across/route.ts: ETH to an address without code, WETH to a contract), and the leg is built
-  // and previewed for that (agent-core/plan/build-plan.ts legOf, arrival-state.ts). Anything that
-  // deploys the account there between the preview and the fill (here a plain supply on devnet-l2, the
-  // account's first operation there) makes the SpokePool pay WETH, while the stored leg still wraps ETH
-  // and supplies it: it runs, and the guard passes (only relative bounds). What moved: 0.999 of the
-  // account's own ETH on devnet-l2 wrapped and supplied in place of what arrived, the 0.999 WETH that
-  // arrived left idle, against a preview that said the arriving ETH is supplied and nothing is left idle
-  // (and the policy counted that leg at $0, as paid for by the bridge). With less ETH there, the leg
-  // fails and the bridged funds sit idle.
-  it.fails('ETH bridged to an account that became a contract there between preview and fill: the leg spends what arrived, as the preview said', async () => {
+  // Was a hole: what arrives for bridged ETH is decided at the fill from the account's code there (ETH
+  // to an address without code, WETH to a contract). A leg built for ETH while the account had no code
+  // there ran after something deployed it (a plain supply there): 0.999 of the account's own ETH was
+  // wrapped and supplied in place of what arrived, the 0.999 WETH that came left idle. Now such a leg
+  // is not offered (agent-core/plan/build-plan.ts legOf); once the account is deployed there, WETH
+  // arrives for certain and the leg supplies exactly that.
+  it('ETH bridged to an account with no code there: the leg is not offered; once the account is deployed there, what arrives is WETH and the leg supplies exactly that', async () => {
     const u = await newUser('hostile-eth-arrives');
-    const reply = await run(u.name, 'bridge 1 ETH to devnet-l2 and supply it to aave there');
-    const plan = reply.plan as NonNullable<RunJson['plan']>;
-    expect(plan?.id, reply.text).toBeDefined();
-    const arrives = plan.preview.destination?.arrives ?? [];
-    // The account has no code on devnet-l2 yet: the preview says ETH arrives.
-    expect(arrives.map((a) => [a.symbol, a.amount])).toEqual([['ETH', '0.999']]);
+    const message = 'bridge 1 ETH to devnet-l2 and supply it to aave there';
+    const before = await snapshot(u.account);
+    const refused = await run(u.name, message, ['--yes']);
+    expect(refused.execution ?? null).toBeNull();
+    expect(refused.text).toMatch(/arrives as ETH while your account has no code there/);
+    expect(continuationsOf(u.name)).toEqual([]);
+    expect({ ...(await snapshot(u.account)).account }).toEqual({ ...before.account });
     // Something else on devnet-l2 first (a plain supply there), which deploys the account there.
     const there = await run(u.name, 'supply 10 USDC to aave', ['--yes'], 'devnet-l2');
     expect(there.execution?.status, there.text).toBe('succeeded');
-    expect(await clientOf(l2).getCode({ address: u.account })).toBeDefined();
-    const before = await snapshot(u.account);
-    const confirmed = await confirm(u.name, plan.id);
-    expect(confirmed.execution?.status, confirmed.said).toBe('succeeded');
+    const deployed = await snapshot(u.account);
+    const reply = await run(u.name, message, ['--yes']);
+    expect(
+      reply.plan?.preview.destination?.arrives.map((a) => [a.symbol, a.amount]),
+      reply.text,
+    ).toEqual([['WETH', '0.999']]);
+    expect(reply.execution?.status, reply.text).toBe('succeeded');
     const settled = await settledLegs(u.name);
     expect(settled.map((l) => [l.status, l.executionStatus])).toEqual([['executed', 'succeeded']]);
     const after = await snapshot(u.account);
-    expect(after.account.l2aWeth).toBeGreaterThanOrEqual(parseEther('0.999'));
-    // What arrived is what was supplied: no WETH left idle, and the account's own ETH there not wrapped in its place.
-    expect(after.account.l2Weth).toBe(before.account.l2Weth);
-    expect(before.account.l2Eth - after.account.l2Eth).toBeLessThan(parseEther('0.01'));
+    expect(after.account.l2aWeth - deployed.account.l2aWeth).toBeGreaterThanOrEqual(parseEther('0.999'));
+    // What arrived is what was supplied: no WETH left idle, the account's own ETH there spent on gas only.
+    expect(after.account.l2Weth).toBe(deployed.account.l2Weth);
+    expect(deployed.account.l2Eth - after.account.l2Eth).toBeLessThan(parseEther('0.01'));
   });
+
   it('"…and supply it" without "there" supplies what arrives there, never on the home chain in its place', async () => {
     const u = await newUser('hostile-no-there');
     const before = await snapshot(u.account);
@@ -470,7 +475,7 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     expect(continuationsOf(u.name)).toHaveLength(1);
   });
 
-  // HOLE: a continuation runs from whatever account the user has when it runs, not the account the
+  // Was a hole: a continuation runs from whatever account the user has when it runs, not the account the
   // plan was previewed, guarded and confirmed for. confirmPlan refuses exactly this
   // (agent-core/agent.ts assertSameAccount: "The account mode changed since the preview"), but
   // runContinuations (smart-accounts/bridge-continuations.ts) executes `continuation.calls` with
@@ -481,7 +486,7 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
   // `sextant bridges`. What moved: 99.9 USDC from the owner's EOA on devnet-l2 (an account the plan
   // never previewed) to erin, plus that EOA's gas and an EIP-7702 delegation written on it there; the
   // 99.9 USDC the bridge brought sits idle in the SimpleAccount.
-  it.fails('a leg confirmed for one account does not run from another: after `sextant account upgrade` the EOA there is not touched', async () => {
+  it('a leg confirmed for one account does not run from another: after `sextant account upgrade` the EOA there is not touched', async () => {
     const u = await newUser('hostile-mode-change');
     const erin = newAddress();
     const before = await snapshot(u.account);
@@ -515,14 +520,14 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     expect(eoaAfter.others[0]?.l2Usdc).toBe(0n);
   });
 
-  // HOLE: the destination leg's gas check (agent-core/plan/destination-preview.ts previewDestination)
+  // Was a hole: the destination leg's gas check (agent-core/plan/destination-preview.ts previewDestination)
   // compares the account's ETH there *with the arriving ETH added* (arrival-state.ts) to the leg's gas
   // fee alone, not to the fee plus the ETH the leg itself spends (the wrap before a supply). Message:
   // "bridge 1 ETH to devnet-l2 and supply it to aave there" from an account with no ETH on devnet-l2.
   // Offered and confirmed: 1 ETH leaves the devnet, 0.999 ETH arrives, and the leg can never be sent
   // ("ETH needs 0.9997 (including gas), has 0.999"): dropped after its tries, the ETH idle there,
   // against a preview that showed it supplied.
-  it.fails('ETH bridged to an account with no ETH there: the leg is offered only if what arrives also pays its gas, and then it runs as previewed', async () => {
+  it('ETH bridged to an account with no ETH there: the leg is offered only if what arrives also pays its gas, and then it runs as previewed', async () => {
     const name = 'hostile-eth-no-gas';
     expect((await sextantInProcess(['faucet'], envOf(name))).code).toBe(0);
     const account = JSON.parse((await sextantInProcess(['account', '--json'], envOf(name))).stdout).account as Address;
@@ -565,13 +570,13 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     expect({ ...after.account, homeEth: 0n }).toEqual({ ...before.account, homeEth: 0n });
     expect(continuationsOf(u.name).map((c) => [c.status, c.executionId])).toEqual([['abandoned', null]]);
   });
-  // HOLE: the payee of a destination leg that never ran counts as paid. pastRecipients
+  // Was a hole: the payee of a destination leg that never ran counts as paid. pastRecipients
   // (agent-core/plan/store.ts) reads the steps of every confirmed plan, destination steps included,
   // whether or not the leg ran (here its bridge expired unfilled and the leg was dropped). Message:
   // "bridge 10 USDC to devnet-l2 and send it to <frank> there" (--yes --allow-new-recipient), the
   // deposit expires, then "send 10 USDC to <frank>" with --yes only. What moved: 10 USDC from the
   // account to frank on the devnet, an address never paid on any chain, with no explicit yes.
-  it.fails('the payee of a leg that was dropped (its bridge expired) is still a new recipient afterwards', async () => {
+  it('the payee of a leg that was dropped (its bridge expired) is still a new recipient afterwards', async () => {
     const u = await newUser('hostile-dropped-payee');
     await devnet.relayer?.stop();
     const frank = newAddress();
@@ -587,8 +592,12 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     expect((await settledLegs(u.name)).map((l) => [l.status, l.executionStatus])).toEqual([['abandoned', null]]);
     expect(await erc20(l2, tokenOn(l2, 'USDC'), frank)).toBe(0n);
     // Never paid anywhere: --yes alone must not pay frank.
-    const paid = await run(u.name, `send 10 USDC to ${frank}`, ['--yes']);
+    const refused = await sextantInProcess(
+      ['run', `send 10 USDC to ${frank}`, '--yes', '--json', '--llm', 'embedded'],
+      envOf(u.name),
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout + refused.stderr).toMatch(/has never been paid from this account/);
     expect(await erc20(home, tokenOn(home, 'USDC'), frank)).toBe(0n);
-    expect(paid.plan?.newRecipients.map((a) => a.toLowerCase()) ?? []).toContain(frank.toLowerCase());
   });
 });

@@ -129,6 +129,16 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       continue;
     }
 
+    // "bridge 1 ETH … and supply it there": ETH bridged to a contract account arrives as WETH, and
+    // "it" is that WETH, not ETH of the account's own to wrap.
+    if (leg !== home && intent.amount === undefined) {
+      for (const field of ['token', 'tokenIn'] as const) {
+        const name = intent[field];
+        if (name === undefined || !(await isNativeEth(ctx, name))) continue;
+        const weth = ctx.chain.contracts.weth;
+        if (weth && leg.previousReceives.some((r) => isAddressEqual(r.token, weth))) intent[field] = weth;
+      }
+    }
     // Do what was meant: ETH supplied to Aave is wrapped first, in the same bundle; a swap with no
     // direct pool goes through WETH (two swaps, the second selling what the first guarantees).
     if (intent.action === 'supply' && intent.token !== undefined && (await isNativeEth(ctx, intent.token))) {
@@ -222,6 +232,18 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     const client = planner.clientOn?.(other);
     if (!client)
       throw new UnsupportedError(`${other.name} cannot be reached from this session to plan what happens there.`);
+    // ETH bridged arrives as ETH at an address without code, as WETH at a contract: which one is
+    // decided at the fill. Where the account has no code there yet, anything that deploys it before
+    // the fill would change what arrives, and a leg built for ETH would spend the account's own ETH
+    // while the WETH that came sat idle. Not guessed.
+    if (
+      arrivals.some((arrival) => isAddressEqual(arrival.token, NATIVE_TOKEN)) &&
+      ((await client.getCode({ address: account })) ?? '0x') === '0x'
+    ) {
+      throw new UnsupportedError(
+        `ETH bridged to ${other.name} arrives as ETH while your account has no code there, but as WETH if it is deployed there before the fill, so step ${index + 1} cannot be fixed now. Bridge first, then ask for the rest on ${other.slug} once it has arrived (\`sextant bridges\` shows when).`,
+      );
+    }
     const state = await arrivalState(client, account, arrivals);
     const leg = newLeg(other, clientWithState(client, state));
     // "…and supply it there": what the bridge brings is what the first step there takes, at its least

@@ -30,11 +30,16 @@ export async function previewDestination(
   const protocols = [...protocolContracts(catalog, leg.chain).values()].flat();
   const { preview, calls } = await previewPlan(env, owner, leg.steps, ctx, leg.prices, protocols, leg.arrivals);
   if (preview.ok && !preview.gas.sponsored) {
-    const eth = await leg.client.getBalance({ address: account });
+    // What is left there for gas: what the account holds once the bridged funds arrive, less the ETH
+    // the leg's own steps spend (a wrap of what arrived, say).
+    const held = await leg.client.getBalance({ address: account });
+    const spent = preview.changes
+      .filter((change) => isAddressEqual(change.token, NATIVE_TOKEN) && change.baseUnits.startsWith('-'))
+      .reduce((sum, change) => sum - BigInt(change.baseUnits), 0n);
     const fee = parseEther(preview.gas.fee);
-    if (eth < fee) {
+    if (held - spent < fee) {
       preview.ok = false;
-      preview.problem = `Your account would hold ${formatUnits(eth, 18)} ETH on ${leg.chain.name} when the bridged funds arrive, less than the ${preview.gas.fee} ETH the steps there cost in gas (no paymaster sponsors them there). Fund it there first (\`CHAIN=${leg.chain.slug} sextant faucet\` on the devnet), then ask again.`;
+      preview.problem = `Your account would have ${formatUnits(held - spent, 18)} ETH left on ${leg.chain.name} for gas once the bridged funds arrive and the steps there have spent theirs, less than the ${preview.gas.fee} ETH those steps cost in gas (no paymaster sponsors them there). Fund it there first (\`CHAIN=${leg.chain.slug} sextant faucet\` on the devnet), then ask again.`;
     }
   }
   const arrives = [];

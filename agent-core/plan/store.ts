@@ -187,14 +187,15 @@ export function spentInLastDay(db: Db, userId: string, now = Date.now(), exceptP
 /** Every address this user's confirmed plans have paid, and every one they let spend: paying someone is
  *  not letting them take, so the two are kept apart. */
 export function pastRecipients(db: Db, userId: string): { payees: Set<string>; spenders: Set<string> } {
-  const rows = db
-    .prepare("SELECT steps, destination FROM agent_plans WHERE user_id = ? AND status = 'confirmed'")
-    .all(userId) as { steps: string; destination: string | null }[];
+  // The steps on the plan's own chain only: a payee of a leg on another chain was confirmed for that
+  // chain (every such payee needs an explicit yes there), and that leg may never have run.
+  const rows = db.prepare("SELECT steps FROM agent_plans WHERE user_id = ? AND status = 'confirmed'").all(userId) as {
+    steps: string;
+  }[];
   const payees = new Set<string>();
   const spenders = new Set<string>();
   for (const row of rows) {
-    const there = row.destination ? fromJson<PlanDestination>(row.destination).steps : [];
-    for (const step of [...fromJson<PlanStep[]>(row.steps), ...there]) {
+    for (const step of fromJson<PlanStep[]>(row.steps)) {
       if (step.bounds.payee) payees.add(step.bounds.payee.toLowerCase());
       else if (step.recipient && !step.bounds.allowances?.length) payees.add(step.recipient.toLowerCase());
       for (const allowance of step.bounds.allowances ?? []) spenders.add(allowance.spender.toLowerCase());
