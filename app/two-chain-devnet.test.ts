@@ -409,6 +409,44 @@ describe('the devnet with two chains', () => {
     expect(await balanceOf(second, aUsdcThere)).toBeLessThan(parseUnits('99.91', 6));
   });
 
+  it('runs a leg waiting on a bridge in the runner’s pass (`sextant orders run`, as the server does), once', async () => {
+    const env = {
+      DATA_DIR: dataDir,
+      SEXTANT_PASSPHRASE: 'a passphrase for tests',
+      SEXTANT_USER: 'two-legs-pass',
+      SKILL_AUDITORS: TEST_TRUSTED_AUDITORS.join(','),
+    };
+    expect((await sextantInProcess(['faucet'], env)).code).toBe(0);
+    expect((await sextantInProcess(['faucet'], { ...env, CHAIN: 'devnet-l2' })).code).toBe(0);
+    const account = JSON.parse((await sextantInProcess(['account', '--json'], env)).stdout).account as Address;
+    const aUsdcThere = l2.aaveV3Reserves.USDC?.aToken as Address;
+    const position = () =>
+      publicClientFor(devnetNetwork(l2)).readContract({
+        address: aUsdcThere,
+        abi: erc20Abi,
+        functionName: 'balanceOf',
+        args: [account],
+      });
+    const run = await sextantInProcess(
+      ['run', 'bridge 50 USDC to devnet-l2 and supply it to aave there', '--yes', '--json', '--llm', 'embedded'],
+      env,
+    );
+    expect(JSON.parse(run.stdout).execution?.status, run.stdout + run.stderr).toBe('succeeded');
+    type Pass = { legs?: { userId: string; legs: { status: string }[] | null }[] };
+    const legsOf = (pass: Pass) => pass.legs?.find((l) => l.userId === 'two-legs-pass')?.legs?.map((l) => l.status);
+    await expect
+      .poll(async () => legsOf(JSON.parse((await sextantInProcess(['orders', 'run', '--json'], env)).stdout) as Pass), {
+        timeout: 20_000,
+        interval: 200,
+      })
+      .toEqual(['executed']);
+    expect(await position()).toBeGreaterThanOrEqual(parseUnits('49.95', 6));
+    // A later pass finds nothing waiting: the leg is not run again.
+    const later = JSON.parse((await sextantInProcess(['orders', 'run', '--json'], env)).stdout) as Pass;
+    expect(legsOf(later)).toBeUndefined();
+    expect(await position()).toBeLessThan(parseUnits('49.96', 6));
+  });
+
   it('refunds a deposit that expires unfilled on its origin, and says so from both chains, once', async () => {
     // The relayer is gone: nothing fills.
     await devnet.relayer?.stop();

@@ -175,9 +175,11 @@ const RUN_HELP = `Usage: sextant orders run [--watch] [--interval SECONDS] [--js
 The standing orders' runner, for every user's orders on the chain: settles the executions left in
 flight (reconcile), then for each live order makes the swap of the day the chain's clock is in, at
 most once (priced by the Aave oracle, held to the user's policy, simulated, signed by the user's
-agent key and sent), and prints what each order did. \`sextant start\` runs the same passes inside
-the server. The agent keys open with SEXTANT_PASSPHRASE (or a passphrase asked in the terminal); a
-user whose key another passphrase seals waits.
+agent key and sent), and prints what each order did. The same pass runs the legs of plans waiting on
+a bridge ("… and supply it to Aave there") whose deposit has been filled, each once, signed by the
+user's own key. \`sextant start\` runs the same passes inside the server. The keys open with
+SEXTANT_PASSPHRASE (or a passphrase asked in the terminal); a user whose key another passphrase
+seals waits.
 
 Options:
   --watch               run a pass every --interval seconds until Ctrl-C (only what changed is printed)
@@ -652,6 +654,15 @@ export function renderPass(pass: OrderPass, chainName: string): string {
   }
   if (pass.orders.length === 0) lines.push(`No live standing orders on ${chainName}.`);
   for (const { orderId, outcome } of pass.orders) lines.push(`${orderId}  ${outcome}`);
+  // The legs of plans waiting on a bridge, run in the same pass (smart-accounts/bridge-continuations.ts).
+  for (const { userId, legs, problem } of pass.legs ?? []) {
+    if (problem) lines.push(`Legs after a bridge of ${userId}: not run now (${problem})`);
+    for (const leg of legs ?? []) {
+      lines.push(
+        `Leg after a bridge ${leg.id} of ${userId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId}` : ''}`,
+      );
+    }
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -672,11 +683,13 @@ async function run(argv: string[], context: CommandContext, deps: OrdersCommandD
   }
   const { db } = openOrders(context, null);
   // Asked once, at the first agent key a live order needs: a pass with nothing to run asks nothing.
+  // The same passphrase opens the users' own keys for the legs of their plans waiting on a bridge.
   const keys = agentKeysFor(db, () => readPassphrase('open the agent keys of standing orders'));
   const execution = executionEnvironment(db, network);
   const env: RunnerEnvironment = {
     ...execution,
     agentKey: keys.agentKey,
+    ownerKey: keys.ownerKey,
     rewards: deps.rewardsFor(execution, context.settings.dataDir),
   };
   if (!values.watch) {
