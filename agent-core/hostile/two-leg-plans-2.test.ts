@@ -452,7 +452,7 @@ describe('hostile, second pass: two-leg plans over HTTP and MCP, words, concurre
     expect(after.account.l2Usdc).toBe(before.account.l2Usdc + usdc('49.9'));
   });
 
-  // Hole: "here" is not read as a chain. The embedded parser has no word for the session's own chain
+  // Was a hole (now asked about, agent-core/parse/embedded/chain-doubt.ts): "here" was not read as a chain. The embedded parser has no word for the session's own chain
   // ("here" is a common word: agent-core/parse/embedded/common-words.ts), so shareChains
   // (agent-core/parse/embedded/parse.ts) gives the step after a bridge the bridge's toChain, and the
   // planner (agent-core/plan/build-plan.ts legOf) builds it on devnet-l2. Message:
@@ -461,7 +461,7 @@ describe('hostile, second pass: two-leg plans over HTTP and MCP, words, concurre
   // it was not to happen on; bob has nothing on the devnet. The plan lists the send under "then on
   // Sextant devnet L2": the chain is shown, but the word that named the other one is dropped without
   // a question. The same for "…on the home chain" and "…and supply 100 USDC to aave here".
-  it.fails('"…and send 5 USDC to X here" after a bridge pays X on the home chain, or is asked about; never on the destination', async () => {
+  it('"…and send 5 USDC to X here" after a bridge is asked about: never paid on the destination, nothing moves', async () => {
     const u = await newUser('words-here');
     const bob = newAddress();
     const before = await snapshot(u.account, [bob]);
@@ -469,15 +469,15 @@ describe('hostile, second pass: two-leg plans over HTTP and MCP, words, concurre
       '--yes',
       '--allow-new-recipient',
     ]);
-    if (reply.execution) await settledLegs(u.name);
+    expect(reply.execution ?? null).toBeNull();
+    expect(reply.text).toMatch(/Where should the steps after the bridge happen/);
     const after = await snapshot(u.account, [bob]);
-    // Whatever it did: nothing of the account's reached bob on devnet-l2.
     expect(after.others[0]?.l2Usdc).toBe(0n);
-    if (reply.execution) expect(after.others[0]?.homeUsdc).toBe(usdc('5'));
-    else expect(after).toEqual(before);
+    expect(after).toEqual(before);
   });
 
-  // Hole: in a conversation, "there" after a bridge is read as the home chain. Over the chat (POST
+  // Was a hole (now asked about, agent-core/parse/embedded/chain-doubt.ts): in a conversation, "there"
+  // after a bridge was read as the home chain. Over the chat (POST
   // /v1/chat with its conversationId): "bridge 100 USDC to devnet-l2" (confirmed: the USDC goes
   // there), then "supply 50 USDC to aave there". The second message's plan is one of the home chain:
   // the parser has no word for "there" (agent-core/parse/embedded/common-words.ts) and nothing carries
@@ -488,7 +488,7 @@ describe('hostile, second pass: two-leg plans over HTTP and MCP, words, concurre
   // Aave there, and nothing on devnet-l2, where the words put it. "send 5 USDC to X there" in the same
   // conversation is planned the same way, as a send on the devnet (seen, not run here): to a payee paid
   // before on the devnet, it needs no explicit yes.
-  it.fails('in a conversation, "…there" after a bridge never acts on the home chain: "supply 50 USDC to aave there" supplies on devnet-l2 or is asked about', async () => {
+  it('in a conversation, "…there" after a bridge never acts on the home chain: "supply 50 USDC to aave there" is asked about', async () => {
     const u = await newUser('words-there-later');
     const first = await chat(u.name, 'bridge 100 USDC to devnet-l2');
     expect(
@@ -498,7 +498,12 @@ describe('hostile, second pass: two-leg plans over HTTP and MCP, words, concurre
     expect((await confirmOverHttp(u.name, first.plan?.id as string, {})).status).toBe(200);
     const before = await snapshot(u.account);
     const then = await chat(u.name, 'supply 50 USDC to aave there', first.conversationId);
-    if (then.plan) expect((await confirmOverHttp(u.name, then.plan.id, {})).status).toBe(200);
+    expect(then.plan ?? null).toBeNull();
+    // What the assistant wrote: the text events' deltas, in order.
+    const words = [...then.said.matchAll(/event: text\ndata: (.*)\n/g)]
+      .map((m) => (JSON.parse(m[1] as string) as { delta: string }).delta)
+      .join('');
+    expect(words).toMatch(/Which chain do you mean by "there"/);
     const after = await snapshot(u.account);
     // Nothing of the account's went into Aave on the devnet.
     expect(after.account.homeaUsdc).toBe(before.account.homeaUsdc);

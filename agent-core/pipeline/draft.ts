@@ -58,8 +58,13 @@ export async function draftPlan(
       const otherPart =
         asked !== undefined &&
         FIELDS.some((field) => field !== draft.field && questionFor(asked, field) === parse.clarify);
+      // A question about the whole message (nothing read to plan: "which chain do you mean by
+      // 'there'?", "you said not to send…") is the parser's, whatever part the planner would ask for.
+      const wholeMessage = draft.intents.length === 0 && parse.clarify !== undefined;
       const question =
-        !turn.pending && parse.clarify && draft.field !== 'action' && !otherPart ? parse.clarify : draft.question;
+        !turn.pending && parse.clarify && (wholeMessage || (draft.field !== 'action' && !otherPart))
+          ? parse.clarify
+          : draft.question;
       const pending = { intents: draft.intents, field: draft.field, intentIndex: draft.intentIndex, message: question };
       return { stop: { kind: 'clarify', text: question, pending } };
     }

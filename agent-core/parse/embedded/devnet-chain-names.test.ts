@@ -128,3 +128,35 @@ describe('devnet chain names: messages they made worse (reported; all three fixe
     }
   });
 });
+
+describe('"here" and "there" as chains (chain-doubt.ts)', () => {
+  it.each([
+    // After a bridge, "here" points away from where the funds go: asked, never read past.
+    'bridge 20 USDC to devnet-l2 and send 5 USDC to bob here',
+    'bridge 100 USDC to devnet-l2 and supply 100 USDC to aave here',
+    'bridge 100 USDC to devnet-l2 and send 5 USDC to bob on the home chain',
+    // "there" with no chain named in the message: nothing says which chain it is.
+    'supply 50 USDC to aave there',
+    'send 5 USDC to bob there',
+    'swap 100 USDC for ETH and send it to bob there',
+  ])('asks about %j and reads nothing to plan', (text) => {
+    const result = read(text);
+    expect(result.intents).toEqual([]);
+    expect(result.clarify).toMatch(/chain/);
+  });
+
+  it.each<[string, Intent[]]>([
+    [
+      'bridge 100 USDC to devnet-l2 and supply it to aave there',
+      [
+        { action: 'bridge', token: 'USDC', amount: '100', toChain: 'devnet-l2' },
+        { action: 'supply', token: 'USDC', protocol: 'aave', chain: 'devnet-l2' },
+      ],
+    ],
+    ['Hi there, send 10 USDC to bob', [{ action: 'transfer', token: 'USDC', amount: '10', recipient: 'bob' }]],
+  ])('reads %j as it stands', (text, intents) => {
+    const result = read(text);
+    expect(result.intents).toEqual(intents);
+    expect(result.clarify).toBeUndefined();
+  });
+});
