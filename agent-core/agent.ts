@@ -27,7 +27,7 @@ import { tokenLabel } from './policy/value-flow.ts';
 
 // The message's stages live in pipeline/; what the rest of Sextant imports from the agent stays here.
 export { planNeeds } from './pipeline/funds.ts';
-export { planView } from './pipeline/save.ts';
+export { planLeg, planView } from './pipeline/save.ts';
 export type { AgentDeps, AgentReply, MessageRequest, ParseFunction, PlanView } from './pipeline/types.ts';
 
 export class PlanError extends SextantError {

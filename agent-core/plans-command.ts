@@ -6,7 +6,7 @@ import {
   unknownSubcommand,
 } from '../common/command.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
-import { type AgentReply, planExecution, planView } from './agent.ts';
+import { type AgentReply, planExecution, planLeg, planView } from './agent.ts';
 import { CONFIRM_OPTIONS, confirmedAtTerminal, executePlan, notExecuted, sessionOptions } from './command-session.ts';
 import { getPlan } from './plan/store.ts';
 import { renderExecution, renderReply } from './render.ts';
@@ -51,7 +51,17 @@ function renderPlan(plan: ReturnType<typeof planView>, message: string): string 
     readings: [],
   };
   const status = plan.status === 'proposed' ? `can be confirmed until ${plan.expiresAt}` : plan.status;
-  return `"${message}" (${status}${plan.refusal ? `: ${plan.refusal}` : ''})\n${renderReply(reply)}`;
+  const there = plan.preview.destination?.chain ?? `chain ${plan.leg?.chainId}`;
+  const leg = plan.leg
+    ? `The leg on ${there}: ${
+        {
+          waiting: 'waiting for the bridge to be filled there',
+          executed: `run there${plan.leg.executionStatus ? ` (${plan.leg.executionStatus}${plan.leg.txHash ? `, ${plan.leg.txHash}` : ''})` : ''}`,
+          abandoned: `dropped: ${plan.leg.reason ?? 'it will not run'}`,
+        }[plan.leg.status]
+      }\n`
+    : '';
+  return `"${message}" (${status}${plan.refusal ? `: ${plan.refusal}` : ''})\n${renderReply(reply)}${leg}`;
 }
 
 /** `sextant plans`, with the CLI user's agent session as app/ assembles it (the composition root). */
@@ -69,7 +79,7 @@ export function plansCommand(openAgentSession: OpenAgentSession): Command {
       );
       if (sub !== 'show' && sub !== 'confirm') throw unknownSubcommand('plans', sub, ['show', 'confirm']);
       const { session, plan } = await openPlan(openAgentSession, context, positionals[0], values.user);
-      const view = planView(plan);
+      const view = planView(plan, planLeg(session.deps.db, plan));
       if (sub === 'show') {
         const execution = planExecution(session.deps, session.userId, plan.id);
         if (values.json) {

@@ -10,7 +10,7 @@ import { readDelegation } from '../smart-accounts/eip7702.ts';
 import { executionJson } from '../smart-accounts/routes.ts';
 import { accountChoiceOf } from '../smart-accounts/users.ts';
 import type { AccountResponse } from '../smart-accounts/views.ts';
-import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, planView } from './agent.ts';
+import { type AgentDeps, cancelPlan, confirmPlan, handleMessage, planLeg, planView } from './agent.ts';
 import type { ChatEvent } from './chat-events.ts';
 import { ConversationNotFoundError } from './conversations/conversations.ts';
 import { priceBook } from './plan/prices.ts';
@@ -93,7 +93,9 @@ export function agentRoutes(deps: AgentRoutesDependencies): Hono<Env> {
 
   app.get('/v1/plans/:id', (c) => {
     const plan = getPlan(deps.agent.db, c.get('userId'), c.req.param('id'));
-    return plan ? c.json({ plan: planView(plan) }) : c.json({ error: 'There is no such plan.' }, 404);
+    return plan
+      ? c.json({ plan: planView(plan, planLeg(deps.agent.db, plan)) })
+      : c.json({ error: 'There is no such plan.' }, 404);
   });
 
   // No body (or not JSON) is no options.

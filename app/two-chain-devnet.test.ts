@@ -406,6 +406,15 @@ describe('the devnet with two chains', () => {
     expect(await balanceOf(home, devnet.manifest.aaveV3Reserves.USDC?.aToken as Address)).toBe(0n);
     const again = await sextantInProcess(['bridges', '--json'], env);
     expect(JSON.parse(again.stdout).legs).toHaveLength(1);
+    // The plan says where its leg stands (`sextant plans show`, GET /v1/plans/:id, the page).
+    const shownPlan = await sextantInProcess(['plans', 'show', result.plan.id, '--json'], env);
+    expect(JSON.parse(shownPlan.stdout).plan.leg).toMatchObject({
+      chainId: l2.chainId,
+      status: 'executed',
+      executionStatus: 'succeeded',
+    });
+    const shownText = await sextantInProcess(['plans', 'show', result.plan.id], env);
+    expect(shownText.stdout).toMatch(/The leg on Sextant devnet L2: run there \(succeeded, 0x[0-9a-f]{64}\)/);
     expect(await balanceOf(second, aUsdcThere)).toBeLessThan(parseUnits('99.91', 6));
   });
 

@@ -438,6 +438,14 @@ describe('the chat page in the states the fake API scripts', () => {
     // The origin's own change is shown once, outside the leg.
     expect(await card.locator('[data-testid="balance-change"][data-symbol="USDC"]').count()).toBe(2);
     await snap(page, 'bridge-two-legs');
+    // Confirmed: the bridge runs here; the leg there waits for the fill, then has run.
+    await card.getByTestId('confirm-button').click();
+    const status = card.getByTestId('execution-status');
+    await expect.poll(() => status.getAttribute('data-status'), WAIT).toBe('succeeded');
+    const legStatus = card.getByTestId('leg-status');
+    await expect.poll(() => legStatus.getAttribute('data-status'), WAIT).toBe('executed');
+    expect(await legStatus.textContent()).toMatch(/^Ran on Sextant devnet L2: succeeded \(0x[0-9a-f]{8}…\)\.$/);
+    await snap(page, 'bridge-two-legs-ran');
     expect(errors).toEqual([]);
     await close(context);
   });

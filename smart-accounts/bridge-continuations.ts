@@ -254,6 +254,15 @@ export async function runWaitingLegs(
 /** How many times a leg certainly not sent is tried before it is dropped. */
 const MAX_ATTEMPTS = 3;
 
+/**
+ * The leg of a plan's execution: the continuation written with the execution `afterExecutionId` (a
+ * plan confirmed again after nothing was sent has one per attempt; the plan's current execution's is
+ * the one that counts).
+ */
+export function continuationAfter(db: Db, userId: string, afterExecutionId: string): BridgeContinuation | undefined {
+  return listContinuations(db, userId).find((c) => c.afterExecutionId === afterExecutionId);
+}
+
 export function listContinuations(db: Db, userId: string): BridgeContinuation[] {
   const rows = db
     .prepare(`SELECT * FROM bridge_continuations WHERE user_id = ? ORDER BY created_at, id`)

@@ -3,7 +3,7 @@ import type { Db } from '../../common/database.ts';
 import { getExecution } from '../../smart-accounts/executions.ts';
 import { executionJson } from '../../smart-accounts/routes.ts';
 import type { ExecutionView } from '../../smart-accounts/views.ts';
-import { planView } from '../agent.ts';
+import { planLeg, planView } from '../agent.ts';
 import { getPlan } from '../plan/store.ts';
 import { listConversations, readConversation, type Turn } from './conversations.ts';
 import type { ConversationListResponse, ConversationResponse, ConversationTurn } from './views.ts';
@@ -51,7 +51,7 @@ function turnJson(db: Db, userId: string, turn: Turn): ConversationTurn {
     text: turn.text,
     kind: turn.kind ?? null,
     createdAt: turn.createdAt,
-    plan: plan ? planView(plan) : null,
+    plan: plan ? planView(plan, planLeg(db, plan)) : null,
     execution: plan?.executionId ? executionOf(db, userId, plan.executionId) : null,
   };
 }

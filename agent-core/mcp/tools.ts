@@ -9,7 +9,7 @@ import { accountSummary } from '../../smart-accounts/balances.ts';
 import { FINAL_EXECUTION_STATUSES } from '../../smart-accounts/executions.ts';
 import { executionJson } from '../../smart-accounts/routes.ts';
 import { listAddresses } from '../address-book.ts';
-import { type AgentDeps, handleMessage, planExecution, planView } from '../agent.ts';
+import { type AgentDeps, handleMessage, planExecution, planLeg, planView } from '../agent.ts';
 import { OrderRequestSchema, orderViews, proposeOrder } from '../orders/routes.ts';
 import { priceBook } from '../plan/prices.ts';
 import { getPlan, type StoredPlan } from '../plan/store.ts';
@@ -194,7 +194,10 @@ export function sextantMcpServer(deps: McpDependencies, userId: string): McpServ
         const plan = getPlan(agent.db, userId, planId);
         if (!plan) return refusal(`There is no plan ${planId}.`);
         const execution = planExecution(agent, userId, planId);
-        return json({ plan: planView(plan), execution: execution ? executionJson(execution) : null });
+        return json({
+          plan: planView(plan, planLeg(agent.db, plan)),
+          execution: execution ? executionJson(execution) : null,
+        });
       }),
   );
 

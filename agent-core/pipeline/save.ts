@@ -1,3 +1,6 @@
+import type { Db } from '../../common/database.ts';
+import { continuationAfter } from '../../smart-accounts/bridge-continuations.ts';
+import { getExecution } from '../../smart-accounts/executions.ts';
 import type { PreviewedBundle } from '../plan/preview.ts';
 import { type StoredPlan, savePlan } from '../plan/store.ts';
 import type { PlanStep } from '../plan/types.ts';
@@ -42,7 +45,23 @@ export function savePlanOf(
   return planView(plan);
 }
 
-export function planView(plan: StoredPlan): PlanView {
+/** Where a confirmed two-leg plan's leg on the other chain stands (undefined: no such leg, or not confirmed). */
+export function planLeg(db: Db, plan: StoredPlan): PlanView['leg'] {
+  if (!plan.destination || !plan.executionId) return undefined;
+  const leg = continuationAfter(db, plan.userId, plan.executionId);
+  if (!leg) return undefined;
+  const execution = leg.executionId ? getExecution(db, plan.userId, leg.executionId) : undefined;
+  return {
+    chainId: leg.destinationChainId,
+    status: leg.status,
+    ...(leg.reason ? { reason: leg.reason } : {}),
+    ...(execution ? { executionId: execution.id, executionStatus: execution.status } : {}),
+    ...(execution?.txHash ? { txHash: execution.txHash } : {}),
+  };
+}
+
+/** A stored plan as the API shows it; `leg`: where its leg on another chain stands (planLeg). */
+export function planView(plan: StoredPlan, leg?: PlanView['leg']): PlanView {
   return {
     id: plan.id,
     status: plan.status,
@@ -57,6 +76,7 @@ export function planView(plan: StoredPlan): PlanView {
     refusal: plan.refusal,
     expiresAt: plan.expiresAt,
     executionId: plan.executionId,
+    ...(leg ? { leg } : {}),
   };
 }
 

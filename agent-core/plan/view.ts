@@ -108,6 +108,21 @@ export const PlanViewSchema = z.object({
   refusal: z.string().optional(),
   expiresAt: z.string(),
   executionId: z.string().optional(),
+  /**
+   * A plan that continues on another chain, once confirmed: where its leg there stands. `waiting`
+   * until the bridge is filled there (or fails, or expires); `executed` once its own execution there
+   * was sent (`executionStatus` says how it ended); `abandoned` with the reason when it never will run.
+   */
+  leg: z
+    .object({
+      chainId: z.number().int(),
+      status: z.enum(['waiting', 'executed', 'abandoned']),
+      reason: z.string().optional(),
+      executionId: z.string().optional(),
+      executionStatus: z.string().optional(),
+      txHash: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** GET /v1/plans/:id and POST /v1/plans/:id/cancel. */

@@ -672,6 +672,29 @@ export function fakeApi(options: FakeApiOptions = {}): Hono {
     return c.json({ execution } satisfies ExecutionResponse);
   });
 
+  // A plan as it stands: a confirmed two-leg plan's leg waits for the fill on the first reads, then
+  // has run there (as the server's pass runs it once the bridge is filled).
+  const legReads = new Map<string, number>();
+  app.get('/v1/plans/:id', (c) => {
+    const plan = plans.get(c.req.param('id'));
+    if (!plan) return c.json({ error: 'There is no such plan.' }, 404);
+    const destination = plan.preview.destination;
+    if (!destination || !plan.executionId) return c.json({ plan } satisfies PlanResponse);
+    const reads = (legReads.get(plan.id) ?? 0) + 1;
+    legReads.set(plan.id, reads);
+    const leg: NonNullable<Plan['leg']> =
+      reads < 2
+        ? { chainId: destination.chainId, status: 'waiting' }
+        : {
+            chainId: destination.chainId,
+            status: 'executed',
+            executionId: `${plan.executionId}-leg`,
+            executionStatus: 'succeeded',
+            txHash: FAKE_TX_HASH,
+          };
+    return c.json({ plan: { ...plan, leg } } satisfies PlanResponse);
+  });
+
   app.post('/v1/plans/:id/cancel', (c) => {
     const plan = plans.get(c.req.param('id'));
     if (!plan) return c.json({ error: `There is no plan ${c.req.param('id')}.` }, 404);

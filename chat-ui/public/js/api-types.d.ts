@@ -315,6 +315,14 @@ export type PlanView = {
   refusal?: string;
   expiresAt: string;
   executionId?: string;
+  leg?: {
+    chainId: number;
+    status: 'waiting' | 'executed' | 'abandoned';
+    reason?: string;
+    executionId?: string;
+    executionStatus?: string;
+    txHash?: string;
+  };
 };
 
 /** GET /v1/plans/:id, POST /v1/plans/:id/cancel. */

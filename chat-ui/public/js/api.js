@@ -295,6 +295,12 @@ export const api = {
    */
   cancel: (planId) => requestJson(`${path.plan(planId)}/cancel`, { method: 'POST', body: {} }),
   /**
+   * A plan as it stands now (GET /v1/plans/:id): for a plan that continues on another chain, its leg there.
+   * @param {string} planId
+   * @returns {Promise<PlanResponse>}
+   */
+  plan: (planId) => requestJson(path.plan(planId)),
+  /**
    * The user's standing orders, newest first, each with its runs (GET /v1/orders).
    * @returns {Promise<OrderListResponse>}
    */

@@ -45,6 +45,13 @@ const PLAN_STATUS_LABELS = /** @type {Record<string, string>} */ ({
  * @returns {HTMLElement}
  */
 export function planCard(plan, hooks) {
+  // Where the leg on the other chain stands once the bridge has run (a plan that continues there).
+  const legStatus = h('p', {
+    class: 'leg-status small',
+    dataset: { testid: 'leg-status', status: plan.leg?.status ?? 'not-started' },
+    attrs: { 'aria-live': 'polite', hidden: !plan.leg },
+  });
+  if (plan.leg) renderLeg(legStatus, plan.leg, plan.preview?.destination?.chain);
   const blocked = Boolean(plan.refusal) || !plan.preview?.ok;
   const statusBadge = h('span', {
     class: `badge badge-plan-${plan.status}`,
@@ -79,7 +86,7 @@ export function planCard(plan, hooks) {
     if (plan.preview?.ledger?.flows?.length > 0) card.append(ledgerSection(plan.preview.ledger.flows));
     card.append(costsSection(plan));
     card.append(guardSection(plan.preview?.guard));
-    if (plan.preview?.destination) card.append(destinationSection(plan.preview.destination));
+    if (plan.preview?.destination) card.append(destinationSection(plan.preview.destination, legStatus));
   }
 
   if (plan.status !== 'proposed' || blocked) return card;
@@ -179,6 +186,10 @@ export function planCard(plan, hooks) {
       renderExecution(progress, execution);
       const settled = FINAL_STATUSES.has(execution.status) ? execution : await follow(execution, progress);
       if (settled) hooks.onSettled(settled);
+      if (settled?.status === 'succeeded' && plan.preview?.destination) {
+        const leg = await followLeg(plan.id, legStatus, plan.preview.destination.chain);
+        if (leg?.status === 'executed') hooks.onSettled(settled);
+      }
     } catch (error) {
       progress.hidden = true;
       progress.dataset.status = 'idle';
@@ -311,10 +322,11 @@ function stepsSection(plan) {
 
 /**
  * The leg of a plan that runs on another chain once its bridge is filled there: what arrives, by
- * when, and that leg's own simulated changes, fee and on-chain guard.
+ * when, and that leg's own simulated changes, fee and on-chain guard; once confirmed, where it stands.
  * @param {NonNullable<PlanView['preview']['destination']>} destination
+ * @param {HTMLElement} legStatus
  */
-function destinationSection(destination) {
+function destinationSection(destination, legStatus) {
   const arrives = destination.arrives.map((a) => `${formatAmount(a.amount)} ${a.symbol}`).join(' and ');
   const by = new Date(Math.min(...destination.arrives.map((a) => a.deadline)) * 1000).toLocaleString();
   const leg = /** @type {PlanView} */ (/** @type {unknown} */ ({ preview: destination.preview, valueUsd: 0 }));
@@ -334,6 +346,7 @@ function destinationSection(destination) {
     destination.preview.approvals.length > 0 ? approvalsSection(destination.preview.approvals) : null,
     costsSection(leg),
     guardSection(destination.preview.guard),
+    legStatus,
   );
 }
 
@@ -754,6 +767,55 @@ export function renderExecution(container, execution) {
   );
   // Keep the progress in view as it grows, unless the reader has scrolled elsewhere.
   if (stick || status === 'submitting') container.scrollIntoView({ block: 'nearest' });
+}
+
+/**
+ * Shows where a plan's leg on another chain stands.
+ * @param {HTMLElement} element
+ * @param {NonNullable<PlanView['leg']>} leg
+ * @param {string | undefined} chain
+ */
+function renderLeg(element, leg, chain) {
+  const there = chain ?? `chain ${leg.chainId}`;
+  element.hidden = false;
+  element.dataset.status = leg.status;
+  element.textContent =
+    leg.status === 'waiting'
+      ? `Waiting for the bridge to be filled on ${there}; the steps there run once it is.`
+      : leg.status === 'executed'
+        ? `Ran on ${there}: ${leg.executionStatus ?? 'sent'}${leg.txHash ? ` (${leg.txHash.slice(0, 10)}…)` : ''}.`
+        : `Dropped, nothing ran on ${there}: ${leg.reason ?? 'it will not run'}.`;
+}
+
+/**
+ * Follows a confirmed plan's leg on the other chain until it has run or been dropped (the server
+ * runs it once the bridge is filled): every 2 s, for up to about an hour (the fill deadline).
+ * @param {string} planId
+ * @param {HTMLElement} element
+ * @param {string} chain
+ * @returns {Promise<PlanView['leg'] | undefined>}
+ */
+async function followLeg(planId, element, chain) {
+  /** @type {PlanView['leg'] | undefined} */
+  let leg;
+  for (let attempt = 0; attempt < 1800 && element.isConnected; attempt++) {
+    try {
+      const answer = await api.plan(planId);
+      leg = answer?.plan?.leg;
+      if (leg) renderLeg(element, leg, chain);
+      if (
+        leg &&
+        leg.status !== 'waiting' &&
+        (leg.status !== 'executed' || FINAL_STATUSES.has(leg.executionStatus ?? ''))
+      ) {
+        return leg;
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === 'locked') return leg;
+    }
+    await new Promise((resolve) => window.setTimeout(resolve, 2000));
+  }
+  return leg;
 }
 
 /**
