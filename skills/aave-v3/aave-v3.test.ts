@@ -72,7 +72,9 @@ describe('aave-v3 skills on the devnet', () => {
     expect(repayPart.approvals).toEqual([{ token: dai.underlying, spender: pool, amount: part }]);
     expect((await run(repayPart)).get(dai.underlying)).toBe(-part);
     const debt = await balanceOf(dai.variableDebtToken, user.account);
-    expect(debt).toBeGreaterThanOrEqual(borrowed - part);
+    // Aave's ray math rounds the scaled debt down: repaid in the same second as the borrow (no interest
+    // yet), the debt token can read 1 wei under the exact 600.
+    expect(debt).toBeGreaterThanOrEqual(borrowed - part - 1n);
     expect(debt).toBeLessThan(borrowed - part + parseUnits('0.01', 18));
 
     const repayAll = await buildSkillCalls(aaveRepay, { token: 'DAI', amount: 'all' }, user.ctx);
