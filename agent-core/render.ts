@@ -58,7 +58,9 @@ export function renderReply(reply: AgentReply): string {
     }
   }
   if (plan.newRecipients.length > 0)
-    lines.push(`  new recipient(s), never paid before: ${plan.newRecipients.join(', ')}`);
+    lines.push(
+      `  new recipient(s), confirm explicitly (never paid from this account, or paid on another chain): ${plan.newRecipients.join(', ')}`,
+    );
   for (const token of plan.unlistedTokens)
     lines.push(`  unlisted token ${token.address} calling itself ${JSON.stringify(token.symbol)}: check the address`);
   return `${lines.join('\n')}\n`;

@@ -544,6 +544,32 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     expect(await erc20(l2, aTokenOn(l2, 'WETH'), account)).toBeGreaterThanOrEqual(parseEther('0.999'));
   });
 
+  // Review finding: a read on the other chain after a bridge ("…and check my USDC balance there")
+  // made an empty destination leg (a guarded bundle of nothing, run there for gas after the fill) and
+  // read the balance as if the bridged funds had arrived. Now the read is of that chain as it is, and
+  // there is no leg.
+  it('"…and check my USDC balance there" reads the other chain as it is, and makes no leg there', async () => {
+    const u = await newUser('hostile-read-there');
+    const before = await snapshot(u.account);
+    const reply = await run(u.name, 'bridge 100 USDC to devnet-l2 and check my USDC balance there', ['--yes']);
+    expect(
+      reply.plan?.steps.map((s) => [s.skillId, s.chainId]),
+      reply.text,
+    ).toEqual([['across/bridge', undefined]]);
+    expect(reply.plan?.preview.destination).toBeUndefined();
+    expect(reply.execution?.status, reply.text).toBe('succeeded');
+    // The balance there as it was, not with the 99.9 the bridge brings.
+    const readings = (reply as unknown as { readings: { values: Record<string, string> }[] }).readings;
+    expect(readings.map((r) => r.values.baseUnits)).toEqual([before.account.l2Usdc.toString()]);
+    expect(continuationsOf(u.name)).toEqual([]);
+    // Filled there; nothing else runs: no operation of the account on devnet-l2.
+    await expect
+      .poll(() => erc20(l2, tokenOn(l2, 'USDC'), u.account), { timeout: 20_000, interval: 100 })
+      .toBe(before.account.l2Usdc + usdc('99.9'));
+    await legs(u.name);
+    expect((await snapshot(u.account)).account.l2Eth).toBe(before.account.l2Eth);
+  });
+
   // Last: it stops the relayer and moves both chains' clocks.
   it('a bridge that expires unfilled and is refunded: the leg is dropped, never run, and the input comes back', async () => {
     const u = await newUser('hostile-expired');

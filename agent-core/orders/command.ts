@@ -684,7 +684,7 @@ async function run(argv: string[], context: CommandContext, deps: OrdersCommandD
   const { db } = openOrders(context, null);
   // Asked once, at the first agent key a live order needs: a pass with nothing to run asks nothing.
   // The same passphrase opens the users' own keys for the legs of their plans waiting on a bridge.
-  const keys = agentKeysFor(db, () => readPassphrase('open the agent keys of standing orders'));
+  const keys = agentKeysFor(db, () => readPassphrase('open the keys of standing orders and of legs after a bridge'));
   const execution = executionEnvironment(db, network);
   const env: RunnerEnvironment = {
     ...execution,

@@ -1,6 +1,7 @@
 import { createSkillContext } from '../../skills/sdk/context.ts';
 import type { SkillCall } from '../../skills/sdk/define-skill.ts';
 import { previewDestination, withDestination } from '../plan/destination-preview.ts';
+import { UnsupportedError } from '../plan/errors.ts';
 import { type PreviewedBundle, previewPlan } from '../plan/preview.ts';
 import { protocolContracts } from '../plan/protocol-contracts.ts';
 import { CLAIM_REWARDS_STEP } from '../plan/rewards.ts';
@@ -35,7 +36,14 @@ export async function simulate(
   if (!leg) return origin;
   const network = deps.env.otherNetworks?.find((other) => other.chain.chainId === leg.chain.chainId);
   if (!network) throw new Error(`The planner built steps on ${leg.chain.name}, which this session cannot reach.`);
-  const there = await previewDestination(deps.db, network, deps.catalog, request.owner, request.account, leg);
+  let there: Awaited<ReturnType<typeof previewDestination>>;
+  try {
+    there = await previewDestination(deps.db, network, deps.catalog, request.owner, request.account, leg);
+  } catch (error) {
+    // The leg cannot be previewed there at all: the plan is shown, and not offered, with the reason.
+    if (!(error instanceof UnsupportedError)) throw error;
+    return { ...origin, preview: { ...origin.preview, ok: false, problem: `On ${leg.chain.name}: ${error.message}` } };
+  }
   return {
     preview: withDestination(origin.preview, there.leg, draft.steps.length),
     calls: origin.calls,

@@ -50,6 +50,15 @@ describe('arrivalState', () => {
     );
     expect(await balanceOf(twice, usdc, account)).toBe(parseUnits('100', 6));
     expect(await balanceOf(twice, usdc, stranger)).toBe(0n);
+    // Two bridges of the same token in one plan: both arrive.
+    const both = clientWithState(
+      publicClient,
+      await arrivalState(publicClient, account, [
+        { token: usdc, amount: parseUnits('99.9', 6) },
+        { token: usdc, amount: parseUnits('49.95', 6) },
+      ]),
+    );
+    expect(await balanceOf(both, usdc, account)).toBe(parseUnits('149.85', 6));
   });
 
   it('carries into eth_simulateV1: the account’s own transfer of the arrival succeeds there, and fails without it', async () => {

@@ -35,11 +35,16 @@ export async function arrivalState(
   arrivals: readonly { token: Address; amount: bigint }[],
 ): Promise<RpcStateOverride> {
   const state: RpcStateOverride = {};
+  // Per token, all that arrives of it (two bridges of USDC in one plan credit both).
+  const totals = new Map<string, { token: Address; amount: bigint }>();
   for (const arrival of arrivals) {
+    const key = arrival.token.toLowerCase();
+    const total = totals.get(key);
+    totals.set(key, { token: arrival.token, amount: (total?.amount ?? 0n) + arrival.amount });
+  }
+  for (const arrival of totals.values()) {
     if (isAddressEqual(arrival.token, NATIVE_TOKEN)) {
-      const held = hexToBigInt(
-        (state[account]?.balance as Hex | undefined) ?? toHex(await client.getBalance({ address: account })),
-      );
+      const held = await client.getBalance({ address: account });
       state[account] = { ...state[account], balance: toHex(held + arrival.amount) };
       continue;
     }
@@ -75,23 +80,41 @@ async function balanceSlot(
     candidates.push(keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }], [account, slot])));
     candidates.push(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'address' }], [slot, account])));
   }
-  const answers = await Promise.all(
-    candidates.map((slot) =>
-      request({
-        method: 'eth_call',
-        params: [
-          { to: token, data: balanceOf },
-          'latest',
-          { [token]: { stateDiff: { [slot]: toHex(marked, { size: 32 }) } } },
-        ],
-      }).catch(() => undefined),
-    ),
-  );
-  const index = answers.findIndex(
-    (answer) => typeof answer === 'string' && answer !== '0x' && hexToBigInt(answer as Hex) === marked,
-  );
-  const slot = candidates[index];
-  return slot ? { slot, value: held } : undefined;
+  // A few at a time (a public node limits bursts), the low slots first (OpenZeppelin's 0, FiatToken's
+  // 9); a read the node failed is said as such, never taken for "no slot".
+  const BATCH = 8;
+  for (let start = 0; start < candidates.length; start += BATCH) {
+    const batch = candidates.slice(start, start + BATCH);
+    const answers = await Promise.all(
+      batch.map((slot) =>
+        request({
+          method: 'eth_call',
+          params: [
+            { to: token, data: balanceOf },
+            'latest',
+            { [token]: { stateDiff: { [slot]: toHex(marked, { size: 32 }) } } },
+          ],
+        }).then(
+          (answer) => ({ answer }),
+          (error: unknown) => ({ error }),
+        ),
+      ),
+    );
+    for (const [i, result] of answers.entries()) {
+      // A call the override makes revert (the slot was some other state, a proxy's, say): not this slot.
+      if ('error' in result && /revert/i.test(String((result.error as Error).message))) continue;
+      if ('error' in result) {
+        throw new UnsupportedError(
+          `The node did not answer while Sextant read where ${token} keeps balances (${(result.error as Error).message}), so what the plan does with it after the bridge cannot be previewed now. Try again.`,
+        );
+      }
+      const { answer } = result;
+      if (typeof answer === 'string' && answer !== '0x' && hexToBigInt(answer as Hex) === marked) {
+        return { slot: batch[i] as Hex, value: held };
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

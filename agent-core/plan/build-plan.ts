@@ -54,6 +54,12 @@ type Leg = {
   tally: BoundsTally;
   /** What the step before received, for "…and supply it". */
   previousReceives: { token: Address; amount: bigint }[];
+  /**
+   * Whether `previousReceives` is what a bridge brings (the first step of a destination leg): that is
+   * in the account before the leg's bundle starts, exactly, so the step takes it as built, never
+   * through the guard's forwarding of what arrived during the bundle.
+   */
+  fedByArrivals: boolean;
   prices: PriceBook;
 };
 
@@ -105,6 +111,17 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
 
   for (const [index, original] of intents.entries()) {
     const intent = { ...original };
+    // A read on the other chain ("…and check my USDC balance there") reads that chain as it is now:
+    // it is no step of a leg, and must not see the bridged funds as if they had arrived.
+    const elsewhere = READ_ONLY_ACTIONS.includes(intent.action) ? otherChainNamed(intent) : undefined;
+    if (elsewhere) {
+      const client = planner.clientOn?.(elsewhere);
+      if (!client) throw new UnsupportedError(`${elsewhere.name} cannot be reached from this session to read it.`);
+      delete intent.chain;
+      const there = newLeg(elsewhere, client);
+      readings.push(await readIntent(intent, index, plannerOn(there), contextOn(there)));
+      continue;
+    }
     const leg = await legOf(intent, index);
     // Chosen: the chain is the leg's from here on (skills read their chain from the context).
     delete intent.chain;
@@ -163,7 +180,8 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     steps: home.steps,
     readings,
     prices: home.prices,
-    ...(destination
+    // Only a leg with steps: an empty one would run a guarded bundle of nothing there, for gas.
+    ...(destination && destination.steps.length > 0
       ? {
           destination: {
             chain: destination.chain,
@@ -185,9 +203,17 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       calls: [],
       tally: new BoundsTally(),
       previousReceives: [],
+      fedByArrivals: false,
       // Prices of the chain as it is now, read once per plan whatever the number of steps.
       prices: priceBook(planner.catalog, createSkillContext({ chain: on, client, account, userTokens })),
     };
+  }
+
+  /** The other chain an intent names, if it names one the session can reach (not the home chain). */
+  function otherChainNamed(intent: Intent): Chain | undefined {
+    const named = intent.chain === undefined ? undefined : (CHAIN_ALIASES[intent.chain] ?? intent.chain);
+    if (named === undefined || named === chain.slug) return undefined;
+    return (planner.otherChains ?? []).find((c) => c.slug === named);
   }
 
   /** The planner as a step on `leg` sees it: that chain, read as the leg starts. */
@@ -249,6 +275,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     // "…and supply it there": what the bridge brings is what the first step there takes, at its least
     // (Across fills exactly the output amount it declares).
     leg.previousReceives = arrivals.map((arrival) => ({ token: arrival.token, amount: arrival.amount }));
+    leg.fedByArrivals = true;
     destination = { ...leg, arrivals, state };
     return destination;
   }
@@ -330,9 +357,9 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
       throw error;
     }
     // Built with the minimum; run with what actually arrives, when the amount can be found in the call.
-    // Not on a destination leg: what the bridge brings is there before its bundle starts, exactly.
+    // Not for what a bridge brings: it is there before the leg's bundle starts, exactly.
     const forward =
-      received && leg === home
+      received && !leg.fedByArrivals
         ? await forwardOf(build, received, async (amount) =>
             buildSkillCalls(
               skill,
@@ -363,6 +390,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
     if (health && !bounds.healthFactor) bounds.healthFactor = health;
     tally.add(bounds);
     leg.previousReceives = build.bounds.receives;
+    leg.fedByArrivals = false;
     leg.steps.push({
       intentIndex: index,
       skillId: skill.id,

@@ -5,10 +5,15 @@ import type { SkillCatalog } from '../../skills/registry/catalog.ts';
 import { createSkillContext } from '../../skills/sdk/context.ts';
 import { NATIVE_TOKEN, type SkillCall } from '../../skills/sdk/define-skill.ts';
 import { executionEnvironment } from '../../smart-accounts/environment.ts';
+import { accountKindForOwner, smartAccountAddress } from '../../smart-accounts/smart-account.ts';
 import type { ValueLedger } from '../policy/value-flow.ts';
+import { UnsupportedError } from './errors.ts';
 import { type DestinationPreview, type Preview, previewPlan } from './preview.ts';
 import { protocolContracts } from './protocol-contracts.ts';
 import type { DestinationLeg } from './types.ts';
+
+/** How many times today's fee for the leg the account must hold there (see previewDestination). */
+const GAS_HEADROOM = 3n;
 
 /**
  * The destination leg of a plan, previewed on its own chain as that chain will be once the bridged
@@ -25,7 +30,16 @@ export async function previewDestination(
   account: Address,
   leg: DestinationLeg,
 ): Promise<{ leg: DestinationPreview; calls: SkillCall[] }> {
-  const env = { ...executionEnvironment(db, network), publicClient: leg.client };
+  const real = executionEnvironment(db, network);
+  // The leg runs from the account the bridge pays there: the same address, or nothing is offered (a
+  // chain whose account factory differs would give the owner another account there).
+  const there = await smartAccountAddress(real.publicClient, leg.chain, owner, accountKindForOwner(db, owner));
+  if (!isAddressEqual(there, account)) {
+    throw new UnsupportedError(
+      `Your account on ${leg.chain.name} would be ${there}, not ${account}, where the bridge pays: the steps there cannot run from it. Bridge alone, then act on ${leg.chain.slug} from that account.`,
+    );
+  }
+  const env = { ...real, publicClient: leg.client };
   const ctx = createSkillContext({ chain: leg.chain, client: leg.client, account });
   const protocols = [...protocolContracts(catalog, leg.chain).values()].flat();
   const { preview, calls } = await previewPlan(env, owner, leg.steps, ctx, leg.prices, protocols, leg.arrivals);
@@ -36,10 +50,12 @@ export async function previewDestination(
     const spent = preview.changes
       .filter((change) => isAddressEqual(change.token, NATIVE_TOKEN) && change.baseUnits.startsWith('-'))
       .reduce((sum, change) => sum - BigInt(change.baseUnits), 0n);
-    const fee = parseEther(preview.gas.fee);
+    // Sent later (up to the fill deadline), an operation must be able to pay its gas limits, not the
+    // gas a simulation used, at the fees of then: three times the fee at today's price is asked for.
+    const fee = parseEther(preview.gas.fee) * GAS_HEADROOM;
     if (held - spent < fee) {
       preview.ok = false;
-      preview.problem = `Your account would have ${formatUnits(held - spent, 18)} ETH left on ${leg.chain.name} for gas once the bridged funds arrive and the steps there have spent theirs, less than the ${preview.gas.fee} ETH those steps cost in gas (no paymaster sponsors them there). Fund it there first (\`CHAIN=${leg.chain.slug} sextant faucet\` on the devnet), then ask again.`;
+      preview.problem = `Your account would have ${formatUnits(held - spent, 18)} ETH left on ${leg.chain.name} for gas once the bridged funds arrive and the steps there have spent theirs, less than the ${formatUnits(fee, 18)} ETH kept for those steps' gas (${GAS_HEADROOM} times their ${preview.gas.fee} ETH at today's fees, since they run later and must cover their gas limits; no paymaster sponsors them there). Fund it there first (\`CHAIN=${leg.chain.slug} sextant faucet\` on the devnet), then ask again.`;
     }
   }
   const arrives = [];

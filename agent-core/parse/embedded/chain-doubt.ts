@@ -27,7 +27,9 @@ const THERE =
 
 export function chainDoubt(text: string, intents: readonly Intent[]): string | undefined {
   if (intents.length === 0) return undefined;
-  const bridge = intents.find((intent) => intent.action === 'bridge' && intent.toChain);
+  // A step after a bridge: "bridge 100 USDC from here to devnet-l2" has none, and "here" is its origin.
+  const at = intents.findIndex((intent) => intent.action === 'bridge' && intent.toChain);
+  const bridge = at >= 0 && at < intents.length - 1 ? intents[at] : undefined;
   if (bridge && HERE.test(text)) {
     // "bridge 20 USDC to devnet-l2 and send 5 USDC to bob here": "here" would be read past, and the
     // step would follow the bridge to where the funds arrive.

@@ -563,8 +563,8 @@ function recipientWarning(recipients) {
         class: 'callout-text',
         text:
           recipients.length === 1
-            ? 'This plan pays an address this account has never paid. Check every character:'
-            : 'This plan pays addresses this account has never paid. Check every character:',
+            ? 'This plan pays an address this account has never paid (on this chain). Check every character:'
+            : 'This plan pays addresses this account has never paid (on this chain). Check every character:',
       }),
       h(
         'ul',
