@@ -228,10 +228,28 @@ function startStandingOrders(
   const keys = agentKeysFor(env.db, passphrase);
   const runnerEnv: RunnerEnvironment = { ...env, agentKey: keys.agentKey, ownerKey: keys.ownerKey };
   const changes = outcomeChanges();
+  /** Legs and key problems already written to the log: each is said once. */
+  const told = new Set<string>();
+  const startedAt = Date.now();
   const orders = startOrderRunner(runnerEnv, {
     intervalMs: seconds * 1000,
-    onPass: ({ orders: report }) => {
+    onPass: ({ orders: report, legs }) => {
       for (const { orderId, outcome } of changes(report)) stderr(`Standing order ${orderId}: ${outcome}\n`);
+      // A leg after a bridge, once it has run or been dropped; a user whose key did not open, once.
+      for (const { userId, legs: theirs, problem } of legs ?? []) {
+        if (problem && !told.has(`${userId}:${problem}`)) {
+          told.add(`${userId}:${problem}`);
+          stderr(`Legs after a bridge of ${userId} wait: ${problem}\n`);
+        }
+        for (const leg of theirs ?? []) {
+          // Settled since this server started, not the user's older legs.
+          if (leg.status === 'waiting' || told.has(leg.id) || Date.parse(leg.updatedAt) < startedAt) continue;
+          told.add(leg.id);
+          stderr(
+            `Leg after a bridge ${leg.id} of ${userId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId}` : ''}\n`,
+          );
+        }
+      }
     },
     onError: (error) =>
       stderr(`Standing orders' pass failed (the next one tries again): ${(error as Error).message}\n`),

@@ -37,6 +37,8 @@ export type BridgeContinuation = {
   reason: string | null;
   /** Tries certainly not sent so far (each its own execution). */
   attempts: number;
+  /** When it last changed (ISO time). */
+  updatedAt: string;
 };
 
 type Row = {
@@ -52,6 +54,7 @@ type Row = {
   execution_id: string | null;
   reason: string | null;
   attempts: number;
+  updated_at: string;
 };
 
 /** Writes a continuation for the bridge whose execution is `afterExecutionId` (inside its transaction). */
@@ -283,6 +286,7 @@ export function listContinuations(db: Db, userId: string): BridgeContinuation[] 
     executionId: row.execution_id,
     reason: row.reason,
     attempts: row.attempts,
+    updatedAt: row.updated_at,
   }));
 }
 

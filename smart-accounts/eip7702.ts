@@ -132,12 +132,17 @@ export async function signDelegation(
   chain: Chain,
   owner: LocalAccount,
   implementation: Address,
-  options: { selfSent: boolean },
+  /**
+   * `transactionNonce`: the nonce of the self-sent transaction that carries it, when the caller has
+   * read it already (one read for both: two reads could differ, and an authorization with the wrong
+   * nonce is skipped by the chain while the transaction still succeeds, delegating nothing).
+   */
+  options: { selfSent: boolean; transactionNonce?: number },
 ): Promise<SignedAuthorization> {
   if (!owner.signAuthorization) {
     throw new SmartAccountError('This owner key cannot sign an EIP-7702 authorization.');
   }
-  const nonce = await nextNonce(client, owner.address);
+  const nonce = options.transactionNonce ?? (await nextNonce(client, owner.address));
   return owner.signAuthorization({
     address: implementation,
     chainId: chain.chainId,
@@ -301,11 +306,12 @@ export async function applyDelegationChange(
   }
   let txHash: Hex | null = null;
   if (change.sendsAuthorization) {
+    const nonce = await nextNonce(env.publicClient, owner.address);
     const authorization = await signDelegation(env.publicClient, env.chain, owner, change.target ?? zeroAddress, {
       selfSent: true,
+      transactionNonce: nonce,
     });
     const fees = await env.publicClient.estimateFeesPerGas();
-    const nonce = await nextNonce(env.publicClient, owner.address);
     const gas = await env.publicClient.estimateGas({
       account: owner.address,
       to: owner.address,

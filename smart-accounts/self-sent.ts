@@ -95,13 +95,13 @@ export async function executeSelfSent(
       ...(request.credits ? { credits: request.credits } : {}),
     });
     const implementation = implementationAddress(env.chain, which);
+    const nonce = await nextNonce(client, address);
     const authorizationList: SignedAuthorization[] = (await isDelegatedTo(client, address, implementation, which))
       ? []
-      : [await signDelegation(client, env.chain, owner, implementation, { selfSent: true })];
+      : [await signDelegation(client, env.chain, owner, implementation, { selfSent: true, transactionNonce: nonce })];
     const data = await account.encodeCalls(
       request.calls.map((call) => ({ to: call.to, value: call.value ?? 0n, data: call.data ?? '0x' })),
     );
-    const nonce = await nextNonce(client, address);
     const fees = await client.estimateFeesPerGas();
     // Estimated as the delegated address (a state override), whether or not it is delegated yet;
     // the authorization's own intrinsic gas is added below.

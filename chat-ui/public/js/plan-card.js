@@ -781,7 +781,7 @@ function renderLeg(element, leg, chain) {
   element.dataset.status = leg.status;
   element.textContent =
     leg.status === 'waiting'
-      ? `Waiting for the bridge to be filled on ${there}; the steps there run in the server's next pass after it is.`
+      ? `Waiting for the bridge to be filled on ${there}. The steps there run in the server's next pass after it is (a server started with SEXTANT_PASSPHRASE), or with \`sextant bridges\`.`
       : leg.status === 'executed'
         ? `Ran on ${there}: ${leg.executionStatus ?? 'sent'}${leg.txHash ? ` (${leg.txHash.slice(0, 10)}…)` : ''}.`
         : `Dropped, nothing ran on ${there}: ${leg.reason ?? 'it will not run'}.`;
