@@ -253,4 +253,9 @@ describe('hostile: devnet chain words never move funds the user did not clearly 
   ]) {
     hostile(`6. "${text}" is asked about, not paid on the home chain`, nothingMoves(text));
   }
+  // 7. Found broken, fixed: funds moved. "there" (or "over there") with no chain named says nothing of
+  //    which chain; read past, bob was paid on the home chain. Now asked (chain-doubt.ts).
+  for (const text of ['send 10 USDC to bob there', 'send 10 USDC to bob over there']) {
+    hostile(`7. "${text}" is asked about, not paid on the home chain`, nothingMoves(text));
+  }
 });

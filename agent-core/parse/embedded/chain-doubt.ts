@@ -23,7 +23,7 @@ const HERE = /\b(?:here|this chain|(?:the\s+)?home chain|back home|at home)\b/iu
  * without a chain named in the message, nothing says which chain it is.
  */
 const THERE =
-  /(?<!\b(?:is|are|was|were|be|been|get|got|over|from|out|hi|hello|hey|hiya|thanks|thank you)[\s,]+)\bthere\b(?!\s*(?:is|are|was|were|'s|’s|be|been)\b)/iu;
+  /(?<!\b(?:is|are|was|were|be|been|get|got|out|hi|hello|hey|hiya|thanks|thank you)[\s,]+)\bthere\b(?!\s*(?:is|are|was|were|'s|’s|be|been)\b)/iu;
 
 export function chainDoubt(text: string, intents: readonly Intent[]): string | undefined {
   if (intents.length === 0) return undefined;

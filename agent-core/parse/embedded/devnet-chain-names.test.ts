@@ -139,6 +139,9 @@ describe('"here" and "there" as chains (chain-doubt.ts)', () => {
     'supply 50 USDC to aave there',
     'send 5 USDC to bob there',
     'swap 100 USDC for ETH and send it to bob there',
+    // A place all the same (hostile review): read past, these paid and supplied on the home chain.
+    'send 5 USDC to bob over there',
+    'supply 50 USDC to aave over there',
   ])('asks about %j and reads nothing to plan', (text) => {
     const result = read(text);
     expect(result.intents).toEqual([]);
