@@ -4,17 +4,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import {
-  type Address,
-  createWalletClient,
-  erc20Abi,
-  getAddress,
-  http,
-  maxUint256,
-  parseAbi,
-  parseEther,
-  parseUnits,
-} from 'viem';
+import { type Address, createWalletClient, erc20Abi, http, maxUint256, parseAbi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accessControl, accessToken } from '../../app/access.ts';
@@ -23,7 +13,6 @@ import { serverRuntime } from '../../app/runtime.ts';
 import { createApp, listen } from '../../app/server.ts';
 import { toViemChain } from '../../common/chains/viem-chain.ts';
 import { type Db, databasePath, openDatabase } from '../../common/database.ts';
-import { publicClientFor } from '../../common/network.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { loadSettings } from '../../common/settings.ts';
 import type { Devnet } from '../../devnet/devnet.ts';
@@ -34,12 +23,12 @@ import { sextantInProcess } from '../../devnet/testing/in-process.ts';
 import { startTwoChainDevnet } from '../../devnet/two-chains-on-free-ports.ts';
 import { TEST_TRUSTED_AUDITORS } from '../../skills/testing/endpoints.ts';
 import { standInForBuiltinSignature } from '../../skills/testing/stand-in-signature.ts';
-import { listContinuations, runContinuations, runWaitingLegs } from '../../smart-accounts/bridge-continuations.ts';
+import { runContinuations, runWaitingLegs } from '../../smart-accounts/bridge-continuations.ts';
 import { executionEnvironment } from '../../smart-accounts/environment.ts';
 import { getExecution, listExecutions } from '../../smart-accounts/executions.ts';
 import { unlockOwnerKey } from '../../smart-accounts/keystore.ts';
-import { devnetNetwork } from '../../smart-accounts/testing/environment.ts';
 import { getPlan } from '../plan/store.ts';
+import { twoChainCli } from './two-chain-cli.ts';
 
 /**
  * Hostile cases for plans that continue on another chain after an Across bridge, second pass: what
@@ -98,28 +87,20 @@ function serverEnv(): NodeJS.ProcessEnv {
     OLLAMA_HOST: 'http://127.0.0.1:1',
   };
 }
-const envOf = (user: string, chain?: string) => ({
-  DATA_DIR: dataDir,
-  SEXTANT_PASSPHRASE: PASSPHRASE,
-  SEXTANT_USER: user,
-  SKILL_AUDITORS: TEST_TRUSTED_AUDITORS.join(','),
-  ...(chain ? { CHAIN: chain } : {}),
-});
-const clientOf = (m: DevnetManifest) => publicClientFor(devnetNetwork(m));
-const tokenOn = (m: DevnetManifest, symbol: string) => m.tokens.find((t) => t.symbol === symbol)?.address as Address;
-const aTokenOn = (m: DevnetManifest, symbol: string) =>
-  m.aaveV3Reserves[symbol as keyof typeof m.aaveV3Reserves]?.aToken as Address;
-const erc20 = (m: DevnetManifest, token: Address, holder: Address) =>
-  clientOf(m).readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
-const usdc = (n: string) => parseUnits(n, 6);
-const newAddress = () => getAddress(privateKeyToAccount(generatePrivateKey()).address);
-
-async function newUser(name: string): Promise<{ name: string; account: Address }> {
-  expect((await sextantInProcess(['faucet'], envOf(name))).code).toBe(0);
-  expect((await sextantInProcess(['faucet'], envOf(name, 'devnet-l2'))).code).toBe(0);
-  const shown = await sextantInProcess(['account', '--json'], envOf(name));
-  return { name, account: JSON.parse(shown.stdout).account as Address };
-}
+const {
+  envOf,
+  clientOf,
+  tokenOn,
+  erc20,
+  usdc,
+  newAddress,
+  newUser,
+  run,
+  legs,
+  settledLegs,
+  continuationsOf,
+  snapshot,
+} = twoChainCli(dataDir, PASSPHRASE, () => ({ home, l2 }));
 
 type PlanJson = {
   id: string;
@@ -127,57 +108,6 @@ type PlanJson = {
   newRecipients: string[];
   steps: { skillId: string; chainId?: number }[];
 };
-type RunJson = { kind: string; text: string; plan?: PlanJson; execution: { id: string; status: string } | null };
-
-async function run(user: string, text: string, flags: string[] = []): Promise<RunJson> {
-  const result = await sextantInProcess(['run', text, '--json', '--llm', 'embedded', ...flags], envOf(user));
-  try {
-    return JSON.parse(result.stdout) as RunJson;
-  } catch {
-    throw new Error(`sextant run "${text}" printed no JSON: ${result.stdout}${result.stderr}`);
-  }
-}
-
-type LegJson = { status: string; executionStatus: string | null; reason: string | null; afterExecutionId: string };
-async function legs(user: string): Promise<LegJson[]> {
-  const result = await sextantInProcess(['bridges', '--json'], envOf(user));
-  return (JSON.parse(result.stdout) as { legs: LegJson[] }).legs;
-}
-async function settledLegs(user: string): Promise<LegJson[]> {
-  let last: LegJson[] = [];
-  await expect
-    .poll(
-      async () => {
-        last = await legs(user);
-        return last.some((leg) => leg.status === 'waiting');
-      },
-      { timeout: 20_000, interval: 250 },
-    )
-    .toBe(false);
-  return last;
-}
-
-function continuationsOf(user: string) {
-  const db = openDatabase(databasePath(dataDir));
-  try {
-    return listContinuations(db, user);
-  } finally {
-    db.close();
-  }
-}
-
-async function snapshot(account: Address, others: Address[] = []) {
-  const read = async (holder: Address) => ({
-    homeUsdc: await erc20(home, tokenOn(home, 'USDC'), holder),
-    homeEth: await clientOf(home).getBalance({ address: holder }),
-    l2Usdc: await erc20(l2, tokenOn(l2, 'USDC'), holder),
-    l2Weth: await erc20(l2, tokenOn(l2, 'WETH'), holder),
-    l2Eth: await clientOf(l2).getBalance({ address: holder }),
-    l2aUsdc: await erc20(l2, aTokenOn(l2, 'USDC'), holder),
-    homeaUsdc: await erc20(home, aTokenOn(home, 'USDC'), holder),
-  });
-  return { account: await read(account), others: await Promise.all(others.map(read)) };
-}
 /** The same, gas aside (a refused confirm may still have sent nothing; only chain state is compared). */
 const withoutGas = (s: Awaited<ReturnType<typeof snapshot>>) => ({
   account: { ...s.account, homeEth: 0n, l2Eth: 0n },
