@@ -17,6 +17,7 @@ import type { Settings } from '../common/settings.ts';
 import { devnetOptionsFrom, startDevnetWithProgress } from '../devnet/command.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { manifestToChain } from '../devnet/manifest.ts';
+import { legLine } from '../smart-accounts/bridge-continuations.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { createOwnerKey, ownerAddress } from '../smart-accounts/keystore.ts';
 import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
@@ -245,9 +246,7 @@ function startStandingOrders(
           // Settled since this server started, not the user's older legs.
           if (leg.status === 'waiting' || told.has(leg.id) || Date.parse(leg.updatedAt) < startedAt) continue;
           told.add(leg.id);
-          stderr(
-            `Leg after a bridge ${leg.id} of ${userId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId}` : ''}\n`,
-          );
+          stderr(`${legLine(userId, leg)}\n`);
         }
       }
     },

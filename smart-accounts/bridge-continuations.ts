@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Address, isAddressEqual, type LocalAccount } from 'viem';
 import type { Db } from '../common/database.ts';
-import { followBridgeDeposits } from './bridge-deposits.ts';
+import { type BridgeDeposit, followBridgeDeposits } from './bridge-deposits.ts';
 import { type ExecutionEnvironment, executionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
 import { type Call, type ExecutionRecord, getExecution } from './executions.ts';
@@ -94,10 +94,12 @@ export async function runContinuations(
   env: ExecutionEnvironment,
   userId: string,
   owner: LocalAccount,
+  /** The user's deposits as `followBridgeDeposits` just read them, when the caller has: not read again. */
+  followed?: readonly BridgeDeposit[],
 ): Promise<BridgeContinuation[]> {
   const waiting = listContinuations(env.db, userId).filter((c) => c.status === 'waiting');
   if (waiting.length > 0) {
-    const deposits = await followBridgeDeposits(env, userId);
+    const deposits = followed ?? (await followBridgeDeposits(env, userId));
     for (const continuation of waiting) {
       let bridge: ExecutionRecord;
       try {
@@ -221,6 +223,11 @@ export async function runContinuations(
     }
   }
   return listContinuations(env.db, userId);
+}
+
+/** A leg in one line, as the runner's pass prints it and the server logs it. */
+export function legLine(userId: string, leg: BridgeContinuation): string {
+  return `Leg after a bridge ${leg.id} of ${userId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId}` : ''}`;
 }
 
 /** Per user with legs waiting on a bridge: how those legs stand after a pass, or why they were not run. */

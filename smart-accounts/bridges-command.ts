@@ -24,12 +24,13 @@ deposit ("… and supply it there") runs here, once, when its deposit has been f
 the passphrase then), and is dropped with the reason when the bridge failed or expired.`,
   async show({ db, userId, network }) {
     const env = executionEnvironment(db, network);
+    // Read once from both chains: what is shown, and what decides which legs are due.
+    const deposits = await followBridgeDeposits(env, userId);
     let continuations = listContinuations(db, userId);
     if (continuations.some((c) => c.status === 'waiting')) {
       const owner = await unlockOwnerKey(db, userId, await readPassphrase('run the legs waiting on a bridge'));
-      continuations = await runContinuations(env, userId, owner);
+      continuations = await runContinuations(env, userId, owner, deposits);
     }
-    const deposits = await followBridgeDeposits(env, userId);
     const chains = [network.chain, ...(network.otherNetworks ?? []).map((other) => other.chain)];
     const views = deposits.map((deposit) => view(deposit, chains));
     const legs = continuations.map((c) => ({

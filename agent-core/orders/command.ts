@@ -10,6 +10,7 @@ import {
   UsageError,
 } from '../../common/command.ts';
 import { databasePath, openDatabase } from '../../common/database.ts';
+import { legLine } from '../../smart-accounts/bridge-continuations.ts';
 import { type ExecutionEnvironment, executionEnvironment } from '../../smart-accounts/environment.ts';
 import { WrongPassphraseError } from '../../smart-accounts/errors.ts';
 import { unlockOwnerKey } from '../../smart-accounts/keystore.ts';
@@ -658,9 +659,7 @@ export function renderPass(pass: OrderPass, chainName: string): string {
   for (const { userId, legs, problem } of pass.legs ?? []) {
     if (problem) lines.push(`Legs after a bridge of ${userId}: not run now (${problem})`);
     for (const leg of legs ?? []) {
-      lines.push(
-        `Leg after a bridge ${leg.id} of ${userId}: ${leg.status}${leg.reason ? ` (${leg.reason})` : ''}${leg.executionId ? `, execution ${leg.executionId}` : ''}`,
-      );
+      lines.push(legLine(userId, leg));
     }
   }
   return `${lines.join('\n')}\n`;

@@ -66,6 +66,11 @@ type Leg = {
 /** Chains named the way people name them, to the registry's slugs. */
 const CHAIN_ALIASES: Record<string, string> = { mainnet: 'ethereum', eth: 'ethereum', op: 'optimism', arb: 'arbitrum' };
 
+/** The registry slug of the chain an intent names ("mainnet" is "ethereum"), if it names one. */
+function chainSlugOf(intent: Intent): string | undefined {
+  return intent.chain === undefined ? undefined : (CHAIN_ALIASES[intent.chain] ?? intent.chain);
+}
+
 /**
  * Intents to one bundle, in order: each intent to the audited skill that serves its action (and
  * protocol, when the user named one), with symbols, recipients and amounts resolved against the
@@ -211,7 +216,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
 
   /** The other chain an intent names, if it names one the session can reach (not the home chain). */
   function otherChainNamed(intent: Intent): Chain | undefined {
-    const named = intent.chain === undefined ? undefined : (CHAIN_ALIASES[intent.chain] ?? intent.chain);
+    const named = chainSlugOf(intent);
     if (named === undefined || named === chain.slug) return undefined;
     return (planner.otherChains ?? []).find((c) => c.slug === named);
   }
@@ -228,7 +233,7 @@ async function draft(intents: Intent[], planner: PlannerContext): Promise<PlanDr
    * bridge is filled (smart-accounts/bridge-continuations.ts).
    */
   async function legOf(intent: Intent, index: number): Promise<Leg> {
-    const named = intent.chain === undefined ? undefined : (CHAIN_ALIASES[intent.chain] ?? intent.chain);
+    const named = chainSlugOf(intent);
     if (named === undefined || named === chain.slug) {
       if (destination && named === undefined) {
         throw new UnsupportedError(
