@@ -372,6 +372,7 @@ async function guardRun(
     functionName: 'allowance',
     args: [order.account, terms.pool],
   });
+  // biome-ignore lint/complexity/useMathMinMax: both are bigints, which Math.min does not take
   const amount = reading.repayable < allowed ? reading.repayable : allowed;
   if (amount === 0n)
     return `the health factor is ${round(reading.healthFactor)}, but there is no ${terms.asset.symbol} debt or balance to repay with`;
