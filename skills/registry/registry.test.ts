@@ -11,8 +11,8 @@ import { SEXTANT_AUDITOR } from '../project-keys.ts';
 import { skillManifest } from '../sdk/manifest.ts';
 import { executeBuilds, expectWithinBounds, fundedTestUser } from '../testing/devnet.ts';
 import { copyOfTipJar, freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from '../testing/registry.ts';
-import { recordAttestation } from './attestations.ts';
-import { loadSkillCatalog } from './catalog.ts';
+import { attestationsFor, recordAttestation } from './attestations.ts';
+import { loadSkillCatalog, openSkillRegistry } from './catalog.ts';
 import { assertImportsContained, codeHashOf, readPackageSource } from './package-source.ts';
 import { attestRelease, publishPackage } from './publish-package.ts';
 import { getRelease, publishRelease } from './releases.ts';
@@ -42,6 +42,26 @@ describe('the skill registry', () => {
       expect(getRelease(db, id)?.origin).toBe('builtin');
       expect(catalog.require(id).id).toBe(id);
     }
+  });
+
+  it('keeps each built-in attestation once across openings, and records one again that went missing', async () => {
+    const { db, packagesDir } = await freshRegistry();
+    const count = () => (db.prepare('SELECT COUNT(*) AS n FROM skill_attestations').get() as { n: number }).n;
+    const kept = count();
+    expect(kept).toBeGreaterThanOrEqual(7);
+    await openSkillRegistry(db);
+    expect(count()).toBe(kept);
+    // An opening skips what it already keeps; one removed is recovered from its signature again.
+    const [removed] = attestationsFor(db, 'erc20/transfer', '1.0.0');
+    expect(removed?.auditor).toBe(SEXTANT_AUDITOR);
+    db.prepare('DELETE FROM skill_attestations WHERE signature = ?').run(removed?.signature);
+    expect(attestationsFor(db, 'erc20/transfer', '1.0.0')).toEqual([]);
+    await openSkillRegistry(db);
+    expect(count()).toBe(kept);
+    expect(attestationsFor(db, 'erc20/transfer', '1.0.0').map((a) => [a.signature, a.auditor])).toEqual([
+      [removed?.signature, SEXTANT_AUDITOR],
+    ]);
+    expect((await loadSkillCatalog(db, { packagesDir })).get('erc20/transfer')?.status).toBe('audited');
   });
 
   it('hashes each built-in package over exactly the code it runs: no import reaches outside it but the SDK', () => {
