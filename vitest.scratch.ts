@@ -16,6 +16,9 @@ export function scratchForThisRun(root: string): void {
   const repoScratch = mkdtempSync(join(root, 'test-artifacts', 'run-'));
   process.env.TMPDIR = systemTmp;
   process.env.SEXTANT_TEST_RUN_DIR = repoScratch;
+  // The devnets this run starts deploy once per chain and start from that state afterwards
+  // (devnet/deployed-state-cache.ts); the states go with the run's scratch directory.
+  process.env.SEXTANT_DEVNET_STATE_CACHE = join(systemTmp, 'devnet-state');
   process.on('exit', () => {
     if (process.env.SEXTANT_KEEP_TEST_DATA) {
       console.log(`test data kept in ${systemTmp} and ${repoScratch}`);

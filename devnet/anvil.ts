@@ -47,6 +47,8 @@ export async function startAnvil(options: {
   portSetting?: string;
   binary?: string;
   env?: NodeJS.ProcessEnv;
+  /** A state file (anvil's JSON dump) to start from instead of an empty chain. */
+  loadState?: string;
 }): Promise<Anvil> {
   const binary = options.binary ?? anvilBinaryPath();
   await assertPortFree(options.host, options.port, 'anvil', options.portSetting ?? 'DEVNET_ANVIL_PORT');
@@ -57,6 +59,7 @@ export async function startAnvil(options: {
   // ~/.foundry/anvil/tmp, which grows by gigabytes over a day of tests and is left behind when anvil
   // is killed; nothing in Sextant reads state at an old block (reconcile reads old block headers only).
   args.push('--prune-history', String(ANVIL_STATES_KEPT));
+  if (options.loadState) args.push('--load-state', options.loadState);
   const child = await spawnSupervised('anvil', binary, args, options.env ? { env: options.env } : {});
   const rpcUrl = `http://${options.host}:${options.port}`;
   await waitUntilReady(child, async () => jsonRpc<string>(rpcUrl, 'eth_chainId', [], 500), {

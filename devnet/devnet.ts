@@ -16,6 +16,7 @@ import { deployEmissionsContracts } from './deploy-emissions.ts';
 import { deployErc4337 } from './deploy-erc4337.ts';
 import { deployTokens } from './deploy-tokens.ts';
 import { deployUniswapV3 } from './deploy-uniswap-v3.ts';
+import { deployedStateFile, saveDeployedState } from './deployed-state-cache.ts';
 import { createDeployer, type Deployer } from './deployer.ts';
 import { ChildProcessError, DevnetError } from './errors.ts';
 import { type DevnetManifest, type DevnetSlug, writeManifest } from './manifest.ts';
@@ -223,15 +224,20 @@ async function startChain(
   const progress = (message: string) => context.progress(context.label ? `[${plan.slug}] ${message}` : message);
   let anvil: Anvil | undefined;
   let rpcUrl = plan.rpcUrl;
+  // In a test run, the state an earlier devnet of this run deployed (devnet/deployed-state-cache.ts).
+  const stateFile = rpcUrl === undefined ? deployedStateFile(plan) : undefined;
   if (rpcUrl === undefined) {
-    progress(`anvil: starting on ${host}:${plan.anvilPort}`);
-    // Automine while deploying (147 transactions would otherwise wait a block each); the block
+    progress(
+      `anvil: starting on ${host}:${plan.anvilPort}${stateFile?.saved ? ' from the state this test run deployed' : ''}`,
+    );
+    // Automine while deploying (166 transactions would otherwise wait a block each); the block
     // time, if any, starts once the protocols are in place.
     anvil = await startAnvil({
       host,
       port: plan.anvilPort,
       chainId: plan.chainId,
       portSetting: plan.portSettings.anvil,
+      ...(stateFile?.saved ? { loadState: stateFile.path } : {}),
     });
     const started = anvil;
     context.children.push({ stop: () => started.process.stop(), process: started.process });
@@ -261,6 +267,7 @@ async function startChain(
     ...(plan.slug === 'devnet' ? {} : { saltPrefix: `sextant.${plan.slug}` }),
   });
   const deployed = await deployProtocols(deployer);
+  if (stateFile && !stateFile.saved) await saveDeployedState(rpcUrl, stateFile);
   if (anvil && (context.blockTimeSeconds ?? 0) > 0) {
     await jsonRpc(rpcUrl, 'evm_setIntervalMining', [context.blockTimeSeconds]);
   }
