@@ -14,15 +14,11 @@ export type Network = {
   otherNetworks?: readonly Network[];
 };
 
-/**
- * A viem public client for the network's RPC. Reads started together (an account's balances, prices
- * and positions: about 70 calls) go as JSON-RPC batches, one HTTP request each instead of one per call.
- * A batch holds at most 50 calls: some providers cap the size of a batch.
- */
+/** A viem public client for the network's RPC. */
 export function publicClientFor(network: Network): PublicClient {
   return createPublicClient({
     chain: toViemChain(network.chain.chainId, network.rpcUrl, network.chain.name),
-    transport: http(network.rpcUrl, { retryCount: 1, timeout: 20_000, batch: { batchSize: 50, wait: 0 } }),
+    transport: http(network.rpcUrl, { retryCount: 1, timeout: 20_000 }),
     pollingInterval: network.isDevnet ? 50 : 2000,
   });
 }
