@@ -15,6 +15,7 @@ import {
   type PublicClient,
   type TestClient,
   type TransactionReceipt,
+  type Transport,
   toHex,
   type WalletClient,
 } from 'viem';
@@ -73,8 +74,15 @@ export function createDeployer(options: {
    * factories, the bundle guard, the delegation framework, keep their one address everywhere).
    */
   saltPrefix?: string;
+  /**
+   * Look only: every request that would change the chain (a transaction, anvil's set-code, storage,
+   * balance and impersonation methods) is refused, so the deployment stops at its first step that is
+   * not already done (`sextant endpoint serve` finds a running devnet's contracts this way).
+   */
+  readOnly?: boolean;
 }): Deployer {
-  const transport = http(options.rpcUrl, { retryCount: 0, timeout: 30_000 });
+  const rpc = http(options.rpcUrl, { retryCount: 0, timeout: 30_000 });
+  const transport = options.readOnly ? refusingWrites(rpc) : rpc;
   const publicClient = createPublicClient({ chain: options.chain, transport, pollingInterval: 50 });
   const walletClient = createWalletClient({ chain: options.chain, transport, account: options.admin });
   const testClient = createTestClient({ chain: options.chain, transport, mode: 'anvil' });
@@ -179,6 +187,11 @@ export function createDeployer(options: {
     },
 
     async impersonating(address, action) {
+      // The admin stays unlocked for the whole deployment (adminUnlocked); stopping its
+      // impersonation afterwards would leave later admin sends refused.
+      if (address.toLowerCase() === options.admin.address.toLowerCase()) {
+        throw new DeploymentError('The admin sends as itself; impersonating is for other addresses.');
+      }
       await testClient.setBalance({ address, value: 10n ** 20n });
       await testClient.impersonateAccount({ address });
       try {
@@ -189,6 +202,24 @@ export function createDeployer(options: {
     },
   };
   return deployer;
+}
+
+/** Requests that change a chain: transactions, and anvil's (and hardhat's) state-setting methods. */
+const WRITING_METHODS = /^(eth_send|eth_sign|wallet_|personal_|anvil_|hardhat_|evm_)/;
+
+function refusingWrites(inner: Transport): Transport {
+  return (parameters) => {
+    const transport = inner(parameters);
+    return {
+      ...transport,
+      request: (async (args, requestOptions) => {
+        if (WRITING_METHODS.test(args.method)) {
+          throw new DeploymentError(`it is not set up (looking only: ${args.method} was not sent)`);
+        }
+        return transport.request(args, requestOptions);
+      }) as typeof transport.request,
+    };
+  };
 }
 
 /**

@@ -59,7 +59,8 @@ class ReadOnlyError extends SextantError {}
 /**
  * The devnet's contracts, found on the chain at `rpcUrl` by the devnet's own deployment steps run
  * read-only: each contract is looked up at its CREATE2 address and each set-up step checks the state
- * first; the first one that would have to send a transaction stops it (the admin here cannot sign).
+ * first; the first one that would have to change the chain stops it (the deployer only looks, and
+ * the admin here cannot sign either).
  */
 async function devnetAt(
   rpcUrl: string,
@@ -92,7 +93,9 @@ async function devnetAt(
     signTypedData: refuse,
   });
   try {
-    return await deployProtocols(createDeployer({ rpcUrl, chain: toViemChain(chainId, rpcUrl), admin: readOnlyAdmin }));
+    return await deployProtocols(
+      createDeployer({ rpcUrl, chain: toViemChain(chainId, rpcUrl), admin: readOnlyAdmin, readOnly: true }),
+    );
   } catch (error) {
     throw new UsageError(
       `The chain at RPC_URL ${rpcUrl} is not a running Sextant devnet: ${(error as Error).message}`,
