@@ -50,7 +50,7 @@ async function adminTransactionsAfter(rpcUrl: string, block: number): Promise<st
 }
 
 describe('the deployed state a test run keeps (SEXTANT_DEVNET_STATE_CACHE)', () => {
-  it('the first devnet deploys and saves; the next starts from it and sends nothing; a state with a contract missing gets it deployed again', async () => {
+  it('the first devnet deploys and saves; the next starts from it and sends nothing; a contract missing is deployed again; a state anvil cannot load is deployed afresh', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'sextant-state-cache-dir-'));
     process.env[DEVNET_STATE_CACHE_SETTING] = cache;
 
@@ -85,10 +85,25 @@ describe('the deployed state a test run keeps (SEXTANT_DEVNET_STATE_CACHE)', () 
     expect(third.lines.join('\n')).toContain('from the state this test run deployed');
     expect(await code(third.devnet.manifest.rpcUrl, guard)).toBe(guardCode);
     expect((await adminTransactionsAfter(third.devnet.manifest.rpcUrl, savedBlock)).length).toBeGreaterThan(0);
+
+    // A state file anvil cannot load: the devnet starts empty, deploys, and saves a whole state again.
+    writeFileSync(file, '{"not": "a state"');
+    const fourth = await devnet();
+    expect(fourth.lines.join('\n')).toContain('the saved state did not load');
+    expect(await code(fourth.devnet.manifest.rpcUrl, guard)).toBe(guardCode);
+    expect(Number(JSON.parse(readFileSync(file, 'utf8')).block.number)).toBe(savedBlock);
   });
 
-  it('unset (as for `npm start`), there is no state file to save or read', () => {
+  it('outside a test run (as for `npm start`), there is no state file to save or read, even if it is set', () => {
     delete process.env[DEVNET_STATE_CACHE_SETTING];
     expect(deployedStateFile({ slug: 'devnet', chainId: 31337 })).toBeUndefined();
+    const runDir = process.env.SEXTANT_TEST_RUN_DIR;
+    process.env[DEVNET_STATE_CACHE_SETTING] = mkdtempSync(join(tmpdir(), 'sextant-state-cache-dir-'));
+    delete process.env.SEXTANT_TEST_RUN_DIR;
+    try {
+      expect(deployedStateFile({ slug: 'devnet', chainId: 31337 })).toBeUndefined();
+    } finally {
+      process.env.SEXTANT_TEST_RUN_DIR = runDir;
+    }
   });
 });

@@ -25,7 +25,8 @@ export type DeployedStateFile = { path: string; saved: boolean };
 
 export function deployedStateFile(chain: { slug: string; chainId: number }): DeployedStateFile | undefined {
   const dir = process.env[DEVNET_STATE_CACHE_SETTING];
-  if (!dir) return undefined;
+  // Only inside a test run (vitest.scratch.ts sets both): a stray setting in someone's .env is ignored.
+  if (!dir || !process.env.SEXTANT_TEST_RUN_DIR) return undefined;
   const path = join(dir, `${chain.slug}-${chain.chainId}-${deploymentFingerprint()}.json`);
   let saved = false;
   try {
@@ -50,15 +51,13 @@ export async function saveDeployedState(rpcUrl: string, file: DeployedStateFile)
   renameSync(partial, file.path);
 }
 
-let fingerprint: string | undefined;
-
 /**
  * What the deployed state depends on: the devnet's deployment code, the contracts Sextant compiles,
  * and the installed packages' versions (the protocols' bytecode comes from them). A state saved
- * before any of these changed is not used.
+ * before any of these changed is not used. Read at every start (a few milliseconds), not once per
+ * process: in watch mode one process sees the files change.
  */
 function deploymentFingerprint(): string {
-  if (fingerprint) return fingerprint;
   const root = fileURLToPath(new URL('..', import.meta.url));
   const hash = createHash('sha256');
   const files = [
@@ -67,8 +66,7 @@ function deploymentFingerprint(): string {
     join(root, 'package-lock.json'),
   ].filter((file) => !file.endsWith('.test.ts'));
   for (const file of files.sort()) hash.update(file.slice(root.length)).update(readFileSync(file));
-  fingerprint = hash.digest('hex').slice(0, 16);
-  return fingerprint;
+  return hash.digest('hex').slice(0, 16);
 }
 
 function sourcesIn(dir: string, pattern: RegExp): string[] {

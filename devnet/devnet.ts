@@ -232,13 +232,23 @@ async function startChain(
     );
     // Automine while deploying (166 transactions would otherwise wait a block each); the block
     // time, if any, starts once the protocols are in place.
-    anvil = await startAnvil({
-      host,
-      port: plan.anvilPort,
-      chainId: plan.chainId,
-      portSetting: plan.portSettings.anvil,
-      ...(stateFile?.saved ? { loadState: stateFile.path } : {}),
-    });
+    const start = (loadState?: string) =>
+      startAnvil({
+        host,
+        port: plan.anvilPort,
+        chainId: plan.chainId,
+        portSetting: plan.portSettings.anvil,
+        ...(loadState ? { loadState } : {}),
+      });
+    try {
+      anvil = await start(stateFile?.saved ? stateFile.path : undefined);
+    } catch (error) {
+      if (!stateFile?.saved) throw error;
+      // A state anvil would not load: deploy afresh (and save over it).
+      progress(`anvil: the saved state did not load (${(error as Error).message}); starting empty`);
+      stateFile.saved = false;
+      anvil = await start();
+    }
     const started = anvil;
     context.children.push({ stop: () => started.process.stop(), process: started.process });
     rpcUrl = anvil.rpcUrl;
@@ -267,7 +277,12 @@ async function startChain(
     ...(plan.slug === 'devnet' ? {} : { saltPrefix: `sextant.${plan.slug}` }),
   });
   const deployed = await deployProtocols(deployer);
-  if (stateFile && !stateFile.saved) await saveDeployedState(rpcUrl, stateFile);
+  if (stateFile && !stateFile.saved) {
+    // Saving only spares later devnets of the run their deployment: this one runs either way.
+    await saveDeployedState(rpcUrl, stateFile).catch((error: Error) =>
+      progress(`the deployed state was not saved for later devnets (${error.message})`),
+    );
+  }
   if (anvil && (context.blockTimeSeconds ?? 0) > 0) {
     await jsonRpc(rpcUrl, 'evm_setIntervalMining', [context.blockTimeSeconds]);
   }
