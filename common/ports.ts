@@ -15,18 +15,28 @@ export async function assertPortFree(host: string, port: number, what: string, s
   });
 }
 
-/** A port the OS says is free now (for tests and for a second devnet beside the first). */
+/**
+ * Where free ports are looked for: below the ephemeral ranges (Linux 32768–60999, macOS and Windows
+ * 49152–65535), from which the OS picks the local port of every outgoing connection. A port found
+ * free up there could be taken by any HTTP request before the service meant for it binds it (a test
+ * run's devnet start failed that way); down here only another listener can take it.
+ */
+const PORT_RANGE = { first: 20_000, last: 32_767 };
+/** Ports this process has handed out: a devnet asks for six before it binds any of them. */
+const handedOut = new Set<number>();
+
+/** A port that is free now and was not handed out before in this process (for tests and for a second devnet beside the first). */
 export async function findFreePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not read the port the OS gave'));
-      });
-    });
+  const span = PORT_RANGE.last - PORT_RANGE.first + 1;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PORT_RANGE.first + Math.floor(Math.random() * span);
+    if (handedOut.has(port)) continue;
+    if ((await tryListen(host, port)) !== undefined) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new PortInUseError(`Found no free port on ${host} between ${PORT_RANGE.first} and ${PORT_RANGE.last}.`, {
+    hint: 'Stop devnets or tests left running, or set the ports yourself.',
   });
 }
 

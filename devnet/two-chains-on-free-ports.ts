@@ -1,4 +1,4 @@
-import { findFreePort } from '../common/ports.ts';
+import { findFreePort, PortInUseError } from '../common/ports.ts';
 import { type Devnet, type DevnetOptions, startDevnet } from './devnet.ts';
 
 /**
@@ -7,6 +7,20 @@ import { type Devnet, type DevnetOptions, startDevnet } from './devnet.ts';
  */
 export async function startTwoChainDevnet(
   options: Omit<DevnetOptions, 'anvilPort' | 'bundlerPort' | 'paymasterPort' | 'l2'> = {},
+): Promise<Devnet> {
+  // A port found free can still be taken by another process before its service binds it; the
+  // devnet then stops what it started, and another set of ports is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnFreePorts(options);
+    } catch (error) {
+      if (!(error instanceof PortInUseError) || attempt === 3) throw error;
+    }
+  }
+}
+
+async function startOnFreePorts(
+  options: Omit<DevnetOptions, 'anvilPort' | 'bundlerPort' | 'paymasterPort' | 'l2'>,
 ): Promise<Devnet> {
   return startDevnet({
     anvilPort: await findFreePort(),
