@@ -35,7 +35,13 @@ async function startDevnetProcess() {
       DEVNET_L2: '0',
     },
   );
-  await eventually(() => run.stderr().includes('Press Ctrl-C'), 60_000, `the devnet is ready\n${run.stderr()}`);
+  // The manifest goes to stdout before "Press Ctrl-C" goes to stderr, but the two pipes are read
+  // separately: stderr's line can arrive first (a clean-clone CI run parsed an empty stdout).
+  await eventually(
+    () => run.stderr().includes('Press Ctrl-C') && run.stdout().trimEnd().endsWith('}'),
+    60_000,
+    `the devnet is ready\n${run.stderr()}`,
+  );
   const manifest = JSON.parse(run.stdout()) as { rpcUrl: string; bundlerUrl: string };
   expect(manifest.rpcUrl).toBe(`http://127.0.0.1:${anvilPort}`);
   const pid = run.child.pid as number;
