@@ -92,7 +92,7 @@ export function createDeployer(options: {
   // The set-up's transactions go to anvil as eth_sendTransaction from the admin, unlocked (the
   // devnet's keys are public): anvil fills in the nonce and fees, so each is one request instead of
   // the five a locally signed one takes (nonce, chain id, block, priority fee, then the raw
-  // transaction), and nothing is signed in JavaScript. 147 of them at every devnet start.
+  // transaction), and nothing is signed in JavaScript. 166 of them at every devnet start.
   let unlocked: Promise<void> | undefined;
   const adminUnlocked = () => {
     unlocked ??= testClient.impersonateAccount({ address: options.admin.address });

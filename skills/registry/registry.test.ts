@@ -64,6 +64,29 @@ describe('the skill registry', () => {
     expect((await loadSkillCatalog(db, { packagesDir })).get('erc20/transfer')?.status).toBe('audited');
   });
 
+  it('hostile: a built-in signature posted over a failing verdict neither replaces the kept attestation nor survives a reopening', async () => {
+    const { db, packagesDir } = await freshRegistry();
+    const [kept] = attestationsFor(db, 'erc20/transfer', '1.0.0');
+    if (!kept) throw new Error('erc20/transfer has no built-in attestation');
+    // The same signature bytes over other fields recover to some other address; the kept row stands.
+    const posted = await recordAttestation(db, {
+      skillId: kept.skillId,
+      version: kept.version,
+      codeHash: kept.codeHash,
+      verdict: 'fail',
+      reportUri: 'https://attacker.example/report',
+      signature: kept.signature,
+    });
+    expect(posted.auditor).not.toBe(SEXTANT_AUDITOR);
+    await openSkillRegistry(db);
+    expect(attestationsFor(db, 'erc20/transfer', '1.0.0').map((a) => [a.verdict, a.auditor])).toEqual([
+      ['pass', SEXTANT_AUDITOR],
+    ]);
+    const catalog = await loadSkillCatalog(db, { packagesDir });
+    expect(catalog.get('erc20/transfer')?.status).toBe('audited');
+    expect(catalog.get('erc20/transfer')?.auditors).toEqual([SEXTANT_AUDITOR]);
+  });
+
   it('hashes each built-in package over exactly the code it runs: no import reaches outside it but the SDK', () => {
     for (const pkg of BUILTIN_PACKAGES) {
       expect(() => assertImportsContained(pkg.dir, readPackageSource(pkg.dir)), pkg.folder).not.toThrow();
