@@ -2,6 +2,7 @@ import { findKnownNetwork } from '../common/chains/registry.ts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { DETERMINISTIC_DEPLOYER } from '../common/contracts/deterministic-deployer.ts';
 import { jsonRpc, redactUrl } from '../common/json-rpc.ts';
+import { assertPortFree, PortInUseError } from '../common/ports.ts';
 import { devnetAccount, devnetPrivateKey } from './accounts.ts';
 import { type AcrossRefunds, startAcrossRefunds } from './across-refunds.ts';
 import { type Relayer, startAcrossRelayer } from './across-relayer.ts';
@@ -127,6 +128,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       },
     });
   }
+  await assertPortsFree(host, plans);
   const starting = plans.map((plan) =>
     startChain(plan, { host, blockTimeSeconds: options.blockTimeSeconds, children, progress, label: plans.length > 1 }),
   );
@@ -206,6 +208,33 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
 }
 
 type StartedChain = DevnetChain & { deployment: Deployer['stats'] };
+
+/**
+ * Every port this start will listen on, looked at before anything starts: a port that is taken (or
+ * named twice) fails the start at once with what to set, instead of after the other chain has
+ * started and deployed, and left to stop. Each service still checks its own port as it starts, for
+ * one taken in between.
+ */
+async function assertPortsFree(host: string, plans: readonly ChainPlan[]): Promise<void> {
+  const wanted: { port: number; what: string; setting: string }[] = [];
+  for (const plan of plans) {
+    const { anvil, bundler, paymaster } = plan.portSettings;
+    if (plan.rpcUrl === undefined) wanted.push({ port: plan.anvilPort, what: 'anvil', setting: anvil });
+    if (plan.bundlerUrl === undefined) {
+      wanted.push({ port: plan.bundlerPort, what: 'the Alto bundler', setting: bundler });
+      wanted.push({ port: plan.paymasterPort, what: 'the mock paymaster', setting: paymaster });
+    }
+  }
+  for (const [i, { port, what, setting }] of wanted.entries()) {
+    const earlier = wanted.slice(0, i).find((other) => other.port === port);
+    if (earlier && port !== 0) {
+      throw new PortInUseError(`${earlier.setting} and ${setting} are both ${port}: one port cannot serve both.`, {
+        hint: `Set ${setting} to another free port.`,
+      });
+    }
+    await assertPortFree(host, port, what, setting);
+  }
+}
 
 /** One chain of the devnet: its anvil (or the chain it joins), the protocols, its Alto and paymaster. */
 async function startChain(
