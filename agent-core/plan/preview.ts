@@ -3,7 +3,6 @@ import {
   BaseError,
   decodeErrorResult,
   ExecutionRevertedError,
-  erc20Abi,
   formatUnits,
   type Hex,
   isAddressEqual,
@@ -19,6 +18,7 @@ import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { describeRevert, explainRevert } from '../../smart-accounts/revert-reason.ts';
 import { type Simulation, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
+import { exposedHoldings } from './exposed-holdings.ts';
 import { guardBundle } from './guard.ts';
 import { positionTokenOf } from './position-tokens.ts';
 import type { PriceBook } from './prices.ts';
@@ -506,33 +506,4 @@ async function withReserveIndexes(
       return index ? { ...change, index } : change;
     }),
   );
-}
-
-/**
- * Tokens the account holds that a contract the bundle calls is already allowed to spend (a standing
- * allowance from before): a hostile one could take them on chain though the simulation showed nothing,
- * so the guard reads them too.
- */
-async function exposedHoldings(
-  client: SkillContext['client'],
-  account: Address,
-  holdings: readonly { token: Address }[],
-  calls: readonly SkillCall[],
-): Promise<Address[]> {
-  const targets = calls
-    .map((call) => call.to)
-    .filter((to, i, all) => all.findIndex((t) => isAddressEqual(t, to)) === i);
-  const exposed = await Promise.all(
-    holdings.map(async ({ token }) => {
-      const allowances = await Promise.all(
-        targets.map((spender) =>
-          client
-            .readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [account, spender] })
-            .catch(() => 0n),
-        ),
-      );
-      return allowances.some((allowed) => allowed > 0n) ? token : undefined;
-    }),
-  );
-  return exposed.filter((token): token is Address => token !== undefined);
 }
