@@ -5,11 +5,9 @@ import { exposedHoldings } from './exposed-holdings.ts';
 const account = '0x00000000000000000000000000000000000000aa' as Address;
 const desk = '0x00000000000000000000000000000000000000d1' as Address;
 const pool = '0x00000000000000000000000000000000000000d2' as Address;
-const [usdc, dai, weth] = [
-  '0x0000000000000000000000000000000000000001',
-  '0x0000000000000000000000000000000000000002',
-  '0x0000000000000000000000000000000000000003',
-] as Address[];
+const usdc = '0x0000000000000000000000000000000000000001' as Address;
+const dai = '0x0000000000000000000000000000000000000002' as Address;
+const weth = '0x0000000000000000000000000000000000000003' as Address;
 
 /** A chain whose allowance(owner, spender) answers are `allowances[token][spender]` (0 when unset), or fail when an Error. */
 function chainWith(allowances: Record<Address, Record<Address, bigint | Error>>) {
