@@ -28,7 +28,9 @@ export function runSextant(
   child.stderr?.on('data', (chunk) => {
     err += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': a child's last output can still be in its pipes when it exits, and tests
+  // read stdout and stderr as soon as this resolves.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
