@@ -31,9 +31,9 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = PORT_RANGE.first + Math.floor(Math.random() * span);
     if (handedOut.has(port)) continue;
-    if ((await tryListen(host, port)) !== undefined) continue;
+    // Reserved before the check, so that calls running at the same time never get the same port.
     handedOut.add(port);
-    return port;
+    if ((await tryListen(host, port)) === undefined) return port;
   }
   throw new PortInUseError(`Found no free port on ${host} between ${PORT_RANGE.first} and ${PORT_RANGE.last}.`, {
     hint: 'Stop devnets or tests left running, or set the ports yourself.',

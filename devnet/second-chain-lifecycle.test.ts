@@ -16,9 +16,13 @@ const PORT_SETTINGS = [
 ] as const;
 type PortSetting = (typeof PORT_SETTINGS)[number];
 
+/** Something else listening on `port`; rejects (rather than throwing later) if the port is already taken. */
 const listenOn = async (port: number): Promise<Server> => {
   const blocker = createServer();
-  await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    blocker.once('error', reject);
+    blocker.listen(port, '127.0.0.1', resolve);
+  });
   return blocker;
 };
 
@@ -53,6 +57,7 @@ async function failingDevnet(taken: PortSetting, when: 'before' | 'while startin
     }, 20);
     const code = await run.exited;
     clearInterval(watch);
+    // Had Alto bound the port first, this rejects and says so (the race is ~20 ms against a deployment).
     blocker = blocker ?? (await taking);
     return { code, stderr: run.stderr(), port, seen, took: taking !== undefined };
   } finally {

@@ -42,8 +42,9 @@ export type GuardInput = {
   simulation: Pick<Simulation, 'assetChanges' | 'approvals' | 'holdings'>;
   /**
    * Tokens the account holds that the plan does not touch but a contract it calls could take anyway:
-   * one the account already allows to spend them. Untouched tokens no call may spend are not read (a
-   * read costs gas, and no call of the bundle can move them).
+   * one the account already allows to spend them, or whose allowance could not be read (see
+   * exposed-holdings.ts). Untouched tokens no call may spend are not read (a read costs gas, and no
+   * call of the bundle can move them).
    */
   exposed: readonly Address[];
   /** The preview's changes, with what each token is (a wallet token, a supply, a debt). */
