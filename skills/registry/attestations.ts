@@ -52,9 +52,11 @@ export async function recordAttestation(
     throw new SkillRegistryError('The attestation signature is not a valid signature.', { cause: error });
   }
   const recordedAt = new Date().toISOString();
+  // The same bytes and the same signer mean the same signed fields: recorded once. The same bytes
+  // over other fields recover to another signer, and are that signer's row, never in place of this one.
   db.prepare(
     `INSERT INTO skill_attestations (signature, skill_id, version, code_hash, verdict, report_uri, auditor, recorded_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (signature) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (signature, auditor) DO NOTHING`,
   ).run(
     signature,
     attestation.skillId,

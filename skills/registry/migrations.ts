@@ -1,7 +1,7 @@
 import { type Db, migrate } from '../../common/database.ts';
 
 /** The skill registry's tables. Append new migrations; never edit a released one. */
-const MIGRATIONS = [
+export const SKILL_REGISTRY_MIGRATIONS = [
   `CREATE TABLE skill_releases (
     skill_id TEXT NOT NULL,
     version TEXT NOT NULL,
@@ -49,8 +49,29 @@ const MIGRATIONS = [
     suspect_at TEXT,
     suspect_reason TEXT
   );`,
+  // An attestation is one auditor's signature: keyed by the signature bytes alone, the same bytes
+  // posted first over other fields (they recover to another address) kept the auditor's own
+  // attestation out, a failing verdict included. Now each (signature, auditor) is a row of its own.
+  `CREATE TABLE skill_attestations_by_auditor (
+    signature TEXT NOT NULL,
+    skill_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail')),
+    report_uri TEXT NOT NULL,
+    -- Recovered from the signature, never taken from the request.
+    auditor TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (signature, auditor),
+    FOREIGN KEY (skill_id, version) REFERENCES skill_releases (skill_id, version)
+  );
+  INSERT INTO skill_attestations_by_auditor
+    SELECT signature, skill_id, version, code_hash, verdict, report_uri, auditor, recorded_at FROM skill_attestations;
+  DROP TABLE skill_attestations;
+  ALTER TABLE skill_attestations_by_auditor RENAME TO skill_attestations;
+  CREATE INDEX skill_attestations_release ON skill_attestations (skill_id, version);`,
 ];
 
 export function migrateSkillRegistry(db: Db): void {
-  migrate(db, 'skills', MIGRATIONS);
+  migrate(db, 'skills', SKILL_REGISTRY_MIGRATIONS);
 }

@@ -64,7 +64,7 @@ describe('the skill registry', () => {
     expect((await loadSkillCatalog(db, { packagesDir })).get('erc20/transfer')?.status).toBe('audited');
   });
 
-  it('hostile: a built-in signature posted over a failing verdict neither replaces the kept attestation nor survives a reopening', async () => {
+  it('hostile: a built-in signature posted over a failing verdict neither replaces the kept attestation nor counts, before or after a reopening', async () => {
     const { db, packagesDir } = await freshRegistry();
     const [kept] = attestationsFor(db, 'erc20/transfer', '1.0.0');
     if (!kept) throw new Error('erc20/transfer has no built-in attestation');
@@ -79,12 +79,48 @@ describe('the skill registry', () => {
     });
     expect(posted.auditor).not.toBe(SEXTANT_AUDITOR);
     await openSkillRegistry(db);
+    // Kept as what it is, a failing verdict by some other key, beside the auditor's own.
     expect(attestationsFor(db, 'erc20/transfer', '1.0.0').map((a) => [a.verdict, a.auditor])).toEqual([
       ['pass', SEXTANT_AUDITOR],
+      ['fail', posted.auditor],
     ]);
     const catalog = await loadSkillCatalog(db, { packagesDir });
     expect(catalog.get('erc20/transfer')?.status).toBe('audited');
     expect(catalog.get('erc20/transfer')?.auditors).toEqual([SEXTANT_AUDITOR]);
+  });
+
+  it("hostile: a trusted auditor's failing verdict is not kept out by its own signature posted first over other fields", async () => {
+    const { db, packagesDir } = await freshRegistry();
+    const passing = privateKeyToAccount(generatePrivateKey());
+    const failing = privateKeyToAccount(generatePrivateKey());
+    await publishPackage(db, TIP_JAR_DIR, TEST_AUTHOR, packagesDir);
+    const options = { packagesDir, trustedAuditors: [passing.address, failing.address] };
+    await attestRelease(db, passing, { id: 'tip-jar/wrap', verdict: 'pass', reportUri: 'https://audits.example/ok' });
+    expect((await loadSkillCatalog(db, options)).get('tip-jar/wrap')?.status).toBe('audited');
+
+    const release = getRelease(db, 'tip-jar/wrap');
+    if (!release) throw new Error('tip-jar/wrap was not published');
+    const verdict = {
+      skillId: release.id,
+      version: release.version,
+      codeHash: release.codeHash,
+      verdict: 'fail' as const,
+      reportUri: 'https://audits.example/drains-the-account',
+    };
+    const signature = await signAttestation(failing, verdict);
+    // Whoever sees the signature first posts its bytes over a passing verdict: some other key's row.
+    const front = await recordAttestation(db, {
+      ...verdict,
+      verdict: 'pass',
+      reportUri: 'https://x.example',
+      signature,
+    });
+    expect(front.auditor).not.toBe(failing.address);
+    // The auditor's own failing verdict is recorded all the same, and it counts.
+    await recordAttestation(db, { ...verdict, signature });
+    const catalog = await loadSkillCatalog(db, options);
+    expect(catalog.get('tip-jar/wrap')?.status).toBe('failed-audit');
+    expect(() => catalog.require('tip-jar/wrap')).toThrow(expect.objectContaining({ reason: 'failed-audit' }));
   });
 
   it('hashes each built-in package over exactly the code it runs: no import reaches outside it but the SDK', () => {
