@@ -1,4 +1,4 @@
-import { type Address, type Hex, isHex } from 'viem';
+import { type Address, type Hex, hexToBigInt, isHex, numberToHex, parseSignature, serializeSignature } from 'viem';
 import { z } from 'zod';
 import type { Db } from '../../common/database.ts';
 import { SkillRegistryError } from './errors.ts';
@@ -46,28 +46,52 @@ export async function recordAttestation(
     );
   }
   let auditor: Address;
+  let canonical: Hex;
   try {
-    auditor = await attestationSigner(attestation, signature);
+    canonical = canonicalSignature(signature);
+    auditor = await attestationSigner(attestation, canonical);
   } catch (error) {
     throw new SkillRegistryError('The attestation signature is not a valid signature.', { cause: error });
   }
-  const recordedAt = new Date().toISOString();
-  // The same bytes and the same signer mean the same signed fields: recorded once. The same bytes
-  // over other fields recover to another signer, and are that signer's row, never in place of this one.
+  // The same signature and the same signer mean the same signed fields: recorded once, under its one
+  // canonical form. The same bytes over other fields recover to another signer, and are that signer's
+  // row, never in place of this one.
   db.prepare(
     `INSERT INTO skill_attestations (signature, skill_id, version, code_hash, verdict, report_uri, auditor, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (signature, auditor) DO NOTHING`,
   ).run(
-    signature,
+    canonical,
     attestation.skillId,
     attestation.version,
     attestation.codeHash,
     attestation.verdict,
     attestation.reportUri,
     auditor,
-    recordedAt,
+    new Date().toISOString(),
   );
-  return { ...attestation, auditor, signature, recordedAt };
+  const kept = db
+    .prepare('SELECT * FROM skill_attestations WHERE signature = ? AND auditor = ?')
+    .get(canonical, auditor) as AttestationRow;
+  return recordOf(kept);
+}
+
+/** secp256k1's group order: an s above half of it has a twin (n - s, the other parity) that verifies too. */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/**
+ * One signature has several encodings that recover the same signer (upper- or lower-case hex, v as
+ * 27/28 or 0/1, s or its high twin). Kept as one form (lower case, low s, v 27/28), an auditor's
+ * attestation is one row however it was posted.
+ */
+export function canonicalSignature(signature: Hex): Hex {
+  const { r, s, yParity } = parseSignature(signature);
+  const value = hexToBigInt(s);
+  const high = value > SECP256K1_N / 2n;
+  return serializeSignature({
+    r,
+    s: high ? numberToHex(SECP256K1_N - value, { size: 32 }) : s,
+    yParity: high ? 1 - (yParity ?? 0) : (yParity ?? 0),
+  }).toLowerCase() as Hex;
 }
 
 type AttestationRow = {
@@ -85,7 +109,11 @@ export function attestationsFor(db: Db, skillId: string, version: string): Attes
   const rows = db
     .prepare('SELECT * FROM skill_attestations WHERE skill_id = ? AND version = ? ORDER BY recorded_at')
     .all(skillId, version) as AttestationRow[];
-  return rows.map((row) => ({
+  return rows.map(recordOf);
+}
+
+function recordOf(row: AttestationRow): AttestationRecord {
+  return {
     skillId: row.skill_id,
     version: row.version,
     codeHash: row.code_hash,
@@ -94,5 +122,5 @@ export function attestationsFor(db: Db, skillId: string, version: string): Attes
     auditor: row.auditor,
     signature: row.signature,
     recordedAt: row.recorded_at,
-  }));
+  };
 }

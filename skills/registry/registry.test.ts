@@ -1,5 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Hex, hexToBigInt, numberToHex, parseSignature, serializeSignature } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { manifestToChain } from '../../devnet/manifest.ts';
@@ -86,6 +87,27 @@ describe('the skill registry', () => {
     ]);
     const catalog = await loadSkillCatalog(db, { packagesDir });
     expect(catalog.get('erc20/transfer')?.status).toBe('audited');
+    expect(catalog.get('erc20/transfer')?.auditors).toEqual([SEXTANT_AUDITOR]);
+  });
+
+  it('hostile: one attestation posted in other encodings of its signature (case, v as 0/1, high s) is kept once, its auditor counted once', async () => {
+    const { db, packagesDir } = await freshRegistry();
+    const [kept] = attestationsFor(db, 'erc20/transfer', '1.0.0');
+    if (!kept) throw new Error('erc20/transfer has no built-in attestation');
+    const { r, s, yParity } = parseSignature(kept.signature);
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const highS = numberToHex(n - hexToBigInt(s), { size: 32 });
+    const encodings: Hex[] = [
+      kept.signature.toUpperCase().replace('0X', '0x') as Hex,
+      `${r}${s.slice(2)}${yParity ? '01' : '00'}` as Hex,
+      serializeSignature({ r, s: highS, yParity: 1 - (yParity ?? 0) }),
+    ];
+    for (const signature of encodings) {
+      const posted = await recordAttestation(db, { ...kept, signature });
+      expect(posted).toEqual(kept);
+    }
+    expect(attestationsFor(db, 'erc20/transfer', '1.0.0')).toEqual([kept]);
+    const catalog = await loadSkillCatalog(db, { packagesDir });
     expect(catalog.get('erc20/transfer')?.auditors).toEqual([SEXTANT_AUDITOR]);
   });
 

@@ -56,7 +56,7 @@ export function judgeTrust(input: {
   if (failing.length > 0) {
     return {
       status: 'failed-audit',
-      detail: `${name} failed its audit by ${failing.map((a) => a.auditor).join(', ')} (${failing[0]?.reportUri}).`,
+      detail: `${name} failed its audit by ${[...new Set(failing.map((a) => a.auditor))].join(', ')} (${failing[0]?.reportUri}).`,
       auditors: [],
     };
   }
@@ -69,10 +69,12 @@ export function judgeTrust(input: {
       auditors: [],
     };
   }
+  // Each auditor once, however many of its attestations the registry keeps.
+  const auditors = [...new Set(passing.map((a) => a.auditor))];
   return {
     status: 'audited',
-    detail: `${name} is attested by ${passing.map((a) => a.auditor).join(', ')}.`,
-    auditors: passing.map((a) => a.auditor),
+    detail: `${name} is attested by ${auditors.join(', ')}.`,
+    auditors,
   };
 }
 
