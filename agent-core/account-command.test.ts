@@ -52,8 +52,9 @@ function importAtTerminal(dataDir: string, userId: string, answers: string[], ex
     const prompts = (shown.match(/\(not shown\): |\(to [^)]*\): /g) ?? []).length;
     if (prompts > answered && answered < answers.length) child.stdin.write(`${answers[answered++]}\r`);
   });
+  // 'close', not 'exit': the last output can still be in the pipe when the process exits.
   return new Promise<{ code: number | null; shown: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, shown })),
+    child.once('close', (code) => resolve({ code, shown })),
   );
 }
 

@@ -53,7 +53,8 @@ async function shell(commands: string[], cwd: string, env: NodeJS.ProcessEnv) {
   child.stdout.on('data', (chunk) => {
     out += chunk;
   });
-  await new Promise((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': the last step's output can still be in the pipe when bash exits.
+  await new Promise((resolve) => child.once('close', resolve));
   const steps: { command: string; exit: number; output: string }[] = [];
   let rest = out;
   for (const [i, command] of commands.entries()) {
