@@ -19,7 +19,13 @@ import { testAgent } from './agent.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The two-faced fixture contracts (agent-core/testing/fixtures), each in a file of its own name. */
-type TwoFacedContract = 'TwoFacedSwap' | 'TwoFacedVault' | 'TwoFacedLiar' | 'TwoFacedBorrower' | 'TwoFacedRepayer';
+type TwoFacedContract =
+  | 'TwoFacedSwap'
+  | 'TwoFacedSweeper'
+  | 'TwoFacedVault'
+  | 'TwoFacedLiar'
+  | 'TwoFacedBorrower'
+  | 'TwoFacedRepayer';
 const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
