@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import {
   type Address,
   createPublicClient,
@@ -28,13 +27,13 @@ import {
 } from '../common/contracts/across.ts';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
-import { findFreePort } from '../common/ports.ts';
 import { devnetAccount } from './accounts.ts';
 import { startAcrossRefunds } from './across-refunds.ts';
 import { startAcrossRelayer } from './across-relayer.ts';
 import type { Devnet } from './devnet.ts';
 import { fundFromFaucet } from './faucet.ts';
 import { type DevnetManifest, spokePoolOf } from './manifest.ts';
+import { type RpcProxy, startRpcProxy } from './testing/rpc-proxy.ts';
 import { startTwoChainDevnet } from './two-chains-on-free-ports.ts';
 
 /**
@@ -175,44 +174,6 @@ describe('the devnet refund stand-in, when a receipt cannot be read', () => {
     }
   });
 });
-
-type RpcProxy = {
-  url: string;
-  server: Server;
-  /** Answer requests of these methods with an error instead of forwarding them. */
-  fail: ((method: string) => boolean) | undefined;
-  /** Runs after a request was answered by the chain and before its answer is passed on. */
-  after: ((method: string, body: string) => Promise<void>) | undefined;
-};
-
-async function startRpcProxy(upstream: string): Promise<RpcProxy> {
-  const port = await findFreePort();
-  const proxy: RpcProxy = {
-    url: `http://127.0.0.1:${port}`,
-    server: undefined as never,
-    fail: undefined,
-    after: undefined,
-  };
-  proxy.server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
-      const body = Buffer.concat(chunks).toString();
-      const { id, method } = JSON.parse(body) as { id: number; method: string };
-      response.setHeader('content-type', 'application/json');
-      if (proxy.fail?.(method)) {
-        response.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32603, message: 'proxy: unavailable' } }));
-        return;
-      }
-      const answer = await fetch(upstream, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const text = await answer.text();
-      await proxy.after?.(method, body);
-      response.end(text);
-    });
-  });
-  await new Promise<void>((resolve) => proxy.server.listen(port, '127.0.0.1', resolve));
-  return proxy;
-}
 
 function clientOf(manifest: DevnetManifest): PublicClient {
   const chain = toViemChain(manifest.chainId, manifest.rpcUrl, manifest.name);

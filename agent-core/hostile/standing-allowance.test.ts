@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
+import { startRpcProxy } from '../../devnet/testing/rpc-proxy.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { execute } from '../../smart-accounts/execute.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
@@ -26,28 +25,13 @@ const USDT = token('USDT');
 const ALLOWANCE = '0xdd62ed3e';
 
 /** An RPC in front of the devnet's anvil that refuses eth_calls of USDT's allowance(), as a rate-limited one would. */
-const refusing = createServer(async (request, response) => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString('utf8');
-  const message = JSON.parse(body) as { id: number; method: string; params?: [{ to?: string; data?: string }] };
-  const call = message.method === 'eth_call' ? message.params?.[0] : undefined;
-  if (call?.to?.toLowerCase() === USDT.toLowerCase() && call.data?.startsWith(ALLOWANCE)) {
-    const error = { code: -32005, message: 'rate limited' };
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error }));
-    return;
-  }
-  const answer = await fetch(manifest.rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
-});
-await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
-afterAll(() => new Promise<void>((resolve) => refusing.close(() => resolve())));
-const refusingUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+const refusing = await startRpcProxy(manifest.rpcUrl);
+refusing.fail = (method, body) => {
+  const call =
+    method === 'eth_call' ? (JSON.parse(body) as { params: [{ to?: string; data?: string }] }).params[0] : undefined;
+  return call?.to?.toLowerCase() === USDT.toLowerCase() && (call.data?.startsWith(ALLOWANCE) ?? false);
+};
+afterAll(() => new Promise<void>((resolve) => refusing.server.close(() => resolve())));
 
 describe('hostile: a called contract that spends a standing allowance on a token the plan never touches', async () => {
   const sweeper = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
@@ -85,7 +69,7 @@ describe('hostile: a called contract that spends a standing allowance on a token
 
   for (const [rpc, rpcUrl] of [
     ['an RPC that answers', manifest.rpcUrl],
-    ['an RPC that refuses to read the allowance', refusingUrl],
+    ['an RPC that refuses to read the allowance', refusing.url],
   ] as const) {
     it(`hostile: "swap 10 USDC for DAI on matcha" with ${rpc}: the mined bundle that takes the allowed USDT reverts, and nothing moves`, async ({
       task,

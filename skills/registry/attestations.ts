@@ -76,7 +76,7 @@ export async function recordAttestation(
 }
 
 /** secp256k1's group order: an s above half of it has a twin (n - s, the other parity) that verifies too. */
-const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+export const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 /**
  * One signature has several encodings that recover the same signer (upper- or lower-case hex, v as

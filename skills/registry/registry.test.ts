@@ -12,7 +12,7 @@ import { SEXTANT_AUDITOR } from '../project-keys.ts';
 import { skillManifest } from '../sdk/manifest.ts';
 import { executeBuilds, expectWithinBounds, fundedTestUser } from '../testing/devnet.ts';
 import { copyOfTipJar, freshRegistry, TEST_AUTHOR, TIP_JAR_DIR } from '../testing/registry.ts';
-import { attestationsFor, recordAttestation } from './attestations.ts';
+import { attestationsFor, recordAttestation, SECP256K1_N } from './attestations.ts';
 import { loadSkillCatalog, openSkillRegistry } from './catalog.ts';
 import { assertImportsContained, codeHashOf, readPackageSource } from './package-source.ts';
 import { attestRelease, publishPackage } from './publish-package.ts';
@@ -95,8 +95,7 @@ describe('the skill registry', () => {
     const [kept] = attestationsFor(db, 'erc20/transfer', '1.0.0');
     if (!kept) throw new Error('erc20/transfer has no built-in attestation');
     const { r, s, yParity } = parseSignature(kept.signature);
-    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-    const highS = numberToHex(n - hexToBigInt(s), { size: 32 });
+    const highS = numberToHex(SECP256K1_N - hexToBigInt(s), { size: 32 });
     const encodings: Hex[] = [
       kept.signature.toUpperCase().replace('0X', '0x') as Hex,
       `${r}${s.slice(2)}${yParity ? '01' : '00'}` as Hex,
