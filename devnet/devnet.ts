@@ -96,12 +96,20 @@ type ChainPlan = {
 export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const host = options.host ?? '127.0.0.1';
   const progress = options.progress ?? (() => {});
-  const children: { stop(): Promise<void>; process: SupervisedProcess | undefined }[] = [];
+  const children: Child[] = [];
   let stopping = false;
   const stop = async () => {
     stopping = true;
-    // Paymasters and bundlers before the chains they use.
-    for (const child of [...children].reverse()) await child.stop();
+    // What uses a chain (the relayer, paymasters, bundlers) before the chains, each group all at once:
+    // an Alto takes up to a second to shut down, and one after the other that was seconds a stop.
+    // A stop that fails does not keep the others running.
+    const failures: unknown[] = [];
+    for (const group of [children.filter((child) => !child.isChain), children.filter((child) => child.isChain)]) {
+      for (const result of await Promise.allSettled(group.map((child) => child.stop()))) {
+        if (result.status === 'rejected') failures.push(result.reason);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   };
   const plans: ChainPlan[] = [
     {
@@ -209,6 +217,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
 
 type StartedChain = DevnetChain & { deployment: Deployer['stats'] };
 
+/** Something the devnet started and stops: an anvil (`isChain`), or a service that uses one. */
+type Child = { stop(): Promise<void>; process: SupervisedProcess | undefined; isChain?: boolean };
+
 /**
  * Every port this start will listen on, looked at before anything starts: a port that is taken (or
  * named twice) fails the start at once with what to set, instead of after the other chain has
@@ -242,8 +253,8 @@ async function startChain(
   context: {
     host: string;
     blockTimeSeconds: number | undefined;
-    /** Every child started, in order, so that a failure anywhere stops them all. */
-    children: { stop(): Promise<void>; process: SupervisedProcess | undefined }[];
+    /** Every child started, so that a failure anywhere stops them all. */
+    children: Child[];
     progress: (message: string) => void;
     /** Whether to name the chain in progress lines (when there are two). */
     label: boolean;
@@ -279,7 +290,7 @@ async function startChain(
       anvil = await start();
     }
     const started = anvil;
-    context.children.push({ stop: () => started.process.stop(), process: started.process });
+    context.children.push({ stop: () => started.process.stop(), process: started.process, isChain: true });
     rpcUrl = anvil.rpcUrl;
   } else {
     progress(`chain: using ${rpcUrl}`);
