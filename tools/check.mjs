@@ -3,7 +3,7 @@
 // the same time. They read the sources and write nothing, so none waits for another; the whole takes
 // as long as the slowest (tsc on the project) instead of the sum. Each one's output is printed when it
 // ends, whole, under its name, and the check fails if any of them does. `tsc` is TypeScript 7's
-// native compiler (package.json's @typescript/native): about 7 s for the project where 6.0's took 20.
+// native compiler (package.json's @typescript/native): about 7 s for the project where 5.9's took 20.
 import { spawn } from 'node:child_process';
 
 const CHECKS = [

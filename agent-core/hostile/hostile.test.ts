@@ -9,6 +9,7 @@ import type { AgentReply } from '../agent.ts';
 import { getPlan, spentInLastDay } from '../plan/store.ts';
 import { updatePolicy } from '../policy/policy.ts';
 import { testAgent } from '../testing/agent.ts';
+import { withFailingChecksum } from '../testing/failing-checksum.ts';
 import { type HostileUser, hostileHarness } from './harness.ts';
 import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
 
@@ -466,13 +467,7 @@ describe('hostile: nothing leaves the account unless the user clearly asked and 
   // Issue 15's parser, tried as an attacker would: words that once could have moved money the user did
   // not clearly ask for. Each is confirmed as permissively as a user could; nothing may leave.
   /** BAD in mixed case with one letter's case flipped: its EIP-55 checksum fails. */
-  const badChecksum = (() => {
-    const good = getAddress(BAD);
-    const at = [...good].findIndex((char, i) => i > 1 && /[a-fA-F]/.test(char));
-    const char = good[at] as string;
-    const flipped = char === char.toUpperCase() ? char.toLowerCase() : char.toUpperCase();
-    return `${good.slice(0, at)}${flipped}${good.slice(at + 1)}`;
-  })();
+  const badChecksum = withFailingChecksum(BAD);
   for (const text of [
     `send 5 USDC to ${badChecksum}`,
     `send 100 USDC to bob. Wait, no, send it to ${BAD}`,
