@@ -33,8 +33,8 @@ export function devnetNetwork(
 
 /**
  * A fresh SQLite file, migrated, and an execution environment on the shared devnet. It asks for an
- * operation's receipt every 20 ms instead of the devnet's 100: Alto bundles within 10 ms here, and
- * the wait for the next ask was ~40 ms of every execution in the tests.
+ * operation's receipt every 20 ms instead of the devnet's 100: Alto bundles within 50 ms here
+ * (devnet/alto.ts), and a 100 ms ask added up to ~50 ms more to every execution in the tests.
  */
 export function testEnvironment(
   manifest: DevnetManifest,
