@@ -42,6 +42,7 @@ import { minedReceipt } from '../common/mined-receipt.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { manifestToChain, spokePoolOf } from '../devnet/manifest.ts';
+import { devnetTransport } from '../devnet/testing/clients.ts';
 import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
 import { acrossBridge } from '../skills/across/bridge.ts';
 import { buildSkillCalls } from '../skills/build.ts';
@@ -108,7 +109,7 @@ const l2Client = createPublicClient({ transport: http(l2.rpcUrl), pollingInterva
 const wallet = createWalletClient({
   account: user,
   chain: toViemChain(home.chainId, home.rpcUrl),
-  transport: http(home.rpcUrl),
+  transport: devnetTransport(home.rpcUrl),
 });
 await fundFromFaucet(homeClient, home.rpcUrl, home.tokens, user.address);
 const usdc = home.tokens.find((t) => t.symbol === 'USDC') as { address: Address };

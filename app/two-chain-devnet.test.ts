@@ -6,7 +6,6 @@ import {
   createWalletClient,
   encodeFunctionData,
   erc20Abi,
-  http,
   parseEther,
   parseEventLogs,
   parseUnits,
@@ -24,6 +23,7 @@ import { loadSettings } from '../common/settings.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { type DevnetManifest, readManifest, spokePoolOf } from '../devnet/manifest.ts';
+import { devnetTransport } from '../devnet/testing/clients.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { eventually, isAlive } from '../devnet/testing/processes.ts';
 import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
@@ -239,7 +239,7 @@ describe('the devnet with two chains', () => {
       m: DevnetManifest,
       request: Parameters<typeof encodeFunctionData>[0] & { to: Address; value?: bigint },
     ) => {
-      const wallet = createWalletClient({ account: user, transport: http(m.rpcUrl) });
+      const wallet = createWalletClient({ account: user, transport: devnetTransport(m.rpcUrl) });
       const client = m === l2 ? second : home;
       const { to, value, ...call } = request;
       const hash = await wallet.sendTransaction({
@@ -469,7 +469,7 @@ describe('the devnet with two chains', () => {
     const wallet = createWalletClient({
       account: user,
       chain: toViemChain(devnet.manifest.chainId, devnet.manifest.rpcUrl),
-      transport: http(devnet.manifest.rpcUrl),
+      transport: devnetTransport(devnet.manifest.rpcUrl),
     });
     const balance = () =>
       home.readContract({ address: usdc.address, abi: erc20Abi, functionName: 'balanceOf', args: [user.address] });

@@ -33,6 +33,7 @@ import { startAcrossRelayer } from './across-relayer.ts';
 import type { Devnet } from './devnet.ts';
 import { fundFromFaucet } from './faucet.ts';
 import { type DevnetManifest, spokePoolOf } from './manifest.ts';
+import { devnetTransport } from './testing/clients.ts';
 import { type RpcProxy, startRpcProxy } from './testing/rpc-proxy.ts';
 import { startTwoChainDevnet } from './two-chains-on-free-ports.ts';
 
@@ -199,7 +200,7 @@ async function send(
   call: { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] },
 ) {
   const client = manifest === l2 ? clients.second : clients.home;
-  const wallet = createWalletClient({ account, chain: client.chain, transport: http(manifest.rpcUrl) });
+  const wallet = createWalletClient({ account, chain: client.chain, transport: devnetTransport(manifest.rpcUrl) });
   const hash = await wallet.writeContract({ ...call, account, chain: client.chain } as never);
   const receipt = await minedReceipt(client, hash);
   expect(receipt.status).toBe('success');

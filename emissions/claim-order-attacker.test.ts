@@ -1,4 +1,4 @@
-import { type Address, createWalletClient, encodeFunctionData, erc20Abi, type Hex, http } from 'viem';
+import { type Address, createWalletClient, encodeFunctionData, erc20Abi, type Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { migrateAgentCore } from '../agent-core/migrations.ts';
@@ -14,7 +14,7 @@ import { updatePolicy } from '../agent-core/policy/policy.ts';
 import { openDatabase } from '../common/database.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
 import { revertChainAfterFile } from '../devnet/testing/chain-snapshot.ts';
-import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
+import { devnetClients, devnetTransport, fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import {
   type Delegation,
@@ -75,7 +75,11 @@ async function claimOrderUser(target: DistributionTarget, rewards: RewardsSource
 
 /** Sends `call` from `from` as is, with a gas limit of its own (no estimate, which would refuse a revert). */
 async function sendRaw(from: PrivateKeyAccount, call: { to: Address; data: Hex; value?: bigint }) {
-  const wallet = createWalletClient({ chain: clients.chain, account: from, transport: http(manifest.rpcUrl) });
+  const wallet = createWalletClient({
+    chain: clients.chain,
+    account: from,
+    transport: devnetTransport(manifest.rpcUrl),
+  });
   const hash = await wallet.sendTransaction({ ...call, gas: 600_000n, chain: clients.chain, account: from });
   return minedReceipt(publicClient, hash);
 }

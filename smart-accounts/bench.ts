@@ -40,6 +40,7 @@ import { databasePath, openDatabase } from '../common/database.ts';
 import { findFreePort } from '../common/ports.ts';
 import { startDevnet } from '../devnet/devnet.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
+import { devnetTransport } from '../devnet/testing/clients.ts';
 import { executionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
 import type { Call } from './executions.ts';
@@ -279,7 +280,7 @@ try {
   const wallet = createWalletClient({
     account: eoa,
     chain: toViemChain(manifest.chainId, manifest.rpcUrl),
-    transport: http(manifest.rpcUrl),
+    transport: devnetTransport(manifest.rpcUrl),
   });
   let eoaGas = 0n;
   for (const c of threeCalls(eoa.address)) {

@@ -10,7 +10,6 @@ import {
   encodeAbiParameters,
   encodeFunctionData,
   erc20Abi,
-  http,
   keccak256,
   type PublicClient,
   parseAbiItem,
@@ -32,6 +31,7 @@ import { type Network, publicClientFor } from '../common/network.ts';
 import { devnetAccount } from '../devnet/accounts.ts';
 import type { Devnet } from '../devnet/devnet.ts';
 import { type DevnetManifest, manifestToChain } from '../devnet/manifest.ts';
+import { devnetTransport } from '../devnet/testing/clients.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { startTwoChainDevnet } from '../devnet/two-chains-on-free-ports.ts';
 import { acrossBridge } from '../skills/across/bridge.ts';
@@ -122,7 +122,7 @@ const RELAYED_ROOT_BUNDLE = parseAbiItem(
  */
 async function refund(deposit: BridgeDeposit) {
   const owner = devnetAccount('acrossOwner');
-  const wallet = createWalletClient({ account: owner, transport: http(devnet.manifest.rpcUrl) });
+  const wallet = createWalletClient({ account: owner, transport: devnetTransport(devnet.manifest.rpcUrl) });
   const spokePool = env.chain.contracts.acrossSpokePool as Address;
   const leaf = {
     amountToReturn: 0n,
@@ -438,7 +438,7 @@ describe('bridge records, hostile', () => {
     const victimOp = await signed(victim, victimCalls);
     const bundler = privateKeyToAccount(generatePrivateKey());
     await jsonRpc(devnet.manifest.rpcUrl, 'anvil_setBalance', [bundler.address, toHex(parseEther('10'))]);
-    const wallet = createWalletClient({ account: bundler, transport: http(devnet.manifest.rpcUrl) });
+    const wallet = createWalletClient({ account: bundler, transport: devnetTransport(devnet.manifest.rpcUrl) });
     const txHash = await wallet.writeContract({
       chain: null,
       address: victim.entryPoint.address,

@@ -5,7 +5,6 @@ import {
   encodeFunctionData,
   erc20Abi,
   type Hex,
-  http,
   parseEther,
   parseUnits,
   toFunctionSelector,
@@ -15,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonRpc } from '../common/json-rpc.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
+import { devnetTransport } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { caveatTerms, type Delegation, delegationTypedData, ROOT_AUTHORITY, redeemCalldata } from './delegations.ts';
 import { applyDelegationChange, delegationCode, previewDelegationChange } from './eip7702.ts';
@@ -247,7 +247,11 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
       ...unsigned,
       signature: await owner.signTypedData(delegationTypedData(delegationManager, manifest.chainId, unsigned)),
     };
-    const agentWallet = createWalletClient({ account: agent, chain: undefined, transport: http(manifest.rpcUrl) });
+    const agentWallet = createWalletClient({
+      account: agent,
+      chain: undefined,
+      transport: devnetTransport(manifest.rpcUrl),
+    });
     const redeem = async (call: { to: Address; data: Hex }) => {
       const hash = await agentWallet.sendTransaction({
         chain: null,
@@ -335,7 +339,10 @@ describe("the user's own address delegated to MetaMask's EIP-7702 DeleGator", ()
       {
         beforeSend: async () => {
           const all = await balanceOf(usdc.address, address);
-          const hash = await createWalletClient({ account: taker, transport: http(manifest.rpcUrl) }).writeContract({
+          const hash = await createWalletClient({
+            account: taker,
+            transport: devnetTransport(manifest.rpcUrl),
+          }).writeContract({
             chain: null,
             address: usdc.address,
             abi: erc20Abi,

@@ -4,7 +4,6 @@ import {
   encodeFunctionData,
   erc20Abi,
   type Hex,
-  http,
   type PrivateKeyAccount,
   parseAbi,
   parseUnits,
@@ -12,7 +11,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { minedReceipt } from '../../common/mined-receipt.ts';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
-import { devnetClients } from '../../devnet/testing/clients.ts';
+import { devnetClients, devnetTransport } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { type Delegation, redeemCalldata } from '../../smart-accounts/delegations.ts';
 import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
@@ -77,7 +76,7 @@ const propose = (user: { userId: string; account: Address }, request: Partial<Da
 
 /** The stolen agent key sends a redemption by hand; the gas is given, so a refusal is mined and seen. */
 async function redeemAs(agent: PrivateKeyAccount, delegation: Delegation, call: { to: Address; data: Hex }) {
-  const wallet = createWalletClient({ account: agent, chain, transport: http(manifest.rpcUrl) });
+  const wallet = createWalletClient({ account: agent, chain, transport: devnetTransport(manifest.rpcUrl) });
   const hash = await wallet.sendTransaction({
     to: delegationManager,
     data: redeemCalldata([delegation], call),

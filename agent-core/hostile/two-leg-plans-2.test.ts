@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type Address, createWalletClient, erc20Abi, http, maxUint256, parseAbi, parseEther } from 'viem';
+import { type Address, createWalletClient, erc20Abi, maxUint256, parseAbi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accessControl, accessToken } from '../../app/access.ts';
@@ -18,6 +18,7 @@ import { loadSettings } from '../../common/settings.ts';
 import type { Devnet } from '../../devnet/devnet.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
+import { devnetTransport } from '../../devnet/testing/clients.ts';
 import { deployLookalikeToken } from '../../devnet/testing/fake-token.ts';
 import { sextantInProcess } from '../../devnet/testing/in-process.ts';
 import { startTwoChainDevnet } from '../../devnet/two-chains-on-free-ports.ts';
@@ -547,7 +548,7 @@ async function buyWethOnEveryPool(amount: bigint) {
   const wallet = createWalletClient({
     account: whale,
     chain: toViemChain(l2.chainId, l2.rpcUrl),
-    transport: http(l2.rpcUrl),
+    transport: devnetTransport(l2.rpcUrl),
   });
   const router = l2.contracts.uniswapV3.swapRouter02;
   await client.waitForTransactionReceipt({

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, createWalletClient, erc20Abi, formatUnits, http, parseEther } from 'viem';
+import { type Address, createWalletClient, erc20Abi, formatUnits, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toViemChain } from '../../common/chains/viem-chain.ts';
@@ -9,6 +9,7 @@ import { databasePath, openDatabase } from '../../common/database.ts';
 import { jsonRpc } from '../../common/json-rpc.ts';
 import type { Devnet } from '../../devnet/devnet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
+import { devnetTransport } from '../../devnet/testing/clients.ts';
 import { deployLookalikeToken } from '../../devnet/testing/fake-token.ts';
 import { sextantInProcess } from '../../devnet/testing/in-process.ts';
 import { startTwoChainDevnet } from '../../devnet/two-chains-on-free-ports.ts';
@@ -245,7 +246,7 @@ describe('hostile: plans that continue on another chain after a bridge', () => {
     const wallet = createWalletClient({
       account: aside,
       chain: toViemChain(home.chainId, home.rpcUrl),
-      transport: http(home.rpcUrl),
+      transport: devnetTransport(home.rpcUrl),
     });
     await clientOf(home).waitForTransactionReceipt({
       hash: await wallet.writeContract({

@@ -18,6 +18,7 @@ import { databasePath, openDatabase } from '../../common/database.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { startDevnet } from '../../devnet/devnet.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
+import { devnetTransport } from '../../devnet/testing/clients.ts';
 import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
 import { executionEnvironment } from '../../smart-accounts/environment.ts';
 import { getExecution } from '../../smart-accounts/executions.ts';
@@ -132,7 +133,7 @@ try {
   const wallet = createWalletClient({
     account: owner,
     chain: toViemChain(manifest.chainId, manifest.rpcUrl),
-    transport: http(manifest.rpcUrl),
+    transport: devnetTransport(manifest.rpcUrl),
   });
   // Every day used the grant's allowance up: the user allows the router one more day's amount first.
   const approval = await wallet.sendTransaction({

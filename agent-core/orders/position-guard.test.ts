@@ -1,17 +1,8 @@
-import {
-  type Address,
-  createWalletClient,
-  encodeFunctionData,
-  erc20Abi,
-  type Hex,
-  http,
-  parseEther,
-  parseUnits,
-} from 'viem';
+import { type Address, createWalletClient, encodeFunctionData, erc20Abi, type Hex, parseEther, parseUnits } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { minedReceipt } from '../../common/mined-receipt.ts';
 import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
-import { devnetClients } from '../../devnet/testing/clients.ts';
+import { devnetClients, devnetTransport } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { poolAbi, VARIABLE_RATE } from '../../skills/aave-v3/abi.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
@@ -48,7 +39,11 @@ describe('a position guard', () => {
     const { userId, owner, ownerAddress: address } = await delegatorUser(env, manifest);
     await withAgentKey(env, userId);
     // The user's own position: 2 WETH supplied, 3,000 USDC borrowed (a health factor about 1.6).
-    const wallet = createWalletClient({ account: owner, chain: clients.chain, transport: http(manifest.rpcUrl) });
+    const wallet = createWalletClient({
+      account: owner,
+      chain: clients.chain,
+      transport: devnetTransport(manifest.rpcUrl),
+    });
     const own = async (to: Address, data: Hex) =>
       minedReceipt(publicClient, await wallet.sendTransaction({ to, data }));
     await own(weth, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [pool, parseEther('2')] }));

@@ -22,6 +22,7 @@ import { minedReceipt } from '../../common/mined-receipt.ts';
 import { findFreePort } from '../../common/ports.ts';
 import { type Anvil, DEVNET_CHAIN_ID, startAnvil } from '../../devnet/anvil.ts';
 import { WETH9_ARTIFACT } from '../../devnet/deploy-tokens.ts';
+import { devnetTransport } from '../../devnet/testing/clients.ts';
 import { EmissionsError } from '../config.ts';
 import { DEFAULT_SCHEDULE, dayStart, type Schedule } from '../schedule.ts';
 import { collectCapitalContributions } from './capital.ts';
@@ -64,7 +65,7 @@ describe('the capital bucket', () => {
     const fund = async (): Promise<Actor> => {
       const account = privateKeyToAccount(generatePrivateKey());
       await testClient.setBalance({ address: account.address, value: parseEther('10') });
-      return { account, walletClient: createWalletClient({ chain, account, transport: http(rpcUrl) }) };
+      return { account, walletClient: createWalletClient({ chain, account, transport: devnetTransport(rpcUrl) }) };
     };
     const [alice, bob, carol, dave] = await Promise.all([fund(), fund(), fund(), fund()]);
     const [a, b, c, d] = [alice.account.address, bob.account.address, carol.account.address, dave.account.address];

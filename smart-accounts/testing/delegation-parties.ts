@@ -1,10 +1,10 @@
-import { type Address, createWalletClient, type Hex, http, type PrivateKeyAccount } from 'viem';
+import { type Address, createWalletClient, type Hex, type PrivateKeyAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { minedReceipt } from '../../common/mined-receipt.ts';
 import { nextNonce } from '../../common/next-nonce.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
-import { devnetClients } from '../../devnet/testing/clients.ts';
+import { devnetClients, devnetTransport } from '../../devnet/testing/clients.ts';
 import { type Delegation, delegationTypedData, redeemCalldata } from '../delegations.ts';
 
 /**
@@ -19,7 +19,7 @@ export function delegationParties(manifest: DevnetManifest) {
   const agent = privateKeyToAccount(generatePrivateKey());
   const stranger = privateKeyToAccount(generatePrivateKey());
   const wallet = (account: PrivateKeyAccount) =>
-    createWalletClient({ account, chain, transport: http(manifest.rpcUrl) });
+    createWalletClient({ account, chain, transport: devnetTransport(manifest.rpcUrl) });
 
   /** Funds everyone and makes the user's address a DeleGator (a type-4 transaction it sends itself). */
   async function setUp(): Promise<void> {

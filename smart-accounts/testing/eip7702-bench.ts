@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type Address, createWalletClient, encodeFunctionData, erc20Abi, http, parseEther, parseUnits } from 'viem';
+import { type Address, createWalletClient, encodeFunctionData, erc20Abi, parseEther, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../../common/chains/viem-chain.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
+import { devnetTransport } from '../../devnet/testing/clients.ts';
 import { applyDelegationChange, previewDelegationChange } from '../eip7702.ts';
 import type { ExecutionEnvironment } from '../environment.ts';
 import { execute } from '../execute.ts';
@@ -70,7 +71,7 @@ export async function benchEip7702(
   const wallet = createWalletClient({
     account: eoa,
     chain: toViemChain(manifest.chainId, manifest.rpcUrl),
-    transport: http(manifest.rpcUrl),
+    transport: devnetTransport(manifest.rpcUrl),
   });
   const eoaTransfer = await env.publicClient.waitForTransactionReceipt({
     hash: await wallet.writeContract({

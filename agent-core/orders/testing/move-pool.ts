@@ -1,9 +1,9 @@
-import { type Address, createWalletClient, encodeFunctionData, erc20Abi, type Hex, http, parseUnits } from 'viem';
+import { type Address, createWalletClient, encodeFunctionData, erc20Abi, type Hex, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { minedReceipt } from '../../../common/mined-receipt.ts';
 import { fundFromFaucet } from '../../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../../devnet/manifest.ts';
-import { devnetClients } from '../../../devnet/testing/clients.ts';
+import { devnetClients, devnetTransport } from '../../../devnet/testing/clients.ts';
 import { quoterV2Abi, swapRouter02Abi } from '../../../skills/uniswap-v3/abi.ts';
 
 /**
@@ -17,7 +17,7 @@ export async function buyWethInPool(manifest: DevnetManifest, usdc: number): Pro
   for (let given = 0; given < usdc; given += 10_000) {
     await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, whale.address);
   }
-  const wallet = createWalletClient({ account: whale, chain, transport: http(manifest.rpcUrl) });
+  const wallet = createWalletClient({ account: whale, chain, transport: devnetTransport(manifest.rpcUrl) });
   const router = manifest.contracts.uniswapV3.swapRouter02;
   const amount = parseUnits(String(usdc), 6);
   const send = async (to: Address, data: Hex) => {
