@@ -1,7 +1,6 @@
-import { createWalletClient, encodeFunctionData, erc20Abi, http, parseEther, type Transport } from 'viem';
+import { createWalletClient, encodeFunctionData, erc20Abi, http, parseAbi, parseEther, type Transport } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import { poolAbi } from '../../skills/aave-v3/abi.ts';
 import { fundFromFaucet } from '../faucet.ts';
 import { revertChainAfterFile } from './chain-snapshot.ts';
 import { devnetClients, devnetTransport } from './clients.ts';
@@ -9,6 +8,7 @@ import { testDevnet } from './test-devnet.ts';
 
 const manifest = testDevnet();
 const { chain, publicClient, testClient } = devnetClients(manifest);
+const poolAbi = parseAbi(['function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode)']);
 const weth = manifest.contracts.weth;
 const pool = manifest.contracts.aaveV3.pool;
 const aWeth = manifest.aaveV3Reserves.WETH?.aToken as `0x${string}`;
