@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
+import { type Address, createWalletClient, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
+import { fundFromFaucet } from '../../devnet/faucet.ts';
+import { devnetClients, devnetTransport, fundedAccount } from '../../devnet/testing/clients.ts';
 import { startRpcProxy } from '../../devnet/testing/rpc-proxy.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
 import { execute } from '../../smart-accounts/execute.ts';
+import { importOwnerKey, unlockOwnerKey } from '../../smart-accounts/keystore.ts';
+import { TEST_PASSPHRASE } from '../../smart-accounts/testing/environment.ts';
+import { ensureUser } from '../../smart-accounts/users.ts';
+import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
 import { confirmWatched, type HostileUser, hostileHarness } from './harness.ts';
 import { allowanceProbe, balanceProbe } from './probes.ts';
@@ -94,4 +101,76 @@ describe('hostile: a called contract that spends a standing allowance on a token
       expect(record?.error ?? '').toMatch(/guard|USDT/i);
     });
   }
+});
+
+/**
+ * The same sweep, through a third contract, against the user's own address (EIP-7702): years before
+ * Sextant, the address allowed a router with the arbitrary-`from` flaw (LeakyPuller,
+ * agent-core/testing/fixtures) to spend its USDT, as plain wallets do. Once mined, the sweeper has that
+ * router move the USDT to it. No call of the bundle names the router, so reading allowances to the
+ * bundle's own targets finds nothing; the guard must watch every holding when the bundle calls a
+ * contract the chain's config does not list.
+ */
+describe('hostile: a called contract that spends, through another contract, an EIP-7702 address’s old allowance', async () => {
+  const sweeper = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
+  const puller = await deployTwoFacedSwap(manifest, 'LeakyPuller');
+  const { walletClient, account } = await fundedAccount(manifest);
+  const { publicClient, chain } = devnetClients(manifest);
+  await publicClient.waitForTransactionReceipt({
+    hash: await walletClient.writeContract({
+      address: sweeper,
+      abi: parseAbi(['function aimThrough(address token, address puller)']),
+      functionName: 'aimThrough',
+      args: [USDT, puller],
+      account,
+      chain: walletClient.chain,
+    }),
+  });
+  // The victim: a funded address that allowed the leaky router 50 USDT as a plain wallet, then was
+  // imported into Sextant and upgraded to Simple7702Account.
+  const base = await testAgent(manifest);
+  const userId = `user-${randomUUID().slice(0, 8)}`;
+  const privateKey = generatePrivateKey();
+  const address = privateKeyToAccount(privateKey).address;
+  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    chain,
+    transport: devnetTransport(manifest.rpcUrl),
+  });
+  await publicClient.waitForTransactionReceipt({
+    hash: await wallet.writeContract({
+      address: USDT,
+      abi: erc20Abi,
+      functionName: 'approve',
+      args: [puller, parseUnits('50', 6)],
+    }),
+  });
+  ensureUser(base.env.db, userId);
+  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
+  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
+  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
+  const deps = await agentWithTwoFacedSkill(manifest, sweeper, undefined, { base });
+  const { say, confirm } = hostileHarness(deps, manifest);
+  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
+
+  it('hostile: "swap 10 USDC for DAI on matcha" from an address that once allowed a leaky router 50 USDT: the mined bundle that takes the USDT through it reverts, and nothing moves', async ({
+    task,
+  }) => {
+    const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+    expect(reply.plan?.preview.ok, reply.text).toBe(true);
+    const record = await confirmWatched(
+      task,
+      [
+        balanceProbe(publicClient, "the address's USDT", USDT, address),
+        allowanceProbe(publicClient, 'USDT allowance to the leaky router', USDT, address, puller),
+        balanceProbe(publicClient, "the address's USDC", USDC, address),
+        balanceProbe(publicClient, "the address's DAI", DAI, address),
+      ],
+      () => confirm(u, reply),
+    );
+    expect(record?.status).not.toBe('succeeded');
+    expect(record?.error ?? '').toMatch(/guard.*USDT/i);
+    expect(reply.plan?.preview.guard?.checks).toContain('USDT: nothing leaves');
+  });
 });

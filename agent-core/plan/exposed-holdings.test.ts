@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { exposedHoldings } from './exposed-holdings.ts';
+import { NATIVE_TOKEN } from '../../skills/sdk/define-skill.ts';
+import { exposedHoldings, listedAddresses } from './exposed-holdings.ts';
 
 const account = '0x00000000000000000000000000000000000000aa' as Address;
 const desk = '0x00000000000000000000000000000000000000d1' as Address;
@@ -9,10 +10,21 @@ const usdc = '0x0000000000000000000000000000000000000001' as Address;
 const dai = '0x0000000000000000000000000000000000000002' as Address;
 const weth = '0x0000000000000000000000000000000000000003' as Address;
 
-/** A chain whose allowance(owner, spender) answers are `allowances[token][spender]` (0 when unset), or fail when an Error. */
-function chainWith(allowances: Record<Address, Record<Address, bigint | Error>>) {
+/**
+ * A chain whose allowance(owner, spender) answers are `allowances[token][spender]` (0 when unset), or
+ * fail when an Error; the addresses in `code` hold code (or fail to say, when an Error), the rest none.
+ */
+function chainWith(
+  allowances: Record<Address, Record<Address, bigint | Error>>,
+  code: Record<Address, true | Error> = {},
+) {
   const asked: string[] = [];
   const client = {
+    async getCode({ address }: { address: Address }) {
+      const answer = code[address];
+      if (answer instanceof Error) throw answer;
+      return answer ? '0x6080' : undefined;
+    },
     async readContract({ address, args }: { address: Address; args: readonly [Address, Address] }) {
       const [owner, spender] = args;
       expect(owner).toBe(account);
@@ -26,11 +38,17 @@ function chainWith(allowances: Record<Address, Record<Address, bigint | Error>>)
 }
 
 const holdings = [{ token: usdc }, { token: dai }, { token: weth }];
+const stranger = '0x00000000000000000000000000000000000000e1' as Address;
+const scam = '0x00000000000000000000000000000000000000e2' as Address;
+/** The chain lists the desk, the pool and the three tokens; the steps move USDC and ETH. */
+const listedBundle = { listed: [desk, pool, usdc, dai, weth], tokens: [usdc, NATIVE_TOKEN] };
 
 describe('exposedHoldings', () => {
   it('names the held tokens a called contract may already spend, and only those', async () => {
     const { client, asked } = chainWith({ [dai]: { [desk]: 0n, [pool]: 5n } });
-    expect(await exposedHoldings(client, account, holdings, [{ to: desk }, { to: pool }, { to: desk }])).toEqual([dai]);
+    expect(
+      await exposedHoldings(client, account, holdings, [{ to: desk }, { to: pool }, { to: desk }], listedBundle),
+    ).toEqual([dai]);
     // Each holding against each called contract once, though the desk is called twice.
     expect(asked).toHaveLength(6);
   });
@@ -40,12 +58,56 @@ describe('exposedHoldings', () => {
       [usdc]: { [desk]: new Error('429 Too Many Requests') },
       [weth]: { [pool]: new Error('execution reverted') },
     });
-    expect(await exposedHoldings(client, account, holdings, [{ to: desk }, { to: pool }])).toEqual([usdc, weth]);
+    expect(await exposedHoldings(client, account, holdings, [{ to: desk }, { to: pool }], listedBundle)).toEqual([
+      usdc,
+      weth,
+    ]);
   });
 
   it('names nothing when no called contract may spend anything held', async () => {
     const { client } = chainWith({});
-    expect(await exposedHoldings(client, account, holdings, [{ to: desk }])).toEqual([]);
-    expect(await exposedHoldings(client, account, [], [{ to: desk }])).toEqual([]);
+    expect(await exposedHoldings(client, account, holdings, [{ to: desk }], listedBundle)).toEqual([]);
+    expect(await exposedHoldings(client, account, [], [{ to: desk }], listedBundle)).toEqual([]);
+  });
+
+  it('names every holding when the bundle runs code the chain does not list, without reading an allowance', async () => {
+    const { client, asked } = chainWith({}, { [stranger]: true });
+    // A call to a contract the chain does not list (a third-party skill's, an ETH recipient's): once
+    // mined, it could spend an allowance the account gave some other contract.
+    expect(await exposedHoldings(client, account, holdings, [{ to: desk }, { to: stranger }], listedBundle)).toEqual([
+      usdc,
+      dai,
+      weth,
+    ]);
+    // A step moving a token the chain does not list, through a listed contract: the token's transfer runs its code.
+    const swapForScam = { listed: listedBundle.listed, tokens: [usdc, scam] };
+    expect(await exposedHoldings(client, account, holdings, [{ to: desk }], swapForScam)).toEqual([usdc, dai, weth]);
+    expect(asked).toEqual([]);
+  });
+
+  it('counts a call to an address with no code (ETH to a person) as running none, and one it cannot read as code', async () => {
+    const person = '0x00000000000000000000000000000000000000b0' as Address;
+    const { client } = chainWith({ [dai]: { [person]: 1n } }, { [stranger]: new Error('429 Too Many Requests') });
+    // No code there: only what the person may already spend is watched.
+    expect(await exposedHoldings(client, account, holdings, [{ to: person }], listedBundle)).toEqual([dai]);
+    expect(await exposedHoldings(client, account, holdings, [{ to: stranger }], listedBundle)).toEqual([
+      usdc,
+      dai,
+      weth,
+    ]);
+  });
+});
+
+describe('listedAddresses', () => {
+  it("is the chain's tokens and every contract of its config, nested ones included", () => {
+    const listed = listedAddresses({
+      tokens: [{ address: usdc, symbol: 'USDC', decimals: 6 }],
+      contracts: {
+        weth,
+        aaveV3: { pool, poolAddressesProvider: desk },
+        delegationFramework: { delegationManager: stranger, enforcers: { allowedTargets: scam } as never },
+      },
+    } as never);
+    expect(listed.map((a) => a.toLowerCase()).sort()).toEqual([usdc, weth, pool, desk, stranger, scam].sort());
   });
 });

@@ -1,22 +1,61 @@
-import { type Address, erc20Abi, isAddressEqual } from 'viem';
-import type { SkillCall, SkillContext } from '../../skills/sdk/define-skill.ts';
+import { type Address, erc20Abi, isAddress, isAddressEqual } from 'viem';
+import type { Chain } from '../../common/chains/types.ts';
+import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
 
 /**
- * Tokens the account holds that a contract the bundle calls is already allowed to spend (a standing
- * allowance from before): a hostile one could take them on chain though the simulation showed nothing,
- * so the guard reads them too. An allowance that cannot be read (the RPC failed or refused, the token
- * reverts on it) counts as standing: the guard then watches that token as well, rather than letting
- * a failed read switch its watch off.
+ * Tokens the account holds that the plan does not move but the bundle could take on chain though the
+ * simulation showed nothing (a contract that behaves once mined), so the guard reads them too:
+ *
+ * - **Every holding, when the bundle runs code the chain's config does not list:** a call to a
+ *   contract that is not one of the chain's listed contracts or tokens (a third-party skill's, an ETH
+ *   recipient that is a contract), or a step moving an unlisted token (whose transfer runs its code). Once mined, that
+ *   code can call *another* contract the account allowed long ago, one that moves tokens from any
+ *   address it is given (the arbitrary-`from` flaw behind several drained aggregators), and take any
+ *   token through it. Which contracts an account has allowed cannot be read from the chain (only its
+ *   Approval logs would say), and an EIP-7702 address keeps years of approvals, so all are watched.
+ * - **Otherwise, those a called contract is already allowed to spend** (a standing allowance from
+ *   before). An allowance that cannot be read (the RPC failed or refused, the token reverts on it)
+ *   counts as standing: a failed read must not switch the watch off.
+ *
+ * A call to an address with no code (ETH to a person's address) runs no code, so it does not count:
+ * watching five holdings costs about 40,000 gas, a sixth more on an ETH transfer. Only the recipient
+ * could give its address code before the bundle lands (an EIP-7702 authorization of its own), and
+ * the recipient is whom the user chose to pay. A token the chain does not list and the account holds
+ * is not among the holdings (nothing knows of it).
  */
 export async function exposedHoldings(
-  client: Pick<SkillContext['client'], 'readContract'>,
+  client: Pick<SkillContext['client'], 'readContract' | 'getCode'>,
   account: Address,
   holdings: readonly { token: Address }[],
   calls: readonly Pick<SkillCall, 'to'>[],
+  bundle: {
+    /** The chain's listed contracts and tokens (listedAddresses). */
+    listed: readonly Address[];
+    /** The tokens the plan's steps give or receive. */
+    tokens: readonly Address[];
+  },
 ): Promise<Address[]> {
   const targets = calls
     .map((call) => call.to)
     .filter((to, i, all) => all.findIndex((t) => isAddressEqual(t, to)) === i);
+  const isListed = (address: Address) =>
+    isAddressEqual(address, NATIVE_TOKEN) || bundle.listed.some((listed) => isAddressEqual(listed, address));
+  const runsUnlistedCode =
+    !bundle.tokens.every(isListed) ||
+    (
+      await Promise.all(
+        targets
+          .filter((target) => !isListed(target))
+          // A code read that fails counts as code, as an allowance read that fails counts as standing.
+          .map((target) =>
+            client.getCode({ address: target }).then(
+              (code) => code !== undefined && code !== '0x',
+              () => true,
+            ),
+          ),
+      )
+    ).some(Boolean);
+  if (runsUnlistedCode) return holdings.map(({ token }) => token);
   const exposed = await Promise.all(
     holdings.map(async ({ token }) => {
       const allowances = await Promise.all(
@@ -30,4 +69,18 @@ export async function exposedHoldings(
     }),
   );
   return exposed.filter((token): token is Address => token !== undefined);
+}
+
+/** Every address the chain's config lists: its tokens and its contracts (the runtime's own, and the protocols' it knows). */
+export function listedAddresses(chain: Pick<Chain, 'tokens' | 'contracts'>): Address[] {
+  const found: Address[] = chain.tokens.map((token) => token.address);
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (isAddress(value, { strict: false })) found.push(value);
+    } else if (value && typeof value === 'object') {
+      for (const inner of Object.values(value)) visit(inner);
+    }
+  };
+  visit(chain.contracts);
+  return found;
 }

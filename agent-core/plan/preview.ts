@@ -18,7 +18,7 @@ import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { describeRevert, explainRevert } from '../../smart-accounts/revert-reason.ts';
 import { type Simulation, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
-import { exposedHoldings } from './exposed-holdings.ts';
+import { exposedHoldings, listedAddresses } from './exposed-holdings.ts';
 import { guardBundle } from './guard.ts';
 import { positionTokenOf } from './position-tokens.ts';
 import type { PriceBook } from './prices.ts';
@@ -226,7 +226,10 @@ export async function previewPlan(
     const named = (token: Address) => names.get(token.toLowerCase()) ?? { symbol: token, decimals: 18 };
     const lowest = ledger.healthFactor?.after;
     const pool = ctx.chain.contracts.aaveV3?.pool;
-    const exposed = await exposedHoldings(ctx.client, simulation.account, simulation.holdings, calls);
+    const exposed = await exposedHoldings(ctx.client, simulation.account, simulation.holdings, calls, {
+      listed: listedAddresses(ctx.chain),
+      tokens: boundTokens,
+    });
     const indexed = await withReserveIndexes(ctx.client, pool, changes);
     const guardOf = (guardedSteps: readonly PlanStep[]) =>
       guardBundle({

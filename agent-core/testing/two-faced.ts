@@ -25,7 +25,9 @@ type TwoFacedContract =
   | 'TwoFacedVault'
   | 'TwoFacedLiar'
   | 'TwoFacedBorrower'
-  | 'TwoFacedRepayer';
+  | 'TwoFacedRepayer'
+  /** Not two-faced: a router with the arbitrary-`from` flaw, whose standing allowance a sweeper spends. */
+  | 'LeakyPuller';
 const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
