@@ -76,3 +76,11 @@ export function readBuiltinSignatures(): BuiltinSignatures {
     return { releases: [], attestations: [] };
   }
 }
+
+/**
+ * The ids of the skills Sextant ships. No published or remote skill may take one (the catalog skips
+ * them), so a step with one of these ids runs Sextant's own code.
+ */
+export const BUILTIN_SKILL_IDS: ReadonlySet<string> = new Set(
+  BUILTIN_PACKAGES.flatMap((pkg) => pkg.skills.map((skill) => skill.id)),
+);

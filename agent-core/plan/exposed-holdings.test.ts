@@ -10,21 +10,10 @@ const usdc = '0x0000000000000000000000000000000000000001' as Address;
 const dai = '0x0000000000000000000000000000000000000002' as Address;
 const weth = '0x0000000000000000000000000000000000000003' as Address;
 
-/**
- * A chain whose allowance(owner, spender) answers are `allowances[token][spender]` (0 when unset), or
- * fail when an Error; the addresses in `code` hold code (or fail to say, when an Error), the rest none.
- */
-function chainWith(
-  allowances: Record<Address, Record<Address, bigint | Error>>,
-  code: Record<Address, true | Error> = {},
-) {
+/** A chain whose allowance(owner, spender) answers are `allowances[token][spender]` (0 when unset), or fail when an Error. */
+function chainWith(allowances: Record<Address, Record<Address, bigint | Error>>) {
   const asked: string[] = [];
   const client = {
-    async getCode({ address }: { address: Address }) {
-      const answer = code[address];
-      if (answer instanceof Error) throw answer;
-      return answer ? '0x6080' : undefined;
-    },
     async readContract({ address, args }: { address: Address; args: readonly [Address, Address] }) {
       const [owner, spender] = args;
       expect(owner).toBe(account);
@@ -41,7 +30,7 @@ const holdings = [{ token: usdc }, { token: dai }, { token: weth }];
 const stranger = '0x00000000000000000000000000000000000000e1' as Address;
 const scam = '0x00000000000000000000000000000000000000e2' as Address;
 /** The chain lists the desk, the pool and the three tokens; the steps move USDC and ETH. */
-const listedBundle = { listed: [desk, pool, usdc, dai, weth], tokens: [usdc, NATIVE_TOKEN] };
+const listedBundle = { listed: [desk, pool, usdc, dai, weth], tokens: [usdc, NATIVE_TOKEN], thirdParty: false };
 
 describe('exposedHoldings', () => {
   it('names the held tokens a called contract may already spend, and only those', async () => {
@@ -71,7 +60,7 @@ describe('exposedHoldings', () => {
   });
 
   it('names every holding when the bundle runs code the chain does not list, without reading an allowance', async () => {
-    const { client, asked } = chainWith({}, { [stranger]: true });
+    const { client, asked } = chainWith({});
     // A call to a contract the chain does not list (a third-party skill's, an ETH recipient's): once
     // mined, it could spend an allowance the account gave some other contract.
     expect(await exposedHoldings(client, account, holdings, [{ to: desk }, { to: stranger }], listedBundle)).toEqual([
@@ -80,21 +69,17 @@ describe('exposedHoldings', () => {
       weth,
     ]);
     // A step moving a token the chain does not list, through a listed contract: the token's transfer runs its code.
-    const swapForScam = { listed: listedBundle.listed, tokens: [usdc, scam] };
+    const swapForScam = { ...listedBundle, tokens: [usdc, scam] };
     expect(await exposedHoldings(client, account, holdings, [{ to: desk }], swapForScam)).toEqual([usdc, dai, weth]);
     expect(asked).toEqual([]);
   });
 
-  it('counts a call to an address with no code (ETH to a person) as running none, and one it cannot read as code', async () => {
-    const person = '0x00000000000000000000000000000000000000b0' as Address;
-    const { client } = chainWith({ [dai]: { [person]: 1n } }, { [stranger]: new Error('429 Too Many Requests') });
-    // No code there: only what the person may already spend is watched.
-    expect(await exposedHoldings(client, account, holdings, [{ to: person }], listedBundle)).toEqual([dai]);
-    expect(await exposedHoldings(client, account, holdings, [{ to: stranger }], listedBundle)).toEqual([
-      usdc,
-      dai,
-      weth,
-    ]);
+  it('names every holding when a step is of a skill Sextant does not ship, though it calls only listed contracts', async () => {
+    // Its calls can hand a listed contract arguments that run other code (a Uniswap path through a hostile token).
+    const { client, asked } = chainWith({});
+    const thirdParty = { ...listedBundle, thirdParty: true };
+    expect(await exposedHoldings(client, account, holdings, [{ to: desk }], thirdParty)).toEqual([usdc, dai, weth]);
+    expect(asked).toEqual([]);
   });
 });
 

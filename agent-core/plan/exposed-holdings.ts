@@ -6,25 +6,26 @@ import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sd
  * Tokens the account holds that the plan does not move but the bundle could take on chain though the
  * simulation showed nothing (a contract that behaves once mined), so the guard reads them too:
  *
- * - **Every holding, when the bundle runs code the chain's config does not list:** a call to a
- *   contract that is not one of the chain's listed contracts or tokens (a third-party skill's, an ETH
- *   recipient that is a contract), or a step moving an unlisted token (whose transfer runs its code). Once mined, that
- *   code can call *another* contract the account allowed long ago, one that moves tokens from any
- *   address it is given (the arbitrary-`from` flaw behind several drained aggregators), and take any
- *   token through it. Which contracts an account has allowed cannot be read from the chain (only its
- *   Approval logs would say), and an EIP-7702 address keeps years of approvals, so all are watched.
+ * - **Every holding, when the bundle may run code nobody vetted:** a step of a skill Sextant does not
+ *   ship (its calls can hand listed contracts arguments that run other code: a Uniswap path through a
+ *   hostile token, a flash loan to a hostile receiver), a call to an address the chain's config does
+ *   not list (a third-party contract, any ETH recipient), or a step moving a token the chain does not
+ *   list (its transfer runs its code). Once mined, that code can call *another* contract the account
+ *   allowed long ago, one that moves tokens from any address it is given (the arbitrary-`from` flaw
+ *   behind several drained aggregators), and take any token through it. Which contracts an account
+ *   has allowed cannot be read from the chain (only its Approval logs would say), and an EIP-7702
+ *   address keeps years of approvals, so all are watched. An ETH recipient counts even with no code
+ *   now: it can gain code before the bundle lands (an EIP-7702 authorization of its own, a CREATE2
+ *   deployment), and being paid does not entitle it to the account's old allowances. Watching five
+ *   holdings costs about 42,000 gas on an ETH transfer (measured).
  * - **Otherwise, those a called contract is already allowed to spend** (a standing allowance from
  *   before). An allowance that cannot be read (the RPC failed or refused, the token reverts on it)
  *   counts as standing: a failed read must not switch the watch off.
  *
- * A call to an address with no code (ETH to a person's address) runs no code, so it does not count:
- * watching five holdings costs about 40,000 gas, a sixth more on an ETH transfer. Only the recipient
- * could give its address code before the bundle lands (an EIP-7702 authorization of its own), and
- * the recipient is whom the user chose to pay. A token the chain does not list and the account holds
- * is not among the holdings (nothing knows of it).
+ * A token the chain does not list and the account holds is not among the holdings (nothing knows of it).
  */
 export async function exposedHoldings(
-  client: Pick<SkillContext['client'], 'readContract' | 'getCode'>,
+  client: Pick<SkillContext['client'], 'readContract'>,
   account: Address,
   holdings: readonly { token: Address }[],
   calls: readonly Pick<SkillCall, 'to'>[],
@@ -33,6 +34,8 @@ export async function exposedHoldings(
     listed: readonly Address[];
     /** The tokens the plan's steps give or receive. */
     tokens: readonly Address[];
+    /** Whether a step is of a skill Sextant does not ship (published or remote). */
+    thirdParty: boolean;
   },
 ): Promise<Address[]> {
   const targets = calls
@@ -40,22 +43,9 @@ export async function exposedHoldings(
     .filter((to, i, all) => all.findIndex((t) => isAddressEqual(t, to)) === i);
   const isListed = (address: Address) =>
     isAddressEqual(address, NATIVE_TOKEN) || bundle.listed.some((listed) => isAddressEqual(listed, address));
-  const runsUnlistedCode =
-    !bundle.tokens.every(isListed) ||
-    (
-      await Promise.all(
-        targets
-          .filter((target) => !isListed(target))
-          // A code read that fails counts as code, as an allowance read that fails counts as standing.
-          .map((target) =>
-            client.getCode({ address: target }).then(
-              (code) => code !== undefined && code !== '0x',
-              () => true,
-            ),
-          ),
-      )
-    ).some(Boolean);
-  if (runsUnlistedCode) return holdings.map(({ token }) => token);
+  if (bundle.thirdParty || !targets.every(isListed) || !bundle.tokens.every(isListed)) {
+    return holdings.map(({ token }) => token);
+  }
   const exposed = await Promise.all(
     holdings.map(async ({ token }) => {
       const allowances = await Promise.all(

@@ -12,6 +12,7 @@ import {
 } from 'viem';
 import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
 import { guardData, guardReads, packBound } from '../../common/contracts/bundle-guard-calls.ts';
+import { BUILTIN_SKILL_IDS } from '../../skills/builtin.ts';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
 import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
@@ -229,6 +230,7 @@ export async function previewPlan(
     const exposed = await exposedHoldings(ctx.client, simulation.account, simulation.holdings, calls, {
       listed: listedAddresses(ctx.chain),
       tokens: boundTokens,
+      thirdParty: steps.some((step) => !BUILTIN_SKILL_IDS.has(step.skillId)),
     });
     const indexed = await withReserveIndexes(ctx.client, pool, changes);
     const guardOf = (guardedSteps: readonly PlanStep[]) =>
