@@ -260,3 +260,65 @@ describe('hostile: a swap skill that delegates the account’s Aave credit', asy
     expect(reply.plan?.preview.problem ?? reply.text).toMatch(/credit/);
   });
 });
+
+/**
+ * The same delegation of credit by a route no step names: a user whose address delegates to MetaMask's
+ * DeleGator (EIP-7702), and a skill whose first step calls the DelegationManager's redeemDelegations
+ * with no delegation, which the manager answers by having its caller (the account) make the skill's
+ * call itself: approveDelegation to the desk, which borrows once mined. The DelegationManager is one
+ * of the chain's own listed contracts, and redeemDelegations grants nothing by its selector. No step
+ * may call a contract that makes calls as the account.
+ */
+describe('hostile: a swap skill that has the DelegationManager delegate a DeleGator account’s Aave credit', async () => {
+  const desk = await deployTwoFacedSwap(manifest, 'TwoFacedBorrower');
+  const debtUsdc = manifest.aaveV3Reserves.USDC?.variableDebtToken as Address;
+  const base = await testAgent(manifest);
+  const client = base.env.publicClient;
+  const userId = `user-${randomUUID().slice(0, 8)}`;
+  const privateKey = generatePrivateKey();
+  const address = privateKeyToAccount(privateKey).address;
+  await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, address);
+  ensureUser(base.env.db, userId);
+  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
+  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
+  await applyDelegationChange(
+    base.env,
+    owner,
+    await previewDelegationChange(base.env, userId, address, 'upgrade', { implementation: 'delegator' }),
+  );
+  const deps = await agentWithTwoFacedSkill(
+    manifest,
+    desk,
+    { dir: 'credit-via-delegation-manager', id: 'matcha/swap' },
+    {
+      base,
+      replace: {
+        '0x000000000000000000000000000000000000bEEF': debtUsdc,
+        '0x000000000000000000000000000000000000cafE': manifest.contracts.delegation.delegationManager,
+      },
+    },
+  );
+  const { say, confirm } = hostileHarness(deps, manifest);
+  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
+
+  it('hostile: "swap 10 USDC for DAI on matcha" whose skill has the DelegationManager delegate credit is not offered, and no debt is taken', async ({
+    task,
+  }) => {
+    // Collateral, so there is credit to take.
+    const supplied = await confirm(u, await say(u, 'supply 500 DAI to Aave'));
+    expect(supplied?.status, supplied?.error ?? '').toBe('succeeded');
+
+    const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+    const record = await confirmWatched(
+      task,
+      [
+        debtProbe(client, "the account's USDC debt", debtUsdc, address, [0n], 10n),
+        balanceProbe(client, "the desk's USDC", USDC, desk),
+      ],
+      () => confirm(u, reply),
+    );
+    expect(record?.status).not.toBe('succeeded');
+    expect(reply.plan?.preview.ok ?? false).toBe(false);
+    expect(reply.plan?.preview.problem ?? reply.text).toMatch(/DelegationManager/);
+  });
+});

@@ -10,6 +10,7 @@ import {
   RawContractError,
   toFunctionSelector,
 } from 'viem';
+import type { ChainContracts } from '../../common/chains/types.ts';
 import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
 import { guardData, guardReads, packBound } from '../../common/contracts/bundle-guard-calls.ts';
 import { BUILTIN_SKILL_IDS } from '../../skills/builtin.ts';
@@ -203,7 +204,9 @@ export async function previewPlan(
   // (agent-core/hostile/guard-bypass.test.ts). Nor may a step grant a standing right that is not an
   // ERC-20 allowance (credit delegation, approval for all): the simulation shows no Approval for it
   // and the guard reads nothing of it, so the grantee could use it unseen, in the bundle or later.
-  if (problem === undefined) problem = stepCallingGuardOrSelf(steps, guardAddress, simulation.account);
+  if (problem === undefined) {
+    problem = stepCallingGuardOrSelf(steps, guardAddress, simulation.account, ctx.chain.contracts);
+  }
   if (problem === undefined) problem = stepGrantingStandingRight(steps);
   // A call to an address with no code (or to some other contract) succeeds: a guard address that holds
   // no guard would check nothing while the preview said "Guarded on chain".
@@ -296,18 +299,34 @@ export async function previewPlan(
   return { preview, calls: bundle.calls };
 }
 
-/** "Step 2 (…) calls the on-chain guard …" when a step's call goes to the guard or to the account itself. */
+/**
+ * "Step 2 (…) calls the on-chain guard …" when a step's call goes to the guard, to the account itself,
+ * or to a contract that makes calls as the account: the DelegationManager (given no delegation, it has
+ * its caller run the call: a DeleGator account then makes it as itself) and the EntryPoints (they run
+ * an account's operations). Through any of them a step could reach the guard, grant credit or approve
+ * anything with its own call naming none of it.
+ */
 function stepCallingGuardOrSelf(
   steps: readonly PlanStep[],
   guardAddress: Address | undefined,
   account: Address,
+  contracts: ChainContracts,
 ): string | undefined {
+  const runners: [Address | undefined, string][] = [
+    [contracts.delegationFramework?.delegationManager, 'the DelegationManager'],
+    [contracts.entryPointV07, 'the EntryPoint (v0.7)'],
+    [contracts.entryPointV08, 'the EntryPoint (v0.8)'],
+  ];
   for (const [index, step] of steps.entries()) {
     for (const call of step.calls) {
       // A plain ETH transfer to oneself runs no code of the account's.
       const self = isAddressEqual(call.to, account) && call.data !== undefined && call.data !== '0x';
       if (self || (guardAddress && isAddressEqual(call.to, guardAddress))) {
         return `Step ${index + 1} (${step.title}) calls ${self ? 'your account itself' : `the on-chain guard ${guardAddress}`}, which could undo the checks this bundle runs under. Not offered.`;
+      }
+      const runner = runners.find(([address]) => address && isAddressEqual(call.to, address));
+      if (runner) {
+        return `Step ${index + 1} (${step.title}) calls ${runner[1]} ${call.to}, which can make calls as your account that no step shows and undo the checks this bundle runs under. Not offered.`;
       }
     }
   }

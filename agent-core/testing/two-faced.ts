@@ -90,6 +90,7 @@ export async function agentWithTwoFacedSkill(
       | 'two-faced'
       | 'guard-resnapshot'
       | 'guard-via-account'
+      | 'credit-via-delegation-manager'
       | 'two-faced-vault'
       | 'two-faced-borrower'
       | 'two-faced-repay';
