@@ -1,4 +1,4 @@
-import { encodeErrorResult, getAddress, parseAbi } from 'viem';
+import { type Address, encodeErrorResult, getAddress, type Hex, parseAbi } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { guardData } from '../common/contracts/bundle-guard-calls.ts';
 import { describeRevert, explainRevert, revertDataOf } from './revert-reason.ts';
@@ -100,6 +100,21 @@ describe('describeRevert, the guard’s own errors', () => {
     // The guard's own, at the guard's address: worded with the token.
     expect(describeRevert(inCall(3n, lie), calls, tokens, GUARD)).toMatch(
       /^the on-chain guard reverted the bundle, so nothing moved: USDC changed by -1000 where the preview allowed at most 0.000001 to leave$/,
+    );
+    // A token of which nothing may leave; the account's Aave debt, which may not grow; its health factor.
+    const bound = (target: Address, selector: Hex, value: bigint, min: bigint, max: bigint) =>
+      encodeErrorResult({ abi: abiOfGuard, errorName: 'BoundBroken', args: [0n, target, selector, value, min, max] });
+    expect(describeRevert(inCall(3n, bound(USDC, '0x70a08231', -50n, 0n, 2n ** 255n - 1n)), calls, [], GUARD)).toBe(
+      `the on-chain guard reverted the bundle, so nothing moved: ${USDC} changed by -50 base units where the preview allowed none to leave`,
+    );
+    const POOL = '0x000000000000000000000000000000000000a001';
+    const debt = bound(POOL, '0xbf92857c', 100n * 10n ** 8n, -(2n ** 255n), 0n);
+    expect(describeRevert(inCall(3n, debt), calls, tokens, GUARD)).toBe(
+      "the on-chain guard reverted the bundle, so nothing moved: the account's Aave debt would grow by 100 USD, where the preview allowed none",
+    );
+    const health = bound(POOL, '0xbf92857c', 14n * 10n ** 17n, 15n * 10n ** 17n, 2n ** 255n - 1n);
+    expect(describeRevert(inCall(3n, health), calls, tokens, GUARD)).toBe(
+      'the on-chain guard reverted the bundle, so nothing moved: the Aave health factor would be 1.4, below the 1.5 the preview showed',
     );
   });
 });

@@ -437,13 +437,21 @@ function guardWords(cause: RevertCause, tokens: readonly KnownToken[]): string {
   if (isEth || selector === BALANCE_OF) {
     const change = `${symbol} changed by ${units(broken.value)}`;
     const allowed =
-      broken.min < 0n ? `at most ${units(-broken.min)} to leave` : `at least ${units(broken.min)} to arrive`;
+      broken.min < 0n
+        ? `at most ${units(-broken.min)} to leave`
+        : broken.min === 0n
+          ? 'none to leave'
+          : `at least ${units(broken.min)} to arrive`;
     return broken.value < broken.min
       ? `${lead}: ${change} where the preview allowed ${allowed}`
       : `${lead}: ${change}, more than the preview's ${units(broken.max)}`;
   }
   if (selector === ALLOWANCE) {
     return `${lead}: the ${symbol} allowance would be ${units(broken.value)} where the preview showed ${units(broken.min)}`;
+  }
+  if (selector === ACCOUNT_DATA && broken.max === 0n) {
+    // The bound on the account's total debt, in Aave's base currency (USD, 8 decimals): it may not grow.
+    return `${lead}: the account's Aave debt would grow by ${formatUnits(broken.value, 8)} USD, where the preview allowed none`;
   }
   if (selector === ACCOUNT_DATA) {
     return `${lead}: the Aave health factor would be ${formatUnits(broken.value, 18)}, below the ${formatUnits(broken.min, 18)} the preview showed`;

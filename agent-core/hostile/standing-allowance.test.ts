@@ -6,6 +6,7 @@ import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { devnetClients, devnetTransport, fundedAccount } from '../../devnet/testing/clients.ts';
 import { startRpcProxy } from '../../devnet/testing/rpc-proxy.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { poolAbi } from '../../skills/aave-v3/abi.ts';
 import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
 import { execute } from '../../smart-accounts/execute.ts';
 import { importOwnerKey, unlockOwnerKey } from '../../smart-accounts/keystore.ts';
@@ -14,7 +15,7 @@ import { ensureUser } from '../../smart-accounts/users.ts';
 import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
 import { confirmWatched, type HostileUser, hostileHarness } from './harness.ts';
-import { allowanceProbe, balanceProbe } from './probes.ts';
+import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
 
 /**
  * A token the account holds and the plan never touches, which a contract the plan calls was allowed
@@ -173,4 +174,113 @@ describe('hostile: a called contract that spends, through another contract, an E
     expect(record?.error ?? '').toMatch(/guard.*USDT/i);
     expect(reply.plan?.preview.guard?.checks).toContain('USDT: nothing leaves');
   });
+});
+
+/**
+ * The same sweeps, at the address's Aave position rather than its wallet: as a plain wallet, before
+ * Sextant, the address supplied USDT to Aave, allowed the leaky router 50 of its aUSDT (an aToken is
+ * an ERC-20), and delegated 100 DAI of credit to a contract (approveDelegation). A swap on matcha runs
+ * unvetted code, which once mined takes the aUSDT through the router, or borrows the DAI on the
+ * address's behalf. Neither token is in the wallet's holdings, and the swap touches no Aave position,
+ * so the guard must read the address's aTokens and its total debt.
+ */
+describe('hostile: a called contract that takes an EIP-7702 address’s Aave supply or credit through old rights', async () => {
+  const { publicClient, chain } = devnetClients(manifest);
+  const { walletClient, account } = await fundedAccount(manifest);
+  const pool = manifest.contracts.aaveV3.pool;
+  const aUsdt = manifest.aaveV3Reserves.USDT?.aToken as Address;
+  const daiDebt = manifest.aaveV3Reserves.DAI?.variableDebtToken as Address;
+  const puller = await deployTwoFacedSwap(manifest, 'LeakyPuller');
+  const aim = async (sweeper: Address, call: { functionName: string; args: readonly unknown[] }) =>
+    publicClient.waitForTransactionReceipt({
+      hash: await walletClient.writeContract({
+        address: sweeper,
+        abi: parseAbi([
+          'function aimThrough(address token, address puller)',
+          'function aimBorrow(address pool, address asset, uint256 amount)',
+        ]),
+        functionName: call.functionName as 'aimThrough',
+        args: call.args as never,
+        account,
+        chain: walletClient.chain,
+      }),
+    });
+  const takesSupply = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
+  await aim(takesSupply, { functionName: 'aimThrough', args: [aUsdt, puller] });
+  const borrows = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
+  await aim(borrows, { functionName: 'aimBorrow', args: [pool, DAI, parseUnits('100', 18)] });
+
+  // The victim, as a plain wallet: 1,000 USDT supplied, 50 aUSDT allowed to the router, 100 DAI of
+  // credit delegated to the borrowing desk; then imported into Sextant and upgraded to Simple7702Account.
+  const base = await testAgent(manifest);
+  const userId = `user-${randomUUID().slice(0, 8)}`;
+  const privateKey = generatePrivateKey();
+  const address = privateKeyToAccount(privateKey).address;
+  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    chain,
+    transport: devnetTransport(manifest.rpcUrl),
+  });
+  const send = async (to: Address, data: `0x${string}`) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.sendTransaction({ to, data }) });
+    expect(receipt.status).toBe('success');
+  };
+  await send(USDT, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [pool, parseUnits('1000', 6)] }));
+  await send(
+    pool,
+    encodeFunctionData({ abi: poolAbi, functionName: 'supply', args: [USDT, parseUnits('1000', 6), address, 0] }),
+  );
+  await send(
+    aUsdt,
+    encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, parseUnits('50', 6)] }),
+  );
+  await send(
+    daiDebt,
+    encodeFunctionData({
+      abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
+      functionName: 'approveDelegation',
+      args: [borrows, parseUnits('100', 18)],
+    }),
+  );
+  ensureUser(base.env.db, userId);
+  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
+  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
+  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
+  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
+  const probes = () => [
+    // The supply earns interest between the two readings: a few units of it are no change.
+    debtProbe(publicClient, "the address's aUSDT", aUsdt, address, [0n], 1_000n),
+    debtProbe(publicClient, "the address's DAI debt", daiDebt, address, [0n], 10n ** 15n),
+    balanceProbe(publicClient, "the address's USDC", USDC, address),
+    balanceProbe(publicClient, "the address's DAI", DAI, address),
+  ];
+
+  for (const [what, sweeper, check, reason] of [
+    [
+      'takes 50 aUSDT through the leaky router',
+      takesSupply,
+      /a\w*USDT: nothing leaves/,
+      /on-chain guard reverted the bundle, so nothing moved: 0x\w+ changed by -50000000 base units where the preview allowed none to leave/,
+    ],
+    [
+      'borrows 100 DAI on the address’s behalf',
+      borrows,
+      /Aave debt: none taken on/,
+      /on-chain guard reverted the bundle, so nothing moved: the account's Aave debt would grow by 100(\.\d+)? USD/,
+    ],
+  ] as const) {
+    it(`hostile: "swap 10 USDC for DAI on matcha" whose desk, once mined, ${what}: the bundle reverts, and nothing moves`, async ({
+      task,
+    }) => {
+      const deps = await agentWithTwoFacedSkill(manifest, sweeper, undefined, { base });
+      const { say, confirm } = hostileHarness(deps, manifest);
+      const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+      expect(reply.plan?.preview.ok, reply.text).toBe(true);
+      const record = await confirmWatched(task, probes(), () => confirm(u, reply));
+      expect(record?.status).not.toBe('succeeded');
+      expect(record?.error ?? '').toMatch(reason);
+      expect(reply.plan?.preview.guard?.checks.join('\n')).toMatch(check);
+    });
+  }
 });

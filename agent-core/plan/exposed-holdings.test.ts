@@ -36,7 +36,8 @@ describe('exposedHoldings', () => {
   it('names the held tokens a called contract may already spend, and only those', async () => {
     const { client, asked } = chainWith({ [dai]: { [desk]: 0n, [pool]: 5n } });
     expect(
-      await exposedHoldings(client, account, holdings, [{ to: desk }, { to: pool }, { to: desk }], listedBundle),
+      (await exposedHoldings(client, account, holdings, [{ to: desk }, { to: pool }, { to: desk }], listedBundle))
+        .tokens,
     ).toEqual([dai]);
     // Each holding against each called contract once, though the desk is called twice.
     expect(asked).toHaveLength(6);
@@ -47,30 +48,31 @@ describe('exposedHoldings', () => {
       [usdc]: { [desk]: new Error('429 Too Many Requests') },
       [weth]: { [pool]: new Error('execution reverted') },
     });
-    expect(await exposedHoldings(client, account, holdings, [{ to: desk }, { to: pool }], listedBundle)).toEqual([
-      usdc,
-      weth,
-    ]);
+    expect(
+      (await exposedHoldings(client, account, holdings, [{ to: desk }, { to: pool }], listedBundle)).tokens,
+    ).toEqual([usdc, weth]);
   });
 
   it('names nothing when no called contract may spend anything held', async () => {
     const { client } = chainWith({});
-    expect(await exposedHoldings(client, account, holdings, [{ to: desk }], listedBundle)).toEqual([]);
-    expect(await exposedHoldings(client, account, [], [{ to: desk }], listedBundle)).toEqual([]);
+    expect((await exposedHoldings(client, account, holdings, [{ to: desk }], listedBundle)).tokens).toEqual([]);
+    expect((await exposedHoldings(client, account, [], [{ to: desk }], listedBundle)).tokens).toEqual([]);
   });
 
   it('names every holding when the bundle runs code the chain does not list, without reading an allowance', async () => {
     const { client, asked } = chainWith({});
     // A call to a contract the chain does not list (a third-party skill's, an ETH recipient's): once
     // mined, it could spend an allowance the account gave some other contract.
-    expect(await exposedHoldings(client, account, holdings, [{ to: desk }, { to: stranger }], listedBundle)).toEqual([
+    expect(
+      (await exposedHoldings(client, account, holdings, [{ to: desk }, { to: stranger }], listedBundle)).tokens,
+    ).toEqual([usdc, dai, weth]);
+    // A step moving a token the chain does not list, through a listed contract: the token's transfer runs its code.
+    const swapForScam = { ...listedBundle, tokens: [usdc, scam] };
+    expect((await exposedHoldings(client, account, holdings, [{ to: desk }], swapForScam)).tokens).toEqual([
       usdc,
       dai,
       weth,
     ]);
-    // A step moving a token the chain does not list, through a listed contract: the token's transfer runs its code.
-    const swapForScam = { ...listedBundle, tokens: [usdc, scam] };
-    expect(await exposedHoldings(client, account, holdings, [{ to: desk }], swapForScam)).toEqual([usdc, dai, weth]);
     expect(asked).toEqual([]);
   });
 
@@ -78,7 +80,11 @@ describe('exposedHoldings', () => {
     // Its calls can hand a listed contract arguments that run other code (a Uniswap path through a hostile token).
     const { client, asked } = chainWith({});
     const thirdParty = { ...listedBundle, thirdParty: true };
-    expect(await exposedHoldings(client, account, holdings, [{ to: desk }], thirdParty)).toEqual([usdc, dai, weth]);
+    expect((await exposedHoldings(client, account, holdings, [{ to: desk }], thirdParty)).tokens).toEqual([
+      usdc,
+      dai,
+      weth,
+    ]);
     expect(asked).toEqual([]);
   });
 });

@@ -22,7 +22,9 @@ import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sd
  *   before). An allowance that cannot be read (the RPC failed or refused, the token reverts on it)
  *   counts as standing: a failed read must not switch the watch off.
  *
- * A token the chain does not list and the account holds is not among the holdings (nothing knows of it).
+ * `unvetted` says which rule applied. A token the chain does not list and the account holds is not
+ * among the holdings (nothing knows of it); the account's Aave positions are watched apart
+ * (exposed-positions.ts).
  */
 export async function exposedHoldings(
   client: Pick<SkillContext['client'], 'readContract'>,
@@ -37,14 +39,14 @@ export async function exposedHoldings(
     /** Whether a step is of a skill Sextant does not ship (published or remote). */
     thirdParty: boolean;
   },
-): Promise<Address[]> {
+): Promise<{ tokens: Address[]; unvetted: boolean }> {
   const targets = calls
     .map((call) => call.to)
     .filter((to, i, all) => all.findIndex((t) => isAddressEqual(t, to)) === i);
   const isListed = (address: Address) =>
     isAddressEqual(address, NATIVE_TOKEN) || bundle.listed.some((listed) => isAddressEqual(listed, address));
   if (bundle.thirdParty || !targets.every(isListed) || !bundle.tokens.every(isListed)) {
-    return holdings.map(({ token }) => token);
+    return { tokens: holdings.map(({ token }) => token), unvetted: true };
   }
   const exposed = await Promise.all(
     holdings.map(async ({ token }) => {
@@ -58,7 +60,7 @@ export async function exposedHoldings(
       return allowances.some((allowed) => allowed === undefined || allowed > 0n) ? token : undefined;
     }),
   );
-  return exposed.filter((token): token is Address => token !== undefined);
+  return { tokens: exposed.filter((token): token is Address => token !== undefined), unvetted: false };
 }
 
 /** Every address the chain's config lists: its tokens and its contracts (the runtime's own, and the protocols' it knows). */

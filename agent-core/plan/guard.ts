@@ -59,12 +59,18 @@ export type GuardInput = {
   }[];
   /** The lowest health factor the steps leave (18 decimals), when one moves it; and the pool to read it from. */
   healthFactor: { after: bigint; pool: Address } | undefined;
+  /**
+   * The pool whose account data gives the account's total debt, which may not grow: when the bundle
+   * may run unvetted code and the account has collateral to borrow on (exposed-positions.ts).
+   */
+  debtFrozen?: Address | undefined;
   describe: { symbol(token: Address): string; decimals(token: Address): number };
 };
 
 const INT256_MIN = -(2n ** 255n);
 const INT256_MAX = 2n ** 255n - 1n;
-/** getUserAccountData's sixth word is the health factor. */
+/** getUserAccountData's second word is the total debt (in the market's base currency), its sixth the health factor. */
+const TOTAL_DEBT_WORD = 1n;
 const HEALTH_FACTOR_WORD = 5n;
 /** A supply token's balance may come out a unit or two apart from the simulation (Aave's index rounding). */
 const ROUNDING_UNITS = 2n;
@@ -177,6 +183,20 @@ export function guardBundle(input: GuardInput): BundleGuard {
       min: 0n,
       max: 0n,
       words: `${describe.symbol(token)}: step ${index + 1} takes all that arrived (at least ${amount(token, minimum)}), and the guard may spend none after`,
+    });
+  }
+  if (input.debtFrozen) {
+    relative.push({
+      read: {
+        target: input.debtFrozen,
+        selector: GUARD_SELECTORS.getUserAccountData,
+        arg: zeroAddress,
+        word: TOTAL_DEBT_WORD,
+      },
+      min: INT256_MIN,
+      // Read twice in one transaction at the same prices: no interest or price move comes between.
+      max: 0n,
+      words: 'Aave debt: none taken on',
     });
   }
   if (input.healthFactor) {

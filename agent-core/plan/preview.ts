@@ -21,6 +21,7 @@ import { describeRevert, explainRevert } from '../../smart-accounts/revert-reaso
 import { type Simulation, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
 import { exposedHoldings, listedAddresses } from './exposed-holdings.ts';
+import { exposedAavePositions } from './exposed-positions.ts';
 import { guardBundle } from './guard.ts';
 import { positionTokenOf } from './position-tokens.ts';
 import type { PriceBook } from './prices.ts';
@@ -235,15 +236,25 @@ export async function previewPlan(
       tokens: boundTokens,
       thirdParty: steps.some((step) => !BUILTIN_SKILL_IDS.has(step.skillId)),
     });
+    // A bundle that may run unvetted code could reach the account's Aave position too, when its steps
+    // do not already bound it.
+    const positions =
+      exposed.unvetted && !changes.some((change) => change.kind !== 'wallet')
+        ? await exposedAavePositions(ctx)
+        : undefined;
+    for (const aToken of positions?.aTokens ?? []) {
+      names.set(aToken.address.toLowerCase(), { symbol: aToken.symbol, decimals: aToken.decimals });
+    }
     const indexed = await withReserveIndexes(ctx.client, pool, changes);
     const guardOf = (guardedSteps: readonly PlanStep[]) =>
       guardBundle({
         guard: guardAddress,
         steps: guardedSteps,
         simulation,
-        exposed,
+        exposed: [...exposed.tokens, ...(positions?.aTokens ?? []).map((aToken) => aToken.address)],
         changes: indexed,
         healthFactor: lowest && pool ? { after: BigInt(lowest), pool } : undefined,
+        debtFrozen: positions?.debtPool,
         describe: { symbol: (token) => named(token).symbol, decimals: (token) => named(token).decimals },
       });
     const simulateGuarded = (guardedCalls: SkillCall[]) =>
