@@ -198,6 +198,7 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
         abi: parseAbi([
           'function aimThrough(address token, address puller)',
           'function aimBorrow(address pool, address asset, uint256 amount)',
+          'function aimGift(address pool, address asset)',
         ]),
         functionName: call.functionName as 'aimThrough',
         args: call.args as never,
@@ -209,9 +210,16 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
   await aim(takesSupply, { functionName: 'aimThrough', args: [aUsdt, puller] });
   const borrows = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
   await aim(borrows, { functionName: 'aimBorrow', args: [pool, DAI, parseUnits('100', 18)] });
+  // The same two, each also supplying 1 unit of USDC on the address's behalf in simulation only.
+  const giftsThenTakesSupply = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
+  await aim(giftsThenTakesSupply, { functionName: 'aimThrough', args: [aUsdt, puller] });
+  await aim(giftsThenTakesSupply, { functionName: 'aimGift', args: [pool, USDC] });
+  const giftsThenBorrows = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
+  await aim(giftsThenBorrows, { functionName: 'aimBorrow', args: [pool, DAI, parseUnits('100', 18)] });
+  await aim(giftsThenBorrows, { functionName: 'aimGift', args: [pool, USDC] });
 
   // The victim, as a plain wallet: 1,000 USDT supplied, 50 aUSDT allowed to the router, 100 DAI of
-  // credit delegated to the borrowing desk; then imported into Sextant and upgraded to Simple7702Account.
+  // credit delegated to each borrowing desk; then imported into Sextant and upgraded to Simple7702Account.
   const base = await testAgent(manifest);
   const userId = `user-${randomUUID().slice(0, 8)}`;
   const privateKey = generatePrivateKey();
@@ -235,14 +243,16 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
     aUsdt,
     encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, parseUnits('50', 6)] }),
   );
-  await send(
-    daiDebt,
-    encodeFunctionData({
-      abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
-      functionName: 'approveDelegation',
-      args: [borrows, parseUnits('100', 18)],
-    }),
-  );
+  for (const delegatee of [borrows, giftsThenBorrows]) {
+    await send(
+      daiDebt,
+      encodeFunctionData({
+        abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
+        functionName: 'approveDelegation',
+        args: [delegatee, parseUnits('100', 18)],
+      }),
+    );
+  }
   ensureUser(base.env.db, userId);
   await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
   const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
@@ -268,6 +278,18 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
       borrows,
       /Aave debt: none taken on/,
       /on-chain guard reverted the bundle, so nothing moved: the account's Aave debt would grow by 100(\.\d+)? USD/,
+    ],
+    [
+      'supplies 1 unit of USDC for the address in simulation only, then takes 50 aUSDT',
+      giftsThenTakesSupply,
+      /a\w*USDT: nothing leaves/,
+      /on-chain guard reverted the bundle, so nothing moved/,
+    ],
+    [
+      'supplies 1 unit of USDC for the address in simulation only, then borrows 100 DAI',
+      giftsThenBorrows,
+      /Aave debt: none taken on/,
+      /on-chain guard reverted the bundle, so nothing moved/,
     ],
   ] as const) {
     it(`hostile: "swap 10 USDC for DAI on matcha" whose desk, once mined, ${what}: the bundle reverts, and nothing moves`, async ({

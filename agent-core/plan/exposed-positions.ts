@@ -1,23 +1,30 @@
-import type { Address } from 'viem';
+import { type Address, parseAbi } from 'viem';
+import { dataProviderAbi } from '../../skills/aave-v3/abi.ts';
+import { aaveMarket } from '../../skills/aave-v3/market.ts';
 import type { SkillContext } from '../../skills/sdk/define-skill.ts';
 import { readAavePositions } from '../../smart-accounts/positions.ts';
 
 /** The account's Aave positions an unvetted bundle could reach, for the guard to watch. */
 export type ExposedPositions = {
-  /** The aTokens the account holds: each read as a token of which nothing may leave. */
+  /** The aTokens the account holds: each read as a token of which nothing may leave (or as its step moves it). */
   aTokens: { address: Address; symbol: string; decimals: number }[];
-  /** The pool whose account data says the account's total debt, when it has collateral to borrow on. */
-  debtPool: Address | undefined;
+  /**
+   * When the account has collateral to borrow on: the pool, and every reserve's variable debt token,
+   * whose debt may not grow beyond what a step of the plan takes.
+   */
+  debt: { pool: Address; debtTokens: { address: Address; symbol: string }[] } | undefined;
 };
+
+const POOL_ABI = parseAbi(['function getReservesList() view returns (address[])']);
 
 /**
  * What of the account's Aave V3 position a bundle that may run unvetted code (exposed-holdings.ts)
- * could take though its steps do not touch Aave: its aTokens, through an allowance it once gave some
- * other contract (an aToken is an ERC-20), and its credit, through a credit delegation it once gave
- * (a borrow on its behalf). Neither is among the wallet's holdings, and which contracts hold such
- * rights cannot be read from the chain. So the guard reads every aToken the account holds and, when
- * it has collateral, its total debt, which may not grow. Both read within the one transaction, at the
- * same prices, so no price moving between preview and execution can trip them.
+ * could take: its aTokens, through an allowance it once gave some other contract (an aToken is an
+ * ERC-20), and its credit, through a credit delegation it once gave (a borrow on its behalf, in any
+ * reserve). Neither is among the wallet's holdings, and which contracts hold such rights cannot be
+ * read from the chain. Read whatever the simulation showed: unvetted code can make a harmless-looking
+ * change to a position in the simulation only (a 1-wei supply on the account's behalf), so what it
+ * showed must not decide what is watched.
  *
  * Nothing when the chain has no Aave market or the account no position there.
  */
@@ -32,7 +39,28 @@ export async function exposedAavePositions(ctx: SkillContext): Promise<ExposedPo
       symbol: reserve.aToken.symbol,
       decimals: reserve.asset.decimals,
     }));
-  const debtPool = positions.totalCollateralBase > 0n ? pool : undefined;
-  if (aTokens.length === 0 && debtPool === undefined) return undefined;
-  return { aTokens, debtPool };
+  let debt: ExposedPositions['debt'];
+  if (positions.totalCollateralBase > 0n) {
+    const [assets, market] = await Promise.all([
+      ctx.client.readContract({ address: pool, abi: POOL_ABI, functionName: 'getReservesList' }),
+      aaveMarket(ctx),
+    ]);
+    const debtTokens = await Promise.all(
+      assets.map(async (asset) => {
+        const [[, , address], token] = await Promise.all([
+          ctx.client.readContract({
+            address: market.dataProvider,
+            abi: dataProviderAbi,
+            functionName: 'getReserveTokensAddresses',
+            args: [asset],
+          }),
+          ctx.token(asset).catch(() => undefined),
+        ]);
+        return { address, symbol: token?.symbol ?? asset };
+      }),
+    );
+    debt = { pool, debtTokens };
+  }
+  if (aTokens.length === 0 && debt === undefined) return undefined;
+  return { aTokens, debt };
 }

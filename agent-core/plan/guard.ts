@@ -60,10 +60,11 @@ export type GuardInput = {
   /** The lowest health factor the steps leave (18 decimals), when one moves it; and the pool to read it from. */
   healthFactor: { after: bigint; pool: Address } | undefined;
   /**
-   * The pool whose account data gives the account's total debt, which may not grow: when the bundle
-   * may run unvetted code and the account has collateral to borrow on (exposed-positions.ts).
+   * When the bundle may run unvetted code and the account has collateral to borrow on
+   * (exposed-positions.ts): the pool and every reserve's variable debt token. No debt may be taken
+   * beyond what a step of the plan takes.
    */
-  debtFrozen?: Address | undefined;
+  debtFrozen?: { pool: Address; debtTokens: readonly { address: Address; symbol: string }[] } | undefined;
   describe: { symbol(token: Address): string; decimals(token: Address): number };
 };
 
@@ -186,18 +187,34 @@ export function guardBundle(input: GuardInput): BundleGuard {
     });
   }
   if (input.debtFrozen) {
-    relative.push({
-      read: {
-        target: input.debtFrozen,
-        selector: GUARD_SELECTORS.getUserAccountData,
-        arg: zeroAddress,
-        word: TOTAL_DEBT_WORD,
-      },
-      min: INT256_MIN,
-      // Read twice in one transaction at the same prices: no interest or price move comes between.
-      max: 0n,
-      words: 'Aave debt: none taken on',
-    });
+    const changedDebt = input.changes.filter((change) => change.kind === 'debt');
+    if (changedDebt.length === 0) {
+      // No step takes or repays debt: the account's total debt may not grow, one read. Read twice in
+      // one transaction, at the same prices, so no interest or price move comes between.
+      relative.push({
+        read: {
+          target: input.debtFrozen.pool,
+          selector: GUARD_SELECTORS.getUserAccountData,
+          arg: zeroAddress,
+          word: TOTAL_DEBT_WORD,
+        },
+        min: INT256_MIN,
+        max: 0n,
+        words: 'Aave debt: none taken on',
+      });
+    } else {
+      // A step moves debt, so the total may move: each other reserve's debt may not grow (in scaled
+      // units, which interest does not move); the changed ones are bounded above as their steps say.
+      for (const debtToken of input.debtFrozen.debtTokens) {
+        if (changedDebt.some((change) => isAddressEqual(change.token, debtToken.address))) continue;
+        relative.push({
+          read: { target: debtToken.address, selector: GUARD_SELECTORS.scaledBalanceOf, arg: zeroAddress, word: 0n },
+          min: INT256_MIN,
+          max: 0n,
+          words: `${debtToken.symbol} debt on Aave V3: none taken on`,
+        });
+      }
+    }
   }
   if (input.healthFactor) {
     // The preview shows two decimals; the floor is what it showed, so a second's interest cannot trip it.

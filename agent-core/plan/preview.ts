@@ -236,12 +236,9 @@ export async function previewPlan(
       tokens: boundTokens,
       thirdParty: steps.some((step) => !BUILTIN_SKILL_IDS.has(step.skillId)),
     });
-    // A bundle that may run unvetted code could reach the account's Aave position too, when its steps
-    // do not already bound it.
-    const positions =
-      exposed.unvetted && !changes.some((change) => change.kind !== 'wallet')
-        ? await exposedAavePositions(ctx)
-        : undefined;
+    // A bundle that may run unvetted code could reach the account's Aave position too, whatever the
+    // simulation showed of it (exposed-positions.ts).
+    const positions = exposed.unvetted ? await exposedAavePositions(ctx) : undefined;
     for (const aToken of positions?.aTokens ?? []) {
       names.set(aToken.address.toLowerCase(), { symbol: aToken.symbol, decimals: aToken.decimals });
     }
@@ -254,7 +251,7 @@ export async function previewPlan(
         exposed: [...exposed.tokens, ...(positions?.aTokens ?? []).map((aToken) => aToken.address)],
         changes: indexed,
         healthFactor: lowest && pool ? { after: BigInt(lowest), pool } : undefined,
-        debtFrozen: positions?.debtPool,
+        debtFrozen: positions?.debt,
         describe: { symbol: (token) => named(token).symbol, decimals: (token) => named(token).decimals },
       });
     const simulateGuarded = (guardedCalls: SkillCall[]) =>
