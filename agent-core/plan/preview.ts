@@ -8,7 +8,6 @@ import {
   isAddressEqual,
   parseAbi,
   RawContractError,
-  toFunctionSelector,
 } from 'viem';
 import type { ChainContracts } from '../../common/chains/types.ts';
 import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
@@ -25,6 +24,7 @@ import { exposedAavePositions } from './exposed-positions.ts';
 import { guardBundle } from './guard.ts';
 import { positionTokenOf } from './position-tokens.ts';
 import type { PriceBook } from './prices.ts';
+import { stepGrantingStandingRight } from './standing-rights.ts';
 import type { PlanStep } from './types.ts';
 
 /**
@@ -208,7 +208,10 @@ export async function previewPlan(
   if (problem === undefined) {
     problem = stepCallingGuardOrSelf(steps, guardAddress, simulation.account, ctx.chain.contracts);
   }
-  if (problem === undefined) problem = stepGrantingStandingRight(steps);
+  if (problem === undefined) {
+    const positionManager = ctx.chain.contracts.uniswapV3?.nonfungiblePositionManager;
+    problem = stepGrantingStandingRight(steps, positionManager ? [positionManager] : []);
+  }
   // A call to an address with no code (or to some other contract) succeeds: a guard address that holds
   // no guard would check nothing while the preview said "Guarded on chain".
   if (problem === undefined && guardAddress && !(await isLiveGuard(ctx.client, ctx.chain.chainId, guardAddress))) {
@@ -335,28 +338,6 @@ function stepCallingGuardOrSelf(
       const runner = runners.find(([address]) => address && isAddressEqual(call.to, address));
       if (runner) {
         return `Step ${index + 1} (${step.title}) calls ${runner[1]} ${call.to}, which can make calls as your account that no step shows and undo the checks this bundle runs under. Not offered.`;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Functions that let another address act for the account later without an ERC-20 Approval event. */
-const STANDING_RIGHTS: Record<string, string> = {
-  [toFunctionSelector('approveDelegation(address,uint256)')]: 'delegates Aave credit (approveDelegation)',
-  [toFunctionSelector('delegationWithSig(address,address,uint256,uint256,uint8,bytes32,bytes32)')]:
-    'delegates Aave credit (delegationWithSig)',
-  [toFunctionSelector('setApprovalForAll(address,bool)')]:
-    'lets another address move all its tokens of a kind (setApprovalForAll)',
-};
-
-/** "Step 1 (…) delegates Aave credit …" for a step call that grants a right the guard cannot see used. */
-function stepGrantingStandingRight(steps: readonly PlanStep[]): string | undefined {
-  for (const [index, step] of steps.entries()) {
-    for (const call of step.calls) {
-      const granted = call.data.length >= 10 ? STANDING_RIGHTS[call.data.slice(0, 10).toLowerCase()] : undefined;
-      if (granted) {
-        return `Step ${index + 1} (${step.title}) ${granted} to a contract: it could then borrow or take on your behalf unseen by the preview and the on-chain guard. Not offered.`;
       }
     }
   }

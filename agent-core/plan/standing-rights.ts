@@ -1,0 +1,79 @@
+import { type Address, decodeAbiParameters, type Hex, isAddressEqual, toFunctionSelector } from 'viem';
+import type { PlanStep } from './types.ts';
+
+/**
+ * Functions that let another address act for the account later without an ERC-20 Approval event:
+ * the simulation shows no allowance for them and the guard reads nothing of them, so the grantee could
+ * use them unseen, in the bundle or long after it.
+ */
+const STANDING_RIGHTS: Record<string, string> = {
+  [toFunctionSelector('approveDelegation(address,uint256)')]: 'delegates Aave credit (approveDelegation)',
+  [toFunctionSelector('delegationWithSig(address,address,uint256,uint256,uint8,bytes32,bytes32)')]:
+    'delegates Aave credit (delegationWithSig)',
+  [toFunctionSelector('setApprovalForAll(address,bool)')]:
+    'lets another address move all its tokens of a kind (setApprovalForAll)',
+  [toFunctionSelector('approve(address,address,uint160,uint48)')]:
+    "lets another address spend its tokens through Permit2's allowances (Permit2's approve)",
+  [toFunctionSelector('allow(address,bool)')]: 'lets another address act for it on Compound III (allow)',
+  [toFunctionSelector('setAuthorization(address,bool)')]:
+    'lets another address act for it on Morpho (setAuthorization)',
+};
+
+/** An ERC-721 approve has an ERC-20 approve's selector: it is refused where the target is the chain's NFT positions. */
+const APPROVE = toFunctionSelector('approve(address,uint256)');
+
+/** Batch functions that run their inner calls as the caller (a delegatecall to themselves): each inner call counts. */
+const MULTICALLS: Record<string, 'bytes[]' | 'uint256,bytes[]' | 'bytes32,bytes[]'> = {
+  [toFunctionSelector('multicall(bytes[])')]: 'bytes[]',
+  [toFunctionSelector('multicall(uint256,bytes[])')]: 'uint256,bytes[]',
+  [toFunctionSelector('multicall(bytes32,bytes[])')]: 'bytes32,bytes[]',
+};
+
+/**
+ * "Step 1 (…) delegates Aave credit …" for a step call, or a call inside a step's multicall, that
+ * grants a right the guard cannot see used; `nftContracts` are the chain's NFT positions (Uniswap's
+ * position manager), whose approve hands over a position.
+ */
+export function stepGrantingStandingRight(
+  steps: readonly PlanStep[],
+  nftContracts: readonly Address[] = [],
+): string | undefined {
+  for (const [index, step] of steps.entries()) {
+    for (const call of step.calls) {
+      const granted = grantIn(call.to, call.data, nftContracts, 0);
+      if (granted) {
+        return `Step ${index + 1} (${step.title}) ${granted} to a contract: it could then borrow or take on your behalf unseen by the preview and the on-chain guard. Not offered.`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** What right `data` to `to` grants, looking inside multicalls (to a depth of 4); a batch that cannot be read counts as granting. */
+function grantIn(to: Address, data: Hex, nftContracts: readonly Address[], depth: number): string | undefined {
+  if (data.length < 10) return undefined;
+  const selector = data.slice(0, 10).toLowerCase();
+  const granted = STANDING_RIGHTS[selector];
+  if (granted) return granted;
+  if (selector === APPROVE && nftContracts.some((nft) => isAddressEqual(nft, to))) {
+    return 'lets another address move one of its positions (approve on the position manager)';
+  }
+  const shape = MULTICALLS[selector];
+  if (!shape) return undefined;
+  if (depth >= 4) return 'nests batches of calls deeper than Sextant reads';
+  let inner: readonly Hex[];
+  try {
+    const args = `0x${data.slice(10)}` as Hex;
+    inner =
+      shape === 'bytes[]'
+        ? decodeAbiParameters([{ type: 'bytes[]' }], args)[0]
+        : decodeAbiParameters([{ type: shape.split(',')[0] as 'uint256' }, { type: 'bytes[]' }], args)[1];
+  } catch {
+    return 'makes a batch of calls Sextant cannot read';
+  }
+  for (const innerData of inner) {
+    const found = grantIn(to, innerData, nftContracts, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
