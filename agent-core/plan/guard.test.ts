@@ -91,6 +91,33 @@ describe('the on-chain guard around every bundle', async () => {
     expect(await balanceOf(token('USDC').address, user.account)).toBeGreaterThanOrEqual(parseUnits('100', 6));
   });
 
+  it('lets an honest ETH transfer from an account with Aave collateral and debt land, its position watched', async () => {
+    // ETH to an address is unvetted code (the recipient could have code by then): the guard reads every
+    // holding, the aToken and the account's total debt, and none of it may trip an honest transfer.
+    const user = await fundedAgentUser(deps, manifest);
+    for (const text of ['supply 500 DAI to Aave', 'borrow 100 USDC from aave']) {
+      const reply = await say(user, text);
+      if (!reply.plan) throw new Error(reply.text);
+      const done = await confirmPlan(deps, { userId: user.userId, planId: reply.plan.id, owner: user.owner });
+      expect(done.status, done.error ?? '').toBe('succeeded');
+    }
+    const recipient = (await fundedAccount(manifest, '0')).account.address;
+    const reply = await say(user, `send 0.01 ETH to ${recipient}`);
+    if (!reply.plan) throw new Error(reply.text);
+    const checks = reply.plan.preview.guard?.checks ?? [];
+    expect(checks).toContain('Aave debt: none taken on');
+    expect(checks).toContainEqual(expect.stringMatching(/^a\w*DAI: nothing leaves$/));
+    expect(checks).toContain('USDC: nothing leaves');
+    const record = await confirmPlan(deps, {
+      userId: user.userId,
+      planId: reply.plan.id,
+      owner: user.owner,
+      allowNewRecipients: true,
+    });
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    expect(await client.getBalance({ address: recipient })).toBe(parseUnits('0.01', 18));
+  });
+
   it('runs a step that takes "it" with what arrived, unless its contract would pay the guard instead of the account', async () => {
     const user = await fundedAgentUser(deps, manifest);
     const ctx = createSkillContext({ chain: deps.env.chain, client, account: user.account });
