@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Address, createWalletClient, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
+import { type Abi, type Address, createWalletClient, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadArtifact } from '../../common/contracts/artifacts.ts';
+import { UNISWAP_ARTIFACTS } from '../../devnet/deploy-uniswap-v3.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
+import { fullRangeTicks, sqrtPriceX96 } from '../../devnet/pool-math.ts';
 import { devnetClients, devnetTransport, fundedAccount } from '../../devnet/testing/clients.ts';
 import { startRpcProxy } from '../../devnet/testing/rpc-proxy.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
@@ -305,4 +308,116 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
       expect(reply.plan?.preview.guard?.checks.join('\n')).toMatch(check);
     });
   }
+});
+
+/**
+ * The same take, by a third-party skill that calls only a contract the chain lists: Uniswap's own
+ * router, through a route whose intermediate hop is a hostile token (skills/testing/fixtures/hop-route,
+ * HopToken). Every call of the bundle goes to a listed contract and the plan's tokens are listed, so a
+ * guard that trusted listed targets would read only allowances to the router; the hop's transfer,
+ * once mined, has the leaky router take the address's old USDT allowance. A third-party skill's step
+ * counts as unvetted code.
+ */
+describe('hostile: a third-party skill that routes a swap on Uniswap’s own router through a hostile token', async () => {
+  const { publicClient, chain } = devnetClients(manifest);
+  const hop = await deployTwoFacedSwap(manifest, 'HopToken');
+  const puller = await deployTwoFacedSwap(manifest, 'LeakyPuller');
+  const manager = manifest.contracts.uniswapV3.nonfungiblePositionManager;
+  const managerAbi = loadArtifact(UNISWAP_ARTIFACTS.positionManager).abi;
+  const hopAbi = parseAbi([
+    'function mint(address to, uint256 amount)',
+    'function aim(address victim, address puller, address loot)',
+  ]);
+
+  // Two pools, USDC/HOP and HOP/DAI at 0.3%, each with 5,000 of either side over the full range.
+  const { walletClient: provider, account: providerAccount } = await fundedAccount(manifest);
+  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, providerAccount.address);
+  const write = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) => {
+    const hash = await provider.writeContract({
+      address,
+      abi,
+      functionName,
+      args,
+      account: providerAccount,
+      chain: provider.chain,
+    } as never);
+    expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe('success');
+  };
+  await write(hop, hopAbi, 'mint', [providerAccount.address, parseUnits('10000', 18)]);
+  for (const [other, decimals] of [
+    [USDC, 6],
+    [DAI, 18],
+  ] as const) {
+    const [token0, token1] = other.toLowerCase() < hop.toLowerCase() ? [other, hop] : [hop, other];
+    const amount = (token: Address) => parseUnits('5000', token === hop ? 18 : decimals);
+    for (const token of [token0, token1]) await write(token, erc20Abi, 'approve', [manager, amount(token)]);
+    await write(manager, managerAbi, 'createAndInitializePoolIfNecessary', [
+      token0,
+      token1,
+      3000,
+      sqrtPriceX96(amount(token0), amount(token1)),
+    ]);
+    const { tickLower, tickUpper } = fullRangeTicks(3000);
+    await write(manager, managerAbi, 'mint', [
+      {
+        token0,
+        token1,
+        fee: 3000,
+        tickLower,
+        tickUpper,
+        amount0Desired: amount(token0),
+        amount1Desired: amount(token1),
+        amount0Min: 0n,
+        amount1Min: 0n,
+        recipient: providerAccount.address,
+        deadline: 2n ** 48n,
+      },
+    ]);
+  }
+
+  // The victim allowed the leaky router 50 USDT as a plain wallet, then was upgraded to Simple7702Account.
+  const base = await testAgent(manifest);
+  const userId = `user-${randomUUID().slice(0, 8)}`;
+  const privateKey = generatePrivateKey();
+  const address = privateKeyToAccount(privateKey).address;
+  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    chain,
+    transport: devnetTransport(manifest.rpcUrl),
+  });
+  await publicClient.waitForTransactionReceipt({
+    hash: await wallet.writeContract({
+      address: USDT,
+      abi: erc20Abi,
+      functionName: 'approve',
+      args: [puller, parseUnits('50', 6)],
+    }),
+  });
+  ensureUser(base.env.db, userId);
+  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
+  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
+  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
+  await write(hop, hopAbi, 'aim', [address, puller, USDT]);
+  const deps = await agentWithTwoFacedSkill(manifest, hop, { dir: 'hop-route', id: 'matcha/swap' }, { base });
+  const { say, confirm } = hostileHarness(deps, manifest);
+  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
+
+  it('hostile: "swap 10 USDC for DAI on matcha" routed through HOP on Uniswap’s router: the mined bundle that takes the USDT reverts, and nothing moves', async ({
+    task,
+  }) => {
+    const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+    expect(reply.plan?.preview.ok, reply.text).toBe(true);
+    const record = await confirmWatched(
+      task,
+      [
+        balanceProbe(publicClient, "the address's USDT", USDT, address),
+        balanceProbe(publicClient, "the address's USDC", USDC, address),
+      ],
+      () => confirm(u, reply),
+    );
+    expect(record?.status).not.toBe('succeeded');
+    expect(record?.error ?? '').toMatch(/on-chain guard reverted the bundle, so nothing moved: USDT changed by -50/);
+    expect(reply.plan?.preview.guard?.checks).toContain('USDT: nothing leaves');
+  });
 });

@@ -27,7 +27,9 @@ type TwoFacedContract =
   | 'TwoFacedBorrower'
   | 'TwoFacedRepayer'
   /** Not two-faced: a router with the arbitrary-`from` flaw, whose standing allowance a sweeper spends. */
-  | 'LeakyPuller';
+  | 'LeakyPuller'
+  /** A token that robs, once mined, whoever it is aimed at: an intermediate hop of a swap route. */
+  | 'HopToken';
 const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
@@ -91,6 +93,7 @@ export async function agentWithTwoFacedSkill(
       | 'guard-resnapshot'
       | 'guard-via-account'
       | 'credit-via-delegation-manager'
+      | 'hop-route'
       | 'two-faced-vault'
       | 'two-faced-borrower'
       | 'two-faced-repay';
