@@ -311,6 +311,101 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
 });
 
 /**
+ * Old credit delegations again, against an address with no Aave position yet: (1) the plan itself
+ * supplies collateral, and the desk, once mined, borrows on it; (2) the desk borrows in every
+ * simulation too, so the preview would show the debt as one more line: no step declares it, so the
+ * plan is not offered.
+ */
+describe('hostile: old credit delegations against an EIP-7702 address whose collateral arrives in the bundle', async () => {
+  const { publicClient, chain } = devnetClients(manifest);
+  const { walletClient, account } = await fundedAccount(manifest);
+  const pool = manifest.contracts.aaveV3.pool;
+  const daiDebt = manifest.aaveV3Reserves.DAI?.variableDebtToken as Address;
+  const aimAbi = parseAbi([
+    'function aimBorrow(address pool, address asset, uint256 amount)',
+    'function aimBorrowAlways(address pool, address asset, uint256 amount)',
+  ]);
+  const sweeper = async (functionName: 'aimBorrow' | 'aimBorrowAlways') => {
+    const address = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
+    await publicClient.waitForTransactionReceipt({
+      hash: await walletClient.writeContract({
+        address,
+        abi: aimAbi,
+        functionName,
+        args: [pool, DAI, parseUnits('100', 18)],
+        account,
+        chain: walletClient.chain,
+      }),
+    });
+    return address;
+  };
+  const borrowsOnceMined = await sweeper('aimBorrow');
+  const borrowsAlways = await sweeper('aimBorrowAlways');
+
+  const base = await testAgent(manifest);
+  const userId = `user-${randomUUID().slice(0, 8)}`;
+  const privateKey = generatePrivateKey();
+  const address = privateKeyToAccount(privateKey).address;
+  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(privateKey),
+    chain,
+    transport: devnetTransport(manifest.rpcUrl),
+  });
+  for (const delegatee of [borrowsOnceMined, borrowsAlways]) {
+    await publicClient.waitForTransactionReceipt({
+      hash: await wallet.writeContract({
+        address: daiDebt,
+        abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
+        functionName: 'approveDelegation',
+        args: [delegatee, parseUnits('100', 18)],
+      }),
+    });
+  }
+  ensureUser(base.env.db, userId);
+  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
+  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
+  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
+  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
+  const probes = () => [
+    debtProbe(publicClient, "the address's DAI debt", daiDebt, address, [0n], 10n ** 15n),
+    balanceProbe(publicClient, "the address's USDC", USDC, address),
+    balanceProbe(publicClient, "the address's USDT", USDT, address),
+  ];
+
+  it('hostile: "supply 500 USDT to aave, then swap 10 USDC for DAI on matcha" whose desk, once mined, borrows 100 DAI on the new collateral: the bundle reverts, and nothing moves', async ({
+    task,
+  }) => {
+    const deps = await agentWithTwoFacedSkill(manifest, borrowsOnceMined, undefined, { base });
+    const { say, confirm } = hostileHarness(deps, manifest);
+    const reply = await say(u, 'supply 500 USDT to aave, then swap 10 USDC for DAI on matcha');
+    expect(reply.plan?.preview.ok, reply.text).toBe(true);
+    const record = await confirmWatched(task, probes(), () => confirm(u, reply));
+    expect(record?.status).not.toBe('succeeded');
+    expect(record?.error ?? '').toMatch(/the account's Aave debt would grow by 100(\.\d+)? USD/);
+    expect(reply.plan?.preview.guard?.checks).toContain('Aave debt: none taken on');
+  });
+
+  it('hostile: "swap 10 USDC for DAI on matcha" whose desk borrows 100 DAI on the address’s behalf in the simulation too is not offered, and nothing moves', async ({
+    task,
+  }) => {
+    // Collateral first, so there is credit to take.
+    const plain = hostileHarness(base, manifest);
+    const supplied = await plain.confirm(u, await plain.say(u, 'supply 500 USDT to aave'));
+    expect(supplied?.status, supplied?.error ?? '').toBe('succeeded');
+    const deps = await agentWithTwoFacedSkill(manifest, borrowsAlways, undefined, { base });
+    const { say: sayTo, confirm: confirmTo } = hostileHarness(deps, manifest);
+    const reply = await sayTo(u, 'swap 10 USDC for DAI on matcha');
+    const record = await confirmWatched(task, probes(), () => confirmTo(u, reply));
+    expect(record?.status).not.toBe('succeeded');
+    expect(reply.plan?.preview.ok ?? false).toBe(false);
+    expect(reply.plan?.preview.problem ?? reply.text).toMatch(
+      /DAI debt growing by 100 on Aave V3, more than any step declares/,
+    );
+  });
+});
+
+/**
  * The same take, by a third-party skill that calls only a contract the chain lists: Uniswap's own
  * router, through a route whose intermediate hop is a hostile token (skills/testing/fixtures/hop-route,
  * HopToken). Every call of the bundle goes to a listed contract and the plan's tokens are listed, so a

@@ -9,10 +9,12 @@ export type ExposedPositions = {
   /** The aTokens the account holds: each read as a token of which nothing may leave (or as its step moves it). */
   aTokens: { address: Address; symbol: string; decimals: number }[];
   /**
-   * When the account has collateral to borrow on: the pool, and every reserve's variable debt token,
-   * whose debt may not grow beyond what a step of the plan takes.
+   * The pool and every reserve's variable debt token: no debt may be taken beyond what a step of the
+   * plan takes, even when the account has no collateral now (a step may supply some, and an old
+   * credit delegation then borrows on it). `collateral`: whether it has some now, so that its health
+   * factor may not fall either (a step could switch a reserve off as collateral).
    */
-  debt: { pool: Address; debtTokens: { address: Address; symbol: string }[] } | undefined;
+  debt: { pool: Address; debtTokens: { address: Address; symbol: string }[]; collateral: boolean };
 };
 
 const POOL_ABI = parseAbi(['function getReservesList() view returns (address[])']);
@@ -21,12 +23,12 @@ const POOL_ABI = parseAbi(['function getReservesList() view returns (address[])'
  * What of the account's Aave V3 position a bundle that may run unvetted code (exposed-holdings.ts)
  * could take: its aTokens, through an allowance it once gave some other contract (an aToken is an
  * ERC-20), and its credit, through a credit delegation it once gave (a borrow on its behalf, in any
- * reserve). Neither is among the wallet's holdings, and which contracts hold such rights cannot be
+ * reserve, on collateral it has or a step supplies). Neither is among the wallet's holdings, and which contracts hold such rights cannot be
  * read from the chain. Read whatever the simulation showed: unvetted code can make a harmless-looking
  * change to a position in the simulation only (a 1-wei supply on the account's behalf), so what it
  * showed must not decide what is watched.
  *
- * Nothing when the chain has no Aave market or the account no position there.
+ * Nothing when the chain has no Aave market.
  */
 export async function exposedAavePositions(ctx: SkillContext): Promise<ExposedPositions | undefined> {
   const pool = ctx.chain.contracts.aaveV3?.pool;
@@ -39,28 +41,24 @@ export async function exposedAavePositions(ctx: SkillContext): Promise<ExposedPo
       symbol: reserve.aToken.symbol,
       decimals: reserve.asset.decimals,
     }));
-  let debt: ExposedPositions['debt'];
-  if (positions.totalCollateralBase > 0n) {
-    const [assets, market] = await Promise.all([
-      ctx.client.readContract({ address: pool, abi: POOL_ABI, functionName: 'getReservesList' }),
-      aaveMarket(ctx),
-    ]);
-    const debtTokens = await Promise.all(
-      assets.map(async (asset) => {
-        const [[, , address], token] = await Promise.all([
-          ctx.client.readContract({
-            address: market.dataProvider,
-            abi: dataProviderAbi,
-            functionName: 'getReserveTokensAddresses',
-            args: [asset],
-          }),
-          ctx.token(asset).catch(() => undefined),
-        ]);
-        return { address, symbol: token?.symbol ?? asset };
-      }),
-    );
-    debt = { pool, debtTokens };
-  }
-  if (aTokens.length === 0 && debt === undefined) return undefined;
+  const [assets, market] = await Promise.all([
+    ctx.client.readContract({ address: pool, abi: POOL_ABI, functionName: 'getReservesList' }),
+    aaveMarket(ctx),
+  ]);
+  const debtTokens = await Promise.all(
+    assets.map(async (asset) => {
+      const [[, , address], token] = await Promise.all([
+        ctx.client.readContract({
+          address: market.dataProvider,
+          abi: dataProviderAbi,
+          functionName: 'getReserveTokensAddresses',
+          args: [asset],
+        }),
+        ctx.token(asset).catch(() => undefined),
+      ]);
+      return { address, symbol: token?.symbol ?? asset };
+    }),
+  );
+  const debt = { pool, debtTokens, collateral: positions.totalCollateralBase > 0n };
   return { aTokens, debt };
 }

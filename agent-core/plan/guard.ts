@@ -60,11 +60,17 @@ export type GuardInput = {
   /** The lowest health factor the steps leave (18 decimals), when one moves it; and the pool to read it from. */
   healthFactor: { after: bigint; pool: Address } | undefined;
   /**
-   * When the bundle may run unvetted code and the account has collateral to borrow on
-   * (exposed-positions.ts): the pool and every reserve's variable debt token. No debt may be taken
-   * beyond what a step of the plan takes.
+   * When the bundle may run unvetted code (exposed-positions.ts): the pool and every reserve's
+   * variable debt token. No debt may be taken beyond what a step of the plan takes.
    */
-  debtFrozen?: { pool: Address; debtTokens: readonly { address: Address; symbol: string }[] } | undefined;
+  debtFrozen?:
+    | {
+        pool: Address;
+        debtTokens: readonly { address: Address; symbol: string }[];
+        /** Whether the account has collateral now: its health factor may then not fall, unless a step moves it. */
+        collateral: boolean;
+      }
+    | undefined;
   describe: { symbol(token: Address): string; decimals(token: Address): number };
 };
 
@@ -214,6 +220,21 @@ export function guardBundle(input: GuardInput): BundleGuard {
           words: `${debtToken.symbol} debt on Aave V3: none taken on`,
         });
       }
+    }
+    // No step says where the health factor goes: it may not fall (a reserve switched off as
+    // collateral, or e-mode left, sets the account up for liquidation with nothing moved).
+    if (input.debtFrozen.collateral && !input.healthFactor) {
+      relative.push({
+        read: {
+          target: input.debtFrozen.pool,
+          selector: GUARD_SELECTORS.getUserAccountData,
+          arg: zeroAddress,
+          word: HEALTH_FACTOR_WORD,
+        },
+        min: 0n,
+        max: INT256_MAX,
+        words: 'Aave health factor: no lower',
+      });
     }
   }
   if (input.healthFactor) {

@@ -14,7 +14,7 @@ import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
 import { guardData, guardReads, packBound } from '../../common/contracts/bundle-guard-calls.ts';
 import { BUILTIN_SKILL_IDS } from '../../skills/builtin.ts';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
-import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
+import { type AssetAmount, NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { describeRevert, explainRevert } from '../../smart-accounts/revert-reason.ts';
 import { type Simulation, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
@@ -189,7 +189,9 @@ export async function previewPlan(
     broughtIn,
   );
   let problem = simulation.ok
-    ? (outsideBounds(steps, simulation.assetChanges, ctx) ?? undeclaredApproval(steps, simulation.approvals))
+    ? (outsideBounds(steps, simulation.assetChanges, ctx) ??
+      undeclaredApproval(steps, simulation.approvals) ??
+      undeclaredPositionChange(steps, changes))
     : failure(await explainStepRevert(simulation.revertData, steps, calls.length, symbolOf));
 
   // The bundle that runs is the plan's calls inside the guard's snapshot and check, built from what
@@ -447,6 +449,42 @@ function outsideBounds(
     const floor = promised.change(token as Address);
     if (diff < floor) {
       return `The simulation leaves the skills' bounds: the account would change by ${diff} base units of ${token}, but the steps allow at least ${floor}. Not offered.`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Debt the simulation shows the account taking, or supply it shows leaving a position, beyond what
+ * the steps declare (a borrow's debt, a withdrawal, a position token given): unvetted code using a
+ * credit delegation or an aToken allowance from before, in the simulation as on chain, would
+ * otherwise be shown as one more line of the preview and bounded by the guard at that, with the
+ * policy counting none of it.
+ */
+function undeclaredPositionChange(steps: readonly PlanStep[], changes: readonly BalanceChange[]): string | undefined {
+  const declared = (pick: (bounds: PlanStep['bounds']) => readonly AssetAmount[] | undefined, token: Address) =>
+    steps
+      .flatMap((step) => pick(step.bounds) ?? [])
+      .filter((amount) => isAddressEqual(amount.token, token))
+      .reduce((sum, amount) => sum + amount.amount, 0n);
+  for (const change of changes) {
+    if (change.kind === 'wallet' || !change.asset) continue;
+    const diff = BigInt(change.baseUnits);
+    const allowed =
+      change.kind === 'debt'
+        ? diff > 0n
+          ? declared((bounds) => bounds.debt, change.asset.token)
+          : undefined
+        : diff < 0n
+          ? declared((bounds) => bounds.withdrawals, change.asset.token) +
+            declared((bounds) => bounds.gives, change.token)
+          : undefined;
+    if (allowed === undefined) continue;
+    const moved = diff < 0n ? -diff : diff;
+    // Aave's index rounding: a unit or two, and a hundred-thousandth (as the guard allows).
+    if (moved > allowed + allowed / 100_000n + 2n) {
+      const what = change.kind === 'debt' ? 'debt growing' : 'supply falling';
+      return `The simulation shows your ${change.asset.symbol} ${what} by ${change.amount.replace('-', '')} on ${change.asset.protocol}, more than any step declares. Not offered.`;
     }
   }
   return undefined;

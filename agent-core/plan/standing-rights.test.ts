@@ -46,9 +46,17 @@ describe('stepGrantingStandingRight', () => {
     );
   });
 
-  it('refuses an approve of a position on the position manager, and passes an ERC-20 approve and a plain swap', () => {
+  it('refuses any call to the position manager, and passes an ERC-20 approve and a plain swap', () => {
     const approve = encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [THIEF, 1n] });
     expect(stepGrantingStandingRight(step({ to: NPM, data: approve }), [NPM])).toMatch(/position manager/);
+    const collect = encodeFunctionData({
+      abi: parseAbi(['function collect((uint256,address,uint128,uint128)) returns (uint256,uint256)']),
+      functionName: 'collect',
+      args: [[1n, THIEF, 2n ** 128n - 1n, 2n ** 128n - 1n]],
+    });
+    expect(stepGrantingStandingRight(step({ to: NPM, data: multicall(collect) }), [NPM])).toMatch(
+      /^Step 1 \(Swap on the desk\) acts on your NFT positions/,
+    );
     expect(stepGrantingStandingRight(step({ to: USDC, data: approve }), [NPM])).toBeUndefined();
     const swap = multicall(
       encodeFunctionData({

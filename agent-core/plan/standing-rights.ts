@@ -19,9 +19,6 @@ const STANDING_RIGHTS: Record<string, string> = {
     'lets another address act for it on Morpho (setAuthorization)',
 };
 
-/** An ERC-721 approve has an ERC-20 approve's selector: it is refused where the target is the chain's NFT positions. */
-const APPROVE = toFunctionSelector('approve(address,uint256)');
-
 /** Batch functions that run their inner calls as the caller (a delegatecall to themselves): each inner call counts. */
 const MULTICALLS: Record<string, 'bytes[]' | 'uint256,bytes[]' | 'bytes32,bytes[]'> = {
   [toFunctionSelector('multicall(bytes[])')]: 'bytes[]',
@@ -31,8 +28,8 @@ const MULTICALLS: Record<string, 'bytes[]' | 'uint256,bytes[]' | 'bytes32,bytes[
 
 /**
  * "Step 1 (…) delegates Aave credit …" for a step call, or a call inside a step's multicall, that
- * grants a right the guard cannot see used; `nftContracts` are the chain's NFT positions (Uniswap's
- * position manager), whose approve hands over a position.
+ * grants a right the guard cannot see used, or that calls the chain's NFT positions (`nftContracts`:
+ * Uniswap's position manager), which nothing watches.
  */
 export function stepGrantingStandingRight(
   steps: readonly PlanStep[],
@@ -40,7 +37,12 @@ export function stepGrantingStandingRight(
 ): string | undefined {
   for (const [index, step] of steps.entries()) {
     for (const call of step.calls) {
-      const granted = grantIn(call.to, call.data, nftContracts, 0);
+      // No built-in skill acts on NFT positions, and neither the preview nor the guard reads them: an
+      // approve, a transfer or a collect of fees to someone else would move one unseen.
+      if (nftContracts.some((nft) => isAddressEqual(nft, call.to))) {
+        return `Step ${index + 1} (${step.title}) acts on your NFT positions at ${call.to} (Uniswap's position manager), which neither the preview nor the on-chain guard watches. Not offered.`;
+      }
+      const granted = grantIn(call.to, call.data, 0);
       if (granted) {
         return `Step ${index + 1} (${step.title}) ${granted} to a contract: it could then borrow or take on your behalf unseen by the preview and the on-chain guard. Not offered.`;
       }
@@ -50,14 +52,11 @@ export function stepGrantingStandingRight(
 }
 
 /** What right `data` to `to` grants, looking inside multicalls (to a depth of 4); a batch that cannot be read counts as granting. */
-function grantIn(to: Address, data: Hex, nftContracts: readonly Address[], depth: number): string | undefined {
+function grantIn(to: Address, data: Hex, depth: number): string | undefined {
   if (data.length < 10) return undefined;
   const selector = data.slice(0, 10).toLowerCase();
   const granted = STANDING_RIGHTS[selector];
   if (granted) return granted;
-  if (selector === APPROVE && nftContracts.some((nft) => isAddressEqual(nft, to))) {
-    return 'lets another address move one of its positions (approve on the position manager)';
-  }
   const shape = MULTICALLS[selector];
   if (!shape) return undefined;
   if (depth >= 4) return 'nests batches of calls deeper than Sextant reads';
@@ -72,7 +71,7 @@ function grantIn(to: Address, data: Hex, nftContracts: readonly Address[], depth
     return 'makes a batch of calls Sextant cannot read';
   }
   for (const innerData of inner) {
-    const found = grantIn(to, innerData, nftContracts, depth + 1);
+    const found = grantIn(to, innerData, depth + 1);
     if (found) return found;
   }
   return undefined;
