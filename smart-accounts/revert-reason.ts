@@ -453,10 +453,6 @@ function guardWords(cause: RevertCause, tokens: readonly KnownToken[]): string {
     // The bound on the account's total debt, in Aave's base currency (USD, 8 decimals): it may not grow.
     return `${lead}: the account's Aave debt would grow by ${formatUnits(broken.value, 8)} USD, where the preview allowed none`;
   }
-  if (selector === ACCOUNT_DATA && broken.min === 0n) {
-    // The health factor of an account whose bundle may run unvetted code: it may not fall at all.
-    return `${lead}: the Aave health factor would fall by ${formatUnits(-broken.value, 18)}, where the preview allowed it no lower`;
-  }
   if (selector === ACCOUNT_DATA) {
     return `${lead}: the Aave health factor would be ${formatUnits(broken.value, 18)}, below the ${formatUnits(broken.min, 18)} the preview showed`;
   }

@@ -10,9 +10,8 @@ export type ExposedPositions = {
   aTokens: { address: Address; symbol: string; decimals: number }[];
   /**
    * The pool and every reserve's variable debt token: no debt may be taken beyond what a step of the
-   * plan takes, even when the account has no collateral now (a step may supply some, and an old
-   * credit delegation then borrows on it). `collateral`: whether it has some now, so that its health
-   * factor may not fall either (a step could switch a reserve off as collateral).
+   * plan takes. `collateral`: whether the account has collateral now, without which nothing can be
+   * borrowed on its behalf unless the plan supplies some (preview.ts decides).
    */
   debt: { pool: Address; debtTokens: { address: Address; symbol: string }[]; collateral: boolean };
 };

@@ -67,8 +67,6 @@ export type GuardInput = {
     | {
         pool: Address;
         debtTokens: readonly { address: Address; symbol: string }[];
-        /** Whether the account has collateral now: its health factor may then not fall, unless a step moves it. */
-        collateral: boolean;
       }
     | undefined;
   describe: { symbol(token: Address): string; decimals(token: Address): number };
@@ -220,21 +218,6 @@ export function guardBundle(input: GuardInput): BundleGuard {
           words: `${debtToken.symbol} debt on Aave V3: none taken on`,
         });
       }
-    }
-    // No step says where the health factor goes: it may not fall (a reserve switched off as
-    // collateral, or e-mode left, sets the account up for liquidation with nothing moved).
-    if (input.debtFrozen.collateral && !input.healthFactor) {
-      relative.push({
-        read: {
-          target: input.debtFrozen.pool,
-          selector: GUARD_SELECTORS.getUserAccountData,
-          arg: zeroAddress,
-          word: HEALTH_FACTOR_WORD,
-        },
-        min: 0n,
-        max: INT256_MAX,
-        words: 'Aave health factor: no lower',
-      });
     }
   }
   if (input.healthFactor) {

@@ -34,6 +34,14 @@ describe('stepGrantingStandingRight', () => {
       args: [USDC, THIEF, 2n ** 160n - 1n, 2 ** 48 - 1],
     });
     expect(stepGrantingStandingRight(step({ to: DESK, data: permit2 }))).toMatch(/Permit2/);
+    const collateralOff = encodeFunctionData({
+      abi: parseAbi(['function setUserUseReserveAsCollateral(address asset, bool useAsCollateral)']),
+      functionName: 'setUserUseReserveAsCollateral',
+      args: [USDC, false],
+    });
+    expect(stepGrantingStandingRight(step({ to: DESK, data: collateralOff }))).toMatch(
+      /count as collateral \(setUserUseReserveAsCollateral\), which neither the preview nor the on-chain guard would show or bound/,
+    );
   });
 
   it('looks inside multicalls, nested and with a deadline, as those run their calls as the caller', () => {

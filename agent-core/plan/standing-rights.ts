@@ -17,6 +17,11 @@ const STANDING_RIGHTS: Record<string, string> = {
   [toFunctionSelector('allow(address,bool)')]: 'lets another address act for it on Compound III (allow)',
   [toFunctionSelector('setAuthorization(address,bool)')]:
     'lets another address act for it on Morpho (setAuthorization)',
+  // Not rights, but no built-in skill calls them and nothing bounds them: switching collateral off or
+  // leaving e-mode lowers the health factor with nothing moved, setting the account up for liquidation.
+  [toFunctionSelector('setUserUseReserveAsCollateral(address,bool)')]:
+    'changes which of its Aave supplies count as collateral (setUserUseReserveAsCollateral)',
+  [toFunctionSelector('setUserEMode(uint8)')]: 'changes its Aave e-mode (setUserEMode)',
 };
 
 /** Batch functions that run their inner calls as the caller (a delegatecall to themselves): each inner call counts. */
@@ -44,7 +49,7 @@ export function stepGrantingStandingRight(
       }
       const granted = grantIn(call.to, call.data, 0);
       if (granted) {
-        return `Step ${index + 1} (${step.title}) ${granted} to a contract: it could then borrow or take on your behalf unseen by the preview and the on-chain guard. Not offered.`;
+        return `Step ${index + 1} (${step.title}) ${granted}, which neither the preview nor the on-chain guard would show or bound. Not offered.`;
       }
     }
   }
