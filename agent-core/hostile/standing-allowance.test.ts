@@ -386,6 +386,31 @@ describe('hostile: old credit delegations against an EIP-7702 address whose coll
     expect(reply.plan?.preview.guard?.checks).toContain('Aave debt: none taken on');
   });
 
+  it('hostile: "swap 10 USDC for DAI on matcha" previewed before another plan supplies collateral, whose desk then borrows 100 DAI on it: the bundle reverts, and nothing moves', async ({
+    task,
+  }) => {
+    const deps = await agentWithTwoFacedSkill(manifest, borrowsOnceMined, undefined, { base });
+    const { say, confirm } = hostileHarness(deps, manifest);
+    // Previewed with no collateral and nothing supplied by this plan.
+    const reply = await say(u, 'swap 10 USDC for DAI on matcha');
+    expect(reply.plan?.preview.ok, reply.text).toBe(true);
+    // Another plan supplies collateral before this one is confirmed.
+    const plain = hostileHarness(base, manifest);
+    const supplied = await plain.confirm(u, await plain.say(u, 'supply 500 USDT to aave'));
+    expect(supplied?.status, supplied?.error ?? '').toBe('succeeded');
+    const record = await confirmWatched(
+      task,
+      [
+        debtProbe(publicClient, "the address's DAI debt", daiDebt, address, [0n], 10n ** 15n),
+        balanceProbe(publicClient, "the address's USDC", USDC, address),
+      ],
+      () => confirm(u, reply),
+    );
+    expect(record?.status).not.toBe('succeeded');
+    expect(record?.error ?? '').toMatch(/the account's Aave debt would grow by 100(\.\d+)? USD/);
+    expect(reply.plan?.preview.guard?.checks).toContain('Aave debt: none taken on');
+  });
+
   it('hostile: "swap 10 USDC for DAI on matcha" whose desk borrows 100 DAI on the address’s behalf in the simulation too is not offered, and nothing moves', async ({
     task,
   }) => {

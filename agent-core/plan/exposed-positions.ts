@@ -10,10 +10,10 @@ export type ExposedPositions = {
   aTokens: { address: Address; symbol: string; decimals: number }[];
   /**
    * The pool and every reserve's variable debt token: no debt may be taken beyond what a step of the
-   * plan takes. `collateral`: whether the account has collateral now, without which nothing can be
-   * borrowed on its behalf unless the plan supplies some (preview.ts decides).
+   * plan takes, even when the account has no collateral now (this plan, or another that runs first,
+   * may supply some, and an old credit delegation then borrows on it).
    */
-  debt: { pool: Address; debtTokens: { address: Address; symbol: string }[]; collateral: boolean };
+  debt: { pool: Address; debtTokens: { address: Address; symbol: string }[] };
 };
 
 const POOL_ABI = parseAbi(['function getReservesList() view returns (address[])']);
@@ -58,6 +58,6 @@ export async function exposedAavePositions(ctx: SkillContext): Promise<ExposedPo
       return { address, symbol: token?.symbol ?? asset };
     }),
   );
-  const debt = { pool, debtTokens, collateral: positions.totalCollateralBase > 0n };
+  const debt = { pool, debtTokens };
   return { aTokens, debt };
 }

@@ -244,9 +244,6 @@ export async function previewPlan(
     // A bundle that may run unvetted code could reach the account's Aave position too, whatever the
     // simulation showed of it (exposed-positions.ts).
     const positions = exposed.unvetted ? await exposedAavePositions(ctx) : undefined;
-    // Debt can be taken on the account's behalf only on collateral: what it has, or what the plan
-    // supplies. Without either the freeze is left out (its reads cost some 33,000 gas).
-    const suppliesCollateral = changes.some((change) => change.kind === 'supplied' && BigInt(change.baseUnits) > 0n);
     for (const aToken of positions?.aTokens ?? []) {
       names.set(aToken.address.toLowerCase(), { symbol: aToken.symbol, decimals: aToken.decimals });
     }
@@ -259,7 +256,9 @@ export async function previewPlan(
         exposed: [...exposed.tokens, ...(positions?.aTokens ?? []).map((aToken) => aToken.address)],
         changes: indexed,
         healthFactor: lowest && pool ? { after: BigInt(lowest), pool } : undefined,
-        debtFrozen: positions && (positions.debt.collateral || suppliesCollateral) ? positions.debt : undefined,
+        // Frozen even with no collateral now: another plan of the account may supply some before this
+        // one runs (a plan stays confirmable for minutes, a bridge's leg until its fill).
+        debtFrozen: positions?.debt,
         describe: { symbol: (token) => named(token).symbol, decimals: (token) => named(token).decimals },
       });
     const simulateGuarded = (guardedCalls: SkillCall[]) =>

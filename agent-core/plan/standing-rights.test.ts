@@ -39,6 +39,12 @@ describe('stepGrantingStandingRight', () => {
       functionName: 'setUserUseReserveAsCollateral',
       args: [USDC, false],
     });
+    const manager = encodeFunctionData({
+      abi: parseAbi(['function approvePositionManager(address positionManager, bool approve)']),
+      functionName: 'approvePositionManager',
+      args: [THIEF, true],
+    });
+    expect(stepGrantingStandingRight(step({ to: DESK, data: manager }))).toMatch(/approvePositionManager/);
     expect(stepGrantingStandingRight(step({ to: DESK, data: collateralOff }))).toMatch(
       /count as collateral \(setUserUseReserveAsCollateral\), which neither the preview nor the on-chain guard would show or bound/,
     );

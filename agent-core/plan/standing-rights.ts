@@ -22,6 +22,8 @@ const STANDING_RIGHTS: Record<string, string> = {
   [toFunctionSelector('setUserUseReserveAsCollateral(address,bool)')]:
     'changes which of its Aave supplies count as collateral (setUserUseReserveAsCollateral)',
   [toFunctionSelector('setUserEMode(uint8)')]: 'changes its Aave e-mode (setUserEMode)',
+  [toFunctionSelector('approvePositionManager(address,bool)')]:
+    'lets another address switch its Aave collateral and e-mode (approvePositionManager, Aave 3.4)',
 };
 
 /** Batch functions that run their inner calls as the caller (a delegatecall to themselves): each inner call counts. */
