@@ -34,11 +34,18 @@ const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
 
+/** What compileTwoFacedSwap has compiled in this process, by contract. */
+const compiled = new Map<TwoFacedContract, { abi: Abi; bytecode: Hex }>();
+
 /**
  * A two-faced fixture contract (TwoFacedSwap by default) compiled here, as common/contracts/build.ts compiles Sextant's own contracts (the same
- * pinned solc, optimizer and EVM version), so the test runs the source it shows. About a second.
+ * pinned solc, optimizer and EVM version), so the test runs the source it shows. About a second, once
+ * per contract and process.
  */
 export function compileTwoFacedSwap(name: TwoFacedContract = 'TwoFacedSwap'): { abi: Abi; bytecode: Hex } {
+  // Compiled once per process: a test file deploys several, and files in one worker share modules.
+  const known = compiled.get(name);
+  if (known) return known;
   const solc = createRequire(import.meta.url)('solc') as { version(): string; compile(input: string): string };
   if (!solc.version().startsWith(`${SOLC_VERSION}+`))
     throw new Error(`solc ${solc.version()} is installed; the fixtures are built with ${SOLC_VERSION}. Run npm ci.`);
@@ -60,7 +67,9 @@ export function compileTwoFacedSwap(name: TwoFacedContract = 'TwoFacedSwap'): { 
   const contract = output.contracts?.[`${name}.sol`]?.[name];
   if (errors.length > 0 || !contract)
     throw new Error(`solc failed on ${name}.sol:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
-  return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
+  const built = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` as Hex };
+  compiled.set(name, built);
+  return built;
 }
 
 /** A fresh TwoFacedSwap (or `name`) on the devnet, its inventory the faucet's amounts of every listed token. */
