@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { type Address, erc20Abi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
-import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
-import { importOwnerKey, unlockOwnerKey } from '../../smart-accounts/keystore.ts';
-import { TEST_PASSPHRASE } from '../../smart-accounts/testing/environment.ts';
-import { ensureUser } from '../../smart-accounts/users.ts';
 import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
-import { confirmWatched, type HostileUser, hostileHarness } from './harness.ts';
+import { confirmWatched, hostileHarness } from './harness.ts';
 import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
+import { upgradedAddressUser } from './upgraded-address.ts';
 
 /**
  * The bundle guard is only as good as the account's own snapshot: a step that calls the guard itself
@@ -113,14 +108,8 @@ describe('hostile: a skill that has an EIP-7702 account call the guard through i
   const base = await testAgent(manifest);
   const client = base.env.publicClient;
   // The victim: an imported, funded address upgraded to Simple7702Account.
-  const userId = `user-${randomUUID().slice(0, 8)}`;
-  const privateKey = generatePrivateKey();
-  const address = privateKeyToAccount(privateKey).address;
-  await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, address);
-  ensureUser(base.env.db, userId);
-  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
-  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
-  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
+  const u = await upgradedAddressUser(base, manifest);
+  const { address } = u;
   const deps = await agentWithTwoFacedSkill(
     manifest,
     swap,
@@ -128,7 +117,6 @@ describe('hostile: a skill that has an EIP-7702 account call the guard through i
     { base, replace: { '0x000000000000000000000000000000000000bEEF': address } },
   );
   const { say, confirm } = hostileHarness(deps, manifest);
-  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
 
   it('hostile: "swap 10 USDC for DAI on matcha" whose skill has the account snapshot the guard is not offered, and nothing moves', async ({
     task,
@@ -274,18 +262,8 @@ describe('hostile: a swap skill that has the DelegationManager delegate a DeleGa
   const debtUsdc = manifest.aaveV3Reserves.USDC?.variableDebtToken as Address;
   const base = await testAgent(manifest);
   const client = base.env.publicClient;
-  const userId = `user-${randomUUID().slice(0, 8)}`;
-  const privateKey = generatePrivateKey();
-  const address = privateKeyToAccount(privateKey).address;
-  await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, address);
-  ensureUser(base.env.db, userId);
-  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
-  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
-  await applyDelegationChange(
-    base.env,
-    owner,
-    await previewDelegationChange(base.env, userId, address, 'upgrade', { implementation: 'delegator' }),
-  );
+  const u = await upgradedAddressUser(base, manifest, { implementation: 'delegator' });
+  const { address } = u;
   const deps = await agentWithTwoFacedSkill(
     manifest,
     desk,
@@ -299,7 +277,6 @@ describe('hostile: a swap skill that has the DelegationManager delegate a DeleGa
     },
   );
   const { say, confirm } = hostileHarness(deps, manifest);
-  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
 
   it('hostile: "swap 10 USDC for DAI on matcha" whose skill has the DelegationManager delegate credit is not offered, and no debt is taken', async ({
     task,

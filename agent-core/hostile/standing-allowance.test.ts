@@ -1,24 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { type Abi, type Address, createWalletClient, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { type Abi, type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../common/contracts/artifacts.ts';
 import { UNISWAP_ARTIFACTS } from '../../devnet/deploy-uniswap-v3.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { fullRangeTicks, sqrtPriceX96 } from '../../devnet/pool-math.ts';
-import { devnetClients, devnetTransport, fundedAccount } from '../../devnet/testing/clients.ts';
+import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
 import { startRpcProxy } from '../../devnet/testing/rpc-proxy.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { poolAbi } from '../../skills/aave-v3/abi.ts';
-import { applyDelegationChange, previewDelegationChange } from '../../smart-accounts/eip7702.ts';
 import { execute } from '../../smart-accounts/execute.ts';
-import { importOwnerKey, unlockOwnerKey } from '../../smart-accounts/keystore.ts';
-import { TEST_PASSPHRASE } from '../../smart-accounts/testing/environment.ts';
-import { ensureUser } from '../../smart-accounts/users.ts';
 import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
 import { confirmWatched, type HostileUser, hostileHarness } from './harness.ts';
 import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
+import { upgradedAddressUser } from './upgraded-address.ts';
 
 /**
  * A token the account holds and the plan never touches, which a contract the plan calls was allowed
@@ -119,7 +115,7 @@ describe('hostile: a called contract that spends, through another contract, an E
   const sweeper = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
   const puller = await deployTwoFacedSwap(manifest, 'LeakyPuller');
   const { walletClient, account } = await fundedAccount(manifest);
-  const { publicClient, chain } = devnetClients(manifest);
+  const { publicClient } = devnetClients(manifest);
   await publicClient.waitForTransactionReceipt({
     hash: await walletClient.writeContract({
       address: sweeper,
@@ -133,30 +129,13 @@ describe('hostile: a called contract that spends, through another contract, an E
   // The victim: a funded address that allowed the leaky router 50 USDT as a plain wallet, then was
   // imported into Sextant and upgraded to Simple7702Account.
   const base = await testAgent(manifest);
-  const userId = `user-${randomUUID().slice(0, 8)}`;
-  const privateKey = generatePrivateKey();
-  const address = privateKeyToAccount(privateKey).address;
-  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(privateKey),
-    chain,
-    transport: devnetTransport(manifest.rpcUrl),
+  const u = await upgradedAddressUser(base, manifest, {
+    asWallet: (send) =>
+      send(USDT, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, parseUnits('50', 6)] })),
   });
-  await publicClient.waitForTransactionReceipt({
-    hash: await wallet.writeContract({
-      address: USDT,
-      abi: erc20Abi,
-      functionName: 'approve',
-      args: [puller, parseUnits('50', 6)],
-    }),
-  });
-  ensureUser(base.env.db, userId);
-  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
-  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
-  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
+  const { address } = u;
   const deps = await agentWithTwoFacedSkill(manifest, sweeper, undefined, { base });
   const { say, confirm } = hostileHarness(deps, manifest);
-  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
 
   it('hostile: "swap 10 USDC for DAI on matcha" from an address that once allowed a leaky router 50 USDT: the mined bundle that takes the USDT through it reverts, and nothing moves', async ({
     task,
@@ -188,7 +167,7 @@ describe('hostile: a called contract that spends, through another contract, an E
  * so the guard must read the address's aTokens and its total debt.
  */
 describe('hostile: a called contract that takes an EIP-7702 address’s Aave supply or credit through old rights', async () => {
-  const { publicClient, chain } = devnetClients(manifest);
+  const { publicClient } = devnetClients(manifest);
   const { walletClient, account } = await fundedAccount(manifest);
   const pool = manifest.contracts.aaveV3.pool;
   const aUsdt = manifest.aaveV3Reserves.USDT?.aToken as Address;
@@ -224,43 +203,33 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
   // The victim, as a plain wallet: 1,000 USDT supplied, 50 aUSDT allowed to the router, 100 DAI of
   // credit delegated to each borrowing desk; then imported into Sextant and upgraded to Simple7702Account.
   const base = await testAgent(manifest);
-  const userId = `user-${randomUUID().slice(0, 8)}`;
-  const privateKey = generatePrivateKey();
-  const address = privateKeyToAccount(privateKey).address;
-  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(privateKey),
-    chain,
-    transport: devnetTransport(manifest.rpcUrl),
+  const u = await upgradedAddressUser(base, manifest, {
+    asWallet: async (send, address) => {
+      await send(
+        USDT,
+        encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [pool, parseUnits('1000', 6)] }),
+      );
+      await send(
+        pool,
+        encodeFunctionData({ abi: poolAbi, functionName: 'supply', args: [USDT, parseUnits('1000', 6), address, 0] }),
+      );
+      await send(
+        aUsdt,
+        encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, parseUnits('50', 6)] }),
+      );
+      for (const delegatee of [borrows, giftsThenBorrows]) {
+        await send(
+          daiDebt,
+          encodeFunctionData({
+            abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
+            functionName: 'approveDelegation',
+            args: [delegatee, parseUnits('100', 18)],
+          }),
+        );
+      }
+    },
   });
-  const send = async (to: Address, data: `0x${string}`) => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash: await wallet.sendTransaction({ to, data }) });
-    expect(receipt.status).toBe('success');
-  };
-  await send(USDT, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [pool, parseUnits('1000', 6)] }));
-  await send(
-    pool,
-    encodeFunctionData({ abi: poolAbi, functionName: 'supply', args: [USDT, parseUnits('1000', 6), address, 0] }),
-  );
-  await send(
-    aUsdt,
-    encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, parseUnits('50', 6)] }),
-  );
-  for (const delegatee of [borrows, giftsThenBorrows]) {
-    await send(
-      daiDebt,
-      encodeFunctionData({
-        abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
-        functionName: 'approveDelegation',
-        args: [delegatee, parseUnits('100', 18)],
-      }),
-    );
-  }
-  ensureUser(base.env.db, userId);
-  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
-  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
-  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
-  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
+  const { address } = u;
   const probes = () => [
     // The supply earns interest between the two readings: a few units of it are no change.
     debtProbe(publicClient, "the address's aUSDT", aUsdt, address, [0n], 1_000n),
@@ -317,7 +286,7 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
  * plan is not offered.
  */
 describe('hostile: old credit delegations against an EIP-7702 address whose collateral arrives in the bundle', async () => {
-  const { publicClient, chain } = devnetClients(manifest);
+  const { publicClient } = devnetClients(manifest);
   const { walletClient, account } = await fundedAccount(manifest);
   const pool = manifest.contracts.aaveV3.pool;
   const daiDebt = manifest.aaveV3Reserves.DAI?.variableDebtToken as Address;
@@ -343,30 +312,21 @@ describe('hostile: old credit delegations against an EIP-7702 address whose coll
   const borrowsAlways = await sweeper('aimBorrowAlways');
 
   const base = await testAgent(manifest);
-  const userId = `user-${randomUUID().slice(0, 8)}`;
-  const privateKey = generatePrivateKey();
-  const address = privateKeyToAccount(privateKey).address;
-  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(privateKey),
-    chain,
-    transport: devnetTransport(manifest.rpcUrl),
+  const u = await upgradedAddressUser(base, manifest, {
+    asWallet: async (send) => {
+      for (const delegatee of [borrowsOnceMined, borrowsAlways]) {
+        await send(
+          daiDebt,
+          encodeFunctionData({
+            abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
+            functionName: 'approveDelegation',
+            args: [delegatee, parseUnits('100', 18)],
+          }),
+        );
+      }
+    },
   });
-  for (const delegatee of [borrowsOnceMined, borrowsAlways]) {
-    await publicClient.waitForTransactionReceipt({
-      hash: await wallet.writeContract({
-        address: daiDebt,
-        abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
-        functionName: 'approveDelegation',
-        args: [delegatee, parseUnits('100', 18)],
-      }),
-    });
-  }
-  ensureUser(base.env.db, userId);
-  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
-  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
-  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
-  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
+  const { address } = u;
   const probes = () => [
     debtProbe(publicClient, "the address's DAI debt", daiDebt, address, [0n], 10n ** 15n),
     balanceProbe(publicClient, "the address's USDC", USDC, address),
@@ -439,7 +399,7 @@ describe('hostile: old credit delegations against an EIP-7702 address whose coll
  * counts as unvetted code.
  */
 describe('hostile: a third-party skill that routes a swap on Uniswap’s own router through a hostile token', async () => {
-  const { publicClient, chain } = devnetClients(manifest);
+  const { publicClient } = devnetClients(manifest);
   const hop = await deployTwoFacedSwap(manifest, 'HopToken');
   const puller = await deployTwoFacedSwap(manifest, 'LeakyPuller');
   const manager = manifest.contracts.uniswapV3.nonfungiblePositionManager;
@@ -497,31 +457,14 @@ describe('hostile: a third-party skill that routes a swap on Uniswap’s own rou
 
   // The victim allowed the leaky router 50 USDT as a plain wallet, then was upgraded to Simple7702Account.
   const base = await testAgent(manifest);
-  const userId = `user-${randomUUID().slice(0, 8)}`;
-  const privateKey = generatePrivateKey();
-  const address = privateKeyToAccount(privateKey).address;
-  await fundFromFaucet(publicClient, manifest.rpcUrl, manifest.tokens, address);
-  const wallet = createWalletClient({
-    account: privateKeyToAccount(privateKey),
-    chain,
-    transport: devnetTransport(manifest.rpcUrl),
+  const u = await upgradedAddressUser(base, manifest, {
+    asWallet: (send) =>
+      send(USDT, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, parseUnits('50', 6)] })),
   });
-  await publicClient.waitForTransactionReceipt({
-    hash: await wallet.writeContract({
-      address: USDT,
-      abi: erc20Abi,
-      functionName: 'approve',
-      args: [puller, parseUnits('50', 6)],
-    }),
-  });
-  ensureUser(base.env.db, userId);
-  await importOwnerKey(base.env.db, userId, TEST_PASSPHRASE, privateKey);
-  const owner = await unlockOwnerKey(base.env.db, userId, TEST_PASSPHRASE);
-  await applyDelegationChange(base.env, owner, await previewDelegationChange(base.env, userId, address, 'upgrade'));
+  const { address } = u;
   await write(hop, hopAbi, 'aim', [address, puller, USDT]);
   const deps = await agentWithTwoFacedSkill(manifest, hop, { dir: 'hop-route', id: 'matcha/swap' }, { base });
   const { say, confirm } = hostileHarness(deps, manifest);
-  const u = { userId, owner, ownerAddress: address, account: address } as unknown as HostileUser;
 
   it('hostile: "swap 10 USDC for DAI on matcha" routed through HOP on Uniswap’s router: the mined bundle that takes the USDT reverts, and nothing moves', async ({
     task,
