@@ -30,6 +30,13 @@ const USDC = token('USDC');
 const DAI = token('DAI');
 const USDT = token('USDT');
 const ALLOWANCE = '0xdd62ed3e';
+/** The data of an approveDelegation of 100 DAI of credit to `delegatee` (sent to DAI's variable debt token). */
+const delegateDaiCredit = (delegatee: Address) =>
+  encodeFunctionData({
+    abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
+    functionName: 'approveDelegation',
+    args: [delegatee, parseUnits('100', 18)],
+  });
 
 /** An RPC in front of the devnet's anvil that refuses eth_calls of USDT's allowance(), as a rate-limited one would. */
 const refusing = await startRpcProxy(manifest.rpcUrl);
@@ -217,16 +224,7 @@ describe('hostile: a called contract that takes an EIP-7702 address’s Aave sup
         aUsdt,
         encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, parseUnits('50', 6)] }),
       );
-      for (const delegatee of [borrows, giftsThenBorrows]) {
-        await send(
-          daiDebt,
-          encodeFunctionData({
-            abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
-            functionName: 'approveDelegation',
-            args: [delegatee, parseUnits('100', 18)],
-          }),
-        );
-      }
+      for (const delegatee of [borrows, giftsThenBorrows]) await send(daiDebt, delegateDaiCredit(delegatee));
     },
   });
   const { address } = u;
@@ -314,16 +312,7 @@ describe('hostile: old credit delegations against an EIP-7702 address whose coll
   const base = await testAgent(manifest);
   const u = await upgradedAddressUser(base, manifest, {
     asWallet: async (send) => {
-      for (const delegatee of [borrowsOnceMined, borrowsAlways]) {
-        await send(
-          daiDebt,
-          encodeFunctionData({
-            abi: parseAbi(['function approveDelegation(address delegatee, uint256 amount)']),
-            functionName: 'approveDelegation',
-            args: [delegatee, parseUnits('100', 18)],
-          }),
-        );
-      }
+      for (const delegatee of [borrowsOnceMined, borrowsAlways]) await send(daiDebt, delegateDaiCredit(delegatee));
     },
   });
   const { address } = u;
