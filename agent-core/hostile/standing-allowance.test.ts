@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { type Abi, type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
+import { type Abi, type Address, createWalletClient, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../common/contracts/artifacts.ts';
 import { UNISWAP_ARTIFACTS } from '../../devnet/deploy-uniswap-v3.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { fullRangeTicks, sqrtPriceX96 } from '../../devnet/pool-math.ts';
-import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
+import { devnetClients, devnetTransport, fundedAccount } from '../../devnet/testing/clients.ts';
 import { startRpcProxy } from '../../devnet/testing/rpc-proxy.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { poolAbi } from '../../skills/aave-v3/abi.ts';
 import { execute } from '../../smart-accounts/execute.ts';
 import { testAgent } from '../testing/agent.ts';
-import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
+import { agentWithTwoFacedSkill, compileTwoFacedSwap, deployTwoFacedSwap } from '../testing/two-faced.ts';
 import { confirmWatched, type HostileUser, hostileHarness } from './harness.ts';
 import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
 import { upgradedAddressUser } from './upgraded-address.ts';
@@ -467,6 +468,64 @@ describe('hostile: a third-party skill that routes a swap on Uniswap’s own rou
         balanceProbe(publicClient, "the address's USDC", USDC, address),
       ],
       () => confirm(u, reply),
+    );
+    expect(record?.status).not.toBe('succeeded');
+    expect(record?.error ?? '').toMatch(/on-chain guard reverted the bundle, so nothing moved: USDT changed by -50/);
+    expect(reply.plan?.preview.guard?.checks).toContain('USDT: nothing leaves');
+  });
+});
+
+/**
+ * An ETH payee whose address has no code at the preview and takes some on before the payment lands
+ * (an EIP-7702 authorization of its own): paid, its new code has the leaky router take the payer's
+ * old USDT allowance. Being paid does not entitle it to that; any ETH recipient counts as unvetted
+ * code, code or not at the preview.
+ */
+describe('hostile: an ETH payee that takes on code between the preview and the payment', async () => {
+  const { publicClient, chain } = devnetClients(manifest);
+  const puller = await deployTwoFacedSwap(manifest, 'LeakyPuller');
+  const { abi, bytecode } = compileTwoFacedSwap('PullOnReceive');
+  const { walletClient, account } = await fundedAccount(manifest);
+  const robber = (
+    await publicClient.waitForTransactionReceipt({
+      hash: await walletClient.deployContract({
+        abi,
+        bytecode,
+        args: [puller, USDT],
+        account,
+        chain: walletClient.chain,
+      }),
+    })
+  ).contractAddress as Address;
+  const payee = privateKeyToAccount(generatePrivateKey());
+  const payeeWallet = createWalletClient({ account: payee, chain, transport: devnetTransport(manifest.rpcUrl) });
+  await fundFromFaucet(publicClient, manifest.rpcUrl, [], payee.address);
+  const base = await testAgent(manifest);
+  const u = await upgradedAddressUser(base, manifest, {
+    asWallet: (send) =>
+      send(USDT, encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, parseUnits('50', 6)] })),
+  });
+  const { say, confirm } = hostileHarness(base, manifest);
+
+  it(`hostile: "send 0.01 ETH to" a payee that delegates its address to a puller after the preview: the mined bundle reverts, and nothing moves`, async ({
+    task,
+  }) => {
+    expect(await publicClient.getCode({ address: payee.address })).toBeUndefined();
+    const reply = await say(u, `send 0.01 ETH to ${payee.address}`);
+    expect(reply.plan?.preview.ok, reply.text).toBe(true);
+    // After the preview, before the confirmation: the payee's address takes on the puller's code.
+    const authorization = await payeeWallet.signAuthorization({ contractAddress: robber, executor: 'self' });
+    const upgraded = await publicClient.waitForTransactionReceipt({
+      hash: await payeeWallet.sendTransaction({ authorizationList: [authorization], to: payee.address, data: '0x' }),
+    });
+    expect(upgraded.status).toBe('success');
+    const record = await confirmWatched(
+      task,
+      [
+        balanceProbe(publicClient, "the address's USDT", USDT, u.address),
+        balanceProbe(publicClient, "the payee's USDT", USDT, payee.address),
+      ],
+      () => confirm(u, reply, { newRecipients: true }),
     );
     expect(record?.status).not.toBe('succeeded');
     expect(record?.error ?? '').toMatch(/on-chain guard reverted the bundle, so nothing moved: USDT changed by -50/);

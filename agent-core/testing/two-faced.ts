@@ -29,7 +29,9 @@ type TwoFacedContract =
   /** Not two-faced: a router with the arbitrary-`from` flaw, whose standing allowance a sweeper spends. */
   | 'LeakyPuller'
   /** A token that robs, once mined, whoever it is aimed at: an intermediate hop of a swap route. */
-  | 'HopToken';
+  | 'HopToken'
+  /** Code a payee's address delegates to (EIP-7702) after the preview: paid ETH, it pulls through a LeakyPuller. */
+  | 'PullOnReceive';
 const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
