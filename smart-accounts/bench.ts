@@ -24,18 +24,11 @@ import {
   parseAbi,
   parseEther,
   parseUnits,
-  zeroAddress,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { toViemChain } from '../common/chains/viem-chain.ts';
 import { loadArtifact } from '../common/contracts/artifacts.ts';
-import {
-  forwardReceivedCall,
-  GUARD_SELECTORS,
-  type GuardRead,
-  guardCalls,
-  guardReads,
-} from '../common/contracts/bundle-guard-calls.ts';
+import { forwardReceivedCall, type GuardRead, guardCalls, guardReads } from '../common/contracts/bundle-guard-calls.ts';
 import { databasePath, openDatabase } from '../common/database.ts';
 import { findFreePort } from '../common/ports.ts';
 import { startDevnet } from '../devnet/devnet.ts';
@@ -154,10 +147,7 @@ try {
     })) as { aTokenAddress: Address }
   ).aTokenAddress;
   // A supply is read in Aave's scaled units, as the planner reads it.
-  const snapshotReads: GuardRead[] = [
-    guardReads.balanceOf(usdc.address),
-    { target: aUsdc, selector: GUARD_SELECTORS.scaledBalanceOf, arg: zeroAddress, word: 0n },
-  ];
+  const snapshotReads: GuardRead[] = [guardReads.balanceOf(usdc.address), guardReads.scaledBalanceOf(aUsdc)];
   const allowanceRead = guardReads.allowance(usdc.address, pool);
   // The bounds the planner would set (agent-core/plan/guard.ts): USDC changes by at least the swap's
   // minimum less the supply (-210), the supply grows by at least 500 USDC in scaled units less a

@@ -1,8 +1,7 @@
-import { type Address, parseAbi } from 'viem';
+import { type Address, erc20Abi, parseAbi } from 'viem';
 import { dataProviderAbi } from '../../skills/aave-v3/abi.ts';
 import { aaveMarket } from '../../skills/aave-v3/market.ts';
 import type { SkillContext } from '../../skills/sdk/define-skill.ts';
-import { readAavePositions } from '../../smart-accounts/positions.ts';
 
 /** The account's Aave positions an unvetted bundle could reach, for the guard to watch. */
 export type ExposedPositions = {
@@ -16,37 +15,31 @@ export type ExposedPositions = {
   debt: { pool: Address; debtTokens: { address: Address; symbol: string }[] };
 };
 
+/** The Pool's list of reserves: not among the skills' ABIs, which act on one named reserve. */
 const POOL_ABI = parseAbi(['function getReservesList() view returns (address[])']);
 
 /**
  * What of the account's Aave V3 position a bundle that may run unvetted code (exposed-holdings.ts)
  * could take: its aTokens, through an allowance it once gave some other contract (an aToken is an
  * ERC-20), and its credit, through a credit delegation it once gave (a borrow on its behalf, in any
- * reserve, on collateral it has or a step supplies). Neither is among the wallet's holdings, and which contracts hold such rights cannot be
- * read from the chain. Read whatever the simulation showed: unvetted code can make a harmless-looking
- * change to a position in the simulation only (a 1-wei supply on the account's behalf), so what it
- * showed must not decide what is watched.
+ * reserve, on collateral it has or a step supplies). Neither is among the wallet's holdings, and
+ * which contracts hold such rights cannot be read from the chain. Read whatever the simulation
+ * showed: unvetted code can make a harmless-looking change to a position in the simulation only (a
+ * 1-wei supply on the account's behalf), so what it showed must not decide what is watched.
  *
+ * One pass over the market's reserves: each one's tokens, and the account's aToken balance.
  * Nothing when the chain has no Aave market.
  */
 export async function exposedAavePositions(ctx: SkillContext): Promise<ExposedPositions | undefined> {
   const pool = ctx.chain.contracts.aaveV3?.pool;
   if (!pool) return undefined;
-  const positions = await readAavePositions(ctx);
-  const aTokens = positions.reserves
-    .filter((reserve) => reserve.supplied > 0n)
-    .map((reserve) => ({
-      address: reserve.aToken.address,
-      symbol: reserve.aToken.symbol,
-      decimals: reserve.asset.decimals,
-    }));
   const [assets, market] = await Promise.all([
     ctx.client.readContract({ address: pool, abi: POOL_ABI, functionName: 'getReservesList' }),
     aaveMarket(ctx),
   ]);
-  const debtTokens = await Promise.all(
+  const reserves = await Promise.all(
     assets.map(async (asset) => {
-      const [[, , address], token] = await Promise.all([
+      const [[aToken, , debtToken], token] = await Promise.all([
         ctx.client.readContract({
           address: market.dataProvider,
           abi: dataProviderAbi,
@@ -55,9 +48,20 @@ export async function exposedAavePositions(ctx: SkillContext): Promise<ExposedPo
         }),
         ctx.token(asset).catch(() => undefined),
       ]);
-      return { address, symbol: token?.symbol ?? asset };
+      const [supplied, aSymbol] = await Promise.all([
+        ctx.client.readContract({ address: aToken, abi: erc20Abi, functionName: 'balanceOf', args: [ctx.account] }),
+        ctx.client.readContract({ address: aToken, abi: erc20Abi, functionName: 'symbol' }).catch(() => undefined),
+      ]);
+      const symbol = token?.symbol ?? asset;
+      return {
+        aToken: { address: aToken, symbol: aSymbol ?? `a${symbol}`, decimals: token?.decimals ?? 18 },
+        supplied,
+        debtToken: { address: debtToken, symbol },
+      };
     }),
   );
-  const debt = { pool, debtTokens };
-  return { aTokens, debt };
+  return {
+    aTokens: reserves.filter((reserve) => reserve.supplied > 0n).map((reserve) => reserve.aToken),
+    debt: { pool, debtTokens: reserves.map((reserve) => reserve.debtToken) },
+  };
 }

@@ -1,7 +1,6 @@
-import { type Address, encodeFunctionData, erc20Abi, formatUnits, isAddressEqual, zeroAddress } from 'viem';
+import { type Address, encodeFunctionData, erc20Abi, formatUnits, isAddressEqual } from 'viem';
 import {
   forwardReceivedCall,
-  GUARD_SELECTORS,
   type GuardBound,
   type GuardRead,
   guardCalls,
@@ -129,9 +128,7 @@ export function guardBundle(input: GuardInput): BundleGuard {
       const index = change.index;
       const scaled = (value: bigint, up: boolean) =>
         index ? (up ? ceilDiv(value * RAY, index) : floorDiv(value * RAY, index)) : value;
-      const read: GuardRead = index
-        ? { target: token, selector: GUARD_SELECTORS.scaledBalanceOf, arg: zeroAddress, word: 0n }
-        : balanceRead(token);
+      const read: GuardRead = index ? guardReads.scaledBalanceOf(token) : balanceRead(token);
       // The index grows between preview and inclusion: the same amount is then fewer scaled units.
       const slack = (value: bigint) => (value < 0n ? -value : value) / SCALED_SLACK_DIVISOR + ROUNDING_UNITS;
       if (change.kind === 'debt') {
@@ -196,12 +193,7 @@ export function guardBundle(input: GuardInput): BundleGuard {
       // No step takes or repays debt: the account's total debt may not grow, one read. Read twice in
       // one transaction, at the same prices, so no interest or price move comes between.
       relative.push({
-        read: {
-          target: input.debtFrozen.pool,
-          selector: GUARD_SELECTORS.getUserAccountData,
-          arg: zeroAddress,
-          word: TOTAL_DEBT_WORD,
-        },
+        read: guardReads.accountData(input.debtFrozen.pool, TOTAL_DEBT_WORD),
         min: INT256_MIN,
         max: 0n,
         words: 'Aave debt: none taken on',
@@ -212,7 +204,7 @@ export function guardBundle(input: GuardInput): BundleGuard {
       for (const debtToken of input.debtFrozen.debtTokens) {
         if (changedDebt.some((change) => isAddressEqual(change.token, debtToken.address))) continue;
         relative.push({
-          read: { target: debtToken.address, selector: GUARD_SELECTORS.scaledBalanceOf, arg: zeroAddress, word: 0n },
+          read: guardReads.scaledBalanceOf(debtToken.address),
           min: INT256_MIN,
           max: 0n,
           words: `${debtToken.symbol} debt on Aave V3: none taken on`,
@@ -224,12 +216,7 @@ export function guardBundle(input: GuardInput): BundleGuard {
     // The preview shows two decimals; the floor is what it showed, so a second's interest cannot trip it.
     const floor = (input.healthFactor.after / 10n ** 16n) * 10n ** 16n;
     absolute.push({
-      read: {
-        target: input.healthFactor.pool,
-        selector: GUARD_SELECTORS.getUserAccountData,
-        arg: zeroAddress,
-        word: HEALTH_FACTOR_WORD,
-      },
+      read: guardReads.accountData(input.healthFactor.pool, HEALTH_FACTOR_WORD),
       min: floor,
       max: INT256_MAX,
       words: `Aave health factor: at least ${formatUnits(floor, 18)}`,

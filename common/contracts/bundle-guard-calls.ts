@@ -14,7 +14,10 @@ export const GUARD_SELECTORS = {
   scaledBalanceOf: toFunctionSelector('scaledBalanceOf(address)'),
 } as const;
 
-/** The account's ETH, its balance of a token, its allowance of a token to a spender. */
+/**
+ * The account's ETH, its balance of a token, its allowance of a token to a spender, its scaled balance
+ * of an Aave position token, and a word of its Aave account data (1: total debt, 5: health factor).
+ */
 export const guardReads = {
   eth: (): GuardRead => ({ target: zeroAddress, selector: '0x00000000', arg: zeroAddress, word: 0n }),
   balanceOf: (token: Address): GuardRead => ({
@@ -28,6 +31,18 @@ export const guardReads = {
     selector: GUARD_SELECTORS.allowance,
     arg: spender,
     word: 0n,
+  }),
+  scaledBalanceOf: (token: Address): GuardRead => ({
+    target: token,
+    selector: GUARD_SELECTORS.scaledBalanceOf,
+    arg: zeroAddress,
+    word: 0n,
+  }),
+  accountData: (pool: Address, word: bigint): GuardRead => ({
+    target: pool,
+    selector: GUARD_SELECTORS.getUserAccountData,
+    arg: zeroAddress,
+    word,
   }),
 };
 /**
