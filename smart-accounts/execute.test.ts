@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseEther, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { jsonRpc } from '../common/json-rpc.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
 import { findFreePort } from '../common/ports.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
@@ -352,5 +353,55 @@ describe('execute', () => {
     expect(await nonceOf(0n)).toBe(2n);
     updateExecution(env.db, unsettled.id, { status: 'failed', sent: 'no', error: 'test record' });
     expect(sentNonce((await pay()).id)).toBe(2n);
+  });
+
+  it("sets the call gas limit from the node's measure of the calls, leaving under the 40,000 unused that the EntryPoint penalises", async () => {
+    const { userId, owner, account } = await newUser(env);
+    await fund(account);
+    const pay = (recipient: Address) =>
+      execute(env, owner, {
+        userId,
+        idempotencyKey: randomUUID(),
+        calls: [
+          {
+            to: usdc.address,
+            data: encodeFunctionData({
+              abi: erc20Abi,
+              functionName: 'transfer',
+              args: [recipient, parseUnits('10', 6)],
+            }),
+          },
+        ],
+      });
+    // The first operation deploys the account: with no code to measure, the bundler's estimate is used.
+    expect((await pay(privateKeyToAccount(generatePrivateKey()).address)).status).toBe('succeeded');
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    const record = await pay(recipient);
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    expect(await balanceOf(usdc.address, recipient)).toBe(parseUnits('10', 6));
+
+    const row = env.db.prepare('SELECT user_operation FROM executions WHERE id = ?').get(record.id) as {
+      user_operation: string;
+    };
+    const limit = BigInt((JSON.parse(row.user_operation) as { callGasLimit: string }).callGasLimit);
+    type Frame = { from: string; to: string; input: string; gasUsed: string; calls?: Frame[] };
+    const trace = await jsonRpc<Frame>(
+      manifest.rpcUrl,
+      'debug_traceTransaction',
+      [record.txHash, { tracer: 'callTracer' }],
+      30_000,
+    );
+    const frames = (frame: Frame): Frame[] => [frame, ...(frame.calls ?? []).flatMap(frames)];
+    // The EntryPoint's call into the account's execute: what the call gas limit is for.
+    const call = frames(trace).find(
+      (frame) =>
+        frame.from.toLowerCase() === manifest.contracts.entryPointV08.toLowerCase() &&
+        frame.to.toLowerCase() === account.toLowerCase() &&
+        !frame.input.startsWith('0x19822f7c'), // not validateUserOp
+    );
+    const used = BigInt(call?.gasUsed ?? 0);
+    expect(used).toBeGreaterThan(20_000n);
+    expect(limit).toBeGreaterThan(used);
+    expect(limit - used).toBeLessThan(40_000n);
   });
 });

@@ -10,6 +10,7 @@ import {
 } from 'viem/account-abstraction';
 import type { Db } from '../common/database.ts';
 import { networkReason, redactUrl } from '../common/json-rpc.ts';
+import { measuredCallGas } from './call-gas.ts';
 import { implementationAddress, isDelegatedTo, signDelegation } from './eip7702.ts';
 import { type ExecutionEnvironment, requireBundler } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
@@ -152,9 +153,21 @@ export async function execute(
       // the same calls can cost more (an Aave reserve accrues interest on its first touch in each
       // block second, a Uniswap pool writes an oracle observation). Without headroom about one
       // borrow in three ran out of gas on the devnet. Unused call gas is refunded but for
-      // the EntryPoint's 10% penalty on what exceeds 40,000 unused; so the margin is modest. (With a
-      // paymaster the limits are part of what it signs; there the bundler's multiplier applies.)
-      userOperation.callGasLimit += userOperation.callGasLimit / 5n + CALL_GAS_MARGIN;
+      // the EntryPoint's 10% penalty once 40,000 or more is unused; so the margin is modest, and it
+      // is added to the node's measure of the call where that is below the bundler's wide estimate
+      // (call-gas.ts). (With a paymaster the limits are part of what it signs; there the bundler's
+      // multiplier applies.)
+      const measured = authorization
+        ? undefined
+        : await measuredCallGas(env.publicClient, {
+            entryPoint: account.entryPoint.address,
+            account: account.address,
+            callData: userOperation.callData,
+            balanceOverride: ESTIMATION_BALANCE,
+          });
+      const callGas =
+        measured !== undefined && measured < userOperation.callGasLimit ? measured : userOperation.callGasLimit;
+      userOperation.callGasLimit = callGas + callGas / 5n + CALL_GAS_MARGIN;
       await assertNoShortfall(env, account.address, request.calls, {
         gasCost: requiredPrefund(userOperation),
         tokens: false,
