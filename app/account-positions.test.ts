@@ -16,7 +16,8 @@ import { testAgentApp } from './testing/agent-app.ts';
 /**
  * Positions are part of the account (issue 17, item 1): after a supply, GET /v1/account lists the
  * aToken position valued with Aave's oracle and the total holds; after a borrow the debt is
- * subtracted and the health factor shown; the deposit pool's shares and the reward token appear; and
+ * subtracted and the health factor shown; the deposit pool's shares, the reward token and the ETH the
+ * EntryPoint holds for the account's gas appear; and
  * MCP get_balances and "what's my balance?" in chat give the same answer.
  */
 
@@ -64,6 +65,7 @@ describe('GET /v1/account: positions, debt and total value, on the devnet', asyn
     return Number(formatEther(BigInt(confirmed.execution.feePaid ?? '0'))) * ethPrice;
   }
 
+  const { publicClient } = devnetClients(manifest);
   const server = await listen(app, '127.0.0.1', await findFreePort());
   afterAll(() => server.close());
 
@@ -101,7 +103,26 @@ describe('GET /v1/account: positions, debt and total value, on the devnet', asyn
     // Half of 10 ETH is about $15,000 of USDC, less the pool's fee and the slippage bound left idle.
     expect(supplied?.usd).toBeGreaterThan(14_000);
     expect(supplied?.usd).toBeLessThan(15_100);
-    expect(after.totals.positionsUsd).toBeCloseTo(supplied?.usd ?? 0, 1);
+    // What the operation did not use of its prefunded gas stays at the EntryPoint as the account's
+    // deposit: its own ETH, shown as a position and counted in the total, to the wei of the chain.
+    const gasDeposit = after.positions.find((p) => p.kind === 'gas-deposit');
+    const onChain = await publicClient.readContract({
+      address: manifest.contracts.entryPointV08,
+      abi: parseAbi(['function balanceOf(address) view returns (uint256)']),
+      functionName: 'balanceOf',
+      args: [alice.account],
+    });
+    expect(onChain).toBeGreaterThan(0n);
+    expect(gasDeposit, JSON.stringify(after.positions)).toMatchObject({
+      protocol: 'erc-4337',
+      symbol: 'ETH',
+      token: getAddress(manifest.contracts.entryPointV08),
+      tokenSymbol: 'EntryPoint v0.8',
+      raw: onChain.toString(),
+      amount: formatEther(onChain),
+    });
+    expect(gasDeposit?.usd).toBeCloseTo(Number(formatEther(onChain)) * ethUsd(before), 2);
+    expect(after.totals.positionsUsd).toBeCloseTo((supplied?.usd ?? 0) + (gasDeposit?.usd ?? 0), 1);
     expect(after.totals.totalUsd).toBeCloseTo(after.totals.walletUsd + after.totals.positionsUsd, 1);
     console.log(
       `swap half my ETH to USDC and supply it to Aave: total value $${before.totals.totalUsd.toFixed(2)} before, $${after.totals.totalUsd.toFixed(2)} after (fee $${fee.toFixed(2)}; wallet $${after.totals.walletUsd.toFixed(2)} + Aave $${after.totals.positionsUsd.toFixed(2)})`,
@@ -143,7 +164,7 @@ describe('GET /v1/account: positions, debt and total value, on the devnet', asyn
   });
 
   it('shows the deposit pool’s shares as the WETH they redeem for, and the reward token', async () => {
-    const { publicClient, testClient } = devnetClients(manifest);
+    const { testClient } = devnetClients(manifest);
     const { depositPool, rewardToken } = manifest.contracts.emissions;
     const before = await account();
     // Someone else deposits 1 WETH into the pool for Alice, and the operator mints her 12.5 rewards.
@@ -266,6 +287,7 @@ describe('GET /v1/account: positions, debt and total value, on the devnet', asyn
       expect(text).toMatch(/\| Aave V3 supplied USDC +\| +[\d,.]+ \| +\$[\d,.]+ \|/);
       expect(text).toMatch(/\| Aave V3 borrowed DAI +\| +500(\.\d+)? \| +−\$50\d\.\d\d \|/);
       expect(text).toMatch(/\| Deposit pool WETH \([\d.]+ sxWETH\)/);
+      expect(text).toMatch(/\| Gas deposit ETH \(EntryPoint v0\.8\) +\| +0\.\d+ \| +\$\d+\.\d\d \|/);
       expect(text).toMatch(/\| SXR \(reward token\) +\| +12\.5 \| +— \|/);
       expect(text).toMatch(/Aave V3: health factor \d+\.\d\d, can borrow \$[\d,.]+ more\./);
       const total = Number(/Total value \$([\d,]+\.\d\d)/.exec(text)?.[1]?.replaceAll(',', ''));

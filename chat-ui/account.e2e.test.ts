@@ -7,7 +7,8 @@ import { testDevnet } from '../devnet/testing/test-devnet.ts';
 /**
  * The side panel's account in a real headless Chromium against the real server on the shared devnet:
  * after "swap half my ETH to USDC and supply it to Aave" (confirmed in the page) it shows the Aave
- * position and a total value within 0.5% of the total before; and it reads the account again when
+ * position, the gas deposit the EntryPoint keeps for the account, and a total value within 0.5% of
+ * the total before; and it reads the account again when
  * the page gets the focus, so an action taken elsewhere (a plan confirmed through the API) shows up.
  */
 
@@ -66,6 +67,10 @@ describe('the account panel on the real server', async () => {
     expect(suppliedUsd).toBeGreaterThan(14_000);
     expect(suppliedUsd).toBeLessThan(15_100);
     expect(await supplied.textContent()).toMatch(/supplied · \S+ · collateral/);
+    // What the operation did not use of its prefunded gas, held for the account by the EntryPoint.
+    const gasDeposit = position(page, 'gas-deposit', 'ETH');
+    expect(await gasDeposit.textContent()).toContain('held by the EntryPoint v0.8 for gas');
+    expect(dollars(await gasDeposit.getByTestId('balance-usd').textContent())).toBeGreaterThan(0);
     expect(await page.getByTestId('health-factor').textContent()).toBe('no debt');
     expect(await page.getByTestId('aave-available').textContent()).toMatch(/^Can borrow \$[\d,]+\.\d\d more$/);
     const after = await total(page);

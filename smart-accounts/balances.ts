@@ -49,13 +49,17 @@ export type BalanceView = {
 
 /** A position held outside the wallet, in the units of the asset it is worth. */
 export type PositionView = {
-  protocol: 'aave-v3' | 'sextant';
-  /** supplied (Aave), borrowed (Aave debt: owed, subtracted from the total), deposit (the deposit pool). */
-  kind: 'supplied' | 'borrowed' | 'deposit';
+  protocol: 'aave-v3' | 'sextant' | 'erc-4337';
+  /**
+   * supplied (Aave), borrowed (Aave debt: owed, subtracted from the total), deposit (the deposit
+   * pool), gas-deposit (ETH an EntryPoint holds for the account: what its operations' gas is paid
+   * from first; positions.ts GasDeposit).
+   */
+  kind: 'supplied' | 'borrowed' | 'deposit' | 'gas-deposit';
   /** The asset it is counted in: USDC for aUSDC, WETH for the deposit pool's shares. */
   symbol: string;
   asset: Address;
-  /** The token that holds it: the aToken, the variable debt token, or the pool's share token. */
+  /** The token that holds it: the aToken, the variable debt token, the pool's share token, or the EntryPoint. */
   token: Address;
   tokenSymbol: string;
   decimals: number;
@@ -193,6 +197,22 @@ export async function accountSummary(input: {
     });
   }
 
+  for (const deposit of positions.gasDeposits) {
+    rows.push({
+      protocol: 'erc-4337',
+      kind: 'gas-deposit',
+      symbol: chain.nativeSymbol,
+      asset: NATIVE_TOKEN,
+      token: deposit.entryPoint,
+      tokenSymbol: `EntryPoint ${deposit.version}`,
+      decimals: 18,
+      raw: deposit.amount.toString(),
+      amount: formatUnits(deposit.amount, 18),
+      usd: await usdOf(NATIVE_TOKEN, deposit.amount),
+      priceSource: 'price-skill',
+    });
+  }
+
   const sum = (values: (number | null)[]) => values.reduce<number>((total, value) => total + (value ?? 0), 0);
   const walletUsd = sum(balances.map((b) => b.usd));
   const positionsUsd = sum(rows.filter((p) => p.kind !== 'borrowed').map((p) => p.usd));
@@ -253,6 +273,7 @@ const POSITION_LABELS: Record<PositionView['kind'], string> = {
   supplied: 'Aave V3 supplied',
   borrowed: 'Aave V3 borrowed',
   deposit: 'Deposit pool',
+  'gas-deposit': 'Gas deposit',
 };
 
 /**
@@ -273,7 +294,9 @@ export function accountSummaryTable(summary: AccountSummary): string {
     const what =
       position.kind === 'deposit'
         ? `${POSITION_LABELS.deposit} ${position.symbol} (${formatAmountText(position.shares ?? '0')} ${position.tokenSymbol})`
-        : `${POSITION_LABELS[position.kind]} ${position.symbol}`;
+        : position.kind === 'gas-deposit'
+          ? `${POSITION_LABELS['gas-deposit']} ${position.symbol} (${position.tokenSymbol})`
+          : `${POSITION_LABELS[position.kind]} ${position.symbol}`;
     rows.push([what, formatAmountText(position.amount), formatUsdText(position.usd, position.kind === 'borrowed')]);
   }
   if (rows.length === 0) rows.push(['(nothing yet)', '0', formatUsdText(0)]);

@@ -246,6 +246,50 @@ describe('execute', () => {
     expect(record.error).toMatch(/ETH needs 0\.5\d* \(including gas\), has 0\.5 \(short 0\.\d+\)/);
   });
 
+  it("pays the gas from the account's deposit at the EntryPoint: an account that holds only the value it sends still sends it", async () => {
+    const { userId, owner, account } = await newUser(env);
+    const testClient = env.publicClient as unknown as {
+      request: (a: { method: string; params: unknown[] }) => Promise<unknown>;
+    };
+    await testClient.request({ method: 'anvil_setBalance', params: [account, `0x${parseEther('0.5').toString(16)}`] });
+    // Someone deposits 0.1 ETH at the EntryPoint for the account (anyone may): its gas deposit.
+    const { account: depositor, walletClient } = await fundedAccount(manifest, '1');
+    const entryPoint = manifest.contracts.entryPointV08;
+    const depositAbi = parseAbi([
+      'function depositTo(address account) payable',
+      'function balanceOf(address account) view returns (uint256)',
+    ]);
+    await minedReceipt(
+      env.publicClient,
+      await walletClient.writeContract({
+        account: depositor,
+        chain: walletClient.chain,
+        address: entryPoint,
+        abi: depositAbi,
+        functionName: 'depositTo',
+        args: [account],
+        value: parseEther('0.1'),
+      }),
+    );
+    const depositOf = () =>
+      env.publicClient.readContract({
+        address: entryPoint,
+        abi: depositAbi,
+        functionName: 'balanceOf',
+        args: [account],
+      });
+    const recipient = privateKeyToAccount(generatePrivateKey()).address;
+    const record = await execute(env, owner, {
+      userId,
+      idempotencyKey: randomUUID(),
+      calls: [{ to: recipient, value: parseEther('0.5') }],
+    });
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    expect(await env.publicClient.getBalance({ address: recipient })).toBe(parseEther('0.5'));
+    expect(await env.publicClient.getBalance({ address: account })).toBe(0n);
+    expect(await depositOf()).toBe(parseEther('0.1') - (record.feePaid as bigint));
+  });
+
   it('is sponsored by the paymaster when PAYMASTER_URL is set: an account with no ETH pays no gas', async () => {
     expect(manifest.paymasterUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const sponsored = { ...env, paymasterUrl: manifest.paymasterUrl ?? undefined };

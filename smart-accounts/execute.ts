@@ -65,6 +65,7 @@ const WITHOUT_FACTORY = ['fees', 'gas', 'paymaster', 'nonce', 'signature', 'auth
 /** Added to 120% of the estimated callGasLimit (see below). */
 const CALL_GAS_MARGIN = 10_000n;
 
+const ENTRY_POINT_DEPOSIT = parseAbi(['function balanceOf(address account) view returns (uint256)']);
 const USER_OPERATION_REVERT_REASON = parseAbi([
   'event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason)',
 ]);
@@ -168,8 +169,17 @@ export async function execute(
       const callGas =
         measured !== undefined && measured < userOperation.callGasLimit ? measured : userOperation.callGasLimit;
       userOperation.callGasLimit = callGas + callGas / 5n + CALL_GAS_MARGIN;
+      // The EntryPoint takes the prefund from the account's deposit there first (positions.ts
+      // GasDeposit), and asks the account's balance only for the rest.
+      const deposit = await env.publicClient.readContract({
+        address: account.entryPoint.address,
+        abi: ENTRY_POINT_DEPOSIT,
+        functionName: 'balanceOf',
+        args: [account.address],
+      });
+      const prefund = requiredPrefund(userOperation);
       await assertNoShortfall(env, account.address, request.calls, {
-        gasCost: requiredPrefund(userOperation),
+        gasCost: prefund > deposit ? prefund - deposit : 0n,
         tokens: false,
         ...(request.credits ? { credits: request.credits } : {}),
       });

@@ -60,6 +60,14 @@ export type DepositPoolPosition = {
 
 export type RewardTokenBalance = { token: Token; balance: bigint };
 
+/**
+ * ETH an EntryPoint holds for the account. Every operation the account pays for itself prefunds its
+ * whole gas limit, and the EntryPoint keeps what the operation did not use as the account's deposit,
+ * from which the next operation's gas is taken first. It is the account's own money; only the
+ * account can withdraw it.
+ */
+export type GasDeposit = { entryPoint: Address; version: 'v0.7' | 'v0.8'; amount: bigint };
+
 export type AccountPositions = {
   /** undefined where the chain has no Aave V3 market. */
   aave: AavePositions | undefined;
@@ -67,6 +75,8 @@ export type AccountPositions = {
   depositPool: DepositPoolPosition | undefined;
   /** undefined where the chain has no reward token. */
   rewardToken: RewardTokenBalance | undefined;
+  /** The non-zero deposits at the chain's EntryPoints. */
+  gasDeposits: GasDeposit[];
 };
 
 /** Every position of `account` on `chain` that Sextant knows how to read. */
@@ -76,12 +86,36 @@ export async function readAccountPositions(
   account: Address,
 ): Promise<AccountPositions> {
   const ctx = createSkillContext({ chain, client, account });
-  const [aave, depositPool, rewardToken] = await Promise.all([
+  const [aave, depositPool, rewardToken, gasDeposits] = await Promise.all([
     chain.contracts.aaveV3 ? readAavePositions(ctx) : undefined,
     chain.contracts.emissions ? readDepositPool(ctx, chain.contracts.emissions.depositPool) : undefined,
     chain.contracts.emissions ? readRewardToken(ctx, chain.contracts.emissions.rewardToken) : undefined,
+    readGasDeposits(client, chain, account),
   ]);
-  return { aave, depositPool, rewardToken };
+  return { aave, depositPool, rewardToken, gasDeposits };
+}
+
+const depositAbi = parseAbi(['function balanceOf(address account) view returns (uint256)']);
+
+/** The account's deposit at each EntryPoint the chain lists (v0.7 and v0.8), where it is not zero. */
+export async function readGasDeposits(client: PublicClient, chain: Chain, account: Address): Promise<GasDeposit[]> {
+  const entryPoints = [
+    { entryPoint: chain.contracts.entryPointV07, version: 'v0.7' as const },
+    { entryPoint: chain.contracts.entryPointV08, version: 'v0.8' as const },
+  ];
+  const deposits = await Promise.all(
+    entryPoints.map(async ({ entryPoint, version }) => {
+      if (!entryPoint) return undefined;
+      const amount = await client.readContract({
+        address: entryPoint,
+        abi: depositAbi,
+        functionName: 'balanceOf',
+        args: [account],
+      });
+      return amount > 0n ? { entryPoint, version, amount } : undefined;
+    }),
+  );
+  return deposits.filter((deposit) => deposit !== undefined);
 }
 
 /**

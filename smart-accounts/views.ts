@@ -52,8 +52,8 @@ const BalanceViewSchema = z.object({
 });
 
 const PositionViewSchema = z.object({
-  protocol: z.enum(['aave-v3', 'sextant']),
-  kind: z.enum(['supplied', 'borrowed', 'deposit']),
+  protocol: z.enum(['aave-v3', 'sextant', 'erc-4337']),
+  kind: z.enum(['supplied', 'borrowed', 'deposit', 'gas-deposit']),
   symbol: z.string(),
   asset: AddressJson,
   token: AddressJson,

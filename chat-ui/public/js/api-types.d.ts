@@ -382,8 +382,8 @@ export type AccountResponse = {
     reward?: true;
   }[];
   positions: {
-    protocol: 'aave-v3' | 'sextant';
-    kind: 'supplied' | 'borrowed' | 'deposit';
+    protocol: 'aave-v3' | 'sextant' | 'erc-4337';
+    kind: 'supplied' | 'borrowed' | 'deposit' | 'gas-deposit';
     symbol: string;
     asset: `0x${string}`;
     token: `0x${string}`;

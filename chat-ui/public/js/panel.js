@@ -218,7 +218,7 @@ function accountModeLine(account) {
 /**
  * The account as GET /v1/account answers it: address, total value (wallet + positions − debt), the
  * wallet's balances (the reward token among them), Aave V3 supply and debt with the health factor,
- * and the deposit pool's shares.
+ * the deposit pool's shares, and the ETH the EntryPoint holds for the account's gas.
  * @param {HTMLElement} container
  * @param {AccountResponse} account
  */
@@ -228,7 +228,8 @@ function renderAccount(container, account) {
   const walletUsd = balances.reduce((sum, b) => sum + (typeof b.usd === 'number' ? b.usd : 0), 0);
   const totals = account.totals ?? { walletUsd, positionsUsd: 0, debtUsd: 0, totalUsd: walletUsd };
   const aavePositions = positions.filter((p) => p.protocol === 'aave-v3');
-  const otherPositions = positions.filter((p) => p.protocol !== 'aave-v3');
+  const poolPositions = positions.filter((p) => p.protocol === 'sextant');
+  const gasDeposits = positions.filter((p) => p.protocol === 'erc-4337');
   const aave = account.aave;
   replaceChildren(
     container,
@@ -308,12 +309,29 @@ function renderAccount(container, account) {
           h('ul', { class: 'balances', attrs: { 'aria-label': 'Aave V3 positions' } }, aavePositions.map(positionRow)),
         )
       : null,
-    otherPositions.length > 0
+    poolPositions.length > 0
       ? h(
           'div',
           { class: 'positions', dataset: { testid: 'other-positions' } },
           h('div', { class: 'positions-head' }, h('span', { class: 'label', text: 'Deposit pool' })),
-          h('ul', { class: 'balances', attrs: { 'aria-label': 'Deposit pool' } }, otherPositions.map(positionRow)),
+          h('ul', { class: 'balances', attrs: { 'aria-label': 'Deposit pool' } }, poolPositions.map(positionRow)),
+        )
+      : null,
+    gasDeposits.length > 0
+      ? h(
+          'div',
+          { class: 'positions', dataset: { testid: 'gas-deposits' } },
+          h(
+            'div',
+            { class: 'positions-head' },
+            h('span', {
+              class: 'label',
+              text: 'Gas deposit',
+              title:
+                'ETH the EntryPoint holds for your account: what an operation did not use of its prefunded gas. Your next operations pay their gas from it first.',
+            }),
+          ),
+          h('ul', { class: 'balances', attrs: { 'aria-label': 'Gas deposit' } }, gasDeposits.map(positionRow)),
         )
       : null,
   );
@@ -345,7 +363,9 @@ function positionRow(position) {
       ? `supplied · ${position.tokenSymbol}${position.collateral ? ' · collateral' : ''}`
       : position.kind === 'borrowed'
         ? 'borrowed: you owe it'
-        : `${formatAmount(position.shares ?? '')} ${position.tokenSymbol}`;
+        : position.kind === 'gas-deposit'
+          ? `held by the ${position.tokenSymbol} for gas`
+          : `${formatAmount(position.shares ?? '')} ${position.tokenSymbol}`;
   return h(
     'li',
     {
