@@ -2,6 +2,7 @@ import { isAddressEqual, type LocalAccount } from 'viem';
 import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
 import type { SkillCatalog } from '../skills/registry/catalog.ts';
+import { createSkillContext } from '../skills/sdk/context.ts';
 import { SkillRefusedError } from '../skills/sdk/errors.ts';
 import { scheduleContinuation } from '../smart-accounts/bridge-continuations.ts';
 import { execute } from '../smart-accounts/execute.ts';
@@ -18,6 +19,7 @@ import { offerStandingOrder, standingOrder } from './pipeline/standing-order.ts'
 import { openTurn, reply } from './pipeline/turn.ts';
 import type { AgentDeps, AgentReply, Answer, MessageRequest } from './pipeline/types.ts';
 import { understand } from './pipeline/understand.ts';
+import { unwatchedHoldings } from './plan/holdings-since-preview.ts';
 import { CLAIM_REWARDS_STEP } from './plan/rewards.ts';
 import { getPlan, type StoredPlan, setPlanExecution, transitionPlan } from './plan/store.ts';
 import { checkPolicy, policyFacts } from './policy/check-policy.ts';
@@ -132,6 +134,7 @@ export async function confirmPlan(
   if (mayRun && (!previous || nothingWasSent(previous))) {
     await verifySkills(deps.catalog, found);
     await assertSameAccount(deps, found, request);
+    await assertHoldingsWatched(deps, found);
   }
 
   // Whoever reserves the plan executes it; a concurrent second confirmation finds it reserved and
@@ -205,6 +208,35 @@ async function assertSameAccount(
       `Not executed: this plan was built for the account ${plan.account}, and your account is now ${account} (${kind.name}).`,
       409,
       { hint: 'The account mode changed since the preview: ask again for a plan from the account you have now.' },
+    );
+  }
+}
+
+/**
+ * A plan whose bundle may run unvetted code has a guard that watches what the account held at the
+ * preview (plan/holdings-since-preview.ts): one that holds more now is refused, nothing reserved, so
+ * the person asks again and the new preview watches it too. A chain that cannot be read refuses too.
+ */
+async function assertHoldingsWatched(deps: AgentDeps, plan: StoredPlan): Promise<void> {
+  const watched = plan.preview.guard?.watchesHoldings;
+  if (!watched) return;
+  const ctx = createSkillContext({ chain: deps.env.chain, client: deps.env.publicClient, account: plan.account });
+  let unwatched: Awaited<ReturnType<typeof unwatchedHoldings>>;
+  try {
+    unwatched = await unwatchedHoldings(ctx, watched);
+  } catch (error) {
+    throw new PlanError(
+      `Not executed: the account's holdings could not be read to check them against this plan's guard (${(error as Error).message.split('\n')[0]}).`,
+      409,
+      { hint: 'Check the chain connection, then confirm again.' },
+    );
+  }
+  if (unwatched.length > 0) {
+    const names = unwatched.map((held) => held.symbol).join(', ');
+    throw new PlanError(
+      `Not executed: the account now holds ${names}, which it did not hold when this plan was previewed. The plan runs code Sextant has not vetted, and its on-chain guard watches only what the account held then.`,
+      409,
+      { hint: 'Ask again for a fresh plan: its guard will watch what the account holds now.' },
     );
   }
 }

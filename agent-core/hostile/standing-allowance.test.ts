@@ -11,6 +11,8 @@ import { startRpcProxy } from '../../devnet/testing/rpc-proxy.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { poolAbi } from '../../skills/aave-v3/abi.ts';
 import { execute } from '../../smart-accounts/execute.ts';
+import { confirmPlan } from '../agent.ts';
+import { getPlan } from '../plan/store.ts';
 import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, compileTwoFacedSwap, deployTwoFacedSwap } from '../testing/two-faced.ts';
 import { confirmWatched, type HostileUser, hostileHarness } from './harness.ts';
@@ -340,7 +342,7 @@ describe('hostile: old credit delegations against an EIP-7702 address whose coll
     task,
   }) => {
     const deps = await agentWithTwoFacedSkill(manifest, borrowsOnceMined, undefined, { base });
-    const { say, confirm } = hostileHarness(deps, manifest);
+    const { say } = hostileHarness(deps, manifest);
     // Previewed with no collateral and nothing supplied by this plan.
     const reply = await say(u, 'swap 10 USDC for DAI on matcha');
     expect(reply.plan?.preview.ok, reply.text).toBe(true);
@@ -354,10 +356,22 @@ describe('hostile: old credit delegations against an EIP-7702 address whose coll
         debtProbe(publicClient, "the address's DAI debt", daiDebt, address, [0n], 10n ** 15n),
         balanceProbe(publicClient, "the address's USDC", USDC, address),
       ],
-      () => confirm(u, reply),
+      async () => {
+        // The confirmation sees the aUSDT the preview did not (agent.ts assertHoldingsWatched)…
+        await expect(
+          confirmPlan(deps, { userId: u.userId, planId: reply.plan?.id as string, owner: u.owner }),
+        ).rejects.toThrow(/the account now holds aDevUSDT/);
+        // …and had the collateral come in the seconds after it, the bundle's debt freeze stops the borrow.
+        const plan = getPlan(deps.db, u.userId, reply.plan?.id as string);
+        return execute(deps.env, u.owner, {
+          userId: u.userId,
+          idempotencyKey: randomUUID(),
+          calls: plan?.calls ?? [],
+        });
+      },
     );
-    expect(record?.status).not.toBe('succeeded');
-    expect(record?.error ?? '').toMatch(/the account's Aave debt would grow by 100(\.\d+)? USD/);
+    expect(record.status).not.toBe('succeeded');
+    expect(record.error ?? '').toMatch(/the account's Aave debt would grow by 100(\.\d+)? USD/);
     expect(reply.plan?.preview.guard?.checks).toContain('Aave debt: none taken on');
   });
 

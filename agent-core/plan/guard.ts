@@ -33,6 +33,8 @@ export type BundleGuard = {
   calls: SkillCall[];
   /** One line per bound, for the preview ("USDC: at most 100 leaves"). */
   checks: string[];
+  /** The tokens (ERC-20s and position tokens) whose balance the guard reads. */
+  watched: Address[];
 };
 
 export type GuardInput = {
@@ -267,6 +269,7 @@ export function guardBundle(input: GuardInput): BundleGuard {
     address: input.guard,
     calls: [snapshot, ...stepCalls, check],
     checks: [...relative, ...absolute].map((b) => b.words),
+    watched: watched.filter((token) => !isAddressEqual(token, NATIVE_TOKEN)),
   };
 }
 

@@ -69,7 +69,18 @@ export type Preview = {
    * bundle reverts, moving nothing, if the chain's result leaves any of them. Undefined on a chain
    * with no guard deployed (the bundle then runs unguarded, and the preview says so).
    */
-  guard: { address: Address; checks: string[] } | undefined;
+  guard:
+    | {
+        address: Address;
+        checks: string[];
+        /**
+         * Set when the bundle may run unvetted code, so the guard reads every token and aToken the
+         * account held at the preview (exposed-holdings.ts): those tokens. A token the account holds
+         * at confirmation and this list lacks refuses the confirmation (holdings-since-preview.ts).
+         */
+        watchesHoldings?: Address[];
+      }
+    | undefined;
   /**
    * A plan that continues on another chain after a bridge: that leg's own preview, simulated there as
    * the chain will be once the bridged funds have arrived (what `arrives` says, at least, by its
@@ -287,7 +298,11 @@ export async function previewPlan(
     }
     if (checked.ok) {
       bundle = { calls: guarded.calls, gas: checked.gas };
-      guard = { address: guarded.address, checks: guarded.checks };
+      guard = {
+        address: guarded.address,
+        checks: guarded.checks,
+        ...(exposed.unvetted ? { watchesHoldings: guarded.watched } : {}),
+      };
       // What the guarded bundle does is what runs: a step that takes what arrived moves more than the
       // minimum it was built with, and leaves nothing idle.
       changes = await describeChanges(checked.assetChanges);
