@@ -21,20 +21,21 @@ export async function measuredCallGas(
   client: PublicClient,
   options: { entryPoint: Address; account: Address; callData: Hex; balanceOverride: bigint },
 ): Promise<bigint | undefined> {
-  const code = await client.getCode({ address: options.account });
-  if (!code || code === '0x') return undefined;
-  try {
-    const gas = await client.estimateGas({
-      account: options.entryPoint,
-      to: options.account,
-      data: options.callData,
-      stateOverride: [{ address: options.account, balance: options.balanceOverride }],
-    });
-    const needed = gas - TRANSACTION_BASE_GAS - calldataGas(options.callData);
-    return needed > 0n ? needed : undefined;
-  } catch {
-    return undefined;
-  }
+  const [code, gas] = await Promise.all([
+    client.getCode({ address: options.account }).catch(() => undefined),
+    client
+      .estimateGas({
+        account: options.entryPoint,
+        to: options.account,
+        data: options.callData,
+        stateOverride: [{ address: options.account, balance: options.balanceOverride }],
+      })
+      .catch(() => undefined),
+  ]);
+  // Without code the call would run nothing, and the figure would say nothing of what it needs.
+  if (!code || code === '0x' || gas === undefined) return undefined;
+  const needed = gas - TRANSACTION_BASE_GAS - calldataGas(options.callData);
+  return needed > 0n ? needed : undefined;
 }
 
 /** What a transaction pays for its calldata before it runs: 16 per non-zero byte, 4 per zero byte. */

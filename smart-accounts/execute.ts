@@ -136,7 +136,7 @@ export async function execute(
     const sequentialNonce = hasOtherUnfinished(env.db, env.chain.chainId, account.address, record.id)
       ? undefined
       : await account.getNonce({ key: 0n });
-    userOperation = await bundler.prepareUserOperation({
+    const prepared = bundler.prepareUserOperation({
       account,
       calls: request.calls,
       ...(sequentialNonce === undefined ? {} : { nonce: sequentialNonce }),
@@ -149,34 +149,43 @@ export async function execute(
       // next, against the real balance, with a message that says what is missing.
       stateOverride: [{ address: account.address, balance: ESTIMATION_BALANCE }],
     });
-    if (!env.paymasterUrl) {
+    // Beside the bundler's estimate, the node's measure of the same call (call-gas.ts), and the
+    // account's deposit at the EntryPoint, which pays the prefund first (positions.ts GasDeposit).
+    const selfFunded = !env.paymasterUrl;
+    const [preparedOperation, measured, deposit] = await Promise.all([
+      prepared,
+      selfFunded && !authorization
+        ? account.encodeCalls(request.calls).then((callData) =>
+            measuredCallGas(env.publicClient, {
+              entryPoint: account.entryPoint.address,
+              account: account.address,
+              callData,
+              balanceOverride: ESTIMATION_BALANCE,
+            }),
+          )
+        : undefined,
+      selfFunded
+        ? env.publicClient.readContract({
+            address: account.entryPoint.address,
+            abi: ENTRY_POINT_DEPOSIT,
+            functionName: 'balanceOf',
+            args: [account.address],
+          })
+        : 0n,
+    ]);
+    userOperation = preparedOperation;
+    if (selfFunded) {
       // The estimate is made against the latest block; the operation lands in a later one, where
       // the same calls can cost more (an Aave reserve accrues interest on its first touch in each
       // block second, a Uniswap pool writes an oracle observation). Without headroom about one
       // borrow in three ran out of gas on the devnet. Unused call gas is refunded but for
       // the EntryPoint's 10% penalty once 40,000 or more is unused; so the margin is modest, and it
-      // is added to the node's measure of the call where that is below the bundler's wide estimate
-      // (call-gas.ts). (With a paymaster the limits are part of what it signs; there the bundler's
-      // multiplier applies.)
-      const measured = authorization
-        ? undefined
-        : await measuredCallGas(env.publicClient, {
-            entryPoint: account.entryPoint.address,
-            account: account.address,
-            callData: userOperation.callData,
-            balanceOverride: ESTIMATION_BALANCE,
-          });
+      // is added to the node's measure of the call where that is below the bundler's wide estimate.
+      // (With a paymaster the limits are part of what it signs; there the bundler's multiplier applies.)
       const callGas =
         measured !== undefined && measured < userOperation.callGasLimit ? measured : userOperation.callGasLimit;
       userOperation.callGasLimit = callGas + callGas / 5n + CALL_GAS_MARGIN;
-      // The EntryPoint takes the prefund from the account's deposit there first (positions.ts
-      // GasDeposit), and asks the account's balance only for the rest.
-      const deposit = await env.publicClient.readContract({
-        address: account.entryPoint.address,
-        abi: ENTRY_POINT_DEPOSIT,
-        functionName: 'balanceOf',
-        args: [account.address],
-      });
+      // The EntryPoint asks the account's balance only for the prefund its deposit does not cover.
       const prefund = requiredPrefund(userOperation);
       await assertNoShortfall(env, account.address, request.calls, {
         gasCost: prefund > deposit ? prefund - deposit : 0n,
