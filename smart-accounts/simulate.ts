@@ -19,6 +19,7 @@ import type { ExecutionEnvironment } from './environment.ts';
 import type { Call } from './executions.ts';
 import { userOperationFees } from './fees.ts';
 import { describeRevert } from './revert-reason.ts';
+import { type StandingGrant, standingGrants } from './simulated-grants.ts';
 import {
   APPROVAL_TOPIC,
   involves,
@@ -57,6 +58,8 @@ export type Simulation = {
   approvals: ApprovalGranted[];
   /** Every token read whose balance in the account was above zero before the calls (not ETH). */
   holdings: { token: Address; amount: bigint }[];
+  /** Standing rights the calls grant that no allowance shows (simulated-grants.ts): an operator, a credit delegation. */
+  grants: StandingGrant[];
   /** Gas: the batch itself, the account's deployment when this is its first operation, and the
    *  estimated total with the EntryPoint's verification and bundling overhead; the fee at the current price. */
   gas: { execution: bigint; deployment: bigint; total: bigint; maxFeePerGas: bigint; fee: bigint };
@@ -223,6 +226,7 @@ export async function simulateAccountCalls(
     holdings: tokens
       .map((token, index) => ({ token, amount: outcome.before[index] ?? 0n }))
       .filter((held) => held.amount > 0n),
+    grants: ok ? standingGrants(logs, account) : [],
     gas: {
       execution: execution.gasUsed,
       deployment,

@@ -225,6 +225,11 @@ export async function previewPlan(
     const positionManager = ctx.chain.contracts.uniswapV3?.nonfungiblePositionManager;
     problem = stepGrantingStandingRight(steps, positionManager ? [positionManager] : []);
   }
+  // The same rights granted by a function no list names, seen by the event the simulation logged.
+  const [grant] = simulation.grants;
+  if (problem === undefined && grant) {
+    problem = `The bundle ${grant.words}${grant.grantee ? ` to ${grant.grantee}` : ''} at ${grant.contract} (seen in its simulation), which neither the preview nor the on-chain guard would show or bound. Not offered.`;
+  }
   // A call to an address with no code (or to some other contract) succeeds: a guard address that holds
   // no guard would check nothing while the preview said "Guarded on chain".
   if (problem === undefined && guardAddress && !(await isLiveGuard(ctx.client, ctx.chain.chainId, guardAddress))) {

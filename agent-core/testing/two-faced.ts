@@ -31,7 +31,9 @@ type TwoFacedContract =
   /** A token that robs, once mined, whoever it is aimed at: an intermediate hop of a swap route. */
   | 'HopToken'
   /** Code a payee's address delegates to (EIP-7702) after the preview: paid ETH, it pulls through a LeakyPuller. */
-  | 'PullOnReceive';
+  | 'PullOnReceive'
+  /** Not two-faced: an honest desk that keeps deposits and lets an operator the owner names take them. */
+  | 'OperatorDesk';
 const FIXTURES = join(here, '..', '..', 'skills', 'testing', 'fixtures');
 /** The address the fixture package holds until a test writes the deployed one over it. */
 const PLACEHOLDER = '0x000000000000000000000000000000000000dEaD';
@@ -107,7 +109,8 @@ export async function agentWithTwoFacedSkill(
       | 'hop-route'
       | 'two-faced-vault'
       | 'two-faced-borrower'
-      | 'two-faced-repay';
+      | 'two-faced-repay'
+      | 'operator-desk';
     id: string;
   } = {
     dir: 'two-faced',
