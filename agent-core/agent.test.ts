@@ -2,6 +2,7 @@ import { type Address, erc20Abi, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
+import { listExecutions } from '../smart-accounts/executions.ts';
 import { newUser } from '../smart-accounts/testing/environment.ts';
 import { saveAddress } from './address-book.ts';
 import { confirmPlan, handleMessage } from './agent.ts';
@@ -75,6 +76,26 @@ describe('the agent, from a message to a landed execution on the devnet', async 
     }
     return { reply, plan, record };
   }
+
+  it('a plan made on one chain is not confirmed by Sextant running on another: refused, nothing sent, nothing moved', async () => {
+    const user = await fundedAgentUser(deps, manifest);
+    const reply = await say(user, 'send 10 USDC to 0x000000000000000000000000000000000000bEEF');
+    const plan = reply.plan;
+    if (!plan) throw new Error(reply.text);
+    const before = await balances(user.account);
+    // The same database and keys, with Sextant started on another chain (CHAIN=…).
+    const elsewhere = {
+      ...deps,
+      env: { ...deps.env, chain: { ...deps.env.chain, chainId: 31_338, name: 'Another chain' } },
+    };
+    await expect(
+      confirmPlan(elsewhere, { userId: user.userId, planId: plan.id, owner: user.owner, allowNewRecipients: true }),
+    ).rejects.toThrow(
+      /this plan was built and previewed on chain \d+, and Sextant runs on Another chain \(chain 31338\) now/,
+    );
+    expect(await balances(user.account)).toEqual(before);
+    expect(listExecutions(deps.db, user.userId)).toEqual([]);
+  });
 
   it('"swap 100 USDC for ETH"', async () => {
     const user = await fundedAgentUser(deps, manifest);

@@ -96,6 +96,15 @@ export async function confirmPlan(
   const { db } = deps;
   const found = getPlan(db, request.userId, request.planId);
   if (!found) throw new PlanError(`There is no plan ${request.planId}.`, 404);
+  // Its calls were built and previewed on one chain: on another, the same addresses can hold other
+  // contracts (or the same ones, with other state), and nothing of that was shown.
+  if (found.chainId !== deps.env.chain.chainId) {
+    throw new PlanError(
+      `Not executed: this plan was built and previewed on chain ${found.chainId}, and Sextant runs on ${deps.env.chain.name} (chain ${deps.env.chain.chainId}) now.`,
+      409,
+      { hint: `Confirm it with Sextant on chain ${found.chainId}, or ask again for a plan on ${deps.env.chain.name}.` },
+    );
+  }
   const run = async (plan: StoredPlan, idempotencyKey: string) => {
     const record = await execute(
       deps.env,
