@@ -21,6 +21,7 @@ import type { AgentDeps, AgentReply, Answer, MessageRequest } from './pipeline/t
 import { understand } from './pipeline/understand.ts';
 import { unwatchedHoldings } from './plan/holdings-since-preview.ts';
 import { CLAIM_REWARDS_STEP } from './plan/rewards.ts';
+import { runsAloneConflict } from './plan/runs-alone.ts';
 import { getPlan, type StoredPlan, setPlanExecution, transitionPlan } from './plan/store.ts';
 import { checkPolicy, policyFacts } from './policy/check-policy.ts';
 import { getPolicy } from './policy/policy.ts';
@@ -278,6 +279,12 @@ function assertConfirmable(
   request: { userId: string; allowNewRecipients?: boolean; allowUnlistedTokens?: boolean },
 ): void {
   if (Date.parse(plan.expiresAt) < Date.now()) throw new PlanExpired();
+  const conflict = runsAloneConflict(db, plan);
+  if (conflict) {
+    throw new PlanError(`Not executed: ${conflict}.`, 409, {
+      hint: 'Confirm it again once that operation has landed.',
+    });
+  }
   const ledger = plan.preview.ledger;
   if (!ledger) {
     throw new PlanError('This plan was made by an earlier version of Sextant and has no value ledger.', 409, {

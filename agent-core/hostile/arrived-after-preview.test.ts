@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
+import { insertOrGetExecution, updateExecution } from '../../smart-accounts/executions.ts';
 import { confirmPlan } from '../agent.ts';
+import { getPlan, setPlanExecution, transitionPlan } from '../plan/store.ts';
 import { testAgent } from '../testing/agent.ts';
 import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
 import { confirmWatched, hostileHarness } from './harness.ts';
@@ -88,5 +91,59 @@ describe('hostile: a token that arrives after the preview, taken by unvetted cod
         expect(record?.error ?? '').toMatch(/guard.*USDT/i);
       },
     );
+  });
+
+  it('hostile: an unvetted plan does not start beside another operation of the account, and nothing starts beside it', async ({
+    task,
+  }) => {
+    const { user } = hostileHarness(deps, manifest);
+    const v = await user();
+    const unvetted = await say(v, 'swap 10 USDC for DAI on matcha');
+    const watches = (reply: typeof unvetted) =>
+      getPlan(deps.db, v.userId, reply.plan?.id as string)?.preview.guard?.watchesHoldings;
+    expect(watches(unvetted), unvetted.text).toBeDefined();
+    const vetted = await say(v, 'send 1 USDC to bob');
+    expect(watches(vetted), vetted.text).toBeUndefined();
+    const confirmOf = (planId: string) =>
+      confirmPlan(deps, { userId: v.userId, planId, owner: v.owner, allowNewRecipients: true });
+    await confirmWatched(
+      task,
+      [
+        balanceProbe(publicClient, "the account's USDC", USDC, v.account),
+        balanceProbe(publicClient, "the account's DAI", DAI, v.account),
+      ],
+      async () => {
+        // Another operation of the account on its way (a record not settled yet): the unvetted plan waits.
+        const { record: flying } = insertOrGetExecution(deps.db, {
+          userId: v.userId,
+          idempotencyKey: randomUUID(),
+          chainId: manifest.chainId,
+          account: v.account,
+          calls: [],
+        });
+        await expect(confirmOf(unvetted.plan?.id as string)).rejects.toThrow(
+          /another operation of this account is still on its way, and this plan runs code Sextant has not vetted/,
+        );
+        updateExecution(deps.db, flying.id, { status: 'failed', sent: 'no', error: 'test record' });
+        // The unvetted plan on its way (reserved, its operation not landed yet): nothing starts beside it.
+        expect(transitionPlan(deps.db, unvetted.plan?.id as string, 'proposed', 'confirmed')).toBe(true);
+        const { record: its } = insertOrGetExecution(deps.db, {
+          userId: v.userId,
+          planId: unvetted.plan?.id as string,
+          idempotencyKey: randomUUID(),
+          chainId: manifest.chainId,
+          account: v.account,
+          calls: [],
+        });
+        setPlanExecution(deps.db, unvetted.plan?.id as string, its.id);
+        await expect(confirmOf(vetted.plan?.id as string)).rejects.toThrow(
+          /a plan of this account that runs code Sextant has not vetted is still on its way/,
+        );
+        updateExecution(deps.db, its.id, { status: 'failed', sent: 'no', error: 'test record' });
+      },
+    );
+    // Once it has settled, the other plan runs.
+    const sent = await confirmOf(vetted.plan?.id as string);
+    expect(sent.status, sent.error ?? '').toBe('succeeded');
   });
 });

@@ -203,3 +203,26 @@ export function pastRecipients(db: Db, userId: string): { payees: Set<string>; s
   }
   return { payees, spenders };
 }
+
+/**
+ * The account's other plans on its way now: confirmed, with an execution not finished yet, or
+ * reserved in the last two minutes and about to record one (confirm reserves a plan, then creates
+ * its execution). Any user's: two users may share an account.
+ */
+export function plansInFlight(
+  db: Db,
+  chainId: number,
+  account: Address,
+  exceptPlanId: string,
+  now = Date.now(),
+): StoredPlan[] {
+  const recent = new Date(now - 2 * 60 * 1000).toISOString();
+  const rows = db
+    .prepare(
+      `SELECT p.* FROM agent_plans p LEFT JOIN executions e ON e.id = p.execution_id
+       WHERE p.chain_id = ? AND lower(p.account) = lower(?) AND p.id != ? AND p.status = 'confirmed'
+         AND ((p.execution_id IS NULL AND p.updated_at >= ?) OR e.status IN ('pending', 'submitted'))`,
+    )
+    .all(chainId, account, exceptPlanId, recent) as PlanRow[];
+  return rows.map(fromRow);
+}

@@ -61,7 +61,14 @@ const LegPreviewSchema = z.object({
   ledger: ValueLedgerSchema,
   valueOutUsd: z.number(),
   /** The on-chain guard the bundle ends with, and its bounds in words; absent: the bundle runs unguarded. */
-  guard: z.object({ address: AddressJson, checks: z.array(z.string()) }).optional(),
+  guard: z
+    .object({
+      address: AddressJson,
+      checks: z.array(z.string()),
+      /** When the bundle may run code Sextant has not vetted: every token the guard reads, all the account held at the preview. */
+      watchesHoldings: z.array(AddressJson).optional(),
+    })
+    .optional(),
 });
 
 export const PreviewSchema = LegPreviewSchema.extend({

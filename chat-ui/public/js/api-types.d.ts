@@ -233,6 +233,7 @@ export type PlanView = {
     guard?: {
       address: `0x${string}`;
       checks: string[];
+      watchesHoldings?: `0x${string}`[];
     };
     destination?: {
       chainId: number;
@@ -302,6 +303,7 @@ export type PlanView = {
         guard?: {
           address: `0x${string}`;
           checks: string[];
+          watchesHoldings?: `0x${string}`[];
         };
       };
     };
