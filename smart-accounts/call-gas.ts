@@ -1,21 +1,21 @@
 import type { Address, Hex, PublicClient } from 'viem';
 
-/** The EntryPoint v0.7/v0.8 charges a tenth of the call gas left unused, once 40,000 or more is left. */
-export const UNUSED_GAS_PENALTY_THRESHOLD = 40_000n;
-
 const TRANSACTION_BASE_GAS = 21_000n;
 
 /**
  * The gas the account's call needs, measured by the node: the account's `callData` estimated as a
  * call from the EntryPoint (which the account accepts), less what a transaction pays before it runs
  * (21,000 and its calldata). Bundlers estimate callGasLimit with a wide allowance (Alto asked for
- * 76,590 for an ERC-20 transfer that uses 33,520), and every 10 gas left unused past 40,000 costs 1
- * gas in the EntryPoint's penalty, so the limit is set from this figure where it is the smaller.
+ * 76,590 for an ERC-20 transfer that uses 33,520), and unused call gas is charged: the EntryPoint
+ * v0.8 takes a tenth of it once 40,000 or more is left unused, v0.7 (MetaMask's DeleGator) a tenth of
+ * all of it. So the limit is set from this figure where it is the smaller.
  *
  * Undefined when the node cannot say (the account has no code yet: a first SimpleAccount operation
  * deploys it, a first 7702 operation delegates the address; or the node refuses the call): the
  * bundler's figure is used then. The estimate runs at the latest block with the account's cold
- * storage, where inside the bundle validation has warmed it, so it errs on the side of more.
+ * storage, where inside the bundle validation has warmed it, so it errs on the side of more; what the
+ * chain does between the estimate and inclusion (a Uniswap tick crossed, interest accrued) is what
+ * execute's headroom is for.
  */
 export async function measuredCallGas(
   client: PublicClient,

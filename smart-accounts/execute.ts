@@ -62,8 +62,14 @@ export type ExecuteOptions = {
 
 const ESTIMATION_BALANCE = 10n ** 30n;
 const WITHOUT_FACTORY = ['fees', 'gas', 'paymaster', 'nonce', 'signature', 'authorization'] as const;
-/** Added to 120% of the estimated callGasLimit (see below). */
-const CALL_GAS_MARGIN = 10_000n;
+/**
+ * Headroom on the call's measured gas: a quarter of it and 20,000 (see below). A pool tick crossed
+ * between the estimate and inclusion costs a swap some 20,000 to 33,000 more, and its nested calls
+ * need more than that in hand (63/64 of the gas passes down at each level): 20% and 10,000 ran such
+ * swaps out of gas. A small call stays under the 40,000 unused that the EntryPoint v0.8 charges for
+ * (an ERC-20 transfer: 29,000 to 30,000 of headroom, and the measure's own excess of 500 to 5,500).
+ */
+const callGasHeadroom = (gas: bigint) => gas / 4n + 20_000n;
 
 const ENTRY_POINT_DEPOSIT = parseAbi(['function balanceOf(address account) view returns (uint256)']);
 const USER_OPERATION_REVERT_REASON = parseAbi([
@@ -133,9 +139,8 @@ export async function execute(
     // in the EntryPoint is then written already, where a fresh key (viem's default, which lets
     // operations run in parallel) costs a new storage slot, about 17,000 gas more per operation.
     // With another one unfinished, a fresh key keeps the two from competing for one nonce.
-    const sequentialNonce = hasOtherUnfinished(env.db, env.chain.chainId, account.address, record.id)
-      ? undefined
-      : await account.getNonce({ key: 0n });
+    const beside = hasOtherUnfinished(env.db, env.chain.chainId, account.address, record.id);
+    const sequentialNonce = beside ? undefined : await account.getNonce({ key: 0n });
     const prepared = bundler.prepareUserOperation({
       account,
       calls: request.calls,
@@ -179,16 +184,20 @@ export async function execute(
       // the same calls can cost more (an Aave reserve accrues interest on its first touch in each
       // block second, a Uniswap pool writes an oracle observation). Without headroom about one
       // borrow in three ran out of gas on the devnet. Unused call gas is refunded but for
-      // the EntryPoint's 10% penalty once 40,000 or more is unused; so the margin is modest, and it
-      // is added to the node's measure of the call where that is below the bundler's wide estimate.
+      // the EntryPoint's 10% penalty on unused call gas (v0.8: once 40,000 or more is unused); so the
+      // headroom is modest, and added to the node's measure of the call where that is below the
+      // bundler's wide estimate.
       // (With a paymaster the limits are part of what it signs; there the bundler's multiplier applies.)
       const callGas =
         measured !== undefined && measured < userOperation.callGasLimit ? measured : userOperation.callGasLimit;
-      userOperation.callGasLimit = callGas + callGas / 5n + CALL_GAS_MARGIN;
-      // The EntryPoint asks the account's balance only for the prefund its deposit does not cover.
+      userOperation.callGasLimit = callGas + callGasHeadroom(callGas);
+      // The EntryPoint asks the account's balance only for the prefund its deposit does not cover;
+      // with another operation of the account on its way, that one may spend the deposit first, so
+      // the balance must cover it all.
       const prefund = requiredPrefund(userOperation);
+      const covered = beside ? 0n : deposit;
       await assertNoShortfall(env, account.address, request.calls, {
-        gasCost: prefund > deposit ? prefund - deposit : 0n,
+        gasCost: prefund > covered ? prefund - covered : 0n,
         tokens: false,
         ...(request.credits ? { credits: request.credits } : {}),
       });

@@ -62,9 +62,9 @@ export type RewardTokenBalance = { token: Token; balance: bigint };
 
 /**
  * ETH an EntryPoint holds for the account. Every operation the account pays for itself prefunds its
- * whole gas limit, and the EntryPoint keeps what the operation did not use as the account's deposit,
- * from which the next operation's gas is taken first. It is the account's own money; only the
- * account can withdraw it.
+ * whole gas limit, and the EntryPoint keeps what the operation did not use as the account's deposit;
+ * the account's next operations through that EntryPoint (not sponsored by a paymaster) take their gas
+ * from it first. It is the account's own money; only the account can withdraw it.
  */
 export type GasDeposit = { entryPoint: Address; version: 'v0.7' | 'v0.8'; amount: bigint };
 
@@ -106,6 +106,9 @@ export async function readGasDeposits(client: PublicClient, chain: Chain, accoun
   const deposits = await Promise.all(
     entryPoints.map(async ({ entryPoint, version }) => {
       if (!entryPoint) return undefined;
+      // A chain's config may name an EntryPoint not deployed there (a fork, a custom chain): no deposit.
+      const code = await client.getCode({ address: entryPoint });
+      if (!code || code === '0x') return undefined;
       const amount = await client.readContract({
         address: entryPoint,
         abi: depositAbi,

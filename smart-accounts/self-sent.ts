@@ -42,8 +42,11 @@ type SelfSentOptions = {
   beforeSend?: () => Promise<void>;
 };
 
-/** Added to 120% of the estimate, as for a UserOperation's callGasLimit (execute.ts says why). */
-const GAS_MARGIN = 10_000n;
+/**
+ * Headroom on the estimate, as a UserOperation's call gets (execute.ts says why): a quarter and 20,000.
+ * Unused gas of a transaction costs nothing; the balance must only cover the limit.
+ */
+const gasHeadroom = (gas: bigint) => gas / 4n + 20_000n;
 
 /**
  * Executes the calls as one transaction the user's address sends itself, calling its own batch
@@ -111,7 +114,7 @@ export async function executeSelfSent(
       data,
       stateOverride: [{ address, code: delegationCode(implementation) }],
     });
-    const gas = estimate + estimate / 5n + GAS_MARGIN + AUTHORIZATION_GAS * BigInt(authorizationList.length);
+    const gas = estimate + gasHeadroom(estimate) + AUTHORIZATION_GAS * BigInt(authorizationList.length);
     await assertNoShortfall(env, address, request.calls, {
       gasCost: gas * fees.maxFeePerGas,
       tokens: false,

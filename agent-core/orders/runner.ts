@@ -88,8 +88,8 @@ export const MAX_ATTEMPTS = 3;
 const FIRST_BACKOFF_MS = 60_000;
 /** How long a pass waits for the receipt of a run the node already has before moving on. */
 const IN_FLIGHT_WAIT_MS = 5_000;
-/** Added to 120% of the estimate, as for a transaction the user's address sends (self-sent.ts). */
-const GAS_MARGIN = 10_000n;
+/** Headroom on the estimate, as for a transaction the user's address sends (smart-accounts/self-sent.ts): a quarter and 20,000. */
+const gasHeadroom = (gas: bigint) => gas / 4n + 20_000n;
 
 /** One pass over every live order on the chain; each order's failure is its own. */
 export async function runOrders(env: RunnerEnvironment): Promise<RunnerReport> {
@@ -538,7 +538,7 @@ async function attempt(
     // The simulation: the redemption as the agent key would send it, against the latest state.
     const estimate = await client.estimateGas(request);
     const fees = await client.estimateFeesPerGas();
-    const gas = estimate + estimate / 5n + GAS_MARGIN;
+    const gas = estimate + gasHeadroom(estimate);
     const ether = await client.getBalance({ address: agent.address });
     if (ether < gas * fees.maxFeePerGas) {
       return fail(

@@ -16,7 +16,8 @@ import type { DevnetManifest } from '../manifest.ts';
 
 /**
  * The devnet's RPC for a test's wallet: viem's http transport, but every gas estimate answered 20% +
- * 50,000 higher, as Sextant's own senders add (smart-accounts/self-sent.ts, agent-core/orders/runner.ts).
+ * 50,000 higher, as Sextant's own senders add headroom too (smart-accounts/self-sent.ts,
+ * agent-core/orders/runner.ts).
  *
  * A wallet client sends with exactly the estimate, and an estimate is exact only for the block it ran
  * in. Anvil stamps every block mined within one wall-clock second with the same timestamp, so an

@@ -328,7 +328,7 @@ function renderAccount(container, account) {
               class: 'label',
               text: 'Gas deposit',
               title:
-                'ETH the EntryPoint holds for your account: what an operation did not use of its prefunded gas. Your next operations pay their gas from it first.',
+                'ETH the EntryPoint holds for your account: what earlier operations did not use of the gas they prefunded. Operations through that EntryPoint pay their gas from it first.',
             }),
           ),
           h('ul', { class: 'balances', attrs: { 'aria-label': 'Gas deposit' } }, gasDeposits.map(positionRow)),
