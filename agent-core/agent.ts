@@ -2,12 +2,13 @@ import { isAddressEqual, type LocalAccount } from 'viem';
 import type { Db } from '../common/database.ts';
 import { SextantError } from '../common/errors.ts';
 import type { SkillCatalog } from '../skills/registry/catalog.ts';
-import { createSkillContext } from '../skills/sdk/context.ts';
 import { SkillRefusedError } from '../skills/sdk/errors.ts';
 import { scheduleContinuation } from '../smart-accounts/bridge-continuations.ts';
+import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { execute } from '../smart-accounts/execute.ts';
 import { type ExecutionRecord, getExecution, nothingWasSent } from '../smart-accounts/executions.ts';
 import { accountKindFor, smartAccountAddress } from '../smart-accounts/smart-account.ts';
+import { unwatchedHoldings } from '../smart-accounts/unwatched-holdings.ts';
 import type { ParseResult } from './intents/schema.ts';
 import { draftPlan } from './pipeline/draft.ts';
 import { checkFunds, planNeeds } from './pipeline/funds.ts';
@@ -19,7 +20,6 @@ import { offerStandingOrder, standingOrder } from './pipeline/standing-order.ts'
 import { openTurn, reply } from './pipeline/turn.ts';
 import type { AgentDeps, AgentReply, Answer, MessageRequest } from './pipeline/types.ts';
 import { understand } from './pipeline/understand.ts';
-import { unwatchedHoldings } from './plan/holdings-since-preview.ts';
 import { CLAIM_REWARDS_STEP } from './plan/rewards.ts';
 import { runsAloneConflict } from './plan/runs-alone.ts';
 import { getPlan, type StoredPlan, setPlanExecution, transitionPlan } from './plan/store.ts';
@@ -127,6 +127,7 @@ export async function confirmPlan(
               account: plan.account,
               calls: plan.destination.calls,
               spends: planNeeds(plan.destination).spends,
+              watchesHoldings: plan.preview.destination?.preview.guard?.watchesHoldings,
             });
           }
         },
@@ -224,30 +225,46 @@ async function assertSameAccount(
 
 /**
  * A plan whose bundle may run unvetted code has a guard that watches what the account held at the
- * preview (plan/holdings-since-preview.ts): one that holds more now is refused, nothing reserved, so
+ * preview (smart-accounts/unwatched-holdings.ts): one that holds more now is refused, nothing reserved, so
  * the person asks again and the new preview watches it too. A chain that cannot be read refuses too.
  */
 async function assertHoldingsWatched(deps: AgentDeps, plan: StoredPlan): Promise<void> {
-  const watched = plan.preview.guard?.watchesHoldings;
-  if (!watched) return;
-  const ctx = createSkillContext({ chain: deps.env.chain, client: deps.env.publicClient, account: plan.account });
-  let unwatched: Awaited<ReturnType<typeof unwatchedHoldings>>;
-  try {
-    unwatched = await unwatchedHoldings(ctx, watched);
-  } catch (error) {
-    throw new PlanError(
-      `Not executed: the account's holdings could not be read to check them against this plan's guard (${(error as Error).message.split('\n')[0]}).`,
-      409,
-      { hint: 'Check the chain connection, then confirm again.' },
-    );
-  }
-  if (unwatched.length > 0) {
-    const names = unwatched.map((held) => held.symbol).join(', ');
-    throw new PlanError(
-      `Not executed: the account now holds ${names}, which it did not hold when this plan was previewed. The plan runs code Sextant has not vetted, and its on-chain guard watches only what the account held then.`,
-      409,
-      { hint: 'Ask again for a fresh plan: its guard will watch what the account holds now.' },
-    );
+  // The plan's own chain, and the chain its leg after a bridge runs on (checked again when it runs).
+  const destination = deps.env.otherNetworks?.find((n) => n.chain.chainId === plan.destination?.chainId);
+  const legs = [
+    { chainId: plan.chainId, watched: plan.preview.guard?.watchesHoldings, on: deps.env },
+    ...(plan.destination
+      ? [
+          {
+            chainId: plan.destination.chainId,
+            watched: plan.preview.destination?.preview.guard?.watchesHoldings,
+            on: destination ? executionEnvironment(deps.db, destination) : undefined,
+          },
+        ]
+      : []),
+  ];
+  for (const { chainId, watched, on } of legs) {
+    if (!watched) continue;
+    let unwatched: Awaited<ReturnType<typeof unwatchedHoldings>>;
+    try {
+      if (!on) throw new Error(`chain ${chainId} is not reachable from here`);
+      unwatched = await unwatchedHoldings(on.publicClient, on.chain, plan.account, watched);
+    } catch (error) {
+      throw new PlanError(
+        `Not executed: the account's holdings on chain ${chainId} could not be read to check them against this plan's guard (${(error as Error).message.split('\n')[0]}).`,
+        409,
+        { hint: 'Check the chain connection, then confirm again.' },
+      );
+    }
+    if (unwatched.length > 0) {
+      const names = unwatched.map((held) => held.symbol).join(', ');
+      const where = chainId === plan.chainId ? '' : ` on chain ${chainId}`;
+      throw new PlanError(
+        `Not executed: the account now holds ${names}${where}, which it did not hold when this plan was previewed. The plan runs code Sextant has not vetted${where ? ' there' : ''}, and its on-chain guard watches only what the account held then.`,
+        409,
+        { hint: 'Ask again for a fresh plan: its guard will watch what the account holds now.' },
+      );
+    }
   }
 }
 

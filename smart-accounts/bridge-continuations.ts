@@ -4,9 +4,10 @@ import type { Db } from '../common/database.ts';
 import { type BridgeDeposit, followBridgeDeposits } from './bridge-deposits.ts';
 import { type ExecutionEnvironment, executionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
-import { type Call, type ExecutionRecord, getExecution } from './executions.ts';
+import { type Call, type ExecutionRecord, getExecution, hasOtherUnfinished } from './executions.ts';
 import type { Spend } from './shortfall.ts';
 import { accountKindFor, smartAccountAddress } from './smart-account.ts';
+import { unwatchedHoldings } from './unwatched-holdings.ts';
 
 /**
  * The second leg of a plan that continues on another chain ("bridge 100 USDC to devnet-l2 and supply
@@ -32,6 +33,11 @@ export type BridgeContinuation = {
   account: Address | null;
   calls: Call[];
   spends: Spend[];
+  /**
+   * When the leg may run unvetted code: every token its guard reads, all the account held there at the
+   * preview. It does not run once the account holds another there (unwatched-holdings.ts).
+   */
+  watchesHoldings: Address[] | null;
   status: 'waiting' | 'executed' | 'abandoned';
   executionId: string | null;
   reason: string | null;
@@ -50,6 +56,7 @@ type Row = {
   account: Address | null;
   calls: string;
   spends: string;
+  watches_holdings: string | null;
   status: BridgeContinuation['status'];
   execution_id: string | null;
   reason: string | null;
@@ -64,13 +71,14 @@ export function scheduleContinuation(
     planId?: string;
     /** The account the calls were built for: the leg runs from it or not at all. */
     account: Address;
+    watchesHoldings?: Address[] | undefined;
   },
 ): string {
   const id = randomUUID();
   const now = new Date().toISOString();
   db.prepare(
     `INSERT INTO bridge_continuations (id, user_id, plan_id, after_execution_id, destination_chain_id, account, calls,
-       spends, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)`,
+       spends, watches_holdings, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)`,
   ).run(
     id,
     continuation.userId,
@@ -80,6 +88,7 @@ export function scheduleContinuation(
     continuation.account,
     json(continuation.calls),
     json(continuation.spends),
+    continuation.watchesHoldings ? json(continuation.watchesHoldings) : null,
     now,
     now,
   );
@@ -174,6 +183,28 @@ export async function runContinuations(
           `it was built for the account ${continuation.account}, and your account is now ${now}; what the bridge brought waits at ${continuation.account}`,
         );
         continue;
+      }
+      // A leg that may run unvetted code has a guard that watches what the account held there at the
+      // preview, long before: one that holds another token now would leave it unwatched. It runs alone
+      // too: not while another operation of the account is on its way there (it waits for it).
+      if (continuation.watchesHoldings) {
+        if (hasOtherUnfinished(env.db, there.chain.chainId, now, '')) continue;
+        let unwatched: Awaited<ReturnType<typeof unwatchedHoldings>>;
+        try {
+          unwatched = await unwatchedHoldings(there.publicClient, there.chain, now, continuation.watchesHoldings);
+        } catch {
+          continue; // not readable now: wait
+        }
+        if (unwatched.length > 0) {
+          settle(
+            env.db,
+            continuation.id,
+            'abandoned',
+            null,
+            `the account now holds ${unwatched.map((h) => h.symbol).join(', ')} there, which it did not hold when the leg was previewed; the leg runs code Sextant has not vetted, and its on-chain guard watches only what the account held then. What the bridge brought waits in the account`,
+          );
+          continue;
+        }
       }
       const record: ExecutionRecord = await execute(there, owner, {
         userId,
@@ -289,6 +320,7 @@ export function listContinuations(db: Db, userId: string): BridgeContinuation[] 
       token: s.token,
       amount: BigInt(s.amount),
     })),
+    watchesHoldings: row.watches_holdings ? (JSON.parse(row.watches_holdings) as Address[]) : null,
     status: row.status,
     executionId: row.execution_id,
     reason: row.reason,

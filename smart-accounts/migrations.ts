@@ -103,6 +103,9 @@ export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
   // The account the leg was built and previewed for: it runs from that account or not at all (a user
   // who changed account mode since, with \`sextant account upgrade\`, has another one).
   `ALTER TABLE bridge_continuations ADD COLUMN account TEXT;`,
+  // When the leg may run unvetted code: the tokens its guard watches (JSON), all the account held on the
+  // destination at the preview; the leg does not run once the account holds another (unwatched-holdings.ts).
+  `ALTER TABLE bridge_continuations ADD COLUMN watches_holdings TEXT;`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {

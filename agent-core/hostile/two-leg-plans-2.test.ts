@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type Address, createWalletClient, erc20Abi, maxUint256, parseAbi, parseEther } from 'viem';
+import {
+  type Abi,
+  type Address,
+  createWalletClient,
+  encodeFunctionData,
+  erc20Abi,
+  maxUint256,
+  parseAbi,
+  parseEther,
+} from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { accessControl, accessToken } from '../../app/access.ts';
@@ -18,7 +27,7 @@ import { loadSettings } from '../../common/settings.ts';
 import type { Devnet } from '../../devnet/devnet.ts';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
 import type { DevnetManifest } from '../../devnet/manifest.ts';
-import { devnetTransport } from '../../devnet/testing/clients.ts';
+import { devnetTransport, fundedAccount } from '../../devnet/testing/clients.ts';
 import { deployLookalikeToken } from '../../devnet/testing/fake-token.ts';
 import { sextantInProcess } from '../../devnet/testing/in-process.ts';
 import { startTwoChainDevnet } from '../../devnet/two-chains-on-free-ports.ts';
@@ -26,9 +35,12 @@ import { TEST_TRUSTED_AUDITORS } from '../../skills/testing/endpoints.ts';
 import { standInForBuiltinSignature } from '../../skills/testing/stand-in-signature.ts';
 import { runContinuations, runWaitingLegs } from '../../smart-accounts/bridge-continuations.ts';
 import { executionEnvironment } from '../../smart-accounts/environment.ts';
+import { execute } from '../../smart-accounts/execute.ts';
 import { getExecution, listExecutions } from '../../smart-accounts/executions.ts';
 import { unlockOwnerKey } from '../../smart-accounts/keystore.ts';
+import { devnetNetwork } from '../../smart-accounts/testing/environment.ts';
 import { getPlan } from '../plan/store.ts';
+import { deployTwoFacedSwap } from '../testing/two-faced.ts';
 import { twoChainCli } from './two-chain-cli.ts';
 
 /**
@@ -92,6 +104,7 @@ const {
   envOf,
   clientOf,
   tokenOn,
+  aTokenOn,
   erc20,
   usdc,
   newAddress,
@@ -475,6 +488,97 @@ describe('hostile, second pass: two-leg plans over HTTP and MCP, words, concurre
     expect(after.account.l2aUsdc - before.account.l2aUsdc).toBeLessThan(usdc('99.91'));
     expect(after.account.l2Usdc).toBe(before.account.l2Usdc);
     expect(after.account.homeUsdc).toBe(before.account.homeUsdc - usdc('100'));
+  });
+
+  it('a leg that runs unvetted code does not run once the account holds on devnet-l2 a token its guard does not watch: refused at confirmation, dropped at the fill; the token stays', async () => {
+    const u = await newUser('unwatched-leg');
+    const { walletClient: admin, account: adminAccount } = await fundedAccount(l2);
+    const l2Client = clientOf(l2);
+    const write = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) =>
+      expect(
+        (
+          await l2Client.waitForTransactionReceipt({
+            hash: await admin.writeContract({
+              account: adminAccount,
+              chain: admin.chain,
+              address,
+              abi,
+              functionName,
+              args,
+            } as never),
+          })
+        ).status,
+      ).toBe('success');
+    // On devnet-l2, long before: the account allowed a router with the arbitrary-`from` flaw its aUSDC and
+    // aWBTC (holding neither), and holds a token whose transfer, once mined, has that router take the loot.
+    const puller = await deployTwoFacedSwap(l2, 'LeakyPuller');
+    const hop = await deployTwoFacedSwap(l2, 'HopToken');
+    const hopAbi = parseAbi([
+      'function mint(address to, uint256 amount)',
+      'function aim(address victim, address puller, address loot)',
+    ]);
+    await write(hop, hopAbi, 'mint', [u.account, parseEther('100')]);
+    const aUsdc = aTokenOn(l2, 'USDC');
+    const aWbtc = aTokenOn(l2, 'WBTC');
+    const owner = await unlockOwnerKey(serverDb, u.name, PASSPHRASE);
+    const there = executionEnvironment(serverDb, devnetNetwork(l2));
+    const allowed = await execute(there, owner, {
+      userId: u.name,
+      idempotencyKey: `allow-puller-${u.name}`,
+      calls: [aUsdc, aWbtc].map((aToken) => ({
+        to: aToken,
+        data: encodeFunctionData({ abi: erc20Abi, functionName: 'approve', args: [puller, maxUint256] }),
+      })),
+    });
+    expect(allowed.status, allowed.error ?? '').toBe('succeeded');
+    const dave = newAddress();
+    const ask = async () => {
+      const reply = await run(u.name, `bridge 10 USDC to devnet-l2 and send 5 ${hop} to ${dave} there`);
+      expect(reply.plan?.status, reply.text).toBe('proposed');
+      const plan = getPlan(serverDb, u.name, reply.plan?.id as string);
+      // The leg moves a token the chain does not list: unvetted, so its guard watches what is held there.
+      expect(plan?.preview.destination?.preview.guard?.watchesHoldings).toBeDefined();
+      return plan?.id as string;
+    };
+    const confirm = (planId: string) =>
+      sextantInProcess(
+        ['plans', 'confirm', planId, '--yes', '--json', '--allow-new-recipient', '--allow-unlisted-token'],
+        envOf(u.name),
+      );
+
+    // At confirmation: aUSDC arrived on devnet-l2 after the preview (the user's own supply there).
+    await write(hop, hopAbi, 'aim', [u.account, puller, aUsdc]);
+    const first = await ask();
+    expect((await run(u.name, 'supply 50 USDC to aave', ['--yes'], 'devnet-l2')).execution?.status).toBe('succeeded');
+    const beforeFirst = await snapshot(u.account, [dave]);
+    const refused = await confirm(first);
+    expect(refused.code).not.toBe(0);
+    expect(`${refused.stdout}${refused.stderr}`).toMatch(
+      /now holds aDevUSDC on chain \d+, which it did not hold when this plan was previewed/,
+    );
+    expect(withoutGas(await snapshot(u.account, [dave]))).toEqual(withoutGas(beforeFirst));
+    expect(continuationsOf(u.name)).toEqual([]);
+
+    // At the fill: confirmed with nothing new there; aWBTC arrives before the fill; the leg does not run.
+    await write(hop, hopAbi, 'aim', [u.account, puller, aWbtc]);
+    const second = await ask();
+    const beforeSecond = await snapshot(u.account, [dave]);
+    const confirmed = await confirm(second);
+    expect(confirmed.code, `${confirmed.stdout}${confirmed.stderr}`).toBe(0);
+    expect((await run(u.name, 'supply 0.01 WBTC to aave', ['--yes'], 'devnet-l2')).execution?.status).toBe('succeeded');
+    const aWbtcHeld = await erc20(l2, aWbtc, u.account);
+    expect(aWbtcHeld).toBeGreaterThan(0n);
+    const settled = await settledLegs(u.name);
+    expect(settled.map((leg) => leg.status)).toEqual(['abandoned']);
+    expect(settled[0]?.reason).toMatch(
+      /the account now holds aDevWBTC there, which it did not hold when the leg was previewed/,
+    );
+    expect(await erc20(l2, aWbtc, u.account)).toBeGreaterThanOrEqual(aWbtcHeld);
+    expect(await erc20(l2, hop, dave)).toBe(0n);
+    expect(await erc20(l2, aWbtc, hop)).toBe(0n);
+    const after = await snapshot(u.account, [dave]);
+    expect(after.account.homeUsdc).toBe(beforeSecond.account.homeUsdc - usdc('10'));
+    expect(after.account.l2aUsdc).toBeGreaterThanOrEqual(beforeSecond.account.l2aUsdc);
   });
 
   it('a pool moved on devnet-l2 between the preview and the fill: the leg is refused before it is sent (it would revert), its records say why, and what the bridge brought stays in the account', async () => {

@@ -76,7 +76,7 @@ export type Preview = {
         /**
          * Set when the bundle may run unvetted code, so the guard reads every token and aToken the
          * account held at the preview (exposed-holdings.ts): those tokens. A token the account holds
-         * at confirmation and this list lacks refuses the confirmation (holdings-since-preview.ts).
+         * at confirmation and this list lacks refuses the confirmation (smart-accounts/unwatched-holdings.ts).
          */
         watchesHoldings?: Address[];
       }

@@ -6,7 +6,7 @@ import { plansInFlight, type StoredPlan } from './store.ts';
  * Why `plan` may not start while the account has other operations on their way, or undefined.
  *
  * A plan whose bundle may run unvetted code has a guard that watches what the account held at its
- * preview (holdings-since-preview.ts). Another operation of the account landing while it is on its
+ * preview (smart-accounts/unwatched-holdings.ts). Another operation of the account landing while it is on its
  * way (the bundler takes operations on separate nonce keys side by side) can bring in a token that
  * guard does not watch: a supply's aToken, a swap's output. So such a plan runs alone: it does not
  * start beside another operation of the account, and no other plan starts beside it. Read inside the

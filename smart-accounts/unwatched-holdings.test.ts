@@ -1,12 +1,11 @@
 import { type Address, erc20Abi, parseUnits } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { fundFromFaucet } from '../../devnet/faucet.ts';
-import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
-import { testDevnet } from '../../devnet/testing/test-devnet.ts';
-import { poolAbi } from '../../skills/aave-v3/abi.ts';
-import { createSkillContext } from '../../skills/sdk/context.ts';
-import { devnetNetwork } from '../../smart-accounts/testing/environment.ts';
-import { unwatchedHoldings } from './holdings-since-preview.ts';
+import { fundFromFaucet } from '../devnet/faucet.ts';
+import { devnetClients, fundedAccount } from '../devnet/testing/clients.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
+import { poolAbi } from '../skills/aave-v3/abi.ts';
+import { devnetNetwork } from './testing/environment.ts';
+import { unwatchedHoldings } from './unwatched-holdings.ts';
 
 const manifest = testDevnet();
 const token = (symbol: string) => manifest.tokens.find((t) => t.symbol === symbol)?.address as Address;
@@ -38,17 +37,14 @@ describe('unwatchedHoldings: what an account holds that a plan’s guard does no
         args: [token('USDC'), parseUnits('100', 6), account.address, 0],
       }),
     );
-    const ctx = createSkillContext({
-      chain: devnetNetwork(manifest).chain,
-      client: publicClient,
-      account: account.address,
-    });
+    const holdings = (watched: Address[]) =>
+      unwatchedHoldings(publicClient, devnetNetwork(manifest).chain, account.address, watched);
     const aUsdc = manifest.aaveV3Reserves.USDC?.aToken as Address;
     const listed = manifest.tokens.map((t) => t.address);
 
-    const all = await unwatchedHoldings(ctx, []);
+    const all = await holdings([]);
     expect(all.map((held) => held.token).sort()).toEqual([...listed, aUsdc].sort());
-    expect(await unwatchedHoldings(ctx, listed)).toEqual([{ token: aUsdc, symbol: expect.stringMatching(/USDC/) }]);
-    expect(await unwatchedHoldings(ctx, [...listed, aUsdc])).toEqual([]);
+    expect(await holdings(listed)).toEqual([{ token: aUsdc, symbol: expect.stringMatching(/USDC/) }]);
+    expect(await holdings([...listed, aUsdc])).toEqual([]);
   });
 });
