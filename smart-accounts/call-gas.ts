@@ -1,4 +1,5 @@
-import type { Address, Hex, PublicClient } from 'viem';
+import { type Address, type Hex, isAddressEqual, type PublicClient } from 'viem';
+import type { ChainContracts } from '../common/chains/types.ts';
 
 const TRANSACTION_BASE_GAS = 21_000n;
 
@@ -43,4 +44,41 @@ function calldataGas(data: Hex): bigint {
   let gas = 0n;
   for (let i = 2; i < data.length; i += 2) gas += data.slice(i, i + 2) === '00' ? 4n : 16n;
   return gas;
+}
+
+/**
+ * What a swap can cost beyond its estimate by the time it lands: another LP may initialise a tick in
+ * its path meanwhile, and crossing a tick that was initialised ahead of the price writes both of its
+ * fee-growth slots from zero: about 66,000 gas (measured, smart-accounts/execute-tick-crossing.test.ts),
+ * and nested calls need a little more in hand (63/64 of the gas passes down at each level).
+ */
+const TICK_CROSSING_GAS = 70_000n;
+
+/** ERC-20 `approve(address,uint256)`: names the router without swapping. */
+const APPROVE_SELECTOR = '0x095ea7b3';
+
+/**
+ * Headroom on the gas measured for `calls`, for what the chain may do between the estimate and
+ * inclusion: a quarter of it and 20,000 (an Aave reserve accrues interest on its first touch in a
+ * block second; the measure itself errs on the side of more), and a tick crossing for each call that
+ * swaps on the chain's Uniswap router: a call to it, or one that carries a call to it (the guard's
+ * forwardReceived, a delegation's redemption), an approval aside. Unused call gas of an ERC-4337
+ * operation costs a tenth of itself (the EntryPoint v0.8 from 40,000 unused), so a call that swaps
+ * nothing keeps to the first part: an ERC-20 transfer leaves 30,000 to 35,000 unused.
+ */
+export function gasHeadroom(
+  gas: bigint,
+  calls: readonly { to: Address; data?: Hex | undefined }[],
+  contracts: Pick<ChainContracts, 'uniswapV3'>,
+): bigint {
+  const router = contracts.uniswapV3?.swapRouter02;
+  const swaps = router
+    ? calls.filter(
+        (call) =>
+          isAddressEqual(call.to, router) ||
+          (!(call.data ?? '').startsWith(APPROVE_SELECTOR) &&
+            (call.data ?? '').toLowerCase().includes(router.slice(2).toLowerCase())),
+      ).length
+    : 0;
+  return gas / 4n + 20_000n + TICK_CROSSING_GAS * BigInt(swaps);
 }

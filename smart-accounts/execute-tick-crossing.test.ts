@@ -62,7 +62,8 @@ const oldHeadroomLimit = (gas: bigint) => gas + gas / 5n + 10_000n;
  * ahead of the price is initialised with zero "outside" values: crossing it writes both fee-growth
  * slots from zero (20,000 each, cold) besides the rest, some 66,000 gas for one tick (measured:
  * 135,911 before the mint, 202,075 after). The old headroom (20% and 10,000: a limit of 173,093) ran
- * out of gas at 166,615; a quarter and 20,000 (189,888) ran out at 182,436; a quarter and 50,000 lands.
+ * out of gas at 166,615; a quarter and 20,000 (189,888) ran out at 182,436; with a tick crossing's
+ * 70,000 more for a call to the router (smart-accounts/call-gas.ts gasHeadroom) it lands.
  */
 describe('execute: a swap whose path gains an initialised tick between the estimate and inclusion', () => {
   const env = testEnvironment(manifest);

@@ -10,7 +10,7 @@ import {
 } from 'viem/account-abstraction';
 import type { Db } from '../common/database.ts';
 import { networkReason, redactUrl } from '../common/json-rpc.ts';
-import { measuredCallGas } from './call-gas.ts';
+import { gasHeadroom, measuredCallGas } from './call-gas.ts';
 import { implementationAddress, isDelegatedTo, signDelegation } from './eip7702.ts';
 import { type ExecutionEnvironment, requireBundler } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
@@ -62,14 +62,6 @@ export type ExecuteOptions = {
 
 const ESTIMATION_BALANCE = 10n ** 30n;
 const WITHOUT_FACTORY = ['fees', 'gas', 'paymaster', 'nonce', 'signature', 'authorization'] as const;
-/**
- * Headroom on the call's measured gas: a quarter of it and 20,000 (see below). A pool tick crossed
- * between the estimate and inclusion costs a swap some 20,000 to 33,000 more, and its nested calls
- * need more than that in hand (63/64 of the gas passes down at each level): 20% and 10,000 ran such
- * swaps out of gas. A small call stays under the 40,000 unused that the EntryPoint v0.8 charges for
- * (an ERC-20 transfer: 29,000 to 30,000 of headroom, and the measure's own excess of 500 to 5,500).
- */
-const callGasHeadroom = (gas: bigint) => gas / 4n + 20_000n;
 
 const ENTRY_POINT_DEPOSIT = parseAbi(['function balanceOf(address account) view returns (uint256)']);
 const USER_OPERATION_REVERT_REASON = parseAbi([
@@ -190,7 +182,7 @@ export async function execute(
       // (With a paymaster the limits are part of what it signs; there the bundler's multiplier applies.)
       const callGas =
         measured !== undefined && measured < userOperation.callGasLimit ? measured : userOperation.callGasLimit;
-      userOperation.callGasLimit = callGas + callGasHeadroom(callGas);
+      userOperation.callGasLimit = callGas + gasHeadroom(callGas, request.calls, env.chain.contracts);
       // The EntryPoint asks the account's balance only for the prefund its deposit does not cover;
       // with another operation of the account on its way, that one may spend the deposit first, so
       // the balance must cover it all.

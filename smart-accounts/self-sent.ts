@@ -9,6 +9,7 @@ import {
 import { redactUrl } from '../common/json-rpc.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
 import { nextNonce } from '../common/next-nonce.ts';
+import { gasHeadroom } from './call-gas.ts';
 import { delegationCode, implementationAddress, isDelegatedTo, readDelegation, signDelegation } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
@@ -41,12 +42,6 @@ type SelfSentOptions = {
   afterSubmit?: (record: ExecutionRecord) => void;
   beforeSend?: () => Promise<void>;
 };
-
-/**
- * Headroom on the estimate, as a UserOperation's call gets (execute.ts says why): a quarter and 20,000.
- * Unused gas of a transaction costs nothing; the balance must only cover the limit.
- */
-const gasHeadroom = (gas: bigint) => gas / 4n + 20_000n;
 
 /**
  * Executes the calls as one transaction the user's address sends itself, calling its own batch
@@ -114,7 +109,11 @@ export async function executeSelfSent(
       data,
       stateOverride: [{ address, code: delegationCode(implementation) }],
     });
-    const gas = estimate + gasHeadroom(estimate) + AUTHORIZATION_GAS * BigInt(authorizationList.length);
+    // The same headroom as an operation's call (call-gas.ts); unused gas of a transaction costs nothing.
+    const gas =
+      estimate +
+      gasHeadroom(estimate, request.calls, env.chain.contracts) +
+      AUTHORIZATION_GAS * BigInt(authorizationList.length);
     await assertNoShortfall(env, address, request.calls, {
       gasCost: gas * fees.maxFeePerGas,
       tokens: false,

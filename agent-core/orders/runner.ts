@@ -12,6 +12,7 @@ import {
 } from 'viem';
 import { minedReceipt } from '../../common/mined-receipt.ts';
 import { nextNonce } from '../../common/next-nonce.ts';
+import { gasHeadroom } from '../../smart-accounts/call-gas.ts';
 import { DELEGATION_MANAGER_ABI, delegationHash, redeemCalldata } from '../../smart-accounts/delegations.ts';
 import { readDelegation } from '../../smart-accounts/eip7702.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
@@ -88,8 +89,6 @@ export const MAX_ATTEMPTS = 3;
 const FIRST_BACKOFF_MS = 60_000;
 /** How long a pass waits for the receipt of a run the node already has before moving on. */
 const IN_FLIGHT_WAIT_MS = 5_000;
-/** Headroom on the estimate, as for a transaction the user's address sends (smart-accounts/self-sent.ts): a quarter and 20,000. */
-const gasHeadroom = (gas: bigint) => gas / 4n + 20_000n;
 
 /** One pass over every live order on the chain; each order's failure is its own. */
 export async function runOrders(env: RunnerEnvironment): Promise<RunnerReport> {
@@ -538,7 +537,8 @@ async function attempt(
     // The simulation: the redemption as the agent key would send it, against the latest state.
     const estimate = await client.estimateGas(request);
     const fees = await client.estimateFeesPerGas();
-    const gas = estimate + gasHeadroom(estimate);
+    // Headroom as for an operation's call (smart-accounts/call-gas.ts): a swap's redemption carries the router call.
+    const gas = estimate + gasHeadroom(estimate, [transaction], env.chain.contracts);
     const ether = await client.getBalance({ address: agent.address });
     if (ether < gas * fees.maxFeePerGas) {
       return fail(
