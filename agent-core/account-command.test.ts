@@ -2,12 +2,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, erc20Abi, getAddress, parseUnits } from 'viem';
+import { type Address, erc20Abi, getAddress, parseAbi, parseEther, parseUnits } from 'viem';
 import { english, generateMnemonic, generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { minedReceipt } from '../common/mined-receipt.ts';
 import { publicClientFor } from '../common/network.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { writeManifest } from '../devnet/manifest.ts';
+import { fundedAccount } from '../devnet/testing/clients.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { SEXTANT_BIN } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
@@ -264,5 +266,76 @@ describe('sextant account import, upgrade and downgrade', () => {
     expect(
       await client.readContract({ address: weth.address, abi: erc20Abi, functionName: 'balanceOf', args: [address] }),
     ).toBe(parseUnits('6', 18));
+  });
+
+  it('`sextant account withdraw-gas` shows the gas deposit, asks, and takes it back into the account', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-withdraw-gas-'));
+    writeManifest(dataDir, manifest);
+    const env = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: 'a passphrase for tests', SEXTANT_USER: 'gwen' };
+    expect((await sextant(['faucet'], env)).code).toBe(0);
+    const account = JSON.parse((await sextant(['account', '--json'], env)).stdout).account as Address;
+    const nothing = await sextant(['account', 'withdraw-gas', '--yes'], env);
+    expect(nothing.code, nothing.stderr).toBe(0);
+    expect(nothing.stdout).toContain(`Nothing to withdraw: no EntryPoint holds ETH for ${account}.`);
+    // An operation leaves what it did not use of its prefund as the deposit.
+    const sent = await sextant(
+      ['run', `send 1 USDC to ${DEAD}`, '--yes', '--allow-new-recipient', '--llm', 'embedded', '--json'],
+      env,
+    );
+    expect(JSON.parse(sent.stdout).execution.status, sent.stderr).toBe('succeeded');
+    const deposit = () =>
+      client.readContract({
+        address: manifest.contracts.entryPointV08,
+        abi: parseAbi(['function balanceOf(address) view returns (uint256)']),
+        functionName: 'balanceOf',
+        args: [account],
+      });
+    expect(await deposit()).toBeGreaterThan(0n);
+    // What one operation leaves is less than the withdrawal's own gas may take from it: it stays.
+    const tooLittle = await sextant(['account', 'withdraw-gas', '--yes'], env);
+    expect(tooLittle.code, tooLittle.stderr).toBe(0);
+    expect(tooLittle.stdout).toMatch(
+      /^Nothing to withdraw: nothing from EntryPoint v0\.8 \(0x[0-9a-fA-F]{40}\): its 0\.\d+ ETH is what this withdrawal's own gas may need; it pays your next operations\.$/m,
+    );
+    // Someone deposits 0.05 ETH for the account at the EntryPoint (anyone may).
+    const { account: depositor, walletClient } = await fundedAccount(manifest, '1');
+    await minedReceipt(
+      client,
+      await walletClient.writeContract({
+        account: depositor,
+        chain: walletClient.chain,
+        address: manifest.contracts.entryPointV08,
+        abi: parseAbi(['function depositTo(address account) payable']),
+        functionName: 'depositTo',
+        args: [account],
+        value: parseEther('0.05'),
+      }),
+    );
+    const held = await deposit();
+    expect((await sextant(['account'], env)).stdout).toMatch(
+      /\| Gas deposit ETH \(EntryPoint v0\.8\) +\| +0\.05\d* \|/,
+    );
+
+    // Without --yes and no terminal to ask at: not executed.
+    const unconfirmed = await sextant(['account', 'withdraw-gas'], env);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stdout).toContain(`Withdraw the gas deposit of user gwen's account ${account}:`);
+    expect(await deposit()).toBe(held);
+
+    const ethBefore = await client.getBalance({ address: account });
+    const withdrawn = await sextant(['account', 'withdraw-gas', '--yes', '--json'], env);
+    expect(withdrawn.code, withdrawn.stderr).toBe(0);
+    const result = JSON.parse(withdrawn.stdout) as {
+      applied: boolean;
+      withdrawal: { deposits: { withdrawn: string }[] };
+      execution: { status: string; feePaid: string };
+    };
+    expect(result.applied).toBe(true);
+    expect(result.execution.status).toBe('succeeded');
+    const amount = BigInt(result.withdrawal.deposits[0]?.withdrawn ?? '0');
+    expect(amount).toBeGreaterThan(0n);
+    // Into the account, exactly; the withdrawal's own gas came out of what stayed at the EntryPoint.
+    expect(await client.getBalance({ address: account })).toBe(ethBefore + amount);
+    expect(await deposit()).toBe(held - amount - BigInt(result.execution.feePaid));
   });
 });

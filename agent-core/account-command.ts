@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { type Address, formatEther } from 'viem';
 import {
@@ -24,6 +25,7 @@ import {
 } from '../smart-accounts/eip7702.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { KeystoreError } from '../smart-accounts/errors.ts';
+import { previewGasWithdrawal, withdrawGasDeposit } from '../smart-accounts/gas-deposit.ts';
 import { importOwnerKey, ownerAddress } from '../smart-accounts/keystore.ts';
 import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
 import { readHidden, readPassphrase } from '../smart-accounts/passphrase.ts';
@@ -421,21 +423,90 @@ function delegationCommand(action: 'upgrade' | 'downgrade') {
   };
 }
 
+const WITHDRAW_GAS_HELP = `Usage: sextant account withdraw-gas [--yes] [--user ID] [--json]
+
+Takes the account's gas deposit back into the account: the ETH the EntryPoint holds for it (what its
+operations did not use of the gas they prefunded; \`sextant account\` shows it as "Gas deposit"). It
+says what it withdraws and asks to confirm. An operation through the bundler pays its own gas from
+that deposit, so there it leaves what its gas may need (what it does not use stays as the deposit);
+an address that sends its own transactions (EIP-7702 without a bundler) takes it all.
+
+Options:
+  --yes        confirm without asking
+  --user ID    the local user (default: SEXTANT_USER, "default")
+  --json       print one JSON object
+  -h, --help   show this help`;
+
+async function withdrawGas(argv: string[], context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs('account withdraw-gas', argv, {
+    yes: { type: 'boolean' },
+    user: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const { db, userId } = openAccounts(context, values.user);
+  try {
+    const owner = ownerAddress(db, userId);
+    if (!owner) {
+      throw new KeystoreError(`User "${userId}" has no owner key, so no account to withdraw from.`, {
+        hint: 'Create one with `sextant account`, or import yours with `sextant account import`.',
+      });
+    }
+    const env = executionEnvironment(db, context.network());
+    const withdrawal = await previewGasWithdrawal(env, userId, owner);
+    if (withdrawal.calls.length === 0) {
+      if (values.json) context.stdout(json({ withdrawal, applied: false, execution: null }));
+      else {
+        context.stdout(
+          withdrawal.deposits.length === 0
+            ? `Nothing to withdraw: no EntryPoint holds ETH for ${withdrawal.account}.\n`
+            : `Nothing to withdraw: ${withdrawal.summary.join('; ')}.\n`,
+        );
+      }
+      return 0;
+    }
+    if (!values.json) {
+      context.stdout(
+        `Withdraw the gas deposit of user ${userId}'s account ${withdrawal.account}:\n${withdrawal.summary.map((line) => `  ${line}`).join('\n')}\n`,
+      );
+    }
+    if (!(await confirmedAtTerminal(values.yes))) {
+      if (values.json) context.stdout(json({ withdrawal, applied: false, execution: null }));
+      else context.stdout(notExecuted());
+      return 1;
+    }
+    const key = await unlockOwner(db, userId);
+    const execution = await withdrawGasDeposit(env, key, userId, withdrawal, `withdraw-gas:${randomUUID()}`);
+    if (values.json) context.stdout(json({ withdrawal, applied: true, execution }));
+    else {
+      context.stdout(
+        execution.status === 'succeeded'
+          ? `Withdrawn (${execution.txHash}): the ETH is in ${withdrawal.account}.\n`
+          : `Not withdrawn: ${execution.status}${execution.error ? ` (${execution.error})` : ''}.\n`,
+      );
+    }
+    return execution.status === 'succeeded' ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}
+
 const subcommands: Subcommands = {
   import: { help: IMPORT_HELP, run: importKey },
   upgrade: { help: delegationHelp('upgrade'), run: delegationCommand('upgrade') },
   downgrade: { help: delegationHelp('downgrade'), run: delegationCommand('downgrade') },
+  'withdraw-gas': { help: WITHDRAW_GAS_HELP, run: withdrawGas },
 };
 
 export const accountCommand: Command = {
   name: 'account',
-  help: `${showCommand.help.replace('Usage: sextant account [--user ID] [--json]', 'Usage: sextant account [import|upgrade|downgrade] [--user ID] [--json]')}
+  help: `${showCommand.help.replace('Usage: sextant account [--user ID] [--json]', 'Usage: sextant account [import|upgrade|downgrade|withdraw-gas] [--user ID] [--json]')}
 
 Subcommands (each has its --help):
   import      make an existing private key or mnemonic the user's owner key (never from the command line)
   upgrade     make the owner key's own address the smart account (EIP-7702: Simple7702Account or
               MetaMask's DeleGator, --implementation), after a confirmation
-  downgrade   undo the upgrade: clear the delegation, back to the SimpleAccount`,
+  downgrade   undo the upgrade: clear the delegation, back to the SimpleAccount
+  withdraw-gas  take the account's gas deposit at the EntryPoint back into the account, after a confirmation`,
   helpFor: subcommandHelp(subcommands),
   run(argv, context) {
     // `sextant account` alone (or with options) shows the account; a first word names a subcommand.
