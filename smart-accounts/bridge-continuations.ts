@@ -184,11 +184,13 @@ export async function runContinuations(
         );
         continue;
       }
+      // A leg does not start while another operation of the account is on its way there (it waits for
+      // it): that one may run unvetted code, whose guard would not watch what the leg brings in, or
+      // this leg may, and what lands beside it would not be watched (agent-core/plan/runs-alone.ts).
+      if (hasOtherUnfinished(env.db, there.chain.chainId, now, '')) continue;
       // A leg that may run unvetted code has a guard that watches what the account held there at the
-      // preview, long before: one that holds another token now would leave it unwatched. It runs alone
-      // too: not while another operation of the account is on its way there (it waits for it).
+      // preview, long before: one that holds another token now would leave it unwatched.
       if (continuation.watchesHoldings) {
-        if (hasOtherUnfinished(env.db, there.chain.chainId, now, '')) continue;
         let unwatched: Awaited<ReturnType<typeof unwatchedHoldings>>;
         try {
           unwatched = await unwatchedHoldings(there.publicClient, there.chain, now, continuation.watchesHoldings);

@@ -122,7 +122,7 @@ describe('hostile: a token that arrives after the preview, taken by unvetted cod
           calls: [],
         });
         await expect(confirmOf(unvetted.plan?.id as string)).rejects.toThrow(
-          /another operation of this account is still on its way, and this plan runs code Sextant has not vetted/,
+          /another operation of this account is still on its way \(execution [0-9a-f-]+ \(pending since [^)]+\)\), and this plan runs code Sextant has not vetted/,
         );
         updateExecution(deps.db, flying.id, { status: 'failed', sent: 'no', error: 'test record' });
         // The unvetted plan on its way (reserved, its operation not landed yet): nothing starts beside it.
@@ -137,7 +137,7 @@ describe('hostile: a token that arrives after the preview, taken by unvetted cod
         });
         setPlanExecution(deps.db, unvetted.plan?.id as string, its.id);
         await expect(confirmOf(vetted.plan?.id as string)).rejects.toThrow(
-          /a plan of this account that runs code Sextant has not vetted is still on its way/,
+          /plan plan_[0-9a-f-]+ of this account, which runs code Sextant has not vetted, is still on its way/,
         );
         updateExecution(deps.db, its.id, { status: 'failed', sent: 'no', error: 'test record' });
       },

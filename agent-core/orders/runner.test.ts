@@ -4,11 +4,12 @@ import { revertChainAfterFile } from '../../devnet/testing/chain-snapshot.ts';
 import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { type Delegation, disableCalldata, selfBatchCalldata } from '../../smart-accounts/delegations.ts';
-import { getExecution } from '../../smart-accounts/executions.ts';
+import { getExecution, insertOrGetExecution, updateExecution } from '../../smart-accounts/executions.ts';
 import { delegationParties } from '../../smart-accounts/testing/delegation-parties.ts';
 import { testEnvironment } from '../../smart-accounts/testing/environment.ts';
 import { ensureUser } from '../../smart-accounts/users.ts';
 import { migrateAgentCore } from '../migrations.ts';
+import { savePlan, setPlanExecution, transitionPlan } from '../plan/store.ts';
 import { type DailySwapGrant, dailySwapGrant } from './daily-swap-grant.ts';
 import { migrateOrders } from './migrations.ts';
 import { aaveOraclePrices } from './oracle-price.ts';
@@ -126,6 +127,46 @@ describe('the order runner', () => {
       [1, 1],
     ]);
     expect(runs.map((r) => getExecution(env.db, userId, r.executionId).status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('waits while a plan of the address that runs unvetted code is on its way (what it swaps in would land beside it unwatched)', async () => {
+    const order = await activeOrder(1, 10_500n);
+    // A plan of the address whose guard watches every holding, confirmed, its operation not landed yet.
+    const unvetted = savePlan(env.db, {
+      userId,
+      conversationId: undefined,
+      message: 'swap on a third-party desk',
+      status: 'proposed',
+      chainId: manifest.chainId,
+      account: user.address,
+      intents: [],
+      steps: [],
+      calls: [],
+      preview: { ok: true, guard: { address: user.address, checks: [], watchesHoldings: [usdc.address] } } as never,
+      valueUsd: 0,
+      newRecipients: [],
+      refusal: undefined,
+      referrer: null,
+    });
+    transitionPlan(env.db, unvetted.id, 'proposed', 'confirmed');
+    const { record } = insertOrGetExecution(env.db, {
+      userId,
+      planId: unvetted.id,
+      idempotencyKey: `in-flight-${unvetted.id}`,
+      chainId: manifest.chainId,
+      account: user.address,
+      calls: [],
+    });
+    setPlanExecution(env.db, unvetted.id, record.id);
+    const usdcBefore = await balanceOf(usdc.address, user.address);
+
+    expect(await outcomeOf(order)).toMatch(new RegExp(`^day 1 waits: plan ${unvetted.id} of this address`));
+    expect(orderRuns(env.db, order.id)).toEqual([]);
+    expect(await balanceOf(usdc.address, user.address)).toBe(usdcBefore);
+
+    updateExecution(env.db, record.id, { status: 'failed', sent: 'no', error: 'test record' });
+    expect(await outcomeOf(order)).toBe('day 1 succeeded');
+    expect(await balanceOf(usdc.address, user.address)).toBe(usdcBefore - parseUnits('50', 6));
   });
 
   it('leaves exactly one transaction when killed after sending, and sends the same one again when killed before', async () => {

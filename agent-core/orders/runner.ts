@@ -28,6 +28,7 @@ import { classifySendFailure } from '../../smart-accounts/outcomes.ts';
 import { describeRevert, revertDataOf } from '../../smart-accounts/revert-reason.ts';
 import { recordTransactionReceipt } from '../../smart-accounts/self-sent.ts';
 import type { RewardsSource } from '../plan/rewards.ts';
+import { unvettedInFlight } from '../plan/runs-alone.ts';
 import { checkPolicy } from '../policy/check-policy.ts';
 import { getPolicy } from '../policy/policy.ts';
 import { spentToday } from '../policy/spent-today.ts';
@@ -472,6 +473,12 @@ async function attempt(
 ): Promise<string> {
   const client = env.publicClient;
   const { valueUsd } = plan;
+  // A bundle of the address that may run unvetted code runs alone (plan/runs-alone.ts): what this run
+  // brings in would land beside it unwatched. Nothing recorded: the next pass tries again.
+  const unvetted = unvettedInFlight(env.db, env.chain.chainId, order.account);
+  if (unvetted) {
+    return `${runLabel(order, period)} waits: ${unvetted} of this address, which runs code Sextant has not vetted, is on its way`;
+  }
   // What the agent key sends: a claim as it is (the distributor pays the user whoever sends it);
   // any other call only as the redemption of the period's delegation, from the user's address.
   let transaction: { to: Address; data: Hex } | undefined;

@@ -1,26 +1,56 @@
+import type { Address } from 'viem';
 import type { Db } from '../../common/database.ts';
-import { hasOtherUnfinished } from '../../smart-accounts/executions.ts';
-import { plansInFlight, type StoredPlan } from './store.ts';
+import { unfinishedExecutions } from '../../smart-accounts/executions.ts';
+import { getPlan, plansInFlight, type StoredPlan } from './store.ts';
 
 /**
  * Why `plan` may not start while the account has other operations on their way, or undefined.
  *
  * A plan whose bundle may run unvetted code has a guard that watches what the account held at its
- * preview (smart-accounts/unwatched-holdings.ts). Another operation of the account landing while it is on its
- * way (the bundler takes operations on separate nonce keys side by side) can bring in a token that
- * guard does not watch: a supply's aToken, a swap's output. So such a plan runs alone: it does not
- * start beside another operation of the account, and no other plan starts beside it. Read inside the
- * transaction that reserves the plan, so two confirmations cannot both pass.
+ * preview (smart-accounts/unwatched-holdings.ts). Another operation of the account landing while it
+ * is on its way (the bundler takes operations on separate nonce keys side by side) can bring in a
+ * token that guard does not watch: a supply's aToken, a swap's output. So such a plan runs alone: it
+ * does not start beside another operation of the account, and nothing else starts beside it (no plan
+ * here; the standing-orders runner and a bridge's leg wait too). Read inside the transaction that
+ * reserves the plan, so two confirmations cannot both pass.
  */
 export function runsAloneConflict(db: Db, plan: StoredPlan): string | undefined {
-  const plans = plansInFlight(db, plan.chainId, plan.account, plan.id);
-  const unvetted = plans.find((other) => other.preview.guard?.watchesHoldings);
+  const unvetted = unvettedInFlight(db, plan.chainId, plan.account, plan.id);
   if (unvetted) {
-    return `a plan of this account that runs code Sextant has not vetted is still on its way (${unvetted.id}), and its on-chain guard watches only what the account held at its preview, so nothing else runs beside it`;
+    return `${unvetted} of this account, which runs code Sextant has not vetted, is still on its way, and its on-chain guard watches only what the account held at its preview, so nothing else runs beside it`;
   }
   if (!plan.preview.guard?.watchesHoldings) return undefined;
-  if (plans.length > 0 || hasOtherUnfinished(db, plan.chainId, plan.account, plan.executionId ?? '')) {
-    return 'another operation of this account is still on its way, and this plan runs code Sextant has not vetted: its on-chain guard watches only what the account held at the preview, so it runs alone';
+  const other = plansInFlight(db, plan.chainId, plan.account, plan.id)[0];
+  const execution = unfinished(db, plan.chainId, plan.account).find((e) => e.id !== plan.executionId);
+  const what = other
+    ? `plan ${other.id}`
+    : execution && `execution ${execution.id} (${execution.status} since ${execution.createdAt})`;
+  if (what) {
+    return `another operation of this account is still on its way (${what}), and this plan runs code Sextant has not vetted: its on-chain guard watches only what the account held at the preview, so it runs alone`;
   }
   return undefined;
+}
+
+/**
+ * The account's bundle on its way on `chainId` that may run unvetted code, in words ("plan plan_…",
+ * "the leg of plan plan_…"), or undefined: a plan there reserved or in flight, or a bridge's leg
+ * running there (its execution carries its plan's id; the plan is on the origin chain).
+ */
+export function unvettedInFlight(db: Db, chainId: number, account: Address, exceptPlanId = ''): string | undefined {
+  const plan = plansInFlight(db, chainId, account, exceptPlanId).find((p) => p.preview.guard?.watchesHoldings);
+  if (plan) return `plan ${plan.id}`;
+  for (const execution of unfinished(db, chainId, account)) {
+    if (!execution.planId || execution.planId === exceptPlanId) continue;
+    const of = getPlan(db, execution.userId, execution.planId);
+    if (of && of.chainId !== chainId && of.destination?.chainId === chainId) {
+      if (of.preview.destination?.preview.guard?.watchesHoldings) return `the leg of plan ${of.id}`;
+    }
+  }
+  return undefined;
+}
+
+function unfinished(db: Db, chainId: number, account: Address) {
+  return unfinishedExecutions(db).filter(
+    (e) => e.chainId === chainId && e.account.toLowerCase() === account.toLowerCase(),
+  );
 }
