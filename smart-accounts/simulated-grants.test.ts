@@ -22,6 +22,9 @@ const ERC721_APPROVAL = parseAbi([
 const PERMIT2_APPROVAL = parseAbi([
   'event Approval(address indexed owner, address indexed token, address indexed spender, uint160 amount, uint48 expiration)',
 ]);
+const ERC6909_APPROVAL = parseAbi([
+  'event Approval(address indexed owner, address indexed spender, uint256 indexed id, uint256 amount)',
+]);
 const EVC = parseAbi([
   'event OperatorStatus(bytes19 indexed addressPrefix, address indexed operator, uint256 accountOperatorAuthorized)',
 ]);
@@ -96,6 +99,16 @@ describe('standingGrants: rights the account grants, read from a simulated block
         word(1n),
       ),
     ];
+    logs.push(
+      log(
+        encodeEventTopics({
+          abi: ERC6909_APPROVAL,
+          eventName: 'Approval',
+          args: { owner: ACCOUNT, spender: GRANTEE, id: 3n },
+        }),
+        word(10n),
+      ),
+    );
     const grants = standingGrants(logs, ACCOUNT);
     expect(grants.map((g) => g.words)).toEqual([
       'lets another address move all its tokens of a kind (ApprovalForAll)',
@@ -107,6 +120,7 @@ describe('standingGrants: rights the account grants, read from a simulated block
       'lets another address switch its Aave collateral and e-mode (PositionManagerApproved)',
       "lets another address spend its tokens through Permit2's allowances",
       "makes another address an operator of its accounts in Euler's EVC (OperatorStatus)",
+      'lets another address spend one of its ERC-6909 balances (Approval)',
     ]);
     for (const grant of grants) expect(grant).toMatchObject({ contract: CONTRACT, grantee: GRANTEE });
   });

@@ -86,7 +86,16 @@ const RULES: Record<Hex, Rule[]> = {
       words: "lets a relayer act for it in Balancer's vault (RelayerApprovalChanged)",
     },
   ],
-  // ERC-6909.
+  // ERC-6909: an allowance of one token id (Uniswap v4's claims, for one), and an operator of all.
+  [toEventSelector('Approval(address,address,uint256,uint256)')]: [
+    {
+      topics: 4,
+      owner: 1,
+      grantee: 2,
+      given: given(0),
+      words: 'lets another address spend one of its ERC-6909 balances (Approval)',
+    },
+  ],
   [toEventSelector('OperatorSet(address,address,bool)')]: [
     {
       topics: 3,
