@@ -110,7 +110,14 @@ export async function confirmPlan(
     const record = await execute(
       deps.env,
       request.owner,
-      { userId: request.userId, idempotencyKey, planId: plan.id, calls: plan.calls, ...planNeeds(plan) },
+      {
+        userId: request.userId,
+        idempotencyKey,
+        planId: plan.id,
+        calls: plan.calls,
+        ...planNeeds(plan),
+        runsAlone: plan.preview.guard?.watchesHoldings !== undefined,
+      },
       // In the transaction that creates the execution: a crash at any later instant (a SIGKILL while
       // it is sent) still leaves the plan pointing at it, for reconciliation and the next confirm.
       // A plan that continues on another chain writes that leg here too: it exists if and only if the

@@ -4,7 +4,13 @@ import type { Db } from '../common/database.ts';
 import { type BridgeDeposit, followBridgeDeposits } from './bridge-deposits.ts';
 import { type ExecutionEnvironment, executionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
-import { type Call, type ExecutionRecord, getExecution, hasOtherUnfinished } from './executions.ts';
+import {
+  type Call,
+  type ExecutionRecord,
+  getExecution,
+  hasOtherUnfinished,
+  unfinishedRunningAlone,
+} from './executions.ts';
 import type { Spend } from './shortfall.ts';
 import { accountKindFor, smartAccountAddress } from './smart-account.ts';
 import { unwatchedHoldings } from './unwatched-holdings.ts';
@@ -184,10 +190,13 @@ export async function runContinuations(
         );
         continue;
       }
-      // A leg does not start while another operation of the account is on its way there (it waits for
-      // it): that one may run unvetted code, whose guard would not watch what the leg brings in, or
-      // this leg may, and what lands beside it would not be watched (agent-core/plan/runs-alone.ts).
-      if (hasOtherUnfinished(env.db, there.chain.chainId, now, '')) continue;
+      // Runs alone (agent-core/plan/runs-alone.ts): a leg that may run unvetted code waits while any
+      // other operation of the account is on its way there (what lands beside it would not be
+      // watched); any leg waits while such an operation is (what it brings in would not be).
+      const inTheWay = continuation.watchesHoldings
+        ? hasOtherUnfinished(env.db, there.chain.chainId, now, '')
+        : unfinishedRunningAlone(env.db, there.chain.chainId, now) !== undefined;
+      if (inTheWay) continue;
       // A leg that may run unvetted code has a guard that watches what the account held there at the
       // preview, long before: one that holds another token now would leave it unwatched.
       if (continuation.watchesHoldings) {
@@ -217,6 +226,7 @@ export async function runContinuations(
         ...(continuation.planId ? { planId: continuation.planId } : {}),
         calls: continuation.calls,
         spends: continuation.spends,
+        runsAlone: continuation.watchesHoldings !== null,
       });
       if (record.status === 'pending') {
         // Another run is sending it right now, or one was interrupted before it was sent: not settled

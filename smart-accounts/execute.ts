@@ -42,6 +42,8 @@ export type ExecuteRequest = {
   spends?: Spend[];
   /** What earlier calls in the bundle are bound to bring in (the skills' receive bounds). */
   credits?: Spend[];
+  /** It may run unvetted code: recorded, so nothing else of the account starts while it is on its way. */
+  runsAlone?: boolean;
 };
 
 export type ExecuteOptions = {
@@ -95,6 +97,7 @@ export async function execute(
       chainId: env.chain.chainId,
       account: account.address,
       calls: request.calls,
+      runsAlone: request.runsAlone,
     },
     options.onRecordCreated,
   );

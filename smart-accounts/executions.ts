@@ -87,7 +87,16 @@ export function nothingWasSent(record: Pick<ExecutionRecord, 'status' | 'sent'>)
  */
 export function insertOrGetExecution(
   db: Db,
-  fields: { userId: string; planId?: string; idempotencyKey: string; chainId: number; account: Address; calls: Call[] },
+  fields: {
+    userId: string;
+    planId?: string | undefined;
+    idempotencyKey: string;
+    chainId: number;
+    account: Address;
+    calls: Call[];
+    /** It may run unvetted code: nothing else of the account starts while it is on its way. */
+    runsAlone?: boolean | undefined;
+  },
   onRecordCreated?: (db: Db, executionId: string) => void,
 ): { record: ExecutionRecord; created: boolean } {
   const now = new Date().toISOString();
@@ -96,8 +105,8 @@ export function insertOrGetExecution(
     const inserted = db
       .prepare(
         `INSERT OR IGNORE INTO executions
-          (id, user_id, plan_id, idempotency_key, chain_id, account, calls, status, sent, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'no', ?, ?)`,
+          (id, user_id, plan_id, idempotency_key, chain_id, account, calls, status, sent, created_at, updated_at, runs_alone)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 'no', ?, ?, ?)`,
       )
       .run(
         id,
@@ -109,6 +118,7 @@ export function insertOrGetExecution(
         serializeCalls(fields.calls),
         now,
         now,
+        fields.runsAlone ? 1 : 0,
       );
     if (inserted.changes !== 1) return false;
     onRecordCreated?.(db, id);
@@ -154,6 +164,24 @@ export function hasOtherUnfinished(db: Db, chainId: number, account: Address, ex
     )
     .get(chainId, account, exceptId);
   return row !== undefined;
+}
+
+/**
+ * An execution of `account` on `chainId` with no final status yet that runs alone (it may run
+ * unvetted code: agent-core/plan/runs-alone.ts), other than `exceptId`; undefined when there is none.
+ */
+export function unfinishedRunningAlone(
+  db: Db,
+  chainId: number,
+  account: Address,
+  exceptId = '',
+): ExecutionRecord | undefined {
+  const row = db
+    .prepare(
+      "SELECT * FROM executions WHERE chain_id = ? AND lower(account) = lower(?) AND id != ? AND runs_alone = 1 AND status IN ('pending', 'submitted') ORDER BY created_at LIMIT 1",
+    )
+    .get(chainId, account, exceptId) as Row | undefined;
+  return row ? fromRow(row) : undefined;
 }
 
 /** Records with no final status yet, across users: what reconciliation looks at. */

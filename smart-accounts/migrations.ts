@@ -106,6 +106,9 @@ export const SMART_ACCOUNTS_MIGRATIONS: readonly string[] = [
   // When the leg may run unvetted code: the tokens its guard watches (JSON), all the account held on the
   // destination at the preview; the leg does not run once the account holds another (unwatched-holdings.ts).
   `ALTER TABLE bridge_continuations ADD COLUMN watches_holdings TEXT;`,
+  // An execution that may run unvetted code, whose guard watches only what the account held at its
+  // preview: nothing else of the account starts while it is on its way (agent-core/plan/runs-alone.ts).
+  `ALTER TABLE executions ADD COLUMN runs_alone INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrateSmartAccounts(db: Db): void {

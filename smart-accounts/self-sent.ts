@@ -35,6 +35,7 @@ type SelfSentRequest = {
   calls: Call[];
   spends?: { token: Address; amount: bigint }[];
   credits?: { token: Address; amount: bigint }[];
+  runsAlone?: boolean;
 };
 type SelfSentOptions = {
   receiptTimeoutMs?: number;
@@ -73,6 +74,7 @@ export async function executeSelfSent(
       chainId: env.chain.chainId,
       account: address,
       calls: request.calls,
+      runsAlone: request.runsAlone,
     },
     options.onRecordCreated,
   );

@@ -71,11 +71,12 @@ function plan(
   });
 }
 
-/** An execution of the account on `chainId`, not settled yet, for `planId`. */
-function flying(db: ReturnType<typeof database>, chainId: number, planId?: string) {
+/** An execution of the account on `chainId`, not settled yet, for `planId`; `runsAlone` as execute records it. */
+function flying(db: ReturnType<typeof database>, chainId: number, planId?: string, runsAlone = false) {
   return insertOrGetExecution(db, {
     userId: 'ann',
     ...(planId ? { planId } : {}),
+    runsAlone,
     idempotencyKey: `key-${Math.random()}`,
     chainId,
     account: ACCOUNT,
@@ -111,10 +112,13 @@ describe('an unvetted bundle runs alone', () => {
     updateExecution(db, its.id, { status: 'succeeded' });
     expect(unvettedInFlight(db, HOME, ACCOUNT)).toBeUndefined();
 
-    // A bridge plan made on L2 whose unvetted leg runs here: its leg's execution carries the plan's id.
+    // A bridge plan made on L2 whose unvetted leg runs here: the leg's execution, recorded as running
+    // alone, carries the plan's id (a plan of another chain, so not among this chain's plans in flight).
     const bridge = plan(db, L2, 'leg', HOME);
-    const leg = flying(db, HOME, bridge.id);
-    expect(runsAloneConflict(db, vetted)).toMatch(new RegExp(`^the leg of plan ${bridge.id} of this account`));
+    const leg = flying(db, HOME, bridge.id, true);
+    expect(runsAloneConflict(db, vetted)).toMatch(
+      new RegExp(`^execution ${leg.id} \\(of plan ${bridge.id}\\) of this account`),
+    );
     expect(unvettedInFlight(db, L2, ACCOUNT)).toBeUndefined();
     updateExecution(db, leg.id, { status: 'succeeded' });
     expect(runsAloneConflict(db, vetted)).toBeUndefined();

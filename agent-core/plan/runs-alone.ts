@@ -1,7 +1,7 @@
 import type { Address } from 'viem';
 import type { Db } from '../../common/database.ts';
-import { unfinishedExecutions } from '../../smart-accounts/executions.ts';
-import { getPlan, plansInFlight, type StoredPlan } from './store.ts';
+import { unfinishedExecutions, unfinishedRunningAlone } from '../../smart-accounts/executions.ts';
+import { plansInFlight, type StoredPlan } from './store.ts';
 
 /**
  * Why `plan` may not start while the account has other operations on their way, or undefined.
@@ -33,18 +33,15 @@ export function runsAloneConflict(db: Db, plan: StoredPlan): string | undefined 
 
 /**
  * The account's bundle on its way on `chainId` that may run unvetted code, in words ("plan plan_…",
- * "the leg of plan plan_…"), or undefined: a plan there reserved or in flight, or a bridge's leg
- * running there (its execution carries its plan's id; the plan is on the origin chain).
+ * "execution …"), or undefined: a plan there reserved or in flight, or an execution recorded as
+ * running alone there (a plan's, or a bridge's leg run on this chain for a plan of another).
  */
 export function unvettedInFlight(db: Db, chainId: number, account: Address, exceptPlanId = ''): string | undefined {
   const plan = plansInFlight(db, chainId, account, exceptPlanId).find((p) => p.preview.guard?.watchesHoldings);
   if (plan) return `plan ${plan.id}`;
-  for (const execution of unfinished(db, chainId, account)) {
-    if (!execution.planId || execution.planId === exceptPlanId) continue;
-    const of = getPlan(db, execution.userId, execution.planId);
-    if (of && of.chainId !== chainId && of.destination?.chainId === chainId) {
-      if (of.preview.destination?.preview.guard?.watchesHoldings) return `the leg of plan ${of.id}`;
-    }
+  const execution = unfinishedRunningAlone(db, chainId, account);
+  if (execution && (!execution.planId || execution.planId !== exceptPlanId)) {
+    return execution.planId ? `execution ${execution.id} (of plan ${execution.planId})` : `execution ${execution.id}`;
   }
   return undefined;
 }
