@@ -2,19 +2,18 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Address, erc20Abi, getAddress, parseAbi, parseEther, parseUnits } from 'viem';
+import { type Address, erc20Abi, getAddress, parseEther, parseUnits } from 'viem';
 import { english, generateMnemonic, generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import { minedReceipt } from '../common/mined-receipt.ts';
 import { publicClientFor } from '../common/network.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { writeManifest } from '../devnet/manifest.ts';
-import { fundedAccount } from '../devnet/testing/clients.ts';
 import { sextantInProcess } from '../devnet/testing/in-process.ts';
 import { SEXTANT_BIN } from '../devnet/testing/processes.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { delegationCode } from '../smart-accounts/eip7702.ts';
 import { devnetNetwork } from '../smart-accounts/testing/environment.ts';
+import { depositAtEntryPoint, entryPointDeposit } from '../smart-accounts/testing/gas-deposit.ts';
 
 /**
  * `sextant account import`, `upgrade` and `downgrade` as a person runs them, on the shared devnet:
@@ -283,13 +282,7 @@ describe('sextant account import, upgrade and downgrade', () => {
       env,
     );
     expect(JSON.parse(sent.stdout).execution.status, sent.stderr).toBe('succeeded');
-    const deposit = () =>
-      client.readContract({
-        address: manifest.contracts.entryPointV08,
-        abi: parseAbi(['function balanceOf(address) view returns (uint256)']),
-        functionName: 'balanceOf',
-        args: [account],
-      });
+    const deposit = () => entryPointDeposit(client, manifest, account);
     expect(await deposit()).toBeGreaterThan(0n);
     // What one operation leaves is less than the withdrawal's own gas may take from it: it stays.
     const tooLittle = await sextant(['account', 'withdraw-gas', '--yes'], env);
@@ -298,19 +291,7 @@ describe('sextant account import, upgrade and downgrade', () => {
       /^Nothing to withdraw: nothing from EntryPoint v0\.8 \(0x[0-9a-fA-F]{40}\): its 0\.\d+ ETH is what this withdrawal's own gas may need; it pays your next operations\.$/m,
     );
     // Someone deposits 0.05 ETH for the account at the EntryPoint (anyone may).
-    const { account: depositor, walletClient } = await fundedAccount(manifest, '1');
-    await minedReceipt(
-      client,
-      await walletClient.writeContract({
-        account: depositor,
-        chain: walletClient.chain,
-        address: manifest.contracts.entryPointV08,
-        abi: parseAbi(['function depositTo(address account) payable']),
-        functionName: 'depositTo',
-        args: [account],
-        value: parseEther('0.05'),
-      }),
-    );
+    await depositAtEntryPoint(manifest, account, parseEther('0.05'));
     const held = await deposit();
     expect((await sextant(['account'], env)).stdout).toMatch(
       /\| Gas deposit ETH \(EntryPoint v0\.8\) +\| +0\.05\d* \|/,

@@ -10,7 +10,6 @@ import {
   parseUnits,
 } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { jsonRpc } from '../common/json-rpc.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
 import { fundedAccount } from '../devnet/testing/clients.ts';
@@ -18,6 +17,7 @@ import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { measuredCallGas } from './call-gas.ts';
 import { execute } from './execute.ts';
 import { newUser, testEnvironment } from './testing/environment.ts';
+import { operationCallGas } from './testing/operation-call-gas.ts';
 
 const manifest = testDevnet();
 const usdc = (manifest.tokens.find((t) => t.symbol === 'USDC') as { address: Address }).address;
@@ -250,26 +250,8 @@ describe('execute: a swap whose path gains an initialised tick between the estim
     );
 
     try {
-      const row = env.db.prepare('SELECT user_operation FROM executions WHERE id = ?').get(record.id) as {
-        user_operation: string;
-      };
-      const limit = BigInt((JSON.parse(row.user_operation) as { callGasLimit: string }).callGasLimit);
-      type Frame = { from: string; to: string; input: string; gasUsed: string; calls?: Frame[] };
-      const trace = await jsonRpc<Frame>(
-        manifest.rpcUrl,
-        'debug_traceTransaction',
-        [record.txHash, { tracer: 'callTracer' }],
-        30_000,
-      );
-      const frames = (frame: Frame): Frame[] => [frame, ...(frame.calls ?? []).flatMap(frames)];
       // The EntryPoint's call into the account's execute: what the call gas limit is for.
-      const call = frames(trace).find(
-        (frame) =>
-          frame.from.toLowerCase() === entryPoint.toLowerCase() &&
-          frame.to.toLowerCase() === account.toLowerCase() &&
-          !frame.input.startsWith('0x19822f7c'), // not validateUserOp
-      );
-      const used = BigInt(call?.gasUsed ?? 0);
+      const { limit, used } = await operationCallGas(manifest.rpcUrl, env.db, record, entryPoint, account);
       const figures = `measured before the mint ${measuredBefore}, after ${measuredAfter}; limit ${limit}; used ${used}`;
 
       // The crossing the measure did not see is real and dear: the same call needs tens of

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseEther, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import { jsonRpc } from '../common/json-rpc.ts';
 import { minedReceipt } from '../common/mined-receipt.ts';
 import { findFreePort } from '../common/ports.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
@@ -11,6 +10,8 @@ import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { bundlerClientFor, execute } from './execute.ts';
 import { getExecution, insertOrGetExecution, listExecutions, updateExecution } from './executions.ts';
 import { newUser, testEnvironment } from './testing/environment.ts';
+import { depositAtEntryPoint, entryPointDeposit } from './testing/gas-deposit.ts';
+import { operationCallGas } from './testing/operation-call-gas.ts';
 
 const manifest = testDevnet();
 const token = (symbol: string) =>
@@ -253,31 +254,8 @@ describe('execute', () => {
     };
     await testClient.request({ method: 'anvil_setBalance', params: [account, `0x${parseEther('0.5').toString(16)}`] });
     // Someone deposits 0.1 ETH at the EntryPoint for the account (anyone may): its gas deposit.
-    const { account: depositor, walletClient } = await fundedAccount(manifest, '1');
-    const entryPoint = manifest.contracts.entryPointV08;
-    const depositAbi = parseAbi([
-      'function depositTo(address account) payable',
-      'function balanceOf(address account) view returns (uint256)',
-    ]);
-    await minedReceipt(
-      env.publicClient,
-      await walletClient.writeContract({
-        account: depositor,
-        chain: walletClient.chain,
-        address: entryPoint,
-        abi: depositAbi,
-        functionName: 'depositTo',
-        args: [account],
-        value: parseEther('0.1'),
-      }),
-    );
-    const depositOf = () =>
-      env.publicClient.readContract({
-        address: entryPoint,
-        abi: depositAbi,
-        functionName: 'balanceOf',
-        args: [account],
-      });
+    await depositAtEntryPoint(manifest, account, parseEther('0.1'));
+    const depositOf = () => entryPointDeposit(env.publicClient, manifest, account);
     const recipient = privateKeyToAccount(generatePrivateKey()).address;
     const record = await execute(env, owner, {
       userId,
@@ -424,26 +402,14 @@ describe('execute', () => {
     expect(record.status, record.error ?? '').toBe('succeeded');
     expect(await balanceOf(usdc.address, recipient)).toBe(parseUnits('10', 6));
 
-    const row = env.db.prepare('SELECT user_operation FROM executions WHERE id = ?').get(record.id) as {
-      user_operation: string;
-    };
-    const limit = BigInt((JSON.parse(row.user_operation) as { callGasLimit: string }).callGasLimit);
-    type Frame = { from: string; to: string; input: string; gasUsed: string; calls?: Frame[] };
-    const trace = await jsonRpc<Frame>(
-      manifest.rpcUrl,
-      'debug_traceTransaction',
-      [record.txHash, { tracer: 'callTracer' }],
-      30_000,
-    );
-    const frames = (frame: Frame): Frame[] => [frame, ...(frame.calls ?? []).flatMap(frames)];
     // The EntryPoint's call into the account's execute: what the call gas limit is for.
-    const call = frames(trace).find(
-      (frame) =>
-        frame.from.toLowerCase() === manifest.contracts.entryPointV08.toLowerCase() &&
-        frame.to.toLowerCase() === account.toLowerCase() &&
-        !frame.input.startsWith('0x19822f7c'), // not validateUserOp
+    const { limit, used } = await operationCallGas(
+      manifest.rpcUrl,
+      env.db,
+      record,
+      manifest.contracts.entryPointV08,
+      account,
     );
-    const used = BigInt(call?.gasUsed ?? 0);
     expect(used).toBeGreaterThan(20_000n);
     expect(limit).toBeGreaterThan(used);
     expect(limit - used).toBeLessThan(40_000n);

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type Address, parseAbi, parseEther } from 'viem';
+import { type Address, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
-import { minedReceipt } from '../common/mined-receipt.ts';
 import { fundFromFaucet } from '../devnet/faucet.ts';
-import { fundedAccount } from '../devnet/testing/clients.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { applyDelegationChange, previewDelegationChange } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
@@ -12,36 +10,17 @@ import { execute } from './execute.ts';
 import { previewGasWithdrawal, withdrawGasDeposit } from './gas-deposit.ts';
 import { importOwnerKey, unlockOwnerKey } from './keystore.ts';
 import { newUser, TEST_PASSPHRASE, testEnvironment } from './testing/environment.ts';
+import { depositAtEntryPoint, entryPointDeposit } from './testing/gas-deposit.ts';
 import { ensureUser } from './users.ts';
 
 const manifest = testDevnet();
 const entryPoint = manifest.contracts.entryPointV08;
-const ENTRY_POINT = parseAbi([
-  'function depositTo(address account) payable',
-  'function balanceOf(address account) view returns (uint256)',
-]);
 
 describe('withdrawing the gas deposit the EntryPoint holds for the account', () => {
   const env = testEnvironment(manifest);
   const client = env.publicClient;
-  const depositOf = (account: Address) =>
-    client.readContract({ address: entryPoint, abi: ENTRY_POINT, functionName: 'balanceOf', args: [account] });
-  /** Someone deposits `amount` at the EntryPoint for `account` (anyone may). */
-  async function depositFor(account: Address, amount: bigint) {
-    const { account: depositor, walletClient } = await fundedAccount(manifest, '1');
-    await minedReceipt(
-      client,
-      await walletClient.writeContract({
-        account: depositor,
-        chain: walletClient.chain,
-        address: entryPoint,
-        abi: ENTRY_POINT,
-        functionName: 'depositTo',
-        args: [account],
-        value: amount,
-      }),
-    );
-  }
+  const depositOf = (account: Address) => entryPointDeposit(client, manifest, account);
+  const depositFor = (account: Address, amount: bigint) => depositAtEntryPoint(manifest, account, amount);
 
   it('a SimpleAccount takes back all but what the withdrawal’s own gas may need, into the account, paying the gas from the deposit', async () => {
     const { userId, owner, account } = await newUser(env);
