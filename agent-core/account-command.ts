@@ -478,10 +478,13 @@ async function withdrawGas(argv: string[], context: CommandContext): Promise<num
     const execution = await withdrawGasDeposit(env, key, userId, withdrawal, `withdraw-gas:${randomUUID()}`);
     if (values.json) context.stdout(json({ withdrawal, applied: true, execution }));
     else {
+      const fee = execution.feePaid ? `; its gas, ${formatEther(execution.feePaid)} ETH, was paid` : '';
       context.stdout(
         execution.status === 'succeeded'
-          ? `Withdrawn (${execution.txHash}): the ETH is in ${withdrawal.account}.\n`
-          : `Not withdrawn: ${execution.status}${execution.error ? ` (${execution.error})` : ''}.\n`,
+          ? `Withdrawn (${execution.txHash}): the ETH is in ${withdrawal.account}${fee}.\n`
+          : execution.status === 'submitted' || execution.status === 'pending'
+            ? `Sent, not landed yet (execution ${execution.id}): it may still land. Do not withdraw again until it has; \`sextant start\` settles it.\n`
+            : `Not withdrawn: ${execution.status}${execution.error ? ` (${execution.error})` : ''}${fee}.\n`,
       );
     }
     return execution.status === 'succeeded' ? 0 : 1;

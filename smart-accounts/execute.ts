@@ -1,4 +1,4 @@
-import { http, type LocalAccount, parseAbi, parseEventLogs } from 'viem';
+import { formatEther, http, type LocalAccount, parseAbi, parseEventLogs } from 'viem';
 import {
   type BundlerClient,
   createBundlerClient,
@@ -44,6 +44,12 @@ export type ExecuteRequest = {
   credits?: Spend[];
   /** It may run unvetted code: recorded, so nothing else of the account starts while it is on its way. */
   runsAlone?: boolean;
+  /**
+   * The most the operation may prefund from the account's gas deposit: a withdrawal of the deposit
+   * (gas-deposit.ts) keeps this much for its own gas, and with a larger prefund the EntryPoint would
+   * leave too little for the withdrawal, which would revert and still pay. Refused, nothing sent.
+   */
+  prefundAtMost?: bigint;
 };
 
 export type ExecuteOptions = {
@@ -190,6 +196,11 @@ export async function execute(
       // with another operation of the account on its way, that one may spend the deposit first, so
       // the balance must cover it all.
       const prefund = requiredPrefund(userOperation);
+      if (request.prefundAtMost !== undefined && prefund > request.prefundAtMost) {
+        throw new SmartAccountError(
+          `Not sent: its gas may take ${formatEther(prefund)} ETH from the gas deposit now (fees rose), more than the ${formatEther(request.prefundAtMost)} it keeps for that; it would revert. Nothing was sent; try again.`,
+        );
+      }
       const covered = beside ? 0n : deposit;
       await assertNoShortfall(env, account.address, request.calls, {
         gasCost: prefund > covered ? prefund - covered : 0n,

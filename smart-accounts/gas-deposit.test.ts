@@ -7,6 +7,7 @@ import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { applyDelegationChange, previewDelegationChange } from './eip7702.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
+import { insertOrGetExecution, updateExecution } from './executions.ts';
 import { previewGasWithdrawal, withdrawGasDeposit } from './gas-deposit.ts';
 import { importOwnerKey, unlockOwnerKey } from './keystore.ts';
 import { newUser, TEST_PASSPHRASE, testEnvironment } from './testing/environment.ts';
@@ -49,6 +50,41 @@ describe('withdrawing the gas deposit the EntryPoint holds for the account', () 
     // The account got exactly what was withdrawn; the gas came out of what stayed.
     expect(await client.getBalance({ address: account })).toBe(ethBefore + (own?.withdrawn ?? 0n));
     expect(await depositOf(account)).toBe(held - (own?.withdrawn ?? 0n) - (record.feePaid as bigint));
+  });
+
+  it('is refused, nothing sent, when its gas may take more from the deposit than it keeps, or while another operation is on its way', async () => {
+    const { userId, owner, account } = await newUser(env);
+    await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, account);
+    await depositFor(account, parseEther('0.1'));
+    const withdrawal = await previewGasWithdrawal(env, userId, owner.address);
+    const held = await depositOf(account);
+    const eth = await client.getBalance({ address: account });
+    // Fees rose since the preview: what it keeps no longer covers its prefund (modelled by keeping a tenth).
+    const tooLittle = await withdrawGasDeposit(
+      env,
+      owner,
+      userId,
+      { ...withdrawal, kept: withdrawal.kept / 10n },
+      randomUUID(),
+    );
+    expect(tooLittle).toMatchObject({ status: 'failed', sent: 'no' });
+    expect(tooLittle.error).toMatch(/^Not sent: its gas may take [\d.]+ ETH from the gas deposit now \(fees rose\)/);
+    expect(await depositOf(account)).toBe(held);
+    expect(await client.getBalance({ address: account })).toBe(eth);
+
+    // Another operation of the account on its way (a record not settled): it may spend the deposit first.
+    const { record } = insertOrGetExecution(env.db, {
+      userId,
+      idempotencyKey: randomUUID(),
+      chainId: env.chain.chainId,
+      account,
+      calls: [],
+    });
+    await expect(previewGasWithdrawal(env, userId, owner.address)).rejects.toThrow(
+      /Another operation of 0x[0-9a-fA-F]{40} is still on its way; its gas may come from the deposit/,
+    );
+    updateExecution(env.db, record.id, { status: 'failed', sent: 'no', error: 'test record' });
+    expect((await previewGasWithdrawal(env, userId, owner.address)).calls).toHaveLength(1);
   });
 
   it('an address that sends its own transactions (EIP-7702, no bundler) takes it all', async () => {

@@ -1,7 +1,8 @@
 import { type Address, encodeFunctionData, formatEther, isAddressEqual, type LocalAccount, parseAbi } from 'viem';
 import type { ExecutionEnvironment } from './environment.ts';
+import { SmartAccountError } from './errors.ts';
 import { execute } from './execute.ts';
-import type { Call, ExecutionRecord } from './executions.ts';
+import { type Call, type ExecutionRecord, hasOtherUnfinished } from './executions.ts';
 import { userOperationFees } from './fees.ts';
 import { readGasDeposits } from './positions.ts';
 import { accountKindFor, sendsOwnTransactions, watchOnlySmartAccount } from './smart-account.ts';
@@ -26,8 +27,12 @@ export type GasWithdrawal = {
   summary: string[];
 };
 
-/** Gas an operation that withdraws may take from the deposit at most (its limits run to about 220,000). */
-const WITHDRAWAL_GAS_BOUND = 400_000n;
+/**
+ * Gas a withdrawal through the bundler keeps in the deposit for its own prefund: its limits ran from
+ * 137,652 (a deployed SimpleAccount) to 344,033 (one its first operation deploys). The operation is
+ * refused, nothing sent, if fees rose so that its prefund is more (execute's `prefundAtMost`).
+ */
+const WITHDRAWAL_GAS_BOUND = 500_000n;
 const ENTRY_POINT_ABI = parseAbi(['function withdrawTo(address withdrawAddress, uint256 withdrawAmount)']);
 
 export async function previewGasWithdrawal(
@@ -37,6 +42,12 @@ export async function previewGasWithdrawal(
 ): Promise<GasWithdrawal> {
   const kind = accountKindFor(env.db, userId);
   const account = await watchOnlySmartAccount(env.publicClient, env.chain, owner, kind);
+  // One on its way may take its gas from the deposit first, and the withdrawal would then revert.
+  if (hasOtherUnfinished(env.db, env.chain.chainId, account.address, '')) {
+    throw new SmartAccountError(
+      `Another operation of ${account.address} is still on its way; its gas may come from the deposit. Withdraw once it has landed.`,
+    );
+  }
   const deposits = await readGasDeposits(env.publicClient, env.chain, account.address);
   // Gas is taken from the deposit at the account's own EntryPoint only when an operation pays for itself.
   const paysFromDeposit = !sendsOwnTransactions(kind, env.bundlerUrl) && !env.paymasterUrl;
@@ -80,5 +91,5 @@ export function withdrawGasDeposit(
   withdrawal: GasWithdrawal,
   idempotencyKey: string,
 ): Promise<ExecutionRecord> {
-  return execute(env, owner, { userId, idempotencyKey, calls: withdrawal.calls });
+  return execute(env, owner, { userId, idempotencyKey, calls: withdrawal.calls, prefundAtMost: withdrawal.kept });
 }
