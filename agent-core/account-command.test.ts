@@ -319,4 +319,19 @@ describe('sextant account import, upgrade and downgrade', () => {
     expect(await client.getBalance({ address: account })).toBe(ethBefore + amount);
     expect(await deposit()).toBe(held - amount - BigInt(result.execution.feePaid));
   });
+
+  it('`sextant account cancel-operation` names what it needs and refuses what it cannot cancel', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sextant-cancel-operation-'));
+    writeManifest(dataDir, manifest);
+    const env = { DATA_DIR: dataDir, SEXTANT_PASSPHRASE: 'a passphrase for tests', SEXTANT_USER: 'hal' };
+    expect((await sextant(['account'], env)).code).toBe(0);
+    const bare = await sextant(['account', 'cancel-operation'], env);
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toContain('Name the execution to cancel: sextant account cancel-operation EXECUTION_ID.');
+    const unknown = await sextant(['account', 'cancel-operation', 'no-such-execution', '--yes'], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('No execution no-such-execution for user hal.');
+    const help = await sextant(['account', 'cancel-operation', '--help'], env);
+    expect(help.stdout).toContain('an operation of the account that does nothing, with the same nonce');
+  });
 });

@@ -14,6 +14,7 @@ import { databasePath, openDatabase } from '../common/database.ts';
 import { loadSkillCatalog, openSkillRegistry, skillPackagesDir } from '../skills/registry/catalog.ts';
 import { createSkillContext } from '../skills/sdk/context.ts';
 import { accountBalances, accountSummary, accountSummaryTable, formatUsdText } from '../smart-accounts/balances.ts';
+import { cancelOperation } from '../smart-accounts/cancel.ts';
 import { userAccountCommand } from '../smart-accounts/command.ts';
 import {
   applyDelegationChange,
@@ -25,6 +26,7 @@ import {
 } from '../smart-accounts/eip7702.ts';
 import { executionEnvironment } from '../smart-accounts/environment.ts';
 import { KeystoreError } from '../smart-accounts/errors.ts';
+import { getExecution } from '../smart-accounts/executions.ts';
 import { previewGasWithdrawal, withdrawGasDeposit } from '../smart-accounts/gas-deposit.ts';
 import { importOwnerKey, ownerAddress } from '../smart-accounts/keystore.ts';
 import { migrateSmartAccounts } from '../smart-accounts/migrations.ts';
@@ -493,23 +495,81 @@ async function withdrawGas(argv: string[], context: CommandContext): Promise<num
   }
 }
 
+const CANCEL_OPERATION_HELP = `Usage: sextant account cancel-operation EXECUTION_ID [--yes] [--user ID] [--json]
+
+Cancels an operation that was sent and has not landed (its record stays "submitted": the bundler lost
+it, or Sextant was stopped while sending). A signed operation never expires, so until it is cancelled
+it could still land, and a plan that runs code Sextant has not vetted will not start beside it. The
+cancellation is an operation of the account that does nothing, with the same nonce: once it lands,
+the stuck one never can, and its record says "dropped". Had it landed meanwhile, the record says so.
+
+Options:
+  --yes        confirm without asking
+  --user ID    the local user (default: SEXTANT_USER, "default")
+  --json       print one JSON object
+  -h, --help   show this help`;
+
+async function cancelStuckOperation(argv: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'account cancel-operation',
+    argv,
+    { yes: { type: 'boolean' }, user: { type: 'string' }, json: { type: 'boolean' } },
+    true,
+  );
+  const [executionId] = positionals;
+  if (!executionId)
+    throw new UsageError('Name the execution to cancel: sextant account cancel-operation EXECUTION_ID.');
+  const { db, userId } = openAccounts(context, values.user);
+  try {
+    const env = executionEnvironment(db, context.network());
+    const record = getExecution(db, userId, executionId);
+    if (!values.json) {
+      context.stdout(
+        `Cancel execution ${record.id} of ${record.account} (${record.status} since ${record.createdAt}, ${record.calls.length} call${record.calls.length === 1 ? '' : 's'}): an operation that does nothing takes its nonce.\n`,
+      );
+    }
+    if (!(await confirmedAtTerminal(values.yes))) {
+      if (values.json) context.stdout(json({ executionId, applied: false }));
+      else context.stdout(notExecuted());
+      return 1;
+    }
+    const key = await unlockOwner(db, userId);
+    const { cancellation, operation } = await cancelOperation(env, key, userId, executionId);
+    if (values.json) context.stdout(json({ executionId, applied: true, cancellation, operation }));
+    else {
+      context.stdout(
+        operation.status === 'dropped'
+          ? `Cancelled: execution ${executionId} can never land (dropped); the cancellation ${cancellation.id} ${cancellation.status}.\n`
+          : `Execution ${executionId} is ${operation.status}; the cancellation ${cancellation.id} ${cancellation.status}${cancellation.error ? ` (${cancellation.error})` : ''}.\n`,
+      );
+    }
+    return operation.status === 'dropped' || operation.status === 'succeeded' || operation.status === 'reverted'
+      ? 0
+      : 1;
+  } finally {
+    db.close();
+  }
+}
+
 const subcommands: Subcommands = {
   import: { help: IMPORT_HELP, run: importKey },
   upgrade: { help: delegationHelp('upgrade'), run: delegationCommand('upgrade') },
   downgrade: { help: delegationHelp('downgrade'), run: delegationCommand('downgrade') },
   'withdraw-gas': { help: WITHDRAW_GAS_HELP, run: withdrawGas },
+  'cancel-operation': { help: CANCEL_OPERATION_HELP, run: cancelStuckOperation },
 };
 
 export const accountCommand: Command = {
   name: 'account',
-  help: `${showCommand.help.replace('Usage: sextant account [--user ID] [--json]', 'Usage: sextant account [import|upgrade|downgrade|withdraw-gas] [--user ID] [--json]')}
+  help: `${showCommand.help.replace('Usage: sextant account [--user ID] [--json]', 'Usage: sextant account [import|upgrade|downgrade|withdraw-gas|cancel-operation] [--user ID] [--json]')}
 
 Subcommands (each has its --help):
   import      make an existing private key or mnemonic the user's owner key (never from the command line)
   upgrade     make the owner key's own address the smart account (EIP-7702: Simple7702Account or
               MetaMask's DeleGator, --implementation), after a confirmation
   downgrade   undo the upgrade: clear the delegation, back to the SimpleAccount
-  withdraw-gas  take the account's gas deposit at the EntryPoint back into the account, after a confirmation`,
+  withdraw-gas  take the account's gas deposit at the EntryPoint back into the account, after a confirmation
+  cancel-operation  cancel an operation that was sent and never landed (it takes its nonce)`,
   helpFor: subcommandHelp(subcommands),
   run(argv, context) {
     // `sextant account` alone (or with options) shows the account; a first word names a subcommand.

@@ -306,7 +306,7 @@ function assertConfirmable(
   const conflict = runsAloneConflict(db, plan);
   if (conflict) {
     throw new PlanError(`Not executed: ${conflict}.`, 409, {
-      hint: 'Confirm it again once that operation has landed.',
+      hint: 'Confirm it again once that operation has landed; one that was sent and never lands can be cancelled with `sextant account cancel-operation EXECUTION_ID`.',
     });
   }
   const ledger = plan.preview.ledger;

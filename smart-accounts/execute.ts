@@ -50,6 +50,8 @@ export type ExecuteRequest = {
    * leave too little for the withdrawal, which would revert and still pay. Refused, nothing sent.
    */
   prefundAtMost?: bigint;
+  /** The nonce to use instead of the account's next one: a cancellation reuses a stuck operation's (cancel.ts). */
+  nonce?: bigint;
 };
 
 export type ExecuteOptions = {
@@ -141,7 +143,8 @@ export async function execute(
     // operations run in parallel) costs a new storage slot, about 17,000 gas more per operation.
     // With another one unfinished, a fresh key keeps the two from competing for one nonce.
     const beside = hasOtherUnfinished(env.db, env.chain.chainId, account.address, record.id);
-    const sequentialNonce = beside ? undefined : await account.getNonce({ key: 0n });
+    const sequentialNonce =
+      request.nonce !== undefined ? request.nonce : beside ? undefined : await account.getNonce({ key: 0n });
     const prepared = bundler.prepareUserOperation({
       account,
       calls: request.calls,

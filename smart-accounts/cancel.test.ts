@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { describe, expect, it } from 'vitest';
+import { fundFromFaucet } from '../devnet/faucet.ts';
+import { testDevnet } from '../devnet/testing/test-devnet.ts';
+import { cancelOperation } from './cancel.ts';
+import { execute } from './execute.ts';
+import { getExecution, unfinishedRunningAlone } from './executions.ts';
+import { reconcileExecutions } from './reconcile.ts';
+import { newUser, testEnvironment } from './testing/environment.ts';
+
+const manifest = testDevnet();
+const usdc = manifest.tokens.find((t) => t.symbol === 'USDC')?.address as Address;
+
+describe('cancelling an operation that was signed and never landed', () => {
+  const env = testEnvironment(manifest);
+  const client = env.publicClient;
+  const usdcOf = (holder: Address) =>
+    client.readContract({ address: usdc, abi: erc20Abi, functionName: 'balanceOf', args: [holder] });
+
+  it('uses its nonce with an operation that does nothing: it can never land, it is settled as dropped, and nothing waits on it', async () => {
+    const { userId, owner, account } = await newUser(env);
+    await fundFromFaucet(client, manifest.rpcUrl, manifest.tokens, account);
+    const payee0 = privateKeyToAccount(generatePrivateKey()).address;
+    const deployed = await execute(env, owner, {
+      userId,
+      idempotencyKey: randomUUID(),
+      calls: [{ to: payee0, value: 1n }],
+    });
+    expect(deployed.status, deployed.error ?? '').toBe('succeeded');
+    const payee = privateKeyToAccount(generatePrivateKey()).address;
+    // Signed and written down, then the process died before it was sent (it runs alone: an unvetted plan's).
+    const key = randomUUID();
+    await expect(
+      execute(
+        env,
+        owner,
+        {
+          userId,
+          idempotencyKey: key,
+          calls: [
+            {
+              to: usdc,
+              data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [payee, parseUnits('5', 6)] }),
+            },
+          ],
+          runsAlone: true,
+        },
+        {
+          beforeSend: async () => {
+            throw new Error('killed before sending');
+          },
+        },
+      ),
+    ).rejects.toThrow('killed before sending');
+    await reconcileExecutions(env, { staleAfterMs: 0, waitMs: 0 });
+    const stuck = unfinishedRunningAlone(env.db, env.chain.chainId, account);
+    expect(stuck).toMatchObject({ status: 'submitted' });
+    const nonceBefore = await client.readContract({
+      address: manifest.contracts.entryPointV08,
+      abi: parseAbi(['function getNonce(address sender, uint192 key) view returns (uint256)']),
+      functionName: 'getNonce',
+      args: [account, 0n],
+    });
+
+    const { cancellation, operation } = await cancelOperation(env, owner, userId, stuck?.id as string);
+    expect(cancellation.status, cancellation.error ?? '').toBe('succeeded');
+    expect(operation.status).toBe('dropped');
+    expect(operation.error).toMatch(/its nonce was used by another operation/);
+    expect(
+      await client.readContract({
+        address: manifest.contracts.entryPointV08,
+        abi: parseAbi(['function getNonce(address sender, uint192 key) view returns (uint256)']),
+        functionName: 'getNonce',
+        args: [account, 0n],
+      }),
+    ).toBe(nonceBefore + 1n);
+    expect(await usdcOf(payee)).toBe(0n);
+    expect(unfinishedRunningAlone(env.db, env.chain.chainId, account)).toBeUndefined();
+    await expect(cancelOperation(env, owner, userId, stuck?.id as string)).rejects.toThrow(
+      /is dropped already; there is nothing to cancel/,
+    );
+    expect(getExecution(env.db, userId, cancellation.id).calls).toEqual([{ to: owner.address, value: 0n, data: '0x' }]);
+  });
+});
