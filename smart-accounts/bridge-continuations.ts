@@ -190,13 +190,6 @@ export async function runContinuations(
         );
         continue;
       }
-      // Runs alone (agent-core/plan/runs-alone.ts): a leg that may run unvetted code waits while any
-      // other operation of the account is on its way there (what lands beside it would not be
-      // watched); any leg waits while such an operation is (what it brings in would not be).
-      const inTheWay = continuation.watchesHoldings
-        ? hasOtherUnfinished(env.db, there.chain.chainId, now, '')
-        : unfinishedRunningAlone(env.db, there.chain.chainId, now) !== undefined;
-      if (inTheWay) continue;
       // A leg that may run unvetted code has a guard that watches what the account held there at the
       // preview, long before: one that holds another token now would leave it unwatched.
       if (continuation.watchesHoldings) {
@@ -217,6 +210,13 @@ export async function runContinuations(
           continue;
         }
       }
+      // Runs alone (agent-core/plan/runs-alone.ts), checked last, just before its record is written: a leg that may run unvetted code waits while any
+      // other operation of the account is on its way there (what lands beside it would not be
+      // watched); any leg waits while such an operation is (what it brings in would not be).
+      const inTheWay = continuation.watchesHoldings
+        ? hasOtherUnfinished(env.db, there.chain.chainId, now, '')
+        : unfinishedRunningAlone(env.db, there.chain.chainId, now) !== undefined;
+      if (inTheWay) continue;
       const record: ExecutionRecord = await execute(there, owner, {
         userId,
         idempotencyKey:
