@@ -4,13 +4,7 @@ import type { Db } from '../common/database.ts';
 import { type BridgeDeposit, followBridgeDeposits } from './bridge-deposits.ts';
 import { type ExecutionEnvironment, executionEnvironment } from './environment.ts';
 import { execute } from './execute.ts';
-import {
-  type Call,
-  type ExecutionRecord,
-  getExecution,
-  hasOtherUnfinished,
-  unfinishedRunningAlone,
-} from './executions.ts';
+import { type Call, type ExecutionRecord, getExecution, hasOtherUnfinished, otherUnfinished } from './executions.ts';
 import type { Spend } from './shortfall.ts';
 import { accountKindFor, smartAccountAddress } from './smart-account.ts';
 import { unwatchedHoldings } from './unwatched-holdings.ts';
@@ -215,7 +209,7 @@ export async function runContinuations(
       // watched); any leg waits while such an operation is (what it brings in would not be).
       const inTheWay = continuation.watchesHoldings
         ? hasOtherUnfinished(env.db, there.chain.chainId, now, '')
-        : unfinishedRunningAlone(env.db, there.chain.chainId, now) !== undefined;
+        : otherUnfinished(env.db, there.chain.chainId, now, { runsAlone: true }) !== undefined;
       if (inTheWay) continue;
       const record: ExecutionRecord = await execute(there, owner, {
         userId,

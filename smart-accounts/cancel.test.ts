@@ -6,7 +6,7 @@ import { fundFromFaucet } from '../devnet/faucet.ts';
 import { testDevnet } from '../devnet/testing/test-devnet.ts';
 import { cancelOperation } from './cancel.ts';
 import { execute } from './execute.ts';
-import { getExecution, unfinishedRunningAlone } from './executions.ts';
+import { getExecution, otherUnfinished } from './executions.ts';
 import { reconcileExecutions } from './reconcile.ts';
 import { newUser, testEnvironment } from './testing/environment.ts';
 
@@ -55,7 +55,7 @@ describe('cancelling an operation that was signed and never landed', () => {
       ),
     ).rejects.toThrow('killed before sending');
     await reconcileExecutions(env, { staleAfterMs: 0, waitMs: 0 });
-    const stuck = unfinishedRunningAlone(env.db, env.chain.chainId, account);
+    const stuck = otherUnfinished(env.db, env.chain.chainId, account, { runsAlone: true });
     expect(stuck).toMatchObject({ status: 'submitted' });
     const nonceBefore = await client.readContract({
       address: manifest.contracts.entryPointV08,
@@ -77,7 +77,7 @@ describe('cancelling an operation that was signed and never landed', () => {
       }),
     ).toBe(nonceBefore + 1n);
     expect(await usdcOf(payee)).toBe(0n);
-    expect(unfinishedRunningAlone(env.db, env.chain.chainId, account)).toBeUndefined();
+    expect(otherUnfinished(env.db, env.chain.chainId, account, { runsAlone: true })).toBeUndefined();
     await expect(cancelOperation(env, owner, userId, stuck?.id as string)).rejects.toThrow(
       /is dropped already; there is nothing to cancel/,
     );

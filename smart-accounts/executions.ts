@@ -154,34 +154,29 @@ export type UnfinishedExecution = ExecutionRecord & {
 };
 
 /**
- * Whether `account` has another record on `chainId` with no final status: an operation that may still
- * land, so a new one must not take the same nonce.
+ * The oldest record of `account` on `chainId` other than `exceptId` with no final status: an operation
+ * that may still land. With `runsAlone`, only one recorded as running alone (it may run unvetted code:
+ * agent-core/plan/runs-alone.ts).
  */
-export function hasOtherUnfinished(db: Db, chainId: number, account: Address, exceptId: string): boolean {
-  const row = db
-    .prepare(
-      "SELECT 1 FROM executions WHERE chain_id = ? AND lower(account) = lower(?) AND id != ? AND status IN ('pending', 'submitted') LIMIT 1",
-    )
-    .get(chainId, account, exceptId);
-  return row !== undefined;
-}
-
-/**
- * An execution of `account` on `chainId` with no final status yet that runs alone (it may run
- * unvetted code: agent-core/plan/runs-alone.ts), other than `exceptId`; undefined when there is none.
- */
-export function unfinishedRunningAlone(
+export function otherUnfinished(
   db: Db,
   chainId: number,
   account: Address,
-  exceptId = '',
+  options: { exceptId?: string | undefined; runsAlone?: boolean } = {},
 ): ExecutionRecord | undefined {
   const row = db
     .prepare(
-      "SELECT * FROM executions WHERE chain_id = ? AND lower(account) = lower(?) AND id != ? AND runs_alone = 1 AND status IN ('pending', 'submitted') ORDER BY created_at LIMIT 1",
+      `SELECT * FROM executions WHERE chain_id = ? AND lower(account) = lower(?) AND id != ?
+         AND status IN ('pending', 'submitted') ${options.runsAlone ? 'AND runs_alone = 1' : ''}
+       ORDER BY created_at LIMIT 1`,
     )
-    .get(chainId, account, exceptId) as Row | undefined;
+    .get(chainId, account, options.exceptId ?? '') as Row | undefined;
   return row ? fromRow(row) : undefined;
+}
+
+/** Whether `account` has another record on `chainId` that may still land, so a new one must not take the same nonce. */
+export function hasOtherUnfinished(db: Db, chainId: number, account: Address, exceptId: string): boolean {
+  return otherUnfinished(db, chainId, account, { exceptId }) !== undefined;
 }
 
 /** Records with no final status yet, across users: what reconciliation looks at. */

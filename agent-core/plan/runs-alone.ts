@@ -1,6 +1,6 @@
 import type { Address } from 'viem';
 import type { Db } from '../../common/database.ts';
-import { unfinishedExecutions, unfinishedRunningAlone } from '../../smart-accounts/executions.ts';
+import { otherUnfinished } from '../../smart-accounts/executions.ts';
 import { plansInFlight, type StoredPlan } from './store.ts';
 
 /**
@@ -21,7 +21,7 @@ export function runsAloneConflict(db: Db, plan: StoredPlan): string | undefined 
   }
   if (!plan.preview.guard?.watchesHoldings) return undefined;
   const other = plansInFlight(db, plan.chainId, plan.account, plan.id)[0];
-  const execution = unfinished(db, plan.chainId, plan.account).find((e) => e.id !== plan.executionId);
+  const execution = otherUnfinished(db, plan.chainId, plan.account, { exceptId: plan.executionId });
   const what = other
     ? `plan ${other.id}`
     : execution && `execution ${execution.id} (${execution.status} since ${execution.createdAt})`;
@@ -39,15 +39,9 @@ export function runsAloneConflict(db: Db, plan: StoredPlan): string | undefined 
 export function unvettedInFlight(db: Db, chainId: number, account: Address, exceptPlanId = ''): string | undefined {
   const plan = plansInFlight(db, chainId, account, exceptPlanId).find((p) => p.preview.guard?.watchesHoldings);
   if (plan) return `plan ${plan.id}`;
-  const execution = unfinishedRunningAlone(db, chainId, account);
+  const execution = otherUnfinished(db, chainId, account, { runsAlone: true });
   if (execution && (!execution.planId || execution.planId !== exceptPlanId)) {
     return execution.planId ? `execution ${execution.id} (of plan ${execution.planId})` : `execution ${execution.id}`;
   }
   return undefined;
-}
-
-function unfinished(db: Db, chainId: number, account: Address) {
-  return unfinishedExecutions(db).filter(
-    (e) => e.chainId === chainId && e.account.toLowerCase() === account.toLowerCase(),
-  );
 }
