@@ -9,22 +9,22 @@ import {
   parseAbi,
   RawContractError,
 } from 'viem';
-import type { ChainContracts } from '../../common/chains/types.ts';
 import { BUNDLE_GUARD_ABI } from '../../common/contracts/bundle-guard.ts';
 import { guardData, guardReads, packBound } from '../../common/contracts/bundle-guard-calls.ts';
 import { BUILTIN_SKILL_IDS } from '../../skills/builtin.ts';
 import { roundDecimal } from '../../skills/sdk/amounts.ts';
-import { type AssetAmount, NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
+import { NATIVE_TOKEN, type SkillCall, type SkillContext } from '../../skills/sdk/define-skill.ts';
 import type { ExecutionEnvironment } from '../../smart-accounts/environment.ts';
 import { describeRevert, explainRevert } from '../../smart-accounts/revert-reason.ts';
 import { type Simulation, simulateAccountCalls } from '../../smart-accounts/simulate.ts';
 import { BoundsTally, buildValueLedger, tokenLabel, type ValueLedger } from '../policy/value-flow.ts';
+import { grantShown, outsideBounds, undeclaredApproval, undeclaredPositionChange } from './beyond-steps.ts';
 import { exposedHoldings, listedAddresses } from './exposed-holdings.ts';
 import { exposedAavePositions } from './exposed-positions.ts';
 import { guardBundle } from './guard.ts';
 import { positionTokenOf } from './position-tokens.ts';
 import type { PriceBook } from './prices.ts';
-import { stepGrantingStandingRight } from './standing-rights.ts';
+import { stepCallingGuardOrSelf, stepGrantingStandingRight } from './standing-rights.ts';
 import type { PlanStep } from './types.ts';
 
 /**
@@ -226,10 +226,7 @@ export async function previewPlan(
     problem = stepGrantingStandingRight(steps, positionManager ? [positionManager] : []);
   }
   // The same rights granted by a function no list names, seen by the event the simulation logged.
-  const [grant] = simulation.grants;
-  if (problem === undefined && grant) {
-    problem = `The bundle ${grant.words}${grant.grantee ? ` to ${grant.grantee}` : ''} at ${grant.contract} (seen in its simulation), which neither the preview nor the on-chain guard would show or bound. Not offered.`;
-  }
+  if (problem === undefined) problem = grantShown(simulation.grants);
   // A call to an address with no code (or to some other contract) succeeds: a guard address that holds
   // no guard would check nothing while the preview said "Guarded on chain".
   if (problem === undefined && guardAddress && !(await isLiveGuard(ctx.client, ctx.chain.chainId, guardAddress))) {
@@ -334,40 +331,6 @@ export async function previewPlan(
   return { preview, calls: bundle.calls };
 }
 
-/**
- * "Step 2 (…) calls the on-chain guard …" when a step's call goes to the guard, to the account itself,
- * or to a contract that makes calls as the account: the DelegationManager (given no delegation, it has
- * its caller run the call: a DeleGator account then makes it as itself) and the EntryPoints (they run
- * an account's operations). Through any of them a step could reach the guard, grant credit or approve
- * anything with its own call naming none of it.
- */
-function stepCallingGuardOrSelf(
-  steps: readonly PlanStep[],
-  guardAddress: Address | undefined,
-  account: Address,
-  contracts: ChainContracts,
-): string | undefined {
-  const runners: [Address | undefined, string][] = [
-    [contracts.delegationFramework?.delegationManager, 'the DelegationManager'],
-    [contracts.entryPointV07, 'the EntryPoint (v0.7)'],
-    [contracts.entryPointV08, 'the EntryPoint (v0.8)'],
-  ];
-  for (const [index, step] of steps.entries()) {
-    for (const call of step.calls) {
-      // A plain ETH transfer to oneself runs no code of the account's.
-      const self = isAddressEqual(call.to, account) && call.data !== undefined && call.data !== '0x';
-      if (self || (guardAddress && isAddressEqual(call.to, guardAddress))) {
-        return `Step ${index + 1} (${step.title}) calls ${self ? 'your account itself' : `the on-chain guard ${guardAddress}`}, which could undo the checks this bundle runs under. Not offered.`;
-      }
-      const runner = runners.find(([address]) => address && isAddressEqual(call.to, address));
-      if (runner) {
-        return `Step ${index + 1} (${step.title}) calls ${runner[1]} ${call.to}, which can make calls as your account that no step shows and undo the checks this bundle runs under. Not offered.`;
-      }
-    }
-  }
-  return undefined;
-}
-
 /** Guards already seen to behave as one, by chain id and address (the guard cannot be removed). */
 const liveGuards = new Set<string>();
 
@@ -453,85 +416,6 @@ function describeChange(
     return negative ? `Your ${on} collateral falls by ${size}` : `Your ${on} supply grows by ${size}`;
   }
   return `${negative ? '-' : '+'}${size}`;
-}
-
-function outsideBounds(
-  steps: readonly PlanStep[],
-  assetChanges: readonly { token: Address; diff: bigint }[],
-  ctx: SkillContext,
-): string | undefined {
-  const promised = BoundsTally.of(steps);
-  const watched = new Set([
-    ...promised.tokens().map((t) => t.toLowerCase()),
-    NATIVE_TOKEN.toLowerCase(),
-    ...ctx.chain.tokens.map((t) => t.address.toLowerCase()),
-  ]);
-  for (const token of watched) {
-    const diff = assetChanges.find((c) => c.token.toLowerCase() === token)?.diff ?? 0n;
-    const floor = promised.change(token as Address);
-    if (diff < floor) {
-      return `The simulation leaves the skills' bounds: the account would change by ${diff} base units of ${token}, but the steps allow at least ${floor}. Not offered.`;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Debt the simulation shows the account taking, or supply it shows leaving a position, beyond what
- * the steps declare (a borrow's debt, a withdrawal, a position token given): unvetted code using a
- * credit delegation or an aToken allowance from before, in the simulation as on chain, would
- * otherwise be shown as one more line of the preview and bounded by the guard at that, with the
- * policy counting none of it.
- */
-function undeclaredPositionChange(steps: readonly PlanStep[], changes: readonly BalanceChange[]): string | undefined {
-  const declared = (pick: (bounds: PlanStep['bounds']) => readonly AssetAmount[] | undefined, token: Address) =>
-    steps
-      .flatMap((step) => pick(step.bounds) ?? [])
-      .filter((amount) => isAddressEqual(amount.token, token))
-      .reduce((sum, amount) => sum + amount.amount, 0n);
-  for (const change of changes) {
-    if (change.kind === 'wallet' || !change.asset) continue;
-    const diff = BigInt(change.baseUnits);
-    const allowed =
-      change.kind === 'debt'
-        ? diff > 0n
-          ? declared((bounds) => bounds.debt, change.asset.token)
-          : undefined
-        : diff < 0n
-          ? declared((bounds) => bounds.withdrawals, change.asset.token) +
-            declared((bounds) => bounds.gives, change.token)
-          : undefined;
-    if (allowed === undefined) continue;
-    const moved = diff < 0n ? -diff : diff;
-    // Aave's index rounding: a unit or two, and a hundred-thousandth (as the guard allows).
-    if (moved > allowed + allowed / 100_000n + 2n) {
-      const what = change.kind === 'debt' ? 'debt growing' : 'supply falling';
-      return `The simulation shows your ${change.asset.symbol} ${what} by ${change.amount.replace('-', '')} on ${change.asset.protocol}, more than any step declares. Not offered.`;
-    }
-  }
-  return undefined;
-}
-
-/**
- * An allowance the simulation shows the bundle granting that no step declares (neither an approval
- * the planner inserted for a skill nor an approve the user asked for): a skill or token that grants
- * one on the side is not offered.
- */
-function undeclaredApproval(
-  steps: readonly PlanStep[],
-  granted: readonly { token: Address; spender: Address; remaining: bigint }[],
-): string | undefined {
-  const declared = steps.flatMap((step) => [...step.approvals, ...(step.bounds.allowances ?? [])]);
-  for (const approval of granted) {
-    if (approval.remaining === 0n) continue;
-    const allowed = declared
-      .filter((d) => isAddressEqual(d.token, approval.token) && isAddressEqual(d.spender, approval.spender))
-      .reduce((sum, d) => sum + d.amount, 0n);
-    if (approval.remaining > allowed) {
-      return `The simulation shows the bundle letting ${approval.spender} spend ${approval.remaining} base units of ${approval.token}, which no step declares. Not offered.`;
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Address, decodeAbiParameters, type Hex, isAddressEqual, toFunctionSelector } from 'viem';
+import type { ChainContracts } from '../../common/chains/types.ts';
 import type { PlanStep } from './types.ts';
 
 /**
@@ -80,6 +81,40 @@ function grantIn(to: Address, data: Hex, depth: number): string | undefined {
   for (const innerData of inner) {
     const found = grantIn(to, innerData, depth + 1);
     if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * "Step 2 (…) calls the on-chain guard …" when a step's call goes to the guard, to the account itself,
+ * or to a contract that makes calls as the account: the DelegationManager (given no delegation, it has
+ * its caller run the call: a DeleGator account then makes it as itself) and the EntryPoints (they run
+ * an account's operations). Through any of them a step could reach the guard, grant credit or approve
+ * anything with its own call naming none of it.
+ */
+export function stepCallingGuardOrSelf(
+  steps: readonly PlanStep[],
+  guardAddress: Address | undefined,
+  account: Address,
+  contracts: ChainContracts,
+): string | undefined {
+  const runners: [Address | undefined, string][] = [
+    [contracts.delegationFramework?.delegationManager, 'the DelegationManager'],
+    [contracts.entryPointV07, 'the EntryPoint (v0.7)'],
+    [contracts.entryPointV08, 'the EntryPoint (v0.8)'],
+  ];
+  for (const [index, step] of steps.entries()) {
+    for (const call of step.calls) {
+      // A plain ETH transfer to oneself runs no code of the account's.
+      const self = isAddressEqual(call.to, account) && call.data !== undefined && call.data !== '0x';
+      if (self || (guardAddress && isAddressEqual(call.to, guardAddress))) {
+        return `Step ${index + 1} (${step.title}) calls ${self ? 'your account itself' : `the on-chain guard ${guardAddress}`}, which could undo the checks this bundle runs under. Not offered.`;
+      }
+      const runner = runners.find(([address]) => address && isAddressEqual(call.to, address));
+      if (runner) {
+        return `Step ${index + 1} (${step.title}) calls ${runner[1]} ${call.to}, which can make calls as your account that no step shows and undo the checks this bundle runs under. Not offered.`;
+      }
+    }
   }
   return undefined;
 }
