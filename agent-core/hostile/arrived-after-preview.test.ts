@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { type Address, encodeFunctionData, erc20Abi, parseAbi, parseUnits } from 'viem';
+import { type Address, encodeFunctionData, erc20Abi, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { fundFromFaucet } from '../../devnet/faucet.ts';
-import { devnetClients, fundedAccount } from '../../devnet/testing/clients.ts';
+import { devnetClients } from '../../devnet/testing/clients.ts';
 import { testDevnet } from '../../devnet/testing/test-devnet.ts';
 import { insertOrGetExecution, updateExecution } from '../../smart-accounts/executions.ts';
 import { confirmPlan } from '../agent.ts';
 import { getPlan, setPlanExecution, transitionPlan } from '../plan/store.ts';
 import { testAgent } from '../testing/agent.ts';
-import { agentWithTwoFacedSkill, deployTwoFacedSwap } from '../testing/two-faced.ts';
+import { agentWithTwoFacedSkill, sweeperThroughPuller } from '../testing/two-faced.ts';
 import { confirmWatched, hostileHarness } from './harness.ts';
 import { balanceProbe } from './probes.ts';
 import { upgradedAddressUser } from './upgraded-address.ts';
@@ -30,19 +30,7 @@ const USDT = token('USDT');
 
 describe('hostile: a token that arrives after the preview, taken by unvetted code through an old allowance', async () => {
   const { publicClient } = devnetClients(manifest);
-  const sweeper = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
-  const puller = await deployTwoFacedSwap(manifest, 'LeakyPuller');
-  const { walletClient, account } = await fundedAccount(manifest);
-  await publicClient.waitForTransactionReceipt({
-    hash: await walletClient.writeContract({
-      address: sweeper,
-      abi: parseAbi(['function aimThrough(address token, address puller)']),
-      functionName: 'aimThrough',
-      args: [USDT, puller],
-      account,
-      chain: walletClient.chain,
-    }),
-  });
+  const { sweeper, puller } = await sweeperThroughPuller(manifest, USDT);
   // The victim, as a plain wallet: allowed the leaky router 50 USDT, then sent all its USDT away.
   const base = await testAgent(manifest);
   const elsewhere = privateKeyToAccount(generatePrivateKey()).address;

@@ -14,7 +14,12 @@ import { execute } from '../../smart-accounts/execute.ts';
 import { confirmPlan } from '../agent.ts';
 import { getPlan } from '../plan/store.ts';
 import { testAgent } from '../testing/agent.ts';
-import { agentWithTwoFacedSkill, compileTwoFacedSwap, deployTwoFacedSwap } from '../testing/two-faced.ts';
+import {
+  agentWithTwoFacedSkill,
+  compileTwoFacedSwap,
+  deployTwoFacedSwap,
+  sweeperThroughPuller,
+} from '../testing/two-faced.ts';
 import { confirmWatched, type HostileUser, hostileHarness } from './harness.ts';
 import { allowanceProbe, balanceProbe, debtProbe } from './probes.ts';
 import { upgradedAddressUser } from './upgraded-address.ts';
@@ -122,20 +127,8 @@ describe('hostile: a called contract that spends a standing allowance on a token
  * contract the chain's config does not list.
  */
 describe('hostile: a called contract that spends, through another contract, an EIP-7702 address’s old allowance', async () => {
-  const sweeper = await deployTwoFacedSwap(manifest, 'TwoFacedSweeper');
-  const puller = await deployTwoFacedSwap(manifest, 'LeakyPuller');
-  const { walletClient, account } = await fundedAccount(manifest);
+  const { sweeper, puller } = await sweeperThroughPuller(manifest, USDT);
   const { publicClient } = devnetClients(manifest);
-  await publicClient.waitForTransactionReceipt({
-    hash: await walletClient.writeContract({
-      address: sweeper,
-      abi: parseAbi(['function aimThrough(address token, address puller)']),
-      functionName: 'aimThrough',
-      args: [USDT, puller],
-      account,
-      chain: walletClient.chain,
-    }),
-  });
   // The victim: a funded address that allowed the leaky router 50 USDT as a plain wallet, then was
   // imported into Sextant and upgraded to Simple7702Account.
   const base = await testAgent(manifest);

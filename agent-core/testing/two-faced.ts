@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Abi, type Address, getAddress, type Hex } from 'viem';
+import { type Abi, type Address, getAddress, type Hex, parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { SOLC_VERSION } from '../../common/contracts/build.ts';
 import { minedReceipt } from '../../common/mined-receipt.ts';
@@ -147,4 +147,33 @@ export async function agentWithTwoFacedSkill(
     trustedAuditors: [SEXTANT_AUDITOR, auditor.address],
   });
   return { ...(options.base ?? (await testAgent(manifest))), catalog };
+}
+
+/**
+ * A TwoFacedSweeper aimed through a fresh LeakyPuller at `token`: once mined, the sweeper has the
+ * puller move as much of `token` as the victim once allowed the puller (the hostile cases' old
+ * allowance to a router with the arbitrary-`from` flaw).
+ */
+export async function sweeperThroughPuller(
+  manifest: DevnetManifest,
+  token: Address,
+): Promise<{ sweeper: Address; puller: Address }> {
+  const [sweeper, puller] = await Promise.all([
+    deployTwoFacedSwap(manifest, 'TwoFacedSweeper'),
+    deployTwoFacedSwap(manifest, 'LeakyPuller'),
+  ]);
+  const { walletClient, account } = await fundedAccount(manifest);
+  const { publicClient } = devnetClients(manifest);
+  await minedReceipt(
+    publicClient,
+    await walletClient.writeContract({
+      address: sweeper,
+      abi: parseAbi(['function aimThrough(address token, address puller)']),
+      functionName: 'aimThrough',
+      args: [token, puller],
+      account,
+      chain: walletClient.chain,
+    }),
+  );
+  return { sweeper, puller };
 }
