@@ -1,9 +1,10 @@
-import type { LocalAccount } from 'viem';
+import { isAddressEqual, type LocalAccount } from 'viem';
 import type { ExecutionEnvironment } from './environment.ts';
 import { SmartAccountError } from './errors.ts';
 import { execute } from './execute.ts';
-import { type ExecutionRecord, getExecution, UNFINISHED } from './executions.ts';
+import { type ExecutionRecord, executionByKey, getExecution, nothingWasSent, UNFINISHED } from './executions.ts';
 import { reconcileExecutions } from './reconcile.ts';
+import { accountKindFor, smartAccountAddress } from './smart-account.ts';
 
 /**
  * Cancels an operation that was sent and never landed. A signed UserOperation never expires: the
@@ -34,17 +35,38 @@ export async function cancelOperation(
       `Execution ${executionId} is not a UserOperation signed on this chain, so it cannot be cancelled here.`,
     );
   }
+  const current = await smartAccountAddress(env.publicClient, env.chain, owner.address, accountKindFor(env.db, userId));
+  if (!isAddressEqual(current, record.account)) {
+    throw new SmartAccountError(
+      `Execution ${executionId} is of the account ${record.account}, and your account is now ${current}: a cancellation from it would take no nonce of the other.`,
+      { hint: 'Switch back (`sextant account upgrade` or `downgrade`) to cancel it.' },
+    );
+  }
   const nonce = BigInt((JSON.parse(row.user_operation) as { nonce: string }).nonce);
   const cancellation = await execute(env, owner, {
     userId,
-    idempotencyKey: `cancel:${executionId}`,
+    idempotencyKey: cancellationKey(env, userId, executionId),
     // Nothing to do, but viem's batches need a call: one of no value to the owner's own address.
     calls: [{ to: owner.address, value: 0n, data: '0x' }],
     nonce,
   });
-  await reconcileExecutions(env, { staleAfterMs: 0, waitMs: 0 });
+  // These two only: another record of the chain may be in the middle of being sent right now.
+  await reconcileExecutions(env, { staleAfterMs: 0, waitMs: 0, ids: [executionId, cancellation.id] });
   return {
     cancellation: getExecution(env.db, userId, cancellation.id),
     operation: getExecution(env.db, userId, executionId),
   };
+}
+
+/**
+ * The cancellation's idempotency key: one per execution, so a second `cancel-operation` returns the
+ * first cancellation while it may still land; a new one (…:2, …:3) after one that certainly sent
+ * nothing (the bundler was down, or refused it while it still held the stuck operation).
+ */
+function cancellationKey(env: ExecutionEnvironment, userId: string, executionId: string): string {
+  for (let attempt = 1; ; attempt++) {
+    const key = attempt === 1 ? `cancel:${executionId}` : `cancel:${executionId}:${attempt}`;
+    const earlier = executionByKey(env.db, userId, key);
+    if (!earlier || !nothingWasSent(earlier)) return key;
+  }
 }

@@ -124,10 +124,15 @@ export function insertOrGetExecution(
     onRecordCreated?.(db, id);
     return true;
   })();
+  return { record: executionByKey(db, fields.userId, fields.idempotencyKey) as ExecutionRecord, created };
+}
+
+/** The user's execution with this idempotency key, if there is one. */
+export function executionByKey(db: Db, userId: string, idempotencyKey: string): ExecutionRecord | undefined {
   const row = db
     .prepare('SELECT * FROM executions WHERE user_id = ? AND idempotency_key = ?')
-    .get(fields.userId, fields.idempotencyKey) as Row;
-  return { record: fromRow(row), created };
+    .get(userId, idempotencyKey) as Row | undefined;
+  return row ? fromRow(row) : undefined;
 }
 
 /** A user's execution; another user's id is "not found", exactly as a missing one. */
@@ -236,6 +241,23 @@ export function updateExecution(db: Db, id: string, changes: Changes, onlyIf?: r
         `UPDATE executions SET ${set.map(([column]) => `${column} = ?`).join(', ')}, updated_at = ? WHERE id = ?${guard}`,
       )
       .run(...set.map(([, value]) => value), new Date().toISOString(), id, ...(onlyIf ?? [])).changes === 1
+  );
+}
+
+/**
+ * Closes a record interrupted before its operation was signed as failed, nothing sent, if it still is
+ * that: pending with nothing written ahead (`sent` is still 'no'). A reconciliation read the record
+ * earlier; meanwhile its execute may have written the signed operation and sent it, and then the
+ * record must stay open for its receipt. Whether it closed it.
+ */
+export function closeInterrupted(db: Db, id: string): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE executions SET status = 'failed', sent = 'no', error = ?, updated_at = ?
+         WHERE id = ? AND status = 'pending' AND sent = 'no'`,
+      )
+      .run('Interrupted before the operation was signed; nothing was sent.', new Date().toISOString(), id).changes === 1
   );
 }
 

@@ -16,6 +16,7 @@ import { minedReceipt } from '../common/mined-receipt.ts';
 import type { ExecutionEnvironment } from './environment.ts';
 import { bundlerClientFor, recordReceipt } from './execute.ts';
 import {
+  closeInterrupted,
   type ExecutionStatus,
   UNFINISHED,
   type UnfinishedExecution,
@@ -47,6 +48,8 @@ export type ReconcileOptions = {
   staleAfterMs?: number;
   /** Block ranges per eth_getLogs request (public RPCs cap them). */
   logPageBlocks?: bigint;
+  /** Only these records (a cancellation settles its own two); every unfinished one on the chain otherwise. */
+  ids?: readonly string[];
 };
 
 const ENTRY_POINT = parseAbi([
@@ -75,7 +78,9 @@ export async function reconcileExecutions(
   env: ExecutionEnvironment,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
-  const records = unfinishedExecutions(env.db).filter((record) => record.chainId === env.chain.chainId);
+  const records = unfinishedExecutions(env.db).filter(
+    (record) => record.chainId === env.chain.chainId && (!options.ids || options.ids.includes(record.id)),
+  );
   const report: ReconcileReport = { checked: records.length, settled: [], unreachable: false };
   const bundler = env.bundlerUrl ? bundlerClientFor(env) : undefined;
   const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
@@ -96,13 +101,7 @@ export async function reconcileExecutions(
     }
     if (!record.userOpHash) {
       if (record.status === 'pending' && Date.now() - Date.parse(record.updatedAt) >= staleAfterMs) {
-        const done = updateExecution(
-          env.db,
-          record.id,
-          { status: 'failed', sent: 'no', error: 'Interrupted before the operation was signed; nothing was sent.' },
-          ['pending'],
-        );
-        settled(record.id, 'failed', done);
+        settled(record.id, 'failed', closeInterrupted(env.db, record.id));
       }
       continue;
     }
