@@ -10,6 +10,7 @@ import { execute } from './execute.ts';
 import { insertOrGetExecution, updateExecution } from './executions.ts';
 import { previewGasWithdrawal, withdrawGasDeposit } from './gas-deposit.ts';
 import { importOwnerKey, unlockOwnerKey } from './keystore.ts';
+import { readGasDeposits } from './positions.ts';
 import { newUser, TEST_PASSPHRASE, testEnvironment } from './testing/environment.ts';
 import { depositAtEntryPoint, entryPointDeposit } from './testing/gas-deposit.ts';
 import { ensureUser } from './users.ts';
@@ -113,5 +114,15 @@ describe('withdrawing the gas deposit the EntryPoint holds for the account', () 
     expect(record.status, record.error ?? '').toBe('succeeded');
     expect(await depositOf(address)).toBe(0n);
     expect(await client.getBalance({ address })).toBe(ethBefore + parseEther('0.05') - (record.feePaid as bigint));
+  });
+
+  it('reads no deposit at an EntryPoint the chain lists but has no code (a fork, a custom chain), and says nothing failed', async () => {
+    const { account } = await newUser(env);
+    await depositFor(account, parseEther('0.01'));
+    const nowhere = privateKeyToAccount(generatePrivateKey()).address;
+    const chain = { ...env.chain, contracts: { ...env.chain.contracts, entryPointV07: nowhere } };
+    expect(await readGasDeposits(client, chain, account)).toEqual([
+      { entryPoint, version: 'v0.8', amount: parseEther('0.01') },
+    ]);
   });
 });

@@ -1,4 +1,13 @@
-import { type Address, erc20Abi, formatUnits, maxUint256, type PublicClient, parseAbi } from 'viem';
+import {
+  type Address,
+  BaseError,
+  ContractFunctionZeroDataError,
+  erc20Abi,
+  formatUnits,
+  maxUint256,
+  type PublicClient,
+  parseAbi,
+} from 'viem';
 import type { Chain, Token } from '../common/chains/types.ts';
 import { dataProviderAbi, oracleAbi, poolAbi } from '../skills/aave-v3/abi.ts';
 import { aaveMarket } from '../skills/aave-v3/market.ts';
@@ -106,15 +115,14 @@ export async function readGasDeposits(client: PublicClient, chain: Chain, accoun
   const deposits = await Promise.all(
     entryPoints.map(async ({ entryPoint, version }) => {
       if (!entryPoint) return undefined;
-      // A chain's config may name an EntryPoint not deployed there (a fork, a custom chain): no deposit.
-      const code = await client.getCode({ address: entryPoint });
-      if (!code || code === '0x') return undefined;
-      const amount = await client.readContract({
-        address: entryPoint,
-        abi: depositAbi,
-        functionName: 'balanceOf',
-        args: [account],
-      });
+      const amount = await client
+        .readContract({ address: entryPoint, abi: depositAbi, functionName: 'balanceOf', args: [account] })
+        .catch((error: unknown) => {
+          // A chain's config may name an EntryPoint not deployed there (a fork, a custom chain): its
+          // call returns no data, and it holds no deposit. Any other failure is not an answer.
+          if (error instanceof BaseError && error.walk((e) => e instanceof ContractFunctionZeroDataError)) return 0n;
+          throw error;
+        });
       return amount > 0n ? { entryPoint, version, amount } : undefined;
     }),
   );
